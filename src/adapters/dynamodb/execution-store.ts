@@ -1,0 +1,288 @@
+import {
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import {
+  type Execution,
+  type ExecutionStatus,
+  executionId,
+  parseExecutionId,
+  type RunRef,
+} from "../../core/execution.js";
+import type {
+  ExecutionQuery,
+  ExecutionStore,
+  Outcome,
+  StartOutcome,
+} from "../../core/ports/execution-store.js";
+import type { Page } from "../../core/ports/job-store.js";
+import { dynamo, failedConditions } from "./calls.js";
+import { decodeToken, encodeToken, type Item, n, num, s, str } from "./job-item.js";
+import { ensureTables, WORKER_INDEX } from "./tables.js";
+
+/** Sort key of an attempt: zero-padded so that runs sort by scheduled time, then attempt. */
+export function runKey(scheduledMs: number, attempt: number): string {
+  return `${String(scheduledMs).padStart(15, "0")}#${String(attempt).padStart(4, "0")}`;
+}
+
+function itemToExecution(item: Item): Execution {
+  const jobId = str(item, "job_id")!;
+  const scheduledMs = num(item, "sched_ms")!;
+  const attempt = num(item, "attempt")!;
+  const exec: Execution = {
+    id: executionId({ jobId, scheduledMs, attempt }),
+    jobId,
+    partition: num(item, "part") ?? 0,
+    scheduledMs,
+    attempt,
+    manual: item.manual?.BOOL ?? false,
+    status: str(item, "st") as ExecutionStatus,
+  };
+  const worker = str(item, "worker");
+  if (worker) exec.workerId = worker;
+  const started = num(item, "started");
+  if (started !== undefined) exec.startedMs = started;
+  const ended = num(item, "ended");
+  if (ended !== undefined) exec.endedMs = ended;
+  const result = str(item, "result");
+  if (result !== undefined) exec.result = result;
+  const error = str(item, "error");
+  if (error !== undefined) exec.error = error;
+  return exec;
+}
+
+function baseItem(run: RunRef, status: ExecutionStatus): Item {
+  return {
+    job_id: s(run.jobId),
+    run: s(runKey(run.scheduledMs, run.attempt)),
+    part: n(run.partition),
+    sched_ms: n(run.scheduledMs),
+    attempt: n(run.attempt),
+    manual: { BOOL: run.manual },
+    st: s(status),
+  };
+}
+
+export interface DynamoExecutionStoreOptions {
+  client: DynamoDBClient;
+  tables: { jobs: string; executions: string };
+  partitionCount: number;
+}
+
+/**
+ * Executions in DynamoDB, one item per attempt (key job_id + run). Starting
+ * one is a transaction: the job must still allow it (condition check) and no
+ * record of the attempt may exist, so a redelivered message does nothing.
+ */
+export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions): ExecutionStore {
+  const { client } = options;
+  const table = options.tables.executions;
+  const jobs = options.tables.jobs;
+
+  return {
+    async init() {
+      await dynamo(() => ensureTables(client, options.tables, options.partitionCount));
+    },
+
+    async startExecution(run: RunRef, workerId: string, nowMs: number): Promise<StartOutcome> {
+      const allowed = run.manual ? ["ACTIVE", "FINISHED", "PAUSED"] : ["ACTIVE", "FINISHED"];
+      const values: Item = {};
+      allowed.forEach((st, i) => {
+        values[`:a${i}`] = s(st);
+      });
+      try {
+        await dynamo(() =>
+          client.send(
+            new TransactWriteItemsCommand({
+              TransactItems: [
+                {
+                  ConditionCheck: {
+                    TableName: jobs,
+                    Key: { id: s(run.jobId) },
+                    ConditionExpression: `#st IN (${allowed.map((_, i) => `:a${i}`).join(", ")})`,
+                    ExpressionAttributeNames: { "#st": "st" },
+                    ExpressionAttributeValues: values,
+                  },
+                },
+                {
+                  Put: {
+                    TableName: table,
+                    Item: {
+                      ...baseItem(run, "RUNNING"),
+                      worker: s(workerId),
+                      started: n(nowMs),
+                    },
+                    ConditionExpression: "attribute_not_exists(job_id)",
+                  },
+                },
+              ],
+            }),
+          ),
+        );
+        return "started";
+      } catch (err) {
+        if (!(err instanceof TransactionCanceledException)) throw err;
+        const [jobGone, exists] = failedConditions(err);
+        if (exists) return "duplicate";
+        if (jobGone) return "job_inactive";
+        throw err;
+      }
+    },
+
+    async finishExecution(id: string, workerId: string, outcome: Outcome) {
+      const parsed = parseExecutionId(id);
+      if (!parsed) return false;
+      const names: Record<string, string> = { "#st": "st", "#w": "worker" };
+      const values: Item = {
+        ":st": s(outcome.status),
+        ":ended": n(outcome.endedMs),
+        ":running": s("RUNNING"),
+        ":w": s(workerId),
+      };
+      const set = ["#st = :st", "ended = :ended"];
+      if (outcome.result !== undefined) {
+        set.push("#result = :result");
+        names["#result"] = "result";
+        values[":result"] = s(outcome.result);
+      }
+      if (outcome.error !== undefined) {
+        set.push("#error = :error");
+        names["#error"] = "error";
+        values[":error"] = s(outcome.error);
+      }
+      try {
+        await dynamo(() =>
+          client.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: {
+                job_id: s(parsed.jobId),
+                run: s(runKey(parsed.scheduledMs, parsed.attempt)),
+              },
+              UpdateExpression: `SET ${set.join(", ")}`,
+              ConditionExpression: "#st = :running AND #w = :w",
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            }),
+          ),
+        );
+        return true;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return false;
+        throw err;
+      }
+    },
+
+    async cancelExecution(run: RunRef, reason: string, nowMs: number) {
+      try {
+        await dynamo(() =>
+          client.send(
+            new PutItemCommand({
+              TableName: table,
+              Item: { ...baseItem(run, "CANCELLED"), ended: n(nowMs), error: s(reason) },
+              ConditionExpression: "attribute_not_exists(job_id)",
+            }),
+          ),
+        );
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      }
+    },
+
+    async getExecution(id: string) {
+      const parsed = parseExecutionId(id);
+      if (!parsed) return undefined;
+      const out = await dynamo(() =>
+        client.send(
+          new GetItemCommand({
+            TableName: table,
+            Key: { job_id: s(parsed.jobId), run: s(runKey(parsed.scheduledMs, parsed.attempt)) },
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      return out.Item ? itemToExecution(out.Item) : undefined;
+    },
+
+    async listExecutions(query: ExecutionQuery): Promise<Page<Execution>> {
+      const items: Execution[] = [];
+      let startKey = decodeToken(query.pageToken);
+      do {
+        const names: Record<string, string> = {};
+        const values: Item = {};
+        let key: string;
+        if (query.jobId) {
+          key = "job_id = :job";
+          values[":job"] = s(query.jobId);
+        } else {
+          key = "#w = :w";
+          names["#w"] = "worker";
+          values[":w"] = s(query.workerId ?? "");
+        }
+        let filter: string | undefined;
+        if (query.status) {
+          filter = "#st = :st";
+          names["#st"] = "st";
+          values[":st"] = s(query.status);
+        }
+        const out = await dynamo(() =>
+          client.send(
+            new QueryCommand({
+              TableName: table,
+              ...(query.jobId ? {} : { IndexName: WORKER_INDEX }),
+              KeyConditionExpression: key,
+              ...(filter ? { FilterExpression: filter } : {}),
+              ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+              ExpressionAttributeValues: values,
+              ScanIndexForward: false,
+              ExclusiveStartKey: startKey,
+              Limit: query.pageSize - items.length,
+            }),
+          ),
+        );
+        for (const item of out.Items ?? []) items.push(itemToExecution(item));
+        startKey = out.LastEvaluatedKey;
+      } while (startKey && items.length < query.pageSize);
+      const page: Page<Execution> = { items };
+      const token = encodeToken(startKey);
+      if (token) page.nextToken = token;
+      return page;
+    },
+
+    async startedRuns(jobId: string, scheduledMs: number[]) {
+      const found = new Set<number>();
+      for (let i = 0; i < scheduledMs.length; i += 100) {
+        let keys: Item[] | undefined = scheduledMs
+          .slice(i, i + 100)
+          .map((t) => ({ job_id: s(jobId), run: s(runKey(t, 1)) }));
+        for (let round = 0; keys?.length && round < 10; round++) {
+          const request: Item[] = keys;
+          const out: BatchGetItemCommandOutput = await dynamo(() =>
+            client.send(
+              new BatchGetItemCommand({
+                RequestItems: {
+                  [table]: {
+                    Keys: request,
+                    ProjectionExpression: "sched_ms",
+                    ConsistentRead: true,
+                  },
+                },
+              }),
+            ),
+          );
+          for (const item of out.Responses?.[table] ?? []) found.add(num(item, "sched_ms")!);
+          keys = out.UnprocessedKeys?.[table]?.Keys;
+        }
+      }
+      return found;
+    },
+  };
+}

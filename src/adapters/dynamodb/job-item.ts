@@ -1,0 +1,86 @@
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { invalidArgument } from "../../core/errors.js";
+import type { Job, JobStatus, JobTarget, Schedule } from "../../core/job.js";
+
+/**
+ * Job item layout in the jobs table (key `id`):
+ * part (N), next_run (N, sparse: in the `due` index only while a run is ahead),
+ * st, v (version), name, owner, tags (L of S), sched and tgt (JSON), created,
+ * updated, last_run; the claim record: claimed / claimed_m (NS of scheduled ms
+ * of claimed and triggered runs not yet seen started), recover_at (N, sparse:
+ * when the sweep must check them), cseq (N, bumped by every claim and trigger).
+ */
+export type Item = Record<string, AttributeValue>;
+
+export const n = (value: number): AttributeValue => ({ N: String(value) });
+export const s = (value: string): AttributeValue => ({ S: value });
+
+export function num(item: Item, key: string): number | undefined {
+  const v = item[key]?.N;
+  return v === undefined ? undefined : Number(v);
+}
+
+export function str(item: Item, key: string): string | undefined {
+  return item[key]?.S;
+}
+
+export function numSet(item: Item, key: string): number[] {
+  return (item[key]?.NS ?? []).map(Number).sort((a, b) => a - b);
+}
+
+export function jobToItem(job: Job): Item {
+  const item: Item = {
+    id: s(job.id),
+    part: n(job.partition),
+    st: s(job.status),
+    v: n(job.version),
+    name: s(job.name),
+    owner: s(job.owner),
+    tags: { L: job.tags.map(s) },
+    sched: s(JSON.stringify(job.schedule)),
+    tgt: s(JSON.stringify(job.target)),
+    created: n(job.createdMs),
+    updated: n(job.updatedMs),
+    cseq: n(0),
+  };
+  if (job.nextRunMs !== undefined) item.next_run = n(job.nextRunMs);
+  if (job.lastRunMs !== undefined) item.last_run = n(job.lastRunMs);
+  return item;
+}
+
+export function itemToJob(item: Item): Job {
+  const job: Job = {
+    id: str(item, "id")!,
+    partition: num(item, "part")!,
+    status: str(item, "st") as JobStatus,
+    version: num(item, "v")!,
+    name: str(item, "name") ?? "",
+    owner: str(item, "owner") ?? "",
+    tags: (item.tags?.L ?? []).map((t) => t.S ?? ""),
+    schedule: JSON.parse(str(item, "sched")!) as Schedule,
+    target: JSON.parse(str(item, "tgt")!) as JobTarget,
+    createdMs: num(item, "created")!,
+    updatedMs: num(item, "updated")!,
+  };
+  const next = num(item, "next_run");
+  if (next !== undefined) job.nextRunMs = next;
+  const last = num(item, "last_run");
+  if (last !== undefined) job.lastRunMs = last;
+  return job;
+}
+
+/** Page tokens are the store's last evaluated key, base64url JSON. */
+export function encodeToken(key: Item | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : undefined;
+}
+
+export function decodeToken(token: string | undefined): Item | undefined {
+  if (!token) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as unknown;
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Item;
+  } catch {
+    // reported below
+  }
+  throw invalidArgument("page_token", "not a token returned by this API");
+}

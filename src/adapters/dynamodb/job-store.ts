@@ -1,0 +1,415 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  type TransactWriteItem,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { aborted, alreadyExists, failedPrecondition, notFound } from "../../core/errors.js";
+import type { Job, Schedule } from "../../core/job.js";
+import type {
+  Claim,
+  DueJob,
+  JobChange,
+  JobExpectation,
+  JobQuery,
+  JobStore,
+  Page,
+  PendingRuns,
+  Settlement,
+} from "../../core/ports/job-store.js";
+import { dynamo, failedConditions } from "./calls.js";
+import {
+  decodeToken,
+  encodeToken,
+  type Item,
+  itemToJob,
+  jobToItem,
+  n,
+  num,
+  numSet,
+  s,
+  str,
+} from "./job-item.js";
+import { DUE_INDEX, ensureTables, OWNER_INDEX, RECOVER_INDEX } from "./tables.js";
+
+/** DynamoDB allows at most 100 actions in one transaction. */
+const MAX_TRANSACTION = 100;
+
+export interface DynamoJobStoreOptions {
+  client: DynamoDBClient;
+  tables: { jobs: string; executions: string };
+  partitionCount: number;
+}
+
+/** Jobs, the due index and claim records in DynamoDB. */
+export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
+  const { client } = options;
+  const table = options.tables.jobs;
+
+  /** The claim of one run as one conditional item write (see `Claim`). */
+  function claimAction(claim: Claim): TransactWriteItem {
+    const { job } = claim;
+    const names: Record<string, string> = { "#st": "st" };
+    const values: Item = {
+      ":due": n(job.nextRunMs),
+      ":t": { NS: [String(job.nextRunMs)] },
+      ":one": n(1),
+      ":ra": n(claim.recoverAtMs),
+      ":active": s("ACTIVE"),
+    };
+    const set = ["last_run = :due", "recover_at = :ra"];
+    const remove: string[] = [];
+    if (claim.nextRunMs === undefined) {
+      remove.push("next_run");
+      set.push("#st = :finished");
+      values[":finished"] = s("FINISHED");
+    } else {
+      set.push("next_run = :next");
+      values[":next"] = n(claim.nextRunMs);
+    }
+    let condition = "next_run = :due AND #st = :active";
+    // The recovery deadline was read with the due index; the claim keeps an
+    // earlier pending deadline and must not race the sweep that moves it.
+    if (job.recoverAtMs === undefined) {
+      condition += " AND attribute_not_exists(recover_at)";
+    } else {
+      condition += " AND recover_at = :seen";
+      values[":seen"] = n(job.recoverAtMs);
+    }
+    return {
+      Update: {
+        TableName: table,
+        Key: { id: s(job.id) },
+        UpdateExpression: `SET ${set.join(", ")} ADD claimed :t, cseq :one${
+          remove.length ? ` REMOVE ${remove.join(", ")}` : ""
+        }`,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  async function claimBatch(claims: Claim[]): Promise<boolean[]> {
+    if (claims.length === 1) {
+      const u = claimAction(claims[0]!).Update!;
+      try {
+        await dynamo(() => client.send(new UpdateItemCommand(u)));
+        return [true];
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return [false];
+        throw err;
+      }
+    }
+    try {
+      await dynamo(() =>
+        client.send(new TransactWriteItemsCommand({ TransactItems: claims.map(claimAction) })),
+      );
+      return claims.map(() => true);
+    } catch (err) {
+      if (!(err instanceof TransactionCanceledException)) throw err;
+      const failed = failedConditions(err);
+      if (!failed.some(Boolean)) throw err;
+      // Retry the others without the runs that lost their condition.
+      const retry = claims.filter((_, i) => !failed[i]);
+      const retried = retry.length ? await claimBatch(retry) : [];
+      let k = 0;
+      return claims.map((_, i) => (failed[i] ? false : retried[k++]!));
+    }
+  }
+
+  async function read(id: string): Promise<Item | undefined> {
+    const out = await dynamo(() =>
+      client.send(
+        new GetItemCommand({ TableName: table, Key: { id: s(id) }, ConsistentRead: true }),
+      ),
+    );
+    return out.Item;
+  }
+
+  return {
+    async init() {
+      await dynamo(() => ensureTables(client, options.tables, options.partitionCount));
+    },
+
+    async createJob(job) {
+      try {
+        await dynamo(() =>
+          client.send(
+            new PutItemCommand({
+              TableName: table,
+              Item: jobToItem(job),
+              ConditionExpression: "attribute_not_exists(id)",
+            }),
+          ),
+        );
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) throw alreadyExists(`job ${job.id}`);
+        throw err;
+      }
+    },
+
+    async getJob(id) {
+      const item = await read(id);
+      return item ? itemToJob(item) : undefined;
+    },
+
+    async listJobs(query: JobQuery): Promise<Page<Job>> {
+      const filters: string[] = ["begins_with(id, :prefix)"];
+      const names: Record<string, string> = {};
+      const values: Item = { ":prefix": s("job_") };
+      if (query.status) {
+        filters.push("#st = :st");
+        names["#st"] = "st";
+        values[":st"] = s(query.status);
+      }
+      if (query.tag) {
+        filters.push("contains(tags, :tag)");
+        values[":tag"] = s(query.tag);
+      }
+      let startKey = decodeToken(query.pageToken);
+      const items: Job[] = [];
+      // A filter applies after the page limit, so keep reading until the page is full.
+      do {
+        const common = {
+          TableName: table,
+          FilterExpression: filters.join(" AND "),
+          ExpressionAttributeValues: values,
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ExclusiveStartKey: startKey,
+          Limit: query.pageSize - items.length,
+        };
+        const out = query.owner
+          ? await dynamo(() =>
+              client.send(
+                new QueryCommand({
+                  ...common,
+                  IndexName: OWNER_INDEX,
+                  KeyConditionExpression: "#owner = :owner",
+                  ExpressionAttributeNames: { ...names, "#owner": "owner" },
+                  ExpressionAttributeValues: { ...values, ":owner": s(query.owner!) },
+                  ScanIndexForward: false,
+                }),
+              ),
+            )
+          : await dynamo(() => client.send(new ScanCommand(common)));
+        for (const item of out.Items ?? []) items.push(itemToJob(item));
+        startKey = out.LastEvaluatedKey;
+      } while (startKey && items.length < query.pageSize);
+      const page: Page<Job> = { items };
+      const token = encodeToken(startKey);
+      if (token) page.nextToken = token;
+      return page;
+    },
+
+    async updateJob(id: string, change: JobChange, expect: JobExpectation, nowMs: number) {
+      const names: Record<string, string> = { "#v": "v" };
+      const values: Item = { ":one": n(1), ":now": n(nowMs) };
+      const set = ["#v = #v + :one", "updated = :now"];
+      const remove: string[] = [];
+      const put = (attr: string, value: Item[string]) => {
+        names[`#${attr}`] = attr;
+        values[`:${attr}`] = value;
+        set.push(`#${attr} = :${attr}`);
+      };
+      if (change.name !== undefined) put("name", s(change.name));
+      if (change.owner !== undefined) put("owner", s(change.owner));
+      if (change.tags !== undefined) put("tags", { L: change.tags.map(s) });
+      if (change.schedule !== undefined) put("sched", s(JSON.stringify(change.schedule)));
+      if (change.target !== undefined) put("tgt", s(JSON.stringify(change.target)));
+      if (change.status !== undefined) put("st", s(change.status));
+      if (change.nextRunMs === null) remove.push("next_run");
+      else if (change.nextRunMs !== undefined) put("next_run", n(change.nextRunMs));
+
+      const conditions = ["attribute_exists(id)"];
+      if (expect.version !== undefined) {
+        conditions.push("#v = :ev");
+        values[":ev"] = n(expect.version);
+      }
+      if (expect.statusIn?.length) {
+        names["#cst"] = "st";
+        const keys = expect.statusIn.map((st, i) => {
+          values[`:cst${i}`] = s(st);
+          return `:cst${i}`;
+        });
+        conditions.push(`#cst IN (${keys.join(", ")})`);
+      }
+      try {
+        const out = await dynamo(() =>
+          client.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: { id: s(id) },
+              UpdateExpression: `SET ${set.join(", ")}${remove.length ? ` REMOVE ${remove.join(", ")}` : ""}`,
+              ConditionExpression: conditions.join(" AND "),
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+              ReturnValues: "ALL_NEW",
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            }),
+          ),
+        );
+        return itemToJob(out.Attributes!);
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        const old = err.Item;
+        if (!old) throw notFound(`job ${id}`);
+        if (expect.version !== undefined && num(old, "v") !== expect.version) {
+          throw aborted(`job ${id} is at version ${num(old, "v")}, not ${expect.version}`);
+        }
+        throw failedPrecondition(`job ${id} is ${str(old, "st")}`);
+      }
+    },
+
+    async recordManualRun(id, scheduledMs, recoverAtMs) {
+      // Read, then write conditionally on the claim sequence: keeps a pending
+      // recovery deadline that is still ahead, replaces a stale one.
+      for (let attempt = 0; ; attempt++) {
+        const item = await read(id);
+        if (!item) throw notFound(`job ${id}`);
+        if (str(item, "st") === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
+        const pending = num(item, "recover_at");
+        const recoverAt =
+          pending !== undefined && pending > scheduledMs
+            ? Math.min(pending, recoverAtMs)
+            : recoverAtMs;
+        try {
+          const out = await dynamo(() =>
+            client.send(
+              new UpdateItemCommand({
+                TableName: table,
+                Key: { id: s(id) },
+                UpdateExpression: "SET recover_at = :ra ADD claimed_m :t, cseq :one",
+                ConditionExpression: "cseq = :cseq AND #st <> :cancelled",
+                ExpressionAttributeNames: { "#st": "st" },
+                ExpressionAttributeValues: {
+                  ":ra": n(recoverAt),
+                  ":t": { NS: [String(scheduledMs)] },
+                  ":one": n(1),
+                  ":cseq": n(num(item, "cseq") ?? 0),
+                  ":cancelled": s("CANCELLED"),
+                },
+                ReturnValues: "ALL_NEW",
+              }),
+            ),
+          );
+          return itemToJob(out.Attributes!);
+        } catch (err) {
+          if (!(err instanceof ConditionalCheckFailedException) || attempt >= 10) throw err;
+        }
+      }
+    },
+
+    async dueJobs(partition, untilMs, limit) {
+      const out = await dynamo(() =>
+        client.send(
+          new QueryCommand({
+            TableName: table,
+            IndexName: DUE_INDEX,
+            KeyConditionExpression: "part = :p AND next_run <= :until",
+            ExpressionAttributeValues: { ":p": n(partition), ":until": n(untilMs) },
+            Limit: limit,
+          }),
+        ),
+      );
+      return (out.Items ?? []).map((item): DueJob => {
+        const due: DueJob = {
+          id: str(item, "id")!,
+          partition,
+          nextRunMs: num(item, "next_run")!,
+          schedule: JSON.parse(str(item, "sched")!) as Schedule,
+        };
+        const ra = num(item, "recover_at");
+        if (ra !== undefined) due.recoverAtMs = ra;
+        return due;
+      });
+    },
+
+    async claimRuns(claims) {
+      const results: boolean[] = [];
+      for (let i = 0; i < claims.length; i += MAX_TRANSACTION) {
+        results.push(...(await claimBatch(claims.slice(i, i + MAX_TRANSACTION))));
+      }
+      return results;
+    },
+
+    async pendingRuns(partition, fromMs, toMs, limit, pageToken) {
+      const out = await dynamo(() =>
+        client.send(
+          new QueryCommand({
+            TableName: table,
+            IndexName: RECOVER_INDEX,
+            KeyConditionExpression: "part = :p AND recover_at BETWEEN :from AND :to",
+            ExpressionAttributeValues: {
+              ":p": n(partition),
+              ":from": n(fromMs + 1),
+              ":to": n(toMs),
+            },
+            Limit: limit,
+            ExclusiveStartKey: decodeToken(pageToken),
+          }),
+        ),
+      );
+      const items = (out.Items ?? []).map(
+        (item): PendingRuns => ({
+          jobId: str(item, "id")!,
+          partition,
+          status: str(item, "st") as PendingRuns["status"],
+          scheduled: numSet(item, "claimed"),
+          manual: numSet(item, "claimed_m"),
+          claimSeq: num(item, "cseq") ?? 0,
+          recoverAtMs: num(item, "recover_at")!,
+          active: str(item, "st") === "ACTIVE" && num(item, "next_run") !== undefined,
+        }),
+      );
+      const page: Page<PendingRuns> = { items };
+      const token = encodeToken(out.LastEvaluatedKey);
+      if (token) page.nextToken = token;
+      return page;
+    },
+
+    async settleRuns(settlement: Settlement) {
+      const values: Item = { ":cseq": n(settlement.claimSeq) };
+      const del: string[] = [];
+      if (settlement.startedScheduled.length) {
+        del.push("claimed :ds");
+        values[":ds"] = { NS: settlement.startedScheduled.map(String) };
+      }
+      if (settlement.startedManual.length) {
+        del.push("claimed_m :dm");
+        values[":dm"] = { NS: settlement.startedManual.map(String) };
+      }
+      let expression: string;
+      if (settlement.recoverAtMs === undefined) {
+        expression = "REMOVE recover_at";
+      } else {
+        expression = "SET recover_at = :ra";
+        values[":ra"] = n(settlement.recoverAtMs);
+      }
+      if (del.length) expression += ` DELETE ${del.join(", ")}`;
+      try {
+        await dynamo(() =>
+          client.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: { id: s(settlement.jobId) },
+              UpdateExpression: expression,
+              ConditionExpression: "cseq = :cseq",
+              ExpressionAttributeValues: values,
+            }),
+          ),
+        );
+        return true;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return false;
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,143 @@
+import {
+  type AttributeDefinition,
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  type GlobalSecondaryIndex,
+  PutItemCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+} from "@aws-sdk/client-dynamodb";
+import { ChronoringError } from "../../core/errors.js";
+
+/** GSI of jobs by partition and next run: what the scheduler queries. Sparse: only jobs with a next run. */
+export const DUE_INDEX = "due";
+/** GSI of jobs by partition and recovery deadline: what the recovery sweep queries. Sparse. */
+export const RECOVER_INDEX = "recover";
+/** GSI of jobs by owner, newest first. */
+export const OWNER_INDEX = "by_owner";
+/** GSI of executions by worker and start time. */
+export const WORKER_INDEX = "by_worker";
+
+const META_ID = "meta#partitions";
+
+function gsi(name: string, hash: string, range: string, include?: string[]): GlobalSecondaryIndex {
+  return {
+    IndexName: name,
+    KeySchema: [
+      { AttributeName: hash, KeyType: "HASH" },
+      { AttributeName: range, KeyType: "RANGE" },
+    ],
+    Projection: include
+      ? { ProjectionType: "INCLUDE", NonKeyAttributes: include }
+      : { ProjectionType: "ALL" },
+  };
+}
+
+function attrs(defs: Record<string, "S" | "N">): AttributeDefinition[] {
+  return Object.entries(defs).map(([AttributeName, AttributeType]) => ({
+    AttributeName,
+    AttributeType,
+  }));
+}
+
+async function createIfMissing(
+  client: DynamoDBClient,
+  input: ConstructorParameters<typeof CreateTableCommand>[0],
+): Promise<void> {
+  const name = input.TableName!;
+  try {
+    await client.send(new DescribeTableCommand({ TableName: name }));
+    return;
+  } catch (err) {
+    if (!(err instanceof ResourceNotFoundException)) throw err;
+  }
+  try {
+    await client.send(new CreateTableCommand({ ...input, BillingMode: "PAY_PER_REQUEST" }));
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+  }
+  for (let i = 0; i < 120; i++) {
+    const out = await client.send(new DescribeTableCommand({ TableName: name }));
+    const indexes = out.Table?.GlobalSecondaryIndexes ?? [];
+    if (out.Table?.TableStatus === "ACTIVE" && indexes.every((ix) => ix.IndexStatus === "ACTIVE"))
+      return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`table ${name} did not become ACTIVE`);
+}
+
+/**
+ * Creates the jobs and executions tables when missing, and fixes the number
+ * of logical partitions on first creation. Returns the stored partition count;
+ * a different configured count is a configuration error.
+ */
+export async function ensureTables(
+  client: DynamoDBClient,
+  names: { jobs: string; executions: string },
+  partitionCount: number,
+): Promise<number> {
+  await Promise.all([
+    createIfMissing(client, {
+      TableName: names.jobs,
+      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+      AttributeDefinitions: attrs({
+        id: "S",
+        part: "N",
+        next_run: "N",
+        recover_at: "N",
+        owner: "S",
+        created: "N",
+      }),
+      GlobalSecondaryIndexes: [
+        gsi(DUE_INDEX, "part", "next_run", ["sched", "recover_at"]),
+        gsi(RECOVER_INDEX, "part", "recover_at", [
+          "claimed",
+          "claimed_m",
+          "cseq",
+          "st",
+          "next_run",
+        ]),
+        gsi(OWNER_INDEX, "owner", "created"),
+      ],
+    }),
+    createIfMissing(client, {
+      TableName: names.executions,
+      KeySchema: [
+        { AttributeName: "job_id", KeyType: "HASH" },
+        { AttributeName: "run", KeyType: "RANGE" },
+      ],
+      AttributeDefinitions: attrs({ job_id: "S", run: "S", worker: "S", started: "N" }),
+      GlobalSecondaryIndexes: [gsi(WORKER_INDEX, "worker", "started")],
+    }),
+  ]);
+  try {
+    await client.send(
+      new PutItemCommand({
+        TableName: names.jobs,
+        Item: { id: { S: META_ID }, partitions: { N: String(partitionCount) } },
+        ConditionExpression: "attribute_not_exists(id)",
+      }),
+    );
+    return partitionCount;
+  } catch (err) {
+    if (!(err instanceof ConditionalCheckFailedException)) throw err;
+  }
+  const meta = await client.send(
+    new GetItemCommand({
+      TableName: names.jobs,
+      Key: { id: { S: META_ID } },
+      ConsistentRead: true,
+    }),
+  );
+  const stored = Number(meta.Item?.partitions?.N);
+  if (stored !== partitionCount) {
+    throw new ChronoringError(
+      "failed_precondition",
+      `table ${names.jobs} was created with ${stored} partitions but CHRONORING_PARTITIONS is ${partitionCount}`,
+    );
+  }
+  return stored;
+}

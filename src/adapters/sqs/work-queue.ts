@@ -1,0 +1,213 @@
+import {
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+  SQSServiceException,
+} from "@aws-sdk/client-sqs";
+import { isChronoringError, unavailable } from "../../core/errors.js";
+import type { RunRef } from "../../core/execution.js";
+import type { Delivery, QueueDepth, WorkQueue } from "../../core/ports/work-queue.js";
+
+export interface SqsOptions {
+  /** Custom endpoint (the SQS emulator, LocalStack); absent for AWS. */
+  endpoint?: string;
+  region: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Queue name prefix; the queues are `<prefix>runs` and `<prefix>runs-dlq`. */
+  queuePrefix: string;
+  /** Seconds a received run stays invisible before redelivery (the worker extends it). */
+  visibilityTimeoutS: number;
+  /** Deliveries before a message moves to the dead letter queue. */
+  maxReceiveCount: number;
+  maxAttempts: number;
+  requestTimeoutMs: number;
+}
+
+/** The body of a run message. */
+interface RunMessage extends RunRef {
+  sentMs: number;
+}
+
+function parseRun(body: string | undefined): RunMessage | undefined {
+  try {
+    const m = JSON.parse(body ?? "") as Partial<RunMessage>;
+    if (
+      typeof m.jobId === "string" &&
+      typeof m.scheduledMs === "number" &&
+      typeof m.attempt === "number" &&
+      typeof m.partition === "number"
+    ) {
+      return {
+        jobId: m.jobId,
+        scheduledMs: m.scheduledMs,
+        attempt: m.attempt,
+        partition: m.partition,
+        manual: m.manual === true,
+        sentMs: typeof m.sentMs === "number" ? m.sentMs : 0,
+      };
+    }
+  } catch {
+    // not a run message
+  }
+  return undefined;
+}
+
+async function sqs<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isChronoringError(err)) throw err;
+    if (err instanceof SQSServiceException && err.name === "ReceiptHandleIsInvalid") throw err;
+    throw unavailable("SQS", err);
+  }
+}
+
+/** The run queue on SQS (or an SQS-compatible emulator), with its dead letter queue. */
+export function createSqsWorkQueue(
+  options: SqsOptions,
+  hooks: { onMalformed?: (body: string | undefined) => void } = {},
+): WorkQueue {
+  const client = new SQSClient({
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    maxAttempts: options.maxAttempts,
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs,
+      connectionTimeout: Math.min(options.requestTimeoutMs, 3000),
+    },
+  });
+  let queueUrl: string | undefined;
+
+  function url(): string {
+    if (!queueUrl) throw new Error("work queue used before init()");
+    return queueUrl;
+  }
+
+  return {
+    async init() {
+      const dlq = await sqs(() =>
+        client.send(new CreateQueueCommand({ QueueName: `${options.queuePrefix}runs-dlq` })),
+      );
+      const dlqAttrs = await sqs(() =>
+        client.send(
+          new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ["QueueArn"] }),
+        ),
+      );
+      const main = await sqs(() =>
+        client.send(
+          new CreateQueueCommand({
+            QueueName: `${options.queuePrefix}runs`,
+            Attributes: {
+              VisibilityTimeout: String(options.visibilityTimeoutS),
+              RedrivePolicy: JSON.stringify({
+                deadLetterTargetArn: dlqAttrs.Attributes?.QueueArn,
+                maxReceiveCount: options.maxReceiveCount,
+              }),
+            },
+          }),
+        ),
+      );
+      queueUrl = main.QueueUrl;
+    },
+
+    async send(runs: RunRef[]) {
+      const now = Date.now();
+      const batches: RunRef[][] = [];
+      for (let i = 0; i < runs.length; i += 10) batches.push(runs.slice(i, i + 10));
+      await Promise.all(
+        batches.map(async (batch) => {
+          let entries = batch.map((run, i) => ({
+            Id: String(i),
+            MessageBody: JSON.stringify({ ...run, sentMs: now } satisfies RunMessage),
+          }));
+          for (let round = 0; entries.length; round++) {
+            const request = entries;
+            const out = await sqs(() =>
+              client.send(new SendMessageBatchCommand({ QueueUrl: url(), Entries: request })),
+            );
+            const failed = new Set((out.Failed ?? []).map((f) => f.Id));
+            entries = entries.filter((e) => failed.has(e.Id));
+            if (entries.length && round >= 5) {
+              throw unavailable("SQS", new Error(`${entries.length} messages not accepted`));
+            }
+          }
+        }),
+      );
+    },
+
+    async receive(max: number, waitMs: number, signal?: AbortSignal): Promise<Delivery[]> {
+      const out = await sqs(() =>
+        client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: url(),
+            MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
+            WaitTimeSeconds: Math.min(20, Math.ceil(waitMs / 1000)),
+            MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
+          }),
+          { abortSignal: signal },
+        ),
+      );
+      const deliveries: Delivery[] = [];
+      for (const m of out.Messages ?? []) {
+        const run = parseRun(m.Body);
+        if (!run) {
+          hooks.onMalformed?.(m.Body);
+          // Leave it: after maxReceiveCount deliveries it lands in the dead letter queue.
+          continue;
+        }
+        const { sentMs, ...ref } = run;
+        deliveries.push({
+          run: ref,
+          receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
+          sentMs: sentMs || Number(m.Attributes?.SentTimestamp ?? 0),
+          handle: m.ReceiptHandle ?? "",
+        });
+      }
+      return deliveries;
+    },
+
+    async ack(delivery: Delivery) {
+      await sqs(() =>
+        client.send(new DeleteMessageCommand({ QueueUrl: url(), ReceiptHandle: delivery.handle })),
+      );
+    },
+
+    async extend(delivery: Delivery, seconds: number) {
+      await sqs(() =>
+        client.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: url(),
+            ReceiptHandle: delivery.handle,
+            VisibilityTimeout: Math.min(43_200, Math.max(0, Math.round(seconds))),
+          }),
+        ),
+      );
+    },
+
+    async depth(): Promise<QueueDepth> {
+      const out = await sqs(() =>
+        client.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: url(),
+            AttributeNames: [
+              "ApproximateNumberOfMessages",
+              "ApproximateNumberOfMessagesNotVisible",
+              "ApproximateNumberOfMessagesDelayed",
+            ],
+          }),
+        ),
+      );
+      const a = out.Attributes ?? {};
+      return {
+        visible: Number(a.ApproximateNumberOfMessages ?? 0),
+        inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
+        delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
+      };
+    },
+  };
+}

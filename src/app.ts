@@ -1,0 +1,193 @@
+import pino, { type Logger } from "pino";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { createDynamoClient, tableNames } from "./adapters/dynamodb/client.js";
+import { createDynamoExecutionStore } from "./adapters/dynamodb/execution-store.js";
+import { createDynamoJobStore } from "./adapters/dynamodb/job-store.js";
+import { WriteCounter } from "./adapters/dynamodb/write-counter.js";
+import { createSqsWorkQueue } from "./adapters/sqs/work-queue.js";
+import { createInterceptors } from "./api/interceptors.js";
+import { routes } from "./api/routes.js";
+import { startApiServer } from "./api/server.js";
+import type { Config } from "./config/config.js";
+import { type Clock, systemClock } from "./core/clock.js";
+import { createJobCommands } from "./core/job-commands.js";
+import { createScheduler, type Scheduler } from "./scheduler/scheduler.js";
+import { createSchedulerMetrics } from "./scheduler/metrics.js";
+import { defaultHandlers } from "./worker/handlers/registry.js";
+import { createHandlerRegistry, type JobHandler } from "./worker/handlers/registry.js";
+import { createWorkerMetrics } from "./worker/metrics.js";
+import { startWorker, type Worker } from "./worker/worker.js";
+
+export interface App {
+  /** Base URL of the API, when this process serves it. */
+  apiUrl?: string;
+  scheduler?: Scheduler;
+  worker?: Worker;
+  registry: Registry;
+  /** DynamoDB item writes made by this process. */
+  writes: WriteCounter;
+  close(): Promise<void>;
+}
+
+export interface AppOverrides {
+  logger?: Logger;
+  clock?: Clock;
+  registry?: Registry;
+  /** Replaces the default job handlers (tests add their own). */
+  handlers?: JobHandler[];
+}
+
+/** Retries a backend call at start, so that a process may start before its backends. */
+async function untilReady<T>(what: string, logger: Logger, call: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      if (attempt === 1 || attempt % 10 === 0)
+        logger.warn({ err: String(err) }, `waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/**
+ * Composes the roles this process runs (api, scheduler, worker) from the
+ * config: one place where adapters meet core. `main.ts` owns the process.
+ */
+export async function startApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
+  const logger = overrides.logger ?? pino({ level: config.logLevel, base: { pid: process.pid } });
+  const clock = overrides.clock ?? systemClock;
+  const registry = overrides.registry ?? new Registry();
+  if (!overrides.registry) collectDefaultMetrics({ register: registry });
+  const writes = new WriteCounter();
+  const credentials = config.aws.localCredentials
+    ? { accessKeyId: "local", secretAccessKey: "local" }
+    : undefined;
+  const tables = tableNames(config.store.tablePrefix);
+  const dynamo = createDynamoClient({
+    region: config.aws.region,
+    ...(config.aws.dynamodbEndpoint ? { endpoint: config.aws.dynamodbEndpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+    tablePrefix: config.store.tablePrefix,
+    maxAttempts: config.aws.maxAttempts,
+    requestTimeoutMs: config.aws.requestTimeoutMs,
+    writeCounter: writes,
+  });
+  const storeOptions = { client: dynamo, tables, partitionCount: config.store.partitions };
+  const jobs = createDynamoJobStore(storeOptions);
+  const executions = createDynamoExecutionStore(storeOptions);
+  const queue = createSqsWorkQueue(
+    {
+      region: config.aws.region,
+      ...(config.aws.sqsEndpoint ? { endpoint: config.aws.sqsEndpoint } : {}),
+      ...(credentials ? { credentials } : {}),
+      queuePrefix: config.queue.prefix,
+      visibilityTimeoutS: config.queue.visibilityTimeoutS,
+      maxReceiveCount: config.queue.maxReceiveCount,
+      maxAttempts: config.aws.maxAttempts,
+      requestTimeoutMs: config.aws.requestTimeoutMs,
+    },
+    { onMalformed: (body) => logger.warn({ body: body?.slice(0, 200) }, "malformed run message") },
+  );
+  await untilReady("DynamoDB", logger, () => jobs.init());
+  await untilReady("SQS", logger, () => queue.init());
+
+  new Gauge({
+    name: "chronoring_queue_depth",
+    help: "Messages in the run queue, by state (visible, in_flight, delayed)",
+    labelNames: ["state"],
+    registers: [registry],
+    async collect() {
+      try {
+        const d = await queue.depth();
+        this.set({ state: "visible" }, d.visible);
+        this.set({ state: "in_flight" }, d.inFlight);
+        this.set({ state: "delayed" }, d.delayed);
+      } catch {
+        // the scrape still answers; the gauge keeps its last value
+      }
+    },
+  });
+
+  const app: App = { registry, writes, close: async () => {} };
+  const closers: Array<() => Promise<void>> = [];
+
+  if (config.roles.includes("scheduler")) {
+    const scheduler = createScheduler({
+      jobs,
+      executions,
+      queue,
+      clock,
+      logger: logger.child({ role: "scheduler" }),
+      metrics: createSchedulerMetrics(registry),
+      options: config.scheduler,
+    });
+    // One node owns every partition until the cluster assigns them.
+    scheduler.setPartitions(Array.from({ length: config.store.partitions }, (_, i) => i));
+    app.scheduler = scheduler;
+    closers.push(() => scheduler.stop());
+  }
+
+  if (config.roles.includes("worker")) {
+    const handlers = createHandlerRegistry(
+      overrides.handlers ??
+        defaultHandlers({
+          scriptAllowList: config.worker.scriptAllowList,
+          maxOutputBytes: config.worker.maxOutputBytes,
+          scriptMemoryMb: config.worker.scriptMemoryMb,
+        }),
+    );
+    const worker = startWorker({
+      queue,
+      jobs,
+      executions,
+      handlers,
+      clock,
+      logger: logger.child({ role: "worker" }),
+      metrics: createWorkerMetrics(registry),
+      options: {
+        id: config.worker.id,
+        concurrency: config.worker.concurrency,
+        visibilityTimeoutS: config.queue.visibilityTimeoutS,
+        drainTimeoutMs: 10_000,
+      },
+    });
+    app.worker = worker;
+    closers.push(() => worker.stop());
+  }
+
+  if (config.roles.includes("api")) {
+    const commands = createJobCommands({
+      jobs,
+      executions,
+      queue,
+      clock,
+      partitionCount: config.store.partitions,
+      startTimeoutMs: config.scheduler.startTimeoutMs,
+      onScheduled: (partition) => app.scheduler?.wake(partition),
+    });
+    let closing = false;
+    const server = await startApiServer({
+      host: config.api.host,
+      port: config.api.port,
+      logger,
+      routes: routes({ commands, ready: () => !closing }),
+      interceptors: createInterceptors(logger),
+      metricsText: () => registry.metrics(),
+    });
+    app.apiUrl = server.url;
+    closers.unshift(async () => {
+      closing = true;
+      await server.close();
+    });
+  }
+
+  app.close = async () => {
+    for (const close of closers) await close();
+    dynamo.destroy();
+  };
+  logger.info({ roles: config.roles, api: app.apiUrl }, "chronoring started");
+  return app;
+}

@@ -1,0 +1,48 @@
+/** Executions: one attempt of one run of a job. */
+
+export type ExecutionStatus =
+  | "SCHEDULED"
+  | "QUEUED"
+  | "RUNNING"
+  | "SUCCEEDED"
+  | "FAILED"
+  | "CANCELLED";
+
+export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED"];
+
+/** A run handed to the queue: what a worker needs to start it. */
+export interface RunRef {
+  jobId: string;
+  partition: number;
+  scheduledMs: number;
+  attempt: number;
+  /** Started by TriggerJob rather than by the schedule. */
+  manual: boolean;
+}
+
+export interface Execution extends RunRef {
+  id: string;
+  status: ExecutionStatus;
+  workerId?: string;
+  startedMs?: number;
+  endedMs?: number;
+  result?: string;
+  error?: string;
+}
+
+/** `<job id>:<scheduled ms>:<attempt>`: stable across redeliveries. */
+export function executionId(run: Pick<RunRef, "jobId" | "scheduledMs" | "attempt">): string {
+  return `${run.jobId}:${run.scheduledMs}:${run.attempt}`;
+}
+
+/** Parses an execution id; undefined when it is not one. */
+export function parseExecutionId(
+  id: string,
+): { jobId: string; scheduledMs: number; attempt: number } | undefined {
+  const m = /^(job_[a-z0-9]{26}):(\d{1,16}):(\d{1,4})$/.exec(id);
+  if (!m) return undefined;
+  const scheduledMs = Number(m[2]);
+  const attempt = Number(m[3]);
+  if (!Number.isSafeInteger(scheduledMs) || attempt < 1) return undefined;
+  return { jobId: m[1]!, scheduledMs, attempt };
+}

@@ -1,0 +1,273 @@
+import type { Clock } from "./clock.js";
+import { failedPrecondition, invalidArgument, isChronoringError, notFound } from "./errors.js";
+import { type Execution, executionId, parseExecutionId, type RunRef } from "./execution.js";
+import { newJobId } from "./ids.js";
+import type { Job, JobTarget } from "./job.js";
+import { partitionOf } from "./partition.js";
+import type { ExecutionQuery, ExecutionStore } from "./ports/execution-store.js";
+import type { JobChange, JobQuery, JobStore, Page } from "./ports/job-store.js";
+import type { WorkQueue } from "./ports/work-queue.js";
+import {
+  firstRun,
+  formatLocal,
+  parseSchedule,
+  type ScheduleInput,
+  scheduleZone,
+  upcoming,
+} from "./schedule/index.js";
+import {
+  validateJobId,
+  validateJobInput,
+  validateName,
+  validateOwner,
+  validateTags,
+  validateTarget,
+} from "./validate-job.js";
+
+/** A new job as the API hands it over, already converted from proto but not yet validated. */
+export interface JobInput {
+  name: string;
+  schedule: ScheduleInput;
+  target: JobTarget;
+  tags: string[];
+  owner: string;
+}
+
+/** Fields UpdateJob may change; absent ones stay. */
+export interface JobUpdate {
+  name?: string;
+  schedule?: ScheduleInput;
+  target?: JobTarget;
+  tags?: string[];
+  owner?: string;
+}
+
+/** One previewed fire time. */
+export interface FirePreview {
+  utcMs: number;
+  /** ISO 8601 in the schedule's zone. */
+  local: string;
+}
+
+/**
+ * The operations behind JobService. Each validates its input (invalid_argument
+ * naming the field), and throws not_found, failed_precondition, aborted or
+ * unavailable as documented on the RPCs.
+ */
+export interface JobCommands {
+  create(input: JobInput): Promise<Job>;
+  get(id: string): Promise<Job>;
+  list(query: JobQuery): Promise<Page<Job>>;
+  update(id: string, update: JobUpdate, expectedVersion?: number): Promise<Job>;
+  /** Cancels: no run starts after it returns. */
+  cancel(id: string): Promise<Job>;
+  pause(id: string): Promise<Job>;
+  resume(id: string): Promise<Job>;
+  /** Records a run at now and queues it; returns it as QUEUED. */
+  trigger(id: string): Promise<Execution>;
+  listExecutions(query: ExecutionQuery): Promise<Page<Execution>>;
+  getExecution(id: string): Promise<Execution>;
+  preview(schedule: ScheduleInput, afterMs: number | undefined, count: number): FirePreview[];
+}
+
+export interface JobCommandsDeps {
+  jobs: JobStore;
+  executions: ExecutionStore;
+  queue: WorkQueue;
+  clock: Clock;
+  partitionCount: number;
+  /** A triggered run not started within this long is sent again by the recovery sweep. */
+  startTimeoutMs: number;
+  /** Told when a job's next run changed, so that a scheduler in this process polls at once. */
+  onScheduled?: (partition: number) => void;
+}
+
+/** Implements JobCommands over the ports. */
+export function createJobCommands(deps: JobCommandsDeps): JobCommands {
+  const { jobs, executions, queue, clock } = deps;
+
+  async function load(id: string): Promise<Job> {
+    validateJobId(id);
+    const job = await jobs.getJob(id);
+    if (!job) throw notFound(`job ${id}`);
+    return job;
+  }
+
+  function scheduled(job: Job): Job {
+    if (job.nextRunMs !== undefined) deps.onScheduled?.(job.partition);
+    return job;
+  }
+
+  return {
+    async create(input) {
+      validateJobInput(input);
+      const now = clock.now();
+      const schedule = parseSchedule(input.schedule, now);
+      const next = firstRun(schedule, now);
+      if (next === undefined) throw invalidArgument("schedule", "has no run after now");
+      const id = newJobId(now);
+      const job: Job = {
+        id,
+        name: input.name.trim(),
+        schedule,
+        target: input.target,
+        status: "ACTIVE",
+        tags: input.tags,
+        owner: input.owner,
+        version: 1,
+        partition: partitionOf(id, deps.partitionCount),
+        nextRunMs: next,
+        createdMs: now,
+        updatedMs: now,
+      };
+      await jobs.createJob(job);
+      return scheduled(job);
+    },
+
+    get: load,
+
+    list: (query) => jobs.listJobs(query),
+
+    async update(id, update, expectedVersion) {
+      if (update.name !== undefined) validateName(update.name);
+      if (update.owner !== undefined) validateOwner(update.owner);
+      if (update.tags !== undefined) validateTags(update.tags);
+      if (update.target !== undefined) validateTarget(update.target);
+      for (let attempt = 0; ; attempt++) {
+        const current = await load(id);
+        if (current.status === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
+        const now = clock.now();
+        const change: JobChange = {};
+        if (update.name !== undefined) change.name = update.name.trim();
+        if (update.owner !== undefined) change.owner = update.owner;
+        if (update.tags !== undefined) change.tags = update.tags;
+        if (update.target !== undefined) change.target = update.target;
+        if (update.schedule !== undefined) {
+          const schedule = parseSchedule(update.schedule, now);
+          change.schedule = schedule;
+          if (current.status !== "PAUSED") {
+            const next = firstRun(schedule, now);
+            change.nextRunMs = next ?? null;
+            change.status = next === undefined ? "FINISHED" : "ACTIVE";
+          }
+        }
+        try {
+          const job = await jobs.updateJob(
+            id,
+            change,
+            { version: expectedVersion ?? current.version, statusIn: [current.status] },
+            now,
+          );
+          return scheduled(job);
+        } catch (err) {
+          // Without an expected version from the caller, a concurrent change is
+          // not the caller's conflict: read again and reapply.
+          if (expectedVersion !== undefined || !isChronoringError(err, "aborted") || attempt >= 5) {
+            throw err;
+          }
+        }
+      }
+    },
+
+    async cancel(id) {
+      const current = await load(id);
+      if (current.status === "CANCELLED") return current;
+      return jobs.updateJob(
+        id,
+        { status: "CANCELLED", nextRunMs: null },
+        { statusIn: ["ACTIVE", "PAUSED", "FINISHED"] },
+        clock.now(),
+      );
+    },
+
+    async pause(id) {
+      const current = await load(id);
+      if (current.status === "PAUSED") return current;
+      if (current.status !== "ACTIVE") {
+        throw failedPrecondition(
+          `job ${id} is ${current.status}; only an ACTIVE job can be paused`,
+        );
+      }
+      return jobs.updateJob(
+        id,
+        { status: "PAUSED", nextRunMs: null },
+        { statusIn: ["ACTIVE"] },
+        clock.now(),
+      );
+    },
+
+    async resume(id) {
+      const current = await load(id);
+      if (current.status === "ACTIVE") return current;
+      if (current.status !== "PAUSED") {
+        throw failedPrecondition(
+          `job ${id} is ${current.status}; only a PAUSED job can be resumed`,
+        );
+      }
+      const now = clock.now();
+      // A one-time job that never fired fires on resume, even if its time passed.
+      const next =
+        current.schedule.kind === "once"
+          ? current.lastRunMs === undefined
+            ? current.schedule.at
+            : undefined
+          : firstRun(current.schedule, now);
+      const job = await jobs.updateJob(
+        id,
+        next === undefined ? { status: "FINISHED" } : { status: "ACTIVE", nextRunMs: next },
+        { statusIn: ["PAUSED"] },
+        now,
+      );
+      return scheduled(job);
+    },
+
+    async trigger(id) {
+      validateJobId(id);
+      const now = clock.now();
+      const job = await jobs.recordManualRun(id, now, now + deps.startTimeoutMs);
+      const run: RunRef = {
+        jobId: id,
+        partition: job.partition,
+        scheduledMs: now,
+        attempt: 1,
+        manual: true,
+      };
+      let status: Execution["status"] = "QUEUED";
+      try {
+        await queue.send([run]);
+      } catch {
+        // Recorded durably above: the recovery sweep sends it.
+        status = "SCHEDULED";
+      }
+      return { ...run, id: executionId(run), status };
+    },
+
+    async listExecutions(query) {
+      if (query.jobId) validateJobId(query.jobId, "job_id");
+      return executions.listExecutions(query);
+    },
+
+    async getExecution(id) {
+      if (!parseExecutionId(id)) {
+        throw invalidArgument("id", "expected <job id>:<scheduled ms>:<attempt>");
+      }
+      const execution = await executions.getExecution(id);
+      if (!execution) throw notFound(`execution ${id}`);
+      return execution;
+    },
+
+    preview(input, afterMs, count) {
+      const now = clock.now();
+      const schedule = parseSchedule(input, now);
+      const zone = scheduleZone(schedule);
+      const start = afterMs ?? now;
+      const times =
+        schedule.kind === "once"
+          ? schedule.at > start
+            ? [schedule.at]
+            : []
+          : upcoming(schedule, start, count);
+      return times.map((utcMs) => ({ utcMs, local: formatLocal(utcMs, zone) }));
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Domain types of a job. Every instant is UTC epoch milliseconds; time zones
+ * exist only inside the schedule evaluator (`schedule/`).
+ */
+
+export type JobStatus = "ACTIVE" | "PAUSED" | "CANCELLED" | "FINISHED";
+
+/** A validated schedule, ready for the evaluator. `source` keeps what the user wrote. */
+export type Schedule =
+  | { kind: "once"; at: number }
+  | {
+      kind: "interval";
+      /** As entered: `rate(5 minutes)` or `90s`. */
+      source: string;
+      periodMs: number;
+      /** Runs fall on `anchorMs + k * periodMs`. */
+      anchorMs: number;
+      startMs?: number;
+      endMs?: number;
+    }
+  | {
+      kind: "cron";
+      /** As entered: 5 or 6 fields, or `cron(...)` (AWS form). */
+      source: string;
+      timeZone: string;
+      startMs?: number;
+      endMs?: number;
+    };
+
+export interface HttpTarget {
+  type: "http";
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  /** Request body, base64; absent for none. */
+  bodyBase64?: string;
+  timeoutMs: number;
+}
+
+export interface ScriptTarget {
+  type: "script";
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  timeoutMs: number;
+}
+
+export interface NoopTarget {
+  type: "noop";
+  sleepMs: number;
+}
+
+export type JobTarget = HttpTarget | ScriptTarget | NoopTarget;
+export type JobType = JobTarget["type"];
+
+export interface Job {
+  id: string;
+  name: string;
+  schedule: Schedule;
+  target: JobTarget;
+  status: JobStatus;
+  tags: string[];
+  owner: string;
+  /** 1 at creation, +1 on every change made through the API. */
+  version: number;
+  /** Logical partition, `partitionOf(id)`. */
+  partition: number;
+  /** The next run to claim; absent when none is scheduled (sparse index). */
+  nextRunMs?: number;
+  /** Scheduled time of the last claimed run. */
+  lastRunMs?: number;
+  createdMs: number;
+  updatedMs: number;
+}

@@ -1,0 +1,110 @@
+import type { Job, JobStatus, JobTarget, Schedule } from "../job.js";
+
+/** One page of a listing; `nextToken` is absent on the last page. */
+export interface Page<T> {
+  items: T[];
+  nextToken?: string;
+}
+
+export interface JobQuery {
+  status?: JobStatus;
+  tag?: string;
+  owner?: string;
+  pageSize: number;
+  pageToken?: string;
+}
+
+/** Fields an API call may change. `nextRunMs: null` takes the job out of the due index. */
+export interface JobChange {
+  name?: string;
+  schedule?: Schedule;
+  target?: JobTarget;
+  tags?: string[];
+  owner?: string;
+  status?: JobStatus;
+  nextRunMs?: number | null;
+}
+
+/** Preconditions of an API change; a failed one throws aborted or failed_precondition. */
+export interface JobExpectation {
+  version?: number;
+  statusIn?: JobStatus[];
+}
+
+/** A job found in the due index of a partition. */
+export interface DueJob {
+  id: string;
+  partition: number;
+  nextRunMs: number;
+  schedule: Schedule;
+  /** Current deadline of the job's recovery check, if one is pending. */
+  recoverAtMs?: number;
+}
+
+/**
+ * Claims the run of `job` at `job.nextRunMs`: a compare-and-set on the job's
+ * next run that moves it to `nextRunMs` (absent: the schedule is done) and
+ * records the claimed run in the same item write.
+ */
+export interface Claim {
+  job: DueJob;
+  nextRunMs: number | undefined;
+  /** When the recovery sweep must check that the run started. */
+  recoverAtMs: number;
+}
+
+/** A job whose claimed runs the recovery sweep must check. */
+export interface PendingRuns {
+  jobId: string;
+  partition: number;
+  status: JobStatus;
+  /** Scheduled times of claimed runs not yet seen started. */
+  scheduled: number[];
+  /** Scheduled times of TriggerJob runs not yet seen started. */
+  manual: number[];
+  /** Changes on every claim and trigger; settles are conditional on it. */
+  claimSeq: number;
+  recoverAtMs: number;
+  /** Still has runs ahead (ACTIVE with a next run). */
+  active: boolean;
+}
+
+/** What the sweep learned about one job: runs seen started leave the record. */
+export interface Settlement {
+  jobId: string;
+  claimSeq: number;
+  startedScheduled: number[];
+  startedManual: number[];
+  /** Next check, or undefined to clear it (nothing left to check). */
+  recoverAtMs: number | undefined;
+}
+
+/** Durable jobs, the due index and the claim records. */
+export interface JobStore {
+  /** Creates tables and indexes when missing. */
+  init(): Promise<void>;
+  /** Fails with already_exists when the id is taken. */
+  createJob(job: Job): Promise<void>;
+  getJob(id: string): Promise<Job | undefined>;
+  listJobs(query: JobQuery): Promise<Page<Job>>;
+  /** Conditional change that bumps `version`; returns the job as stored after it. */
+  updateJob(id: string, change: JobChange, expect: JobExpectation, nowMs: number): Promise<Job>;
+  /** Records a TriggerJob run durably before it is queued; fails for a cancelled job. */
+  recordManualRun(id: string, scheduledMs: number, recoverAtMs: number): Promise<Job>;
+
+  /** Jobs of one partition due at or before `untilMs`, earliest first. */
+  dueJobs(partition: number, untilMs: number, limit: number): Promise<DueJob[]>;
+  /** Claims runs; `true` where this caller won, `false` where the run was already taken or changed. */
+  claimRuns(claims: Claim[]): Promise<boolean[]>;
+
+  /** Jobs of one partition whose recovery deadline is in `(fromMs, toMs]`, earliest first. */
+  pendingRuns(
+    partition: number,
+    fromMs: number,
+    toMs: number,
+    limit: number,
+    pageToken?: string,
+  ): Promise<Page<PendingRuns>>;
+  /** Removes started runs from the record; `false` when a claim raced it (try later). */
+  settleRuns(settlement: Settlement): Promise<boolean>;
+}

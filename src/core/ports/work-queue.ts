@@ -1,0 +1,31 @@
+import type { RunRef } from "../execution.js";
+
+/** A run received from the queue; hold it invisible with `extend`, remove it with `ack`. */
+export interface Delivery {
+  run: RunRef;
+  /** How many times the queue has delivered this message (1 the first time). */
+  receiveCount: number;
+  /** When the message was sent, epoch ms. */
+  sentMs: number;
+  /** Opaque handle for ack and extend. */
+  handle: string;
+}
+
+export interface QueueDepth {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+/** The transport that carries due runs to workers. The store stays the source of truth. */
+export interface WorkQueue {
+  /** Creates queues when missing. */
+  init(): Promise<void>;
+  send(runs: RunRef[]): Promise<void>;
+  /** Long-polls for up to `max` runs, waiting at most `waitMs`. */
+  receive(max: number, waitMs: number, signal?: AbortSignal): Promise<Delivery[]>;
+  ack(delivery: Delivery): Promise<void>;
+  /** Keeps the message invisible for `seconds` more from now. */
+  extend(delivery: Delivery, seconds: number): Promise<void>;
+  depth(): Promise<QueueDepth>;
+}

@@ -1,0 +1,74 @@
+import type { Logger } from "pino";
+import type { Clock } from "../core/clock.js";
+import type { RunRef } from "../core/execution.js";
+import type { Claim, DueJob, JobStore } from "../core/ports/job-store.js";
+import { nextRunAfter } from "../core/schedule/index.js";
+import type { Dispatcher } from "./dispatcher.js";
+import type { SchedulerMetrics } from "./metrics.js";
+
+export interface ClaimerOptions {
+  lookaheadMs: number;
+  batchSize: number;
+  startTimeoutMs: number;
+}
+
+/** What one pass over a partition found. */
+export interface PassResult {
+  claimed: number;
+  /** A full page came back: more may be due, pass again at once. */
+  more: boolean;
+}
+
+/**
+ * One pass over one partition: reads what is due up to the look-ahead from
+ * the due index, claims each run by compare-and-set on the job's next run
+ * (the claim recorded in the same write), and hands the runs it won to the
+ * dispatcher. Pure of timers and loops so that a test can drive it.
+ */
+export function createClaimer(deps: {
+  store: JobStore;
+  dispatcher: Dispatcher;
+  clock: Clock;
+  metrics: SchedulerMetrics;
+  logger: Logger;
+  options: ClaimerOptions;
+}) {
+  const { store, dispatcher, clock, metrics, options } = deps;
+
+  function claimFor(job: DueJob, now: number): Claim {
+    // Keep a recovery deadline that is still ahead (older runs wait on it);
+    // replace one already due or stale with this run's.
+    const own = job.nextRunMs + options.startTimeoutMs;
+    const recoverAtMs =
+      job.recoverAtMs !== undefined && job.recoverAtMs > now ? Math.min(job.recoverAtMs, own) : own;
+    return { job, nextRunMs: nextRunAfter(job.schedule, job.nextRunMs), recoverAtMs };
+  }
+
+  return {
+    async pass(partition: number): Promise<PassResult> {
+      const now = clock.now();
+      const due = await store.dueJobs(partition, now + options.lookaheadMs, options.batchSize);
+      if (due.length === 0) return { claimed: 0, more: false };
+      const claims = due.map((job) => claimFor(job, now));
+      const won = await store.claimRuns(claims);
+      const runs: RunRef[] = [];
+      won.forEach((ok, i) => {
+        if (!ok) return;
+        const { job } = claims[i]!;
+        runs.push({
+          jobId: job.id,
+          partition: job.partition,
+          scheduledMs: job.nextRunMs,
+          attempt: 1,
+          manual: false,
+        });
+      });
+      metrics.claimed.inc(runs.length);
+      metrics.claimsLost.inc(due.length - runs.length);
+      dispatcher.hold(runs);
+      return { claimed: runs.length, more: due.length >= options.batchSize };
+    },
+  };
+}
+
+export type Claimer = ReturnType<typeof createClaimer>;

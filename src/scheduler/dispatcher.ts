@@ -1,0 +1,108 @@
+import type { Logger } from "pino";
+import type { Clock } from "../core/clock.js";
+import type { RunRef } from "../core/execution.js";
+import type { WorkQueue } from "../core/ports/work-queue.js";
+import type { SchedulerMetrics } from "./metrics.js";
+
+export interface Dispatcher {
+  /** Holds claimed runs until their scheduled time, then sends them. */
+  hold(runs: RunRef[]): void;
+  /** Runs held and not yet sent. */
+  readonly pending: number;
+  /** Sends everything due, waits for sends under way; later runs are dropped (the sweep re-sends them). */
+  close(): Promise<void>;
+}
+
+/**
+ * Holds claimed runs in memory until their exact time and sends them in
+ * batches. A run lost here (crash, send failure) is not lost for good: its
+ * claim is durable and the recovery sweep sends it again.
+ */
+export function createDispatcher(deps: {
+  queue: WorkQueue;
+  clock: Clock;
+  metrics: SchedulerMetrics;
+  logger: Logger;
+}): Dispatcher {
+  const { queue, clock, metrics, logger } = deps;
+  /** Held runs by scheduled ms. */
+  const held = new Map<number, RunRef[]>();
+  let count = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt = Number.POSITIVE_INFINITY;
+  let closed = false;
+  const inFlight = new Set<Promise<void>>();
+
+  function arm(): void {
+    if (closed || held.size === 0) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const t of held.keys()) if (t < earliest) earliest = t;
+    if (timer && earliest >= timerAt) return;
+    if (timer) clearTimeout(timer);
+    timerAt = earliest;
+    timer = setTimeout(fire, Math.max(0, earliest - clock.now()));
+  }
+
+  function fire(): void {
+    timer = undefined;
+    timerAt = Number.POSITIVE_INFINITY;
+    const now = clock.now();
+    const due: RunRef[] = [];
+    for (const [t, runs] of held) {
+      if (t <= now) {
+        due.push(...runs);
+        held.delete(t);
+      }
+    }
+    count -= due.length;
+    if (due.length) send(due);
+    arm();
+  }
+
+  function send(runs: RunRef[]): void {
+    const p = (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await queue.send(runs);
+          const sentAt = clock.now();
+          for (const run of runs) metrics.fireLateness.observe((sentAt - run.scheduledMs) / 1000);
+          metrics.sent.inc(runs.length);
+          return;
+        } catch (err) {
+          metrics.sendFailures.inc();
+          if (attempt >= 5 || closed) {
+            logger.error({ err, runs: runs.length }, "send failed; the recovery sweep will resend");
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+        }
+      }
+    })();
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  }
+
+  return {
+    hold(runs) {
+      if (closed) return;
+      for (const run of runs) {
+        const list = held.get(run.scheduledMs);
+        if (list) list.push(run);
+        else held.set(run.scheduledMs, [run]);
+      }
+      count += runs.length;
+      arm();
+    },
+    get pending() {
+      return count;
+    },
+    async close() {
+      if (timer) clearTimeout(timer);
+      fire();
+      closed = true;
+      held.clear();
+      count = 0;
+      await Promise.all(inFlight);
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { Counter, Histogram, type Registry } from "prom-client";
+
+export interface SchedulerMetrics {
+  /** Time the run was handed to the queue minus its scheduled time. */
+  fireLateness: Histogram;
+  claimed: Counter;
+  /** Claims that lost their compare-and-set (taken or changed by someone else). */
+  claimsLost: Counter;
+  sent: Counter;
+  /** Runs sent again by the recovery sweep (claimed but never started). */
+  resent: Counter;
+  sendFailures: Counter;
+  loopErrors: Counter<"loop">;
+}
+
+export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
+  const registers = [registry];
+  return {
+    fireLateness: new Histogram({
+      name: "chronoring_fire_lateness_seconds",
+      help: "Time a run was sent to the queue minus its scheduled time",
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    claimed: new Counter({
+      name: "chronoring_runs_claimed_total",
+      help: "Runs claimed",
+      registers,
+    }),
+    claimsLost: new Counter({
+      name: "chronoring_claims_lost_total",
+      help: "Claims rejected by the store's compare-and-set",
+      registers,
+    }),
+    sent: new Counter({
+      name: "chronoring_runs_sent_total",
+      help: "Runs sent to the queue",
+      registers,
+    }),
+    resent: new Counter({
+      name: "chronoring_runs_resent_total",
+      help: "Claimed runs not seen started within the bound and sent again",
+      registers,
+    }),
+    sendFailures: new Counter({
+      name: "chronoring_send_failures_total",
+      help: "Failed attempts to send runs to the queue",
+      registers,
+    }),
+    loopErrors: new Counter({
+      name: "chronoring_scheduler_errors_total",
+      help: "Errors in scheduler loops (each retried)",
+      labelNames: ["loop"],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,108 @@
+import type { Logger } from "pino";
+import type { Clock } from "../core/clock.js";
+import type { RunRef } from "../core/execution.js";
+import type { ExecutionStore } from "../core/ports/execution-store.js";
+import type { JobStore, PendingRuns } from "../core/ports/job-store.js";
+import type { WorkQueue } from "../core/ports/work-queue.js";
+import type { SchedulerMetrics } from "./metrics.js";
+
+/**
+ * The recovery sweep of one partition. Every claim records its run in the
+ * job item with a deadline (`recover_at`); when the deadline passes, the sweep
+ * checks which recorded runs have an execution record (a worker started them).
+ * Those leave the record; the others were claimed but never sent, or sent and
+ * lost, and are sent again. The store is the source of truth, the queue only
+ * the transport: a run sent twice still runs once (see ExecutionStore).
+ *
+ * The sweep reads deadlines in `(cursor, now]`, so a finished job whose runs
+ * all started needs no further write: its old deadline stays behind the cursor.
+ */
+export function createRecovery(deps: {
+  jobs: JobStore;
+  executions: ExecutionStore;
+  queue: WorkQueue;
+  clock: Clock;
+  metrics: SchedulerMetrics;
+  logger: Logger;
+  startTimeoutMs: number;
+}) {
+  const { jobs, executions, queue, clock, metrics, logger, startTimeoutMs } = deps;
+
+  async function settle(
+    pending: PendingRuns,
+    now: number,
+  ): Promise<{ resent: RunRef[]; ok: boolean }> {
+    const all = [...pending.scheduled, ...pending.manual];
+    const started = await executions.startedRuns(pending.jobId, all);
+    const resent: RunRef[] = [];
+    let nextCheck = Number.POSITIVE_INFINITY;
+    const consider = (times: number[], manual: boolean) => {
+      for (const t of times) {
+        if (started.has(t)) continue;
+        if (t + startTimeoutMs <= now) {
+          resent.push({
+            jobId: pending.jobId,
+            partition: pending.partition,
+            scheduledMs: t,
+            attempt: 1,
+            manual,
+          });
+          nextCheck = Math.min(nextCheck, now + startTimeoutMs);
+        } else {
+          nextCheck = Math.min(nextCheck, t + startTimeoutMs);
+        }
+      }
+    };
+    consider(pending.scheduled, false);
+    consider(pending.manual, true);
+    const startedScheduled = pending.scheduled.filter((t) => started.has(t));
+    const startedManual = pending.manual.filter((t) => started.has(t));
+    const unsettled = Number.isFinite(nextCheck);
+    // A finished job whose runs all started: nothing more will be recorded,
+    // leave the item as it is (its deadline is behind the cursor from now on).
+    if (!unsettled && !pending.active) return { resent, ok: true };
+    const ok = await jobs.settleRuns({
+      jobId: pending.jobId,
+      claimSeq: pending.claimSeq,
+      startedScheduled,
+      startedManual,
+      recoverAtMs: unsettled ? nextCheck : undefined,
+    });
+    // Send after the deadline moved: if this process dies in between, the
+    // next sweep still finds the runs.
+    return { resent: ok ? resent : [], ok };
+  }
+
+  return {
+    /**
+     * Checks deadlines in `(fromMs, now]`. Returns the cursor to start from
+     * next time: `now`, or just before a job whose settle raced a claim.
+     */
+    async sweep(partition: number, fromMs: number): Promise<number> {
+      const now = clock.now();
+      let cursor = now;
+      let token: string | undefined;
+      do {
+        const page = await jobs.pendingRuns(partition, fromMs, now, 100, token);
+        const resend: RunRef[] = [];
+        for (const pending of page.items) {
+          const { resent, ok } = await settle(pending, now);
+          if (!ok) cursor = Math.min(cursor, pending.recoverAtMs - 1);
+          resend.push(...resent);
+        }
+        if (resend.length) {
+          logger.warn(
+            { partition, runs: resend.length, first: resend[0] },
+            "claimed runs not started in time; sending again",
+          );
+          await queue.send(resend);
+          metrics.resent.inc(resend.length);
+        }
+        token = page.nextToken;
+      } while (token);
+      return cursor;
+    },
+  };
+}
+
+export type Recovery = ReturnType<typeof createRecovery>;

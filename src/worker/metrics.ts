@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+export interface WorkerMetrics {
+  /** Time a worker started the run minus its scheduled time. */
+  startLateness: Histogram;
+  runs: Counter<"outcome">;
+  /** Deliveries of a run already started elsewhere (redelivery): skipped. */
+  duplicates: Counter;
+  inFlight: Gauge;
+  duration: Histogram<"type">;
+}
+
+export function createWorkerMetrics(registry: Registry): WorkerMetrics {
+  const registers = [registry];
+  return {
+    startLateness: new Histogram({
+      name: "chronoring_start_lateness_seconds",
+      help: "Time a worker started a run minus its scheduled time",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    runs: new Counter({
+      name: "chronoring_runs_finished_total",
+      help: "Runs finished by this worker, by outcome (succeeded, failed, cancelled)",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    duplicates: new Counter({
+      name: "chronoring_duplicate_deliveries_total",
+      help: "Deliveries skipped because the execution was already recorded",
+      registers,
+    }),
+    inFlight: new Gauge({
+      name: "chronoring_worker_in_flight",
+      help: "Runs executing now",
+      registers,
+    }),
+    duration: new Histogram({
+      name: "chronoring_run_duration_seconds",
+      help: "Run execution time by job type",
+      labelNames: ["type"],
+      buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 30, 120, 600],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,185 @@
+import type { Logger } from "pino";
+import type { Clock } from "../core/clock.js";
+import { executionId } from "../core/execution.js";
+import type { ExecutionStore } from "../core/ports/execution-store.js";
+import type { JobStore } from "../core/ports/job-store.js";
+import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
+import type { HandlerRegistry } from "./handlers/registry.js";
+import type { WorkerMetrics } from "./metrics.js";
+
+export interface WorkerOptions {
+  id: string;
+  concurrency: number;
+  /** The queue's visibility timeout; a running message is extended every third of it. */
+  visibilityTimeoutS: number;
+  /** How long `stop` waits for runs in progress before aborting them. */
+  drainTimeoutMs: number;
+}
+
+export interface Worker {
+  readonly inFlight: number;
+  /** Stops taking runs, lets running ones finish (up to the drain timeout), then returns. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The worker role: long-polls the queue, marks each run RUNNING with a
+ * conditional write (a second delivery of the same execution does nothing),
+ * keeps the message invisible while the handler runs, records the outcome,
+ * then deletes the message. A message is deleted only once the store knows
+ * what became of the run, so a crash anywhere leads to redelivery, not loss.
+ */
+export function startWorker(deps: {
+  queue: WorkQueue;
+  jobs: JobStore;
+  executions: ExecutionStore;
+  handlers: HandlerRegistry;
+  clock: Clock;
+  logger: Logger;
+  metrics: WorkerMetrics;
+  options: WorkerOptions;
+}): Worker {
+  const { queue, jobs, executions, handlers, clock, metrics, options } = deps;
+  const stopping = new AbortController();
+  const hardStop = new AbortController();
+  const running = new Set<Promise<void>>();
+  let slotFreed: (() => void) | undefined;
+
+  async function handle(delivery: Delivery): Promise<void> {
+    const { run } = delivery;
+    const id = executionId(run);
+    const logger = deps.logger.child({ executionId: id, jobId: run.jobId, workerId: options.id });
+    const job = await jobs.getJob(run.jobId);
+    if (!job) {
+      logger.warn("job no longer exists; dropping run");
+      await queue.ack(delivery);
+      return;
+    }
+    const startedMs = clock.now();
+    const outcome = await executions.startExecution(run, options.id, startedMs);
+    if (outcome === "duplicate") {
+      metrics.duplicates.inc();
+      logger.info({ receiveCount: delivery.receiveCount }, "already recorded; skipping redelivery");
+      await queue.ack(delivery);
+      return;
+    }
+    if (outcome === "job_inactive") {
+      await executions.cancelExecution(run, `job is ${job.status} and did not start`, startedMs);
+      metrics.runs.inc({ outcome: "cancelled" });
+      await queue.ack(delivery);
+      return;
+    }
+    metrics.startLateness.observe((startedMs - run.scheduledMs) / 1000);
+    const handler = handlers.get(job.target.type);
+    const heartbeat = setInterval(
+      () => {
+        queue.extend(delivery, options.visibilityTimeoutS).catch((err: unknown) => {
+          logger.warn({ err }, "could not extend message visibility");
+        });
+      },
+      Math.max(1000, (options.visibilityTimeoutS * 1000) / 3),
+    );
+    let result: { ok: boolean; summary: string };
+    const timer = metrics.duration.startTimer({ type: job.target.type });
+    try {
+      result = handler
+        ? await handler.run(job.target as never, {
+            executionId: id,
+            jobId: run.jobId,
+            scheduledMs: run.scheduledMs,
+            attempt: run.attempt,
+            signal: hardStop.signal,
+            logger,
+          })
+        : { ok: false, summary: `no handler for job type "${job.target.type}" on this worker` };
+    } catch (err) {
+      logger.error({ err }, "handler threw");
+      result = { ok: false, summary: `handler error: ${String(err)}` };
+    } finally {
+      clearInterval(heartbeat);
+      timer();
+    }
+    const status = result.ok ? "SUCCEEDED" : "FAILED";
+    const recorded = await withRetries(logger, () =>
+      executions.finishExecution(id, options.id, {
+        status,
+        endedMs: clock.now(),
+        ...(result.ok ? { result: result.summary } : { error: result.summary }),
+      }),
+    );
+    if (!recorded) logger.warn("execution was no longer held by this worker; outcome not recorded");
+    metrics.runs.inc({ outcome: result.ok ? "succeeded" : "failed" });
+    logger.info({ status, ms: clock.now() - startedMs }, "run finished");
+    await queue.ack(delivery);
+  }
+
+  function spawn(delivery: Delivery): void {
+    metrics.inFlight.inc();
+    const p = handle(delivery)
+      .catch((err: unknown) => {
+        // Left unacknowledged: the queue delivers it again after the visibility timeout.
+        deps.logger.warn({ err, run: delivery.run }, "run not completed; it will be redelivered");
+      })
+      .finally(() => {
+        metrics.inFlight.dec();
+        running.delete(p);
+        slotFreed?.();
+      });
+    running.add(p);
+  }
+
+  async function poll(): Promise<void> {
+    let backoffMs = 100;
+    while (!stopping.signal.aborted) {
+      const free = options.concurrency - running.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => {
+          slotFreed = resolve;
+        });
+        slotFreed = undefined;
+        continue;
+      }
+      try {
+        const deliveries = await queue.receive(free, 20_000, stopping.signal);
+        for (const d of deliveries) spawn(d);
+        backoffMs = 100;
+      } catch (err) {
+        if (stopping.signal.aborted) break;
+        deps.logger.warn({ err }, "receive failed; retrying");
+        await new Promise((r) => setTimeout(r, backoffMs));
+        backoffMs = Math.min(5000, backoffMs * 2);
+      }
+    }
+  }
+
+  const polling = poll();
+
+  return {
+    get inFlight() {
+      return running.size;
+    },
+    async stop() {
+      stopping.abort();
+      slotFreed?.();
+      await polling;
+      const drained = Promise.all(running).then(() => true);
+      const timeout = new Promise<false>((r) => setTimeout(() => r(false), options.drainTimeoutMs));
+      if (!(await Promise.race([drained, timeout]))) {
+        hardStop.abort();
+        await Promise.all(running);
+      }
+    },
+  };
+}
+
+async function withRetries<T>(logger: Logger, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      logger.warn({ err, attempt }, "store write failed; retrying");
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+    }
+  }
+}

@@ -1,0 +1,164 @@
+import { describe, expect, it } from "vitest";
+import type { Claim, DueJob } from "../../../src/core/ports/job-store.js";
+import { testConfig, testStores } from "../../support/app.js";
+import { makeJob } from "../../support/jobs.js";
+
+async function dueOf(
+  stores: Awaited<ReturnType<typeof testStores>>,
+  id: string,
+  partition: number,
+) {
+  const due = await stores.jobs.dueJobs(partition, Date.now() + 3_600_000, 100);
+  return due.find((d) => d.id === id);
+}
+
+function claimOf(job: DueJob, nextRunMs: number | undefined): Claim {
+  return { job, nextRunMs, recoverAtMs: job.nextRunMs + 5000 };
+}
+
+describe("DynamoDB job store", () => {
+  it("lets exactly one of two racing claims of the same run win", async () => {
+    const config = testConfig("claim-race");
+    const stores = await testStores(config);
+    const job = makeJob(8, {
+      schedule: { kind: "interval", source: "1m", periodMs: 60_000, anchorMs: 0 },
+    });
+    await stores.jobs.createJob(job);
+    const due = (await dueOf(stores, job.id, job.partition))!;
+    const results = await Promise.all([
+      stores.jobs.claimRuns([claimOf(due, due.nextRunMs + 60_000)]),
+      stores.jobs.claimRuns([claimOf(due, due.nextRunMs + 60_000)]),
+    ]);
+    expect(results.flat().filter(Boolean)).toHaveLength(1);
+    const stored = await stores.jobs.getJob(job.id);
+    expect(stored?.nextRunMs).toBe(due.nextRunMs + 60_000);
+    expect(stored?.lastRunMs).toBe(due.nextRunMs);
+  });
+
+  it("rejects a claim from a stale read after the run was claimed (an old owner waking up)", async () => {
+    const config = testConfig("claim-stale");
+    const stores = await testStores(config);
+    const job = makeJob(8, {
+      schedule: { kind: "interval", source: "1m", periodMs: 60_000, anchorMs: 0 },
+    });
+    await stores.jobs.createJob(job);
+    const stale = (await dueOf(stores, job.id, job.partition))!;
+    expect(await stores.jobs.claimRuns([claimOf(stale, stale.nextRunMs + 60_000)])).toEqual([true]);
+    // The paused process still holds `stale` and tries again.
+    expect(await stores.jobs.claimRuns([claimOf(stale, stale.nextRunMs + 60_000)])).toEqual([
+      false,
+    ]);
+  });
+
+  it("claims a batch in one transaction and still wins the others when one run was taken", async () => {
+    const config = testConfig("claim-batch");
+    const stores = await testStores(config);
+    const jobs = Array.from({ length: 5 }, () => makeJob(8));
+    for (const job of jobs) await stores.jobs.createJob(job);
+    const dues = await Promise.all(jobs.map((j) => dueOf(stores, j.id, j.partition)));
+    // Someone else claims the third one first.
+    expect(await stores.jobs.claimRuns([claimOf(dues[2]!, undefined)])).toEqual([true]);
+    const writesBefore = stores.writes.count;
+    const won = await stores.jobs.claimRuns(dues.map((d) => claimOf(d!, undefined)));
+    expect(won).toEqual([true, true, false, true, true]);
+    expect(stores.writes.count - writesBefore).toBe(4);
+    for (const job of jobs) {
+      const stored = await stores.jobs.getJob(job.id);
+      expect(stored?.status).toBe("FINISHED");
+      expect(stored?.nextRunMs).toBeUndefined();
+    }
+  });
+
+  it("takes paused jobs out of the due index and back on resume", async () => {
+    const config = testConfig("due-index");
+    const stores = await testStores(config);
+    const job = makeJob(8);
+    await stores.jobs.createJob(job);
+    expect(await dueOf(stores, job.id, job.partition)).toBeDefined();
+    await stores.jobs.updateJob(
+      job.id,
+      { status: "PAUSED", nextRunMs: null },
+      { statusIn: ["ACTIVE"] },
+      Date.now(),
+    );
+    expect(await dueOf(stores, job.id, job.partition)).toBeUndefined();
+    const resumed = await stores.jobs.updateJob(
+      job.id,
+      { status: "ACTIVE", nextRunMs: job.nextRunMs! },
+      { statusIn: ["PAUSED"] },
+      Date.now(),
+    );
+    expect(resumed.version).toBe(3);
+    expect(await dueOf(stores, job.id, job.partition)).toBeDefined();
+  });
+
+  it("reports a version conflict as aborted and a forbidden state as failed_precondition", async () => {
+    const config = testConfig("update-conds");
+    const stores = await testStores(config);
+    const job = makeJob(8);
+    await stores.jobs.createJob(job);
+    await expect(
+      stores.jobs.updateJob(job.id, { name: "x" }, { version: 7 }, Date.now()),
+    ).rejects.toMatchObject({ kind: "aborted" });
+    await expect(
+      stores.jobs.updateJob(job.id, { name: "x" }, { statusIn: ["PAUSED"] }, Date.now()),
+    ).rejects.toMatchObject({ kind: "failed_precondition" });
+    await expect(
+      stores.jobs.updateJob("job_00000000000000000000000000", { name: "x" }, {}, Date.now()),
+    ).rejects.toMatchObject({ kind: "not_found" });
+    await expect(stores.jobs.createJob(job)).rejects.toMatchObject({ kind: "already_exists" });
+  });
+
+  it("records each claim for the recovery sweep and settles the runs seen started", async () => {
+    const config = testConfig("pending");
+    const stores = await testStores(config);
+    const job = makeJob(8, {
+      schedule: { kind: "interval", source: "1s", periodMs: 1000, anchorMs: 0 },
+    });
+    await stores.jobs.createJob(job);
+    const first = (await dueOf(stores, job.id, job.partition))!;
+    await stores.jobs.claimRuns([claimOf(first, first.nextRunMs + 1000)]);
+    const second = (await dueOf(stores, job.id, job.partition))!;
+    expect(second.recoverAtMs).toBe(first.nextRunMs + 5000);
+    await stores.jobs.claimRuns([
+      { job: second, nextRunMs: second.nextRunMs + 1000, recoverAtMs: second.recoverAtMs! },
+    ]);
+    const page = await stores.jobs.pendingRuns(job.partition, 0, first.nextRunMs + 5000, 100);
+    const pending = page.items.find((p) => p.jobId === job.id)!;
+    expect(pending.scheduled).toEqual([first.nextRunMs, second.nextRunMs]);
+    expect(pending.active).toBe(true);
+    // A settle based on an older claim sequence loses.
+    expect(
+      await stores.jobs.settleRuns({
+        jobId: job.id,
+        claimSeq: pending.claimSeq - 1,
+        startedScheduled: [first.nextRunMs],
+        startedManual: [],
+        recoverAtMs: undefined,
+      }),
+    ).toBe(false);
+    expect(
+      await stores.jobs.settleRuns({
+        jobId: job.id,
+        claimSeq: pending.claimSeq,
+        startedScheduled: [first.nextRunMs],
+        startedManual: [],
+        recoverAtMs: second.nextRunMs + 5000,
+      }),
+    ).toBe(true);
+    const after = await stores.jobs.pendingRuns(job.partition, 0, Date.now() + 3_600_000, 100);
+    expect(after.items.find((p) => p.jobId === job.id)?.scheduled).toEqual([second.nextRunMs]);
+  });
+
+  it("refuses a trigger on a cancelled job", async () => {
+    const config = testConfig("trigger-cancelled");
+    const stores = await testStores(config);
+    const job = makeJob(8, { status: "CANCELLED", nextRunMs: undefined });
+    await stores.jobs.createJob(job);
+    await expect(
+      stores.jobs.recordManualRun(job.id, Date.now(), Date.now() + 5000),
+    ).rejects.toMatchObject({
+      kind: "failed_precondition",
+    });
+  });
+});

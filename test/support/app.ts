@@ -1,0 +1,72 @@
+import pino from "pino";
+import { Registry } from "prom-client";
+import { createDynamoClient, tableNames } from "../../src/adapters/dynamodb/client.js";
+import { createDynamoExecutionStore } from "../../src/adapters/dynamodb/execution-store.js";
+import { createDynamoJobStore } from "../../src/adapters/dynamodb/job-store.js";
+import { WriteCounter } from "../../src/adapters/dynamodb/write-counter.js";
+import { createSqsWorkQueue } from "../../src/adapters/sqs/work-queue.js";
+import { type Config, loadConfig } from "../../src/config/config.js";
+import { localCredentials, testBackends, uniquePrefix } from "./backends.js";
+
+/**
+ * A config for one test: its own table and queue prefix on the shared test
+ * backends, the API on a free port, few partitions and short intervals.
+ */
+export function testConfig(label: string, settings: Record<string, string> = {}): Config {
+  const b = testBackends();
+  const prefix = uniquePrefix(label);
+  const env: Record<string, string> = {
+    CHRONORING_DYNAMODB_ENDPOINT: b.dynamodb,
+    CHRONORING_SQS_ENDPOINT: b.sqs,
+    CHRONORING_ETCD_ENDPOINTS: b.etcd,
+    CHRONORING_AWS_REGION: b.region,
+    CHRONORING_TABLE_PREFIX: prefix,
+    CHRONORING_QUEUE_PREFIX: prefix,
+    CHRONORING_API_PORT: "0",
+    CHRONORING_PARTITIONS: "8",
+    CHRONORING_POLL_INTERVAL_MS: "100",
+    CHRONORING_LOOKAHEAD_MS: "1000",
+    CHRONORING_SWEEP_INTERVAL_MS: "500",
+    CHRONORING_START_TIMEOUT_MS: "5000",
+    CHRONORING_VISIBILITY_TIMEOUT_S: "10",
+    CHRONORING_LOG_LEVEL: process.env.CHRONORING_TEST_LOG_LEVEL ?? "silent",
+  };
+  for (const [k, v] of Object.entries(settings)) env[`CHRONORING_${k}`] = v;
+  return loadConfig(env, []);
+}
+
+export const silentLogger = pino({ level: process.env.CHRONORING_TEST_LOG_LEVEL ?? "silent" });
+
+/** The adapters of one test config, created and initialised, for tests below the API. */
+export async function testStores(config: Config) {
+  const writes = new WriteCounter();
+  const client = createDynamoClient({
+    endpoint: config.aws.dynamodbEndpoint,
+    region: config.aws.region,
+    credentials: localCredentials,
+    tablePrefix: config.store.tablePrefix,
+    maxAttempts: 3,
+    requestTimeoutMs: 5000,
+    writeCounter: writes,
+  });
+  const options = {
+    client,
+    tables: tableNames(config.store.tablePrefix),
+    partitionCount: config.store.partitions,
+  };
+  const jobs = createDynamoJobStore(options);
+  const executions = createDynamoExecutionStore(options);
+  const queue = createSqsWorkQueue({
+    endpoint: config.aws.sqsEndpoint,
+    region: config.aws.region,
+    credentials: localCredentials,
+    queuePrefix: config.queue.prefix,
+    visibilityTimeoutS: config.queue.visibilityTimeoutS,
+    maxReceiveCount: config.queue.maxReceiveCount,
+    maxAttempts: 3,
+    requestTimeoutMs: 5000,
+  });
+  await jobs.init();
+  await queue.init();
+  return { client, jobs, executions, queue, writes, registry: new Registry() };
+}

@@ -1,0 +1,24 @@
+import { newJobId } from "../../src/core/ids.js";
+import type { Job } from "../../src/core/job.js";
+import { partitionOf } from "../../src/core/partition.js";
+
+/** A stored-job value for tests below the API: a noop job, ACTIVE, due at `nextRunMs`. */
+export function makeJob(partitions: number, overrides: Partial<Job> = {}): Job {
+  const now = Date.now();
+  const id = overrides.id ?? newJobId(now);
+  return {
+    id,
+    name: "test job",
+    schedule: { kind: "once", at: overrides.nextRunMs ?? now },
+    target: { type: "noop", sleepMs: 0 },
+    status: "ACTIVE",
+    tags: [],
+    owner: "tests",
+    version: 1,
+    partition: partitionOf(id, partitions),
+    nextRunMs: now,
+    createdMs: now,
+    updatedMs: now,
+    ...overrides,
+  };
+}
