@@ -30,7 +30,11 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       help: "Deliveries skipped because the execution was already recorded",
       registers,
     }),
-    inFlight: new Gauge({ name: "chronoring_worker_in_flight", help: "Runs executing now", registers }),
+    inFlight: new Gauge({
+      name: "chronoring_worker_in_flight",
+      help: "Runs executing now",
+      registers,
+    }),
     duration: new Histogram({
       name: "chronoring_run_duration_seconds",
       help: "Run execution time by job type",

@@ -11,10 +11,15 @@ import { startApiServer } from "./api/server.js";
 import type { Config } from "./config/config.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { createJobCommands } from "./core/job-commands.js";
-import { createScheduler, type Scheduler } from "./scheduler/scheduler.js";
+import { startMetricsServer } from "./observability/metrics-server.js";
+import { registerStoreMetrics } from "./observability/store-metrics.js";
 import { createSchedulerMetrics } from "./scheduler/metrics.js";
-import { defaultHandlers } from "./worker/handlers/registry.js";
-import { createHandlerRegistry, type JobHandler } from "./worker/handlers/registry.js";
+import { createScheduler, type Scheduler } from "./scheduler/scheduler.js";
+import {
+  createHandlerRegistry,
+  defaultHandlers,
+  type JobHandler,
+} from "./worker/handlers/registry.js";
 import { createWorkerMetrics } from "./worker/metrics.js";
 import { startWorker, type Worker } from "./worker/worker.js";
 
@@ -111,8 +116,13 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     },
   });
 
+  registerStoreMetrics(registry, writes);
   const app: App = { registry, writes, close: async () => {} };
   const closers: Array<() => Promise<void>> = [];
+  if (config.metricsPort > 0 && !config.roles.includes("api")) {
+    const metricsServer = await startMetricsServer(registry, config.api.host, config.metricsPort);
+    closers.push(() => metricsServer.close());
+  }
 
   if (config.roles.includes("scheduler")) {
     const scheduler = createScheduler({

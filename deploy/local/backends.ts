@@ -24,8 +24,10 @@ export interface BackendOptions {
   log?: (line: string) => void;
   /** Start only these; the endpoints of the others are "". */
   only?: Array<BackendName>;
-  /** Run a few hundred requests through DynamoDB Local before returning (benchmarks). */
+  /** Exercise DynamoDB Local for `warmMs` before returning, so it runs at full speed (benchmarks). */
   warm?: boolean;
+  /** Default 10 s: the JVM serves at about half speed for its first ~10 s of load. */
+  warmMs?: number;
   /** Per backend; default 60 s. */
   startTimeoutMs?: number;
 }
@@ -92,11 +94,11 @@ export async function startBackends(options: BackendOptions = {}): Promise<Backe
     const t0 = performance.now();
     const client = localDynamoClient(urls.dynamodb, REGION);
     try {
-      await warmDynamo(client);
+      const rounds = await warmDynamo(client, options.warmMs);
+      log(`dynamodb warmed up in ${ms(t0)} (${rounds} rounds of ~4 requests)`);
     } finally {
       client.destroy();
     }
-    log(`dynamodb warmed up in ${ms(t0)}`);
   }
   return {
     etcd: urls.etcd ?? "",
@@ -205,9 +207,7 @@ async function startWithRetry(
   for (let attempt = 1; ; attempt++) {
     const port = requestedPort || (await freePort());
     const url = `http://127.0.0.1:${port}`;
-    const { process: child, probe } = await launch(port).catch((error: Error) => {
-      throw new Error(`${name}: ${error.message}`, { cause: error });
-    });
+    const { process: child, probe } = await launch(port);
     c.started.push(child);
     const failure = await waitReady(child, () => probe(url), c.timeoutMs);
     if (failure === undefined) {

@@ -12,11 +12,12 @@ import {
 } from "@aws-sdk/client-dynamodb";
 
 /**
- * Runs `rounds` × ~4 typical requests (puts, conditional updates, gets, GSI queries, batch
- * writes) against a scratch table, then deletes it. DynamoDB Local's JVM serves at about half
- * speed until its hot paths are compiled, which would skew a benchmark's first seconds.
+ * Sends typical requests (puts, conditional updates, gets, GSI queries, batch writes) to a
+ * scratch table for `durationMs`, then deletes it. DynamoDB Local's JVM serves at about half
+ * speed until its hot paths are compiled: measured here, PutItem throughput was still climbing
+ * after 5,000 requests (~10 s), so a few hundred requests are not enough for a benchmark.
  */
-export async function warmDynamo(client: DynamoDBClient, rounds = 150): Promise<void> {
+export async function warmDynamo(client: DynamoDBClient, durationMs = 10_000): Promise<number> {
   const table = `chronoring-warmup-${randomBytes(4).toString("hex")}`;
   await client.send(
     new CreateTableCommand({
@@ -42,7 +43,7 @@ export async function warmDynamo(client: DynamoDBClient, rounds = 150): Promise<
   );
   try {
     const one = async (i: number) => {
-      const pk = { S: `k${i % 200}` };
+      const pk = { S: `k${i % 2_000}` };
       await client.send(
         new PutItemCommand({
           TableName: table,
@@ -78,7 +79,11 @@ export async function warmDynamo(client: DynamoDBClient, rounds = 150): Promise<
             RequestItems: {
               [table]: Array.from({ length: 25 }, (_, j) => ({
                 PutRequest: {
-                  Item: { pk: { S: `b${i}-${j}` }, gsiPk: { S: "b" }, gsiSk: { N: String(j) } },
+                  Item: {
+                    pk: { S: `b${i % 2_000}-${j}` },
+                    gsiPk: { S: "b" },
+                    gsiSk: { N: String(j) },
+                  },
                 },
               })),
             },
@@ -87,12 +92,14 @@ export async function warmDynamo(client: DynamoDBClient, rounds = 150): Promise<
       }
     };
     const concurrency = 16;
+    const deadline = Date.now() + durationMs;
     let next = 0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        while (next < rounds) await one(next++);
+        while (Date.now() < deadline) await one(next++);
       }),
     );
+    return next;
   } finally {
     await client.send(new DeleteTableCommand({ TableName: table }));
   }

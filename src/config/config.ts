@@ -10,6 +10,8 @@ export interface Config {
   roles: Array<"api" | "scheduler" | "worker">;
   logLevel: string;
   api: { host: string; port: number };
+  /** Port of a bare /metrics listener for processes without the API role; 0 = none. */
+  metricsPort: number;
   aws: {
     region: string;
     /** DynamoDB endpoint; empty = AWS. */
@@ -75,6 +77,7 @@ const FIELDS: Field[] = [
   },
   { key: "api-host", kind: "string", default: "127.0.0.1" },
   { key: "api-port", kind: "int", default: "7070", min: 0, max: 65535 },
+  { key: "metrics-port", kind: "int", default: "0", min: 0, max: 65535 },
   { key: "aws-region", kind: "string", default: "us-east-1" },
   { key: "dynamodb-endpoint", kind: "string", default: "http://127.0.0.1:8000" },
   { key: "sqs-endpoint", kind: "string", default: "http://127.0.0.1:4566" },
@@ -204,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     roles,
     logLevel: str("log-level"),
     api: { host: str("api-host"), port: int("api-port") },
+    metricsPort: int("metrics-port"),
     aws: {
       region: str("aws-region"),
       dynamodbEndpoint: str("dynamodb-endpoint"),

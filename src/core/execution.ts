@@ -24,6 +24,8 @@ export interface Execution extends RunRef {
   id: string;
   status: ExecutionStatus;
   workerId?: string;
+  /** When the run was handed to the queue (as the worker received it). */
+  queuedMs?: number;
   startedMs?: number;
   endedMs?: number;
   result?: string;

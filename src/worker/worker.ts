@@ -56,7 +56,7 @@ export function startWorker(deps: {
       return;
     }
     const startedMs = clock.now();
-    const outcome = await executions.startExecution(run, options.id, startedMs);
+    const outcome = await executions.startExecution(run, options.id, startedMs, delivery.sentMs);
     if (outcome === "duplicate") {
       metrics.duplicates.inc();
       logger.info({ receiveCount: delivery.receiveCount }, "already recorded; skipping redelivery");

@@ -48,6 +48,8 @@ function itemToExecution(item: Item): Execution {
   };
   const worker = str(item, "worker");
   if (worker) exec.workerId = worker;
+  const queued = num(item, "queued");
+  if (queued !== undefined) exec.queuedMs = queued;
   const started = num(item, "started");
   if (started !== undefined) exec.startedMs = started;
   const ended = num(item, "ended");
@@ -92,7 +94,12 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       await dynamo(() => ensureTables(client, options.tables, options.partitionCount));
     },
 
-    async startExecution(run: RunRef, workerId: string, nowMs: number): Promise<StartOutcome> {
+    async startExecution(
+      run: RunRef,
+      workerId: string,
+      nowMs: number,
+      queuedMs?: number,
+    ): Promise<StartOutcome> {
       const allowed = run.manual ? ["ACTIVE", "FINISHED", "PAUSED"] : ["ACTIVE", "FINISHED"];
       const values: Item = {};
       allowed.forEach((st, i) => {
@@ -119,6 +126,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
                       ...baseItem(run, "RUNNING"),
                       worker: s(workerId),
                       started: n(nowMs),
+                      ...(queuedMs ? { queued: n(queuedMs) } : {}),
                     },
                     ConditionExpression: "attribute_not_exists(job_id)",
                   },

@@ -6,8 +6,8 @@ import {
   QueryCommand,
   ScanCommand,
   TransactionCanceledException,
-  TransactWriteItemsCommand,
   type TransactWriteItem,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { aborted, alreadyExists, failedPrecondition, notFound } from "../../core/errors.js";

@@ -26,7 +26,12 @@ export interface ExecutionStore {
    * Records the attempt as RUNNING by `workerId`, only if no record of it
    * exists and its job may still run (not cancelled; not paused, unless manual).
    */
-  startExecution(run: RunRef, workerId: string, nowMs: number): Promise<StartOutcome>;
+  startExecution(
+    run: RunRef,
+    workerId: string,
+    nowMs: number,
+    queuedMs?: number,
+  ): Promise<StartOutcome>;
   /** Records the outcome of a run this worker started; `false` if it no longer holds it. */
   finishExecution(id: string, workerId: string, outcome: Outcome): Promise<boolean>;
   /** Records a run that will not start because its job was paused or cancelled. */

@@ -1,0 +1,86 @@
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { logTail, type ManagedProcess, spawnManaged } from "./process.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+export interface ChronoringProcessOptions {
+  /** Shown in logs and errors, e.g. "scheduler-1". */
+  name: string;
+  /** CHRONORING_* settings (see src/config/config.ts); merged over this process's environment. */
+  env: Record<string, string>;
+  /** Folder for `<name>.log`. */
+  logDir: string;
+  /** How long to wait until it answers; default 60 s. */
+  readyTimeoutMs?: number;
+}
+
+export interface ChronoringProcess {
+  process: ManagedProcess;
+  /** http://host:port of the API, when it runs the api role. */
+  apiUrl?: string;
+  /** URL of its /metrics, when it has one (api role, or CHRONORING_METRICS_PORT). */
+  metricsUrl?: string;
+}
+
+/**
+ * Starts one Chronoring node (`src/main.ts` under tsx) as a child process and
+ * waits until it answers on its API or metrics port. Used by the dev stack,
+ * the e2e tests and the benchmarks, which kill and stop these processes.
+ */
+export async function startChronoring(
+  options: ChronoringProcessOptions,
+): Promise<ChronoringProcess> {
+  const env = { ...process.env, ...options.env };
+  const roles = (env.CHRONORING_ROLES ?? "api,scheduler,worker").split(",");
+  const host = env.CHRONORING_API_HOST ?? "127.0.0.1";
+  const apiPort = env.CHRONORING_API_PORT ?? "7070";
+  const metricsPort = env.CHRONORING_METRICS_PORT ?? "0";
+  const base = roles.includes("api")
+    ? `http://${host}:${apiPort}`
+    : metricsPort !== "0"
+      ? `http://${host}:${metricsPort}`
+      : undefined;
+  const child = await spawnManaged({
+    name: options.name,
+    command: process.execPath,
+    args: ["--import", "tsx", join(ROOT, "src/main.ts")],
+    cwd: ROOT,
+    env,
+    logFile: join(options.logDir, `${options.name}.log`),
+  });
+  const result: ChronoringProcess = { process: child };
+  if (roles.includes("api")) result.apiUrl = base;
+  if (base) result.metricsUrl = `${base}/metrics`;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  while (result.metricsUrl) {
+    if (child.hasExited()) {
+      throw new Error(`${options.name} exited at start:\n${logTail(child.logFile)}`);
+    }
+    try {
+      const res = await fetch(result.metricsUrl, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      await child.stop();
+      throw new Error(
+        `${options.name} did not answer within the timeout:\n${logTail(child.logFile)}`,
+      );
+    }
+    await sleep(200);
+  }
+  return result;
+}
+
+/** Reads one metric's value (summed over its labels) from a Prometheus text page. */
+export function metricValue(text: string, name: string): number {
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) {
+      total += Number(line.slice(line.lastIndexOf(" ") + 1));
+    }
+  }
+  return total;
+}

@@ -1,0 +1,113 @@
+import { rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { ExecutionStatus } from "../../gen/chronoring/v1/execution_pb.js";
+import { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
+import { startBackends } from "./backends.js";
+import { type ChronoringProcess, startChronoring } from "./chronoring-process.js";
+
+/**
+ * `npm run dev [-- --clean] [-- --workers N]`: the whole system on local
+ * defaults. Starts etcd, DynamoDB Local (data kept in .data/) and the SQS
+ * emulator, one API + scheduler process and worker processes, creates a demo
+ * cron job (once; it survives restarts) and prints its runs as they fire.
+ * Ctrl-C stops everything.
+ */
+const ROOT = resolve(import.meta.dirname, "../..");
+const args = process.argv.slice(2);
+const clean = args.includes("--clean");
+const workers = Number(args[args.indexOf("--workers") + 1] ?? 1) || 1;
+const dataDir = join(ROOT, ".data");
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+if (clean) {
+  rmSync(dataDir, { recursive: true, force: true });
+  say("dev: --clean: removed .data/");
+}
+
+const backends = await startBackends({ dataDir, log: (l) => say(`dev: ${l}`) });
+const logDir = backends.logDir;
+const env = {
+  CHRONORING_DYNAMODB_ENDPOINT: backends.dynamodb,
+  CHRONORING_SQS_ENDPOINT: backends.sqs,
+  CHRONORING_ETCD_ENDPOINTS: backends.etcd,
+  CHRONORING_AWS_REGION: backends.region,
+};
+const procs: ChronoringProcess[] = [];
+let stopping = false;
+async function stop(code: number): Promise<never> {
+  stopping = true;
+  await Promise.all(procs.map((p) => p.process.stop()));
+  await backends.stop();
+  process.exit(code);
+}
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+
+try {
+  procs.push(
+    await startChronoring({
+      name: "api-scheduler",
+      logDir,
+      env: { ...env, CHRONORING_ROLES: "api,scheduler" },
+    }),
+  );
+  for (let i = 1; i <= workers; i++) {
+    procs.push(
+      await startChronoring({
+        name: `worker-${i}`,
+        logDir,
+        env: { ...env, CHRONORING_ROLES: "worker", CHRONORING_WORKER_ID: `worker-${i}` },
+      }),
+    );
+  }
+} catch (err) {
+  say(`dev: ${String(err)}`);
+  await stop(1);
+}
+const apiUrl = procs[0]!.apiUrl!;
+say(
+  `dev: API at ${apiUrl} (gRPC, gRPC-Web, Connect); metrics at ${apiUrl}/metrics; logs in ${logDir}`,
+);
+
+const client = createClient(JobService, createGrpcTransport({ baseUrl: apiUrl }));
+const existing = await client.listJobs({ owner: "demo", pageSize: 10 });
+let demo = existing.jobs.find((j) => j.name === "demo: health check every 5 s");
+if (!demo) {
+  const created = await client.createJob({
+    name: "demo: health check every 5 s",
+    owner: "demo",
+    tags: ["demo"],
+    schedule: { kind: { case: "cron", value: "*/5 * * * * *" }, timeZone: "Europe/Berlin" },
+    target: { kind: { case: "http", value: { method: "GET", url: `${apiUrl}/healthz` } } },
+  });
+  demo = created.job!;
+  say(`dev: created demo job ${demo.id} (cron "*/5 * * * * *", Europe/Berlin, GET /healthz)`);
+} else {
+  say(`dev: demo job ${demo.id} kept from the last run (npm run dev -- --clean starts afresh)`);
+}
+
+const seen = new Set<string>();
+say("dev: watching its runs (Ctrl-C to stop)");
+while (!stopping) {
+  try {
+    const page = await client.listExecutions({ jobId: demo.id, pageSize: 20 });
+    for (const e of [...page.executions].reverse()) {
+      const done = e.status === ExecutionStatus.SUCCEEDED || e.status === ExecutionStatus.FAILED;
+      if (!done || seen.has(e.id)) continue;
+      seen.add(e.id);
+      const scheduled = timestampMs(e.scheduledTime!);
+      const late = e.startTime ? timestampMs(e.startTime) - scheduled : 0;
+      say(
+        `run ${new Date(scheduled).toISOString()} attempt ${e.attempt} ${ExecutionStatus[e.status]} ` +
+          `on ${e.workerId}, started ${late} ms after its time: ${(e.result || e.error).split("\n")[0]}`,
+      );
+    }
+  } catch (err) {
+    say(`dev: ${String(err)}`);
+  }
+  await sleep(2000);
+}

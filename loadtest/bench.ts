@@ -1,0 +1,50 @@
+import { fireBench } from "./fire.js";
+
+/**
+ * `npm run bench -- <scenario> [flags]`. Prints progress on stderr and, as the
+ * last line on stdout, one JSON object with the figures.
+ */
+async function main(): Promise<void> {
+  const [scenario, ...rest] = process.argv.slice(2);
+  const flags = new Map<string, string>();
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (!arg.startsWith("--")) throw new Error(`unexpected argument ${arg}`);
+    const value = rest[i + 1];
+    if (value === undefined || value.startsWith("--")) flags.set(arg.slice(2), "true");
+    else {
+      flags.set(arg.slice(2), value);
+      i++;
+    }
+  }
+  const int = (name: string, fallback: number) => {
+    const v = Number(flags.get(name) ?? fallback);
+    if (!Number.isSafeInteger(v) || v < 1)
+      throw new Error(`--${name} must be a positive whole number`);
+    return v;
+  };
+  const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+  switch (scenario) {
+    case "fire": {
+      const result = await fireBench(
+        {
+          jobs: int("jobs", 1000),
+          spread: flags.get("spread") === "true",
+          workers: int("workers", 1),
+          partitions: int("partitions", 256),
+        },
+        log,
+      );
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      break;
+    }
+    default:
+      throw new Error(`unknown scenario "${scenario ?? ""}"; known: fire`);
+  }
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,183 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from "@aws-sdk/client-dynamodb";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { freePort, startBackends } from "../deploy/local/backends.js";
+import {
+  type ChronoringProcess,
+  metricValue,
+  startChronoring,
+} from "../deploy/local/chronoring-process.js";
+import { JobService } from "../gen/chronoring/v1/job_service_pb.js";
+import { measureWriteCeiling } from "./ceiling.js";
+import { round, summary } from "./stats.js";
+
+export interface FireOptions {
+  jobs: number;
+  spread: boolean;
+  workers: number;
+  partitions: number;
+}
+
+const PREFIX = "bench-";
+const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+
+/**
+ * `npm run bench -- fire --jobs N [--spread]`: N one-time noop jobs due at one
+ * instant (or spread at half the store's ceiling rate), fired by one
+ * scheduler process and worker processes on fresh local backends. Everything
+ * reported is read back from the stored executions and the processes' metrics.
+ */
+export async function fireBench(options: FireOptions, log: (line: string) => void) {
+  const backends = await startBackends({ only: ["dynamodb", "sqs"], warm: true, log });
+  const procs: ChronoringProcess[] = [];
+  try {
+    const dynamo = new DynamoDBClient({
+      endpoint: backends.dynamodb,
+      region: backends.region,
+      credentials: CREDENTIALS,
+    });
+    const ceiling = await measureWriteCeiling(dynamo, {
+      table: "bench-ceiling",
+      writes: 3000,
+      concurrency: 32,
+    });
+    log(`store ceiling: ${round(ceiling)} conditional writes/s`);
+
+    const logDir = mkdtempSync(join(tmpdir(), "chronoring-bench-"));
+    const common = {
+      CHRONORING_DYNAMODB_ENDPOINT: backends.dynamodb,
+      CHRONORING_SQS_ENDPOINT: backends.sqs,
+      CHRONORING_TABLE_PREFIX: PREFIX,
+      CHRONORING_QUEUE_PREFIX: PREFIX,
+      CHRONORING_PARTITIONS: String(options.partitions),
+      CHRONORING_LOG_LEVEL: "warn",
+    };
+    const apiPort = await freePort();
+    procs.push(
+      await startChronoring({
+        name: "scheduler",
+        logDir,
+        env: { ...common, CHRONORING_ROLES: "api,scheduler", CHRONORING_API_PORT: String(apiPort) },
+      }),
+    );
+    for (let i = 0; i < options.workers; i++) {
+      procs.push(
+        await startChronoring({
+          name: `worker-${i + 1}`,
+          logDir,
+          env: {
+            ...common,
+            CHRONORING_ROLES: "worker",
+            CHRONORING_METRICS_PORT: String(await freePort()),
+            CHRONORING_WORKER_CONCURRENCY: "32",
+          },
+        }),
+      );
+    }
+    log(`chronoring processes up (logs in ${logDir})`);
+    const client = createClient(JobService, createGrpcTransport({ baseUrl: procs[0]!.apiUrl! }));
+
+    // Schedule far enough ahead that creating the jobs ends before the first is due.
+    const lead = 5000 + Math.ceil((options.jobs / 250) * 1000);
+    const t0 = Date.now() + lead;
+    const rate = ceiling / 3 / 2;
+    const times = Array.from({ length: options.jobs }, (_, i) =>
+      options.spread ? Math.round(t0 + (i * 1000) / rate) : t0,
+    );
+    let next = 0;
+    const createStart = Date.now();
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < times.length) {
+          const i = next++;
+          await client.createJob({
+            name: `bench ${i}`,
+            owner: "bench",
+            schedule: { kind: { case: "at", value: timestampFromMs(times[i]!) } },
+            target: { kind: { case: "noop", value: {} } },
+          });
+        }
+      }),
+    );
+    const created = Date.now();
+    log(
+      `created ${options.jobs} jobs in ${created - createStart} ms; first due in ${t0 - created} ms`,
+    );
+    if (created > t0 - 1000) log("warning: creation ran into the firing window");
+
+    const scrape = async () =>
+      Promise.all(procs.map(async (p) => (p.metricsUrl ? (await fetch(p.metricsUrl)).text() : "")));
+    const sum = (pages: string[], name: string) =>
+      pages.reduce((n, t) => n + metricValue(t, name), 0);
+    await sleep(Math.max(0, t0 - Date.now() - 500));
+    const writesBefore = sum(await scrape(), "chronoring_store_item_writes_total");
+
+    let rssMax = 0;
+    const deadline = Date.now() + 120_000 + options.jobs * 20;
+    for (;;) {
+      const pages = await scrape();
+      rssMax = Math.max(rssMax, sum(pages, "process_resident_memory_bytes"));
+      const finished = sum(pages, "chronoring_runs_finished_total");
+      if (finished >= options.jobs && Date.now() > times[times.length - 1]!) break;
+      if (Date.now() > deadline) {
+        log(`timed out with ${finished} of ${options.jobs} runs finished`);
+        break;
+      }
+      await sleep(500);
+    }
+    await sleep(1000);
+    const writesAfter = sum(await scrape(), "chronoring_store_item_writes_total");
+
+    // Read back every stored execution.
+    const perJob = new Map<string, number>();
+    const sentLate: number[] = [];
+    const startLate: number[] = [];
+    let succeeded = 0;
+    let lastEnd = 0;
+    let key: ScanCommandOutput["LastEvaluatedKey"];
+    do {
+      const out: ScanCommandOutput = await dynamo.send(
+        new ScanCommand({ TableName: `${PREFIX}executions`, ExclusiveStartKey: key }),
+      );
+      for (const item of out.Items ?? []) {
+        const jobId = item.job_id!.S!;
+        perJob.set(jobId, (perJob.get(jobId) ?? 0) + 1);
+        const scheduled = Number(item.sched_ms!.N);
+        if (item.queued?.N) sentLate.push(Number(item.queued.N) - scheduled);
+        if (item.started?.N) startLate.push(Number(item.started.N) - scheduled);
+        if (item.st?.S === "SUCCEEDED") succeeded++;
+        lastEnd = Math.max(lastEnd, Number(item.ended?.N ?? 0));
+      }
+      key = out.LastEvaluatedKey;
+    } while (key);
+    const duplicates = [...perJob.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);
+    const missed = options.jobs - Math.min(options.jobs, succeeded);
+    const window = (lastEnd - times[0]!) / 1000;
+    const firesPerS = options.jobs / Math.max(window, 0.001);
+    const writesPerFire = (writesAfter - writesBefore) / options.jobs;
+    return {
+      bench: "fire",
+      jobs: options.jobs,
+      spread: options.spread,
+      workers: options.workers,
+      fires_per_s: round(firesPerS),
+      lateness_ms: summary(sentLate),
+      start_lateness_ms: summary(startLate),
+      duplicates,
+      missed,
+      rss_mb: round(rssMax / 1024 / 1024),
+      store_writes_per_fire: round(writesPerFire, 2),
+      store_ceiling_writes_per_s: round(ceiling),
+      ceiling_ratio: round(firesPerS / (ceiling / Math.max(writesPerFire, 0.001)), 2),
+      offered_fires_per_s: options.spread ? round(rate) : null,
+    };
+  } finally {
+    await Promise.all(procs.map((p) => p.process.stop()));
+    await backends.stop();
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Server interceptors: every call gets a correlation id and a child logger
+ * (handed to handlers as context values), answers with `x-request-id`, is
+ * logged once when it ends, and has its errors mapped by `toConnectError`.
+ */
+
+import { randomUUID } from "node:crypto";
+import {
+  type ConnectError,
+  createContextKey,
+  type HandlerContext,
+  type Interceptor,
+} from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
+import pino, { type Logger } from "pino";
+import { isInternal, toConnectError } from "./error-map.js";
+
+export const REQUEST_ID_HEADER = "x-request-id";
+
+/** A client-chosen id is kept only if it is short and harmless in a log line. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The correlation id of the current call ("" outside the interceptor). */
+export const kCorrelationId = createContextKey<string>("", { description: "correlation id" });
+
+/** The logger of the current call, bound to its correlation id and procedure. */
+export const kLogger = createContextKey<Logger>(pino({ enabled: false }), {
+  description: "call logger",
+});
+
+/** For handlers: the call's logger and correlation id. */
+export function callScope(ctx: Pick<HandlerContext, "values">): {
+  logger: Logger;
+  correlationId: string;
+} {
+  return { logger: ctx.values.get(kLogger), correlationId: ctx.values.get(kCorrelationId) };
+}
+
+export function correlationIdFrom(header: Headers): string {
+  const given = header.get(REQUEST_ID_HEADER);
+  return given !== null && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * The interceptor. Put it first (outermost) so that it sees the errors of the
+ * interceptors after it.
+ */
+export function createCallInterceptor(logger: Logger): Interceptor {
+  return (next) => async (req) => {
+    const correlationId = correlationIdFrom(req.header);
+    const procedure = `/${req.service.typeName}/${req.method.name}`;
+    const log = logger.child({ correlationId, procedure });
+    req.contextValues.set(kCorrelationId, correlationId).set(kLogger, log);
+    const started = performance.now();
+
+    const done = (error: ConnectError | undefined, canceled = false) => {
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      if (error === undefined) {
+        // A stream that ends because the client went away ended normally on our side.
+        log.info({ code: canceled || req.signal.aborted ? "canceled" : "ok", ms }, "rpc");
+      } else if (isInternal(error)) {
+        log.error({ code: codeToString(error.code), ms, err: error.cause ?? error }, "rpc");
+      } else {
+        log.info({ code: codeToString(error.code), ms, message: error.rawMessage }, "rpc");
+      }
+    };
+    const fail = (err: unknown): ConnectError => {
+      const error = toConnectError(err, correlationId);
+      error.metadata.set(REQUEST_ID_HEADER, correlationId);
+      done(error);
+      return error;
+    };
+
+    try {
+      const res = await next(req);
+      res.header.set(REQUEST_ID_HEADER, correlationId);
+      if (!res.stream) {
+        done(undefined);
+        return res;
+      }
+      // A stream ends later: log and map errors when its messages run out.
+      const messages = res.message;
+      async function* observed() {
+        let finished = false;
+        try {
+          yield* messages;
+          finished = true;
+          done(undefined);
+        } catch (err) {
+          finished = true;
+          throw fail(err);
+        } finally {
+          if (!finished) done(undefined, true);
+        }
+      }
+      return { ...res, message: observed() };
+    } catch (err) {
+      throw fail(err);
+    }
+  };
+}
+
+/** The server's interceptor chain, outermost first. */
+export function createInterceptors(logger: Logger): Interceptor[] {
+  return [createCallInterceptor(logger)];
+}

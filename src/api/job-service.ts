@@ -1,0 +1,207 @@
+/**
+ * chronoring.v1.JobService: thin handlers, each codec → JobCommands → codec.
+ * Wire-level checks (required messages, ids, masks, page sizes) happen here;
+ * the rules of a job are in core.
+ */
+
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { Job as JobPb } from "../../gen/chronoring/v1/job_pb.js";
+import type { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
+import { ChronoringError, invalidArgument } from "../core/errors.js";
+import { parseExecutionId } from "../core/execution.js";
+import type { JobCommands, JobUpdate } from "../core/job-commands.js";
+import {
+  validateJobId,
+  validateJobInput,
+  validateName,
+  validateOwner,
+  validateTag,
+  validateTags,
+  validateTarget,
+} from "../core/validate-job.js";
+import {
+  executionQueryFromProto,
+  executionToProto,
+  fireTimeToProto,
+  jobInputFromProto,
+  jobQueryFromProto,
+  jobToProto,
+  msFromTimestamp,
+  pageTokenToProto,
+  scheduleInputFromProto,
+  targetFromProto,
+} from "./codec.js";
+
+/** Fields UpdateJob may change, as `update_mask` paths. */
+export const UPDATABLE_PATHS = ["name", "schedule", "target", "tags", "owner"] as const;
+type UpdatablePath = (typeof UPDATABLE_PATHS)[number];
+
+export const PREVIEW_COUNT_DEFAULT = 10;
+export const PREVIEW_COUNT_MAX = 100;
+
+function isUpdatable(path: string): path is UpdatablePath {
+  return (UPDATABLE_PATHS as readonly string[]).includes(path);
+}
+
+/** Job fields as named inside UpdateJobRequest.job, to report them as `job.<field>`. */
+const JOB_FIELD = /^(id|name|schedule|target|tags|owner)([.[]|$)/;
+
+/**
+ * Runs `fn`, reporting an invalid field of the job as `job.<field>`: in
+ * UpdateJobRequest the job's fields sit under `job`.
+ */
+async function underJob<T>(fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (
+      err instanceof ChronoringError &&
+      err.kind === "invalid_argument" &&
+      err.field !== undefined &&
+      JOB_FIELD.test(err.field)
+    ) {
+      const problem = err.message.startsWith(`${err.field}: `)
+        ? err.message.slice(err.field.length + 2)
+        : err.message;
+      const field = `job.${err.field}`;
+      throw new ChronoringError("invalid_argument", `${field}: ${problem}`, { field, cause: err });
+    }
+    throw err;
+  }
+}
+
+function jobUpdateFromProto(job: JobPb, paths: readonly UpdatablePath[]): JobUpdate {
+  const update: JobUpdate = {};
+  for (const path of paths) {
+    switch (path) {
+      case "name":
+        validateName(job.name);
+        update.name = job.name;
+        break;
+      case "owner":
+        validateOwner(job.owner);
+        update.owner = job.owner;
+        break;
+      case "tags":
+        validateTags(job.tags);
+        update.tags = [...job.tags];
+        break;
+      case "target":
+        update.target = targetFromProto(job.target);
+        validateTarget(update.target);
+        break;
+      case "schedule":
+        update.schedule = scheduleInputFromProto(job.schedule);
+        break;
+    }
+  }
+  return update;
+}
+
+function maskPaths(paths: readonly string[] | undefined): UpdatablePath[] {
+  if (paths === undefined || paths.length === 0) {
+    throw invalidArgument(
+      "update_mask",
+      `required: name the fields to change (${UPDATABLE_PATHS})`,
+    );
+  }
+  const out = new Set<UpdatablePath>();
+  for (const path of paths) {
+    if (!isUpdatable(path)) {
+      throw invalidArgument(
+        "update_mask",
+        `unknown path "${path}"; allowed: ${UPDATABLE_PATHS.join(", ")}`,
+      );
+    }
+    out.add(path);
+  }
+  return [...out];
+}
+
+function previewCount(count: number): number {
+  if (count === 0) return PREVIEW_COUNT_DEFAULT;
+  if (count > PREVIEW_COUNT_MAX) {
+    throw invalidArgument("count", `must be 1 to ${PREVIEW_COUNT_MAX}, or 0 for 10`);
+  }
+  return count;
+}
+
+export function createJobService(commands: JobCommands): ServiceImpl<typeof JobService> {
+  return {
+    async createJob(req) {
+      const input = jobInputFromProto(req);
+      validateJobInput(input);
+      return { job: jobToProto(await commands.create(input)) };
+    },
+
+    async getJob(req) {
+      validateJobId(req.id);
+      return { job: jobToProto(await commands.get(req.id)) };
+    },
+
+    async listJobs(req) {
+      const query = jobQueryFromProto(req);
+      if (query.tag !== undefined) validateTag(query.tag, "tag");
+      const page = await commands.list(query);
+      return { jobs: page.items.map(jobToProto), nextPageToken: pageTokenToProto(page.nextToken) };
+    },
+
+    async updateJob(req) {
+      const job = req.job;
+      if (job === undefined) throw invalidArgument("job", "required");
+      const paths = maskPaths(req.updateMask?.paths);
+      if (req.expectedVersion < 0n) {
+        throw invalidArgument("expected_version", "must not be negative");
+      }
+      const expected = req.expectedVersion === 0n ? undefined : Number(req.expectedVersion);
+      const updated = await underJob(() => {
+        validateJobId(job.id);
+        return commands.update(job.id, jobUpdateFromProto(job, paths), expected);
+      });
+      return { job: jobToProto(updated) };
+    },
+
+    async deleteJob(req) {
+      validateJobId(req.id);
+      return { job: jobToProto(await commands.cancel(req.id)) };
+    },
+
+    async pauseJob(req) {
+      validateJobId(req.id);
+      return { job: jobToProto(await commands.pause(req.id)) };
+    },
+
+    async resumeJob(req) {
+      validateJobId(req.id);
+      return { job: jobToProto(await commands.resume(req.id)) };
+    },
+
+    async triggerJob(req) {
+      validateJobId(req.id);
+      return { execution: executionToProto(await commands.trigger(req.id)) };
+    },
+
+    async listExecutions(req) {
+      const page = await commands.listExecutions(executionQueryFromProto(req));
+      return {
+        executions: page.items.map(executionToProto),
+        nextPageToken: pageTokenToProto(page.nextToken),
+      };
+    },
+
+    async getExecution(req) {
+      if (req.id === "") throw invalidArgument("id", "required");
+      if (parseExecutionId(req.id) === undefined) {
+        throw invalidArgument("id", "must be <job id>:<scheduled ms>:<attempt>");
+      }
+      return { execution: executionToProto(await commands.getExecution(req.id)) };
+    },
+
+    previewSchedule(req) {
+      const schedule = scheduleInputFromProto(req.schedule);
+      const count = previewCount(req.count);
+      const afterMs = req.after === undefined ? undefined : msFromTimestamp(req.after, "after");
+      return { fireTimes: commands.preview(schedule, afterMs, count).map(fireTimeToProto) };
+    },
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * Time zones: UTC offsets and the mapping between wall-clock readings and
+ * instants, with the product's DST rules:
+ *  - a reading inside a spring-forward gap maps to the first instant after
+ *    the gap (the transition itself);
+ *  - a reading that occurs twice (fall back) maps to its first occurrence.
+ *
+ * Offsets come from luxon (Intl underneath, ~15 µs a call), so they are
+ * memoised per zone in one-day buckets: each bucket knows the offset at its
+ * start and at the next bucket's start and, when they differ, the exact
+ * transition instant (binary search). This assumes no zone changes its offset
+ * twice within one UTC day, true of every tzdb rule in use.
+ */
+
+import { IANAZone } from "luxon";
+import { invalidArgument } from "../errors.js";
+import { DAY_MS, HOUR_MS, MINUTE_MS } from "./calendar.js";
+
+const BUCKET_MS = DAY_MS;
+/** About 5 years of days per zone. */
+const MAX_BUCKETS_PER_ZONE = 2048;
+/** Wider than any UTC offset, so every instant showing a reading lies within this of it. */
+const SPAN_MS = 16 * HOUR_MS;
+
+export interface ZoneClock {
+  readonly name: string;
+  /** UTC offset in ms at an instant. */
+  offsetAt(ms: number): number;
+  /**
+   * The wall-clock reading to search strictly after for the next fire after
+   * instant `ms`. Usually the reading at `ms`; when `ms` is in the repeated
+   * part of a fall-back, the end of the repeat, because every repeated reading
+   * already had its first occurrence.
+   */
+  searchFrom(ms: number): number;
+  /** The instant a wall-clock reading fires at, by the DST rules above. */
+  toInstant(wall: number): number;
+}
+
+interface Bucket {
+  /** Offset from the bucket start up to `at`. */
+  before: number;
+  /** First instant with the new offset, or Infinity when the offset is constant. */
+  at: number;
+  after: number;
+}
+
+const UTC_CLOCK: ZoneClock = {
+  name: "UTC",
+  offsetAt: () => 0,
+  searchFrom: (ms) => ms,
+  toInstant: (wall) => wall,
+};
+
+const clocks = new Map<string, ZoneClock>([["UTC", UTC_CLOCK]]);
+
+/** The canonical spelling of an IANA zone name, or undefined when it is unknown. */
+export function canonicalZone(name: string): string | undefined {
+  // Offsets such as "+02:00" are not zones (and newer Intl versions accept them).
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(name) || !IANAZone.isValidZone(name)) return undefined;
+  return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+}
+
+/** The clock of a valid IANA zone name (memoised). */
+export function zoneClock(name: string): ZoneClock {
+  let clock = clocks.get(name);
+  if (clock === undefined) {
+    clock = createZoneClock(name);
+    clocks.set(name, clock);
+  }
+  return clock;
+}
+
+function createZoneClock(name: string): ZoneClock {
+  const zone = IANAZone.create(name);
+  if (!zone.isValid) throw invalidArgument("schedule.time_zone", `unknown time zone "${name}"`);
+  const raw = (ms: number) => Math.round(zone.offset(ms) * MINUTE_MS);
+  // Offsets at bucket edges are shared by neighbouring buckets.
+  const edges = new Map<number, number>();
+  const buckets = new Map<number, Bucket>();
+
+  const edge = (index: number): number => {
+    let offset = edges.get(index);
+    if (offset === undefined) {
+      offset = raw(index * BUCKET_MS);
+      edges.set(index, offset);
+    }
+    return offset;
+  };
+
+  const bucket = (index: number): Bucket => {
+    const hit = buckets.get(index);
+    if (hit !== undefined) return hit;
+    const before = edge(index);
+    const after = edge(index + 1);
+    let at = Number.POSITIVE_INFINITY;
+    if (before !== after) {
+      // The transition is in (start, end]: binary search for its first instant.
+      let lo = index * BUCKET_MS;
+      let hi = lo + BUCKET_MS;
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (raw(mid) === before) lo = mid;
+        else hi = mid;
+      }
+      at = hi;
+    }
+    if (buckets.size >= MAX_BUCKETS_PER_ZONE) {
+      buckets.clear();
+      edges.clear();
+    }
+    const made = { before, at, after };
+    buckets.set(index, made);
+    return made;
+  };
+
+  const offsetAt = (ms: number): number => {
+    const b = bucket(Math.floor(ms / BUCKET_MS));
+    return ms < b.at ? b.before : b.after;
+  };
+
+  const toInstant = (wall: number): number => {
+    const lo = wall - SPAN_MS;
+    const hi = wall + SPAN_MS;
+    // Walk the constant-offset segments of [lo, hi]; the first segment holding
+    // an instant that shows `wall` is the earliest occurrence.
+    let segmentStart = lo;
+    let offset = offsetAt(lo);
+    let gapEnd: number | undefined;
+    const last = Math.floor(hi / BUCKET_MS);
+    for (let i = Math.floor(lo / BUCKET_MS); i <= last; i++) {
+      const b = bucket(i);
+      if (b.at <= lo || b.at > hi) continue;
+      const u = wall - offset;
+      if (u >= segmentStart && u < b.at) return u;
+      if (gapEnd === undefined && wall >= b.at + b.before && wall < b.at + b.after) gapEnd = b.at;
+      segmentStart = b.at;
+      offset = b.after;
+    }
+    const u = wall - offset;
+    if (u >= segmentStart) return u;
+    return gapEnd ?? u;
+  };
+
+  const searchFrom = (ms: number): number => {
+    let wall = ms + offsetAt(ms);
+    const first = Math.floor((ms - SPAN_MS) / BUCKET_MS);
+    for (let i = Math.floor(ms / BUCKET_MS); i >= first; i--) {
+      const b = bucket(i);
+      if (b.at > ms || b.at <= ms - SPAN_MS) continue;
+      // Fall back at b.at: instants [at, at + (before - after)) repeat earlier readings.
+      if (b.after < b.before && ms - b.at < b.before - b.after) {
+        wall = Math.max(wall, b.at + b.before - 1);
+      }
+    }
+    return wall;
+  };
+
+  return { name, offsetAt, searchFrom, toInstant };
+}

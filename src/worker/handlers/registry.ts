@@ -1,0 +1,54 @@
+/**
+ * The job-type handlers a worker can run, looked up by `JobTarget["type"]`.
+ * A handler reports a job's failure as `{ ok: false }` and throws only for
+ * programming errors, so that the worker loop has one path for results.
+ */
+import type { JobHandler } from "./handler.js";
+import { createHttpHandler } from "./http.js";
+import { createNoopHandler } from "./noop.js";
+import { createScriptHandler } from "./script.js";
+
+export type { HandlerResult, JobHandler, RunContext } from "./handler.js";
+
+export interface HandlerRegistry {
+  get(type: string): JobHandler | undefined;
+  /** Registered types, in registration order. */
+  types(): string[];
+}
+
+/** Indexes handlers by type; two handlers for one type is a wiring bug and throws. */
+export function createHandlerRegistry(handlers: JobHandler[]): HandlerRegistry {
+  const byType = new Map<string, JobHandler>();
+  for (const handler of handlers) {
+    if (byType.has(handler.type)) {
+      throw new Error(`duplicate handler for job type "${handler.type}"`);
+    }
+    byType.set(handler.type, handler);
+  }
+  return {
+    get: (type) => byType.get(type),
+    types: () => [...byType.keys()],
+  };
+}
+
+export interface HandlerOptions {
+  /** Exact `command` strings a script job may run. */
+  scriptAllowList: string[];
+  /** Cap on a summary, in UTF-8 bytes. Default 4096. */
+  maxOutputBytes?: number;
+  /** Per-process memory cap for scripts, in MiB; 0 disables it. Default 256. */
+  scriptMemoryMb?: number;
+}
+
+/** The built-in handlers: http, script, noop. */
+export function defaultHandlers(options: HandlerOptions): JobHandler[] {
+  return [
+    createHttpHandler({ maxOutputBytes: options.maxOutputBytes }),
+    createScriptHandler({
+      allowList: options.scriptAllowList,
+      maxOutputBytes: options.maxOutputBytes,
+      memoryMb: options.scriptMemoryMb,
+    }),
+    createNoopHandler(),
+  ];
+}

@@ -1,0 +1,151 @@
+import { Registry } from "prom-client";
+import { describe, expect, it } from "vitest";
+import { createSchedulerMetrics } from "../../../src/scheduler/metrics.js";
+import { createRecovery } from "../../../src/scheduler/recovery.js";
+import { silentLogger, testConfig, testStores } from "../../support/app.js";
+import { fakeClock } from "../../support/fake-clock.js";
+import { makeJob } from "../../support/jobs.js";
+
+const START_TIMEOUT = 5000;
+
+async function setup(label: string) {
+  const config = testConfig(label);
+  const stores = await testStores(config);
+  const clock = fakeClock(Date.now());
+  const recovery = createRecovery({
+    jobs: stores.jobs,
+    executions: stores.executions,
+    queue: stores.queue,
+    clock,
+    metrics: createSchedulerMetrics(new Registry()),
+    logger: silentLogger,
+    startTimeoutMs: START_TIMEOUT,
+  });
+  return { stores, clock, recovery };
+}
+
+describe("recovery sweep", () => {
+  it("sends again a run that was claimed but never sent (the scheduler died in between)", async () => {
+    const { stores, clock, recovery } = await setup("recover-unsent");
+    const job = makeJob(8, { nextRunMs: clock.now() });
+    await stores.jobs.createJob(job);
+    const [due] = await stores.jobs.dueJobs(job.partition, clock.now(), 10);
+    // The claim is the last thing the dead scheduler did.
+    expect(
+      await stores.jobs.claimRuns([
+        { job: due!, nextRunMs: undefined, recoverAtMs: due!.nextRunMs + START_TIMEOUT },
+      ]),
+    ).toEqual([true]);
+
+    // Before the bound nothing is sent.
+    let cursor = await recovery.sweep(job.partition, clock.now() - 60_000);
+    expect(await stores.queue.receive(10, 1000)).toEqual([]);
+
+    clock.advance(START_TIMEOUT + 1);
+    cursor = await recovery.sweep(job.partition, cursor);
+    const [delivery] = await stores.queue.receive(10, 2000);
+    expect(delivery?.run).toEqual({
+      jobId: job.id,
+      partition: job.partition,
+      scheduledMs: due!.nextRunMs,
+      attempt: 1,
+      manual: false,
+    });
+
+    // A worker starts it: the next sweep finds the run started and sends nothing.
+    expect(await stores.executions.startExecution(delivery!.run, "w1", clock.now())).toBe(
+      "started",
+    );
+    await stores.queue.ack(delivery!);
+    clock.advance(START_TIMEOUT + 1);
+    await recovery.sweep(job.partition, cursor);
+    expect(await stores.queue.receive(10, 1000)).toEqual([]);
+  });
+
+  it("does not send a run that a worker already started, and stops looking at a finished job", async () => {
+    const { stores, clock, recovery } = await setup("recover-started");
+    const job = makeJob(8, { nextRunMs: clock.now() });
+    await stores.jobs.createJob(job);
+    const [due] = await stores.jobs.dueJobs(job.partition, clock.now(), 10);
+    await stores.jobs.claimRuns([
+      { job: due!, nextRunMs: undefined, recoverAtMs: due!.nextRunMs + START_TIMEOUT },
+    ]);
+    const run = {
+      jobId: job.id,
+      partition: job.partition,
+      scheduledMs: due!.nextRunMs,
+      attempt: 1,
+      manual: false,
+    };
+    expect(await stores.executions.startExecution(run, "w1", clock.now())).toBe("started");
+    clock.advance(START_TIMEOUT + 1);
+    const writes = stores.writes.count;
+    const cursor = await recovery.sweep(job.partition, clock.now() - 60_000);
+    expect(await stores.queue.receive(10, 1000)).toEqual([]);
+    // A finished job whose runs all started costs the sweep no write.
+    expect(stores.writes.count).toBe(writes);
+    expect(cursor).toBe(clock.now());
+  });
+
+  it("sends a lost message of a recurring job again and keeps the job under watch", async () => {
+    const { stores, clock, recovery } = await setup("recover-recurring");
+    const job = makeJob(8, {
+      schedule: { kind: "interval", source: "1s", periodMs: 1000, anchorMs: 0 },
+      nextRunMs: Math.floor(clock.now() / 1000) * 1000,
+    });
+    await stores.jobs.createJob(job);
+    const [due] = await stores.jobs.dueJobs(job.partition, clock.now(), 10);
+    await stores.jobs.claimRuns([
+      { job: due!, nextRunMs: due!.nextRunMs + 1000, recoverAtMs: due!.nextRunMs + START_TIMEOUT },
+    ]);
+    clock.advance(START_TIMEOUT + 1000);
+    await recovery.sweep(job.partition, clock.now() - 60_000);
+    const deliveries = await stores.queue.receive(10, 2000);
+    expect(deliveries.map((d) => d.run.scheduledMs)).toEqual([due!.nextRunMs]);
+    const [pending] = (await stores.jobs.pendingRuns(job.partition, 0, clock.now() + 60_000, 10))
+      .items;
+    expect(pending?.recoverAtMs).toBe(clock.now() + START_TIMEOUT);
+  });
+
+  it("a redelivered message does not start the same execution twice", async () => {
+    const { stores, clock } = await setup("duplicate-start");
+    const job = makeJob(8);
+    await stores.jobs.createJob(job);
+    const run = {
+      jobId: job.id,
+      partition: job.partition,
+      scheduledMs: job.nextRunMs!,
+      attempt: 1,
+      manual: false,
+    };
+    const outcomes = await Promise.all([
+      stores.executions.startExecution(run, "w1", clock.now()),
+      stores.executions.startExecution(run, "w2", clock.now()),
+    ]);
+    expect(outcomes.sort()).toEqual(["duplicate", "started"]);
+  });
+
+  it("does not start a run of a cancelled job, nor a scheduled run of a paused one", async () => {
+    const { stores, clock } = await setup("inactive-start");
+    const paused = makeJob(8, { status: "PAUSED", nextRunMs: undefined });
+    const cancelled = makeJob(8, { status: "CANCELLED", nextRunMs: undefined });
+    await stores.jobs.createJob(paused);
+    await stores.jobs.createJob(cancelled);
+    const run = (id: string, manual: boolean) => ({
+      jobId: id,
+      partition: 0,
+      scheduledMs: clock.now(),
+      attempt: 1,
+      manual,
+    });
+    expect(await stores.executions.startExecution(run(paused.id, false), "w", clock.now())).toBe(
+      "job_inactive",
+    );
+    expect(await stores.executions.startExecution(run(paused.id, true), "w", clock.now())).toBe(
+      "started",
+    );
+    expect(await stores.executions.startExecution(run(cancelled.id, true), "w", clock.now())).toBe(
+      "job_inactive",
+    );
+  });
+});
