@@ -176,7 +176,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       clock,
       partitionCount: config.store.partitions,
       startTimeoutMs: config.scheduler.startTimeoutMs,
-      onScheduled: (partition) => app.scheduler?.wake(partition),
+      onScheduled: (partition, nextRunMs) => app.scheduler?.wake(partition, nextRunMs),
     });
     let closing = false;
     const server = await startApiServer({

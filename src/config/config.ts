@@ -29,7 +29,11 @@ export interface Config {
   scheduler: {
     /** How far ahead runs are claimed, then held until their exact time. */
     lookaheadMs: number;
-    /** Pause between due-index polls of a partition that had nothing due. */
+    /**
+     * Longest pause between due-index polls of a partition with nothing due
+     * soon: bounds how late a job created by another process is seen. A
+     * partition with a known next run is polled when it enters the look-ahead.
+     */
     pollIntervalMs: number;
     /** Most runs claimed per partition per pass. */
     batchSize: number;
@@ -91,10 +95,10 @@ const FIELDS: Field[] = [
   { key: "visibility-timeout-s", kind: "int", default: "30", min: 5, max: 43_200 },
   { key: "max-receive-count", kind: "int", default: "10", min: 1, max: 1000 },
   { key: "lookahead-ms", kind: "int", default: "2000", min: 0, max: 60_000 },
-  { key: "poll-interval-ms", kind: "int", default: "200", min: 10, max: 60_000 },
+  { key: "poll-interval-ms", kind: "int", default: "2000", min: 10, max: 60_000 },
   { key: "batch-size", kind: "int", default: "100", min: 1, max: 1000 },
   { key: "start-timeout-ms", kind: "int", default: "30000", min: 1000, max: 3_600_000 },
-  { key: "sweep-interval-ms", kind: "int", default: "2000", min: 100, max: 600_000 },
+  { key: "sweep-interval-ms", kind: "int", default: "10000", min: 100, max: 600_000 },
   { key: "recovery-horizon-ms", kind: "int", default: "86400000", min: 60_000, max: 2_592_000_000 },
   { key: "scheduler-concurrency", kind: "int", default: "8", min: 1, max: 256 },
   { key: "worker-id", kind: "string", default: "" },

@@ -78,8 +78,8 @@ export interface JobCommandsDeps {
   partitionCount: number;
   /** A triggered run not started within this long is sent again by the recovery sweep. */
   startTimeoutMs: number;
-  /** Told when a job's next run changed, so that a scheduler in this process polls at once. */
-  onScheduled?: (partition: number) => void;
+  /** Told when a job's next run changed, so that a scheduler in this process polls in time. */
+  onScheduled?: (partition: number, nextRunMs: number) => void;
 }
 
 /** Implements JobCommands over the ports. */
@@ -94,7 +94,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
   }
 
   function scheduled(job: Job): Job {
-    if (job.nextRunMs !== undefined) deps.onScheduled?.(job.partition);
+    if (job.nextRunMs !== undefined) deps.onScheduled?.(job.partition, job.nextRunMs);
     return job;
   }
 

@@ -15,8 +15,10 @@ export interface ClaimerOptions {
 /** What one pass over a partition found. */
 export interface PassResult {
   claimed: number;
-  /** A full page came back: more may be due, pass again at once. */
+  /** A full page of claimable runs came back: more may be due, pass again at once. */
   more: boolean;
+  /** The earliest next run seen beyond the look-ahead, if any. */
+  nextDueMs?: number;
 }
 
 /**
@@ -47,8 +49,15 @@ export function createClaimer(deps: {
   return {
     async pass(partition: number): Promise<PassResult> {
       const now = clock.now();
-      const due = await store.dueJobs(partition, now + options.lookaheadMs, options.batchSize);
-      if (due.length === 0) return { claimed: 0, more: false };
+      const horizon = now + options.lookaheadMs;
+      // Read the earliest runs with no upper bound: the first one beyond the
+      // look-ahead tells when this partition next has work.
+      const read = await store.dueJobs(partition, Number.MAX_SAFE_INTEGER, options.batchSize);
+      const due = read.filter((job) => job.nextRunMs <= horizon);
+      const beyond = read.find((job) => job.nextRunMs > horizon);
+      const result: PassResult = { claimed: 0, more: false };
+      if (beyond) result.nextDueMs = beyond.nextRunMs;
+      if (due.length === 0) return result;
       const claims = due.map((job) => claimFor(job, now));
       const won = await store.claimRuns(claims);
       const runs: RunRef[] = [];
@@ -66,7 +75,9 @@ export function createClaimer(deps: {
       metrics.claimed.inc(runs.length);
       metrics.claimsLost.inc(due.length - runs.length);
       dispatcher.hold(runs);
-      return { claimed: runs.length, more: due.length >= options.batchSize };
+      result.claimed = runs.length;
+      result.more = due.length >= options.batchSize;
+      return result;
     },
   };
 }

@@ -30,8 +30,8 @@ interface PartitionState {
 export interface Scheduler {
   /** Sets the partitions this node fires; gained ones start, lost ones stop. */
   setPartitions(partitions: number[]): void;
-  /** Polls a partition now (a job in it was created or changed in this process). */
-  wake(partition: number): void;
+  /** A job in `partition` now runs next at `nextRunMs` (created or changed in this process). */
+  wake(partition: number, nextRunMs: number): void;
   /** Runs held until their time. */
   readonly held: number;
   /** Stops polling, sends what is already due and returns. */
@@ -102,7 +102,15 @@ export function createScheduler(deps: {
     if (st.nextPollAt <= now) {
       try {
         const result = await claimer.pass(st.partition);
-        st.nextPollAt = result.more ? clock.now() : clock.now() + options.pollIntervalMs;
+        const after = clock.now();
+        // Come back at once for more, when the next known run enters the
+        // look-ahead, or after the poll interval to find new jobs.
+        st.nextPollAt = result.more
+          ? after
+          : Math.min(
+              after + options.pollIntervalMs,
+              (result.nextDueMs ?? Number.POSITIVE_INFINITY) - options.lookaheadMs,
+            );
       } catch (err) {
         metrics.loopErrors.inc({ loop: "claim" });
         logger.warn({ err, partition: st.partition }, "claim pass failed; will retry");
@@ -153,10 +161,13 @@ export function createScheduler(deps: {
       }
       wakeAll();
     },
-    wake(partition) {
+    wake(partition, nextRunMs) {
       const st = states.get(partition);
       if (!st) return;
-      st.nextPollAt = clock.now();
+      // Poll when the run enters the look-ahead, unless a poll comes before that anyway.
+      const at = Math.max(clock.now(), nextRunMs - options.lookaheadMs);
+      if (at >= st.nextPollAt) return;
+      st.nextPollAt = at;
       wakeAll();
     },
     get held() {

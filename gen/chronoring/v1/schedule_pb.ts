@@ -48,7 +48,7 @@ export type ScheduleSpec = Message<"chronoring.v1.ScheduleSpec"> & {
   } | {
     /**
      * Repeats at a fixed period: `rate(5 minutes)`, `rate(1 hour)`, or a plain
-     * period such as `90s`, `15m`, `2h`, `1d`, `500ms`. Runs fall on
+     * period such as `90s`, `15m`, `2h`, `1d` (at least 1 s). Runs fall on
      * `start_time + k * period` (or creation time + k * period without a start).
      *
      * @generated from field: string interval = 3;

@@ -9,7 +9,8 @@
  * memoised per zone in one-day buckets: each bucket knows the offset at its
  * start and at the next bucket's start and, when they differ, the exact
  * transition instant (binary search). This assumes no zone changes its offset
- * twice within one UTC day, true of every tzdb rule in use.
+ * twice within one UTC day, which no current tzdb rule does; a zone that did
+ * would be misread on that day only.
  */
 
 import { IANAZone } from "luxon";

@@ -1,0 +1,86 @@
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tableNames } from "../../src/adapters/dynamodb/client.js";
+import { executionId } from "../../src/core/execution.js";
+import { testStores } from "../support/app.js";
+import { jobClient } from "../support/client.js";
+import { e2eCluster, waitFor } from "../support/processes.js";
+import { sideEffects } from "../support/side-effects.js";
+
+const START_TIMEOUT_MS = 3000;
+
+describe("scheduler crash (real processes, SIGKILL)", () => {
+  const cluster = e2eCluster("sched-crash", {
+    LOOKAHEAD_MS: "15000",
+    START_TIMEOUT_MS: String(START_TIMEOUT_MS),
+  });
+  const effects = sideEffects(cluster.dir);
+  let stores: Awaited<ReturnType<typeof testStores>>;
+
+  beforeAll(async () => {
+    stores = await testStores(cluster.config);
+  });
+  afterAll(() => stores?.client.destroy());
+
+  it("a run claimed by a scheduler that was SIGKILLed before sending it is sent by the next scheduler and executes exactly once", async () => {
+    const a = await cluster.start("scheduler-a", ["api", "scheduler"]);
+    const at = Date.now() + 4000;
+    const { job } = await jobClient(a.apiUrl!).createJob({
+      name: "crash victim",
+      owner: "e2e",
+      schedule: { kind: { case: "at", value: timestampFromMs(at) } },
+      target: effects.target(),
+    });
+    const jobId = job!.id;
+    const run = { jobId, scheduledMs: at, attempt: 1 };
+    const id = executionId(run);
+
+    // A claims the run at once (15 s look-ahead) and holds it in memory until `at`.
+    const claimed = await waitFor("the claim of the run in the job item", async () => {
+      const out = await stores.client.send(
+        new GetItemCommand({
+          TableName: tableNames(cluster.prefix).jobs,
+          Key: { id: { S: jobId } },
+          ConsistentRead: true,
+        }),
+      );
+      return out.Item?.claimed?.NS?.includes(String(at)) ? out.Item : undefined;
+    });
+    expect(claimed.st?.S).toBe("FINISHED");
+    expect(claimed.recover_at?.N).toBe(String(at + START_TIMEOUT_MS));
+    // Still held, not sent: the kill lands between the claim and the send.
+    expect(Date.now()).toBeLessThan(at - 500);
+    expect(await cluster.metric(a, "chronoring_runs_sent_total")).toBe(0);
+
+    expect(await cluster.signal(a, "SIGKILL")).toBe("SIGKILL");
+
+    // The next scheduler knows nothing of the held run; it finds it through the claim record.
+    // (It works runs too: no worker was needed while A held the run.)
+    const b = await cluster.start("node-b", ["scheduler", "worker"]);
+    const done = await waitFor(
+      "the run to succeed",
+      async () => {
+        const e = await stores.executions.getExecution(id);
+        return e?.status === "SUCCEEDED" ? e : undefined;
+      },
+      30_000,
+    );
+    expect(await cluster.metric(b, "chronoring_runs_resent_total")).toBeGreaterThanOrEqual(1);
+    // Sent by the sweep once the start timeout passed, not on time by A.
+    expect(done.queuedMs! - at).toBeGreaterThanOrEqual(START_TIMEOUT_MS);
+    expect(done.workerId).toBe(b.workerId);
+    console.log(
+      `scheduler-crash: scheduled → queued ${done.queuedMs! - at} ms, → started ${
+        done.startedMs! - at
+      } ms (start timeout ${START_TIMEOUT_MS} ms)`,
+    );
+
+    // Give a second send (if any) time to execute, then check what was stored and done.
+    await new Promise((r) => setTimeout(r, 1500));
+    const { items } = await stores.executions.listExecutions({ jobId, pageSize: 10 });
+    expect(items.map((e) => [e.id, e.status])).toEqual([[id, "SUCCEEDED"]]);
+    expect(effects.starts(id)).toBe(1);
+    expect(effects.read()).toHaveLength(2);
+  });
+});

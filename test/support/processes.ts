@@ -1,0 +1,177 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, afterEach } from "vitest";
+import { freePort } from "../../deploy/local/backends.js";
+import {
+  type ChronoringProcess,
+  metricValue,
+  startChronoring,
+} from "../../deploy/local/chronoring-process.js";
+import { logTail } from "../../deploy/local/process.js";
+import { type Config, loadConfig } from "../../src/config/config.js";
+import { testBackends, uniquePrefix } from "./backends.js";
+
+export type Role = "api" | "scheduler" | "worker";
+
+/** One Chronoring process of an e2e test. */
+export interface Node extends ChronoringProcess {
+  name: string;
+  roles: Role[];
+  /** Its CHRONORING_WORKER_ID (= name), as recorded on the executions it starts. */
+  workerId: string;
+  /** Every node has a /metrics: the API's, or a bare listener on CHRONORING_METRICS_PORT. */
+  metricsUrl: string;
+}
+
+/**
+ * Chronoring processes of one e2e test file on the shared test backends, under
+ * one table and queue prefix, with their logs and the side-effect files in one
+ * temp folder. Settings are CHRONORING_* names without the prefix.
+ */
+export interface Cluster {
+  prefix: string;
+  /** Temp folder: `<node>.log` files and side-effect logs. */
+  dir: string;
+  /** The same settings as a Config, for `testStores`. */
+  config: Config;
+  /** Starts `src/main.ts` with these roles; `settings` override the cluster's. */
+  start(name: string, roles: Role[], settings?: Record<string, string>): Promise<Node>;
+  /** Sends `signal` to the node; for SIGKILL and SIGTERM waits until it exited, and returns how. */
+  signal(node: Node, signal: NodeJS.Signals): Promise<string | undefined>;
+  /** One metric of one node (summed over labels). */
+  metric(node: Node, name: string): Promise<number>;
+  /** One metric summed over the nodes that are still running. */
+  metricSum(name: string, nodes?: Node[]): Promise<number>;
+  /** Stops every node still running (SIGTERM, SIGKILL after a grace). */
+  stopAll(): Promise<void>;
+  /** The end of every node's log, for a failed test. */
+  logs(): string;
+}
+
+/** Defaults for fault tests: few partitions, short intervals and bounds. */
+const DEFAULTS: Record<string, string> = {
+  PARTITIONS: "8",
+  POLL_INTERVAL_MS: "100",
+  SWEEP_INTERVAL_MS: "500",
+  LOOKAHEAD_MS: "1000",
+  START_TIMEOUT_MS: "3000",
+  VISIBILITY_TIMEOUT_S: "10",
+  SCHEDULER_CONCURRENCY: "2",
+  WORKER_CONCURRENCY: "4",
+  SCRIPT_ALLOW_LIST: "sh",
+  // Scripts here are `sh`; no memory cap needed.
+  SCRIPT_MEMORY_MB: "0",
+  LOG_LEVEL: "info",
+};
+
+const env = (settings: Record<string, string>) =>
+  Object.fromEntries(Object.entries(settings).map(([k, v]) => [`CHRONORING_${k}`, v]));
+
+/**
+ * A cluster for one test file. Registers an afterEach that prints the nodes'
+ * logs when a test failed, and an afterAll that stops every node and removes
+ * the temp folder (kept, and named, when a test failed or CHRONORING_E2E_KEEP is set).
+ */
+export function e2eCluster(label: string, settings: Record<string, string> = {}): Cluster {
+  const b = testBackends();
+  const prefix = uniquePrefix(label);
+  const dir = mkdtempSync(join(tmpdir(), `chronoring-e2e-${label}-`));
+  const base: Record<string, string> = {
+    ...DEFAULTS,
+    DYNAMODB_ENDPOINT: b.dynamodb,
+    SQS_ENDPOINT: b.sqs,
+    ETCD_ENDPOINTS: b.etcd,
+    AWS_REGION: b.region,
+    TABLE_PREFIX: prefix,
+    QUEUE_PREFIX: prefix,
+    ...settings,
+  };
+  const nodes: Node[] = [];
+  let failed = false;
+
+  const cluster: Cluster = {
+    prefix,
+    dir,
+    config: loadConfig(env(base), []),
+
+    async start(name, roles, extra = {}) {
+      const port = String(await freePort());
+      const own: Record<string, string> = {
+        ...base,
+        ...extra,
+        ROLES: roles.join(","),
+        WORKER_ID: name,
+        ...(roles.includes("api") ? { API_PORT: port } : { METRICS_PORT: port }),
+      };
+      const started = await startChronoring({ name, env: env(own), logDir: dir });
+      const node: Node = {
+        ...started,
+        name,
+        roles,
+        workerId: name,
+        metricsUrl: started.metricsUrl!,
+      };
+      nodes.push(node);
+      return node;
+    },
+
+    async signal(node, signal) {
+      if (node.process.hasExited()) return undefined;
+      process.kill(node.process.pid, signal);
+      if (signal !== "SIGKILL" && signal !== "SIGTERM") return undefined;
+      return node.process.exited;
+    },
+
+    async metric(node, name) {
+      const res = await fetch(node.metricsUrl, { signal: AbortSignal.timeout(5000) });
+      if (!res.ok) throw new Error(`${node.name} /metrics answered ${res.status}`);
+      return metricValue(await res.text(), name);
+    },
+
+    async metricSum(name, among = nodes) {
+      const live = among.filter((n) => !n.process.hasExited());
+      const values = await Promise.all(live.map((n) => cluster.metric(n, name)));
+      return values.reduce((a, v) => a + v, 0);
+    },
+
+    async stopAll() {
+      await Promise.all(nodes.map((n) => n.process.stop(3000)));
+    },
+
+    logs() {
+      return nodes
+        .map((n) => `--- ${n.name} (${n.process.logFile})\n${logTail(n.process.logFile)}`)
+        .join("\n");
+    },
+  };
+
+  afterEach((ctx) => {
+    if (ctx.task.result?.state !== "fail") return;
+    failed = true;
+    console.error(`[${label}] logs in ${dir}\n${cluster.logs()}`);
+  });
+  afterAll(async () => {
+    await cluster.stopAll();
+    if (!failed && !process.env.CHRONORING_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
+    else console.error(`[${label}] logs kept in ${dir}`);
+  });
+  return cluster;
+}
+
+/** Polls `check` every 100 ms until it returns a value other than undefined; fails after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
