@@ -8,6 +8,9 @@ cd "$(dirname "$0")/../.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "dependencies installed"
+[ -d node_modules ] || npm ci --no-audit --no-fund
+
 step "backends installed"
 bash deploy/local/install-backends.sh
 
