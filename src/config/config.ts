@@ -87,7 +87,7 @@ const FIELDS: Field[] = [
   { key: "sqs-endpoint", kind: "string", default: "http://127.0.0.1:4566" },
   { key: "aws-local-credentials", kind: "bool", default: "true" },
   { key: "aws-max-attempts", kind: "int", default: "5", min: 1, max: 20 },
-  { key: "aws-request-timeout-ms", kind: "int", default: "5000", min: 100, max: 120_000 },
+  { key: "aws-request-timeout-ms", kind: "int", default: "10000", min: 100, max: 120_000 },
   { key: "etcd-endpoints", kind: "list", default: "http://127.0.0.1:2379" },
   { key: "table-prefix", kind: "string", default: "chronoring-" },
   { key: "partitions", kind: "int", default: "256", min: 1, max: 65_536 },

@@ -260,13 +260,14 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       const now = clock.now();
       const schedule = parseSchedule(input, now);
       const zone = scheduleZone(schedule);
-      const start = afterMs ?? now;
-      const times =
-        schedule.kind === "once"
-          ? schedule.at > start
-            ? [schedule.at]
-            : []
-          : upcoming(schedule, start, count);
+      let times: number[];
+      if (afterMs === undefined) {
+        // Without `after`, the preview starts where a job created now would.
+        const first = firstRun(schedule, now);
+        times = first === undefined ? [] : [first, ...upcoming(schedule, first, count - 1)];
+      } else {
+        times = upcoming(schedule, afterMs, count);
+      }
       return times.map((utcMs) => ({ utcMs, local: formatLocal(utcMs, zone) }));
     },
   };

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
-import { executionId } from "../core/execution.js";
+import { executionId, type RunRef } from "../core/execution.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
@@ -107,10 +107,36 @@ export function startWorker(deps: {
         ...(result.ok ? { result: result.summary } : { error: result.summary }),
       }),
     );
-    if (!recorded) logger.warn("execution was no longer held by this worker; outcome not recorded");
+    if (!recorded) {
+      // A retried write whose first try was applied also lands here.
+      const stored = await executions.getExecution(id);
+      if (stored?.status !== status || stored.workerId !== options.id) {
+        logger.warn("execution was no longer held by this worker; outcome not recorded");
+      }
+    }
     metrics.runs.inc({ outcome: result.ok ? "succeeded" : "failed" });
     logger.info({ status, ms: clock.now() - startedMs }, "run finished");
     await queue.ack(delivery);
+  }
+
+  /**
+   * Starts the execution. A start whose answer was lost (timeout) may still
+   * have been written: then the record is ours and the run goes on.
+   */
+  async function startOnce(run: RunRef, startedMs: number, queuedMs: number) {
+    try {
+      return await executions.startExecution(run, options.id, startedMs, queuedMs);
+    } catch (err) {
+      const existing = await executions.getExecution(executionId(run));
+      if (
+        existing?.status === "RUNNING" &&
+        existing.workerId === options.id &&
+        existing.startedMs === startedMs
+      ) {
+        return "started" as const;
+      }
+      throw err;
+    }
   }
 
   function spawn(delivery: Delivery): void {

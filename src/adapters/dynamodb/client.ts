@@ -25,6 +25,9 @@ export function createDynamoClient(options: DynamoOptions): DynamoDBClient {
     maxAttempts: options.maxAttempts,
     requestHandler: {
       requestTimeout: options.requestTimeoutMs,
+      // Without this the SDK only warns, and a backend that accepts a
+      // connection but never answers hangs the caller.
+      throwOnRequestTimeout: true,
       connectionTimeout: Math.min(options.requestTimeoutMs, 3000),
     },
   });

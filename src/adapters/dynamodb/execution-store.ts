@@ -24,7 +24,7 @@ import type {
   StartOutcome,
 } from "../../core/ports/execution-store.js";
 import type { Page } from "../../core/ports/job-store.js";
-import { dynamo, failedConditions } from "./calls.js";
+import { dynamo, failedConditions, fromPageToken } from "./calls.js";
 import { decodeToken, encodeToken, type Item, n, num, s, str } from "./job-item.js";
 import { ensureTables, WORKER_INDEX } from "./tables.js";
 
@@ -88,6 +88,51 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
   const { client } = options;
   const table = options.tables.executions;
   const jobs = options.tables.jobs;
+
+  async function listExecutions(query: ExecutionQuery): Promise<Page<Execution>> {
+    const items: Execution[] = [];
+    let startKey = decodeToken(query.pageToken);
+    do {
+      const names: Record<string, string> = {};
+      const values: Item = {};
+      let key: string;
+      if (query.jobId) {
+        key = "job_id = :job";
+        values[":job"] = s(query.jobId);
+      } else {
+        key = "#w = :w";
+        names["#w"] = "worker";
+        values[":w"] = s(query.workerId ?? "");
+      }
+      let filter: string | undefined;
+      if (query.status) {
+        filter = "#st = :st";
+        names["#st"] = "st";
+        values[":st"] = s(query.status);
+      }
+      const out = await dynamo(() =>
+        client.send(
+          new QueryCommand({
+            TableName: table,
+            ...(query.jobId ? {} : { IndexName: WORKER_INDEX }),
+            KeyConditionExpression: key,
+            ...(filter ? { FilterExpression: filter } : {}),
+            ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+            ExpressionAttributeValues: values,
+            ScanIndexForward: false,
+            ExclusiveStartKey: startKey,
+            Limit: query.pageSize - items.length,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) items.push(itemToExecution(item));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && items.length < query.pageSize);
+    const page: Page<Execution> = { items };
+    const token = encodeToken(startKey);
+    if (token) page.nextToken = token;
+    return page;
+  }
 
   return {
     async init() {
@@ -220,49 +265,8 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       return out.Item ? itemToExecution(out.Item) : undefined;
     },
 
-    async listExecutions(query: ExecutionQuery): Promise<Page<Execution>> {
-      const items: Execution[] = [];
-      let startKey = decodeToken(query.pageToken);
-      do {
-        const names: Record<string, string> = {};
-        const values: Item = {};
-        let key: string;
-        if (query.jobId) {
-          key = "job_id = :job";
-          values[":job"] = s(query.jobId);
-        } else {
-          key = "#w = :w";
-          names["#w"] = "worker";
-          values[":w"] = s(query.workerId ?? "");
-        }
-        let filter: string | undefined;
-        if (query.status) {
-          filter = "#st = :st";
-          names["#st"] = "st";
-          values[":st"] = s(query.status);
-        }
-        const out = await dynamo(() =>
-          client.send(
-            new QueryCommand({
-              TableName: table,
-              ...(query.jobId ? {} : { IndexName: WORKER_INDEX }),
-              KeyConditionExpression: key,
-              ...(filter ? { FilterExpression: filter } : {}),
-              ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-              ExpressionAttributeValues: values,
-              ScanIndexForward: false,
-              ExclusiveStartKey: startKey,
-              Limit: query.pageSize - items.length,
-            }),
-          ),
-        );
-        for (const item of out.Items ?? []) items.push(itemToExecution(item));
-        startKey = out.LastEvaluatedKey;
-      } while (startKey && items.length < query.pageSize);
-      const page: Page<Execution> = { items };
-      const token = encodeToken(startKey);
-      if (token) page.nextToken = token;
-      return page;
+    listExecutions(query: ExecutionQuery): Promise<Page<Execution>> {
+      return fromPageToken(query.pageToken, () => listExecutions(query));
     },
 
     async startedRuns(jobId: string, scheduledMs: number[]) {

@@ -23,7 +23,7 @@ import type {
   PendingRuns,
   Settlement,
 } from "../../core/ports/job-store.js";
-import { dynamo, failedConditions } from "./calls.js";
+import { dynamo, failedConditions, fromPageToken } from "./calls.js";
 import {
   decodeToken,
   encodeToken,
@@ -124,6 +124,54 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     }
   }
 
+  async function listJobs(query: JobQuery): Promise<Page<Job>> {
+    const filters: string[] = ["begins_with(id, :prefix)"];
+    const names: Record<string, string> = {};
+    const values: Item = { ":prefix": s("job_") };
+    if (query.status) {
+      filters.push("#st = :st");
+      names["#st"] = "st";
+      values[":st"] = s(query.status);
+    }
+    if (query.tag) {
+      filters.push("contains(tags, :tag)");
+      values[":tag"] = s(query.tag);
+    }
+    let startKey = decodeToken(query.pageToken);
+    const items: Job[] = [];
+    // A filter applies after the page limit, so keep reading until the page is full.
+    do {
+      const common = {
+        TableName: table,
+        FilterExpression: filters.join(" AND "),
+        ExpressionAttributeValues: values,
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ExclusiveStartKey: startKey,
+        Limit: query.pageSize - items.length,
+      };
+      const out = query.owner
+        ? await dynamo(() =>
+            client.send(
+              new QueryCommand({
+                ...common,
+                IndexName: OWNER_INDEX,
+                KeyConditionExpression: "#owner = :owner",
+                ExpressionAttributeNames: { ...names, "#owner": "owner" },
+                ExpressionAttributeValues: { ...values, ":owner": s(query.owner!) },
+                ScanIndexForward: false,
+              }),
+            ),
+          )
+        : await dynamo(() => client.send(new ScanCommand(common)));
+      for (const item of out.Items ?? []) items.push(itemToJob(item));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && items.length < query.pageSize);
+    const page: Page<Job> = { items };
+    const token = encodeToken(startKey);
+    if (token) page.nextToken = token;
+    return page;
+  }
+
   async function read(id: string): Promise<Item | undefined> {
     const out = await dynamo(() =>
       client.send(
@@ -160,52 +208,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       return item ? itemToJob(item) : undefined;
     },
 
-    async listJobs(query: JobQuery): Promise<Page<Job>> {
-      const filters: string[] = ["begins_with(id, :prefix)"];
-      const names: Record<string, string> = {};
-      const values: Item = { ":prefix": s("job_") };
-      if (query.status) {
-        filters.push("#st = :st");
-        names["#st"] = "st";
-        values[":st"] = s(query.status);
-      }
-      if (query.tag) {
-        filters.push("contains(tags, :tag)");
-        values[":tag"] = s(query.tag);
-      }
-      let startKey = decodeToken(query.pageToken);
-      const items: Job[] = [];
-      // A filter applies after the page limit, so keep reading until the page is full.
-      do {
-        const common = {
-          TableName: table,
-          FilterExpression: filters.join(" AND "),
-          ExpressionAttributeValues: values,
-          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-          ExclusiveStartKey: startKey,
-          Limit: query.pageSize - items.length,
-        };
-        const out = query.owner
-          ? await dynamo(() =>
-              client.send(
-                new QueryCommand({
-                  ...common,
-                  IndexName: OWNER_INDEX,
-                  KeyConditionExpression: "#owner = :owner",
-                  ExpressionAttributeNames: { ...names, "#owner": "owner" },
-                  ExpressionAttributeValues: { ...values, ":owner": s(query.owner!) },
-                  ScanIndexForward: false,
-                }),
-              ),
-            )
-          : await dynamo(() => client.send(new ScanCommand(common)));
-        for (const item of out.Items ?? []) items.push(itemToJob(item));
-        startKey = out.LastEvaluatedKey;
-      } while (startKey && items.length < query.pageSize);
-      const page: Page<Job> = { items };
-      const token = encodeToken(startKey);
-      if (token) page.nextToken = token;
-      return page;
+    listJobs(query: JobQuery): Promise<Page<Job>> {
+      return fromPageToken(query.pageToken, () => listJobs(query));
     },
 
     async updateJob(id: string, change: JobChange, expect: JobExpectation, nowMs: number) {

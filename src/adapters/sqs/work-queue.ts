@@ -78,6 +78,9 @@ export function createSqsWorkQueue(
     maxAttempts: options.maxAttempts,
     requestHandler: {
       requestTimeout: options.requestTimeoutMs,
+      // Without this the SDK only warns, and a backend that accepts a
+      // connection but never answers hangs the caller.
+      throwOnRequestTimeout: true,
       connectionTimeout: Math.min(options.requestTimeoutMs, 3000),
     },
   });

@@ -48,11 +48,6 @@ interface Row {
   code: Code;
   /** The field an InvalidArgument message starts with (`field: ...`). */
   field?: string;
-  /**
-   * The product does not do this yet: the row runs as `it.fails`, so that the
-   * suite stays green and turns red once the bug is fixed (then drop this).
-   */
-  knownBug?: string;
 }
 
 const noop = { kind: { case: "noop" as const, value: {} } };
@@ -225,8 +220,6 @@ const rows: Row[] = [
     call: (c) => c.listJobs({ pageToken: Buffer.from('{"id":{"N":"1"}}').toString("base64url") }),
     code: Code.InvalidArgument,
     field: "page_token",
-    knownBug:
-      "DynamoDB's ValidationException on ExclusiveStartKey is rethrown as is (adapters/dynamodb/calls.ts) and becomes Internal",
   },
   {
     name: "ListJobs with an unknown status number",
@@ -489,9 +482,8 @@ describe("bad requests get their documented code and name the bad field", () => 
     });
 
     for (const row of rows) {
-      const test = row.knownBug ? it.fails : it;
       const title = `${row.name} → ${Code[row.code]}${row.field ? ` on ${row.field}` : ""}`;
-      test(row.knownBug ? `${title} (known bug: ${row.knownBug})` : title, async () => {
+      it(title, async () => {
         const err = await connectErrorOf(row.call(client, fx));
         expect(Code[err.code], err.rawMessage).toBe(Code[row.code]);
         if (row.field !== undefined)
@@ -626,11 +618,9 @@ describe("a backend that accepts connections but never answers", () => {
     await new Promise((resolve) => silent?.close(resolve));
   });
 
-  // KNOWN BUG: the SDK's requestTimeout only logs a warning unless the request
-  // handler sets `throwOnRequestTimeout: true` (src/adapters/dynamodb/client.ts,
-  // src/adapters/sqs/work-queue.ts), so the call hangs until the client gives up.
-  // Turn into `it` once fixed.
-  it.fails("GetJob answers Unavailable within CHRONORING_AWS_REQUEST_TIMEOUT_MS", async () => {
+  // The adapters set the SDK's `throwOnRequestTimeout`: without it a request
+  // timeout only logs a warning and the call hangs until the client gives up.
+  it("GetJob answers Unavailable within CHRONORING_AWS_REQUEST_TIMEOUT_MS", async () => {
     const err = await connectErrorOf(api.client.getJob({ id: UNKNOWN_JOB }, { timeoutMs: 3000 }));
     expect(Code[err.code], err.rawMessage).toBe(Code[Code.Unavailable]);
   });
