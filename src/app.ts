@@ -135,7 +135,9 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       options: config.scheduler,
     });
     // One node owns every partition until the cluster assigns them.
-    scheduler.setPartitions(Array.from({ length: config.store.partitions }, (_, i) => i));
+    scheduler.setPartitions(
+      Array.from({ length: config.store.partitions }, (_, partition) => ({ partition })),
+    );
     app.scheduler = scheduler;
     closers.push(() => scheduler.stop());
   }

@@ -56,3 +56,14 @@ export function unavailable(what: string, cause: unknown): ChronoringError {
 export function isChronoringError(err: unknown, kind?: ErrorKind): err is ChronoringError {
   return err instanceof ChronoringError && (kind === undefined || err.kind === kind);
 }
+
+/**
+ * A node tried to claim in a partition that a newer owner has fenced: it is
+ * stale (paused past its lease, or cut off) and must stop firing that partition.
+ */
+export class StaleOwnerError extends ChronoringError {
+  constructor(partition: number, epoch: number) {
+    super("failed_precondition", `partition ${partition} is owned at a newer epoch than ${epoch}`);
+    this.name = "StaleOwnerError";
+  }
+}

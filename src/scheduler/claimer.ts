@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { RunRef } from "../core/execution.js";
-import type { Claim, DueJob, JobStore } from "../core/ports/job-store.js";
+import type { Claim, DueJob, Fence, JobStore } from "../core/ports/job-store.js";
 import { nextRunAfter } from "../core/schedule/index.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { SchedulerMetrics } from "./metrics.js";
@@ -47,7 +47,8 @@ export function createClaimer(deps: {
   }
 
   return {
-    async pass(partition: number): Promise<PassResult> {
+    /** With a fence, a stale owner's pass throws StaleOwnerError and claims nothing. */
+    async pass(partition: number, fence?: Fence): Promise<PassResult> {
       const now = clock.now();
       const horizon = now + options.lookaheadMs;
       // Read the earliest runs with no upper bound: the first one beyond the
@@ -57,9 +58,16 @@ export function createClaimer(deps: {
       const beyond = read.find((job) => job.nextRunMs > horizon);
       const result: PassResult = { claimed: 0, more: false };
       if (beyond) result.nextDueMs = beyond.nextRunMs;
-      if (due.length === 0) return result;
+      if (due.length === 0) {
+        metrics.lag.set({ partition: String(partition) }, 0);
+        return result;
+      }
+      metrics.lag.set(
+        { partition: String(partition) },
+        Math.max(0, now - due[0]!.nextRunMs) / 1000,
+      );
       const claims = due.map((job) => claimFor(job, now));
-      const won = await store.claimRuns(claims);
+      const won = await store.claimRuns(claims, fence);
       const runs: RunRef[] = [];
       won.forEach((ok, i) => {
         if (!ok) return;

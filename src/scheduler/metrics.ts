@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export interface SchedulerMetrics {
   /** Time the run was handed to the queue minus its scheduled time. */
@@ -11,6 +11,14 @@ export interface SchedulerMetrics {
   resent: Counter;
   sendFailures: Counter;
   loopErrors: Counter<"loop">;
+  /** How far behind the oldest due, unclaimed run of a partition was at its last pass. */
+  lag: Gauge<"partition">;
+  /** Partitions this node fires. */
+  owned: Gauge;
+  /** Partitions gained or lost through assignment changes. */
+  moves: Counter<"direction">;
+  /** Claims (and fences) rejected because a newer owner fenced the partition. */
+  fenced: Counter;
 }
 
 export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
@@ -51,6 +59,28 @@ export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
       name: "chronoring_scheduler_errors_total",
       help: "Errors in scheduler loops (each retried)",
       labelNames: ["loop"],
+      registers,
+    }),
+    lag: new Gauge({
+      name: "chronoring_scheduler_lag_seconds",
+      help: "Age of the oldest due, unclaimed run of a partition at its last pass",
+      labelNames: ["partition"],
+      registers,
+    }),
+    owned: new Gauge({
+      name: "chronoring_partitions_owned",
+      help: "Partitions this scheduler node fires",
+      registers,
+    }),
+    moves: new Counter({
+      name: "chronoring_partition_moves_total",
+      help: "Partitions gained or lost by this node through assignment changes",
+      labelNames: ["direction"],
+      registers,
+    }),
+    fenced: new Counter({
+      name: "chronoring_fenced_claims_total",
+      help: "Claim passes rejected because a newer owner fenced the partition",
       registers,
     }),
   };

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
+import { StaleOwnerError } from "../core/errors.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
@@ -18,8 +19,19 @@ export interface SchedulerOptions {
   concurrency: number;
 }
 
+/** A partition this node should fire; `epoch` (cluster mode) fences its claims. */
+export interface OwnedPartition {
+  partition: number;
+  epoch?: number;
+}
+
 interface PartitionState {
   partition: number;
+  epoch: number | undefined;
+  /** The fence is recorded in the store (or not needed). */
+  fenced: boolean;
+  /** A newer owner fenced this partition: stop until the assignment changes. */
+  stale: boolean;
   nextPollAt: number;
   nextSweepAt: number;
   /** Recovery deadlines up to here have been checked. */
@@ -29,7 +41,9 @@ interface PartitionState {
 
 export interface Scheduler {
   /** Sets the partitions this node fires; gained ones start, lost ones stop. */
-  setPartitions(partitions: number[]): void;
+  setPartitions(partitions: OwnedPartition[]): void;
+  /** Partitions this node fires now (not stale). */
+  owned(): OwnedPartition[];
   /** A job in `partition` now runs next at `nextRunMs` (created or changed in this process). */
   wake(partition: number, nextRunMs: number): void;
   /** Runs held until their time. */
@@ -52,7 +66,13 @@ export function createScheduler(deps: {
   logger: Logger;
   metrics: SchedulerMetrics;
   options: SchedulerOptions;
+  /** This node's id, recorded as the owner in partition fences. */
+  nodeId?: string;
+  /** False while this node may not own work (its cluster session is not live). */
+  canClaim?: () => boolean;
 }): Scheduler {
+  const nodeId = deps.nodeId ?? "standalone";
+  const canClaim = deps.canClaim ?? (() => true);
   const { clock, logger, metrics, options } = deps;
   const dispatcher = createDispatcher({ ...deps });
   const claimer = createClaimer({ store: deps.jobs, dispatcher, ...deps });
@@ -65,7 +85,7 @@ export function createScheduler(deps: {
   function nextReady(): PartitionState | undefined {
     let best: PartitionState | undefined;
     for (const st of states.values()) {
-      if (st.busy) continue;
+      if (st.busy || st.stale) continue;
       const at = Math.min(st.nextPollAt, st.nextSweepAt);
       if (!best || at < Math.min(best.nextPollAt, best.nextSweepAt)) best = st;
     }
@@ -88,7 +108,44 @@ export function createScheduler(deps: {
     for (const done of [...sleepers]) done();
   }
 
+  function markStale(st: PartitionState): void {
+    if (st.stale) return;
+    st.stale = true;
+    metrics.fenced.inc();
+    metrics.owned.set(states.size - [...states.values()].filter((x) => x.stale).length);
+    logger.warn(
+      { partition: st.partition, epoch: st.epoch },
+      "partition fenced by a newer owner; stopped",
+    );
+  }
+
   async function work(st: PartitionState): Promise<void> {
+    if (!canClaim()) {
+      // Not a live member: own nothing until the session is back.
+      st.nextPollAt = clock.now() + options.pollIntervalMs;
+      return;
+    }
+    if (!st.fenced && st.epoch !== undefined) {
+      try {
+        if (
+          await deps.jobs.fencePartition({
+            partition: st.partition,
+            epoch: st.epoch,
+            owner: nodeId,
+          })
+        ) {
+          st.fenced = true;
+        } else {
+          markStale(st);
+          return;
+        }
+      } catch (err) {
+        metrics.loopErrors.inc({ loop: "fence" });
+        logger.warn({ err, partition: st.partition }, "could not fence partition; will retry");
+        st.nextPollAt = clock.now() + options.pollIntervalMs;
+        return;
+      }
+    }
     const now = clock.now();
     if (st.nextSweepAt <= now) {
       try {
@@ -101,7 +158,11 @@ export function createScheduler(deps: {
     }
     if (st.nextPollAt <= now) {
       try {
-        const result = await claimer.pass(st.partition);
+        const fence =
+          st.epoch === undefined
+            ? undefined
+            : { partition: st.partition, epoch: st.epoch, owner: nodeId };
+        const result = await claimer.pass(st.partition, fence);
         const after = clock.now();
         // Come back at once for more, when the next known run enters the
         // look-ahead, or after the poll interval to find new jobs.
@@ -112,6 +173,10 @@ export function createScheduler(deps: {
               (result.nextDueMs ?? Number.POSITIVE_INFINITY) - options.lookaheadMs,
             );
       } catch (err) {
+        if (err instanceof StaleOwnerError) {
+          markStale(st);
+          return;
+        }
         metrics.loopErrors.inc({ loop: "claim" });
         logger.warn({ err, partition: st.partition }, "claim pass failed; will retry");
         st.nextPollAt = clock.now() + options.pollIntervalMs;
@@ -142,13 +207,25 @@ export function createScheduler(deps: {
 
   return {
     setPartitions(partitions) {
-      const wanted = new Set(partitions);
-      for (const p of states.keys()) if (!wanted.has(p)) states.delete(p);
+      const wanted = new Map(partitions.map((p) => [p.partition, p.epoch]));
+      let lost = 0;
+      for (const [p, st] of states) {
+        // A partition whose epoch changed was lost and regained: start afresh.
+        if (!wanted.has(p) || wanted.get(p) !== st.epoch) {
+          states.delete(p);
+          lost++;
+        }
+      }
       const now = clock.now();
-      for (const p of wanted) {
+      let gained = 0;
+      for (const [p, epoch] of wanted) {
         if (states.has(p)) continue;
+        gained++;
         states.set(p, {
           partition: p,
+          epoch,
+          fenced: epoch === undefined,
+          stale: false,
           nextPollAt: now,
           // Spread the sweeps over the interval.
           nextSweepAt:
@@ -159,7 +236,18 @@ export function createScheduler(deps: {
           busy: false,
         });
       }
+      if (lost) metrics.moves.inc({ direction: "lost" }, lost);
+      if (gained) metrics.moves.inc({ direction: "gained" }, gained);
+      metrics.owned.set(states.size);
       wakeAll();
+    },
+    owned() {
+      return [...states.values()]
+        .filter((st) => !st.stale)
+        .map((st) => ({
+          partition: st.partition,
+          ...(st.epoch === undefined ? {} : { epoch: st.epoch }),
+        }));
     },
     wake(partition, nextRunMs) {
       const st = states.get(partition);

@@ -89,6 +89,8 @@ export function e2eCluster(label: string, settings: Record<string, string> = {})
     ...settings,
   };
   const nodes: Node[] = [];
+  /** Starts under way: a failed Promise.all of starts must not leave the others running. */
+  const starting = new Set<Promise<unknown>>();
   let failed = false;
 
   const cluster: Cluster = {
@@ -105,16 +107,19 @@ export function e2eCluster(label: string, settings: Record<string, string> = {})
         WORKER_ID: name,
         ...(roles.includes("api") ? { API_PORT: port } : { METRICS_PORT: port }),
       };
-      const started = await startChronoring({ name, env: env(own), logDir: dir });
-      const node: Node = {
-        ...started,
-        name,
-        roles,
-        workerId: name,
-        metricsUrl: started.metricsUrl!,
-      };
-      nodes.push(node);
-      return node;
+      const pending = startChronoring({ name, env: env(own), logDir: dir }).then((started) => {
+        const node: Node = {
+          ...started,
+          name,
+          roles,
+          workerId: name,
+          metricsUrl: started.metricsUrl!,
+        };
+        nodes.push(node);
+        return node;
+      });
+      starting.add(pending);
+      return pending.finally(() => starting.delete(pending));
     },
 
     async signal(node, signal) {
@@ -137,6 +142,7 @@ export function e2eCluster(label: string, settings: Record<string, string> = {})
     },
 
     async stopAll() {
+      await Promise.allSettled([...starting]);
       await Promise.all(nodes.map((n) => n.process.stop(3000)));
     },
 

@@ -35,6 +35,17 @@ export function createDynamoClient(options: DynamoOptions): DynamoDBClient {
   return client;
 }
 
-export function tableNames(prefix: string): { jobs: string; executions: string } {
-  return { jobs: `${prefix}jobs`, executions: `${prefix}executions` };
+export interface TableNames {
+  jobs: string;
+  executions: string;
+  /** One item per partition: its owner's fence (epoch, owner). */
+  partitions: string;
+}
+
+export function tableNames(prefix: string): TableNames {
+  return {
+    jobs: `${prefix}jobs`,
+    executions: `${prefix}executions`,
+    partitions: `${prefix}partitions`,
+  };
 }

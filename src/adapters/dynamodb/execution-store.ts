@@ -25,6 +25,7 @@ import type {
 } from "../../core/ports/execution-store.js";
 import type { Page } from "../../core/ports/job-store.js";
 import { dynamo, failedConditions, fromPageToken } from "./calls.js";
+import type { TableNames } from "./client.js";
 import { decodeToken, encodeToken, type Item, n, num, s, str } from "./job-item.js";
 import { ensureTables, WORKER_INDEX } from "./tables.js";
 
@@ -75,7 +76,7 @@ function baseItem(run: RunRef, status: ExecutionStatus): Item {
 
 export interface DynamoExecutionStoreOptions {
   client: DynamoDBClient;
-  tables: { jobs: string; executions: string };
+  tables: TableNames;
   partitionCount: number;
 }
 

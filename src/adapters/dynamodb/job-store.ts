@@ -10,11 +10,18 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { aborted, alreadyExists, failedPrecondition, notFound } from "../../core/errors.js";
+import {
+  aborted,
+  alreadyExists,
+  failedPrecondition,
+  notFound,
+  StaleOwnerError,
+} from "../../core/errors.js";
 import type { Job, Schedule } from "../../core/job.js";
 import type {
   Claim,
   DueJob,
+  Fence,
   JobChange,
   JobExpectation,
   JobQuery,
@@ -24,6 +31,7 @@ import type {
   Settlement,
 } from "../../core/ports/job-store.js";
 import { dynamo, failedConditions, fromPageToken } from "./calls.js";
+import type { TableNames } from "./client.js";
 import {
   decodeToken,
   encodeToken,
@@ -43,7 +51,7 @@ const MAX_TRANSACTION = 100;
 
 export interface DynamoJobStoreOptions {
   client: DynamoDBClient;
-  tables: { jobs: string; executions: string };
+  tables: TableNames;
   partitionCount: number;
 }
 
@@ -96,8 +104,21 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     };
   }
 
-  async function claimBatch(claims: Claim[]): Promise<boolean[]> {
-    if (claims.length === 1) {
+  /** The fence as a condition check on the partition's item. */
+  function fenceCheck(fence: Fence): TransactWriteItem {
+    return {
+      ConditionCheck: {
+        TableName: options.tables.partitions,
+        Key: { part: n(fence.partition) },
+        ConditionExpression: "epoch = :e AND #owner = :o",
+        ExpressionAttributeNames: { "#owner": "owner" },
+        ExpressionAttributeValues: { ":e": n(fence.epoch), ":o": s(fence.owner) },
+      },
+    };
+  }
+
+  async function claimBatch(claims: Claim[], fence: Fence | undefined): Promise<boolean[]> {
+    if (claims.length === 1 && !fence) {
       const u = claimAction(claims[0]!).Update!;
       try {
         await dynamo(() => client.send(new UpdateItemCommand(u)));
@@ -107,18 +128,19 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
         throw err;
       }
     }
+    const actions = claims.map(claimAction);
+    if (fence) actions.unshift(fenceCheck(fence));
     try {
-      await dynamo(() =>
-        client.send(new TransactWriteItemsCommand({ TransactItems: claims.map(claimAction) })),
-      );
+      await dynamo(() => client.send(new TransactWriteItemsCommand({ TransactItems: actions })));
       return claims.map(() => true);
     } catch (err) {
       if (!(err instanceof TransactionCanceledException)) throw err;
       const failed = failedConditions(err);
+      if (fence && failed.shift()) throw new StaleOwnerError(fence.partition, fence.epoch);
       if (!failed.some(Boolean)) throw err;
       // Retry the others without the runs that lost their condition.
       const retry = claims.filter((_, i) => !failed[i]);
-      const retried = retry.length ? await claimBatch(retry) : [];
+      const retried = retry.length ? await claimBatch(retry, fence) : [];
       let k = 0;
       return claims.map((_, i) => (failed[i] ? false : retried[k++]!));
     }
@@ -335,12 +357,35 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       });
     },
 
-    async claimRuns(claims) {
+    async claimRuns(claims, fence) {
       const results: boolean[] = [];
-      for (let i = 0; i < claims.length; i += MAX_TRANSACTION) {
-        results.push(...(await claimBatch(claims.slice(i, i + MAX_TRANSACTION))));
+      const size = fence ? MAX_TRANSACTION - 1 : MAX_TRANSACTION;
+      for (let i = 0; i < claims.length; i += size) {
+        results.push(...(await claimBatch(claims.slice(i, i + size), fence)));
       }
       return results;
+    },
+
+    async fencePartition(fence) {
+      try {
+        await dynamo(() =>
+          client.send(
+            new UpdateItemCommand({
+              TableName: options.tables.partitions,
+              Key: { part: n(fence.partition) },
+              UpdateExpression: "SET epoch = :e, #owner = :o",
+              ConditionExpression:
+                "attribute_not_exists(epoch) OR epoch < :e OR (epoch = :e AND #owner = :o)",
+              ExpressionAttributeNames: { "#owner": "owner" },
+              ExpressionAttributeValues: { ":e": n(fence.epoch), ":o": s(fence.owner) },
+            }),
+          ),
+        );
+        return true;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return false;
+        throw err;
+      }
     },
 
     async pendingRuns(partition, fromMs, toMs, limit, pageToken) {

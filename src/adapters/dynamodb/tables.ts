@@ -11,6 +11,7 @@ import {
   ResourceNotFoundException,
 } from "@aws-sdk/client-dynamodb";
 import { ChronoringError } from "../../core/errors.js";
+import type { TableNames } from "./client.js";
 
 /** GSI of jobs by partition and next run: what the scheduler queries. Sparse: only jobs with a next run. */
 export const DUE_INDEX = "due";
@@ -76,7 +77,7 @@ async function createIfMissing(
  */
 export async function ensureTables(
   client: DynamoDBClient,
-  names: { jobs: string; executions: string },
+  names: TableNames,
   partitionCount: number,
 ): Promise<number> {
   await Promise.all([
@@ -102,6 +103,11 @@ export async function ensureTables(
         ]),
         gsi(OWNER_INDEX, "owner", "created"),
       ],
+    }),
+    createIfMissing(client, {
+      TableName: names.partitions,
+      KeySchema: [{ AttributeName: "part", KeyType: "HASH" }],
+      AttributeDefinitions: attrs({ part: "N" }),
     }),
     createIfMissing(client, {
       TableName: names.executions,

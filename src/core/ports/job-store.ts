@@ -53,6 +53,16 @@ export interface Claim {
   recoverAtMs: number;
 }
 
+/**
+ * The claimant's ownership of a partition: the assignment epoch at which it got
+ * the partition. Claims under a fence fail once a newer owner fenced it.
+ */
+export interface Fence {
+  partition: number;
+  epoch: number;
+  owner: string;
+}
+
 /** A job whose claimed runs the recovery sweep must check. */
 export interface PendingRuns {
   jobId: string;
@@ -94,8 +104,17 @@ export interface JobStore {
 
   /** Jobs of one partition due at or before `untilMs`, earliest first. */
   dueJobs(partition: number, untilMs: number, limit: number): Promise<DueJob[]>;
-  /** Claims runs; `true` where this caller won, `false` where the run was already taken or changed. */
-  claimRuns(claims: Claim[]): Promise<boolean[]>;
+  /**
+   * Claims runs; `true` where this caller won, `false` where the run was
+   * already taken or changed. With a fence (all claims in its partition), the
+   * claims are conditional on it too, and a stale fence throws StaleOwnerError.
+   */
+  claimRuns(claims: Claim[], fence?: Fence): Promise<boolean[]>;
+  /**
+   * Records `fence` as the partition's owner unless a newer epoch is recorded;
+   * `false` means the caller is stale for that partition.
+   */
+  fencePartition(fence: Fence): Promise<boolean>;
 
   /** Jobs of one partition whose recovery deadline is in `(fromMs, toMs]`, earliest first. */
   pendingRuns(

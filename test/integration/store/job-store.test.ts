@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { StaleOwnerError } from "../../../src/core/errors.js";
 import type { Claim, DueJob } from "../../../src/core/ports/job-store.js";
 import { testConfig, testStores } from "../../support/app.js";
 import { makeJob } from "../../support/jobs.js";
@@ -160,5 +161,28 @@ describe("DynamoDB job store", () => {
     ).rejects.toMatchObject({
       kind: "failed_precondition",
     });
+  });
+
+  it("rejects every claim of an owner whose partition a newer owner fenced (no timing involved)", async () => {
+    const config = testConfig("fencing");
+    const stores = await testStores(config);
+    const jobs = [makeJob(8), makeJob(8)].map((j) => ({ ...j, partition: 3 }));
+    for (const job of jobs) await stores.jobs.createJob(job);
+    const [first, second] = await stores.jobs.dueJobs(3, Date.now() + 60_000, 10);
+    const a = { partition: 3, epoch: 5, owner: "node-a" };
+    const b = { partition: 3, epoch: 7, owner: "node-b" };
+    expect(await stores.jobs.fencePartition(a)).toBe(true);
+    expect(await stores.jobs.claimRuns([claimOf(first!, undefined)], a)).toEqual([true]);
+    // Node b takes the partition over at a newer epoch.
+    expect(await stores.jobs.fencePartition(b)).toBe(true);
+    // Node a wakes up (SIGCONT, GC pause) and goes on with what it knew.
+    await expect(stores.jobs.claimRuns([claimOf(second!, undefined)], a)).rejects.toBeInstanceOf(
+      StaleOwnerError,
+    );
+    expect(await stores.jobs.fencePartition(a)).toBe(false);
+    expect((await stores.jobs.getJob(second!.id))?.nextRunMs).toBe(second!.nextRunMs);
+    expect(await stores.jobs.claimRuns([claimOf(second!, undefined)], b)).toEqual([true]);
+    // Re-fencing at the same epoch by the same owner is allowed (a restart of the pass).
+    expect(await stores.jobs.fencePartition(b)).toBe(true);
   });
 });
