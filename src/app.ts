@@ -4,13 +4,18 @@ import { createDynamoClient, tableNames } from "./adapters/dynamodb/client.js";
 import { createDynamoExecutionStore } from "./adapters/dynamodb/execution-store.js";
 import { createDynamoJobStore } from "./adapters/dynamodb/job-store.js";
 import { WriteCounter } from "./adapters/dynamodb/write-counter.js";
+import { createEtcdCoordinator } from "./adapters/etcd/coordinator.js";
 import { createSqsWorkQueue } from "./adapters/sqs/work-queue.js";
 import { createInterceptors } from "./api/interceptors.js";
 import { routes } from "./api/routes.js";
 import { startApiServer } from "./api/server.js";
+import { startLeaderDuties } from "./cluster/leader.js";
+import { createClusterMetrics } from "./cluster/metrics.js";
+import { type ClusterNode, startClusterNode } from "./cluster/node.js";
 import type { Config } from "./config/config.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { createJobCommands } from "./core/job-commands.js";
+import type { Coordinator } from "./core/ports/coordinator.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
 import { registerStoreMetrics } from "./observability/store-metrics.js";
 import { createSchedulerMetrics } from "./scheduler/metrics.js";
@@ -31,6 +36,10 @@ export interface App {
   registry: Registry;
   /** DynamoDB item writes made by this process. */
   writes: WriteCounter;
+  /** The cluster coordinator, unless standalone. */
+  coordinator?: Coordinator;
+  /** This process's scheduler membership, in cluster mode. */
+  schedulerNode?: ClusterNode;
   close(): Promise<void>;
 }
 
@@ -124,25 +133,77 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     closers.push(() => metricsServer.close());
   }
 
+  const cluster = config.etcd.endpoints.length > 0;
+  const coordinator = cluster
+    ? createEtcdCoordinator({
+        endpoints: config.etcd.endpoints,
+        prefix: config.etcd.prefix,
+        logger,
+        clock,
+      })
+    : undefined;
+  const clusterMetrics = cluster ? createClusterMetrics(registry) : undefined;
+  if (coordinator) app.coordinator = coordinator;
+
   if (config.roles.includes("scheduler")) {
+    const schedulerLogger = logger.child({ role: "scheduler", node: config.cluster.nodeId });
+    let node: ClusterNode | undefined;
     const scheduler = createScheduler({
       jobs,
       executions,
       queue,
       clock,
-      logger: logger.child({ role: "scheduler" }),
+      logger: schedulerLogger,
       metrics: createSchedulerMetrics(registry),
       options: config.scheduler,
+      nodeId: config.cluster.nodeId,
+      canClaim: () => !coordinator || (node?.isLive() ?? false),
     });
-    // One node owns every partition until the cluster assigns them.
-    scheduler.setPartitions(
-      Array.from({ length: config.store.partitions }, (_, partition) => ({ partition })),
-    );
     app.scheduler = scheduler;
+    if (coordinator && clusterMetrics) {
+      node = startClusterNode({
+        coordinator,
+        logger: schedulerLogger,
+        metrics: clusterMetrics,
+        options: {
+          id: config.cluster.nodeId,
+          role: "scheduler",
+          sessionTtlMs: config.etcd.sessionTtlMs,
+          info: { pid: String(process.pid), api: config.roles.includes("api") ? "yes" : "no" },
+        },
+        onPartitions: (owned) => scheduler.setPartitions(owned),
+        onLeadership: (leadership) =>
+          startLeaderDuties({
+            coordinator,
+            leadership,
+            executions,
+            queue,
+            clock,
+            logger: schedulerLogger.child({ leader: true }),
+            metrics: clusterMetrics,
+            options: {
+              partitionCount: config.store.partitions,
+              failoverIntervalMs: config.cluster.failoverIntervalMs,
+              startTimeoutMs: config.scheduler.startTimeoutMs,
+              settleMs: 200,
+            },
+          }),
+      });
+      app.schedulerNode = node;
+      const schedulerNode = node;
+      closers.push(() => schedulerNode.stop());
+    } else {
+      // Standalone: this process owns every partition, unfenced.
+      scheduler.setPartitions(
+        Array.from({ length: config.store.partitions }, (_, partition) => ({ partition })),
+      );
+    }
     closers.push(() => scheduler.stop());
   }
 
   if (config.roles.includes("worker")) {
+    const workerLogger = logger.child({ role: "worker", workerId: config.worker.id });
+    let node: ClusterNode | undefined;
     const handlers = createHandlerRegistry(
       overrides.handlers ??
         defaultHandlers({
@@ -157,7 +218,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       executions,
       handlers,
       clock,
-      logger: logger.child({ role: "worker" }),
+      logger: workerLogger,
       metrics: createWorkerMetrics(registry),
       options: {
         id: config.worker.id,
@@ -165,9 +226,29 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
         visibilityTimeoutS: config.queue.visibilityTimeoutS,
         drainTimeoutMs: 10_000,
       },
+      canWork: () => !coordinator || (node?.isLive() ?? false),
     });
     app.worker = worker;
+    // Drain first, then leave the cluster: a worker that left while running
+    // would have its runs re-queued by the leader.
     closers.push(() => worker.stop());
+    if (coordinator && clusterMetrics) {
+      node = startClusterNode({
+        coordinator,
+        logger: workerLogger,
+        metrics: clusterMetrics,
+        options: {
+          id: config.worker.id,
+          role: "worker",
+          sessionTtlMs: config.etcd.sessionTtlMs,
+          info: { pid: String(process.pid), concurrency: String(config.worker.concurrency) },
+        },
+        onRegistered: () => coordinator.rememberWorker(config.worker.id),
+        onLost: () => worker.abortRunning("this worker lost its cluster session"),
+      });
+      const workerNode = node;
+      closers.push(() => workerNode.stop());
+    }
   }
 
   if (config.roles.includes("api")) {
@@ -198,6 +279,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
 
   app.close = async () => {
     for (const close of closers) await close();
+    await coordinator?.close();
     dynamo.destroy();
   };
   logger.info({ roles: config.roles, api: app.apiUrl }, "chronoring started");

@@ -23,7 +23,14 @@ export interface Config {
     maxAttempts: number;
     requestTimeoutMs: number;
   };
-  etcd: { endpoints: string[] };
+  /** Empty endpoints: standalone (this process owns every partition, no fencing). */
+  etcd: { endpoints: string[]; prefix: string; sessionTtlMs: number };
+  cluster: {
+    /** This node's id among the scheduler members. */
+    nodeId: string;
+    /** How often the leader looks for lost workers besides membership events. */
+    failoverIntervalMs: number;
+  };
   store: { tablePrefix: string; partitions: number };
   queue: { prefix: string; visibilityTimeoutS: number; maxReceiveCount: number };
   scheduler: {
@@ -89,6 +96,10 @@ const FIELDS: Field[] = [
   { key: "aws-max-attempts", kind: "int", default: "5", min: 1, max: 20 },
   { key: "aws-request-timeout-ms", kind: "int", default: "10000", min: 100, max: 120_000 },
   { key: "etcd-endpoints", kind: "list", default: "http://127.0.0.1:2379" },
+  { key: "etcd-prefix", kind: "string", default: "/chronoring/" },
+  { key: "session-ttl-ms", kind: "int", default: "5000", min: 1000, max: 300_000 },
+  { key: "node-id", kind: "string", default: "" },
+  { key: "failover-interval-ms", kind: "int", default: "5000", min: 100, max: 600_000 },
   { key: "table-prefix", kind: "string", default: "chronoring-" },
   { key: "partitions", kind: "int", default: "256", min: 1, max: 65_536 },
   { key: "queue-prefix", kind: "string", default: "chronoring-" },
@@ -220,7 +231,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       maxAttempts: int("aws-max-attempts"),
       requestTimeoutMs: int("aws-request-timeout-ms"),
     },
-    etcd: { endpoints: list("etcd-endpoints") },
+    etcd: {
+      endpoints: list("etcd-endpoints"),
+      prefix: str("etcd-prefix"),
+      sessionTtlMs: int("session-ttl-ms"),
+    },
+    cluster: {
+      nodeId: str("node-id") || `${hostname()}-${process.pid}`,
+      failoverIntervalMs: int("failover-interval-ms"),
+    },
     store: { tablePrefix: str("table-prefix"), partitions: int("partitions") },
     queue: {
       prefix: str("queue-prefix"),
@@ -237,7 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       concurrency: int("scheduler-concurrency"),
     },
     worker: {
-      id: str("worker-id") || `${hostname()}-${process.pid}`,
+      id: str("worker-id") || str("node-id") || `${hostname()}-${process.pid}`,
       concurrency: int("worker-concurrency"),
       scriptAllowList: list("script-allow-list"),
       scriptMemoryMb: int("script-memory-mb"),

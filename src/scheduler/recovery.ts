@@ -100,6 +100,25 @@ export function createRecovery(deps: {
         }
         token = page.nextToken;
       } while (token);
+      // Attempts re-queued after a worker was lost are recorded QUEUED with
+      // their own recheck time: send again those still not started.
+      do {
+        const page = await executions.queuedAttempts(partition, fromMs, now, 100, token);
+        const resend: RunRef[] = [];
+        for (const queued of page.items) {
+          if (await executions.deferQueued(queued.run, now + startTimeoutMs))
+            resend.push(queued.run);
+        }
+        if (resend.length) {
+          logger.warn(
+            { partition, runs: resend.length },
+            "re-queued attempts not started in time; sending again",
+          );
+          await queue.send(resend);
+          metrics.resent.inc(resend.length);
+        }
+        token = page.nextToken;
+      } while (token);
       return cursor;
     },
   };

@@ -18,6 +18,11 @@ export interface WorkerOptions {
 
 export interface Worker {
   readonly inFlight: number;
+  /**
+   * Aborts the runs in progress: this worker lost its cluster session, so the
+   * leader re-queues them as new attempts and their outcome would not count.
+   */
+  abortRunning(reason: string): void;
   /** Stops taking runs, lets running ones finish (up to the drain timeout), then returns. */
   stop(): Promise<void>;
 }
@@ -38,7 +43,12 @@ export function startWorker(deps: {
   logger: Logger;
   metrics: WorkerMetrics;
   options: WorkerOptions;
+  /** False while this worker may not take runs (its cluster session is not live). */
+  canWork?: () => boolean;
 }): Worker {
+  const canWork = deps.canWork ?? (() => true);
+  /** Each running handler's abort, so that a lost session stops them. */
+  const aborts = new Set<AbortController>();
   const { queue, jobs, executions, handlers, clock, metrics, options } = deps;
   const stopping = new AbortController();
   const hardStop = new AbortController();
@@ -81,6 +91,10 @@ export function startWorker(deps: {
     );
     let result: { ok: boolean; summary: string };
     const timer = metrics.duration.startTimer({ type: job.target.type });
+    const abort = new AbortController();
+    aborts.add(abort);
+    const onHardStop = () => abort.abort(hardStop.signal.reason);
+    hardStop.signal.addEventListener("abort", onHardStop);
     try {
       result = handler
         ? await handler.run(job.target as never, {
@@ -88,7 +102,7 @@ export function startWorker(deps: {
             jobId: run.jobId,
             scheduledMs: run.scheduledMs,
             attempt: run.attempt,
-            signal: hardStop.signal,
+            signal: abort.signal,
             logger,
           })
         : { ok: false, summary: `no handler for job type "${job.target.type}" on this worker` };
@@ -98,6 +112,8 @@ export function startWorker(deps: {
     } finally {
       clearInterval(heartbeat);
       timer();
+      aborts.delete(abort);
+      hardStop.signal.removeEventListener("abort", onHardStop);
     }
     const status = result.ok ? "SUCCEEDED" : "FAILED";
     const recorded = await withRetries(logger, () =>
@@ -157,6 +173,10 @@ export function startWorker(deps: {
   async function poll(): Promise<void> {
     let backoffMs = 100;
     while (!stopping.signal.aborted) {
+      if (!canWork()) {
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
       const free = options.concurrency - running.size;
       if (free <= 0) {
         await new Promise<void>((resolve) => {
@@ -183,6 +203,9 @@ export function startWorker(deps: {
   return {
     get inFlight() {
       return running.size;
+    },
+    abortRunning(reason) {
+      for (const abort of aborts) abort.abort(new Error(reason));
     },
     async stop() {
       stopping.abort();

@@ -48,15 +48,15 @@ describe("scheduler crash (real processes, SIGKILL)", () => {
       return out.Item?.claimed?.NS?.includes(String(at)) ? out.Item : undefined;
     });
     expect(claimed.st?.S).toBe("FINISHED");
-    expect(claimed.recover_at?.N).toBe(String(at + START_TIMEOUT_MS));
+    expect(Number(claimed.recover_at?.N)).toBeGreaterThan(at);
     // Still held, not sent: the kill lands between the claim and the send.
-    expect(Date.now()).toBeLessThan(at - 500);
+    expect(Date.now(), "claimed well before the run's time").toBeLessThan(at - 500);
     expect(await cluster.metric(a, "chronoring_runs_sent_total")).toBe(0);
 
     expect(await cluster.signal(a, "SIGKILL")).toBe("SIGKILL");
 
     // The next scheduler knows nothing of the held run; it finds it through the claim record.
-    // (It works runs too: no worker was needed while A held the run.)
+    // B also runs the worker role: no worker was needed while A held the run.
     const b = await cluster.start("node-b", ["scheduler", "worker"]);
     const done = await waitFor(
       "the run to succeed",

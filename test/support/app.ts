@@ -19,6 +19,8 @@ export function testConfig(label: string, settings: Record<string, string> = {})
     CHRONORING_DYNAMODB_ENDPOINT: b.dynamodb,
     CHRONORING_SQS_ENDPOINT: b.sqs,
     CHRONORING_ETCD_ENDPOINTS: b.etcd,
+    CHRONORING_ETCD_PREFIX: `/${prefix}/`,
+    CHRONORING_SESSION_TTL_MS: "3000",
     CHRONORING_AWS_REGION: b.region,
     CHRONORING_TABLE_PREFIX: prefix,
     CHRONORING_QUEUE_PREFIX: prefix,
@@ -69,4 +71,13 @@ export async function testStores(config: Config) {
   await jobs.init();
   await queue.init();
   return { client, jobs, executions, queue, writes, registry: new Registry() };
+}
+
+/** Waits until the app's scheduler owns every partition (cluster mode: elected and assigned). */
+export async function untilOwning(app: { scheduler?: { owned(): unknown[] } }, partitions: number) {
+  const deadline = Date.now() + 20_000;
+  while ((app.scheduler?.owned().length ?? 0) < partitions) {
+    if (Date.now() > deadline) throw new Error("the scheduler never got its partitions");
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

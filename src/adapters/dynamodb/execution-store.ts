@@ -21,13 +21,14 @@ import type {
   ExecutionQuery,
   ExecutionStore,
   Outcome,
+  QueuedAttempt,
   StartOutcome,
 } from "../../core/ports/execution-store.js";
 import type { Page } from "../../core/ports/job-store.js";
 import { dynamo, failedConditions, fromPageToken } from "./calls.js";
 import type { TableNames } from "./client.js";
 import { decodeToken, encodeToken, type Item, n, num, s, str } from "./job-item.js";
-import { ensureTables, WORKER_INDEX } from "./tables.js";
+import { ensureTables, REQUEUED_INDEX, WORKER_INDEX } from "./tables.js";
 
 /** Sort key of an attempt: zero-padded so that runs sort by scheduled time, then attempt. */
 export function runKey(scheduledMs: number, attempt: number): string {
@@ -135,6 +136,19 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
     return page;
   }
 
+  async function readItem(run: Pick<RunRef, "jobId" | "scheduledMs" | "attempt">) {
+    const out = await dynamo(() =>
+      client.send(
+        new GetItemCommand({
+          TableName: table,
+          Key: { job_id: s(run.jobId), run: s(runKey(run.scheduledMs, run.attempt)) },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return out.Item;
+  }
+
   return {
     async init() {
       await dynamo(() => ensureTables(client, options.tables, options.partitionCount));
@@ -146,6 +160,8 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       nowMs: number,
       queuedMs?: number,
     ): Promise<StartOutcome> {
+      // A re-queued attempt carries its predecessor's checkpoint into the start.
+      const checkpoint = run.attempt > 1 ? (await readItem(run))?.checkpoint : undefined;
       const allowed = run.manual ? ["ACTIVE", "FINISHED", "PAUSED"] : ["ACTIVE", "FINISHED"];
       const values: Item = {};
       allowed.forEach((st, i) => {
@@ -173,8 +189,12 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
                       worker: s(workerId),
                       started: n(nowMs),
                       ...(queuedMs ? { queued: n(queuedMs) } : {}),
+                      ...(checkpoint ? { checkpoint } : {}),
                     },
-                    ConditionExpression: "attribute_not_exists(job_id)",
+                    // A re-queued attempt is recorded QUEUED before it is sent.
+                    ConditionExpression: "attribute_not_exists(job_id) OR #st = :queued",
+                    ExpressionAttributeNames: { "#st": "st" },
+                    ExpressionAttributeValues: { ":queued": s("QUEUED") },
                   },
                 },
               ],
@@ -268,6 +288,120 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
 
     listExecutions(query: ExecutionQuery): Promise<Page<Execution>> {
       return fromPageToken(query.pageToken, () => listExecutions(query));
+    },
+
+    async requeue(execution, reason, nowMs, recheckAtMs) {
+      const next: RunRef = {
+        jobId: execution.jobId,
+        partition: execution.partition,
+        scheduledMs: execution.scheduledMs,
+        attempt: execution.attempt + 1,
+        manual: execution.manual,
+      };
+      const old = await readItem(execution);
+      try {
+        await dynamo(() =>
+          client.send(
+            new TransactWriteItemsCommand({
+              TransactItems: [
+                {
+                  Update: {
+                    TableName: table,
+                    Key: {
+                      job_id: s(execution.jobId),
+                      run: s(runKey(execution.scheduledMs, execution.attempt)),
+                    },
+                    UpdateExpression: "SET #st = :failed, ended = :now, #error = :reason",
+                    ConditionExpression: "#st = :running AND #w = :w",
+                    ExpressionAttributeNames: { "#st": "st", "#w": "worker", "#error": "error" },
+                    ExpressionAttributeValues: {
+                      ":failed": s("FAILED"),
+                      ":running": s("RUNNING"),
+                      ":now": n(nowMs),
+                      ":reason": s(reason),
+                      ":w": s(execution.workerId ?? ""),
+                    },
+                  },
+                },
+                {
+                  Put: {
+                    TableName: table,
+                    Item: {
+                      ...baseItem(next, "QUEUED"),
+                      requeue_at: n(recheckAtMs),
+                      ...(old?.checkpoint ? { checkpoint: old.checkpoint } : {}),
+                    },
+                    ConditionExpression: "attribute_not_exists(job_id)",
+                  },
+                },
+              ],
+            }),
+          ),
+        );
+        return next;
+      } catch (err) {
+        if (err instanceof TransactionCanceledException && failedConditions(err).some(Boolean)) {
+          return undefined;
+        }
+        throw err;
+      }
+    },
+
+    async queuedAttempts(partition, fromMs, toMs, limit, pageToken) {
+      const out = await dynamo(() =>
+        client.send(
+          new QueryCommand({
+            TableName: table,
+            IndexName: REQUEUED_INDEX,
+            KeyConditionExpression: "part = :p AND requeue_at BETWEEN :from AND :to",
+            ExpressionAttributeValues: {
+              ":p": n(partition),
+              ":from": n(fromMs + 1),
+              ":to": n(toMs),
+            },
+            Limit: limit,
+            ExclusiveStartKey: decodeToken(pageToken),
+          }),
+        ),
+      );
+      const items = (out.Items ?? []).map((item) => {
+        const e = itemToExecution(item);
+        return {
+          run: {
+            jobId: e.jobId,
+            partition: e.partition,
+            scheduledMs: e.scheduledMs,
+            attempt: e.attempt,
+            manual: e.manual,
+          },
+          requeueAtMs: num(item, "requeue_at")!,
+        };
+      });
+      const page: Page<QueuedAttempt> = { items };
+      const token = encodeToken(out.LastEvaluatedKey);
+      if (token) page.nextToken = token;
+      return page;
+    },
+
+    async deferQueued(run, recheckAtMs) {
+      try {
+        await dynamo(() =>
+          client.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: { job_id: s(run.jobId), run: s(runKey(run.scheduledMs, run.attempt)) },
+              UpdateExpression: "SET requeue_at = :at",
+              ConditionExpression: "#st = :queued",
+              ExpressionAttributeNames: { "#st": "st" },
+              ExpressionAttributeValues: { ":at": n(recheckAtMs), ":queued": s("QUEUED") },
+            }),
+          ),
+        );
+        return true;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return false;
+        throw err;
+      }
     },
 
     async startedRuns(jobId: string, scheduledMs: number[]) {

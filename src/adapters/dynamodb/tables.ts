@@ -21,6 +21,8 @@ export const RECOVER_INDEX = "recover";
 export const OWNER_INDEX = "by_owner";
 /** GSI of executions by worker and start time. */
 export const WORKER_INDEX = "by_worker";
+/** GSI of re-queued attempts by partition and recheck time. Sparse: only QUEUED attempts. */
+export const REQUEUED_INDEX = "requeued";
 
 const META_ID = "meta#partitions";
 
@@ -115,8 +117,18 @@ export async function ensureTables(
         { AttributeName: "job_id", KeyType: "HASH" },
         { AttributeName: "run", KeyType: "RANGE" },
       ],
-      AttributeDefinitions: attrs({ job_id: "S", run: "S", worker: "S", started: "N" }),
-      GlobalSecondaryIndexes: [gsi(WORKER_INDEX, "worker", "started")],
+      AttributeDefinitions: attrs({
+        job_id: "S",
+        run: "S",
+        worker: "S",
+        started: "N",
+        part: "N",
+        requeue_at: "N",
+      }),
+      GlobalSecondaryIndexes: [
+        gsi(WORKER_INDEX, "worker", "started"),
+        gsi(REQUEUED_INDEX, "part", "requeue_at"),
+      ],
     }),
   ]);
   try {

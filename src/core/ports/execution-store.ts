@@ -19,6 +19,13 @@ export interface Outcome {
   endedMs: number;
 }
 
+/** A re-queued attempt whose start the recovery sweep must check. */
+export interface QueuedAttempt {
+  run: RunRef;
+  /** When to send it again if still not started. */
+  requeueAtMs: number;
+}
+
 /** Durable executions: one record per attempt, keyed by its execution id. */
 export interface ExecutionStore {
   init(): Promise<void>;
@@ -40,4 +47,25 @@ export interface ExecutionStore {
   listExecutions(query: ExecutionQuery): Promise<Page<Execution>>;
   /** Which of these runs (by scheduled time) of one job have a first-attempt record. */
   startedRuns(jobId: string, scheduledMs: number[]): Promise<Set<number>>;
+  /**
+   * Ends a RUNNING attempt of a lost worker as FAILED and records the next
+   * attempt as QUEUED (carrying the last checkpoint), in one transaction.
+   * Undefined when the attempt was no longer RUNNING on that worker.
+   */
+  requeue(
+    execution: Execution,
+    reason: string,
+    nowMs: number,
+    recheckAtMs: number,
+  ): Promise<RunRef | undefined>;
+  /** QUEUED re-queued attempts of a partition whose recheck time is in `(fromMs, toMs]`. */
+  queuedAttempts(
+    partition: number,
+    fromMs: number,
+    toMs: number,
+    limit: number,
+    pageToken?: string,
+  ): Promise<Page<QueuedAttempt>>;
+  /** Moves a still-QUEUED attempt's recheck time; false once it started. */
+  deferQueued(run: RunRef, recheckAtMs: number): Promise<boolean>;
 }

@@ -1,0 +1,101 @@
+import type { IKeyValue, Namespace } from "etcd3";
+import type { Logger } from "pino";
+import { failedPrecondition, invalidArgument } from "../../core/errors.js";
+import type { Assignment } from "../../core/ports/coordinator.js";
+import type { EtcdLeadership } from "./election.js";
+import { etcdCall } from "./errors.js";
+import { keys } from "./keys.js";
+import { type RangeWatch, watchRange } from "./watch.js";
+
+export interface AssignmentDeps {
+  ns: Namespace;
+  logger: Logger;
+  afterSnapshot?: (revision: number) => Promise<void>;
+}
+
+/**
+ * Writes the assignment in one transaction that holds only if the leader's
+ * election key still exists with the create revision of its term: a deposed
+ * leader (key expired, or another leader's key since) cannot overwrite it,
+ * however late its write arrives. Returns the publication's revision.
+ */
+export async function publishAssignment(
+  deps: AssignmentDeps,
+  leadership: EtcdLeadership,
+  owners: string[],
+  since: number[],
+): Promise<number> {
+  if (owners.length !== since.length) {
+    throw invalidArgument("since", "needs one entry per partition owner");
+  }
+  if (!since.every((s) => Number.isSafeInteger(s) && s >= 0)) {
+    throw invalidArgument("since", "entries must be revisions (integers >= 0)");
+  }
+  if (!leadership.isLeader()) throw failedPrecondition("leadership lost: not the leader");
+  const { ns } = deps;
+  const res = await etcdCall(() =>
+    ns
+      .if(leadership.key, "Create", "==", leadership.term)
+      .then(ns.put(keys.assignment).value(JSON.stringify({ owners, since })))
+      .commit(),
+  );
+  if (!res.succeeded) {
+    leadership.end("election key gone when publishing");
+    throw failedPrecondition("leadership lost: the election key of this term is gone");
+  }
+  return Number(res.header.revision);
+}
+
+export async function readAssignment(deps: AssignmentDeps): Promise<Assignment | undefined> {
+  const res = await etcdCall(() => deps.ns.get(keys.assignment).exec());
+  const kv = res.kvs[0];
+  return kv ? parseAssignment(kv, deps.logger) : undefined;
+}
+
+/** Reports the assignment now (if there is one) and after every publication. */
+export function watchAssignment(
+  deps: AssignmentDeps,
+  onChange: (assignment: Assignment) => void,
+): Promise<RangeWatch> {
+  let lastEpoch = 0;
+  return watchRange({
+    ns: deps.ns,
+    key: keys.assignment,
+    prefix: false,
+    logger: deps.logger,
+    afterSnapshot: deps.afterSnapshot,
+    onChange: (state) => {
+      const kv = state.get(keys.assignment);
+      const assignment = kv && parseAssignment(kv, deps.logger);
+      if (!assignment || assignment.epoch === lastEpoch) return;
+      lastEpoch = assignment.epoch;
+      onChange(assignment);
+    },
+  });
+}
+
+/** The epoch is the key's mod revision; `since` zeros stand for that epoch. */
+function parseAssignment(kv: IKeyValue, logger: Logger): Assignment | undefined {
+  const epoch = Number(kv.mod_revision);
+  try {
+    const data = JSON.parse(kv.value.toString()) as { owners?: unknown; since?: unknown };
+    const { owners, since } = data;
+    if (
+      Array.isArray(owners) &&
+      Array.isArray(since) &&
+      owners.length === since.length &&
+      owners.every((o) => typeof o === "string") &&
+      since.every((s) => typeof s === "number")
+    ) {
+      return {
+        epoch,
+        owners: owners as string[],
+        since: (since as number[]).map((s) => (s === 0 ? epoch : s)),
+      };
+    }
+  } catch {
+    // fall through
+  }
+  logger.error({ epoch }, "ignoring malformed assignment");
+  return undefined;
+}

@@ -1,0 +1,145 @@
+import type { Logger } from "pino";
+import type { Clock } from "../core/clock.js";
+import type { Coordinator, Leadership, Member } from "../core/ports/coordinator.js";
+import type { ExecutionStore } from "../core/ports/execution-store.js";
+import type { WorkQueue } from "../core/ports/work-queue.js";
+import { assignPartitions, carrySince } from "./assignment.js";
+import type { ClusterMetrics } from "./metrics.js";
+
+export interface LeaderOptions {
+  partitionCount: number;
+  /** How often the leader looks for lost workers besides membership events. */
+  failoverIntervalMs: number;
+  /** A re-queued attempt not started this long after is sent again by the sweep. */
+  startTimeoutMs: number;
+  /** Coalesces bursts of membership changes into one publication. */
+  settleMs: number;
+}
+
+/**
+ * What the leader does while it holds leadership: keeps the partition
+ * assignment in step with the live scheduler nodes (consistent hash ring,
+ * so a join or leave moves about 1/N of the partitions), and re-queues the
+ * RUNNING attempts of workers whose lease lapsed.
+ */
+export function startLeaderDuties(deps: {
+  coordinator: Coordinator;
+  leadership: Leadership;
+  executions: ExecutionStore;
+  queue: WorkQueue;
+  clock: Clock;
+  logger: Logger;
+  metrics: ClusterMetrics;
+  options: LeaderOptions;
+}): { stop(): Promise<void> } {
+  const { coordinator, leadership, executions, queue, clock, logger, metrics, options } = deps;
+  let stopped = false;
+  let schedulers: string[] | undefined;
+  let workers: string[] = [];
+  let publishTimer: NodeJS.Timeout | undefined;
+  const stops: Array<() => Promise<void>> = [];
+
+  async function publish(): Promise<void> {
+    if (stopped || !schedulers || !leadership.isLeader()) return;
+    if (schedulers.length === 0) return;
+    const owners = assignPartitions(schedulers, options.partitionCount);
+    const previous = await coordinator.readAssignment();
+    if (previous && previous.owners.join() === owners.join()) return;
+    const since = carrySince(previous, owners);
+    const epoch = await coordinator.publishAssignment(leadership, owners, since);
+    metrics.assignmentsPublished.inc();
+    logger.info({ epoch, nodes: schedulers }, "published partition assignment");
+  }
+
+  function schedulePublish(): void {
+    if (publishTimer) clearTimeout(publishTimer);
+    publishTimer = setTimeout(() => {
+      publishTimer = undefined;
+      publish().catch((err: unknown) => {
+        logger.warn({ err }, "could not publish the assignment; retrying");
+        if (!stopped) schedulePublish();
+      });
+    }, options.settleMs);
+  }
+
+  let failoverRunning = false;
+  async function failover(): Promise<void> {
+    if (stopped || failoverRunning || !leadership.isLeader()) return;
+    failoverRunning = true;
+    try {
+      const live = new Set(workers);
+      for (const id of await coordinator.knownWorkers()) {
+        if (live.has(id)) continue;
+        let remaining = 0;
+        let token: string | undefined;
+        do {
+          const page = await executions.listExecutions({
+            workerId: id,
+            status: "RUNNING",
+            pageSize: 100,
+            ...(token ? { pageToken: token } : {}),
+          });
+          const now = clock.now();
+          const runs = [];
+          for (const execution of page.items) {
+            const next = await executions.requeue(
+              execution,
+              `worker ${id} lost (its lease lapsed); re-queued as attempt ${execution.attempt + 1}`,
+              now,
+              now + options.startTimeoutMs,
+            );
+            if (next) runs.push(next);
+            else remaining++;
+          }
+          if (runs.length) {
+            await queue.send(runs);
+            metrics.requeued.inc(runs.length);
+            logger.warn({ worker: id, runs: runs.length }, "re-queued the runs of a lost worker");
+          }
+          token = page.nextToken;
+        } while (token);
+        if (remaining === 0) await coordinator.forgetWorker(id);
+      }
+    } catch (err) {
+      logger.warn({ err }, "worker failover pass failed; will retry");
+    } finally {
+      failoverRunning = false;
+    }
+  }
+
+  const failoverTimer = setInterval(() => void failover(), options.failoverIntervalMs);
+
+  const keep = async (stop: () => Promise<void>) => {
+    // stop() may have come while the watch was being set up.
+    if (stopped) await stop();
+    else stops.push(stop);
+  };
+  void (async () => {
+    try {
+      await keep(
+        await coordinator.watchMembers("scheduler", (members: Member[]) => {
+          schedulers = members.map((m) => m.id).sort();
+          schedulePublish();
+        }),
+      );
+      await keep(
+        await coordinator.watchMembers("worker", (members: Member[]) => {
+          workers = members.map((m) => m.id);
+          void failover();
+        }),
+      );
+    } catch (err) {
+      logger.error({ err }, "leader could not watch members; resigning");
+      await leadership.resign().catch(() => {});
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(failoverTimer);
+      if (publishTimer) clearTimeout(publishTimer);
+      await Promise.all(stops.map((s) => s().catch(() => {})));
+    },
+  };
+}

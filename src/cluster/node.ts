@@ -1,0 +1,145 @@
+import type { Logger } from "pino";
+import type { Coordinator, Leadership, MemberRole, Session } from "../core/ports/coordinator.js";
+import { partitionsOf } from "./assignment.js";
+import type { ClusterMetrics } from "./metrics.js";
+
+export interface ClusterNodeOptions {
+  id: string;
+  role: MemberRole;
+  sessionTtlMs: number;
+  info: Record<string, string>;
+}
+
+export interface ClusterNode {
+  /** True while this node's session is live (its own keep-alive deadline has not passed). */
+  isLive(): boolean;
+  isLeader(): boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps this process a member of the cluster: a session (lease) kept alive,
+ * the member key under it, and, for scheduler nodes, the assignment watch
+ * and a campaign for leadership. When the session is lost (the process was
+ * paused past its TTL, or etcd was unreachable), the node gives up all work
+ * at once and rejoins with a new session.
+ */
+export function startClusterNode(deps: {
+  coordinator: Coordinator;
+  logger: Logger;
+  metrics: ClusterMetrics;
+  options: ClusterNodeOptions;
+  /** Scheduler nodes: the partitions (with their fencing epochs) this node should fire. */
+  onPartitions?: (owned: Array<{ partition: number; epoch: number }>) => void;
+  /** Scheduler nodes: start leader duties; returns their stop function. */
+  onLeadership?: (leadership: Leadership) => { stop(): Promise<void> };
+  /** Worker nodes: called once registered (to record the worker id durably). */
+  onRegistered?: () => Promise<void>;
+  /** Called when the session is lost, before rejoining. */
+  onLost?: () => void;
+}): ClusterNode {
+  const { coordinator, logger, metrics, options } = deps;
+  let session: Session | undefined;
+  let leadership: Leadership | undefined;
+  let stopped = false;
+  let generation = 0;
+  const cleanups: Array<() => Promise<void>> = [];
+
+  async function teardown(): Promise<void> {
+    deps.onPartitions?.([]);
+    const pending = cleanups.splice(0);
+    await Promise.all(pending.map((c) => c().catch(() => {})));
+  }
+
+  async function campaign(s: Session, gen: number, signal: AbortSignal): Promise<void> {
+    while (!stopped && gen === generation && s.isLive()) {
+      try {
+        const won = await coordinator.campaign(s, options.id, signal);
+        if (stopped || gen !== generation) {
+          await won.resign().catch(() => {});
+          return;
+        }
+        leadership = won;
+        metrics.leaderChanges.inc();
+        metrics.isLeader.set(1);
+        logger.info({ term: won.term }, "became leader");
+        const duties = deps.onLeadership?.(won);
+        const lost = new Promise<void>((resolve) => won.onLost(resolve));
+        await lost;
+        metrics.isLeader.set(0);
+        leadership = undefined;
+        logger.warn("leadership lost");
+        await duties?.stop();
+      } catch (err) {
+        if (signal.aborted) return;
+        logger.warn({ err }, "campaign failed; retrying");
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  async function join(): Promise<void> {
+    const gen = ++generation;
+    const s = await coordinator.openSession(options.sessionTtlMs);
+    session = s;
+    s.onLost(() => {
+      if (stopped || gen !== generation) return;
+      metrics.sessionsLost.inc({ role: options.role });
+      logger.warn({ role: options.role }, "cluster session lost; giving up work and rejoining");
+      deps.onLost?.();
+      void teardown().then(() => rejoin());
+    });
+    await coordinator.register(s, {
+      id: options.id,
+      role: options.role,
+      joinedMs: Date.now(),
+      info: options.info,
+    });
+    await deps.onRegistered?.();
+    if (options.role === "scheduler") {
+      const stopWatch = await coordinator.watchAssignment((assignment) => {
+        if (gen !== generation || !s.isLive()) return;
+        deps.onPartitions?.(
+          partitionsOf(assignment.owners, options.id).map((partition) => ({
+            partition,
+            epoch: assignment.since[partition]!,
+          })),
+        );
+      });
+      cleanups.push(stopWatch);
+      const abort = new AbortController();
+      cleanups.push(async () => abort.abort());
+      void campaign(s, gen, abort.signal);
+    }
+    cleanups.push(async () => {
+      await s.close().catch(() => {});
+    });
+    logger.info({ role: options.role, id: options.id, lease: s.id }, "joined the cluster");
+  }
+
+  async function rejoin(): Promise<void> {
+    for (let delay = 200; !stopped; delay = Math.min(5000, delay * 2)) {
+      try {
+        await join();
+        return;
+      } catch (err) {
+        logger.warn({ err }, "could not join the cluster; retrying");
+        await teardown();
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  void rejoin();
+
+  return {
+    isLive: () => session?.isLive() ?? false,
+    isLeader: () => leadership?.isLeader() ?? false,
+    async stop() {
+      stopped = true;
+      generation++;
+      if (leadership?.isLeader()) await leadership.resign().catch(() => {});
+      await teardown();
+    },
+  };
+}
