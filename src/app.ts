@@ -12,6 +12,7 @@ import { startApiServer } from "./api/server.js";
 import { startLeaderDuties } from "./cluster/leader.js";
 import { createClusterMetrics } from "./cluster/metrics.js";
 import { type ClusterNode, startClusterNode } from "./cluster/node.js";
+import { createClusterQueries } from "./cluster/view.js";
 import type { Config } from "./config/config.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { createJobCommands } from "./core/job-commands.js";
@@ -266,7 +267,11 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       host: config.api.host,
       port: config.api.port,
       logger,
-      routes: routes({ commands, ready: () => !closing }),
+      routes: routes({
+        commands,
+        cluster: createClusterQueries({ coordinator, executions }),
+        ready: () => !closing,
+      }),
       interceptors: createInterceptors(logger),
       metricsText: () => registry.metrics(),
     });

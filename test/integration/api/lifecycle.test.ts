@@ -1,5 +1,8 @@
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ClusterService } from "../../../gen/chronoring/v1/cluster_service_pb.js";
 import { ExecutionStatus } from "../../../gen/chronoring/v1/execution_pb.js";
 import { JobStatus } from "../../../gen/chronoring/v1/job_pb.js";
 import { type App, startApp } from "../../../src/app.js";
@@ -209,5 +212,22 @@ describe("a job from the API to executed runs (api + scheduler + worker in one p
     expect(odd.jobs.map((j) => j.name).sort()).toEqual(["job 1", "job 3"]);
     const active = await client.listJobs({ owner, status: JobStatus.PAUSED, pageSize: 50 });
     expect(active.jobs).toEqual([]);
+  });
+
+  it("shows the cluster: this node leads, owns every partition, and its worker's in-flight runs", async () => {
+    const cluster = createClient(ClusterService, createGrpcTransport({ baseUrl: app.apiUrl! }));
+    const view = await cluster.getCluster({});
+    const scheduler = view.members.find((m) => m.role === "scheduler");
+    expect(view.leaderId).toBe(scheduler?.id);
+    expect(scheduler?.partitionsOwned).toBe(8);
+    expect(view.members.some((m) => m.role === "worker")).toBe(true);
+    expect(view.assignmentEpoch).toBeGreaterThan(0n);
+    expect(view.partitions.map((p) => p.partition)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(new Set(view.partitions.map((p) => p.nodeId))).toEqual(new Set([scheduler?.id]));
+    const runs = await cluster.listWorkerRuns({ workerId: scheduler!.id });
+    expect(runs.executions.every((e) => e.status === ExecutionStatus.RUNNING)).toBe(true);
+    await expect(cluster.listWorkerRuns({ workerId: "" })).rejects.toMatchObject({
+      rawMessage: expect.stringMatching(/^worker_id/),
+    });
   });
 });

@@ -1,0 +1,24 @@
+import type { Execution } from "./execution.js";
+import type { Member } from "./ports/coordinator.js";
+import type { Page } from "./ports/job-store.js";
+
+export interface MemberView extends Member {
+  /** Scheduler nodes: partitions assigned to it. */
+  partitionsOwned: number;
+  /** Workers: executions RUNNING on it. */
+  inFlight: number;
+}
+
+export interface ClusterView {
+  members: MemberView[];
+  leaderId?: string;
+  /** 0 when no assignment is published. */
+  epoch: number;
+  partitions: Array<{ partition: number; nodeId: string; epoch: number }>;
+}
+
+/** The operations behind ClusterService; failed_precondition when standalone. */
+export interface ClusterQueries {
+  view(): Promise<ClusterView>;
+  workerRuns(workerId: string, pageSize: number, pageToken?: string): Promise<Page<Execution>>;
+}
