@@ -10,16 +10,22 @@ import { startBackends } from "./backends.js";
 import { type ChronoringProcess, startChronoring } from "./chronoring-process.js";
 
 /**
- * `npm run dev [-- --clean] [-- --workers N]`: the whole system on local
- * defaults. Starts etcd, DynamoDB Local (data kept in .data/) and the SQS
- * emulator, one API + scheduler process and worker processes, creates a demo
+ * `npm run dev [-- --clean] [--schedulers N] [--workers N]`: the whole system
+ * on local defaults. Starts etcd, DynamoDB Local (data kept in .data/) and the
+ * SQS emulator, scheduler processes (the first also serves the API; they
+ * share the partitions through etcd) and worker processes, creates a demo
  * cron job (once; it survives restarts) and prints its runs as they fire.
  * Ctrl-C stops everything.
  */
 const ROOT = resolve(import.meta.dirname, "../..");
 const args = process.argv.slice(2);
 const clean = args.includes("--clean");
-const workers = Number(args[args.indexOf("--workers") + 1] ?? 1) || 1;
+const count = (flag: string) => {
+  const i = args.indexOf(flag);
+  return i < 0 ? 1 : Math.max(1, Number(args[i + 1]) || 1);
+};
+const schedulers = count("--schedulers");
+const workers = count("--workers");
 const dataDir = join(ROOT, ".data");
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
