@@ -1,3 +1,5 @@
+import { startBackends } from "../deploy/local/backends.js";
+import { failoverScenario } from "./failover.js";
 import { fireBench } from "./fire.js";
 
 /**
@@ -38,8 +40,24 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify(result)}\n`);
       break;
     }
+    case "failover": {
+      const backends = await startBackends({ log });
+      try {
+        const result = await failoverScenario(backends, {
+          jobs: int("jobs", 100),
+          durationS: int("duration", 60),
+          partitions: int("partitions", 64),
+          callMs: int("call-ms", 100),
+          log,
+        });
+        process.stdout.write(`${JSON.stringify({ bench: "failover", ...result })}\n`);
+      } finally {
+        await backends.stop();
+      }
+      break;
+    }
     default:
-      throw new Error(`unknown scenario "${scenario ?? ""}"; known: fire`);
+      throw new Error(`unknown scenario "${scenario ?? ""}"; known: fire, failover`);
   }
   process.exit(0);
 }

@@ -38,7 +38,7 @@ const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
  * reported is read back from the stored executions and the processes' metrics.
  */
 export async function fireBench(options: FireOptions, log: (line: string) => void) {
-  const backends = await startBackends({ only: ["dynamodb", "sqs"], warm: true, log });
+  const backends = await startBackends({ warm: true, log });
   const procs: ChronoringProcess[] = [];
   try {
     const dynamo = new DynamoDBClient({
@@ -57,6 +57,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     const common = {
       CHRONORING_DYNAMODB_ENDPOINT: backends.dynamodb,
       CHRONORING_SQS_ENDPOINT: backends.sqs,
+      CHRONORING_ETCD_ENDPOINTS: backends.etcd,
       CHRONORING_TABLE_PREFIX: PREFIX,
       CHRONORING_QUEUE_PREFIX: PREFIX,
       CHRONORING_PARTITIONS: String(options.partitions),
@@ -67,7 +68,12 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       await startChronoring({
         name: "scheduler",
         logDir,
-        env: { ...common, CHRONORING_ROLES: "api,scheduler", CHRONORING_API_PORT: String(apiPort) },
+        env: {
+          ...common,
+          CHRONORING_ROLES: "api,scheduler",
+          CHRONORING_API_PORT: String(apiPort),
+          CHRONORING_NODE_ID: "scheduler-1",
+        },
       }),
     );
     for (let i = 0; i < options.workers; i++) {
@@ -78,6 +84,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
           env: {
             ...common,
             CHRONORING_ROLES: "worker",
+            CHRONORING_WORKER_ID: `worker-${i + 1}`,
             CHRONORING_METRICS_PORT: String(await freePort()),
             CHRONORING_WORKER_CONCURRENCY: "32",
           },

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { EtcdSession } from "../../../src/adapters/etcd/session.js";
+import type { EtcdSession } from "../../../src/adapters/etcd/session.js";
 import type { Coordinator, Leadership } from "../../../src/core/ports/coordinator.js";
 import { etcdFixture, isSettled, testPrefix, waitFor } from "./fixtures/etcd.js";
 import { startHolder } from "./fixtures/holder.js";
@@ -38,21 +38,31 @@ describe("etcd election", () => {
     await first.session.close();
     const rest = candidates.filter((c) => c.state !== first);
     const second = await Promise.race(rest.map((c) => c.elected));
-    console.info(`[etcd] takeover after the leader's session was revoked: ${Date.now() - revokedAt} ms`);
+    console.info(
+      `[etcd] takeover after the leader's session was revoked: ${Date.now() - revokedAt} ms`,
+    );
     expect(first.leadership!.isLeader()).toBe(false);
     expect(first.lost).toBe(1);
     expect(second.leadership!.isLeader()).toBe(true);
     expect(second.leadership!.term).toBeGreaterThan(first.leadership!.term);
     await sleep(200);
-    expect((await Promise.all(rest.map((c) => isSettled(c.elected)))).filter(Boolean)).toHaveLength(1);
+    expect((await Promise.all(rest.map((c) => isSettled(c.elected)))).filter(Boolean)).toHaveLength(
+      1,
+    );
     expect(await coordinators[0]!.leader()).toBe(second.id);
   });
 
-  it("hands leadership over within TTL + 0.5 s when the leader's process is SIGKILLed (TTL 2 s)", async () => {
+  it("hands leadership over within TTL + 1 s when the leader's process is SIGKILLed (TTL 2 s)", async () => {
     const takeovers: number[] = [];
     for (let round = 0; round < 3; round++) {
       const prefix = testPrefix(`elect-kill-${round}`);
-      const holder = startHolder({ endpoint: etcd.endpoint, prefix, ttlMs: TTL_MS, id: "doomed", campaign: true });
+      const holder = startHolder({
+        endpoint: etcd.endpoint,
+        prefix,
+        ttlMs: TTL_MS,
+        id: "doomed",
+        campaign: true,
+      });
       try {
         await holder.next("leader");
         const coordinator = etcd.coordinator(prefix);
@@ -69,8 +79,11 @@ describe("etcd election", () => {
         holder.dispose();
       }
     }
-    console.info(`[etcd] takeover after SIGKILL of the leader (TTL ${TTL_MS} ms): ${takeovers.join(", ")} ms`);
-    for (const ms of takeovers) expect(ms).toBeLessThanOrEqual(TTL_MS + 500);
+    console.info(
+      `[etcd] takeover after SIGKILL of the leader (TTL ${TTL_MS} ms): ${takeovers.join(", ")} ms`,
+    );
+    // Lease expiry (≤ TTL after the last keep-alive, + etcd's 500 ms expiry sweep), then the heir's watch and reads.
+    for (const ms of takeovers) expect(ms).toBeLessThanOrEqual(TTL_MS + 1_000);
   });
 
   it("resign hands leadership to the next candidate at once", async () => {
@@ -101,7 +114,12 @@ describe("etcd election", () => {
     session.suspendKeepAlives();
     // etcd cannot expire the lease before the last acknowledged keep-alive was sent + TTL.
     const lastAckSent = session.deadline() - (TTL_MS - session.marginMs);
-    const endedAt = await waitFor("leadership lost", () => !leader.leadership!.isLeader(), TTL_MS, 5);
+    const endedAt = await waitFor(
+      "leadership lost",
+      () => !leader.leadership!.isLeader(),
+      TTL_MS,
+      5,
+    );
     expect(endedAt).toBeLessThan(lastAckSent + TTL_MS);
     await waitFor("onLost", () => leader.lost === 1, 500);
   });
