@@ -56,11 +56,25 @@ process.on("SIGTERM", () => void stop(0));
 try {
   procs.push(
     await startChronoring({
-      name: "api-scheduler",
+      name: "scheduler-1",
       logDir,
-      env: { ...env, CHRONORING_ROLES: "api,scheduler" },
+      env: { ...env, CHRONORING_ROLES: "api,scheduler", CHRONORING_NODE_ID: "scheduler-1" },
     }),
   );
+  for (let i = 2; i <= schedulers; i++) {
+    procs.push(
+      await startChronoring({
+        name: `scheduler-${i}`,
+        logDir,
+        env: {
+          ...env,
+          CHRONORING_ROLES: "scheduler",
+          CHRONORING_NODE_ID: `scheduler-${i}`,
+          CHRONORING_METRICS_PORT: String(7070 + i),
+        },
+      }),
+    );
+  }
   for (let i = 1; i <= workers; i++) {
     procs.push(
       await startChronoring({

@@ -234,7 +234,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       };
       let status: Execution["status"] = "QUEUED";
       try {
-        await queue.send([run]);
+        await queue.send([{ ...run, target: job.target }]);
       } catch {
         // Recorded durably above: the recovery sweep sends it.
         status = "SCHEDULED";

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
-import type { RunRef } from "../core/execution.js";
 import type { Claim, DueJob, Fence, JobStore } from "../core/ports/job-store.js";
+import type { OutgoingRun } from "../core/ports/work-queue.js";
 import { nextRunAfter } from "../core/schedule/index.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { SchedulerMetrics } from "./metrics.js";
@@ -68,7 +68,7 @@ export function createClaimer(deps: {
       );
       const claims = due.map((job) => claimFor(job, now));
       const won = await store.claimRuns(claims, fence);
-      const runs: RunRef[] = [];
+      const runs: OutgoingRun[] = [];
       won.forEach((ok, i) => {
         if (!ok) return;
         const { job } = claims[i]!;
@@ -78,6 +78,7 @@ export function createClaimer(deps: {
           scheduledMs: job.nextRunMs,
           attempt: 1,
           manual: false,
+          ...(job.target ? { target: job.target } : {}),
         });
       });
       metrics.claimed.inc(runs.length);

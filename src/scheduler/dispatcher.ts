@@ -1,12 +1,12 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
-import type { RunRef } from "../core/execution.js";
-import type { WorkQueue } from "../core/ports/work-queue.js";
+
+import type { OutgoingRun, WorkQueue } from "../core/ports/work-queue.js";
 import type { SchedulerMetrics } from "./metrics.js";
 
 export interface Dispatcher {
   /** Holds claimed runs until their scheduled time, then sends them. */
-  hold(runs: RunRef[]): void;
+  hold(runs: OutgoingRun[]): void;
   /** Runs held and not yet sent. */
   readonly pending: number;
   /** Sends everything due, waits for sends under way; later runs are dropped (the sweep re-sends them). */
@@ -26,7 +26,7 @@ export function createDispatcher(deps: {
 }): Dispatcher {
   const { queue, clock, metrics, logger } = deps;
   /** Held runs by scheduled ms. */
-  const held = new Map<number, RunRef[]>();
+  const held = new Map<number, OutgoingRun[]>();
   let count = 0;
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Number.POSITIVE_INFINITY;
@@ -47,7 +47,7 @@ export function createDispatcher(deps: {
     timer = undefined;
     timerAt = Number.POSITIVE_INFINITY;
     const now = clock.now();
-    const due: RunRef[] = [];
+    const due: OutgoingRun[] = [];
     for (const [t, runs] of held) {
       if (t <= now) {
         due.push(...runs);
@@ -59,7 +59,7 @@ export function createDispatcher(deps: {
     arm();
   }
 
-  function send(runs: RunRef[]): void {
+  function send(runs: OutgoingRun[]): void {
     const p = (async () => {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -100,6 +100,10 @@ export function createDispatcher(deps: {
       if (timer) clearTimeout(timer);
       fire();
       closed = true;
+      // fire() re-armed the timer for the next held run: those are dropped
+      // (the recovery sweep of the next owner sends them).
+      if (timer) clearTimeout(timer);
+      timer = undefined;
       held.clear();
       count = 0;
       await Promise.all(inFlight);

@@ -30,10 +30,12 @@ export function createRecovery(deps: {
 
   async function settle(
     pending: PendingRuns,
+    startedKeys: Set<string>,
     now: number,
   ): Promise<{ resent: RunRef[]; ok: boolean }> {
-    const all = [...pending.scheduled, ...pending.manual];
-    const started = await executions.startedRuns(pending.jobId, all);
+    const started = {
+      has: (t: number) => startedKeys.has(`${pending.jobId}:${t}`),
+    };
     const resent: RunRef[] = [];
     let nextCheck = Number.POSITIVE_INFINITY;
     const consider = (times: number[], manual: boolean) => {
@@ -85,8 +87,13 @@ export function createRecovery(deps: {
       do {
         const page = await jobs.pendingRuns(partition, fromMs, now, 100, token);
         const resend: RunRef[] = [];
+        const startedKeys = await executions.startedRuns(
+          page.items.flatMap((p) =>
+            [...p.scheduled, ...p.manual].map((scheduledMs) => ({ jobId: p.jobId, scheduledMs })),
+          ),
+        );
         for (const pending of page.items) {
-          const { resent, ok } = await settle(pending, now);
+          const { resent, ok } = await settle(pending, startedKeys, now);
           if (!ok) cursor = Math.min(cursor, pending.recoverAtMs - 1);
           resend.push(...resent);
         }

@@ -7,6 +7,9 @@ import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
 import type { HandlerRegistry } from "./handlers/registry.js";
 import type { WorkerMetrics } from "./metrics.js";
 
+/** Long-poll wait of one receive; bounds how long a stopping worker waits for its poll. */
+const RECEIVE_WAIT_MS = 5_000;
+
 export interface WorkerOptions {
   id: string;
   concurrency: number;
@@ -59,14 +62,20 @@ export function startWorker(deps: {
     const { run } = delivery;
     const id = executionId(run);
     const logger = deps.logger.child({ executionId: id, jobId: run.jobId, workerId: options.id });
-    const job = await jobs.getJob(run.jobId);
-    if (!job) {
-      logger.warn("job no longer exists; dropping run");
-      await queue.ack(delivery);
-      return;
+    // The target rides along with a run sent by a claim; a resent run has
+    // none and the job is read.
+    let target = delivery.target;
+    if (!target) {
+      const job = await jobs.getJob(run.jobId);
+      if (!job) {
+        logger.warn("job no longer exists; dropping run");
+        await queue.ack(delivery);
+        return;
+      }
+      target = job.target;
     }
     const startedMs = clock.now();
-    const outcome = await executions.startExecution(run, options.id, startedMs, delivery.sentMs);
+    const outcome = await startOnce(run, startedMs, delivery.sentMs);
     if (outcome === "duplicate") {
       metrics.duplicates.inc();
       logger.info({ receiveCount: delivery.receiveCount }, "already recorded; skipping redelivery");
@@ -74,13 +83,17 @@ export function startWorker(deps: {
       return;
     }
     if (outcome === "job_inactive") {
-      await executions.cancelExecution(run, `job is ${job.status} and did not start`, startedMs);
+      await executions.cancelExecution(
+        run,
+        "the job was paused or cancelled before the run started",
+        startedMs,
+      );
       metrics.runs.inc({ outcome: "cancelled" });
       await queue.ack(delivery);
       return;
     }
     metrics.startLateness.observe((startedMs - run.scheduledMs) / 1000);
-    const handler = handlers.get(job.target.type);
+    const handler = handlers.get(target.type);
     const heartbeat = setInterval(
       () => {
         queue.extend(delivery, options.visibilityTimeoutS).catch((err: unknown) => {
@@ -90,14 +103,14 @@ export function startWorker(deps: {
       Math.max(1000, (options.visibilityTimeoutS * 1000) / 3),
     );
     let result: { ok: boolean; summary: string };
-    const timer = metrics.duration.startTimer({ type: job.target.type });
+    const timer = metrics.duration.startTimer({ type: target.type });
     const abort = new AbortController();
     aborts.add(abort);
     const onHardStop = () => abort.abort(hardStop.signal.reason);
     hardStop.signal.addEventListener("abort", onHardStop);
     try {
       result = handler
-        ? await handler.run(job.target as never, {
+        ? await handler.run(target as never, {
             executionId: id,
             jobId: run.jobId,
             scheduledMs: run.scheduledMs,
@@ -105,7 +118,7 @@ export function startWorker(deps: {
             signal: abort.signal,
             logger,
           })
-        : { ok: false, summary: `no handler for job type "${job.target.type}" on this worker` };
+        : { ok: false, summary: `no handler for job type "${target.type}" on this worker` };
     } catch (err) {
       logger.error({ err }, "handler threw");
       result = { ok: false, summary: `handler error: ${String(err)}` };
@@ -186,7 +199,14 @@ export function startWorker(deps: {
         continue;
       }
       try {
-        const deliveries = await queue.receive(free, 20_000, stopping.signal);
+        // Not aborted on stop: an abandoned long poll can still be handed a
+        // message, which would then stay invisible for a visibility timeout.
+        // A short wait keeps stop quick; what arrives after stop goes back.
+        const deliveries = await queue.receive(free, RECEIVE_WAIT_MS);
+        if (stopping.signal.aborted) {
+          await Promise.all(deliveries.map((d) => queue.extend(d, 0).catch(() => {})));
+          break;
+        }
         for (const d of deliveries) spawn(d);
         backoffMs = 100;
       } catch (err) {

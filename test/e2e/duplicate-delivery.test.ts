@@ -33,6 +33,7 @@ describe("duplicate deliveries (real processes, messages sent again to SQS)", ()
     });
     const out = await sqs.send(new GetQueueUrlCommand({ QueueName: `${cluster.prefix}runs` }));
     queueUrl = out.QueueUrl!;
+    await cluster.untilOwns(api);
   });
   afterAll(() => {
     sqs?.destroy();

@@ -17,15 +17,16 @@ describe("graceful shutdown (real processes, SIGTERM)", () => {
   let stores: Awaited<ReturnType<typeof testStores>>;
   /** The scheduler that serves the API now: scheduler-1, then scheduler-2 (tests run in order). */
   let scheduler: Node;
-  let workers: Node[];
+  /** One worker serves both tests; the worker test, last, stops it. */
+  let worker: Node;
 
   beforeAll(async () => {
-    [stores, scheduler, ...workers] = await Promise.all([
+    [stores, scheduler, worker] = await Promise.all([
       testStores(cluster.config),
       cluster.start("scheduler-1", ["api", "scheduler"]),
       cluster.start("worker-1", ["worker"]),
-      cluster.start("worker-2", ["worker"]),
     ]);
+    await cluster.untilOwns(scheduler);
   });
   afterAll(() => stores?.client.destroy());
 
@@ -105,7 +106,7 @@ describe("graceful shutdown (real processes, SIGTERM)", () => {
       const e = await stores.executions.getExecution(id);
       return e?.status === "RUNNING" && effects.starts(id) === 1 ? e : undefined;
     });
-    const worker = workers.find((w) => w.workerId === running.workerId)!;
+    expect(running.workerId).toBe(worker.workerId);
     const termAt = Date.now();
     expect(await cluster.signal(worker, "SIGTERM")).toBe("0");
     const exitedAt = Date.now();
@@ -117,7 +118,7 @@ describe("graceful shutdown (real processes, SIGTERM)", () => {
     expect(record!.endedMs!).toBeLessThanOrEqual(exitedAt);
     expect(effects.ended(id)).toBe(true);
     expect(effects.starts(id)).toBe(1);
-    // And its message was deleted: nothing comes back to the other worker.
+    // And its message was deleted: nothing comes back for another worker.
     const depth = await stores.queue.depth();
     expect(depth.visible + depth.inFlight + depth.delayed).toBe(0);
     console.log(`graceful-shutdown: worker exited ${exitedAt - termAt} ms after SIGTERM`);

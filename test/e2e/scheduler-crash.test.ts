@@ -25,6 +25,7 @@ describe("scheduler crash (real processes, SIGKILL)", () => {
 
   it("a run claimed by a scheduler that was SIGKILLed before sending it is sent by the next scheduler and executes exactly once", async () => {
     const a = await cluster.start("scheduler-a", ["api", "scheduler"]);
+    await cluster.untilOwns(a);
     const at = Date.now() + 4000;
     const { job } = await jobClient(a.apiUrl!).createJob({
       name: "crash victim",
@@ -55,7 +56,8 @@ describe("scheduler crash (real processes, SIGKILL)", () => {
 
     expect(await cluster.signal(a, "SIGKILL")).toBe("SIGKILL");
 
-    // The next scheduler knows nothing of the held run; it finds it through the claim record.
+    // The next scheduler knows nothing of the held run; it finds it through the claim record
+    // once it owns the partitions (A's leadership and membership lapse with its lease).
     // B also runs the worker role: no worker was needed while A held the run.
     const b = await cluster.start("node-b", ["scheduler", "worker"]);
     const done = await waitFor(
@@ -77,7 +79,7 @@ describe("scheduler crash (real processes, SIGKILL)", () => {
     );
 
     // Give a second send (if any) time to execute, then check what was stored and done.
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 1000));
     const { items } = await stores.executions.listExecutions({ jobId, pageSize: 10 });
     expect(items.map((e) => [e.id, e.status])).toEqual([[id, "SUCCEEDED"]]);
     expect(effects.starts(id)).toBe(1);

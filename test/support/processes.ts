@@ -10,7 +10,9 @@ import {
   startChronoring,
 } from "../../deploy/local/chronoring-process.js";
 import { logTail } from "../../deploy/local/process.js";
+import { createEtcdCoordinator } from "../../src/adapters/etcd/coordinator.js";
 import { type Config, loadConfig } from "../../src/config/config.js";
+import type { Coordinator } from "../../src/core/ports/coordinator.js";
 import { testBackends, uniquePrefix } from "./backends.js";
 
 export type Role = "api" | "scheduler" | "worker";
@@ -36,8 +38,14 @@ export interface Cluster {
   dir: string;
   /** The same settings as a Config, for `testStores`. */
   config: Config;
-  /** Starts `src/main.ts` with these roles; `settings` override the cluster's. */
+  /**
+   * Starts `src/main.ts` with these roles (node id and worker id = `name`);
+   * `settings` override the cluster's. Resolves once it serves /metrics and
+   * has joined the etcd cluster in its scheduler and worker roles.
+   */
   start(name: string, roles: Role[], settings?: Record<string, string>): Promise<Node>;
+  /** Waits until the node's scheduler owns `count` partitions (default: all). */
+  untilOwns(node: Node, count?: number): Promise<void>;
   /** Sends `signal` to the node; for SIGKILL and SIGTERM waits until it exited, and returns how. */
   signal(node: Node, signal: NodeJS.Signals): Promise<string | undefined>;
   /** One metric of one node (summed over labels). */
@@ -60,6 +68,9 @@ const DEFAULTS: Record<string, string> = {
   VISIBILITY_TIMEOUT_S: "10",
   SCHEDULER_CONCURRENCY: "2",
   WORKER_CONCURRENCY: "4",
+  // A SIGKILLed node's lease (membership, leadership) lapses within this.
+  SESSION_TTL_MS: "3000",
+  FAILOVER_INTERVAL_MS: "500",
   SCRIPT_ALLOW_LIST: "sh",
   // Scripts here are `sh`; no memory cap needed.
   SCRIPT_MEMORY_MB: "0",
@@ -84,9 +95,15 @@ export function e2eCluster(label: string, settings: Record<string, string> = {})
     SQS_ENDPOINT: b.sqs,
     ETCD_ENDPOINTS: b.etcd,
     AWS_REGION: b.region,
+    ETCD_PREFIX: `/${prefix}/`,
     TABLE_PREFIX: prefix,
     QUEUE_PREFIX: prefix,
     ...settings,
+  };
+  let coordinator: Coordinator | undefined;
+  const etcd = () => {
+    coordinator ??= createEtcdCoordinator({ endpoints: [b.etcd], prefix: base.ETCD_PREFIX! });
+    return coordinator;
   };
   const nodes: Node[] = [];
   /** Starts under way: a failed Promise.all of starts must not leave the others running. */
@@ -104,6 +121,7 @@ export function e2eCluster(label: string, settings: Record<string, string> = {})
         ...base,
         ...extra,
         ROLES: roles.join(","),
+        NODE_ID: name,
         WORKER_ID: name,
         ...(roles.includes("api") ? { API_PORT: port } : { METRICS_PORT: port }),
       };
@@ -119,7 +137,20 @@ export function e2eCluster(label: string, settings: Record<string, string> = {})
         return node;
       });
       starting.add(pending);
-      return pending.finally(() => starting.delete(pending));
+      const node = await pending.finally(() => starting.delete(pending));
+      for (const role of roles) {
+        if (role === "api") continue;
+        await waitFor(`${name} to join the cluster as a ${role}`, async () =>
+          (await etcd().members(role)).some((m) => m.id === name) ? true : undefined,
+        );
+      }
+      return node;
+    },
+
+    async untilOwns(node, count = cluster.config.store.partitions) {
+      await waitFor(`${node.name} to own ${count} partitions`, async () =>
+        (await cluster.metric(node, "chronoring_partitions_owned")) >= count ? true : undefined,
+      );
     },
 
     async signal(node, signal) {
@@ -160,6 +191,7 @@ export function e2eCluster(label: string, settings: Record<string, string> = {})
   });
   afterAll(async () => {
     await cluster.stopAll();
+    await coordinator?.close();
     if (!failed && !process.env.CHRONORING_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
     else console.error(`[${label}] logs kept in ${dir}`);
   });

@@ -18,8 +18,11 @@ export interface Effect {
  */
 export interface SideEffects {
   file: string;
-  /** A script target: writes `start`, sleeps `sleepS` seconds, writes `end`. */
-  target(sleepS?: number): MessageInitShape<typeof JobTargetSchema>;
+  /**
+   * A script target: writes `start`, sleeps `sleepS` seconds (only in the
+   * first attempt with `firstAttemptOnly`, so that a retry is quick), writes `end`.
+   */
+  target(sleepS?: number, firstAttemptOnly?: boolean): MessageInitShape<typeof JobTargetSchema>;
   read(): Effect[];
   /** How many times this execution started. */
   starts(executionId: string): number;
@@ -32,10 +35,13 @@ export function sideEffects(dir: string, name = "effects.log"): SideEffects {
   const file = join(dir, name);
   const effects: SideEffects = {
     file,
-    target(sleepS = 0) {
+    target(sleepS = 0, firstAttemptOnly = false) {
+      const sleep = firstAttemptOnly
+        ? `[ "$CHRONORING_ATTEMPT" = 1 ] && sleep ${sleepS}`
+        : `sleep ${sleepS}`;
       const body = [
         'echo "$CHRONORING_EXECUTION_ID start $$" >> "$EFFECTS"',
-        ...(sleepS > 0 ? [`sleep ${sleepS}`] : []),
+        ...(sleepS > 0 ? [sleep] : []),
         'echo "$CHRONORING_EXECUTION_ID end" >> "$EFFECTS"',
       ].join("; ");
       return {

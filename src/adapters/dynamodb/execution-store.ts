@@ -149,7 +149,15 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
     return out.Item;
   }
 
-  return {
+  const store: ExecutionStore & {
+    startExecution(
+      run: RunRef,
+      workerId: string,
+      nowMs: number,
+      queuedMs?: number,
+      conflictRetries?: number,
+    ): Promise<StartOutcome>;
+  } = {
     async init() {
       await dynamo(() => ensureTables(client, options.tables, options.partitionCount));
     },
@@ -159,6 +167,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       workerId: string,
       nowMs: number,
       queuedMs?: number,
+      conflictRetries: number = 3,
     ): Promise<StartOutcome> {
       // A re-queued attempt carries its predecessor's checkpoint into the start.
       const checkpoint = run.attempt > 1 ? (await readItem(run))?.checkpoint : undefined;
@@ -207,6 +216,15 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
         const [jobGone, exists] = failedConditions(err);
         if (exists) return "duplicate";
         if (jobGone) return "job_inactive";
+        // Two starts of the same attempt at once can cancel each other
+        // (TransactionConflict): try again, one of them will see the other.
+        if (
+          conflictRetries > 0 &&
+          err.CancellationReasons?.some((r) => r.Code === "TransactionConflict")
+        ) {
+          await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
+          return store.startExecution(run, workerId, nowMs, queuedMs, conflictRetries - 1);
+        }
         throw err;
       }
     },
@@ -404,12 +422,13 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       }
     },
 
-    async startedRuns(jobId: string, scheduledMs: number[]) {
-      const found = new Set<number>();
-      for (let i = 0; i < scheduledMs.length; i += 100) {
-        let keys: Item[] | undefined = scheduledMs
+    async startedRuns(runs) {
+      const found = new Set<string>();
+      // One BatchGetItem for up to 100 runs, whichever jobs they belong to.
+      for (let i = 0; i < runs.length; i += 100) {
+        let keys: Item[] | undefined = runs
           .slice(i, i + 100)
-          .map((t) => ({ job_id: s(jobId), run: s(runKey(t, 1)) }));
+          .map((r) => ({ job_id: s(r.jobId), run: s(runKey(r.scheduledMs, 1)) }));
         for (let round = 0; keys?.length && round < 10; round++) {
           const request: Item[] = keys;
           const out: BatchGetItemCommandOutput = await dynamo(() =>
@@ -418,18 +437,21 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
                 RequestItems: {
                   [table]: {
                     Keys: request,
-                    ProjectionExpression: "sched_ms",
+                    ProjectionExpression: "job_id, sched_ms",
                     ConsistentRead: true,
                   },
                 },
               }),
             ),
           );
-          for (const item of out.Responses?.[table] ?? []) found.add(num(item, "sched_ms")!);
+          for (const item of out.Responses?.[table] ?? []) {
+            found.add(`${str(item, "job_id")}:${num(item, "sched_ms")}`);
+          }
           keys = out.UnprocessedKeys?.[table]?.Keys;
         }
       }
       return found;
     },
   };
+  return store;
 }

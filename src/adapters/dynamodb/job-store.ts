@@ -17,7 +17,7 @@ import {
   notFound,
   StaleOwnerError,
 } from "../../core/errors.js";
-import type { Job, Schedule } from "../../core/job.js";
+import type { Job, JobTarget, Schedule } from "../../core/job.js";
 import type {
   Claim,
   DueJob,
@@ -351,6 +351,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
           nextRunMs: num(item, "next_run")!,
           schedule: JSON.parse(str(item, "sched")!) as Schedule,
         };
+        const tgt = str(item, "tgt");
+        if (tgt) due.target = JSON.parse(tgt) as JobTarget;
         const ra = num(item, "recover_at");
         if (ra !== undefined) due.recoverAtMs = ra;
         return due;

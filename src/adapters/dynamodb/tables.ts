@@ -95,7 +95,7 @@ export async function ensureTables(
         created: "N",
       }),
       GlobalSecondaryIndexes: [
-        gsi(DUE_INDEX, "part", "next_run", ["sched", "recover_at"]),
+        gsi(DUE_INDEX, "part", "next_run", ["sched", "tgt", "recover_at"]),
         gsi(RECOVER_INDEX, "part", "recover_at", [
           "claimed",
           "claimed_m",

@@ -10,7 +10,8 @@ import {
 } from "@aws-sdk/client-sqs";
 import { isChronoringError, unavailable } from "../../core/errors.js";
 import type { RunRef } from "../../core/execution.js";
-import type { Delivery, QueueDepth, WorkQueue } from "../../core/ports/work-queue.js";
+import type { JobTarget } from "../../core/job.js";
+import type { Delivery, OutgoingRun, QueueDepth, WorkQueue } from "../../core/ports/work-queue.js";
 
 export interface SqsOptions {
   /** Custom endpoint (the SQS emulator, LocalStack); absent for AWS. */
@@ -30,6 +31,7 @@ export interface SqsOptions {
 /** The body of a run message. */
 interface RunMessage extends RunRef {
   sentMs: number;
+  target?: JobTarget;
 }
 
 function parseRun(body: string | undefined): RunMessage | undefined {
@@ -48,6 +50,9 @@ function parseRun(body: string | undefined): RunMessage | undefined {
         partition: m.partition,
         manual: m.manual === true,
         sentMs: typeof m.sentMs === "number" ? m.sentMs : 0,
+        ...(m.target && typeof m.target === "object" && typeof m.target.type === "string"
+          ? { target: m.target }
+          : {}),
       };
     }
   } catch {
@@ -118,7 +123,7 @@ export function createSqsWorkQueue(
       queueUrl = main.QueueUrl;
     },
 
-    async send(runs: RunRef[]) {
+    async send(runs: OutgoingRun[]) {
       const now = Date.now();
       const batches: RunRef[][] = [];
       for (let i = 0; i < runs.length; i += 10) batches.push(runs.slice(i, i + 10));
@@ -152,7 +157,9 @@ export function createSqsWorkQueue(
             WaitTimeSeconds: Math.min(20, Math.ceil(waitMs / 1000)),
             MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
           }),
-          { abortSignal: signal },
+          // A long poll outlasts the client's request timeout: give it its wait on top, or
+          // the SDK cuts it and the queue hands the next message to the abandoned receive.
+          { abortSignal: signal, requestTimeout: waitMs + options.requestTimeoutMs },
         ),
       );
       const deliveries: Delivery[] = [];
@@ -163,9 +170,10 @@ export function createSqsWorkQueue(
           // Leave it: after maxReceiveCount deliveries it lands in the dead letter queue.
           continue;
         }
-        const { sentMs, ...ref } = run;
+        const { sentMs, target, ...ref } = run;
         deliveries.push({
           run: ref,
+          ...(target ? { target } : {}),
           receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
           sentMs: sentMs || Number(m.Attributes?.SentTimestamp ?? 0),
           handle: m.ReceiptHandle ?? "",

@@ -45,8 +45,8 @@ export interface ExecutionStore {
   cancelExecution(run: RunRef, reason: string, nowMs: number): Promise<void>;
   getExecution(id: string): Promise<Execution | undefined>;
   listExecutions(query: ExecutionQuery): Promise<Page<Execution>>;
-  /** Which of these runs (by scheduled time) of one job have a first-attempt record. */
-  startedRuns(jobId: string, scheduledMs: number[]): Promise<Set<number>>;
+  /** Which of these runs have a first-attempt record, as `<job id>:<scheduled ms>` keys. */
+  startedRuns(runs: Array<{ jobId: string; scheduledMs: number }>): Promise<Set<string>>;
   /**
    * Ends a RUNNING attempt of a lost worker as FAILED and records the next
    * attempt as QUEUED (carrying the last checkpoint), in one transaction.

@@ -37,6 +37,8 @@ export interface DueJob {
   partition: number;
   nextRunMs: number;
   schedule: Schedule;
+  /** What a run does, as of this read (sent along with the run). */
+  target?: JobTarget;
   /** Current deadline of the job's recovery check, if one is pending. */
   recoverAtMs?: number;
 }

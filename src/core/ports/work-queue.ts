@@ -1,8 +1,18 @@
 import type { RunRef } from "../execution.js";
+import type { JobTarget } from "../job.js";
+
+/**
+ * A run to send. The job's target as the scheduler read it may ride along,
+ * so that the worker need not read the job (the run executes the target as
+ * of its claim); without it the worker reads the job.
+ */
+export type OutgoingRun = RunRef & { target?: JobTarget };
 
 /** A run received from the queue; hold it invisible with `extend`, remove it with `ack`. */
 export interface Delivery {
   run: RunRef;
+  /** The job's target as of the claim, when the sender included it. */
+  target?: JobTarget;
   /** How many times the queue has delivered this message (1 the first time). */
   receiveCount: number;
   /** When the message was sent, epoch ms. */
@@ -21,7 +31,7 @@ export interface QueueDepth {
 export interface WorkQueue {
   /** Creates queues when missing. */
   init(): Promise<void>;
-  send(runs: RunRef[]): Promise<void>;
+  send(runs: OutgoingRun[]): Promise<void>;
   /** Long-polls for up to `max` runs, waiting at most `waitMs`. */
   receive(max: number, waitMs: number, signal?: AbortSignal): Promise<Delivery[]>;
   ack(delivery: Delivery): Promise<void>;

@@ -65,6 +65,10 @@ export function createScriptHandler(opts: ScriptHandlerOptions): JobHandler<Scri
   const graceMs = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const prlimit =
     memoryMb > 0 && process.platform === "linux" ? findExecutable("prlimit") : undefined;
+  // The script runs in its own process group, so it would outlive a worker
+  // killed with SIGKILL (and run beside the re-queued attempt): util-linux
+  // setpriv makes the kernel kill it when the worker dies.
+  const setpriv = process.platform === "linux" ? findExecutable("setpriv") : undefined;
   let warnedUncapped = false;
 
   return {
@@ -101,6 +105,7 @@ export function createScriptHandler(opts: ScriptHandlerOptions): JobHandler<Scri
               target.command,
               ...target.args,
             ];
+      if (setpriv !== undefined) argv.unshift(setpriv, "--pdeathsig", "KILL", "--");
       return runProcess(argv, childEnv(target, ctx), target.timeoutMs, graceMs, maxBytes, ctx);
     },
   };
