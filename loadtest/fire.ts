@@ -95,7 +95,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     // Jobs go straight into the table in bulk (BatchWriteItem, the same item
     // layout the API writes), so that creating them never overlaps the firing
     // window; the API's own create path is covered by the tests.
-    const lead = 5000 + Math.ceil(options.jobs / 2);
+    const lead = 6000 + options.jobs;
     const t0 = Date.now() + lead;
     const rate = ceiling / 3 / 2;
     const times = Array.from({ length: options.jobs }, (_, i) =>
@@ -113,7 +113,8 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       Promise.all(procs.map(async (p) => (p.metricsUrl ? (await fetch(p.metricsUrl)).text() : "")));
     const sum = (pages: string[], name: string) =>
       pages.reduce((n, t) => n + metricValue(t, name), 0);
-    await sleep(Math.max(0, t0 - Date.now() - 500));
+    // Before the first claims (look-ahead 2 s), after the bulk creation.
+    await sleep(Math.max(0, t0 - Date.now() - 3000));
     const writesBefore = sum(await scrape(), "chronoring_store_item_writes_total");
 
     let rssMax = 0;

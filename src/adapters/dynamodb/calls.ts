@@ -1,5 +1,9 @@
 import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
+  type DynamoDBClient,
   DynamoDBServiceException,
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
@@ -48,4 +52,42 @@ export async function fromPageToken<T>(
     }
     throw err;
   }
+}
+
+type Key = Record<string, AttributeValue>;
+
+/**
+ * Reads the items of `keys` (up to 100 a call, retrying unprocessed keys),
+ * consistently, in the order of `keys`; missing items are left out.
+ */
+export async function batchGet(
+  client: DynamoDBClient,
+  table: string,
+  keys: Key[],
+  keyOf: (item: Key) => string,
+  projection?: string,
+): Promise<Key[]> {
+  const found = new Map<string, Key>();
+  for (let i = 0; i < keys.length; i += 100) {
+    let pending: Key[] | undefined = keys.slice(i, i + 100);
+    for (let round = 0; pending?.length && round < 10; round++) {
+      const request: Key[] = pending;
+      const out: BatchGetItemCommandOutput = await dynamo(() =>
+        client.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [table]: {
+                Keys: request,
+                ConsistentRead: true,
+                ...(projection ? { ProjectionExpression: projection } : {}),
+              },
+            },
+          }),
+        ),
+      );
+      for (const item of out.Responses?.[table] ?? []) found.set(keyOf(item), item);
+      pending = out.UnprocessedKeys?.[table]?.Keys;
+    }
+  }
+  return keys.map((k) => found.get(keyOf(k))).filter((x): x is Key => x !== undefined);
 }

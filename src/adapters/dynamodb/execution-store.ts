@@ -25,7 +25,7 @@ import type {
   StartOutcome,
 } from "../../core/ports/execution-store.js";
 import type { Page } from "../../core/ports/job-store.js";
-import { dynamo, failedConditions, fromPageToken } from "./calls.js";
+import { batchGet, dynamo, failedConditions, fromPageToken } from "./calls.js";
 import type { TableNames } from "./client.js";
 import { decodeToken, encodeToken, type Item, n, num, s, str } from "./job-item.js";
 import { ensureTables, REQUEUED_INDEX, WORKER_INDEX } from "./tables.js";
@@ -112,22 +112,40 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
         names["#st"] = "st";
         values[":st"] = s(query.status);
       }
+      // The worker index holds keys only: read the items, then filter here.
+      const byWorker = !query.jobId;
       const out = await dynamo(() =>
         client.send(
           new QueryCommand({
             TableName: table,
-            ...(query.jobId ? {} : { IndexName: WORKER_INDEX }),
+            ...(byWorker ? { IndexName: WORKER_INDEX } : {}),
             KeyConditionExpression: key,
-            ...(filter ? { FilterExpression: filter } : {}),
-            ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-            ExpressionAttributeValues: values,
+            ...(filter && !byWorker ? { FilterExpression: filter } : {}),
+            ...(Object.keys(names).length
+              ? {
+                  ExpressionAttributeNames: byWorker ? { "#w": "worker" } : names,
+                }
+              : {}),
+            ExpressionAttributeValues: byWorker ? { ":w": values[":w"]! } : values,
             ScanIndexForward: false,
             ExclusiveStartKey: startKey,
             Limit: query.pageSize - items.length,
           }),
         ),
       );
-      for (const item of out.Items ?? []) items.push(itemToExecution(item));
+      const found = byWorker
+        ? await batchGet(
+            client,
+            table,
+            (out.Items ?? []).map((k) => ({ job_id: k.job_id!, run: k.run! })),
+            (item) => `${item.job_id?.S}/${item.run?.S}`,
+          )
+        : (out.Items ?? []);
+      for (const item of found) {
+        const execution = itemToExecution(item);
+        if (byWorker && query.status && execution.status !== query.status) continue;
+        items.push(execution);
+      }
       startKey = out.LastEvaluatedKey;
     } while (startKey && items.length < query.pageSize);
     const page: Page<Execution> = { items };
@@ -382,19 +400,27 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
           }),
         ),
       );
-      const items = (out.Items ?? []).map((item) => {
-        const e = itemToExecution(item);
-        return {
-          run: {
-            jobId: e.jobId,
-            partition: e.partition,
-            scheduledMs: e.scheduledMs,
-            attempt: e.attempt,
-            manual: e.manual,
-          },
-          requeueAtMs: num(item, "requeue_at")!,
-        };
-      });
+      const full = await batchGet(
+        client,
+        table,
+        (out.Items ?? []).map((k) => ({ job_id: k.job_id!, run: k.run! })),
+        (item) => `${item.job_id?.S}/${item.run?.S}`,
+      );
+      const items = full
+        .filter((item) => str(item, "st") === "QUEUED")
+        .map((item) => {
+          const e = itemToExecution(item);
+          return {
+            run: {
+              jobId: e.jobId,
+              partition: e.partition,
+              scheduledMs: e.scheduledMs,
+              attempt: e.attempt,
+              manual: e.manual,
+            },
+            requeueAtMs: num(item, "requeue_at")!,
+          };
+        });
       const page: Page<QueuedAttempt> = { items };
       const token = encodeToken(out.LastEvaluatedKey);
       if (token) page.nextToken = token;

@@ -30,7 +30,7 @@ import type {
   PendingRuns,
   Settlement,
 } from "../../core/ports/job-store.js";
-import { dynamo, failedConditions, fromPageToken } from "./calls.js";
+import { batchGet, dynamo, failedConditions, fromPageToken } from "./calls.js";
 import type { TableNames } from "./client.js";
 import {
   decodeToken,
@@ -163,30 +163,51 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     const items: Job[] = [];
     // A filter applies after the page limit, so keep reading until the page is full.
     do {
-      const common = {
-        TableName: table,
-        FilterExpression: filters.join(" AND "),
-        ExpressionAttributeValues: values,
-        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-        ExclusiveStartKey: startKey,
-        Limit: query.pageSize - items.length,
-      };
-      const out = query.owner
-        ? await dynamo(() =>
-            client.send(
-              new QueryCommand({
-                ...common,
-                IndexName: OWNER_INDEX,
-                KeyConditionExpression: "#owner = :owner",
-                ExpressionAttributeNames: { ...names, "#owner": "owner" },
-                ExpressionAttributeValues: { ...values, ":owner": s(query.owner!) },
-                ScanIndexForward: false,
-              }),
-            ),
-          )
-        : await dynamo(() => client.send(new ScanCommand(common)));
-      for (const item of out.Items ?? []) items.push(itemToJob(item));
-      startKey = out.LastEvaluatedKey;
+      const limit = query.pageSize - items.length;
+      if (query.owner) {
+        // The owner index holds keys only: read the items, then filter here.
+        const out = await dynamo(() =>
+          client.send(
+            new QueryCommand({
+              TableName: table,
+              IndexName: OWNER_INDEX,
+              KeyConditionExpression: "#owner = :owner",
+              ExpressionAttributeNames: { "#owner": "owner" },
+              ExpressionAttributeValues: { ":owner": s(query.owner!) },
+              ScanIndexForward: false,
+              ExclusiveStartKey: startKey,
+              Limit: limit,
+            }),
+          ),
+        );
+        const full = await batchGet(
+          client,
+          table,
+          (out.Items ?? []).map((k) => ({ id: k.id! })),
+          (item) => item.id?.S ?? "",
+        );
+        for (const job of full.map(itemToJob)) {
+          if (query.status && job.status !== query.status) continue;
+          if (query.tag && !job.tags.includes(query.tag)) continue;
+          items.push(job);
+        }
+        startKey = out.LastEvaluatedKey;
+      } else {
+        const out = await dynamo(() =>
+          client.send(
+            new ScanCommand({
+              TableName: table,
+              FilterExpression: filters.join(" AND "),
+              ExpressionAttributeValues: values,
+              ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+              ExclusiveStartKey: startKey,
+              Limit: limit,
+            }),
+          ),
+        );
+        for (const item of out.Items ?? []) items.push(itemToJob(item));
+        startKey = out.LastEvaluatedKey;
+      }
     } while (startKey && items.length < query.pageSize);
     const page: Page<Job> = { items };
     const token = encodeToken(startKey);

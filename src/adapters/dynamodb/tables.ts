@@ -26,16 +26,27 @@ export const REQUEUED_INDEX = "requeued";
 
 const META_ID = "meta#partitions";
 
-function gsi(name: string, hash: string, range: string, include?: string[]): GlobalSecondaryIndex {
+/**
+ * A GSI projecting `include` (attributes besides the keys). Keys only where
+ * listings read the items afterwards: an index entry that holds no attribute
+ * a write changes costs that write nothing.
+ */
+function gsi(
+  name: string,
+  hash: string,
+  range: string,
+  include: string[] | "keys",
+): GlobalSecondaryIndex {
   return {
     IndexName: name,
     KeySchema: [
       { AttributeName: hash, KeyType: "HASH" },
       { AttributeName: range, KeyType: "RANGE" },
     ],
-    Projection: include
-      ? { ProjectionType: "INCLUDE", NonKeyAttributes: include }
-      : { ProjectionType: "ALL" },
+    Projection:
+      include === "keys"
+        ? { ProjectionType: "KEYS_ONLY" }
+        : { ProjectionType: "INCLUDE", NonKeyAttributes: include },
   };
 }
 
@@ -103,7 +114,7 @@ export async function ensureTables(
           "st",
           "next_run",
         ]),
-        gsi(OWNER_INDEX, "owner", "created"),
+        gsi(OWNER_INDEX, "owner", "created", "keys"),
       ],
     }),
     createIfMissing(client, {
@@ -126,8 +137,8 @@ export async function ensureTables(
         requeue_at: "N",
       }),
       GlobalSecondaryIndexes: [
-        gsi(WORKER_INDEX, "worker", "started"),
-        gsi(REQUEUED_INDEX, "part", "requeue_at"),
+        gsi(WORKER_INDEX, "worker", "started", "keys"),
+        gsi(REQUEUED_INDEX, "part", "requeue_at", "keys"),
       ],
     }),
   ]);
