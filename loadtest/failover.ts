@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from "@aws-sdk/client-dynamodb";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { freePort } from "../deploy/local/backends.js";
@@ -119,21 +120,28 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
     }
 
     const ids: string[] = [];
+    // The window starts once every job exists; each schedule ends with it, so
+    // that the runs still queued at its end complete instead of being cancelled.
+    const windowStart = Math.ceil((Date.now() + options.jobs * 15) / 1000) * 1000 + 3000;
+    const windowEnd = windowStart + options.durationS * 1000;
     for (let i = 0; i < options.jobs; i += 20) {
       const batch = await Promise.all(
         Array.from({ length: Math.min(20, options.jobs - i) }, (_, k) =>
           jobsApi.createJob({
             name: `failover ${i + k}`,
             owner: "failover",
-            schedule: { kind: { case: "cron", value: "* * * * * *" } },
+            schedule: {
+              kind: { case: "cron", value: "* * * * * *" },
+              startTime: timestampFromMs(windowStart),
+              endTime: timestampFromMs(windowEnd - 1),
+            },
             target: { kind: { case: "http", value: { method: "POST", url: effectUrl } } },
           }),
         ),
       );
       ids.push(...batch.map((r) => r.job!.id));
     }
-    const windowStart = Math.ceil(Date.now() / 1000) * 1000 + 2000;
-    const windowEnd = windowStart + options.durationS * 1000;
+    if (Date.now() > windowStart - 1000) log("warning: creating the jobs ran into the window");
     log(`${ids.length} jobs firing every second; window of ${options.durationS} s begins`);
 
     const d = options.durationS;
@@ -186,7 +194,6 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
       procs.delete("w1");
     });
     await sleep(Math.max(0, windowEnd - Date.now()));
-    await Promise.all(ids.map((id) => jobsApi.deleteJob({ id })));
     log("window over; waiting for in-flight and recovered runs to settle");
 
     // Read back everything stored.
@@ -267,6 +274,13 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
     ).length;
     const firstAttempts = rows.filter((r) => r.attempt === 1 && r.queued !== undefined);
     const lateness = firstAttempts.map((r) => r.queued! - r.scheduled);
+    const latest = [...firstAttempts]
+      .sort((a, b) => b.queued! - b.scheduled - (a.queued! - a.scheduled))
+      .slice(0, 3)
+      .map(
+        (r) =>
+          `${r.jobId}:${r.scheduled} sent +${r.queued! - r.scheduled} ms (t=${round((r.scheduled - windowStart) / 1000)}s)`,
+      );
     let leaderToFirstFire: number | null = null;
     if (leaderKill) {
       const { atMs, partitions } = leaderKill;
@@ -301,6 +315,7 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
       requeued_unfinished: requeuedUnfinished,
       leader_kill_to_first_fire_ms: leaderToFirstFire,
       lateness_ms: summary(lateness),
+      latest_runs: latest,
       longest_gap_ms: summary(gaps),
       side_effect_calls_unparsed: unparsed,
     };

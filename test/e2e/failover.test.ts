@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { failoverScenario } from "../../loadtest/failover.js";
+import { testBackends } from "../support/backends.js";
+
+// What this machine (2 shared cores, DynamoDB Local's ceiling of a few hundred
+// conditional writes/s) sustains with 3 writes per fire beside 8 node
+// processes: 25 schedules firing every second for 60 s.
+const JOBS = Number(process.env.CHRONORING_FAILOVER_JOBS ?? 25);
+const DURATION_S = Number(process.env.CHRONORING_FAILOVER_SECONDS ?? 60);
+
+describe("cluster failover", () => {
+  it(
+    `fires ${JOBS} every-second schedules exactly once for ${DURATION_S} s while the leader, a node and a worker are killed, a node is paused past its lease and nodes join`,
+    async () => {
+      const report = await failoverScenario(testBackends(), {
+        jobs: JOBS,
+        durationS: DURATION_S,
+        partitions: 32,
+        // Long enough that a worker always has runs in flight when it is killed.
+        callMs: 400,
+        log: (line) => console.log(`[failover] ${line}`),
+      });
+      console.log(`[failover] ${JSON.stringify(report)}`);
+      expect(report.kills).toHaveLength(6);
+      expect(report.missed, `missed runs, e.g. ${report.missed_examples.join(", ")}`).toBe(0);
+      expect(report.duplicates).toBe(0);
+      expect(report.duplicate_side_effects).toBe(0);
+      expect(report.requeued).toBeGreaterThan(0);
+      expect(report.requeued_unfinished).toBe(0);
+      expect(report.side_effect_calls_unparsed).toBe(0);
+      expect(report.leader_kill_to_first_fire_ms).not.toBeNull();
+    },
+    (DURATION_S + 150) * 1000,
+  );
+});
