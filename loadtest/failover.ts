@@ -190,6 +190,8 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
       kill(stopped, "SIGCONT");
     });
     await at(0.75, "SIGKILL a worker in the middle of runs", async () => {
+      // Runs go out on the second: a little later they are executing.
+      await sleep(options.callMs / 2);
       kill("w1", "SIGKILL");
       procs.delete("w1");
     });

@@ -1,5 +1,11 @@
 import { defineConfig } from "vitest/config";
 
+const backends = {
+  globalSetup: ["test/support/global-setup.ts"],
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+};
+
 export default defineConfig({
   test: {
     root: new URL("..", import.meta.url).pathname,
@@ -12,14 +18,18 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
-          include: [
-            "test/integration/**/*.test.ts",
-            "test/contract/**/*.test.ts",
-            "test/e2e/**/*.test.ts",
-          ],
-          globalSetup: ["test/support/global-setup.ts"],
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
+          include: ["test/integration/**/*.test.ts", "test/contract/**/*.test.ts"],
+          ...backends,
+        },
+      },
+      {
+        // Several node processes per file on a 2-core machine: one file at a time.
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          fileParallelism: false,
+          ...backends,
         },
       },
     ],

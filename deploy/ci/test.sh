@@ -28,5 +28,8 @@ npx biome check --error-on-warnings .
 step "import cycles"
 npx madge --circular --extensions ts --ts-config tsconfig.json src
 
-step "tests"
-npx vitest run --config test/vitest.config.ts "$@"
+step "unit and integration tests"
+npx vitest run --config test/vitest.config.ts --project unit --project integration "$@"
+
+step "e2e tests (several processes, faults injected; one file at a time)"
+npx vitest run --config test/vitest.config.ts --project e2e "$@"

@@ -63,16 +63,24 @@ export function createRecovery(deps: {
     // A finished job whose runs all started: nothing more will be recorded,
     // leave the item as it is (its deadline is behind the cursor from now on).
     if (!unsettled && !pending.active) return { resent, ok: true };
-    const ok = await jobs.settleRuns({
-      jobId: pending.jobId,
-      claimSeq: pending.claimSeq,
-      startedScheduled,
-      startedManual,
-      recoverAtMs: unsettled ? nextCheck : undefined,
-    });
+    const settlement = { jobId: pending.jobId, startedScheduled, startedManual };
+    if (unsettled) {
+      // Moving the deadline commutes with claims: no condition, so that a job
+      // claimed every second cannot starve its own recovery.
+      await jobs.settleRuns({ ...settlement, recoverAtMs: nextCheck });
+    } else if (
+      !(await jobs.settleRuns({
+        ...settlement,
+        claimSeq: pending.claimSeq,
+        recoverAtMs: undefined,
+      }))
+    ) {
+      // A claim came in between: keep watching instead of clearing.
+      await jobs.settleRuns({ ...settlement, recoverAtMs: now + startTimeoutMs });
+    }
     // Send after the deadline moved: if this process dies in between, the
     // next sweep still finds the runs.
-    return { resent: ok ? resent : [], ok };
+    return { resent, ok: true };
   }
 
   return {

@@ -447,7 +447,9 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     },
 
     async settleRuns(settlement: Settlement) {
-      const values: Item = { ":cseq": n(settlement.claimSeq) };
+      const values: Item = {};
+      const clearing = settlement.recoverAtMs === undefined;
+      if (clearing) values[":cseq"] = n(settlement.claimSeq ?? -1);
       const del: string[] = [];
       if (settlement.startedScheduled.length) {
         del.push("claimed :ds");
@@ -472,7 +474,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
               TableName: table,
               Key: { id: s(settlement.jobId) },
               UpdateExpression: expression,
-              ConditionExpression: "cseq = :cseq",
+              ...(clearing ? { ConditionExpression: "cseq = :cseq" } : {}),
               ExpressionAttributeValues: values,
             }),
           ),

@@ -81,10 +81,16 @@ export interface PendingRuns {
   active: boolean;
 }
 
-/** What the sweep learned about one job: runs seen started leave the record. */
+/**
+ * What the sweep learned about one job: runs seen started leave the record
+ * (a delete from the sets, which commutes with concurrent claims). Moving
+ * the deadline needs no condition; clearing it does (`claimSeq`), since a
+ * claim may just have recorded a run that needs it.
+ */
 export interface Settlement {
   jobId: string;
-  claimSeq: number;
+  /** Required when `recoverAtMs` is undefined: clear only if no claim came since. */
+  claimSeq?: number;
   startedScheduled: number[];
   startedManual: number[];
   /** Next check, or undefined to clear it (nothing left to check). */
