@@ -1,7 +1,7 @@
 import {
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
-  DeleteMessageCommand,
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
@@ -26,6 +26,46 @@ export interface SqsOptions {
   maxReceiveCount: number;
   maxAttempts: number;
   requestTimeoutMs: number;
+}
+
+/**
+ * Collects items for up to `waitMs` (or until `max`) and hands them to
+ * `flush` together; each `add` resolves, or rejects with its own error, once
+ * its batch is done.
+ */
+function createBatcher<T>(
+  max: number,
+  waitMs: number,
+  flush: (items: T[]) => Promise<Array<Error | undefined>>,
+): { add(item: T): Promise<void> } {
+  let pending: Array<{ item: T; resolve: () => void; reject: (err: unknown) => void }> = [];
+  let timer: NodeJS.Timeout | undefined;
+  const run = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const batch = pending;
+    pending = [];
+    flush(batch.map((p) => p.item)).then(
+      (errors) =>
+        batch.forEach((p, i) => {
+          const err = errors[i];
+          if (err) p.reject(err);
+          else p.resolve();
+        }),
+      (err: unknown) => {
+        for (const p of batch) p.reject(err);
+      },
+    );
+  };
+  return {
+    add(item) {
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ item, resolve, reject });
+        if (pending.length >= max) run();
+        else timer ??= setTimeout(run, waitMs);
+      });
+    },
+  };
 }
 
 /** The body of a run message. */
@@ -90,6 +130,22 @@ export function createSqsWorkQueue(
     },
   });
   let queueUrl: string | undefined;
+
+  /**
+   * Deletes gather for a few milliseconds into DeleteMessageBatch calls of up
+   * to 10: a busy worker acknowledges many runs a second, and one call per
+   * message costs the worker and the queue more than the runs themselves.
+   */
+  const acks = createBatcher<string>(10, 20, async (handles) => {
+    const entries = handles.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle }));
+    const out = await sqs(() =>
+      client.send(new DeleteMessageBatchCommand({ QueueUrl: url(), Entries: entries })),
+    );
+    const failed = new Set((out.Failed ?? []).map((f) => Number(f.Id)));
+    return handles.map((_, i) =>
+      failed.has(i) ? new Error("the queue did not delete the message") : undefined,
+    );
+  });
 
   function url(): string {
     if (!queueUrl) throw new Error("work queue used before init()");
@@ -182,10 +238,8 @@ export function createSqsWorkQueue(
       return deliveries;
     },
 
-    async ack(delivery: Delivery) {
-      await sqs(() =>
-        client.send(new DeleteMessageCommand({ QueueUrl: url(), ReceiptHandle: delivery.handle })),
-      );
+    ack(delivery: Delivery) {
+      return acks.add(delivery.handle);
     },
 
     async extend(delivery: Delivery, seconds: number) {
