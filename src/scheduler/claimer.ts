@@ -38,11 +38,17 @@ export function createClaimer(deps: {
   const { store, dispatcher, clock, metrics, options } = deps;
 
   function claimFor(job: DueJob, now: number): Claim {
-    // Keep a recovery deadline that is still ahead (older runs wait on it);
-    // replace one already due or stale with this run's.
+    // Keep a pending recovery deadline, even one just due: older runs wait
+    // on it, and moving it later at every claim would starve the sweep of a
+    // job claimed every second. Only one older than a whole start timeout is
+    // taken as stale (left behind by a finished job that was reactivated) and
+    // replaced; replacing never loses a run, the sweep checks the whole record.
     const own = job.nextRunMs + options.startTimeoutMs;
+    const pending = job.recoverAtMs;
     const recoverAtMs =
-      job.recoverAtMs !== undefined && job.recoverAtMs > now ? Math.min(job.recoverAtMs, own) : own;
+      pending !== undefined && pending > now - options.startTimeoutMs
+        ? Math.min(pending, own)
+        : own;
     return { job, nextRunMs: nextRunAfter(job.schedule, job.nextRunMs), recoverAtMs };
   }
 

@@ -322,8 +322,11 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
         if (!item) throw notFound(`job ${id}`);
         if (str(item, "st") === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
         const pending = num(item, "recover_at");
+        // As for a claim: keep a pending deadline unless it is older than a
+        // start timeout (stale), then this run's.
+        const timeout = recoverAtMs - scheduledMs;
         const recoverAt =
-          pending !== undefined && pending > scheduledMs
+          pending !== undefined && pending > scheduledMs - timeout
             ? Math.min(pending, recoverAtMs)
             : recoverAtMs;
         try {
