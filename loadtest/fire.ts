@@ -95,7 +95,9 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     // Jobs go straight into the table in bulk (BatchWriteItem, the same item
     // layout the API writes), so that creating them never overlaps the firing
     // window; the API's own create path is covered by the tests.
-    const lead = 6000 + options.jobs;
+    // The scheduler learns of jobs written by another process within its poll
+    // interval (2 s) and claims them up to its look-ahead (5 s) early.
+    const lead = 12_000 + options.jobs;
     const t0 = Date.now() + lead;
     const rate = ceiling / 3 / 2;
     const times = Array.from({ length: options.jobs }, (_, i) =>
@@ -107,14 +109,14 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     log(
       `created ${options.jobs} jobs in ${created - createStart} ms; first due in ${t0 - created} ms`,
     );
-    if (created > t0 - 3000) log("warning: creation ran into the firing window");
+    if (created > t0 - 8000) log("warning: creation ran into the firing window");
 
     const scrape = async () =>
       Promise.all(procs.map(async (p) => (p.metricsUrl ? (await fetch(p.metricsUrl)).text() : "")));
     const sum = (pages: string[], name: string) =>
       pages.reduce((n, t) => n + metricValue(t, name), 0);
-    // Before the first claims (look-ahead 2 s), after the bulk creation.
-    await sleep(Math.max(0, t0 - Date.now() - 3000));
+    // Before the first claims (look-ahead 5 s), after the bulk creation.
+    await sleep(Math.max(0, t0 - Date.now() - 7000));
     const writesBefore = sum(await scrape(), "chronoring_store_item_writes_total");
 
     let rssMax = 0;
