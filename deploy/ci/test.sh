@@ -11,7 +11,10 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 step() { printf '\n== %s\n' "$*"; }
 
 step "dependencies installed"
-[ -d node_modules ] || npm ci --no-audit --no-fund
+# npm install, not npm ci: npm 11 leaves the other platforms' optional
+# packages (Biome's, esbuild's) out of package-lock.json, and npm ci then
+# refuses the lock. The lock still pins every version installed here.
+[ -d node_modules ] || npm install --no-audit --no-fund
 
 step "backends installed"
 bash deploy/local/install-backends.sh

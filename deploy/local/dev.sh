@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 # The pinned AWS SDK runs on Node 20; its notice about future releases is noise here.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
-[ -d node_modules ] || npm ci --no-audit --no-fund
+# npm install, not npm ci: npm 11 leaves the other platforms' optional
+# packages (Biome's, esbuild's) out of package-lock.json, and npm ci then
+# refuses the lock. The lock still pins every version installed here.
+[ -d node_modules ] || npm install --no-audit --no-fund
 bash deploy/local/install-backends.sh
 exec npx tsx deploy/local/dev.ts "$@"
