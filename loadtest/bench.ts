@@ -44,10 +44,10 @@ async function main(): Promise<void> {
       const backends = await startBackends({ log });
       try {
         const result = await failoverScenario(backends, {
-          jobs: int("jobs", 100),
+          jobs: int("jobs", 25),
           durationS: int("duration", 60),
-          partitions: int("partitions", 64),
-          callMs: int("call-ms", 100),
+          partitions: int("partitions", 32),
+          callMs: int("call-ms", 400),
           log,
         });
         process.stdout.write(`${JSON.stringify({ bench: "failover", ...result })}\n`);

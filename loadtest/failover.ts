@@ -253,6 +253,7 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
     let missed = 0;
     let duplicates = 0;
     let duplicateEffects = 0;
+    let repeatedAfterLoss = 0;
     const missedRuns: string[] = [];
     for (const id of ids) {
       for (let t = windowStart; t < windowEnd; t += 1000) {
@@ -263,11 +264,15 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
           if (missedRuns.length < 10) missedRuns.push(`${id}:${t}`);
         }
         duplicates += Math.max(0, ok - 1);
-        const calls = attempts.reduce(
-          (n, a) => n + (effects.get(`${id}:${t}:${a.attempt}`) ?? 0),
-          0,
-        );
-        duplicateEffects += Math.max(0, calls - 1);
+        // An execution (one attempt) must call the endpoint at most once. A
+        // worker killed after its call completed but before it recorded the
+        // outcome leaves a call by the lost attempt and one by the re-queued
+        // attempt: at-least-once across a worker's death, counted apart.
+        for (const a of attempts) {
+          duplicateEffects += Math.max(0, (effects.get(`${id}:${t}:${a.attempt}`) ?? 0) - 1);
+        }
+        const attemptsCalling = attempts.filter((a) => effects.has(`${id}:${t}:${a.attempt}`));
+        if (attemptsCalling.length > 1) repeatedAfterLoss++;
       }
     }
     const requeued = rows.filter((r) => r.attempt > 1);
@@ -311,6 +316,7 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
       kills: faults.map((f) => `t=${f.atS}s ${f.what}`),
       duplicates,
       duplicate_side_effects: duplicateEffects,
+      side_effects_repeated_after_worker_loss: repeatedAfterLoss,
       missed,
       missed_examples: missedRuns,
       requeued: requeued.length,
