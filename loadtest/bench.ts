@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       break;
     }
     case "failover": {
-      const backends = await startBackends({ log });
+      const backends = await startBackends({ warm: true, log });
       try {
         const result = await failoverScenario(backends, {
           jobs: int("jobs", 25),
