@@ -32,10 +32,18 @@ export function createRecovery(deps: {
     pending: PendingRuns,
     startedKeys: Set<string>,
     now: number,
+    backlog: boolean,
   ): Promise<{ resent: RunRef[]; ok: boolean }> {
     const started = {
       has: (t: number) => startedKeys.has(`${pending.jobId}:${t}`),
     };
+    const overdue = [...pending.scheduled, ...pending.manual].some(
+      (t) => !started.has(t) && t + startTimeoutMs <= now,
+    );
+    // Runs are waiting in the queue: an overdue run is most likely among
+    // them, not lost. Look again next sweep rather than send it twice; no
+    // write, the cursor stays before this job.
+    if (overdue && backlog) return { resent: [], ok: false };
     const resent: RunRef[] = [];
     let nextCheck = Number.POSITIVE_INFINITY;
     const consider = (times: number[], manual: boolean) => {
@@ -92,6 +100,16 @@ export function createRecovery(deps: {
       const now = clock.now();
       let cursor = now;
       let token: string | undefined;
+      let backlog: boolean | undefined;
+      const queueBacklog = async () => {
+        if (backlog === undefined) {
+          backlog = await queue.depth().then(
+            (d) => d.visible > 0,
+            () => false,
+          );
+        }
+        return backlog;
+      };
       do {
         const page = await jobs.pendingRuns(partition, fromMs, now, 100, token);
         const resend: RunRef[] = [];
@@ -101,7 +119,15 @@ export function createRecovery(deps: {
           ),
         );
         for (const pending of page.items) {
-          const { resent, ok } = await settle(pending, startedKeys, now);
+          const overdue = [...pending.scheduled, ...pending.manual].some(
+            (t) => !startedKeys.has(`${pending.jobId}:${t}`) && t + startTimeoutMs <= now,
+          );
+          const { resent, ok } = await settle(
+            pending,
+            startedKeys,
+            now,
+            overdue && (await queueBacklog()),
+          );
           if (!ok) cursor = Math.min(cursor, pending.recoverAtMs - 1);
           resend.push(...resent);
         }
