@@ -1,6 +1,4 @@
 import {
-  BatchGetItemCommand,
-  type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
@@ -449,34 +447,15 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
     },
 
     async startedRuns(runs) {
-      const found = new Set<string>();
       // One BatchGetItem for up to 100 runs, whichever jobs they belong to.
-      for (let i = 0; i < runs.length; i += 100) {
-        let keys: Item[] | undefined = runs
-          .slice(i, i + 100)
-          .map((r) => ({ job_id: s(r.jobId), run: s(runKey(r.scheduledMs, 1)) }));
-        for (let round = 0; keys?.length && round < 10; round++) {
-          const request: Item[] = keys;
-          const out: BatchGetItemCommandOutput = await dynamo(() =>
-            client.send(
-              new BatchGetItemCommand({
-                RequestItems: {
-                  [table]: {
-                    Keys: request,
-                    ProjectionExpression: "job_id, sched_ms",
-                    ConsistentRead: true,
-                  },
-                },
-              }),
-            ),
-          );
-          for (const item of out.Responses?.[table] ?? []) {
-            found.add(`${str(item, "job_id")}:${num(item, "sched_ms")}`);
-          }
-          keys = out.UnprocessedKeys?.[table]?.Keys;
-        }
-      }
-      return found;
+      const items = await batchGet(
+        client,
+        table,
+        runs.map((r) => ({ job_id: s(r.jobId), run: s(runKey(r.scheduledMs, 1)) })),
+        (item) => `${item.job_id?.S}/${item.run?.S}`,
+        "job_id, run, sched_ms",
+      );
+      return new Set(items.map((item) => `${str(item, "job_id")}:${num(item, "sched_ms")}`));
     },
   };
   return store;
