@@ -5,6 +5,8 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   DynamoDBServiceException,
+  QueryCommand,
+  type QueryCommandOutput,
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
 import { invalidArgument, isChronoringError, unavailable } from "../../core/errors.js";
@@ -90,4 +92,31 @@ export async function batchGet(
     }
   }
   return keys.map((k) => found.get(keyOf(k))).filter((x): x is Key => x !== undefined);
+}
+
+/**
+ * One page of a partition's entries in a sparse deadline index (hash `part`,
+ * range `rangeAttr`) whose deadline is in `(fromMs, toMs]`, earliest first.
+ */
+export function queryDeadlines(
+  client: DynamoDBClient,
+  query: { table: string; index: string; rangeAttr: string },
+  window: { partition: number; fromMs: number; toMs: number; limit: number; startKey?: Key },
+): Promise<QueryCommandOutput> {
+  return dynamo(() =>
+    client.send(
+      new QueryCommand({
+        TableName: query.table,
+        IndexName: query.index,
+        KeyConditionExpression: `part = :p AND ${query.rangeAttr} BETWEEN :from AND :to`,
+        ExpressionAttributeValues: {
+          ":p": { N: String(window.partition) },
+          ":from": { N: String(window.fromMs + 1) },
+          ":to": { N: String(window.toMs) },
+        },
+        Limit: window.limit,
+        ExclusiveStartKey: window.startKey,
+      }),
+    ),
+  );
 }

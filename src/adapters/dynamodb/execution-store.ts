@@ -19,13 +19,12 @@ import type {
   ExecutionQuery,
   ExecutionStore,
   Outcome,
-  QueuedAttempt,
   StartOutcome,
 } from "../../core/ports/execution-store.js";
 import type { Page } from "../../core/ports/job-store.js";
-import { batchGet, dynamo, failedConditions, fromPageToken } from "./calls.js";
+import { batchGet, dynamo, failedConditions, fromPageToken, queryDeadlines } from "./calls.js";
 import type { TableNames } from "./client.js";
-import { decodeToken, encodeToken, type Item, n, num, s, str } from "./job-item.js";
+import { decodeToken, type Item, n, num, s, str, toPage } from "./job-item.js";
 import { ensureTables, REQUEUED_INDEX, WORKER_INDEX } from "./tables.js";
 
 /** Sort key of an attempt: zero-padded so that runs sort by scheduled time, then attempt. */
@@ -146,10 +145,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       }
       startKey = out.LastEvaluatedKey;
     } while (startKey && items.length < query.pageSize);
-    const page: Page<Execution> = { items };
-    const token = encodeToken(startKey);
-    if (token) page.nextToken = token;
-    return page;
+    return toPage(items, startKey);
   }
 
   async function readItem(run: Pick<RunRef, "jobId" | "scheduledMs" | "attempt">) {
@@ -382,21 +378,10 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
     },
 
     async queuedAttempts(partition, fromMs, toMs, limit, pageToken) {
-      const out = await dynamo(() =>
-        client.send(
-          new QueryCommand({
-            TableName: table,
-            IndexName: REQUEUED_INDEX,
-            KeyConditionExpression: "part = :p AND requeue_at BETWEEN :from AND :to",
-            ExpressionAttributeValues: {
-              ":p": n(partition),
-              ":from": n(fromMs + 1),
-              ":to": n(toMs),
-            },
-            Limit: limit,
-            ExclusiveStartKey: decodeToken(pageToken),
-          }),
-        ),
+      const out = await queryDeadlines(
+        client,
+        { table, index: REQUEUED_INDEX, rangeAttr: "requeue_at" },
+        { partition, fromMs, toMs, limit, startKey: decodeToken(pageToken) },
       );
       const full = await batchGet(
         client,
@@ -419,10 +404,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
             requeueAtMs: num(item, "requeue_at")!,
           };
         });
-      const page: Page<QueuedAttempt> = { items };
-      const token = encodeToken(out.LastEvaluatedKey);
-      if (token) page.nextToken = token;
-      return page;
+      return toPage(items, out.LastEvaluatedKey);
     },
 
     async deferQueued(run, recheckAtMs) {

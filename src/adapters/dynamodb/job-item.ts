@@ -1,6 +1,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { invalidArgument } from "../../core/errors.js";
 import type { Job, JobStatus, JobTarget, Schedule } from "../../core/job.js";
+import type { Page } from "../../core/ports/job-store.js";
 
 /**
  * Job item layout in the jobs table (key `id`):
@@ -69,9 +70,14 @@ export function itemToJob(item: Item): Job {
   return job;
 }
 
-/** Page tokens are the store's last evaluated key, base64url JSON. */
-export function encodeToken(key: Item | undefined): string | undefined {
-  return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : undefined;
+/**
+ * A page of `items`; its token is the store's last evaluated key, base64url
+ * JSON, absent on the last page.
+ */
+export function toPage<T>(items: T[], lastKey: Item | undefined): Page<T> {
+  return lastKey
+    ? { items, nextToken: Buffer.from(JSON.stringify(lastKey)).toString("base64url") }
+    : { items };
 }
 
 export function decodeToken(token: string | undefined): Item | undefined {

@@ -30,11 +30,10 @@ import type {
   PendingRuns,
   Settlement,
 } from "../../core/ports/job-store.js";
-import { batchGet, dynamo, failedConditions, fromPageToken } from "./calls.js";
+import { batchGet, dynamo, failedConditions, fromPageToken, queryDeadlines } from "./calls.js";
 import type { TableNames } from "./client.js";
 import {
   decodeToken,
-  encodeToken,
   type Item,
   itemToJob,
   jobToItem,
@@ -43,6 +42,7 @@ import {
   numSet,
   s,
   str,
+  toPage,
 } from "./job-item.js";
 import { DUE_INDEX, ensureTables, OWNER_INDEX, RECOVER_INDEX } from "./tables.js";
 
@@ -209,10 +209,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
         startKey = out.LastEvaluatedKey;
       }
     } while (startKey && items.length < query.pageSize);
-    const page: Page<Job> = { items };
-    const token = encodeToken(startKey);
-    if (token) page.nextToken = token;
-    return page;
+    return toPage(items, startKey);
   }
 
   async function read(id: string): Promise<Item | undefined> {
@@ -415,21 +412,10 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     },
 
     async pendingRuns(partition, fromMs, toMs, limit, pageToken) {
-      const out = await dynamo(() =>
-        client.send(
-          new QueryCommand({
-            TableName: table,
-            IndexName: RECOVER_INDEX,
-            KeyConditionExpression: "part = :p AND recover_at BETWEEN :from AND :to",
-            ExpressionAttributeValues: {
-              ":p": n(partition),
-              ":from": n(fromMs + 1),
-              ":to": n(toMs),
-            },
-            Limit: limit,
-            ExclusiveStartKey: decodeToken(pageToken),
-          }),
-        ),
+      const out = await queryDeadlines(
+        client,
+        { table, index: RECOVER_INDEX, rangeAttr: "recover_at" },
+        { partition, fromMs, toMs, limit, startKey: decodeToken(pageToken) },
       );
       const items = (out.Items ?? []).map(
         (item): PendingRuns => ({
@@ -443,10 +429,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
           active: str(item, "st") === "ACTIVE" && num(item, "next_run") !== undefined,
         }),
       );
-      const page: Page<PendingRuns> = { items };
-      const token = encodeToken(out.LastEvaluatedKey);
-      if (token) page.nextToken = token;
-      return page;
+      return toPage(items, out.LastEvaluatedKey);
     },
 
     async settleRuns(settlement: Settlement) {
