@@ -32,8 +32,8 @@ export function createRecovery(deps: {
     pending: PendingRuns,
     startedKeys: Set<string>,
     now: number,
-    backlog: boolean,
-  ): Promise<{ resent: RunRef[]; ok: boolean }> {
+    queueBacklog: () => Promise<boolean>,
+  ): Promise<{ resent: RunRef[]; deferred: boolean }> {
     const started = {
       has: (t: number) => startedKeys.has(`${pending.jobId}:${t}`),
     };
@@ -43,7 +43,7 @@ export function createRecovery(deps: {
     // Runs are waiting in the queue: an overdue run is most likely among
     // them, not lost. Look again next sweep rather than send it twice; no
     // write, the cursor stays before this job.
-    if (overdue && backlog) return { resent: [], ok: false };
+    if (overdue && (await queueBacklog())) return { resent: [], deferred: true };
     const resent: RunRef[] = [];
     let nextCheck = Number.POSITIVE_INFINITY;
     const consider = (times: number[], manual: boolean) => {
@@ -70,7 +70,7 @@ export function createRecovery(deps: {
     const unsettled = Number.isFinite(nextCheck);
     // A finished job whose runs all started: nothing more will be recorded,
     // leave the item as it is (its deadline is behind the cursor from now on).
-    if (!unsettled && !pending.active) return { resent, ok: true };
+    if (!unsettled && !pending.active) return { resent, deferred: false };
     const settlement = { jobId: pending.jobId, startedScheduled, startedManual };
     if (unsettled) {
       // Moving the deadline commutes with claims: no condition, so that a job
@@ -88,13 +88,13 @@ export function createRecovery(deps: {
     }
     // Send after the deadline moved: if this process dies in between, the
     // next sweep still finds the runs.
-    return { resent, ok: true };
+    return { resent, deferred: false };
   }
 
   return {
     /**
      * Checks deadlines in `(fromMs, now]`. Returns the cursor to start from
-     * next time: `now`, or just before a job whose settle raced a claim.
+     * next time: `now`, or just before a job deferred while the queue had a backlog.
      */
     async sweep(partition: number, fromMs: number): Promise<number> {
       const now = clock.now();
@@ -119,16 +119,8 @@ export function createRecovery(deps: {
           ),
         );
         for (const pending of page.items) {
-          const overdue = [...pending.scheduled, ...pending.manual].some(
-            (t) => !startedKeys.has(`${pending.jobId}:${t}`) && t + startTimeoutMs <= now,
-          );
-          const { resent, ok } = await settle(
-            pending,
-            startedKeys,
-            now,
-            overdue && (await queueBacklog()),
-          );
-          if (!ok) cursor = Math.min(cursor, pending.recoverAtMs - 1);
+          const { resent, deferred } = await settle(pending, startedKeys, now, queueBacklog);
+          if (deferred) cursor = Math.min(cursor, pending.recoverAtMs - 1);
           resend.push(...resent);
         }
         if (resend.length) {
