@@ -1,11 +1,8 @@
 import pino, { type Logger } from "pino";
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
-import { createDynamoClient, tableNames } from "./adapters/dynamodb/client.js";
-import { createDynamoExecutionStore } from "./adapters/dynamodb/execution-store.js";
-import { createDynamoJobStore } from "./adapters/dynamodb/job-store.js";
 import { WriteCounter } from "./adapters/dynamodb/write-counter.js";
 import { createEtcdCoordinator } from "./adapters/etcd/coordinator.js";
-import { createSqsWorkQueue } from "./adapters/sqs/work-queue.js";
+import { createAdapters } from "./adapters/from-config.js";
 import { createInterceptors } from "./api/interceptors.js";
 import { routes } from "./api/routes.js";
 import { startApiServer } from "./api/server.js";
@@ -77,35 +74,10 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const registry = overrides.registry ?? new Registry();
   if (!overrides.registry) collectDefaultMetrics({ register: registry });
   const writes = new WriteCounter();
-  const credentials = config.aws.localCredentials
-    ? { accessKeyId: "local", secretAccessKey: "local" }
-    : undefined;
-  const tables = tableNames(config.store.tablePrefix);
-  const dynamo = createDynamoClient({
-    region: config.aws.region,
-    ...(config.aws.dynamodbEndpoint ? { endpoint: config.aws.dynamodbEndpoint } : {}),
-    ...(credentials ? { credentials } : {}),
-    tablePrefix: config.store.tablePrefix,
-    maxAttempts: config.aws.maxAttempts,
-    requestTimeoutMs: config.aws.requestTimeoutMs,
+  const { dynamo, jobs, executions, queue } = createAdapters(config, {
     writeCounter: writes,
+    onMalformed: (body) => logger.warn({ body: body?.slice(0, 200) }, "malformed run message"),
   });
-  const storeOptions = { client: dynamo, tables, partitionCount: config.store.partitions };
-  const jobs = createDynamoJobStore(storeOptions);
-  const executions = createDynamoExecutionStore(storeOptions);
-  const queue = createSqsWorkQueue(
-    {
-      region: config.aws.region,
-      ...(config.aws.sqsEndpoint ? { endpoint: config.aws.sqsEndpoint } : {}),
-      ...(credentials ? { credentials } : {}),
-      queuePrefix: config.queue.prefix,
-      visibilityTimeoutS: config.queue.visibilityTimeoutS,
-      maxReceiveCount: config.queue.maxReceiveCount,
-      maxAttempts: config.aws.maxAttempts,
-      requestTimeoutMs: config.aws.requestTimeoutMs,
-    },
-    { onMalformed: (body) => logger.warn({ body: body?.slice(0, 200) }, "malformed run message") },
-  );
   await untilReady("DynamoDB", logger, () => jobs.init());
   await untilReady("SQS", logger, () => queue.init());
 

@@ -1,12 +1,9 @@
 import pino from "pino";
 import { Registry } from "prom-client";
-import { createDynamoClient, tableNames } from "../../src/adapters/dynamodb/client.js";
-import { createDynamoExecutionStore } from "../../src/adapters/dynamodb/execution-store.js";
-import { createDynamoJobStore } from "../../src/adapters/dynamodb/job-store.js";
 import { WriteCounter } from "../../src/adapters/dynamodb/write-counter.js";
-import { createSqsWorkQueue } from "../../src/adapters/sqs/work-queue.js";
+import { createAdapters } from "../../src/adapters/from-config.js";
 import { type Config, loadConfig } from "../../src/config/config.js";
-import { localCredentials, testBackends, uniquePrefix } from "./backends.js";
+import { testBackends, uniquePrefix } from "./backends.js";
 
 /**
  * A config for one test: its own table and queue prefix on the shared test
@@ -42,32 +39,16 @@ export const silentLogger = pino({ level: process.env.CHRONORING_TEST_LOG_LEVEL 
 /** The adapters of one test config, created and initialised, for tests below the API. */
 export async function testStores(config: Config) {
   const writes = new WriteCounter();
-  const client = createDynamoClient({
-    endpoint: config.aws.dynamodbEndpoint,
-    region: config.aws.region,
-    credentials: localCredentials,
-    tablePrefix: config.store.tablePrefix,
-    maxAttempts: 3,
-    requestTimeoutMs: 5000,
-    writeCounter: writes,
-  });
-  const options = {
-    client,
-    tables: tableNames(config.store.tablePrefix),
-    partitionCount: config.store.partitions,
-  };
-  const jobs = createDynamoJobStore(options);
-  const executions = createDynamoExecutionStore(options);
-  const queue = createSqsWorkQueue({
-    endpoint: config.aws.sqsEndpoint,
-    region: config.aws.region,
-    credentials: localCredentials,
-    queuePrefix: config.queue.prefix,
-    visibilityTimeoutS: config.queue.visibilityTimeoutS,
-    maxReceiveCount: config.queue.maxReceiveCount,
-    maxAttempts: 3,
-    requestTimeoutMs: 5000,
-  });
+  // Fewer retries and a shorter timeout than the app's: a test fails fast.
+  const {
+    dynamo: client,
+    jobs,
+    executions,
+    queue,
+  } = createAdapters(
+    { ...config, aws: { ...config.aws, maxAttempts: 3, requestTimeoutMs: 5000 } },
+    { writeCounter: writes },
+  );
   await jobs.init();
   await queue.init();
   return { client, jobs, executions, queue, writes, registry: new Registry() };

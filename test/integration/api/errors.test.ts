@@ -1,3 +1,4 @@
+import { createAdapters } from "../../../src/adapters/from-config.js";
 /**
  * Every bad request gets its documented code (src/api/README.md, "Error codes"),
  * and an InvalidArgument message starts with the proto field path, against the
@@ -16,10 +17,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobStatus } from "../../../gen/chronoring/v1/job_pb.js";
 import { JobService } from "../../../gen/chronoring/v1/job_service_pb.js";
-import { createDynamoClient, tableNames } from "../../../src/adapters/dynamodb/client.js";
-import { createDynamoExecutionStore } from "../../../src/adapters/dynamodb/execution-store.js";
-import { createDynamoJobStore } from "../../../src/adapters/dynamodb/job-store.js";
-import { createSqsWorkQueue } from "../../../src/adapters/sqs/work-queue.js";
 import { createInterceptors } from "../../../src/api/interceptors.js";
 import { routes } from "../../../src/api/routes.js";
 import { startApiServer } from "../../../src/api/server.js";
@@ -27,7 +24,6 @@ import { type App, startApp } from "../../../src/app.js";
 import { systemClock } from "../../../src/core/clock.js";
 import { createJobCommands } from "../../../src/core/job-commands.js";
 import { silentLogger, testConfig } from "../../support/app.js";
-import { localCredentials } from "../../support/backends.js";
 import { eventually, jobClient } from "../../support/client.js";
 
 type JobClient = Client<typeof JobService>;
@@ -511,32 +507,11 @@ async function startApiOver(endpoint: string) {
     AWS_MAX_ATTEMPTS: "1",
     AWS_REQUEST_TIMEOUT_MS: "500",
   });
-  const dynamo = createDynamoClient({
-    endpoint: config.aws.dynamodbEndpoint,
-    region: config.aws.region,
-    credentials: localCredentials,
-    tablePrefix: config.store.tablePrefix,
-    maxAttempts: config.aws.maxAttempts,
-    requestTimeoutMs: config.aws.requestTimeoutMs,
-  });
-  const stores = {
-    client: dynamo,
-    tables: tableNames(config.store.tablePrefix),
-    partitionCount: config.store.partitions,
-  };
+  const { dynamo, jobs, executions, queue } = createAdapters(config);
   const commands = createJobCommands({
-    jobs: createDynamoJobStore(stores),
-    executions: createDynamoExecutionStore(stores),
-    queue: createSqsWorkQueue({
-      endpoint: config.aws.sqsEndpoint,
-      region: config.aws.region,
-      credentials: localCredentials,
-      queuePrefix: config.queue.prefix,
-      visibilityTimeoutS: config.queue.visibilityTimeoutS,
-      maxReceiveCount: config.queue.maxReceiveCount,
-      maxAttempts: config.aws.maxAttempts,
-      requestTimeoutMs: config.aws.requestTimeoutMs,
-    }),
+    jobs,
+    executions,
+    queue,
     clock: systemClock,
     partitionCount: config.store.partitions,
     startTimeoutMs: config.scheduler.startTimeoutMs,

@@ -1,0 +1,53 @@
+import type { Config } from "../config/config.js";
+import { createDynamoClient, tableNames } from "./dynamodb/client.js";
+import { createDynamoExecutionStore } from "./dynamodb/execution-store.js";
+import { createDynamoJobStore } from "./dynamodb/job-store.js";
+import type { WriteCounter } from "./dynamodb/write-counter.js";
+import { createSqsWorkQueue } from "./sqs/work-queue.js";
+
+/**
+ * The store and queue adapters as the config describes them (endpoints,
+ * prefixes, retries, timeouts), not yet initialised. Shared by the app and
+ * by tests that work below it.
+ */
+export function createAdapters(
+  config: Config,
+  options: { writeCounter?: WriteCounter; onMalformed?: (body: string | undefined) => void } = {},
+) {
+  const credentials = config.aws.localCredentials
+    ? { accessKeyId: "local", secretAccessKey: "local" }
+    : undefined;
+  const dynamo = createDynamoClient({
+    region: config.aws.region,
+    ...(config.aws.dynamodbEndpoint ? { endpoint: config.aws.dynamodbEndpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+    tablePrefix: config.store.tablePrefix,
+    maxAttempts: config.aws.maxAttempts,
+    requestTimeoutMs: config.aws.requestTimeoutMs,
+    ...(options.writeCounter ? { writeCounter: options.writeCounter } : {}),
+  });
+  const storeOptions = {
+    client: dynamo,
+    tables: tableNames(config.store.tablePrefix),
+    partitionCount: config.store.partitions,
+  };
+  const queue = createSqsWorkQueue(
+    {
+      region: config.aws.region,
+      ...(config.aws.sqsEndpoint ? { endpoint: config.aws.sqsEndpoint } : {}),
+      ...(credentials ? { credentials } : {}),
+      queuePrefix: config.queue.prefix,
+      visibilityTimeoutS: config.queue.visibilityTimeoutS,
+      maxReceiveCount: config.queue.maxReceiveCount,
+      maxAttempts: config.aws.maxAttempts,
+      requestTimeoutMs: config.aws.requestTimeoutMs,
+    },
+    options.onMalformed ? { onMalformed: options.onMalformed } : {},
+  );
+  return {
+    dynamo,
+    jobs: createDynamoJobStore(storeOptions),
+    executions: createDynamoExecutionStore(storeOptions),
+    queue,
+  };
+}
