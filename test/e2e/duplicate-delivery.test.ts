@@ -5,8 +5,9 @@ import { executionId } from "../../src/core/execution.js";
 import { testStores } from "../support/app.js";
 import { localCredentials } from "../support/backends.js";
 import { jobClient } from "../support/client.js";
-import { e2eCluster, type Node, waitFor } from "../support/processes.js";
+import { e2eCluster, type Node } from "../support/processes.js";
 import { sideEffects } from "../support/side-effects.js";
+import { waitFor } from "../support/wait.js";
 
 describe("duplicate deliveries (real processes, messages sent again to SQS)", () => {
   // Concurrency 1: a worker busy with one copy cannot take the other, so two

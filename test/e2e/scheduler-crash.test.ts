@@ -5,8 +5,9 @@ import { tableNames } from "../../src/adapters/dynamodb/client.js";
 import { executionId } from "../../src/core/execution.js";
 import { testStores } from "../support/app.js";
 import { jobClient } from "../support/client.js";
-import { e2eCluster, waitFor } from "../support/processes.js";
+import { e2eCluster } from "../support/processes.js";
 import { sideEffects } from "../support/side-effects.js";
+import { waitFor } from "../support/wait.js";
 
 const START_TIMEOUT_MS = 3000;
 

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executionId } from "../../src/core/execution.js";
 import { testStores } from "../support/app.js";
 import { jobClient } from "../support/client.js";
-import { e2eCluster, waitFor } from "../support/processes.js";
+import { e2eCluster } from "../support/processes.js";
 import { sideEffects } from "../support/side-effects.js";
+import { waitFor } from "../support/wait.js";
 
 const VISIBILITY_TIMEOUT_S = 5;
 

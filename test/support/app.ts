@@ -4,6 +4,7 @@ import { WriteCounter } from "../../src/adapters/dynamodb/write-counter.js";
 import { createAdapters } from "../../src/adapters/from-config.js";
 import { type Config, loadConfig } from "../../src/config/config.js";
 import { testBackends, uniquePrefix } from "./backends.js";
+import { waitFor } from "./wait.js";
 
 /**
  * A config for one test: its own table and queue prefix on the shared test
@@ -56,9 +57,7 @@ export async function testStores(config: Config) {
 
 /** Waits until the app's scheduler owns every partition (cluster mode: elected and assigned). */
 export async function untilOwning(app: { scheduler?: { owned(): unknown[] } }, partitions: number) {
-  const deadline = Date.now() + 20_000;
-  while ((app.scheduler?.owned().length ?? 0) < partitions) {
-    if (Date.now() > deadline) throw new Error("the scheduler never got its partitions");
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor("the scheduler to get its partitions", () =>
+    (app.scheduler?.owned().length ?? 0) >= partitions ? true : undefined,
+  );
 }

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach } from "vitest";
 import { freePort } from "../../deploy/local/backends.js";
 import {
@@ -14,6 +13,7 @@ import { createEtcdCoordinator } from "../../src/adapters/etcd/coordinator.js";
 import { type Config, loadConfig } from "../../src/config/config.js";
 import type { Coordinator } from "../../src/core/ports/coordinator.js";
 import { testBackends, uniquePrefix } from "./backends.js";
+import { waitFor } from "./wait.js";
 
 export type Role = "api" | "scheduler" | "worker";
 
@@ -196,20 +196,4 @@ export function e2eCluster(label: string, settings: Record<string, string> = {})
     else console.error(`[${label}] logs kept in ${dir}`);
   });
   return cluster;
-}
-
-/** Polls `check` every 100 ms until it returns a value other than undefined; fails after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
 }

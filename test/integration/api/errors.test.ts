@@ -24,7 +24,8 @@ import { type App, startApp } from "../../../src/app.js";
 import { systemClock } from "../../../src/core/clock.js";
 import { createJobCommands } from "../../../src/core/job-commands.js";
 import { silentLogger, testConfig } from "../../support/app.js";
-import { eventually, jobClient } from "../../support/client.js";
+import { jobClient } from "../../support/client.js";
+import { waitFor } from "../../support/wait.js";
 
 type JobClient = Client<typeof JobService>;
 
@@ -460,13 +461,13 @@ describe("bad requests get their documented code and name the bad field", () => 
       ...valid,
       schedule: { kind: { case: "after", value: { seconds: 0n, nanos: 0 } } },
     });
-    await eventually(
+    await waitFor(
+      "the one-time job to finish",
       async () => {
         const { job } = await client.getJob({ id: fx.finished });
         return job?.status === JobStatus.FINISHED ? job : undefined;
       },
       20_000,
-      "the one-time job to finish",
     );
   });
   afterAll(() => app?.close());

@@ -7,7 +7,8 @@ import { ExecutionStatus } from "../../../gen/chronoring/v1/execution_pb.js";
 import { JobStatus } from "../../../gen/chronoring/v1/job_pb.js";
 import { type App, startApp } from "../../../src/app.js";
 import { silentLogger, testConfig, untilOwning } from "../../support/app.js";
-import { eventually, jobClient } from "../../support/client.js";
+import { jobClient } from "../../support/client.js";
+import { waitFor } from "../../support/wait.js";
 
 const noop = { kind: { case: "noop" as const, value: {} } };
 
@@ -29,7 +30,8 @@ describe("a job from the API to executed runs (api + scheduler + worker in one p
   }
 
   async function succeeded(jobId: string, count: number) {
-    return eventually(
+    return waitFor(
+      `${count} runs of ${jobId}`,
       async () => {
         const list = (await executions(jobId)).filter(
           (e) => e.status === ExecutionStatus.SUCCEEDED,
@@ -37,7 +39,6 @@ describe("a job from the API to executed runs (api + scheduler + worker in one p
         return list.length >= count ? list : undefined;
       },
       20_000,
-      `${count} runs of ${jobId}`,
     );
   }
 
@@ -139,12 +140,17 @@ describe("a job from the API to executed runs (api + scheduler + worker in one p
     expect(resumed?.status).toBe(JobStatus.ACTIVE);
     expect(resumed?.version).toBe(3n);
     const resumedAt = Date.now();
-    await eventually(async () => {
-      const after = (await executions(job!.id)).filter(
-        (e) => e.status === ExecutionStatus.SUCCEEDED && timestampMs(e.scheduledTime!) >= resumedAt,
-      );
-      return after.length ? after : undefined;
-    });
+    await waitFor(
+      "a run after resume",
+      async () => {
+        const after = (await executions(job!.id)).filter(
+          (e) =>
+            e.status === ExecutionStatus.SUCCEEDED && timestampMs(e.scheduledTime!) >= resumedAt,
+        );
+        return after.length ? after : undefined;
+      },
+      15_000,
+    );
     await client.deleteJob({ id: job!.id });
   });
 

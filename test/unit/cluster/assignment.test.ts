@@ -5,6 +5,7 @@ import {
   movedPartitions,
   partitionsOf,
 } from "../../../src/cluster/assignment.js";
+import { seededRandom as random } from "../../support/random.js";
 
 /*
  * Seeded random node-id sets (hex ids and `scheduler-<host>-<i>` names) for
@@ -15,17 +16,6 @@ import {
 
 const P = 256;
 const SETS_PER_N = 20;
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hex(rand: () => number, chars: number): string {
   let s = "";

@@ -9,6 +9,7 @@ import {
   scheduleZone,
   upcoming,
 } from "../../../src/core/schedule/index.js";
+import { seededRandom as random } from "../../support/random.js";
 
 const NOW = Date.parse("2026-01-01T00:00:00Z");
 const DAY = 86_400_000;
@@ -201,18 +202,6 @@ describe("cron start and end", () => {
     expect(firstRun(s, tenOClock + 1)).toBe(tenOClock + DAY);
   });
 });
-
-/** Seeded PRNG (mulberry32): the same cases on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomExpression(rand: () => number): string {
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));

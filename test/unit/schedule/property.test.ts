@@ -2,6 +2,7 @@ import { type CronExpression, CronExpressionParser } from "cron-parser";
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
 import { formatLocal, parseSchedule, upcoming } from "../../../src/core/schedule/index.js";
+import { seededRandom as random } from "../../support/random.js";
 
 /*
  * Seeded random expressions, zones and instants (mostly close to DST
@@ -32,17 +33,6 @@ const ZONES = [
 const YEAR_START = Date.UTC(2026, 0, 1);
 const SCAN_START = Date.UTC(2025, 11, 1);
 const SCAN_END = Date.UTC(2028, 0, 1);
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const luxonOffset = (zone: string, t: number) => DateTime.fromMillis(t, { zone }).offset * MINUTE;
 
