@@ -74,7 +74,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const registry = overrides.registry ?? new Registry();
   if (!overrides.registry) collectDefaultMetrics({ register: registry });
   const writes = new WriteCounter();
-  const { dynamo, jobs, executions, queue } = createAdapters(config, {
+  const { dynamo, jobs, executions, limits, queue } = createAdapters(config, {
     writeCounter: writes,
     onMalformed: (body) => logger.warn({ body: body?.slice(0, 200) }, "malformed run message"),
   });
@@ -200,6 +200,11 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
         drainTimeoutMs: 10_000,
       },
       canWork: () => !coordinator || (node?.isLive() ?? false),
+      limits: {
+        limits,
+        retryMs: config.worker.limitRetryMs,
+        startTimeoutMs: config.scheduler.startTimeoutMs,
+      },
     });
     app.worker = worker;
     // Drain first, then leave the cluster: a worker that left while running

@@ -2,6 +2,7 @@ import type { Config } from "../config/config.js";
 import { createDynamoClient, tableNames } from "./dynamodb/client.js";
 import { createDynamoExecutionStore } from "./dynamodb/execution-store.js";
 import { createDynamoJobStore } from "./dynamodb/job-store.js";
+import { createDynamoRunLimits } from "./dynamodb/run-limits.js";
 import type { WriteCounter } from "./dynamodb/write-counter.js";
 import { createSqsWorkQueue } from "./sqs/work-queue.js";
 
@@ -48,6 +49,7 @@ export function createAdapters(
     dynamo,
     jobs: createDynamoJobStore(storeOptions),
     executions: createDynamoExecutionStore(storeOptions),
+    limits: createDynamoRunLimits(storeOptions),
     queue,
   };
 }

@@ -32,10 +32,15 @@ import {
   type ListExecutionsRequest,
   type ListJobsRequest,
 } from "../../gen/chronoring/v1/job_service_pb.js";
+import {
+  type JobLimits as JobLimitsPb,
+  JobLimitsSchema,
+  OverlapPolicy as OverlapPolicyPb,
+} from "../../gen/chronoring/v1/limits_pb.js";
 import { type ScheduleSpec, ScheduleSpecSchema } from "../../gen/chronoring/v1/schedule_pb.js";
 import { invalidArgument } from "../core/errors.js";
 import type { Execution, ExecutionStatus } from "../core/execution.js";
-import type { Job, JobStatus, JobTarget, Schedule } from "../core/job.js";
+import type { Job, JobLimits, JobStatus, JobTarget, OverlapPolicy, Schedule } from "../core/job.js";
 import type { FirePreview, JobInput } from "../core/job-commands.js";
 import type { ExecutionQuery } from "../core/ports/execution-store.js";
 import type { JobQuery } from "../core/ports/job-store.js";
@@ -231,6 +236,7 @@ const EXECUTION_STATUS_TO_PROTO: Record<ExecutionStatus, ExecutionStatusPb> = {
   SUCCEEDED: ExecutionStatusPb.SUCCEEDED,
   FAILED: ExecutionStatusPb.FAILED,
   CANCELLED: ExecutionStatusPb.CANCELLED,
+  SKIPPED: ExecutionStatusPb.SKIPPED,
 };
 
 function invert<K extends string, V extends number>(m: Record<K, V>): Map<V, K> {
@@ -295,6 +301,7 @@ export function jobToProto(job: Job): JobPb {
     partition: job.partition,
     createTime: timestampFromMs(job.createdMs),
     updateTime: timestampFromMs(job.updatedMs),
+    limits: limitsToProto(job.limits),
   });
 }
 
@@ -327,6 +334,7 @@ export function jobInputFromProto(req: CreateJobRequest): JobInput {
     target: targetFromProto(req.target),
     tags: [...req.tags],
     owner: req.owner,
+    ...(req.limits ? { limits: limitsFromProto(req.limits) } : {}),
   };
 }
 
@@ -354,4 +362,46 @@ export function executionQueryFromProto(req: ListExecutionsRequest): ExecutionQu
   if (status !== undefined) query.status = status;
   if (pageToken !== undefined) query.pageToken = pageToken;
   return query;
+}
+
+// ---- limits --------------------------------------------------------------------
+
+const OVERLAP_TO_PROTO: Record<OverlapPolicy, OverlapPolicyPb> = {
+  ALLOW: OverlapPolicyPb.ALLOW,
+  SKIP: OverlapPolicyPb.SKIP,
+  BUFFER_ONE: OverlapPolicyPb.BUFFER_ONE,
+  CANCEL_PREVIOUS: OverlapPolicyPb.CANCEL_PREVIOUS,
+};
+const OVERLAP_FROM_PROTO = invert(OVERLAP_TO_PROTO);
+
+/** JobLimits from the wire; the rules (ranges) are checked by `validateLimits`. */
+export function limitsFromProto(l: JobLimitsPb, field = "limits"): JobLimits {
+  const overlap =
+    l.overlap === OverlapPolicyPb.UNSPECIFIED ? "ALLOW" : OVERLAP_FROM_PROTO.get(l.overlap);
+  if (overlap === undefined)
+    throw invalidArgument(`${field}.overlap`, `unknown value ${l.overlap}`);
+  const limits: JobLimits = { overlap };
+  if (l.maxConcurrent) limits.maxConcurrent = l.maxConcurrent;
+  if (l.rateLimit) {
+    const window = l.rateLimit.window;
+    if (!window) throw invalidArgument(`${field}.rate_limit.window`, "required");
+    limits.rateLimit = {
+      maxRuns: l.rateLimit.maxRuns,
+      windowMs: msFromDuration(window, `${field}.rate_limit.window`),
+    };
+  }
+  return limits;
+}
+
+export function limitsToProto(l: JobLimits | undefined): JobLimitsPb | undefined {
+  if (!l) return undefined;
+  return create(JobLimitsSchema, {
+    maxConcurrent: l.maxConcurrent ?? 0,
+    overlap: OVERLAP_TO_PROTO[l.overlap],
+    ...(l.rateLimit
+      ? {
+          rateLimit: { maxRuns: l.rateLimit.maxRuns, window: durationFromMs(l.rateLimit.windowMs) },
+        }
+      : {}),
+  });
 }

@@ -10,6 +10,7 @@ import type { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
 import { ChronoringError, invalidArgument } from "../core/errors.js";
 import { parseExecutionId } from "../core/execution.js";
 import type { JobCommands, JobUpdate } from "../core/job-commands.js";
+import { validateLimits } from "../core/limits.js";
 import {
   validateJobId,
   validateJobInput,
@@ -26,6 +27,7 @@ import {
   jobInputFromProto,
   jobQueryFromProto,
   jobToProto,
+  limitsFromProto,
   msFromTimestamp,
   pageTokenToProto,
   scheduleInputFromProto,
@@ -33,7 +35,7 @@ import {
 } from "./codec.js";
 
 /** Fields UpdateJob may change, as `update_mask` paths. */
-export const UPDATABLE_PATHS = ["name", "schedule", "target", "tags", "owner"] as const;
+export const UPDATABLE_PATHS = ["name", "schedule", "target", "tags", "owner", "limits"] as const;
 type UpdatablePath = (typeof UPDATABLE_PATHS)[number];
 
 export const PREVIEW_COUNT_DEFAULT = 10;
@@ -44,7 +46,7 @@ function isUpdatable(path: string): path is UpdatablePath {
 }
 
 /** Job fields as named inside UpdateJobRequest.job, to report them as `job.<field>`. */
-const JOB_FIELD = /^(id|name|schedule|target|tags|owner)([.[]|$)/;
+const JOB_FIELD = /^(id|name|schedule|target|tags|owner|limits)([.[]|$)/;
 
 /**
  * Runs `fn`, reporting an invalid field of the job as `job.<field>`: in
@@ -92,6 +94,11 @@ function jobUpdateFromProto(job: JobPb, paths: readonly UpdatablePath[]): JobUpd
         break;
       case "schedule":
         update.schedule = scheduleInputFromProto(job.schedule);
+        break;
+      case "limits":
+        // A mask naming limits without a message removes them.
+        update.limits = job.limits ? limitsFromProto(job.limits) : null;
+        if (update.limits) validateLimits(update.limits);
         break;
     }
   }

@@ -59,6 +59,8 @@ export interface Config {
     scriptAllowList: string[];
     scriptMemoryMb: number;
     maxOutputBytes: number;
+    /** How soon a run waiting for a free slot under its job's limits looks again. */
+    limitRetryMs: number;
   };
 }
 
@@ -117,6 +119,7 @@ const FIELDS: Field[] = [
   { key: "script-allow-list", kind: "list", default: "" },
   { key: "script-memory-mb", kind: "int", default: "256", min: 0, max: 65_536 },
   { key: "max-output-bytes", kind: "int", default: "4096", min: 256, max: 262_144 },
+  { key: "limit-retry-ms", kind: "int", default: "1000", min: 100, max: 600_000 },
 ];
 
 /** A setting that did not validate; the message names it as the user wrote it. */
@@ -261,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       scriptAllowList: list("script-allow-list"),
       scriptMemoryMb: int("script-memory-mb"),
       maxOutputBytes: int("max-output-bytes"),
+      limitRetryMs: int("limit-retry-ms"),
     },
   };
 }

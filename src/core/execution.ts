@@ -6,9 +6,15 @@ export type ExecutionStatus =
   | "RUNNING"
   | "SUCCEEDED"
   | "FAILED"
-  | "CANCELLED";
+  | "CANCELLED"
+  | "SKIPPED";
 
-export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED"];
+export const TERMINAL_STATUSES: readonly ExecutionStatus[] = [
+  "SUCCEEDED",
+  "FAILED",
+  "CANCELLED",
+  "SKIPPED",
+];
 
 /** A run handed to the queue: what a worker needs to start it. */
 export interface RunRef {

@@ -2,7 +2,8 @@ import type { Clock } from "./clock.js";
 import { failedPrecondition, invalidArgument, isChronoringError, notFound } from "./errors.js";
 import { type Execution, executionId, parseExecutionId, type RunRef } from "./execution.js";
 import { newJobId } from "./ids.js";
-import type { Job, JobTarget } from "./job.js";
+import type { Job, JobLimits, JobTarget } from "./job.js";
+import { normalizeLimits, validateLimits } from "./limits.js";
 import { partitionOf } from "./partition.js";
 import type { ExecutionQuery, ExecutionStore } from "./ports/execution-store.js";
 import type { JobChange, JobQuery, JobStore, Page } from "./ports/job-store.js";
@@ -31,6 +32,7 @@ export interface JobInput {
   target: JobTarget;
   tags: string[];
   owner: string;
+  limits?: JobLimits;
 }
 
 /** Fields UpdateJob may change; absent ones stay. */
@@ -40,6 +42,8 @@ export interface JobUpdate {
   target?: JobTarget;
   tags?: string[];
   owner?: string;
+  /** `null` removes the limits. */
+  limits?: JobLimits | null;
 }
 
 /** One previewed fire time. */
@@ -101,6 +105,8 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
   return {
     async create(input) {
       validateJobInput(input);
+      if (input.limits) validateLimits(input.limits);
+      const limits = normalizeLimits(input.limits);
       const now = clock.now();
       const schedule = parseSchedule(input.schedule, now);
       const next = firstRun(schedule, now);
@@ -119,6 +125,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         nextRunMs: next,
         createdMs: now,
         updatedMs: now,
+        ...(limits ? { limits } : {}),
       };
       await jobs.createJob(job);
       return scheduled(job);
@@ -133,6 +140,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       if (update.owner !== undefined) validateOwner(update.owner);
       if (update.tags !== undefined) validateTags(update.tags);
       if (update.target !== undefined) validateTarget(update.target);
+      if (update.limits) validateLimits(update.limits);
       for (let attempt = 0; ; attempt++) {
         const current = await load(id);
         if (current.status === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
@@ -142,6 +150,8 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         if (update.owner !== undefined) change.owner = update.owner;
         if (update.tags !== undefined) change.tags = update.tags;
         if (update.target !== undefined) change.target = update.target;
+        if (update.limits !== undefined)
+          change.limits = normalizeLimits(update.limits ?? undefined) ?? null;
         if (update.schedule !== undefined) {
           const schedule = parseSchedule(update.schedule, now);
           change.schedule = schedule;
@@ -234,7 +244,9 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       };
       let status: Execution["status"] = "QUEUED";
       try {
-        await queue.send([{ ...run, target: job.target }]);
+        await queue.send([
+          { ...run, target: job.target, ...(job.limits ? { limits: job.limits } : {}) },
+        ]);
       } catch {
         // Recorded durably above: the recovery sweep sends it.
         status = "SCHEDULED";

@@ -53,6 +53,17 @@ export interface NoopTarget {
 export type JobTarget = HttpTarget | ScriptTarget | NoopTarget;
 export type JobType = JobTarget["type"];
 
+export type OverlapPolicy = "ALLOW" | "SKIP" | "BUFFER_ONE" | "CANCEL_PREVIOUS";
+
+/** Limits on a job's runs, enforced when a worker starts one (see `core/limits.ts`). */
+export interface JobLimits {
+  /** At most this many runs RUNNING at once; absent = no limit. */
+  maxConcurrent?: number;
+  overlap: OverlapPolicy;
+  /** At most `maxRuns` starts per fixed window of `windowMs`. */
+  rateLimit?: { maxRuns: number; windowMs: number };
+}
+
 export interface Job {
   id: string;
   name: string;
@@ -71,4 +82,6 @@ export interface Job {
   lastRunMs?: number;
   createdMs: number;
   updatedMs: number;
+  /** Concurrency, overlap and rate limits; absent for none. */
+  limits?: JobLimits;
 }

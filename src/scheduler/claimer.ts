@@ -85,6 +85,7 @@ export function createClaimer(deps: {
           attempt: 1,
           manual: false,
           ...(job.target ? { target: job.target } : {}),
+          ...(job.limits ? { limits: job.limits } : {}),
         });
       });
       metrics.claimed.inc(runs.length);

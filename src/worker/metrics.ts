@@ -8,6 +8,8 @@ export interface WorkerMetrics {
   duplicates: Counter;
   inFlight: Gauge;
   duration: Histogram<"type">;
+  /** Runs held back by their job's limits: waited (sent again later) or skipped. */
+  limited: Counter<"action">;
 }
 
 export function createWorkerMetrics(registry: Registry): WorkerMetrics {
@@ -40,6 +42,12 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       help: "Run execution time by job type",
       labelNames: ["type"],
       buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 30, 120, 600],
+      registers,
+    }),
+    limited: new Counter({
+      name: "chronoring_runs_limited_total",
+      help: "Runs held back by their job's limits: waited (sent again later) or skipped (overlap policy)",
+      labelNames: ["action"],
       registers,
     }),
   };

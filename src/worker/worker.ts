@@ -1,10 +1,12 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import { executionId, type RunRef } from "../core/execution.js";
-import type { ExecutionStore } from "../core/ports/execution-store.js";
+import type { JobLimits, JobTarget } from "../core/job.js";
+import type { ExecutionStore, StartOutcome } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
 import type { HandlerRegistry } from "./handlers/registry.js";
+import { type LimitedStartDeps, startUnderLimits } from "./limited-start.js";
 import type { WorkerMetrics } from "./metrics.js";
 
 /** Long-poll wait of one receive; bounds how long a stopping worker waits for its poll. */
@@ -48,6 +50,8 @@ export function startWorker(deps: {
   options: WorkerOptions;
   /** False while this worker may not take runs (its cluster session is not live). */
   canWork?: () => boolean;
+  /** Enforces job limits; without it, limits are ignored (a worker of a test that needs none). */
+  limits?: Omit<LimitedStartDeps, "clock">;
 }): Worker {
   const canWork = deps.canWork ?? (() => true);
   /** Each running handler's abort, so that a lost session stops them. */
@@ -65,6 +69,7 @@ export function startWorker(deps: {
     // The target rides along with a run sent by a claim; a resent run has
     // none and the job is read.
     let target = delivery.target;
+    let limits = delivery.limits;
     if (!target) {
       const job = await jobs.getJob(run.jobId);
       if (!job) {
@@ -73,9 +78,14 @@ export function startWorker(deps: {
         return;
       }
       target = job.target;
+      limits = job.limits;
     }
+    if (!deps.limits) limits = undefined;
     const startedMs = clock.now();
-    const outcome = await startOnce(run, startedMs, delivery.sentMs);
+    const outcome = limits
+      ? await startLimited(delivery, target, limits, logger)
+      : await startOnce(run, startedMs, delivery.sentMs);
+    if (outcome === "held") return;
     if (outcome === "duplicate") {
       metrics.duplicates.inc();
       logger.info({ receiveCount: delivery.receiveCount }, "already recorded; skipping redelivery");
@@ -106,6 +116,8 @@ export function startWorker(deps: {
     const timer = metrics.duration.startTimer({ type: target.type });
     const abort = new AbortController();
     aborts.add(abort);
+    const stopWatch =
+      limits?.overlap === "CANCEL_PREVIOUS" ? watchCancel(id, abort, logger) : undefined;
     const onHardStop = () => abort.abort(hardStop.signal.reason);
     hardStop.signal.addEventListener("abort", onHardStop);
     try {
@@ -124,11 +136,14 @@ export function startWorker(deps: {
       result = { ok: false, summary: `handler error: ${String(err)}` };
     } finally {
       clearInterval(heartbeat);
+      stopWatch?.();
       timer();
       aborts.delete(abort);
       hardStop.signal.removeEventListener("abort", onHardStop);
     }
-    const status = result.ok ? "SUCCEEDED" : "FAILED";
+    const cancelled = abort.signal.reason instanceof RunCancelled;
+    if (cancelled) result = { ok: false, summary: (abort.signal.reason as RunCancelled).message };
+    const status = result.ok ? "SUCCEEDED" : cancelled ? "CANCELLED" : "FAILED";
     const recorded = await withRetries(logger, () =>
       executions.finishExecution(id, options.id, {
         status,
@@ -143,9 +158,58 @@ export function startWorker(deps: {
         logger.warn("execution was no longer held by this worker; outcome not recorded");
       }
     }
-    metrics.runs.inc({ outcome: result.ok ? "succeeded" : "failed" });
+    metrics.runs.inc({ outcome: status.toLowerCase() });
     logger.info({ status, ms: clock.now() - startedMs }, "run finished");
     await queue.ack(delivery);
+  }
+
+  /**
+   * Starts a run of a job with limits. A run that must wait is sent again
+   * with a delay and this delivery removed ("held"); one the overlap policy
+   * drops is recorded SKIPPED and removed ("held" too).
+   */
+  async function startLimited(
+    delivery: Delivery,
+    target: JobTarget,
+    limits: JobLimits,
+    logger: Logger,
+  ): Promise<StartOutcome | "held"> {
+    const start = await startUnderLimits(
+      { ...deps.limits!, clock },
+      delivery.run,
+      limits,
+      options.id,
+      delivery.sentMs,
+    );
+    if (start.kind === "waiting") {
+      await queue.send([
+        { ...delivery.run, target, limits, delayMs: Math.max(0, start.untilMs - clock.now()) },
+      ]);
+      await queue.ack(delivery);
+      metrics.limited.inc({ action: "waited" });
+      logger.debug({ reason: start.reason, untilMs: start.untilMs }, "run waits for its limits");
+      return "held";
+    }
+    if (start.kind === "skipped") {
+      await queue.ack(delivery);
+      metrics.limited.inc({ action: "skipped" });
+      logger.info({ reason: start.reason }, "run skipped by the overlap policy");
+      return "held";
+    }
+    return start.kind;
+  }
+
+  /** Aborts the run when a newer run asks it to stop (overlap CANCEL_PREVIOUS). */
+  function watchCancel(id: string, abort: AbortController, logger: Logger): () => void {
+    const timer = setInterval(() => {
+      deps.limits?.limits
+        .cancelRequested(id)
+        .then((reason) => {
+          if (reason && !abort.signal.aborted) abort.abort(new RunCancelled(reason));
+        })
+        .catch((err: unknown) => logger.warn({ err }, "could not check for a cancel request"));
+    }, deps.limits?.cancelCheckMs ?? 1000);
+    return () => clearInterval(timer);
   }
 
   /**
@@ -240,6 +304,9 @@ export function startWorker(deps: {
     },
   };
 }
+
+/** Why a run was aborted when a newer run of its job cancelled it. */
+class RunCancelled extends Error {}
 
 async function withRetries<T>(logger: Logger, call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {

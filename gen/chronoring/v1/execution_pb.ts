@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/execution.proto.
  */
 export const file_chronoring_v1_execution: GenFile = /*@__PURE__*/
-  fileDesc("Ch1jaHJvbm9yaW5nL3YxL2V4ZWN1dGlvbi5wcm90bxINY2hyb25vcmluZy52MSLsAgoJRXhlY3V0aW9uEgoKAmlkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRIyCg5zY2hlZHVsZWRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYXR0ZW1wdBgEIAEoDRIuCgZzdGF0dXMYBSABKA4yHi5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvblN0YXR1cxIRCgl3b3JrZXJfaWQYBiABKAkSLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlc3VsdBgJIAEoCRINCgVlcnJvchgKIAEoCRIOCgZtYW51YWwYCyABKAgSLgoKcXVldWVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAq6wEKD0V4ZWN1dGlvblN0YXR1cxIgChxFWEVDVVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASHgoaRVhFQ1VUSU9OX1NUQVRVU19TQ0hFRFVMRUQQARIbChdFWEVDVVRJT05fU1RBVFVTX1FVRVVFRBACEhwKGEVYRUNVVElPTl9TVEFUVVNfUlVOTklORxADEh4KGkVYRUNVVElPTl9TVEFUVVNfU1VDQ0VFREVEEAQSGwoXRVhFQ1VUSU9OX1NUQVRVU19GQUlMRUQQBRIeChpFWEVDVVRJT05fU1RBVFVTX0NBTkNFTExFRBAGYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch1jaHJvbm9yaW5nL3YxL2V4ZWN1dGlvbi5wcm90bxINY2hyb25vcmluZy52MSLsAgoJRXhlY3V0aW9uEgoKAmlkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRIyCg5zY2hlZHVsZWRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYXR0ZW1wdBgEIAEoDRIuCgZzdGF0dXMYBSABKA4yHi5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvblN0YXR1cxIRCgl3b3JrZXJfaWQYBiABKAkSLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlc3VsdBgJIAEoCRINCgVlcnJvchgKIAEoCRIOCgZtYW51YWwYCyABKAgSLgoKcXVldWVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqiQIKD0V4ZWN1dGlvblN0YXR1cxIgChxFWEVDVVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASHgoaRVhFQ1VUSU9OX1NUQVRVU19TQ0hFRFVMRUQQARIbChdFWEVDVVRJT05fU1RBVFVTX1FVRVVFRBACEhwKGEVYRUNVVElPTl9TVEFUVVNfUlVOTklORxADEh4KGkVYRUNVVElPTl9TVEFUVVNfU1VDQ0VFREVEEAQSGwoXRVhFQ1VUSU9OX1NUQVRVU19GQUlMRUQQBRIeChpFWEVDVVRJT05fU1RBVFVTX0NBTkNFTExFRBAGEhwKGEVYRUNVVElPTl9TVEFUVVNfU0tJUFBFRBAIYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * One attempt of one run of a job. Its id is `<job id>:<scheduled ms>:<attempt>`,
@@ -148,11 +148,20 @@ export enum ExecutionStatus {
   FAILED = 5,
 
   /**
-   * The job was paused or cancelled before the run started.
+   * The job was paused or cancelled before the run started, or a newer run
+   * cancelled it (overlap policy CANCEL_PREVIOUS).
    *
    * @generated from enum value: EXECUTION_STATUS_CANCELLED = 6;
    */
   CANCELLED = 6,
+
+  /**
+   * Not run: the job's overlap policy (SKIP, or BUFFER_ONE with a run
+   * already waiting) dropped it while an earlier run was going.
+   *
+   * @generated from enum value: EXECUTION_STATUS_SKIPPED = 8;
+   */
+  SKIPPED = 8,
 }
 
 /**

@@ -1,7 +1,9 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
+  type Put,
   PutItemCommand,
   QueryCommand,
   TransactionCanceledException,
@@ -60,7 +62,7 @@ function itemToExecution(item: Item): Execution {
   return exec;
 }
 
-function baseItem(run: RunRef, status: ExecutionStatus): Item {
+export function baseItem(run: RunRef, status: ExecutionStatus): Item {
   return {
     job_id: s(run.jobId),
     run: s(runKey(run.scheduledMs, run.attempt)),
@@ -69,6 +71,34 @@ function baseItem(run: RunRef, status: ExecutionStatus): Item {
     attempt: n(run.attempt),
     manual: { BOOL: run.manual },
     st: s(status),
+  };
+}
+
+/**
+ * The Put that starts an attempt: RUNNING on `workerId`, only if no record of
+ * it exists or it is QUEUED (a re-queued or waiting attempt is recorded
+ * before it is sent), so a redelivery cannot start it twice.
+ */
+export function runningPut(
+  table: string,
+  run: RunRef,
+  workerId: string,
+  nowMs: number,
+  queuedMs: number | undefined,
+  checkpoint: AttributeValue | undefined,
+): Put {
+  return {
+    TableName: table,
+    Item: {
+      ...baseItem(run, "RUNNING"),
+      worker: s(workerId),
+      started: n(nowMs),
+      ...(queuedMs ? { queued: n(queuedMs) } : {}),
+      ...(checkpoint ? { checkpoint } : {}),
+    },
+    ConditionExpression: "attribute_not_exists(job_id) OR #st = :queued",
+    ExpressionAttributeNames: { "#st": "st" },
+    ExpressionAttributeValues: { ":queued": s("QUEUED") },
   };
 }
 
@@ -202,22 +232,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
                     ExpressionAttributeValues: values,
                   },
                 },
-                {
-                  Put: {
-                    TableName: table,
-                    Item: {
-                      ...baseItem(run, "RUNNING"),
-                      worker: s(workerId),
-                      started: n(nowMs),
-                      ...(queuedMs ? { queued: n(queuedMs) } : {}),
-                      ...(checkpoint ? { checkpoint } : {}),
-                    },
-                    // A re-queued attempt is recorded QUEUED before it is sent.
-                    ConditionExpression: "attribute_not_exists(job_id) OR #st = :queued",
-                    ExpressionAttributeNames: { "#st": "st" },
-                    ExpressionAttributeValues: { ":queued": s("QUEUED") },
-                  },
-                },
+                { Put: runningPut(table, run, workerId, nowMs, queuedMs, checkpoint) },
               ],
             }),
           ),
@@ -292,7 +307,10 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
             new PutItemCommand({
               TableName: table,
               Item: { ...baseItem(run, "CANCELLED"), ended: n(nowMs), error: s(reason) },
-              ConditionExpression: "attribute_not_exists(job_id)",
+              // A run waiting for its job's limits is recorded QUEUED.
+              ConditionExpression: "attribute_not_exists(job_id) OR #st = :queued",
+              ExpressionAttributeNames: { "#st": "st" },
+              ExpressionAttributeValues: { ":queued": s("QUEUED") },
             }),
           ),
         );

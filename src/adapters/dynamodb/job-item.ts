@@ -1,6 +1,6 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { invalidArgument } from "../../core/errors.js";
-import type { Job, JobStatus, JobTarget, Schedule } from "../../core/job.js";
+import type { Job, JobLimits, JobStatus, JobTarget, Schedule } from "../../core/job.js";
 import type { Page } from "../../core/ports/job-store.js";
 
 /**
@@ -9,7 +9,9 @@ import type { Page } from "../../core/ports/job-store.js";
  * st, v (version), name, owner, tags (L of S), sched and tgt (JSON), created,
  * updated, last_run; the claim record: claimed / claimed_m (NS of scheduled ms
  * of claimed and triggered runs not yet seen started), recover_at (N, sparse:
- * when the sweep must check them), cseq (N, bumped by every claim and trigger).
+ * when the sweep must check them), cseq (N, bumped by every claim and trigger);
+ * lim (JSON, the run limits; in the `due` index so that they ride with a
+ * claimed run) and the limit counters (see `run-limits.ts`).
  */
 export type Item = Record<string, AttributeValue>;
 
@@ -46,6 +48,7 @@ export function jobToItem(job: Job): Item {
   };
   if (job.nextRunMs !== undefined) item.next_run = n(job.nextRunMs);
   if (job.lastRunMs !== undefined) item.last_run = n(job.lastRunMs);
+  if (job.limits) item.lim = s(JSON.stringify(job.limits));
   return item;
 }
 
@@ -67,6 +70,8 @@ export function itemToJob(item: Item): Job {
   if (next !== undefined) job.nextRunMs = next;
   const last = num(item, "last_run");
   if (last !== undefined) job.lastRunMs = last;
+  const lim = str(item, "lim");
+  if (lim) job.limits = JSON.parse(lim) as JobLimits;
   return job;
 }
 

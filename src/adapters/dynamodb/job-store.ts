@@ -17,7 +17,7 @@ import {
   notFound,
   StaleOwnerError,
 } from "../../core/errors.js";
-import type { Job, JobTarget, Schedule } from "../../core/job.js";
+import type { Job, JobLimits, JobTarget, Schedule } from "../../core/job.js";
 import type {
   Claim,
   DueJob,
@@ -268,6 +268,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       if (change.schedule !== undefined) put("sched", s(JSON.stringify(change.schedule)));
       if (change.target !== undefined) put("tgt", s(JSON.stringify(change.target)));
       if (change.status !== undefined) put("st", s(change.status));
+      if (change.limits === null) remove.push("lim");
+      else if (change.limits !== undefined) put("lim", s(JSON.stringify(change.limits)));
       if (change.nextRunMs === null) remove.push("next_run");
       else if (change.nextRunMs !== undefined) put("next_run", n(change.nextRunMs));
 
@@ -376,6 +378,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
         if (tgt) due.target = JSON.parse(tgt) as JobTarget;
         const ra = num(item, "recover_at");
         if (ra !== undefined) due.recoverAtMs = ra;
+        const lim = str(item, "lim");
+        if (lim) due.limits = JSON.parse(lim) as JobLimits;
         return due;
       });
     },

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { isChronoringError, unavailable } from "../../core/errors.js";
 import type { RunRef } from "../../core/execution.js";
-import type { JobTarget } from "../../core/job.js";
+import type { JobLimits, JobTarget } from "../../core/job.js";
 import type { Delivery, OutgoingRun, QueueDepth, WorkQueue } from "../../core/ports/work-queue.js";
 
 export interface SqsOptions {
@@ -68,10 +68,14 @@ function createBatcher<T>(
   };
 }
 
+/** SQS's longest message delay. */
+const MAX_DELAY_S = 900;
+
 /** The body of a run message. */
 interface RunMessage extends RunRef {
   sentMs: number;
   target?: JobTarget;
+  limits?: JobLimits;
 }
 
 function parseRun(body: string | undefined): RunMessage | undefined {
@@ -92,6 +96,9 @@ function parseRun(body: string | undefined): RunMessage | undefined {
         sentMs: typeof m.sentMs === "number" ? m.sentMs : 0,
         ...(m.target && typeof m.target === "object" && typeof m.target.type === "string"
           ? { target: m.target }
+          : {}),
+        ...(m.limits && typeof m.limits === "object" && typeof m.limits.overlap === "string"
+          ? { limits: m.limits }
           : {}),
       };
     }
@@ -181,13 +188,14 @@ export function createSqsWorkQueue(
 
     async send(runs: OutgoingRun[]) {
       const now = Date.now();
-      const batches: RunRef[][] = [];
+      const batches: OutgoingRun[][] = [];
       for (let i = 0; i < runs.length; i += 10) batches.push(runs.slice(i, i + 10));
       await Promise.all(
         batches.map(async (batch) => {
-          let entries = batch.map((run, i) => ({
+          let entries = batch.map(({ delayMs, ...run }, i) => ({
             Id: String(i),
             MessageBody: JSON.stringify({ ...run, sentMs: now } satisfies RunMessage),
+            ...(delayMs ? { DelaySeconds: Math.min(MAX_DELAY_S, Math.ceil(delayMs / 1000)) } : {}),
           }));
           for (let round = 0; entries.length; round++) {
             const request = entries;
@@ -226,10 +234,11 @@ export function createSqsWorkQueue(
           // Leave it: after maxReceiveCount deliveries it lands in the dead letter queue.
           continue;
         }
-        const { sentMs, target, ...ref } = run;
+        const { sentMs, target, limits, ...ref } = run;
         deliveries.push({
           run: ref,
           ...(target ? { target } : {}),
+          ...(limits ? { limits } : {}),
           receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
           sentMs: sentMs || Number(m.Attributes?.SentTimestamp ?? 0),
           handle: m.ReceiptHandle ?? "",

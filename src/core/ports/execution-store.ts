@@ -13,7 +13,8 @@ export interface ExecutionQuery {
 export type StartOutcome = "started" | "duplicate" | "job_inactive";
 
 export interface Outcome {
-  status: "SUCCEEDED" | "FAILED";
+  /** CANCELLED: a newer run of the job stopped it (overlap CANCEL_PREVIOUS). */
+  status: "SUCCEEDED" | "FAILED" | "CANCELLED";
   result?: string;
   error?: string;
   endedMs: number;

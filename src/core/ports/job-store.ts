@@ -1,4 +1,4 @@
-import type { Job, JobStatus, JobTarget, Schedule } from "../job.js";
+import type { Job, JobLimits, JobStatus, JobTarget, Schedule } from "../job.js";
 
 /** One page of a listing; `nextToken` is absent on the last page. */
 export interface Page<T> {
@@ -23,6 +23,8 @@ export interface JobChange {
   owner?: string;
   status?: JobStatus;
   nextRunMs?: number | null;
+  /** `null` removes them. */
+  limits?: JobLimits | null;
 }
 
 /** Preconditions of an API change; a failed one throws aborted or failed_precondition. */
@@ -41,6 +43,8 @@ export interface DueJob {
   target?: JobTarget;
   /** Current deadline of the job's recovery check, if one is pending. */
   recoverAtMs?: number;
+  /** The job's run limits (sent along with the run), if it has any. */
+  limits?: JobLimits;
 }
 
 /**

@@ -1,18 +1,26 @@
 import type { RunRef } from "../execution.js";
-import type { JobTarget } from "../job.js";
+import type { JobLimits, JobTarget } from "../job.js";
 
 /**
  * A run to send. The job's target as the scheduler read it may ride along,
  * so that the worker need not read the job (the run executes the target as
  * of its claim); without it the worker reads the job.
  */
-export type OutgoingRun = RunRef & { target?: JobTarget };
+export type OutgoingRun = RunRef & {
+  target?: JobTarget;
+  /** The job's run limits as of the claim; they ride along with the target. */
+  limits?: JobLimits;
+  /** Deliver no sooner than this from now (SQS allows up to 15 minutes). */
+  delayMs?: number;
+};
 
 /** A run received from the queue; hold it invisible with `extend`, remove it with `ack`. */
 export interface Delivery {
   run: RunRef;
   /** The job's target as of the claim, when the sender included it. */
   target?: JobTarget;
+  /** The job's run limits as of the claim, when the sender included the target. */
+  limits?: JobLimits;
   /** How many times the queue has delivered this message (1 the first time). */
   receiveCount: number;
   /** When the message was sent, epoch ms. */

@@ -104,9 +104,11 @@ function fakeCommands() {
       if (expectedVersion !== undefined && expectedVersion !== job.version) {
         throw new ChronoringError("aborted", "version mismatch");
       }
-      const { schedule, ...rest } = update;
+      const { schedule, limits, ...rest } = update;
       const next: Job = { ...job, ...rest, version: job.version + 1 };
       if (schedule) next.schedule = toSchedule(schedule);
+      if (limits) next.limits = limits;
+      else if (limits === null) delete next.limits;
       jobs.set(id, next);
       return next;
     },

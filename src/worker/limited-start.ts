@@ -1,0 +1,74 @@
+import type { Clock } from "../core/clock.js";
+import { executionId, type RunRef } from "../core/execution.js";
+import type { JobLimits } from "../core/job.js";
+import { decideStart } from "../core/limits.js";
+import type { StartOutcome } from "../core/ports/execution-store.js";
+import type { RunLimits } from "../core/ports/run-limits.js";
+
+/** What became of a run of a job with limits when a worker tried to start it. */
+export type LimitedStart =
+  | { kind: StartOutcome }
+  /** Not yet: recorded QUEUED with the reason; deliver it again at `untilMs`. */
+  | { kind: "waiting"; untilMs: number; reason: string }
+  /** Dropped by the overlap policy; recorded SKIPPED. */
+  | { kind: "skipped"; reason: string };
+
+export interface LimitedStartDeps {
+  limits: RunLimits;
+  clock: Clock;
+  /** How soon a run waiting for a free slot looks again. */
+  retryMs: number;
+  /** A waiting run not started this long after its retry time is re-sent by the recovery sweep. */
+  startTimeoutMs: number;
+  /** How often a run whose job cancels previous runs checks for a cancel request. */
+  cancelCheckMs?: number;
+}
+
+/** Rounds of read, decide, conditional write before a contended run backs off. */
+const MAX_ROUNDS = 8;
+
+/**
+ * Starts `run` under its job's limits: reads the job's counters, decides
+ * (`core/limits.ts`), and writes the decision conditionally on what it read;
+ * a write that lost to another worker's reads and decides again.
+ */
+export async function startUnderLimits(
+  deps: LimitedStartDeps,
+  run: RunRef,
+  limits: JobLimits,
+  workerId: string,
+  queuedMs: number | undefined,
+): Promise<LimitedStart> {
+  const id = executionId(run);
+  const allowed = run.manual ? ["ACTIVE", "FINISHED", "PAUSED"] : ["ACTIVE", "FINISHED"];
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const seen = await deps.limits.read(run.jobId);
+    if (!seen || !allowed.includes(seen.status)) return { kind: "job_inactive" };
+    const now = deps.clock.now();
+    const decision = decideStart(limits, seen.state, id, now, deps.retryMs);
+    if (decision.kind === "start") {
+      const rate =
+        decision.rateWindow === undefined
+          ? {}
+          : { window: decision.rateWindow, count: decision.rateCount ?? 1 };
+      const outcome = await deps.limits.start(run, workerId, now, queuedMs, seen, rate);
+      if (outcome === "conflict") continue;
+      return { kind: outcome };
+    }
+    if (decision.kind === "skip") {
+      const recorded = await deps.limits.skip(run, decision.reason, now);
+      return recorded ? { kind: "skipped", reason: decision.reason } : { kind: "duplicate" };
+    }
+    if (decision.kind === "cancel_previous") {
+      await deps.limits.requestCancel(decision.ids, `cancelled by a newer run, ${id}`);
+    }
+    const buffer = decision.kind === "wait" && decision.buffer;
+    const recheckAt = decision.untilMs + deps.startTimeoutMs;
+    const outcome = await deps.limits.wait(run, decision.reason, recheckAt, seen, buffer);
+    if (outcome === "conflict") continue;
+    if (outcome === "duplicate") return { kind: "duplicate" };
+    return { kind: "waiting", untilMs: decision.untilMs, reason: decision.reason };
+  }
+  // Heavy contention on one job: leave the message for redelivery.
+  throw new Error(`job ${run.jobId}: limit counters changed ${MAX_ROUNDS} times while starting`);
+}
