@@ -41,6 +41,7 @@ import type { ExecutionQuery } from "../core/ports/execution-store.js";
 import type { JobQuery } from "../core/ports/job-store.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
 import { validateJobId, validatePageSize } from "../core/validate-job.js";
+import { retryPolicyFromProto, retryPolicyToProto } from "./retry-codec.js";
 
 export const HTTP_TIMEOUT_DEFAULT_MS = 30_000;
 export const SCRIPT_TIMEOUT_DEFAULT_MS = 60_000;
@@ -231,6 +232,7 @@ const EXECUTION_STATUS_TO_PROTO: Record<ExecutionStatus, ExecutionStatusPb> = {
   SUCCEEDED: ExecutionStatusPb.SUCCEEDED,
   FAILED: ExecutionStatusPb.FAILED,
   CANCELLED: ExecutionStatusPb.CANCELLED,
+  DEAD: ExecutionStatusPb.DEAD,
 };
 
 function invert<K extends string, V extends number>(m: Record<K, V>): Map<V, K> {
@@ -295,6 +297,7 @@ export function jobToProto(job: Job): JobPb {
     partition: job.partition,
     createTime: timestampFromMs(job.createdMs),
     updateTime: timestampFromMs(job.updatedMs),
+    retryPolicy: job.retryPolicy ? retryPolicyToProto(job.retryPolicy) : undefined,
   });
 }
 
@@ -312,6 +315,7 @@ export function executionToProto(e: Execution): ExecutionPb {
     result: e.result ?? "",
     error: e.error ?? "",
     manual: e.manual,
+    nextAttemptTime: optionalTs(e.nextAttemptMs),
   });
 }
 
@@ -327,7 +331,12 @@ export function jobInputFromProto(req: CreateJobRequest): JobInput {
     target: targetFromProto(req.target),
     tags: [...req.tags],
     owner: req.owner,
+    ...optionalRetryPolicy(retryPolicyFromProto(req.retryPolicy)),
   };
+}
+
+function optionalRetryPolicy(p: JobInput["retryPolicy"]): Pick<JobInput, "retryPolicy"> {
+  return p ? { retryPolicy: p } : {};
 }
 
 export function jobQueryFromProto(req: ListJobsRequest): JobQuery {

@@ -6,9 +6,16 @@ export type ExecutionStatus =
   | "RUNNING"
   | "SUCCEEDED"
   | "FAILED"
-  | "CANCELLED";
+  | "CANCELLED"
+  /** Failed for good: the retry policy gave up (see retry-policy.ts). */
+  | "DEAD";
 
-export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED"];
+export const TERMINAL_STATUSES: readonly ExecutionStatus[] = [
+  "SUCCEEDED",
+  "FAILED",
+  "CANCELLED",
+  "DEAD",
+];
 
 /** A run handed to the queue: what a worker needs to start it. */
 export interface RunRef {
@@ -30,6 +37,8 @@ export interface Execution extends RunRef {
   endedMs?: number;
   result?: string;
   error?: string;
+  /** On a failed attempt that a retry follows: when the next attempt is due. */
+  nextAttemptMs?: number;
 }
 
 /** `<job id>:<scheduled ms>:<attempt>`: stable across redeliveries. */

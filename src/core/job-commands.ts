@@ -7,6 +7,7 @@ import { partitionOf } from "./partition.js";
 import type { ExecutionQuery, ExecutionStore } from "./ports/execution-store.js";
 import type { JobChange, JobQuery, JobStore, Page } from "./ports/job-store.js";
 import type { WorkQueue } from "./ports/work-queue.js";
+import { type RetryPolicy, validateRetryPolicy } from "./retry-policy.js";
 import {
   firstRun,
   formatLocal,
@@ -31,6 +32,8 @@ export interface JobInput {
   target: JobTarget;
   tags: string[];
   owner: string;
+  /** Defaults filled (see retryPolicyFromInput); absent: no retry. */
+  retryPolicy?: RetryPolicy;
 }
 
 /** Fields UpdateJob may change; absent ones stay. */
@@ -40,6 +43,8 @@ export interface JobUpdate {
   target?: JobTarget;
   tags?: string[];
   owner?: string;
+  /** `null` removes the policy. */
+  retryPolicy?: RetryPolicy | null;
 }
 
 /** One previewed fire time. */
@@ -101,6 +106,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
   return {
     async create(input) {
       validateJobInput(input);
+      if (input.retryPolicy) validateRetryPolicy(input.retryPolicy);
       const now = clock.now();
       const schedule = parseSchedule(input.schedule, now);
       const next = firstRun(schedule, now);
@@ -119,6 +125,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         nextRunMs: next,
         createdMs: now,
         updatedMs: now,
+        ...(input.retryPolicy ? { retryPolicy: input.retryPolicy } : {}),
       };
       await jobs.createJob(job);
       return scheduled(job);
@@ -133,6 +140,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       if (update.owner !== undefined) validateOwner(update.owner);
       if (update.tags !== undefined) validateTags(update.tags);
       if (update.target !== undefined) validateTarget(update.target);
+      if (update.retryPolicy) validateRetryPolicy(update.retryPolicy);
       for (let attempt = 0; ; attempt++) {
         const current = await load(id);
         if (current.status === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
@@ -142,6 +150,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         if (update.owner !== undefined) change.owner = update.owner;
         if (update.tags !== undefined) change.tags = update.tags;
         if (update.target !== undefined) change.target = update.target;
+        if (update.retryPolicy !== undefined) change.retryPolicy = update.retryPolicy;
         if (update.schedule !== undefined) {
           const schedule = parseSchedule(update.schedule, now);
           change.schedule = schedule;

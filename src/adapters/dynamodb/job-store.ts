@@ -270,6 +270,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       if (change.status !== undefined) put("st", s(change.status));
       if (change.nextRunMs === null) remove.push("next_run");
       else if (change.nextRunMs !== undefined) put("next_run", n(change.nextRunMs));
+      if (change.retryPolicy === null) remove.push("retry");
+      else if (change.retryPolicy) put("retry", s(JSON.stringify(change.retryPolicy)));
 
       const conditions = ["attribute_exists(id)"];
       if (expect.version !== undefined) {

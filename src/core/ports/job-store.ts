@@ -1,4 +1,5 @@
 import type { Job, JobStatus, JobTarget, Schedule } from "../job.js";
+import type { RetryPolicy } from "../retry-policy.js";
 
 /** One page of a listing; `nextToken` is absent on the last page. */
 export interface Page<T> {
@@ -23,6 +24,8 @@ export interface JobChange {
   owner?: string;
   status?: JobStatus;
   nextRunMs?: number | null;
+  /** `null` removes the policy (no retry). */
+  retryPolicy?: RetryPolicy | null;
 }
 
 /** Preconditions of an API change; a failed one throws aborted or failed_precondition. */

@@ -104,9 +104,11 @@ function fakeCommands() {
       if (expectedVersion !== undefined && expectedVersion !== job.version) {
         throw new ChronoringError("aborted", "version mismatch");
       }
-      const { schedule, ...rest } = update;
+      const { schedule, retryPolicy, ...rest } = update;
       const next: Job = { ...job, ...rest, version: job.version + 1 };
       if (schedule) next.schedule = toSchedule(schedule);
+      if (retryPolicy) next.retryPolicy = retryPolicy;
+      else if (retryPolicy === null) delete next.retryPolicy;
       jobs.set(id, next);
       return next;
     },
