@@ -2,7 +2,9 @@ import type { Config } from "../config/config.js";
 import { createDynamoClient, tableNames } from "./dynamodb/client.js";
 import { createDynamoExecutionStore } from "./dynamodb/execution-store.js";
 import { createDynamoJobStore } from "./dynamodb/job-store.js";
+import { createDynamoRetryStore } from "./dynamodb/retry-store.js";
 import type { WriteCounter } from "./dynamodb/write-counter.js";
+import { createSqsDeadLetterQueue } from "./sqs/dead-letter-queue.js";
 import { createSqsWorkQueue } from "./sqs/work-queue.js";
 
 /**
@@ -49,5 +51,14 @@ export function createAdapters(
     jobs: createDynamoJobStore(storeOptions),
     executions: createDynamoExecutionStore(storeOptions),
     queue,
+    retries: createDynamoRetryStore(storeOptions),
+    deadLetters: createSqsDeadLetterQueue({
+      region: config.aws.region,
+      ...(config.aws.sqsEndpoint ? { endpoint: config.aws.sqsEndpoint } : {}),
+      ...(credentials ? { credentials } : {}),
+      queuePrefix: config.queue.prefix,
+      maxAttempts: config.aws.maxAttempts,
+      requestTimeoutMs: config.aws.requestTimeoutMs,
+    }),
   };
 }

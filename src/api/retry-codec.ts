@@ -19,7 +19,7 @@ import {
   type RetryStrategy,
   retryPolicyFromInput,
 } from "../core/retry-policy.js";
-import { msFromDuration } from "./codec.js";
+import { msFromDuration } from "./duration.js";
 
 const STRATEGY_FROM_PROTO = new Map<number, RetryStrategy>([
   [RetryStrategyPb.UNSPECIFIED, "NONE"],

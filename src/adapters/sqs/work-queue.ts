@@ -181,13 +181,15 @@ export function createSqsWorkQueue(
 
     async send(runs: OutgoingRun[]) {
       const now = Date.now();
-      const batches: RunRef[][] = [];
+      const batches: OutgoingRun[][] = [];
       for (let i = 0; i < runs.length; i += 10) batches.push(runs.slice(i, i + 10));
       await Promise.all(
         batches.map(async (batch) => {
-          let entries = batch.map((run, i) => ({
+          let entries = batch.map(({ delayMs, ...run }, i) => ({
             Id: String(i),
             MessageBody: JSON.stringify({ ...run, sentMs: now } satisfies RunMessage),
+            // SQS takes whole seconds up to 900; callers keep longer delays in the store.
+            ...(delayMs ? { DelaySeconds: Math.min(900, Math.ceil(delayMs / 1000)) } : {}),
           }));
           for (let round = 0; entries.length; round++) {
             const request = entries;

@@ -6,7 +6,11 @@ import type { JobTarget } from "../job.js";
  * so that the worker need not read the job (the run executes the target as
  * of its claim); without it the worker reads the job.
  */
-export type OutgoingRun = RunRef & { target?: JobTarget };
+export type OutgoingRun = RunRef & {
+  target?: JobTarget;
+  /** Deliver no sooner than this from now (a retry's backoff); at most the queue's limit. */
+  delayMs?: number;
+};
 
 /** A run received from the queue; hold it invisible with `extend`, remove it with `ack`. */
 export interface Delivery {
