@@ -94,7 +94,8 @@ export function createScriptHandler(opts: ScriptHandlerOptions): JobHandler<Scri
           retryable: false,
         };
       }
-      if (ctx.signal.aborted) return { ok: false, summary: "aborted before start" };
+      if (ctx.signal.aborted)
+        return { ok: false, summary: "aborted before start", retryable: true };
       if (memoryMb > 0 && prlimit === undefined && !warnedUncapped) {
         warnedUncapped = true;
         ctx.logger.warn({ memoryMb }, "prlimit not found: scripts run without a memory cap");
