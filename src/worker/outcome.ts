@@ -64,9 +64,21 @@ export function createOutcomeRecorder(deps: {
   const { executions, clock, workerId } = deps;
 
   /** After a write that failed its condition: did an earlier try of ours apply it? */
-  async function oursAlready(id: string, status: ExecutionStatus, logger: Logger) {
+  async function oursAlready(
+    id: string,
+    status: ExecutionStatus,
+    logger: Logger,
+    nextAttemptMs?: number,
+  ) {
     const stored = await executions.getExecution(id);
-    if (stored?.status === status && stored.workerId === workerId) return true;
+    if (
+      stored?.status === status &&
+      stored.workerId === workerId &&
+      // A retry of ours says when it is due; a re-queue by the leader (lost session) does not.
+      (nextAttemptMs === undefined || stored.nextAttemptMs === nextAttemptMs)
+    ) {
+      return true;
+    }
     logger.warn("execution was no longer held by this worker; outcome not recorded");
     return false;
   }
@@ -104,7 +116,7 @@ export function createOutcomeRecorder(deps: {
         { dueMs, recheckAtMs },
       ),
     );
-    if (!next && !(await oursAlready(id, "FAILED", logger))) return undefined;
+    if (!next && !(await oursAlready(id, "FAILED", logger, dueMs))) return undefined;
     const nextRun: RunRef = { ...run, attempt: run.attempt + 1 };
     retry.metrics.retries.inc({ via: viaQueue ? "queue" : "store" });
     logger.info({ delayMs, dueMs, via: viaQueue ? "queue" : "store" }, "retry scheduled");

@@ -147,7 +147,8 @@ export function startWorker(deps: {
     }
     // Success, failure, a retry or a dead run (outcome.ts); its notify hook sees final outcomes.
     const status = await outcomes.record({ run, id, target, result, logger });
-    if (status) metrics.runs.inc({ outcome: status.toLowerCase() });
+    // Counted as before even when the outcome was not recorded (the run was lost).
+    metrics.runs.inc({ outcome: (status ?? (result.ok ? "SUCCEEDED" : "FAILED")).toLowerCase() });
     logger.info({ status, ms: clock.now() - startedMs }, "run finished");
     await queue.ack(delivery);
   }
