@@ -12,6 +12,7 @@ import { type ClusterNode, startClusterNode } from "./cluster/node.js";
 import { createClusterQueries } from "./cluster/view.js";
 import type { Config } from "./config/config.js";
 import { type Clock, systemClock } from "./core/clock.js";
+import { createDeadRunCommands } from "./core/dead-runs.js";
 import { createJobCommands } from "./core/job-commands.js";
 import type { Coordinator } from "./core/ports/coordinator.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
@@ -24,6 +25,7 @@ import {
   type JobHandler,
 } from "./worker/handlers/registry.js";
 import { createWorkerMetrics } from "./worker/metrics.js";
+import { createRetryMetrics } from "./worker/retry-metrics.js";
 import { startWorker, type Worker } from "./worker/worker.js";
 
 export interface App {
@@ -74,12 +76,13 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const registry = overrides.registry ?? new Registry();
   if (!overrides.registry) collectDefaultMetrics({ register: registry });
   const writes = new WriteCounter();
-  const { dynamo, jobs, executions, limits, queue } = createAdapters(config, {
+  const { dynamo, jobs, executions, limits, queue, retries, deadLetters } = createAdapters(config, {
     writeCounter: writes,
     onMalformed: (body) => logger.warn({ body: body?.slice(0, 200) }, "malformed run message"),
   });
   await untilReady("DynamoDB", logger, () => jobs.init());
   await untilReady("SQS", logger, () => queue.init());
+  await untilReady("SQS", logger, () => deadLetters.init());
 
   new Gauge({
     name: "chronoring_queue_depth",
@@ -205,6 +208,15 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
         retryMs: config.worker.limitRetryMs,
         startTimeoutMs: config.scheduler.startTimeoutMs,
       },
+      retry: {
+        jobs,
+        retries,
+        queue,
+        deadLetters,
+        metrics: createRetryMetrics(registry),
+        queueMaxDelayMs: config.queue.maxDelayMs,
+        startTimeoutMs: config.scheduler.startTimeoutMs,
+      },
     });
     app.worker = worker;
     // Drain first, then leave the cluster: a worker that left while running
@@ -247,6 +259,13 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       routes: routes({
         commands,
         cluster: createClusterQueries({ coordinator, executions }),
+        deadRuns: createDeadRunCommands({
+          retries,
+          queue,
+          deadLetters,
+          clock,
+          startTimeoutMs: config.scheduler.startTimeoutMs,
+        }),
         ready: () => !closing,
       }),
       interceptors: createInterceptors(logger),

@@ -2,8 +2,10 @@ import type { Config } from "../config/config.js";
 import { createDynamoClient, tableNames } from "./dynamodb/client.js";
 import { createDynamoExecutionStore } from "./dynamodb/execution-store.js";
 import { createDynamoJobStore } from "./dynamodb/job-store.js";
+import { createDynamoRetryStore } from "./dynamodb/retry-store.js";
 import { createDynamoRunLimits } from "./dynamodb/run-limits.js";
 import type { WriteCounter } from "./dynamodb/write-counter.js";
+import { createSqsDeadLetterQueue } from "./sqs/dead-letter-queue.js";
 import { createSqsWorkQueue } from "./sqs/work-queue.js";
 
 /**
@@ -51,5 +53,14 @@ export function createAdapters(
     executions: createDynamoExecutionStore(storeOptions),
     limits: createDynamoRunLimits(storeOptions),
     queue,
+    retries: createDynamoRetryStore(storeOptions),
+    deadLetters: createSqsDeadLetterQueue({
+      region: config.aws.region,
+      ...(config.aws.sqsEndpoint ? { endpoint: config.aws.sqsEndpoint } : {}),
+      ...(credentials ? { credentials } : {}),
+      queuePrefix: config.queue.prefix,
+      maxAttempts: config.aws.maxAttempts,
+      requestTimeoutMs: config.aws.requestTimeoutMs,
+    }),
   };
 }

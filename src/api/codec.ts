@@ -7,7 +7,6 @@
 
 import { create } from "@bufbuild/protobuf";
 import {
-  type Duration,
   durationFromMs,
   type Timestamp,
   timestampFromMs,
@@ -46,6 +45,10 @@ import type { ExecutionQuery } from "../core/ports/execution-store.js";
 import type { JobQuery } from "../core/ports/job-store.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
 import { validateJobId, validatePageSize } from "../core/validate-job.js";
+import { msFromDuration } from "./duration.js";
+import { retryPolicyFromProto, retryPolicyToProto } from "./retry-codec.js";
+
+export { msFromDuration };
 
 export const HTTP_TIMEOUT_DEFAULT_MS = 30_000;
 export const SCRIPT_TIMEOUT_DEFAULT_MS = 60_000;
@@ -53,8 +56,6 @@ export const SCRIPT_TIMEOUT_DEFAULT_MS = 60_000;
 // google.protobuf.Timestamp: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
 const TIMESTAMP_MIN_S = -62_135_596_800n;
 const TIMESTAMP_MAX_S = 253_402_300_799n;
-// google.protobuf.Duration: ±10,000 years.
-const DURATION_MAX_S = 315_576_000_000n;
 
 /** Epoch ms of a Timestamp; invalid_argument on `field` when out of range. */
 export function msFromTimestamp(ts: Timestamp, field: string): number {
@@ -67,17 +68,6 @@ export function msFromTimestamp(ts: Timestamp, field: string): number {
     throw invalidArgument(field, "not a valid timestamp (years 1 to 9999)");
   }
   return timestampMs(ts);
-}
-
-/** Milliseconds of a Duration; invalid_argument on `field` when negative or out of range. */
-export function msFromDuration(d: Duration, field: string): number {
-  if (d.seconds < 0n || d.nanos < 0) throw invalidArgument(field, "must not be negative");
-  if (d.seconds > DURATION_MAX_S || d.nanos > 999_999_999) {
-    throw invalidArgument(field, "not a valid duration (at most 10,000 years)");
-  }
-  const ms = Number(d.seconds) * 1000 + Math.round(d.nanos / 1_000_000);
-  if (!Number.isSafeInteger(ms)) throw invalidArgument(field, "too long");
-  return ms;
 }
 
 function optionalMs(ts: Timestamp | undefined, field: string): number | undefined {
@@ -237,6 +227,7 @@ const EXECUTION_STATUS_TO_PROTO: Record<ExecutionStatus, ExecutionStatusPb> = {
   FAILED: ExecutionStatusPb.FAILED,
   CANCELLED: ExecutionStatusPb.CANCELLED,
   SKIPPED: ExecutionStatusPb.SKIPPED,
+  DEAD: ExecutionStatusPb.DEAD,
 };
 
 function invert<K extends string, V extends number>(m: Record<K, V>): Map<V, K> {
@@ -302,6 +293,7 @@ export function jobToProto(job: Job): JobPb {
     createTime: timestampFromMs(job.createdMs),
     updateTime: timestampFromMs(job.updatedMs),
     limits: limitsToProto(job.limits),
+    retryPolicy: job.retryPolicy ? retryPolicyToProto(job.retryPolicy) : undefined,
   });
 }
 
@@ -319,6 +311,7 @@ export function executionToProto(e: Execution): ExecutionPb {
     result: e.result ?? "",
     error: e.error ?? "",
     manual: e.manual,
+    nextAttemptTime: optionalTs(e.nextAttemptMs),
   });
 }
 
@@ -335,7 +328,12 @@ export function jobInputFromProto(req: CreateJobRequest): JobInput {
     tags: [...req.tags],
     owner: req.owner,
     ...(req.limits ? { limits: limitsFromProto(req.limits) } : {}),
+    ...optionalRetryPolicy(retryPolicyFromProto(req.retryPolicy)),
   };
+}
+
+function optionalRetryPolicy(p: JobInput["retryPolicy"]): Pick<JobInput, "retryPolicy"> {
+  return p ? { retryPolicy: p } : {};
 }
 
 export function jobQueryFromProto(req: ListJobsRequest): JobQuery {

@@ -33,9 +33,18 @@ import {
   scheduleInputFromProto,
   targetFromProto,
 } from "./codec.js";
+import { retryPolicyFromProto } from "./retry-codec.js";
 
 /** Fields UpdateJob may change, as `update_mask` paths. */
-export const UPDATABLE_PATHS = ["name", "schedule", "target", "tags", "owner", "limits"] as const;
+export const UPDATABLE_PATHS = [
+  "name",
+  "schedule",
+  "target",
+  "tags",
+  "owner",
+  "limits",
+  "retry_policy",
+] as const;
 type UpdatablePath = (typeof UPDATABLE_PATHS)[number];
 
 export const PREVIEW_COUNT_DEFAULT = 10;
@@ -46,7 +55,7 @@ function isUpdatable(path: string): path is UpdatablePath {
 }
 
 /** Job fields as named inside UpdateJobRequest.job, to report them as `job.<field>`. */
-const JOB_FIELD = /^(id|name|schedule|target|tags|owner|limits)([.[]|$)/;
+const JOB_FIELD = /^(id|name|schedule|target|tags|owner|limits|retry_policy)([.[]|$)/;
 
 /**
  * Runs `fn`, reporting an invalid field of the job as `job.<field>`: in
@@ -99,6 +108,9 @@ function jobUpdateFromProto(job: JobPb, paths: readonly UpdatablePath[]): JobUpd
         // A mask naming limits without a message removes them.
         update.limits = job.limits ? limitsFromProto(job.limits) : null;
         if (update.limits) validateLimits(update.limits);
+        break;
+      case "retry_policy":
+        update.retryPolicy = retryPolicyFromProto(job.retryPolicy) ?? null;
         break;
     }
   }

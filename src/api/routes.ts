@@ -4,11 +4,14 @@
 
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ClusterService } from "../../gen/chronoring/v1/cluster_service_pb.js";
+import { DeadLetterService } from "../../gen/chronoring/v1/dead_letter_service_pb.js";
 import { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import type { ClusterQueries } from "../core/cluster-view.js";
+import type { DeadRunCommands } from "../core/dead-runs.js";
 import type { JobCommands } from "../core/job-commands.js";
 import { createClusterService } from "./cluster-service.js";
+import { createDeadLetterService } from "./dead-letter-service.js";
 import { createHealthService } from "./health-service.js";
 import { createJobService } from "./job-service.js";
 
@@ -16,6 +19,8 @@ export interface RoutesDeps {
   commands: JobCommands;
   /** ClusterService; absent in tests of the job API alone. */
   cluster?: ClusterQueries;
+  /** DeadLetterService; absent in tests of the job API alone. */
+  deadRuns?: DeadRunCommands;
   /** Readiness reported by grpc.health.v1.Health. */
   ready: () => boolean;
   /** More services (tests, admin). */
@@ -26,6 +31,7 @@ export function routes(deps: RoutesDeps): (router: ConnectRouter) => void {
   return (router) => {
     router.service(JobService, createJobService(deps.commands));
     if (deps.cluster) router.service(ClusterService, createClusterService(deps.cluster));
+    if (deps.deadRuns) router.service(DeadLetterService, createDeadLetterService(deps.deadRuns));
     router.service(Health, createHealthService(deps.ready));
     deps.extra?.(router);
   };

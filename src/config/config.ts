@@ -32,7 +32,13 @@ export interface Config {
     failoverIntervalMs: number;
   };
   store: { tablePrefix: string; partitions: number };
-  queue: { prefix: string; visibilityTimeoutS: number; maxReceiveCount: number };
+  queue: {
+    prefix: string;
+    visibilityTimeoutS: number;
+    maxReceiveCount: number;
+    /** Longest delivery delay the queue takes (SQS: 15 min); a later retry waits in the store. */
+    maxDelayMs: number;
+  };
   scheduler: {
     /** How far ahead runs are claimed, then held until their exact time. */
     lookaheadMs: number;
@@ -107,6 +113,7 @@ const FIELDS: Field[] = [
   { key: "queue-prefix", kind: "string", default: "chronoring-" },
   { key: "visibility-timeout-s", kind: "int", default: "30", min: 5, max: 43_200 },
   { key: "max-receive-count", kind: "int", default: "10", min: 1, max: 1000 },
+  { key: "queue-max-delay-ms", kind: "int", default: "900000", min: 0, max: 900_000 },
   { key: "lookahead-ms", kind: "int", default: "5000", min: 0, max: 60_000 },
   { key: "poll-interval-ms", kind: "int", default: "2000", min: 10, max: 60_000 },
   { key: "batch-size", kind: "int", default: "100", min: 1, max: 1000 },
@@ -248,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       prefix: str("queue-prefix"),
       visibilityTimeoutS: int("visibility-timeout-s"),
       maxReceiveCount: int("max-receive-count"),
+      maxDelayMs: int("queue-max-delay-ms"),
     },
     scheduler: {
       lookaheadMs: int("lookahead-ms"),

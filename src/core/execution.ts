@@ -7,13 +7,16 @@ export type ExecutionStatus =
   | "SUCCEEDED"
   | "FAILED"
   | "CANCELLED"
-  | "SKIPPED";
+  | "SKIPPED"
+  /** Failed for good: the retry policy gave up (see retry-policy.ts). */
+  | "DEAD";
 
 export const TERMINAL_STATUSES: readonly ExecutionStatus[] = [
   "SUCCEEDED",
   "FAILED",
   "CANCELLED",
   "SKIPPED",
+  "DEAD",
 ];
 
 /** A run handed to the queue: what a worker needs to start it. */
@@ -36,6 +39,8 @@ export interface Execution extends RunRef {
   endedMs?: number;
   result?: string;
   error?: string;
+  /** On a failed attempt that a retry follows: when the next attempt is due. */
+  nextAttemptMs?: number;
 }
 
 /** `<job id>:<scheduled ms>:<attempt>`: stable across redeliveries. */

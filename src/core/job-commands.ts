@@ -8,6 +8,7 @@ import { partitionOf } from "./partition.js";
 import type { ExecutionQuery, ExecutionStore } from "./ports/execution-store.js";
 import type { JobChange, JobQuery, JobStore, Page } from "./ports/job-store.js";
 import type { WorkQueue } from "./ports/work-queue.js";
+import { type RetryPolicy, validateRetryPolicy } from "./retry-policy.js";
 import {
   firstRun,
   formatLocal,
@@ -33,6 +34,8 @@ export interface JobInput {
   tags: string[];
   owner: string;
   limits?: JobLimits;
+  /** Defaults filled (see retryPolicyFromInput); absent: no retry. */
+  retryPolicy?: RetryPolicy;
 }
 
 /** Fields UpdateJob may change; absent ones stay. */
@@ -44,6 +47,8 @@ export interface JobUpdate {
   owner?: string;
   /** `null` removes the limits. */
   limits?: JobLimits | null;
+  /** `null` removes the policy. */
+  retryPolicy?: RetryPolicy | null;
 }
 
 /** One previewed fire time. */
@@ -107,6 +112,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       validateJobInput(input);
       if (input.limits) validateLimits(input.limits);
       const limits = normalizeLimits(input.limits);
+      if (input.retryPolicy) validateRetryPolicy(input.retryPolicy);
       const now = clock.now();
       const schedule = parseSchedule(input.schedule, now);
       const next = firstRun(schedule, now);
@@ -126,6 +132,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         createdMs: now,
         updatedMs: now,
         ...(limits ? { limits } : {}),
+        ...(input.retryPolicy ? { retryPolicy: input.retryPolicy } : {}),
       };
       await jobs.createJob(job);
       return scheduled(job);
@@ -141,6 +148,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       if (update.tags !== undefined) validateTags(update.tags);
       if (update.target !== undefined) validateTarget(update.target);
       if (update.limits) validateLimits(update.limits);
+      if (update.retryPolicy) validateRetryPolicy(update.retryPolicy);
       for (let attempt = 0; ; attempt++) {
         const current = await load(id);
         if (current.status === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
@@ -152,6 +160,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         if (update.target !== undefined) change.target = update.target;
         if (update.limits !== undefined)
           change.limits = normalizeLimits(update.limits ?? undefined) ?? null;
+        if (update.retryPolicy !== undefined) change.retryPolicy = update.retryPolicy;
         if (update.schedule !== undefined) {
           const schedule = parseSchedule(update.schedule, now);
           change.schedule = schedule;

@@ -3,6 +3,8 @@
  * exist only inside the schedule evaluator (`schedule/`).
  */
 
+import type { RetryPolicy } from "./retry-policy.js";
+
 export type JobStatus = "ACTIVE" | "PAUSED" | "CANCELLED" | "FINISHED";
 
 /** A validated schedule, ready for the evaluator. `source` keeps what the user wrote. */
@@ -84,4 +86,6 @@ export interface Job {
   updatedMs: number;
   /** Concurrency, overlap and rate limits; absent for none. */
   limits?: JobLimits;
+  /** Retries of failed runs; absent: none. */
+  retryPolicy?: RetryPolicy;
 }

@@ -23,7 +23,7 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     }),
     runs: new Counter({
       name: "chronoring_runs_finished_total",
-      help: "Runs finished by this worker, by outcome (succeeded, failed, cancelled)",
+      help: "Attempts finished by this worker, by outcome (succeeded, failed, dead, cancelled)",
       labelNames: ["outcome"],
       registers,
     }),

@@ -5,9 +5,11 @@ import type { JobLimits, JobTarget } from "../core/job.js";
 import type { ExecutionStore, StartOutcome } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
+import type { HandlerResult } from "./handlers/handler.js";
 import type { HandlerRegistry } from "./handlers/registry.js";
 import { type LimitedStartDeps, startUnderLimits } from "./limited-start.js";
 import type { WorkerMetrics } from "./metrics.js";
+import { createOutcomeRecorder, type FinalRun, type RetryDeps } from "./outcome.js";
 
 /** Long-poll wait of one receive; bounds how long a stopping worker waits for its poll. */
 const RECEIVE_WAIT_MS = 5_000;
@@ -52,6 +54,10 @@ export function startWorker(deps: {
   canWork?: () => boolean;
   /** Enforces job limits; without it, limits are ignored (a worker of a test that needs none). */
   limits?: Omit<LimitedStartDeps, "clock">;
+  /** Retry policies and dead runs; without them a failure stays FAILED. */
+  retry?: RetryDeps;
+  /** Told of each run's final outcome (succeeded, failed, dead): see outcome.ts. */
+  notify?: (final: FinalRun) => void;
 }): Worker {
   const canWork = deps.canWork ?? (() => true);
   /** Each running handler's abort, so that a lost session stops them. */
@@ -61,6 +67,13 @@ export function startWorker(deps: {
   const hardStop = new AbortController();
   const running = new Set<Promise<void>>();
   let slotFreed: (() => void) | undefined;
+  const outcomes = createOutcomeRecorder({
+    executions,
+    clock,
+    workerId: options.id,
+    ...(deps.retry ? { retry: deps.retry } : {}),
+    ...(deps.notify ? { notify: deps.notify } : {}),
+  });
 
   async function handle(delivery: Delivery): Promise<void> {
     const { run } = delivery;
@@ -112,7 +125,7 @@ export function startWorker(deps: {
       },
       Math.max(1000, (options.visibilityTimeoutS * 1000) / 3),
     );
-    let result: { ok: boolean; summary: string };
+    let result: HandlerResult;
     const timer = metrics.duration.startTimer({ type: target.type });
     const abort = new AbortController();
     aborts.add(abort);
@@ -130,7 +143,11 @@ export function startWorker(deps: {
             signal: abort.signal,
             logger,
           })
-        : { ok: false, summary: `no handler for job type "${target.type}" on this worker` };
+        : {
+            ok: false,
+            summary: `no handler for job type "${target.type}" on this worker`,
+            retryable: false,
+          };
     } catch (err) {
       logger.error({ err }, "handler threw");
       result = { ok: false, summary: `handler error: ${String(err)}` };
@@ -141,24 +158,13 @@ export function startWorker(deps: {
       aborts.delete(abort);
       hardStop.signal.removeEventListener("abort", onHardStop);
     }
-    const cancelled = abort.signal.reason instanceof RunCancelled;
-    if (cancelled) result = { ok: false, summary: (abort.signal.reason as RunCancelled).message };
-    const status = result.ok ? "SUCCEEDED" : cancelled ? "CANCELLED" : "FAILED";
-    const recorded = await withRetries(logger, () =>
-      executions.finishExecution(id, options.id, {
-        status,
-        endedMs: clock.now(),
-        ...(result.ok ? { result: result.summary } : { error: result.summary }),
-      }),
-    );
-    if (!recorded) {
-      // A retried write whose first try was applied also lands here.
-      const stored = await executions.getExecution(id);
-      if (stored?.status !== status || stored.workerId !== options.id) {
-        logger.warn("execution was no longer held by this worker; outcome not recorded");
-      }
-    }
-    metrics.runs.inc({ outcome: status.toLowerCase() });
+    // A newer run of the job stopped this one (overlap CANCEL_PREVIOUS): it ends CANCELLED.
+    const cancelled =
+      abort.signal.reason instanceof RunCancelled ? abort.signal.reason.message : undefined;
+    // Success, failure, a retry or a dead run (outcome.ts); its notify hook sees final outcomes.
+    const status = await outcomes.record({ run, id, target, result, logger, cancelled });
+    // Counted as before even when the outcome was not recorded (the run was lost).
+    metrics.runs.inc({ outcome: (status ?? (result.ok ? "SUCCEEDED" : "FAILED")).toLowerCase() });
     logger.info({ status, ms: clock.now() - startedMs }, "run finished");
     await queue.ack(delivery);
   }
@@ -307,15 +313,3 @@ export function startWorker(deps: {
 
 /** Why a run was aborted when a newer run of its job cancelled it. */
 class RunCancelled extends Error {}
-
-async function withRetries<T>(logger: Logger, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      if (attempt >= 5) throw err;
-      logger.warn({ err, attempt }, "store write failed; retrying");
-      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
-    }
-  }
-}

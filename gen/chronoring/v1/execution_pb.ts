@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/execution.proto.
  */
 export const file_chronoring_v1_execution: GenFile = /*@__PURE__*/
-  fileDesc("Ch1jaHJvbm9yaW5nL3YxL2V4ZWN1dGlvbi5wcm90bxINY2hyb25vcmluZy52MSLsAgoJRXhlY3V0aW9uEgoKAmlkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRIyCg5zY2hlZHVsZWRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYXR0ZW1wdBgEIAEoDRIuCgZzdGF0dXMYBSABKA4yHi5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvblN0YXR1cxIRCgl3b3JrZXJfaWQYBiABKAkSLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlc3VsdBgJIAEoCRINCgVlcnJvchgKIAEoCRIOCgZtYW51YWwYCyABKAgSLgoKcXVldWVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqiQIKD0V4ZWN1dGlvblN0YXR1cxIgChxFWEVDVVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASHgoaRVhFQ1VUSU9OX1NUQVRVU19TQ0hFRFVMRUQQARIbChdFWEVDVVRJT05fU1RBVFVTX1FVRVVFRBACEhwKGEVYRUNVVElPTl9TVEFUVVNfUlVOTklORxADEh4KGkVYRUNVVElPTl9TVEFUVVNfU1VDQ0VFREVEEAQSGwoXRVhFQ1VUSU9OX1NUQVRVU19GQUlMRUQQBRIeChpFWEVDVVRJT05fU1RBVFVTX0NBTkNFTExFRBAGEhwKGEVYRUNVVElPTl9TVEFUVVNfU0tJUFBFRBAIYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch1jaHJvbm9yaW5nL3YxL2V4ZWN1dGlvbi5wcm90bxINY2hyb25vcmluZy52MSKjAwoJRXhlY3V0aW9uEgoKAmlkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRIyCg5zY2hlZHVsZWRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYXR0ZW1wdBgEIAEoDRIuCgZzdGF0dXMYBSABKA4yHi5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvblN0YXR1cxIRCgl3b3JrZXJfaWQYBiABKAkSLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlc3VsdBgJIAEoCRINCgVlcnJvchgKIAEoCRIOCgZtYW51YWwYCyABKAgSLgoKcXVldWVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoRbmV4dF9hdHRlbXB0X3RpbWUYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKqQCCg9FeGVjdXRpb25TdGF0dXMSIAocRVhFQ1VUSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEh4KGkVYRUNVVElPTl9TVEFUVVNfU0NIRURVTEVEEAESGwoXRVhFQ1VUSU9OX1NUQVRVU19RVUVVRUQQAhIcChhFWEVDVVRJT05fU1RBVFVTX1JVTk5JTkcQAxIeChpFWEVDVVRJT05fU1RBVFVTX1NVQ0NFRURFRBAEEhsKF0VYRUNVVElPTl9TVEFUVVNfRkFJTEVEEAUSHgoaRVhFQ1VUSU9OX1NUQVRVU19DQU5DRUxMRUQQBhIcChhFWEVDVVRJT05fU1RBVFVTX1NLSVBQRUQQCBIZChVFWEVDVVRJT05fU1RBVFVTX0RFQUQQB2IGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * One attempt of one run of a job. Its id is `<job id>:<scheduled ms>:<attempt>`,
@@ -96,6 +96,13 @@ export type Execution = Message<"chronoring.v1.Execution"> & {
    * @generated from field: google.protobuf.Timestamp queue_time = 12;
    */
   queueTime?: Timestamp | undefined;
+
+  /**
+   * On a failed attempt that a retry follows: when the next attempt is due.
+   *
+   * @generated from field: google.protobuf.Timestamp next_attempt_time = 14;
+   */
+  nextAttemptTime?: Timestamp | undefined;
 };
 
 /**
@@ -162,6 +169,14 @@ export enum ExecutionStatus {
    * @generated from enum value: EXECUTION_STATUS_SKIPPED = 8;
    */
   SKIPPED = 8,
+
+  /**
+   * Failed for good: the last attempt of a run whose retry policy gives up
+   * (retries exhausted, or a permanent failure). Listed by DeadLetterService.
+   *
+   * @generated from enum value: EXECUTION_STATUS_DEAD = 7;
+   */
+  DEAD = 7,
 }
 
 /**

@@ -34,7 +34,7 @@ export function runKey(scheduledMs: number, attempt: number): string {
   return `${String(scheduledMs).padStart(15, "0")}#${String(attempt).padStart(4, "0")}`;
 }
 
-function itemToExecution(item: Item): Execution {
+export function itemToExecution(item: Item): Execution {
   const jobId = str(item, "job_id")!;
   const scheduledMs = num(item, "sched_ms")!;
   const attempt = num(item, "attempt")!;
@@ -59,6 +59,8 @@ function itemToExecution(item: Item): Execution {
   if (result !== undefined) exec.result = result;
   const error = str(item, "error");
   if (error !== undefined) exec.error = error;
+  const nextAt = num(item, "next_at");
+  if (nextAt !== undefined) exec.nextAttemptMs = nextAt;
   return exec;
 }
 
@@ -307,7 +309,9 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
             new PutItemCommand({
               TableName: table,
               Item: { ...baseItem(run, "CANCELLED"), ended: n(nowMs), error: s(reason) },
-              // A run waiting for its job's limits is recorded QUEUED.
+              // A QUEUED attempt (a retry, a re-queue, a run waiting for its
+              // job's limits) is cancelled too, or the recovery sweep would
+              // send it again and again.
               ConditionExpression: "attribute_not_exists(job_id) OR #st = :queued",
               ExpressionAttributeNames: { "#st": "st" },
               ExpressionAttributeValues: { ":queued": s("QUEUED") },

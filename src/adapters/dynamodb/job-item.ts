@@ -2,12 +2,13 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { invalidArgument } from "../../core/errors.js";
 import type { Job, JobLimits, JobStatus, JobTarget, Schedule } from "../../core/job.js";
 import type { Page } from "../../core/ports/job-store.js";
+import type { RetryPolicy } from "../../core/retry-policy.js";
 
 /**
  * Job item layout in the jobs table (key `id`):
  * part (N), next_run (N, sparse: in the `due` index only while a run is ahead),
  * st, v (version), name, owner, tags (L of S), sched and tgt (JSON), created,
- * updated, last_run; the claim record: claimed / claimed_m (NS of scheduled ms
+ * updated, last_run, retry (JSON, absent: no retry); the claim record: claimed / claimed_m (NS of scheduled ms
  * of claimed and triggered runs not yet seen started), recover_at (N, sparse:
  * when the sweep must check them), cseq (N, bumped by every claim and trigger);
  * lim (JSON, the run limits; in the `due` index so that they ride with a
@@ -49,6 +50,7 @@ export function jobToItem(job: Job): Item {
   if (job.nextRunMs !== undefined) item.next_run = n(job.nextRunMs);
   if (job.lastRunMs !== undefined) item.last_run = n(job.lastRunMs);
   if (job.limits) item.lim = s(JSON.stringify(job.limits));
+  if (job.retryPolicy) item.retry = s(JSON.stringify(job.retryPolicy));
   return item;
 }
 
@@ -72,6 +74,8 @@ export function itemToJob(item: Item): Job {
   if (last !== undefined) job.lastRunMs = last;
   const lim = str(item, "lim");
   if (lim) job.limits = JSON.parse(lim) as JobLimits;
+  const retry = str(item, "retry");
+  if (retry !== undefined) job.retryPolicy = JSON.parse(retry) as RetryPolicy;
   return job;
 }
 

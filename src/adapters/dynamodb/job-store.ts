@@ -272,6 +272,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       else if (change.limits !== undefined) put("lim", s(JSON.stringify(change.limits)));
       if (change.nextRunMs === null) remove.push("next_run");
       else if (change.nextRunMs !== undefined) put("next_run", n(change.nextRunMs));
+      if (change.retryPolicy === null) remove.push("retry");
+      else if (change.retryPolicy) put("retry", s(JSON.stringify(change.retryPolicy)));
 
       const conditions = ["attribute_exists(id)"];
       if (expect.version !== undefined) {

@@ -12,6 +12,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { ChronoringError } from "../../core/errors.js";
 import type { TableNames } from "./client.js";
+import { deadIndex, deadIndexAttributes, ensureDeadIndex } from "./dead-index.js";
 
 /** GSI of jobs by partition and next run: what the scheduler queries. Sparse: only jobs with a next run. */
 export const DUE_INDEX = "due";
@@ -135,13 +136,15 @@ export async function ensureTables(
         started: "N",
         part: "N",
         requeue_at: "N",
-      }),
+      }).concat(deadIndexAttributes),
       GlobalSecondaryIndexes: [
         gsi(WORKER_INDEX, "worker", "started", "keys"),
         gsi(REQUEUED_INDEX, "part", "requeue_at", "keys"),
+        deadIndex,
       ],
     }),
   ]);
+  await ensureDeadIndex(client, names.executions);
   try {
     await client.send(
       new PutItemCommand({

@@ -195,6 +195,7 @@ export function createSqsWorkQueue(
           let entries = batch.map(({ delayMs, ...run }, i) => ({
             Id: String(i),
             MessageBody: JSON.stringify({ ...run, sentMs: now } satisfies RunMessage),
+            // SQS takes whole seconds up to 15 minutes; callers keep longer delays in the store.
             ...(delayMs ? { DelaySeconds: Math.min(MAX_DELAY_S, Math.ceil(delayMs / 1000)) } : {}),
           }));
           for (let round = 0; entries.length; round++) {

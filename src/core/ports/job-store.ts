@@ -1,5 +1,7 @@
 import type { Job, JobLimits, JobStatus, JobTarget, Schedule } from "../job.js";
 
+import type { RetryPolicy } from "../retry-policy.js";
+
 /** One page of a listing; `nextToken` is absent on the last page. */
 export interface Page<T> {
   items: T[];
@@ -25,6 +27,8 @@ export interface JobChange {
   nextRunMs?: number | null;
   /** `null` removes them. */
   limits?: JobLimits | null;
+  /** `null` removes the policy (no retry). */
+  retryPolicy?: RetryPolicy | null;
 }
 
 /** Preconditions of an API change; a failed one throws aborted or failed_precondition. */

@@ -10,7 +10,7 @@ export type OutgoingRun = RunRef & {
   target?: JobTarget;
   /** The job's run limits as of the claim; they ride along with the target. */
   limits?: JobLimits;
-  /** Deliver no sooner than this from now (SQS allows up to 15 minutes). */
+  /** Deliver no sooner than this from now (a retry's backoff, a run waiting for its limits); at most the queue's limit. */
   delayMs?: number;
 };
 

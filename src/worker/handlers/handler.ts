@@ -22,6 +22,12 @@ export interface HandlerResult {
   ok: boolean;
   /** Short human summary recorded as result (ok) or error (!ok), ≤ 4 KiB. */
   summary: string;
+  /**
+   * On failure: whether a later attempt may succeed (timeouts, connection
+   * errors, HTTP 5xx/408/425/429, a non-zero exit). A retry policy
+   * ON_FAILURE retries only these; absent counts as permanent.
+   */
+  retryable?: boolean;
 }
 
 /**

@@ -39,7 +39,9 @@ async function runHttp(
   const deadline = linkDeadline(ctx.signal, target.timeoutMs);
   let status: number | undefined;
   try {
-    if (deadline.signal.aborted) return { ok: false, summary: deadline.reason() };
+    if (deadline.signal.aborted) {
+      return { ok: false, summary: deadline.reason(), retryable: true };
+    }
     const headers = new Headers(target.headers);
     headers.set(EXECUTION_ID_HEADER, ctx.executionId);
     const response = await fetch(target.url, {
@@ -55,14 +57,28 @@ async function runHttp(
       { status: response.status, bodyBytes: body.totalBytes },
       "http target answered",
     );
-    return { ok, summary: formatSummary(`HTTP ${response.status}`, body, maxBytes) };
+    return {
+      ok,
+      summary: formatSummary(`HTTP ${response.status}`, body, maxBytes),
+      ...(ok ? {} : { retryable: isRetryableStatus(response.status) }),
+    };
   } catch (err) {
     const after = status === undefined ? "" : ` (after HTTP ${status}, reading the body)`;
     const why = deadline.signal.aborted ? deadline.reason() : errorMessage(err);
-    return { ok: false, summary: clampText(`${why}${after}`, maxBytes) };
+    // Timeouts, refused or reset connections: the next attempt may get through.
+    return { ok: false, summary: clampText(`${why}${after}`, maxBytes), retryable: true };
   } finally {
     deadline.dispose();
   }
+}
+
+/**
+ * Whether an HTTP failure may pass on a later attempt: server errors, 408
+ * Request Timeout, 425 Too Early, 429 Too Many Requests. Any other status
+ * (4xx: the request itself is wrong; 3xx: not followed) is permanent.
+ */
+export function isRetryableStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 425 || status === 429;
 }
 
 /**

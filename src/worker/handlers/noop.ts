@@ -16,14 +16,14 @@ export function createNoopHandler(): JobHandler<NoopTarget> {
 async function runNoop(target: NoopTarget, ctx: RunContext): Promise<HandlerResult> {
   if (target.type !== "noop") throw new TypeError(`noop handler got a ${target.type} target`);
   const ms = Math.min(Math.max(target.sleepMs, 0), MAX_TIMER_MS);
-  if (ctx.signal.aborted) return { ok: false, summary: "aborted before start" };
+  if (ctx.signal.aborted) return { ok: false, summary: "aborted before start", retryable: true };
   const started = performance.now();
   try {
     await sleep(ms, undefined, { signal: ctx.signal });
   } catch (err) {
     if (ctx.signal.aborted) {
       const elapsed = Math.round(performance.now() - started);
-      return { ok: false, summary: `aborted after ${elapsed} ms of ${ms} ms` };
+      return { ok: false, summary: `aborted after ${elapsed} ms of ${ms} ms`, retryable: true };
     }
     throw err;
   }

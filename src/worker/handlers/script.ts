@@ -83,13 +83,19 @@ export function createScriptHandler(opts: ScriptHandlerOptions): JobHandler<Scri
             `command ${JSON.stringify(target.command)} is not on the worker's allow-list`,
             maxBytes,
           ),
+          retryable: false,
         };
       }
       const forbidden = Object.keys(target.env).find((key) => FORBIDDEN_ENV.test(key));
       if (forbidden !== undefined) {
-        return { ok: false, summary: `env ${JSON.stringify(forbidden)} may not be set by a job` };
+        return {
+          ok: false,
+          summary: `env ${JSON.stringify(forbidden)} may not be set by a job`,
+          retryable: false,
+        };
       }
-      if (ctx.signal.aborted) return { ok: false, summary: "aborted before start" };
+      if (ctx.signal.aborted)
+        return { ok: false, summary: "aborted before start", retryable: true };
       if (memoryMb > 0 && prlimit === undefined && !warnedUncapped) {
         warnedUncapped = true;
         ctx.logger.warn({ memoryMb }, "prlimit not found: scripts run without a memory cap");
@@ -106,7 +112,16 @@ export function createScriptHandler(opts: ScriptHandlerOptions): JobHandler<Scri
               ...target.args,
             ];
       if (setpriv !== undefined) argv.unshift(setpriv, "--pdeathsig", "KILL", "--");
-      return runProcess(argv, childEnv(target, ctx), target.timeoutMs, graceMs, maxBytes, ctx);
+      // A non-zero exit, a timeout or a failed start may pass: retryable.
+      const result = await runProcess(
+        argv,
+        childEnv(target, ctx),
+        target.timeoutMs,
+        graceMs,
+        maxBytes,
+        ctx,
+      );
+      return result.ok ? result : { ...result, retryable: true };
     },
   };
 }

@@ -17,6 +17,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobStatus } from "../../../gen/chronoring/v1/job_pb.js";
 import { JobService } from "../../../gen/chronoring/v1/job_service_pb.js";
+import { type Backoff, RetryStrategy } from "../../../gen/chronoring/v1/retry_pb.js";
 import { createInterceptors } from "../../../src/api/interceptors.js";
 import { routes } from "../../../src/api/routes.js";
 import { startApiServer } from "../../../src/api/server.js";
@@ -400,6 +401,71 @@ const rows: Row[] = [
     name: "ResumeJob of a FINISHED job",
     call: (c, fx) => c.resumeJob({ id: fx.finished }),
     code: Code.FailedPrecondition,
+  },
+  // ---- retry_policy (CreateJob, UpdateJob)
+  {
+    name: "CreateJob with retry_policy.max_retries 101",
+    call: (c) =>
+      c.createJob({
+        ...valid,
+        retryPolicy: { strategy: RetryStrategy.ON_FAILURE, maxRetries: 101 },
+      }),
+    code: Code.InvalidArgument,
+    field: "retry_policy.max_retries",
+  },
+  {
+    name: "CreateJob with a negative retry_policy.retry_delay",
+    call: (c) => c.createJob({ ...valid, retryPolicy: { retryDelay: { seconds: -1n, nanos: 0 } } }),
+    code: Code.InvalidArgument,
+    field: "retry_policy.retry_delay",
+  },
+  {
+    name: "CreateJob with retry_policy.retry_delay over 7 days",
+    call: (c) =>
+      c.createJob({ ...valid, retryPolicy: { retryDelay: { seconds: 8n * 86_400n, nanos: 0 } } }),
+    code: Code.InvalidArgument,
+    field: "retry_policy.retry_delay",
+  },
+  {
+    name: "CreateJob with retry_policy.max_delay below retry_delay",
+    call: (c) =>
+      c.createJob({
+        ...valid,
+        retryPolicy: {
+          retryDelay: { seconds: 10n, nanos: 0 },
+          maxDelay: { seconds: 5n, nanos: 0 },
+        },
+      }),
+    code: Code.InvalidArgument,
+    field: "retry_policy.max_delay",
+  },
+  {
+    name: "CreateJob with retry_policy.jitter 1.5",
+    call: (c) => c.createJob({ ...valid, retryPolicy: { jitter: 1.5 } }),
+    code: Code.InvalidArgument,
+    field: "retry_policy.jitter",
+  },
+  {
+    name: "CreateJob with an unknown retry_policy.strategy",
+    call: (c) => c.createJob({ ...valid, retryPolicy: { strategy: 9 as RetryStrategy } }),
+    code: Code.InvalidArgument,
+    field: "retry_policy.strategy",
+  },
+  {
+    name: "CreateJob with an unknown retry_policy.backoff",
+    call: (c) => c.createJob({ ...valid, retryPolicy: { backoff: 9 as Backoff } }),
+    code: Code.InvalidArgument,
+    field: "retry_policy.backoff",
+  },
+  {
+    name: "UpdateJob with retry_policy.jitter -0.5",
+    call: (c, fx) =>
+      c.updateJob({
+        job: { id: fx.active, retryPolicy: { jitter: -0.5 } },
+        updateMask: { paths: ["retry_policy"] },
+      }),
+    code: Code.InvalidArgument,
+    field: "job.retry_policy.jitter",
   },
   // ---- PreviewSchedule
   {

@@ -82,7 +82,6 @@ describe("job limits: max concurrent, overlap policies and rate limits (api + sc
       (list) => of(list, ExecutionStatus.SUCCEEDED).length >= 3,
     );
     await client.deleteJob({ id: job!.id });
-    const done = of(all, ExecutionStatus.SUCCEEDED);
     const skipped = of(all, ExecutionStatus.SKIPPED);
     // Never two at once.
     expect(peakConcurrency(all)).toBe(1);

@@ -104,11 +104,13 @@ function fakeCommands() {
       if (expectedVersion !== undefined && expectedVersion !== job.version) {
         throw new ChronoringError("aborted", "version mismatch");
       }
-      const { schedule, limits, ...rest } = update;
+      const { schedule, limits, retryPolicy, ...rest } = update;
       const next: Job = { ...job, ...rest, version: job.version + 1 };
       if (schedule) next.schedule = toSchedule(schedule);
       if (limits) next.limits = limits;
       else if (limits === null) delete next.limits;
+      if (retryPolicy) next.retryPolicy = retryPolicy;
+      else if (retryPolicy === null) delete next.retryPolicy;
       jobs.set(id, next);
       return next;
     },

@@ -56,7 +56,9 @@ function* samples(seed: number): Generator<{ n: number; ids: string[]; spare: st
   }
 }
 
-describe("assignPartitions", () => {
+// The statistical cases build hundreds of rings: seconds of CPU, more on a
+// loaded machine. The timeout guards against a hang, it is not a target.
+describe("assignPartitions", { timeout: 60_000 }, () => {
   it("gives every partition to one of the live nodes", () => {
     const nodes = ["a", "b", "c"];
     const owners = assignPartitions(nodes, P);

@@ -126,12 +126,12 @@ describe("http handler", () => {
 
   it("fails on 4xx, keeping the response body", async () => {
     const result = await handler.run(target("/echo?status=404&say=nope"), context());
-    expect(result).toEqual({ ok: false, summary: "HTTP 404\nnope" });
+    expect(result).toEqual({ ok: false, retryable: false, summary: "HTTP 404\nnope" });
   });
 
   it("fails on 5xx", async () => {
     const result = await handler.run(target("/echo?status=503&say=down"), context());
-    expect(result).toEqual({ ok: false, summary: "HTTP 503\ndown" });
+    expect(result).toEqual({ ok: false, retryable: true, summary: "HTTP 503\ndown" });
   });
 
   it("sends the method, the job's headers and the Chronoring-Execution-Id header", async () => {
@@ -187,13 +187,14 @@ describe("http handler", () => {
     const started = performance.now();
     const result = await handler.run(target("/hang", { timeoutMs: 150 }), context());
     expect(performance.now() - started).toBeLessThan(2000);
-    expect(result).toEqual({ ok: false, summary: "timed out after 150 ms" });
+    expect(result).toEqual({ ok: false, retryable: true, summary: "timed out after 150 ms" });
   });
 
   it("times out while reading a body that never ends", async () => {
     const result = await handler.run(target("/stall-body", { timeoutMs: 150 }), context());
     expect(result).toEqual({
       ok: false,
+      retryable: true,
       summary: "timed out after 150 ms (after HTTP 200, reading the body)",
     });
   });
@@ -202,7 +203,11 @@ describe("http handler", () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error("worker shutting down")), 50);
     const result = await handler.run(target("/hang"), context(controller.signal));
-    expect(result).toEqual({ ok: false, summary: "aborted: worker shutting down" });
+    expect(result).toEqual({
+      ok: false,
+      retryable: true,
+      summary: "aborted: worker shutting down",
+    });
   });
 
   it("fails with the connection error when nothing listens on the port", async () => {

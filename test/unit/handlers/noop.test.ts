@@ -39,6 +39,6 @@ describe("noop handler", () => {
       { type: "noop", sleepMs: 10_000 },
       context(AbortSignal.abort()),
     );
-    expect(result).toEqual({ ok: false, summary: "aborted before start" });
+    expect(result).toEqual({ ok: false, retryable: true, summary: "aborted before start" });
   });
 });

@@ -77,7 +77,7 @@ describe("script handler", () => {
 
   it("fails with the exit code on a non-zero exit", async () => {
     const result = await handler.run(node("process.exit(3)"), context());
-    expect(result).toEqual({ ok: false, summary: "exit 3" });
+    expect(result).toEqual({ ok: false, retryable: true, summary: "exit 3" });
   });
 
   it("captures stdout and stderr together", async () => {
@@ -87,7 +87,7 @@ describe("script handler", () => {
       ),
       context(),
     );
-    expect(result).toEqual({ ok: false, summary: "exit 1\nout\nerr\n" });
+    expect(result).toEqual({ ok: false, retryable: true, summary: "exit 1\nout\nerr\n" });
   });
 
   it("passes args without a shell", async () => {
@@ -109,6 +109,7 @@ describe("script handler", () => {
     );
     expect(result).toEqual({
       ok: false,
+      retryable: false,
       summary: 'command "touch" is not on the worker\'s allow-list',
     });
     expect(existsSync(marker)).toBe(false);
@@ -144,7 +145,11 @@ describe("script handler", () => {
   it("refuses env that would change which program runs (PATH, LD_PRELOAD)", async () => {
     for (const key of ["PATH", "LD_PRELOAD"]) {
       const result = await handler.run(node("0", { env: { [key]: "/tmp/x" } }), context());
-      expect(result).toEqual({ ok: false, summary: `env "${key}" may not be set by a job` });
+      expect(result).toEqual({
+        ok: false,
+        retryable: false,
+        summary: `env "${key}" may not be set by a job`,
+      });
     }
   });
 
@@ -155,7 +160,11 @@ describe("script handler", () => {
       context(),
     );
     expect(performance.now() - started).toBeLessThan(1500);
-    expect(result).toEqual({ ok: false, summary: "killed by SIGTERM (timed out after 200 ms)" });
+    expect(result).toEqual({
+      ok: false,
+      retryable: true,
+      summary: "killed by SIGTERM (timed out after 200 ms)",
+    });
   });
 
   it("escalates to SIGKILL after the grace period when SIGTERM is ignored", async () => {
@@ -168,6 +177,7 @@ describe("script handler", () => {
     );
     expect(result).toEqual({
       ok: false,
+      retryable: true,
       summary: "killed by SIGKILL (timed out after 300 ms)\nready\n",
     });
   });
@@ -193,7 +203,11 @@ describe("script handler", () => {
       }),
       context(),
     );
-    expect(result).toEqual({ ok: false, summary: "exit 0 after SIGTERM (timed out after 200 ms)" });
+    expect(result).toEqual({
+      ok: false,
+      retryable: true,
+      summary: "exit 0 after SIGTERM (timed out after 200 ms)",
+    });
   });
 
   it("kills the processes the command started when it times out", async () => {
@@ -232,13 +246,14 @@ describe("script handler", () => {
     );
     expect(result).toEqual({
       ok: false,
+      retryable: true,
       summary: "killed by SIGTERM (aborted: worker shutting down)",
     });
   });
 
   it("does not start when the signal is already aborted", async () => {
     const result = await handler.run(node("0"), context(AbortSignal.abort()));
-    expect(result).toEqual({ ok: false, summary: "aborted before start" });
+    expect(result).toEqual({ ok: false, retryable: true, summary: "aborted before start" });
   });
 
   it("keeps the first maxOutputBytes of output and counts the dropped bytes", async () => {

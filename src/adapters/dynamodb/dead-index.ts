@@ -1,0 +1,67 @@
+import {
+  DescribeTableCommand,
+  type DynamoDBClient,
+  type GlobalSecondaryIndex,
+  UpdateTableCommand,
+} from "@aws-sdk/client-dynamodb";
+
+/**
+ * GSI of the dead list: executions recorded DEAD and not yet redriven or
+ * purged. Sparse: only such items carry `dead` (hash, always "DEAD") and
+ * `dead_key` (range, `<job id>#<run key>`), so that one query lists them all
+ * and a `begins_with` lists one job's. Dead runs are rare, so one hash key
+ * is enough; it projects everything, the listing reads no item.
+ */
+export const DEAD_INDEX = "dead";
+export const DEAD_HASH = "DEAD";
+
+export const deadIndex: GlobalSecondaryIndex = {
+  IndexName: DEAD_INDEX,
+  KeySchema: [
+    { AttributeName: "dead", KeyType: "HASH" },
+    { AttributeName: "dead_key", KeyType: "RANGE" },
+  ],
+  Projection: { ProjectionType: "ALL" },
+};
+
+export const deadIndexAttributes = [
+  { AttributeName: "dead", AttributeType: "S" as const },
+  { AttributeName: "dead_key", AttributeType: "S" as const },
+];
+
+/** The range key of a dead run: its job, then its run key. */
+export function deadKey(jobId: string, run: string): string {
+  return `${jobId}#${run}`;
+}
+
+/**
+ * Adds the dead index to an executions table created before it existed, and
+ * waits until it is ACTIVE. A table that has it costs one DescribeTable.
+ */
+export async function ensureDeadIndex(client: DynamoDBClient, table: string): Promise<void> {
+  const describe = () => client.send(new DescribeTableCommand({ TableName: table }));
+  const has = (out: Awaited<ReturnType<typeof describe>>) =>
+    (out.Table?.GlobalSecondaryIndexes ?? []).find((ix) => ix.IndexName === DEAD_INDEX);
+  let out = await describe();
+  if (!has(out)) {
+    try {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: table,
+          AttributeDefinitions: deadIndexAttributes,
+          GlobalSecondaryIndexUpdates: [{ Create: deadIndex }],
+        }),
+      );
+    } catch (err) {
+      // Another process added it at the same time.
+      out = await describe();
+      if (!has(out)) throw err;
+    }
+  }
+  for (let i = 0; i < 120; i++) {
+    out = await describe();
+    if (has(out)?.IndexStatus === "ACTIVE") return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`index ${DEAD_INDEX} of ${table} did not become ACTIVE`);
+}

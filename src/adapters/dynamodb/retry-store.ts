@@ -1,0 +1,232 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { failedPrecondition, notFound } from "../../core/errors.js";
+import { type Execution, parseExecutionId, type RunRef } from "../../core/execution.js";
+import type { Page } from "../../core/ports/job-store.js";
+import type { DeadRunQuery, Failure, RetryStore } from "../../core/ports/retry-store.js";
+import { dynamo, failedConditions, fromPageToken } from "./calls.js";
+import type { TableNames } from "./client.js";
+import { DEAD_HASH, DEAD_INDEX, deadKey } from "./dead-index.js";
+import { baseItem, itemToExecution, runKey } from "./execution-store.js";
+import { decodeToken, type Item, n, s, toPage } from "./job-item.js";
+
+/** The condition of every write that ends an attempt: still RUNNING on this worker. */
+const HELD = "#st = :running AND #w = :w";
+
+function keyOf(parsed: { jobId: string; scheduledMs: number; attempt: number }): Item {
+  return { job_id: s(parsed.jobId), run: s(runKey(parsed.scheduledMs, parsed.attempt)) };
+}
+
+function nextOf(e: Execution): RunRef {
+  return {
+    jobId: e.jobId,
+    partition: e.partition,
+    scheduledMs: e.scheduledMs,
+    attempt: e.attempt + 1,
+    manual: e.manual,
+  };
+}
+
+/**
+ * Retries and the dead list in the executions table (see RetryStore). A dead
+ * run carries `dead` and `dead_key`, the keys of the sparse dead index;
+ * redrive and purge remove them, so the record stays in the history.
+ */
+export function createDynamoRetryStore(options: {
+  client: DynamoDBClient;
+  tables: TableNames;
+}): RetryStore {
+  const { client } = options;
+  const table = options.tables.executions;
+
+  async function read(id: string): Promise<Execution> {
+    const parsed = parseExecutionId(id);
+    if (!parsed) throw notFound(`execution ${id}`);
+    const out = await dynamo(() =>
+      client.send(
+        new GetItemCommand({ TableName: table, Key: keyOf(parsed), ConsistentRead: true }),
+      ),
+    );
+    if (!out.Item) throw notFound(`execution ${id}`);
+    const execution = itemToExecution(out.Item);
+    if (out.Item.dead === undefined) {
+      throw failedPrecondition(
+        `execution ${id} is ${execution.status}, not on the dead list` +
+          (execution.status === "DEAD" ? " (already redriven or purged)" : ""),
+      );
+    }
+    return execution;
+  }
+
+  async function listDead(query: DeadRunQuery): Promise<Page<Execution>> {
+    const items: Execution[] = [];
+    let startKey = decodeToken(query.pageToken);
+    do {
+      const values: Item = { ":d": s(DEAD_HASH) };
+      let key = "dead = :d";
+      if (query.jobId) {
+        key += " AND begins_with(dead_key, :job)";
+        values[":job"] = s(`${query.jobId}#`);
+      }
+      const out = await dynamo(() =>
+        client.send(
+          new QueryCommand({
+            TableName: table,
+            IndexName: DEAD_INDEX,
+            KeyConditionExpression: key,
+            ExpressionAttributeValues: values,
+            ExclusiveStartKey: startKey,
+            Limit: query.pageSize - items.length,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) items.push(itemToExecution(item));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && items.length < query.pageSize);
+    return toPage(items, startKey);
+  }
+
+  /** Runs a transaction; true when it applied, false when a condition failed. */
+  async function transact(actions: ConstructorParameters<typeof TransactWriteItemsCommand>[0]) {
+    try {
+      await dynamo(() => client.send(new TransactWriteItemsCommand(actions)));
+      return true;
+    } catch (err) {
+      if (err instanceof TransactionCanceledException && failedConditions(err).some(Boolean)) {
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  return {
+    async scheduleRetry(run, workerId, failure: Failure, due) {
+      const next: RunRef = { ...run, attempt: run.attempt + 1 };
+      const applied = await transact({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table,
+              Key: keyOf(run),
+              UpdateExpression:
+                "SET #st = :failed, ended = :ended, #error = :error, next_at = :due",
+              ConditionExpression: HELD,
+              ExpressionAttributeNames: { "#st": "st", "#w": "worker", "#error": "error" },
+              ExpressionAttributeValues: {
+                ":failed": s("FAILED"),
+                ":ended": n(failure.endedMs),
+                ":error": s(failure.error),
+                ":due": n(due.dueMs),
+                ":running": s("RUNNING"),
+                ":w": s(workerId),
+              },
+            },
+          },
+          {
+            Put: {
+              TableName: table,
+              Item: { ...baseItem(next, "QUEUED"), requeue_at: n(due.recheckAtMs) },
+              ConditionExpression: "attribute_not_exists(job_id)",
+            },
+          },
+        ],
+      });
+      return applied ? next : undefined;
+    },
+
+    async markDead(run, workerId, failure) {
+      const parsed = run;
+      try {
+        await dynamo(() =>
+          client.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: keyOf(parsed),
+              UpdateExpression:
+                "SET #st = :dead, ended = :ended, #error = :error, dead = :d, dead_key = :dk",
+              ConditionExpression: HELD,
+              ExpressionAttributeNames: { "#st": "st", "#w": "worker", "#error": "error" },
+              ExpressionAttributeValues: {
+                ":dead": s("DEAD"),
+                ":ended": n(failure.endedMs),
+                ":error": s(failure.error),
+                ":d": s(DEAD_HASH),
+                ":dk": s(deadKey(parsed.jobId, runKey(parsed.scheduledMs, parsed.attempt))),
+                ":running": s("RUNNING"),
+                ":w": s(workerId),
+              },
+            }),
+          ),
+        );
+        return true;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return false;
+        throw err;
+      }
+    },
+
+    getDead: read,
+
+    listDead(query) {
+      return fromPageToken(query.pageToken, () => listDead(query));
+    },
+
+    async redrive(id, recheckAtMs) {
+      const dead = await read(id);
+      const next = nextOf(dead);
+      const applied = await transact({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table,
+              Key: keyOf(dead),
+              UpdateExpression: "REMOVE dead, dead_key",
+              ConditionExpression: "attribute_exists(dead)",
+            },
+          },
+          {
+            Put: {
+              TableName: table,
+              Item: { ...baseItem(next, "QUEUED"), requeue_at: n(recheckAtMs) },
+              ConditionExpression: "attribute_not_exists(job_id)",
+            },
+          },
+        ],
+      });
+      if (!applied) {
+        throw failedPrecondition(
+          `execution ${id} left the dead list meanwhile (redriven or purged)`,
+        );
+      }
+      return next;
+    },
+
+    async purge(id) {
+      const dead = await read(id);
+      try {
+        await dynamo(() =>
+          client.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: keyOf(dead),
+              UpdateExpression: "REMOVE dead, dead_key",
+              ConditionExpression: "attribute_exists(dead)",
+            }),
+          ),
+        );
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        throw failedPrecondition(
+          `execution ${id} left the dead list meanwhile (redriven or purged)`,
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * chronoring.v1.DeadLetterService: thin handlers over DeadRunCommands.
+ */
+
+import type { ServiceImpl } from "@connectrpc/connect";
+import type {
+  DeadLetterService,
+  PurgeDeadRunsRequest,
+  RedriveDeadRunsRequest,
+} from "../../gen/chronoring/v1/dead_letter_service_pb.js";
+import type { DeadRunCommands, DeadRunSelection } from "../core/dead-runs.js";
+import { invalidArgument } from "../core/errors.js";
+import type { DeadRunQuery } from "../core/ports/retry-store.js";
+import { validateJobId, validatePageSize } from "../core/validate-job.js";
+import { executionToProto, pageTokenFromProto, pageTokenToProto } from "./codec.js";
+
+/** `execution_ids`, or `all` (optionally of `job_id`): exactly one. */
+function selectionFromProto(req: RedriveDeadRunsRequest | PurgeDeadRunsRequest): DeadRunSelection {
+  if (req.all && req.executionIds.length > 0) {
+    throw invalidArgument("execution_ids", "give execution_ids or all, not both");
+  }
+  if (req.jobId !== "") {
+    if (!req.all) throw invalidArgument("job_id", "only with all");
+    validateJobId(req.jobId, "job_id");
+  }
+  if (req.all) return req.jobId ? { all: true, jobId: req.jobId } : { all: true };
+  if (req.executionIds.length === 0) {
+    throw invalidArgument("execution_ids", "required: execution ids, or all");
+  }
+  return { ids: [...req.executionIds] };
+}
+
+export function createDeadLetterService(
+  commands: DeadRunCommands,
+): ServiceImpl<typeof DeadLetterService> {
+  return {
+    async listDeadRuns(req) {
+      const query: DeadRunQuery = { pageSize: validatePageSize(req.pageSize, "page_size") };
+      if (req.jobId !== "") {
+        validateJobId(req.jobId, "job_id");
+        query.jobId = req.jobId;
+      }
+      const pageToken = pageTokenFromProto(req.pageToken);
+      if (pageToken !== undefined) query.pageToken = pageToken;
+      const page = await commands.list(query);
+      return {
+        executions: page.items.map(executionToProto),
+        nextPageToken: pageTokenToProto(page.nextToken),
+      };
+    },
+
+    async redriveDeadRuns(req) {
+      const runs = await commands.redrive(selectionFromProto(req));
+      return { executions: runs.map(executionToProto) };
+    },
+
+    async purgeDeadRuns(req) {
+      return { purged: await commands.purge(selectionFromProto(req)) };
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import type { Clock } from "./clock.js";
+import { invalidArgument } from "./errors.js";
+import { type Execution, executionId, parseExecutionId, type RunRef } from "./execution.js";
+import type { DeadLetterQueue } from "./ports/dead-letter-queue.js";
+import type { Page } from "./ports/job-store.js";
+import type { DeadRunQuery, RetryStore } from "./ports/retry-store.js";
+import type { WorkQueue } from "./ports/work-queue.js";
+
+/** Which dead runs an action applies to. */
+export type DeadRunSelection = { ids: string[] } | { all: true; jobId?: string };
+
+/** Most ids one request may name. */
+export const DEAD_RUN_IDS_MAX = 100;
+
+/** The operations behind DeadLetterService. */
+export interface DeadRunCommands {
+  list(query: DeadRunQuery): Promise<Page<Execution>>;
+  /** Runs each selected dead run again as a new attempt; returns them QUEUED. */
+  redrive(selection: DeadRunSelection): Promise<Execution[]>;
+  /** Takes the selected runs off the dead list; returns how many. */
+  purge(selection: DeadRunSelection): Promise<number>;
+}
+
+/**
+ * Validates a selection: ids (each an execution id, no repeats, at most
+ * DEAD_RUN_IDS_MAX) or all. Errors name the request field.
+ */
+export function validateSelection(selection: DeadRunSelection): void {
+  if (!("ids" in selection)) return;
+  if (selection.ids.length === 0) {
+    throw invalidArgument("execution_ids", "required: execution ids, or all");
+  }
+  if (selection.ids.length > DEAD_RUN_IDS_MAX) {
+    throw invalidArgument(
+      "execution_ids",
+      `at most ${DEAD_RUN_IDS_MAX} ids (got ${selection.ids.length})`,
+    );
+  }
+  const seen = new Set<string>();
+  selection.ids.forEach((id, i) => {
+    if (parseExecutionId(id) === undefined) {
+      throw invalidArgument(`execution_ids[${i}]`, "must be <job id>:<scheduled ms>:<attempt>");
+    }
+    if (seen.has(id)) throw invalidArgument(`execution_ids[${i}]`, `duplicate id "${id}"`);
+    seen.add(id);
+  });
+}
+
+export function createDeadRunCommands(deps: {
+  retries: RetryStore;
+  queue: WorkQueue;
+  deadLetters: DeadLetterQueue;
+  clock: Clock;
+  /** A redriven attempt not started within this long is sent again by the recovery sweep. */
+  startTimeoutMs: number;
+}): DeadRunCommands {
+  const { retries, queue, deadLetters, clock } = deps;
+
+  /**
+   * The ids a selection names. Named ids are all checked first (each must be
+   * on the dead list), so that one bad id changes nothing.
+   */
+  async function* selected(selection: DeadRunSelection): AsyncGenerator<string[]> {
+    validateSelection(selection);
+    if ("ids" in selection) {
+      for (const id of selection.ids) await retries.getDead(id);
+      yield selection.ids;
+      return;
+    }
+    let pageToken: string | undefined;
+    do {
+      const page = await retries.listDead({
+        pageSize: 100,
+        ...(selection.jobId ? { jobId: selection.jobId } : {}),
+        ...(pageToken ? { pageToken } : {}),
+      });
+      yield page.items.map((e) => e.id);
+      pageToken = page.nextToken;
+    } while (pageToken);
+  }
+
+  return {
+    list: (query) => retries.listDead(query),
+
+    async redrive(selection) {
+      const redriven: RunRef[] = [];
+      for await (const ids of selected(selection)) {
+        const batch: RunRef[] = [];
+        for (const id of ids) {
+          batch.push(await retries.redrive(id, clock.now() + deps.startTimeoutMs));
+        }
+        // Recorded QUEUED first: a failed send is sent again by the recovery sweep.
+        await queue.send(batch).catch(() => undefined);
+        redriven.push(...batch);
+      }
+      return redriven.map((run) => ({
+        ...run,
+        id: executionId(run),
+        status: "QUEUED" as const,
+        queuedMs: clock.now(),
+      }));
+    },
+
+    async purge(selection) {
+      let purged = 0;
+      for await (const ids of selected(selection)) {
+        for (const id of ids) {
+          await retries.purge(id);
+          purged++;
+        }
+      }
+      if ("all" in selection && !selection.jobId) await deadLetters.purge();
+      return purged;
+    },
+  };
+}
