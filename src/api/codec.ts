@@ -41,6 +41,7 @@ import type { ExecutionQuery } from "../core/ports/execution-store.js";
 import type { JobQuery } from "../core/ports/job-store.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
 import { validateJobId, validatePageSize } from "../core/validate-job.js";
+import { priorityFromProto, priorityToProto } from "./priority-codec.js";
 
 export const HTTP_TIMEOUT_DEFAULT_MS = 30_000;
 export const SCRIPT_TIMEOUT_DEFAULT_MS = 60_000;
@@ -295,6 +296,7 @@ export function jobToProto(job: Job): JobPb {
     partition: job.partition,
     createTime: timestampFromMs(job.createdMs),
     updateTime: timestampFromMs(job.updatedMs),
+    priority: priorityToProto(job.priority),
   });
 }
 
@@ -321,12 +323,14 @@ export function fireTimeToProto(p: FirePreview): FireTime {
 
 /** CreateJobRequest → JobInput (defaults filled, not yet validated). */
 export function jobInputFromProto(req: CreateJobRequest): JobInput {
+  const priority = priorityFromProto(req.priority);
   return {
     name: req.name,
     schedule: scheduleInputFromProto(req.schedule),
     target: targetFromProto(req.target),
     tags: [...req.tags],
     owner: req.owner,
+    ...(priority ? { priority } : {}),
   };
 }
 

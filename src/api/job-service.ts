@@ -10,6 +10,7 @@ import type { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
 import { ChronoringError, invalidArgument } from "../core/errors.js";
 import { parseExecutionId } from "../core/execution.js";
 import type { JobCommands, JobUpdate } from "../core/job-commands.js";
+import { DEFAULT_PRIORITY } from "../core/priority.js";
 import {
   validateJobId,
   validateJobInput,
@@ -31,9 +32,10 @@ import {
   scheduleInputFromProto,
   targetFromProto,
 } from "./codec.js";
+import { priorityFromProto } from "./priority-codec.js";
 
 /** Fields UpdateJob may change, as `update_mask` paths. */
-export const UPDATABLE_PATHS = ["name", "schedule", "target", "tags", "owner"] as const;
+export const UPDATABLE_PATHS = ["name", "schedule", "target", "tags", "owner", "priority"] as const;
 type UpdatablePath = (typeof UPDATABLE_PATHS)[number];
 
 export const PREVIEW_COUNT_DEFAULT = 10;
@@ -44,7 +46,7 @@ function isUpdatable(path: string): path is UpdatablePath {
 }
 
 /** Job fields as named inside UpdateJobRequest.job, to report them as `job.<field>`. */
-const JOB_FIELD = /^(id|name|schedule|target|tags|owner)([.[]|$)/;
+const JOB_FIELD = /^(id|name|schedule|target|tags|owner|priority)([.[]|$)/;
 
 /**
  * Runs `fn`, reporting an invalid field of the job as `job.<field>`: in
@@ -92,6 +94,9 @@ function jobUpdateFromProto(job: JobPb, paths: readonly UpdatablePath[]): JobUpd
         break;
       case "schedule":
         update.schedule = scheduleInputFromProto(job.schedule);
+        break;
+      case "priority":
+        update.priority = priorityFromProto(job.priority) ?? DEFAULT_PRIORITY;
         break;
     }
   }

@@ -7,6 +7,7 @@ import { partitionOf } from "./partition.js";
 import type { ExecutionQuery, ExecutionStore } from "./ports/execution-store.js";
 import type { JobChange, JobQuery, JobStore, Page } from "./ports/job-store.js";
 import type { WorkQueue } from "./ports/work-queue.js";
+import { type Priority, priorityOf } from "./priority.js";
 import {
   firstRun,
   formatLocal,
@@ -31,6 +32,8 @@ export interface JobInput {
   target: JobTarget;
   tags: string[];
   owner: string;
+  /** Absent: MEDIUM. */
+  priority?: Priority;
 }
 
 /** Fields UpdateJob may change; absent ones stay. */
@@ -40,6 +43,7 @@ export interface JobUpdate {
   target?: JobTarget;
   tags?: string[];
   owner?: string;
+  priority?: Priority;
 }
 
 /** One previewed fire time. */
@@ -119,6 +123,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         nextRunMs: next,
         createdMs: now,
         updatedMs: now,
+        ...(input.priority ? { priority: input.priority } : {}),
       };
       await jobs.createJob(job);
       return scheduled(job);
@@ -142,6 +147,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         if (update.owner !== undefined) change.owner = update.owner;
         if (update.tags !== undefined) change.tags = update.tags;
         if (update.target !== undefined) change.target = update.target;
+        if (update.priority !== undefined) change.priority = update.priority;
         if (update.schedule !== undefined) {
           const schedule = parseSchedule(update.schedule, now);
           change.schedule = schedule;
@@ -234,7 +240,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       };
       let status: Execution["status"] = "QUEUED";
       try {
-        await queue.send([{ ...run, target: job.target }]);
+        await queue.send([{ ...run, target: job.target, priority: priorityOf(job.priority) }]);
       } catch {
         // Recorded durably above: the recovery sweep sends it.
         status = "SCHEDULED";

@@ -1,3 +1,5 @@
+import type { Priority } from "./priority.js";
+
 /**
  * Domain types of a job. Every instant is UTC epoch milliseconds; time zones
  * exist only inside the schedule evaluator (`schedule/`).
@@ -71,4 +73,6 @@ export interface Job {
   lastRunMs?: number;
   createdMs: number;
   updatedMs: number;
+  /** Queue priority of its runs; absent means MEDIUM. */
+  priority?: Priority;
 }

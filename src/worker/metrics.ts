@@ -8,6 +8,8 @@ export interface WorkerMetrics {
   duplicates: Counter;
   inFlight: Gauge;
   duration: Histogram<"type">;
+  /** 1 while paused through the API (PauseWorker). */
+  paused: Gauge;
 }
 
 export function createWorkerMetrics(registry: Registry): WorkerMetrics {
@@ -40,6 +42,11 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       help: "Run execution time by job type",
       labelNames: ["type"],
       buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 30, 120, 600],
+      registers,
+    }),
+    paused: new Gauge({
+      name: "chronoring_worker_paused",
+      help: "1 while this worker is paused through the API (takes no new runs)",
       registers,
     }),
   };

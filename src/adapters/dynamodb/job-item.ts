@@ -2,6 +2,7 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { invalidArgument } from "../../core/errors.js";
 import type { Job, JobStatus, JobTarget, Schedule } from "../../core/job.js";
 import type { Page } from "../../core/ports/job-store.js";
+import { isPriority } from "../../core/priority.js";
 
 /**
  * Job item layout in the jobs table (key `id`):
@@ -9,7 +10,8 @@ import type { Page } from "../../core/ports/job-store.js";
  * st, v (version), name, owner, tags (L of S), sched and tgt (JSON), created,
  * updated, last_run; the claim record: claimed / claimed_m (NS of scheduled ms
  * of claimed and triggered runs not yet seen started), recover_at (N, sparse:
- * when the sweep must check them), cseq (N, bumped by every claim and trigger).
+ * when the sweep must check them), cseq (N, bumped by every claim and trigger);
+ * prio (HIGH or LOW; absent for MEDIUM, so a default job stores nothing more).
  */
 export type Item = Record<string, AttributeValue>;
 
@@ -46,6 +48,7 @@ export function jobToItem(job: Job): Item {
   };
   if (job.nextRunMs !== undefined) item.next_run = n(job.nextRunMs);
   if (job.lastRunMs !== undefined) item.last_run = n(job.lastRunMs);
+  if (job.priority && job.priority !== "MEDIUM") item.prio = s(job.priority);
   return item;
 }
 
@@ -67,6 +70,8 @@ export function itemToJob(item: Item): Job {
   if (next !== undefined) job.nextRunMs = next;
   const last = num(item, "last_run");
   if (last !== undefined) job.lastRunMs = last;
+  const prio = str(item, "prio");
+  if (isPriority(prio)) job.priority = prio;
   return job;
 }
 

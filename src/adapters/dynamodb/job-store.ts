@@ -30,8 +30,10 @@ import type {
   PendingRuns,
   Settlement,
 } from "../../core/ports/job-store.js";
+import { priorityOf } from "../../core/priority.js";
 import { batchGet, dynamo, failedConditions, fromPageToken, queryDeadlines } from "./calls.js";
 import type { TableNames } from "./client.js";
+import { dueIndexHasPriority } from "./due-priority.js";
 import {
   decodeToken,
   type Item,
@@ -221,9 +223,13 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     return out.Item;
   }
 
+  /** Set by init: false for a table whose due index predates priorities. */
+  let duePriority = false;
+
   return {
     async init() {
       await dynamo(() => ensureTables(client, options.tables, options.partitionCount));
+      duePriority = await dynamo(() => dueIndexHasPriority(client, table));
     },
 
     async createJob(job) {
@@ -268,6 +274,10 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       if (change.schedule !== undefined) put("sched", s(JSON.stringify(change.schedule)));
       if (change.target !== undefined) put("tgt", s(JSON.stringify(change.target)));
       if (change.status !== undefined) put("st", s(change.status));
+      if (change.priority === "MEDIUM") {
+        names["#prio"] = "prio";
+        remove.push("#prio");
+      } else if (change.priority !== undefined) put("prio", s(change.priority));
       if (change.nextRunMs === null) remove.push("next_run");
       else if (change.nextRunMs !== undefined) put("next_run", n(change.nextRunMs));
 
@@ -376,6 +386,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
         if (tgt) due.target = JSON.parse(tgt) as JobTarget;
         const ra = num(item, "recover_at");
         if (ra !== undefined) due.recoverAtMs = ra;
+        if (duePriority) due.priority = priorityOf(str(item, "prio"));
         return due;
       });
     },

@@ -106,7 +106,7 @@ export async function ensureTables(
         created: "N",
       }),
       GlobalSecondaryIndexes: [
-        gsi(DUE_INDEX, "part", "next_run", ["sched", "tgt", "recover_at"]),
+        gsi(DUE_INDEX, "part", "next_run", ["sched", "tgt", "recover_at", "prio"]),
         gsi(RECOVER_INDEX, "part", "recover_at", [
           "claimed",
           "claimed_m",

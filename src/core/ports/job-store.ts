@@ -1,4 +1,5 @@
 import type { Job, JobStatus, JobTarget, Schedule } from "../job.js";
+import type { Priority } from "../priority.js";
 
 /** One page of a listing; `nextToken` is absent on the last page. */
 export interface Page<T> {
@@ -23,6 +24,7 @@ export interface JobChange {
   owner?: string;
   status?: JobStatus;
   nextRunMs?: number | null;
+  priority?: Priority;
 }
 
 /** Preconditions of an API change; a failed one throws aborted or failed_precondition. */
@@ -41,6 +43,11 @@ export interface DueJob {
   target?: JobTarget;
   /** Current deadline of the job's recovery check, if one is pending. */
   recoverAtMs?: number;
+  /**
+   * The queue its runs go to. Absent when the due index cannot tell (a table
+   * created before priorities does not project it): the claimer reads the job.
+   */
+  priority?: Priority;
 }
 
 /**

@@ -1,0 +1,147 @@
+import type { Logger } from "pino";
+import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
+import type { Priority } from "../core/priority.js";
+import { receiveOrder, splitSlots } from "./priority-order.js";
+
+export interface ReceiverDeps {
+  queue: WorkQueue;
+  /** Most runs held at once (received and not finished). */
+  concurrency: number;
+  /** Runs held now. */
+  held(): number;
+  /** Takes over a delivery: the worker runs it. */
+  spawn(delivery: Delivery): void;
+  /** False while the worker may take no runs (paused, or its cluster session is not live). */
+  canReceive(): boolean;
+  stopping: AbortSignal;
+  logger: Logger;
+  /** Long-poll wait when every queue is empty; bounds how long a stop waits for its polls. */
+  waitMs: number;
+}
+
+export interface Receiver {
+  /** Re-evaluates at once: a slot was freed, or the worker is stopping. */
+  wake(): void;
+  /** Resolves when the loop has ended after `stopping` aborted and its polls returned. */
+  readonly done: Promise<void>;
+}
+
+/**
+ * The worker's receive loop over the three priority queues. Each receive asks
+ * the queues in `receiveOrder(n)` with a short poll, for as many runs as there
+ * are free slots, and takes from the first that has runs (the weighted round
+ * robin of `priority-order.ts`). When all are empty it long-polls every queue
+ * at once, splitting the free slots between them, so that no queue waits for
+ * another's poll; while a queue's long poll is out, receives skip that queue.
+ * Never holds more than `concurrency` runs: a poll that brings more than the
+ * free slots (or arrives while paused or stopping) gives the extra runs back
+ * at once (visibility 0).
+ */
+export function startReceiver(deps: ReceiverDeps): Receiver {
+  const { queue, concurrency, stopping, logger } = deps;
+  /** Long polls out now, by queue, with the slots each asked for. */
+  const polls = new Map<Priority, number>();
+  const running = new Set<Promise<void>>();
+  let woken: (() => void) | undefined;
+  /** A wake that came while the loop was busy: the next wait returns at once. */
+  let missedWake = false;
+  let receives = 0;
+
+  const reserved = () => [...polls.values()].reduce((a, b) => a + b, 0);
+
+  function wake(): void {
+    const w = woken;
+    woken = undefined;
+    if (w) w();
+    else missedWake = true;
+  }
+
+  function nextWake(timeoutMs?: number): Promise<void> {
+    if (missedWake) {
+      missedWake = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        if (timer) clearTimeout(timer);
+        if (woken === done) woken = undefined;
+        resolve();
+      };
+      const timer = timeoutMs === undefined ? undefined : setTimeout(done, timeoutMs);
+      woken = done;
+    });
+  }
+
+  function accept(deliveries: Delivery[]): void {
+    for (const d of deliveries) {
+      if (stopping.aborted || !deps.canReceive() || deps.held() >= concurrency) {
+        const release = queue.extend(d, 0).catch(() => {});
+        running.add(release);
+        void release.finally(() => running.delete(release));
+      } else {
+        deps.spawn(d);
+      }
+    }
+  }
+
+  /** Long-polls `queues` at once; each resolves on its own and wakes the loop. */
+  function longPoll(queues: Priority[], free: number): void {
+    for (const [priority, slots] of splitSlots(free, queues)) {
+      polls.set(priority, slots);
+      // Not aborted on stop: an abandoned long poll can still be handed a
+      // message, which would then stay invisible for a visibility timeout.
+      const p = queue
+        .receive(slots, deps.waitMs, undefined, priority)
+        .then(accept, async (err: unknown) => {
+          if (!stopping.aborted) logger.warn({ err, priority }, "receive failed; retrying");
+          await new Promise((r) => setTimeout(r, 500));
+        })
+        .finally(() => {
+          polls.delete(priority);
+          running.delete(p);
+          wake();
+        });
+      running.add(p);
+    }
+  }
+
+  async function loop(): Promise<void> {
+    let backoffMs = 100;
+    while (!stopping.aborted) {
+      if (!deps.canReceive()) {
+        await nextWake(200);
+        continue;
+      }
+      const free = concurrency - deps.held() - reserved();
+      const order = receiveOrder(receives).filter((p) => !polls.has(p));
+      if (free <= 0 || order.length === 0) {
+        await nextWake();
+        continue;
+      }
+      receives++;
+      try {
+        let got = false;
+        for (const priority of order) {
+          const deliveries = await queue.receive(free, 0, undefined, priority);
+          if (deliveries.length === 0) continue;
+          accept(deliveries);
+          got = true;
+          break;
+        }
+        backoffMs = 100;
+        if (!got && !stopping.aborted) {
+          longPoll(order, free);
+          await nextWake();
+        }
+      } catch (err) {
+        if (stopping.aborted) break;
+        logger.warn({ err }, "receive failed; retrying");
+        await nextWake(backoffMs);
+        backoffMs = Math.min(5000, backoffMs * 2);
+      }
+    }
+    while (running.size) await Promise.all(running);
+  }
+
+  return { wake, done: loop() };
+}
