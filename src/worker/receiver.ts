@@ -32,22 +32,21 @@ export interface Receiver {
  * are free slots, and takes from the first that has runs (the weighted round
  * robin of `priority-order.ts`). When all are empty it long-polls every queue
  * at once, splitting the free slots between them, so that no queue waits for
- * another's poll; while a queue's long poll is out, receives skip that queue.
+ * another's poll; while a queue's long poll is out, receives skip that queue
+ * (the poll stands for it) and ask the others.
  * Never holds more than `concurrency` runs: a poll that brings more than the
  * free slots (or arrives while paused or stopping) gives the extra runs back
  * at once (visibility 0).
  */
 export function startReceiver(deps: ReceiverDeps): Receiver {
   const { queue, concurrency, stopping, logger } = deps;
-  /** Long polls out now, by queue, with the slots each asked for. */
-  const polls = new Map<Priority, number>();
+  /** Queues with a long poll out now. */
+  const polls = new Set<Priority>();
   const running = new Set<Promise<void>>();
   let woken: (() => void) | undefined;
   /** A wake that came while the loop was busy: the next wait returns at once. */
   let missedWake = false;
   let receives = 0;
-
-  const reserved = () => [...polls.values()].reduce((a, b) => a + b, 0);
 
   function wake(): void {
     const w = woken;
@@ -87,7 +86,7 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
   /** Long-polls `queues` at once; each resolves on its own and wakes the loop. */
   function longPoll(queues: Priority[], free: number): void {
     for (const [priority, slots] of splitSlots(free, queues)) {
-      polls.set(priority, slots);
+      polls.add(priority);
       // Not aborted on stop: an abandoned long poll can still be handed a
       // message, which would then stay invisible for a visibility timeout.
       const p = queue
@@ -112,7 +111,10 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
         await nextWake(200);
         continue;
       }
-      const free = concurrency - deps.held() - reserved();
+      // Long polls out do not reserve slots: one waiting on an empty queue
+      // must not hold back runs of another. What they bring beyond the free
+      // slots is given back (`accept`).
+      const free = concurrency - deps.held();
       const order = receiveOrder(receives).filter((p) => !polls.has(p));
       if (free <= 0 || order.length === 0) {
         await nextWake();
