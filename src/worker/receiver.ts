@@ -33,7 +33,10 @@ export interface Receiver {
  * robin of `priority-order.ts`). When all are empty it long-polls every queue
  * at once, splitting the free slots between them, so that no queue waits for
  * another's poll; while a queue's long poll is out, receives skip that queue
- * (the poll stands for it) and ask the others.
+ * (the poll stands for it) and ask the others. A queue found empty by a
+ * receive that took runs elsewhere gets a standby poll (for 1 run) that
+ * stands for it the same way; what it brings is given back for the next
+ * receive to take in its turn.
  * Never holds more than `concurrency` runs: a poll that brings more than the
  * free slots (or arrives while paused or stopping) gives the extra runs back
  * at once (visibility 0).
@@ -71,9 +74,10 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
     });
   }
 
-  function accept(deliveries: Delivery[]): void {
+  /** Starts what the slots allow; gives back the rest (or all, when `giveBack`). */
+  function accept(deliveries: Delivery[], giveBack = false): void {
     for (const d of deliveries) {
-      if (stopping.aborted || !deps.canReceive() || deps.held() >= concurrency) {
+      if (giveBack || stopping.aborted || !deps.canReceive() || deps.held() >= concurrency) {
         const release = queue.extend(d, 0).catch(() => {});
         running.add(release);
         void release.finally(() => running.delete(release));
@@ -83,18 +87,26 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
     }
   }
 
-  /** Long-polls `queues` at once; each resolves on its own and wakes the loop. */
-  function longPoll(queues: Priority[], free: number): void {
+  /**
+   * Long-polls `queues` at once; each resolves on its own and wakes the loop.
+   * A `standby` poll only watches an empty queue while the worker is busy
+   * elsewhere: what it brings is given back and taken by the next receive
+   * in its turn, so that every run a busy worker starts follows the cycle.
+   */
+  function longPoll(queues: Priority[], free: number, standby = false): void {
     for (const [priority, slots] of splitSlots(free, queues)) {
       polls.add(priority);
       // Not aborted on stop: an abandoned long poll can still be handed a
       // message, which would then stay invisible for a visibility timeout.
       const p = queue
         .receive(slots, deps.waitMs, undefined, priority)
-        .then(accept, async (err: unknown) => {
-          if (!stopping.aborted) logger.warn({ err, priority }, "receive failed; retrying");
-          await new Promise((r) => setTimeout(r, 500));
-        })
+        .then(
+          (deliveries) => accept(deliveries, standby),
+          async (err: unknown) => {
+            if (!stopping.aborted) logger.warn({ err, priority }, "receive failed; retrying");
+            await new Promise((r) => setTimeout(r, 500));
+          },
+        )
         .finally(() => {
           polls.delete(priority);
           running.delete(p);
@@ -123,17 +135,28 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
       receives++;
       try {
         let got = false;
+        const empty: Priority[] = [];
         for (const priority of order) {
           const deliveries = await queue.receive(free, 0, undefined, priority);
-          if (deliveries.length === 0) continue;
+          if (deliveries.length === 0) {
+            empty.push(priority);
+            continue;
+          }
           accept(deliveries);
           got = true;
           break;
         }
         backoffMs = 100;
-        if (!got && !stopping.aborted) {
+        if (stopping.aborted) continue;
+        if (!got) {
           longPoll(order, free);
           await nextWake();
+        } else {
+          // A queue found empty gets a standby poll that stands for it until
+          // it returns: a busy worker does not ask an empty queue again and
+          // again (all-MEDIUM work keeps one receive call per receive), and
+          // the queue is asked again as soon as something arrives there.
+          for (const priority of empty) longPoll([priority], 1, true);
         }
       } catch (err) {
         if (stopping.aborted) break;
