@@ -139,6 +139,11 @@ describe("priorities", () => {
       most = Math.max(most, now);
     }
     expect(most).toBe(3);
+    // Queue depth is reported per priority queue.
+    const metrics = await (await fetch(`${app.apiUrl}/metrics`)).text();
+    for (const p of ["high", "medium", "low"]) {
+      expect(metrics).toContain(`chronoring_queue_depth{priority="${p}",state="visible"} 0`);
+    }
 
     // Idle now (every queue empty, long polls out): a run on any queue starts at once.
     for (const priority of [Priority.LOW, Priority.MEDIUM, Priority.HIGH]) {
