@@ -63,22 +63,22 @@ describe("priorities", () => {
         }),
       );
 
-    await create(Priority.LOW, 20);
+    await create(Priority.LOW, 14);
     await waitFor("the LOW backlog in its queue", async () =>
-      (await stores.queue.depth("LOW")).visible === 20 ? true : undefined,
+      (await stores.queue.depth("LOW")).visible === 14 ? true : undefined,
     );
     await start(workerConfig(config, "w-overtake", 1));
     await waitFor("the worker to take some LOW runs", async () =>
-      (await stores.queue.depth("LOW")).visible <= 17 ? true : undefined,
+      (await stores.queue.depth("LOW")).visible <= 11 ? true : undefined,
     );
-    await create(Priority.HIGH, 12);
+    await create(Priority.HIGH, 10);
 
     const all = await waitFor(
       "every run to succeed",
       async () => {
         const page = await client.listExecutions({ workerId: "w-overtake", pageSize: 100 });
         const done = page.executions.filter((e) => e.status === ExecutionStatus.SUCCEEDED);
-        return done.length === 32 ? done : undefined;
+        return done.length === 24 ? done : undefined;
       },
       30_000,
     );
