@@ -15,6 +15,7 @@ import { type Clock, systemClock } from "./core/clock.js";
 import { createDeadRunCommands } from "./core/dead-runs.js";
 import { createJobCommands } from "./core/job-commands.js";
 import type { Coordinator } from "./core/ports/coordinator.js";
+import { PRIORITIES } from "./core/priority.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
 import { registerStoreMetrics } from "./observability/store-metrics.js";
 import { createSchedulerMetrics } from "./scheduler/metrics.js";
@@ -25,6 +26,7 @@ import {
   type JobHandler,
 } from "./worker/handlers/registry.js";
 import { createWorkerMetrics } from "./worker/metrics.js";
+import { followWorkerPause, type PauseFollower } from "./worker/pause.js";
 import { createRetryMetrics } from "./worker/retry-metrics.js";
 import { startWorker, type Worker } from "./worker/worker.js";
 
@@ -86,18 +88,23 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
 
   new Gauge({
     name: "chronoring_queue_depth",
-    help: "Messages in the run queue, by state (visible, in_flight, delayed)",
-    labelNames: ["state"],
+    help: "Messages in the run queues, by priority and state (visible, in_flight, delayed)",
+    labelNames: ["priority", "state"],
     registers: [registry],
     async collect() {
-      try {
-        const d = await queue.depth();
-        this.set({ state: "visible" }, d.visible);
-        this.set({ state: "in_flight" }, d.inFlight);
-        this.set({ state: "delayed" }, d.delayed);
-      } catch {
-        // the scrape still answers; the gauge keeps its last value
-      }
+      await Promise.all(
+        PRIORITIES.map(async (p) => {
+          try {
+            const d = await queue.depth(p);
+            const priority = p.toLowerCase();
+            this.set({ priority, state: "visible" }, d.visible);
+            this.set({ priority, state: "in_flight" }, d.inFlight);
+            this.set({ priority, state: "delayed" }, d.delayed);
+          } catch {
+            // the scrape still answers; the gauge keeps its last value
+          }
+        }),
+      );
     },
   });
 
@@ -153,6 +160,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
             coordinator,
             leadership,
             executions,
+            jobs,
             queue,
             clock,
             logger: schedulerLogger.child({ leader: true }),
@@ -180,6 +188,16 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   if (config.roles.includes("worker")) {
     const workerLogger = logger.child({ role: "worker", workerId: config.worker.id });
     let node: ClusterNode | undefined;
+    const workerMetrics = createWorkerMetrics(registry);
+    // PauseWorker through the API: stop receiving, let held runs finish.
+    const pause: PauseFollower | undefined = coordinator
+      ? followWorkerPause({
+          coordinator,
+          workerId: config.worker.id,
+          logger: workerLogger,
+          onChange: (paused) => workerMetrics.paused.set(paused ? 1 : 0),
+        })
+      : undefined;
     const handlers = createHandlerRegistry(
       overrides.handlers ??
         defaultHandlers({
@@ -195,14 +213,14 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       handlers,
       clock,
       logger: workerLogger,
-      metrics: createWorkerMetrics(registry),
+      metrics: workerMetrics,
       options: {
         id: config.worker.id,
         concurrency: config.worker.concurrency,
         visibilityTimeoutS: config.queue.visibilityTimeoutS,
         drainTimeoutMs: 10_000,
       },
-      canWork: () => !coordinator || (node?.isLive() ?? false),
+      canWork: () => !coordinator || ((node?.isLive() ?? false) && !pause?.isPaused()),
       limits: {
         limits,
         retryMs: config.worker.limitRetryMs,
@@ -219,6 +237,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       },
     });
     app.worker = worker;
+    if (pause) closers.push(() => pause.stop());
     // Drain first, then leave the cluster: a worker that left while running
     // would have its runs re-queued by the leader.
     closers.push(() => worker.stop());
@@ -264,6 +283,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
           queue,
           deadLetters,
           clock,
+          jobs,
           startTimeoutMs: config.scheduler.startTimeoutMs,
         }),
         ready: () => !closing,

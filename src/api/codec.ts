@@ -50,6 +50,8 @@ import { retryPolicyFromProto, retryPolicyToProto } from "./retry-codec.js";
 
 export { msFromDuration };
 
+import { priorityFromProto, priorityToProto } from "./priority-codec.js";
+
 export const HTTP_TIMEOUT_DEFAULT_MS = 30_000;
 export const SCRIPT_TIMEOUT_DEFAULT_MS = 60_000;
 
@@ -294,6 +296,7 @@ export function jobToProto(job: Job): JobPb {
     updateTime: timestampFromMs(job.updatedMs),
     limits: limitsToProto(job.limits),
     retryPolicy: job.retryPolicy ? retryPolicyToProto(job.retryPolicy) : undefined,
+    priority: priorityToProto(job.priority),
   });
 }
 
@@ -321,6 +324,7 @@ export function fireTimeToProto(p: FirePreview): FireTime {
 
 /** CreateJobRequest → JobInput (defaults filled, not yet validated). */
 export function jobInputFromProto(req: CreateJobRequest): JobInput {
+  const priority = priorityFromProto(req.priority);
   return {
     name: req.name,
     schedule: scheduleInputFromProto(req.schedule),
@@ -329,6 +333,7 @@ export function jobInputFromProto(req: CreateJobRequest): JobInput {
     owner: req.owner,
     ...(req.limits ? { limits: limitsFromProto(req.limits) } : {}),
     ...optionalRetryPolicy(retryPolicyFromProto(req.retryPolicy)),
+    ...(priority ? { priority } : {}),
   };
 }
 

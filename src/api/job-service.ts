@@ -11,6 +11,7 @@ import { ChronoringError, invalidArgument } from "../core/errors.js";
 import { parseExecutionId } from "../core/execution.js";
 import type { JobCommands, JobUpdate } from "../core/job-commands.js";
 import { validateLimits } from "../core/limits.js";
+import { DEFAULT_PRIORITY } from "../core/priority.js";
 import {
   validateJobId,
   validateJobInput,
@@ -33,6 +34,7 @@ import {
   scheduleInputFromProto,
   targetFromProto,
 } from "./codec.js";
+import { priorityFromProto } from "./priority-codec.js";
 import { retryPolicyFromProto } from "./retry-codec.js";
 
 /** Fields UpdateJob may change, as `update_mask` paths. */
@@ -44,6 +46,7 @@ export const UPDATABLE_PATHS = [
   "owner",
   "limits",
   "retry_policy",
+  "priority",
 ] as const;
 type UpdatablePath = (typeof UPDATABLE_PATHS)[number];
 
@@ -55,7 +58,7 @@ function isUpdatable(path: string): path is UpdatablePath {
 }
 
 /** Job fields as named inside UpdateJobRequest.job, to report them as `job.<field>`. */
-const JOB_FIELD = /^(id|name|schedule|target|tags|owner|limits|retry_policy)([.[]|$)/;
+const JOB_FIELD = /^(id|name|schedule|target|tags|owner|limits|retry_policy|priority)([.[]|$)/;
 
 /**
  * Runs `fn`, reporting an invalid field of the job as `job.<field>`: in
@@ -111,6 +114,9 @@ function jobUpdateFromProto(job: JobPb, paths: readonly UpdatablePath[]): JobUpd
         break;
       case "retry_policy":
         update.retryPolicy = retryPolicyFromProto(job.retryPolicy) ?? null;
+        break;
+      case "priority":
+        update.priority = priorityFromProto(job.priority) ?? DEFAULT_PRIORITY;
         break;
     }
   }

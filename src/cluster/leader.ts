@@ -2,7 +2,9 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { Coordinator, Leadership, Member } from "../core/ports/coordinator.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
+import type { JobStore } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
+import { withPriorities } from "../core/with-priorities.js";
 import { assignPartitions, carrySince } from "./assignment.js";
 import type { ClusterMetrics } from "./metrics.js";
 
@@ -26,13 +28,16 @@ export function startLeaderDuties(deps: {
   coordinator: Coordinator;
   leadership: Leadership;
   executions: ExecutionStore;
+  /** Read for the priority of each re-queued run (its queue). */
+  jobs: Pick<JobStore, "getJob">;
   queue: WorkQueue;
   clock: Clock;
   logger: Logger;
   metrics: ClusterMetrics;
   options: LeaderOptions;
 }): { stop(): Promise<void> } {
-  const { coordinator, leadership, executions, queue, clock, logger, metrics, options } = deps;
+  const { coordinator, leadership, executions, jobs, queue, clock, logger, metrics, options } =
+    deps;
   let stopped = false;
   let schedulers: string[] | undefined;
   let workers: string[] = [];
@@ -92,7 +97,7 @@ export function startLeaderDuties(deps: {
             else remaining++;
           }
           if (runs.length) {
-            await queue.send(runs);
+            await queue.send(await withPriorities(runs, jobs));
             metrics.requeued.inc(runs.length);
             logger.warn({ worker: id, runs: runs.length }, "re-queued the runs of a lost worker");
           }

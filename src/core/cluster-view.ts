@@ -7,6 +7,8 @@ export interface MemberView extends Member {
   partitionsOwned: number;
   /** Workers: executions RUNNING on it. */
   inFlight: number;
+  /** Workers: paused through the API. */
+  paused?: boolean;
 }
 
 export interface ClusterView {
@@ -21,4 +23,8 @@ export interface ClusterView {
 export interface ClusterQueries {
   view(): Promise<ClusterView>;
   workerRuns(workerId: string, pageSize: number, pageToken?: string): Promise<Page<Execution>>;
+  /** Pauses a live worker (durably); returns it as `view` shows it. */
+  pauseWorker(workerId: string): Promise<MemberView>;
+  /** Clears a worker's pause; returns it when it is live. */
+  resumeWorker(workerId: string): Promise<MemberView | undefined>;
 }

@@ -2,9 +2,10 @@ import type { Clock } from "./clock.js";
 import { invalidArgument } from "./errors.js";
 import { type Execution, executionId, parseExecutionId, type RunRef } from "./execution.js";
 import type { DeadLetterQueue } from "./ports/dead-letter-queue.js";
-import type { Page } from "./ports/job-store.js";
+import type { JobStore, Page } from "./ports/job-store.js";
 import type { DeadRunQuery, RetryStore } from "./ports/retry-store.js";
 import type { WorkQueue } from "./ports/work-queue.js";
+import { withPriorities } from "./with-priorities.js";
 
 /** Which dead runs an action applies to. */
 export type DeadRunSelection = { ids: string[] } | { all: true; jobId?: string };
@@ -51,6 +52,8 @@ export function createDeadRunCommands(deps: {
   queue: WorkQueue;
   deadLetters: DeadLetterQueue;
   clock: Clock;
+  /** Read for the priority of each redriven run's queue. */
+  jobs: Pick<JobStore, "getJob">;
   /** A redriven attempt not started within this long is sent again by the recovery sweep. */
   startTimeoutMs: number;
 }): DeadRunCommands {
@@ -90,7 +93,9 @@ export function createDeadRunCommands(deps: {
           batch.push(await retries.redrive(id, clock.now() + deps.startTimeoutMs));
         }
         // Recorded QUEUED first: a failed send is sent again by the recovery sweep.
-        await queue.send(batch).catch(() => undefined);
+        await withPriorities(batch, deps.jobs)
+          .then((runs) => queue.send(runs))
+          .catch(() => undefined);
         redriven.push(...batch);
       }
       return redriven.map((run) => ({

@@ -8,6 +8,7 @@ import { partitionOf } from "./partition.js";
 import type { ExecutionQuery, ExecutionStore } from "./ports/execution-store.js";
 import type { JobChange, JobQuery, JobStore, Page } from "./ports/job-store.js";
 import type { WorkQueue } from "./ports/work-queue.js";
+import { type Priority, priorityOf } from "./priority.js";
 import { type RetryPolicy, validateRetryPolicy } from "./retry-policy.js";
 import {
   firstRun,
@@ -36,6 +37,8 @@ export interface JobInput {
   limits?: JobLimits;
   /** Defaults filled (see retryPolicyFromInput); absent: no retry. */
   retryPolicy?: RetryPolicy;
+  /** Absent: MEDIUM. */
+  priority?: Priority;
 }
 
 /** Fields UpdateJob may change; absent ones stay. */
@@ -49,6 +52,7 @@ export interface JobUpdate {
   limits?: JobLimits | null;
   /** `null` removes the policy. */
   retryPolicy?: RetryPolicy | null;
+  priority?: Priority;
 }
 
 /** One previewed fire time. */
@@ -133,6 +137,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         updatedMs: now,
         ...(limits ? { limits } : {}),
         ...(input.retryPolicy ? { retryPolicy: input.retryPolicy } : {}),
+        ...(input.priority ? { priority: input.priority } : {}),
       };
       await jobs.createJob(job);
       return scheduled(job);
@@ -161,6 +166,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         if (update.limits !== undefined)
           change.limits = normalizeLimits(update.limits ?? undefined) ?? null;
         if (update.retryPolicy !== undefined) change.retryPolicy = update.retryPolicy;
+        if (update.priority !== undefined) change.priority = update.priority;
         if (update.schedule !== undefined) {
           const schedule = parseSchedule(update.schedule, now);
           change.schedule = schedule;
@@ -254,7 +260,12 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       let status: Execution["status"] = "QUEUED";
       try {
         await queue.send([
-          { ...run, target: job.target, ...(job.limits ? { limits: job.limits } : {}) },
+          {
+            ...run,
+            target: job.target,
+            priority: priorityOf(job.priority),
+            ...(job.limits ? { limits: job.limits } : {}),
+          },
         ]);
       } catch {
         // Recorded durably above: the recovery sweep sends it.

@@ -1,3 +1,5 @@
+import type { Priority } from "./priority.js";
+
 /**
  * Domain types of a job. Every instant is UTC epoch milliseconds; time zones
  * exist only inside the schedule evaluator (`schedule/`).
@@ -88,4 +90,6 @@ export interface Job {
   limits?: JobLimits;
   /** Retries of failed runs; absent: none. */
   retryPolicy?: RetryPolicy;
+  /** Queue priority of its runs; absent means MEDIUM. */
+  priority?: Priority;
 }

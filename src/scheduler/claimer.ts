@@ -3,6 +3,7 @@ import type { Clock } from "../core/clock.js";
 import type { Claim, DueJob, Fence, JobStore } from "../core/ports/job-store.js";
 import type { OutgoingRun } from "../core/ports/work-queue.js";
 import { nextRunAfter } from "../core/schedule/index.js";
+import { withPriorities } from "../core/with-priorities.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { SchedulerMetrics } from "./metrics.js";
 
@@ -86,11 +87,13 @@ export function createClaimer(deps: {
           manual: false,
           ...(job.target ? { target: job.target } : {}),
           ...(job.limits ? { limits: job.limits } : {}),
+          ...(job.priority ? { priority: job.priority } : {}),
         });
       });
       metrics.claimed.inc(runs.length);
       metrics.claimsLost.inc(due.length - runs.length);
-      dispatcher.hold(runs);
+      // Reads jobs only when the due index predates priorities.
+      dispatcher.hold(await withPriorities(runs, store));
       result.claimed = runs.length;
       result.more = due.length >= options.batchSize;
       return result;

@@ -10,6 +10,8 @@ export interface WorkerMetrics {
   duration: Histogram<"type">;
   /** Runs held back by their job's limits: waited (sent again later) or skipped. */
   limited: Counter<"action">;
+  /** 1 while paused through the API (PauseWorker). */
+  paused: Gauge;
 }
 
 export function createWorkerMetrics(registry: Registry): WorkerMetrics {
@@ -48,6 +50,11 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       name: "chronoring_runs_limited_total",
       help: "Runs held back by their job's limits: waited (sent again later) or skipped (overlap policy)",
       labelNames: ["action"],
+      registers,
+    }),
+    paused: new Gauge({
+      name: "chronoring_worker_paused",
+      help: "1 while this worker is paused through the API (takes no new runs)",
       registers,
     }),
   };

@@ -1,12 +1,13 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { ExecutionStatus, RunRef } from "../core/execution.js";
-import type { JobLimits, JobTarget } from "../core/job.js";
+import type { Job, JobTarget } from "../core/job.js";
 import type { DeadLetterQueue } from "../core/ports/dead-letter-queue.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { RetryStore } from "../core/ports/retry-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
+import { priorityOf } from "../core/priority.js";
 import { decideRetry } from "../core/retry-policy.js";
 import type { HandlerResult } from "./handlers/handler.js";
 import type { RetryMetrics } from "./retry-metrics.js";
@@ -104,7 +105,7 @@ export function createOutcomeRecorder(deps: {
     retry: RetryDeps,
     attempt: { run: RunRef; id: string; target: JobTarget; error: string; logger: Logger },
     delayMs: number,
-    limits: JobLimits | undefined,
+    job: Job | undefined,
   ) {
     const { run, id, logger } = attempt;
     const endedMs = clock.now();
@@ -132,7 +133,8 @@ export function createOutcomeRecorder(deps: {
           {
             ...nextRun,
             target: attempt.target,
-            ...(limits ? { limits } : {}),
+            priority: priorityOf(job?.priority),
+            ...(job?.limits ? { limits: job.limits } : {}),
             ...(delayMs > 0 ? { delayMs } : {}),
           },
         ])
@@ -196,12 +198,7 @@ export function createOutcomeRecorder(deps: {
         retry.random ?? Math.random,
       );
       if (decision.retry) {
-        return retryLater(
-          retry,
-          { ...attempt, error: result.summary },
-          decision.delayMs,
-          job?.limits,
-        );
+        return retryLater(retry, { ...attempt, error: result.summary }, decision.delayMs, job);
       }
       if (decision.dead) {
         summary = `${decision.reason}: ${result.summary}`;

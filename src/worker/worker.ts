@@ -10,6 +10,7 @@ import type { HandlerRegistry } from "./handlers/registry.js";
 import { type LimitedStartDeps, startUnderLimits } from "./limited-start.js";
 import type { WorkerMetrics } from "./metrics.js";
 import { createOutcomeRecorder, type FinalRun, type RetryDeps } from "./outcome.js";
+import { startReceiver } from "./receiver.js";
 
 /** Long-poll wait of one receive; bounds how long a stopping worker waits for its poll. */
 const RECEIVE_WAIT_MS = 5_000;
@@ -66,7 +67,6 @@ export function startWorker(deps: {
   const stopping = new AbortController();
   const hardStop = new AbortController();
   const running = new Set<Promise<void>>();
-  let slotFreed: (() => void) | undefined;
   const outcomes = createOutcomeRecorder({
     executions,
     clock,
@@ -189,7 +189,13 @@ export function startWorker(deps: {
     );
     if (start.kind === "waiting") {
       await queue.send([
-        { ...delivery.run, target, limits, delayMs: Math.max(0, start.untilMs - clock.now()) },
+        {
+          ...delivery.run,
+          target,
+          limits,
+          ...(delivery.priority ? { priority: delivery.priority } : {}),
+          delayMs: Math.max(0, start.untilMs - clock.now()),
+        },
       ]);
       await queue.ack(delivery);
       metrics.limited.inc({ action: "waited" });
@@ -248,47 +254,22 @@ export function startWorker(deps: {
       .finally(() => {
         metrics.inFlight.dec();
         running.delete(p);
-        slotFreed?.();
+        receiver.wake();
       });
     running.add(p);
   }
 
-  async function poll(): Promise<void> {
-    let backoffMs = 100;
-    while (!stopping.signal.aborted) {
-      if (!canWork()) {
-        await new Promise((r) => setTimeout(r, 200));
-        continue;
-      }
-      const free = options.concurrency - running.size;
-      if (free <= 0) {
-        await new Promise<void>((resolve) => {
-          slotFreed = resolve;
-        });
-        slotFreed = undefined;
-        continue;
-      }
-      try {
-        // Not aborted on stop: an abandoned long poll can still be handed a
-        // message, which would then stay invisible for a visibility timeout.
-        // A short wait keeps stop quick; what arrives after stop goes back.
-        const deliveries = await queue.receive(free, RECEIVE_WAIT_MS);
-        if (stopping.signal.aborted) {
-          await Promise.all(deliveries.map((d) => queue.extend(d, 0).catch(() => {})));
-          break;
-        }
-        for (const d of deliveries) spawn(d);
-        backoffMs = 100;
-      } catch (err) {
-        if (stopping.signal.aborted) break;
-        deps.logger.warn({ err }, "receive failed; retrying");
-        await new Promise((r) => setTimeout(r, backoffMs));
-        backoffMs = Math.min(5000, backoffMs * 2);
-      }
-    }
-  }
-
-  const polling = poll();
+  // Takes runs from the three priority queues, at most `concurrency` at once.
+  const receiver = startReceiver({
+    queue,
+    concurrency: options.concurrency,
+    held: () => running.size,
+    spawn,
+    canReceive: canWork,
+    stopping: stopping.signal,
+    logger: deps.logger,
+    waitMs: RECEIVE_WAIT_MS,
+  });
 
   return {
     get inFlight() {
@@ -299,8 +280,8 @@ export function startWorker(deps: {
     },
     async stop() {
       stopping.abort();
-      slotFreed?.();
-      await polling;
+      receiver.wake();
+      await receiver.done;
       const drained = Promise.all(running).then(() => true);
       const timeout = new Promise<false>((r) => setTimeout(() => r(false), options.drainTimeoutMs));
       if (!(await Promise.race([drained, timeout]))) {

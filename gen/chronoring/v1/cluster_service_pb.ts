@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/cluster_service.proto.
  */
 export const file_chronoring_v1_cluster_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNjaHJvbm9yaW5nL3YxL2NsdXN0ZXJfc2VydmljZS5wcm90bxINY2hyb25vcmluZy52MSITChFHZXRDbHVzdGVyUmVxdWVzdCKjAQoSR2V0Q2x1c3RlclJlc3BvbnNlEi0KB21lbWJlcnMYASADKAsyHC5jaHJvbm9yaW5nLnYxLkNsdXN0ZXJNZW1iZXISEQoJbGVhZGVyX2lkGAIgASgJEhgKEGFzc2lnbm1lbnRfZXBvY2gYAyABKAMSMQoKcGFydGl0aW9ucxgEIAMoCzIdLmNocm9ub3JpbmcudjEuUGFydGl0aW9uT3duZXIi6AEKDUNsdXN0ZXJNZW1iZXISCgoCaWQYASABKAkSDAoEcm9sZRgCIAEoCRItCglqb2luX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKBGluZm8YBCADKAsyJi5jaHJvbm9yaW5nLnYxLkNsdXN0ZXJNZW1iZXIuSW5mb0VudHJ5EhgKEHBhcnRpdGlvbnNfb3duZWQYBSABKA0SEQoJaW5fZmxpZ2h0GAYgASgNGisKCUluZm9FbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkMKDlBhcnRpdGlvbk93bmVyEhEKCXBhcnRpdGlvbhgBIAEoDRIPCgdub2RlX2lkGAIgASgJEg0KBWVwb2NoGAMgASgDIlEKFUxpc3RXb3JrZXJSdW5zUmVxdWVzdBIRCgl3b3JrZXJfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkiXwoWTGlzdFdvcmtlclJ1bnNSZXNwb25zZRIsCgpleGVjdXRpb25zGAEgAygLMhguY2hyb25vcmluZy52MS5FeGVjdXRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJMsIBCg5DbHVzdGVyU2VydmljZRJRCgpHZXRDbHVzdGVyEiAuY2hyb25vcmluZy52MS5HZXRDbHVzdGVyUmVxdWVzdBohLmNocm9ub3JpbmcudjEuR2V0Q2x1c3RlclJlc3BvbnNlEl0KDkxpc3RXb3JrZXJSdW5zEiQuY2hyb25vcmluZy52MS5MaXN0V29ya2VyUnVuc1JlcXVlc3QaJS5jaHJvbm9yaW5nLnYxLkxpc3RXb3JrZXJSdW5zUmVzcG9uc2ViBnByb3RvMw", [file_chronoring_v1_execution, file_google_protobuf_timestamp]);
+  fileDesc("CiNjaHJvbm9yaW5nL3YxL2NsdXN0ZXJfc2VydmljZS5wcm90bxINY2hyb25vcmluZy52MSITChFHZXRDbHVzdGVyUmVxdWVzdCKjAQoSR2V0Q2x1c3RlclJlc3BvbnNlEi0KB21lbWJlcnMYASADKAsyHC5jaHJvbm9yaW5nLnYxLkNsdXN0ZXJNZW1iZXISEQoJbGVhZGVyX2lkGAIgASgJEhgKEGFzc2lnbm1lbnRfZXBvY2gYAyABKAMSMQoKcGFydGl0aW9ucxgEIAMoCzIdLmNocm9ub3JpbmcudjEuUGFydGl0aW9uT3duZXIijQIKDUNsdXN0ZXJNZW1iZXISCgoCaWQYASABKAkSDAoEcm9sZRgCIAEoCRItCglqb2luX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKBGluZm8YBCADKAsyJi5jaHJvbm9yaW5nLnYxLkNsdXN0ZXJNZW1iZXIuSW5mb0VudHJ5EhgKEHBhcnRpdGlvbnNfb3duZWQYBSABKA0SEQoJaW5fZmxpZ2h0GAYgASgNEg4KBnBhdXNlZBgHIAEoCBITCgtjb25jdXJyZW5jeRgIIAEoDRorCglJbmZvRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJDCg5QYXJ0aXRpb25Pd25lchIRCglwYXJ0aXRpb24YASABKA0SDwoHbm9kZV9pZBgCIAEoCRINCgVlcG9jaBgDIAEoAyJRChVMaXN0V29ya2VyUnVuc1JlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJIl8KFkxpc3RXb3JrZXJSdW5zUmVzcG9uc2USLAoKZXhlY3V0aW9ucxgBIAMoCzIYLmNocm9ub3JpbmcudjEuRXhlY3V0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSInChJQYXVzZVdvcmtlclJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJIkMKE1BhdXNlV29ya2VyUmVzcG9uc2USLAoGd29ya2VyGAEgASgLMhwuY2hyb25vcmluZy52MS5DbHVzdGVyTWVtYmVyIigKE1Jlc3VtZVdvcmtlclJlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJIkQKFFJlc3VtZVdvcmtlclJlc3BvbnNlEiwKBndvcmtlchgBIAEoCzIcLmNocm9ub3JpbmcudjEuQ2x1c3Rlck1lbWJlcjLxAgoOQ2x1c3RlclNlcnZpY2USUQoKR2V0Q2x1c3RlchIgLmNocm9ub3JpbmcudjEuR2V0Q2x1c3RlclJlcXVlc3QaIS5jaHJvbm9yaW5nLnYxLkdldENsdXN0ZXJSZXNwb25zZRJdCg5MaXN0V29ya2VyUnVucxIkLmNocm9ub3JpbmcudjEuTGlzdFdvcmtlclJ1bnNSZXF1ZXN0GiUuY2hyb25vcmluZy52MS5MaXN0V29ya2VyUnVuc1Jlc3BvbnNlElQKC1BhdXNlV29ya2VyEiEuY2hyb25vcmluZy52MS5QYXVzZVdvcmtlclJlcXVlc3QaIi5jaHJvbm9yaW5nLnYxLlBhdXNlV29ya2VyUmVzcG9uc2USVwoMUmVzdW1lV29ya2VyEiIuY2hyb25vcmluZy52MS5SZXN1bWVXb3JrZXJSZXF1ZXN0GiMuY2hyb25vcmluZy52MS5SZXN1bWVXb3JrZXJSZXNwb25zZWIGcHJvdG8z", [file_chronoring_v1_execution, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message chronoring.v1.GetClusterRequest
@@ -112,6 +112,20 @@ export type ClusterMember = Message<"chronoring.v1.ClusterMember"> & {
    * @generated from field: uint32 in_flight = 6;
    */
   inFlight: number;
+
+  /**
+   * Workers: paused through PauseWorker (takes no new runs).
+   *
+   * @generated from field: bool paused = 7;
+   */
+  paused: boolean;
+
+  /**
+   * Workers: how many runs it executes at once (its worker-concurrency).
+   *
+   * @generated from field: uint32 concurrency = 8;
+   */
+  concurrency: number;
 };
 
 /**
@@ -204,9 +218,87 @@ export const ListWorkerRunsResponseSchema: GenMessage<ListWorkerRunsResponse> = 
   messageDesc(file_chronoring_v1_cluster_service, 5);
 
 /**
+ * @generated from message chronoring.v1.PauseWorkerRequest
+ */
+export type PauseWorkerRequest = Message<"chronoring.v1.PauseWorkerRequest"> & {
+  /**
+   * The worker's id (required), as in GetCluster's members.
+   *
+   * @generated from field: string worker_id = 1;
+   */
+  workerId: string;
+};
+
+/**
+ * Describes the message chronoring.v1.PauseWorkerRequest.
+ * Use `create(PauseWorkerRequestSchema)` to create a new message.
+ */
+export const PauseWorkerRequestSchema: GenMessage<PauseWorkerRequest> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_cluster_service, 6);
+
+/**
+ * @generated from message chronoring.v1.PauseWorkerResponse
+ */
+export type PauseWorkerResponse = Message<"chronoring.v1.PauseWorkerResponse"> & {
+  /**
+   * The worker as GetCluster shows it now (`paused` is true). The runs it
+   * holds keep running: watch `in_flight` fall to 0.
+   *
+   * @generated from field: chronoring.v1.ClusterMember worker = 1;
+   */
+  worker?: ClusterMember | undefined;
+};
+
+/**
+ * Describes the message chronoring.v1.PauseWorkerResponse.
+ * Use `create(PauseWorkerResponseSchema)` to create a new message.
+ */
+export const PauseWorkerResponseSchema: GenMessage<PauseWorkerResponse> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_cluster_service, 7);
+
+/**
+ * @generated from message chronoring.v1.ResumeWorkerRequest
+ */
+export type ResumeWorkerRequest = Message<"chronoring.v1.ResumeWorkerRequest"> & {
+  /**
+   * The worker's id (required).
+   *
+   * @generated from field: string worker_id = 1;
+   */
+  workerId: string;
+};
+
+/**
+ * Describes the message chronoring.v1.ResumeWorkerRequest.
+ * Use `create(ResumeWorkerRequestSchema)` to create a new message.
+ */
+export const ResumeWorkerRequestSchema: GenMessage<ResumeWorkerRequest> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_cluster_service, 8);
+
+/**
+ * @generated from message chronoring.v1.ResumeWorkerResponse
+ */
+export type ResumeWorkerResponse = Message<"chronoring.v1.ResumeWorkerResponse"> & {
+  /**
+   * The worker as GetCluster shows it now; absent when it is not live (its
+   * pause was cleared for when it returns).
+   *
+   * @generated from field: chronoring.v1.ClusterMember worker = 1;
+   */
+  worker?: ClusterMember | undefined;
+};
+
+/**
+ * Describes the message chronoring.v1.ResumeWorkerResponse.
+ * Use `create(ResumeWorkerResponseSchema)` to create a new message.
+ */
+export const ResumeWorkerResponseSchema: GenMessage<ResumeWorkerResponse> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_cluster_service, 9);
+
+/**
  * Shows the cluster: members, the leader, the partition assignment and each
- * worker's in-flight runs. Read-only. FailedPrecondition when the service runs
- * standalone (no etcd).
+ * worker's in-flight runs, and pauses or resumes workers. FailedPrecondition
+ * when the service runs standalone (no etcd).
  *
  * @generated from service chronoring.v1.ClusterService
  */
@@ -230,6 +322,33 @@ export const ClusterService: GenService<{
     methodKind: "unary";
     input: typeof ListWorkerRunsRequestSchema;
     output: typeof ListWorkerRunsResponseSchema;
+  },
+  /**
+   * Stops a worker taking runs; the runs it holds finish normally. The pause
+   * is recorded in etcd without a lease (`workers/paused/<id>`), so it
+   * outlives the worker's session: a worker restarted with the same id stays
+   * paused until ResumeWorker. Idempotent. InvalidArgument for an empty
+   * `worker_id`, FailedPrecondition for a scheduler's id, NotFound when no
+   * live worker has the id.
+   *
+   * @generated from rpc chronoring.v1.ClusterService.PauseWorker
+   */
+  pauseWorker: {
+    methodKind: "unary";
+    input: typeof PauseWorkerRequestSchema;
+    output: typeof PauseWorkerResponseSchema;
+  },
+  /**
+   * Lets a paused worker take runs again. Idempotent. NotFound unless the id
+   * is a live worker or a paused one (a departed worker's pause can be
+   * cleared); the other codes as PauseWorker.
+   *
+   * @generated from rpc chronoring.v1.ClusterService.ResumeWorker
+   */
+  resumeWorker: {
+    methodKind: "unary";
+    input: typeof ResumeWorkerRequestSchema;
+    output: typeof ResumeWorkerResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chronoring_v1_cluster_service, 0);

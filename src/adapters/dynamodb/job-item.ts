@@ -2,6 +2,7 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { invalidArgument } from "../../core/errors.js";
 import type { Job, JobLimits, JobStatus, JobTarget, Schedule } from "../../core/job.js";
 import type { Page } from "../../core/ports/job-store.js";
+import { isPriority } from "../../core/priority.js";
 import type { RetryPolicy } from "../../core/retry-policy.js";
 
 /**
@@ -12,7 +13,8 @@ import type { RetryPolicy } from "../../core/retry-policy.js";
  * of claimed and triggered runs not yet seen started), recover_at (N, sparse:
  * when the sweep must check them), cseq (N, bumped by every claim and trigger);
  * lim (JSON, the run limits; in the `due` index so that they ride with a
- * claimed run) and the limit counters (see `run-limits.ts`).
+ * claimed run) and the limit counters (see `run-limits.ts`);
+ * prio (HIGH or LOW; absent for MEDIUM, so a default job stores nothing more).
  */
 export type Item = Record<string, AttributeValue>;
 
@@ -51,6 +53,7 @@ export function jobToItem(job: Job): Item {
   if (job.lastRunMs !== undefined) item.last_run = n(job.lastRunMs);
   if (job.limits) item.lim = s(JSON.stringify(job.limits));
   if (job.retryPolicy) item.retry = s(JSON.stringify(job.retryPolicy));
+  if (job.priority && job.priority !== "MEDIUM") item.prio = s(job.priority);
   return item;
 }
 
@@ -76,6 +79,8 @@ export function itemToJob(item: Item): Job {
   if (lim) job.limits = JSON.parse(lim) as JobLimits;
   const retry = str(item, "retry");
   if (retry !== undefined) job.retryPolicy = JSON.parse(retry) as RetryPolicy;
+  const prio = str(item, "prio");
+  if (isPriority(prio)) job.priority = prio;
   return job;
 }
 

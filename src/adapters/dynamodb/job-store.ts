@@ -30,8 +30,10 @@ import type {
   PendingRuns,
   Settlement,
 } from "../../core/ports/job-store.js";
+import { priorityOf } from "../../core/priority.js";
 import { batchGet, dynamo, failedConditions, fromPageToken, queryDeadlines } from "./calls.js";
 import type { TableNames } from "./client.js";
+import { dueIndexHasPriority } from "./due-priority.js";
 import {
   decodeToken,
   type Item,
@@ -221,9 +223,13 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     return out.Item;
   }
 
+  /** Set by init: false for a table whose due index predates priorities. */
+  let duePriority = false;
+
   return {
     async init() {
       await dynamo(() => ensureTables(client, options.tables, options.partitionCount));
+      duePriority = await dynamo(() => dueIndexHasPriority(client, table));
     },
 
     async createJob(job) {
@@ -270,6 +276,10 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       if (change.status !== undefined) put("st", s(change.status));
       if (change.limits === null) remove.push("lim");
       else if (change.limits !== undefined) put("lim", s(JSON.stringify(change.limits)));
+      if (change.priority === "MEDIUM") {
+        names["#prio"] = "prio";
+        remove.push("#prio");
+      } else if (change.priority !== undefined) put("prio", s(change.priority));
       if (change.nextRunMs === null) remove.push("next_run");
       else if (change.nextRunMs !== undefined) put("next_run", n(change.nextRunMs));
       if (change.retryPolicy === null) remove.push("retry");
@@ -382,6 +392,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
         if (ra !== undefined) due.recoverAtMs = ra;
         const lim = str(item, "lim");
         if (lim) due.limits = JSON.parse(lim) as JobLimits;
+        if (duePriority) due.priority = priorityOf(str(item, "prio"));
         return due;
       });
     },

@@ -107,7 +107,7 @@ export async function ensureTables(
         created: "N",
       }),
       GlobalSecondaryIndexes: [
-        gsi(DUE_INDEX, "part", "next_run", ["sched", "tgt", "recover_at", "lim"]),
+        gsi(DUE_INDEX, "part", "next_run", ["sched", "tgt", "recover_at", "lim", "prio"]),
         gsi(RECOVER_INDEX, "part", "recover_at", [
           "claimed",
           "claimed_m",

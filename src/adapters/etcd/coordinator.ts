@@ -8,6 +8,7 @@ import { campaign, currentLeader, EtcdLeadership } from "./election.js";
 import { listMembers, registerMember, watchMembers } from "./membership.js";
 import { EtcdSession, openEtcdSession } from "./session.js";
 import type { RangeWatch } from "./watch.js";
+import { createWorkerPauses } from "./worker-pause.js";
 import { createWorkerRegistry } from "./worker-registry.js";
 
 export interface EtcdCoordinatorOptions {
@@ -41,6 +42,7 @@ export function createEtcdCoordinator(options: EtcdCoordinatorOptions): Coordina
   const leaderships = new Set<EtcdLeadership>();
   const watches = new Set<RangeWatch>();
   const workers = createWorkerRegistry(ns);
+  const pauses = createWorkerPauses({ ns, logger, ...(afterSnapshot ? { afterSnapshot } : {}) });
   let closed = false;
 
   const open = () => {
@@ -105,6 +107,12 @@ export function createEtcdCoordinator(options: EtcdCoordinatorOptions): Coordina
     rememberWorker: (id) => workers.remember(id),
     knownWorkers: () => workers.known(),
     forgetWorker: (id) => workers.forget(id),
+    setWorkerPaused: (id, paused) => pauses.set(id, paused),
+    pausedWorkers: () => pauses.list(),
+    async watchWorkerPaused(id, onChange) {
+      open();
+      return tracked(await pauses.watch(id, onChange));
+    },
 
     /** Stops every watch and timer, revokes open sessions (best effort), closes the client. */
     async close() {

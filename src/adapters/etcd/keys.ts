@@ -16,4 +16,10 @@ export const keys = {
   /** `workers/seen/<id>` — no lease: survives the worker, so a leader can tell it died. */
   workerPrefix: "workers/seen/",
   worker: (id: string): string => `workers/seen/${id}`,
+  /**
+   * `workers/paused/<id>` — no lease: a pause set through the API outlives the
+   * worker's session, so a worker restarted with the same id stays paused.
+   */
+  pausedPrefix: "workers/paused/",
+  paused: (id: string): string => `workers/paused/${id}`,
 };

@@ -12,13 +12,17 @@ import { isChronoringError, unavailable } from "../../core/errors.js";
 import type { RunRef } from "../../core/execution.js";
 import type { JobLimits, JobTarget } from "../../core/job.js";
 import type { Delivery, OutgoingRun, QueueDepth, WorkQueue } from "../../core/ports/work-queue.js";
+import { DEFAULT_PRIORITY, PRIORITIES, type Priority } from "../../core/priority.js";
 
 export interface SqsOptions {
   /** Custom endpoint (the SQS emulator, LocalStack); absent for AWS. */
   endpoint?: string;
   region: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
-  /** Queue name prefix; the queues are `<prefix>runs` and `<prefix>runs-dlq`. */
+  /**
+   * Queue name prefix; the queues are `<prefix>runs` (MEDIUM), `<prefix>runs-high`,
+   * `<prefix>runs-low` and their dead letter queue `<prefix>runs-dlq`.
+   */
   queuePrefix: string;
   /** Seconds a received run stays invisible before redelivery (the worker extends it). */
   visibilityTimeoutS: number;
@@ -108,6 +112,11 @@ function parseRun(body: string | undefined): RunMessage | undefined {
   return undefined;
 }
 
+/** MEDIUM keeps the name of the single queue that came before priorities. */
+export function queueName(prefix: string, priority: Priority): string {
+  return priority === "MEDIUM" ? `${prefix}runs` : `${prefix}runs-${priority.toLowerCase()}`;
+}
+
 async function sqs<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
@@ -136,27 +145,52 @@ export function createSqsWorkQueue(
       connectionTimeout: Math.min(options.requestTimeoutMs, 3000),
     },
   });
-  let queueUrl: string | undefined;
+  const queueUrls = new Map<Priority, string>();
 
   /**
    * Deletes gather for a few milliseconds into DeleteMessageBatch calls of up
-   * to 10: a busy worker acknowledges many runs a second, and one call per
-   * message costs the worker and the queue more than the runs themselves.
+   * to 10 (one batcher per queue): a busy worker acknowledges many runs a
+   * second, and one call per message costs the worker and the queue more than
+   * the runs themselves.
    */
-  const acks = createBatcher<string>(10, 20, async (handles) => {
-    const entries = handles.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle }));
-    const out = await sqs(() =>
-      client.send(new DeleteMessageBatchCommand({ QueueUrl: url(), Entries: entries })),
-    );
-    const failed = new Set((out.Failed ?? []).map((f) => Number(f.Id)));
-    return handles.map((_, i) =>
-      failed.has(i) ? new Error("the queue did not delete the message") : undefined,
-    );
-  });
+  const ackBatcher = (priority: Priority) =>
+    createBatcher<string>(10, 20, async (handles) => {
+      const entries = handles.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle }));
+      const out = await sqs(() =>
+        client.send(new DeleteMessageBatchCommand({ QueueUrl: url(priority), Entries: entries })),
+      );
+      const failed = new Set((out.Failed ?? []).map((f) => Number(f.Id)));
+      return handles.map((_, i) =>
+        failed.has(i) ? new Error("the queue did not delete the message") : undefined,
+      );
+    });
+  const acks = new Map(PRIORITIES.map((p) => [p, ackBatcher(p)] as const));
 
-  function url(): string {
-    if (!queueUrl) throw new Error("work queue used before init()");
-    return queueUrl;
+  function url(priority: Priority = DEFAULT_PRIORITY): string {
+    const found = queueUrls.get(priority);
+    if (!found) throw new Error("work queue used before init()");
+    return found;
+  }
+
+  async function depthOf(priority: Priority): Promise<QueueDepth> {
+    const out = await sqs(() =>
+      client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: url(priority),
+          AttributeNames: [
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+          ],
+        }),
+      ),
+    );
+    const a = out.Attributes ?? {};
+    return {
+      visible: Number(a.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
+      delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
+    };
   }
 
   return {
@@ -169,30 +203,39 @@ export function createSqsWorkQueue(
           new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ["QueueArn"] }),
         ),
       );
-      const main = await sqs(() =>
-        client.send(
-          new CreateQueueCommand({
-            QueueName: `${options.queuePrefix}runs`,
-            Attributes: {
-              VisibilityTimeout: String(options.visibilityTimeoutS),
-              RedrivePolicy: JSON.stringify({
-                deadLetterTargetArn: dlqAttrs.Attributes?.QueueArn,
-                maxReceiveCount: options.maxReceiveCount,
+      await Promise.all(
+        PRIORITIES.map(async (priority) => {
+          const created = await sqs(() =>
+            client.send(
+              new CreateQueueCommand({
+                QueueName: queueName(options.queuePrefix, priority),
+                Attributes: {
+                  VisibilityTimeout: String(options.visibilityTimeoutS),
+                  RedrivePolicy: JSON.stringify({
+                    deadLetterTargetArn: dlqAttrs.Attributes?.QueueArn,
+                    maxReceiveCount: options.maxReceiveCount,
+                  }),
+                },
               }),
-            },
-          }),
-        ),
+            ),
+          );
+          if (created.QueueUrl) queueUrls.set(priority, created.QueueUrl);
+        }),
       );
-      queueUrl = main.QueueUrl;
     },
 
     async send(runs: OutgoingRun[]) {
       const now = Date.now();
-      const batches: OutgoingRun[][] = [];
-      for (let i = 0; i < runs.length; i += 10) batches.push(runs.slice(i, i + 10));
+      const batches: Array<{ priority: Priority; runs: OutgoingRun[] }> = [];
+      for (const priority of PRIORITIES) {
+        const mine = runs.filter((run) => (run.priority ?? DEFAULT_PRIORITY) === priority);
+        for (let i = 0; i < mine.length; i += 10) {
+          batches.push({ priority, runs: mine.slice(i, i + 10) });
+        }
+      }
       await Promise.all(
-        batches.map(async (batch) => {
-          let entries = batch.map(({ delayMs, ...run }, i) => ({
+        batches.map(async ({ priority, runs: batch }) => {
+          let entries = batch.map(({ priority: _queue, delayMs, ...run }, i) => ({
             Id: String(i),
             MessageBody: JSON.stringify({ ...run, sentMs: now } satisfies RunMessage),
             // SQS takes whole seconds up to 15 minutes; callers keep longer delays in the store.
@@ -201,7 +244,9 @@ export function createSqsWorkQueue(
           for (let round = 0; entries.length; round++) {
             const request = entries;
             const out = await sqs(() =>
-              client.send(new SendMessageBatchCommand({ QueueUrl: url(), Entries: request })),
+              client.send(
+                new SendMessageBatchCommand({ QueueUrl: url(priority), Entries: request }),
+              ),
             );
             const failed = new Set((out.Failed ?? []).map((f) => f.Id));
             entries = entries.filter((e) => failed.has(e.Id));
@@ -213,11 +258,16 @@ export function createSqsWorkQueue(
       );
     },
 
-    async receive(max: number, waitMs: number, signal?: AbortSignal): Promise<Delivery[]> {
+    async receive(
+      max: number,
+      waitMs: number,
+      signal?: AbortSignal,
+      priority: Priority = DEFAULT_PRIORITY,
+    ): Promise<Delivery[]> {
       const out = await sqs(() =>
         client.send(
           new ReceiveMessageCommand({
-            QueueUrl: url(),
+            QueueUrl: url(priority),
             MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
             WaitTimeSeconds: Math.min(20, Math.ceil(waitMs / 1000)),
             MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
@@ -243,20 +293,21 @@ export function createSqsWorkQueue(
           receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
           sentMs: sentMs || Number(m.Attributes?.SentTimestamp ?? 0),
           handle: m.ReceiptHandle ?? "",
+          priority,
         });
       }
       return deliveries;
     },
 
     ack(delivery: Delivery) {
-      return acks.add(delivery.handle);
+      return acks.get(delivery.priority ?? DEFAULT_PRIORITY)!.add(delivery.handle);
     },
 
     async extend(delivery: Delivery, seconds: number) {
       await sqs(() =>
         client.send(
           new ChangeMessageVisibilityCommand({
-            QueueUrl: url(),
+            QueueUrl: url(delivery.priority),
             ReceiptHandle: delivery.handle,
             VisibilityTimeout: Math.min(43_200, Math.max(0, Math.round(seconds))),
           }),
@@ -264,25 +315,14 @@ export function createSqsWorkQueue(
       );
     },
 
-    async depth(): Promise<QueueDepth> {
-      const out = await sqs(() =>
-        client.send(
-          new GetQueueAttributesCommand({
-            QueueUrl: url(),
-            AttributeNames: [
-              "ApproximateNumberOfMessages",
-              "ApproximateNumberOfMessagesNotVisible",
-              "ApproximateNumberOfMessagesDelayed",
-            ],
-          }),
-        ),
-      );
-      const a = out.Attributes ?? {};
-      return {
-        visible: Number(a.ApproximateNumberOfMessages ?? 0),
-        inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
-        delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
-      };
+    async depth(priority?: Priority): Promise<QueueDepth> {
+      if (priority) return depthOf(priority);
+      const all = await Promise.all(PRIORITIES.map(depthOf));
+      return all.reduce((sum, d) => ({
+        visible: sum.visible + d.visible,
+        inFlight: sum.inFlight + d.inFlight,
+        delayed: sum.delayed + d.delayed,
+      }));
     },
   };
 }

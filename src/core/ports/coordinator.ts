@@ -82,5 +82,17 @@ export interface Coordinator {
   rememberWorker(id: string): Promise<void>;
   knownWorkers(): Promise<string[]>;
   forgetWorker(id: string): Promise<void>;
+  /**
+   * Records (or clears) that a worker must take no runs. Durable, without a
+   * lease: it outlives the worker's session until cleared.
+   */
+  setWorkerPaused(id: string, paused: boolean): Promise<void>;
+  /** Ids of the workers paused now. */
+  pausedWorkers(): Promise<string[]>;
+  /**
+   * Calls `onChange` with whether worker `id` is paused now and after every
+   * change, re-reading after a compacted revision or a reconnect. Returns a stop function.
+   */
+  watchWorkerPaused(id: string, onChange: (paused: boolean) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

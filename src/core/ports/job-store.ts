@@ -1,5 +1,5 @@
 import type { Job, JobLimits, JobStatus, JobTarget, Schedule } from "../job.js";
-
+import type { Priority } from "../priority.js";
 import type { RetryPolicy } from "../retry-policy.js";
 
 /** One page of a listing; `nextToken` is absent on the last page. */
@@ -29,6 +29,7 @@ export interface JobChange {
   limits?: JobLimits | null;
   /** `null` removes the policy (no retry). */
   retryPolicy?: RetryPolicy | null;
+  priority?: Priority;
 }
 
 /** Preconditions of an API change; a failed one throws aborted or failed_precondition. */
@@ -49,6 +50,11 @@ export interface DueJob {
   recoverAtMs?: number;
   /** The job's run limits (sent along with the run), if it has any. */
   limits?: JobLimits;
+  /**
+   * The queue its runs go to. Absent when the due index cannot tell (a table
+   * created before priorities does not project it): the claimer reads the job.
+   */
+  priority?: Priority;
 }
 
 /**

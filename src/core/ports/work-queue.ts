@@ -1,5 +1,6 @@
 import type { RunRef } from "../execution.js";
 import type { JobLimits, JobTarget } from "../job.js";
+import type { Priority } from "../priority.js";
 
 /**
  * A run to send. The job's target as the scheduler read it may ride along,
@@ -12,6 +13,8 @@ export type OutgoingRun = RunRef & {
   limits?: JobLimits;
   /** Deliver no sooner than this from now (a retry's backoff, a run waiting for its limits); at most the queue's limit. */
   delayMs?: number;
+  /** The queue it goes to; absent means MEDIUM (see `withPriorities` for senders that do not know). */
+  priority?: Priority;
 };
 
 /** A run received from the queue; hold it invisible with `extend`, remove it with `ack`. */
@@ -27,6 +30,8 @@ export interface Delivery {
   sentMs: number;
   /** Opaque handle for ack and extend. */
   handle: string;
+  /** The queue it came from (ack and extend go there); absent means MEDIUM. */
+  priority?: Priority;
 }
 
 export interface QueueDepth {
@@ -37,13 +42,20 @@ export interface QueueDepth {
 
 /** The transport that carries due runs to workers. The store stays the source of truth. */
 export interface WorkQueue {
-  /** Creates queues when missing. */
+  /** Creates queues when missing (one per priority). */
   init(): Promise<void>;
+  /** Sends each run to the queue of its priority. */
   send(runs: OutgoingRun[]): Promise<void>;
-  /** Long-polls for up to `max` runs, waiting at most `waitMs`. */
-  receive(max: number, waitMs: number, signal?: AbortSignal): Promise<Delivery[]>;
+  /** Long-polls the queue of `priority` (default MEDIUM) for up to `max` runs, waiting at most `waitMs`. */
+  receive(
+    max: number,
+    waitMs: number,
+    signal?: AbortSignal,
+    priority?: Priority,
+  ): Promise<Delivery[]>;
   ack(delivery: Delivery): Promise<void>;
   /** Keeps the message invisible for `seconds` more from now. */
   extend(delivery: Delivery, seconds: number): Promise<void>;
-  depth(): Promise<QueueDepth>;
+  /** The depth of one priority's queue, or without `priority` the sum over all of them. */
+  depth(priority?: Priority): Promise<QueueDepth>;
 }

@@ -1,0 +1,172 @@
+import type { Logger } from "pino";
+import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
+import type { Priority } from "../core/priority.js";
+import { receiveOrder, splitSlots } from "./priority-order.js";
+
+export interface ReceiverDeps {
+  queue: WorkQueue;
+  /** Most runs held at once (received and not finished). */
+  concurrency: number;
+  /** Runs held now. */
+  held(): number;
+  /** Takes over a delivery: the worker runs it. */
+  spawn(delivery: Delivery): void;
+  /** False while the worker may take no runs (paused, or its cluster session is not live). */
+  canReceive(): boolean;
+  stopping: AbortSignal;
+  logger: Logger;
+  /** Long-poll wait when every queue is empty; bounds how long a stop waits for its polls. */
+  waitMs: number;
+}
+
+export interface Receiver {
+  /** Re-evaluates at once: a slot was freed, or the worker is stopping. */
+  wake(): void;
+  /** Resolves when the loop has ended after `stopping` aborted and its polls returned. */
+  readonly done: Promise<void>;
+}
+
+/**
+ * The worker's receive loop over the three priority queues. Each receive asks
+ * the queues in `receiveOrder(n)` with a short poll, for as many runs as there
+ * are free slots, and takes from the first that has runs (the weighted round
+ * robin of `priority-order.ts`). When all are empty it long-polls every queue
+ * at once, splitting the free slots between them, so that no queue waits for
+ * another's poll; while a queue's long poll is out, receives skip that queue
+ * (the poll stands for it) and ask the others. A queue found empty by a
+ * receive that took runs elsewhere gets a standby poll (for 1 run) that
+ * stands for it the same way; what it brings is given back for the next
+ * receive to take in its turn.
+ * Never holds more than `concurrency` runs: a poll that brings more than the
+ * free slots (or arrives while paused or stopping) gives the extra runs back
+ * at once (visibility 0).
+ */
+export function startReceiver(deps: ReceiverDeps): Receiver {
+  const { queue, concurrency, stopping, logger } = deps;
+  /** Queues with a long poll out now. */
+  const polls = new Set<Priority>();
+  const running = new Set<Promise<void>>();
+  let woken: (() => void) | undefined;
+  /** A wake that came while the loop was busy: the next wait returns at once. */
+  let missedWake = false;
+  let receives = 0;
+
+  function wake(): void {
+    const w = woken;
+    woken = undefined;
+    if (w) w();
+    else missedWake = true;
+  }
+
+  function nextWake(timeoutMs?: number): Promise<void> {
+    if (missedWake) {
+      missedWake = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        if (timer) clearTimeout(timer);
+        if (woken === done) woken = undefined;
+        resolve();
+      };
+      const timer = timeoutMs === undefined ? undefined : setTimeout(done, timeoutMs);
+      woken = done;
+    });
+  }
+
+  /** Starts what the slots allow; gives back the rest (or all, when `giveBack`). */
+  function accept(deliveries: Delivery[], giveBack = false): void {
+    for (const d of deliveries) {
+      if (giveBack || stopping.aborted || !deps.canReceive() || deps.held() >= concurrency) {
+        const release = queue.extend(d, 0).catch(() => {});
+        running.add(release);
+        void release.finally(() => running.delete(release));
+      } else {
+        deps.spawn(d);
+      }
+    }
+  }
+
+  /**
+   * Long-polls `queues` at once; each resolves on its own and wakes the loop.
+   * A `standby` poll only watches an empty queue while the worker is busy
+   * elsewhere: what it brings is given back and taken by the next receive
+   * in its turn, so that every run a busy worker starts follows the cycle.
+   */
+  function longPoll(queues: Priority[], free: number, standby = false): void {
+    for (const [priority, slots] of splitSlots(free, queues)) {
+      polls.add(priority);
+      // Not aborted on stop: an abandoned long poll can still be handed a
+      // message, which would then stay invisible for a visibility timeout.
+      const p = queue
+        .receive(slots, deps.waitMs, undefined, priority)
+        .then(
+          (deliveries) => accept(deliveries, standby),
+          async (err: unknown) => {
+            if (!stopping.aborted) logger.warn({ err, priority }, "receive failed; retrying");
+            await new Promise((r) => setTimeout(r, 500));
+          },
+        )
+        .finally(() => {
+          polls.delete(priority);
+          running.delete(p);
+          wake();
+        });
+      running.add(p);
+    }
+  }
+
+  async function loop(): Promise<void> {
+    let backoffMs = 100;
+    while (!stopping.aborted) {
+      if (!deps.canReceive()) {
+        await nextWake(200);
+        continue;
+      }
+      // Long polls out do not reserve slots: one waiting on an empty queue
+      // must not hold back runs of another. What they bring beyond the free
+      // slots is given back (`accept`).
+      const free = concurrency - deps.held();
+      const order = receiveOrder(receives).filter((p) => !polls.has(p));
+      if (free <= 0 || order.length === 0) {
+        await nextWake();
+        continue;
+      }
+      receives++;
+      try {
+        let got = false;
+        const empty: Priority[] = [];
+        for (const priority of order) {
+          const deliveries = await queue.receive(free, 0, undefined, priority);
+          if (deliveries.length === 0) {
+            empty.push(priority);
+            continue;
+          }
+          accept(deliveries);
+          got = true;
+          break;
+        }
+        backoffMs = 100;
+        if (stopping.aborted) continue;
+        if (!got) {
+          longPoll(order, free);
+          await nextWake();
+        } else {
+          // A queue found empty gets a standby poll that stands for it until
+          // it returns: a busy worker does not ask an empty queue again and
+          // again (all-MEDIUM work keeps one receive call per receive), and
+          // the queue is asked again as soon as something arrives there.
+          for (const priority of empty) longPoll([priority], 1, true);
+        }
+      } catch (err) {
+        if (stopping.aborted) break;
+        logger.warn({ err }, "receive failed; retrying");
+        await nextWake(backoffMs);
+        backoffMs = Math.min(5000, backoffMs * 2);
+      }
+    }
+    while (running.size) await Promise.all(running);
+  }
+
+  return { wake, done: loop() };
+}
