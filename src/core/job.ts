@@ -3,10 +3,12 @@
  * exist only inside the schedule evaluator (`schedule/`).
  */
 
+import type { TimePolicies } from "./time-policy.js";
+
 export type JobStatus = "ACTIVE" | "PAUSED" | "CANCELLED" | "FINISHED";
 
 /** A validated schedule, ready for the evaluator. `source` keeps what the user wrote. */
-export type Schedule =
+export type Schedule = (
   | { kind: "once"; at: number }
   | {
       kind: "interval";
@@ -25,7 +27,9 @@ export type Schedule =
       timeZone: string;
       startMs?: number;
       endMs?: number;
-    };
+    }
+) &
+  TimePolicies;
 
 export interface HttpTarget {
   type: "http";
@@ -71,4 +75,6 @@ export interface Job {
   lastRunMs?: number;
   createdMs: number;
   updatedMs: number;
+  /** Runs dropped by the misfire policy, in total (absent: none). */
+  missedRuns?: number;
 }
