@@ -9,7 +9,8 @@ import type { Page } from "../../core/ports/job-store.js";
  * st, v (version), name, owner, tags (L of S), sched and tgt (JSON), created,
  * updated, last_run; the claim record: claimed / claimed_m (NS of scheduled ms
  * of claimed and triggered runs not yet seen started), recover_at (N, sparse:
- * when the sweep must check them), cseq (N, bumped by every claim and trigger).
+ * when the sweep must check them), cseq (N, bumped by every claim and trigger),
+ * missed (N, runs dropped by the misfire policy; absent: none).
  */
 export type Item = Record<string, AttributeValue>;
 
@@ -67,6 +68,8 @@ export function itemToJob(item: Item): Job {
   if (next !== undefined) job.nextRunMs = next;
   const last = num(item, "last_run");
   if (last !== undefined) job.lastRunMs = last;
+  const missed = num(item, "missed");
+  if (missed !== undefined) job.missedRuns = missed;
   return job;
 }
 
