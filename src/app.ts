@@ -11,6 +11,7 @@ import { createClusterMetrics } from "./cluster/metrics.js";
 import { type ClusterNode, startClusterNode } from "./cluster/node.js";
 import { createClusterQueries } from "./cluster/view.js";
 import type { Config } from "./config/config.js";
+import { createCalendarCommands } from "./core/calendar-commands.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { createJobCommands } from "./core/job-commands.js";
 import type { Coordinator } from "./core/ports/coordinator.js";
@@ -74,7 +75,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const registry = overrides.registry ?? new Registry();
   if (!overrides.registry) collectDefaultMetrics({ register: registry });
   const writes = new WriteCounter();
-  const { dynamo, jobs, executions, queue } = createAdapters(config, {
+  const { dynamo, jobs, executions, queue, calendars } = createAdapters(config, {
     writeCounter: writes,
     onMalformed: (body) => logger.warn({ body: body?.slice(0, 200) }, "malformed run message"),
   });
@@ -131,6 +132,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       options: config.scheduler,
       nodeId: config.cluster.nodeId,
       canClaim: () => !coordinator || (node?.isLive() ?? false),
+      calendarStore: calendars,
     });
     app.scheduler = scheduler;
     if (coordinator && clusterMetrics) {
@@ -232,6 +234,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       clock,
       partitionCount: config.store.partitions,
       startTimeoutMs: config.scheduler.startTimeoutMs,
+      calendars,
       onScheduled: (partition, nextRunMs) => app.scheduler?.wake(partition, nextRunMs),
     });
     let closing = false;
@@ -241,6 +244,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       logger,
       routes: routes({
         commands,
+        calendars: createCalendarCommands({ calendars, clock }),
         cluster: createClusterQueries({ coordinator, executions }),
         ready: () => !closing,
       }),

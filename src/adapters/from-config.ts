@@ -1,4 +1,5 @@
 import type { Config } from "../config/config.js";
+import { createDynamoCalendarStore } from "./dynamodb/calendar-store.js";
 import { createDynamoClient, tableNames } from "./dynamodb/client.js";
 import { createDynamoExecutionStore } from "./dynamodb/execution-store.js";
 import { createDynamoJobStore } from "./dynamodb/job-store.js";
@@ -48,6 +49,7 @@ export function createAdapters(
     dynamo,
     jobs: createDynamoJobStore(storeOptions),
     executions: createDynamoExecutionStore(storeOptions),
+    calendars: createDynamoCalendarStore(storeOptions),
     queue,
   };
 }

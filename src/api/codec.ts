@@ -41,6 +41,7 @@ import type { ExecutionQuery } from "../core/ports/execution-store.js";
 import type { JobQuery } from "../core/ports/job-store.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
 import { validateJobId, validatePageSize } from "../core/validate-job.js";
+import { policiesToProto, policyInputFromProto } from "./policy-codec.js";
 
 export const HTTP_TIMEOUT_DEFAULT_MS = 30_000;
 export const SCRIPT_TIMEOUT_DEFAULT_MS = 60_000;
@@ -113,10 +114,14 @@ export function scheduleInputFromProto(
   const endMs = optionalMs(spec.endTime, `${field}.end_time`);
   if (startMs !== undefined) input.startMs = startMs;
   if (endMs !== undefined) input.endMs = endMs;
-  return input;
+  return { ...input, ...policyInputFromProto(spec, field, msFromDuration) };
 }
 
 export function scheduleToProto(schedule: Schedule): ScheduleSpec {
+  return Object.assign(plainScheduleToProto(schedule), policiesToProto(schedule));
+}
+
+function plainScheduleToProto(schedule: Schedule): ScheduleSpec {
   switch (schedule.kind) {
     case "once":
       return create(ScheduleSpecSchema, {
@@ -295,6 +300,7 @@ export function jobToProto(job: Job): JobPb {
     partition: job.partition,
     createTime: timestampFromMs(job.createdMs),
     updateTime: timestampFromMs(job.updatedMs),
+    missedRuns: BigInt(job.missedRuns ?? 0),
   });
 }
 
@@ -316,7 +322,11 @@ export function executionToProto(e: Execution): ExecutionPb {
 }
 
 export function fireTimeToProto(p: FirePreview): FireTime {
-  return create(FireTimeSchema, { time: timestampFromMs(p.utcMs), localTime: p.local });
+  return create(FireTimeSchema, {
+    time: timestampFromMs(p.utcMs),
+    localTime: p.local,
+    notes: p.notes ?? [],
+  });
 }
 
 /** CreateJobRequest → JobInput (defaults filled, not yet validated). */

@@ -22,7 +22,6 @@ import {
 import {
   executionQueryFromProto,
   executionToProto,
-  fireTimeToProto,
   jobInputFromProto,
   jobQueryFromProto,
   jobToProto,
@@ -31,6 +30,7 @@ import {
   scheduleInputFromProto,
   targetFromProto,
 } from "./codec.js";
+import { explainedToProto } from "./policy-codec.js";
 
 /** Fields UpdateJob may change, as `update_mask` paths. */
 export const UPDATABLE_PATHS = ["name", "schedule", "target", "tags", "owner"] as const;
@@ -197,11 +197,12 @@ export function createJobService(commands: JobCommands): ServiceImpl<typeof JobS
       return { execution: executionToProto(await commands.getExecution(req.id)) };
     },
 
-    previewSchedule(req) {
+    async previewSchedule(req) {
       const schedule = scheduleInputFromProto(req.schedule);
       const count = previewCount(req.count);
       const afterMs = req.after === undefined ? undefined : msFromTimestamp(req.after, "after");
-      return { fireTimes: commands.preview(schedule, afterMs, count).map(fireTimeToProto) };
+      const jobId = req.jobId === "" ? undefined : req.jobId;
+      return explainedToProto(await commands.preview(schedule, afterMs, count, jobId));
     },
   };
 }
