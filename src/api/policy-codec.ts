@@ -138,7 +138,8 @@ export function calendarToProto(c: Calendar): CalendarPb {
     name: c.name,
     description: c.description,
     excludedDates: [...c.excludedDates],
-    excludedWeekdays: c.excludedWeekdays.map(weekdayToProto),
+    // Monday first, as the enum.
+    excludedWeekdays: c.excludedWeekdays.map(weekdayToProto).sort((a, b) => a - b),
     version: BigInt(c.version),
     createTime: timestampFromMs(c.createdMs),
     updateTime: timestampFromMs(c.updatedMs),
