@@ -24,12 +24,15 @@ type Jobs = ReturnType<typeof jobClient>;
 
 const noop = { kind: { case: "noop" as const, value: {} } };
 const BERLIN = "Europe/Berlin";
-/** Well formed, never created. */
-const UNKNOWN_JOB = `job_${"0".repeat(26)}`;
 
 function shiftedClock(): Clock & { setNow(ms: number): void } {
   let offset = 0;
-  return { now: () => Date.now() + offset, setNow: (ms) => void (offset = ms - Date.now()) };
+  return {
+    now: () => Date.now() + offset,
+    setNow(ms) {
+      offset = ms - Date.now();
+    },
+  };
 }
 
 async function codeOf(p: Promise<unknown>): Promise<ConnectError> {
