@@ -538,7 +538,7 @@ export type PreviewScheduleResponse = Message<"chronoring.v1.PreviewScheduleResp
   /**
    * Times the schedule would fire at but a calendar removed (SKIP) or moved
    * (ROLL_FORWARD: the rolled time is among `fire_times`, with a note), in
-   * the previewed range.
+   * the previewed range; the first 100.
    *
    * @generated from field: repeated chronoring.v1.RemovedTime removed = 2;
    */

@@ -13,6 +13,9 @@ import { type FireContext, jitterOffset, MAX_ROLL_STEPS, nextFire } from "./fire
 import { formatLocal } from "./format.js";
 import { type ZoneClock, zoneClock } from "./zone.js";
 
+/** At most this many removed times are listed (a per-second schedule over an excluded day has thousands). */
+export const MAX_REMOVED = 100;
+
 export interface ExplainedFire {
   utcMs: number;
   local: string;
@@ -130,7 +133,7 @@ export function explainFires(
     run = nextRunAfter(schedule, run);
   }
   for (const fire of fires) fire.notes = [...new Set(fire.notes)];
-  return { fires, removed };
+  return { fires, removed: removed.slice(0, MAX_REMOVED) };
 }
 
 /** The base (pre-jitter) time of a jittered fire. */
