@@ -283,7 +283,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       const first = firstFire(schedule, now, ctx);
       return first === undefined
         ? { fires: [], removed: [] }
-        : explainFires(schedule, first - 1, count, ctx);
+        : explainFires(schedule, first - 1, count, ctx, now);
     },
   };
 }

@@ -69,19 +69,21 @@ function dstNotes(schedule: Schedule, run: number, clock: ZoneClock): string[] {
 /**
  * Up to `count` fires strictly after `afterMs`, explained, and the nominal
  * times a calendar removed or moved up to the last fire shown.
+ * `nominalFromMs` as for `nextFire` (a preview of a job created now).
  */
 export function explainFires(
   schedule: Schedule,
   afterMs: number,
   count: number,
   ctx: FireContext,
+  nominalFromMs?: number,
 ): Explained {
   const zone = scheduleZone(schedule);
   const clock = zoneClock(zone);
   const fires: ExplainedFire[] = [];
   let after = afterMs;
   while (fires.length < count) {
-    const at = nextFire(schedule, after, ctx);
+    const at = nextFire(schedule, after, ctx, nominalFromMs);
     if (at === undefined) break;
     fires.push({ utcMs: at, local: formatLocal(at, zone), notes: [] });
     after = at;

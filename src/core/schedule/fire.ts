@@ -46,30 +46,39 @@ function activeCalendar(schedule: Schedule, ctx: FireContext): CalendarRules | u
   return schedule.calendar !== undefined ? ctx.calendar : undefined;
 }
 
-/** First fire strictly after `afterMs` with calendar and jitter applied; undefined when none. */
+/**
+ * First fire strictly after `afterMs` with calendar and jitter applied;
+ * undefined when none. `nominalFromMs`: ignore nominal runs before it (a run
+ * due before the job existed, or while it was paused, does not roll forward
+ * into its life).
+ */
 export function nextFire(
   schedule: Schedule,
   afterMs: number,
   ctx: FireContext,
+  nominalFromMs?: number,
 ): number | undefined {
   const jitter = ctx.jobId !== undefined ? (schedule.jitterMs ?? 0) : 0;
   const rules = activeCalendar(schedule, ctx);
   if (jitter === 0 && rules === undefined) return nextRunAfter(schedule, afterMs);
-  if (jitter === 0) return nextBase(schedule, afterMs, rules);
+  if (jitter === 0) return nextBase(schedule, afterMs, rules, nominalFromMs);
   // A base at or before afterMs - jitter fired before afterMs; later bases
   // fire in order because jitter is shorter than the period.
-  let base = nextBase(schedule, afterMs - jitter, rules);
+  let base = nextBase(schedule, afterMs - jitter, rules, nominalFromMs);
   while (base !== undefined) {
     const at = base + jitterOffset(ctx.jobId!, base, jitter);
     if (at > afterMs) return at;
-    base = nextBase(schedule, base, rules);
+    base = nextBase(schedule, base, rules, nominalFromMs);
   }
   return undefined;
 }
 
-/** The first run of a new or resumed job: `at` for one-time jobs (even past), else the first fire at or after `nowMs`. */
+/**
+ * The first run of a new or resumed job: `at` for one-time jobs (even past),
+ * else the first fire at or after `nowMs` of a nominal run at or after it.
+ */
 export function firstFire(schedule: Schedule, nowMs: number, ctx: FireContext): number | undefined {
-  return schedule.kind === "once" ? schedule.at : nextFire(schedule, nowMs - 1, ctx);
+  return schedule.kind === "once" ? schedule.at : nextFire(schedule, nowMs - 1, ctx, nowMs);
 }
 
 /** Next calendar-adjusted time (before jitter) strictly after `afterMs`. */
@@ -77,6 +86,7 @@ export function nextBase(
   schedule: Schedule,
   afterMs: number,
   rules: CalendarRules | undefined,
+  nominalFromMs?: number,
 ): number | undefined {
   if (rules === undefined || schedule.calendar === undefined) {
     return nextRunAfter(schedule, afterMs);
@@ -84,7 +94,7 @@ export function nextBase(
   const clock = zoneClock(scheduleZone(schedule));
   return schedule.calendar.mode === "SKIP"
     ? nextSkipping(schedule, afterMs, rules, clock)
-    : nextRolled(schedule, afterMs, rules, clock);
+    : nextRolled(schedule, afterMs, rules, clock, nominalFromMs);
 }
 
 /** Start of a local day as an instant (DST rules: a midnight in a gap maps to its end). */
@@ -119,14 +129,16 @@ function nextRolled(
   afterMs: number,
   rules: CalendarRules,
   clock: ZoneClock,
+  nominalFromMs = Number.NEGATIVE_INFINITY,
 ): number | undefined {
   const today = localDay(clock, afterMs);
   let first = today;
   while (today - first < MAX_ROLL_DAYS && isExcludedDay(rules, first - 1)) first--;
-  const from =
+  const lookback =
     first < today || isExcludedDay(rules, today)
       ? Math.min(afterMs, dayStart(clock, first) - 1)
       : afterMs;
+  const from = Math.max(lookback, nominalFromMs - 1);
   let best: number | undefined;
   let run = nextRunAfter(schedule, from);
   for (let steps = 0; run !== undefined && steps < MAX_ROLL_STEPS; steps++) {

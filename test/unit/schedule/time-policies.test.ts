@@ -185,6 +185,22 @@ describe("calendars", () => {
     expect(fires(s, sat9, 1, { calendar: cal })).toEqual(["2026-01-10T17:00:00.000+01:00"]);
   });
 
+  it("a job created on an excluded day after its run there does not inherit that run", () => {
+    const s = schedule({
+      cron: "0 9 * * 6",
+      timeZone: BERLIN,
+      calendar: { name: "holidays", mode: "ROLL_FORWARD" },
+    });
+    const weekends = calendar([], [0, 6]);
+    const saturdayNoon = at("2026-01-10T12:00:00+01:00");
+    const first = firstFire(s, saturdayNoon, { calendar: weekends })!;
+    expect(formatLocal(first, BERLIN)).toBe("2026-01-19T09:00:00.000+01:00");
+    // A fired run's successor still sees rolls from the block behind it.
+    expect(formatLocal(nextFire(s, saturdayNoon, { calendar: weekends })!, BERLIN)).toBe(
+      "2026-01-12T09:00:00.000+01:00",
+    );
+  });
+
   it("rolling onto a DST day: a local time in the gap fires at the gap's end", () => {
     const s = schedule({
       cron: "30 2 * * 6",
