@@ -57,31 +57,31 @@ export function createClaimer(deps: {
     const ctx = contextOf(job);
     const plan = planCatchUp(job.schedule, job.nextRunMs, now, ctx);
     if (plan !== undefined) return catchUpClaim(job, plan, now);
-    // Keep a pending recovery deadline, even one just due: older runs wait
-    // on it, and moving it later at every claim would starve the sweep of a
-    // job claimed every second. Only one older than a whole start timeout is
-    // taken as stale (left behind by a finished job that was reactivated) and
-    // replaced; replacing never loses a run, the sweep checks the whole record.
-    const own = job.nextRunMs + options.startTimeoutMs;
-    const pending = job.recoverAtMs;
-    const recoverAtMs =
-      pending !== undefined && pending > now - options.startTimeoutMs
-        ? Math.min(pending, own)
-        : own;
+    const recoverAtMs = recoverAt(job, job.nextRunMs + options.startTimeoutMs, now);
     return { job, nextRunMs: nextFire(job.schedule, job.nextRunMs, ctx), recoverAtMs };
   }
 
   /** Caught-up runs are sent now: their recovery deadline counts from now. */
   function catchUpClaim(job: DueJob, plan: CatchUp, now: number): Claim {
-    const own = now + options.startTimeoutMs;
-    const pending = job.recoverAtMs;
-    const recoverAtMs =
-      pending !== undefined && pending > now - options.startTimeoutMs
-        ? Math.min(pending, own)
-        : own;
+    const recoverAtMs = recoverAt(job, now + options.startTimeoutMs, now);
     const claim: Claim = { job, nextRunMs: plan.nextRunMs, recoverAtMs, runs: plan.runs };
     if (plan.missed > 0) claim.missed = plan.missed;
     return claim;
+  }
+
+  /**
+   * Keep a pending recovery deadline, even one just due: older runs wait on
+   * it, and moving it later at every claim would starve the sweep of a job
+   * claimed every second. Only one older than a whole start timeout is taken
+   * as stale (left behind by a finished job that was reactivated) and
+   * replaced by `own`; replacing never loses a run, the sweep checks the
+   * whole record.
+   */
+  function recoverAt(job: DueJob, own: number, now: number): number {
+    const pending = job.recoverAtMs;
+    return pending !== undefined && pending > now - options.startTimeoutMs
+      ? Math.min(pending, own)
+      : own;
   }
 
   return {
