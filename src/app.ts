@@ -11,6 +11,7 @@ import { createClusterMetrics } from "./cluster/metrics.js";
 import { type ClusterNode, startClusterNode } from "./cluster/node.js";
 import { createClusterQueries } from "./cluster/view.js";
 import type { Config } from "./config/config.js";
+import { createCalendarCommands } from "./core/calendar-commands.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { createDeadRunCommands } from "./core/dead-runs.js";
 import { createJobCommands } from "./core/job-commands.js";
@@ -78,10 +79,11 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const registry = overrides.registry ?? new Registry();
   if (!overrides.registry) collectDefaultMetrics({ register: registry });
   const writes = new WriteCounter();
-  const { dynamo, jobs, executions, limits, queue, retries, deadLetters } = createAdapters(config, {
-    writeCounter: writes,
-    onMalformed: (body) => logger.warn({ body: body?.slice(0, 200) }, "malformed run message"),
-  });
+  const { dynamo, jobs, executions, limits, queue, retries, deadLetters, calendars } =
+    createAdapters(config, {
+      writeCounter: writes,
+      onMalformed: (body) => logger.warn({ body: body?.slice(0, 200) }, "malformed run message"),
+    });
   await untilReady("DynamoDB", logger, () => jobs.init());
   await untilReady("SQS", logger, () => queue.init());
   await untilReady("SQS", logger, () => deadLetters.init());
@@ -141,6 +143,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       options: config.scheduler,
       nodeId: config.cluster.nodeId,
       canClaim: () => !coordinator || (node?.isLive() ?? false),
+      calendarStore: calendars,
     });
     app.scheduler = scheduler;
     if (coordinator && clusterMetrics) {
@@ -268,6 +271,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       clock,
       partitionCount: config.store.partitions,
       startTimeoutMs: config.scheduler.startTimeoutMs,
+      calendars,
       onScheduled: (partition, nextRunMs) => app.scheduler?.wake(partition, nextRunMs),
     });
     let closing = false;
@@ -277,6 +281,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       logger,
       routes: routes({
         commands,
+        calendars: createCalendarCommands({ calendars, clock }),
         cluster: createClusterQueries({ coordinator, executions }),
         deadRuns: createDeadRunCommands({
           retries,

@@ -1,4 +1,5 @@
 import type { Config } from "../config/config.js";
+import { createDynamoCalendarStore } from "./dynamodb/calendar-store.js";
 import { createDynamoClient, tableNames } from "./dynamodb/client.js";
 import { createDynamoExecutionStore } from "./dynamodb/execution-store.js";
 import { createDynamoJobStore } from "./dynamodb/job-store.js";
@@ -52,6 +53,7 @@ export function createAdapters(
     jobs: createDynamoJobStore(storeOptions),
     executions: createDynamoExecutionStore(storeOptions),
     limits: createDynamoRunLimits(storeOptions),
+    calendars: createDynamoCalendarStore(storeOptions),
     queue,
     retries: createDynamoRetryStore(storeOptions),
     deadLetters: createSqsDeadLetterQueue({

@@ -50,6 +50,7 @@ import { retryPolicyFromProto, retryPolicyToProto } from "./retry-codec.js";
 
 export { msFromDuration };
 
+import { policiesToProto, policyInputFromProto } from "./policy-codec.js";
 import { priorityFromProto, priorityToProto } from "./priority-codec.js";
 
 export const HTTP_TIMEOUT_DEFAULT_MS = 30_000;
@@ -110,10 +111,14 @@ export function scheduleInputFromProto(
   const endMs = optionalMs(spec.endTime, `${field}.end_time`);
   if (startMs !== undefined) input.startMs = startMs;
   if (endMs !== undefined) input.endMs = endMs;
-  return input;
+  return { ...input, ...policyInputFromProto(spec, field, msFromDuration) };
 }
 
 export function scheduleToProto(schedule: Schedule): ScheduleSpec {
+  return Object.assign(plainScheduleToProto(schedule), policiesToProto(schedule));
+}
+
+function plainScheduleToProto(schedule: Schedule): ScheduleSpec {
   switch (schedule.kind) {
     case "once":
       return create(ScheduleSpecSchema, {
@@ -297,6 +302,7 @@ export function jobToProto(job: Job): JobPb {
     limits: limitsToProto(job.limits),
     retryPolicy: job.retryPolicy ? retryPolicyToProto(job.retryPolicy) : undefined,
     priority: priorityToProto(job.priority),
+    missedRuns: BigInt(job.missedRuns ?? 0),
   });
 }
 
@@ -319,7 +325,11 @@ export function executionToProto(e: Execution): ExecutionPb {
 }
 
 export function fireTimeToProto(p: FirePreview): FireTime {
-  return create(FireTimeSchema, { time: timestampFromMs(p.utcMs), localTime: p.local });
+  return create(FireTimeSchema, {
+    time: timestampFromMs(p.utcMs),
+    localTime: p.local,
+    notes: p.notes ?? [],
+  });
 }
 
 /** CreateJobRequest → JobInput (defaults filled, not yet validated). */

@@ -24,7 +24,6 @@ import {
 import {
   executionQueryFromProto,
   executionToProto,
-  fireTimeToProto,
   jobInputFromProto,
   jobQueryFromProto,
   jobToProto,
@@ -34,6 +33,7 @@ import {
   scheduleInputFromProto,
   targetFromProto,
 } from "./codec.js";
+import { explainedToProto } from "./policy-codec.js";
 import { priorityFromProto } from "./priority-codec.js";
 import { retryPolicyFromProto } from "./retry-codec.js";
 
@@ -222,11 +222,12 @@ export function createJobService(commands: JobCommands): ServiceImpl<typeof JobS
       return { execution: executionToProto(await commands.getExecution(req.id)) };
     },
 
-    previewSchedule(req) {
+    async previewSchedule(req) {
       const schedule = scheduleInputFromProto(req.schedule);
       const count = previewCount(req.count);
       const afterMs = req.after === undefined ? undefined : msFromTimestamp(req.after, "after");
-      return { fireTimes: commands.preview(schedule, afterMs, count).map(fireTimeToProto) };
+      const jobId = req.jobId === "" ? undefined : req.jobId;
+      return explainedToProto(await commands.preview(schedule, afterMs, count, jobId));
     },
   };
 }

@@ -58,6 +58,8 @@ export interface Config {
     recoveryHorizonMs: number;
     /** Partition loops polled concurrently. */
     concurrency: number;
+    /** How long the scheduler trusts a cached calendar: a calendar change is seen within this. */
+    calendarTtlMs: number;
   };
   worker: {
     id: string;
@@ -121,6 +123,7 @@ const FIELDS: Field[] = [
   { key: "sweep-interval-ms", kind: "int", default: "10000", min: 100, max: 600_000 },
   { key: "recovery-horizon-ms", kind: "int", default: "86400000", min: 60_000, max: 2_592_000_000 },
   { key: "scheduler-concurrency", kind: "int", default: "32", min: 1, max: 256 },
+  { key: "calendar-ttl-ms", kind: "int", default: "30000", min: 100, max: 3_600_000 },
   { key: "worker-id", kind: "string", default: "" },
   { key: "worker-concurrency", kind: "int", default: "16", min: 1, max: 1024 },
   { key: "script-allow-list", kind: "list", default: "" },
@@ -265,6 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       sweepIntervalMs: int("sweep-interval-ms"),
       recoveryHorizonMs: int("recovery-horizon-ms"),
       concurrency: int("scheduler-concurrency"),
+      calendarTtlMs: int("calendar-ttl-ms"),
     },
     worker: {
       id: str("worker-id") || str("node-id") || `${hostname()}-${process.pid}`,

@@ -1,22 +1,23 @@
 import type { Clock } from "./clock.js";
 import { failedPrecondition, invalidArgument, isChronoringError, notFound } from "./errors.js";
 import { type Execution, executionId, parseExecutionId, type RunRef } from "./execution.js";
+import { loadFireContext } from "./fire-context.js";
 import { newJobId } from "./ids.js";
 import type { Job, JobLimits, JobTarget } from "./job.js";
 import { normalizeLimits, validateLimits } from "./limits.js";
 import { partitionOf } from "./partition.js";
+import type { CalendarStore } from "./ports/calendar-store.js";
 import type { ExecutionQuery, ExecutionStore } from "./ports/execution-store.js";
 import type { JobChange, JobQuery, JobStore, Page } from "./ports/job-store.js";
 import type { WorkQueue } from "./ports/work-queue.js";
 import { type Priority, priorityOf } from "./priority.js";
 import { type RetryPolicy, validateRetryPolicy } from "./retry-policy.js";
 import {
-  firstRun,
-  formatLocal,
+  type Explained,
+  explainFires,
+  firstFire,
   parseSchedule,
   type ScheduleInput,
-  scheduleZone,
-  upcoming,
 } from "./schedule/index.js";
 import {
   validateJobId,
@@ -60,6 +61,8 @@ export interface FirePreview {
   utcMs: number;
   /** ISO 8601 in the schedule's zone. */
   local: string;
+  /** Why it moved (DST, calendar, jitter); absent or empty for an ordinary time. */
+  notes?: string[];
 }
 
 /**
@@ -80,7 +83,13 @@ export interface JobCommands {
   trigger(id: string): Promise<Execution>;
   listExecutions(query: ExecutionQuery): Promise<Page<Execution>>;
   getExecution(id: string): Promise<Execution>;
-  preview(schedule: ScheduleInput, afterMs: number | undefined, count: number): FirePreview[];
+  /** With `jobId`, that job's jitter is applied. */
+  preview(
+    schedule: ScheduleInput,
+    afterMs: number | undefined,
+    count: number,
+    jobId?: string,
+  ): Promise<Explained>;
 }
 
 export interface JobCommandsDeps {
@@ -91,6 +100,8 @@ export interface JobCommandsDeps {
   partitionCount: number;
   /** A triggered run not started within this long is sent again by the recovery sweep. */
   startTimeoutMs: number;
+  /** Calendars that schedules reference; without it a schedule naming one is FailedPrecondition. */
+  calendars?: CalendarStore;
   /** Told when a job's next run changed, so that a scheduler in this process polls in time. */
   onScheduled?: (partition: number, nextRunMs: number) => void;
 }
@@ -119,9 +130,10 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       if (input.retryPolicy) validateRetryPolicy(input.retryPolicy);
       const now = clock.now();
       const schedule = parseSchedule(input.schedule, now);
-      const next = firstRun(schedule, now);
-      if (next === undefined) throw invalidArgument("schedule", "has no run after now");
       const id = newJobId(now);
+      const ctx = await loadFireContext(deps.calendars, schedule, id);
+      const next = firstFire(schedule, now, ctx);
+      if (next === undefined) throw invalidArgument("schedule", "has no run after now");
       const job: Job = {
         id,
         name: input.name.trim(),
@@ -170,8 +182,9 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         if (update.schedule !== undefined) {
           const schedule = parseSchedule(update.schedule, now);
           change.schedule = schedule;
+          const ctx = await loadFireContext(deps.calendars, schedule, id);
           if (current.status !== "PAUSED") {
-            const next = firstRun(schedule, now);
+            const next = firstFire(schedule, now, ctx);
             change.nextRunMs = next ?? null;
             change.status = next === undefined ? "FINISHED" : "ACTIVE";
           }
@@ -236,7 +249,11 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
           ? current.lastRunMs === undefined
             ? current.schedule.at
             : undefined
-          : firstRun(current.schedule, now);
+          : firstFire(
+              current.schedule,
+              now,
+              await loadFireContext(deps.calendars, current.schedule, id),
+            );
       const job = await jobs.updateJob(
         id,
         next === undefined ? { status: "FINISHED" } : { status: "ACTIVE", nextRunMs: next },
@@ -288,19 +305,17 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       return execution;
     },
 
-    preview(input, afterMs, count) {
+    async preview(input, afterMs, count, jobId) {
       const now = clock.now();
       const schedule = parseSchedule(input, now);
-      const zone = scheduleZone(schedule);
-      let times: number[];
-      if (afterMs === undefined) {
-        // Without `after`, the preview starts where a job created now would.
-        const first = firstRun(schedule, now);
-        times = first === undefined ? [] : [first, ...upcoming(schedule, first, count - 1)];
-      } else {
-        times = upcoming(schedule, afterMs, count);
-      }
-      return times.map((utcMs) => ({ utcMs, local: formatLocal(utcMs, zone) }));
+      if (jobId !== undefined) validateJobId(jobId, "job_id");
+      const ctx = await loadFireContext(deps.calendars, schedule, jobId);
+      if (afterMs !== undefined) return explainFires(schedule, afterMs, count, ctx);
+      // Without `after`, the preview starts where a job created now would.
+      const first = firstFire(schedule, now, ctx);
+      return first === undefined
+        ? { fires: [], removed: [] }
+        : explainFires(schedule, first - 1, count, ctx, now);
     },
   };
 }

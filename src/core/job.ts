@@ -6,11 +6,12 @@ import type { Priority } from "./priority.js";
  */
 
 import type { RetryPolicy } from "./retry-policy.js";
+import type { TimePolicies } from "./time-policy.js";
 
 export type JobStatus = "ACTIVE" | "PAUSED" | "CANCELLED" | "FINISHED";
 
 /** A validated schedule, ready for the evaluator. `source` keeps what the user wrote. */
-export type Schedule =
+export type Schedule = (
   | { kind: "once"; at: number }
   | {
       kind: "interval";
@@ -29,7 +30,9 @@ export type Schedule =
       timeZone: string;
       startMs?: number;
       endMs?: number;
-    };
+    }
+) &
+  TimePolicies;
 
 export interface HttpTarget {
   type: "http";
@@ -92,4 +95,6 @@ export interface Job {
   retryPolicy?: RetryPolicy;
   /** Queue priority of its runs; absent means MEDIUM. */
   priority?: Priority;
+  /** Runs dropped by the misfire policy, in total (absent: none). */
+  missedRuns?: number;
 }

@@ -2,8 +2,9 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { Claim, DueJob, Fence, JobStore } from "../core/ports/job-store.js";
 import type { OutgoingRun } from "../core/ports/work-queue.js";
-import { nextRunAfter } from "../core/schedule/index.js";
+import { type CatchUp, type FireContext, nextFire, planCatchUp } from "../core/schedule/index.js";
 import { withPriorities } from "../core/with-priorities.js";
+import type { CalendarCache } from "./calendar-cache.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { SchedulerMetrics } from "./metrics.js";
 
@@ -35,22 +36,53 @@ export function createClaimer(deps: {
   metrics: SchedulerMetrics;
   logger: Logger;
   options: ClaimerOptions;
+  /** Calendars of jobs that name one; without it no date is excluded. */
+  calendars?: CalendarCache;
 }) {
-  const { store, dispatcher, clock, metrics, options } = deps;
+  const { store, dispatcher, clock, metrics, options, calendars } = deps;
 
+  function contextOf(job: DueJob): FireContext {
+    const ctx: FireContext = { jobId: job.id };
+    const name = job.schedule.calendar?.name;
+    const calendar = name === undefined ? undefined : calendars?.get(name);
+    if (calendar !== undefined) ctx.calendar = calendar;
+    return ctx;
+  }
+
+  /**
+   * The claim of a job's due run. A run more than the misfire threshold
+   * late is caught up by the job's policy in the same conditional write:
+   * the runs to fire now are recorded instead, the dropped ones counted.
+   */
   function claimFor(job: DueJob, now: number): Claim {
-    // Keep a pending recovery deadline, even one just due: older runs wait
-    // on it, and moving it later at every claim would starve the sweep of a
-    // job claimed every second. Only one older than a whole start timeout is
-    // taken as stale (left behind by a finished job that was reactivated) and
-    // replaced; replacing never loses a run, the sweep checks the whole record.
-    const own = job.nextRunMs + options.startTimeoutMs;
+    const ctx = contextOf(job);
+    const plan = planCatchUp(job.schedule, job.nextRunMs, now, ctx);
+    if (plan !== undefined) return catchUpClaim(job, plan, now);
+    const recoverAtMs = recoverAt(job, job.nextRunMs + options.startTimeoutMs, now);
+    return { job, nextRunMs: nextFire(job.schedule, job.nextRunMs, ctx), recoverAtMs };
+  }
+
+  /** Caught-up runs are sent now: their recovery deadline counts from now. */
+  function catchUpClaim(job: DueJob, plan: CatchUp, now: number): Claim {
+    const recoverAtMs = recoverAt(job, now + options.startTimeoutMs, now);
+    const claim: Claim = { job, nextRunMs: plan.nextRunMs, recoverAtMs, runs: plan.runs };
+    if (plan.missed > 0) claim.missed = plan.missed;
+    return claim;
+  }
+
+  /**
+   * Keep a pending recovery deadline, even one just due: older runs wait on
+   * it, and moving it later at every claim would starve the sweep of a job
+   * claimed every second. Only one older than a whole start timeout is taken
+   * as stale (left behind by a finished job that was reactivated) and
+   * replaced by `own`; replacing never loses a run, the sweep checks the
+   * whole record.
+   */
+  function recoverAt(job: DueJob, own: number, now: number): number {
     const pending = job.recoverAtMs;
-    const recoverAtMs =
-      pending !== undefined && pending > now - options.startTimeoutMs
-        ? Math.min(pending, own)
-        : own;
-    return { job, nextRunMs: nextRunAfter(job.schedule, job.nextRunMs), recoverAtMs };
+    return pending !== undefined && pending > now - options.startTimeoutMs
+      ? Math.min(pending, own)
+      : own;
   }
 
   return {
@@ -73,25 +105,37 @@ export function createClaimer(deps: {
         { partition: String(partition) },
         Math.max(0, now - due[0]!.nextRunMs) / 1000,
       );
+      const named = due.flatMap((job) => job.schedule.calendar?.name ?? []);
+      if (named.length > 0) await calendars?.load(named);
       const claims = due.map((job) => claimFor(job, now));
       const won = await store.claimRuns(claims, fence);
       const runs: OutgoingRun[] = [];
+      let lost = 0;
       won.forEach((ok, i) => {
-        if (!ok) return;
-        const { job } = claims[i]!;
-        runs.push({
-          jobId: job.id,
-          partition: job.partition,
-          scheduledMs: job.nextRunMs,
-          attempt: 1,
-          manual: false,
-          ...(job.target ? { target: job.target } : {}),
-          ...(job.limits ? { limits: job.limits } : {}),
-          ...(job.priority ? { priority: job.priority } : {}),
-        });
+        const claim = claims[i]!;
+        if (!ok) {
+          lost++;
+          return;
+        }
+        const { job } = claim;
+        if (claim.missed) {
+          metrics.missed.inc({ policy: job.schedule.misfire?.mode ?? "FIRE_ONCE" }, claim.missed);
+        }
+        for (const scheduledMs of claim.runs ?? [job.nextRunMs]) {
+          runs.push({
+            jobId: job.id,
+            partition: job.partition,
+            scheduledMs,
+            attempt: 1,
+            manual: false,
+            ...(job.target ? { target: job.target } : {}),
+            ...(job.limits ? { limits: job.limits } : {}),
+            ...(job.priority ? { priority: job.priority } : {}),
+          });
+        }
       });
       metrics.claimed.inc(runs.length);
-      metrics.claimsLost.inc(due.length - runs.length);
+      metrics.claimsLost.inc(lost);
       // Reads jobs only when the due index predates priorities.
       dispatcher.hold(await withPriorities(runs, store));
       result.claimed = runs.length;

@@ -19,6 +19,8 @@ export interface SchedulerMetrics {
   moves: Counter<"direction">;
   /** Claims (and fences) rejected because a newer owner fenced the partition. */
   fenced: Counter;
+  /** Runs dropped by a misfire policy, by policy. */
+  missed: Counter<"policy">;
 }
 
 export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
@@ -81,6 +83,12 @@ export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
     fenced: new Counter({
       name: "chronoring_fenced_claims_total",
       help: "Claim passes rejected because a newer owner fenced the partition",
+      registers,
+    }),
+    missed: new Counter({
+      name: "chronoring_runs_missed_total",
+      help: "Runs dropped by a job's misfire policy (SKIP, FIRE_ONCE, FIRE_ALL) after an outage",
+      labelNames: ["policy"],
       registers,
     }),
   };

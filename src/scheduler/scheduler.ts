@@ -1,9 +1,11 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import { StaleOwnerError } from "../core/errors.js";
+import type { CalendarStore } from "../core/ports/calendar-store.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
+import { createCalendarCache } from "./calendar-cache.js";
 import { createClaimer } from "./claimer.js";
 import { createDispatcher } from "./dispatcher.js";
 import type { SchedulerMetrics } from "./metrics.js";
@@ -17,6 +19,8 @@ export interface SchedulerOptions {
   sweepIntervalMs: number;
   recoveryHorizonMs: number;
   concurrency: number;
+  /** How long a cached calendar is trusted (absent: 30 s). */
+  calendarTtlMs?: number;
 }
 
 /** A partition this node should fire; `epoch` (cluster mode) fences its claims. */
@@ -70,12 +74,27 @@ export function createScheduler(deps: {
   nodeId?: string;
   /** False while this node may not own work (its cluster session is not live). */
   canClaim?: () => boolean;
+  /** Calendars that schedules name; absent: no date is excluded. */
+  calendarStore?: CalendarStore;
 }): Scheduler {
   const nodeId = deps.nodeId ?? "standalone";
   const canClaim = deps.canClaim ?? (() => true);
   const { clock, logger, metrics, options } = deps;
   const dispatcher = createDispatcher({ ...deps });
-  const claimer = createClaimer({ store: deps.jobs, dispatcher, ...deps });
+  const calendars = deps.calendarStore
+    ? createCalendarCache({
+        store: deps.calendarStore,
+        clock,
+        ttlMs: options.calendarTtlMs ?? 30_000,
+        logger,
+      })
+    : undefined;
+  const claimer = createClaimer({
+    store: deps.jobs,
+    dispatcher,
+    ...deps,
+    ...(calendars ? { calendars } : {}),
+  });
   const recovery = createRecovery({ ...deps, startTimeoutMs: options.startTimeoutMs });
   const states = new Map<number, PartitionState>();
   let stopped = false;

@@ -24,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/job_service.proto.
  */
 export const file_chronoring_v1_job_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9jaHJvbm9yaW5nL3YxL2pvYl9zZXJ2aWNlLnByb3RvEg1jaHJvbm9yaW5nLnYxIp0CChBDcmVhdGVKb2JSZXF1ZXN0EgwKBG5hbWUYASABKAkSLQoIc2NoZWR1bGUYAiABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYAyABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIMCgR0YWdzGAQgAygJEg0KBW93bmVyGAUgASgJEigKBmxpbWl0cxgYIAEoCzIYLmNocm9ub3JpbmcudjEuSm9iTGltaXRzEjAKDHJldHJ5X3BvbGljeRgUIAEoCzIaLmNocm9ub3JpbmcudjEuUmV0cnlQb2xpY3kSKQoIcHJpb3JpdHkYFSABKA4yFy5jaHJvbm9yaW5nLnYxLlByaW9yaXR5IjQKEUNyZWF0ZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIhsKDUdldEpvYlJlcXVlc3QSCgoCaWQYASABKAkiMQoOR2V0Sm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2IifgoPTGlzdEpvYnNSZXF1ZXN0EigKBnN0YXR1cxgBIAEoDjIYLmNocm9ub3JpbmcudjEuSm9iU3RhdHVzEgsKA3RhZxgCIAEoCRINCgVvd25lchgDIAEoCRIRCglwYWdlX3NpemUYBCABKA0SEgoKcGFnZV90b2tlbhgFIAEoCSJNChBMaXN0Sm9ic1Jlc3BvbnNlEiAKBGpvYnMYASADKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkifgoQVXBkYXRlSm9iUmVxdWVzdBIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyI0ChFVcGRhdGVKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYiIeChBEZWxldGVKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIjQKEURlbGV0ZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIh0KD1BhdXNlSm9iUmVxdWVzdBIKCgJpZBgBIAEoCSIzChBQYXVzZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIh4KEFJlc3VtZUpvYlJlcXVlc3QSCgoCaWQYASABKAkiNAoRUmVzdW1lSm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2IiHwoRVHJpZ2dlckpvYlJlcXVlc3QSCgoCaWQYASABKAkiQQoSVHJpZ2dlckpvYlJlc3BvbnNlEisKCWV4ZWN1dGlvbhgBIAEoCzIYLmNocm9ub3JpbmcudjEuRXhlY3V0aW9uIpEBChVMaXN0RXhlY3V0aW9uc1JlcXVlc3QSDgoGam9iX2lkGAEgASgJEhEKCXdvcmtlcl9pZBgCIAEoCRIuCgZzdGF0dXMYAyABKA4yHi5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvblN0YXR1cxIRCglwYWdlX3NpemUYBCABKA0SEgoKcGFnZV90b2tlbhgFIAEoCSJfChZMaXN0RXhlY3V0aW9uc1Jlc3BvbnNlEiwKCmV4ZWN1dGlvbnMYASADKAsyGC5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIQoTR2V0RXhlY3V0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJDChRHZXRFeGVjdXRpb25SZXNwb25zZRIrCglleGVjdXRpb24YASABKAsyGC5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvbiKBAQoWUHJldmlld1NjaGVkdWxlUmVxdWVzdBItCghzY2hlZHVsZRgBIAEoCzIbLmNocm9ub3JpbmcudjEuU2NoZWR1bGVTcGVjEg0KBWNvdW50GAIgASgNEikKBWFmdGVyGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJGChdQcmV2aWV3U2NoZWR1bGVSZXNwb25zZRIrCgpmaXJlX3RpbWVzGAEgAygLMhcuY2hyb25vcmluZy52MS5GaXJlVGltZSJICghGaXJlVGltZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsb2NhbF90aW1lGAIgASgJMpoHCgpKb2JTZXJ2aWNlEk4KCUNyZWF0ZUpvYhIfLmNocm9ub3JpbmcudjEuQ3JlYXRlSm9iUmVxdWVzdBogLmNocm9ub3JpbmcudjEuQ3JlYXRlSm9iUmVzcG9uc2USRQoGR2V0Sm9iEhwuY2hyb25vcmluZy52MS5HZXRKb2JSZXF1ZXN0Gh0uY2hyb25vcmluZy52MS5HZXRKb2JSZXNwb25zZRJLCghMaXN0Sm9icxIeLmNocm9ub3JpbmcudjEuTGlzdEpvYnNSZXF1ZXN0Gh8uY2hyb25vcmluZy52MS5MaXN0Sm9ic1Jlc3BvbnNlEk4KCVVwZGF0ZUpvYhIfLmNocm9ub3JpbmcudjEuVXBkYXRlSm9iUmVxdWVzdBogLmNocm9ub3JpbmcudjEuVXBkYXRlSm9iUmVzcG9uc2USTgoJRGVsZXRlSm9iEh8uY2hyb25vcmluZy52MS5EZWxldGVKb2JSZXF1ZXN0GiAuY2hyb25vcmluZy52MS5EZWxldGVKb2JSZXNwb25zZRJLCghQYXVzZUpvYhIeLmNocm9ub3JpbmcudjEuUGF1c2VKb2JSZXF1ZXN0Gh8uY2hyb25vcmluZy52MS5QYXVzZUpvYlJlc3BvbnNlEk4KCVJlc3VtZUpvYhIfLmNocm9ub3JpbmcudjEuUmVzdW1lSm9iUmVxdWVzdBogLmNocm9ub3JpbmcudjEuUmVzdW1lSm9iUmVzcG9uc2USUQoKVHJpZ2dlckpvYhIgLmNocm9ub3JpbmcudjEuVHJpZ2dlckpvYlJlcXVlc3QaIS5jaHJvbm9yaW5nLnYxLlRyaWdnZXJKb2JSZXNwb25zZRJdCg5MaXN0RXhlY3V0aW9ucxIkLmNocm9ub3JpbmcudjEuTGlzdEV4ZWN1dGlvbnNSZXF1ZXN0GiUuY2hyb25vcmluZy52MS5MaXN0RXhlY3V0aW9uc1Jlc3BvbnNlElcKDEdldEV4ZWN1dGlvbhIiLmNocm9ub3JpbmcudjEuR2V0RXhlY3V0aW9uUmVxdWVzdBojLmNocm9ub3JpbmcudjEuR2V0RXhlY3V0aW9uUmVzcG9uc2USYAoPUHJldmlld1NjaGVkdWxlEiUuY2hyb25vcmluZy52MS5QcmV2aWV3U2NoZWR1bGVSZXF1ZXN0GiYuY2hyb25vcmluZy52MS5QcmV2aWV3U2NoZWR1bGVSZXNwb25zZWIGcHJvdG8z", [file_chronoring_v1_execution, file_chronoring_v1_job, file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_schedule, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("Ch9jaHJvbm9yaW5nL3YxL2pvYl9zZXJ2aWNlLnByb3RvEg1jaHJvbm9yaW5nLnYxIp0CChBDcmVhdGVKb2JSZXF1ZXN0EgwKBG5hbWUYASABKAkSLQoIc2NoZWR1bGUYAiABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYAyABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIMCgR0YWdzGAQgAygJEg0KBW93bmVyGAUgASgJEigKBmxpbWl0cxgYIAEoCzIYLmNocm9ub3JpbmcudjEuSm9iTGltaXRzEjAKDHJldHJ5X3BvbGljeRgUIAEoCzIaLmNocm9ub3JpbmcudjEuUmV0cnlQb2xpY3kSKQoIcHJpb3JpdHkYFSABKA4yFy5jaHJvbm9yaW5nLnYxLlByaW9yaXR5IjQKEUNyZWF0ZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIhsKDUdldEpvYlJlcXVlc3QSCgoCaWQYASABKAkiMQoOR2V0Sm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2IifgoPTGlzdEpvYnNSZXF1ZXN0EigKBnN0YXR1cxgBIAEoDjIYLmNocm9ub3JpbmcudjEuSm9iU3RhdHVzEgsKA3RhZxgCIAEoCRINCgVvd25lchgDIAEoCRIRCglwYWdlX3NpemUYBCABKA0SEgoKcGFnZV90b2tlbhgFIAEoCSJNChBMaXN0Sm9ic1Jlc3BvbnNlEiAKBGpvYnMYASADKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkifgoQVXBkYXRlSm9iUmVxdWVzdBIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyI0ChFVcGRhdGVKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYiIeChBEZWxldGVKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIjQKEURlbGV0ZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIh0KD1BhdXNlSm9iUmVxdWVzdBIKCgJpZBgBIAEoCSIzChBQYXVzZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIh4KEFJlc3VtZUpvYlJlcXVlc3QSCgoCaWQYASABKAkiNAoRUmVzdW1lSm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2IiHwoRVHJpZ2dlckpvYlJlcXVlc3QSCgoCaWQYASABKAkiQQoSVHJpZ2dlckpvYlJlc3BvbnNlEisKCWV4ZWN1dGlvbhgBIAEoCzIYLmNocm9ub3JpbmcudjEuRXhlY3V0aW9uIpEBChVMaXN0RXhlY3V0aW9uc1JlcXVlc3QSDgoGam9iX2lkGAEgASgJEhEKCXdvcmtlcl9pZBgCIAEoCRIuCgZzdGF0dXMYAyABKA4yHi5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvblN0YXR1cxIRCglwYWdlX3NpemUYBCABKA0SEgoKcGFnZV90b2tlbhgFIAEoCSJfChZMaXN0RXhlY3V0aW9uc1Jlc3BvbnNlEiwKCmV4ZWN1dGlvbnMYASADKAsyGC5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIQoTR2V0RXhlY3V0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJDChRHZXRFeGVjdXRpb25SZXNwb25zZRIrCglleGVjdXRpb24YASABKAsyGC5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvbiKRAQoWUHJldmlld1NjaGVkdWxlUmVxdWVzdBItCghzY2hlZHVsZRgBIAEoCzIbLmNocm9ub3JpbmcudjEuU2NoZWR1bGVTcGVjEg0KBWNvdW50GAIgASgNEikKBWFmdGVyGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZqb2JfaWQYBCABKAkicwoXUHJldmlld1NjaGVkdWxlUmVzcG9uc2USKwoKZmlyZV90aW1lcxgBIAMoCzIXLmNocm9ub3JpbmcudjEuRmlyZVRpbWUSKwoHcmVtb3ZlZBgCIAMoCzIaLmNocm9ub3JpbmcudjEuUmVtb3ZlZFRpbWUiVwoIRmlyZVRpbWUSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbG9jYWxfdGltZRgCIAEoCRINCgVub3RlcxgDIAMoCSJbCgtSZW1vdmVkVGltZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsb2NhbF90aW1lGAIgASgJEg4KBnJlYXNvbhgDIAEoCTKaBwoKSm9iU2VydmljZRJOCglDcmVhdGVKb2ISHy5jaHJvbm9yaW5nLnYxLkNyZWF0ZUpvYlJlcXVlc3QaIC5jaHJvbm9yaW5nLnYxLkNyZWF0ZUpvYlJlc3BvbnNlEkUKBkdldEpvYhIcLmNocm9ub3JpbmcudjEuR2V0Sm9iUmVxdWVzdBodLmNocm9ub3JpbmcudjEuR2V0Sm9iUmVzcG9uc2USSwoITGlzdEpvYnMSHi5jaHJvbm9yaW5nLnYxLkxpc3RKb2JzUmVxdWVzdBofLmNocm9ub3JpbmcudjEuTGlzdEpvYnNSZXNwb25zZRJOCglVcGRhdGVKb2ISHy5jaHJvbm9yaW5nLnYxLlVwZGF0ZUpvYlJlcXVlc3QaIC5jaHJvbm9yaW5nLnYxLlVwZGF0ZUpvYlJlc3BvbnNlEk4KCURlbGV0ZUpvYhIfLmNocm9ub3JpbmcudjEuRGVsZXRlSm9iUmVxdWVzdBogLmNocm9ub3JpbmcudjEuRGVsZXRlSm9iUmVzcG9uc2USSwoIUGF1c2VKb2ISHi5jaHJvbm9yaW5nLnYxLlBhdXNlSm9iUmVxdWVzdBofLmNocm9ub3JpbmcudjEuUGF1c2VKb2JSZXNwb25zZRJOCglSZXN1bWVKb2ISHy5jaHJvbm9yaW5nLnYxLlJlc3VtZUpvYlJlcXVlc3QaIC5jaHJvbm9yaW5nLnYxLlJlc3VtZUpvYlJlc3BvbnNlElEKClRyaWdnZXJKb2ISIC5jaHJvbm9yaW5nLnYxLlRyaWdnZXJKb2JSZXF1ZXN0GiEuY2hyb25vcmluZy52MS5UcmlnZ2VySm9iUmVzcG9uc2USXQoOTGlzdEV4ZWN1dGlvbnMSJC5jaHJvbm9yaW5nLnYxLkxpc3RFeGVjdXRpb25zUmVxdWVzdBolLmNocm9ub3JpbmcudjEuTGlzdEV4ZWN1dGlvbnNSZXNwb25zZRJXCgxHZXRFeGVjdXRpb24SIi5jaHJvbm9yaW5nLnYxLkdldEV4ZWN1dGlvblJlcXVlc3QaIy5jaHJvbm9yaW5nLnYxLkdldEV4ZWN1dGlvblJlc3BvbnNlEmAKD1ByZXZpZXdTY2hlZHVsZRIlLmNocm9ub3JpbmcudjEuUHJldmlld1NjaGVkdWxlUmVxdWVzdBomLmNocm9ub3JpbmcudjEuUHJldmlld1NjaGVkdWxlUmVzcG9uc2ViBnByb3RvMw", [file_chronoring_v1_execution, file_chronoring_v1_job, file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_schedule, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message chronoring.v1.CreateJobRequest
@@ -519,7 +519,9 @@ export const GetExecutionResponseSchema: GenMessage<GetExecutionResponse> = /*@_
  */
 export type PreviewScheduleRequest = Message<"chronoring.v1.PreviewScheduleRequest"> & {
   /**
-   * The schedule to evaluate (required).
+   * The schedule to evaluate (required). Its `calendar` is read from the store
+   * by name (FailedPrecondition on `schedule.calendar.name` when unknown).
+   * Jitter is not applied (it depends on a job id); see `job_id`.
    *
    * @generated from field: chronoring.v1.ScheduleSpec schedule = 1;
    */
@@ -538,6 +540,13 @@ export type PreviewScheduleRequest = Message<"chronoring.v1.PreviewScheduleReque
    * @generated from field: google.protobuf.Timestamp after = 3;
    */
   after?: Timestamp | undefined;
+
+  /**
+   * Optional: the job whose jitter to apply (the times it would really fire at).
+   *
+   * @generated from field: string job_id = 4;
+   */
+  jobId: string;
 };
 
 /**
@@ -555,6 +564,15 @@ export type PreviewScheduleResponse = Message<"chronoring.v1.PreviewScheduleResp
    * @generated from field: repeated chronoring.v1.FireTime fire_times = 1;
    */
   fireTimes: FireTime[];
+
+  /**
+   * Times the schedule would fire at but a calendar removed (SKIP) or moved
+   * (ROLL_FORWARD: the rolled time is among `fire_times`, with a note), in
+   * the previewed range; the first 100.
+   *
+   * @generated from field: repeated chronoring.v1.RemovedTime removed = 2;
+   */
+  removed: RemovedTime[];
 };
 
 /**
@@ -581,6 +599,15 @@ export type FireTime = Message<"chronoring.v1.FireTime"> & {
    * @generated from field: string local_time = 2;
    */
   localTime: string;
+
+  /**
+   * Why this time differs from the plain schedule, if it does: a DST gap
+   * moved it, a repeated hour made it fire once, a calendar rolled it, jitter
+   * delayed it. Empty for an ordinary time.
+   *
+   * @generated from field: repeated string notes = 3;
+   */
+  notes: string[];
 };
 
 /**
@@ -589,6 +616,39 @@ export type FireTime = Message<"chronoring.v1.FireTime"> & {
  */
 export const FireTimeSchema: GenMessage<FireTime> = /*@__PURE__*/
   messageDesc(file_chronoring_v1_job_service, 22);
+
+/**
+ * A nominal fire time that a calendar removed or moved.
+ *
+ * @generated from message chronoring.v1.RemovedTime
+ */
+export type RemovedTime = Message<"chronoring.v1.RemovedTime"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp time = 1;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * ISO 8601 with offset in the schedule's zone.
+   *
+   * @generated from field: string local_time = 2;
+   */
+  localTime: string;
+
+  /**
+   * Why, e.g. `2026-12-25 is excluded by calendar "holidays"`.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message chronoring.v1.RemovedTime.
+ * Use `create(RemovedTimeSchema)` to create a new message.
+ */
+export const RemovedTimeSchema: GenMessage<RemovedTime> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 23);
 
 /**
  * Creates, changes and inspects jobs and their executions.

@@ -2,8 +2,8 @@
 // @generated from file chronoring/v1/schedule.proto (package chronoring.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/schedule.proto.
  */
 export const file_chronoring_v1_schedule: GenFile = /*@__PURE__*/
-  fileDesc("ChxjaHJvbm9yaW5nL3YxL3NjaGVkdWxlLnByb3RvEg1jaHJvbm9yaW5nLnYxIoECCgxTY2hlZHVsZVNwZWMSKAoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAASKgoFYWZ0ZXIYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25IABISCghpbnRlcnZhbBgDIAEoCUgAEg4KBGNyb24YBCABKAlIABIRCgl0aW1lX3pvbmUYBSABKAkSLgoKc3RhcnRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgYKBGtpbmRiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChxjaHJvbm9yaW5nL3YxL3NjaGVkdWxlLnByb3RvEg1jaHJvbm9yaW5nLnYxIokDCgxTY2hlZHVsZVNwZWMSKAoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAASKgoFYWZ0ZXIYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25IABISCghpbnRlcnZhbBgDIAEoCUgAEg4KBGNyb24YBCABKAlIABIRCgl0aW1lX3pvbmUYBSABKAkSLgoKc3RhcnRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KB21pc2ZpcmUYCCABKAsyHC5jaHJvbm9yaW5nLnYxLk1pc2ZpcmVQb2xpY3kSKQoGaml0dGVyGAkgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEiwKCGNhbGVuZGFyGAogASgLMhouY2hyb25vcmluZy52MS5DYWxlbmRhclJlZkIGCgRraW5kIqgBCg1NaXNmaXJlUG9saWN5EigKBG1vZGUYASABKA4yGi5jaHJvbm9yaW5nLnYxLk1pc2ZpcmVNb2RlEhQKDG1heF9jYXRjaF91cBgCIAEoDRIpCgZ3aW5kb3cYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLAoJdGhyZXNob2xkGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkYKC0NhbGVuZGFyUmVmEgwKBG5hbWUYASABKAkSKQoEbW9kZRgCIAEoDjIbLmNocm9ub3JpbmcudjEuQ2FsZW5kYXJNb2RlKnkKC01pc2ZpcmVNb2RlEhwKGE1JU0ZJUkVfTU9ERV9VTlNQRUNJRklFRBAAEhUKEU1JU0ZJUkVfTU9ERV9TS0lQEAESGgoWTUlTRklSRV9NT0RFX0ZJUkVfT05DRRACEhkKFU1JU0ZJUkVfTU9ERV9GSVJFX0FMTBADKmUKDENhbGVuZGFyTW9kZRIdChlDQUxFTkRBUl9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSQ0FMRU5EQVJfTU9ERV9TS0lQEAESHgoaQ0FMRU5EQVJfTU9ERV9ST0xMX0ZPUldBUkQQAmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * When a job runs. Exactly one of the `kind` fields is set.
@@ -87,6 +87,33 @@ export type ScheduleSpec = Message<"chronoring.v1.ScheduleSpec"> & {
    * @generated from field: google.protobuf.Timestamp end_time = 7;
    */
   endTime?: Timestamp | undefined;
+
+  /**
+   * What happens to runs missed while no scheduler could fire them (the
+   * system was down, or the scheduler stopped). Absent: FIRE_ONCE defaults.
+   *
+   * @generated from field: chronoring.v1.MisfirePolicy misfire = 8;
+   */
+  misfire?: MisfirePolicy | undefined;
+
+  /**
+   * Spreads the runs of a recurring job: each run fires at its nominal time
+   * plus an offset in [0, jitter) derived from the job id and the nominal time,
+   * so every node and restart computes the same instant. Must be shorter than
+   * the schedule's period (the shortest gap between two runs); not allowed on
+   * one-time schedules. Whole milliseconds; absent or 0: none.
+   *
+   * @generated from field: google.protobuf.Duration jitter = 9;
+   */
+  jitter?: Duration | undefined;
+
+  /**
+   * A shared calendar of excluded dates (CalendarService) this schedule obeys.
+   * Recurring schedules only; the calendar must exist.
+   *
+   * @generated from field: chronoring.v1.CalendarRef calendar = 10;
+   */
+  calendar?: CalendarRef | undefined;
 };
 
 /**
@@ -95,4 +122,151 @@ export type ScheduleSpec = Message<"chronoring.v1.ScheduleSpec"> & {
  */
 export const ScheduleSpecSchema: GenMessage<ScheduleSpec> = /*@__PURE__*/
   messageDesc(file_chronoring_v1_schedule, 0);
+
+/**
+ * Catch-up of runs that were due while nothing could fire them.
+ *
+ * A run counts as misfired only when it is claimed more than `threshold`
+ * after its time (default 60 s): a run that is merely late because of load
+ * fires as usual. When a job's next run is misfired, the scheduler applies the
+ * mode to every run due up to now in the same conditional claim write, and
+ * adds the runs it drops to `Job.missed_runs`.
+ *
+ * @generated from message chronoring.v1.MisfirePolicy
+ */
+export type MisfirePolicy = Message<"chronoring.v1.MisfirePolicy"> & {
+  /**
+   * UNSPECIFIED means FIRE_ONCE (for one-time jobs too: a late one-time run still fires).
+   *
+   * @generated from field: chronoring.v1.MisfireMode mode = 1;
+   */
+  mode: MisfireMode;
+
+  /**
+   * FIRE_ALL only: at most this many runs (the most recent); 0 means 10, at most 1000.
+   *
+   * @generated from field: uint32 max_catch_up = 2;
+   */
+  maxCatchUp: number;
+
+  /**
+   * FIRE_ALL only: how far back from now missed runs are fired; older ones are
+   * dropped. Absent or 0: 1 hour; at most 7 days.
+   *
+   * @generated from field: google.protobuf.Duration window = 3;
+   */
+  window?: Duration | undefined;
+
+  /**
+   * Lateness after which a run counts as misfired. Absent or 0: 60 s; at least 1 s, at most 1 day.
+   *
+   * @generated from field: google.protobuf.Duration threshold = 4;
+   */
+  threshold?: Duration | undefined;
+};
+
+/**
+ * Describes the message chronoring.v1.MisfirePolicy.
+ * Use `create(MisfirePolicySchema)` to create a new message.
+ */
+export const MisfirePolicySchema: GenMessage<MisfirePolicy> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_schedule, 1);
+
+/**
+ * A reference to a shared calendar by name.
+ *
+ * @generated from message chronoring.v1.CalendarRef
+ */
+export type CalendarRef = Message<"chronoring.v1.CalendarRef"> & {
+  /**
+   * The calendar's name (see Calendar.name).
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * What happens to a run whose local date (in the schedule's zone) is excluded.
+   * UNSPECIFIED means SKIP.
+   *
+   * @generated from field: chronoring.v1.CalendarMode mode = 2;
+   */
+  mode: CalendarMode;
+};
+
+/**
+ * Describes the message chronoring.v1.CalendarRef.
+ * Use `create(CalendarRefSchema)` to create a new message.
+ */
+export const CalendarRefSchema: GenMessage<CalendarRef> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_schedule, 2);
+
+/**
+ * @generated from enum chronoring.v1.MisfireMode
+ */
+export enum MisfireMode {
+  /**
+   * @generated from enum value: MISFIRE_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Drop every missed run; the next run is the first one after now.
+   *
+   * @generated from enum value: MISFIRE_MODE_SKIP = 1;
+   */
+  SKIP = 1,
+
+  /**
+   * One run now, for the most recent missed time; the others are dropped.
+   *
+   * @generated from enum value: MISFIRE_MODE_FIRE_ONCE = 2;
+   */
+  FIRE_ONCE = 2,
+
+  /**
+   * Every missed run within `window`, at most `max_catch_up` (the most recent); the rest dropped.
+   *
+   * @generated from enum value: MISFIRE_MODE_FIRE_ALL = 3;
+   */
+  FIRE_ALL = 3,
+}
+
+/**
+ * Describes the enum chronoring.v1.MisfireMode.
+ */
+export const MisfireModeSchema: GenEnum<MisfireMode> = /*@__PURE__*/
+  enumDesc(file_chronoring_v1_schedule, 0);
+
+/**
+ * @generated from enum chronoring.v1.CalendarMode
+ */
+export enum CalendarMode {
+  /**
+   * @generated from enum value: CALENDAR_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The run is dropped.
+   *
+   * @generated from enum value: CALENDAR_MODE_SKIP = 1;
+   */
+  SKIP = 1,
+
+  /**
+   * The run moves to the same local time on the next date that is not
+   * excluded (within 366 days); if a regular run falls on that instant, it
+   * fires once.
+   *
+   * @generated from enum value: CALENDAR_MODE_ROLL_FORWARD = 2;
+   */
+  ROLL_FORWARD = 2,
+}
+
+/**
+ * Describes the enum chronoring.v1.CalendarMode.
+ */
+export const CalendarModeSchema: GenEnum<CalendarMode> = /*@__PURE__*/
+  enumDesc(file_chronoring_v1_schedule, 1);
 

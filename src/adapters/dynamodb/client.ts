@@ -40,6 +40,8 @@ export interface TableNames {
   executions: string;
   /** One item per partition: its owner's fence (epoch, owner). */
   partitions: string;
+  /** Named calendars (time policies). */
+  calendars: string;
 }
 
 export function tableNames(prefix: string): TableNames {
@@ -47,5 +49,6 @@ export function tableNames(prefix: string): TableNames {
     jobs: `${prefix}jobs`,
     executions: `${prefix}executions`,
     partitions: `${prefix}partitions`,
+    calendars: `${prefix}calendars`,
   };
 }

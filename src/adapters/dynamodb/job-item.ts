@@ -12,6 +12,7 @@ import type { RetryPolicy } from "../../core/retry-policy.js";
  * updated, last_run, retry (JSON, absent: no retry); the claim record: claimed / claimed_m (NS of scheduled ms
  * of claimed and triggered runs not yet seen started), recover_at (N, sparse:
  * when the sweep must check them), cseq (N, bumped by every claim and trigger);
+ * missed (N, runs dropped by the misfire policy; absent: none);
  * lim (JSON, the run limits; in the `due` index so that they ride with a
  * claimed run) and the limit counters (see `run-limits.ts`);
  * prio (HIGH or LOW; absent for MEDIUM, so a default job stores nothing more).
@@ -81,6 +82,8 @@ export function itemToJob(item: Item): Job {
   if (retry !== undefined) job.retryPolicy = JSON.parse(retry) as RetryPolicy;
   const prio = str(item, "prio");
   if (isPriority(prio)) job.priority = prio;
+  const missed = num(item, "missed");
+  if (missed !== undefined) job.missedRuns = missed;
   return job;
 }
 

@@ -66,14 +66,25 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
   function claimAction(claim: Claim): TransactWriteItem {
     const { job } = claim;
     const names: Record<string, string> = { "#st": "st" };
+    const runs = claim.runs ?? [job.nextRunMs];
     const values: Item = {
       ":due": n(job.nextRunMs),
-      ":t": { NS: [String(job.nextRunMs)] },
       ":one": n(1),
-      ":ra": n(claim.recoverAtMs),
       ":active": s("ACTIVE"),
     };
-    const set = ["last_run = :due", "recover_at = :ra"];
+    const set: string[] = [];
+    const add = ["cseq :one"];
+    if (runs.length > 0) {
+      values[":t"] = { NS: runs.map(String) };
+      values[":last"] = n(Math.max(...runs));
+      values[":ra"] = n(claim.recoverAtMs);
+      set.push("last_run = :last", "recover_at = :ra");
+      add.unshift("claimed :t");
+    }
+    if (claim.missed) {
+      values[":missed"] = n(claim.missed);
+      add.push("missed :missed");
+    }
     const remove: string[] = [];
     if (claim.nextRunMs === undefined) {
       remove.push("next_run");
@@ -96,7 +107,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       Update: {
         TableName: table,
         Key: { id: s(job.id) },
-        UpdateExpression: `SET ${set.join(", ")} ADD claimed :t, cseq :one${
+        UpdateExpression: `SET ${set.join(", ")} ADD ${add.join(", ")}${
           remove.length ? ` REMOVE ${remove.join(", ")}` : ""
         }`,
         ConditionExpression: condition,

@@ -119,6 +119,11 @@ export async function ensureTables(
       ],
     }),
     createIfMissing(client, {
+      TableName: names.calendars,
+      KeySchema: [{ AttributeName: "name", KeyType: "HASH" }],
+      AttributeDefinitions: attrs({ name: "S" }),
+    }),
+    createIfMissing(client, {
       TableName: names.partitions,
       KeySchema: [{ AttributeName: "part", KeyType: "HASH" }],
       AttributeDefinitions: attrs({ part: "N" }),

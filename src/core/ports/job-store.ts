@@ -67,6 +67,13 @@ export interface Claim {
   nextRunMs: number | undefined;
   /** When the recovery sweep must check that the run started. */
   recoverAtMs: number;
+  /**
+   * A misfire catch-up: the runs recorded instead of `job.nextRunMs` (may be
+   * empty), still conditional on `job.nextRunMs`. Absent: that one run.
+   */
+  runs?: number[];
+  /** Runs dropped by the misfire policy, added to the job's count. */
+  missed?: number;
 }
 
 /**

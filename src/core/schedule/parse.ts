@@ -9,10 +9,11 @@ import { DAY_MS } from "./calendar.js";
 import { cronMatcher } from "./cron-cache.js";
 import { type CronSchedule, MAX_INSTANT_MS, nextCronRun } from "./evaluate.js";
 import { type IntervalSchedule, nextIntervalRun, parsePeriod } from "./interval.js";
+import { type PolicyInput, withPolicies } from "./policies.js";
 import { canonicalZone } from "./zone.js";
 
 /** What the API hands over, already converted from proto: all optional, exactly one of at/afterMs/interval/cron must be set. */
-export interface ScheduleInput {
+export interface ScheduleInput extends PolicyInput {
   at?: number;
   afterMs?: number;
   interval?: string;
@@ -44,6 +45,11 @@ const KINDS = [
  * and intervals without a start (anchor = startMs ?? nowMs).
  */
 export function parseSchedule(input: ScheduleInput, nowMs: number): Schedule {
+  return withPolicies(parsePlainSchedule(input, nowMs), input, nowMs);
+}
+
+/** The schedule without its time policies (see `policies.ts`). */
+function parsePlainSchedule(input: ScheduleInput, nowMs: number): Schedule {
   const set = KINDS.filter(([key]) => input[key] !== undefined);
   if (set.length !== 1) {
     const got =

@@ -150,11 +150,13 @@ function fakeCommands() {
       await gate();
       throw notFound(`execution ${id}`);
     },
-    preview(_schedule, afterMs, count) {
-      return Array.from({ length: count }, (_, i) => ({
+    async preview(_schedule, afterMs, count) {
+      const fires = Array.from({ length: count }, (_, i) => ({
         utcMs: (afterMs ?? NOW) + (i + 1) * 60_000,
         local: new Date((afterMs ?? NOW) + (i + 1) * 60_000).toISOString(),
+        notes: [],
       }));
+      return { fires, removed: [] };
     },
   };
   return { commands, state, jobs };

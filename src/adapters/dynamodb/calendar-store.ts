@@ -1,0 +1,186 @@
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { aborted, alreadyExists, notFound } from "../../core/errors.js";
+import type { CalendarStore } from "../../core/ports/calendar-store.js";
+import type { Calendar } from "../../core/time-policy.js";
+import { dynamo } from "./calls.js";
+import type { TableNames } from "./client.js";
+import { type Item, n, num, s, str } from "./job-item.js";
+
+/**
+ * Calendar item layout in the calendars table (key `name`): descr, dates (L
+ * of S, `YYYY-MM-DD`), wdays (L of N, 0 = Sunday), v, created, updated.
+ * Lists rather than sets: a calendar may have no excluded dates.
+ */
+function toItem(c: Calendar): Item {
+  return {
+    name: s(c.name),
+    descr: s(c.description),
+    dates: { L: c.excludedDates.map(s) },
+    wdays: { L: c.excludedWeekdays.map(n) },
+    v: n(c.version),
+    created: n(c.createdMs),
+    updated: n(c.updatedMs),
+  };
+}
+
+function fromItem(item: Item): Calendar {
+  return {
+    name: str(item, "name")!,
+    description: str(item, "descr") ?? "",
+    excludedDates: (item.dates?.L ?? []).map((d) => d.S ?? ""),
+    excludedWeekdays: (item.wdays?.L ?? []).map((d) => Number(d.N)),
+    version: num(item, "v") ?? 1,
+    createdMs: num(item, "created") ?? 0,
+    updatedMs: num(item, "updated") ?? 0,
+  };
+}
+
+/** Named calendars in their own DynamoDB table. */
+export function createDynamoCalendarStore(options: {
+  client: DynamoDBClient;
+  tables: TableNames;
+}): CalendarStore {
+  const { client } = options;
+  const table = options.tables.calendars;
+
+  return {
+    async createCalendar(calendar) {
+      try {
+        await dynamo(() =>
+          client.send(
+            new PutItemCommand({
+              TableName: table,
+              Item: toItem(calendar),
+              ConditionExpression: "attribute_not_exists(#name)",
+              ExpressionAttributeNames: { "#name": "name" },
+            }),
+          ),
+        );
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) {
+          throw alreadyExists(`calendar ${calendar.name}`);
+        }
+        throw err;
+      }
+    },
+
+    async getCalendar(name) {
+      const out = await dynamo(() =>
+        client.send(
+          new GetItemCommand({ TableName: table, Key: { name: s(name) }, ConsistentRead: true }),
+        ),
+      );
+      return out.Item ? fromItem(out.Item) : undefined;
+    },
+
+    async listCalendars() {
+      const calendars: Calendar[] = [];
+      let startKey: Item | undefined;
+      do {
+        const out = await dynamo(() =>
+          client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey })),
+        );
+        for (const item of out.Items ?? []) calendars.push(fromItem(item));
+        startKey = out.LastEvaluatedKey;
+      } while (startKey);
+      return calendars.sort((a, b) => a.name.localeCompare(b.name));
+    },
+
+    async updateCalendar(name, change, expectedVersion, nowMs) {
+      const set = ["v = v + :one", "updated = :now"];
+      const values: Item = { ":one": n(1), ":now": n(nowMs) };
+      if (change.description !== undefined) {
+        set.push("descr = :d");
+        values[":d"] = s(change.description);
+      }
+      if (change.excludedDates !== undefined) {
+        set.push("dates = :dates");
+        values[":dates"] = { L: change.excludedDates.map(s) };
+      }
+      if (change.excludedWeekdays !== undefined) {
+        set.push("wdays = :w");
+        values[":w"] = { L: change.excludedWeekdays.map(n) };
+      }
+      let condition = "attribute_exists(#name)";
+      if (expectedVersion !== undefined) {
+        condition += " AND v = :ev";
+        values[":ev"] = n(expectedVersion);
+      }
+      try {
+        const out = await dynamo(() =>
+          client.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: { name: s(name) },
+              UpdateExpression: `SET ${set.join(", ")}`,
+              ConditionExpression: condition,
+              ExpressionAttributeNames: { "#name": "name" },
+              ExpressionAttributeValues: values,
+              ReturnValues: "ALL_NEW",
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            }),
+          ),
+        );
+        return fromItem(out.Attributes!);
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        if (!err.Item) throw notFound(`calendar ${name}`);
+        throw aborted(
+          `calendar ${name} is at version ${num(err.Item, "v")}, not ${expectedVersion}`,
+        );
+      }
+    },
+
+    async deleteCalendar(name) {
+      try {
+        await dynamo(() =>
+          client.send(
+            new DeleteItemCommand({
+              TableName: table,
+              Key: { name: s(name) },
+              ConditionExpression: "attribute_exists(#name)",
+              ExpressionAttributeNames: { "#name": "name" },
+            }),
+          ),
+        );
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) throw notFound(`calendar ${name}`);
+        throw err;
+      }
+    },
+
+    async isReferenced(name) {
+      // The schedule is stored as JSON with the calendar as {"name":..,"mode":..}:
+      // a scan with a filter on it. Deletes are rare; this costs one pass over the jobs.
+      let startKey: Item | undefined;
+      do {
+        const out = await dynamo(() =>
+          client.send(
+            new ScanCommand({
+              TableName: options.tables.jobs,
+              FilterExpression: "contains(sched, :needle) AND #st <> :cancelled",
+              ExpressionAttributeNames: { "#st": "st" },
+              ExpressionAttributeValues: {
+                ":needle": s(`"calendar":{"name":${JSON.stringify(name)},`),
+                ":cancelled": s("CANCELLED"),
+              },
+              ProjectionExpression: "id",
+              ExclusiveStartKey: startKey,
+            }),
+          ),
+        );
+        if ((out.Items ?? []).length > 0) return true;
+        startKey = out.LastEvaluatedKey;
+      } while (startKey);
+      return false;
+    },
+  };
+}
