@@ -14,6 +14,7 @@ import type { Config } from "./config/config.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { createJobCommands } from "./core/job-commands.js";
 import type { Coordinator } from "./core/ports/coordinator.js";
+import { createNotifications } from "./notify/from-config.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
 import { registerStoreMetrics } from "./observability/store-metrics.js";
 import { createSchedulerMetrics } from "./scheduler/metrics.js";
@@ -185,6 +186,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
           scriptMemoryMb: config.worker.scriptMemoryMb,
         }),
     );
+    const notifications = createNotifications(config, { jobs, logger: workerLogger, registry });
     const worker = startWorker({
       queue,
       jobs,
@@ -200,11 +202,13 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
         drainTimeoutMs: 10_000,
       },
       canWork: () => !coordinator || (node?.isLive() ?? false),
+      notifications,
     });
     app.worker = worker;
     // Drain first, then leave the cluster: a worker that left while running
     // would have its runs re-queued by the leader.
     closers.push(() => worker.stop());
+    closers.push(async () => notifications.close());
     if (coordinator && clusterMetrics) {
       node = startClusterNode({
         coordinator,
@@ -232,6 +236,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       clock,
       partitionCount: config.store.partitions,
       startTimeoutMs: config.scheduler.startTimeoutMs,
+      emailEnabled: config.notify.smtpUrl !== "",
       onScheduled: (partition, nextRunMs) => app.scheduler?.wake(partition, nextRunMs),
     });
     let closing = false;

@@ -41,6 +41,12 @@ import type { ExecutionQuery } from "../core/ports/execution-store.js";
 import type { JobQuery } from "../core/ports/job-store.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
 import { validateJobId, validatePageSize } from "../core/validate-job.js";
+import {
+  notificationsFromProto,
+  notificationsToProto,
+  webhookTargetFromProto,
+  webhookTargetToProto,
+} from "./codec-notify.js";
 
 export const HTTP_TIMEOUT_DEFAULT_MS = 30_000;
 export const SCRIPT_TIMEOUT_DEFAULT_MS = 60_000;
@@ -176,8 +182,15 @@ export function targetFromProto(t: JobTargetPb | undefined, field = "target"): J
         sleepMs: n.sleep ? msFromDuration(n.sleep, `${field}.noop.sleep`) : 0,
       };
     }
+    case "webhook": {
+      const w = t.kind.value;
+      const timeoutMs = w.timeout
+        ? msFromDuration(w.timeout, `${field}.webhook.timeout`)
+        : HTTP_TIMEOUT_DEFAULT_MS;
+      return webhookTargetFromProto(w, timeoutMs);
+    }
     default:
-      throw invalidArgument(field, "required: exactly one of http, script, noop");
+      throw invalidArgument(field, "required: exactly one of http, script, noop, webhook");
   }
 }
 
@@ -211,6 +224,10 @@ export function targetToProto(t: JobTarget): JobTargetPb {
     case "noop":
       return create(JobTargetSchema, {
         kind: { case: "noop", value: { sleep: durationFromMs(t.sleepMs) } },
+      });
+    case "webhook":
+      return create(JobTargetSchema, {
+        kind: { case: "webhook", value: webhookTargetToProto(t, durationFromMs(t.timeoutMs)) },
       });
   }
 }
@@ -295,6 +312,8 @@ export function jobToProto(job: Job): JobPb {
     partition: job.partition,
     createTime: timestampFromMs(job.createdMs),
     updateTime: timestampFromMs(job.updatedMs),
+    notifications: notificationsToProto(job.notifications),
+    idempotencyKey: job.idempotencyKey ?? "",
   });
 }
 
@@ -312,6 +331,7 @@ export function executionToProto(e: Execution): ExecutionPb {
     result: e.result ?? "",
     error: e.error ?? "",
     manual: e.manual,
+    checkpoint: e.checkpoint ?? new Uint8Array(),
   });
 }
 
@@ -327,6 +347,8 @@ export function jobInputFromProto(req: CreateJobRequest): JobInput {
     target: targetFromProto(req.target),
     tags: [...req.tags],
     owner: req.owner,
+    ...(req.notifications ? { notifications: notificationsFromProto(req.notifications) } : {}),
+    ...(req.idempotencyKey !== "" ? { idempotencyKey: req.idempotencyKey } : {}),
   };
 }
 

@@ -31,9 +31,17 @@ import {
   scheduleInputFromProto,
   targetFromProto,
 } from "./codec.js";
+import { notificationsFromProto } from "./codec-notify.js";
 
 /** Fields UpdateJob may change, as `update_mask` paths. */
-export const UPDATABLE_PATHS = ["name", "schedule", "target", "tags", "owner"] as const;
+export const UPDATABLE_PATHS = [
+  "name",
+  "schedule",
+  "target",
+  "tags",
+  "owner",
+  "notifications",
+] as const;
 type UpdatablePath = (typeof UPDATABLE_PATHS)[number];
 
 export const PREVIEW_COUNT_DEFAULT = 10;
@@ -44,7 +52,7 @@ function isUpdatable(path: string): path is UpdatablePath {
 }
 
 /** Job fields as named inside UpdateJobRequest.job, to report them as `job.<field>`. */
-const JOB_FIELD = /^(id|name|schedule|target|tags|owner)([.[]|$)/;
+const JOB_FIELD = /^(id|name|schedule|target|tags|owner|notifications)([.[]|$)/;
 
 /**
  * Runs `fn`, reporting an invalid field of the job as `job.<field>`: in
@@ -92,6 +100,9 @@ function jobUpdateFromProto(job: JobPb, paths: readonly UpdatablePath[]): JobUpd
         break;
       case "schedule":
         update.schedule = scheduleInputFromProto(job.schedule);
+        break;
+      case "notifications":
+        update.notifications = notificationsFromProto(job.notifications);
         break;
     }
   }

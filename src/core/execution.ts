@@ -30,6 +30,8 @@ export interface Execution extends RunRef {
   endedMs?: number;
   result?: string;
   error?: string;
+  /** Last progress saved by this attempt, or inherited from the one it replaced. */
+  checkpoint?: Uint8Array;
 }
 
 /** `<job id>:<scheduled ms>:<attempt>`: stable across redeliveries. */

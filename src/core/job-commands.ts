@@ -1,8 +1,10 @@
 import type { Clock } from "./clock.js";
 import { failedPrecondition, invalidArgument, isChronoringError, notFound } from "./errors.js";
 import { type Execution, executionId, parseExecutionId, type RunRef } from "./execution.js";
+import { IDEMPOTENCY_TTL_MS, requestHash, validateIdempotencyKey } from "./idempotency.js";
 import { newJobId } from "./ids.js";
 import type { Job, JobTarget } from "./job.js";
+import { type NotificationTarget, usesEmail } from "./notification.js";
 import { partitionOf } from "./partition.js";
 import type { ExecutionQuery, ExecutionStore } from "./ports/execution-store.js";
 import type { JobChange, JobQuery, JobStore, Page } from "./ports/job-store.js";
@@ -23,6 +25,7 @@ import {
   validateTags,
   validateTarget,
 } from "./validate-job.js";
+import { validateNotifications } from "./validate-webhook.js";
 
 /** A new job as the API hands it over, already converted from proto but not yet validated. */
 export interface JobInput {
@@ -31,6 +34,9 @@ export interface JobInput {
   target: JobTarget;
   tags: string[];
   owner: string;
+  notifications?: NotificationTarget[];
+  /** See `idempotency.ts`: same key + same request → the same job. */
+  idempotencyKey?: string;
 }
 
 /** Fields UpdateJob may change; absent ones stay. */
@@ -40,6 +46,8 @@ export interface JobUpdate {
   target?: JobTarget;
   tags?: string[];
   owner?: string;
+  /** Replaces all targets; empty removes them. */
+  notifications?: NotificationTarget[];
 }
 
 /** One previewed fire time. */
@@ -80,6 +88,8 @@ export interface JobCommandsDeps {
   startTimeoutMs: number;
   /** Told when a job's next run changed, so that a scheduler in this process polls in time. */
   onScheduled?: (partition: number, nextRunMs: number) => void;
+  /** An SMTP relay is configured: without one, email notification targets are refused. */
+  emailEnabled?: boolean;
 }
 
 /** Implements JobCommands over the ports. */
@@ -93,6 +103,17 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
     return job;
   }
 
+  /** Validates notification targets and that this server can send what they ask for. */
+  function checkNotifications(targets: NotificationTarget[] | undefined, field: string): void {
+    if (targets === undefined) return;
+    validateNotifications(targets, field);
+    if (usesEmail(targets) && !deps.emailEnabled) {
+      throw failedPrecondition(
+        `${field}: email targets need an SMTP relay; this server has none (CHRONORING_SMTP_URL)`,
+      );
+    }
+  }
+
   function scheduled(job: Job): Job {
     if (job.nextRunMs !== undefined) deps.onScheduled?.(job.partition, job.nextRunMs);
     return job;
@@ -101,6 +122,9 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
   return {
     async create(input) {
       validateJobInput(input);
+      const { idempotencyKey, ...request } = input;
+      if (idempotencyKey !== undefined) validateIdempotencyKey(idempotencyKey);
+      checkNotifications(input.notifications, "notifications");
       const now = clock.now();
       const schedule = parseSchedule(input.schedule, now);
       const next = firstRun(schedule, now);
@@ -120,8 +144,19 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         createdMs: now,
         updatedMs: now,
       };
-      await jobs.createJob(job);
-      return scheduled(job);
+      if (input.notifications?.length) job.notifications = input.notifications;
+      if (idempotencyKey === undefined) {
+        await jobs.createJob(job);
+        return scheduled(job);
+      }
+      job.idempotencyKey = idempotencyKey;
+      const stored = await jobs.createJobOnce(job, {
+        owner: input.owner,
+        key: idempotencyKey,
+        requestHash: requestHash(request),
+        expiresMs: now + IDEMPOTENCY_TTL_MS,
+      });
+      return stored.id === job.id ? scheduled(job) : stored;
     },
 
     get: load,
@@ -133,6 +168,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       if (update.owner !== undefined) validateOwner(update.owner);
       if (update.tags !== undefined) validateTags(update.tags);
       if (update.target !== undefined) validateTarget(update.target);
+      checkNotifications(update.notifications, "notifications");
       for (let attempt = 0; ; attempt++) {
         const current = await load(id);
         if (current.status === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
@@ -142,6 +178,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         if (update.owner !== undefined) change.owner = update.owner;
         if (update.tags !== undefined) change.tags = update.tags;
         if (update.target !== undefined) change.target = update.target;
+        if (update.notifications !== undefined) change.notifications = update.notifications;
         if (update.schedule !== undefined) {
           const schedule = parseSchedule(update.schedule, now);
           change.schedule = schedule;
@@ -234,7 +271,9 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       };
       let status: Execution["status"] = "QUEUED";
       try {
-        await queue.send([{ ...run, target: job.target }]);
+        await queue.send([
+          { ...run, target: job.target, ...(job.notifications?.length ? { notify: true } : {}) },
+        ]);
       } catch {
         // Recorded durably above: the recovery sweep sends it.
         status = "SCHEDULED";

@@ -1,3 +1,5 @@
+import type { NotificationTarget } from "./notification.js";
+
 /**
  * Domain types of a job. Every instant is UTC epoch milliseconds; time zones
  * exist only inside the schedule evaluator (`schedule/`).
@@ -50,7 +52,19 @@ export interface NoopTarget {
   sleepMs: number;
 }
 
-export type JobTarget = HttpTarget | ScriptTarget | NoopTarget;
+/** POSTs a signed JSON envelope; see proto WebhookTarget. */
+export interface WebhookTarget {
+  type: "webhook";
+  url: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  /** HMAC-SHA256 signing key; write-only (the API shows `has_secret`). */
+  secret?: string;
+  /** JSON text placed as `payload` in the envelope. */
+  payload?: string;
+}
+
+export type JobTarget = HttpTarget | ScriptTarget | NoopTarget | WebhookTarget;
 export type JobType = JobTarget["type"];
 
 export interface Job {
@@ -71,4 +85,8 @@ export interface Job {
   lastRunMs?: number;
   createdMs: number;
   updatedMs: number;
+  /** Told about run outcomes; absent when none (then a run costs no extra read). */
+  notifications?: NotificationTarget[];
+  /** The key of the CreateJob request that made it, if any. */
+  idempotencyKey?: string;
 }

@@ -85,6 +85,7 @@ export function createClaimer(deps: {
           attempt: 1,
           manual: false,
           ...(job.target ? { target: job.target } : {}),
+          ...(job.notify ? { notify: true } : {}),
         });
       });
       metrics.claimed.inc(runs.length);

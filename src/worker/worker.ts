@@ -1,9 +1,12 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
-import { executionId, type RunRef } from "../core/execution.js";
+import { type Execution, executionId, type RunRef } from "../core/execution.js";
+import type { Job } from "../core/job.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
+import type { OutcomeNotifications } from "../notify/outcome.js";
+import { checkpointFor } from "./checkpoint.js";
 import type { HandlerRegistry } from "./handlers/registry.js";
 import type { WorkerMetrics } from "./metrics.js";
 
@@ -48,6 +51,8 @@ export function startWorker(deps: {
   options: WorkerOptions;
   /** False while this worker may not take runs (its cluster session is not live). */
   canWork?: () => boolean;
+  /** Told after each recorded outcome (in the background). */
+  notifications?: OutcomeNotifications;
 }): Worker {
   const canWork = deps.canWork ?? (() => true);
   /** Each running handler's abort, so that a lost session stops them. */
@@ -65,8 +70,9 @@ export function startWorker(deps: {
     // The target rides along with a run sent by a claim; a resent run has
     // none and the job is read.
     let target = delivery.target;
+    let job: Job | undefined;
     if (!target) {
-      const job = await jobs.getJob(run.jobId);
+      job = await jobs.getJob(run.jobId);
       if (!job) {
         logger.warn("job no longer exists; dropping run");
         await queue.ack(delivery);
@@ -75,7 +81,8 @@ export function startWorker(deps: {
       target = job.target;
     }
     const startedMs = clock.now();
-    const outcome = await startOnce(run, startedMs, delivery.sentMs);
+    const inherited: { checkpoint?: Uint8Array } = {};
+    const outcome = await startOnce(run, startedMs, delivery.sentMs, inherited);
     if (outcome === "duplicate") {
       metrics.duplicates.inc();
       logger.info({ receiveCount: delivery.receiveCount }, "already recorded; skipping redelivery");
@@ -117,6 +124,8 @@ export function startWorker(deps: {
             attempt: run.attempt,
             signal: abort.signal,
             logger,
+            checkpoint: checkpointFor(executions, id, options.id),
+            ...(inherited.checkpoint ? { lastCheckpoint: inherited.checkpoint } : {}),
           })
         : { ok: false, summary: `no handler for job type "${target.type}" on this worker` };
     } catch (err) {
@@ -129,19 +138,38 @@ export function startWorker(deps: {
       hardStop.signal.removeEventListener("abort", onHardStop);
     }
     const status = result.ok ? "SUCCEEDED" : "FAILED";
-    const recorded = await withRetries(logger, () =>
+    const endedMs = clock.now();
+    let recorded = await withRetries(logger, () =>
       executions.finishExecution(id, options.id, {
         status,
-        endedMs: clock.now(),
+        endedMs,
         ...(result.ok ? { result: result.summary } : { error: result.summary }),
       }),
     );
     if (!recorded) {
       // A retried write whose first try was applied also lands here.
       const stored = await executions.getExecution(id);
-      if (stored?.status !== status || stored.workerId !== options.id) {
+      recorded = stored?.status === status && stored.workerId === options.id;
+      if (!recorded) {
         logger.warn("execution was no longer held by this worker; outcome not recorded");
       }
+    }
+    if (recorded) {
+      const execution: Execution = {
+        ...run,
+        id,
+        status,
+        workerId: options.id,
+        startedMs,
+        endedMs,
+        ...(result.ok ? { result: result.summary } : { error: result.summary }),
+      };
+      // "dead" (retries exhausted) goes through this same call where it is decided.
+      void deps.notifications?.afterOutcome(
+        result.ok ? "succeeded" : "failed",
+        { ...(job ? { job } : {}), ...(delivery.notify ? { notify: true } : {}) },
+        execution,
+      );
     }
     metrics.runs.inc({ outcome: result.ok ? "succeeded" : "failed" });
     logger.info({ status, ms: clock.now() - startedMs }, "run finished");
@@ -152,9 +180,14 @@ export function startWorker(deps: {
    * Starts the execution. A start whose answer was lost (timeout) may still
    * have been written: then the record is ours and the run goes on.
    */
-  async function startOnce(run: RunRef, startedMs: number, queuedMs: number) {
+  async function startOnce(
+    run: RunRef,
+    startedMs: number,
+    queuedMs: number,
+    inherited: { checkpoint?: Uint8Array },
+  ) {
     try {
-      return await executions.startExecution(run, options.id, startedMs, queuedMs);
+      return await executions.startExecution(run, options.id, startedMs, queuedMs, inherited);
     } catch (err) {
       const existing = await executions.getExecution(executionId(run));
       if (
@@ -237,6 +270,7 @@ export function startWorker(deps: {
         hardStop.abort();
         await Promise.all(running);
       }
+      await deps.notifications?.drain();
     },
   };
 }

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/execution.proto.
  */
 export const file_chronoring_v1_execution: GenFile = /*@__PURE__*/
-  fileDesc("Ch1jaHJvbm9yaW5nL3YxL2V4ZWN1dGlvbi5wcm90bxINY2hyb25vcmluZy52MSLsAgoJRXhlY3V0aW9uEgoKAmlkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRIyCg5zY2hlZHVsZWRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYXR0ZW1wdBgEIAEoDRIuCgZzdGF0dXMYBSABKA4yHi5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvblN0YXR1cxIRCgl3b3JrZXJfaWQYBiABKAkSLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlc3VsdBgJIAEoCRINCgVlcnJvchgKIAEoCRIOCgZtYW51YWwYCyABKAgSLgoKcXVldWVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAq6wEKD0V4ZWN1dGlvblN0YXR1cxIgChxFWEVDVVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASHgoaRVhFQ1VUSU9OX1NUQVRVU19TQ0hFRFVMRUQQARIbChdFWEVDVVRJT05fU1RBVFVTX1FVRVVFRBACEhwKGEVYRUNVVElPTl9TVEFUVVNfUlVOTklORxADEh4KGkVYRUNVVElPTl9TVEFUVVNfU1VDQ0VFREVEEAQSGwoXRVhFQ1VUSU9OX1NUQVRVU19GQUlMRUQQBRIeChpFWEVDVVRJT05fU1RBVFVTX0NBTkNFTExFRBAGYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch1jaHJvbm9yaW5nL3YxL2V4ZWN1dGlvbi5wcm90bxINY2hyb25vcmluZy52MSKAAwoJRXhlY3V0aW9uEgoKAmlkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRIyCg5zY2hlZHVsZWRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYXR0ZW1wdBgEIAEoDRIuCgZzdGF0dXMYBSABKA4yHi5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvblN0YXR1cxIRCgl3b3JrZXJfaWQYBiABKAkSLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlc3VsdBgJIAEoCRINCgVlcnJvchgKIAEoCRIOCgZtYW51YWwYCyABKAgSLgoKcXVldWVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKY2hlY2twb2ludBgNIAEoDCrrAQoPRXhlY3V0aW9uU3RhdHVzEiAKHEVYRUNVVElPTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIeChpFWEVDVVRJT05fU1RBVFVTX1NDSEVEVUxFRBABEhsKF0VYRUNVVElPTl9TVEFUVVNfUVVFVUVEEAISHAoYRVhFQ1VUSU9OX1NUQVRVU19SVU5OSU5HEAMSHgoaRVhFQ1VUSU9OX1NUQVRVU19TVUNDRUVERUQQBBIbChdFWEVDVVRJT05fU1RBVFVTX0ZBSUxFRBAFEh4KGkVYRUNVVElPTl9TVEFUVVNfQ0FOQ0VMTEVEEAZiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * One attempt of one run of a job. Its id is `<job id>:<scheduled ms>:<attempt>`,
@@ -96,6 +96,14 @@ export type Execution = Message<"chronoring.v1.Execution"> & {
    * @generated from field: google.protobuf.Timestamp queue_time = 12;
    */
   queueTime?: Timestamp | undefined;
+
+  /**
+   * The last checkpoint saved by this attempt, or inherited from the attempt it
+   * replaced (a re-queued attempt starts with its predecessor's checkpoint).
+   *
+   * @generated from field: bytes checkpoint = 13;
+   */
+  checkpoint: Uint8Array;
 };
 
 /**

@@ -1,6 +1,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { invalidArgument } from "../../core/errors.js";
 import type { Job, JobStatus, JobTarget, Schedule } from "../../core/job.js";
+import type { NotificationTarget } from "../../core/notification.js";
 import type { Page } from "../../core/ports/job-store.js";
 
 /**
@@ -9,7 +10,9 @@ import type { Page } from "../../core/ports/job-store.js";
  * st, v (version), name, owner, tags (L of S), sched and tgt (JSON), created,
  * updated, last_run; the claim record: claimed / claimed_m (NS of scheduled ms
  * of claimed and triggered runs not yet seen started), recover_at (N, sparse:
- * when the sweep must check them), cseq (N, bumped by every claim and trigger).
+ * when the sweep must check them), cseq (N, bumped by every claim and trigger);
+ * ntf (JSON notification targets, only when there are some; projected into
+ * the due index so that a claim knows to notify), idem (the idempotency key).
  */
 export type Item = Record<string, AttributeValue>;
 
@@ -46,6 +49,8 @@ export function jobToItem(job: Job): Item {
   };
   if (job.nextRunMs !== undefined) item.next_run = n(job.nextRunMs);
   if (job.lastRunMs !== undefined) item.last_run = n(job.lastRunMs);
+  if (job.notifications?.length) item.ntf = s(JSON.stringify(job.notifications));
+  if (job.idempotencyKey !== undefined) item.idem = s(job.idempotencyKey);
   return item;
 }
 
@@ -67,6 +72,10 @@ export function itemToJob(item: Item): Job {
   if (next !== undefined) job.nextRunMs = next;
   const last = num(item, "last_run");
   if (last !== undefined) job.lastRunMs = last;
+  const ntf = str(item, "ntf");
+  if (ntf) job.notifications = JSON.parse(ntf) as NotificationTarget[];
+  const idem = str(item, "idem");
+  if (idem !== undefined) job.idempotencyKey = idem;
   return job;
 }
 

@@ -32,6 +32,7 @@ import type {
 } from "../../core/ports/job-store.js";
 import { batchGet, dynamo, failedConditions, fromPageToken, queryDeadlines } from "./calls.js";
 import type { TableNames } from "./client.js";
+import { createJobOnce, enableIdempotencyTtl } from "./idempotency.js";
 import {
   decodeToken,
   type Item,
@@ -44,7 +45,7 @@ import {
   str,
   toPage,
 } from "./job-item.js";
-import { DUE_INDEX, ensureTables, OWNER_INDEX, RECOVER_INDEX } from "./tables.js";
+import { DUE_INDEX, dueIndexProjects, ensureTables, OWNER_INDEX, RECOVER_INDEX } from "./tables.js";
 
 /** DynamoDB allows at most 100 actions in one transaction. */
 const MAX_TRANSACTION = 100;
@@ -59,6 +60,12 @@ export interface DynamoJobStoreOptions {
 export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
   const { client } = options;
   const table = options.tables.jobs;
+  /**
+   * Whether the due index carries `ntf` (tables created before notifications
+   * do not): if not, due runs are sent without their target, so that the
+   * worker reads the job and sees its notifications.
+   */
+  let dueCarriesNotify = true;
 
   /** The claim of one run as one conditional item write (see `Claim`). */
   function claimAction(claim: Claim): TransactWriteItem {
@@ -224,7 +231,11 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
   return {
     async init() {
       await dynamo(() => ensureTables(client, options.tables, options.partitionCount));
+      dueCarriesNotify = await dynamo(() => dueIndexProjects(client, table, "ntf"));
+      await enableIdempotencyTtl(client, table);
     },
+
+    createJobOnce: (job, record) => createJobOnce(client, table, job, record, job.createdMs),
 
     async createJob(job) {
       try {
@@ -267,6 +278,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       if (change.tags !== undefined) put("tags", { L: change.tags.map(s) });
       if (change.schedule !== undefined) put("sched", s(JSON.stringify(change.schedule)));
       if (change.target !== undefined) put("tgt", s(JSON.stringify(change.target)));
+      if (change.notifications?.length) put("ntf", s(JSON.stringify(change.notifications)));
+      else if (change.notifications !== undefined) remove.push("ntf");
       if (change.status !== undefined) put("st", s(change.status));
       if (change.nextRunMs === null) remove.push("next_run");
       else if (change.nextRunMs !== undefined) put("next_run", n(change.nextRunMs));
@@ -373,7 +386,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
           schedule: JSON.parse(str(item, "sched")!) as Schedule,
         };
         const tgt = str(item, "tgt");
-        if (tgt) due.target = JSON.parse(tgt) as JobTarget;
+        if (tgt && dueCarriesNotify) due.target = JSON.parse(tgt) as JobTarget;
+        if (item.ntf) due.notify = true;
         const ra = num(item, "recover_at");
         if (ra !== undefined) due.recoverAtMs = ra;
         return due;

@@ -72,6 +72,7 @@ function createBatcher<T>(
 interface RunMessage extends RunRef {
   sentMs: number;
   target?: JobTarget;
+  notify?: boolean;
 }
 
 function parseRun(body: string | undefined): RunMessage | undefined {
@@ -93,6 +94,7 @@ function parseRun(body: string | undefined): RunMessage | undefined {
         ...(m.target && typeof m.target === "object" && typeof m.target.type === "string"
           ? { target: m.target }
           : {}),
+        ...(m.notify === true ? { notify: true } : {}),
       };
     }
   } catch {
@@ -226,10 +228,11 @@ export function createSqsWorkQueue(
           // Leave it: after maxReceiveCount deliveries it lands in the dead letter queue.
           continue;
         }
-        const { sentMs, target, ...ref } = run;
+        const { sentMs, target, notify, ...ref } = run;
         deliveries.push({
           run: ref,
           ...(target ? { target } : {}),
+          ...(notify ? { notify } : {}),
           receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
           sentMs: sentMs || Number(m.Attributes?.SentTimestamp ?? 0),
           handle: m.ReceiptHandle ?? "",

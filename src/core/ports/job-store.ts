@@ -1,4 +1,6 @@
+import type { IdempotencyRecord } from "../idempotency.js";
 import type { Job, JobStatus, JobTarget, Schedule } from "../job.js";
+import type { NotificationTarget } from "../notification.js";
 
 /** One page of a listing; `nextToken` is absent on the last page. */
 export interface Page<T> {
@@ -23,6 +25,8 @@ export interface JobChange {
   owner?: string;
   status?: JobStatus;
   nextRunMs?: number | null;
+  /** Replaces the targets; empty removes them. */
+  notifications?: NotificationTarget[];
 }
 
 /** Preconditions of an API change; a failed one throws aborted or failed_precondition. */
@@ -41,6 +45,8 @@ export interface DueJob {
   target?: JobTarget;
   /** Current deadline of the job's recovery check, if one is pending. */
   recoverAtMs?: number;
+  /** The job has notification targets: the worker reads it after the outcome. */
+  notify?: boolean;
 }
 
 /**
@@ -103,6 +109,13 @@ export interface JobStore {
   init(): Promise<void>;
   /** Fails with already_exists when the id is taken. */
   createJob(job: Job): Promise<void>;
+  /**
+   * Creates `job` and records its idempotency key in one transaction, unless
+   * the owner's key is recorded and unexpired: then returns the job that key
+   * created (same request hash) or throws already_exists naming
+   * `idempotency_key` (different request).
+   */
+  createJobOnce(job: Job, record: IdempotencyRecord): Promise<Job>;
   getJob(id: string): Promise<Job | undefined>;
   listJobs(query: JobQuery): Promise<Page<Job>>;
   /** Conditional change that bumps `version`; returns the job as stored after it. */

@@ -6,13 +6,19 @@ import type { JobTarget } from "../job.js";
  * so that the worker need not read the job (the run executes the target as
  * of its claim); without it the worker reads the job.
  */
-export type OutgoingRun = RunRef & { target?: JobTarget };
+export type OutgoingRun = RunRef & {
+  target?: JobTarget;
+  /** The job has notification targets (the worker reads the job after the outcome). */
+  notify?: boolean;
+};
 
 /** A run received from the queue; hold it invisible with `extend`, remove it with `ack`. */
 export interface Delivery {
   run: RunRef;
   /** The job's target as of the claim, when the sender included it. */
   target?: JobTarget;
+  /** The job had notification targets as of the claim. */
+  notify?: boolean;
   /** How many times the queue has delivered this message (1 the first time). */
   receiveCount: number;
   /** When the message was sent, epoch ms. */
