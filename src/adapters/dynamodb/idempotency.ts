@@ -12,6 +12,7 @@
 
 import { createHash } from "node:crypto";
 import {
+  DescribeTimeToLiveCommand,
   type DynamoDBClient,
   GetItemCommand,
   TransactionCanceledException,
@@ -40,6 +41,10 @@ export function idempotencyId(owner: string, key: string): string {
  */
 export async function enableIdempotencyTtl(client: DynamoDBClient, table: string): Promise<void> {
   try {
+    // Ask first: changing TTL is a rate-limited control-plane call on AWS.
+    const out = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
+    const status = out.TimeToLiveDescription?.TimeToLiveStatus;
+    if (status === "ENABLED" || status === "ENABLING") return;
     await client.send(
       new UpdateTimeToLiveCommand({
         TableName: table,
