@@ -17,6 +17,7 @@ import { createDeadRunCommands } from "./core/dead-runs.js";
 import { createJobCommands } from "./core/job-commands.js";
 import type { Coordinator } from "./core/ports/coordinator.js";
 import { PRIORITIES } from "./core/priority.js";
+import { createNotifications } from "./notify/from-config.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
 import { registerStoreMetrics } from "./observability/store-metrics.js";
 import { createSchedulerMetrics } from "./scheduler/metrics.js";
@@ -209,6 +210,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
           scriptMemoryMb: config.worker.scriptMemoryMb,
         }),
     );
+    const notifications = createNotifications(config, { jobs, logger: workerLogger, registry });
     const worker = startWorker({
       queue,
       jobs,
@@ -238,12 +240,14 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
         queueMaxDelayMs: config.queue.maxDelayMs,
         startTimeoutMs: config.scheduler.startTimeoutMs,
       },
+      notifications,
     });
     app.worker = worker;
     if (pause) closers.push(() => pause.stop());
     // Drain first, then leave the cluster: a worker that left while running
     // would have its runs re-queued by the leader.
     closers.push(() => worker.stop());
+    closers.push(async () => notifications.close());
     if (coordinator && clusterMetrics) {
       node = startClusterNode({
         coordinator,
@@ -272,6 +276,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       partitionCount: config.store.partitions,
       startTimeoutMs: config.scheduler.startTimeoutMs,
       calendars,
+      emailEnabled: config.notify.smtpUrl !== "",
       onScheduled: (partition, nextRunMs) => app.scheduler?.wake(partition, nextRunMs),
     });
     let closing = false;

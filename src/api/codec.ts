@@ -50,6 +50,12 @@ import { retryPolicyFromProto, retryPolicyToProto } from "./retry-codec.js";
 
 export { msFromDuration };
 
+import {
+  notificationsFromProto,
+  notificationsToProto,
+  webhookTargetFromProto,
+  webhookTargetToProto,
+} from "./codec-notify.js";
 import { policiesToProto, policyInputFromProto } from "./policy-codec.js";
 import { priorityFromProto, priorityToProto } from "./priority-codec.js";
 
@@ -178,8 +184,15 @@ export function targetFromProto(t: JobTargetPb | undefined, field = "target"): J
         sleepMs: n.sleep ? msFromDuration(n.sleep, `${field}.noop.sleep`) : 0,
       };
     }
+    case "webhook": {
+      const w = t.kind.value;
+      const timeoutMs = w.timeout
+        ? msFromDuration(w.timeout, `${field}.webhook.timeout`)
+        : HTTP_TIMEOUT_DEFAULT_MS;
+      return webhookTargetFromProto(w, timeoutMs);
+    }
     default:
-      throw invalidArgument(field, "required: exactly one of http, script, noop");
+      throw invalidArgument(field, "required: exactly one of http, script, noop, webhook");
   }
 }
 
@@ -213,6 +226,10 @@ export function targetToProto(t: JobTarget): JobTargetPb {
     case "noop":
       return create(JobTargetSchema, {
         kind: { case: "noop", value: { sleep: durationFromMs(t.sleepMs) } },
+      });
+    case "webhook":
+      return create(JobTargetSchema, {
+        kind: { case: "webhook", value: webhookTargetToProto(t, durationFromMs(t.timeoutMs)) },
       });
   }
 }
@@ -303,6 +320,8 @@ export function jobToProto(job: Job): JobPb {
     retryPolicy: job.retryPolicy ? retryPolicyToProto(job.retryPolicy) : undefined,
     priority: priorityToProto(job.priority),
     missedRuns: BigInt(job.missedRuns ?? 0),
+    notifications: notificationsToProto(job.notifications),
+    idempotencyKey: job.idempotencyKey ?? "",
   });
 }
 
@@ -321,6 +340,7 @@ export function executionToProto(e: Execution): ExecutionPb {
     error: e.error ?? "",
     manual: e.manual,
     nextAttemptTime: optionalTs(e.nextAttemptMs),
+    checkpoint: e.checkpoint ?? new Uint8Array(),
   });
 }
 
@@ -344,6 +364,8 @@ export function jobInputFromProto(req: CreateJobRequest): JobInput {
     ...(req.limits ? { limits: limitsFromProto(req.limits) } : {}),
     ...optionalRetryPolicy(retryPolicyFromProto(req.retryPolicy)),
     ...(priority ? { priority } : {}),
+    ...(req.notifications ? { notifications: notificationsFromProto(req.notifications) } : {}),
+    ...(req.idempotencyKey !== "" ? { idempotencyKey: req.idempotencyKey } : {}),
   };
 }
 

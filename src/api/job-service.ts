@@ -33,6 +33,7 @@ import {
   scheduleInputFromProto,
   targetFromProto,
 } from "./codec.js";
+import { notificationsFromProto } from "./codec-notify.js";
 import { explainedToProto } from "./policy-codec.js";
 import { priorityFromProto } from "./priority-codec.js";
 import { retryPolicyFromProto } from "./retry-codec.js";
@@ -47,6 +48,7 @@ export const UPDATABLE_PATHS = [
   "limits",
   "retry_policy",
   "priority",
+  "notifications",
 ] as const;
 type UpdatablePath = (typeof UPDATABLE_PATHS)[number];
 
@@ -58,7 +60,8 @@ function isUpdatable(path: string): path is UpdatablePath {
 }
 
 /** Job fields as named inside UpdateJobRequest.job, to report them as `job.<field>`. */
-const JOB_FIELD = /^(id|name|schedule|target|tags|owner|limits|retry_policy|priority)([.[]|$)/;
+const JOB_FIELD =
+  /^(id|name|schedule|target|tags|owner|limits|retry_policy|priority|notifications)([.[]|$)/;
 
 /**
  * Runs `fn`, reporting an invalid field of the job as `job.<field>`: in
@@ -117,6 +120,9 @@ function jobUpdateFromProto(job: JobPb, paths: readonly UpdatablePath[]): JobUpd
         break;
       case "priority":
         update.priority = priorityFromProto(job.priority) ?? DEFAULT_PRIORITY;
+        break;
+      case "notifications":
+        update.notifications = notificationsFromProto(job.notifications);
         break;
     }
   }

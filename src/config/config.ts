@@ -70,6 +70,17 @@ export interface Config {
     /** How soon a run waiting for a free slot under its job's limits looks again. */
     limitRetryMs: number;
   };
+  /** Run-outcome notifications (webhook, email). */
+  notify: {
+    /** SMTP relay URL (smtp://host:port, smtps://user:pass@host); empty: email targets refused. */
+    smtpUrl: string;
+    /** Sender address of notification emails. */
+    smtpFrom: string;
+    /** Tries per notification before it is given up (logged and counted). */
+    attempts: number;
+    /** Delay before the second try; doubles after each. */
+    backoffMs: number;
+  };
 }
 
 type Kind = "string" | "int" | "bool" | "list";
@@ -130,6 +141,10 @@ const FIELDS: Field[] = [
   { key: "script-memory-mb", kind: "int", default: "256", min: 0, max: 65_536 },
   { key: "max-output-bytes", kind: "int", default: "4096", min: 256, max: 262_144 },
   { key: "limit-retry-ms", kind: "int", default: "1000", min: 100, max: 600_000 },
+  { key: "smtp-url", kind: "string", default: "" },
+  { key: "smtp-from", kind: "string", default: "chronoring@localhost" },
+  { key: "notify-attempts", kind: "int", default: "5", min: 1, max: 20 },
+  { key: "notify-backoff-ms", kind: "int", default: "1000", min: 10, max: 600_000 },
 ];
 
 /** A setting that did not validate; the message names it as the user wrote it. */
@@ -278,7 +293,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       maxOutputBytes: int("max-output-bytes"),
       limitRetryMs: int("limit-retry-ms"),
     },
+    notify: {
+      smtpUrl: smtpUrl(str("smtp-url")),
+      smtpFrom: str("smtp-from"),
+      attempts: int("notify-attempts"),
+      backoffMs: int("notify-backoff-ms"),
+    },
   };
+}
+
+function smtpUrl(raw: string): string {
+  if (raw === "") return raw;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== "smtp:" && url.protocol !== "smtps:") || url.hostname === "") {
+    throw new ConfigError(`${envName("smtp-url")}: "${raw}" is not an smtp:// or smtps:// URL`);
+  }
+  return raw;
 }
 
 /** Every setting with its environment variable and default, for the README table. */

@@ -41,6 +41,8 @@ export interface Execution extends RunRef {
   error?: string;
   /** On a failed attempt that a retry follows: when the next attempt is due. */
   nextAttemptMs?: number;
+  /** Last progress saved by this attempt, or inherited from the one it replaced. */
+  checkpoint?: Uint8Array;
 }
 
 /** `<job id>:<scheduled ms>:<attempt>`: stable across redeliveries. */

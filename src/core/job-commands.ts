@@ -2,9 +2,11 @@ import type { Clock } from "./clock.js";
 import { failedPrecondition, invalidArgument, isChronoringError, notFound } from "./errors.js";
 import { type Execution, executionId, parseExecutionId, type RunRef } from "./execution.js";
 import { loadFireContext } from "./fire-context.js";
+import { IDEMPOTENCY_TTL_MS, requestHash, validateIdempotencyKey } from "./idempotency.js";
 import { newJobId } from "./ids.js";
 import type { Job, JobLimits, JobTarget } from "./job.js";
 import { normalizeLimits, validateLimits } from "./limits.js";
+import { type NotificationTarget, usesEmail } from "./notification.js";
 import { partitionOf } from "./partition.js";
 import type { CalendarStore } from "./ports/calendar-store.js";
 import type { ExecutionQuery, ExecutionStore } from "./ports/execution-store.js";
@@ -27,6 +29,7 @@ import {
   validateTags,
   validateTarget,
 } from "./validate-job.js";
+import { validateNotifications } from "./validate-webhook.js";
 
 /** A new job as the API hands it over, already converted from proto but not yet validated. */
 export interface JobInput {
@@ -40,6 +43,9 @@ export interface JobInput {
   retryPolicy?: RetryPolicy;
   /** Absent: MEDIUM. */
   priority?: Priority;
+  notifications?: NotificationTarget[];
+  /** See `idempotency.ts`: same key + same request → the same job. */
+  idempotencyKey?: string;
 }
 
 /** Fields UpdateJob may change; absent ones stay. */
@@ -54,6 +60,8 @@ export interface JobUpdate {
   /** `null` removes the policy. */
   retryPolicy?: RetryPolicy | null;
   priority?: Priority;
+  /** Replaces all targets; empty removes them. */
+  notifications?: NotificationTarget[];
 }
 
 /** One previewed fire time. */
@@ -104,6 +112,8 @@ export interface JobCommandsDeps {
   calendars?: CalendarStore;
   /** Told when a job's next run changed, so that a scheduler in this process polls in time. */
   onScheduled?: (partition: number, nextRunMs: number) => void;
+  /** An SMTP relay is configured: without one, email notification targets are refused. */
+  emailEnabled?: boolean;
 }
 
 /** Implements JobCommands over the ports. */
@@ -117,6 +127,17 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
     return job;
   }
 
+  /** Validates notification targets and that this server can send what they ask for. */
+  function checkNotifications(targets: NotificationTarget[] | undefined, field: string): void {
+    if (targets === undefined) return;
+    validateNotifications(targets, field);
+    if (usesEmail(targets) && !deps.emailEnabled) {
+      throw failedPrecondition(
+        `${field}: email targets need an SMTP relay; this server has none (CHRONORING_SMTP_URL)`,
+      );
+    }
+  }
+
   function scheduled(job: Job): Job {
     if (job.nextRunMs !== undefined) deps.onScheduled?.(job.partition, job.nextRunMs);
     return job;
@@ -128,6 +149,9 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       if (input.limits) validateLimits(input.limits);
       const limits = normalizeLimits(input.limits);
       if (input.retryPolicy) validateRetryPolicy(input.retryPolicy);
+      const { idempotencyKey, ...request } = input;
+      if (idempotencyKey !== undefined) validateIdempotencyKey(idempotencyKey);
+      checkNotifications(input.notifications, "notifications");
       const now = clock.now();
       const schedule = parseSchedule(input.schedule, now);
       const id = newJobId(now);
@@ -151,8 +175,19 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         ...(input.retryPolicy ? { retryPolicy: input.retryPolicy } : {}),
         ...(input.priority ? { priority: input.priority } : {}),
       };
-      await jobs.createJob(job);
-      return scheduled(job);
+      if (input.notifications?.length) job.notifications = input.notifications;
+      if (idempotencyKey === undefined) {
+        await jobs.createJob(job);
+        return scheduled(job);
+      }
+      job.idempotencyKey = idempotencyKey;
+      const stored = await jobs.createJobOnce(job, {
+        owner: input.owner,
+        key: idempotencyKey,
+        requestHash: requestHash(request),
+        expiresMs: now + IDEMPOTENCY_TTL_MS,
+      });
+      return stored.id === job.id ? scheduled(job) : stored;
     },
 
     get: load,
@@ -166,6 +201,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       if (update.target !== undefined) validateTarget(update.target);
       if (update.limits) validateLimits(update.limits);
       if (update.retryPolicy) validateRetryPolicy(update.retryPolicy);
+      checkNotifications(update.notifications, "notifications");
       for (let attempt = 0; ; attempt++) {
         const current = await load(id);
         if (current.status === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
@@ -179,6 +215,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
           change.limits = normalizeLimits(update.limits ?? undefined) ?? null;
         if (update.retryPolicy !== undefined) change.retryPolicy = update.retryPolicy;
         if (update.priority !== undefined) change.priority = update.priority;
+        if (update.notifications !== undefined) change.notifications = update.notifications;
         if (update.schedule !== undefined) {
           const schedule = parseSchedule(update.schedule, now);
           change.schedule = schedule;
@@ -282,6 +319,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
             target: job.target,
             priority: priorityOf(job.priority),
             ...(job.limits ? { limits: job.limits } : {}),
+            ...(job.notifications?.length ? { notify: true } : {}),
           },
         ]);
       } catch {

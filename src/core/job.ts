@@ -1,3 +1,4 @@
+import type { NotificationTarget } from "./notification.js";
 import type { Priority } from "./priority.js";
 
 /**
@@ -57,7 +58,19 @@ export interface NoopTarget {
   sleepMs: number;
 }
 
-export type JobTarget = HttpTarget | ScriptTarget | NoopTarget;
+/** POSTs a signed JSON envelope; see proto WebhookTarget. */
+export interface WebhookTarget {
+  type: "webhook";
+  url: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  /** HMAC-SHA256 signing key; write-only (the API shows `has_secret`). */
+  secret?: string;
+  /** JSON text placed as `payload` in the envelope. */
+  payload?: string;
+}
+
+export type JobTarget = HttpTarget | ScriptTarget | NoopTarget | WebhookTarget;
 export type JobType = JobTarget["type"];
 
 export type OverlapPolicy = "ALLOW" | "SKIP" | "BUFFER_ONE" | "CANCEL_PREVIOUS";
@@ -97,4 +110,8 @@ export interface Job {
   priority?: Priority;
   /** Runs dropped by the misfire policy, in total (absent: none). */
   missedRuns?: number;
+  /** Told about run outcomes; absent when none (then a run costs no extra read). */
+  notifications?: NotificationTarget[];
+  /** The key of the CreateJob request that made it, if any. */
+  idempotencyKey?: string;
 }

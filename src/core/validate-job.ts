@@ -7,6 +7,7 @@
 import { invalidArgument } from "./errors.js";
 import { JOB_ID_PATTERN } from "./ids.js";
 import type { JobTarget } from "./job.js";
+import { validateWebhookTarget } from "./validate-webhook.js";
 
 export const NAME_MAX = 200;
 export const OWNER_MAX = 128;
@@ -137,8 +138,11 @@ export function validateTarget(target: JobTarget, field = "target"): void {
     case "noop":
       validateDuration(t.sleepMs, `${field}.noop.sleep`, NOOP_SLEEP_MAX_MS, true);
       return;
+    case "webhook":
+      validateWebhookTarget(t, `${field}.webhook`);
+      return;
     default:
-      throw invalidArgument(field, "required: exactly one of http, script, noop");
+      throw invalidArgument(field, "required: exactly one of http, script, noop, webhook");
   }
 }
 

@@ -131,6 +131,7 @@ export function createClaimer(deps: {
             ...(job.target ? { target: job.target } : {}),
             ...(job.limits ? { limits: job.limits } : {}),
             ...(job.priority ? { priority: job.priority } : {}),
+            ...(job.notify ? { notify: true } : {}),
           });
         }
       });

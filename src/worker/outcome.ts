@@ -135,6 +135,7 @@ export function createOutcomeRecorder(deps: {
             target: attempt.target,
             priority: priorityOf(job?.priority),
             ...(job?.limits ? { limits: job.limits } : {}),
+            ...(job?.notifications?.length ? { notify: true } : {}),
             ...(delayMs > 0 ? { delayMs } : {}),
           },
         ])
@@ -179,6 +180,8 @@ export function createOutcomeRecorder(deps: {
     logger: Logger;
     /** Set when a newer run of the job stopped this one: it ends CANCELLED, without retry. */
     cancelled?: string | undefined;
+    /** Told, besides `notify`, when this run's outcome is final. Must not throw. */
+    onFinal?: (final: FinalRun) => void;
   }): Promise<ExecutionStatus | undefined> {
     const { run, id, result, logger } = attempt;
     if (attempt.cancelled !== undefined) {
@@ -212,6 +215,7 @@ export function createOutcomeRecorder(deps: {
         status === "SUCCEEDED" ? "succeeded" : status === "DEAD" ? "dead" : "failed";
       // notify(event): the one place where a run's outcome is final.
       deps.notify?.({ event, executionId: id, run, summary });
+      attempt.onFinal?.({ event, executionId: id, run, summary });
     }
     return status;
   }

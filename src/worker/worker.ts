@@ -1,15 +1,19 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
-import { executionId, type RunRef } from "../core/execution.js";
-import type { JobLimits, JobTarget } from "../core/job.js";
+
+import { type Execution, executionId, type RunRef } from "../core/execution.js";
+import type { Job, JobLimits, JobTarget } from "../core/job.js";
 import type { ExecutionStore, StartOutcome } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
+import type { OutcomeNotifications } from "../notify/outcome.js";
+import { checkpointFor } from "./checkpoint.js";
 import type { HandlerResult } from "./handlers/handler.js";
+
 import type { HandlerRegistry } from "./handlers/registry.js";
 import { type LimitedStartDeps, startUnderLimits } from "./limited-start.js";
 import type { WorkerMetrics } from "./metrics.js";
-import { createOutcomeRecorder, type FinalRun, type RetryDeps } from "./outcome.js";
+import { createOutcomeRecorder, type RetryDeps } from "./outcome.js";
 import { startReceiver } from "./receiver.js";
 
 /** Long-poll wait of one receive; bounds how long a stopping worker waits for its poll. */
@@ -57,8 +61,8 @@ export function startWorker(deps: {
   limits?: Omit<LimitedStartDeps, "clock">;
   /** Retry policies and dead runs; without them a failure stays FAILED. */
   retry?: RetryDeps;
-  /** Told of each run's final outcome (succeeded, failed, dead): see outcome.ts. */
-  notify?: (final: FinalRun) => void;
+  /** Told after each final outcome (succeeded, failed, dead), in the background. */
+  notifications?: OutcomeNotifications;
 }): Worker {
   const canWork = deps.canWork ?? (() => true);
   /** Each running handler's abort, so that a lost session stops them. */
@@ -72,7 +76,6 @@ export function startWorker(deps: {
     clock,
     workerId: options.id,
     ...(deps.retry ? { retry: deps.retry } : {}),
-    ...(deps.notify ? { notify: deps.notify } : {}),
   });
 
   async function handle(delivery: Delivery): Promise<void> {
@@ -83,8 +86,9 @@ export function startWorker(deps: {
     // none and the job is read.
     let target = delivery.target;
     let limits = delivery.limits;
+    let job: Job | undefined;
     if (!target) {
-      const job = await jobs.getJob(run.jobId);
+      job = await jobs.getJob(run.jobId);
       if (!job) {
         logger.warn("job no longer exists; dropping run");
         await queue.ack(delivery);
@@ -95,9 +99,10 @@ export function startWorker(deps: {
     }
     if (!deps.limits) limits = undefined;
     const startedMs = clock.now();
+    const inherited: { checkpoint?: Uint8Array } = {};
     const outcome = limits
       ? await startLimited(delivery, target, limits, logger)
-      : await startOnce(run, startedMs, delivery.sentMs);
+      : await startOnce(run, startedMs, delivery.sentMs, inherited);
     if (outcome === "held") return;
     if (outcome === "duplicate") {
       metrics.duplicates.inc();
@@ -142,6 +147,8 @@ export function startWorker(deps: {
             attempt: run.attempt,
             signal: abort.signal,
             logger,
+            checkpoint: checkpointFor(executions, id, options.id),
+            ...(inherited.checkpoint ? { lastCheckpoint: inherited.checkpoint } : {}),
           })
         : {
             ok: false,
@@ -161,8 +168,32 @@ export function startWorker(deps: {
     // A newer run of the job stopped this one (overlap CANCEL_PREVIOUS): it ends CANCELLED.
     const cancelled =
       abort.signal.reason instanceof RunCancelled ? abort.signal.reason.message : undefined;
-    // Success, failure, a retry or a dead run (outcome.ts); its notify hook sees final outcomes.
-    const status = await outcomes.record({ run, id, target, result, logger, cancelled });
+    // Success, failure, a retry or a dead run (outcome.ts); notifications hear of final outcomes.
+    const status = await outcomes.record({
+      run,
+      id,
+      target,
+      result,
+      logger,
+      cancelled,
+      onFinal: (final) => {
+        const execution: Execution = {
+          ...run,
+          id,
+          status:
+            final.event === "succeeded" ? "SUCCEEDED" : final.event === "dead" ? "DEAD" : "FAILED",
+          workerId: options.id,
+          startedMs,
+          endedMs: clock.now(),
+          ...(final.event === "succeeded" ? { result: final.summary } : { error: final.summary }),
+        };
+        void deps.notifications?.afterOutcome(
+          final.event,
+          { ...(job ? { job } : {}), ...(delivery.notify ? { notify: true } : {}) },
+          execution,
+        );
+      },
+    });
     // Counted as before even when the outcome was not recorded (the run was lost).
     metrics.runs.inc({ outcome: (status ?? (result.ok ? "SUCCEEDED" : "FAILED")).toLowerCase() });
     logger.info({ status, ms: clock.now() - startedMs }, "run finished");
@@ -194,6 +225,7 @@ export function startWorker(deps: {
           target,
           limits,
           ...(delivery.priority ? { priority: delivery.priority } : {}),
+          ...(delivery.notify ? { notify: true } : {}),
           delayMs: Math.max(0, start.untilMs - clock.now()),
         },
       ]);
@@ -228,9 +260,14 @@ export function startWorker(deps: {
    * Starts the execution. A start whose answer was lost (timeout) may still
    * have been written: then the record is ours and the run goes on.
    */
-  async function startOnce(run: RunRef, startedMs: number, queuedMs: number) {
+  async function startOnce(
+    run: RunRef,
+    startedMs: number,
+    queuedMs: number,
+    inherited: { checkpoint?: Uint8Array },
+  ) {
     try {
-      return await executions.startExecution(run, options.id, startedMs, queuedMs);
+      return await executions.startExecution(run, options.id, startedMs, queuedMs, inherited);
     } catch (err) {
       const existing = await executions.getExecution(executionId(run));
       if (
@@ -288,6 +325,7 @@ export function startWorker(deps: {
         hardStop.abort();
         await Promise.all(running);
       }
+      await deps.notifications?.drain();
     },
   };
 }

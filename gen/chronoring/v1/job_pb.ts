@@ -10,6 +10,8 @@ import type { RetryPolicy } from "./retry_pb.js";
 import { file_chronoring_v1_retry } from "./retry_pb.js";
 import type { Priority } from "./priority_pb.js";
 import { file_chronoring_v1_priority } from "./priority_pb.js";
+import type { Notifications } from "./notification_pb.js";
+import { file_chronoring_v1_notification } from "./notification_pb.js";
 import type { ScheduleSpec } from "./schedule_pb.js";
 import { file_chronoring_v1_schedule } from "./schedule_pb.js";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
@@ -20,7 +22,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/job.proto.
  */
 export const file_chronoring_v1_job: GenFile = /*@__PURE__*/
-  fileDesc("ChdjaHJvbm9yaW5nL3YxL2pvYi5wcm90bxINY2hyb25vcmluZy52MSLHBAoDSm9iEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLQoIc2NoZWR1bGUYAyABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYBCABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIoCgZzdGF0dXMYBSABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxIMCgR0YWdzGAYgAygJEg0KBW93bmVyGAcgASgJEg8KB3ZlcnNpb24YCCABKAMSMQoNbmV4dF9ydW5fdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9ydW5fdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFydGl0aW9uGAsgASgNEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGbGltaXRzGBggASgLMhguY2hyb25vcmluZy52MS5Kb2JMaW1pdHMSMAoMcmV0cnlfcG9saWN5GBQgASgLMhouY2hyb25vcmluZy52MS5SZXRyeVBvbGljeRIpCghwcmlvcml0eRgVIAEoDjIXLmNocm9ub3JpbmcudjEuUHJpb3JpdHkSEwoLbWlzc2VkX3J1bnMYFiABKAQimAEKCUpvYlRhcmdldBIpCgRodHRwGAEgASgLMhkuY2hyb25vcmluZy52MS5IdHRwVGFyZ2V0SAASLQoGc2NyaXB0GAIgASgLMhsuY2hyb25vcmluZy52MS5TY3JpcHRUYXJnZXRIABIpCgRub29wGAMgASgLMhkuY2hyb25vcmluZy52MS5Ob29wVGFyZ2V0SABCBgoEa2luZCLMAQoKSHR0cFRhcmdldBIOCgZtZXRob2QYASABKAkSCwoDdXJsGAIgASgJEjcKB2hlYWRlcnMYAyADKAsyJi5jaHJvbm9yaW5nLnYxLkh0dHBUYXJnZXQuSGVhZGVyc0VudHJ5EgwKBGJvZHkYBCABKAwSKgoHdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK4AQoMU2NyaXB0VGFyZ2V0Eg8KB2NvbW1hbmQYASABKAkSDAoEYXJncxgCIAMoCRIxCgNlbnYYAyADKAsyJC5jaHJvbm9yaW5nLnYxLlNjcmlwdFRhcmdldC5FbnZFbnRyeRIqCgd0aW1lb3V0GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGioKCEVudkVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiNgoKTm9vcFRhcmdldBIoCgVzbGVlcBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiqIAQoJSm9iU3RhdHVzEhoKFkpPQl9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFKT0JfU1RBVFVTX0FDVElWRRABEhUKEUpPQl9TVEFUVVNfUEFVU0VEEAISGAoUSk9CX1NUQVRVU19DQU5DRUxMRUQQAxIXChNKT0JfU1RBVFVTX0ZJTklTSEVEEARiBnByb3RvMw", [file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_schedule, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChdjaHJvbm9yaW5nL3YxL2pvYi5wcm90bxINY2hyb25vcmluZy52MSKVBQoDSm9iEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLQoIc2NoZWR1bGUYAyABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYBCABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIoCgZzdGF0dXMYBSABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxIMCgR0YWdzGAYgAygJEg0KBW93bmVyGAcgASgJEg8KB3ZlcnNpb24YCCABKAMSMQoNbmV4dF9ydW5fdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9ydW5fdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFydGl0aW9uGAsgASgNEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGbGltaXRzGBggASgLMhguY2hyb25vcmluZy52MS5Kb2JMaW1pdHMSMAoMcmV0cnlfcG9saWN5GBQgASgLMhouY2hyb25vcmluZy52MS5SZXRyeVBvbGljeRIpCghwcmlvcml0eRgVIAEoDjIXLmNocm9ub3JpbmcudjEuUHJpb3JpdHkSEwoLbWlzc2VkX3J1bnMYFiABKAQSMwoNbm90aWZpY2F0aW9ucxgXIAEoCzIcLmNocm9ub3JpbmcudjEuTm90aWZpY2F0aW9ucxIXCg9pZGVtcG90ZW5jeV9rZXkYHiABKAkiyQEKCUpvYlRhcmdldBIpCgRodHRwGAEgASgLMhkuY2hyb25vcmluZy52MS5IdHRwVGFyZ2V0SAASLQoGc2NyaXB0GAIgASgLMhsuY2hyb25vcmluZy52MS5TY3JpcHRUYXJnZXRIABIpCgRub29wGAMgASgLMhkuY2hyb25vcmluZy52MS5Ob29wVGFyZ2V0SAASLwoHd2ViaG9vaxgEIAEoCzIcLmNocm9ub3JpbmcudjEuV2ViaG9va1RhcmdldEgAQgYKBGtpbmQizAEKCkh0dHBUYXJnZXQSDgoGbWV0aG9kGAEgASgJEgsKA3VybBgCIAEoCRI3CgdoZWFkZXJzGAMgAygLMiYuY2hyb25vcmluZy52MS5IdHRwVGFyZ2V0LkhlYWRlcnNFbnRyeRIMCgRib2R5GAQgASgMEioKB3RpbWVvdXQYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24aLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiuAEKDFNjcmlwdFRhcmdldBIPCgdjb21tYW5kGAEgASgJEgwKBGFyZ3MYAiADKAkSMQoDZW52GAMgAygLMiQuY2hyb25vcmluZy52MS5TY3JpcHRUYXJnZXQuRW52RW50cnkSKgoHdGltZW91dBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjYKCk5vb3BUYXJnZXQSKAoFc2xlZXAYASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24i6QEKDVdlYmhvb2tUYXJnZXQSCwoDdXJsGAEgASgJEjoKB2hlYWRlcnMYAiADKAsyKS5jaHJvbm9yaW5nLnYxLldlYmhvb2tUYXJnZXQuSGVhZGVyc0VudHJ5EioKB3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGc2VjcmV0GAQgASgJEg8KB3BheWxvYWQYBSABKAkSEgoKaGFzX3NlY3JldBgGIAEoCBouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASqIAQoJSm9iU3RhdHVzEhoKFkpPQl9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFKT0JfU1RBVFVTX0FDVElWRRABEhUKEUpPQl9TVEFUVVNfUEFVU0VEEAISGAoUSk9CX1NUQVRVU19DQU5DRUxMRUQQAxIXChNKT0JfU1RBVFVTX0ZJTklTSEVEEARiBnByb3RvMw", [file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A scheduled unit of work: when it runs (`schedule`) and what it does (`target`).
@@ -143,6 +145,20 @@ export type Job = Message<"chronoring.v1.Job"> & {
    * @generated from field: uint64 missed_runs = 22;
    */
   missedRuns: bigint;
+
+  /**
+   * Who is told about this job's run outcomes (webhook secrets are never returned).
+   *
+   * @generated from field: chronoring.v1.Notifications notifications = 23;
+   */
+  notifications?: Notifications | undefined;
+
+  /**
+   * The idempotency key the job was created with, if any (see CreateJobRequest).
+   *
+   * @generated from field: string idempotency_key = 30;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -179,6 +195,12 @@ export type JobTarget = Message<"chronoring.v1.JobTarget"> & {
      */
     value: NoopTarget;
     case: "noop";
+  } | {
+    /**
+     * @generated from field: chronoring.v1.WebhookTarget webhook = 4;
+     */
+    value: WebhookTarget;
+    case: "webhook";
   } | { case: undefined; value?: undefined };
 };
 
@@ -301,6 +323,70 @@ export type NoopTarget = Message<"chronoring.v1.NoopTarget"> & {
  */
 export const NoopTargetSchema: GenMessage<NoopTarget> = /*@__PURE__*/
   messageDesc(file_chronoring_v1_job, 4);
+
+/**
+ * POSTs a JSON envelope to a URL; a 2xx response is success. The body is
+ * `{"jobId","executionId","scheduledTime" (RFC 3339),"attempt","payload"}`
+ * (plus "checkpoint", base64, when the attempt inherited one), signed with
+ * HMAC-SHA256 when a secret is set: header
+ * `Chronoring-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+ * Headers `Chronoring-Execution-Id` (stable across redeliveries: deduplicate on it)
+ * and `Chronoring-Checkpoint` (base64, when inherited) are always set; a response
+ * header `Chronoring-Checkpoint` (base64) saves a new checkpoint.
+ *
+ * @generated from message chronoring.v1.WebhookTarget
+ */
+export type WebhookTarget = Message<"chronoring.v1.WebhookTarget"> & {
+  /**
+   * Absolute http:// or https:// URL.
+   *
+   * @generated from field: string url = 1;
+   */
+  url: string;
+
+  /**
+   * Extra request headers (at most 50).
+   *
+   * @generated from field: map<string, string> headers = 2;
+   */
+  headers: { [key: string]: string };
+
+  /**
+   * Request timeout; default 30 s, at most 15 min.
+   *
+   * @generated from field: google.protobuf.Duration timeout = 3;
+   */
+  timeout?: Duration | undefined;
+
+  /**
+   * Signing secret, 16 to 256 characters; write-only: never returned (see has_secret).
+   * Empty: unsigned. UpdateJob with path `target` replaces it: send it again.
+   *
+   * @generated from field: string secret = 4;
+   */
+  secret: string;
+
+  /**
+   * JSON text placed as `payload` in the envelope (at most 64 KiB); empty: null.
+   *
+   * @generated from field: string payload = 5;
+   */
+  payload: string;
+
+  /**
+   * Output only: true when a secret is set.
+   *
+   * @generated from field: bool has_secret = 6;
+   */
+  hasSecret: boolean;
+};
+
+/**
+ * Describes the message chronoring.v1.WebhookTarget.
+ * Use `create(WebhookTargetSchema)` to create a new message.
+ */
+export const WebhookTargetSchema: GenMessage<WebhookTarget> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job, 5);
 
 /**
  * Lifecycle of a job.

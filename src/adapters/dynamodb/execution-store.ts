@@ -61,6 +61,8 @@ export function itemToExecution(item: Item): Execution {
   if (error !== undefined) exec.error = error;
   const nextAt = num(item, "next_at");
   if (nextAt !== undefined) exec.nextAttemptMs = nextAt;
+  const checkpoint = item.checkpoint?.B;
+  if (checkpoint !== undefined) exec.checkpoint = checkpoint;
   return exec;
 }
 
@@ -199,6 +201,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       workerId: string,
       nowMs: number,
       queuedMs?: number,
+      inherited?: { checkpoint?: Uint8Array },
       conflictRetries?: number,
     ): Promise<StartOutcome>;
   } = {
@@ -211,10 +214,12 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       workerId: string,
       nowMs: number,
       queuedMs?: number,
+      inherited?: { checkpoint?: Uint8Array },
       conflictRetries: number = 3,
     ): Promise<StartOutcome> {
       // A re-queued attempt carries its predecessor's checkpoint into the start.
       const checkpoint = run.attempt > 1 ? (await readItem(run))?.checkpoint : undefined;
+      if (inherited && checkpoint?.B) inherited.checkpoint = checkpoint.B;
       const allowed = run.manual ? ["ACTIVE", "FINISHED", "PAUSED"] : ["ACTIVE", "FINISHED"];
       const values: Item = {};
       allowed.forEach((st, i) => {
@@ -252,7 +257,14 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
           err.CancellationReasons?.some((r) => r.Code === "TransactionConflict")
         ) {
           await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
-          return store.startExecution(run, workerId, nowMs, queuedMs, conflictRetries - 1);
+          return store.startExecution(
+            run,
+            workerId,
+            nowMs,
+            queuedMs,
+            inherited,
+            conflictRetries - 1,
+          );
         }
         throw err;
       }
@@ -292,6 +304,38 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
               ConditionExpression: "#st = :running AND #w = :w",
               ExpressionAttributeNames: names,
               ExpressionAttributeValues: values,
+            }),
+          ),
+        );
+        return true;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return false;
+        throw err;
+      }
+    },
+
+    async saveCheckpoint(id: string, workerId: string, data: Uint8Array) {
+      const parsed = parseExecutionId(id);
+      if (!parsed) return false;
+      try {
+        await dynamo(() =>
+          client.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: {
+                job_id: s(parsed.jobId),
+                run: s(runKey(parsed.scheduledMs, parsed.attempt)),
+              },
+              UpdateExpression: "SET #cp = :cp",
+              // Only while this worker still holds the attempt: a lost worker's
+              // late checkpoint must not overwrite what was carried on.
+              ConditionExpression: "#st = :running AND #w = :w",
+              ExpressionAttributeNames: { "#st": "st", "#w": "worker", "#cp": "checkpoint" },
+              ExpressionAttributeValues: {
+                ":cp": { B: data },
+                ":running": s("RUNNING"),
+                ":w": s(workerId),
+              },
             }),
           ),
         );

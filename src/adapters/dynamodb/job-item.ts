@@ -1,6 +1,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { invalidArgument } from "../../core/errors.js";
 import type { Job, JobLimits, JobStatus, JobTarget, Schedule } from "../../core/job.js";
+import type { NotificationTarget } from "../../core/notification.js";
 import type { Page } from "../../core/ports/job-store.js";
 import { isPriority } from "../../core/priority.js";
 import type { RetryPolicy } from "../../core/retry-policy.js";
@@ -15,7 +16,9 @@ import type { RetryPolicy } from "../../core/retry-policy.js";
  * missed (N, runs dropped by the misfire policy; absent: none);
  * lim (JSON, the run limits; in the `due` index so that they ride with a
  * claimed run) and the limit counters (see `run-limits.ts`);
- * prio (HIGH or LOW; absent for MEDIUM, so a default job stores nothing more).
+ * prio (HIGH or LOW; absent for MEDIUM, so a default job stores nothing more);
+ * ntf (JSON notification targets, only when there are some; projected into
+ * the due index so that a claim knows to notify), idem (the idempotency key).
  */
 export type Item = Record<string, AttributeValue>;
 
@@ -55,6 +58,8 @@ export function jobToItem(job: Job): Item {
   if (job.limits) item.lim = s(JSON.stringify(job.limits));
   if (job.retryPolicy) item.retry = s(JSON.stringify(job.retryPolicy));
   if (job.priority && job.priority !== "MEDIUM") item.prio = s(job.priority);
+  if (job.notifications?.length) item.ntf = s(JSON.stringify(job.notifications));
+  if (job.idempotencyKey !== undefined) item.idem = s(job.idempotencyKey);
   return item;
 }
 
@@ -84,6 +89,10 @@ export function itemToJob(item: Item): Job {
   if (isPriority(prio)) job.priority = prio;
   const missed = num(item, "missed");
   if (missed !== undefined) job.missedRuns = missed;
+  const ntf = str(item, "ntf");
+  if (ntf) job.notifications = JSON.parse(ntf) as NotificationTarget[];
+  const idem = str(item, "idem");
+  if (idem !== undefined) job.idempotencyKey = idem;
   return job;
 }
 

@@ -34,6 +34,7 @@ import { priorityOf } from "../../core/priority.js";
 import { batchGet, dynamo, failedConditions, fromPageToken, queryDeadlines } from "./calls.js";
 import type { TableNames } from "./client.js";
 import { dueIndexHasPriority } from "./due-priority.js";
+import { createJobOnce, enableIdempotencyTtl } from "./idempotency.js";
 import {
   decodeToken,
   type Item,
@@ -46,7 +47,7 @@ import {
   str,
   toPage,
 } from "./job-item.js";
-import { DUE_INDEX, ensureTables, OWNER_INDEX, RECOVER_INDEX } from "./tables.js";
+import { DUE_INDEX, dueIndexProjects, ensureTables, OWNER_INDEX, RECOVER_INDEX } from "./tables.js";
 
 /** DynamoDB allows at most 100 actions in one transaction. */
 const MAX_TRANSACTION = 100;
@@ -61,6 +62,13 @@ export interface DynamoJobStoreOptions {
 export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
   const { client } = options;
   const table = options.tables.jobs;
+  /**
+   * Whether the due index carries `ntf` and `lim` (tables created before
+   * notifications and limits do not): if not, due runs are sent without
+   * their target, so that the worker reads the job and sees its
+   * notifications and limits.
+   */
+  let dueCarriesRunOptions = true;
 
   /** The claim of one run as one conditional item write (see `Claim`). */
   function claimAction(claim: Claim): TransactWriteItem {
@@ -241,7 +249,13 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     async init() {
       await dynamo(() => ensureTables(client, options.tables, options.partitionCount));
       duePriority = await dynamo(() => dueIndexHasPriority(client, table));
+      dueCarriesRunOptions =
+        (await dynamo(() => dueIndexProjects(client, table, "ntf"))) &&
+        (await dynamo(() => dueIndexProjects(client, table, "lim")));
+      await enableIdempotencyTtl(client, table);
     },
+
+    createJobOnce: (job, record) => createJobOnce(client, table, job, record, job.createdMs),
 
     async createJob(job) {
       try {
@@ -284,6 +298,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       if (change.tags !== undefined) put("tags", { L: change.tags.map(s) });
       if (change.schedule !== undefined) put("sched", s(JSON.stringify(change.schedule)));
       if (change.target !== undefined) put("tgt", s(JSON.stringify(change.target)));
+      if (change.notifications?.length) put("ntf", s(JSON.stringify(change.notifications)));
+      else if (change.notifications !== undefined) remove.push("ntf");
       if (change.status !== undefined) put("st", s(change.status));
       if (change.limits === null) remove.push("lim");
       else if (change.limits !== undefined) put("lim", s(JSON.stringify(change.limits)));
@@ -398,7 +414,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
           schedule: JSON.parse(str(item, "sched")!) as Schedule,
         };
         const tgt = str(item, "tgt");
-        if (tgt) due.target = JSON.parse(tgt) as JobTarget;
+        if (tgt && dueCarriesRunOptions) due.target = JSON.parse(tgt) as JobTarget;
+        if (item.ntf) due.notify = true;
         const ra = num(item, "recover_at");
         if (ra !== undefined) due.recoverAtMs = ra;
         const lim = str(item, "lim");

@@ -107,7 +107,7 @@ export async function ensureTables(
         created: "N",
       }),
       GlobalSecondaryIndexes: [
-        gsi(DUE_INDEX, "part", "next_run", ["sched", "tgt", "recover_at", "lim", "prio"]),
+        gsi(DUE_INDEX, "part", "next_run", ["sched", "tgt", "recover_at", "lim", "prio", "ntf"]),
         gsi(RECOVER_INDEX, "part", "recover_at", [
           "claimed",
           "claimed_m",
@@ -177,4 +177,22 @@ export async function ensureTables(
     );
   }
   return stored;
+}
+
+/**
+ * Whether the table's due index projects `attr`. A projection cannot change in
+ * place: a table created by an older version keeps its index until it is
+ * dropped and recreated, and the caller falls back meanwhile.
+ */
+export async function dueIndexProjects(
+  client: DynamoDBClient,
+  table: string,
+  attr: string,
+): Promise<boolean> {
+  const out = await client.send(new DescribeTableCommand({ TableName: table }));
+  const due = out.Table?.GlobalSecondaryIndexes?.find((ix) => ix.IndexName === DUE_INDEX);
+  const projection = due?.Projection;
+  return (
+    projection?.ProjectionType === "ALL" || (projection?.NonKeyAttributes ?? []).includes(attr)
+  );
 }

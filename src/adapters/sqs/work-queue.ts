@@ -80,6 +80,7 @@ interface RunMessage extends RunRef {
   sentMs: number;
   target?: JobTarget;
   limits?: JobLimits;
+  notify?: boolean;
 }
 
 function parseRun(body: string | undefined): RunMessage | undefined {
@@ -104,6 +105,7 @@ function parseRun(body: string | undefined): RunMessage | undefined {
         ...(m.limits && typeof m.limits === "object" && typeof m.limits.overlap === "string"
           ? { limits: m.limits }
           : {}),
+        ...(m.notify === true ? { notify: true } : {}),
       };
     }
   } catch {
@@ -285,11 +287,12 @@ export function createSqsWorkQueue(
           // Leave it: after maxReceiveCount deliveries it lands in the dead letter queue.
           continue;
         }
-        const { sentMs, target, limits, ...ref } = run;
+        const { sentMs, target, limits, notify, ...ref } = run;
         deliveries.push({
           run: ref,
           ...(target ? { target } : {}),
           ...(limits ? { limits } : {}),
+          ...(notify ? { notify } : {}),
           receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
           sentMs: sentMs || Number(m.Attributes?.SentTimestamp ?? 0),
           handle: m.ReceiptHandle ?? "",

@@ -39,9 +39,16 @@ export interface ExecutionStore {
     workerId: string,
     nowMs: number,
     queuedMs?: number,
+    /** Filled with the checkpoint a re-queued attempt inherits (read with the start: no extra read). */
+    inherited?: { checkpoint?: Uint8Array },
   ): Promise<StartOutcome>;
   /** Records the outcome of a run this worker started; `false` if it no longer holds it. */
   finishExecution(id: string, workerId: string, outcome: Outcome): Promise<boolean>;
+  /**
+   * Saves progress on a RUNNING attempt held by `workerId` (a re-queued
+   * attempt inherits it); `false` when this worker no longer holds it.
+   */
+  saveCheckpoint(id: string, workerId: string, data: Uint8Array): Promise<boolean>;
   /** Records a run that will not start because its job was paused or cancelled. */
   cancelExecution(run: RunRef, reason: string, nowMs: number): Promise<void>;
   getExecution(id: string): Promise<Execution | undefined>;

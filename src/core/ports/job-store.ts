@@ -1,4 +1,6 @@
+import type { IdempotencyRecord } from "../idempotency.js";
 import type { Job, JobLimits, JobStatus, JobTarget, Schedule } from "../job.js";
+import type { NotificationTarget } from "../notification.js";
 import type { Priority } from "../priority.js";
 import type { RetryPolicy } from "../retry-policy.js";
 
@@ -30,6 +32,8 @@ export interface JobChange {
   /** `null` removes the policy (no retry). */
   retryPolicy?: RetryPolicy | null;
   priority?: Priority;
+  /** Replaces the targets; empty removes them. */
+  notifications?: NotificationTarget[];
 }
 
 /** Preconditions of an API change; a failed one throws aborted or failed_precondition. */
@@ -55,6 +59,8 @@ export interface DueJob {
    * created before priorities does not project it): the claimer reads the job.
    */
   priority?: Priority;
+  /** The job has notification targets: the worker reads it after the outcome. */
+  notify?: boolean;
 }
 
 /**
@@ -124,6 +130,13 @@ export interface JobStore {
   init(): Promise<void>;
   /** Fails with already_exists when the id is taken. */
   createJob(job: Job): Promise<void>;
+  /**
+   * Creates `job` and records its idempotency key in one transaction, unless
+   * the owner's key is recorded and unexpired: then returns the job that key
+   * created (same request hash) or throws already_exists naming
+   * `idempotency_key` (different request).
+   */
+  createJobOnce(job: Job, record: IdempotencyRecord): Promise<Job>;
   getJob(id: string): Promise<Job | undefined>;
   listJobs(query: JobQuery): Promise<Page<Job>>;
   /** Conditional change that bumps `version`; returns the job as stored after it. */

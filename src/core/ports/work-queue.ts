@@ -15,6 +15,8 @@ export type OutgoingRun = RunRef & {
   delayMs?: number;
   /** The queue it goes to; absent means MEDIUM (see `withPriorities` for senders that do not know). */
   priority?: Priority;
+  /** The job has notification targets (the worker reads the job after the outcome). */
+  notify?: boolean;
 };
 
 /** A run received from the queue; hold it invisible with `extend`, remove it with `ack`. */
@@ -24,6 +26,8 @@ export interface Delivery {
   target?: JobTarget;
   /** The job's run limits as of the claim, when the sender included the target. */
   limits?: JobLimits;
+  /** The job had notification targets as of the claim. */
+  notify?: boolean;
   /** How many times the queue has delivered this message (1 the first time). */
   receiveCount: number;
   /** When the message was sent, epoch ms. */

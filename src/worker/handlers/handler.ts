@@ -16,6 +16,14 @@ export interface RunContext {
   /** Aborted when the worker shuts down hard or the run must stop. */
   signal: AbortSignal;
   logger: Logger;
+  /** The checkpoint this attempt inherited from the attempt it replaced, if any. */
+  lastCheckpoint?: Uint8Array;
+  /**
+   * Saves progress on this attempt's record, so that a re-queued attempt
+   * (this worker lost) starts from it. Rejects when the data is too large or
+   * this worker no longer holds the run. Absent outside a worker (unit tests).
+   */
+  checkpoint?: (data: Uint8Array | string) => Promise<void>;
 }
 
 export interface HandlerResult {

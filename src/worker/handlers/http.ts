@@ -15,6 +15,11 @@ import {
 
 /** Request header carrying the execution id, so that a receiver can deduplicate redeliveries. */
 export const EXECUTION_ID_HEADER = "Chronoring-Execution-Id";
+/**
+ * Checkpoint header, base64: sent with the inherited checkpoint; a response
+ * carrying it saves a new one.
+ */
+export const CHECKPOINT_HEADER = "Chronoring-Checkpoint";
 
 export interface HttpHandlerOptions {
   /** Cap on the summary (status line + body), in UTF-8 bytes. Default 4096. */
@@ -44,6 +49,9 @@ async function runHttp(
     }
     const headers = new Headers(target.headers);
     headers.set(EXECUTION_ID_HEADER, ctx.executionId);
+    if (ctx.lastCheckpoint) {
+      headers.set(CHECKPOINT_HEADER, Buffer.from(ctx.lastCheckpoint).toString("base64"));
+    }
     const response = await fetch(target.url, {
       method: target.method,
       headers,
@@ -51,6 +59,7 @@ async function runHttp(
       signal: deadline.signal,
     });
     status = response.status;
+    await saveResponseCheckpoint(response, ctx);
     const body = await readCapped(response, maxBytes);
     const ok = response.status >= 200 && response.status <= 299;
     ctx.logger.debug(
@@ -72,6 +81,17 @@ async function runHttp(
   }
 }
 
+/** Saves the checkpoint a response sent back in `Chronoring-Checkpoint` (base64). */
+export async function saveResponseCheckpoint(response: Response, ctx: RunContext): Promise<void> {
+  const raw = response.headers.get(CHECKPOINT_HEADER);
+  if (raw === null || ctx.checkpoint === undefined) return;
+  try {
+    await ctx.checkpoint(Buffer.from(raw.trim(), "base64"));
+  } catch (err) {
+    ctx.logger.warn({ err }, "could not save the checkpoint the target sent");
+  }
+}
+
 /**
  * Whether an HTTP failure may pass on a later attempt: server errors, 408
  * Request Timeout, 425 Too Early, 429 Too Many Requests. Any other status
@@ -86,7 +106,7 @@ export function isRetryableStatus(status: number): boolean {
  * then cancels the stream. The total is exact only when the body ended or a
  * Content-Length of the undecoded body says how long it was.
  */
-async function readCapped(response: Response, limit: number): Promise<CapturedOutput> {
+export async function readCapped(response: Response, limit: number): Promise<CapturedOutput> {
   const capture = createOutputCapture(limit);
   if (response.body === null) return { bytes: capture.bytes(), totalBytes: 0, totalKnown: true };
   const reader = response.body.getReader();
@@ -136,7 +156,7 @@ interface Deadline {
  * here (Node's `any` has leaked dependants of long-lived signals: nodejs/node#55351),
  * and because the summary must say which of the two fired.
  */
-function linkDeadline(parent: AbortSignal, timeoutMs: number): Deadline {
+export function linkDeadline(parent: AbortSignal, timeoutMs: number): Deadline {
   const controller = new AbortController();
   let timedOut = false;
   const onParentAbort = () => controller.abort(parent.reason);

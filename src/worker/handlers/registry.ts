@@ -7,6 +7,7 @@ import type { JobHandler } from "./handler.js";
 import { createHttpHandler } from "./http.js";
 import { createNoopHandler } from "./noop.js";
 import { createScriptHandler } from "./script.js";
+import { createWebhookHandler } from "./webhook.js";
 
 export type { HandlerResult, JobHandler, RunContext } from "./handler.js";
 
@@ -40,7 +41,7 @@ export interface HandlerOptions {
   scriptMemoryMb?: number;
 }
 
-/** The built-in handlers: http, script, noop. */
+/** The built-in handlers: http, script, noop, webhook. */
 export function defaultHandlers(options: HandlerOptions): JobHandler[] {
   return [
     createHttpHandler({ maxOutputBytes: options.maxOutputBytes }),
@@ -50,5 +51,6 @@ export function defaultHandlers(options: HandlerOptions): JobHandler[] {
       memoryMb: options.scriptMemoryMb,
     }),
     createNoopHandler(),
+    createWebhookHandler({ maxOutputBytes: options.maxOutputBytes }),
   ];
 }

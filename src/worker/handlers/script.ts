@@ -137,6 +137,9 @@ function childEnv(target: ScriptTarget, ctx: RunContext): Record<string, string>
   env.CHRONORING_JOB_ID = ctx.jobId;
   env.CHRONORING_SCHEDULED_MS = String(ctx.scheduledMs);
   env.CHRONORING_ATTEMPT = String(ctx.attempt);
+  if (ctx.lastCheckpoint) {
+    env.CHRONORING_CHECKPOINT = Buffer.from(ctx.lastCheckpoint).toString("utf8");
+  }
   return env;
 }
 
@@ -193,6 +196,7 @@ function runProcess(
     );
     ctx.signal.addEventListener("abort", onAbort, { once: true });
 
+    const checkpoints = createCheckpointReader(ctx);
     const settle = (result: HandlerResult) => {
       if (settled) return;
       settled = true;
@@ -200,10 +204,14 @@ function runProcess(
       clearTimeout(killTimer);
       clearTimeout(drainTimer);
       ctx.signal.removeEventListener("abort", onAbort);
-      resolve(result);
+      // The outcome is recorded only after the checkpoints the script printed.
+      void checkpoints.flushed().then(() => resolve(result));
     };
 
-    child.stdout?.on("data", (chunk: Buffer) => capture.write(chunk));
+    child.stdout?.on("data", (chunk: Buffer) => {
+      capture.write(chunk);
+      checkpoints.write(chunk);
+    });
     child.stderr?.on("data", (chunk: Buffer) => capture.write(chunk));
     child.on("error", (err) => {
       // Spawn failures (ENOENT, EACCES) have no pid and no 'close' to wait for.
@@ -237,6 +245,40 @@ function runProcess(
     });
     ctx.logger.debug({ command: argv, pid: child.pid }, "script started");
   });
+}
+
+/** A stdout line `::checkpoint::<data>` saves `<data>` (UTF-8) as the run's checkpoint. */
+export const CHECKPOINT_PREFIX = "::checkpoint::";
+/** Longest stdout line scanned for a checkpoint; longer lines are output only. */
+const CHECKPOINT_LINE_MAX = 64 * 1024;
+
+/**
+ * Scans the child's stdout for checkpoint lines and saves them in order, one
+ * at a time; a failed save is logged (the script goes on).
+ */
+function createCheckpointReader(ctx: RunContext) {
+  let partial = "";
+  let saving: Promise<void> = Promise.resolve();
+  const save = (data: string) => {
+    const checkpoint = ctx.checkpoint;
+    if (checkpoint === undefined) return;
+    saving = saving
+      .then(() => checkpoint(data))
+      .catch((err: unknown) => ctx.logger.warn({ err }, "could not save a script checkpoint"));
+  };
+  return {
+    write(chunk: Buffer) {
+      partial += chunk.toString("utf8");
+      const lines = partial.split("\n");
+      partial = lines.pop() ?? "";
+      if (partial.length > CHECKPOINT_LINE_MAX) partial = "";
+      for (const line of lines) {
+        const text = line.endsWith("\r") ? line.slice(0, -1) : line;
+        if (text.startsWith(CHECKPOINT_PREFIX)) save(text.slice(CHECKPOINT_PREFIX.length));
+      }
+    },
+    flushed: () => saving,
+  };
 }
 
 function describeEnd(

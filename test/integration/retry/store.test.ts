@@ -80,7 +80,9 @@ describe("retries in the store", () => {
     expect(first.execution?.status).toBe(ExecutionStatus.FAILED);
   });
 
-  it("adds the dead index to an executions table created without it", async () => {
+  it("adds the dead index to an executions table created without it", {
+    timeout: 90_000,
+  }, async () => {
     const table = tableNames(config.store.tablePrefix).executions;
     const hasIndex = async () => {
       const out = await adapters.dynamo.send(new DescribeTableCommand({ TableName: table }));
@@ -92,7 +94,12 @@ describe("retries in the store", () => {
         GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: DEAD_INDEX } }],
       }),
     );
-    await waitFor("the index to be gone", async () => ((await hasIndex()) ? undefined : true));
+    // DynamoDB Local drops an index in the background: seconds, more on a loaded machine.
+    await waitFor(
+      "the index to be gone",
+      async () => ((await hasIndex()) ? undefined : true),
+      60_000,
+    );
     await adapters.executions.init();
     expect((await hasIndex())?.IndexStatus).toBe("ACTIVE");
     const { items } = await adapters.retries.listDead({ pageSize: 10 });

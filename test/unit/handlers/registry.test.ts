@@ -29,9 +29,9 @@ describe("createHandlerRegistry", () => {
 });
 
 describe("defaultHandlers", () => {
-  it("provides http, script and noop", () => {
+  it("provides http, script, noop and webhook", () => {
     const registry = createHandlerRegistry(defaultHandlers({ scriptAllowList: [] }));
-    expect(registry.types()).toEqual(["http", "script", "noop"]);
+    expect(registry.types()).toEqual(["http", "script", "noop", "webhook"]);
   });
 
   it("rejects an invalid maxOutputBytes at construction", () => {

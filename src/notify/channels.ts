@@ -1,0 +1,109 @@
+/**
+ * The two ways a notification leaves: a signed HTTP POST and an email over
+ * SMTP. Each sends once and throws on failure; retries are the caller's.
+ */
+
+import nodemailer from "nodemailer";
+import type { Execution } from "../core/execution.js";
+import type { Job } from "../core/job.js";
+import type { EmailNotification, NotifyEvent, WebhookNotification } from "../core/notification.js";
+import { Permanent } from "./retry.js";
+import { SIGNATURE_HEADER, signBody } from "./signature.js";
+
+export const EVENT_HEADER = "Chronoring-Event";
+const EXECUTION_ID_HEADER = "Chronoring-Execution-Id";
+const WEBHOOK_TIMEOUT_MS = 10_000;
+
+/** The JSON body of a notification webhook. */
+export interface NotificationBody {
+  event: NotifyEvent;
+  jobId: string;
+  jobName: string;
+  executionId: string;
+  /** RFC 3339. */
+  scheduledTime: string;
+  attempt: number;
+  status: Execution["status"];
+  result?: string;
+  error?: string;
+  endTime?: string;
+}
+
+export function notificationBody(event: NotifyEvent, job: Job, execution: Execution): string {
+  const body: NotificationBody = {
+    event,
+    jobId: job.id,
+    jobName: job.name,
+    executionId: execution.id,
+    scheduledTime: new Date(execution.scheduledMs).toISOString(),
+    attempt: execution.attempt,
+    status: execution.status,
+  };
+  if (execution.result !== undefined) body.result = execution.result;
+  if (execution.error !== undefined) body.error = execution.error;
+  if (execution.endedMs !== undefined) body.endTime = new Date(execution.endedMs).toISOString();
+  return JSON.stringify(body);
+}
+
+/** One POST; a network error, 429 or 5xx is worth retrying, another non-2xx is not. */
+export async function postWebhook(
+  target: WebhookNotification,
+  event: NotifyEvent,
+  body: string,
+  executionId: string,
+  nowS: number,
+): Promise<void> {
+  const headers = new Headers(target.headers);
+  headers.set("content-type", "application/json");
+  headers.set(EVENT_HEADER, event);
+  headers.set(EXECUTION_ID_HEADER, executionId);
+  if (target.secret) headers.set(SIGNATURE_HEADER, signBody(target.secret, body, nowS));
+  const response = await fetch(target.url, {
+    method: "POST",
+    headers,
+    body,
+    signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+  });
+  await response.body?.cancel().catch(() => undefined);
+  if (response.ok) return;
+  const message = `HTTP ${response.status} from ${target.url}`;
+  if (response.status === 429 || response.status >= 500) throw new Error(message);
+  throw new Permanent(message);
+}
+
+export interface SmtpOptions {
+  /** e.g. smtp://user:pass@relay:587 or smtps://relay:465 */
+  url: string;
+  from: string;
+}
+
+export type EmailSender = (
+  target: EmailNotification,
+  event: NotifyEvent,
+  job: Job,
+  execution: Execution,
+) => Promise<void>;
+
+/** An email sender over one pooled SMTP transport. */
+export function createEmailSender(smtp: SmtpOptions): EmailSender & { close(): void } {
+  const transport = nodemailer.createTransport(smtp.url);
+  const send: EmailSender = async (target, event, job, execution) => {
+    const lines = [
+      `Job: ${job.name} (${job.id})`,
+      `Event: ${event}`,
+      `Execution: ${execution.id}`,
+      `Scheduled: ${new Date(execution.scheduledMs).toISOString()}`,
+      `Attempt: ${execution.attempt}`,
+      `Status: ${execution.status}`,
+    ];
+    if (execution.result) lines.push("", "Result:", execution.result);
+    if (execution.error) lines.push("", "Error:", execution.error);
+    await transport.sendMail({
+      from: smtp.from,
+      to: target.to,
+      subject: `${target.subjectPrefix} ${job.name}: run ${event}`.trim(),
+      text: `${lines.join("\n")}\n`,
+    });
+  };
+  return Object.assign(send, { close: () => transport.close() });
+}
