@@ -217,6 +217,10 @@ export function targetToProto(t: JobTarget): JobTargetPb {
       return create(JobTargetSchema, {
         kind: { case: "noop", value: { sleep: durationFromMs(t.sleepMs) } },
       });
+    case "workflow":
+      return create(JobTargetSchema, {
+        kind: { case: "workflow", value: { workflowId: t.workflowId } },
+      });
   }
 }
 
@@ -302,6 +306,8 @@ export function jobToProto(job: Job): JobPb {
     createTime: timestampFromMs(job.createdMs),
     updateTime: timestampFromMs(job.updatedMs),
     limits: limitsToProto(job.limits),
+    workflowId: job.workflowId ?? "",
+    dependsOn: [...(job.dependsOn ?? [])],
   });
 }
 

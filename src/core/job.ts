@@ -50,7 +50,13 @@ export interface NoopTarget {
   sleepMs: number;
 }
 
-export type JobTarget = HttpTarget | ScriptTarget | NoopTarget;
+/** Starts a workflow run (the target of a workflow's trigger job, see `workflow/`). */
+export interface WorkflowTarget {
+  type: "workflow";
+  workflowId: string;
+}
+
+export type JobTarget = HttpTarget | ScriptTarget | NoopTarget | WorkflowTarget;
 export type JobType = JobTarget["type"];
 
 export type OverlapPolicy = "ALLOW" | "SKIP" | "BUFFER_ONE" | "CANCEL_PREVIOUS";
@@ -84,4 +90,7 @@ export interface Job {
   updatedMs: number;
   /** Concurrency, overlap and rate limits; absent for none. */
   limits?: JobLimits;
+  /** Set on a workflow's node jobs: the workflow, and the node jobs this one waits for. */
+  workflowId?: string;
+  dependsOn?: string[];
 }

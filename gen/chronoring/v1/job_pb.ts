@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/job.proto.
  */
 export const file_chronoring_v1_job: GenFile = /*@__PURE__*/
-  fileDesc("ChdjaHJvbm9yaW5nL3YxL2pvYi5wcm90bxINY2hyb25vcmluZy52MSLVAwoDSm9iEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLQoIc2NoZWR1bGUYAyABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYBCABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIoCgZzdGF0dXMYBSABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxIMCgR0YWdzGAYgAygJEg0KBW93bmVyGAcgASgJEg8KB3ZlcnNpb24YCCABKAMSMQoNbmV4dF9ydW5fdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9ydW5fdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFydGl0aW9uGAsgASgNEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGbGltaXRzGBggASgLMhguY2hyb25vcmluZy52MS5Kb2JMaW1pdHMimAEKCUpvYlRhcmdldBIpCgRodHRwGAEgASgLMhkuY2hyb25vcmluZy52MS5IdHRwVGFyZ2V0SAASLQoGc2NyaXB0GAIgASgLMhsuY2hyb25vcmluZy52MS5TY3JpcHRUYXJnZXRIABIpCgRub29wGAMgASgLMhkuY2hyb25vcmluZy52MS5Ob29wVGFyZ2V0SABCBgoEa2luZCLMAQoKSHR0cFRhcmdldBIOCgZtZXRob2QYASABKAkSCwoDdXJsGAIgASgJEjcKB2hlYWRlcnMYAyADKAsyJi5jaHJvbm9yaW5nLnYxLkh0dHBUYXJnZXQuSGVhZGVyc0VudHJ5EgwKBGJvZHkYBCABKAwSKgoHdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK4AQoMU2NyaXB0VGFyZ2V0Eg8KB2NvbW1hbmQYASABKAkSDAoEYXJncxgCIAMoCRIxCgNlbnYYAyADKAsyJC5jaHJvbm9yaW5nLnYxLlNjcmlwdFRhcmdldC5FbnZFbnRyeRIqCgd0aW1lb3V0GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGioKCEVudkVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiNgoKTm9vcFRhcmdldBIoCgVzbGVlcBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiqIAQoJSm9iU3RhdHVzEhoKFkpPQl9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFKT0JfU1RBVFVTX0FDVElWRRABEhUKEUpPQl9TVEFUVVNfUEFVU0VEEAISGAoUSk9CX1NUQVRVU19DQU5DRUxMRUQQAxIXChNKT0JfU1RBVFVTX0ZJTklTSEVEEARiBnByb3RvMw", [file_chronoring_v1_limits, file_chronoring_v1_schedule, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChdjaHJvbm9yaW5nL3YxL2pvYi5wcm90bxINY2hyb25vcmluZy52MSL+AwoDSm9iEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLQoIc2NoZWR1bGUYAyABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYBCABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIoCgZzdGF0dXMYBSABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxIMCgR0YWdzGAYgAygJEg0KBW93bmVyGAcgASgJEg8KB3ZlcnNpb24YCCABKAMSMQoNbmV4dF9ydW5fdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9ydW5fdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFydGl0aW9uGAsgASgNEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGbGltaXRzGBggASgLMhguY2hyb25vcmluZy52MS5Kb2JMaW1pdHMSEwoLd29ya2Zsb3dfaWQYGSABKAkSEgoKZGVwZW5kc19vbhgaIAMoCSLLAQoJSm9iVGFyZ2V0EikKBGh0dHAYASABKAsyGS5jaHJvbm9yaW5nLnYxLkh0dHBUYXJnZXRIABItCgZzY3JpcHQYAiABKAsyGy5jaHJvbm9yaW5nLnYxLlNjcmlwdFRhcmdldEgAEikKBG5vb3AYAyABKAsyGS5jaHJvbm9yaW5nLnYxLk5vb3BUYXJnZXRIABIxCgh3b3JrZmxvdxgFIAEoCzIdLmNocm9ub3JpbmcudjEuV29ya2Zsb3dUYXJnZXRIAEIGCgRraW5kIswBCgpIdHRwVGFyZ2V0Eg4KBm1ldGhvZBgBIAEoCRILCgN1cmwYAiABKAkSNwoHaGVhZGVycxgDIAMoCzImLmNocm9ub3JpbmcudjEuSHR0cFRhcmdldC5IZWFkZXJzRW50cnkSDAoEYm9keRgEIAEoDBIqCgd0aW1lb3V0GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrgBCgxTY3JpcHRUYXJnZXQSDwoHY29tbWFuZBgBIAEoCRIMCgRhcmdzGAIgAygJEjEKA2VudhgDIAMoCzIkLmNocm9ub3JpbmcudjEuU2NyaXB0VGFyZ2V0LkVudkVudHJ5EioKB3RpbWVvdXQYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24aKgoIRW52RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI2CgpOb29wVGFyZ2V0EigKBXNsZWVwGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIiUKDldvcmtmbG93VGFyZ2V0EhMKC3dvcmtmbG93X2lkGAEgASgJKogBCglKb2JTdGF0dXMSGgoWSk9CX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEUpPQl9TVEFUVVNfQUNUSVZFEAESFQoRSk9CX1NUQVRVU19QQVVTRUQQAhIYChRKT0JfU1RBVFVTX0NBTkNFTExFRBADEhcKE0pPQl9TVEFUVVNfRklOSVNIRUQQBGIGcHJvdG8z", [file_chronoring_v1_limits, file_chronoring_v1_schedule, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A scheduled unit of work: when it runs (`schedule`) and what it does (`target`).
@@ -117,6 +117,21 @@ export type Job = Message<"chronoring.v1.Job"> & {
    * @generated from field: chronoring.v1.JobLimits limits = 24;
    */
   limits?: JobLimits | undefined;
+
+  /**
+   * Output only: the workflow this job is a node of (empty for a plain job).
+   * A node job has no next run of its own: its workflow's runs start it.
+   *
+   * @generated from field: string workflow_id = 25;
+   */
+  workflowId: string;
+
+  /**
+   * Output only: ids of the node jobs this node waits for within a workflow run.
+   *
+   * @generated from field: repeated string depends_on = 26;
+   */
+  dependsOn: string[];
 };
 
 /**
@@ -153,6 +168,14 @@ export type JobTarget = Message<"chronoring.v1.JobTarget"> & {
      */
     value: NoopTarget;
     case: "noop";
+  } | {
+    /**
+     * Starts a run of a workflow (the target of a workflow's trigger job; set by CreateWorkflow).
+     *
+     * @generated from field: chronoring.v1.WorkflowTarget workflow = 5;
+     */
+    value: WorkflowTarget;
+    case: "workflow";
   } | { case: undefined; value?: undefined };
 };
 
@@ -275,6 +298,26 @@ export type NoopTarget = Message<"chronoring.v1.NoopTarget"> & {
  */
 export const NoopTargetSchema: GenMessage<NoopTarget> = /*@__PURE__*/
   messageDesc(file_chronoring_v1_job, 4);
+
+/**
+ * Starts a workflow run at the run's scheduled time. Output only: created by
+ * CreateWorkflow for the workflow's trigger job, refused in CreateJob.
+ *
+ * @generated from message chronoring.v1.WorkflowTarget
+ */
+export type WorkflowTarget = Message<"chronoring.v1.WorkflowTarget"> & {
+  /**
+   * @generated from field: string workflow_id = 1;
+   */
+  workflowId: string;
+};
+
+/**
+ * Describes the message chronoring.v1.WorkflowTarget.
+ * Use `create(WorkflowTargetSchema)` to create a new message.
+ */
+export const WorkflowTargetSchema: GenMessage<WorkflowTarget> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job, 5);
 
 /**
  * Lifecycle of a job.

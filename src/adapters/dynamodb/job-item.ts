@@ -11,7 +11,8 @@ import type { Page } from "../../core/ports/job-store.js";
  * of claimed and triggered runs not yet seen started), recover_at (N, sparse:
  * when the sweep must check them), cseq (N, bumped by every claim and trigger);
  * lim (JSON, the run limits; in the `due` index so that they ride with a
- * claimed run) and the limit counters (see `run-limits.ts`).
+ * claimed run) and the limit counters (see `run-limits.ts`); wf and deps (L of
+ * S) on a workflow's node jobs.
  */
 export type Item = Record<string, AttributeValue>;
 
@@ -49,6 +50,8 @@ export function jobToItem(job: Job): Item {
   if (job.nextRunMs !== undefined) item.next_run = n(job.nextRunMs);
   if (job.lastRunMs !== undefined) item.last_run = n(job.lastRunMs);
   if (job.limits) item.lim = s(JSON.stringify(job.limits));
+  if (job.workflowId) item.wf = s(job.workflowId);
+  if (job.dependsOn?.length) item.deps = { L: job.dependsOn.map(s) };
   return item;
 }
 
@@ -72,6 +75,11 @@ export function itemToJob(item: Item): Job {
   if (last !== undefined) job.lastRunMs = last;
   const lim = str(item, "lim");
   if (lim) job.limits = JSON.parse(lim) as JobLimits;
+  const wf = str(item, "wf");
+  if (wf) {
+    job.workflowId = wf;
+    job.dependsOn = (item.deps?.L ?? []).map((d) => d.S ?? "");
+  }
   return job;
 }
 
