@@ -13,7 +13,10 @@ import { createClusterQueries } from "./cluster/view.js";
 import type { Config } from "./config/config.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { createJobCommands } from "./core/job-commands.js";
+import { partitionOf } from "./core/partition.js";
 import type { Coordinator } from "./core/ports/coordinator.js";
+import { createWorkflowCommands } from "./core/workflow/commands.js";
+import { createWorkflowRuns } from "./core/workflow/runs.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
 import { registerStoreMetrics } from "./observability/store-metrics.js";
 import { createSchedulerMetrics } from "./scheduler/metrics.js";
@@ -25,6 +28,7 @@ import {
 } from "./worker/handlers/registry.js";
 import { createWorkerMetrics } from "./worker/metrics.js";
 import { startWorker, type Worker } from "./worker/worker.js";
+import { createNodeHook } from "./worker/workflow-hook.js";
 
 export interface App {
   /** Base URL of the API, when this process serves it. */
@@ -74,7 +78,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const registry = overrides.registry ?? new Registry();
   if (!overrides.registry) collectDefaultMetrics({ register: registry });
   const writes = new WriteCounter();
-  const { dynamo, jobs, executions, limits, queue } = createAdapters(config, {
+  const { dynamo, jobs, executions, limits, queue, workflows } = createAdapters(config, {
     writeCounter: writes,
     onMalformed: (body) => logger.warn({ body: body?.slice(0, 200) }, "malformed run message"),
   });
@@ -99,6 +103,13 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   registerStoreMetrics(registry, writes);
+  const workflowRuns = createWorkflowRuns({
+    workflows,
+    queue,
+    clock,
+    startTimeoutMs: config.scheduler.startTimeoutMs,
+    partitionOf: (jobId) => partitionOf(jobId, config.store.partitions),
+  });
   const app: App = { registry, writes, close: async () => {} };
   const closers: Array<() => Promise<void>> = [];
   if (config.metricsPort > 0 && !config.roles.includes("api")) {
@@ -183,6 +194,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
           scriptAllowList: config.worker.scriptAllowList,
           maxOutputBytes: config.worker.maxOutputBytes,
           scriptMemoryMb: config.worker.scriptMemoryMb,
+          workflows: workflowRuns,
         }),
     );
     const worker = startWorker({
@@ -205,6 +217,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
         retryMs: config.worker.limitRetryMs,
         startTimeoutMs: config.scheduler.startTimeoutMs,
       },
+      workflows: createNodeHook(workflowRuns, executions, workerLogger),
     });
     app.worker = worker;
     // Drain first, then leave the cluster: a worker that left while running
@@ -246,6 +259,15 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       logger,
       routes: routes({
         commands,
+        workflows: createWorkflowCommands({
+          jobs,
+          executions,
+          workflows,
+          commands,
+          clock,
+          partitionCount: config.store.partitions,
+          onScheduled: (partition, nextRunMs) => app.scheduler?.wake(partition, nextRunMs),
+        }),
         cluster: createClusterQueries({ coordinator, executions }),
         ready: () => !closing,
       }),

@@ -3,6 +3,7 @@ import { createDynamoClient, tableNames } from "./dynamodb/client.js";
 import { createDynamoExecutionStore } from "./dynamodb/execution-store.js";
 import { createDynamoJobStore } from "./dynamodb/job-store.js";
 import { createDynamoRunLimits } from "./dynamodb/run-limits.js";
+import { createDynamoWorkflowStore } from "./dynamodb/workflow-store.js";
 import type { WriteCounter } from "./dynamodb/write-counter.js";
 import { createSqsWorkQueue } from "./sqs/work-queue.js";
 
@@ -50,6 +51,7 @@ export function createAdapters(
     jobs: createDynamoJobStore(storeOptions),
     executions: createDynamoExecutionStore(storeOptions),
     limits: createDynamoRunLimits(storeOptions),
+    workflows: createDynamoWorkflowStore(storeOptions),
     queue,
   };
 }

@@ -8,6 +8,7 @@ import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
 import type { HandlerRegistry } from "./handlers/registry.js";
 import { type LimitedStartDeps, startUnderLimits } from "./limited-start.js";
 import type { WorkerMetrics } from "./metrics.js";
+import type { NodeHook } from "./workflow-hook.js";
 
 /** Long-poll wait of one receive; bounds how long a stopping worker waits for its poll. */
 const RECEIVE_WAIT_MS = 5_000;
@@ -52,6 +53,8 @@ export function startWorker(deps: {
   canWork?: () => boolean;
   /** Enforces job limits; without it, limits are ignored (a worker of a test that needs none). */
   limits?: Omit<LimitedStartDeps, "clock">;
+  /** Advances workflow runs when a node's run ends; without it, workflows do not advance. */
+  workflows?: NodeHook;
 }): Worker {
   const canWork = deps.canWork ?? (() => true);
   /** Each running handler's abort, so that a lost session stops them. */
@@ -70,6 +73,7 @@ export function startWorker(deps: {
     // none and the job is read.
     let target = delivery.target;
     let limits = delivery.limits;
+    let workflowId = delivery.workflowId;
     if (!target) {
       const job = await jobs.getJob(run.jobId);
       if (!job) {
@@ -79,6 +83,7 @@ export function startWorker(deps: {
       }
       target = job.target;
       limits = job.limits;
+      workflowId = job.workflowId;
     }
     if (!deps.limits) limits = undefined;
     const startedMs = clock.now();
@@ -89,6 +94,7 @@ export function startWorker(deps: {
     if (outcome === "duplicate") {
       metrics.duplicates.inc();
       logger.info({ receiveCount: delivery.receiveCount }, "already recorded; skipping redelivery");
+      if (workflowId) await deps.workflows?.redelivered(workflowId, run);
       await queue.ack(delivery);
       return;
     }
@@ -99,6 +105,7 @@ export function startWorker(deps: {
         startedMs,
       );
       metrics.runs.inc({ outcome: "cancelled" });
+      if (workflowId) await deps.workflows?.finished(workflowId, run, "CANCELLED");
       await queue.ack(delivery);
       return;
     }
@@ -151,15 +158,20 @@ export function startWorker(deps: {
         ...(result.ok ? { result: result.summary } : { error: result.summary }),
       }),
     );
+    let ours = recorded;
     if (!recorded) {
       // A retried write whose first try was applied also lands here.
       const stored = await executions.getExecution(id);
-      if (stored?.status !== status || stored.workerId !== options.id) {
+      ours = stored?.status === status && stored.workerId === options.id;
+      if (!ours) {
         logger.warn("execution was no longer held by this worker; outcome not recorded");
       }
     }
     metrics.runs.inc({ outcome: status.toLowerCase() });
     logger.info({ status, ms: clock.now() - startedMs }, "run finished");
+    // The one spot where a node's final outcome advances its workflow run.
+    // A retried run reports only its last attempt; a DEAD run must report too.
+    if (workflowId && ours) await deps.workflows?.finished(workflowId, run, status);
     await queue.ack(delivery);
   }
 

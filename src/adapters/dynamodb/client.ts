@@ -40,6 +40,9 @@ export interface TableNames {
   executions: string;
   /** One item per partition: its owner's fence (epoch, owner). */
   partitions: string;
+  /** Workflow definitions, and the runs of each workflow (see `workflow-store.ts`). */
+  workflows: string;
+  workflowRuns: string;
 }
 
 export function tableNames(prefix: string): TableNames {
@@ -47,5 +50,7 @@ export function tableNames(prefix: string): TableNames {
     jobs: `${prefix}jobs`,
     executions: `${prefix}executions`,
     partitions: `${prefix}partitions`,
+    workflows: `${prefix}workflows`,
+    workflowRuns: `${prefix}workflow_runs`,
   };
 }

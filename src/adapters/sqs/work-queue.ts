@@ -76,6 +76,7 @@ interface RunMessage extends RunRef {
   sentMs: number;
   target?: JobTarget;
   limits?: JobLimits;
+  workflowId?: string;
 }
 
 function parseRun(body: string | undefined): RunMessage | undefined {
@@ -100,6 +101,7 @@ function parseRun(body: string | undefined): RunMessage | undefined {
         ...(m.limits && typeof m.limits === "object" && typeof m.limits.overlap === "string"
           ? { limits: m.limits }
           : {}),
+        ...(typeof m.workflowId === "string" ? { workflowId: m.workflowId } : {}),
       };
     }
   } catch {
@@ -234,11 +236,12 @@ export function createSqsWorkQueue(
           // Leave it: after maxReceiveCount deliveries it lands in the dead letter queue.
           continue;
         }
-        const { sentMs, target, limits, ...ref } = run;
+        const { sentMs, target, limits, workflowId, ...ref } = run;
         deliveries.push({
           run: ref,
           ...(target ? { target } : {}),
           ...(limits ? { limits } : {}),
+          ...(workflowId ? { workflowId } : {}),
           receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
           sentMs: sentMs || Number(m.Attributes?.SentTimestamp ?? 0),
           handle: m.ReceiptHandle ?? "",

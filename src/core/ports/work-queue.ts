@@ -10,6 +10,8 @@ export type OutgoingRun = RunRef & {
   target?: JobTarget;
   /** The job's run limits as of the claim; they ride along with the target. */
   limits?: JobLimits;
+  /** Set on a workflow node's run: the worker reports its outcome to the workflow run. */
+  workflowId?: string;
   /** Deliver no sooner than this from now (SQS allows up to 15 minutes). */
   delayMs?: number;
 };
@@ -21,6 +23,8 @@ export interface Delivery {
   target?: JobTarget;
   /** The job's run limits as of the claim, when the sender included the target. */
   limits?: JobLimits;
+  /** The workflow of a node's run, when the sender included it (with the target). */
+  workflowId?: string;
   /** How many times the queue has delivered this message (1 the first time). */
   receiveCount: number;
   /** When the message was sent, epoch ms. */

@@ -4,6 +4,7 @@
  * execution and keeps every invariant of job runs (claim, idempotent start,
  * lost-worker re-queue, recovery sweep, limits).
  */
+import { newJobId } from "../ids.js";
 import type { JobTarget, Schedule } from "../job.js";
 
 export type WorkflowStatus = "ACTIVE" | "DELETED";
@@ -72,4 +73,9 @@ export function parseWorkflowRunId(
   const scheduledMs = Number(m[2]);
   if (!Number.isSafeInteger(scheduledMs)) return undefined;
   return { workflowId: m[1]!, scheduledMs };
+}
+
+/** A new workflow id: `wf_` and 26 characters, built like a job id (time-sortable, 80 random bits). */
+export function newWorkflowId(nowMs: number): string {
+  return `wf_${newJobId(nowMs).slice("job_".length)}`;
 }

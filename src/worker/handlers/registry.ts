@@ -3,10 +3,12 @@
  * A handler reports a job's failure as `{ ok: false }` and throws only for
  * programming errors, so that the worker loop has one path for results.
  */
+import type { WorkflowRuns } from "../../core/workflow/runs.js";
 import type { JobHandler } from "./handler.js";
 import { createHttpHandler } from "./http.js";
 import { createNoopHandler } from "./noop.js";
 import { createScriptHandler } from "./script.js";
+import { createWorkflowHandler } from "./workflow.js";
 
 export type { HandlerResult, JobHandler, RunContext } from "./handler.js";
 
@@ -38,9 +40,11 @@ export interface HandlerOptions {
   maxOutputBytes?: number;
   /** Per-process memory cap for scripts, in MiB; 0 disables it. Default 256. */
   scriptMemoryMb?: number;
+  /** Starts workflow runs; without it, this worker has no `workflow` handler. */
+  workflows?: WorkflowRuns;
 }
 
-/** The built-in handlers: http, script, noop. */
+/** The built-in handlers: http, script, noop (and workflow, given `workflows`). */
 export function defaultHandlers(options: HandlerOptions): JobHandler[] {
   return [
     createHttpHandler({ maxOutputBytes: options.maxOutputBytes }),
@@ -50,5 +54,6 @@ export function defaultHandlers(options: HandlerOptions): JobHandler[] {
       memoryMb: options.scriptMemoryMb,
     }),
     createNoopHandler(),
+    ...(options.workflows ? [createWorkflowHandler(options.workflows)] : []),
   ];
 }
