@@ -1,8 +1,14 @@
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
+import { WorkflowService } from "../../gen/chronoring/v1/workflow_service_pb.js";
 
 /** A generated gRPC client of JobService, as other services use it. */
 export function jobClient(baseUrl: string) {
   return createClient(JobService, createGrpcTransport({ baseUrl }));
+}
+
+/** A generated gRPC client of WorkflowService. */
+export function workflowClient(baseUrl: string) {
+  return createClient(WorkflowService, createGrpcTransport({ baseUrl }));
 }
