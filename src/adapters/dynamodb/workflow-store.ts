@@ -12,7 +12,6 @@ import {
 import { alreadyExists } from "../../core/errors.js";
 import { executionId } from "../../core/execution.js";
 import type { JobTarget, Schedule } from "../../core/job.js";
-import type { Page } from "../../core/ports/job-store.js";
 import type { NodeQueueing, WorkflowStore } from "../../core/ports/workflow-store.js";
 import type {
   NodeRun,

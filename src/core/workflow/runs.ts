@@ -6,7 +6,7 @@
  * finishing at once) changes nothing the second time.
  */
 import type { Clock } from "../clock.js";
-import type { RunRef } from "../execution.js";
+import { executionId, type RunRef } from "../execution.js";
 import type { WorkQueue } from "../ports/work-queue.js";
 import type { NodeQueueing, WorkflowStore } from "../ports/workflow-store.js";
 import { advance } from "./graph.js";
@@ -78,7 +78,7 @@ export function createWorkflowRuns(deps: {
   return {
     async start(workflowId, scheduledMs) {
       const wf = await workflows.getWorkflow(workflowId);
-      if (!wf || wf.status !== "ACTIVE") return false;
+      if (wf?.status !== "ACTIVE") return false;
       const now = clock.now();
       const roots = wf.nodes.filter((n) => n.dependsOn.length === 0);
       const first = roots.slice(0, ROOTS_IN_START).map((n) => queueing(n, scheduledMs));
@@ -95,7 +95,7 @@ export function createWorkflowRuns(deps: {
                 key: n.key,
                 jobId: n.jobId,
                 status: "QUEUED",
-                executionId: `${n.jobId}:${scheduledMs}:1`,
+                executionId: executionId(q.run),
                 queuedMs: now,
               }
             : { key: n.key, jobId: n.jobId, status: "PENDING" };
