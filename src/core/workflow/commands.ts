@@ -53,6 +53,9 @@ export interface WorkflowCommands {
   getRun(id: string): Promise<WorkflowRun>;
 }
 
+/** Nodes of one workflow, serialized; leaves room in the 400 KB item for the rest. */
+export const WORKFLOW_NODES_MAX_BYTES = 300 * 1024;
+
 export function validateWorkflowId(id: string, field = "id"): void {
   if (id === "") throw invalidArgument(field, "required");
   if (!WORKFLOW_ID_PATTERN.test(id)) {
@@ -113,6 +116,14 @@ export function createWorkflowCommands(deps: {
         if (node.name !== "") validateName(node.name, `nodes[${i}].name`);
         validateTarget(node.target, `nodes[${i}].target`);
       });
+      // The definition is one DynamoDB item (at most 400 KB).
+      const bytes = Buffer.byteLength(JSON.stringify(input.nodes));
+      if (bytes > WORKFLOW_NODES_MAX_BYTES) {
+        throw invalidArgument(
+          "nodes",
+          `nodes are ${bytes} bytes serialized, at most ${WORKFLOW_NODES_MAX_BYTES}`,
+        );
+      }
       const now = clock.now();
       const schedule = parseSchedule(input.schedule, now);
       const first = firstRun(schedule, now);

@@ -52,11 +52,21 @@ describe("workflows: DAG runs of node jobs (api + scheduler + worker)", () => {
     return (await jobs.listExecutions({ jobId, pageSize: 500 })).executions;
   }
 
+  /** The run, or undefined until a worker has started it (TriggerWorkflow only queues the start). */
+  async function runOf(runId: string): Promise<WorkflowRun | undefined> {
+    try {
+      return (await wf.getWorkflowRun({ id: runId })).run;
+    } catch (err) {
+      if (ConnectError.from(err).code === Code.NotFound) return undefined;
+      throw err;
+    }
+  }
+
   async function untilEnded(runId: string): Promise<WorkflowRun> {
     return waitFor(
       `workflow run ${runId} to end`,
       async () => {
-        const { run } = await wf.getWorkflowRun({ id: runId });
+        const run = await runOf(runId);
         return run && run.status !== WorkflowRunStatus.RUNNING ? run : undefined;
       },
       30_000,
@@ -83,6 +93,12 @@ describe("workflows: DAG runs of node jobs (api + scheduler + worker)", () => {
     expect(d!.nextRunTime).toBeUndefined();
 
     const first = (await wf.triggerWorkflow({ id: workflow!.id })).runId;
+    // While c sleeps, its node reads RUNNING (from its execution) and d waits PENDING.
+    await waitFor("c to run while d waits", async () => {
+      const run = await runOf(first);
+      const st = Object.fromEntries((run?.nodes ?? []).map((n) => [n.key, n.status]));
+      return st.c === NodeRunStatus.RUNNING && st.d === NodeRunStatus.PENDING ? true : undefined;
+    });
     await new Promise((r) => setTimeout(r, 20));
     const second = (await wf.triggerWorkflow({ id: workflow!.id })).runId;
     for (const runId of [first, second]) {
