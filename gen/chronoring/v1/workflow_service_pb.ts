@@ -454,7 +454,8 @@ export const TriggerWorkflowRequestSchema: GenMessage<TriggerWorkflowRequest> = 
  */
 export type TriggerWorkflowResponse = Message<"chronoring.v1.TriggerWorkflowResponse"> & {
   /**
-   * `<workflow id>:<scheduled ms>` of the run that starts now.
+   * `<workflow id>:<scheduled ms>` of the run that starts now. The start is
+   * queued: GetWorkflowRun answers NotFound until a worker has started it.
    *
    * @generated from field: string run_id = 1;
    */
