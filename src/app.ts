@@ -15,8 +15,11 @@ import { createCalendarCommands } from "./core/calendar-commands.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { createDeadRunCommands } from "./core/dead-runs.js";
 import { createJobCommands } from "./core/job-commands.js";
+import { partitionOf } from "./core/partition.js";
 import type { Coordinator } from "./core/ports/coordinator.js";
 import { PRIORITIES } from "./core/priority.js";
+import { createWorkflowCommands } from "./core/workflow/commands.js";
+import { createWorkflowRuns } from "./core/workflow/runs.js";
 import { createNotifications } from "./notify/from-config.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
 import { registerStoreMetrics } from "./observability/store-metrics.js";
@@ -31,6 +34,7 @@ import { createWorkerMetrics } from "./worker/metrics.js";
 import { followWorkerPause, type PauseFollower } from "./worker/pause.js";
 import { createRetryMetrics } from "./worker/retry-metrics.js";
 import { startWorker, type Worker } from "./worker/worker.js";
+import { createNodeHook } from "./worker/workflow-hook.js";
 
 export interface App {
   /** Base URL of the API, when this process serves it. */
@@ -80,7 +84,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const registry = overrides.registry ?? new Registry();
   if (!overrides.registry) collectDefaultMetrics({ register: registry });
   const writes = new WriteCounter();
-  const { dynamo, jobs, executions, limits, queue, retries, deadLetters, calendars } =
+  const { dynamo, jobs, executions, limits, queue, retries, deadLetters, calendars, workflows } =
     createAdapters(config, {
       writeCounter: writes,
       onMalformed: (body) => logger.warn({ body: body?.slice(0, 200) }, "malformed run message"),
@@ -112,6 +116,13 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   registerStoreMetrics(registry, writes);
+  const workflowRuns = createWorkflowRuns({
+    workflows,
+    queue,
+    clock,
+    startTimeoutMs: config.scheduler.startTimeoutMs,
+    partitionOf: (jobId) => partitionOf(jobId, config.store.partitions),
+  });
   const app: App = { registry, writes, close: async () => {} };
   const closers: Array<() => Promise<void>> = [];
   if (config.metricsPort > 0 && !config.roles.includes("api")) {
@@ -208,6 +219,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
           scriptAllowList: config.worker.scriptAllowList,
           maxOutputBytes: config.worker.maxOutputBytes,
           scriptMemoryMb: config.worker.scriptMemoryMb,
+          workflows: workflowRuns,
         }),
     );
     const notifications = createNotifications(config, { jobs, logger: workerLogger, registry });
@@ -241,6 +253,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
         startTimeoutMs: config.scheduler.startTimeoutMs,
       },
       notifications,
+      workflows: createNodeHook(workflowRuns, executions, workerLogger),
     });
     app.worker = worker;
     if (pause) closers.push(() => pause.stop());
@@ -287,6 +300,15 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       routes: routes({
         commands,
         calendars: createCalendarCommands({ calendars, clock }),
+        workflows: createWorkflowCommands({
+          jobs,
+          executions,
+          workflows,
+          commands,
+          clock,
+          partitionCount: config.store.partitions,
+          onScheduled: (partition, nextRunMs) => app.scheduler?.wake(partition, nextRunMs),
+        }),
         cluster: createClusterQueries({ coordinator, executions }),
         deadRuns: createDeadRunCommands({
           retries,

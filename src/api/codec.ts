@@ -231,6 +231,10 @@ export function targetToProto(t: JobTarget): JobTargetPb {
       return create(JobTargetSchema, {
         kind: { case: "webhook", value: webhookTargetToProto(t, durationFromMs(t.timeoutMs)) },
       });
+    case "workflow":
+      return create(JobTargetSchema, {
+        kind: { case: "workflow", value: { workflowId: t.workflowId } },
+      });
   }
 }
 
@@ -322,6 +326,8 @@ export function jobToProto(job: Job): JobPb {
     missedRuns: BigInt(job.missedRuns ?? 0),
     notifications: notificationsToProto(job.notifications),
     idempotencyKey: job.idempotencyKey ?? "",
+    workflowId: job.workflowId ?? "",
+    dependsOn: [...(job.dependsOn ?? [])],
   });
 }
 

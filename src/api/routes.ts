@@ -7,21 +7,26 @@ import { CalendarService } from "../../gen/chronoring/v1/calendar_service_pb.js"
 import { ClusterService } from "../../gen/chronoring/v1/cluster_service_pb.js";
 import { DeadLetterService } from "../../gen/chronoring/v1/dead_letter_service_pb.js";
 import { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
+import { WorkflowService } from "../../gen/chronoring/v1/workflow_service_pb.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import type { CalendarCommands } from "../core/calendar-commands.js";
 import type { ClusterQueries } from "../core/cluster-view.js";
 import type { DeadRunCommands } from "../core/dead-runs.js";
 import type { JobCommands } from "../core/job-commands.js";
+import type { WorkflowCommands } from "../core/workflow/commands.js";
 import { createCalendarService } from "./calendar-service.js";
 import { createClusterService } from "./cluster-service.js";
 import { createDeadLetterService } from "./dead-letter-service.js";
 import { createHealthService } from "./health-service.js";
 import { createJobService } from "./job-service.js";
+import { createWorkflowService } from "./workflow-service.js";
 
 export interface RoutesDeps {
   commands: JobCommands;
   /** CalendarService; absent in tests of the job API alone. */
   calendars?: CalendarCommands;
+  /** WorkflowService; absent in tests of the job API alone. */
+  workflows?: WorkflowCommands;
   /** ClusterService; absent in tests of the job API alone. */
   cluster?: ClusterQueries;
   /** DeadLetterService; absent in tests of the job API alone. */
@@ -36,6 +41,7 @@ export function routes(deps: RoutesDeps): (router: ConnectRouter) => void {
   return (router) => {
     router.service(JobService, createJobService(deps.commands));
     if (deps.calendars) router.service(CalendarService, createCalendarService(deps.calendars));
+    if (deps.workflows) router.service(WorkflowService, createWorkflowService(deps.workflows));
     if (deps.cluster) router.service(ClusterService, createClusterService(deps.cluster));
     if (deps.deadRuns) router.service(DeadLetterService, createDeadLetterService(deps.deadRuns));
     router.service(Health, createHealthService(deps.ready));

@@ -70,7 +70,13 @@ export interface WebhookTarget {
   payload?: string;
 }
 
-export type JobTarget = HttpTarget | ScriptTarget | NoopTarget | WebhookTarget;
+/** Starts a workflow run (the target of a workflow's trigger job, see `workflow/`). */
+export interface WorkflowTarget {
+  type: "workflow";
+  workflowId: string;
+}
+
+export type JobTarget = HttpTarget | ScriptTarget | NoopTarget | WebhookTarget | WorkflowTarget;
 export type JobType = JobTarget["type"];
 
 export type OverlapPolicy = "ALLOW" | "SKIP" | "BUFFER_ONE" | "CANCEL_PREVIOUS";
@@ -114,4 +120,7 @@ export interface Job {
   notifications?: NotificationTarget[];
   /** The key of the CreateJob request that made it, if any. */
   idempotencyKey?: string;
+  /** Set on a workflow's node jobs: the workflow, and the node jobs this one waits for. */
+  workflowId?: string;
+  dependsOn?: string[];
 }

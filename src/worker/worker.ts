@@ -15,6 +15,7 @@ import { type LimitedStartDeps, startUnderLimits } from "./limited-start.js";
 import type { WorkerMetrics } from "./metrics.js";
 import { createOutcomeRecorder, type RetryDeps } from "./outcome.js";
 import { startReceiver } from "./receiver.js";
+import type { NodeHook } from "./workflow-hook.js";
 
 /** Long-poll wait of one receive; bounds how long a stopping worker waits for its poll. */
 const RECEIVE_WAIT_MS = 5_000;
@@ -63,6 +64,8 @@ export function startWorker(deps: {
   retry?: RetryDeps;
   /** Told after each final outcome (succeeded, failed, dead), in the background. */
   notifications?: OutcomeNotifications;
+  /** Advances workflow runs when a node's run ends; without it, workflows do not advance. */
+  workflows?: NodeHook;
 }): Worker {
   const canWork = deps.canWork ?? (() => true);
   /** Each running handler's abort, so that a lost session stops them. */
@@ -87,6 +90,7 @@ export function startWorker(deps: {
     let target = delivery.target;
     let limits = delivery.limits;
     let job: Job | undefined;
+    let workflowId = delivery.workflowId;
     if (!target) {
       job = await jobs.getJob(run.jobId);
       if (!job) {
@@ -96,6 +100,7 @@ export function startWorker(deps: {
       }
       target = job.target;
       limits = job.limits;
+      workflowId = job.workflowId;
     }
     if (!deps.limits) limits = undefined;
     const startedMs = clock.now();
@@ -107,6 +112,7 @@ export function startWorker(deps: {
     if (outcome === "duplicate") {
       metrics.duplicates.inc();
       logger.info({ receiveCount: delivery.receiveCount }, "already recorded; skipping redelivery");
+      if (workflowId) await deps.workflows?.redelivered(workflowId, run);
       await queue.ack(delivery);
       return;
     }
@@ -117,6 +123,7 @@ export function startWorker(deps: {
         startedMs,
       );
       metrics.runs.inc({ outcome: "cancelled" });
+      if (workflowId) await deps.workflows?.finished(workflowId, run, "CANCELLED");
       await queue.ack(delivery);
       return;
     }
@@ -169,6 +176,8 @@ export function startWorker(deps: {
     const cancelled =
       abort.signal.reason instanceof RunCancelled ? abort.signal.reason.message : undefined;
     // Success, failure, a retry or a dead run (outcome.ts); notifications hear of final outcomes.
+    /** Set when the run's outcome is final (no retry follows): what a workflow run hears. */
+    let finalStatus: "SUCCEEDED" | "FAILED" | "CANCELLED" | undefined;
     const status = await outcomes.record({
       run,
       id,
@@ -177,6 +186,7 @@ export function startWorker(deps: {
       logger,
       cancelled,
       onFinal: (final) => {
+        finalStatus = final.event === "succeeded" ? "SUCCEEDED" : "FAILED";
         const execution: Execution = {
           ...run,
           id,
@@ -196,7 +206,11 @@ export function startWorker(deps: {
     });
     // Counted as before even when the outcome was not recorded (the run was lost).
     metrics.runs.inc({ outcome: (status ?? (result.ok ? "SUCCEEDED" : "FAILED")).toLowerCase() });
+    if (status === "CANCELLED") finalStatus = "CANCELLED";
     logger.info({ status, ms: clock.now() - startedMs }, "run finished");
+    // The one spot where a node's final outcome advances its workflow run:
+    // a run that a retry follows does not report; a DEAD one reports FAILED.
+    if (workflowId && finalStatus) await deps.workflows?.finished(workflowId, run, finalStatus);
     await queue.ack(delivery);
   }
 

@@ -2,6 +2,7 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { DeadLetterService } from "../../gen/chronoring/v1/dead_letter_service_pb.js";
 import { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
+import { WorkflowService } from "../../gen/chronoring/v1/workflow_service_pb.js";
 
 /** A generated gRPC client of JobService, as other services use it. */
 export function jobClient(baseUrl: string) {
@@ -11,4 +12,9 @@ export function jobClient(baseUrl: string) {
 /** A generated gRPC client of DeadLetterService. */
 export function deadLetterClient(baseUrl: string) {
   return createClient(DeadLetterService, createGrpcTransport({ baseUrl }));
+}
+
+/** A generated gRPC client of WorkflowService. */
+export function workflowClient(baseUrl: string) {
+  return createClient(WorkflowService, createGrpcTransport({ baseUrl }));
 }

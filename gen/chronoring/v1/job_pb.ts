@@ -22,7 +22,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/job.proto.
  */
 export const file_chronoring_v1_job: GenFile = /*@__PURE__*/
-  fileDesc("ChdjaHJvbm9yaW5nL3YxL2pvYi5wcm90bxINY2hyb25vcmluZy52MSKVBQoDSm9iEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLQoIc2NoZWR1bGUYAyABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYBCABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIoCgZzdGF0dXMYBSABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxIMCgR0YWdzGAYgAygJEg0KBW93bmVyGAcgASgJEg8KB3ZlcnNpb24YCCABKAMSMQoNbmV4dF9ydW5fdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9ydW5fdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFydGl0aW9uGAsgASgNEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGbGltaXRzGBggASgLMhguY2hyb25vcmluZy52MS5Kb2JMaW1pdHMSMAoMcmV0cnlfcG9saWN5GBQgASgLMhouY2hyb25vcmluZy52MS5SZXRyeVBvbGljeRIpCghwcmlvcml0eRgVIAEoDjIXLmNocm9ub3JpbmcudjEuUHJpb3JpdHkSEwoLbWlzc2VkX3J1bnMYFiABKAQSMwoNbm90aWZpY2F0aW9ucxgXIAEoCzIcLmNocm9ub3JpbmcudjEuTm90aWZpY2F0aW9ucxIXCg9pZGVtcG90ZW5jeV9rZXkYHiABKAkiyQEKCUpvYlRhcmdldBIpCgRodHRwGAEgASgLMhkuY2hyb25vcmluZy52MS5IdHRwVGFyZ2V0SAASLQoGc2NyaXB0GAIgASgLMhsuY2hyb25vcmluZy52MS5TY3JpcHRUYXJnZXRIABIpCgRub29wGAMgASgLMhkuY2hyb25vcmluZy52MS5Ob29wVGFyZ2V0SAASLwoHd2ViaG9vaxgEIAEoCzIcLmNocm9ub3JpbmcudjEuV2ViaG9va1RhcmdldEgAQgYKBGtpbmQizAEKCkh0dHBUYXJnZXQSDgoGbWV0aG9kGAEgASgJEgsKA3VybBgCIAEoCRI3CgdoZWFkZXJzGAMgAygLMiYuY2hyb25vcmluZy52MS5IdHRwVGFyZ2V0LkhlYWRlcnNFbnRyeRIMCgRib2R5GAQgASgMEioKB3RpbWVvdXQYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24aLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiuAEKDFNjcmlwdFRhcmdldBIPCgdjb21tYW5kGAEgASgJEgwKBGFyZ3MYAiADKAkSMQoDZW52GAMgAygLMiQuY2hyb25vcmluZy52MS5TY3JpcHRUYXJnZXQuRW52RW50cnkSKgoHdGltZW91dBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjYKCk5vb3BUYXJnZXQSKAoFc2xlZXAYASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24i6QEKDVdlYmhvb2tUYXJnZXQSCwoDdXJsGAEgASgJEjoKB2hlYWRlcnMYAiADKAsyKS5jaHJvbm9yaW5nLnYxLldlYmhvb2tUYXJnZXQuSGVhZGVyc0VudHJ5EioKB3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGc2VjcmV0GAQgASgJEg8KB3BheWxvYWQYBSABKAkSEgoKaGFzX3NlY3JldBgGIAEoCBouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASqIAQoJSm9iU3RhdHVzEhoKFkpPQl9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFKT0JfU1RBVFVTX0FDVElWRRABEhUKEUpPQl9TVEFUVVNfUEFVU0VEEAISGAoUSk9CX1NUQVRVU19DQU5DRUxMRUQQAxIXChNKT0JfU1RBVFVTX0ZJTklTSEVEEARiBnByb3RvMw", [file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChdjaHJvbm9yaW5nL3YxL2pvYi5wcm90bxINY2hyb25vcmluZy52MSK+BQoDSm9iEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLQoIc2NoZWR1bGUYAyABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYBCABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIoCgZzdGF0dXMYBSABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxIMCgR0YWdzGAYgAygJEg0KBW93bmVyGAcgASgJEg8KB3ZlcnNpb24YCCABKAMSMQoNbmV4dF9ydW5fdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9ydW5fdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFydGl0aW9uGAsgASgNEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGbGltaXRzGBggASgLMhguY2hyb25vcmluZy52MS5Kb2JMaW1pdHMSMAoMcmV0cnlfcG9saWN5GBQgASgLMhouY2hyb25vcmluZy52MS5SZXRyeVBvbGljeRIpCghwcmlvcml0eRgVIAEoDjIXLmNocm9ub3JpbmcudjEuUHJpb3JpdHkSEwoLbWlzc2VkX3J1bnMYFiABKAQSMwoNbm90aWZpY2F0aW9ucxgXIAEoCzIcLmNocm9ub3JpbmcudjEuTm90aWZpY2F0aW9ucxIXCg9pZGVtcG90ZW5jeV9rZXkYHiABKAkSEwoLd29ya2Zsb3dfaWQYGSABKAkSEgoKZGVwZW5kc19vbhgaIAMoCSL8AQoJSm9iVGFyZ2V0EikKBGh0dHAYASABKAsyGS5jaHJvbm9yaW5nLnYxLkh0dHBUYXJnZXRIABItCgZzY3JpcHQYAiABKAsyGy5jaHJvbm9yaW5nLnYxLlNjcmlwdFRhcmdldEgAEikKBG5vb3AYAyABKAsyGS5jaHJvbm9yaW5nLnYxLk5vb3BUYXJnZXRIABIvCgd3ZWJob29rGAQgASgLMhwuY2hyb25vcmluZy52MS5XZWJob29rVGFyZ2V0SAASMQoId29ya2Zsb3cYBSABKAsyHS5jaHJvbm9yaW5nLnYxLldvcmtmbG93VGFyZ2V0SABCBgoEa2luZCLMAQoKSHR0cFRhcmdldBIOCgZtZXRob2QYASABKAkSCwoDdXJsGAIgASgJEjcKB2hlYWRlcnMYAyADKAsyJi5jaHJvbm9yaW5nLnYxLkh0dHBUYXJnZXQuSGVhZGVyc0VudHJ5EgwKBGJvZHkYBCABKAwSKgoHdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK4AQoMU2NyaXB0VGFyZ2V0Eg8KB2NvbW1hbmQYASABKAkSDAoEYXJncxgCIAMoCRIxCgNlbnYYAyADKAsyJC5jaHJvbm9yaW5nLnYxLlNjcmlwdFRhcmdldC5FbnZFbnRyeRIqCgd0aW1lb3V0GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGioKCEVudkVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiNgoKTm9vcFRhcmdldBIoCgVzbGVlcBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiLpAQoNV2ViaG9va1RhcmdldBILCgN1cmwYASABKAkSOgoHaGVhZGVycxgCIAMoCzIpLmNocm9ub3JpbmcudjEuV2ViaG9va1RhcmdldC5IZWFkZXJzRW50cnkSKgoHdGltZW91dBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZzZWNyZXQYBCABKAkSDwoHcGF5bG9hZBgFIAEoCRISCgpoYXNfc2VjcmV0GAYgASgIGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIiUKDldvcmtmbG93VGFyZ2V0EhMKC3dvcmtmbG93X2lkGAEgASgJKogBCglKb2JTdGF0dXMSGgoWSk9CX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEUpPQl9TVEFUVVNfQUNUSVZFEAESFQoRSk9CX1NUQVRVU19QQVVTRUQQAhIYChRKT0JfU1RBVFVTX0NBTkNFTExFRBADEhcKE0pPQl9TVEFUVVNfRklOSVNIRUQQBGIGcHJvdG8z", [file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A scheduled unit of work: when it runs (`schedule`) and what it does (`target`).
@@ -159,6 +159,21 @@ export type Job = Message<"chronoring.v1.Job"> & {
    * @generated from field: string idempotency_key = 30;
    */
   idempotencyKey: string;
+
+  /**
+   * Output only: the workflow this job is a node of (empty for a plain job).
+   * A node job has no next run of its own: its workflow's runs start it.
+   *
+   * @generated from field: string workflow_id = 25;
+   */
+  workflowId: string;
+
+  /**
+   * Output only: ids of the node jobs this node waits for within a workflow run.
+   *
+   * @generated from field: repeated string depends_on = 26;
+   */
+  dependsOn: string[];
 };
 
 /**
@@ -201,6 +216,14 @@ export type JobTarget = Message<"chronoring.v1.JobTarget"> & {
      */
     value: WebhookTarget;
     case: "webhook";
+  } | {
+    /**
+     * Starts a run of a workflow (the target of a workflow's trigger job; set by CreateWorkflow).
+     *
+     * @generated from field: chronoring.v1.WorkflowTarget workflow = 5;
+     */
+    value: WorkflowTarget;
+    case: "workflow";
   } | { case: undefined; value?: undefined };
 };
 
@@ -387,6 +410,26 @@ export type WebhookTarget = Message<"chronoring.v1.WebhookTarget"> & {
  */
 export const WebhookTargetSchema: GenMessage<WebhookTarget> = /*@__PURE__*/
   messageDesc(file_chronoring_v1_job, 5);
+
+/**
+ * Starts a workflow run at the run's scheduled time. Output only: created by
+ * CreateWorkflow for the workflow's trigger job, refused in CreateJob.
+ *
+ * @generated from message chronoring.v1.WorkflowTarget
+ */
+export type WorkflowTarget = Message<"chronoring.v1.WorkflowTarget"> & {
+  /**
+   * @generated from field: string workflow_id = 1;
+   */
+  workflowId: string;
+};
+
+/**
+ * Describes the message chronoring.v1.WorkflowTarget.
+ * Use `create(WorkflowTargetSchema)` to create a new message.
+ */
+export const WorkflowTargetSchema: GenMessage<WorkflowTarget> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job, 6);
 
 /**
  * Lifecycle of a job.

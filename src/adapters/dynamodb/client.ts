@@ -42,6 +42,9 @@ export interface TableNames {
   partitions: string;
   /** Named calendars (time policies). */
   calendars: string;
+  /** Workflow definitions, and the runs of each workflow (see `workflow-store.ts`). */
+  workflows: string;
+  workflowRuns: string;
 }
 
 export function tableNames(prefix: string): TableNames {
@@ -50,5 +53,7 @@ export function tableNames(prefix: string): TableNames {
     executions: `${prefix}executions`,
     partitions: `${prefix}partitions`,
     calendars: `${prefix}calendars`,
+    workflows: `${prefix}workflows`,
+    workflowRuns: `${prefix}workflow_runs`,
   };
 }

@@ -18,7 +18,8 @@ import type { RetryPolicy } from "../../core/retry-policy.js";
  * claimed run) and the limit counters (see `run-limits.ts`);
  * prio (HIGH or LOW; absent for MEDIUM, so a default job stores nothing more);
  * ntf (JSON notification targets, only when there are some; projected into
- * the due index so that a claim knows to notify), idem (the idempotency key).
+ * the due index so that a claim knows to notify), idem (the idempotency key);
+ * wf and deps (L of S) on a workflow's node jobs.
  */
 export type Item = Record<string, AttributeValue>;
 
@@ -60,6 +61,8 @@ export function jobToItem(job: Job): Item {
   if (job.priority && job.priority !== "MEDIUM") item.prio = s(job.priority);
   if (job.notifications?.length) item.ntf = s(JSON.stringify(job.notifications));
   if (job.idempotencyKey !== undefined) item.idem = s(job.idempotencyKey);
+  if (job.workflowId) item.wf = s(job.workflowId);
+  if (job.dependsOn?.length) item.deps = { L: job.dependsOn.map(s) };
   return item;
 }
 
@@ -93,6 +96,11 @@ export function itemToJob(item: Item): Job {
   if (ntf) job.notifications = JSON.parse(ntf) as NotificationTarget[];
   const idem = str(item, "idem");
   if (idem !== undefined) job.idempotencyKey = idem;
+  const wf = str(item, "wf");
+  if (wf) {
+    job.workflowId = wf;
+    job.dependsOn = (item.deps?.L ?? []).map((d) => d.S ?? "");
+  }
   return job;
 }
 

@@ -109,6 +109,18 @@ export function createDynamoRetryStore(options: {
   return {
     async scheduleRetry(run, workerId, failure: Failure, due) {
       const next: RunRef = { ...run, attempt: run.attempt + 1 };
+      // The next attempt resumes from this one's last checkpoint, as a re-queue does.
+      const current = await dynamo(() =>
+        client.send(
+          new GetItemCommand({
+            TableName: table,
+            Key: keyOf(run),
+            ConsistentRead: true,
+            ProjectionExpression: "checkpoint",
+          }),
+        ),
+      );
+      const checkpoint = current.Item?.checkpoint;
       const applied = await transact({
         TransactItems: [
           {
@@ -132,7 +144,11 @@ export function createDynamoRetryStore(options: {
           {
             Put: {
               TableName: table,
-              Item: { ...baseItem(next, "QUEUED"), requeue_at: n(due.recheckAtMs) },
+              Item: {
+                ...baseItem(next, "QUEUED"),
+                requeue_at: n(due.recheckAtMs),
+                ...(checkpoint ? { checkpoint } : {}),
+              },
               ConditionExpression: "attribute_not_exists(job_id)",
             },
           },

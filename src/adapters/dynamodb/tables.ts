@@ -84,6 +84,30 @@ async function createIfMissing(
   throw new Error(`table ${name} did not become ACTIVE`);
 }
 
+/** Workflows (key id; by owner, newest first) and their runs (key wf + run_ms). */
+function workflowTables(
+  names: TableNames,
+): Array<ConstructorParameters<typeof CreateTableCommand>[0]> {
+  return [
+    {
+      TableName: names.workflows,
+      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+      AttributeDefinitions: attrs({ id: "S", owner: "S", created: "N" }),
+      GlobalSecondaryIndexes: [
+        { ...gsi(OWNER_INDEX, "owner", "created", "keys"), Projection: { ProjectionType: "ALL" } },
+      ],
+    },
+    {
+      TableName: names.workflowRuns,
+      KeySchema: [
+        { AttributeName: "wf", KeyType: "HASH" },
+        { AttributeName: "run_ms", KeyType: "RANGE" },
+      ],
+      AttributeDefinitions: attrs({ wf: "S", run_ms: "N" }),
+    },
+  ];
+}
+
 /**
  * Creates the jobs and executions tables when missing, and fixes the number
  * of logical partitions on first creation. Returns the stored partition count;
@@ -148,6 +172,7 @@ export async function ensureTables(
         deadIndex,
       ],
     }),
+    ...workflowTables(names).map((input) => createIfMissing(client, input)),
   ]);
   await ensureDeadIndex(client, names.executions);
   try {

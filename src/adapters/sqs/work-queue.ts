@@ -81,6 +81,7 @@ interface RunMessage extends RunRef {
   target?: JobTarget;
   limits?: JobLimits;
   notify?: boolean;
+  workflowId?: string;
 }
 
 function parseRun(body: string | undefined): RunMessage | undefined {
@@ -106,6 +107,7 @@ function parseRun(body: string | undefined): RunMessage | undefined {
           ? { limits: m.limits }
           : {}),
         ...(m.notify === true ? { notify: true } : {}),
+        ...(typeof m.workflowId === "string" ? { workflowId: m.workflowId } : {}),
       };
     }
   } catch {
@@ -287,12 +289,13 @@ export function createSqsWorkQueue(
           // Leave it: after maxReceiveCount deliveries it lands in the dead letter queue.
           continue;
         }
-        const { sentMs, target, limits, notify, ...ref } = run;
+        const { sentMs, target, limits, notify, workflowId, ...ref } = run;
         deliveries.push({
           run: ref,
           ...(target ? { target } : {}),
           ...(limits ? { limits } : {}),
           ...(notify ? { notify } : {}),
+          ...(workflowId ? { workflowId } : {}),
           receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
           sentMs: sentMs || Number(m.Attributes?.SentTimestamp ?? 0),
           handle: m.ReceiptHandle ?? "",

@@ -11,6 +11,8 @@ export type OutgoingRun = RunRef & {
   target?: JobTarget;
   /** The job's run limits as of the claim; they ride along with the target. */
   limits?: JobLimits;
+  /** Set on a workflow node's run: the worker reports its outcome to the workflow run. */
+  workflowId?: string;
   /** Deliver no sooner than this from now (a retry's backoff, a run waiting for its limits); at most the queue's limit. */
   delayMs?: number;
   /** The queue it goes to; absent means MEDIUM (see `withPriorities` for senders that do not know). */
@@ -28,6 +30,8 @@ export interface Delivery {
   limits?: JobLimits;
   /** The job had notification targets as of the claim. */
   notify?: boolean;
+  /** The workflow of a node's run, when the sender included it (with the target). */
+  workflowId?: string;
   /** How many times the queue has delivered this message (1 the first time). */
   receiveCount: number;
   /** When the message was sent, epoch ms. */

@@ -3,11 +3,13 @@
  * A handler reports a job's failure as `{ ok: false }` and throws only for
  * programming errors, so that the worker loop has one path for results.
  */
+import type { WorkflowRuns } from "../../core/workflow/runs.js";
 import type { JobHandler } from "./handler.js";
 import { createHttpHandler } from "./http.js";
 import { createNoopHandler } from "./noop.js";
 import { createScriptHandler } from "./script.js";
 import { createWebhookHandler } from "./webhook.js";
+import { createWorkflowHandler } from "./workflow.js";
 
 export type { HandlerResult, JobHandler, RunContext } from "./handler.js";
 
@@ -39,9 +41,11 @@ export interface HandlerOptions {
   maxOutputBytes?: number;
   /** Per-process memory cap for scripts, in MiB; 0 disables it. Default 256. */
   scriptMemoryMb?: number;
+  /** Starts workflow runs; without it, this worker has no `workflow` handler. */
+  workflows?: WorkflowRuns;
 }
 
-/** The built-in handlers: http, script, noop, webhook. */
+/** The built-in handlers: http, script, noop, webhook (and workflow, given `workflows`). */
 export function defaultHandlers(options: HandlerOptions): JobHandler[] {
   return [
     createHttpHandler({ maxOutputBytes: options.maxOutputBytes }),
@@ -52,5 +56,6 @@ export function defaultHandlers(options: HandlerOptions): JobHandler[] {
     }),
     createNoopHandler(),
     createWebhookHandler({ maxOutputBytes: options.maxOutputBytes }),
+    ...(options.workflows ? [createWorkflowHandler(options.workflows)] : []),
   ];
 }
