@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 
@@ -73,6 +74,8 @@ export function startWorker(deps: {
   const { queue, jobs, executions, handlers, clock, metrics, options } = deps;
   const stopping = new AbortController();
   const hardStop = new AbortController();
+  // Every run in progress listens on it: as many listeners as the concurrency.
+  setMaxListeners(options.concurrency + 16, hardStop.signal);
   const running = new Set<Promise<void>>();
   const outcomes = createOutcomeRecorder({
     executions,

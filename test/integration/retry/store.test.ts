@@ -4,7 +4,7 @@
  * recovery sweep; ensureTables adds the dead index to a table made before it.
  */
 
-import { DescribeTableCommand, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecutionStatus } from "../../../gen/chronoring/v1/execution_pb.js";
 import { tableNames } from "../../../src/adapters/dynamodb/client.js";
@@ -80,29 +80,50 @@ describe("retries in the store", () => {
     expect(first.execution?.status).toBe(ExecutionStatus.FAILED);
   });
 
-  it("adds the dead index to an executions table created without it", {
-    timeout: 90_000,
-  }, async () => {
-    const table = tableNames(config.store.tablePrefix).executions;
-    const hasIndex = async () => {
-      const out = await adapters.dynamo.send(new DescribeTableCommand({ TableName: table }));
-      return (out.Table?.GlobalSecondaryIndexes ?? []).find((ix) => ix.IndexName === DEAD_INDEX);
-    };
-    await adapters.dynamo.send(
-      new UpdateTableCommand({
+  it("adds the dead index to an executions table created without it", async () => {
+    // A table as it was before the dead index: the executions table's shape
+    // without that index, under a prefix of its own. (Deleting the index from
+    // a live table instead takes DynamoDB Local minutes when it is busy.)
+    const old = testConfig("retry-store-old");
+    const oldAdapters = createAdapters(old);
+    const table = tableNames(old.store.tablePrefix).executions;
+    const current = await adapters.dynamo.send(
+      new DescribeTableCommand({ TableName: tableNames(config.store.tablePrefix).executions }),
+    );
+    const t = current.Table!;
+    const indexes = (t.GlobalSecondaryIndexes ?? []).filter((ix) => ix.IndexName !== DEAD_INDEX);
+    const used = new Set(
+      [...(t.KeySchema ?? []), ...indexes.flatMap((ix) => ix.KeySchema ?? [])].map(
+        (k) => k.AttributeName,
+      ),
+    );
+    await oldAdapters.dynamo.send(
+      new CreateTableCommand({
         TableName: table,
-        GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: DEAD_INDEX } }],
+        BillingMode: "PAY_PER_REQUEST",
+        KeySchema: t.KeySchema,
+        AttributeDefinitions: (t.AttributeDefinitions ?? []).filter((a) =>
+          used.has(a.AttributeName),
+        ),
+        GlobalSecondaryIndexes: indexes.map((ix) => ({
+          IndexName: ix.IndexName,
+          KeySchema: ix.KeySchema,
+          Projection: ix.Projection,
+        })),
       }),
     );
-    // DynamoDB Local drops an index in the background: seconds, more on a loaded machine.
-    await waitFor(
-      "the index to be gone",
-      async () => ((await hasIndex()) ? undefined : true),
-      60_000,
-    );
-    await adapters.executions.init();
-    expect((await hasIndex())?.IndexStatus).toBe("ACTIVE");
-    const { items } = await adapters.retries.listDead({ pageSize: 10 });
-    expect(items).toEqual([]);
+    const hasIndex = async () => {
+      const out = await oldAdapters.dynamo.send(new DescribeTableCommand({ TableName: table }));
+      return (out.Table?.GlobalSecondaryIndexes ?? []).find((ix) => ix.IndexName === DEAD_INDEX);
+    };
+    expect(await hasIndex()).toBeUndefined();
+    try {
+      await oldAdapters.executions.init();
+      expect((await hasIndex())?.IndexStatus).toBe("ACTIVE");
+      const { items } = await oldAdapters.retries.listDead({ pageSize: 10 });
+      expect(items).toEqual([]);
+    } finally {
+      oldAdapters.dynamo.destroy();
+    }
   });
 });
