@@ -205,6 +205,12 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       for (let attempt = 0; ; attempt++) {
         const current = await load(id);
         if (current.status === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
+        if (current.workflowId && update.limits) {
+          // A run its limits held back or skipped would never report to the workflow run.
+          throw failedPrecondition(
+            `limits: job ${id} is a node of workflow ${current.workflowId}; nodes take no limits`,
+          );
+        }
         const now = clock.now();
         const change: JobChange = {};
         if (update.name !== undefined) change.name = update.name.trim();

@@ -229,4 +229,22 @@ describe("workflows: DAG runs of node jobs (api + scheduler + worker)", () => {
     expect((await codeOf(wf.getWorkflowRun({ id: `${unknown}:1` }))).code).toBe(Code.NotFound);
     expect((await codeOf(wf.getWorkflow({ id: "nope" }))).code).toBe(Code.InvalidArgument);
   });
+
+  it("refuses limits on a node job (a held-back run would never report to its workflow run)", async () => {
+    const { workflow } = await wf.createWorkflow({
+      name: "no limits on nodes",
+      owner: "team-wf",
+      schedule: later,
+      nodes: [node("a")],
+    });
+    const r = await codeOf(
+      jobs.updateJob({
+        job: { id: workflow!.nodes[0]!.jobId, limits: { maxConcurrent: 1 } },
+        updateMask: { paths: ["limits"] },
+      }),
+    );
+    expect(r.code).toBe(Code.FailedPrecondition);
+    expect(r.message).toContain("nodes take no limits");
+    await wf.deleteWorkflow({ id: workflow!.id });
+  });
 });
