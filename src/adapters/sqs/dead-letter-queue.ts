@@ -2,20 +2,15 @@ import {
   CreateQueueCommand,
   PurgeQueueCommand,
   SendMessageCommand,
-  SQSClient,
   SQSServiceException,
 } from "@aws-sdk/client-sqs";
-import { isChronoringError, unavailable } from "../../core/errors.js";
+import { unavailable } from "../../core/errors.js";
 import type { DeadLetterQueue, DeadRunMessage } from "../../core/ports/dead-letter-queue.js";
+import { createSqsClient, type SqsConnection, sqs } from "./client.js";
 
-export interface SqsDeadLetterOptions {
-  endpoint?: string;
-  region: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
+export interface SqsDeadLetterOptions extends SqsConnection {
   /** The queue is `<prefix>runs-dead`, beside the run queue `<prefix>runs`. */
   queuePrefix: string;
-  maxAttempts: number;
-  requestTimeoutMs: number;
 }
 
 /** The queue name of dead runs for a queue prefix. */
@@ -29,27 +24,8 @@ export function deadQueueName(prefix: string): string {
  * SQS moves run messages that no worker could parse or finish.
  */
 export function createSqsDeadLetterQueue(options: SqsDeadLetterOptions): DeadLetterQueue {
-  const client = new SQSClient({
-    region: options.region,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-    maxAttempts: options.maxAttempts,
-    requestHandler: {
-      requestTimeout: options.requestTimeoutMs,
-      throwOnRequestTimeout: true,
-      connectionTimeout: Math.min(options.requestTimeoutMs, 3000),
-    },
-  });
+  const client = createSqsClient(options);
   let queueUrl: string | undefined;
-
-  async function call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (isChronoringError(err)) throw err;
-      throw unavailable("SQS", err);
-    }
-  }
 
   function url(): string {
     if (!queueUrl) throw new Error("dead letter queue used before init()");
@@ -58,7 +34,7 @@ export function createSqsDeadLetterQueue(options: SqsDeadLetterOptions): DeadLet
 
   return {
     async init() {
-      const out = await call(() =>
+      const out = await sqs(() =>
         client.send(
           new CreateQueueCommand({
             QueueName: deadQueueName(options.queuePrefix),
@@ -70,7 +46,7 @@ export function createSqsDeadLetterQueue(options: SqsDeadLetterOptions): DeadLet
     },
 
     async publish(message: DeadRunMessage) {
-      await call(() =>
+      await sqs(() =>
         client.send(
           new SendMessageCommand({ QueueUrl: url(), MessageBody: JSON.stringify(message) }),
         ),

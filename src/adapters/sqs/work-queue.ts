@@ -5,20 +5,15 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
-  SQSClient,
-  SQSServiceException,
 } from "@aws-sdk/client-sqs";
-import { isChronoringError, unavailable } from "../../core/errors.js";
+import { unavailable } from "../../core/errors.js";
 import type { RunRef } from "../../core/execution.js";
 import type { JobLimits, JobTarget } from "../../core/job.js";
 import type { Delivery, OutgoingRun, QueueDepth, WorkQueue } from "../../core/ports/work-queue.js";
 import { DEFAULT_PRIORITY, PRIORITIES, type Priority } from "../../core/priority.js";
+import { createSqsClient, type SqsConnection, sqs } from "./client.js";
 
-export interface SqsOptions {
-  /** Custom endpoint (the SQS emulator, LocalStack); absent for AWS. */
-  endpoint?: string;
-  region: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
+export interface SqsOptions extends SqsConnection {
   /**
    * Queue name prefix; the queues are `<prefix>runs` (MEDIUM), `<prefix>runs-high`,
    * `<prefix>runs-low` and their dead letter queue `<prefix>runs-dlq`.
@@ -28,8 +23,6 @@ export interface SqsOptions {
   visibilityTimeoutS: number;
   /** Deliveries before a message moves to the dead letter queue. */
   maxReceiveCount: number;
-  maxAttempts: number;
-  requestTimeoutMs: number;
 }
 
 /**
@@ -121,34 +114,12 @@ export function queueName(prefix: string, priority: Priority): string {
   return priority === "MEDIUM" ? `${prefix}runs` : `${prefix}runs-${priority.toLowerCase()}`;
 }
 
-async function sqs<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (isChronoringError(err)) throw err;
-    if (err instanceof SQSServiceException && err.name === "ReceiptHandleIsInvalid") throw err;
-    throw unavailable("SQS", err);
-  }
-}
-
 /** The run queue on SQS (or an SQS-compatible emulator), with its dead letter queue. */
 export function createSqsWorkQueue(
   options: SqsOptions,
   hooks: { onMalformed?: (body: string | undefined) => void } = {},
 ): WorkQueue {
-  const client = new SQSClient({
-    region: options.region,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-    maxAttempts: options.maxAttempts,
-    requestHandler: {
-      requestTimeout: options.requestTimeoutMs,
-      // Without this the SDK only warns, and a backend that accepts a
-      // connection but never answers hangs the caller.
-      throwOnRequestTimeout: true,
-      connectionTimeout: Math.min(options.requestTimeoutMs, 3000),
-    },
-  });
+  const client = createSqsClient(options);
   const queueUrls = new Map<Priority, string>();
 
   /**
