@@ -106,6 +106,40 @@ export function runningPut(
   };
 }
 
+/**
+ * Records a run that will not start (CANCELLED, SKIPPED) with its reason,
+ * unless a record of it exists past QUEUED: false then (it started, or
+ * already ended). A QUEUED attempt (a retry, a re-queue, a run waiting for
+ * its job's limits) is ended too, or the recovery sweep would send it again
+ * and again.
+ */
+export async function endUnstarted(
+  client: DynamoDBClient,
+  table: string,
+  run: RunRef,
+  status: "CANCELLED" | "SKIPPED",
+  reason: string,
+  nowMs: number,
+): Promise<boolean> {
+  try {
+    await dynamo(() =>
+      client.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: { ...baseItem(run, status), ended: n(nowMs), error: s(reason) },
+          ConditionExpression: "attribute_not_exists(job_id) OR #st = :queued",
+          ExpressionAttributeNames: { "#st": "st" },
+          ExpressionAttributeValues: { ":queued": s("QUEUED") },
+        }),
+      ),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw err;
+  }
+}
+
 export interface DynamoExecutionStoreOptions {
   client: DynamoDBClient;
   tables: TableNames;
@@ -347,24 +381,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
     },
 
     async cancelExecution(run: RunRef, reason: string, nowMs: number) {
-      try {
-        await dynamo(() =>
-          client.send(
-            new PutItemCommand({
-              TableName: table,
-              Item: { ...baseItem(run, "CANCELLED"), ended: n(nowMs), error: s(reason) },
-              // A QUEUED attempt (a retry, a re-queue, a run waiting for its
-              // job's limits) is cancelled too, or the recovery sweep would
-              // send it again and again.
-              ConditionExpression: "attribute_not_exists(job_id) OR #st = :queued",
-              ExpressionAttributeNames: { "#st": "st" },
-              ExpressionAttributeValues: { ":queued": s("QUEUED") },
-            }),
-          ),
-        );
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      }
+      await endUnstarted(client, table, run, "CANCELLED", reason, nowMs);
     },
 
     async getExecution(id: string) {

@@ -13,7 +13,7 @@ import type { JobStatus } from "../../core/job.js";
 import type { LimitSnapshot, RunLimits } from "../../core/ports/run-limits.js";
 import { batchGet, dynamo, failedConditions } from "./calls.js";
 import type { TableNames } from "./client.js";
-import { baseItem, runKey, runningPut } from "./execution-store.js";
+import { baseItem, endUnstarted, runKey, runningPut } from "./execution-store.js";
 import { type Item, n, num, s, str } from "./job-item.js";
 
 /**
@@ -255,24 +255,8 @@ export function createDynamoRunLimits(options: {
       }
     },
 
-    async skip(run, reason, nowMs) {
-      try {
-        await dynamo(() =>
-          client.send(
-            new PutItemCommand({
-              TableName: execTable,
-              Item: { ...baseItem(run, "SKIPPED"), ended: n(nowMs), error: s(reason) },
-              ConditionExpression: "attribute_not_exists(job_id) OR #st = :queued",
-              ExpressionAttributeNames: { "#st": "st" },
-              ExpressionAttributeValues: { ":queued": s("QUEUED") },
-            }),
-          ),
-        );
-        return true;
-      } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return false;
-        throw err;
-      }
+    skip(run, reason, nowMs) {
+      return endUnstarted(client, execTable, run, "SKIPPED", reason, nowMs);
     },
 
     async requestCancel(ids, reason) {
