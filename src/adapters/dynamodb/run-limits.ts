@@ -70,15 +70,6 @@ export function createDynamoRunLimits(options: {
     return `SET ${c.set.join(", ")}${c.remove.length ? ` REMOVE ${c.remove.join(", ")}` : ""}`;
   }
 
-  function live(seen: LimitSnapshot): { running: string[]; buffered?: string } {
-    const stale = new Set(seen.stale);
-    const buffered = seen.state.buffered;
-    return {
-      running: seen.state.running.filter((id) => !stale.has(id)),
-      ...(buffered && !stale.has(buffered) ? { buffered } : {}),
-    };
-  }
-
   async function jobStatus(jobId: string): Promise<JobStatus | undefined> {
     const out = await dynamo(() =>
       client.send(
@@ -127,17 +118,14 @@ export function createDynamoRunLimits(options: {
         });
         status.set(id, str(r, "st"));
       }
-      const stale = running.filter((id) => status.get(id) !== "RUNNING");
-      if (buffered && status.get(buffered) !== "QUEUED") stale.push(buffered);
       const rateWindow = num(item, "rate_w");
       const rateCount = num(item, "rate_n");
       return {
         status: str(item, "st") as JobStatus,
         seq: num(item, "lseq") ?? 0,
-        stale,
         state: {
-          running: running.filter((id) => !stale.includes(id)),
-          ...(buffered && !stale.includes(buffered) ? { buffered } : {}),
+          running: running.filter((id) => status.get(id) === "RUNNING"),
+          ...(buffered && status.get(buffered) === "QUEUED" ? { buffered } : {}),
           ...(rateWindow !== undefined ? { rateWindow } : {}),
           ...(rateCount !== undefined ? { rateCount } : {}),
         },
@@ -146,7 +134,7 @@ export function createDynamoRunLimits(options: {
 
     async start(run, workerId, nowMs, queuedMs, seen, rate) {
       const id = executionId(run);
-      const now = live(seen);
+      const now = seen.state;
       const values: Item = {};
       const allowed = run.manual ? ["ACTIVE", "FINISHED", "PAUSED"] : ["ACTIVE", "FINISHED"];
       allowed.forEach((st, i) => {
@@ -225,8 +213,7 @@ export function createDynamoRunLimits(options: {
         }
       }
       const values: Item = {};
-      const now = live(seen);
-      const c = counters(seen, now.running, executionId(run), values);
+      const c = counters(seen, seen.state.running, executionId(run), values);
       const condition = seqCondition(seen, values);
       try {
         await dynamo(() =>

@@ -6,9 +6,11 @@ import type { StartOutcome } from "./execution-store.js";
 /** A job's limit counters as read, with the sequence number that guards writes to them. */
 export interface LimitSnapshot {
   status: JobStatus;
+  /**
+   * Without stale entries (runs that ended, a waiting run that is gone): the
+   * next write stores this state, which drops them from the record.
+   */
   state: LimitState;
-  /** Entries found stale (their runs ended, or the waiting one is gone): removed by the next write. */
-  stale: string[];
   /** Bumped by every write to the counters; each write is conditional on it. */
   seq: number;
 }
