@@ -33,7 +33,6 @@ import type {
 import { priorityOf } from "../../core/priority.js";
 import { batchGet, dynamo, failedConditions, fromPageToken, queryDeadlines } from "./calls.js";
 import type { TableNames } from "./client.js";
-import { dueIndexHasPriority } from "./due-priority.js";
 import { createJobOnce, enableIdempotencyTtl } from "./idempotency.js";
 import {
   decodeToken,
@@ -47,7 +46,13 @@ import {
   str,
   toPage,
 } from "./job-item.js";
-import { DUE_INDEX, dueIndexProjects, ensureTables, OWNER_INDEX, RECOVER_INDEX } from "./tables.js";
+import {
+  DUE_INDEX,
+  dueIndexProjection,
+  ensureTables,
+  OWNER_INDEX,
+  RECOVER_INDEX,
+} from "./tables.js";
 
 /** DynamoDB allows at most 100 actions in one transaction. */
 const MAX_TRANSACTION = 100;
@@ -248,10 +253,9 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
   return {
     async init() {
       await dynamo(() => ensureTables(client, options.tables, options.partitionCount));
-      duePriority = await dynamo(() => dueIndexHasPriority(client, table));
-      dueCarriesRunOptions =
-        (await dynamo(() => dueIndexProjects(client, table, "ntf"))) &&
-        (await dynamo(() => dueIndexProjects(client, table, "lim")));
+      const projects = await dynamo(() => dueIndexProjection(client, table));
+      duePriority = projects("prio");
+      dueCarriesRunOptions = projects("ntf") && projects("lim");
       await enableIdempotencyTtl(client, table);
     },
 

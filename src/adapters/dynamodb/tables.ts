@@ -205,19 +205,19 @@ export async function ensureTables(
 }
 
 /**
- * Whether the table's due index projects `attr`. A projection cannot change in
- * place: a table created by an older version keeps its index until it is
- * dropped and recreated, and the caller falls back meanwhile.
+ * Which attributes the table's due index projects, from one DescribeTable. A
+ * projection cannot change in place: a table created by an older version
+ * keeps its index until it is dropped and recreated, and the caller falls
+ * back meanwhile (a claim without priority, or without the target, makes the
+ * claimer or the worker read the job).
  */
-export async function dueIndexProjects(
+export async function dueIndexProjection(
   client: DynamoDBClient,
   table: string,
-  attr: string,
-): Promise<boolean> {
+): Promise<(attr: string) => boolean> {
   const out = await client.send(new DescribeTableCommand({ TableName: table }));
   const due = out.Table?.GlobalSecondaryIndexes?.find((ix) => ix.IndexName === DUE_INDEX);
   const projection = due?.Projection;
-  return (
-    projection?.ProjectionType === "ALL" || (projection?.NonKeyAttributes ?? []).includes(attr)
-  );
+  const included = new Set(projection?.NonKeyAttributes ?? []);
+  return (attr) => projection?.ProjectionType === "ALL" || included.has(attr);
 }

@@ -7,7 +7,7 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { tableNames } from "../../../src/adapters/dynamodb/client.js";
-import { dueIndexHasPriority } from "../../../src/adapters/dynamodb/due-priority.js";
+import { dueIndexProjection } from "../../../src/adapters/dynamodb/tables.js";
 import { systemClock } from "../../../src/core/clock.js";
 import type { JobStore } from "../../../src/core/ports/job-store.js";
 import type { WorkQueue } from "../../../src/core/ports/work-queue.js";
@@ -71,7 +71,7 @@ describe("routing runs by priority", () => {
     const config = testConfig("route-claim");
     const stores = await testStores(config);
     expect(
-      await dueIndexHasPriority(stores.client, tableNames(config.store.tablePrefix).jobs),
+      (await dueIndexProjection(stores.client, tableNames(config.store.tablePrefix).jobs))("prio"),
     ).toBe(true);
     const now = Date.now() - 1000;
     const jobs = [
