@@ -8,12 +8,14 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 
 /**
- * Sends typical requests (puts, conditional updates, gets, GSI queries, batch writes) to a
- * scratch table for `durationMs`, then deletes it. DynamoDB Local's JVM serves at about half
+ * Sends typical requests (puts, conditional updates, gets, GSI queries, transactions, batch
+ * writes) to a scratch table for `durationMs`, then deletes it. DynamoDB Local's JVM serves at about half
  * speed until its hot paths are compiled: measured here, PutItem throughput was still climbing
  * after 5,000 requests (~10 s), so a few hundred requests are not enough for a benchmark.
  */
@@ -73,6 +75,32 @@ export async function warmDynamo(client: DynamoDBClient, durationMs = 10_000): P
           Limit: 100,
         }),
       );
+      // Claims and starts are transactions: a condition check beside a write.
+      try {
+        await client.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [
+              {
+                ConditionCheck: {
+                  TableName: table,
+                  Key: { pk },
+                  ConditionExpression: "attribute_exists(pk)",
+                },
+              },
+              {
+                Update: {
+                  TableName: table,
+                  Key: { pk: { S: `t${i % 2_000}` } },
+                  UpdateExpression: "SET v = :v",
+                  ExpressionAttributeValues: { ":v": { N: String(i) } },
+                },
+              },
+            ],
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+      }
       if (i % 20 === 0) {
         await client.send(
           new BatchWriteItemCommand({

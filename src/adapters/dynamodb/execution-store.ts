@@ -10,6 +10,7 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { unavailable } from "../../core/errors.js";
 import {
   type Execution,
   type ExecutionStatus,
@@ -26,8 +27,9 @@ import type {
 import type { Page } from "../../core/ports/job-store.js";
 import { batchGet, dynamo, failedConditions, fromPageToken, queryDeadlines } from "./calls.js";
 import type { TableNames } from "./client.js";
+import { createGroupCommit } from "./group-commit.js";
 import { decodeToken, type Item, n, num, s, str, toPage } from "./job-item.js";
-import { ensureTables, REQUEUED_INDEX, WORKER_INDEX } from "./tables.js";
+import { ensureTables, REQUEUED_INDEX, tableKeys, WORKER_INDEX } from "./tables.js";
 
 /** Sort key of an attempt: zero-padded so that runs sort by scheduled time, then attempt. */
 export function runKey(scheduledMs: number, attempt: number): string {
@@ -155,6 +157,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
   const { client } = options;
   const table = options.tables.executions;
   const jobs = options.tables.jobs;
+  const commits = createGroupCommit({ client, keys: tableKeys(options.tables) });
 
   async function listExecutions(query: ExecutionQuery): Promise<Page<Execution>> {
     const items: Execution[] = [];
@@ -259,49 +262,30 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       allowed.forEach((st, i) => {
         values[`:a${i}`] = s(st);
       });
-      try {
-        await dynamo(() =>
-          client.send(
-            new TransactWriteItemsCommand({
-              TransactItems: [
-                {
-                  ConditionCheck: {
-                    TableName: jobs,
-                    Key: { id: s(run.jobId) },
-                    ConditionExpression: `#st IN (${allowed.map((_, i) => `:a${i}`).join(", ")})`,
-                    ExpressionAttributeNames: { "#st": "st" },
-                    ExpressionAttributeValues: values,
-                  },
-                },
-                { Put: runningPut(table, run, workerId, nowMs, queuedMs, checkpoint) },
-              ],
-            }),
-          ),
-        );
-        return "started";
-      } catch (err) {
-        if (!(err instanceof TransactionCanceledException)) throw err;
-        const [jobGone, exists] = failedConditions(err);
-        if (exists) return "duplicate";
-        if (jobGone) return "job_inactive";
-        // Two starts of the same attempt at once can cancel each other
-        // (TransactionConflict): try again, one of them will see the other.
-        if (
-          conflictRetries > 0 &&
-          err.CancellationReasons?.some((r) => r.Code === "TransactionConflict")
-        ) {
-          await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
-          return store.startExecution(
-            run,
-            workerId,
-            nowMs,
-            queuedMs,
-            inherited,
-            conflictRetries - 1,
-          );
-        }
-        throw err;
+      // Starts of other runs share the transaction (see `group-commit.ts`).
+      const refusal = await commits.write([
+        {
+          ConditionCheck: {
+            TableName: jobs,
+            Key: { id: s(run.jobId) },
+            ConditionExpression: `#st IN (${allowed.map((_, i) => `:a${i}`).join(", ")})`,
+            ExpressionAttributeNames: { "#st": "st" },
+            ExpressionAttributeValues: values,
+          },
+        },
+        { Put: runningPut(table, run, workerId, nowMs, queuedMs, checkpoint) },
+      ]);
+      if (!refusal) return "started";
+      const [jobGone, exists] = refusal.map((code) => code === "ConditionalCheckFailed");
+      if (exists) return "duplicate";
+      if (jobGone) return "job_inactive";
+      // Two starts of the same attempt at once can cancel each other
+      // (TransactionConflict): try again, one of them will see the other.
+      if (conflictRetries > 0 && refusal.includes("TransactionConflict")) {
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
+        return store.startExecution(run, workerId, nowMs, queuedMs, inherited, conflictRetries - 1);
       }
+      throw unavailable("DynamoDB", new Error(`start of ${run.jobId} refused: ${refusal}`));
     },
 
     async finishExecution(id: string, workerId: string, outcome: Outcome) {

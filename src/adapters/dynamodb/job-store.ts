@@ -5,9 +5,7 @@ import {
   PutItemCommand,
   QueryCommand,
   ScanCommand,
-  TransactionCanceledException,
   type TransactWriteItem,
-  TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import {
@@ -16,6 +14,7 @@ import {
   failedPrecondition,
   notFound,
   StaleOwnerError,
+  unavailable,
 } from "../../core/errors.js";
 import type { Job, JobLimits, JobTarget, Schedule } from "../../core/job.js";
 import type {
@@ -31,8 +30,9 @@ import type {
   Settlement,
 } from "../../core/ports/job-store.js";
 import { priorityOf } from "../../core/priority.js";
-import { batchGet, dynamo, failedConditions, fromPageToken, queryDeadlines } from "./calls.js";
+import { batchGet, dynamo, fromPageToken, queryDeadlines } from "./calls.js";
 import type { TableNames } from "./client.js";
+import { createGroupCommit } from "./group-commit.js";
 import { createJobOnce, enableIdempotencyTtl } from "./idempotency.js";
 import {
   decodeToken,
@@ -52,10 +52,8 @@ import {
   ensureTables,
   OWNER_INDEX,
   RECOVER_INDEX,
+  tableKeys,
 } from "./tables.js";
-
-/** DynamoDB allows at most 100 actions in one transaction. */
-const MAX_TRANSACTION = 100;
 
 export interface DynamoJobStoreOptions {
   client: DynamoDBClient;
@@ -143,33 +141,21 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     };
   }
 
-  async function claimBatch(claims: Claim[], fence: Fence | undefined): Promise<boolean[]> {
-    if (claims.length === 1 && !fence) {
-      const u = claimAction(claims[0]!).Update!;
-      try {
-        await dynamo(() => client.send(new UpdateItemCommand(u)));
-        return [true];
-      } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return [false];
-        throw err;
-      }
+  const commits = createGroupCommit({ client, keys: tableKeys(options.tables) });
+
+  /**
+   * One claim, written with the partition's fence check in a transaction
+   * shared with other partitions' claims (see `group-commit.ts`).
+   */
+  async function claimOne(claim: Claim, fence: Fence | undefined): Promise<boolean> {
+    const actions = fence ? [fenceCheck(fence), claimAction(claim)] : [claimAction(claim)];
+    const refusal = await commits.write(actions);
+    if (!refusal) return true;
+    if (fence && refusal[0] === "ConditionalCheckFailed") {
+      throw new StaleOwnerError(fence.partition, fence.epoch);
     }
-    const actions = claims.map(claimAction);
-    if (fence) actions.unshift(fenceCheck(fence));
-    try {
-      await dynamo(() => client.send(new TransactWriteItemsCommand({ TransactItems: actions })));
-      return claims.map(() => true);
-    } catch (err) {
-      if (!(err instanceof TransactionCanceledException)) throw err;
-      const failed = failedConditions(err);
-      if (fence && failed.shift()) throw new StaleOwnerError(fence.partition, fence.epoch);
-      if (!failed.some(Boolean)) throw err;
-      // Retry the others without the runs that lost their condition.
-      const retry = claims.filter((_, i) => !failed[i]);
-      const retried = retry.length ? await claimBatch(retry, fence) : [];
-      let k = 0;
-      return claims.map((_, i) => (failed[i] ? false : retried[k++]!));
-    }
+    if (refusal.at(-1) === "ConditionalCheckFailed") return false;
+    throw unavailable("DynamoDB", new Error(`claim of ${claim.job.id} refused: ${refusal}`));
   }
 
   async function listJobs(query: JobQuery): Promise<Page<Job>> {
@@ -430,12 +416,10 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     },
 
     async claimRuns(claims, fence) {
-      const results: boolean[] = [];
-      const size = fence ? MAX_TRANSACTION - 1 : MAX_TRANSACTION;
-      for (let i = 0; i < claims.length; i += size) {
-        results.push(...(await claimBatch(claims.slice(i, i + size), fence)));
-      }
-      return results;
+      const settled = await Promise.allSettled(claims.map((claim) => claimOne(claim, fence)));
+      const failure = settled.find((r) => r.status === "rejected");
+      if (failure) throw failure.reason;
+      return settled.map((r) => (r as PromiseFulfilledResult<boolean>).value);
     },
 
     async fencePartition(fence) {

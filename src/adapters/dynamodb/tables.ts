@@ -108,6 +108,18 @@ function workflowTables(
   ];
 }
 
+/** Each table's key attributes: what tells one item from another. */
+export function tableKeys(names: TableNames): Record<string, string[]> {
+  return {
+    [names.jobs]: ["id"],
+    [names.executions]: ["job_id", "run"],
+    [names.partitions]: ["part"],
+    [names.calendars]: ["name"],
+    [names.workflows]: ["id"],
+    [names.workflowRuns]: ["wf", "run_ms"],
+  };
+}
+
 /**
  * Creates the jobs and executions tables when missing, and fixes the number
  * of logical partitions on first creation. Returns the stored partition count;
