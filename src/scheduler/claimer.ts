@@ -10,6 +10,8 @@ import type { SchedulerMetrics } from "./metrics.js";
 
 export interface ClaimerOptions {
   lookaheadMs: number;
+  /** The longest pause between passes: a pass reads this far beyond its look-ahead. */
+  pollIntervalMs: number;
   batchSize: number;
   startTimeoutMs: number;
 }
@@ -19,7 +21,10 @@ export interface PassResult {
   claimed: number;
   /** A full page of claimable runs came back: more may be due, pass again at once. */
   more: boolean;
-  /** The earliest next run seen beyond the look-ahead, if any. */
+  /**
+   * The earliest next run known beyond the look-ahead, if any: read from
+   * the index, or a claimed job's next run.
+   */
   nextDueMs?: number;
 }
 
@@ -90,9 +95,15 @@ export function createClaimer(deps: {
     async pass(partition: number, fence?: Fence): Promise<PassResult> {
       const now = clock.now();
       const horizon = now + options.lookaheadMs;
-      // Read the earliest runs with no upper bound: the first one beyond the
-      // look-ahead tells when this partition next has work.
-      const read = await store.dueJobs(partition, Number.MAX_SAFE_INTEGER, options.batchSize);
+      // Read on up to the next poll's look-ahead: the first run beyond this
+      // one's tells when this partition next has work, and runs later than
+      // that are the next poll's business (reading them all would cost a
+      // partition's whole future on every pass).
+      const read = await store.dueJobs(
+        partition,
+        horizon + options.pollIntervalMs,
+        options.batchSize,
+      );
       const due = read.filter((job) => job.nextRunMs <= horizon);
       const beyond = read.find((job) => job.nextRunMs > horizon);
       const result: PassResult = { claimed: 0, more: false };
@@ -118,6 +129,10 @@ export function createClaimer(deps: {
           return;
         }
         const { job } = claim;
+        // The job's next run is the partition's business too: come back for it.
+        if (claim.nextRunMs !== undefined) {
+          result.nextDueMs = Math.min(result.nextDueMs ?? claim.nextRunMs, claim.nextRunMs);
+        }
         if (claim.missed) {
           metrics.missed.inc({ policy: job.schedule.misfire?.mode ?? "FIRE_ONCE" }, claim.missed);
         }

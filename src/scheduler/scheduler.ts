@@ -37,6 +37,8 @@ interface PartitionState {
   /** A newer owner fenced this partition: stop until the assignment changes. */
   stale: boolean;
   nextPollAt: number;
+  /** The earliest poll asked for by `wake` since the last pass began. */
+  wokenAt: number;
   nextSweepAt: number;
   /** Recovery deadlines up to here have been checked. */
   sweepCursor: number;
@@ -176,6 +178,8 @@ export function createScheduler(deps: {
       st.nextSweepAt = clock.now() + options.sweepIntervalMs;
     }
     if (st.nextPollAt <= now) {
+      // A wake from now on may be for a job this pass reads too late to see.
+      st.wokenAt = Number.POSITIVE_INFINITY;
       try {
         const fence =
           st.epoch === undefined
@@ -184,12 +188,14 @@ export function createScheduler(deps: {
         const result = await claimer.pass(st.partition, fence);
         const after = clock.now();
         // Come back at once for more, when the next known run enters the
-        // look-ahead, or after the poll interval to find new jobs.
+        // look-ahead, when a wake during the pass asked for it, or after the
+        // poll interval to find new jobs.
         st.nextPollAt = result.more
           ? after
           : Math.min(
               after + options.pollIntervalMs,
               (result.nextDueMs ?? Number.POSITIVE_INFINITY) - options.lookaheadMs,
+              st.wokenAt,
             );
       } catch (err) {
         if (err instanceof StaleOwnerError) {
@@ -246,6 +252,7 @@ export function createScheduler(deps: {
           fenced: epoch === undefined,
           stale: false,
           nextPollAt: now,
+          wokenAt: Number.POSITIVE_INFINITY,
           // Spread the sweeps over the interval.
           nextSweepAt:
             now +
@@ -273,6 +280,7 @@ export function createScheduler(deps: {
       if (!st) return;
       // Poll when the run enters the look-ahead, unless a poll comes before that anyway.
       const at = Math.max(clock.now(), nextRunMs - options.lookaheadMs);
+      st.wokenAt = Math.min(st.wokenAt, at);
       if (at >= st.nextPollAt) return;
       st.nextPollAt = at;
       wakeAll();

@@ -60,7 +60,7 @@ async function claimAll(store: JobStore, queue: WorkQueue, partitions: number[])
     clock: systemClock,
     metrics,
     logger: silentLogger,
-    options: { lookaheadMs: 1000, batchSize: 100, startTimeoutMs: 5000 },
+    options: { lookaheadMs: 1000, pollIntervalMs: 1000, batchSize: 100, startTimeoutMs: 5000 },
   });
   for (const p of new Set(partitions)) await claimer.pass(p);
   await dispatcher.close();
