@@ -9,6 +9,7 @@ import {
   ScanCommand,
   type ScanCommandOutput,
 } from "@aws-sdk/client-dynamodb";
+import pino from "pino";
 import { freePort, startBackends } from "../deploy/local/backends.js";
 import {
   type ChronoringProcess,
@@ -16,6 +17,10 @@ import {
   startChronoring,
 } from "../deploy/local/chronoring-process.js";
 import { jobToItem } from "../src/adapters/dynamodb/job-item.js";
+import { createEtcdCoordinator } from "../src/adapters/etcd/coordinator.js";
+import { createWakeHints } from "../src/cluster/wake-hints.js";
+import { loadConfig } from "../src/config/config.js";
+import { systemClock } from "../src/core/clock.js";
 import { newJobId } from "../src/core/ids.js";
 import { partitionOf } from "../src/core/partition.js";
 import { measureWriteCeiling } from "./ceiling.js";
@@ -94,9 +99,9 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     log(`chronoring processes up (logs in ${logDir})`);
     // Jobs go straight into the table in bulk (BatchWriteItem, the same item
     // layout the API writes), so that creating them never overlaps the firing
-    // window; the API's own create path is covered by the tests.
-    // The scheduler learns of jobs written by another process within its poll
-    // interval (2 s) and claims them up to its look-ahead (5 s) early.
+    // window; the API's own create path is covered by the tests. Then the
+    // wake hints go out as an API node would send them (src/cluster/wake-hints.ts):
+    // the scheduler claims each run up to its look-ahead (5 s) early.
     const lead = 12_000 + options.jobs;
     const t0 = Date.now() + lead;
     const rate = ceiling / 3 / 2;
@@ -104,7 +109,8 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       options.spread ? Math.round(t0 + (i * 1000) / rate) : t0,
     );
     const createStart = Date.now();
-    await bulkCreate(dynamo, `${PREFIX}jobs`, times, options.partitions);
+    const jobs = await bulkCreate(dynamo, `${PREFIX}jobs`, times, options.partitions);
+    await sendWakeHints(backends.etcd, common, jobs);
     const created = Date.now();
     log(
       `created ${options.jobs} jobs in ${created - createStart} ms; first due in ${t0 - created} ms`,
@@ -184,13 +190,37 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
   }
 }
 
+/** What the API does after storing the jobs: a wake hint where a poll would come too late. */
+async function sendWakeHints(
+  etcd: string,
+  env: Record<string, string>,
+  jobs: Array<{ partition: number; nextRunMs: number }>,
+) {
+  const config = loadConfig({ ...env, CHRONORING_ROLES: "api" });
+  const coordinator = createEtcdCoordinator({ endpoints: [etcd], prefix: config.etcd.prefix });
+  const sent: Promise<void>[] = [];
+  const hints = createWakeHints({
+    clock: systemClock,
+    options: config.scheduler,
+    publish: (partition, nextRunMs) => {
+      const p = coordinator.hintWake(partition, nextRunMs);
+      sent.push(p);
+      return p;
+    },
+    logger: pino({ enabled: false }),
+  });
+  for (const job of jobs) hints.scheduled(job.partition, job.nextRunMs);
+  await Promise.all(sent);
+  await coordinator.close();
+}
+
 /** Writes one-time noop jobs due at `times` in batches of 25, as the API would store them. */
 async function bulkCreate(
   client: DynamoDBClient,
   table: string,
   times: number[],
   partitions: number,
-) {
+): Promise<Array<{ partition: number; nextRunMs: number }>> {
   const now = Date.now();
   const items = times.map((at, i) => {
     const id = newJobId(now);
@@ -224,4 +254,8 @@ async function bulkCreate(
       }
     }),
   );
+  return items.map((item) => ({
+    partition: Number(item.part!.N),
+    nextRunMs: Number(item.next_run!.N),
+  }));
 }

@@ -10,6 +10,7 @@ import { startLeaderDuties } from "./cluster/leader.js";
 import { createClusterMetrics } from "./cluster/metrics.js";
 import { type ClusterNode, startClusterNode } from "./cluster/node.js";
 import { createClusterQueries } from "./cluster/view.js";
+import { createWakeHints, followWakeHints } from "./cluster/wake-hints.js";
 import type { Config } from "./config/config.js";
 import { createCalendarCommands } from "./core/calendar-commands.js";
 import { type Clock, systemClock } from "./core/clock.js";
@@ -158,6 +159,14 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       calendarStore: calendars,
     });
     app.scheduler = scheduler;
+    if (coordinator) {
+      const hints = followWakeHints({
+        coordinator,
+        onWake: (partition, nextRunMs) => scheduler.wake(partition, nextRunMs),
+        logger: schedulerLogger,
+      });
+      closers.push(() => hints.stop());
+    }
     if (coordinator && clusterMetrics) {
       node = startClusterNode({
         coordinator,
@@ -281,6 +290,22 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   }
 
   if (config.roles.includes("api")) {
+    // Runs scheduled here reach this process's scheduler at once, and the
+    // scheduler nodes elsewhere through etcd when a poll would come too late.
+    const hints =
+      coordinator && clusterMetrics
+        ? createWakeHints({
+            clock,
+            options: config.scheduler,
+            publish: (partition, nextRunMs) => coordinator.hintWake(partition, nextRunMs),
+            logger,
+            onHint: (result) => clusterMetrics.wakeHints.inc({ result }),
+          })
+        : undefined;
+    const onScheduled = (partition: number, nextRunMs: number) => {
+      app.scheduler?.wake(partition, nextRunMs);
+      hints?.scheduled(partition, nextRunMs);
+    };
     const commands = createJobCommands({
       jobs,
       executions,
@@ -290,7 +315,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       startTimeoutMs: config.scheduler.startTimeoutMs,
       calendars,
       emailEnabled: config.notify.smtpUrl !== "",
-      onScheduled: (partition, nextRunMs) => app.scheduler?.wake(partition, nextRunMs),
+      onScheduled,
     });
     let closing = false;
     const server = await startApiServer({
@@ -307,7 +332,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
           commands,
           clock,
           partitionCount: config.store.partitions,
-          onScheduled: (partition, nextRunMs) => app.scheduler?.wake(partition, nextRunMs),
+          onScheduled,
         }),
         cluster: createClusterQueries({ coordinator, executions }),
         deadRuns: createDeadRunCommands({

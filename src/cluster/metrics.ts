@@ -10,6 +10,8 @@ export interface ClusterMetrics {
   requeued: Counter;
   /** Sessions lost (own keep-alive deadline passed) and rejoined. */
   sessionsLost: Counter<"role">;
+  /** Wake hints for scheduled runs (API nodes): sent, skipped (not needed), failed. */
+  wakeHints: Counter<"result">;
 }
 
 export function createClusterMetrics(registry: Registry): ClusterMetrics {
@@ -39,6 +41,12 @@ export function createClusterMetrics(registry: Registry): ClusterMetrics {
       name: "chronoring_sessions_lost_total",
       help: "Cluster sessions lost by this process (keep-alive deadline passed), by role",
       labelNames: ["role"],
+      registers,
+    }),
+    wakeHints: new Counter({
+      name: "chronoring_wake_hints_total",
+      help: "Wake hints for runs this API node scheduled: sent, skipped (a poll finds the run in time), failed",
+      labelNames: ["result"],
       registers,
     }),
   };

@@ -44,8 +44,9 @@ export interface Config {
     lookaheadMs: number;
     /**
      * Longest pause between due-index polls of a partition with nothing due
-     * soon: bounds how late a job created by another process is seen. A
-     * partition with a known next run is polled when it enters the look-ahead.
+     * soon: bounds how late a job is seen whose creation sent no wake hint
+     * (written by other means, or etcd was down). A partition with a known
+     * next run is polled when it enters the look-ahead.
      */
     pollIntervalMs: number;
     /** Most runs claimed per partition per pass. */
@@ -128,7 +129,7 @@ const FIELDS: Field[] = [
   { key: "max-receive-count", kind: "int", default: "10", min: 1, max: 1000 },
   { key: "queue-max-delay-ms", kind: "int", default: "900000", min: 0, max: 900_000 },
   { key: "lookahead-ms", kind: "int", default: "5000", min: 0, max: 60_000 },
-  { key: "poll-interval-ms", kind: "int", default: "2000", min: 10, max: 60_000 },
+  { key: "poll-interval-ms", kind: "int", default: "10000", min: 10, max: 60_000 },
   { key: "batch-size", kind: "int", default: "100", min: 1, max: 1000 },
   { key: "start-timeout-ms", kind: "int", default: "30000", min: 1000, max: 3_600_000 },
   { key: "sweep-interval-ms", kind: "int", default: "10000", min: 100, max: 600_000 },

@@ -7,6 +7,7 @@ import { createEtcdClient } from "./client.js";
 import { campaign, currentLeader, EtcdLeadership } from "./election.js";
 import { listMembers, registerMember, watchMembers } from "./membership.js";
 import { EtcdSession, openEtcdSession } from "./session.js";
+import { createWakeHints } from "./wake-hints.js";
 import type { RangeWatch } from "./watch.js";
 import { createWorkerPauses } from "./worker-pause.js";
 import { createWorkerRegistry } from "./worker-registry.js";
@@ -43,6 +44,7 @@ export function createEtcdCoordinator(options: EtcdCoordinatorOptions): Coordina
   const watches = new Set<RangeWatch>();
   const workers = createWorkerRegistry(ns);
   const pauses = createWorkerPauses({ ns, logger, ...(afterSnapshot ? { afterSnapshot } : {}) });
+  const wakes = createWakeHints({ ns, logger, ...(afterSnapshot ? { afterSnapshot } : {}) });
   let closed = false;
 
   const open = () => {
@@ -112,6 +114,12 @@ export function createEtcdCoordinator(options: EtcdCoordinatorOptions): Coordina
     async watchWorkerPaused(id, onChange) {
       open();
       return tracked(await pauses.watch(id, onChange));
+    },
+
+    hintWake: (partition, nextRunMs) => wakes.hint(partition, nextRunMs),
+    async watchWakes(onWake) {
+      open();
+      return tracked(await wakes.watch(onWake));
     },
 
     /** Stops every watch and timer, revokes open sessions (best effort), closes the client. */

@@ -22,4 +22,11 @@ export const keys = {
    */
   pausedPrefix: "workers/paused/",
   paused: (id: string): string => `workers/paused/${id}`,
+  /**
+   * `wake/<partition>` — no lease: the next run time an API node just
+   * scheduled in the partition, watched by scheduler nodes (one key per
+   * partition, overwritten).
+   */
+  wakePrefix: "wake/",
+  wake: (partition: number): string => `wake/${partition}`,
 };

@@ -94,5 +94,13 @@ export interface Coordinator {
    * change, re-reading after a compacted revision or a reconnect. Returns a stop function.
    */
   watchWorkerPaused(id: string, onChange: (paused: boolean) => void): Promise<() => Promise<void>>;
+  /**
+   * Tells the scheduler nodes that a run is now due at `nextRunMs` in
+   * `partition` (an API node created or changed a job). A hint only saves
+   * time: a lost one is made up by the next periodic poll.
+   */
+  hintWake(partition: number, nextRunMs: number): Promise<void>;
+  /** Calls `onWake` for each hint published after the call. Returns a stop function. */
+  watchWakes(onWake: (partition: number, nextRunMs: number) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

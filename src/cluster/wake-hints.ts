@@ -1,0 +1,100 @@
+import type { Logger } from "pino";
+import type { Clock } from "../core/clock.js";
+import type { Coordinator } from "../core/ports/coordinator.js";
+
+export interface WakeHintOptions {
+  /** The scheduler's look-ahead: a partition is polled this long before a hinted run. */
+  lookaheadMs: number;
+  /** The scheduler's longest pause between polls of a partition. */
+  pollIntervalMs: number;
+}
+
+/**
+ * Tells the scheduler nodes of runs that an API node schedules sooner than
+ * their periodic polls would find them. A partition is polled at least every
+ * poll interval and each poll reads a poll interval beyond its look-ahead, so
+ * a run later than now + poll interval + look-ahead is found in time without
+ * a hint. A run read by a hinted poll still to come needs none either: one
+ * hint per partition covers a burst of creations.
+ *
+ * Hints are best effort: a failed one is logged, and the run still fires,
+ * at worst one poll interval late.
+ */
+export function createWakeHints(deps: {
+  clock: Clock;
+  options: WakeHintOptions;
+  publish: (partition: number, nextRunMs: number) => Promise<void>;
+  logger: Logger;
+  onHint?: (result: "sent" | "skipped" | "failed") => void;
+}) {
+  const { clock, options, logger } = deps;
+  /** Per partition, the run of the last hint sent. */
+  const hinted = new Map<number, number>();
+
+  /** Whether a run at `nextRunMs` in `partition` needs a hint now. */
+  function needed(partition: number, nextRunMs: number, now: number): boolean {
+    if (nextRunMs > now + options.pollIntervalMs + options.lookaheadMs) return false;
+    // A poll still to come for an earlier hinted run reads on a poll interval
+    // beyond it, so past anything due before now + poll interval + look-ahead.
+    const pending = hinted.get(partition);
+    return !(pending !== undefined && pending - options.lookaheadMs > now && pending <= nextRunMs);
+  }
+
+  return {
+    /** A job in `partition` now runs next at `nextRunMs`. */
+    scheduled(partition: number, nextRunMs: number): void {
+      if (!needed(partition, nextRunMs, clock.now())) {
+        deps.onHint?.("skipped");
+        return;
+      }
+      hinted.set(partition, nextRunMs);
+      deps.publish(partition, nextRunMs).then(
+        () => deps.onHint?.("sent"),
+        (err: unknown) => {
+          if (hinted.get(partition) === nextRunMs) hinted.delete(partition);
+          deps.onHint?.("failed");
+          logger.warn({ err, partition }, "wake hint not sent; the next poll finds the run");
+        },
+      );
+    },
+  };
+}
+
+export type WakeHints = ReturnType<typeof createWakeHints>;
+
+/**
+ * Passes the hints of every API node to this scheduler node, from start to
+ * `stop`. While etcd is unreachable at start it keeps trying (the watch
+ * itself re-reads after a break); meanwhile the periodic polls find the runs.
+ */
+export function followWakeHints(deps: {
+  coordinator: Pick<Coordinator, "watchWakes">;
+  onWake: (partition: number, nextRunMs: number) => void;
+  logger: Logger;
+  retryMs?: number;
+}): { stop(): Promise<void> } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let unwatch: (() => Promise<void>) | undefined;
+  const begin = () => {
+    deps.coordinator.watchWakes(deps.onWake).then(
+      async (stop) => {
+        if (stopped) await stop();
+        else unwatch = stop;
+      },
+      (err: unknown) => {
+        if (stopped) return;
+        deps.logger.warn({ err }, "cannot watch wake hints yet; retrying");
+        timer = setTimeout(begin, deps.retryMs ?? 1_000);
+      },
+    );
+  };
+  begin();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await unwatch?.();
+    },
+  };
+}
