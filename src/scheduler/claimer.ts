@@ -16,16 +16,29 @@ export interface ClaimerOptions {
   startTimeoutMs: number;
 }
 
+/**
+ * Runs of a partition read from the due index beyond a pass's look-ahead:
+ * complete up to `untilMs`, so a later pass can claim from them without
+ * reading again (each claim is still conditional on what was read).
+ */
+export interface KnownRuns {
+  jobs: DueJob[];
+  untilMs: number;
+}
+
 /** What one pass over a partition found. */
 export interface PassResult {
   claimed: number;
   /** A full page of claimable runs came back: more may be due, pass again at once. */
   more: boolean;
-  /**
-   * The earliest next run known beyond the look-ahead, if any: read from
-   * the index, or a claimed job's next run.
-   */
-  nextDueMs?: number;
+  /** The pass read the due index (rather than claiming from known runs). */
+  read: boolean;
+  /** Runs beyond this pass's look-ahead, for the next passes. */
+  known: KnownRuns;
+  /** The earliest next run of a job this pass claimed: the index has it, the known runs do not. */
+  nextClaimedMs?: number;
+  /** Claims that lost their condition: the job changed since it was read. */
+  lost: number;
 }
 
 /**
@@ -92,22 +105,36 @@ export function createClaimer(deps: {
 
   return {
     /** With a fence, a stale owner's pass throws StaleOwnerError and claims nothing. */
-    async pass(partition: number, fence?: Fence): Promise<PassResult> {
+    async pass(partition: number, fence?: Fence, known?: KnownRuns): Promise<PassResult> {
       const now = clock.now();
       const horizon = now + options.lookaheadMs;
-      // Read on up to the next poll's look-ahead: the first run beyond this
-      // one's tells when this partition next has work, and runs later than
-      // that are the next poll's business (reading them all would cost a
-      // partition's whole future on every pass).
-      const read = await store.dueJobs(
-        partition,
-        horizon + options.pollIntervalMs,
-        options.batchSize,
-      );
+      let read: DueJob[];
+      let untilMs: number;
+      const fromIndex = !known || known.untilMs < horizon;
+      if (!fromIndex) {
+        ({ jobs: read, untilMs } = known);
+      } else {
+        // Read on up to the next poll's look-ahead: the runs beyond this
+        // pass's tell when the partition next has work, and runs later than
+        // that are the next poll's business (reading them all would cost a
+        // partition's whole future on every pass).
+        untilMs = horizon + options.pollIntervalMs;
+        read = await store.dueJobs(partition, untilMs, options.batchSize);
+        // A full page ends anywhere: only what is before its last run is complete.
+        if (read.length >= options.batchSize) untilMs = read[read.length - 1]!.nextRunMs - 1;
+      }
+      metrics.passes.inc({ source: fromIndex ? "index" : "known" });
       const due = read.filter((job) => job.nextRunMs <= horizon);
-      const beyond = read.find((job) => job.nextRunMs > horizon);
-      const result: PassResult = { claimed: 0, more: false };
-      if (beyond) result.nextDueMs = beyond.nextRunMs;
+      const result: PassResult = {
+        claimed: 0,
+        more: false,
+        read: fromIndex,
+        known: {
+          jobs: read.filter((job) => job.nextRunMs > horizon && job.nextRunMs <= untilMs),
+          untilMs,
+        },
+        lost: 0,
+      };
       if (due.length === 0) {
         metrics.lag.set({ partition: String(partition) }, 0);
         return result;
@@ -131,7 +158,7 @@ export function createClaimer(deps: {
         const { job } = claim;
         // The job's next run is the partition's business too: come back for it.
         if (claim.nextRunMs !== undefined) {
-          result.nextDueMs = Math.min(result.nextDueMs ?? claim.nextRunMs, claim.nextRunMs);
+          result.nextClaimedMs = Math.min(result.nextClaimedMs ?? claim.nextRunMs, claim.nextRunMs);
         }
         if (claim.missed) {
           metrics.missed.inc({ policy: job.schedule.misfire?.mode ?? "FIRE_ONCE" }, claim.missed);
@@ -155,7 +182,8 @@ export function createClaimer(deps: {
       // Reads jobs only when the due index predates priorities.
       dispatcher.hold(await withPriorities(runs, store));
       result.claimed = runs.length;
-      result.more = due.length >= options.batchSize;
+      result.lost = lost;
+      result.more = fromIndex && due.length >= options.batchSize;
       return result;
     },
   };

@@ -21,6 +21,8 @@ export interface SchedulerMetrics {
   fenced: Counter;
   /** Runs dropped by a misfire policy, by policy. */
   missed: Counter<"policy">;
+  /** Claim passes, by what they claimed from: a due-index read, or runs known from an earlier read. */
+  passes: Counter<"source">;
 }
 
 export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
@@ -89,6 +91,12 @@ export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
       name: "chronoring_runs_missed_total",
       help: "Runs dropped by a job's misfire policy (SKIP, FIRE_ONCE, FIRE_ALL) after an outage",
       labelNames: ["policy"],
+      registers,
+    }),
+    passes: new Counter({
+      name: "chronoring_claim_passes_total",
+      help: "Claim passes over a partition, by source: index (read the due index) or known (runs read by an earlier pass)",
+      labelNames: ["source"],
       registers,
     }),
   };

@@ -6,8 +6,8 @@ import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
 import { createCalendarCache } from "./calendar-cache.js";
-import { createClaimer } from "./claimer.js";
-import { createDispatcher } from "./dispatcher.js";
+import { createClaimer, type KnownRuns } from "./claimer.js";
+import { createDispatcher, type Dispatcher } from "./dispatcher.js";
 import type { SchedulerMetrics } from "./metrics.js";
 import { createRecovery } from "./recovery.js";
 
@@ -36,8 +36,13 @@ interface PartitionState {
   fenced: boolean;
   /** A newer owner fenced this partition: stop until the assignment changes. */
   stale: boolean;
+  /** The next pass, reading the index or claiming from `known`. */
   nextPollAt: number;
-  /** The earliest poll asked for by `wake` since the last pass began. */
+  /** When the next pass must read the index (poll interval, a wake, a claimed job's next run). */
+  readAt: number;
+  /** Runs read beyond the last pass's look-ahead. */
+  known: KnownRuns | undefined;
+  /** The earliest read asked for by `wake` since the last pass began. */
   wokenAt: number;
   nextSweepAt: number;
   /** Recovery deadlines up to here have been checked. */
@@ -78,11 +83,13 @@ export function createScheduler(deps: {
   canClaim?: () => boolean;
   /** Calendars that schedules name; absent: no date is excluded. */
   calendarStore?: CalendarStore;
+  /** Holds and sends claimed runs; absent: one in this thread (`createDispatcher`). */
+  dispatcher?: Dispatcher;
 }): Scheduler {
   const nodeId = deps.nodeId ?? "standalone";
   const canClaim = deps.canClaim ?? (() => true);
   const { clock, logger, metrics, options } = deps;
-  const dispatcher = createDispatcher({ ...deps });
+  const dispatcher = deps.dispatcher ?? createDispatcher({ ...deps });
   const calendars = deps.calendarStore
     ? createCalendarCache({
         store: deps.calendarStore,
@@ -102,6 +109,16 @@ export function createScheduler(deps: {
   let stopped = false;
   const sleepers = new Set<() => void>();
   const loops: Promise<void>[] = [];
+
+  /**
+   * Passes over known runs start on a tick of a tenth of the look-ahead (the
+   * claim still comes at least 0.9 look-ahead early), so that partitions whose
+   * runs fall close together claim at once and share a transaction.
+   */
+  const tickMs = Math.floor(options.lookaheadMs / 10);
+  function onTick(ms: number): number {
+    return tickMs > 0 && Number.isFinite(ms) ? Math.ceil(ms / tickMs) * tickMs : ms;
+  }
 
   function nextReady(): PartitionState | undefined {
     let best: PartitionState | undefined;
@@ -185,18 +202,29 @@ export function createScheduler(deps: {
           st.epoch === undefined
             ? undefined
             : { partition: st.partition, epoch: st.epoch, owner: nodeId };
-        const result = await claimer.pass(st.partition, fence);
+        const known = now < st.readAt ? st.known : undefined;
+        const result = await claimer.pass(st.partition, fence, known);
         const after = clock.now();
-        // Come back at once for more, when the next known run enters the
-        // look-ahead, when a wake during the pass asked for it, or after the
-        // poll interval to find new jobs.
-        st.nextPollAt = result.more
-          ? after
-          : Math.min(
-              after + options.pollIntervalMs,
-              (result.nextDueMs ?? Number.POSITIVE_INFINITY) - options.lookaheadMs,
-              st.wokenAt,
-            );
+        // Read the index again after the poll interval to find new jobs,
+        // before the known runs run out, when a claimed job's next run
+        // enters the look-ahead, when a wake during the pass asked for it,
+        // and at once for more or after a lost claim (what was read is stale).
+        let readAt = result.read ? after + options.pollIntervalMs : st.readAt;
+        readAt = Math.min(
+          readAt,
+          result.known.untilMs - options.lookaheadMs,
+          (result.nextClaimedMs ?? Number.POSITIVE_INFINITY) - options.lookaheadMs,
+          st.wokenAt,
+        );
+        if (result.more || result.lost > 0) readAt = after;
+        st.readAt = readAt;
+        st.known = result.known;
+        st.nextPollAt = Math.min(
+          readAt,
+          onTick(
+            (result.known.jobs[0]?.nextRunMs ?? Number.POSITIVE_INFINITY) - options.lookaheadMs,
+          ),
+        );
       } catch (err) {
         if (err instanceof StaleOwnerError) {
           markStale(st);
@@ -204,7 +232,9 @@ export function createScheduler(deps: {
         }
         metrics.loopErrors.inc({ loop: "claim" });
         logger.warn({ err, partition: st.partition }, "claim pass failed; will retry");
+        st.known = undefined;
         st.nextPollAt = clock.now() + options.pollIntervalMs;
+        st.readAt = st.nextPollAt;
       }
     }
   }
@@ -252,6 +282,8 @@ export function createScheduler(deps: {
           fenced: epoch === undefined,
           stale: false,
           nextPollAt: now,
+          readAt: now,
+          known: undefined,
           wokenAt: Number.POSITIVE_INFINITY,
           // Spread the sweeps over the interval.
           nextSweepAt:
@@ -279,8 +311,10 @@ export function createScheduler(deps: {
       const st = states.get(partition);
       if (!st) return;
       // Poll when the run enters the look-ahead, unless a poll comes before that anyway.
+      // A wake means the partition changed: the next pass in time reads the index.
       const at = Math.max(clock.now(), nextRunMs - options.lookaheadMs);
       st.wokenAt = Math.min(st.wokenAt, at);
+      st.readAt = Math.min(st.readAt, at);
       if (at >= st.nextPollAt) return;
       st.nextPollAt = at;
       wakeAll();
