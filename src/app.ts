@@ -1,3 +1,4 @@
+import { extname } from "node:path";
 import pino, { type Logger } from "pino";
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { WriteCounter } from "./adapters/dynamodb/write-counter.js";
@@ -24,6 +25,7 @@ import { createWorkflowRuns } from "./core/workflow/runs.js";
 import { createNotifications } from "./notify/from-config.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
 import { registerStoreMetrics } from "./observability/store-metrics.js";
+import { startDispatchThread } from "./scheduler/dispatch-thread.js";
 import { createSchedulerMetrics } from "./scheduler/metrics.js";
 import { createScheduler, type Scheduler } from "./scheduler/scheduler.js";
 import {
@@ -146,13 +148,26 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   if (config.roles.includes("scheduler")) {
     const schedulerLogger = logger.child({ role: "scheduler", node: config.cluster.nodeId });
     let node: ClusterNode | undefined;
+    const schedulerMetrics = createSchedulerMetrics(registry);
     const scheduler = createScheduler({
       jobs,
       executions,
       queue,
       clock,
       logger: schedulerLogger,
-      metrics: createSchedulerMetrics(registry),
+      metrics: schedulerMetrics,
+      // Runs are sent from a thread of their own, on time whatever the loops do
+      // (a test's own clock keeps the dispatcher in this thread).
+      ...(clock === systemClock
+        ? {
+            dispatcher: startDispatchThread({
+              entry: new URL(`./dispatch-worker${extname(import.meta.url)}`, import.meta.url),
+              data: { config },
+              metrics: schedulerMetrics,
+              logger: schedulerLogger,
+            }),
+          }
+        : {}),
       options: config.scheduler,
       nodeId: config.cluster.nodeId,
       canClaim: () => !coordinator || (node?.isLive() ?? false),

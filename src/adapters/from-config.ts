@@ -8,7 +8,23 @@ import { createDynamoRunLimits } from "./dynamodb/run-limits.js";
 import { createDynamoWorkflowStore } from "./dynamodb/workflow-store.js";
 import type { WriteCounter } from "./dynamodb/write-counter.js";
 import { createSqsDeadLetterQueue } from "./sqs/dead-letter-queue.js";
-import { createSqsWorkQueue } from "./sqs/work-queue.js";
+import { createSqsWorkQueue, type SqsOptions } from "./sqs/work-queue.js";
+
+/** The run queues' settings (also used by the dispatch thread, which has its own SQS client). */
+export function workQueueOptions(config: Config): SqsOptions {
+  return {
+    region: config.aws.region,
+    ...(config.aws.sqsEndpoint ? { endpoint: config.aws.sqsEndpoint } : {}),
+    ...(config.aws.localCredentials
+      ? { credentials: { accessKeyId: "local", secretAccessKey: "local" } }
+      : {}),
+    queuePrefix: config.queue.prefix,
+    visibilityTimeoutS: config.queue.visibilityTimeoutS,
+    maxReceiveCount: config.queue.maxReceiveCount,
+    maxAttempts: config.aws.maxAttempts,
+    requestTimeoutMs: config.aws.requestTimeoutMs,
+  };
+}
 
 /**
  * The store and queue adapters as the config describes them (endpoints,
@@ -37,16 +53,7 @@ export function createAdapters(
     partitionCount: config.store.partitions,
   };
   const queue = createSqsWorkQueue(
-    {
-      region: config.aws.region,
-      ...(config.aws.sqsEndpoint ? { endpoint: config.aws.sqsEndpoint } : {}),
-      ...(credentials ? { credentials } : {}),
-      queuePrefix: config.queue.prefix,
-      visibilityTimeoutS: config.queue.visibilityTimeoutS,
-      maxReceiveCount: config.queue.maxReceiveCount,
-      maxAttempts: config.aws.maxAttempts,
-      requestTimeoutMs: config.aws.requestTimeoutMs,
-    },
+    workQueueOptions(config),
     options.onMalformed ? { onMalformed: options.onMalformed } : {},
   );
   return {

@@ -4,6 +4,9 @@ import type { Clock } from "../core/clock.js";
 import type { OutgoingRun, WorkQueue } from "../core/ports/work-queue.js";
 import type { SchedulerMetrics } from "./metrics.js";
 
+/** What the dispatcher counts. */
+export type DispatchMetrics = Pick<SchedulerMetrics, "fireLateness" | "sent" | "sendFailures">;
+
 export interface Dispatcher {
   /** Holds claimed runs until their scheduled time, then sends them. */
   hold(runs: OutgoingRun[]): void;
@@ -19,9 +22,9 @@ export interface Dispatcher {
  * claim is durable and the recovery sweep sends it again.
  */
 export function createDispatcher(deps: {
-  queue: WorkQueue;
+  queue: Pick<WorkQueue, "send">;
   clock: Clock;
-  metrics: SchedulerMetrics;
+  metrics: DispatchMetrics;
   logger: Logger;
 }): Dispatcher {
   const { queue, clock, metrics, logger } = deps;

@@ -1,0 +1,63 @@
+/**
+ * The dispatch thread (`src/scheduler/dispatch-thread.ts`): holds the runs
+ * the scheduler claimed and sends each at its time, on a queue client of its
+ * own, reporting what it sent to the main thread's metrics.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import pino from "pino";
+import type { Histogram } from "prom-client";
+import { workQueueOptions } from "./adapters/from-config.js";
+import { createSqsWorkQueue } from "./adapters/sqs/work-queue.js";
+import type { Config } from "./config/config.js";
+import { systemClock } from "./core/clock.js";
+import type { WorkQueue } from "./core/ports/work-queue.js";
+import type { FromDispatchThread, ToDispatchThread } from "./scheduler/dispatch-thread.js";
+import { createDispatcher, type DispatchMetrics } from "./scheduler/dispatcher.js";
+
+const port = parentPort;
+if (!port) throw new Error("dispatch-worker runs as a worker thread");
+const { config } = (workerData as { data: { config: Config } }).data;
+const post = (message: FromDispatchThread) => port.postMessage(message);
+const logger = pino({ level: config.logLevel, base: { pid: process.pid, thread: "dispatch" } });
+
+const sqs = createSqsWorkQueue(workQueueOptions(config));
+// The main thread created the queues; this finds their URLs.
+for (let attempt = 1; ; attempt++) {
+  try {
+    await sqs.init();
+    break;
+  } catch (err) {
+    logger.warn({ err, attempt }, "dispatch thread cannot reach SQS yet; retrying");
+    await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * attempt)));
+  }
+}
+const queue: Pick<WorkQueue, "send"> = {
+  send(runs) {
+    post({ type: "released", count: runs.length });
+    return sqs.send(runs);
+  },
+};
+
+// The dispatcher observes each run's lateness, then counts the batch as sent.
+let lateness: number[] = [];
+const metrics = {
+  fireLateness: { observe: (s: number) => lateness.push(s) } as unknown as Histogram,
+  sent: {
+    inc: () => {
+      post({ type: "sent", latenessS: lateness });
+      lateness = [];
+    },
+  },
+  sendFailures: { inc: () => post({ type: "sendFailed" }) },
+} as unknown as DispatchMetrics;
+
+const dispatcher = createDispatcher({
+  queue,
+  clock: systemClock,
+  metrics,
+  logger,
+});
+port.on("message", (message: ToDispatchThread) => {
+  if (message.type === "hold") dispatcher.hold(message.runs);
+  else void dispatcher.close().then(() => post({ type: "closed" }));
+});

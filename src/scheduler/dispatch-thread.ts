@@ -1,0 +1,109 @@
+import { Worker } from "node:worker_threads";
+import type { Logger } from "pino";
+import type { OutgoingRun } from "../core/ports/work-queue.js";
+import type { Dispatcher, DispatchMetrics } from "./dispatcher.js";
+
+/** Messages to the dispatch thread. */
+export type ToDispatchThread = { type: "hold"; runs: OutgoingRun[] } | { type: "close" };
+
+/** Messages from the dispatch thread. */
+export type FromDispatchThread =
+  /** Runs left the thread's hold, to be sent now. */
+  | { type: "released"; count: number }
+  /** Runs sent, with each one's lateness (sent minus scheduled), seconds. */
+  | { type: "sent"; latenessS: number[] }
+  | { type: "sendFailed" }
+  | { type: "closed" };
+
+export interface DispatchThreadOptions {
+  /** The thread's module (it runs `createDispatcher` on its own queue client). */
+  entry: URL;
+  /** Passed to the thread as `workerData.data`. */
+  data: unknown;
+  metrics: DispatchMetrics;
+  logger: Logger;
+  /** How long `close` waits for the thread to send what is due. Default 10 s. */
+  closeTimeoutMs?: number;
+}
+
+/** Loads a TypeScript thread module through tsx, as the main thread runs. */
+const BOOT = new URL("./thread-boot.mjs", import.meta.url);
+
+/**
+ * The dispatcher in a thread of its own. The timers that send held runs at
+ * their exact time then wait on nothing but that thread's event loop: in the
+ * main thread they waited behind the partition loops' store calls (the
+ * AWS SDK spends a millisecond or more of CPU per request), which put tens
+ * of milliseconds on the fire lateness of a busy node.
+ *
+ * A thread that dies loses the runs it held, like a crashed process: their
+ * claims are durable and the recovery sweep sends them. A new thread takes
+ * over at once.
+ */
+export function startDispatchThread(options: DispatchThreadOptions): Dispatcher {
+  const { metrics, logger } = options;
+  let held = 0;
+  let closing = false;
+  let onClosed: (() => void) | undefined;
+
+  function spawn(): Worker {
+    const worker = new Worker(BOOT, {
+      workerData: { entry: options.entry.href, data: options.data },
+    });
+    worker.on("message", (message: FromDispatchThread) => {
+      switch (message.type) {
+        case "released":
+          held = Math.max(0, held - message.count);
+          break;
+        case "sent":
+          for (const s of message.latenessS) metrics.fireLateness.observe(s);
+          metrics.sent.inc(message.latenessS.length);
+          break;
+        case "sendFailed":
+          metrics.sendFailures.inc();
+          break;
+        case "closed":
+          onClosed?.();
+          break;
+      }
+    });
+    worker.on("error", (err) => logger.error({ err }, "dispatch thread failed"));
+    worker.on("exit", (code) => {
+      if (closing) return;
+      logger.error(
+        { code },
+        "dispatch thread exited; starting another (the sweep resends its runs)",
+      );
+      held = 0;
+      thread = spawn();
+    });
+    return worker;
+  }
+
+  let thread = spawn();
+  const post = (message: ToDispatchThread) => thread.postMessage(message);
+
+  return {
+    hold(runs) {
+      if (closing || runs.length === 0) return;
+      held += runs.length;
+      post({ type: "hold", runs });
+    },
+    get pending() {
+      return held;
+    },
+    async close() {
+      if (closing) return;
+      closing = true;
+      const closed = new Promise<void>((resolve) => {
+        onClosed = resolve;
+        const timer = setTimeout(resolve, options.closeTimeoutMs ?? 10_000);
+        timer.unref();
+      });
+      post({ type: "close" });
+      await closed;
+      await thread.terminate();
+      held = 0;
+    },
+  };
+}
