@@ -102,7 +102,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     // window; the API's own create path is covered by the tests. Then the
     // wake hints go out as an API node would send them (src/cluster/wake-hints.ts):
     // the scheduler claims each run up to its look-ahead (5 s) early.
-    const lead = 12_000 + options.jobs;
+    const lead = 12_000 + options.jobs * 2;
     const t0 = Date.now() + lead;
     const rate = ceiling / 3 / 2;
     const times = Array.from({ length: options.jobs }, (_, i) =>
