@@ -38,12 +38,14 @@ const BOOT = new URL("./thread-boot.mjs", import.meta.url);
  *
  * A thread that dies loses the runs it held, like a crashed process: their
  * claims are durable and the recovery sweep sends them. A new thread takes
- * over at once.
+ * over after 250 ms, doubling while threads keep dying (up to 30 s).
  */
 export function startDispatchThread(options: DispatchThreadOptions): Dispatcher {
   const { metrics, logger } = options;
   let held = 0;
   let closing = false;
+  /** Exits in a row, for the backoff before the next thread. */
+  let restarts = 0;
   let onClosed: (() => void) | undefined;
 
   function spawn(): Worker {
@@ -70,12 +72,22 @@ export function startDispatchThread(options: DispatchThreadOptions): Dispatcher 
     worker.on("error", (err) => logger.error({ err }, "dispatch thread failed"));
     worker.on("exit", (code) => {
       if (closing) return;
+      // Runs held until the new thread is up go nowhere: the sweep sends them.
+      const delayMs = Math.min(30_000, 250 * 2 ** restarts++);
       logger.error(
-        { code },
+        { code, delayMs },
         "dispatch thread exited; starting another (the sweep resends its runs)",
       );
       held = 0;
-      thread = spawn();
+      setTimeout(() => {
+        if (!closing) thread = spawn();
+      }, delayMs).unref();
+    });
+    worker.once("online", () => {
+      // Up and running for a while: a later exit starts the backoff afresh.
+      setTimeout(() => {
+        if (thread === worker) restarts = 0;
+      }, 60_000).unref();
     });
     return worker;
   }

@@ -116,6 +116,8 @@ export function createScheduler(deps: {
    * runs fall close together claim at once and share a transaction.
    */
   const tickMs = Math.floor(options.lookaheadMs / 10);
+  /** A failed pass is tried again this soon: its runs may be due within the look-ahead. */
+  const retryMs = Math.min(options.pollIntervalMs, 1_000);
   function onTick(ms: number): number {
     return tickMs > 0 && Number.isFinite(ms) ? Math.ceil(ms / tickMs) * tickMs : ms;
   }
@@ -180,7 +182,7 @@ export function createScheduler(deps: {
       } catch (err) {
         metrics.loopErrors.inc({ loop: "fence" });
         logger.warn({ err, partition: st.partition }, "could not fence partition; will retry");
-        st.nextPollAt = clock.now() + options.pollIntervalMs;
+        st.nextPollAt = clock.now() + retryMs;
         return;
       }
     }
@@ -233,7 +235,7 @@ export function createScheduler(deps: {
         metrics.loopErrors.inc({ loop: "claim" });
         logger.warn({ err, partition: st.partition }, "claim pass failed; will retry");
         st.known = undefined;
-        st.nextPollAt = clock.now() + options.pollIntervalMs;
+        st.nextPollAt = clock.now() + retryMs;
         st.readAt = st.nextPollAt;
       }
     }
