@@ -36,6 +36,11 @@ export function runKey(scheduledMs: number, attempt: number): string {
   return `${String(scheduledMs).padStart(15, "0")}#${String(attempt).padStart(4, "0")}`;
 }
 
+/** The key of the execution item of one attempt of a run. */
+export function runItemKey(run: { jobId: string; scheduledMs: number; attempt: number }): Item {
+  return { job_id: s(run.jobId), run: s(runKey(run.scheduledMs, run.attempt)) };
+}
+
 export function itemToExecution(item: Item): Execution {
   const jobId = str(item, "job_id")!;
   const scheduledMs = num(item, "sched_ms")!;
@@ -70,8 +75,7 @@ export function itemToExecution(item: Item): Execution {
 
 export function baseItem(run: RunRef, status: ExecutionStatus): Item {
   return {
-    job_id: s(run.jobId),
-    run: s(runKey(run.scheduledMs, run.attempt)),
+    ...runItemKey(run),
     part: n(run.partition),
     sched_ms: n(run.scheduledMs),
     attempt: n(run.attempt),
@@ -224,7 +228,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       client.send(
         new GetItemCommand({
           TableName: table,
-          Key: { job_id: s(run.jobId), run: s(runKey(run.scheduledMs, run.attempt)) },
+          Key: runItemKey(run),
           ConsistentRead: true,
         }),
       ),
@@ -314,10 +318,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
           client.send(
             new UpdateItemCommand({
               TableName: table,
-              Key: {
-                job_id: s(parsed.jobId),
-                run: s(runKey(parsed.scheduledMs, parsed.attempt)),
-              },
+              Key: runItemKey(parsed),
               UpdateExpression: `SET ${set.join(", ")}`,
               ConditionExpression: "#st = :running AND #w = :w",
               ExpressionAttributeNames: names,
@@ -340,10 +341,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
           client.send(
             new UpdateItemCommand({
               TableName: table,
-              Key: {
-                job_id: s(parsed.jobId),
-                run: s(runKey(parsed.scheduledMs, parsed.attempt)),
-              },
+              Key: runItemKey(parsed),
               UpdateExpression: "SET #cp = :cp",
               // Only while this worker still holds the attempt: a lost worker's
               // late checkpoint must not overwrite what was carried on.
@@ -375,7 +373,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
         client.send(
           new GetItemCommand({
             TableName: table,
-            Key: { job_id: s(parsed.jobId), run: s(runKey(parsed.scheduledMs, parsed.attempt)) },
+            Key: runItemKey(parsed),
             ConsistentRead: true,
           }),
         ),
@@ -404,10 +402,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
                 {
                   Update: {
                     TableName: table,
-                    Key: {
-                      job_id: s(execution.jobId),
-                      run: s(runKey(execution.scheduledMs, execution.attempt)),
-                    },
+                    Key: runItemKey(execution),
                     UpdateExpression: "SET #st = :failed, ended = :now, #error = :reason",
                     ConditionExpression: "#st = :running AND #w = :w",
                     ExpressionAttributeNames: { "#st": "st", "#w": "worker", "#error": "error" },
@@ -480,7 +475,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
           client.send(
             new UpdateItemCommand({
               TableName: table,
-              Key: { job_id: s(run.jobId), run: s(runKey(run.scheduledMs, run.attempt)) },
+              Key: runItemKey(run),
               UpdateExpression: "SET requeue_at = :at",
               ConditionExpression: "#st = :queued",
               ExpressionAttributeNames: { "#st": "st" },
@@ -500,7 +495,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       const items = await batchGet(
         client,
         table,
-        runs.map((r) => ({ job_id: s(r.jobId), run: s(runKey(r.scheduledMs, 1)) })),
+        runs.map((r) => runItemKey({ ...r, attempt: 1 })),
         (item) => `${item.job_id?.S}/${item.run?.S}`,
         "job_id, run, sched_ms",
       );

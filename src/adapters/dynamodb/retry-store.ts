@@ -14,15 +14,11 @@ import type { DeadRunQuery, Failure, RetryStore } from "../../core/ports/retry-s
 import { dynamo, failedConditions, fromPageToken } from "./calls.js";
 import type { TableNames } from "./client.js";
 import { DEAD_HASH, DEAD_INDEX, deadKey } from "./dead-index.js";
-import { baseItem, itemToExecution, runKey } from "./execution-store.js";
+import { baseItem, itemToExecution, runItemKey, runKey } from "./execution-store.js";
 import { decodeToken, type Item, n, s, toPage } from "./job-item.js";
 
 /** The condition of every write that ends an attempt: still RUNNING on this worker. */
 const HELD = "#st = :running AND #w = :w";
-
-function keyOf(parsed: { jobId: string; scheduledMs: number; attempt: number }): Item {
-  return { job_id: s(parsed.jobId), run: s(runKey(parsed.scheduledMs, parsed.attempt)) };
-}
 
 function nextOf(e: Execution): RunRef {
   return {
@@ -51,7 +47,7 @@ export function createDynamoRetryStore(options: {
     if (!parsed) throw notFound(`execution ${id}`);
     const out = await dynamo(() =>
       client.send(
-        new GetItemCommand({ TableName: table, Key: keyOf(parsed), ConsistentRead: true }),
+        new GetItemCommand({ TableName: table, Key: runItemKey(parsed), ConsistentRead: true }),
       ),
     );
     if (!out.Item) throw notFound(`execution ${id}`);
@@ -114,7 +110,7 @@ export function createDynamoRetryStore(options: {
         client.send(
           new GetItemCommand({
             TableName: table,
-            Key: keyOf(run),
+            Key: runItemKey(run),
             ConsistentRead: true,
             ProjectionExpression: "checkpoint",
           }),
@@ -126,7 +122,7 @@ export function createDynamoRetryStore(options: {
           {
             Update: {
               TableName: table,
-              Key: keyOf(run),
+              Key: runItemKey(run),
               UpdateExpression:
                 "SET #st = :failed, ended = :ended, #error = :error, next_at = :due",
               ConditionExpression: HELD,
@@ -164,7 +160,7 @@ export function createDynamoRetryStore(options: {
           client.send(
             new UpdateItemCommand({
               TableName: table,
-              Key: keyOf(parsed),
+              Key: runItemKey(parsed),
               UpdateExpression:
                 "SET #st = :dead, ended = :ended, #error = :error, dead = :d, dead_key = :dk",
               ConditionExpression: HELD,
@@ -202,7 +198,7 @@ export function createDynamoRetryStore(options: {
           {
             Update: {
               TableName: table,
-              Key: keyOf(dead),
+              Key: runItemKey(dead),
               UpdateExpression: "REMOVE dead, dead_key",
               ConditionExpression: "attribute_exists(dead)",
             },
@@ -231,7 +227,7 @@ export function createDynamoRetryStore(options: {
           client.send(
             new UpdateItemCommand({
               TableName: table,
-              Key: keyOf(dead),
+              Key: runItemKey(dead),
               UpdateExpression: "REMOVE dead, dead_key",
               ConditionExpression: "attribute_exists(dead)",
             }),

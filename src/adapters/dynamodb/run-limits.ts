@@ -13,7 +13,7 @@ import type { JobStatus } from "../../core/job.js";
 import type { LimitSnapshot, RunLimits } from "../../core/ports/run-limits.js";
 import { batchGet, dynamo, failedConditions } from "./calls.js";
 import type { TableNames } from "./client.js";
-import { baseItem, endUnstarted, runKey, runningPut } from "./execution-store.js";
+import { baseItem, endUnstarted, runItemKey, runningPut } from "./execution-store.js";
 import { type Item, n, num, s, str } from "./job-item.js";
 
 /**
@@ -35,7 +35,7 @@ export function createDynamoRunLimits(options: {
 
   function execKey(id: string): Item | undefined {
     const p = parseExecutionId(id);
-    return p ? { job_id: s(p.jobId), run: s(runKey(p.scheduledMs, p.attempt)) } : undefined;
+    return p ? runItemKey(p) : undefined;
   }
 
   /** Condition on the sequence number read: the counters did not change since. */
