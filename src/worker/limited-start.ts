@@ -38,6 +38,8 @@ export async function startUnderLimits(
   limits: JobLimits,
   workerId: string,
   queuedMs: number | undefined,
+  /** Receives a re-queued attempt's inherited checkpoint when the run starts. */
+  inherited?: { checkpoint?: Uint8Array },
 ): Promise<LimitedStart> {
   const id = executionId(run);
   const allowed = run.manual ? ["ACTIVE", "FINISHED", "PAUSED"] : ["ACTIVE", "FINISHED"];
@@ -51,7 +53,7 @@ export async function startUnderLimits(
         decision.rateWindow === undefined
           ? {}
           : { window: decision.rateWindow, count: decision.rateCount ?? 1 };
-      const outcome = await deps.limits.start(run, workerId, now, queuedMs, seen, rate);
+      const outcome = await deps.limits.start(run, workerId, now, queuedMs, seen, rate, inherited);
       if (outcome === "conflict") continue;
       return { kind: outcome };
     }

@@ -109,7 +109,7 @@ export function startWorker(deps: {
     const startedMs = clock.now();
     const inherited: { checkpoint?: Uint8Array } = {};
     const outcome = limits
-      ? await startLimited(delivery, target, limits, logger)
+      ? await startLimited(delivery, target, limits, logger, inherited)
       : await startOnce(run, startedMs, delivery.sentMs, inherited);
     if (outcome === "held") return;
     if (outcome === "duplicate") {
@@ -227,6 +227,7 @@ export function startWorker(deps: {
     target: JobTarget,
     limits: JobLimits,
     logger: Logger,
+    inherited: { checkpoint?: Uint8Array },
   ): Promise<StartOutcome | "held"> {
     const start = await startUnderLimits(
       { ...deps.limits!, clock },
@@ -234,6 +235,7 @@ export function startWorker(deps: {
       limits,
       options.id,
       delivery.sentMs,
+      inherited,
     );
     if (start.kind === "waiting") {
       await queue.send([

@@ -132,7 +132,7 @@ export function createDynamoRunLimits(options: {
       };
     },
 
-    async start(run, workerId, nowMs, queuedMs, seen, rate) {
+    async start(run, workerId, nowMs, queuedMs, seen, rate, inherited) {
       const id = executionId(run);
       const now = seen.state;
       const values: Item = {};
@@ -182,6 +182,7 @@ export function createDynamoRunLimits(options: {
       ];
       try {
         await dynamo(() => client.send(new TransactWriteItemsCommand({ TransactItems: items })));
+        if (inherited && previous?.checkpoint?.B) inherited.checkpoint = previous.checkpoint.B;
         return "started";
       } catch (err) {
         if (!(err instanceof TransactionCanceledException)) throw err;

@@ -29,6 +29,7 @@ export interface RunLimits {
   /**
    * Starts the run: records it RUNNING (as `startExecution` does) and adds it
    * to the job's running set, with the rate counters, in one transaction.
+   * A re-queued attempt's inherited checkpoint is put in `inherited`.
    */
   start(
     run: RunRef,
@@ -37,6 +38,7 @@ export interface RunLimits {
     queuedMs: number | undefined,
     seen: LimitSnapshot,
     rate: { window?: number; count?: number },
+    inherited?: { checkpoint?: Uint8Array },
   ): Promise<StartOutcome | LimitConflict>;
   /**
    * Records the run QUEUED with `reason`, to be looked at again by the recovery
