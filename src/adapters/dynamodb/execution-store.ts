@@ -8,6 +8,7 @@ import {
   QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
+  type Update,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { unavailable } from "../../core/errors.js";
@@ -39,6 +40,29 @@ export function runKey(scheduledMs: number, attempt: number): string {
 /** The key of the execution item of one attempt of a run. */
 export function runItemKey(run: { jobId: string; scheduledMs: number; attempt: number }): Item {
   return { job_id: s(run.jobId), run: s(runKey(run.scheduledMs, run.attempt)) };
+}
+
+/**
+ * An update of an attempt's record that applies only while `workerId` holds
+ * it (RUNNING on that worker): a lost worker's late write must not overwrite
+ * what was carried on. `set` is the SET clause; `#st` and `#w` are defined.
+ */
+export function heldUpdate(
+  table: string,
+  run: { jobId: string; scheduledMs: number; attempt: number },
+  workerId: string,
+  set: string,
+  values: Item,
+  names: Record<string, string> = {},
+): Update {
+  return {
+    TableName: table,
+    Key: runItemKey(run),
+    UpdateExpression: `SET ${set}`,
+    ConditionExpression: "#st = :running AND #w = :w",
+    ExpressionAttributeNames: { "#st": "st", "#w": "worker", ...names },
+    ExpressionAttributeValues: { ":running": s("RUNNING"), ":w": s(workerId), ...values },
+  };
 }
 
 export function itemToExecution(item: Item): Execution {
@@ -295,13 +319,8 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
     async finishExecution(id: string, workerId: string, outcome: Outcome) {
       const parsed = parseExecutionId(id);
       if (!parsed) return false;
-      const names: Record<string, string> = { "#st": "st", "#w": "worker" };
-      const values: Item = {
-        ":st": s(outcome.status),
-        ":ended": n(outcome.endedMs),
-        ":running": s("RUNNING"),
-        ":w": s(workerId),
-      };
+      const names: Record<string, string> = {};
+      const values: Item = { ":st": s(outcome.status), ":ended": n(outcome.endedMs) };
       const set = ["#st = :st", "ended = :ended"];
       if (outcome.result !== undefined) {
         set.push("#result = :result");
@@ -316,14 +335,9 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       try {
         await dynamo(() =>
           client.send(
-            new UpdateItemCommand({
-              TableName: table,
-              Key: runItemKey(parsed),
-              UpdateExpression: `SET ${set.join(", ")}`,
-              ConditionExpression: "#st = :running AND #w = :w",
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-            }),
+            new UpdateItemCommand(
+              heldUpdate(table, parsed, workerId, set.join(", "), values, names),
+            ),
           ),
         );
         return true;
@@ -339,20 +353,18 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       try {
         await dynamo(() =>
           client.send(
-            new UpdateItemCommand({
-              TableName: table,
-              Key: runItemKey(parsed),
-              UpdateExpression: "SET #cp = :cp",
-              // Only while this worker still holds the attempt: a lost worker's
-              // late checkpoint must not overwrite what was carried on.
-              ConditionExpression: "#st = :running AND #w = :w",
-              ExpressionAttributeNames: { "#st": "st", "#w": "worker", "#cp": "checkpoint" },
-              ExpressionAttributeValues: {
-                ":cp": { B: data },
-                ":running": s("RUNNING"),
-                ":w": s(workerId),
-              },
-            }),
+            new UpdateItemCommand(
+              heldUpdate(
+                table,
+                parsed,
+                workerId,
+                "#cp = :cp",
+                { ":cp": { B: data } },
+                {
+                  "#cp": "checkpoint",
+                },
+              ),
+            ),
           ),
         );
         return true;
@@ -400,20 +412,14 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
             new TransactWriteItemsCommand({
               TransactItems: [
                 {
-                  Update: {
-                    TableName: table,
-                    Key: runItemKey(execution),
-                    UpdateExpression: "SET #st = :failed, ended = :now, #error = :reason",
-                    ConditionExpression: "#st = :running AND #w = :w",
-                    ExpressionAttributeNames: { "#st": "st", "#w": "worker", "#error": "error" },
-                    ExpressionAttributeValues: {
-                      ":failed": s("FAILED"),
-                      ":running": s("RUNNING"),
-                      ":now": n(nowMs),
-                      ":reason": s(reason),
-                      ":w": s(execution.workerId ?? ""),
-                    },
-                  },
+                  Update: heldUpdate(
+                    table,
+                    execution,
+                    execution.workerId ?? "",
+                    "#st = :failed, ended = :now, #error = :reason",
+                    { ":failed": s("FAILED"), ":now": n(nowMs), ":reason": s(reason) },
+                    { "#error": "error" },
+                  ),
                 },
                 {
                   Put: {

@@ -14,11 +14,8 @@ import type { DeadRunQuery, Failure, RetryStore } from "../../core/ports/retry-s
 import { dynamo, failedConditions, fromPageToken } from "./calls.js";
 import type { TableNames } from "./client.js";
 import { DEAD_HASH, DEAD_INDEX, deadKey } from "./dead-index.js";
-import { baseItem, itemToExecution, runItemKey, runKey } from "./execution-store.js";
+import { baseItem, heldUpdate, itemToExecution, runItemKey, runKey } from "./execution-store.js";
 import { decodeToken, type Item, n, s, toPage } from "./job-item.js";
-
-/** The condition of every write that ends an attempt: still RUNNING on this worker. */
-const HELD = "#st = :running AND #w = :w";
 
 function nextOf(e: Execution): RunRef {
   return {
@@ -120,22 +117,19 @@ export function createDynamoRetryStore(options: {
       const applied = await transact({
         TransactItems: [
           {
-            Update: {
-              TableName: table,
-              Key: runItemKey(run),
-              UpdateExpression:
-                "SET #st = :failed, ended = :ended, #error = :error, next_at = :due",
-              ConditionExpression: HELD,
-              ExpressionAttributeNames: { "#st": "st", "#w": "worker", "#error": "error" },
-              ExpressionAttributeValues: {
+            Update: heldUpdate(
+              table,
+              run,
+              workerId,
+              "#st = :failed, ended = :ended, #error = :error, next_at = :due",
+              {
                 ":failed": s("FAILED"),
                 ":ended": n(failure.endedMs),
                 ":error": s(failure.error),
                 ":due": n(due.dueMs),
-                ":running": s("RUNNING"),
-                ":w": s(workerId),
               },
-            },
+              { "#error": "error" },
+            ),
           },
           {
             Put: {
@@ -154,27 +148,25 @@ export function createDynamoRetryStore(options: {
     },
 
     async markDead(run, workerId, failure) {
-      const parsed = run;
       try {
         await dynamo(() =>
           client.send(
-            new UpdateItemCommand({
-              TableName: table,
-              Key: runItemKey(parsed),
-              UpdateExpression:
-                "SET #st = :dead, ended = :ended, #error = :error, dead = :d, dead_key = :dk",
-              ConditionExpression: HELD,
-              ExpressionAttributeNames: { "#st": "st", "#w": "worker", "#error": "error" },
-              ExpressionAttributeValues: {
-                ":dead": s("DEAD"),
-                ":ended": n(failure.endedMs),
-                ":error": s(failure.error),
-                ":d": s(DEAD_HASH),
-                ":dk": s(deadKey(parsed.jobId, runKey(parsed.scheduledMs, parsed.attempt))),
-                ":running": s("RUNNING"),
-                ":w": s(workerId),
-              },
-            }),
+            new UpdateItemCommand(
+              heldUpdate(
+                table,
+                run,
+                workerId,
+                "#st = :dead, ended = :ended, #error = :error, dead = :d, dead_key = :dk",
+                {
+                  ":dead": s("DEAD"),
+                  ":ended": n(failure.endedMs),
+                  ":error": s(failure.error),
+                  ":d": s(DEAD_HASH),
+                  ":dk": s(deadKey(run.jobId, runKey(run.scheduledMs, run.attempt))),
+                },
+                { "#error": "error" },
+              ),
+            ),
           ),
         );
         return true;
