@@ -5,7 +5,6 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import pino from "pino";
-import type { Histogram } from "prom-client";
 import { workQueueOptions } from "./adapters/from-config.js";
 import { createSqsWorkQueue } from "./adapters/sqs/work-queue.js";
 import type { Config } from "./config/config.js";
@@ -40,8 +39,8 @@ const queue: Pick<WorkQueue, "send"> = {
 
 // The dispatcher observes each run's lateness, then counts the batch as sent.
 let lateness: number[] = [];
-const metrics = {
-  fireLateness: { observe: (s: number) => lateness.push(s) } as unknown as Histogram,
+const metrics: DispatchMetrics = {
+  fireLateness: { observe: (seconds) => lateness.push(seconds) },
   sent: {
     inc: () => {
       post({ type: "sent", latenessS: lateness });
@@ -49,7 +48,7 @@ const metrics = {
     },
   },
   sendFailures: { inc: () => post({ type: "sendFailed" }) },
-} as unknown as DispatchMetrics;
+};
 
 const dispatcher = createDispatcher({
   queue,

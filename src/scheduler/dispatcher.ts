@@ -2,10 +2,13 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 
 import type { OutgoingRun, WorkQueue } from "../core/ports/work-queue.js";
-import type { SchedulerMetrics } from "./metrics.js";
 
-/** What the dispatcher counts. */
-export type DispatchMetrics = Pick<SchedulerMetrics, "fireLateness" | "sent" | "sendFailures">;
+/** What the dispatcher counts (the scheduler's metrics, or the dispatch thread's relay of them). */
+export interface DispatchMetrics {
+  fireLateness: { observe(seconds: number): void };
+  sent: { inc(count: number): void };
+  sendFailures: { inc(): void };
+}
 
 export interface Dispatcher {
   /** Holds claimed runs until their scheduled time, then sends them. */
