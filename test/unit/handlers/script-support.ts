@@ -1,0 +1,56 @@
+/** What the script handler's tests share: a run context, a `node -e` target, process probes. */
+import { existsSync, readFileSync } from "node:fs";
+import { pino } from "pino";
+import type { ScriptTarget } from "../../../src/core/job.js";
+import type { RunContext } from "../../../src/worker/handlers/registry.js";
+
+export const NODE = process.execPath;
+export const hasPrlimit = process.platform === "linux" && existsSync("/usr/bin/prlimit");
+
+export function context(signal = new AbortController().signal): RunContext {
+  return {
+    executionId: "job_01hx:1700000000000:3",
+    jobId: "job_01hx",
+    scheduledMs: 1_700_000_000_000,
+    attempt: 3,
+    signal,
+    logger: pino({ level: "silent" }),
+  };
+}
+
+/** A target running `node -e code`. */
+export function node(code: string, extra: Partial<ScriptTarget> = {}): ScriptTarget {
+  return {
+    type: "script",
+    command: NODE,
+    args: ["-e", code],
+    env: {},
+    timeoutMs: 10_000,
+    ...extra,
+  };
+}
+
+/** Running, i.e. neither gone nor a zombie waiting for init to reap it. */
+export function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  if (process.platform !== "linux") return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+export async function eventually(check: () => boolean, ms = 1000): Promise<boolean> {
+  const until = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
