@@ -14,15 +14,24 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 type StopReason = { kind: "timeout"; timeoutMs: number } | { kind: "abort"; reason: unknown };
 
+export interface ProcessSpec {
+  argv: string[];
+  /** The whole environment (nothing is inherited). */
+  env: Record<string, string>;
+  cwd: string;
+  /** Runs as this user (needs root); absent: as the worker's user. */
+  uid?: number;
+  gid?: number;
+  timeoutMs: number;
+  /** SIGTERM → SIGKILL grace. */
+  graceMs: number;
+  /** Cap on the summary, in UTF-8 bytes. */
+  maxBytes: number;
+}
+
 /** Starts `argv` (no shell) and resolves when it and its output are done. */
-export function runProcess(
-  argv: string[],
-  env: Record<string, string>,
-  timeoutMs: number,
-  graceMs: number,
-  maxBytes: number,
-  ctx: RunContext,
-): Promise<HandlerResult> {
+export function runProcess(spec: ProcessSpec, ctx: RunContext): Promise<HandlerResult> {
+  const { argv, env, cwd, uid, gid, timeoutMs, graceMs, maxBytes } = spec;
   const [file, ...args] = argv as [string, ...string[]];
   const capture = createOutputCapture(maxBytes);
   return new Promise<HandlerResult>((resolve) => {
@@ -31,6 +40,9 @@ export function runProcess(
       child = spawn(file, args, {
         shell: false,
         env,
+        cwd,
+        // With uid/gid, libuv also drops supplementary groups (setgroups(0)) before exec.
+        ...(uid !== undefined && gid !== undefined ? { uid, gid } : {}),
         stdio: ["ignore", "pipe", "pipe"],
         // Own process group: a stop signal reaches everything the command started.
         detached: true,

@@ -1,36 +1,37 @@
 /**
- * The script handler: runs an allow-listed command without a shell, bounded
- * in time, memory and recorded output.
+ * The script handler: runs an allow-listed command without a shell, with
+ * least privilege, bounded in time, CPU, processes, memory and recorded output.
  *
- * - Only a `command` equal to an allow-list entry runs; the job cannot set
- *   PATH or the dynamic loader's variables, which would change what it names.
+ * - Only a `command` equal to an allow-list entry runs, found on a fixed PATH.
+ * - **User**: given `user` (the app does when the worker runs as root), the
+ *   command runs as that unprivileged uid/gid with no supplementary groups;
+ *   otherwise as the worker's own user.
+ * - **Working directory**: a fresh one per run, owned by that user, also its
+ *   HOME and TMPDIR, removed afterwards (`script-workdir.ts`).
+ * - **Environment**: built from an allow-list (`script-env.ts`); a job that
+ *   sets a name changing which code the command loads fails without running.
+ * - **Limits**: RLIMIT_CPU from the timeout, RLIMIT_NPROC, RLIMIT_DATA, no
+ *   core dumps, killed when the worker dies, no new privileges
+ *   (`script-limits.ts`).
  * - The child leads its own process group, so a timeout or abort reaches the
- *   processes it started too: SIGTERM, then SIGKILL after a grace period.
- * - Memory: on Linux the command is started through util-linux `prlimit`
- *   with `--data`, i.e. RLIMIT_DATA (heap and private writable mappings; Linux
- *   ≥ 4.7). Not `--as` (RLIMIT_AS): V8 reserves gigabytes of address space up
- *   front, so any address-space cap that means anything stops `node` from
- *   starting. Node has no setrlimit and spawn has no pre-exec hook, hence the
- *   wrapper; prlimit execs the command, so the child pid stays the command's.
- *   The cap applies to each process, not to the tree. Without `prlimit` (not
- *   Linux, or util-linux missing) scripts run uncapped and the first run logs
- *   a warning.
+ *   processes it started too: SIGTERM, then SIGKILL after a grace period
+ *   (`script-process.ts`).
  */
 import { accessSync, constants } from "node:fs";
+import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import type { ScriptTarget } from "../../core/job.js";
-import type { JobHandler, RunContext } from "./handler.js";
-import { runProcess } from "./script-process.js";
+import type { JobHandler } from "./handler.js";
+import { refusedJobEnv, scriptEnv, scriptEnvPolicy } from "./script-env.js";
+import { limitedArgv, type ScriptLimits } from "./script-limits.js";
+import { describe, runProcess } from "./script-process.js";
+import { createWorkDir, type RunAs, removeWorkDir } from "./script-workdir.js";
 import { assertByteLimit, clampText, DEFAULT_MAX_OUTPUT_BYTES } from "./truncate.js";
 
 export const DEFAULT_SCRIPT_MEMORY_MB = 256;
+export const DEFAULT_SCRIPT_MAX_PROCS = 256;
 /** Time between SIGTERM and SIGKILL when a run is stopped. */
 export const DEFAULT_KILL_GRACE_MS = 2000;
-
-/** Variables passed from the worker's own environment; everything else comes from the job. */
-const INHERITED_ENV = ["PATH", "HOME", "LANG", "TZ", "TMPDIR"] as const;
-/** Variables a job may not set: they would change which code the allow-listed command runs. */
-const FORBIDDEN_ENV = /^(PATH|LD_.*|DYLD_.*)$/;
 
 export interface ScriptHandlerOptions {
   /** Exact `command` strings that may run. */
@@ -39,26 +40,39 @@ export interface ScriptHandlerOptions {
   maxOutputBytes?: number;
   /** RLIMIT_DATA per process, in MiB; 0 disables it. Default 256. */
   memoryMb?: number;
+  /** RLIMIT_NPROC (every process and thread of the script's uid); 0 disables it. Default 256. */
+  maxProcs?: number;
   /** SIGTERM → SIGKILL grace when a run is stopped. Default 2000 ms. */
   killGraceMs?: number;
+  /** Runs scripts as this user (the worker must be root); absent: as the worker's user. */
+  user?: RunAs;
+  /** Names passed from `workerEnv` to scripts, and that a job's env may set although they load code. */
+  envAllow?: string[];
+  /** The worker's environment, read once here. Default `process.env`. */
+  workerEnv?: NodeJS.ProcessEnv;
+  /** Where runs' working directories are made. Default the worker's temp directory. */
+  workRoot?: string;
 }
 
 export function createScriptHandler(opts: ScriptHandlerOptions): JobHandler<ScriptTarget> {
   const allowed = new Set(opts.allowList);
   const maxBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   assertByteLimit(maxBytes, "maxOutputBytes");
-  const memoryMb = opts.memoryMb ?? DEFAULT_SCRIPT_MEMORY_MB;
-  if (!Number.isSafeInteger(memoryMb) || memoryMb < 0) {
-    throw new RangeError(`memoryMb must be a non-negative integer, got ${memoryMb}`);
-  }
+  const memoryMb = wholeNumber(opts.memoryMb ?? DEFAULT_SCRIPT_MEMORY_MB, "memoryMb");
+  const maxProcs = wholeNumber(opts.maxProcs ?? DEFAULT_SCRIPT_MAX_PROCS, "maxProcs");
   const graceMs = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-  const prlimit =
-    memoryMb > 0 && process.platform === "linux" ? findExecutable("prlimit") : undefined;
-  // The script runs in its own process group, so it would outlive a worker
-  // killed with SIGKILL (and run beside the re-queued attempt): util-linux
-  // setpriv makes the kernel kill it when the worker dies.
-  const setpriv = process.platform === "linux" ? findExecutable("setpriv") : undefined;
-  let warnedUncapped = false;
+  const linux = process.platform === "linux";
+  const limits: ScriptLimits = {
+    prlimit: linux ? findExecutable("prlimit") : undefined,
+    setpriv: linux ? findExecutable("setpriv") : undefined,
+    memoryMb,
+    maxProcs,
+    killGraceMs: graceMs,
+  };
+  const envPolicy = scriptEnvPolicy(opts.envAllow ?? [], opts.workerEnv ?? process.env);
+  const workRoot = opts.workRoot ?? tmpdir();
+  const user = opts.user;
+  let warnedUnlimited = false;
 
   return {
     type: "script",
@@ -75,61 +89,64 @@ export function createScriptHandler(opts: ScriptHandlerOptions): JobHandler<Scri
           retryable: false,
         };
       }
-      const forbidden = Object.keys(target.env).find((key) => FORBIDDEN_ENV.test(key));
-      if (forbidden !== undefined) {
+      const refused = refusedJobEnv(envPolicy, target.env);
+      if (refused !== undefined) {
         return {
           ok: false,
-          summary: `env ${JSON.stringify(forbidden)} may not be set by a job`,
+          summary: clampText(
+            `env ${JSON.stringify(refused)} may not be set by a job: it changes which code the command loads (a worker admits it only when it is in CHRONORING_SCRIPT_ENV_ALLOW)`,
+            maxBytes,
+          ),
           retryable: false,
         };
       }
       if (ctx.signal.aborted)
         return { ok: false, summary: "aborted before start", retryable: true };
-      if (memoryMb > 0 && prlimit === undefined && !warnedUncapped) {
-        warnedUncapped = true;
-        ctx.logger.warn({ memoryMb }, "prlimit not found: scripts run without a memory cap");
+      if (limits.prlimit === undefined && !warnedUnlimited) {
+        warnedUnlimited = true;
+        ctx.logger.warn(
+          { memoryMb, maxProcs },
+          "prlimit not found: scripts run without CPU, process and memory limits",
+        );
       }
-      const argv =
-        prlimit === undefined
-          ? [target.command, ...target.args]
-          : [
-              prlimit,
-              `--data=${memoryMb * 1024 * 1024}`,
-              "--core=0",
-              "--",
-              target.command,
-              ...target.args,
-            ];
-      if (setpriv !== undefined) argv.unshift(setpriv, "--pdeathsig", "KILL", "--");
-      // A non-zero exit, a timeout or a failed start may pass: retryable.
-      const result = await runProcess(
-        argv,
-        childEnv(target, ctx),
-        target.timeoutMs,
-        graceMs,
-        maxBytes,
-        ctx,
-      );
-      return result.ok ? result : { ...result, retryable: true };
+      let workDir: string;
+      try {
+        workDir = await createWorkDir(workRoot, user);
+      } catch (err) {
+        return {
+          ok: false,
+          summary: clampText(`could not create a working directory: ${describe(err)}`, maxBytes),
+          retryable: true,
+        };
+      }
+      try {
+        const result = await runProcess(
+          {
+            argv: limitedArgv(limits, target.command, target.args, target.timeoutMs),
+            env: scriptEnv(envPolicy, target.env, ctx, workDir),
+            cwd: workDir,
+            uid: user?.uid,
+            gid: user?.gid,
+            timeoutMs: target.timeoutMs,
+            graceMs,
+            maxBytes,
+          },
+          ctx,
+        );
+        // A non-zero exit, a timeout or a failed start may pass: retryable.
+        return result.ok ? result : { ...result, retryable: true };
+      } finally {
+        await removeWorkDir(workDir, user, ctx.logger);
+      }
     },
   };
 }
 
-function childEnv(target: ScriptTarget, ctx: RunContext): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const key of INHERITED_ENV) {
-    const value = process.env[key];
-    if (value !== undefined) env[key] = value;
+function wholeNumber(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
   }
-  Object.assign(env, target.env);
-  env.CHRONORING_EXECUTION_ID = ctx.executionId;
-  env.CHRONORING_JOB_ID = ctx.jobId;
-  env.CHRONORING_SCHEDULED_MS = String(ctx.scheduledMs);
-  env.CHRONORING_ATTEMPT = String(ctx.attempt);
-  if (ctx.lastCheckpoint) {
-    env.CHRONORING_CHECKPOINT = Buffer.from(ctx.lastCheckpoint).toString("utf8");
-  }
-  return env;
+  return value;
 }
 
 /** Absolute path of an executable on the worker's PATH, resolved once at start. */

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScriptHandler } from "../../../src/worker/handlers/script.js";
-import { context, NODE, node } from "./script-support.js";
+import { context, NODE, node, RUN_AS } from "./script-support.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -17,7 +17,7 @@ afterAll(async () => {
 
 describe("script handler: running a command", () => {
   // Default memory cap on: also proves that node starts under it.
-  const handler = createScriptHandler({ allowList: [NODE, "dd"] });
+  const handler = createScriptHandler({ allowList: [NODE, "dd"], user: RUN_AS });
 
   it("runs an allow-listed command and succeeds on exit 0 with its output", async () => {
     const result = await handler.run(node("console.log('hello')"), context());
@@ -74,7 +74,7 @@ describe("script handler: running a command", () => {
   });
 
   it("keeps the first maxOutputBytes of output and counts the dropped bytes", async () => {
-    const small = createScriptHandler({ allowList: [NODE], maxOutputBytes: 200 });
+    const small = createScriptHandler({ allowList: [NODE], maxOutputBytes: 200, user: RUN_AS });
     const result = await small.run(node("process.stdout.write('x'.repeat(100000))"), context());
     expect(result.ok).toBe(true);
     expect(Buffer.byteLength(result.summary)).toBeLessThanOrEqual(200);
@@ -96,6 +96,7 @@ describe("script handler: running a command", () => {
     const uncapped = createScriptHandler({
       allowList: ["chronoring-no-such-command"],
       memoryMb: 0,
+      user: RUN_AS,
     });
     const result = await uncapped.run(
       { type: "script", command: "chronoring-no-such-command", args: [], env: {}, timeoutMs: 1000 },

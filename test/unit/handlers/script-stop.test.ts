@@ -1,11 +1,11 @@
 /** The script handler stops a command (and what it started) on timeout or abort: SIGTERM, then SIGKILL. */
 import { describe, expect, it } from "vitest";
 import { createScriptHandler } from "../../../src/worker/handlers/script.js";
-import { context, eventually, NODE, node, running } from "./script-support.js";
+import { context, eventually, NODE, node, RUN_AS, running } from "./script-support.js";
 
 describe("script handler: stopping a command", () => {
   // Default memory cap on: also proves that node starts under it.
-  const handler = createScriptHandler({ allowList: [NODE, "dd"] });
+  const handler = createScriptHandler({ allowList: [NODE, "dd"], user: RUN_AS });
 
   it("kills the command with SIGTERM when it runs past its timeout", async () => {
     const started = performance.now();
@@ -22,7 +22,7 @@ describe("script handler: stopping a command", () => {
   });
 
   it("escalates to SIGKILL after the grace period when SIGTERM is ignored", async () => {
-    const quick = createScriptHandler({ allowList: [NODE], killGraceMs: 300 });
+    const quick = createScriptHandler({ allowList: [NODE], killGraceMs: 300, user: RUN_AS });
     const result = await quick.run(
       node("process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)", {
         timeoutMs: 300,

@@ -1,11 +1,35 @@
 /** What the script handler's tests share: a run context, a `node -e` target, process probes. */
 import { existsSync, readFileSync } from "node:fs";
 import { pino } from "pino";
+import { resolveScriptUser } from "../../../src/config/script-user.js";
 import type { ScriptTarget } from "../../../src/core/job.js";
 import type { RunContext } from "../../../src/worker/handlers/registry.js";
 
 export const NODE = process.execPath;
 export const hasPrlimit = process.platform === "linux" && existsSync("/usr/bin/prlimit");
+export const isRoot = process.getuid?.() === 0;
+/**
+ * Who scripts run as in these tests: `nobody` when the tests run as root, as
+ * a root worker's scripts do; otherwise the tests' own user.
+ */
+export const RUN_AS = isRoot ? resolveScriptUser("nobody", "test user") : undefined;
+
+/** A target running `command args` with the job's `env`. */
+export function script(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): ScriptTarget {
+  return { type: "script", command, args, env, timeoutMs: 10_000 };
+}
+
+/** The variables a script printed with `env`, after the status line. */
+export function printedEnv(summary: string): Record<string, string> {
+  const lines = summary.split("\n").slice(1).filter(Boolean);
+  return Object.fromEntries(
+    lines.map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+  );
+}
 
 export function context(signal = new AbortController().signal): RunContext {
   return {
