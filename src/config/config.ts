@@ -1,4 +1,11 @@
 import { hostname } from "node:os";
+import {
+  checkScriptUserSpec,
+  idLookup,
+  resolveScriptUser,
+  type ScriptUser,
+  type UserLookup,
+} from "./script-user.js";
 import { ConfigError, envName, readValues } from "./settings.js";
 
 export { ConfigError } from "./settings.js";
@@ -81,6 +88,15 @@ export interface Config {
     drainTimeoutMs: number;
     scriptAllowList: string[];
     scriptMemoryMb: number;
+    /**
+     * Who scripts run as when the worker runs as root; undefined when it does
+     * not (scripts then run as the worker's own user) or has no worker role.
+     */
+    scriptUser: ScriptUser | undefined;
+    /** RLIMIT_NPROC of a script: every process and thread of its uid counts, not only its own; 0: none. */
+    scriptMaxProcs: number;
+    /** Names passed from the worker's environment to scripts, and that a job's env may set. */
+    scriptEnvAllow: string[];
     maxOutputBytes: number;
     /** How soon a run waiting for a free slot under its job's limits looks again. */
     limitRetryMs: number;
@@ -98,8 +114,21 @@ export interface Config {
   };
 }
 
+/** What loadConfig asks of the host; tests give their own. */
+export interface Host {
+  /** This process's uid; undefined where there are none (Windows). */
+  uid: number | undefined;
+  lookupUser: UserLookup;
+}
+
+const thisHost: Host = { uid: process.getuid?.(), lookupUser: idLookup };
+
 /** Reads and validates the configuration; throws ConfigError naming the bad setting. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = []): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: string[] = [],
+  host: Host = thisHost,
+): Config {
   const v = readValues(env, argv);
   const int = (k: string) => v.get(k) as number;
   const str = (k: string) => v.get(k) as string;
@@ -163,6 +192,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       drainTimeoutMs: int("worker-drain-timeout-ms"),
       scriptAllowList: list("script-allow-list"),
       scriptMemoryMb: int("script-memory-mb"),
+      scriptUser: scriptUser(str("script-user"), roles, host),
+      scriptMaxProcs: int("script-max-procs"),
+      scriptEnvAllow: envNames(list("script-env-allow"), envName("script-env-allow")),
       maxOutputBytes: int("max-output-bytes"),
       limitRetryMs: int("limit-retry-ms"),
     },
@@ -173,6 +205,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       backoffMs: int("notify-backoff-ms"),
     },
   };
+}
+
+/** Resolved only where it is used: a worker running as root (it then refuses to start without one). */
+function scriptUser(spec: string, roles: Config["roles"], host: Host): ScriptUser | undefined {
+  const where = envName("script-user");
+  if (!roles.includes("worker") || host.uid !== 0) {
+    checkScriptUserSpec(spec, where);
+    return undefined;
+  }
+  return resolveScriptUser(spec, where, host.lookupUser);
+}
+
+function envNames(names: string[], where: string): string[] {
+  const bad = names.find((name) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
+  if (bad !== undefined) throw new ConfigError(`${where}: "${bad}" is not a variable name`);
+  return names;
 }
 
 function smtpUrl(raw: string): string {

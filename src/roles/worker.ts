@@ -45,6 +45,9 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
         scriptAllowList: config.worker.scriptAllowList,
         maxOutputBytes: config.worker.maxOutputBytes,
         scriptMemoryMb: config.worker.scriptMemoryMb,
+        scriptUser: config.worker.scriptUser,
+        scriptMaxProcs: config.worker.scriptMaxProcs,
+        scriptEnvAllow: config.worker.scriptEnvAllow,
         workflows: ctx.workflowRuns,
       }),
   );
