@@ -17,7 +17,6 @@ export const PENDING_SETTINGS: readonly string[] = [
   "CHRONORING_METRICS_AUTH",
   "CHRONORING_TARGET_ALLOW",
   "CHRONORING_API_MAX_BODY_BYTES",
-  "CHRONORING_SCRIPT_USER",
 ];
 
 /** The names a deploy file may set: every real setting, and the pending ones above. */
