@@ -15,6 +15,14 @@ export interface SchedulerMetrics {
   lag: Gauge<"partition">;
   /** Partitions this node fires. */
   owned: Gauge;
+  /** The store's partition count (the same on every node): owned partitions should add up to it. */
+  partitions: Gauge;
+  /**
+   * Age of the oldest claimed run that recovery sweeps found not started a
+   * start timeout after its time (see overdue-runs.ts): what stands in for
+   * the age of the oldest queued message.
+   */
+  oldestUnstarted: Gauge;
   /** Partitions gained or lost through assignment changes. */
   moves: Counter<"direction">;
   /** Claims (and fences) rejected because a newer owner fenced the partition. */
@@ -74,6 +82,16 @@ export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
     owned: new Gauge({
       name: "chronoring_partitions_owned",
       help: "Partitions this scheduler node fires",
+      registers,
+    }),
+    partitions: new Gauge({
+      name: "chronoring_partitions",
+      help: "Logical partitions of the store (fixed at table creation); the scheduler nodes' chronoring_partitions_owned should add up to it",
+      registers,
+    }),
+    oldestUnstarted: new Gauge({
+      name: "chronoring_oldest_unstarted_run_age_seconds",
+      help: "Age of the oldest claimed run this node's recovery sweeps found not started a start timeout after its time (0: none), as of the last sweep",
       registers,
     }),
     moves: new Counter({

@@ -26,7 +26,10 @@ export function isThrottle(err: unknown): boolean {
  * attempt, inside the SDK's retry loop; at high priority it wraps the
  * deserializer that turns the answer into the error.
  */
-export function countThrottles(client: DynamoDBClient, onThrottle: (command: string) => void): void {
+export function countThrottles(
+  client: DynamoDBClient,
+  onThrottle: (command: string) => void,
+): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       try {
