@@ -20,6 +20,7 @@ import {
   parseSchedule,
   type ScheduleInput,
 } from "./schedule/index.js";
+import { compileTargetAllow } from "./target-address.js";
 import { validateJobId } from "./validate-job.js";
 
 export type { JobInput, JobUpdate } from "./job-input.js";
@@ -74,12 +75,20 @@ export interface JobCommandsDeps {
   onScheduled?: (partition: number, nextRunMs: number) => void;
   /** An SMTP relay is configured: without one, email notification targets are refused. */
   emailEnabled?: boolean;
+  /**
+   * CHRONORING_TARGET_ALLOW: the internal addresses and host names targets
+   * may reach. Absent or empty: a literal internal address is refused.
+   */
+  targetAllow?: readonly string[];
 }
 
 /** Implements JobCommands over the ports. */
 export function createJobCommands(deps: JobCommandsDeps): JobCommands {
   const { jobs, executions, queue, clock } = deps;
-  const checks = { emailEnabled: deps.emailEnabled ?? false };
+  const checks = {
+    emailEnabled: deps.emailEnabled ?? false,
+    targetAllow: compileTargetAllow(deps.targetAllow ?? []),
+  };
 
   async function load(id: string): Promise<Job> {
     validateJobId(id);

@@ -12,6 +12,7 @@ import { type NotificationTarget, usesEmail } from "./notification.js";
 import type { Priority } from "./priority.js";
 import { type RetryPolicy, validateRetryPolicy } from "./retry-policy.js";
 import type { ScheduleInput } from "./schedule/index.js";
+import type { TargetAllow } from "./target-address.js";
 import {
   validateJobInput,
   validateName,
@@ -19,6 +20,7 @@ import {
   validateTags,
   validateTarget,
 } from "./validate-job.js";
+import { validateNotificationAddresses, validateTargetAddress } from "./validate-target-address.js";
 import { validateNotifications } from "./validate-webhook.js";
 
 /** A new job as the API hands it over, already converted from proto but not yet validated. */
@@ -58,11 +60,14 @@ export interface JobUpdate {
 export interface InputChecks {
   /** An SMTP relay is configured: without one, email notification targets are refused. */
   emailEnabled: boolean;
+  /** Internal addresses that targets may reach (CHRONORING_TARGET_ALLOW). */
+  targetAllow: TargetAllow;
 }
 
 /** Checks a new job, except its schedule (parsed where the job is built). */
 export function checkJobInput(input: JobInput, checks: InputChecks): void {
   validateJobInput(input);
+  validateTargetAddress(input.target, "target", checks.targetAllow);
   if (input.limits) validateLimits(input.limits);
   if (input.retryPolicy) validateRetryPolicy(input.retryPolicy);
   if (input.idempotencyKey !== undefined) validateIdempotencyKey(input.idempotencyKey);
@@ -74,7 +79,10 @@ export function checkJobUpdate(update: JobUpdate, checks: InputChecks): void {
   if (update.name !== undefined) validateName(update.name);
   if (update.owner !== undefined) validateOwner(update.owner);
   if (update.tags !== undefined) validateTags(update.tags);
-  if (update.target !== undefined) validateTarget(update.target);
+  if (update.target !== undefined) {
+    validateTarget(update.target);
+    validateTargetAddress(update.target, "target", checks.targetAllow);
+  }
   if (update.limits) validateLimits(update.limits);
   if (update.retryPolicy) validateRetryPolicy(update.retryPolicy);
   checkNotifications(update.notifications, "notifications", checks);
@@ -88,6 +96,7 @@ function checkNotifications(
 ): void {
   if (targets === undefined) return;
   validateNotifications(targets, field);
+  validateNotificationAddresses(targets, field, checks.targetAllow);
   if (usesEmail(targets) && !checks.emailEnabled) {
     throw failedPrecondition(
       `${field}: email targets need an SMTP relay; this server has none (CHRONORING_SMTP_URL)`,
