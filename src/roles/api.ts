@@ -50,6 +50,7 @@ export async function startApiRole(ctx: RoleContext, localScheduler?: Scheduler)
     startTimeoutMs,
     calendars,
     emailEnabled: config.notify.smtpUrl !== "",
+    targetAllow: config.targetAllow,
     onScheduled,
   });
   let closing = false;
@@ -69,6 +70,7 @@ export async function startApiRole(ctx: RoleContext, localScheduler?: Scheduler)
         clock,
         partitionCount: partitions,
         onScheduled,
+        targetAllow: config.targetAllow,
       }),
       cluster: createClusterQueries({ coordinator: cluster?.coordinator, executions }),
       deadRuns: createDeadRunCommands({
