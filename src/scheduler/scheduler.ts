@@ -135,8 +135,12 @@ export function createScheduler(deps: {
 
   async function work(st: PartitionState): Promise<void> {
     if (!canClaim()) {
-      // Not a live member: own nothing until the session is back.
+      // Not a live member: own nothing until the session is back. The sweep
+      // waits too: a sweep time left in the past would make the loop call
+      // this again at once, and spin without yielding to the event loop
+      // (which the session's keep-alives need to come back).
       st.nextPollAt = clock.now() + options.pollIntervalMs;
+      st.nextSweepAt = Math.max(st.nextSweepAt, st.nextPollAt);
       return;
     }
     if (!st.fenced && st.epoch !== undefined) {
@@ -157,6 +161,7 @@ export function createScheduler(deps: {
         metrics.loopErrors.inc({ loop: "fence" });
         logger.warn({ err, partition: st.partition }, "could not fence partition; will retry");
         st.nextPollAt = clock.now() + retryMs;
+        st.nextSweepAt = Math.max(st.nextSweepAt, st.nextPollAt);
         return;
       }
     }
