@@ -67,17 +67,21 @@ async function runUntilExit(
 }
 
 describe("a process in jwt mode that cannot check tokens", () => {
-  it("stops at start with a message naming CHRONORING_AUTH_JWKS", async () => {
-    const outcomes = {
-      "no JWKS set": await runUntilExit(apiEnv("auth-nojwks", {})),
-      "a JWKS file that is not there": await runUntilExit(
+  // Two processes start and stop (tsx compiles on each start).
+  it("stops at start with a message naming CHRONORING_AUTH_JWKS", {
+    timeout: 120_000,
+  }, async () => {
+    const [unset, missing] = await Promise.all([
+      runUntilExit(apiEnv("auth-nojwks", {})),
+      runUntilExit(
         apiEnv("auth-missing", {
           AUTH_JWKS: "/nonexistent/jwks.json",
           AUTH_ISSUER: "https://issuer.test",
           AUTH_AUDIENCE: "chronoring-test",
         }),
       ),
-    };
+    ]);
+    const outcomes = { "no JWKS set": unset, "a JWKS file that is not there": missing };
     const summary = Object.fromEntries(
       Object.entries(outcomes).map(([k, { code, stderr }]) => [
         k,
