@@ -1,5 +1,6 @@
 import { createInterceptors } from "../api/interceptors.js";
 import { routes } from "../api/routes.js";
+import { createRpcMetrics } from "../api/rpc-metrics.js";
 import { startApiServer } from "../api/server.js";
 import { createClusterQueries } from "../cluster/view.js";
 import { createWakeHints } from "../cluster/wake-hints.js";
@@ -80,7 +81,7 @@ export async function startApiRole(ctx: RoleContext, localScheduler?: Scheduler)
       }),
       ready: () => !closing,
     }),
-    interceptors: createInterceptors(logger),
+    interceptors: createInterceptors(logger, createRpcMetrics(ctx.registry)),
     metricsText: () => ctx.registry.metrics(),
   });
   return {

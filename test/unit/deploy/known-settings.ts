@@ -3,7 +3,7 @@ import { settingEnvNames } from "../../../src/config/settings.js";
 /**
  * TEMPORARY ALLOW-LIST — settings that the deploy files already use while the code that
  * reads them is still being added (auth, metrics auth, the target allow-list, the API body
- * limit, the script user). Remove each name once src/config/settings.ts has it (the test
+ * limit). Remove each name once src/config/settings.ts has it (the test
  * "names no setting that has landed" in settings-allow-list.test.ts fails until you do),
  * and this list with the last one.
  */
