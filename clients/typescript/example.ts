@@ -2,6 +2,7 @@
  * Calling Chronoring from a TypeScript service with the generated client.
  *
  *   npx tsx clients/typescript/example.ts [baseUrl]     (default http://127.0.0.1:7070)
+ *   CHRONORING_TOKEN=eyJ... npx tsx clients/typescript/example.ts https://chronoring.example.com
  *
  * With auth on (the default), it sends the token in CHRONORING_TOKEN, or the
  * admin token `npm run dev` keeps in .data/auth/admin.token.
@@ -29,7 +30,6 @@ import { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
 import type { ScheduleSpecSchema } from "../../gen/chronoring/v1/schedule_pb.js";
 
 const baseUrl = process.argv[2] ?? "http://127.0.0.1:7070";
-
 const DEV_TOKEN_FILE = ".data/auth/admin.token";
 const token =
   process.env.CHRONORING_TOKEN ??
