@@ -4,6 +4,7 @@ import type { Coordinator, Leadership, Member } from "../core/ports/coordinator.
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
+import { ALL_TENANTS } from "../core/tenant.js";
 import { withPriorities } from "../core/with-priorities.js";
 import { assignPartitions, carrySince } from "./assignment.js";
 import type { ClusterMetrics } from "./metrics.js";
@@ -78,7 +79,8 @@ export function startLeaderDuties(deps: {
         let remaining = 0;
         let token: string | undefined;
         do {
-          const page = await executions.listExecutions({
+          // The lost worker's runs of every tenant; each re-queued attempt keeps its own.
+          const page = await executions.listExecutions(ALL_TENANTS, {
             workerId: id,
             status: "RUNNING",
             pageSize: 100,

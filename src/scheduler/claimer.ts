@@ -62,7 +62,8 @@ export function createClaimer(deps: {
   function contextOf(job: DueJob): FireContext {
     const ctx: FireContext = { jobId: job.id };
     const name = job.schedule.calendar?.name;
-    const calendar = name === undefined ? undefined : calendars?.get(name);
+    // The job's own tenant's calendar of that name (calendars are named per tenant).
+    const calendar = name === undefined ? undefined : calendars?.get(job.tenant, name);
     if (calendar !== undefined) ctx.calendar = calendar;
     return ctx;
   }
@@ -143,7 +144,10 @@ export function createClaimer(deps: {
         { partition: String(partition) },
         Math.max(0, now - due[0]!.nextRunMs) / 1000,
       );
-      const named = due.flatMap((job) => job.schedule.calendar?.name ?? []);
+      const named = due.flatMap((job) => {
+        const name = job.schedule.calendar?.name;
+        return name === undefined ? [] : [{ tenant: job.tenant, name }];
+      });
       if (named.length > 0) await calendars?.load(named);
       const claims = due.map((job) => claimFor(job, now));
       const won = await store.claimRuns(claims, fence);
@@ -165,6 +169,7 @@ export function createClaimer(deps: {
         }
         for (const scheduledMs of claim.runs ?? [job.nextRunMs]) {
           runs.push({
+            tenant: job.tenant,
             jobId: job.id,
             partition: job.partition,
             scheduledMs,

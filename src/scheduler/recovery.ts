@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
-import type { RunRef } from "../core/execution.js";
+import type { UntenantedRun } from "../core/execution.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore, PendingRuns } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
@@ -34,7 +34,7 @@ export function createRecovery(deps: {
     startedKeys: Set<string>,
     now: number,
     queueBacklog: () => Promise<boolean>,
-  ): Promise<{ resent: RunRef[]; deferred: boolean }> {
+  ): Promise<{ resent: UntenantedRun[]; deferred: boolean }> {
     const started = {
       has: (t: number) => startedKeys.has(`${pending.jobId}:${t}`),
     };
@@ -45,7 +45,7 @@ export function createRecovery(deps: {
     // them, not lost. Look again next sweep rather than send it twice; no
     // write, the cursor stays before this job.
     if (overdue && (await queueBacklog())) return { resent: [], deferred: true };
-    const resent: RunRef[] = [];
+    const resent: UntenantedRun[] = [];
     let nextCheck = Number.POSITIVE_INFINITY;
     const consider = (times: number[], manual: boolean) => {
       for (const t of times) {
@@ -113,7 +113,7 @@ export function createRecovery(deps: {
       };
       do {
         const page = await jobs.pendingRuns(partition, fromMs, now, 100, token);
-        const resend: RunRef[] = [];
+        const resend: UntenantedRun[] = [];
         const startedKeys = await executions.startedRuns(
           page.items.flatMap((p) =>
             [...p.scheduled, ...p.manual].map((scheduledMs) => ({ jobId: p.jobId, scheduledMs })),
@@ -138,7 +138,7 @@ export function createRecovery(deps: {
       // their own recheck time: send again those still not started.
       do {
         const page = await executions.queuedAttempts(partition, fromMs, now, 100, token);
-        const resend: RunRef[] = [];
+        const resend: UntenantedRun[] = [];
         for (const queued of page.items) {
           if (await executions.deferQueued(queued.run, now + startTimeoutMs))
             resend.push(queued.run);

@@ -26,11 +26,13 @@ import type {
   StartOutcome,
 } from "../../core/ports/execution-store.js";
 import type { Page } from "../../core/ports/job-store.js";
+import { type TenantScope, tenantOrDefault } from "../../core/tenant.js";
 import { batchGet, dynamo, failedConditions, fromPageToken, queryDeadlines } from "./calls.js";
 import type { TableNames } from "./client.js";
 import { createGroupCommit } from "./group-commit.js";
 import { decodeToken, type Item, n, num, s, str, toPage } from "./job-item.js";
 import { ensureTables, REQUEUED_INDEX, tableKeys, WORKER_INDEX } from "./tables.js";
+import { scopeClause, TENANT_ATTR, tenantItem, visible } from "./tenant.js";
 
 /** Sort key of an attempt: zero-padded so that runs sort by scheduled time, then attempt. */
 export function runKey(scheduledMs: number, attempt: number): string {
@@ -71,6 +73,7 @@ export function itemToExecution(item: Item): Execution {
   const attempt = num(item, "attempt")!;
   const exec: Execution = {
     id: executionId({ jobId, scheduledMs, attempt }),
+    tenant: tenantOrDefault(str(item, TENANT_ATTR)),
     jobId,
     partition: num(item, "part") ?? 0,
     scheduledMs,
@@ -100,6 +103,7 @@ export function itemToExecution(item: Item): Execution {
 export function baseItem(run: RunRef, status: ExecutionStatus): Item {
   return {
     ...runItemKey(run),
+    ...tenantItem(run.tenant),
     part: n(run.partition),
     sched_ms: n(run.scheduledMs),
     attempt: n(run.attempt),
@@ -187,7 +191,10 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
   const jobs = options.tables.jobs;
   const commits = createGroupCommit({ client, keys: tableKeys(options.tables) });
 
-  async function listExecutions(query: ExecutionQuery): Promise<Page<Execution>> {
+  async function listExecutions(
+    scope: TenantScope,
+    query: ExecutionQuery,
+  ): Promise<Page<Execution>> {
     const items: Execution[] = [];
     let startKey = decodeToken(query.pageToken);
     do {
@@ -202,12 +209,15 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
         names["#w"] = "worker";
         values[":w"] = s(query.workerId ?? "");
       }
-      let filter: string | undefined;
+      const filters: string[] = [];
       if (query.status) {
-        filter = "#st = :st";
+        filters.push("#st = :st");
         names["#st"] = "st";
         values[":st"] = s(query.status);
       }
+      const tenant = scopeClause(scope, names, values);
+      if (tenant) filters.push(tenant);
+      const filter = filters.length ? filters.join(" AND ") : undefined;
       // The worker index holds keys only: read the items, then filter here.
       const byWorker = !query.jobId;
       const out = await dynamo(() =>
@@ -238,6 +248,8 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
           )
         : (out.Items ?? []);
       for (const item of found) {
+        // A token is only a position: every page is filtered to the scope.
+        if (!visible(item, scope)) continue;
         const execution = itemToExecution(item);
         if (byWorker && query.status && execution.status !== query.status) continue;
         items.push(execution);
@@ -378,7 +390,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       await endUnstarted(client, table, run, "CANCELLED", reason, nowMs);
     },
 
-    async getExecution(id: string) {
+    async getExecution(scope, id: string) {
       const parsed = parseExecutionId(id);
       if (!parsed) return undefined;
       const out = await dynamo(() =>
@@ -390,15 +402,16 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
           }),
         ),
       );
-      return out.Item ? itemToExecution(out.Item) : undefined;
+      return visible(out.Item, scope) ? itemToExecution(out.Item) : undefined;
     },
 
-    listExecutions(query: ExecutionQuery): Promise<Page<Execution>> {
-      return fromPageToken(query.pageToken, () => listExecutions(query));
+    listExecutions(scope, query: ExecutionQuery): Promise<Page<Execution>> {
+      return fromPageToken(query.pageToken, () => listExecutions(scope, query));
     },
 
     async requeue(execution, reason, nowMs, recheckAtMs) {
       const next: RunRef = {
+        tenant: execution.tenant,
         jobId: execution.jobId,
         partition: execution.partition,
         scheduledMs: execution.scheduledMs,
@@ -463,6 +476,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
           const e = itemToExecution(item);
           return {
             run: {
+              tenant: e.tenant,
               jobId: e.jobId,
               partition: e.partition,
               scheduledMs: e.scheduledMs,

@@ -30,6 +30,7 @@ import type {
   Settlement,
 } from "../../core/ports/job-store.js";
 import { priorityOf } from "../../core/priority.js";
+import { tenantOrDefault } from "../../core/tenant.js";
 import { batchGet, dynamo, fromPageToken, queryDeadlines } from "./calls.js";
 import type { TableNames } from "./client.js";
 import { createGroupCommit } from "./group-commit.js";
@@ -54,6 +55,7 @@ import {
   RECOVER_INDEX,
   tableKeys,
 } from "./tables.js";
+import { tenantClause, visible } from "./tenant.js";
 
 export interface DynamoJobStoreOptions {
   client: DynamoDBClient;
@@ -158,10 +160,12 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     throw unavailable("DynamoDB", new Error(`claim of ${claim.job.id} refused: ${refusal}`));
   }
 
-  async function listJobs(query: JobQuery): Promise<Page<Job>> {
-    const filters: string[] = ["begins_with(id, :prefix)"];
+  async function listJobs(tenant: string, query: JobQuery): Promise<Page<Job>> {
     const names: Record<string, string> = {};
     const values: Item = { ":prefix": s("job_") };
+    // Every page is filtered to the tenant: a token is only a position, so
+    // one from another tenant's listing shows nothing of that tenant.
+    const filters: string[] = ["begins_with(id, :prefix)", tenantClause(tenant, names, values)];
     if (query.status) {
       filters.push("#st = :st");
       names["#st"] = "st";
@@ -198,7 +202,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
           (out.Items ?? []).map((k) => ({ id: k.id! })),
           (item) => item.id?.S ?? "",
         );
-        for (const job of full.map(itemToJob)) {
+        for (const job of full.filter((item) => visible(item, tenant)).map(itemToJob)) {
           if (query.status && job.status !== query.status) continue;
           if (query.tag && !job.tags.includes(query.tag)) continue;
           items.push(job);
@@ -211,7 +215,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
               TableName: table,
               FilterExpression: filters.join(" AND "),
               ExpressionAttributeValues: values,
-              ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+              ExpressionAttributeNames: names,
               ExclusiveStartKey: startKey,
               Limit: limit,
             }),
@@ -235,12 +239,30 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
 
   /** Set by init: false for a table whose due index predates priorities. */
   let duePriority = false;
+  /** Set by init: false for a table whose due index predates tenancy. */
+  let dueTenant = false;
+
+  /**
+   * The tenants of due jobs read from an index that does not project them:
+   * one BatchGetItem per page (not a read per run), until the index is rebuilt.
+   */
+  async function tenantsOf(items: Item[]): Promise<Map<string, string | undefined>> {
+    const full = await batchGet(
+      client,
+      table,
+      items.map((item) => ({ id: item.id! })),
+      (item) => item.id?.S ?? "",
+      "id, tenant",
+    );
+    return new Map(full.map((item) => [str(item, "id")!, str(item, "tenant")]));
+  }
 
   return {
     async init() {
       await dynamo(() => ensureTables(client, options.tables, options.partitionCount));
       const projects = await dynamo(() => dueIndexProjection(client, table));
       duePriority = projects("prio");
+      dueTenant = projects("tenant");
       dueCarriesRunOptions = projects("ntf") && projects("lim");
       await enableIdempotencyTtl(client, table);
     },
@@ -264,16 +286,22 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       }
     },
 
-    async getJob(id) {
+    async getJob(scope, id) {
       const item = await read(id);
-      return item ? itemToJob(item) : undefined;
+      return visible(item, scope) ? itemToJob(item) : undefined;
     },
 
-    listJobs(query: JobQuery): Promise<Page<Job>> {
-      return fromPageToken(query.pageToken, () => listJobs(query));
+    listJobs(tenant: string, query: JobQuery): Promise<Page<Job>> {
+      return fromPageToken(query.pageToken, () => listJobs(tenant, query));
     },
 
-    async updateJob(id: string, change: JobChange, expect: JobExpectation, nowMs: number) {
+    async updateJob(
+      tenant: string,
+      id: string,
+      change: JobChange,
+      expect: JobExpectation,
+      nowMs: number,
+    ) {
       const names: Record<string, string> = { "#v": "v" };
       const values: Item = { ":one": n(1), ":now": n(nowMs) };
       const set = ["#v = #v + :one", "updated = :now"];
@@ -302,7 +330,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       if (change.retryPolicy === null) remove.push("retry");
       else if (change.retryPolicy) put("retry", s(JSON.stringify(change.retryPolicy)));
 
-      const conditions = ["attribute_exists(id)"];
+      const conditions = ["attribute_exists(id)", tenantClause(tenant, names, values)];
       if (expect.version !== undefined) {
         conditions.push("#v = :ev");
         values[":ev"] = n(expect.version);
@@ -334,7 +362,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       } catch (err) {
         if (!(err instanceof ConditionalCheckFailedException)) throw err;
         const old = err.Item;
-        if (!old) throw notFound(`job ${id}`);
+        // Another tenant's job answers as an unknown one.
+        if (!visible(old, tenant)) throw notFound(`job ${id}`);
         if (expect.version !== undefined && num(old, "v") !== expect.version) {
           throw aborted(`job ${id} is at version ${num(old, "v")}, not ${expect.version}`);
         }
@@ -342,12 +371,13 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       }
     },
 
-    async recordManualRun(id, scheduledMs, recoverAtMs) {
+    async recordManualRun(tenant, id, scheduledMs, recoverAtMs) {
       // Read, then write conditionally on the claim sequence: keeps a pending
-      // recovery deadline that is still ahead, replaces a stale one.
+      // recovery deadline that is still ahead, replaces a stale one. The
+      // tenant never changes, so checking it on the read is enough.
       for (let attempt = 0; ; attempt++) {
         const item = await read(id);
-        if (!item) throw notFound(`job ${id}`);
+        if (!visible(item, tenant)) throw notFound(`job ${id}`);
         if (str(item, "st") === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
         const pending = num(item, "recover_at");
         // As for a claim: keep a pending deadline unless it is older than a
@@ -396,9 +426,13 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
           }),
         ),
       );
-      return (out.Items ?? []).map((item): DueJob => {
+      const items = out.Items ?? [];
+      const tenants = dueTenant ? undefined : await tenantsOf(items);
+      return items.map((item): DueJob => {
+        const id = str(item, "id")!;
         const due: DueJob = {
-          id: str(item, "id")!,
+          id,
+          tenant: tenantOrDefault(tenants ? tenants.get(id) : str(item, "tenant")),
           partition,
           nextRunMs: num(item, "next_run")!,
           schedule: JSON.parse(str(item, "sched")!) as Schedule,

@@ -1,4 +1,4 @@
-import type { RunRef } from "../execution.js";
+import type { RunRef, UntenantedRun } from "../execution.js";
 import type { JobLimits, JobTarget } from "../job.js";
 import type { Priority } from "../priority.js";
 
@@ -23,7 +23,8 @@ export type OutgoingRun = RunRef & {
 
 /** A run received from the queue; hold it invisible with `extend`, remove it with `ack`. */
 export interface Delivery {
-  run: RunRef;
+  /** Without a tenant when the sender did not know it (sent before tenancy): the worker reads the job. */
+  run: UntenantedRun;
   /** The job's target as of the claim, when the sender included it. */
   target?: JobTarget;
   /** The job's run limits as of the claim, when the sender included the target. */
