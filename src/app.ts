@@ -1,3 +1,4 @@
+import type { Interceptor } from "@connectrpc/connect";
 import pino, { type Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { WriteCounter } from "./adapters/dynamodb/write-counter.js";
@@ -42,6 +43,8 @@ export interface AppOverrides {
   registry?: Registry;
   /** Replaces the default job handlers (tests add their own). */
   handlers?: JobHandler[];
+  /** API interceptors run after the call interceptor (tests set the caller with one). */
+  apiInterceptors?: Interceptor[];
 }
 
 /** Retries a backend call at start, so that a process may start before its backends. */
@@ -131,7 +134,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     closers.push(...role.closers);
   }
   if (config.roles.includes("api")) {
-    const role = await startApiRole(ctx, app.scheduler);
+    const role = await startApiRole(ctx, app.scheduler, overrides.apiInterceptors);
     app.apiUrl = role.url;
     closers.unshift(role.close);
   }

@@ -1,3 +1,4 @@
+import type { Interceptor } from "@connectrpc/connect";
 import { createInterceptors } from "../api/interceptors.js";
 import { routes } from "../api/routes.js";
 import { startApiServer } from "../api/server.js";
@@ -22,7 +23,12 @@ export interface ApiRole {
  * process's scheduler at once (`localScheduler`), and scheduler nodes
  * elsewhere through an etcd wake hint when a poll would find it too late.
  */
-export async function startApiRole(ctx: RoleContext, localScheduler?: Scheduler): Promise<ApiRole> {
+export async function startApiRole(
+  ctx: RoleContext,
+  localScheduler?: Scheduler,
+  /** After the call interceptor: what sets the caller (`kCaller`) goes here. */
+  interceptors: Interceptor[] = [],
+): Promise<ApiRole> {
   const { config, clock, cluster, logger } = ctx;
   const { jobs, executions, queue, calendars, workflows, retries, deadLetters } = ctx.adapters;
   const hints = cluster
@@ -80,7 +86,7 @@ export async function startApiRole(ctx: RoleContext, localScheduler?: Scheduler)
       }),
       ready: () => !closing,
     }),
-    interceptors: createInterceptors(logger),
+    interceptors: [...createInterceptors(logger), ...interceptors],
     metricsText: () => ctx.registry.metrics(),
   });
   return {
