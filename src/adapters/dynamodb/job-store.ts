@@ -4,8 +4,6 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
-  ScanCommand,
-  type TransactWriteItem,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import {
@@ -32,6 +30,7 @@ import type {
 import { priorityOf } from "../../core/priority.js";
 import { tenantOrDefault } from "../../core/tenant.js";
 import { batchGet, dynamo, fromPageToken, queryDeadlines } from "./calls.js";
+import { claimAction, fenceCheck } from "./claim-writes.js";
 import type { TableNames } from "./client.js";
 import { createGroupCommit } from "./group-commit.js";
 import { createJobOnce, enableIdempotencyTtl } from "./idempotency.js";
@@ -47,14 +46,8 @@ import {
   str,
   toPage,
 } from "./job-item.js";
-import {
-  DUE_INDEX,
-  dueIndexProjection,
-  ensureTables,
-  OWNER_INDEX,
-  RECOVER_INDEX,
-  tableKeys,
-} from "./tables.js";
+import { listJobs } from "./job-list.js";
+import { DUE_INDEX, dueIndexProjection, ensureTables, RECOVER_INDEX, tableKeys } from "./tables.js";
 import { tenantClause, visible } from "./tenant.js";
 
 export interface DynamoJobStoreOptions {
@@ -75,74 +68,6 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
    */
   let dueCarriesRunOptions = true;
 
-  /** The claim of one run as one conditional item write (see `Claim`). */
-  function claimAction(claim: Claim): TransactWriteItem {
-    const { job } = claim;
-    const names: Record<string, string> = { "#st": "st" };
-    const runs = claim.runs ?? [job.nextRunMs];
-    const values: Item = {
-      ":due": n(job.nextRunMs),
-      ":one": n(1),
-      ":active": s("ACTIVE"),
-    };
-    const set: string[] = [];
-    const add = ["cseq :one"];
-    if (runs.length > 0) {
-      values[":t"] = { NS: runs.map(String) };
-      values[":last"] = n(Math.max(...runs));
-      values[":ra"] = n(claim.recoverAtMs);
-      set.push("last_run = :last", "recover_at = :ra");
-      add.unshift("claimed :t");
-    }
-    if (claim.missed) {
-      values[":missed"] = n(claim.missed);
-      add.push("missed :missed");
-    }
-    const remove: string[] = [];
-    if (claim.nextRunMs === undefined) {
-      remove.push("next_run");
-      set.push("#st = :finished");
-      values[":finished"] = s("FINISHED");
-    } else {
-      set.push("next_run = :next");
-      values[":next"] = n(claim.nextRunMs);
-    }
-    let condition = "next_run = :due AND #st = :active";
-    // The recovery deadline was read with the due index; the claim keeps an
-    // earlier pending deadline and must not race the sweep that moves it.
-    if (job.recoverAtMs === undefined) {
-      condition += " AND attribute_not_exists(recover_at)";
-    } else {
-      condition += " AND recover_at = :seen";
-      values[":seen"] = n(job.recoverAtMs);
-    }
-    return {
-      Update: {
-        TableName: table,
-        Key: { id: s(job.id) },
-        UpdateExpression: `SET ${set.join(", ")} ADD ${add.join(", ")}${
-          remove.length ? ` REMOVE ${remove.join(", ")}` : ""
-        }`,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
-    };
-  }
-
-  /** The fence as a condition check on the partition's item. */
-  function fenceCheck(fence: Fence): TransactWriteItem {
-    return {
-      ConditionCheck: {
-        TableName: options.tables.partitions,
-        Key: { part: n(fence.partition) },
-        ConditionExpression: "epoch = :e AND #owner = :o",
-        ExpressionAttributeNames: { "#owner": "owner" },
-        ExpressionAttributeValues: { ":e": n(fence.epoch), ":o": s(fence.owner) },
-      },
-    };
-  }
-
   const commits = createGroupCommit({ client, keys: tableKeys(options.tables) });
 
   /**
@@ -150,7 +75,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
    * shared with other partitions' claims (see `group-commit.ts`).
    */
   async function claimOne(claim: Claim, fence: Fence | undefined): Promise<boolean> {
-    const actions = fence ? [fenceCheck(fence), claimAction(claim)] : [claimAction(claim)];
+    const claimed = claimAction(table, claim);
+    const actions = fence ? [fenceCheck(options.tables.partitions, fence), claimed] : [claimed];
     const refusal = await commits.write(actions);
     if (!refusal) return true;
     if (fence && refusal[0] === "ConditionalCheckFailed") {
@@ -158,74 +84,6 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     }
     if (refusal.at(-1) === "ConditionalCheckFailed") return false;
     throw unavailable("DynamoDB", new Error(`claim of ${claim.job.id} refused: ${refusal}`));
-  }
-
-  async function listJobs(tenant: string, query: JobQuery): Promise<Page<Job>> {
-    const names: Record<string, string> = {};
-    const values: Item = { ":prefix": s("job_") };
-    // Every page is filtered to the tenant: a token is only a position, so
-    // one from another tenant's listing shows nothing of that tenant.
-    const filters: string[] = ["begins_with(id, :prefix)", tenantClause(tenant, names, values)];
-    if (query.status) {
-      filters.push("#st = :st");
-      names["#st"] = "st";
-      values[":st"] = s(query.status);
-    }
-    if (query.tag) {
-      filters.push("contains(tags, :tag)");
-      values[":tag"] = s(query.tag);
-    }
-    let startKey = decodeToken(query.pageToken);
-    const items: Job[] = [];
-    // A filter applies after the page limit, so keep reading until the page is full.
-    do {
-      const limit = query.pageSize - items.length;
-      if (query.owner) {
-        // The owner index holds keys only: read the items, then filter here.
-        const out = await dynamo(() =>
-          client.send(
-            new QueryCommand({
-              TableName: table,
-              IndexName: OWNER_INDEX,
-              KeyConditionExpression: "#owner = :owner",
-              ExpressionAttributeNames: { "#owner": "owner" },
-              ExpressionAttributeValues: { ":owner": s(query.owner!) },
-              ScanIndexForward: false,
-              ExclusiveStartKey: startKey,
-              Limit: limit,
-            }),
-          ),
-        );
-        const full = await batchGet(
-          client,
-          table,
-          (out.Items ?? []).map((k) => ({ id: k.id! })),
-          (item) => item.id?.S ?? "",
-        );
-        for (const job of full.filter((item) => visible(item, tenant)).map(itemToJob)) {
-          if (query.status && job.status !== query.status) continue;
-          if (query.tag && !job.tags.includes(query.tag)) continue;
-          items.push(job);
-        }
-        startKey = out.LastEvaluatedKey;
-      } else {
-        const out = await dynamo(() =>
-          client.send(
-            new ScanCommand({
-              TableName: table,
-              FilterExpression: filters.join(" AND "),
-              ExpressionAttributeValues: values,
-              ExpressionAttributeNames: names,
-              ExclusiveStartKey: startKey,
-              Limit: limit,
-            }),
-          ),
-        );
-        for (const item of out.Items ?? []) items.push(itemToJob(item));
-        startKey = out.LastEvaluatedKey;
-      }
-    } while (startKey && items.length < query.pageSize);
-    return toPage(items, startKey);
   }
 
   async function read(id: string): Promise<Item | undefined> {
@@ -292,7 +150,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     },
 
     listJobs(tenant: string, query: JobQuery): Promise<Page<Job>> {
-      return fromPageToken(query.pageToken, () => listJobs(tenant, query));
+      return fromPageToken(query.pageToken, () => listJobs(client, table, tenant, query));
     },
 
     async updateJob(

@@ -2,7 +2,6 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
-  QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
   UpdateItemCommand,
@@ -11,11 +10,11 @@ import { failedPrecondition, notFound } from "../../core/errors.js";
 import { type Execution, parseExecutionId, type RunRef } from "../../core/execution.js";
 import type { Page } from "../../core/ports/job-store.js";
 import type { DeadRunQuery, Failure, RetryStore } from "../../core/ports/retry-store.js";
-import { dynamo, failedConditions, fromPageToken } from "./calls.js";
+import { dynamo, failedConditions, fromPageToken, queryPages } from "./calls.js";
 import type { TableNames } from "./client.js";
 import { DEAD_INDEX, deadHash, deadKey } from "./dead-index.js";
-import { baseItem, heldUpdate, itemToExecution, runItemKey, runKey } from "./execution-store.js";
-import { decodeToken, type Item, n, s, toPage } from "./job-item.js";
+import { baseItem, heldUpdate, itemToExecution, runItemKey, runKey } from "./execution-item.js";
+import { type Item, n, s } from "./job-item.js";
 import { visible } from "./tenant.js";
 
 function nextOf(e: Execution): RunRef {
@@ -61,34 +60,23 @@ export function createDynamoRetryStore(options: {
     return execution;
   }
 
-  async function listDead(tenant: string, query: DeadRunQuery): Promise<Page<Execution>> {
-    const items: Execution[] = [];
-    let startKey = decodeToken(query.pageToken);
-    do {
-      // The query's hash is the tenant's, whatever the token: a token from
-      // another tenant's listing cannot move the query into that tenant.
-      const values: Item = { ":d": s(deadHash(tenant)) };
-      let key = "dead = :d";
-      if (query.jobId) {
-        key += " AND begins_with(dead_key, :job)";
-        values[":job"] = s(`${query.jobId}#`);
-      }
-      const out = await dynamo(() =>
-        client.send(
-          new QueryCommand({
-            TableName: table,
-            IndexName: DEAD_INDEX,
-            KeyConditionExpression: key,
-            ExpressionAttributeValues: values,
-            ExclusiveStartKey: startKey,
-            Limit: query.pageSize - items.length,
-          }),
-        ),
-      );
-      for (const item of out.Items ?? []) items.push(itemToExecution(item));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey && items.length < query.pageSize);
-    return toPage(items, startKey);
+  function listDead(tenant: string, query: DeadRunQuery): Promise<Page<Execution>> {
+    // The query's hash is the tenant's, whatever the token: a token from
+    // another tenant's listing cannot move the query into that tenant.
+    const values: Item = { ":d": s(deadHash(tenant)) };
+    let key = "dead = :d";
+    if (query.jobId) {
+      key += " AND begins_with(dead_key, :job)";
+      values[":job"] = s(`${query.jobId}#`);
+    }
+    return queryPages(client, query, itemToExecution, (limit, startKey) => ({
+      TableName: table,
+      IndexName: DEAD_INDEX,
+      KeyConditionExpression: key,
+      ExpressionAttributeValues: values,
+      ExclusiveStartKey: startKey,
+      Limit: limit,
+    }));
   }
 
   /** Runs a transaction; true when it applied, false when a condition failed. */

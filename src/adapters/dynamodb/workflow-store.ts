@@ -3,8 +3,6 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
-  type QueryCommandInput,
   TransactionCanceledException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
@@ -13,7 +11,6 @@ import {
 import { alreadyExists } from "../../core/errors.js";
 import { executionId } from "../../core/execution.js";
 import type { JobTarget, Schedule } from "../../core/job.js";
-import type { Page } from "../../core/ports/job-store.js";
 import type { NodeQueueing, WorkflowStore } from "../../core/ports/workflow-store.js";
 import { ALL_TENANTS, type TenantScope, tenantOrDefault } from "../../core/tenant.js";
 import type {
@@ -24,10 +21,10 @@ import type {
   WorkflowRunStatus,
   WorkflowStatus,
 } from "../../core/workflow/workflow.js";
-import { dynamo, failedConditions, fromPageToken } from "./calls.js";
+import { dynamo, failedConditions, fromPageToken, queryPages } from "./calls.js";
 import type { TableNames } from "./client.js";
-import { baseItem } from "./execution-store.js";
-import { decodeToken, type Item, n, num, s, str, toPage } from "./job-item.js";
+import { baseItem } from "./execution-item.js";
+import { type Item, n, num, s, str } from "./job-item.js";
 import { OWNER_INDEX } from "./tables.js";
 import { TENANT_ATTR, tenantClause, tenantItem, visible } from "./tenant.js";
 
@@ -134,28 +131,6 @@ export function createDynamoWorkflowStore(options: {
   const { workflows, workflowRuns: runs, executions } = options.tables;
   const runKey = (wf: string, ms: number) => ({ wf: s(wf), run_ms: n(ms) });
 
-  /**
-   * Queries until a page has `pageSize` items or the key range ends: a
-   * filter applies after the limit, so one query may return fewer.
-   */
-  async function queryPages<T>(
-    pageSize: number,
-    pageToken: string | undefined,
-    decode: (item: Item) => T,
-    input: (limit: number, startKey: Item | undefined) => QueryCommandInput,
-  ): Promise<Page<T>> {
-    const items: T[] = [];
-    let startKey = decodeToken(pageToken);
-    do {
-      const out = await dynamo(() =>
-        client.send(new QueryCommand(input(pageSize - items.length, startKey))),
-      );
-      items.push(...(out.Items ?? []).map(decode));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey && items.length < pageSize);
-    return toPage(items, startKey);
-  }
-
   /** The Put of a node's QUEUED execution; the recovery sweep resends it after `recheckAtMs`. */
   function queuedPut(node: NodeQueueing, nowMs: number, recheckAtMs: number): TransactWriteItem {
     return {
@@ -215,7 +190,7 @@ export function createDynamoWorkflowStore(options: {
       // Filtered to the tenant on every query, so a page may come back short
       // with a token; a token is only a position in the owner's index.
       return fromPageToken(pageToken, () =>
-        queryPages(pageSize, pageToken, itemToWorkflow, (limit, startKey) => ({
+        queryPages(client, { pageSize, pageToken }, itemToWorkflow, (limit, startKey) => ({
           TableName: workflows,
           IndexName: OWNER_INDEX,
           KeyConditionExpression: "#o = :o",
@@ -286,7 +261,7 @@ export function createDynamoWorkflowStore(options: {
       const values: Item = { ":wf": s(workflowId) };
       const filter = tenantClause(tenant, names, values);
       return fromPageToken(pageToken, () =>
-        queryPages(pageSize, pageToken, itemToRun, (limit, startKey) => ({
+        queryPages(client, { pageSize, pageToken }, itemToRun, (limit, startKey) => ({
           TableName: runs,
           KeyConditionExpression: "wf = :wf",
           FilterExpression: filter,

@@ -15,7 +15,7 @@ import { JobService } from "../../../gen/chronoring/v1/job_service_pb.js";
 import { WorkflowService } from "../../../gen/chronoring/v1/workflow_service_pb.js";
 import { tableNames } from "../../../src/adapters/dynamodb/client.js";
 import { deadKey } from "../../../src/adapters/dynamodb/dead-index.js";
-import { runKey } from "../../../src/adapters/dynamodb/execution-store.js";
+import { runKey } from "../../../src/adapters/dynamodb/execution-item.js";
 import { jobToItem } from "../../../src/adapters/dynamodb/job-item.js";
 import { createAdapters } from "../../../src/adapters/from-config.js";
 import { type App, startApp } from "../../../src/app.js";
