@@ -5,7 +5,7 @@ import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
 import { ALL_TENANTS } from "../core/tenant.js";
-import { withPriorities } from "../core/with-priorities.js";
+import { withJobFields } from "../core/with-job-fields.js";
 import { assignPartitions, carrySince } from "./assignment.js";
 import type { ClusterMetrics } from "./metrics.js";
 
@@ -99,7 +99,7 @@ export function startLeaderDuties(deps: {
             else remaining++;
           }
           if (runs.length) {
-            await queue.send(await withPriorities(runs, jobs));
+            await queue.send(await withJobFields(runs, jobs));
             metrics.requeued.inc(runs.length);
             logger.warn({ worker: id, runs: runs.length }, "re-queued the runs of a lost worker");
           }

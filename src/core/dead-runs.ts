@@ -6,7 +6,7 @@ import type { DeadLetterQueue } from "./ports/dead-letter-queue.js";
 import type { JobStore, Page } from "./ports/job-store.js";
 import type { DeadRunQuery, RetryStore } from "./ports/retry-store.js";
 import type { WorkQueue } from "./ports/work-queue.js";
-import { withPriorities } from "./with-priorities.js";
+import { withJobFields } from "./with-job-fields.js";
 
 /** Which dead runs an action applies to. */
 export type DeadRunSelection = { ids: string[] } | { all: true; jobId?: string };
@@ -97,7 +97,7 @@ export function createDeadRunCommands(deps: {
           batch.push(await retries.redrive(tenant, id, clock.now() + deps.startTimeoutMs));
         }
         // Recorded QUEUED first: a failed send is sent again by the recovery sweep.
-        await withPriorities(batch, deps.jobs)
+        await withJobFields(batch, deps.jobs)
           .then((runs) => queue.send(runs))
           .catch(() => undefined);
         redriven.push(...batch);

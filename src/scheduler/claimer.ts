@@ -3,7 +3,7 @@ import type { Clock } from "../core/clock.js";
 import type { Claim, DueJob, Fence, JobStore } from "../core/ports/job-store.js";
 import type { OutgoingRun } from "../core/ports/work-queue.js";
 import { type CatchUp, type FireContext, nextFire, planCatchUp } from "../core/schedule/index.js";
-import { withPriorities } from "../core/with-priorities.js";
+import { withJobFields } from "../core/with-job-fields.js";
 import type { CalendarCache } from "./calendar-cache.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { SchedulerMetrics } from "./metrics.js";
@@ -185,7 +185,7 @@ export function createClaimer(deps: {
       metrics.claimed.inc(runs.length);
       metrics.claimsLost.inc(lost);
       // Reads jobs only when the due index predates priorities.
-      dispatcher.hold(await withPriorities(runs, store));
+      dispatcher.hold(await withJobFields(runs, store));
       result.claimed = runs.length;
       result.lost = lost;
       result.more = fromIndex && due.length >= options.batchSize;

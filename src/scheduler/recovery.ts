@@ -4,7 +4,7 @@ import type { UntenantedRun } from "../core/execution.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore, PendingRuns } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
-import { withPriorities } from "../core/with-priorities.js";
+import { withJobFields } from "../core/with-job-fields.js";
 import type { SchedulerMetrics } from "./metrics.js";
 
 /**
@@ -129,7 +129,7 @@ export function createRecovery(deps: {
             { partition, runs: resend.length, first: resend[0] },
             "claimed runs not started in time; sending again",
           );
-          await queue.send(await withPriorities(resend, jobs));
+          await queue.send(await withJobFields(resend, jobs));
           metrics.resent.inc(resend.length);
         }
         token = page.nextToken;
@@ -148,7 +148,7 @@ export function createRecovery(deps: {
             { partition, runs: resend.length },
             "re-queued attempts not started in time; sending again",
           );
-          await queue.send(await withPriorities(resend, jobs));
+          await queue.send(await withJobFields(resend, jobs));
           metrics.resent.inc(resend.length);
         }
         token = page.nextToken;

@@ -15,7 +15,7 @@ export type OutgoingRun = RunRef & {
   workflowId?: string;
   /** Deliver no sooner than this from now (a retry's backoff, a run waiting for its limits); at most the queue's limit. */
   delayMs?: number;
-  /** The queue it goes to; absent means MEDIUM (see `withPriorities` for senders that do not know). */
+  /** The queue it goes to; absent means MEDIUM (see `withJobFields` for senders that do not know). */
   priority?: Priority;
   /** The job has notification targets (the worker reads the job after the outcome). */
   notify?: boolean;

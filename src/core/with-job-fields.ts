@@ -15,13 +15,15 @@ export type PartialRun = Omit<OutgoingRun, "tenant"> & Pick<UntenantedRun, "tena
  * index that predates priorities). A job that is gone counts as MEDIUM (and
  * `default`'s): the worker that receives the run finds it gone and drops it.
  */
-export async function withPriorities(
+export async function withJobFields(
   runs: PartialRun[],
   jobs: Pick<JobStore, "getJob">,
 ): Promise<OutgoingRun[]> {
   const missing = [
     ...new Set(runs.filter((r) => !r.priority || r.tenant === undefined).map((r) => r.jobId)),
   ];
+  // Every run has both (the claimer's, on a current table): as they are, no copy.
+  if (missing.length === 0) return runs as OutgoingRun[];
   const found = new Map(
     await Promise.all(
       missing.map(async (id) => {
