@@ -336,6 +336,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     const server = await startApiServer({
       host: config.api.host,
       port: config.api.port,
+      maxBodyBytes: config.api.maxBodyBytes,
       logger,
       routes: routes({
         commands,

@@ -9,7 +9,12 @@ export interface Config {
   /** Which roles this process runs: any of api, scheduler, worker. */
   roles: Array<"api" | "scheduler" | "worker">;
   logLevel: string;
-  api: { host: string; port: number };
+  api: {
+    host: string;
+    port: number;
+    /** Largest request body the API takes; a larger one is refused before it is read. */
+    maxBodyBytes: number;
+  };
   /** Port of a bare /metrics listener for processes without the API role; 0 = none. */
   metricsPort: number;
   aws: {
@@ -110,6 +115,8 @@ const FIELDS: Field[] = [
   },
   { key: "api-host", kind: "string", default: "127.0.0.1" },
   { key: "api-port", kind: "int", default: "7070", min: 0, max: 65535 },
+  // 1 KiB..64 MiB: a job is at most 256 KiB serialized.
+  { key: "api-max-body-bytes", kind: "int", default: "1048576", min: 1024, max: 67_108_864 },
   { key: "metrics-port", kind: "int", default: "0", min: 0, max: 65535 },
   { key: "aws-region", kind: "string", default: "us-east-1" },
   { key: "dynamodb-endpoint", kind: "string", default: "http://127.0.0.1:8000" },
@@ -250,7 +257,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   return {
     roles,
     logLevel: str("log-level"),
-    api: { host: str("api-host"), port: int("api-port") },
+    api: {
+      host: str("api-host"),
+      port: int("api-port"),
+      maxBodyBytes: int("api-max-body-bytes"),
+    },
     metricsPort: int("metrics-port"),
     aws: {
       region: str("aws-region"),
