@@ -10,6 +10,7 @@
  * server, anything else to an HTTP/1.1 server; both run the same handler.
  */
 
+import { setMaxListeners } from "node:events";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
@@ -49,13 +50,23 @@ export interface ApiServer {
 }
 
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-/** A connection that sends nothing for this long is dropped before it is routed. */
+/** A connection that has not sent enough to be routed within this long is dropped. */
 const FIRST_BYTES_TIMEOUT_MS = 30_000;
+/**
+ * HTTP/2 streams open at once on one connection (Node allows 2^32-1); RFC 9113
+ * advises at least 100. Clients queue calls beyond it. The memory of all
+ * streams of a session stays under Node's maxSessionMemory (10 MB), past which
+ * new streams are refused.
+ */
+const H2_MAX_CONCURRENT_STREAMS = 256;
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const log = opts.logger.child({ component: "api" });
   const shutdown = new AbortController();
   let closing = false;
+
+  // Every call in flight listens on it: no listener count means a leak.
+  setMaxListeners(0, shutdown.signal);
 
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const rpc = createRpcHandler({
@@ -101,7 +112,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   h1.on("checkContinue", h1Request(handleExpectingContinue));
 
   const h2Sessions = new Set<http2.ServerHttp2Session>();
-  const h2 = http2.createServer({}, handle);
+  const h2 = http2.createServer(
+    { settings: { maxConcurrentStreams: H2_MAX_CONCURRENT_STREAMS } },
+    handle,
+  );
   h2.on("checkContinue", handleExpectingContinue);
   h2.on("session", (session) => {
     h2Sessions.add(session);
@@ -115,11 +129,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     unrouted.add(socket);
     const onError = () => socket.destroy();
     socket.on("error", onError);
-    socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
+    // A deadline, not an idle timeout: a byte now and then does not keep an
+    // unrouted connection open.
+    const deadline = setTimeout(() => socket.destroy(), FIRST_BYTES_TIMEOUT_MS);
     socket.once("close", () => {
+      clearTimeout(deadline);
       unrouted.delete(socket);
       h1Sockets.delete(socket);
     });
+    // Holds at most the 24-byte preface plus one read: it grows only while
+    // every byte so far matches the preface.
     let seen = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       seen = Buffer.concat([seen, chunk]);
@@ -129,7 +148,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (isH2 && n < H2_PREFACE.length) return;
       socket.off("data", onData);
       socket.off("error", onError);
-      socket.setTimeout(0);
+      clearTimeout(deadline);
       socket.pause();
       socket.unshift(seen);
       unrouted.delete(socket);
