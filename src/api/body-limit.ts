@@ -25,6 +25,7 @@ import {
   type ServerHttp2Stream,
 } from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { correlationIdOf, REQUEST_ID_HEADER } from "./interceptors.js";
 
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
 export type NodeResponse = ServerResponse | Http2ServerResponse;
@@ -38,12 +39,20 @@ const DISCARD_GRACE_MS = 1000;
 /** Bodies framed in 5-byte envelopes: gRPC, gRPC-Web (binary) and Connect streaming. */
 const ENVELOPED = /^application\/(grpc(-web)?(\+[\w.-]+)?|connect\+[\w.-]+)\s*(;|$)/i;
 
-/** A body over the limit: ResourceExhausted over RPC, HTTP 413 on plain routes. */
+/**
+ * A body over the limit: ResourceExhausted over RPC, HTTP 413 on plain routes.
+ * It carries the request's correlation id as `x-request-id`, like every other
+ * answer (the call interceptor never sees a call whose body was refused).
+ */
 export class BodyTooLargeError extends ConnectError {
-  constructor(readonly maxBytes: number) {
+  constructor(
+    readonly maxBytes: number,
+    readonly correlationId: string,
+  ) {
     super(
       `request body exceeds ${maxBytes} bytes (CHRONORING_API_MAX_BODY_BYTES)`,
       Code.ResourceExhausted,
+      { [REQUEST_ID_HEADER]: correlationId },
     );
   }
 }
@@ -59,12 +68,25 @@ export interface RequestBody {
    * read pass it; never yields more than `maxBytes` in all.
    */
   readonly chunks: AsyncIterable<Uint8Array>;
+  /**
+   * Refuses the body (told to onRefused once) and returns the error to
+   * answer with, for a route that refuses it without reading.
+   */
+  refuse(): BodyTooLargeError;
+}
+
+export interface RefusedBody {
+  method: string;
+  path: string;
+  correlationId: string;
+  /** The declared content-length, if any. */
+  declared?: number;
 }
 
 export interface LimitBodyOptions {
   maxBytes: number;
   /** Told once per refused request (for the log). */
-  onRefused?: (info: { method: string; path: string; declared?: number }) => void;
+  onRefused?: (info: RefusedBody) => void;
 }
 
 /**
@@ -80,20 +102,21 @@ export function limitBody(
   const { maxBytes } = opts;
   const declared = declaredLength(req);
   const declaredTooLarge = declared !== undefined && declared > maxBytes;
-  let refused = false;
+  let refusal: BodyTooLargeError | undefined;
   const refuse = () => {
-    if (!refused) {
-      refused = true;
-      // Nothing reads the rest: throw it away from now on rather than let it
-      // fill buffers and hold the sender up while the refusal is answered.
-      discard(req);
-      opts.onRefused?.({
-        method: req.method ?? "",
-        path: (req.url ?? "/").split("?", 1)[0] ?? "/",
-        ...(declared !== undefined && { declared }),
-      });
-    }
-    return new BodyTooLargeError(maxBytes);
+    if (refusal) return refusal;
+    const given = req.headers[REQUEST_ID_HEADER];
+    refusal = new BodyTooLargeError(maxBytes, correlationIdOf(Array.isArray(given) ? null : given));
+    // Nothing reads the rest: throw it away from now on rather than let it
+    // fill buffers and hold the sender up while the refusal is answered.
+    discard(req);
+    opts.onRefused?.({
+      method: req.method ?? "",
+      path: (req.url ?? "/").split("?", 1)[0] ?? "/",
+      correlationId: refusal.correlationId,
+      ...(declared !== undefined && { declared }),
+    });
+    return refusal;
   };
   endAfterResponse(req, res);
 
@@ -110,7 +133,7 @@ export function limitBody(
       yield chunk;
     }
   }
-  return { maxBytes, declaredTooLarge, chunks: { [Symbol.asyncIterator]: read } };
+  return { maxBytes, declaredTooLarge, chunks: { [Symbol.asyncIterator]: read }, refuse };
 }
 
 /** The `content-length` of a request, when it has a valid one. */
@@ -121,10 +144,13 @@ export function declaredLength(req: NodeRequest): number | undefined {
 }
 
 /** The answer of a plain HTTP route to a body over the limit: 413 and a JSON error. */
-export function sendBodyTooLarge(res: NodeResponse, maxBytes: number): void {
-  const err = new BodyTooLargeError(maxBytes);
+export function sendBodyTooLarge(res: NodeResponse, err: BodyTooLargeError): void {
   const body = JSON.stringify({ code: "resource_exhausted", message: err.rawMessage });
-  res.writeHead(413, { "content-type": "application/json", "cache-control": "no-store" });
+  res.writeHead(413, {
+    "content-type": "application/json",
+    "cache-control": "no-store",
+    [REQUEST_ID_HEADER]: err.correlationId,
+  });
   res.end(body);
 }
 

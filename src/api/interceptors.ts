@@ -37,8 +37,12 @@ export function callScope(ctx: Pick<HandlerContext, "values">): {
 }
 
 export function correlationIdFrom(header: Headers): string {
-  const given = header.get(REQUEST_ID_HEADER);
-  return given !== null && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+  return correlationIdOf(header.get(REQUEST_ID_HEADER));
+}
+
+/** The client's `x-request-id` if it is sane, else a new id. */
+export function correlationIdOf(given: string | null | undefined): string {
+  return given != null && SANE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /**

@@ -22,7 +22,8 @@ import type { RpcHandler } from "./rpc-handler.js";
  * serves it. They get the body already limited: a body declared too large
  * never reaches them (it is answered 413), and reading `body.chunks` past the
  * limit throws BodyTooLargeError, which is answered 413 when the returned
- * promise rejects with it before the response has started.
+ * promise rejects with it before the response has started (a route may also
+ * answer it itself with sendBodyTooLarge).
  */
 export type HttpRoute = (
   req: NodeRequest,
@@ -64,7 +65,7 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestHandle
       log.warn({ err }, "http route failed after its response started");
       res.destroy();
     } else if (err instanceof BodyTooLargeError) {
-      sendBodyTooLarge(res, maxBodyBytes);
+      sendBodyTooLarge(res, err);
     } else {
       log.error({ err }, "http route failed");
       plain(res, 500, "internal error\n", "text/plain");
@@ -78,7 +79,7 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestHandle
       onRefused: (info) => log.info({ ...info, maxBodyBytes }, "request body over the limit"),
     });
     if (rpc(req, res, body)) return;
-    if (body.declaredTooLarge) return sendBodyTooLarge(res, maxBodyBytes);
+    if (body.declaredTooLarge) return sendBodyTooLarge(res, body.refuse());
     const path = (req.url ?? "/").split("?", 1)[0];
     if (req.method === "GET" && path === "/healthz") {
       const closing = opts.closing();

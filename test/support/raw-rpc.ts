@@ -40,6 +40,9 @@ export interface RawRequest {
 
 export interface RawAnswer {
   status: number;
+  headers: Headers;
+  /** HTTP trailers (gRPC's status and metadata). */
+  trailers: Headers;
   /** Undefined when the call succeeded. */
   code?: Code;
   message?: string;

@@ -310,6 +310,27 @@ describe("request bodies over CHRONORING_API_MAX_BODY_BYTES", () => {
     }
   });
 
+  it("answers a refusal with the caller's x-request-id, like any other answer", async () => {
+    const over = (protocol: RawRequest["protocol"], httpVersion: "1.1" | "2", path = CHECK) => {
+      const body = bodyOf(protocol, LIMIT + 1);
+      return rawCall({
+        baseUrl: server.url,
+        path,
+        protocol,
+        httpVersion,
+        body,
+        contentLength: body.length,
+        headers: { "x-request-id": `refused-${protocol}` },
+      });
+    };
+    const connect = await over("connect", "1.1");
+    expect(connect.headers.get("x-request-id")).toBe("refused-connect");
+    const grpc = await over("grpc", "2");
+    expect(grpc.trailers.get("x-request-id")).toBe("refused-grpc");
+    const rest = await over("connect", "1.1", "/count");
+    expect([rest.status, rest.headers.get("x-request-id")]).toEqual([413, "refused-connect"]);
+  });
+
   it("answers an HTTP/1.0 request without Host 400, and stays up", async () => {
     // connect-node's own adapter throws out of the request listener here,
     // which ends the process.
