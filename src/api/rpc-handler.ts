@@ -3,8 +3,8 @@
  * `connectNodeAdapter` rebuilt from connect-node's own public parts, for two
  * reasons: the adapter reads the Node request itself, with no way to hand it
  * the limited body (body-limit.ts); and it throws out of the request listener
- * when a request has no authority (an HTTP/1.0 request without Host), which
- * crashes the process.
+ * when a request has no usable authority (an HTTP/1.0 request without Host,
+ * or a Host that is no host name), which crashes the process.
  */
 
 import {
@@ -49,8 +49,9 @@ export function createRpcHandler(opts: RpcHandlerOptions): RpcHandler {
     try {
       uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
     } catch {
+      // No authority to build the request URL from: no Host, or not a host.
       res.writeHead(400, { "content-type": "text/plain" });
-      res.end("bad request: no host\n");
+      res.end("bad request: missing or invalid Host\n");
       return true;
     }
     // A body declared too large is refused by reading it (body.chunks throws

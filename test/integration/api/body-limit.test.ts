@@ -331,7 +331,10 @@ describe("request bodies over CHRONORING_API_MAX_BODY_BYTES", () => {
     expect([rest.status, rest.headers.get("x-request-id")]).toEqual([413, "refused-connect"]);
   });
 
-  it("answers an HTTP/1.0 request without Host 400, and stays up", async () => {
+  it.each([
+    ["an HTTP/1.0 request without Host", "HTTP/1.0\r\n"],
+    ["an HTTP/1.1 request whose Host is no host name", "HTTP/1.1\r\nhost: a b\r\n"],
+  ])("answers %s 400, and stays up", async (_, requestLine) => {
     // connect-node's own adapter throws out of the request listener here,
     // which ends the process.
     const answer = await new Promise<string>((resolve, reject) => {
@@ -343,7 +346,7 @@ describe("request bodies over CHRONORING_API_MAX_BODY_BYTES", () => {
       socket.on("end", () => resolve(text));
       socket.on("error", reject);
       socket.end(
-        `POST ${CHECK} HTTP/1.0\r\ncontent-type: application/proto\r\ncontent-length: 0\r\n\r\n`,
+        `POST ${CHECK} ${requestLine}connection: close\r\ncontent-type: application/proto\r\ncontent-length: 0\r\n\r\n`,
       );
     });
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
