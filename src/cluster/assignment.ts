@@ -101,6 +101,27 @@ export function carrySince(
   );
 }
 
+/**
+ * What the next publication's epochs start from. Epochs are etcd revisions
+ * plus a base, and fences in the store only accept a higher epoch. A new
+ * etcd cluster (quorum lost for good, a standby region) counts revisions
+ * from 1 again while the store keeps the old cluster's fences: its first
+ * leader then takes the highest fence as the base, so its epochs are above
+ * every fence and its nodes can take their partitions. The same holds when
+ * the store somehow holds a fence above the last published epoch (an etcd
+ * snapshot restored). Otherwise the base is carried, and so are the
+ * partitions' `since` epochs; a new base gives every partition the new epoch.
+ */
+export function epochBase(
+  previous: { epoch: number; base?: number } | undefined,
+  highestFence: number,
+): { base: number; carried: boolean } {
+  const base = previous?.base ?? 0;
+  if (previous !== undefined && highestFence <= previous.epoch) return { base, carried: true };
+  if (previous === undefined && highestFence === 0) return { base: 0, carried: true };
+  return { base: Math.max(base, highestFence), carried: false };
+}
+
 /** Partitions that change owner between two assignments (a partition present in only one counts as moved). */
 export function movedPartitions(before: string[], after: string[]): number[] {
   const moved: number[] = [];

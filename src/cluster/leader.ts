@@ -6,7 +6,7 @@ import type { JobStore } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
 import { ALL_TENANTS } from "../core/tenant.js";
 import { withJobFields } from "../core/with-job-fields.js";
-import { assignPartitions, carrySince } from "./assignment.js";
+import { assignPartitions, carrySince, epochBase } from "./assignment.js";
 import type { ClusterMetrics } from "./metrics.js";
 
 export interface LeaderOptions {
@@ -30,7 +30,7 @@ export function startLeaderDuties(deps: {
   leadership: Leadership;
   executions: ExecutionStore;
   /** Read for the priority of each re-queued run (its queue). */
-  jobs: Pick<JobStore, "getJob">;
+  jobs: Pick<JobStore, "getJob" | "highestFenceEpoch">;
   queue: WorkQueue;
   clock: Clock;
   logger: Logger;
@@ -51,10 +51,11 @@ export function startLeaderDuties(deps: {
     const owners = assignPartitions(schedulers, options.partitionCount);
     const previous = await coordinator.readAssignment();
     if (previous && previous.owners.join() === owners.join()) return;
-    const since = carrySince(previous, owners);
-    const epoch = await coordinator.publishAssignment(leadership, owners, since);
+    const { base, carried } = epochBase(previous, await jobs.highestFenceEpoch());
+    const since = carried ? carrySince(previous, owners) : owners.map(() => 0);
+    const epoch = await coordinator.publishAssignment(leadership, owners, since, base);
     metrics.assignmentsPublished.inc();
-    logger.info({ epoch, nodes: schedulers }, "published partition assignment");
+    logger.info({ epoch, base, nodes: schedulers }, "published partition assignment");
   }
 
   function schedulePublish(): void {

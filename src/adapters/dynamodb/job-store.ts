@@ -47,6 +47,7 @@ import {
   toPage,
 } from "./job-item.js";
 import { listJobs } from "./job-list.js";
+import { fencePartition, highestFenceEpoch } from "./partition-fences.js";
 import { DUE_INDEX, dueIndexProjection, ensureTables, RECOVER_INDEX, tableKeys } from "./tables.js";
 import { tenantClause, visible } from "./tenant.js";
 
@@ -314,27 +315,9 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       return settled.map((r) => (r as PromiseFulfilledResult<boolean>).value);
     },
 
-    async fencePartition(fence) {
-      try {
-        await dynamo(() =>
-          client.send(
-            new UpdateItemCommand({
-              TableName: options.tables.partitions,
-              Key: { part: n(fence.partition) },
-              UpdateExpression: "SET epoch = :e, #owner = :o",
-              ConditionExpression:
-                "attribute_not_exists(epoch) OR epoch < :e OR (epoch = :e AND #owner = :o)",
-              ExpressionAttributeNames: { "#owner": "owner" },
-              ExpressionAttributeValues: { ":e": n(fence.epoch), ":o": s(fence.owner) },
-            }),
-          ),
-        );
-        return true;
-      } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return false;
-        throw err;
-      }
-    },
+    fencePartition: (fence) => fencePartition(client, options.tables.partitions, fence),
+
+    highestFenceEpoch: () => highestFenceEpoch(client, options.tables.partitions),
 
     async pendingRuns(partition, fromMs, toMs, limit, pageToken) {
       const out = await queryDeadlines(

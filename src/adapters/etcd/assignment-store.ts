@@ -17,13 +17,15 @@ export interface AssignmentDeps {
  * Writes the assignment in one transaction that holds only if the leader's
  * election key still exists with the create revision of its term: a deposed
  * leader (key expired, or another leader's key since) cannot overwrite it,
- * however late its write arrives. Returns the publication's revision.
+ * however late its write arrives. Returns the publication's epoch: `base`
+ * plus its revision.
  */
 export async function publishAssignment(
   deps: AssignmentDeps,
   leadership: EtcdLeadership,
   owners: string[],
   since: number[],
+  base = 0,
 ): Promise<number> {
   if (owners.length !== since.length) {
     throw invalidArgument("since", "needs one entry per partition owner");
@@ -31,19 +33,26 @@ export async function publishAssignment(
   if (!since.every((s) => Number.isSafeInteger(s) && s >= 0)) {
     throw invalidArgument("since", "entries must be revisions (integers >= 0)");
   }
+  if (!Number.isSafeInteger(base) || base < 0) {
+    throw invalidArgument("base", "must be an epoch (an integer >= 0)");
+  }
   if (!leadership.isLeader()) throw failedPrecondition("leadership lost: not the leader");
   const { ns } = deps;
   const res = await etcdCall(() =>
     ns
       .if(leadership.key, "Create", "==", leadership.term)
-      .then(ns.put(keys.assignment).value(JSON.stringify({ owners, since })))
+      .then(
+        ns
+          .put(keys.assignment)
+          .value(JSON.stringify(base > 0 ? { owners, since, base } : { owners, since })),
+      )
       .commit(),
   );
   if (!res.succeeded) {
     leadership.end("election key gone when publishing");
     throw failedPrecondition("leadership lost: the election key of this term is gone");
   }
-  return Number(res.header.revision);
+  return base + Number(res.header.revision);
 }
 
 export async function readAssignment(deps: AssignmentDeps): Promise<Assignment | undefined> {
@@ -74,13 +83,25 @@ export function watchAssignment(
   });
 }
 
-/** The epoch is the key's mod revision; `since` zeros stand for that epoch. */
+/**
+ * The epoch is the base plus the key's mod revision; `since` zeros stand for
+ * that epoch.
+ */
 function parseAssignment(kv: IKeyValue, logger: Logger): Assignment | undefined {
-  const epoch = Number(kv.mod_revision);
+  const revision = Number(kv.mod_revision);
   try {
-    const data = JSON.parse(kv.value.toString()) as { owners?: unknown; since?: unknown };
+    const data = JSON.parse(kv.value.toString()) as {
+      owners?: unknown;
+      since?: unknown;
+      base?: unknown;
+    };
     const { owners, since } = data;
+    const base = data.base ?? 0;
+    const epoch = (typeof base === "number" ? base : 0) + revision;
     if (
+      typeof base === "number" &&
+      Number.isSafeInteger(base) &&
+      base >= 0 &&
       Array.isArray(owners) &&
       Array.isArray(since) &&
       owners.length === since.length &&
@@ -91,11 +112,12 @@ function parseAssignment(kv: IKeyValue, logger: Logger): Assignment | undefined 
         epoch,
         owners: owners as string[],
         since: (since as number[]).map((s) => (s === 0 ? epoch : s)),
+        ...(base > 0 && { base }),
       };
     }
   } catch {
     // fall through
   }
-  logger.error({ epoch }, "ignoring malformed assignment");
+  logger.error({ revision }, "ignoring malformed assignment");
   return undefined;
 }

@@ -92,11 +92,11 @@ export function createEtcdCoordinator(options: EtcdCoordinatorOptions): Coordina
 
     leader: () => currentLeader(ns),
 
-    async publishAssignment(leadership: Leadership, owners, since) {
+    async publishAssignment(leadership: Leadership, owners, since, base) {
       if (!(leadership instanceof EtcdLeadership)) {
         throw invalidArgument("leadership", "not a leadership of this coordinator");
       }
-      return publishAssignment({ ns, logger }, leadership, owners, since);
+      return publishAssignment({ ns, logger }, leadership, owners, since, base);
     },
 
     readAssignment: () => readAssignment({ ns, logger }),

@@ -44,14 +44,18 @@ export interface Leadership {
 }
 
 /**
- * Which node fires which partition. `epoch` is the etcd revision of the
- * publication; `since[p]` is the epoch at which partition p got its current
- * owner (unchanged partitions keep theirs), used to fence claims.
+ * Which node fires which partition. `epoch` is `base` plus the etcd revision
+ * of the publication; `since[p]` is the epoch at which partition p got its
+ * current owner (unchanged partitions keep theirs), used to fence claims.
+ * `base` is 0 unless the cluster's first leader found fences above 0 in the
+ * store (an etcd cluster replaced, a standby region): it then publishes
+ * above them, and every later publication carries the same base.
  */
 export interface Assignment {
   epoch: number;
   owners: string[];
   since: number[];
+  base?: number;
 }
 
 export interface Coordinator {
@@ -73,10 +77,15 @@ export interface Coordinator {
   leader(): Promise<string | undefined>;
   /**
    * Publishes an assignment if `leadership` still holds (a transaction on the
-   * leader key); returns the epoch (revision) it was published at.
+   * leader key); returns the epoch (`base` + revision) it was published at.
    * `since` entries of 0 mean "this publication's epoch".
    */
-  publishAssignment(leadership: Leadership, owners: string[], since: number[]): Promise<number>;
+  publishAssignment(
+    leadership: Leadership,
+    owners: string[],
+    since: number[],
+    base?: number,
+  ): Promise<number>;
   readAssignment(): Promise<Assignment | undefined>;
   /** Like watchMembers, for the assignment. */
   watchAssignment(onChange: (assignment: Assignment) => void): Promise<() => Promise<void>>;

@@ -184,6 +184,8 @@ export interface JobStore {
    * `false` means the caller is stale for that partition.
    */
   fencePartition(fence: Fence): Promise<boolean>;
+  /** The highest epoch any partition was fenced at; 0 when none was. */
+  highestFenceEpoch(): Promise<number>;
 
   /** Jobs of one partition whose recovery deadline is in `(fromMs, toMs]`, earliest first. */
   pendingRuns(

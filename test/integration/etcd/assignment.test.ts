@@ -36,6 +36,30 @@ describe("etcd assignment", () => {
     expect(e3).toBeGreaterThan(e2);
   });
 
+  it("publishes above a base: epochs and since-zeros are base + revision, and the base is read back", async () => {
+    const coordinator = etcd.coordinator(testPrefix("assign-base"));
+    const leadership = await coordinator.campaign(await coordinator.openSession(TTL_MS), "leader");
+    const base = 1_000_000;
+    const e1 = await coordinator.publishAssignment(leadership, ["a", "b"], [0, 0], base);
+    expect(e1).toBeGreaterThan(base);
+    expect(await coordinator.readAssignment()).toEqual({
+      epoch: e1,
+      owners: ["a", "b"],
+      since: [e1, e1],
+      base,
+    });
+    const e2 = await coordinator.publishAssignment(leadership, ["a", "c"], [e1, 0], base);
+    expect(await coordinator.readAssignment()).toEqual({
+      epoch: e2,
+      owners: ["a", "c"],
+      since: [e1, e2],
+      base,
+    });
+    await expect(coordinator.publishAssignment(leadership, ["a"], [0], -1)).rejects.toSatisfy(
+      (err) => isChronoringError(err, "invalid_argument"),
+    );
+  });
+
   it("rejects a publication by a deposed leader and keeps the new leader's assignment", async () => {
     const prefix = testPrefix("assign-deposed");
     const old = etcd.coordinator(prefix);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   assignPartitions,
   carrySince,
+  epochBase,
   movedPartitions,
   partitionsOf,
 } from "../../../src/cluster/assignment.js";
@@ -202,5 +203,28 @@ describe("partitionsOf", () => {
   it("lists a node's partitions in ascending order", () => {
     expect(partitionsOf(["a", "b", "a", "c"], "a")).toEqual([0, 2]);
     expect(partitionsOf(["a", "b"], "z")).toEqual([]);
+  });
+});
+
+describe("epochBase", () => {
+  it.each([
+    ["a new cluster over new tables", undefined, 0, { base: 0, carried: true }],
+    ["a new etcd cluster over old fences", undefined, 900, { base: 900, carried: false }],
+    ["a running cluster", { epoch: 50 }, 40, { base: 0, carried: true }],
+    ["a running cluster with a base", { epoch: 950, base: 900 }, 950, { base: 900, carried: true }],
+    [
+      "a fence above the last epoch (an old etcd snapshot)",
+      { epoch: 50 },
+      900,
+      { base: 900, carried: false },
+    ],
+    [
+      "a based cluster behind a fence",
+      { epoch: 950, base: 900 },
+      2000,
+      { base: 2000, carried: false },
+    ],
+  ])("%s", (_, previous, highestFence, expected) => {
+    expect(epochBase(previous, highestFence)).toEqual(expected);
   });
 });

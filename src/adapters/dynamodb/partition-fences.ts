@@ -1,0 +1,71 @@
+/**
+ * The partitions table: one item per partition holding its owner's fence
+ * (epoch, owner). Claims check it (claim-writes.ts); a new owner writes it
+ * before its first claim; the first leader of an etcd cluster reads the
+ * highest epoch so that its own epochs start above it.
+ */
+
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  ScanCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import type { Fence } from "../../core/ports/job-store.js";
+import { dynamo } from "./calls.js";
+import { n, num, s } from "./job-item.js";
+
+/**
+ * Records `fence` unless a newer epoch is recorded (or the same epoch for
+ * another owner); `false` means the caller is stale for that partition.
+ */
+export async function fencePartition(
+  client: DynamoDBClient,
+  table: string,
+  fence: Fence,
+): Promise<boolean> {
+  try {
+    await dynamo(() =>
+      client.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { part: n(fence.partition) },
+          UpdateExpression: "SET epoch = :e, #owner = :o",
+          ConditionExpression:
+            "attribute_not_exists(epoch) OR epoch < :e OR (epoch = :e AND #owner = :o)",
+          ExpressionAttributeNames: { "#owner": "owner" },
+          ExpressionAttributeValues: { ":e": n(fence.epoch), ":o": s(fence.owner) },
+        }),
+      ),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw err;
+  }
+}
+
+/**
+ * The highest epoch any partition was fenced at (0 when none was): one
+ * strongly consistent scan of at most `CHRONORING_PARTITIONS` small items.
+ */
+export async function highestFenceEpoch(client: DynamoDBClient, table: string): Promise<number> {
+  let highest = 0;
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await dynamo(() =>
+      client.send(
+        new ScanCommand({
+          TableName: table,
+          ProjectionExpression: "epoch",
+          ConsistentRead: true,
+          ...(startKey && { ExclusiveStartKey: startKey }),
+        }),
+      ),
+    );
+    for (const item of page.Items ?? []) highest = Math.max(highest, num(item, "epoch") ?? 0);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return highest;
+}
