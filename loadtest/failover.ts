@@ -79,7 +79,6 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
     CHRONORING_FAILOVER_INTERVAL_MS: "1000",
     CHRONORING_VISIBILITY_TIMEOUT_S: "10",
     CHRONORING_LOG_LEVEL: "warn",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   };
   const procs = new Map<string, ChronoringProcess>();
   const start = async (name: string, env: Record<string, string>) => {
