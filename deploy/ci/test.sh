@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's `npm test` runs it: installs the local
 # backends when missing, checks that gen/ matches proto/, typechecks, lints,
-# looks for import cycles, then runs unit, integration and e2e tests against real etcd, DynamoDB Local and the SQS emulator. Everything runs
+# looks for import cycles, builds dist/, then runs unit, integration and e2e
+# tests against real etcd, DynamoDB Local and the SQS emulator. Everything runs
 # on Node >= 22: the pinned Node 24, fetched into .tools/node on a machine whose
 # node is older (deploy/local/node.sh).
 set -euo pipefail
@@ -29,6 +30,9 @@ npx biome check --error-on-warnings .
 
 step "import cycles"
 npx madge --circular --extensions ts --ts-config tsconfig.json src
+
+step "production build (dist/; the e2e test of the built output runs it)"
+npm run build
 
 step "unit and integration tests"
 npx vitest run --config test/vitest.config.ts --project unit --project integration "$@"

@@ -3,8 +3,9 @@ import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 
 /**
- * A bare HTTP listener for `GET /metrics`, for processes that do not serve
- * the API (a worker-only process). The API server serves /metrics itself.
+ * A bare HTTP listener for `GET /metrics` and `GET /healthz`, for processes
+ * that do not serve the API (a worker-only process): the container's health
+ * check asks it. The API server serves both itself.
  */
 export async function startMetricsServer(
   registry: Registry,
@@ -12,6 +13,11 @@ export async function startMetricsServer(
   port: number,
 ): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
+    if (req.method === "GET" && req.url === "/healthz") {
+      res.writeHead(200, { "content-type": "text/plain", "cache-control": "no-store" });
+      res.end("ok\n");
+      return;
+    }
     if (req.method === "GET" && req.url === "/metrics") {
       registry.metrics().then(
         (text) => {
