@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { PROD_INSTALL } from "../support/prod-layout.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const read = (file: string) => readFileSync(resolve(ROOT, file), "utf8");
@@ -24,5 +25,17 @@ describe("the Node runtime", () => {
   it("a child started as `node` from PATH is the same node as this one", () => {
     const child = spawnSync("node", ["-p", "process.version"], { encoding: "utf8" });
     expect(child.stdout.trim()).toBe(process.version);
+  });
+
+  it("the Dockerfile's node images are the pinned version, and it installs as the tested layout does", () => {
+    const dockerfile = read("Dockerfile");
+    const images = [...dockerfile.matchAll(/^FROM node:(\S+)/gm)].map((m) => m[1]);
+    expect(images).toEqual([
+      `${pinned}-bookworm`,
+      `${pinned}-bookworm-slim`,
+      `${pinned}-bookworm-slim`,
+    ]);
+    expect(dockerfile).toContain(`RUN npm ${PROD_INSTALL.join(" ")} `);
+    expect(dockerfile).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
   });
 });
