@@ -139,7 +139,7 @@ const FIELDS: Field[] = [
   { key: "worker-id", kind: "string", default: "" },
   { key: "worker-concurrency", kind: "int", default: "16", min: 1, max: 1024 },
   { key: "script-allow-list", kind: "list", default: "" },
-  { key: "script-memory-mb", kind: "int", default: "256", min: 0, max: 65_536 },
+  { key: "script-memory-mb", kind: "int", default: "1024", min: 0, max: 65_536 },
   { key: "max-output-bytes", kind: "int", default: "4096", min: 256, max: 262_144 },
   { key: "limit-retry-ms", kind: "int", default: "1000", min: 100, max: 600_000 },
   { key: "smtp-url", kind: "string", default: "" },

@@ -10,7 +10,8 @@
  *   with `--data`, i.e. RLIMIT_DATA (heap and private writable mappings; Linux
  *   ≥ 4.7). Not `--as` (RLIMIT_AS): V8 reserves gigabytes of address space up
  *   front, so any address-space cap that means anything stops `node` from
- *   starting. Node has no setrlimit and spawn has no pre-exec hook, hence the
+ *   starting (and RLIMIT_DATA must still leave room for Node 24's writable
+ *   code range: see DEFAULT_SCRIPT_MEMORY_MB). Node has no setrlimit and spawn has no pre-exec hook, hence the
  *   wrapper; prlimit execs the command, so the child pid stays the command's.
  *   The cap applies to each process, not to the tree. Without `prlimit` (not
  *   Linux, or util-linux missing) scripts run uncapped and the first run logs
@@ -29,7 +30,13 @@ import {
   formatSummary,
 } from "./truncate.js";
 
-export const DEFAULT_SCRIPT_MEMORY_MB = 256;
+/**
+ * RLIMIT_DATA counts what a runtime reserves writable, not only what it uses:
+ * Node 24 maps a 510 MiB read-write-execute code range at start (VmData about
+ * 560 MiB before any script code runs; Node 20 about 50 MiB), so it cannot
+ * start under 580 MiB. 1 GiB leaves a Node 24 script about 450 MiB of its own.
+ */
+export const DEFAULT_SCRIPT_MEMORY_MB = 1024;
 /** Time between SIGTERM and SIGKILL when a run is stopped. */
 export const DEFAULT_KILL_GRACE_MS = 2000;
 /** After the command exits, how long processes it left behind may hold its output pipes. */
@@ -46,7 +53,7 @@ export interface ScriptHandlerOptions {
   allowList: string[];
   /** Cap on the summary (status line + output), in UTF-8 bytes. Default 4096. */
   maxOutputBytes?: number;
-  /** RLIMIT_DATA per process, in MiB; 0 disables it. Default 256. */
+  /** RLIMIT_DATA per process, in MiB; 0 disables it. Default 1024. */
   memoryMb?: number;
   /** SIGTERM → SIGKILL grace when a run is stopped. Default 2000 ms. */
   killGraceMs?: number;

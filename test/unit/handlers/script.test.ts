@@ -315,7 +315,8 @@ describe("script handler", () => {
     });
 
     it("stops a node process whose allocations exceed the cap while node itself starts", async () => {
-      const capped = createScriptHandler({ allowList: [NODE], memoryMb: 128 });
+      // Node 24 itself needs about 580 MiB of RLIMIT_DATA (DEFAULT_SCRIPT_MEMORY_MB).
+      const capped = createScriptHandler({ allowList: [NODE], memoryMb: 768 });
       const result = await capped.run(
         node(
           "console.log('started'); const keep = []; for (let i = 0; i < 10; i++) keep.push(Buffer.alloc(64 * 1024 * 1024, 1)); console.log('survived')",
