@@ -159,10 +159,21 @@ export function createScheduler(deps: {
     );
   }
 
+  /**
+   * Nothing for this partition before `at`, sweep included: a sweep already
+   * due would make the loop pick it again at once, and a pass that ends
+   * without I/O (not live) or with a quick failure (fence) would then spin,
+   * never yielding to the timers and I/O that end the condition.
+   */
+  function backOff(st: PartitionState, at: number): void {
+    st.nextPollAt = at;
+    st.nextSweepAt = Math.max(st.nextSweepAt, at);
+  }
+
   async function work(st: PartitionState): Promise<void> {
     if (!canClaim()) {
       // Not a live member: own nothing until the session is back.
-      st.nextPollAt = clock.now() + options.pollIntervalMs;
+      backOff(st, clock.now() + options.pollIntervalMs);
       return;
     }
     if (!st.fenced && st.epoch !== undefined) {
@@ -182,7 +193,7 @@ export function createScheduler(deps: {
       } catch (err) {
         metrics.loopErrors.inc({ loop: "fence" });
         logger.warn({ err, partition: st.partition }, "could not fence partition; will retry");
-        st.nextPollAt = clock.now() + retryMs;
+        backOff(st, clock.now() + retryMs);
         return;
       }
     }
