@@ -62,7 +62,7 @@ USER node
 EXPOSE 7070 9090
 # Node itself asks /healthz (slim has no curl), on the listener the same settings give.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "dist/healthcheck.js"]
+  CMD ["node", "/app/dist/healthcheck.js"]
 # SIGTERM (docker stop) drains: the API stops taking calls, the scheduler sends what is due,
 # the worker finishes its runs. Give it time: docker stop --time 30, or
 # terminationGracePeriodSeconds in Kubernetes.
