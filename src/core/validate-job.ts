@@ -7,6 +7,7 @@
 import { invalidArgument } from "./errors.js";
 import { JOB_ID_PATTERN } from "./ids.js";
 import type { JobTarget } from "./job.js";
+import { loadsCode } from "./script-env.js";
 import { validateWebhookTarget } from "./validate-webhook.js";
 
 export const NAME_MAX = 200;
@@ -206,6 +207,12 @@ function validateScript(t: Extract<JobTarget, { type: "script" }>, field: string
   for (const [name, value] of env) {
     if (!ENV_NAME.test(name)) {
       throw invalidArgument(`${field}.env`, `invalid variable name "${name.slice(0, 64)}"`);
+    }
+    if (loadsCode(name)) {
+      throw invalidArgument(
+        `${field}.env.${name}`,
+        "may not be set by a job: it changes which code the command loads",
+      );
     }
     if (value.includes("\0"))
       throw invalidArgument(`${field}.env`, `value of ${name} contains NUL`);

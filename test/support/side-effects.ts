@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { JobTargetSchema } from "../../gen/chronoring/v1/job_pb.js";
@@ -33,6 +33,11 @@ export interface SideEffects {
 
 export function sideEffects(dir: string, name = "effects.log"): SideEffects {
   const file = join(dir, name);
+  // A worker running as root runs scripts as an unprivileged user: it must
+  // reach the folder and append to the file.
+  chmodSync(dir, 0o711);
+  writeFileSync(file, "", { flag: "a" });
+  chmodSync(file, 0o666);
   const effects: SideEffects = {
     file,
     target(sleepS = 0, firstAttemptOnly = false) {

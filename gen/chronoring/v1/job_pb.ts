@@ -305,7 +305,12 @@ export type ScriptTarget = Message<"chronoring.v1.ScriptTarget"> & {
   args: string[];
 
   /**
-   * Extra environment variables.
+   * Extra environment variables. Names that change which code the command
+   * loads (PATH, HOME, LD_*, DYLD_*, BASH_ENV, ENV, BASH_FUNC_*, NODE_OPTIONS,
+   * NODE_PATH, PYTHONPATH, PYTHONHOME, PYTHONSTARTUP, PERL5LIB, PERL5OPT,
+   * RUBYOPT, RUBYLIB, JAVA_TOOL_OPTIONS, ...; the list is in
+   * src/core/script-env.ts) are refused: INVALID_ARGUMENT naming
+   * `target.script.env.<NAME>`.
    *
    * @generated from field: map<string, string> env = 3;
    */

@@ -41,6 +41,12 @@ export interface HandlerOptions {
   maxOutputBytes?: number;
   /** Per-process memory cap for scripts, in MiB; 0 disables it. Default 256. */
   scriptMemoryMb?: number;
+  /** Who scripts run as (the worker must be root); absent: the worker's own user. */
+  scriptUser?: { uid: number; gid: number };
+  /** RLIMIT_NPROC of scripts (every process of their uid); 0 disables it. Default 256. */
+  scriptMaxProcs?: number;
+  /** Names passed from the worker's environment to scripts (and that a job may set). */
+  scriptEnvAllow?: string[];
   /** Starts workflow runs; without it, this worker has no `workflow` handler. */
   workflows?: WorkflowRuns;
 }
@@ -53,6 +59,9 @@ export function defaultHandlers(options: HandlerOptions): JobHandler[] {
       allowList: options.scriptAllowList,
       maxOutputBytes: options.maxOutputBytes,
       memoryMb: options.scriptMemoryMb,
+      user: options.scriptUser,
+      maxProcs: options.scriptMaxProcs,
+      envAllow: options.scriptEnvAllow,
     }),
     createNoopHandler(),
     createWebhookHandler({ maxOutputBytes: options.maxOutputBytes }),

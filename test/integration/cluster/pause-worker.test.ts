@@ -132,19 +132,20 @@ describe("pausing and resuming a worker through the API", () => {
   });
 
   it("answers bad PauseWorker and ResumeWorker requests with their codes", async () => {
+    // Thunks, not promises: a second call made up front would reject unobserved.
     for (const call of [
-      cluster.pauseWorker({ workerId: "" }),
-      cluster.resumeWorker({ workerId: "" }),
+      () => cluster.pauseWorker({ workerId: "" }),
+      () => cluster.resumeWorker({ workerId: "" }),
     ]) {
-      const { code, message } = await codeOf(call);
+      const { code, message } = await codeOf(call());
       expect(code).toBe("InvalidArgument");
       expect(message.startsWith("worker_id: ")).toBe(true);
     }
     for (const call of [
-      cluster.pauseWorker({ workerId: "no-such-worker" }),
-      cluster.resumeWorker({ workerId: "no-such-worker" }),
+      () => cluster.pauseWorker({ workerId: "no-such-worker" }),
+      () => cluster.resumeWorker({ workerId: "no-such-worker" }),
     ]) {
-      const { code, message } = await codeOf(call);
+      const { code, message } = await codeOf(call());
       expect(code).toBe("NotFound");
       expect(message).toMatch(/^worker_id: /);
     }

@@ -152,6 +152,37 @@ describe("validateJobInput", () => {
     expect(() => validateTarget({ type: "noop", sleepMs: 60_000 })).not.toThrow();
   });
 
+  it.each([
+    "NODE_OPTIONS",
+    "NODE_PATH",
+    "PYTHONPATH",
+    "PYTHONSTARTUP",
+    "PATH",
+    "HOME",
+    "LD_PRELOAD",
+    "LD_LIBRARY_PATH",
+    "DYLD_INSERT_LIBRARIES",
+    "BASH_ENV",
+    "ENV",
+    "BASH_FUNC_ls",
+    "PERL5OPT",
+    "RUBYOPT",
+    "JAVA_TOOL_OPTIONS",
+    "_JAVA_OPTIONS",
+    "LUA_PATH_5_4",
+  ])("rejects %s in a script's env, naming the variable (it changes which code runs)", (name) => {
+    const target = script({ env: { GREETING: "hi", [name]: "x" } });
+    expect(fieldOf(() => validateJobInput(input({ target })))).toBe(`target.script.env.${name}`);
+    expect(fieldOf(() => validateTarget(target, "nodes[2].target"))).toBe(
+      `nodes[2].target.script.env.${name}`,
+    );
+  });
+
+  it("lets a job set names that only change what its command does (TZ, LANG, CHRONORING_*)", () => {
+    const env = { TZ: "Europe/Berlin", LANG: "de_DE.UTF-8", PYTHONUNBUFFERED: "1", LD: "ld.gold" };
+    expect(() => validateJobInput(input({ target: script({ env }) }))).not.toThrow();
+  });
+
   it("counts a name in characters, not UTF-16 units", () => {
     expect(() => validateJobInput(input({ name: "😀".repeat(200) }))).not.toThrow();
   });

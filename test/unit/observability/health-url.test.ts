@@ -1,8 +1,6 @@
-import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/config.js";
 import { healthUrl } from "../../../src/observability/health-url.js";
-import { startMetricsServer } from "../../../src/observability/metrics-server.js";
 
 const config = (env: Record<string, string>) => loadConfig(env, []);
 
@@ -32,21 +30,5 @@ describe("healthUrl (the container's health check target)", () => {
     expect(healthUrl(config({ CHRONORING_API_HOST: "10.0.0.5" }))).toBe(
       "http://10.0.0.5:7070/healthz",
     );
-  });
-});
-
-describe("startMetricsServer", () => {
-  it("answers /healthz with 200 beside /metrics, and 404 elsewhere", async () => {
-    const server = await startMetricsServer(new Registry(), "127.0.0.1", 0);
-    try {
-      const base = `http://127.0.0.1:${server.port}`;
-      const health = await fetch(`${base}/healthz`);
-      expect(health.status).toBe(200);
-      expect(await health.text()).toBe("ok\n");
-      expect((await fetch(`${base}/metrics`)).status).toBe(200);
-      expect((await fetch(`${base}/other`)).status).toBe(404);
-    } finally {
-      await server.close();
-    }
   });
 });

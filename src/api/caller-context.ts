@@ -1,0 +1,14 @@
+/**
+ * The caller of the current request, as a Connect context value: set by the
+ * auth interceptor, read by handlers (`callerOf(ctx)`) and passed to core.
+ * Without the interceptor (auth off) every call is `ANONYMOUS_ADMIN`.
+ */
+
+import { createContextKey, type HandlerContext } from "@connectrpc/connect";
+import { ANONYMOUS_ADMIN, type Caller } from "../core/caller.js";
+
+export const kCaller = createContextKey<Caller>(ANONYMOUS_ADMIN, { description: "caller" });
+
+export function callerOf(ctx: Pick<HandlerContext, "values">): Caller {
+  return ctx.values.get(kCaller);
+}

@@ -1,0 +1,103 @@
+import { extname } from "node:path";
+import { startLeaderDuties } from "../cluster/leader.js";
+import { type ClusterNode, startClusterNode } from "../cluster/node.js";
+import { followWakeHints } from "../cluster/wake-hints.js";
+import { systemClock } from "../core/clock.js";
+import { startDispatchThread } from "../scheduler/dispatch-thread.js";
+import { createSchedulerMetrics } from "../scheduler/metrics.js";
+import { createScheduler, type Scheduler } from "../scheduler/scheduler.js";
+import type { Closer, RoleContext } from "./context.js";
+
+export interface SchedulerRole {
+  scheduler: Scheduler;
+  /** This process's scheduler membership, in cluster mode. */
+  node?: ClusterNode;
+  closers: Closer[];
+}
+
+/**
+ * The scheduler role: claims due runs of the partitions this node owns and
+ * sends them from the dispatch thread. In cluster mode it joins etcd as a
+ * scheduler member, follows wake hints, and runs the leader's duties while
+ * it is leader; standalone it owns every partition, unfenced.
+ */
+export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
+  const { config, clock, cluster } = ctx;
+  const { jobs, executions, queue, calendars } = ctx.adapters;
+  const logger = ctx.logger.child({ role: "scheduler", node: config.cluster.nodeId });
+  const closers: Closer[] = [];
+  const metrics = createSchedulerMetrics(ctx.registry);
+  let node: ClusterNode | undefined;
+  const scheduler = createScheduler({
+    jobs,
+    executions,
+    queue,
+    clock,
+    logger,
+    metrics,
+    // Runs are sent from a thread of their own, on time whatever the loops do
+    // (a test's own clock keeps the dispatcher in this thread).
+    ...(clock === systemClock
+      ? {
+          dispatcher: startDispatchThread({
+            entry: new URL(`../dispatch-worker${extname(import.meta.url)}`, import.meta.url),
+            data: { config },
+            metrics,
+            logger,
+          }),
+        }
+      : {}),
+    options: config.scheduler,
+    nodeId: config.cluster.nodeId,
+    canClaim: () => !cluster || (node?.isLive() ?? false),
+    calendarStore: calendars,
+  });
+  if (!cluster) {
+    scheduler.setPartitions(
+      Array.from({ length: config.store.partitions }, (_, partition) => ({ partition })),
+    );
+    closers.push(() => scheduler.stop());
+    return { scheduler, closers };
+  }
+
+  const { coordinator } = cluster;
+  const hints = followWakeHints({
+    coordinator,
+    onWake: (partition, nextRunMs) => scheduler.wake(partition, nextRunMs),
+    logger,
+  });
+  closers.push(() => hints.stop());
+  node = startClusterNode({
+    coordinator,
+    logger,
+    metrics: cluster.metrics,
+    options: {
+      id: config.cluster.nodeId,
+      role: "scheduler",
+      sessionTtlMs: config.etcd.sessionTtlMs,
+      info: { pid: String(process.pid), api: config.roles.includes("api") ? "yes" : "no" },
+    },
+    onPartitions: (owned) => scheduler.setPartitions(owned),
+    onLeadership: (leadership) =>
+      startLeaderDuties({
+        coordinator,
+        leadership,
+        executions,
+        jobs,
+        queue,
+        clock,
+        logger: logger.child({ leader: true }),
+        metrics: cluster.metrics,
+        options: {
+          partitionCount: config.store.partitions,
+          failoverIntervalMs: config.cluster.failoverIntervalMs,
+          startTimeoutMs: config.scheduler.startTimeoutMs,
+          settleMs: config.cluster.assignmentSettleMs,
+        },
+      }),
+  });
+  const member = node;
+  closers.push(() => member.stop());
+  closers.push(() => scheduler.stop());
+  return { scheduler, node, closers };
+}

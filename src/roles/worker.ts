@@ -1,0 +1,108 @@
+import { type ClusterNode, startClusterNode } from "../cluster/node.js";
+import { createNotifications } from "../notify/from-config.js";
+import {
+  createHandlerRegistry,
+  defaultHandlers,
+  type JobHandler,
+} from "../worker/handlers/registry.js";
+import { createWorkerMetrics } from "../worker/metrics.js";
+import { followWorkerPause, type PauseFollower } from "../worker/pause.js";
+import { createRetryMetrics } from "../worker/retry-metrics.js";
+import { startWorker, type Worker } from "../worker/worker.js";
+import { createNodeHook } from "../worker/workflow-hook.js";
+import type { Closer, RoleContext } from "./context.js";
+
+export interface WorkerRole {
+  worker: Worker;
+  closers: Closer[];
+}
+
+/**
+ * The worker role: receives runs, starts each once (conditional start in
+ * the store), runs its handler and records the outcome, retries and dead
+ * runs. In cluster mode it joins etcd as a worker member (its lease is its
+ * heartbeat) and follows PauseWorker.
+ */
+export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[]): WorkerRole {
+  const { config, clock, cluster } = ctx;
+  const { jobs, executions, queue, limits, retries, deadLetters } = ctx.adapters;
+  const logger = ctx.logger.child({ role: "worker", workerId: config.worker.id });
+  const closers: Closer[] = [];
+  const metrics = createWorkerMetrics(ctx.registry);
+  let node: ClusterNode | undefined;
+  // PauseWorker through the API: stop receiving, let held runs finish.
+  const pause: PauseFollower | undefined = cluster
+    ? followWorkerPause({
+        coordinator: cluster.coordinator,
+        workerId: config.worker.id,
+        logger,
+        onChange: (paused) => metrics.paused.set(paused ? 1 : 0),
+      })
+    : undefined;
+  const handlers = createHandlerRegistry(
+    handlerOverrides ??
+      defaultHandlers({
+        scriptAllowList: config.worker.scriptAllowList,
+        maxOutputBytes: config.worker.maxOutputBytes,
+        scriptMemoryMb: config.worker.scriptMemoryMb,
+        scriptUser: config.worker.scriptUser,
+        scriptMaxProcs: config.worker.scriptMaxProcs,
+        scriptEnvAllow: config.worker.scriptEnvAllow,
+        workflows: ctx.workflowRuns,
+      }),
+  );
+  const notifications = createNotifications(config, { jobs, logger, registry: ctx.registry });
+  const startTimeoutMs = config.scheduler.startTimeoutMs;
+  const worker = startWorker({
+    queue,
+    jobs,
+    executions,
+    handlers,
+    clock,
+    logger,
+    metrics,
+    options: {
+      id: config.worker.id,
+      concurrency: config.worker.concurrency,
+      visibilityTimeoutS: config.queue.visibilityTimeoutS,
+      drainTimeoutMs: config.worker.drainTimeoutMs,
+    },
+    canWork: () => !cluster || ((node?.isLive() ?? false) && !pause?.isPaused()),
+    limits: { limits, retryMs: config.worker.limitRetryMs, startTimeoutMs },
+    retry: {
+      jobs,
+      retries,
+      queue,
+      deadLetters,
+      metrics: createRetryMetrics(ctx.registry),
+      queueMaxDelayMs: config.queue.maxDelayMs,
+      startTimeoutMs,
+    },
+    notifications,
+    workflows: createNodeHook(ctx.workflowRuns, executions, logger),
+  });
+  if (pause) closers.push(() => pause.stop());
+  // Drain first, then leave the cluster: a worker that left while running
+  // would have its runs re-queued by the leader.
+  closers.push(() => worker.stop());
+  closers.push(async () => notifications.close());
+  if (cluster) {
+    const { coordinator } = cluster;
+    node = startClusterNode({
+      coordinator,
+      logger,
+      metrics: cluster.metrics,
+      options: {
+        id: config.worker.id,
+        role: "worker",
+        sessionTtlMs: config.etcd.sessionTtlMs,
+        info: { pid: String(process.pid), concurrency: String(config.worker.concurrency) },
+      },
+      onRegistered: () => coordinator.rememberWorker(config.worker.id),
+      onLost: () => worker.abortRunning("this worker lost its cluster session"),
+    });
+    const member = node;
+    closers.push(() => member.stop());
+  }
+  return { worker, closers };
+}
