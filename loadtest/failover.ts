@@ -79,6 +79,8 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
     CHRONORING_FAILOVER_INTERVAL_MS: "1000",
     CHRONORING_VISIBILITY_TIMEOUT_S: "10",
     CHRONORING_LOG_LEVEL: "warn",
+    // The jobs call the effect server on loopback, which targets may not reach by default.
+    CHRONORING_TARGET_ALLOW: "127.0.0.1/32",
   };
   const procs = new Map<string, ChronoringProcess>();
   const start = async (name: string, env: Record<string, string>) => {

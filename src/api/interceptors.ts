@@ -1,7 +1,8 @@
 /**
  * Server interceptors: every call gets a correlation id and a child logger
  * (handed to handlers as context values), answers with `x-request-id`, is
- * logged once when it ends, and has its errors mapped by `toConnectError`.
+ * logged and measured (`rpc-metrics.ts`) once when it ends, and has its
+ * errors mapped by `toConnectError`.
  */
 
 import { randomUUID } from "node:crypto";
@@ -14,6 +15,7 @@ import {
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import pino, { type Logger } from "pino";
 import { isInternal, toConnectError } from "./error-map.js";
+import type { RpcMetrics } from "./rpc-metrics.js";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
@@ -43,9 +45,9 @@ export function correlationIdFrom(header: Headers): string {
 
 /**
  * The interceptor. Put it first (outermost) so that it sees the errors of the
- * interceptors after it.
+ * interceptors after it (and measures the calls they reject).
  */
-export function createCallInterceptor(logger: Logger): Interceptor {
+export function createCallInterceptor(logger: Logger, metrics?: RpcMetrics): Interceptor {
   return (next) => async (req) => {
     const correlationId = correlationIdFrom(req.header);
     const procedure = `/${req.service.typeName}/${req.method.name}`;
@@ -54,14 +56,27 @@ export function createCallInterceptor(logger: Logger): Interceptor {
     const started = performance.now();
 
     const done = (error: ConnectError | undefined, canceled = false) => {
-      const ms = Math.round((performance.now() - started) * 10) / 10;
+      const elapsed = performance.now() - started;
+      const ms = Math.round(elapsed * 10) / 10;
+      // A stream that ends because the client went away ended normally on our side.
+      const code =
+        error !== undefined
+          ? codeToString(error.code)
+          : canceled || req.signal.aborted
+            ? "canceled"
+            : "ok";
+      metrics?.observe({
+        service: req.service.typeName,
+        method: req.method.name,
+        code,
+        seconds: elapsed / 1000,
+      });
       if (error === undefined) {
-        // A stream that ends because the client went away ended normally on our side.
-        log.info({ code: canceled || req.signal.aborted ? "canceled" : "ok", ms }, "rpc");
+        log.info({ code, ms }, "rpc");
       } else if (isInternal(error)) {
-        log.error({ code: codeToString(error.code), ms, err: error.cause ?? error }, "rpc");
+        log.error({ code, ms, err: error.cause ?? error }, "rpc");
       } else {
-        log.info({ code: codeToString(error.code), ms, message: error.rawMessage }, "rpc");
+        log.info({ code, ms, message: error.rawMessage }, "rpc");
       }
     };
     const fail = (err: unknown): ConnectError => {
@@ -101,6 +116,6 @@ export function createCallInterceptor(logger: Logger): Interceptor {
 }
 
 /** The server's interceptor chain, outermost first. */
-export function createInterceptors(logger: Logger): Interceptor[] {
-  return [createCallInterceptor(logger)];
+export function createInterceptors(logger: Logger, metrics?: RpcMetrics): Interceptor[] {
+  return [createCallInterceptor(logger, metrics)];
 }

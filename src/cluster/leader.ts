@@ -123,12 +123,14 @@ export function startLeaderDuties(deps: {
     try {
       await keep(
         await coordinator.watchMembers("scheduler", (members: Member[]) => {
+          if (!stopped) metrics.members.set({ role: "scheduler" }, members.length);
           schedulers = members.map((m) => m.id).sort();
           schedulePublish();
         }),
       );
       await keep(
         await coordinator.watchMembers("worker", (members: Member[]) => {
+          if (!stopped) metrics.members.set({ role: "worker" }, members.length);
           workers = members.map((m) => m.id);
           void failover();
         }),
@@ -145,6 +147,8 @@ export function startLeaderDuties(deps: {
       clearInterval(failoverTimer);
       if (publishTimer) clearTimeout(publishTimer);
       await Promise.all(stops.map((s) => s().catch(() => {})));
+      // Only the leader reports members: a former leader's count would go stale.
+      metrics.members.reset();
     },
   };
 }

@@ -82,6 +82,8 @@ export function startClusterNode(deps: {
     const gen = ++generation;
     const s = await coordinator.openSession(options.sessionTtlMs);
     session = s;
+    metrics.leaseRenewed(options.role, false);
+    s.onRenewed(() => metrics.leaseRenewed(options.role, true));
     s.onLost(() => {
       if (stopped || gen !== generation) return;
       metrics.sessionsLost.inc({ role: options.role });
@@ -140,6 +142,7 @@ export function startClusterNode(deps: {
       generation++;
       if (leadership?.isLeader()) await leadership.resign().catch(() => {});
       await teardown();
+      metrics.leaseReleased(options.role);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { compileTargetAllow } from "../core/target-address.js";
 import {
   checkScriptUserSpec,
   idLookup,
@@ -101,6 +102,13 @@ export interface Config {
     /** How soon a run waiting for a free slot under its job's limits looks again. */
     limitRetryMs: number;
   };
+  /**
+   * Internal addresses (CIDRs) and host names (exact, or `*.suffix`) that
+   * `http` and `webhook` targets and notification webhooks may reach; every
+   * other loopback, private, link-local or otherwise special address is
+   * refused (docs/security.md). Empty: none.
+   */
+  targetAllow: string[];
   /** Run-outcome notifications (webhook, email). */
   notify: {
     /** SMTP relay URL (smtp://host:port, smtps://user:pass@host); empty: email targets refused. */
@@ -198,6 +206,7 @@ export function loadConfig(
       maxOutputBytes: int("max-output-bytes"),
       limitRetryMs: int("limit-retry-ms"),
     },
+    targetAllow: targetAllow(list("target-allow")),
     notify: {
       smtpUrl: smtpUrl(str("smtp-url")),
       smtpFrom: str("smtp-from"),
@@ -235,4 +244,13 @@ function smtpUrl(raw: string): string {
     throw new ConfigError(`${envName("smtp-url")}: "${raw}" is not an smtp:// or smtps:// URL`);
   }
   return raw;
+}
+
+function targetAllow(entries: string[]): string[] {
+  try {
+    compileTargetAllow(entries);
+  } catch (err) {
+    throw new ConfigError(`${envName("target-allow")}: ${(err as Error).message}`);
+  }
+  return entries;
 }

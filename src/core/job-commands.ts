@@ -2,18 +2,17 @@ import type { Clock } from "./clock.js";
 import { failedPrecondition, invalidArgument, isChronoringError, notFound } from "./errors.js";
 import { type Execution, executionId, parseExecutionId, type RunRef } from "./execution.js";
 import { loadFireContext } from "./fire-context.js";
-import { IDEMPOTENCY_TTL_MS, requestHash, validateIdempotencyKey } from "./idempotency.js";
+import { IDEMPOTENCY_TTL_MS, requestHash } from "./idempotency.js";
 import { newJobId } from "./ids.js";
-import type { Job, JobLimits, JobTarget } from "./job.js";
-import { normalizeLimits, validateLimits } from "./limits.js";
-import { type NotificationTarget, usesEmail } from "./notification.js";
+import type { Job } from "./job.js";
+import { checkJobInput, checkJobUpdate, type JobInput, type JobUpdate } from "./job-input.js";
+import { normalizeLimits } from "./limits.js";
 import { partitionOf } from "./partition.js";
 import type { CalendarStore } from "./ports/calendar-store.js";
 import type { ExecutionQuery, ExecutionStore } from "./ports/execution-store.js";
 import type { JobChange, JobQuery, JobStore, Page } from "./ports/job-store.js";
 import type { WorkQueue } from "./ports/work-queue.js";
-import { type Priority, priorityOf } from "./priority.js";
-import { type RetryPolicy, validateRetryPolicy } from "./retry-policy.js";
+import { priorityOf } from "./priority.js";
 import {
   type Explained,
   explainFires,
@@ -21,48 +20,10 @@ import {
   parseSchedule,
   type ScheduleInput,
 } from "./schedule/index.js";
-import {
-  validateJobId,
-  validateJobInput,
-  validateName,
-  validateOwner,
-  validateTags,
-  validateTarget,
-} from "./validate-job.js";
-import { validateNotifications } from "./validate-webhook.js";
+import { compileTargetAllow } from "./target-address.js";
+import { validateJobId } from "./validate-job.js";
 
-/** A new job as the API hands it over, already converted from proto but not yet validated. */
-export interface JobInput {
-  name: string;
-  schedule: ScheduleInput;
-  target: JobTarget;
-  tags: string[];
-  owner: string;
-  limits?: JobLimits;
-  /** Defaults filled (see retryPolicyFromInput); absent: no retry. */
-  retryPolicy?: RetryPolicy;
-  /** Absent: MEDIUM. */
-  priority?: Priority;
-  notifications?: NotificationTarget[];
-  /** See `idempotency.ts`: same key + same request → the same job. */
-  idempotencyKey?: string;
-}
-
-/** Fields UpdateJob may change; absent ones stay. */
-export interface JobUpdate {
-  name?: string;
-  schedule?: ScheduleInput;
-  target?: JobTarget;
-  tags?: string[];
-  owner?: string;
-  /** `null` removes the limits. */
-  limits?: JobLimits | null;
-  /** `null` removes the policy. */
-  retryPolicy?: RetryPolicy | null;
-  priority?: Priority;
-  /** Replaces all targets; empty removes them. */
-  notifications?: NotificationTarget[];
-}
+export type { JobInput, JobUpdate } from "./job-input.js";
 
 /** One previewed fire time. */
 export interface FirePreview {
@@ -114,28 +75,26 @@ export interface JobCommandsDeps {
   onScheduled?: (partition: number, nextRunMs: number) => void;
   /** An SMTP relay is configured: without one, email notification targets are refused. */
   emailEnabled?: boolean;
+  /**
+   * CHRONORING_TARGET_ALLOW: the internal addresses and host names targets
+   * may reach. Absent or empty: a literal internal address is refused.
+   */
+  targetAllow?: readonly string[];
 }
 
 /** Implements JobCommands over the ports. */
 export function createJobCommands(deps: JobCommandsDeps): JobCommands {
   const { jobs, executions, queue, clock } = deps;
+  const checks = {
+    emailEnabled: deps.emailEnabled ?? false,
+    targetAllow: compileTargetAllow(deps.targetAllow ?? []),
+  };
 
   async function load(id: string): Promise<Job> {
     validateJobId(id);
     const job = await jobs.getJob(id);
     if (!job) throw notFound(`job ${id}`);
     return job;
-  }
-
-  /** Validates notification targets and that this server can send what they ask for. */
-  function checkNotifications(targets: NotificationTarget[] | undefined, field: string): void {
-    if (targets === undefined) return;
-    validateNotifications(targets, field);
-    if (usesEmail(targets) && !deps.emailEnabled) {
-      throw failedPrecondition(
-        `${field}: email targets need an SMTP relay; this server has none (CHRONORING_SMTP_URL)`,
-      );
-    }
   }
 
   function scheduled(job: Job): Job {
@@ -145,13 +104,9 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
 
   return {
     async create(input) {
-      validateJobInput(input);
-      if (input.limits) validateLimits(input.limits);
+      checkJobInput(input, checks);
       const limits = normalizeLimits(input.limits);
-      if (input.retryPolicy) validateRetryPolicy(input.retryPolicy);
       const { idempotencyKey, ...request } = input;
-      if (idempotencyKey !== undefined) validateIdempotencyKey(idempotencyKey);
-      checkNotifications(input.notifications, "notifications");
       const now = clock.now();
       const schedule = parseSchedule(input.schedule, now);
       const id = newJobId(now);
@@ -195,13 +150,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
     list: (query) => jobs.listJobs(query),
 
     async update(id, update, expectedVersion) {
-      if (update.name !== undefined) validateName(update.name);
-      if (update.owner !== undefined) validateOwner(update.owner);
-      if (update.tags !== undefined) validateTags(update.tags);
-      if (update.target !== undefined) validateTarget(update.target);
-      if (update.limits) validateLimits(update.limits);
-      if (update.retryPolicy) validateRetryPolicy(update.retryPolicy);
-      checkNotifications(update.notifications, "notifications");
+      checkJobUpdate(update, checks);
       for (let attempt = 0; ; attempt++) {
         const current = await load(id);
         if (current.status === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);

@@ -4,9 +4,11 @@
  */
 
 import nodemailer from "nodemailer";
+import type { Dispatcher } from "undici";
 import type { Execution } from "../core/execution.js";
 import type { Job } from "../core/job.js";
 import type { EmailNotification, NotifyEvent, WebhookNotification } from "../core/notification.js";
+import { fetchTarget, redirectNote, targetRefusal } from "../worker/handlers/safe-dispatcher.js";
 import { Permanent } from "./retry.js";
 import { SIGNATURE_HEADER, signBody } from "./signature.js";
 
@@ -45,28 +47,40 @@ export function notificationBody(event: NotifyEvent, job: Job, execution: Execut
   return JSON.stringify(body);
 }
 
-/** One POST; a network error, 429 or 5xx is worth retrying, another non-2xx is not. */
+/**
+ * One POST through `dispatcher` (the SSRF check, see safe-dispatcher.ts); a
+ * network error, 429 or 5xx is worth retrying; a refused address, a redirect
+ * (not followed) or another non-2xx is not.
+ */
 export async function postWebhook(
   target: WebhookNotification,
   event: NotifyEvent,
   body: string,
   executionId: string,
   nowS: number,
+  dispatcher: Dispatcher,
 ): Promise<void> {
   const headers = new Headers(target.headers);
   headers.set("content-type", "application/json");
   headers.set(EVENT_HEADER, event);
   headers.set(EXECUTION_ID_HEADER, executionId);
   if (target.secret) headers.set(SIGNATURE_HEADER, signBody(target.secret, body, nowS));
-  const response = await fetch(target.url, {
-    method: "POST",
-    headers,
-    body,
-    signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-  });
+  let response: Response;
+  try {
+    response = await fetchTarget(dispatcher, target.url, {
+      method: "POST",
+      headers,
+      body,
+      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+    });
+  } catch (err) {
+    const refused = targetRefusal(err);
+    throw refused ? new Permanent(refused.message) : err;
+  }
   await response.body?.cancel().catch(() => undefined);
   if (response.ok) return;
-  const message = `HTTP ${response.status} from ${target.url}`;
+  const redirect = redirectNote(response, target.url);
+  const message = `HTTP ${response.status} from ${target.url}${redirect ? ` (${redirect})` : ""}`;
   if (response.status === 429 || response.status >= 500) throw new Error(message);
   throw new Permanent(message);
 }

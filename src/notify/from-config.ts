@@ -2,6 +2,7 @@
 
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { Dispatcher } from "undici";
 import type { Config } from "../config/config.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import { createEmailSender } from "./channels.js";
@@ -11,7 +12,13 @@ import { createOutcomeNotifications, type OutcomeNotifications } from "./outcome
 
 export function createNotifications(
   config: Config,
-  deps: { jobs: JobStore; logger: Logger; registry: Registry },
+  deps: {
+    jobs: JobStore;
+    logger: Logger;
+    registry: Registry;
+    /** The worker's safe dispatcher, shared with its http and webhook handlers. */
+    dispatcher?: Dispatcher;
+  },
 ): OutcomeNotifications & { close(): void } {
   const email =
     config.notify.smtpUrl === ""
@@ -22,6 +29,7 @@ export function createNotifications(
     logger,
     metrics: createNotifyMetrics(deps.registry),
     retry: { attempts: config.notify.attempts, baseDelayMs: config.notify.backoffMs },
+    ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
     ...(email ? { email } : {}),
   });
   const outcome = createOutcomeNotifications({ jobs: deps.jobs, notifier, logger });

@@ -5,9 +5,11 @@
  */
 
 import type { Logger } from "pino";
+import type { Dispatcher } from "undici";
 import type { Execution } from "../core/execution.js";
 import type { Job } from "../core/job.js";
 import type { NotificationTarget, NotifyEvent } from "../core/notification.js";
+import { defaultSafeDispatcher } from "../worker/handlers/safe-dispatcher.js";
 import { type EmailSender, notificationBody, postWebhook } from "./channels.js";
 import type { NotifyMetrics } from "./metrics.js";
 import { type RetryPolicy, withBackoff } from "./retry.js";
@@ -25,10 +27,13 @@ export interface NotifierDeps {
   email?: EmailSender;
   /** Unix seconds for signatures. */
   nowS?: () => number;
+  /** Webhooks connect through it (safe-dispatcher.ts); default: one that admits no internal address. */
+  dispatcher?: Dispatcher;
 }
 
 export function createNotifier(deps: NotifierDeps): Notifier {
   const nowS = deps.nowS ?? (() => Math.floor(Date.now() / 1000));
+  const dispatcher = deps.dispatcher ?? defaultSafeDispatcher();
 
   async function deliver(
     target: NotificationTarget,
@@ -48,7 +53,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         await withBackoff(
           deps.retry,
           // Signed per try: a retry hours later still passes a receiver's tolerance.
-          () => postWebhook(target, event, body, execution.id, nowS()),
+          () => postWebhook(target, event, body, execution.id, nowS(), dispatcher),
           (err, attempt) => logger.debug({ err: String(err), attempt }, "notification retry"),
         );
       } else {

@@ -1,5 +1,6 @@
 import { createInterceptors } from "../api/interceptors.js";
 import { routes } from "../api/routes.js";
+import { createRpcMetrics } from "../api/rpc-metrics.js";
 import { startApiServer } from "../api/server.js";
 import { createClusterQueries } from "../cluster/view.js";
 import { createWakeHints } from "../cluster/wake-hints.js";
@@ -49,6 +50,7 @@ export async function startApiRole(ctx: RoleContext, localScheduler?: Scheduler)
     startTimeoutMs,
     calendars,
     emailEnabled: config.notify.smtpUrl !== "",
+    targetAllow: config.targetAllow,
     onScheduled,
   });
   let closing = false;
@@ -68,6 +70,7 @@ export async function startApiRole(ctx: RoleContext, localScheduler?: Scheduler)
         clock,
         partitionCount: partitions,
         onScheduled,
+        targetAllow: config.targetAllow,
       }),
       cluster: createClusterQueries({ coordinator: cluster?.coordinator, executions }),
       deadRuns: createDeadRunCommands({
@@ -80,7 +83,7 @@ export async function startApiRole(ctx: RoleContext, localScheduler?: Scheduler)
       }),
       ready: () => !closing,
     }),
-    interceptors: createInterceptors(logger),
+    interceptors: createInterceptors(logger, createRpcMetrics(ctx.registry)),
     metricsText: () => ctx.registry.metrics(),
   });
   return {

@@ -27,6 +27,7 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
   const logger = ctx.logger.child({ role: "scheduler", node: config.cluster.nodeId });
   const closers: Closer[] = [];
   const metrics = createSchedulerMetrics(ctx.registry);
+  metrics.partitions.set(config.store.partitions);
   let node: ClusterNode | undefined;
   const scheduler = createScheduler({
     jobs,

@@ -5,6 +5,7 @@ import {
   defaultHandlers,
   type JobHandler,
 } from "../worker/handlers/registry.js";
+import { createSafeDispatcher } from "../worker/handlers/safe-dispatcher.js";
 import { createWorkerMetrics } from "../worker/metrics.js";
 import { followWorkerPause, type PauseFollower } from "../worker/pause.js";
 import { createRetryMetrics } from "../worker/retry-metrics.js";
@@ -39,6 +40,8 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
         onChange: (paused) => metrics.paused.set(paused ? 1 : 0),
       })
     : undefined;
+  // One connection pool for job targets and notification webhooks, with the SSRF check.
+  const targets = createSafeDispatcher({ allow: config.targetAllow });
   const handlers = createHandlerRegistry(
     handlerOverrides ??
       defaultHandlers({
@@ -49,9 +52,15 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
         scriptMaxProcs: config.worker.scriptMaxProcs,
         scriptEnvAllow: config.worker.scriptEnvAllow,
         workflows: ctx.workflowRuns,
+        dispatcher: targets,
       }),
   );
-  const notifications = createNotifications(config, { jobs, logger, registry: ctx.registry });
+  const notifications = createNotifications(config, {
+    jobs,
+    logger,
+    registry: ctx.registry,
+    dispatcher: targets,
+  });
   const startTimeoutMs = config.scheduler.startTimeoutMs;
   const worker = startWorker({
     queue,
@@ -86,6 +95,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
   // would have its runs re-queued by the leader.
   closers.push(() => worker.stop());
   closers.push(async () => notifications.close());
+  closers.push(() => targets.close());
   if (cluster) {
     const { coordinator } = cluster;
     node = startClusterNode({

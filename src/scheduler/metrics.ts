@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { MisfireMode } from "../core/time-policy.js";
 
 export interface SchedulerMetrics {
   /** Time the run was handed to the queue minus its scheduled time. */
@@ -15,6 +16,14 @@ export interface SchedulerMetrics {
   lag: Gauge<"partition">;
   /** Partitions this node fires. */
   owned: Gauge;
+  /** The store's partition count (the same on every node): owned partitions should add up to it. */
+  partitions: Gauge;
+  /**
+   * Age of the oldest claimed run that recovery sweeps found not started a
+   * start timeout after its time (see overdue-runs.ts): what stands in for
+   * the age of the oldest queued message.
+   */
+  oldestUnstarted: Gauge;
   /** Partitions gained or lost through assignment changes. */
   moves: Counter<"direction">;
   /** Claims (and fences) rejected because a newer owner fenced the partition. */
@@ -25,8 +34,30 @@ export interface SchedulerMetrics {
   passes: Counter<"source">;
 }
 
+/**
+ * Misfire policies, each reported from the start: a series born at its
+ * first increment hides that increment from `increase()` and `rate()`.
+ */
+const MISFIRE_POLICIES: readonly MisfireMode[] = ["SKIP", "FIRE_ONCE", "FIRE_ALL"];
+/** The scheduler's loops, likewise reported from the start. */
+const LOOPS = ["fence", "sweep", "claim"] as const;
+
 export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
   const registers = [registry];
+  const missed = new Counter({
+    name: "chronoring_runs_missed_total",
+    help: "Runs dropped by a job's misfire policy (SKIP, FIRE_ONCE, FIRE_ALL) after an outage",
+    labelNames: ["policy"],
+    registers,
+  });
+  for (const policy of MISFIRE_POLICIES) missed.inc({ policy }, 0);
+  const loopErrors = new Counter({
+    name: "chronoring_scheduler_errors_total",
+    help: "Errors in scheduler loops (each retried)",
+    labelNames: ["loop"],
+    registers,
+  });
+  for (const loop of LOOPS) loopErrors.inc({ loop }, 0);
   return {
     fireLateness: new Histogram({
       name: "chronoring_fire_lateness_seconds",
@@ -59,12 +90,7 @@ export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
       help: "Failed attempts to send runs to the queue",
       registers,
     }),
-    loopErrors: new Counter({
-      name: "chronoring_scheduler_errors_total",
-      help: "Errors in scheduler loops (each retried)",
-      labelNames: ["loop"],
-      registers,
-    }),
+    loopErrors,
     lag: new Gauge({
       name: "chronoring_scheduler_lag_seconds",
       help: "Age of the oldest due, unclaimed run of a partition at its last pass",
@@ -74,6 +100,16 @@ export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
     owned: new Gauge({
       name: "chronoring_partitions_owned",
       help: "Partitions this scheduler node fires",
+      registers,
+    }),
+    partitions: new Gauge({
+      name: "chronoring_partitions",
+      help: "Logical partitions of the store (fixed at table creation); the scheduler nodes' chronoring_partitions_owned should add up to it",
+      registers,
+    }),
+    oldestUnstarted: new Gauge({
+      name: "chronoring_oldest_unstarted_run_age_seconds",
+      help: "Age of the oldest claimed run this node's recovery sweeps found not started a start timeout after its time (0: none), as of the last sweep",
       registers,
     }),
     moves: new Counter({
@@ -87,12 +123,7 @@ export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
       help: "Claim passes rejected because a newer owner fenced the partition",
       registers,
     }),
-    missed: new Counter({
-      name: "chronoring_runs_missed_total",
-      help: "Runs dropped by a job's misfire policy (SKIP, FIRE_ONCE, FIRE_ALL) after an outage",
-      labelNames: ["policy"],
-      registers,
-    }),
+    missed,
     passes: new Counter({
       name: "chronoring_claim_passes_total",
       help: "Claim passes over a partition, by source: index (read the due index) or known (runs read by an earlier pass)",

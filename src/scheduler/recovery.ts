@@ -6,6 +6,7 @@ import type { JobStore, PendingRuns } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
 import { withPriorities } from "../core/with-priorities.js";
 import type { SchedulerMetrics } from "./metrics.js";
+import { createOverdueRuns } from "./overdue-runs.js";
 
 /**
  * The recovery sweep of one partition. Every claim records its run in the
@@ -26,8 +27,19 @@ export function createRecovery(deps: {
   metrics: SchedulerMetrics;
   logger: Logger;
   startTimeoutMs: number;
+  /** How often each partition is swept (default: the start timeout). */
+  sweepIntervalMs?: number;
 }) {
   const { jobs, executions, queue, clock, metrics, logger, startTimeoutMs } = deps;
+  // A run resent now is read again at its new deadline (a start timeout on)
+  // by the first sweep after it: one more interval of slack.
+  const overdueRuns = createOverdueRuns({
+    forgetAfterMs: startTimeoutMs + 2 * (deps.sweepIntervalMs ?? startTimeoutMs),
+  });
+  function reportOldest(now: number): void {
+    const oldest = overdueRuns.oldestMs(now);
+    metrics.oldestUnstarted.set(oldest === undefined ? 0 : Math.max(0, now - oldest) / 1000);
+  }
 
   async function settle(
     pending: PendingRuns,
@@ -120,6 +132,11 @@ export function createRecovery(deps: {
           ),
         );
         for (const pending of page.items) {
+          for (const t of [...pending.scheduled, ...pending.manual]) {
+            const key = `${pending.jobId}:${t}`;
+            if (startedKeys.has(key)) overdueRuns.started(partition, key);
+            else if (t + startTimeoutMs <= now) overdueRuns.overdue(partition, key, t, now);
+          }
           const { resent, deferred } = await settle(pending, startedKeys, now, queueBacklog);
           if (deferred) cursor = Math.min(cursor, pending.recoverAtMs - 1);
           resend.push(...resent);
@@ -153,7 +170,13 @@ export function createRecovery(deps: {
         }
         token = page.nextToken;
       } while (token);
+      reportOldest(now);
       return cursor;
+    },
+    /** This node no longer sweeps `partition`: its runs leave the oldest-unstarted gauge. */
+    forget(partition: number): void {
+      overdueRuns.forget(partition);
+      reportOldest(clock.now());
     },
   };
 }

@@ -6,9 +6,10 @@ import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
 import { createCalendarCache } from "./calendar-cache.js";
-import { createClaimer, type KnownRuns } from "./claimer.js";
+import { createClaimer } from "./claimer.js";
 import { createDispatcher, type Dispatcher } from "./dispatcher.js";
 import type { SchedulerMetrics } from "./metrics.js";
+import { newPartitionState, nextReady, type PartitionState } from "./partition-state.js";
 import { createRecovery } from "./recovery.js";
 
 export interface SchedulerOptions {
@@ -27,27 +28,6 @@ export interface SchedulerOptions {
 export interface OwnedPartition {
   partition: number;
   epoch?: number;
-}
-
-interface PartitionState {
-  partition: number;
-  epoch: number | undefined;
-  /** The fence is recorded in the store (or not needed). */
-  fenced: boolean;
-  /** A newer owner fenced this partition: stop until the assignment changes. */
-  stale: boolean;
-  /** The next pass, reading the index or claiming from `known`. */
-  nextPollAt: number;
-  /** When the next pass must read the index (poll interval, a wake, a claimed job's next run). */
-  readAt: number;
-  /** Runs read beyond the last pass's look-ahead. */
-  known: KnownRuns | undefined;
-  /** The earliest read asked for by `wake` since the last pass began. */
-  wokenAt: number;
-  nextSweepAt: number;
-  /** Recovery deadlines up to here have been checked. */
-  sweepCursor: number;
-  busy: boolean;
 }
 
 export interface Scheduler {
@@ -104,7 +84,11 @@ export function createScheduler(deps: {
     ...deps,
     ...(calendars ? { calendars } : {}),
   });
-  const recovery = createRecovery({ ...deps, startTimeoutMs: options.startTimeoutMs });
+  const recovery = createRecovery({
+    ...deps,
+    startTimeoutMs: options.startTimeoutMs,
+    sweepIntervalMs: options.sweepIntervalMs,
+  });
   const states = new Map<number, PartitionState>();
   let stopped = false;
   const sleepers = new Set<() => void>();
@@ -120,16 +104,6 @@ export function createScheduler(deps: {
   const retryMs = Math.min(options.pollIntervalMs, 1_000);
   function onTick(ms: number): number {
     return tickMs > 0 && Number.isFinite(ms) ? Math.ceil(ms / tickMs) * tickMs : ms;
-  }
-
-  function nextReady(): PartitionState | undefined {
-    let best: PartitionState | undefined;
-    for (const st of states.values()) {
-      if (st.busy || st.stale) continue;
-      const at = Math.min(st.nextPollAt, st.nextSweepAt);
-      if (!best || at < Math.min(best.nextPollAt, best.nextSweepAt)) best = st;
-    }
-    return best;
   }
 
   function sleep(ms: number): Promise<void> {
@@ -159,21 +133,14 @@ export function createScheduler(deps: {
     );
   }
 
-  /**
-   * Nothing for this partition before `at`, sweep included: a sweep already
-   * due would make the loop pick it again at once, and a pass that ends
-   * without I/O (not live) or with a quick failure (fence) would then spin,
-   * never yielding to the timers and I/O that end the condition.
-   */
-  function backOff(st: PartitionState, at: number): void {
-    st.nextPollAt = at;
-    st.nextSweepAt = Math.max(st.nextSweepAt, at);
-  }
-
   async function work(st: PartitionState): Promise<void> {
     if (!canClaim()) {
-      // Not a live member: own nothing until the session is back.
-      backOff(st, clock.now() + options.pollIntervalMs);
+      // Not a live member: own nothing until the session is back. The sweep
+      // waits too: a sweep time left in the past would make the loop call
+      // this again at once, and spin without yielding to the event loop
+      // (which the session's keep-alives need to come back).
+      st.nextPollAt = clock.now() + options.pollIntervalMs;
+      st.nextSweepAt = Math.max(st.nextSweepAt, st.nextPollAt);
       return;
     }
     if (!st.fenced && st.epoch !== undefined) {
@@ -193,7 +160,8 @@ export function createScheduler(deps: {
       } catch (err) {
         metrics.loopErrors.inc({ loop: "fence" });
         logger.warn({ err, partition: st.partition }, "could not fence partition; will retry");
-        backOff(st, clock.now() + retryMs);
+        st.nextPollAt = clock.now() + retryMs;
+        st.nextSweepAt = Math.max(st.nextSweepAt, st.nextPollAt);
         return;
       }
     }
@@ -254,7 +222,7 @@ export function createScheduler(deps: {
 
   async function loop(): Promise<void> {
     while (!stopped) {
-      const st = nextReady();
+      const st = nextReady(states.values());
       const wait = st
         ? Math.min(st.nextPollAt, st.nextSweepAt) - clock.now()
         : options.pollIntervalMs;
@@ -282,6 +250,11 @@ export function createScheduler(deps: {
         if (!wanted.has(p) || wanted.get(p) !== st.epoch) {
           states.delete(p);
           lost++;
+          if (!wanted.has(p)) {
+            // Its new owner reports it now: a lag left here would never change again.
+            metrics.lag.remove({ partition: String(p) });
+            recovery.forget(p);
+          }
         }
       }
       const now = clock.now();
@@ -289,23 +262,7 @@ export function createScheduler(deps: {
       for (const [p, epoch] of wanted) {
         if (states.has(p)) continue;
         gained++;
-        states.set(p, {
-          partition: p,
-          epoch,
-          fenced: epoch === undefined,
-          stale: false,
-          nextPollAt: now,
-          readAt: now,
-          known: undefined,
-          wokenAt: Number.POSITIVE_INFINITY,
-          // Spread the sweeps over the interval.
-          nextSweepAt:
-            now +
-            (Math.floor((p * options.sweepIntervalMs) / Math.max(1, wanted.size)) %
-              options.sweepIntervalMs),
-          sweepCursor: now - options.recoveryHorizonMs,
-          busy: false,
-        });
+        states.set(p, newPartitionState({ partition: p, epoch, owned: wanted.size }, now, options));
       }
       if (lost) metrics.moves.inc({ direction: "lost" }, lost);
       if (gained) metrics.moves.inc({ direction: "gained" }, gained);

@@ -4,11 +4,14 @@ import { WriteCounter } from "../../src/adapters/dynamodb/write-counter.js";
 import { createAdapters } from "../../src/adapters/from-config.js";
 import { type Config, loadConfig } from "../../src/config/config.js";
 import { testBackends, uniquePrefix } from "./backends.js";
+import { LOOPBACK_TARGETS } from "./targets.js";
 import { waitFor } from "./wait.js";
 
 /**
  * A config for one test: its own table and queue prefix on the shared test
  * backends, the API on a free port, few partitions and short intervals.
+ * Targets on loopback are admitted (the tests' receivers listen there); pass
+ * `{ TARGET_ALLOW: "" }` to test the SSRF protection.
  */
 export function testConfig(label: string, settings: Record<string, string> = {}): Config {
   const b = testBackends();
@@ -30,6 +33,7 @@ export function testConfig(label: string, settings: Record<string, string> = {})
     CHRONORING_START_TIMEOUT_MS: "5000",
     CHRONORING_VISIBILITY_TIMEOUT_S: "10",
     CHRONORING_LOG_LEVEL: process.env.CHRONORING_TEST_LOG_LEVEL ?? "silent",
+    CHRONORING_TARGET_ALLOW: LOOPBACK_TARGETS,
   };
   for (const [k, v] of Object.entries(settings)) env[`CHRONORING_${k}`] = v;
   return loadConfig(env, []);

@@ -1,5 +1,6 @@
-import { createClient } from "@connectrpc/connect";
+import { ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { expect } from "vitest";
 import { DeadLetterService } from "../../gen/chronoring/v1/dead_letter_service_pb.js";
 import { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
 import { WorkflowService } from "../../gen/chronoring/v1/workflow_service_pb.js";
@@ -17,4 +18,15 @@ export function deadLetterClient(baseUrl: string) {
 /** A generated gRPC client of WorkflowService. */
 export function workflowClient(baseUrl: string) {
   return createClient(WorkflowService, createGrpcTransport({ baseUrl }));
+}
+
+/** The error `call` rejects with; fails the test if it resolves or throws something else. */
+export async function connectErrorOf(call: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await call;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConnectError);
+    return err as ConnectError;
+  }
+  throw new Error("expected the call to fail, it succeeded");
 }

@@ -14,6 +14,7 @@ import { createEtcdCoordinator } from "../../src/adapters/etcd/coordinator.js";
 import { type Config, loadConfig } from "../../src/config/config.js";
 import type { Coordinator } from "../../src/core/ports/coordinator.js";
 import { testBackends, uniquePrefix } from "./backends.js";
+import { LOOPBACK_TARGETS } from "./targets.js";
 import { waitFor } from "./wait.js";
 
 export type Role = "api" | "scheduler" | "worker";
@@ -75,6 +76,8 @@ const DEFAULTS: Record<string, string> = {
   SCRIPT_ALLOW_LIST: "sh",
   // Scripts here are `sh`; no memory cap needed.
   SCRIPT_MEMORY_MB: "0",
+  // Test receivers listen on loopback.
+  TARGET_ALLOW: LOOPBACK_TARGETS,
   LOG_LEVEL: "info",
 };
 

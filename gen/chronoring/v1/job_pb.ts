@@ -248,7 +248,11 @@ export type HttpTarget = Message<"chronoring.v1.HttpTarget"> & {
   method: string;
 
   /**
-   * Absolute http:// or https:// URL.
+   * Absolute http:// or https:// URL. A host at an internal address (loopback,
+   * private, link-local, ...) is refused unless the server's
+   * CHRONORING_TARGET_ALLOW admits it: a literal one at create time
+   * (InvalidArgument), a host name when the worker connects. Redirects are
+   * not followed. See docs/security.md.
    *
    * @generated from field: string url = 2;
    */
@@ -366,7 +370,11 @@ export const NoopTargetSchema: GenMessage<NoopTarget> = /*@__PURE__*/
  */
 export type WebhookTarget = Message<"chronoring.v1.WebhookTarget"> & {
   /**
-   * Absolute http:// or https:// URL.
+   * Absolute http:// or https:// URL. A host at an internal address (loopback,
+   * private, link-local, ...) is refused unless the server's
+   * CHRONORING_TARGET_ALLOW admits it: a literal one at create time
+   * (InvalidArgument), a host name when the worker connects. Redirects are
+   * not followed. See docs/security.md.
    *
    * @generated from field: string url = 1;
    */

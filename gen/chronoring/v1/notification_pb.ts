@@ -82,7 +82,11 @@ export const NotificationTargetSchema: GenMessage<NotificationTarget> = /*@__PUR
  */
 export type WebhookNotification = Message<"chronoring.v1.WebhookNotification"> & {
   /**
-   * Absolute http:// or https:// URL.
+   * Absolute http:// or https:// URL. A host at an internal address (loopback,
+   * private, link-local, ...) is refused unless the server's
+   * CHRONORING_TARGET_ALLOW admits it: a literal one at create time
+   * (InvalidArgument), a host name when the worker connects. Redirects are
+   * not followed. See docs/security.md.
    *
    * @generated from field: string url = 1;
    */

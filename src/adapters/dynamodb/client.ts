@@ -1,4 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { countThrottles } from "./throttle-counter.js";
 import type { WriteCounter } from "./write-counter.js";
 
 export interface DynamoOptions {
@@ -15,6 +16,8 @@ export interface DynamoOptions {
   requestTimeoutMs: number;
   /** Counts item writes (for the benchmark and metrics). */
   writeCounter?: WriteCounter;
+  /** Told of every throttled attempt, retried or not, by command name (metrics). */
+  onThrottle?: (command: string) => void;
 }
 
 export function createDynamoClient(options: DynamoOptions): DynamoDBClient {
@@ -32,6 +35,7 @@ export function createDynamoClient(options: DynamoOptions): DynamoDBClient {
     },
   });
   options.writeCounter?.attach(client);
+  if (options.onThrottle) countThrottles(client, options.onThrottle);
   return client;
 }
 

@@ -62,6 +62,7 @@ export class EtcdSession implements Session {
   private deadlineTimer: NodeJS.Timeout | undefined;
   private readonly lostListeners: (() => void)[] = [];
   private readonly endListeners: (() => void)[] = [];
+  private readonly renewedListeners: (() => void)[] = [];
 
   constructor(
     private readonly deps: SessionDeps,
@@ -98,6 +99,10 @@ export class EtcdSession implements Session {
     else if (this.state === "live") this.lostListeners.push(listener);
   }
 
+  onRenewed(listener: () => void): void {
+    if (this.state === "live") this.renewedListeners.push(listener);
+  }
+
   /**
    * Calls `listener` once when the session ends for any reason (lost or
    * closed). Returns a function that unregisters it.
@@ -126,6 +131,7 @@ export class EtcdSession implements Session {
     if (this.state === "closed") return;
     this.state = "closed";
     this.stopTimers();
+    this.renewedListeners.length = 0;
     this.fire(this.endListeners);
     await this.revoke();
   }
@@ -167,6 +173,7 @@ export class EtcdSession implements Session {
     this.failures = 0;
     this.lastAckSentAt = Math.max(this.lastAckSentAt, sentAt);
     this.armDeadline();
+    for (const listener of this.renewedListeners) this.call(listener);
     this.scheduleKeepAlive(sentAt + this.keepAliveEveryMs - this.deps.clock.now());
   }
 
@@ -199,6 +206,7 @@ export class EtcdSession implements Session {
     if (this.state !== "live") return;
     this.state = "lost";
     this.stopTimers();
+    this.renewedListeners.length = 0;
     this.logger.warn({ reason, ttlMs: this.ttlMs }, "etcd session lost");
     // We have declared ourselves dead: make etcd agree now rather than at expiry.
     void this.revoke();

@@ -28,6 +28,8 @@ export interface Session {
   isLive(): boolean;
   /** Called once, when the own deadline passes or the lease is found gone. */
   onLost(listener: () => void): void;
+  /** Called after each acknowledged keep-alive (the member's heartbeat), until the session ends. */
+  onRenewed(listener: () => void): void;
   /** Revokes the lease (keys under it vanish at once). */
   close(): Promise<void>;
 }

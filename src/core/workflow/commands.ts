@@ -14,7 +14,9 @@ import type { ExecutionStore } from "../ports/execution-store.js";
 import type { JobStore, Page } from "../ports/job-store.js";
 import type { WorkflowStore } from "../ports/workflow-store.js";
 import { firstRun, parseSchedule, type ScheduleInput } from "../schedule/index.js";
+import { compileTargetAllow } from "../target-address.js";
 import { validateName, validateOwner, validateTags, validateTarget } from "../validate-job.js";
+import { validateTargetAddress } from "../validate-target-address.js";
 import { topologicalOrder } from "./graph.js";
 import {
   newWorkflowId,
@@ -71,8 +73,11 @@ export function createWorkflowCommands(deps: {
   clock: Clock;
   partitionCount: number;
   onScheduled?: (partition: number, nextRunMs: number) => void;
+  /** CHRONORING_TARGET_ALLOW, as for jobs (see JobCommandsDeps). */
+  targetAllow?: readonly string[];
 }): WorkflowCommands {
   const { jobs, executions, workflows, clock } = deps;
+  const targetAllow = compileTargetAllow(deps.targetAllow ?? []);
 
   async function load(id: string): Promise<Workflow> {
     validateWorkflowId(id);
@@ -115,6 +120,7 @@ export function createWorkflowCommands(deps: {
       input.nodes.forEach((node, i) => {
         if (node.name !== "") validateName(node.name, `nodes[${i}].name`);
         validateTarget(node.target, `nodes[${i}].target`);
+        validateTargetAddress(node.target, `nodes[${i}].target`, targetAllow);
       });
       // The definition is one DynamoDB item (at most 400 KB).
       const bytes = Buffer.byteLength(JSON.stringify(input.nodes));

@@ -2,8 +2,15 @@
  * The http handler: one request per attempt, 2xx is success. The response body
  * is read only up to the summary cap, so a huge body costs no memory.
  */
+import type { Dispatcher } from "undici";
 import type { HttpTarget } from "../../core/job.js";
 import type { HandlerResult, JobHandler, RunContext } from "./handler.js";
+import {
+  defaultSafeDispatcher,
+  fetchTarget,
+  redirectNote,
+  targetRefusal,
+} from "./safe-dispatcher.js";
 import {
   assertByteLimit,
   type CapturedOutput,
@@ -24,14 +31,20 @@ export const CHECKPOINT_HEADER = "Chronoring-Checkpoint";
 export interface HttpHandlerOptions {
   /** Cap on the summary (status line + body), in UTF-8 bytes. Default 4096. */
   maxOutputBytes?: number;
+  /**
+   * Every connection goes through it: see safe-dispatcher.ts. Default: a
+   * shared one whose allow-list is empty (no internal address is reached).
+   */
+  dispatcher?: Dispatcher;
 }
 
 export function createHttpHandler(opts: HttpHandlerOptions = {}): JobHandler<HttpTarget> {
   const maxBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   assertByteLimit(maxBytes, "maxOutputBytes");
+  const dispatcher = opts.dispatcher ?? defaultSafeDispatcher();
   return {
     type: "http",
-    run: (target, ctx) => runHttp(target, ctx, maxBytes),
+    run: (target, ctx) => runHttp(target, ctx, maxBytes, dispatcher),
   };
 }
 
@@ -39,6 +52,7 @@ async function runHttp(
   target: HttpTarget,
   ctx: RunContext,
   maxBytes: number,
+  dispatcher: Dispatcher,
 ): Promise<HandlerResult> {
   if (target.type !== "http") throw new TypeError(`http handler got a ${target.type} target`);
   const deadline = linkDeadline(ctx.signal, target.timeoutMs);
@@ -52,7 +66,7 @@ async function runHttp(
     if (ctx.lastCheckpoint) {
       headers.set(CHECKPOINT_HEADER, Buffer.from(ctx.lastCheckpoint).toString("base64"));
     }
-    const response = await fetch(target.url, {
+    const response = await fetchTarget(dispatcher, target.url, {
       method: target.method,
       headers,
       body: target.bodyBase64 === undefined ? undefined : Buffer.from(target.bodyBase64, "base64"),
@@ -68,10 +82,12 @@ async function runHttp(
     );
     return {
       ok,
-      summary: formatSummary(`HTTP ${response.status}`, body, maxBytes),
+      summary: formatSummary(statusLine(response, target.url), body, maxBytes),
       ...(ok ? {} : { retryable: isRetryableStatus(response.status) }),
     };
   } catch (err) {
+    const refused = refusedResult(err, maxBytes);
+    if (refused) return refused;
     const after = status === undefined ? "" : ` (after HTTP ${status}, reading the body)`;
     const why = deadline.signal.aborted ? deadline.reason() : errorMessage(err);
     // Timeouts, refused or reset connections: the next attempt may get through.
@@ -79,6 +95,20 @@ async function runHttp(
   } finally {
     deadline.dispose();
   }
+}
+
+/** A connection the dispatcher refused: permanent, as where a target points is no passing fault. */
+export function refusedResult(err: unknown, maxBytes: number): HandlerResult | undefined {
+  const refused = targetRefusal(err);
+  return refused && { ok: false, summary: clampText(refused.message, maxBytes), retryable: false };
+}
+
+/** `HTTP 302 (redirect to https://…/, not followed)`, or just `HTTP 200`. */
+export function statusLine(response: Response, url: string): string {
+  const redirect = redirectNote(response, url);
+  return redirect === undefined
+    ? `HTTP ${response.status}`
+    : `HTTP ${response.status} (${redirect})`;
 }
 
 /** Saves the checkpoint a response sent back in `Chronoring-Checkpoint` (base64). */

@@ -3,6 +3,7 @@
  * A handler reports a job's failure as `{ ok: false }` and throws only for
  * programming errors, so that the worker loop has one path for results.
  */
+import type { Dispatcher } from "undici";
 import type { WorkflowRuns } from "../../core/workflow/runs.js";
 import type { JobHandler } from "./handler.js";
 import { createHttpHandler } from "./http.js";
@@ -49,12 +50,17 @@ export interface HandlerOptions {
   scriptEnvAllow?: string[];
   /** Starts workflow runs; without it, this worker has no `workflow` handler. */
   workflows?: WorkflowRuns;
+  /**
+   * The http and webhook handlers connect through it (safe-dispatcher.ts);
+   * default: a shared one that admits no internal address.
+   */
+  dispatcher?: Dispatcher;
 }
 
 /** The built-in handlers: http, script, noop, webhook (and workflow, given `workflows`). */
 export function defaultHandlers(options: HandlerOptions): JobHandler[] {
   return [
-    createHttpHandler({ maxOutputBytes: options.maxOutputBytes }),
+    createHttpHandler({ maxOutputBytes: options.maxOutputBytes, dispatcher: options.dispatcher }),
     createScriptHandler({
       allowList: options.scriptAllowList,
       maxOutputBytes: options.maxOutputBytes,
@@ -64,7 +70,10 @@ export function defaultHandlers(options: HandlerOptions): JobHandler[] {
       envAllow: options.scriptEnvAllow,
     }),
     createNoopHandler(),
-    createWebhookHandler({ maxOutputBytes: options.maxOutputBytes }),
+    createWebhookHandler({
+      maxOutputBytes: options.maxOutputBytes,
+      dispatcher: options.dispatcher,
+    }),
     ...(options.workflows ? [createWorkflowHandler(options.workflows)] : []),
   ];
 }

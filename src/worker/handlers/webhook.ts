@@ -4,6 +4,7 @@
  * attempt) and carries the job's payload, so that one receiver can serve many
  * jobs; the signature (see `notify/signature.ts`) lets it trust the body.
  */
+import type { Dispatcher } from "undici";
 import type { WebhookTarget } from "../../core/job.js";
 import { SIGNATURE_HEADER, signBody } from "../../notify/signature.js";
 import type { HandlerResult, JobHandler, RunContext } from "./handler.js";
@@ -13,8 +14,11 @@ import {
   errorMessage,
   linkDeadline,
   readCapped,
+  refusedResult,
   saveResponseCheckpoint,
+  statusLine,
 } from "./http.js";
+import { defaultSafeDispatcher, fetchTarget } from "./safe-dispatcher.js";
 import { assertByteLimit, clampText, DEFAULT_MAX_OUTPUT_BYTES, formatSummary } from "./truncate.js";
 
 export interface WebhookHandlerOptions {
@@ -22,6 +26,8 @@ export interface WebhookHandlerOptions {
   maxOutputBytes?: number;
   /** Unix seconds for the signature; injectable for tests. */
   nowS?: () => number;
+  /** Every connection goes through it (see safe-dispatcher.ts); default: no internal address. */
+  dispatcher?: Dispatcher;
 }
 
 /** The JSON body a webhook job POSTs. */
@@ -52,9 +58,10 @@ export function createWebhookHandler(opts: WebhookHandlerOptions = {}): JobHandl
   const maxBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   assertByteLimit(maxBytes, "maxOutputBytes");
   const nowS = opts.nowS ?? (() => Math.floor(Date.now() / 1000));
+  const dispatcher = opts.dispatcher ?? defaultSafeDispatcher();
   return {
     type: "webhook",
-    run: (target, ctx) => runWebhook(target, ctx, maxBytes, nowS),
+    run: (target, ctx) => runWebhook(target, ctx, maxBytes, nowS, dispatcher),
   };
 }
 
@@ -63,6 +70,7 @@ async function runWebhook(
   ctx: RunContext,
   maxBytes: number,
   nowS: () => number,
+  dispatcher: Dispatcher,
 ): Promise<HandlerResult> {
   if (target.type !== "webhook") throw new TypeError(`webhook handler got a ${target.type} target`);
   const deadline = linkDeadline(ctx.signal, target.timeoutMs);
@@ -77,7 +85,7 @@ async function runWebhook(
       headers.set(CHECKPOINT_HEADER, Buffer.from(ctx.lastCheckpoint).toString("base64"));
     }
     if (target.secret) headers.set(SIGNATURE_HEADER, signBody(target.secret, body, nowS()));
-    const response = await fetch(target.url, {
+    const response = await fetchTarget(dispatcher, target.url, {
       method: "POST",
       headers,
       body,
@@ -87,8 +95,10 @@ async function runWebhook(
     await saveResponseCheckpoint(response, ctx);
     const answer = await readCapped(response, maxBytes);
     const ok = response.status >= 200 && response.status <= 299;
-    return { ok, summary: formatSummary(`HTTP ${response.status}`, answer, maxBytes) };
+    return { ok, summary: formatSummary(statusLine(response, target.url), answer, maxBytes) };
   } catch (err) {
+    const refused = refusedResult(err, maxBytes);
+    if (refused) return refused;
     const after = status === undefined ? "" : ` (after HTTP ${status}, reading the body)`;
     const why = deadline.signal.aborted ? deadline.reason() : errorMessage(err);
     return { ok: false, summary: clampText(`${why}${after}`, maxBytes) };

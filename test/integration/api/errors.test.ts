@@ -8,7 +8,7 @@ import { createAdapters } from "../../../src/adapters/from-config.js";
 
 import * as net from "node:net";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { type Client, Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { type Client, Code, createClient, type Transport } from "@connectrpc/connect";
 import {
   createConnectTransport,
   createGrpcTransport,
@@ -25,7 +25,7 @@ import { type App, startApp } from "../../../src/app.js";
 import { systemClock } from "../../../src/core/clock.js";
 import { createJobCommands } from "../../../src/core/job-commands.js";
 import { silentLogger, testConfig } from "../../support/app.js";
-import { jobClient } from "../../support/client.js";
+import { connectErrorOf, jobClient } from "../../support/client.js";
 import { waitFor } from "../../support/wait.js";
 
 type JobClient = Client<typeof JobService>;
@@ -487,17 +487,6 @@ const rows: Row[] = [
     field: "schedule.cron",
   },
 ];
-
-/** The error `call` rejects with; fails the test if it resolves or throws something else. */
-async function connectErrorOf(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConnectError);
-    return err as ConnectError;
-  }
-  throw new Error("expected the call to fail, it succeeded");
-}
 
 /** What a client may see of an error caused by a backend: none of its internals. */
 const INTERNALS = /ECONNREFUSED|127\.0\.0\.1|DynamoDB[A-Z]\w*Exception|\bat \w|\n|Error:/;

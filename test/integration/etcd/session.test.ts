@@ -13,12 +13,14 @@ const member = (id: string): Member => ({ id, role: "scheduler", joinedMs: 1, in
 const memberKey = (prefix: string, id: string) => `${prefix}members/scheduler/${id}`;
 
 describe("etcd session", () => {
-  it("stays live, and its lease alive at etcd, for 2.5 TTLs while kept alive", async () => {
+  it("stays live, and its lease alive at etcd, for 2.5 TTLs while kept alive, telling each renewal", async () => {
     const prefix = testPrefix("session-live");
     const coordinator = etcd.coordinator(prefix);
     const session = await coordinator.openSession(TTL_MS);
     let lost = 0;
+    let renewed = 0;
     session.onLost(() => lost++);
+    session.onRenewed(() => renewed++);
     await coordinator.register(session, member("n1"));
 
     const end = Date.now() + 2.5 * TTL_MS;
@@ -33,10 +35,16 @@ describe("etcd session", () => {
     });
     expect(Number(atEtcd.TTL)).toBeGreaterThan(0);
 
+    // A keep-alive every TTL/3: about 7 in 2.5 TTLs, on a busy machine fewer.
+    expect(renewed).toBeGreaterThanOrEqual(3);
+
     await session.close();
     expect(session.isLive()).toBe(false);
     expect(await etcd.raw.get(memberKey(prefix, "n1")).string()).toBeNull();
     expect(lost).toBe(0); // close is not a loss
+    const atClose = renewed;
+    await sleep(TTL_MS / 2);
+    expect(renewed).toBe(atClose);
   });
 
   it("whose keep-alives stop turns isLive() false at its own deadline, fires onLost once and withdraws its keys", async () => {

@@ -12,21 +12,24 @@ async function setup(label: string) {
   const config = testConfig(label);
   const stores = await testStores(config);
   const clock = fakeClock(Date.now());
+  const metrics = createSchedulerMetrics(new Registry());
   const recovery = createRecovery({
     jobs: stores.jobs,
     executions: stores.executions,
     queue: stores.queue,
     clock,
-    metrics: createSchedulerMetrics(new Registry()),
+    metrics,
     logger: silentLogger,
     startTimeoutMs: START_TIMEOUT,
   });
-  return { stores, clock, recovery };
+  /** chronoring_oldest_unstarted_run_age_seconds as the last sweep left it. */
+  const oldestUnstarted = async () => (await metrics.oldestUnstarted.get()).values[0]?.value;
+  return { stores, clock, recovery, oldestUnstarted };
 }
 
 describe("recovery sweep", () => {
-  it("sends again a run that was claimed but never sent (the scheduler died in between)", async () => {
-    const { stores, clock, recovery } = await setup("recover-unsent");
+  it("sends again a run that was claimed but never sent (the scheduler died in between), and reports its age until it starts", async () => {
+    const { stores, clock, recovery, oldestUnstarted } = await setup("recover-unsent");
     const job = makeJob(8, { nextRunMs: clock.now() });
     await stores.jobs.createJob(job);
     const [due] = await stores.jobs.dueJobs(job.partition, clock.now(), 10);
@@ -37,12 +40,14 @@ describe("recovery sweep", () => {
       ]),
     ).toEqual([true]);
 
-    // Before the bound nothing is sent.
+    // Before the bound nothing is sent, and nothing is overdue.
     let cursor = await recovery.sweep(job.partition, clock.now() - 60_000);
     expect(await stores.queue.receive(10, 1000)).toEqual([]);
+    expect(await oldestUnstarted()).toBe(0);
 
     clock.advance(START_TIMEOUT + 1);
     cursor = await recovery.sweep(job.partition, cursor);
+    expect(await oldestUnstarted()).toBe((clock.now() - due!.nextRunMs) / 1000);
     const [delivery] = await stores.queue.receive(10, 2000);
     expect(delivery?.run).toEqual({
       jobId: job.id,
@@ -60,6 +65,7 @@ describe("recovery sweep", () => {
     clock.advance(START_TIMEOUT + 1);
     await recovery.sweep(job.partition, cursor);
     expect(await stores.queue.receive(10, 1000)).toEqual([]);
+    expect(await oldestUnstarted()).toBe(0);
   });
 
   it("does not send a run that a worker already started, and stops looking at a finished job", async () => {

@@ -63,9 +63,7 @@ describe("deploy/compose/compose.yaml", () => {
       for (const { source } of mounts(svc)) {
         if (!/^[./]/.test(source))
           expect(file.volumes, `${name}: volume ${source}`).toHaveProperty(source);
-        // deploy/grafana holds the dashboard once it is written; Docker makes the folder if not.
-        else if (source !== "../grafana")
-          expect(existsSync(resolve(COMPOSE_DIR, source)), source).toBe(true);
+        else expect(existsSync(resolve(COMPOSE_DIR, source)), source).toBe(true);
       }
     }
   });
@@ -155,6 +153,7 @@ describe("the backend profiles", () => {
 
 describe("Prometheus and Grafana", () => {
   const prometheus = readYaml<{
+    rule_files?: string[];
     scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
   }>("deploy/compose/prometheus.yml");
   const targets = prometheus.scrape_configs.flatMap((j) =>
@@ -199,7 +198,18 @@ describe("Prometheus and Grafana", () => {
     expect(mount, "a mount at the provider's path").toBeDefined();
     expect(resolve(COMPOSE_DIR, mount?.[0] ?? "")).toBe(resolve(REPO, "deploy/grafana"));
     const dashboard = resolve(REPO, "deploy/grafana/chronoring.json");
-    if (existsSync(dashboard))
-      expect(() => JSON.parse(readFileSync(dashboard, "utf8"))).not.toThrow();
+    expect(() => JSON.parse(readFileSync(dashboard, "utf8"))).not.toThrow();
+  });
+
+  it("evaluates the alert rules of deploy/prometheus/alerts.yml", () => {
+    const mounts = (file.services.prometheus!.volumes ?? []).map((v) => v.split(":"));
+    expect(prometheus.rule_files?.length).toBeGreaterThan(0);
+    for (const rules of prometheus.rule_files ?? []) {
+      const mount = mounts.find(([, target]) => target === rules);
+      expect(mount, `a mount at ${rules}`).toBeDefined();
+      expect(resolve(COMPOSE_DIR, mount?.[0] ?? "")).toBe(
+        resolve(REPO, "deploy/prometheus/alerts.yml"),
+      );
+    }
   });
 });

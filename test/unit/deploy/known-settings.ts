@@ -3,7 +3,7 @@ import { settingEnvNames } from "../../../src/config/settings.js";
 /**
  * TEMPORARY ALLOW-LIST — settings that the deploy files already use while the code that
  * reads them is still being added (auth, metrics auth, the target allow-list, the API body
- * limit, the script user). Remove each name once src/config/settings.ts has it (the test
+ * limit). Remove each name once src/config/settings.ts has it (the test
  * "names no setting that has landed" in settings-allow-list.test.ts fails until you do),
  * and this list with the last one.
  */
@@ -15,7 +15,6 @@ export const PENDING_SETTINGS: readonly string[] = [
   "CHRONORING_AUTH_TENANT_CLAIM",
   "CHRONORING_AUTH_ROLES_CLAIM",
   "CHRONORING_METRICS_AUTH",
-  "CHRONORING_TARGET_ALLOW",
   "CHRONORING_API_MAX_BODY_BYTES",
 ];
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HttpTarget } from "../../../src/core/job.js";
 import { createHttpHandler } from "../../../src/worker/handlers/http.js";
 import type { RunContext } from "../../../src/worker/handlers/registry.js";
+import { loopbackDispatcher } from "../../support/targets.js";
 
 interface Seen {
   method: string;
@@ -89,7 +90,10 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
+const dispatcher = loopbackDispatcher();
+
 afterAll(async () => {
+  await dispatcher.destroy();
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
@@ -117,7 +121,7 @@ function target(path: string, extra: Partial<HttpTarget> = {}): HttpTarget {
 }
 
 describe("http handler", () => {
-  const handler = createHttpHandler();
+  const handler = createHttpHandler({ dispatcher });
 
   it("succeeds on 2xx with the status and response body as summary", async () => {
     const result = await handler.run(target("/echo?status=201&say=created"), context());
@@ -173,9 +177,13 @@ describe("http handler", () => {
     expect(seen[0]!.body.equals(payload)).toBe(true);
   });
 
-  it("follows a redirect and reports the final response", async () => {
+  it("does not follow a redirect: a permanent failure saying where it pointed", async () => {
     const result = await handler.run(target("/redirect"), context());
-    expect(result).toEqual({ ok: true, summary: "HTTP 200\nlanded" });
+    expect(result).toEqual({
+      ok: false,
+      retryable: false,
+      summary: `HTTP 302 (redirect to ${base}/echo?say=landed, not followed)`,
+    });
   });
 
   it("reports a response without a body by its status alone", async () => {
@@ -239,7 +247,7 @@ describe("http handler", () => {
   });
 
   it("stops reading an endless body at the cap instead of buffering it", async () => {
-    const small = createHttpHandler({ maxOutputBytes: 256 });
+    const small = createHttpHandler({ maxOutputBytes: 256, dispatcher });
     const result = await small.run(target("/endless", { timeoutMs: 10_000 }), context());
     await endlessClosed;
     expect(result.ok).toBe(true);

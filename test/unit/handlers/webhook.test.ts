@@ -7,6 +7,7 @@ import { verifySignature } from "../../../src/notify/signature.js";
 import type { RunContext } from "../../../src/worker/handlers/registry.js";
 import { createScriptHandler } from "../../../src/worker/handlers/script.js";
 import { createWebhookHandler } from "../../../src/worker/handlers/webhook.js";
+import { loopbackDispatcher } from "../../support/targets.js";
 
 const SECRET = "whsec_unit_0123456789";
 
@@ -36,7 +37,11 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+const dispatcher = loopbackDispatcher();
+afterAll(async () => {
+  await dispatcher.destroy();
+  await new Promise<void>((r) => server.close(() => r()));
+});
 
 function context(saved: string[], lastCheckpoint?: string): RunContext {
   return {
@@ -68,7 +73,7 @@ describe("webhook job type", () => {
     seen.length = 0;
     reply = { status: 204 };
     const now = 1_800_000_000;
-    const handler = createWebhookHandler({ nowS: () => now });
+    const handler = createWebhookHandler({ nowS: () => now, dispatcher });
     const result = await handler.run(target(), context([]));
     expect(result).toMatchObject({ ok: true });
     const req = seen[0]!;
@@ -89,7 +94,7 @@ describe("webhook job type", () => {
   it("sends no signature without a secret, and fails on a 5xx", async () => {
     seen.length = 0;
     reply = { status: 503 };
-    const result = await createWebhookHandler().run(
+    const result = await createWebhookHandler({ dispatcher }).run(
       target({ secret: undefined, payload: undefined }),
       context([]),
     );
@@ -106,7 +111,7 @@ describe("webhook job type", () => {
       headers: { "Chronoring-Checkpoint": Buffer.from("row-900").toString("base64") },
     };
     const saved: string[] = [];
-    await createWebhookHandler().run(target(), context(saved, "row-500"));
+    await createWebhookHandler({ dispatcher }).run(target(), context(saved, "row-500"));
     const req = seen[0]!;
     expect(Buffer.from(req.headers["chronoring-checkpoint"] as string, "base64").toString()).toBe(
       "row-500",

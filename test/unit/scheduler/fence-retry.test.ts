@@ -1,8 +1,8 @@
 /**
- * The scheduler's loops back off a partition that cannot work now, a due
- * sweep included: while the node is not a live member, and after a failed
- * fence write. A loop that picked such a partition again at once would spin
- * on microtasks and starve the timers and I/O that end the condition.
+ * The scheduler's loops back off a partition whose fence write failed, a due
+ * sweep included (not-live.test.ts: the same while the node is not live). A
+ * loop that picked it again at once would retry without pause, and with a
+ * store that fails at once, spin on microtasks and starve the event loop.
  */
 
 import pino from "pino";
@@ -31,16 +31,13 @@ const only = <T>(name: string, allowed: Record<string, unknown> = {}) =>
   }) as T;
 
 /**
- * Two partitions (partition 0's first sweep due at once) for 200 ms; `attempt`
- * counts what the test watches and stops the scheduler at 1,000 (a spin), so
+ * Two partitions (partition 0's first sweep due at once) for 200 ms; the test's
+ * counter counts what it watches and stops the scheduler at 1,000 (a spin), so
  * that the test fails on the count instead of hanging.
  */
-async function run(
-  partitions: OwnedPartition[],
-  deps: { jobs?: JobStore; canClaim: () => boolean },
-): Promise<void> {
+async function run(partitions: OwnedPartition[], jobs: JobStore): Promise<void> {
   const scheduler: Scheduler = createScheduler({
-    jobs: deps.jobs ?? only<JobStore>("jobs"),
+    jobs,
     executions: only<ExecutionStore>("executions"),
     queue: only<WorkQueue>("queue"),
     clock: systemClock,
@@ -55,7 +52,6 @@ async function run(
       recoveryHorizonMs: 60_000,
       concurrency: 2,
     },
-    canClaim: deps.canClaim,
   });
   stop = () => void scheduler.stop();
   scheduler.setPartitions(partitions);
@@ -74,18 +70,7 @@ const counter = () => {
   return c;
 };
 
-describe("scheduler back-off", () => {
-  it("asks once per partition per poll interval while the node is not live", async () => {
-    const asked = counter();
-    await run([{ partition: 0 }, { partition: 1 }], {
-      canClaim: () => {
-        asked.tick();
-        return false;
-      },
-    });
-    expect(asked.n).toBe(2);
-  });
-
+describe("scheduler, fence write failing", () => {
   it("tries a failed fence write again after the retry delay, not at once", async () => {
     const fences = counter();
     const jobs = only<JobStore>("jobs", {
@@ -99,7 +84,7 @@ describe("scheduler back-off", () => {
         { partition: 0, epoch: 1 },
         { partition: 1, epoch: 1 },
       ],
-      { jobs, canClaim: () => true },
+      jobs,
     );
     expect(fences.n).toBe(2);
   });
