@@ -7,7 +7,9 @@
 #   docker build -t chronoring .
 #   docker run --read-only --tmpfs /tmp -p 7070:7070 -e CHRONORING_ROLES=api,scheduler \
 #     -e CHRONORING_ETCD_ENDPOINTS=... -e CHRONORING_DYNAMODB_ENDPOINT= -e CHRONORING_SQS_ENDPOINT= \
-#     -e CHRONORING_AWS_LOCAL_CREDENTIALS=false -e CHRONORING_AWS_REGION=eu-west-1 chronoring
+#     -e CHRONORING_AWS_LOCAL_CREDENTIALS=false -e CHRONORING_AWS_REGION=eu-west-1 \
+#     -e CHRONORING_AUTH_JWKS=... -e CHRONORING_AUTH_ISSUER=... -e CHRONORING_AUTH_AUDIENCE=... \
+#     chronoring
 #
 # The runtime layout is tested without Docker: test/e2e/production-build.test.ts makes the
 # same one (package.json + lock, `npm ci --omit=dev --ignore-scripts`, the built dist/),

@@ -81,6 +81,8 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
     CHRONORING_LOG_LEVEL: "warn",
     // The jobs call the effect server on loopback, which targets may not reach by default.
     CHRONORING_TARGET_ALLOW: "127.0.0.1/32",
+    // The bench measures failover, not token checks; its clients call without tokens.
+    CHRONORING_AUTH_MODE: "off",
   };
   const procs = new Map<string, ChronoringProcess>();
   const start = async (name: string, env: Record<string, string>) => {

@@ -67,6 +67,8 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       CHRONORING_QUEUE_PREFIX: PREFIX,
       CHRONORING_PARTITIONS: String(options.partitions),
       CHRONORING_LOG_LEVEL: "warn",
+      // The bench measures firing, not token checks; its clients call without tokens.
+      CHRONORING_AUTH_MODE: "off",
     };
     const apiPort = await freePort();
     procs.push(

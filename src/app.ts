@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { WriteCounter } from "./adapters/dynamodb/write-counter.js";
 import { createEtcdCoordinator } from "./adapters/etcd/coordinator.js";
 import { createAdapters } from "./adapters/from-config.js";
+import { startAuth } from "./auth/from-config.js";
 import { createClusterMetrics } from "./cluster/metrics.js";
 import type { ClusterNode } from "./cluster/node.js";
 import type { Config } from "./config/config.js";
@@ -74,6 +75,10 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const clock = overrides.clock ?? systemClock;
   const registry = overrides.registry ?? new Registry();
   if (!overrides.registry) collectDefaultMetrics({ register: registry });
+  // First, so that a JWKS file that cannot be read stops the start before anything runs.
+  const checksTokens =
+    config.roles.includes("api") || (config.metricsPort > 0 && config.auth.metrics);
+  const auth = checksTokens ? await startAuth(config.auth, { clock, logger }) : undefined;
   const writes = new WriteCounter();
   const storeMetrics = registerStoreMetrics(registry, writes);
   const adapters = createAdapters(config, {
@@ -91,7 +96,12 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const app: App = { registry, writes, close: async () => {} };
   const closers: Closer[] = [];
   if (config.metricsPort > 0 && !config.roles.includes("api")) {
-    const metricsServer = await startMetricsServer(registry, config.api.host, config.metricsPort);
+    const metricsServer = await startMetricsServer(
+      registry,
+      config.api.host,
+      config.metricsPort,
+      config.auth.metrics ? auth : undefined,
+    );
     closers.push(() => metricsServer.close());
   }
   const coordinator =
@@ -132,7 +142,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     closers.push(...role.closers);
   }
   if (config.roles.includes("api")) {
-    const role = await startApiRole(ctx, app.scheduler);
+    const role = await startApiRole(ctx, app.scheduler, auth);
     app.apiUrl = role.url;
     closers.unshift(role.close);
   }

@@ -17,7 +17,17 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const app = await startApp(config);
+  let app: Awaited<ReturnType<typeof startApp>>;
+  try {
+    app = await startApp(config);
+  } catch (err) {
+    // Settings that only fail when used (a JWKS file that cannot be read).
+    if (err instanceof ConfigError) {
+      process.stderr.write(`chronoring: configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) process.exit(1);

@@ -2,6 +2,10 @@
  * Calling Chronoring from a TypeScript service with the generated client.
  *
  *   npx tsx clients/typescript/example.ts [baseUrl]     (default http://127.0.0.1:7070)
+ *   CHRONORING_TOKEN=eyJ... npx tsx clients/typescript/example.ts https://chronoring.example.com
+ *
+ * With auth on (the default), it sends the token in CHRONORING_TOKEN, or the
+ * admin token `npm run dev` keeps in .data/auth/admin.token.
  *
  * Creates a weekday cron job in Europe/Berlin, previews its next fire times,
  * runs it once by hand and lists the execution, renames it with optimistic
@@ -9,9 +13,16 @@
  * like. Start a server first with `npm run dev`.
  */
 
+import { existsSync, readFileSync } from "node:fs";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { type CallOptions, Code, ConnectError, createClient } from "@connectrpc/connect";
+import {
+  type CallOptions,
+  Code,
+  ConnectError,
+  createClient,
+  type Interceptor,
+} from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ExecutionStatus } from "../../gen/chronoring/v1/execution_pb.js";
 import { JobStatus } from "../../gen/chronoring/v1/job_pb.js";
@@ -19,10 +30,20 @@ import { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
 import type { ScheduleSpecSchema } from "../../gen/chronoring/v1/schedule_pb.js";
 
 const baseUrl = process.argv[2] ?? "http://127.0.0.1:7070";
+const DEV_TOKEN_FILE = ".data/auth/admin.token";
+const token =
+  process.env.CHRONORING_TOKEN ??
+  (existsSync(DEV_TOKEN_FILE) ? readFileSync(DEV_TOKEN_FILE, "utf8").trim() : undefined);
+
+/** Sends `authorization: Bearer <token>` on every call (a JWT from your identity provider). */
+const bearer: Interceptor = (next) => (req) => {
+  if (token) req.header.set("authorization", `Bearer ${token}`);
+  return next(req);
+};
 
 // gRPC over HTTP/2 (h2c for http:// URLs). For the Connect protocol over
-// HTTP/1.1 use createConnectTransport({ baseUrl, httpVersion: "1.1" }).
-const jobs = createClient(JobService, createGrpcTransport({ baseUrl }));
+// HTTP/1.1 use createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors }).
+const jobs = createClient(JobService, createGrpcTransport({ baseUrl, interceptors: [bearer] }));
 
 /** Every call gets a deadline and a request id that the server logs and echoes. */
 function opts(requestId: string): CallOptions {
@@ -63,6 +84,12 @@ function explain(err: unknown): string {
       return `not allowed in the job's current state: ${e.rawMessage}`;
     case Code.Aborted:
       return `the job changed meanwhile (expected_version); read it again: ${e.rawMessage}`;
+    case Code.Unauthenticated:
+      // "missing bearer token", "token expired", "signature invalid", ...
+      return `no valid token (set CHRONORING_TOKEN): ${e.rawMessage}`;
+    case Code.PermissionDenied:
+      // Names the role needed: "chronoring.v1.JobService/CreateJob needs role editor".
+      return `the token's role is not enough: ${e.rawMessage}`;
     case Code.Unavailable:
       return `Chronoring or its database is unavailable; retry later (is it running at ${baseUrl}?)`;
     case Code.DeadlineExceeded:

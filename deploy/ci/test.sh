@@ -28,6 +28,9 @@ bash deploy/ci/check-breaking.sh
 step "typecheck"
 npx tsc -p tsconfig.json
 
+step "typecheck the k6 scripts (k6's types; k6 itself is not installed here)"
+npx tsc -p clients/k6/tsconfig.json
+
 step "lint"
 npx biome check --error-on-warnings .
 

@@ -73,13 +73,15 @@ export async function startChronoring(
   if (roles.includes("api")) result.apiUrl = base;
   if (base) result.metricsUrl = `${base}/metrics`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  while (result.metricsUrl) {
+  // /healthz is open whatever the auth settings; a bare /metrics behind auth answers 401 once up.
+  const probe = result.apiUrl ? `${result.apiUrl}/healthz` : result.metricsUrl;
+  while (probe) {
     if (child.hasExited()) {
       throw new Error(`${options.name} exited at start:\n${logTail(child.logFile)}`);
     }
     try {
-      const res = await fetch(result.metricsUrl, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) break;
+      const res = await fetch(probe, { signal: AbortSignal.timeout(1000) });
+      if (res.ok || res.status === 401) break;
     } catch {
       // not up yet
     }

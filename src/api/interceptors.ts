@@ -6,37 +6,21 @@
  */
 
 import { randomUUID } from "node:crypto";
-import {
-  type ConnectError,
-  createContextKey,
-  type HandlerContext,
-  type Interceptor,
-} from "@connectrpc/connect";
+import type { ConnectError, Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
+import type { Authenticator } from "../auth/authenticate.js";
+import { createAuthInterceptor } from "./auth-interceptor.js";
+import { kCorrelationId, kLogger } from "./call-context.js";
 import { isInternal, toConnectError } from "./error-map.js";
 import type { RpcMetrics } from "./rpc-metrics.js";
+
+export { callScope, kCorrelationId, kLogger } from "./call-context.js";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
 /** A client-chosen id is kept only if it is short and harmless in a log line. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** The correlation id of the current call ("" outside the interceptor). */
-export const kCorrelationId = createContextKey<string>("", { description: "correlation id" });
-
-/** The logger of the current call, bound to its correlation id and procedure. */
-export const kLogger = createContextKey<Logger>(pino({ enabled: false }), {
-  description: "call logger",
-});
-
-/** For handlers: the call's logger and correlation id. */
-export function callScope(ctx: Pick<HandlerContext, "values">): {
-  logger: Logger;
-  correlationId: string;
-} {
-  return { logger: ctx.values.get(kLogger), correlationId: ctx.values.get(kCorrelationId) };
-}
 
 export function correlationIdFrom(header: Headers): string {
   const given = header.get(REQUEST_ID_HEADER);
@@ -71,6 +55,8 @@ export function createCallInterceptor(logger: Logger, metrics?: RpcMetrics): Int
         code,
         seconds: elapsed / 1000,
       });
+      // The auth interceptor may have bound the caller to the call's logger since.
+      const log = req.contextValues.get(kLogger);
       if (error === undefined) {
         log.info({ code, ms }, "rpc");
       } else if (isInternal(error)) {
@@ -115,7 +101,16 @@ export function createCallInterceptor(logger: Logger, metrics?: RpcMetrics): Int
   };
 }
 
-/** The server's interceptor chain, outermost first. */
-export function createInterceptors(logger: Logger, metrics?: RpcMetrics): Interceptor[] {
-  return [createCallInterceptor(logger, metrics)];
+/**
+ * The server's interceptor chain, outermost first: the call interceptor
+ * (correlation id, log line, RPC metrics, error mapping), then auth when it
+ * is on, so that refusals are logged, counted and mapped like any other error.
+ */
+export function createInterceptors(
+  logger: Logger,
+  options: { metrics?: RpcMetrics; auth?: Authenticator } = {},
+): Interceptor[] {
+  const chain = [createCallInterceptor(logger, options.metrics)];
+  if (options.auth) chain.push(createAuthInterceptor(options.auth));
+  return chain;
 }

@@ -16,6 +16,8 @@ import * as net from "node:net";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
+import type { Authenticator } from "../auth/authenticate.js";
+import { authenticateHttp } from "../auth/http-guard.js";
 import { createInterceptors } from "./interceptors.js";
 
 export interface ApiServerOptions {
@@ -28,6 +30,8 @@ export interface ApiServerOptions {
   interceptors?: Interceptor[];
   /** Prometheus text for `GET /metrics`; without it, 404. */
   metricsText?: () => Promise<string>;
+  /** Puts `/metrics` behind auth (any known role); open without it. */
+  metricsAuth?: Authenticator;
   /** How long close() lets calls in flight finish before it drops connections. */
   closeTimeoutMs?: number;
 }
@@ -75,14 +79,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       return plain(res, closing ? 503 : 200, closing ? "closing\n" : "ok\n", "text/plain");
     }
     if (req.method === "GET" && path === "/metrics") {
-      if (!opts.metricsText) return plain(res, 404, "no metrics\n", "text/plain");
-      opts.metricsText().then(
-        (text) => plain(res, 200, text, PROM_CONTENT_TYPE),
-        (err: unknown) => {
+      const metricsText = opts.metricsText;
+      if (!metricsText) return plain(res, 404, "no metrics\n", "text/plain");
+      const allowed = opts.metricsAuth
+        ? authenticateHttp(opts.metricsAuth, req, res, { actAs: false })
+        : Promise.resolve(true);
+      allowed
+        .then(async (caller) => {
+          if (caller) plain(res, 200, await metricsText(), PROM_CONTENT_TYPE);
+        })
+        .catch((err: unknown) => {
           log.error({ err }, "metrics failed");
-          plain(res, 500, "metrics failed\n", "text/plain");
-        },
-      );
+          if (!res.headersSent) plain(res, 500, "metrics failed\n", "text/plain");
+        });
       return;
     }
     rpc(req, res);

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { compileTargetAllow } from "../core/target-address.js";
+import { type AuthConfig, authConfig } from "./auth-config.js";
 import {
   checkScriptUserSpec,
   idLookup,
@@ -120,6 +121,8 @@ export interface Config {
     /** Delay before the second try; doubles after each. */
     backoffMs: number;
   };
+  /** Authentication of API callers (JWT) and of /metrics; see docs/security.md. */
+  auth: AuthConfig;
 }
 
 /** What loadConfig asks of the host; tests give their own. */
@@ -213,6 +216,10 @@ export function loadConfig(
       attempts: int("notify-attempts"),
       backoffMs: int("notify-backoff-ms"),
     },
+    auth: authConfig(v, {
+      api: roles.includes("api"),
+      bareMetrics: !roles.includes("api") && int("metrics-port") > 0,
+    }),
   };
 }
 

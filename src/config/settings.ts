@@ -74,6 +74,13 @@ export const FIELDS: Field[] = [
   { key: "smtp-from", kind: "string", default: "chronoring@localhost" },
   { key: "notify-attempts", kind: "int", default: "5", min: 1, max: 20 },
   { key: "notify-backoff-ms", kind: "int", default: "1000", min: 10, max: 600_000 },
+  { key: "auth-mode", kind: "string", default: "jwt", oneOf: ["jwt", "off"] },
+  { key: "auth-jwks", kind: "string", default: "" },
+  { key: "auth-issuer", kind: "string", default: "" },
+  { key: "auth-audience", kind: "string", default: "" },
+  { key: "auth-tenant-claim", kind: "string", default: "tenant" },
+  { key: "auth-roles-claim", kind: "string", default: "roles" },
+  { key: "metrics-auth", kind: "bool", default: "false" },
 ];
 
 /** A setting that did not validate; the message names it as the user wrote it. */

@@ -1,16 +1,20 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import type { Authenticator } from "../auth/authenticate.js";
+import { authenticateHttp } from "../auth/http-guard.js";
 
 /**
  * A bare HTTP listener for `GET /metrics` and `GET /healthz`, for processes
  * that do not serve the API (a worker-only process): the container's health
- * check asks it. The API server serves both itself.
+ * check asks it. The API server serves both itself. With `auth`
+ * (CHRONORING_METRICS_AUTH), a scrape needs a token of any role.
  */
 export async function startMetricsServer(
   registry: Registry,
   host: string,
   port: number,
+  auth?: Authenticator,
 ): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     if (req.method === "GET" && req.url === "/healthz") {
@@ -19,16 +23,21 @@ export async function startMetricsServer(
       return;
     }
     if (req.method === "GET" && req.url === "/metrics") {
-      registry.metrics().then(
-        (text) => {
+      const allowed = auth
+        ? authenticateHttp(auth, req, res, { actAs: false })
+        : Promise.resolve(true);
+      allowed
+        .then(async (caller) => {
+          if (!caller) return;
+          const text = await registry.metrics();
           res.writeHead(200, { "content-type": registry.contentType });
           res.end(text);
-        },
-        (err: unknown) => {
+        })
+        .catch((err: unknown) => {
+          if (res.headersSent) return;
           res.writeHead(500);
           res.end(String(err));
-        },
-      );
+        });
       return;
     }
     res.writeHead(404);

@@ -2,6 +2,7 @@ import { createInterceptors } from "../api/interceptors.js";
 import { routes } from "../api/routes.js";
 import { createRpcMetrics } from "../api/rpc-metrics.js";
 import { startApiServer } from "../api/server.js";
+import type { Authenticator } from "../auth/authenticate.js";
 import { createClusterQueries } from "../cluster/view.js";
 import { createWakeHints } from "../cluster/wake-hints.js";
 import { createCalendarCommands } from "../core/calendar-commands.js";
@@ -19,11 +20,17 @@ export interface ApiRole {
 }
 
 /**
- * The api role: every service on one port. A run it schedules reaches this
+ * The api role: every service on one port, behind auth unless
+ * CHRONORING_AUTH_MODE=off. A run it schedules reaches this
  * process's scheduler at once (`localScheduler`), and scheduler nodes
  * elsewhere through an etcd wake hint when a poll would find it too late.
  */
-export async function startApiRole(ctx: RoleContext, localScheduler?: Scheduler): Promise<ApiRole> {
+export async function startApiRole(
+  ctx: RoleContext,
+  localScheduler: Scheduler | undefined,
+  /** From `startAuth`; undefined only with CHRONORING_AUTH_MODE=off. */
+  auth: Authenticator | undefined,
+): Promise<ApiRole> {
   const { config, clock, cluster, logger } = ctx;
   const { jobs, executions, queue, calendars, workflows, retries, deadLetters } = ctx.adapters;
   const hints = cluster
@@ -53,6 +60,7 @@ export async function startApiRole(ctx: RoleContext, localScheduler?: Scheduler)
     targetAllow: config.targetAllow,
     onScheduled,
   });
+  if (config.auth.mode !== "off" && !auth) throw new Error("the api role needs its authenticator");
   let closing = false;
   const server = await startApiServer({
     host: config.api.host,
@@ -83,8 +91,12 @@ export async function startApiRole(ctx: RoleContext, localScheduler?: Scheduler)
       }),
       ready: () => !closing,
     }),
-    interceptors: createInterceptors(logger, createRpcMetrics(ctx.registry)),
+    interceptors: createInterceptors(logger, {
+      metrics: createRpcMetrics(ctx.registry),
+      ...(auth ? { auth } : {}),
+    }),
     metricsText: () => ctx.registry.metrics(),
+    ...(auth && config.auth.metrics ? { metricsAuth: auth } : {}),
   });
   return {
     url: server.url,

@@ -34,6 +34,8 @@ export function testConfig(label: string, settings: Record<string, string> = {})
     CHRONORING_VISIBILITY_TIMEOUT_S: "10",
     CHRONORING_LOG_LEVEL: process.env.CHRONORING_TEST_LOG_LEVEL ?? "silent",
     CHRONORING_TARGET_ALLOW: LOOPBACK_TARGETS,
+    // Tests of other behaviour call without tokens; auth tests turn it on (test/support/auth.ts).
+    CHRONORING_AUTH_MODE: "off",
   };
   for (const [k, v] of Object.entries(settings)) env[`CHRONORING_${k}`] = v;
   return loadConfig(env, []);

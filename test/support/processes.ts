@@ -79,6 +79,8 @@ const DEFAULTS: Record<string, string> = {
   // Test receivers listen on loopback.
   TARGET_ALLOW: LOOPBACK_TARGETS,
   LOG_LEVEL: "info",
+  // The fault tests call without tokens.
+  AUTH_MODE: "off",
 };
 
 const env = (settings: Record<string, string>) =>

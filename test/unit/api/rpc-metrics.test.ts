@@ -39,7 +39,7 @@ beforeAll(async () => {
     port: 0,
     logger,
     routes: routes({ commands, ready: () => true }),
-    interceptors: createInterceptors(logger, createRpcMetrics(registry)),
+    interceptors: createInterceptors(logger, { metrics: createRpcMetrics(registry) }),
   });
 });
 afterAll(async () => {

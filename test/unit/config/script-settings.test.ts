@@ -16,9 +16,12 @@ const users: Record<string, { uid: number; gid: number }> = {
 const root: Host = { uid: 0, lookupUser: (name) => users[name] };
 const notRoot: Host = { uid: 1000, lookupUser: (name) => users[name] };
 
+// Auth off: these tests are about the script settings, not about a JWKS.
 const load = (env: Record<string, string>, host: Host, argv: string[] = []) =>
   loadConfig(
-    Object.fromEntries(Object.entries(env).map(([k, v]) => [`CHRONORING_${k}`, v])),
+    Object.fromEntries(
+      Object.entries({ AUTH_MODE: "off", ...env }).map(([k, v]) => [`CHRONORING_${k}`, v]),
+    ),
     argv,
     host,
   );

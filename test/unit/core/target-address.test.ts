@@ -240,16 +240,18 @@ describe("the allow-list (CHRONORING_TARGET_ALLOW)", () => {
   });
 
   it("is read once, at start, as CHRONORING_TARGET_ALLOW or --target-allow", () => {
-    expect(loadConfig({}).targetAllow).toEqual([]);
-    expect(loadConfig({ CHRONORING_TARGET_ALLOW: "127.0.0.0/8, ::1" }).targetAllow).toEqual([
-      "127.0.0.0/8",
-      "::1",
-    ]);
-    expect(loadConfig({}, ["--target-allow", "*.corp.example"]).targetAllow).toEqual([
+    const off = { CHRONORING_AUTH_MODE: "off" };
+    expect(loadConfig(off).targetAllow).toEqual([]);
+    expect(loadConfig({ ...off, CHRONORING_TARGET_ALLOW: "127.0.0.0/8, ::1" }).targetAllow).toEqual(
+      ["127.0.0.0/8", "::1"],
+    );
+    expect(loadConfig(off, ["--target-allow", "*.corp.example"]).targetAllow).toEqual([
       "*.corp.example",
     ]);
-    expect(() => loadConfig({ CHRONORING_TARGET_ALLOW: "10.0.0.0/99" })).toThrow(ConfigError);
-    expect(() => loadConfig({ CHRONORING_TARGET_ALLOW: "10.0.0.0/99" })).toThrow(
+    expect(() => loadConfig({ ...off, CHRONORING_TARGET_ALLOW: "10.0.0.0/99" })).toThrow(
+      ConfigError,
+    );
+    expect(() => loadConfig({ ...off, CHRONORING_TARGET_ALLOW: "10.0.0.0/99" })).toThrow(
       /^CHRONORING_TARGET_ALLOW: "10.0.0.0\/99" is not a valid CIDR$/,
     );
   });

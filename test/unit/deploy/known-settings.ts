@@ -7,16 +7,7 @@ import { settingEnvNames } from "../../../src/config/settings.js";
  * "names no setting that has landed" in settings-allow-list.test.ts fails until you do),
  * and this list with the last one.
  */
-export const PENDING_SETTINGS: readonly string[] = [
-  "CHRONORING_AUTH_MODE",
-  "CHRONORING_AUTH_JWKS",
-  "CHRONORING_AUTH_ISSUER",
-  "CHRONORING_AUTH_AUDIENCE",
-  "CHRONORING_AUTH_TENANT_CLAIM",
-  "CHRONORING_AUTH_ROLES_CLAIM",
-  "CHRONORING_METRICS_AUTH",
-  "CHRONORING_API_MAX_BODY_BYTES",
-];
+export const PENDING_SETTINGS: readonly string[] = ["CHRONORING_API_MAX_BODY_BYTES"];
 
 /** The names a deploy file may set: every real setting, and the pending ones above. */
 export function knownSettings(): Set<string> {
