@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/config.js";
 import { healthUrl } from "../../../src/observability/health-url.js";
 
-const config = (env: Record<string, string>) => loadConfig(env, []);
+// Auth off: with the api role, jwt mode would ask for its key settings, which the URL ignores.
+const config = (env: Record<string, string>) =>
+  loadConfig({ CHRONORING_AUTH_MODE: "off", ...env }, []);
 
 describe("healthUrl (the container's health check target)", () => {
   it("asks the API listener of a process with the api role", () => {
