@@ -20,6 +20,7 @@ import { jobToItem } from "../src/adapters/dynamodb/job-item.js";
 import { createEtcdCoordinator } from "../src/adapters/etcd/coordinator.js";
 import { createWakeHints } from "../src/cluster/wake-hints.js";
 import { loadConfig } from "../src/config/config.js";
+import { DEFAULT_TENANT } from "../src/core/caller.js";
 import { systemClock } from "../src/core/clock.js";
 import { newJobId } from "../src/core/ids.js";
 import { partitionOf } from "../src/core/partition.js";
@@ -228,6 +229,7 @@ async function bulkCreate(
     const id = newJobId(now);
     return jobToItem({
       id,
+      tenant: DEFAULT_TENANT,
       name: `bench ${i}`,
       schedule: { kind: "once", at },
       target: { type: "noop", sleepMs: 0 },

@@ -6,6 +6,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { CalendarService } from "../../gen/chronoring/v1/calendar_service_pb.js";
 import type { CalendarCommands, CalendarInput } from "../core/calendar-commands.js";
 import { invalidArgument } from "../core/errors.js";
+import { tenantOf } from "./caller-context.js";
 import { calendarInputFromProto, calendarToProto } from "./policy-codec.js";
 
 /** Fields UpdateCalendar may change, as `update_mask` paths. */
@@ -30,21 +31,23 @@ export function createCalendarService(
   commands: CalendarCommands,
 ): ServiceImpl<typeof CalendarService> {
   return {
-    async createCalendar(req) {
+    async createCalendar(req, ctx) {
       return {
-        calendar: calendarToProto(await commands.create(calendarInputFromProto(req.calendar))),
+        calendar: calendarToProto(
+          await commands.create(tenantOf(ctx), calendarInputFromProto(req.calendar)),
+        ),
       };
     },
 
-    async getCalendar(req) {
-      return { calendar: calendarToProto(await commands.get(req.name)) };
+    async getCalendar(req, ctx) {
+      return { calendar: calendarToProto(await commands.get(tenantOf(ctx), req.name)) };
     },
 
-    async listCalendars() {
-      return { calendars: (await commands.list()).map(calendarToProto) };
+    async listCalendars(_req, ctx) {
+      return { calendars: (await commands.list(tenantOf(ctx))).map(calendarToProto) };
     },
 
-    async updateCalendar(req) {
+    async updateCalendar(req, ctx) {
       const input = calendarInputFromProto(req.calendar);
       const paths = maskPaths(req.updateMask?.paths);
       if (req.expectedVersion < 0n)
@@ -54,11 +57,15 @@ export function createCalendarService(
       if (paths.has("excluded_dates")) change.excludedDates = input.excludedDates;
       if (paths.has("excluded_weekdays")) change.excludedWeekdays = input.excludedWeekdays;
       const expected = req.expectedVersion === 0n ? undefined : Number(req.expectedVersion);
-      return { calendar: calendarToProto(await commands.update(input.name, change, expected)) };
+      return {
+        calendar: calendarToProto(
+          await commands.update(tenantOf(ctx), input.name, change, expected),
+        ),
+      };
     },
 
-    async deleteCalendar(req) {
-      await commands.delete(req.name);
+    async deleteCalendar(req, ctx) {
+      await commands.delete(tenantOf(ctx), req.name);
       return {};
     },
   };

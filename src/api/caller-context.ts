@@ -12,3 +12,8 @@ export const kCaller = createContextKey<Caller>(ANONYMOUS_ADMIN, { description: 
 export function callerOf(ctx: Pick<HandlerContext, "values">): Caller {
   return ctx.values.get(kCaller);
 }
+
+/** The tenant the current call reads and writes: every handler passes it to core. */
+export function tenantOf(ctx: Pick<HandlerContext, "values">): string {
+  return callerOf(ctx).tenant;
+}

@@ -8,6 +8,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { ClusterService } from "../../gen/chronoring/v1/cluster_service_pb.js";
 import type { ClusterQueries, MemberView } from "../core/cluster-view.js";
 import { validatePageSize } from "../core/validate-job.js";
+import { tenantOf } from "./caller-context.js";
 import { executionToProto, pageTokenFromProto, pageTokenToProto } from "./codec.js";
 
 function memberToProto(m: MemberView) {
@@ -40,8 +41,9 @@ export function createClusterService(queries: ClusterQueries): ServiceImpl<typeo
       };
     },
 
-    async listWorkerRuns(req) {
+    async listWorkerRuns(req, ctx) {
       const page = await queries.workerRuns(
+        tenantOf(ctx),
         req.workerId,
         validatePageSize(req.pageSize),
         pageTokenFromProto(req.pageToken),

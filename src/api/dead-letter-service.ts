@@ -12,6 +12,7 @@ import type { DeadRunCommands, DeadRunSelection } from "../core/dead-runs.js";
 import { invalidArgument } from "../core/errors.js";
 import type { DeadRunQuery } from "../core/ports/retry-store.js";
 import { validateJobId, validatePageSize } from "../core/validate-job.js";
+import { tenantOf } from "./caller-context.js";
 import { executionToProto, pageTokenFromProto, pageTokenToProto } from "./codec.js";
 
 /** `execution_ids`, or `all` (optionally of `job_id`): exactly one. */
@@ -34,7 +35,7 @@ export function createDeadLetterService(
   commands: DeadRunCommands,
 ): ServiceImpl<typeof DeadLetterService> {
   return {
-    async listDeadRuns(req) {
+    async listDeadRuns(req, ctx) {
       const query: DeadRunQuery = { pageSize: validatePageSize(req.pageSize, "page_size") };
       if (req.jobId !== "") {
         validateJobId(req.jobId, "job_id");
@@ -42,20 +43,20 @@ export function createDeadLetterService(
       }
       const pageToken = pageTokenFromProto(req.pageToken);
       if (pageToken !== undefined) query.pageToken = pageToken;
-      const page = await commands.list(query);
+      const page = await commands.list(tenantOf(ctx), query);
       return {
         executions: page.items.map(executionToProto),
         nextPageToken: pageTokenToProto(page.nextToken),
       };
     },
 
-    async redriveDeadRuns(req) {
-      const runs = await commands.redrive(selectionFromProto(req));
+    async redriveDeadRuns(req, ctx) {
+      const runs = await commands.redrive(tenantOf(ctx), selectionFromProto(req));
       return { executions: runs.map(executionToProto) };
     },
 
-    async purgeDeadRuns(req) {
-      return { purged: await commands.purge(selectionFromProto(req)) };
+    async purgeDeadRuns(req, ctx) {
+      return { purged: await commands.purge(tenantOf(ctx), selectionFromProto(req)) };
     },
   };
 }

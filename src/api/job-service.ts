@@ -21,6 +21,7 @@ import {
   validateTags,
   validateTarget,
 } from "../core/validate-job.js";
+import { tenantOf } from "./caller-context.js";
 import {
   executionQueryFromProto,
   executionToProto,
@@ -159,25 +160,25 @@ function previewCount(count: number): number {
 
 export function createJobService(commands: JobCommands): ServiceImpl<typeof JobService> {
   return {
-    async createJob(req) {
+    async createJob(req, ctx) {
       const input = jobInputFromProto(req);
       validateJobInput(input);
-      return { job: jobToProto(await commands.create(input)) };
+      return { job: jobToProto(await commands.create(tenantOf(ctx), input)) };
     },
 
-    async getJob(req) {
+    async getJob(req, ctx) {
       validateJobId(req.id);
-      return { job: jobToProto(await commands.get(req.id)) };
+      return { job: jobToProto(await commands.get(tenantOf(ctx), req.id)) };
     },
 
-    async listJobs(req) {
+    async listJobs(req, ctx) {
       const query = jobQueryFromProto(req);
       if (query.tag !== undefined) validateTag(query.tag, "tag");
-      const page = await commands.list(query);
+      const page = await commands.list(tenantOf(ctx), query);
       return { jobs: page.items.map(jobToProto), nextPageToken: pageTokenToProto(page.nextToken) };
     },
 
-    async updateJob(req) {
+    async updateJob(req, ctx) {
       const job = req.job;
       if (job === undefined) throw invalidArgument("job", "required");
       const paths = maskPaths(req.updateMask?.paths);
@@ -187,53 +188,55 @@ export function createJobService(commands: JobCommands): ServiceImpl<typeof JobS
       const expected = req.expectedVersion === 0n ? undefined : Number(req.expectedVersion);
       const updated = await underJob(() => {
         validateJobId(job.id);
-        return commands.update(job.id, jobUpdateFromProto(job, paths), expected);
+        return commands.update(tenantOf(ctx), job.id, jobUpdateFromProto(job, paths), expected);
       });
       return { job: jobToProto(updated) };
     },
 
-    async deleteJob(req) {
+    async deleteJob(req, ctx) {
       validateJobId(req.id);
-      return { job: jobToProto(await commands.cancel(req.id)) };
+      return { job: jobToProto(await commands.cancel(tenantOf(ctx), req.id)) };
     },
 
-    async pauseJob(req) {
+    async pauseJob(req, ctx) {
       validateJobId(req.id);
-      return { job: jobToProto(await commands.pause(req.id)) };
+      return { job: jobToProto(await commands.pause(tenantOf(ctx), req.id)) };
     },
 
-    async resumeJob(req) {
+    async resumeJob(req, ctx) {
       validateJobId(req.id);
-      return { job: jobToProto(await commands.resume(req.id)) };
+      return { job: jobToProto(await commands.resume(tenantOf(ctx), req.id)) };
     },
 
-    async triggerJob(req) {
+    async triggerJob(req, ctx) {
       validateJobId(req.id);
-      return { execution: executionToProto(await commands.trigger(req.id)) };
+      return { execution: executionToProto(await commands.trigger(tenantOf(ctx), req.id)) };
     },
 
-    async listExecutions(req) {
-      const page = await commands.listExecutions(executionQueryFromProto(req));
+    async listExecutions(req, ctx) {
+      const page = await commands.listExecutions(tenantOf(ctx), executionQueryFromProto(req));
       return {
         executions: page.items.map(executionToProto),
         nextPageToken: pageTokenToProto(page.nextToken),
       };
     },
 
-    async getExecution(req) {
+    async getExecution(req, ctx) {
       if (req.id === "") throw invalidArgument("id", "required");
       if (parseExecutionId(req.id) === undefined) {
         throw invalidArgument("id", "must be <job id>:<scheduled ms>:<attempt>");
       }
-      return { execution: executionToProto(await commands.getExecution(req.id)) };
+      return { execution: executionToProto(await commands.getExecution(tenantOf(ctx), req.id)) };
     },
 
-    async previewSchedule(req) {
+    async previewSchedule(req, ctx) {
       const schedule = scheduleInputFromProto(req.schedule);
       const count = previewCount(req.count);
       const afterMs = req.after === undefined ? undefined : msFromTimestamp(req.after, "after");
       const jobId = req.jobId === "" ? undefined : req.jobId;
-      return explainedToProto(await commands.preview(schedule, afterMs, count, jobId));
+      return explainedToProto(
+        await commands.preview(tenantOf(ctx), schedule, afterMs, count, jobId),
+      );
     },
   };
 }

@@ -5,6 +5,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { WorkflowService } from "../../gen/chronoring/v1/workflow_service_pb.js";
 import { validatePageSize } from "../core/validate-job.js";
 import type { WorkflowCommands } from "../core/workflow/commands.js";
+import { tenantOf } from "./caller-context.js";
 import { pageTokenFromProto, pageTokenToProto } from "./codec.js";
 import { workflowInputFromProto, workflowRunToProto, workflowToProto } from "./workflow-codec.js";
 
@@ -12,14 +13,19 @@ export function createWorkflowService(
   commands: WorkflowCommands,
 ): ServiceImpl<typeof WorkflowService> {
   return {
-    async createWorkflow(req) {
-      return { workflow: workflowToProto(await commands.create(workflowInputFromProto(req))) };
+    async createWorkflow(req, ctx) {
+      return {
+        workflow: workflowToProto(
+          await commands.create(tenantOf(ctx), workflowInputFromProto(req)),
+        ),
+      };
     },
-    async getWorkflow(req) {
-      return { workflow: workflowToProto(await commands.get(req.id)) };
+    async getWorkflow(req, ctx) {
+      return { workflow: workflowToProto(await commands.get(tenantOf(ctx), req.id)) };
     },
-    async listWorkflows(req) {
+    async listWorkflows(req, ctx) {
       const page = await commands.list(
+        tenantOf(ctx),
         req.owner,
         validatePageSize(req.pageSize),
         pageTokenFromProto(req.pageToken),
@@ -29,14 +35,15 @@ export function createWorkflowService(
         nextPageToken: pageTokenToProto(page.nextToken),
       };
     },
-    async deleteWorkflow(req) {
-      return { workflow: workflowToProto(await commands.delete(req.id)) };
+    async deleteWorkflow(req, ctx) {
+      return { workflow: workflowToProto(await commands.delete(tenantOf(ctx), req.id)) };
     },
-    async triggerWorkflow(req) {
-      return { runId: await commands.trigger(req.id) };
+    async triggerWorkflow(req, ctx) {
+      return { runId: await commands.trigger(tenantOf(ctx), req.id) };
     },
-    async listWorkflowRuns(req) {
+    async listWorkflowRuns(req, ctx) {
       const page = await commands.listRuns(
+        tenantOf(ctx),
         req.workflowId,
         validatePageSize(req.pageSize),
         pageTokenFromProto(req.pageToken),
@@ -46,8 +53,8 @@ export function createWorkflowService(
         nextPageToken: pageTokenToProto(page.nextToken),
       };
     },
-    async getWorkflowRun(req) {
-      return { run: workflowRunToProto(await commands.getRun(req.id)) };
+    async getWorkflowRun(req, ctx) {
+      return { run: workflowRunToProto(await commands.getRun(tenantOf(ctx), req.id)) };
     },
   };
 }

@@ -4,7 +4,8 @@ import type { Coordinator, Leadership, Member } from "../core/ports/coordinator.
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
-import { withPriorities } from "../core/with-priorities.js";
+import { ALL_TENANTS } from "../core/tenant.js";
+import { withJobFields } from "../core/with-job-fields.js";
 import { assignPartitions, carrySince } from "./assignment.js";
 import type { ClusterMetrics } from "./metrics.js";
 
@@ -78,7 +79,8 @@ export function startLeaderDuties(deps: {
         let remaining = 0;
         let token: string | undefined;
         do {
-          const page = await executions.listExecutions({
+          // The lost worker's runs of every tenant; each re-queued attempt keeps its own.
+          const page = await executions.listExecutions(ALL_TENANTS, {
             workerId: id,
             status: "RUNNING",
             pageSize: 100,
@@ -97,7 +99,7 @@ export function startLeaderDuties(deps: {
             else remaining++;
           }
           if (runs.length) {
-            await queue.send(await withPriorities(runs, jobs));
+            await queue.send(await withJobFields(runs, jobs));
             metrics.requeued.inc(runs.length);
             logger.warn({ worker: id, runs: runs.length }, "re-queued the runs of a lost worker");
           }

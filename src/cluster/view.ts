@@ -2,6 +2,7 @@ import type { ClusterQueries, MemberView } from "../core/cluster-view.js";
 import { failedPrecondition, invalidArgument } from "../core/errors.js";
 import type { Coordinator, Member } from "../core/ports/coordinator.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
+import { ALL_TENANTS } from "../core/tenant.js";
 import { createWorkerPauseCommands } from "./worker-pause.js";
 
 /** Reads the cluster's state from etcd (members, leader, assignment) and the store (in-flight runs). */
@@ -18,7 +19,8 @@ export function createClusterQueries(deps: {
   }
 
   async function describeWorker(m: Member, paused: ReadonlySet<string>): Promise<MemberView> {
-    const running = await executions.listExecutions({
+    // A count across tenants: the worker's load, no tenant's data.
+    const running = await executions.listExecutions(ALL_TENANTS, {
       workerId: m.id,
       status: "RUNNING",
       pageSize: 500,
@@ -61,10 +63,10 @@ export function createClusterQueries(deps: {
       };
     },
 
-    async workerRuns(workerId, pageSize, pageToken) {
+    async workerRuns(tenant, workerId, pageSize, pageToken) {
       need();
       if (!workerId) throw invalidArgument("worker_id", "required");
-      return executions.listExecutions({
+      return executions.listExecutions(tenant, {
         workerId,
         status: "RUNNING",
         pageSize,

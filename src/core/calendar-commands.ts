@@ -14,18 +14,19 @@ export interface CalendarInput {
 
 export const MAX_CALENDAR_DESCRIPTION = 500;
 
-/** The operations behind CalendarService. */
+/** The operations behind CalendarService, each on the caller's tenant's calendars. */
 export interface CalendarCommands {
-  create(input: CalendarInput): Promise<Calendar>;
-  get(name: string): Promise<Calendar>;
-  list(): Promise<Calendar[]>;
+  create(tenant: string, input: CalendarInput): Promise<Calendar>;
+  get(tenant: string, name: string): Promise<Calendar>;
+  list(tenant: string): Promise<Calendar[]>;
   update(
+    tenant: string,
     name: string,
     change: Partial<Omit<CalendarInput, "name">>,
     expectedVersion?: number,
   ): Promise<Calendar>;
   /** failed_precondition while a job that is not cancelled references it. */
-  delete(name: string): Promise<void>;
+  delete(tenant: string, name: string): Promise<void>;
 }
 
 function validateDescription(description: string, field: string): void {
@@ -40,15 +41,15 @@ export function createCalendarCommands(deps: {
 }): CalendarCommands {
   const { calendars, clock } = deps;
 
-  async function load(name: string): Promise<Calendar> {
+  async function load(tenant: string, name: string): Promise<Calendar> {
     validateCalendarName(name, "name");
-    const calendar = await calendars.getCalendar(name);
+    const calendar = await calendars.getCalendar(tenant, name);
     if (!calendar) throw notFound(`calendar ${name}`);
     return calendar;
   }
 
   return {
-    async create(input) {
+    async create(tenant, input) {
       validateCalendarName(input.name, "calendar.name");
       validateDescription(input.description, "calendar.description");
       const now = clock.now();
@@ -60,15 +61,15 @@ export function createCalendarCommands(deps: {
         createdMs: now,
         updatedMs: now,
       };
-      await calendars.createCalendar(calendar);
+      await calendars.createCalendar(tenant, calendar);
       return calendar;
     },
 
     get: load,
 
-    list: () => calendars.listCalendars(),
+    list: (tenant) => calendars.listCalendars(tenant),
 
-    async update(name, change, expectedVersion) {
+    async update(tenant, name, change, expectedVersion) {
       validateCalendarName(name, "calendar.name");
       const next: CalendarChange = {};
       if (change.description !== undefined) {
@@ -83,20 +84,20 @@ export function createCalendarCommands(deps: {
         if (change.excludedDates !== undefined) next.excludedDates = normal.excludedDates;
         if (change.excludedWeekdays !== undefined) next.excludedWeekdays = normal.excludedWeekdays;
       }
-      return calendars.updateCalendar(name, next, expectedVersion, clock.now());
+      return calendars.updateCalendar(tenant, name, next, expectedVersion, clock.now());
     },
 
-    async delete(name) {
-      await load(name);
+    async delete(tenant, name) {
+      await load(tenant, name);
       // A job created between this check and the delete keeps a reference to
       // a missing calendar; the scheduler then fires it as if no date were
       // excluded (and logs it), so no run is lost.
-      if (await calendars.isReferenced(name)) {
+      if (await calendars.isReferenced(tenant, name)) {
         throw failedPrecondition(
           `calendar ${name} is used by a job that is not cancelled; change or delete those jobs first`,
         );
       }
-      await calendars.deleteCalendar(name);
+      await calendars.deleteCalendar(tenant, name);
     },
   };
 }

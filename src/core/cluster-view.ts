@@ -5,7 +5,7 @@ import type { Page } from "./ports/job-store.js";
 export interface MemberView extends Member {
   /** Scheduler nodes: partitions assigned to it. */
   partitionsOwned: number;
-  /** Workers: executions RUNNING on it. */
+  /** Workers: executions RUNNING on it, of every tenant (a measure of the worker's load). */
   inFlight: number;
   /** Workers: paused through the API. */
   paused?: boolean;
@@ -19,10 +19,19 @@ export interface ClusterView {
   partitions: Array<{ partition: number; nodeId: string; epoch: number }>;
 }
 
-/** The operations behind ClusterService; failed_precondition when standalone. */
+/**
+ * The operations behind ClusterService; failed_precondition when standalone.
+ * Members, leader and assignment are infrastructure, the same for every
+ * tenant; the runs listed on a worker are the caller's tenant's only.
+ */
 export interface ClusterQueries {
   view(): Promise<ClusterView>;
-  workerRuns(workerId: string, pageSize: number, pageToken?: string): Promise<Page<Execution>>;
+  workerRuns(
+    tenant: string,
+    workerId: string,
+    pageSize: number,
+    pageToken?: string,
+  ): Promise<Page<Execution>>;
   /** Pauses a live worker (durably); returns it as `view` shows it. */
   pauseWorker(workerId: string): Promise<MemberView>;
   /** Clears a worker's pause; returns it when it is live. */

@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT } from "./caller.js";
 import type { Clock } from "./clock.js";
 import { invalidArgument } from "./errors.js";
 import { type Execution, executionId, parseExecutionId, type RunRef } from "./execution.js";
@@ -5,7 +6,7 @@ import type { DeadLetterQueue } from "./ports/dead-letter-queue.js";
 import type { JobStore, Page } from "./ports/job-store.js";
 import type { DeadRunQuery, RetryStore } from "./ports/retry-store.js";
 import type { WorkQueue } from "./ports/work-queue.js";
-import { withPriorities } from "./with-priorities.js";
+import { withJobFields } from "./with-job-fields.js";
 
 /** Which dead runs an action applies to. */
 export type DeadRunSelection = { ids: string[] } | { all: true; jobId?: string };
@@ -13,13 +14,16 @@ export type DeadRunSelection = { ids: string[] } | { all: true; jobId?: string }
 /** Most ids one request may name. */
 export const DEAD_RUN_IDS_MAX = 100;
 
-/** The operations behind DeadLetterService. */
+/**
+ * The operations behind DeadLetterService, each on the caller's tenant's dead
+ * runs: another tenant's id is not_found, as an unknown one.
+ */
 export interface DeadRunCommands {
-  list(query: DeadRunQuery): Promise<Page<Execution>>;
+  list(tenant: string, query: DeadRunQuery): Promise<Page<Execution>>;
   /** Runs each selected dead run again as a new attempt; returns them QUEUED. */
-  redrive(selection: DeadRunSelection): Promise<Execution[]>;
+  redrive(tenant: string, selection: DeadRunSelection): Promise<Execution[]>;
   /** Takes the selected runs off the dead list; returns how many. */
-  purge(selection: DeadRunSelection): Promise<number>;
+  purge(tenant: string, selection: DeadRunSelection): Promise<number>;
 }
 
 /**
@@ -63,16 +67,16 @@ export function createDeadRunCommands(deps: {
    * The ids a selection names. Named ids are all checked first (each must be
    * on the dead list), so that one bad id changes nothing.
    */
-  async function* selected(selection: DeadRunSelection): AsyncGenerator<string[]> {
+  async function* selected(tenant: string, selection: DeadRunSelection): AsyncGenerator<string[]> {
     validateSelection(selection);
     if ("ids" in selection) {
-      for (const id of selection.ids) await retries.getDead(id);
+      for (const id of selection.ids) await retries.getDead(tenant, id);
       yield selection.ids;
       return;
     }
     let pageToken: string | undefined;
     do {
-      const page = await retries.listDead({
+      const page = await retries.listDead(tenant, {
         pageSize: 100,
         ...(selection.jobId ? { jobId: selection.jobId } : {}),
         ...(pageToken ? { pageToken } : {}),
@@ -83,17 +87,17 @@ export function createDeadRunCommands(deps: {
   }
 
   return {
-    list: (query) => retries.listDead(query),
+    list: (tenant, query) => retries.listDead(tenant, query),
 
-    async redrive(selection) {
+    async redrive(tenant, selection) {
       const redriven: RunRef[] = [];
-      for await (const ids of selected(selection)) {
+      for await (const ids of selected(tenant, selection)) {
         const batch: RunRef[] = [];
         for (const id of ids) {
-          batch.push(await retries.redrive(id, clock.now() + deps.startTimeoutMs));
+          batch.push(await retries.redrive(tenant, id, clock.now() + deps.startTimeoutMs));
         }
         // Recorded QUEUED first: a failed send is sent again by the recovery sweep.
-        await withPriorities(batch, deps.jobs)
+        await withJobFields(batch, deps.jobs)
           .then((runs) => queue.send(runs))
           .catch(() => undefined);
         redriven.push(...batch);
@@ -106,15 +110,20 @@ export function createDeadRunCommands(deps: {
       }));
     },
 
-    async purge(selection) {
+    async purge(tenant, selection) {
       let purged = 0;
-      for await (const ids of selected(selection)) {
+      for await (const ids of selected(tenant, selection)) {
         for (const id of ids) {
-          await retries.purge(id);
+          await retries.purge(tenant, id);
           purged++;
         }
       }
-      if ("all" in selection && !selection.jobId) await deadLetters.purge();
+      // The dead letter queue (a transport, not the record) is shared by every
+      // tenant: only `default`'s purge of all (every run, with auth off) empties
+      // it, so another tenant's purge leaves the others' messages alone.
+      if ("all" in selection && !selection.jobId && tenant === DEFAULT_TENANT) {
+        await deadLetters.purge();
+      }
       return purged;
     },
   };

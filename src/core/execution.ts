@@ -21,6 +21,8 @@ export const TERMINAL_STATUSES: readonly ExecutionStatus[] = [
 
 /** A run handed to the queue: what a worker needs to start it. */
 export interface RunRef {
+  /** The job's tenant: the execution records are written with it. */
+  tenant: string;
   jobId: string;
   partition: number;
   scheduledMs: number;
@@ -44,6 +46,13 @@ export interface Execution extends RunRef {
   /** Last progress saved by this attempt, or inherited from the one it replaced. */
   checkpoint?: Uint8Array;
 }
+
+/**
+ * A run whose tenant the sender did not know (the recovery sweep's re-send
+ * before it reads the job, a message sent before tenancy): whoever needs the
+ * tenant reads the job.
+ */
+export type UntenantedRun = Omit<RunRef, "tenant"> & { tenant?: string };
 
 /** `<job id>:<scheduled ms>:<attempt>`: stable across redeliveries. */
 export function executionId(run: Pick<RunRef, "jobId" | "scheduledMs" | "attempt">): string {

@@ -1,5 +1,5 @@
 /**
- * Idempotency keys of CreateJob. A key is scoped to the job's owner and kept
+ * Idempotency keys of CreateJob. A key is scoped to the job's tenant and owner and kept
  * IDEMPOTENCY_TTL_MS: within that time the same key with the same request
  * returns the job created first; with a different request it is refused
  * (already_exists naming `idempotency_key`). Afterwards the key may be reused.
@@ -13,6 +13,8 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** What the store keeps under an owner's key, in the same transaction as the job. */
 export interface IdempotencyRecord {
+  /** Keys are scoped to the tenant, then to the owner. */
+  tenant: string;
   owner: string;
   key: string;
   /** `requestHash` of the request that first used the key. */

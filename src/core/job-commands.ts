@@ -38,22 +38,27 @@ export interface FirePreview {
  * The operations behind JobService. Each validates its input (invalid_argument
  * naming the field), and throws not_found, failed_precondition, aborted or
  * unavailable as documented on the RPCs.
+ *
+ * Each acts in the caller's `tenant`: a job or execution of another tenant
+ * is not_found with the same message as an unknown id, and lists hold only
+ * the tenant's items.
  */
 export interface JobCommands {
-  create(input: JobInput): Promise<Job>;
-  get(id: string): Promise<Job>;
-  list(query: JobQuery): Promise<Page<Job>>;
-  update(id: string, update: JobUpdate, expectedVersion?: number): Promise<Job>;
+  create(tenant: string, input: JobInput): Promise<Job>;
+  get(tenant: string, id: string): Promise<Job>;
+  list(tenant: string, query: JobQuery): Promise<Page<Job>>;
+  update(tenant: string, id: string, update: JobUpdate, expectedVersion?: number): Promise<Job>;
   /** Cancels: no run starts after it returns. */
-  cancel(id: string): Promise<Job>;
-  pause(id: string): Promise<Job>;
-  resume(id: string): Promise<Job>;
+  cancel(tenant: string, id: string): Promise<Job>;
+  pause(tenant: string, id: string): Promise<Job>;
+  resume(tenant: string, id: string): Promise<Job>;
   /** Records a run at now and queues it; returns it as QUEUED. */
-  trigger(id: string): Promise<Execution>;
-  listExecutions(query: ExecutionQuery): Promise<Page<Execution>>;
-  getExecution(id: string): Promise<Execution>;
-  /** With `jobId`, that job's jitter is applied. */
+  trigger(tenant: string, id: string): Promise<Execution>;
+  listExecutions(tenant: string, query: ExecutionQuery): Promise<Page<Execution>>;
+  getExecution(tenant: string, id: string): Promise<Execution>;
+  /** With `jobId` (a job of the tenant), that job's jitter is applied. */
   preview(
+    tenant: string,
     schedule: ScheduleInput,
     afterMs: number | undefined,
     count: number,
@@ -90,9 +95,9 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
     targetAllow: compileTargetAllow(deps.targetAllow ?? []),
   };
 
-  async function load(id: string): Promise<Job> {
+  async function load(tenant: string, id: string): Promise<Job> {
     validateJobId(id);
-    const job = await jobs.getJob(id);
+    const job = await jobs.getJob(tenant, id);
     if (!job) throw notFound(`job ${id}`);
     return job;
   }
@@ -103,18 +108,19 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
   }
 
   return {
-    async create(input) {
+    async create(tenant, input) {
       checkJobInput(input, checks);
       const limits = normalizeLimits(input.limits);
       const { idempotencyKey, ...request } = input;
       const now = clock.now();
       const schedule = parseSchedule(input.schedule, now);
       const id = newJobId(now);
-      const ctx = await loadFireContext(deps.calendars, schedule, id);
+      const ctx = await loadFireContext(deps.calendars, tenant, schedule, id);
       const next = firstFire(schedule, now, ctx);
       if (next === undefined) throw invalidArgument("schedule", "has no run after now");
       const job: Job = {
         id,
+        tenant,
         name: input.name.trim(),
         schedule,
         target: input.target,
@@ -137,6 +143,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       }
       job.idempotencyKey = idempotencyKey;
       const stored = await jobs.createJobOnce(job, {
+        tenant,
         owner: input.owner,
         key: idempotencyKey,
         requestHash: requestHash(request),
@@ -147,12 +154,12 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
 
     get: load,
 
-    list: (query) => jobs.listJobs(query),
+    list: (tenant, query) => jobs.listJobs(tenant, query),
 
-    async update(id, update, expectedVersion) {
+    async update(tenant, id, update, expectedVersion) {
       checkJobUpdate(update, checks);
       for (let attempt = 0; ; attempt++) {
-        const current = await load(id);
+        const current = await load(tenant, id);
         if (current.status === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
         if (current.workflowId && update.limits) {
           // A run its limits held back or skipped would never report to the workflow run.
@@ -174,7 +181,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         if (update.schedule !== undefined) {
           const schedule = parseSchedule(update.schedule, now);
           change.schedule = schedule;
-          const ctx = await loadFireContext(deps.calendars, schedule, id);
+          const ctx = await loadFireContext(deps.calendars, tenant, schedule, id);
           if (current.status !== "PAUSED") {
             const next = firstFire(schedule, now, ctx);
             change.nextRunMs = next ?? null;
@@ -183,6 +190,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         }
         try {
           const job = await jobs.updateJob(
+            tenant,
             id,
             change,
             { version: expectedVersion ?? current.version, statusIn: [current.status] },
@@ -199,10 +207,11 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       }
     },
 
-    async cancel(id) {
-      const current = await load(id);
+    async cancel(tenant, id) {
+      const current = await load(tenant, id);
       if (current.status === "CANCELLED") return current;
       return jobs.updateJob(
+        tenant,
         id,
         { status: "CANCELLED", nextRunMs: null },
         { statusIn: ["ACTIVE", "PAUSED", "FINISHED"] },
@@ -210,8 +219,8 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       );
     },
 
-    async pause(id) {
-      const current = await load(id);
+    async pause(tenant, id) {
+      const current = await load(tenant, id);
       if (current.status === "PAUSED") return current;
       if (current.status !== "ACTIVE") {
         throw failedPrecondition(
@@ -219,6 +228,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         );
       }
       return jobs.updateJob(
+        tenant,
         id,
         { status: "PAUSED", nextRunMs: null },
         { statusIn: ["ACTIVE"] },
@@ -226,8 +236,8 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       );
     },
 
-    async resume(id) {
-      const current = await load(id);
+    async resume(tenant, id) {
+      const current = await load(tenant, id);
       if (current.status === "ACTIVE") return current;
       if (current.status !== "PAUSED") {
         throw failedPrecondition(
@@ -244,9 +254,10 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
           : firstFire(
               current.schedule,
               now,
-              await loadFireContext(deps.calendars, current.schedule, id),
+              await loadFireContext(deps.calendars, tenant, current.schedule, id),
             );
       const job = await jobs.updateJob(
+        tenant,
         id,
         next === undefined ? { status: "FINISHED" } : { status: "ACTIVE", nextRunMs: next },
         { statusIn: ["PAUSED"] },
@@ -255,11 +266,12 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       return scheduled(job);
     },
 
-    async trigger(id) {
+    async trigger(tenant, id) {
       validateJobId(id);
       const now = clock.now();
-      const job = await jobs.recordManualRun(id, now, now + deps.startTimeoutMs);
+      const job = await jobs.recordManualRun(tenant, id, now, now + deps.startTimeoutMs);
       const run: RunRef = {
+        tenant: job.tenant,
         jobId: id,
         partition: job.partition,
         scheduledMs: now,
@@ -284,25 +296,29 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       return { ...run, id: executionId(run), status };
     },
 
-    async listExecutions(query) {
+    async listExecutions(tenant, query) {
       if (query.jobId) validateJobId(query.jobId, "job_id");
-      return executions.listExecutions(query);
+      return executions.listExecutions(tenant, query);
     },
 
-    async getExecution(id) {
+    async getExecution(tenant, id) {
       if (!parseExecutionId(id)) {
         throw invalidArgument("id", "expected <job id>:<scheduled ms>:<attempt>");
       }
-      const execution = await executions.getExecution(id);
+      const execution = await executions.getExecution(tenant, id);
       if (!execution) throw notFound(`execution ${id}`);
       return execution;
     },
 
-    async preview(input, afterMs, count, jobId) {
+    async preview(tenant, input, afterMs, count, jobId) {
       const now = clock.now();
       const schedule = parseSchedule(input, now);
-      if (jobId !== undefined) validateJobId(jobId, "job_id");
-      const ctx = await loadFireContext(deps.calendars, schedule, jobId);
+      if (jobId !== undefined) {
+        validateJobId(jobId, "job_id");
+        // Only a job of the caller's tenant: another's answers as unknown.
+        if (!(await jobs.getJob(tenant, jobId))) throw notFound(`job ${jobId}`);
+      }
+      const ctx = await loadFireContext(deps.calendars, tenant, schedule, jobId);
       if (afterMs !== undefined) return explainFires(schedule, afterMs, count, ctx);
       // Without `after`, the preview starts where a job created now would.
       const first = firstFire(schedule, now, ctx);

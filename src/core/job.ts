@@ -92,6 +92,8 @@ export interface JobLimits {
 
 export interface Job {
   id: string;
+  /** The tenant that owns it; its runs, executions and idempotency key are that tenant's too. */
+  tenant: string;
   name: string;
   schedule: Schedule;
   target: JobTarget;

@@ -39,7 +39,7 @@ export function createOutcomeNotifications(deps: {
       const work = (async () => {
         try {
           // Read now rather than at the claim: the targets as of the outcome.
-          const job = run.job ?? (await deps.jobs.getJob(execution.jobId));
+          const job = run.job ?? (await deps.jobs.getJob(execution.tenant, execution.jobId));
           if (job) await deps.notifier.notify(event, job, execution);
         } catch (err) {
           deps.logger.warn({ err: String(err), executionId: execution.id }, "notify failed");

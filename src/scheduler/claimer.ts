@@ -3,7 +3,7 @@ import type { Clock } from "../core/clock.js";
 import type { Claim, DueJob, Fence, JobStore } from "../core/ports/job-store.js";
 import type { OutgoingRun } from "../core/ports/work-queue.js";
 import { type CatchUp, type FireContext, nextFire, planCatchUp } from "../core/schedule/index.js";
-import { withPriorities } from "../core/with-priorities.js";
+import { withJobFields } from "../core/with-job-fields.js";
 import type { CalendarCache } from "./calendar-cache.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { SchedulerMetrics } from "./metrics.js";
@@ -62,7 +62,8 @@ export function createClaimer(deps: {
   function contextOf(job: DueJob): FireContext {
     const ctx: FireContext = { jobId: job.id };
     const name = job.schedule.calendar?.name;
-    const calendar = name === undefined ? undefined : calendars?.get(name);
+    // The job's own tenant's calendar of that name (calendars are named per tenant).
+    const calendar = name === undefined ? undefined : calendars?.get(job.tenant, name);
     if (calendar !== undefined) ctx.calendar = calendar;
     return ctx;
   }
@@ -143,7 +144,10 @@ export function createClaimer(deps: {
         { partition: String(partition) },
         Math.max(0, now - due[0]!.nextRunMs) / 1000,
       );
-      const named = due.flatMap((job) => job.schedule.calendar?.name ?? []);
+      const named = due.flatMap((job) => {
+        const name = job.schedule.calendar?.name;
+        return name === undefined ? [] : [{ tenant: job.tenant, name }];
+      });
       if (named.length > 0) await calendars?.load(named);
       const claims = due.map((job) => claimFor(job, now));
       const won = await store.claimRuns(claims, fence);
@@ -165,6 +169,7 @@ export function createClaimer(deps: {
         }
         for (const scheduledMs of claim.runs ?? [job.nextRunMs]) {
           runs.push({
+            tenant: job.tenant,
             jobId: job.id,
             partition: job.partition,
             scheduledMs,
@@ -180,7 +185,7 @@ export function createClaimer(deps: {
       metrics.claimed.inc(runs.length);
       metrics.claimsLost.inc(lost);
       // Reads jobs only when the due index predates priorities.
-      dispatcher.hold(await withPriorities(runs, store));
+      dispatcher.hold(await withJobFields(runs, store));
       result.claimed = runs.length;
       result.lost = lost;
       result.more = fromIndex && due.length >= options.batchSize;

@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
-import type { RunRef } from "../core/execution.js";
+import type { UntenantedRun } from "../core/execution.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore, PendingRuns } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
-import { withPriorities } from "../core/with-priorities.js";
+import { withJobFields } from "../core/with-job-fields.js";
 import type { SchedulerMetrics } from "./metrics.js";
 import { createOverdueRuns } from "./overdue-runs.js";
 
@@ -46,7 +46,7 @@ export function createRecovery(deps: {
     startedKeys: Set<string>,
     now: number,
     queueBacklog: () => Promise<boolean>,
-  ): Promise<{ resent: RunRef[]; deferred: boolean }> {
+  ): Promise<{ resent: UntenantedRun[]; deferred: boolean }> {
     const started = {
       has: (t: number) => startedKeys.has(`${pending.jobId}:${t}`),
     };
@@ -57,7 +57,7 @@ export function createRecovery(deps: {
     // them, not lost. Look again next sweep rather than send it twice; no
     // write, the cursor stays before this job.
     if (overdue && (await queueBacklog())) return { resent: [], deferred: true };
-    const resent: RunRef[] = [];
+    const resent: UntenantedRun[] = [];
     let nextCheck = Number.POSITIVE_INFINITY;
     const consider = (times: number[], manual: boolean) => {
       for (const t of times) {
@@ -125,7 +125,7 @@ export function createRecovery(deps: {
       };
       do {
         const page = await jobs.pendingRuns(partition, fromMs, now, 100, token);
-        const resend: RunRef[] = [];
+        const resend: UntenantedRun[] = [];
         const startedKeys = await executions.startedRuns(
           page.items.flatMap((p) =>
             [...p.scheduled, ...p.manual].map((scheduledMs) => ({ jobId: p.jobId, scheduledMs })),
@@ -146,7 +146,7 @@ export function createRecovery(deps: {
             { partition, runs: resend.length, first: resend[0] },
             "claimed runs not started in time; sending again",
           );
-          await queue.send(await withPriorities(resend, jobs));
+          await queue.send(await withJobFields(resend, jobs));
           metrics.resent.inc(resend.length);
         }
         token = page.nextToken;
@@ -155,7 +155,7 @@ export function createRecovery(deps: {
       // their own recheck time: send again those still not started.
       do {
         const page = await executions.queuedAttempts(partition, fromMs, now, 100, token);
-        const resend: RunRef[] = [];
+        const resend: UntenantedRun[] = [];
         for (const queued of page.items) {
           if (await executions.deferQueued(queued.run, now + startTimeoutMs))
             resend.push(queued.run);
@@ -165,7 +165,7 @@ export function createRecovery(deps: {
             { partition, runs: resend.length },
             "re-queued attempts not started in time; sending again",
           );
-          await queue.send(await withPriorities(resend, jobs));
+          await queue.send(await withJobFields(resend, jobs));
           metrics.resent.inc(resend.length);
         }
         token = page.nextToken;

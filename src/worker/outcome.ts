@@ -9,6 +9,7 @@ import type { RetryStore } from "../core/ports/retry-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
 import { priorityOf } from "../core/priority.js";
 import { decideRetry } from "../core/retry-policy.js";
+import { ALL_TENANTS } from "../core/tenant.js";
 import type { HandlerResult } from "./handlers/handler.js";
 import type { RetryMetrics } from "./retry-metrics.js";
 import { withRetries } from "./with-retries.js";
@@ -71,7 +72,8 @@ export function createOutcomeRecorder(deps: {
     logger: Logger,
     nextAttemptMs?: number,
   ) {
-    const stored = await executions.getExecution(id);
+    // The worker's own record, by id: a system read.
+    const stored = await executions.getExecution(ALL_TENANTS, id);
     if (
       stored?.status === status &&
       stored.workerId === workerId &&
@@ -193,7 +195,7 @@ export function createOutcomeRecorder(deps: {
     if (result.ok || !retry) {
       status = await finish(id, result, logger);
     } else {
-      const job = await withRetries(logger, () => retry.jobs.getJob(run.jobId));
+      const job = await withRetries(logger, () => retry.jobs.getJob(run.tenant, run.jobId));
       const decision = decideRetry(
         job?.retryPolicy,
         run.attempt,

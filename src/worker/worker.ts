@@ -7,6 +7,7 @@ import type { Job, JobLimits, JobTarget } from "../core/job.js";
 import type { ExecutionStore, StartOutcome } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
+import { ALL_TENANTS } from "../core/tenant.js";
 import type { OutcomeNotifications } from "../notify/outcome.js";
 import { checkpointFor } from "./checkpoint.js";
 import type { HandlerResult } from "./handlers/handler.js";
@@ -85,31 +86,39 @@ export function startWorker(deps: {
   });
 
   async function handle(delivery: Delivery): Promise<void> {
-    const { run } = delivery;
-    const id = executionId(run);
-    const logger = deps.logger.child({ executionId: id, jobId: run.jobId, workerId: options.id });
-    // The target rides along with a run sent by a claim; a resent run has
-    // none and the job is read.
+    const received = delivery.run;
+    const id = executionId(received);
+    const logger = deps.logger.child({
+      executionId: id,
+      jobId: received.jobId,
+      workerId: options.id,
+    });
+    // The target and tenant ride along with a run sent by a claim; a resent
+    // run has no target, a run sent before tenancy no tenant: the job is read.
     let target = delivery.target;
     let limits = delivery.limits;
     let job: Job | undefined;
     let workflowId = delivery.workflowId;
-    if (!target) {
-      job = await jobs.getJob(run.jobId);
+    if (!target || received.tenant === undefined) {
+      job = await jobs.getJob(received.tenant ?? ALL_TENANTS, received.jobId);
       if (!job) {
         logger.warn("job no longer exists; dropping run");
         await queue.ack(delivery);
         return;
       }
-      target = job.target;
-      limits = job.limits;
-      workflowId = job.workflowId;
+      if (!target) {
+        target = job.target;
+        limits = job.limits;
+        workflowId = job.workflowId;
+      }
     }
+    // Every record of the run is written in the job's tenant.
+    const run: RunRef = { ...received, tenant: received.tenant ?? job!.tenant };
     if (!deps.limits) limits = undefined;
     const startedMs = clock.now();
     const inherited: { checkpoint?: Uint8Array } = {};
     const outcome = limits
-      ? await startLimited(delivery, target, limits, logger, inherited)
+      ? await startLimited(delivery, run, target, limits, logger, inherited)
       : await startOnce(run, startedMs, delivery.sentMs, inherited);
     if (outcome === "held") return;
     if (outcome === "duplicate") {
@@ -224,6 +233,7 @@ export function startWorker(deps: {
    */
   async function startLimited(
     delivery: Delivery,
+    run: RunRef,
     target: JobTarget,
     limits: JobLimits,
     logger: Logger,
@@ -231,7 +241,7 @@ export function startWorker(deps: {
   ): Promise<StartOutcome | "held"> {
     const start = await startUnderLimits(
       { ...deps.limits!, clock },
-      delivery.run,
+      run,
       limits,
       options.id,
       delivery.sentMs,
@@ -240,7 +250,7 @@ export function startWorker(deps: {
     if (start.kind === "waiting") {
       await queue.send([
         {
-          ...delivery.run,
+          ...run,
           target,
           limits,
           ...(delivery.priority ? { priority: delivery.priority } : {}),
@@ -288,7 +298,7 @@ export function startWorker(deps: {
     try {
       return await executions.startExecution(run, options.id, startedMs, queuedMs, inherited);
     } catch (err) {
-      const existing = await executions.getExecution(executionId(run));
+      const existing = await executions.getExecution(run.tenant, executionId(run));
       if (
         existing?.status === "RUNNING" &&
         existing.workerId === options.id &&

@@ -45,7 +45,7 @@ export function createNodeHook(
       }
     },
     async redelivered(workflowId, run) {
-      const stored = await executions.getExecution(executionId(run));
+      const stored = await executions.getExecution(run.tenant, executionId(run));
       // A FAILED attempt that a retry follows is not the node's outcome;
       // a DEAD one (retries exhausted) is a failure.
       if (!stored || (stored.status === "FAILED" && stored.nextAttemptMs !== undefined)) return;

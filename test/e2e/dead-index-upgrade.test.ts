@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { tableNames } from "../../src/adapters/dynamodb/client.js";
 import { DEAD_INDEX } from "../../src/adapters/dynamodb/dead-index.js";
 import { createAdapters } from "../../src/adapters/from-config.js";
+import { DEFAULT_TENANT } from "../../src/core/caller.js";
 import { testConfig } from "../support/app.js";
 
 describe("upgrading the executions table", () => {
@@ -58,7 +59,7 @@ describe("upgrading the executions table", () => {
     try {
       await oldAdapters.executions.init();
       expect((await hasIndex())?.IndexStatus).toBe("ACTIVE");
-      const { items } = await oldAdapters.retries.listDead({ pageSize: 10 });
+      const { items } = await oldAdapters.retries.listDead(DEFAULT_TENANT, { pageSize: 10 });
       expect(items).toEqual([]);
     } finally {
       oldAdapters.dynamo.destroy();

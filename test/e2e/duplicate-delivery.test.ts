@@ -1,6 +1,7 @@
 import { GetQueueUrlCommand, SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_TENANT } from "../../src/core/caller.js";
 import { executionId } from "../../src/core/execution.js";
 import { testStores } from "../support/app.js";
 import { localCredentials } from "../support/backends.js";
@@ -82,7 +83,7 @@ describe("duplicate deliveries (real processes, messages sent again to SQS)", ()
     const run = { jobId: job!.id, partition: job!.partition, scheduledMs: at };
     const id = executionId({ ...run, attempt: 1 });
     const first = await waitFor("the scheduled run to succeed", async () => {
-      const e = await stores.executions.getExecution(id);
+      const e = await stores.executions.getExecution(DEFAULT_TENANT, id);
       return e?.status === "SUCCEEDED" ? e : undefined;
     });
     await queueEmpty();
@@ -96,8 +97,11 @@ describe("duplicate deliveries (real processes, messages sent again to SQS)", ()
     });
     // Skipped and deleted, not left to come back.
     await queueEmpty();
-    expect(await stores.executions.getExecution(id)).toEqual(first);
-    const { items } = await stores.executions.listExecutions({ jobId: run.jobId, pageSize: 10 });
+    expect(await stores.executions.getExecution(DEFAULT_TENANT, id)).toEqual(first);
+    const { items } = await stores.executions.listExecutions(DEFAULT_TENANT, {
+      jobId: run.jobId,
+      pageSize: 10,
+    });
     expect(items).toHaveLength(1);
     expect(effects.starts(id)).toBe(1);
   });
@@ -120,7 +124,7 @@ describe("duplicate deliveries (real processes, messages sent again to SQS)", ()
     await sendRun(run, 2);
 
     await waitFor("the run to succeed", async () => {
-      const e = await stores.executions.getExecution(id);
+      const e = await stores.executions.getExecution(DEFAULT_TENANT, id);
       return e?.status === "SUCCEEDED" ? e : undefined;
     });
     await queueEmpty();
@@ -133,7 +137,10 @@ describe("duplicate deliveries (real processes, messages sent again to SQS)", ()
     expect(delta.reduce((a, [runs]) => a + runs!, 0)).toBe(1);
     expect(delta.reduce((a, [, dups]) => a + dups!, 0)).toBe(1);
     expect(delta.map(([runs, dups]) => runs! + dups!)).toEqual([1, 1]);
-    const { items } = await stores.executions.listExecutions({ jobId: run.jobId, pageSize: 10 });
+    const { items } = await stores.executions.listExecutions(DEFAULT_TENANT, {
+      jobId: run.jobId,
+      pageSize: 10,
+    });
     expect(items.map((e) => [e.id, e.status])).toEqual([[id, "SUCCEEDED"]]);
     expect(effects.starts(id)).toBe(1);
   });

@@ -1,5 +1,6 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_TENANT } from "../../src/core/caller.js";
 import { executionId } from "../../src/core/execution.js";
 import { testStores } from "../support/app.js";
 import { jobClient } from "../support/client.js";
@@ -45,14 +46,17 @@ describe("graceful shutdown (real processes, SIGTERM)", () => {
     waitFor(
       `${id} to succeed`,
       async () => {
-        const e = await stores.executions.getExecution(id);
+        const e = await stores.executions.getExecution(DEFAULT_TENANT, id);
         return e?.status === "SUCCEEDED" ? e : undefined;
       },
       timeoutMs,
     );
 
   async function onlyRecord(jobId: string) {
-    const { items } = await stores.executions.listExecutions({ jobId, pageSize: 10 });
+    const { items } = await stores.executions.listExecutions(DEFAULT_TENANT, {
+      jobId,
+      pageSize: 10,
+    });
     expect(items).toHaveLength(1);
     return items[0]!;
   }
@@ -67,7 +71,9 @@ describe("graceful shutdown (real processes, SIGTERM)", () => {
     ]);
     // Both claimed at once (15 s look-ahead) and held in memory by scheduler-1.
     await waitFor("both claims", async () => {
-      const jobs = await Promise.all([due, held].map((r) => stores.jobs.getJob(r.jobId)));
+      const jobs = await Promise.all(
+        [due, held].map((r) => stores.jobs.getJob(DEFAULT_TENANT, r.jobId)),
+      );
       return jobs.every((j) => j?.status === "FINISHED") ? true : undefined;
     });
     expect(Date.now(), "claimed before the first run's time").toBeLessThan(dueAt);
@@ -104,7 +110,7 @@ describe("graceful shutdown (real processes, SIGTERM)", () => {
   it("SIGTERM to a worker mid-run lets the run finish and record SUCCEEDED before the process exits", async () => {
     const { jobId, id } = await createOnce("drained", Date.now() + 300, 3);
     const running = await waitFor("the run to start", async () => {
-      const e = await stores.executions.getExecution(id);
+      const e = await stores.executions.getExecution(DEFAULT_TENANT, id);
       return e?.status === "RUNNING" && effects.starts(id) === 1 ? e : undefined;
     });
     expect(running.workerId).toBe(worker.workerId);
@@ -113,7 +119,7 @@ describe("graceful shutdown (real processes, SIGTERM)", () => {
     const exitedAt = Date.now();
 
     // Recorded by the exiting process: SUCCEEDED after the signal, before the exit.
-    const record = await stores.executions.getExecution(id);
+    const record = await stores.executions.getExecution(DEFAULT_TENANT, id);
     expect(record).toMatchObject({ status: "SUCCEEDED", workerId: worker.workerId });
     expect(record!.endedMs!).toBeGreaterThan(termAt);
     expect(record!.endedMs!).toBeLessThanOrEqual(exitedAt);

@@ -1,5 +1,6 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_TENANT } from "../../src/core/caller.js";
 import { executionId } from "../../src/core/execution.js";
 import { testStores } from "../support/app.js";
 import { jobClient } from "../support/client.js";
@@ -43,7 +44,7 @@ describe("idle worker (real process, long polls longer than the AWS request time
     const done = await waitFor(
       "the run to succeed",
       async () => {
-        const e = await stores.executions.getExecution(id);
+        const e = await stores.executions.getExecution(DEFAULT_TENANT, id);
         return e?.status === "SUCCEEDED" ? e : undefined;
       },
       30_000,

@@ -2,6 +2,7 @@ import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tableNames } from "../../src/adapters/dynamodb/client.js";
+import { DEFAULT_TENANT } from "../../src/core/caller.js";
 import { executionId } from "../../src/core/execution.js";
 import { testStores } from "../support/app.js";
 import { jobClient } from "../support/client.js";
@@ -64,7 +65,7 @@ describe("scheduler crash (real processes, SIGKILL)", () => {
     const done = await waitFor(
       "the run to succeed",
       async () => {
-        const e = await stores.executions.getExecution(id);
+        const e = await stores.executions.getExecution(DEFAULT_TENANT, id);
         return e?.status === "SUCCEEDED" ? e : undefined;
       },
       30_000,
@@ -81,7 +82,10 @@ describe("scheduler crash (real processes, SIGKILL)", () => {
 
     // Give a second send (if any) time to execute, then check what was stored and done.
     await new Promise((r) => setTimeout(r, 1000));
-    const { items } = await stores.executions.listExecutions({ jobId, pageSize: 10 });
+    const { items } = await stores.executions.listExecutions(DEFAULT_TENANT, {
+      jobId,
+      pageSize: 10,
+    });
     expect(items.map((e) => [e.id, e.status])).toEqual([[id, "SUCCEEDED"]]);
     expect(effects.starts(id)).toBe(1);
     expect(effects.read()).toHaveLength(2);

@@ -1,5 +1,6 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_TENANT } from "../../src/core/caller.js";
 import { executionId } from "../../src/core/execution.js";
 import { testStores } from "../support/app.js";
 import { jobClient } from "../support/client.js";
@@ -57,7 +58,7 @@ describe("worker crash (real processes, SIGKILL)", () => {
     const first = executionId({ jobId: job!.id, scheduledMs: at, attempt: 1 });
     const second = executionId({ jobId: job!.id, scheduledMs: at, attempt: 2 });
     await waitFor("worker-1 to record the start and run the script", async () => {
-      const e = await stores.executions.getExecution(first);
+      const e = await stores.executions.getExecution(DEFAULT_TENANT, first);
       return e?.status === "RUNNING" && effects.starts(first) === 1 ? e : undefined;
     });
 
@@ -71,7 +72,7 @@ describe("worker crash (real processes, SIGKILL)", () => {
     const retried = await waitFor(
       "the leader to re-queue the run and worker-2 to run attempt 2",
       async () => {
-        const e = await stores.executions.getExecution(second);
+        const e = await stores.executions.getExecution(DEFAULT_TENANT, second);
         return e?.status === "SUCCEEDED" ? e : undefined;
       },
       30_000,
@@ -94,7 +95,10 @@ describe("worker crash (real processes, SIGKILL)", () => {
     );
 
     // What was stored: attempt 1 failed with the dead worker, attempt 2 succeeded once.
-    const { items } = await stores.executions.listExecutions({ jobId: job!.id, pageSize: 10 });
+    const { items } = await stores.executions.listExecutions(DEFAULT_TENANT, {
+      jobId: job!.id,
+      pageSize: 10,
+    });
     expect(
       items.map((e) => [e.id, e.status, e.workerId]).sort((x, y) => x[0]!.localeCompare(y[0]!)),
     ).toEqual([

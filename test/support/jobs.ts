@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT } from "../../src/core/caller.js";
 import { newJobId } from "../../src/core/ids.js";
 import type { Job } from "../../src/core/job.js";
 import { partitionOf } from "../../src/core/partition.js";
@@ -8,6 +9,7 @@ export function makeJob(partitions: number, overrides: Partial<Job> = {}): Job {
   const id = overrides.id ?? newJobId(now);
   return {
     id,
+    tenant: DEFAULT_TENANT,
     name: "test job",
     schedule: { kind: "once", at: overrides.nextRunMs ?? now },
     target: { type: "noop", sleepMs: 0 },

@@ -307,7 +307,9 @@ export const WeekdaySchema: GenEnum<Weekday> = /*@__PURE__*/
 
 /**
  * Named, shared calendars of excluded dates that schedules reference
- * (ScheduleSpec.calendar). A change is seen by the schedulers within their
+ * (ScheduleSpec.calendar). Names are per tenant: a schedule references a
+ * calendar of its job's tenant, and another tenant's calendar is NotFound.
+ * A change is seen by the schedulers within their
  * calendar cache TTL (CHRONORING_CALENDAR_TTL_MS, default 30 s).
  *
  * @generated from service chronoring.v1.CalendarService

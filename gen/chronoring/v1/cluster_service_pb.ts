@@ -314,7 +314,9 @@ export const ClusterService: GenService<{
     output: typeof GetClusterResponseSchema;
   },
   /**
-   * The runs a worker is executing now (its RUNNING executions).
+   * The runs a worker is executing now (its RUNNING executions), of the
+   * caller's tenant only; members, leader and assignment are the same for
+   * every tenant.
    *
    * @generated from rpc chronoring.v1.ClusterService.ListWorkerRuns
    */

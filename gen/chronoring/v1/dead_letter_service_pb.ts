@@ -218,7 +218,9 @@ export const DeadLetterService: GenService<{
   /**
    * Removes dead runs from the dead list. Their executions stay in the
    * history (ListExecutions still shows them, DEAD). With `all` and no
-   * `job_id`, the SQS dead letter queue is purged too.
+   * `job_id`, the SQS dead letter queue is purged too, when the caller's
+   * tenant is `default` (the queue is shared by every tenant). Every call
+   * sees the caller's tenant's dead runs only.
    *
    * @generated from rpc chronoring.v1.DeadLetterService.PurgeDeadRuns
    */

@@ -673,6 +673,10 @@ export const RemovedTimeSchema: GenMessage<RemovedTime> = /*@__PURE__*/
 /**
  * Creates, changes and inspects jobs and their executions.
  *
+ * Every call acts in the caller's tenant: a job or execution of another
+ * tenant is NotFound, exactly as an unknown id, and lists show the caller's
+ * tenant's items only.
+ *
  * Errors: InvalidArgument names the bad field (`schedule.cron: ...`);
  * NotFound for an unknown job or execution; FailedPrecondition for an action the
  * job's state forbids (resuming a cancelled job); Aborted when `expected_version`

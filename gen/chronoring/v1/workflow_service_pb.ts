@@ -689,7 +689,9 @@ export const NodeRunStatusSchema: GenEnum<NodeRunStatus> = /*@__PURE__*/
  * each node run an execution `<node job id>:<run ms>:<attempt>`.
  *
  * Errors: InvalidArgument names the bad field (`nodes[2].depends_on[0]`; a
- * cycle names `nodes` and the cycle); NotFound for an unknown workflow or run.
+ * cycle names `nodes` and the cycle); NotFound for an unknown workflow or run,
+ * or one of another tenant (its node jobs, trigger job and runs are its
+ * tenant's).
  *
  * @generated from service chronoring.v1.WorkflowService
  */

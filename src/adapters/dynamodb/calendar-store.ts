@@ -13,15 +13,20 @@ import type { Calendar } from "../../core/time-policy.js";
 import { dynamo } from "./calls.js";
 import type { TableNames } from "./client.js";
 import { type Item, n, num, s, str } from "./job-item.js";
+import { keyInTenant, tenantClause, tenantItem, tenantKey, visible } from "./tenant.js";
 
 /**
- * Calendar item layout in the calendars table (key `name`): descr, dates (L
- * of S, `YYYY-MM-DD`), wdays (L of N, 0 = Sunday), v, created, updated.
- * Lists rather than sets: a calendar may have no excluded dates.
+ * Calendar item layout in the calendars table (key `name`, which is the
+ * calendar's name for the `default` tenant and `<tenant>/<name>` for the
+ * others, see `tenantKey`): tenant, descr, dates (L of S, `YYYY-MM-DD`),
+ * wdays (L of N, 0 = Sunday), v, created, updated. Lists rather than sets: a
+ * calendar may have no excluded dates. Calendars written before tenancy have
+ * the bare name and no tenant: `default`'s, where that tenant looks.
  */
-function toItem(c: Calendar): Item {
+function toItem(tenant: string, c: Calendar): Item {
   return {
-    name: s(c.name),
+    name: s(tenantKey(tenant, c.name)),
+    ...tenantItem(tenant),
     descr: s(c.description),
     dates: { L: c.excludedDates.map(s) },
     wdays: { L: c.excludedWeekdays.map(n) },
@@ -33,7 +38,7 @@ function toItem(c: Calendar): Item {
 
 function fromItem(item: Item): Calendar {
   return {
-    name: str(item, "name")!,
+    name: keyInTenant(str(item, "name")!),
     description: str(item, "descr") ?? "",
     excludedDates: (item.dates?.L ?? []).map((d) => d.S ?? ""),
     excludedWeekdays: (item.wdays?.L ?? []).map((d) => Number(d.N)),
@@ -43,7 +48,9 @@ function fromItem(item: Item): Calendar {
   };
 }
 
-/** Named calendars in their own DynamoDB table. */
+const key = (tenant: string, name: string): Item => ({ name: s(tenantKey(tenant, name)) });
+
+/** Named calendars in their own DynamoDB table, named per tenant. */
 export function createDynamoCalendarStore(options: {
   client: DynamoDBClient;
   tables: TableNames;
@@ -52,13 +59,13 @@ export function createDynamoCalendarStore(options: {
   const table = options.tables.calendars;
 
   return {
-    async createCalendar(calendar) {
+    async createCalendar(tenant, calendar) {
       try {
         await dynamo(() =>
           client.send(
             new PutItemCommand({
               TableName: table,
-              Item: toItem(calendar),
+              Item: toItem(tenant, calendar),
               ConditionExpression: "attribute_not_exists(#name)",
               ExpressionAttributeNames: { "#name": "name" },
             }),
@@ -72,21 +79,32 @@ export function createDynamoCalendarStore(options: {
       }
     },
 
-    async getCalendar(name) {
+    async getCalendar(tenant, name) {
       const out = await dynamo(() =>
         client.send(
-          new GetItemCommand({ TableName: table, Key: { name: s(name) }, ConsistentRead: true }),
+          new GetItemCommand({ TableName: table, Key: key(tenant, name), ConsistentRead: true }),
         ),
       );
-      return out.Item ? fromItem(out.Item) : undefined;
+      return visible(out.Item, tenant) ? fromItem(out.Item) : undefined;
     },
 
-    async listCalendars() {
+    async listCalendars(tenant) {
       const calendars: Calendar[] = [];
       let startKey: Item | undefined;
+      const names: Record<string, string> = {};
+      const values: Item = {};
+      const filter = tenantClause(tenant, names, values);
       do {
         const out = await dynamo(() =>
-          client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey })),
+          client.send(
+            new ScanCommand({
+              TableName: table,
+              FilterExpression: filter,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+              ExclusiveStartKey: startKey,
+            }),
+          ),
         );
         for (const item of out.Items ?? []) calendars.push(fromItem(item));
         startKey = out.LastEvaluatedKey;
@@ -94,7 +112,7 @@ export function createDynamoCalendarStore(options: {
       return calendars.sort((a, b) => a.name.localeCompare(b.name));
     },
 
-    async updateCalendar(name, change, expectedVersion, nowMs) {
+    async updateCalendar(tenant, name, change, expectedVersion, nowMs) {
       const set = ["v = v + :one", "updated = :now"];
       const values: Item = { ":one": n(1), ":now": n(nowMs) };
       if (change.description !== undefined) {
@@ -119,7 +137,7 @@ export function createDynamoCalendarStore(options: {
           client.send(
             new UpdateItemCommand({
               TableName: table,
-              Key: { name: s(name) },
+              Key: key(tenant, name),
               UpdateExpression: `SET ${set.join(", ")}`,
               ConditionExpression: condition,
               ExpressionAttributeNames: { "#name": "name" },
@@ -139,13 +157,13 @@ export function createDynamoCalendarStore(options: {
       }
     },
 
-    async deleteCalendar(name) {
+    async deleteCalendar(tenant, name) {
       try {
         await dynamo(() =>
           client.send(
             new DeleteItemCommand({
               TableName: table,
-              Key: { name: s(name) },
+              Key: key(tenant, name),
               ConditionExpression: "attribute_exists(#name)",
               ExpressionAttributeNames: { "#name": "name" },
             }),
@@ -157,21 +175,25 @@ export function createDynamoCalendarStore(options: {
       }
     },
 
-    async isReferenced(name) {
+    async isReferenced(tenant, name) {
       // The schedule is stored as JSON with the calendar as {"name":..,"mode":..}:
       // a scan with a filter on it. Deletes are rare; this costs one pass over the jobs.
+      // Only the tenant's jobs count: another tenant's "holidays" is another calendar.
       let startKey: Item | undefined;
+      const names: Record<string, string> = { "#st": "st" };
+      const values: Item = {
+        ":needle": s(`"calendar":{"name":${JSON.stringify(name)},`),
+        ":cancelled": s("CANCELLED"),
+      };
+      const inTenant = tenantClause(tenant, names, values);
       do {
         const out = await dynamo(() =>
           client.send(
             new ScanCommand({
               TableName: options.tables.jobs,
-              FilterExpression: "contains(sched, :needle) AND #st <> :cancelled",
-              ExpressionAttributeNames: { "#st": "st" },
-              ExpressionAttributeValues: {
-                ":needle": s(`"calendar":{"name":${JSON.stringify(name)},`),
-                ":cancelled": s("CANCELLED"),
-              },
+              FilterExpression: `contains(sched, :needle) AND #st <> :cancelled AND ${inTenant}`,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
               ProjectionExpression: "id",
               ExclusiveStartKey: startKey,
             }),

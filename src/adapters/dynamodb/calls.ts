@@ -6,10 +6,13 @@ import {
   type DynamoDBClient,
   DynamoDBServiceException,
   QueryCommand,
+  type QueryCommandInput,
   type QueryCommandOutput,
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
 import { invalidArgument, isChronoringError, unavailable } from "../../core/errors.js";
+import type { Page } from "../../core/ports/job-store.js";
+import { decodeToken, toPage } from "./job-item.js";
 
 /**
  * Runs one DynamoDB call. Condition failures and cancelled transactions are
@@ -119,4 +122,27 @@ export function queryDeadlines(
       }),
     ),
   );
+}
+
+/**
+ * One page of a listing by Query: queries from the page token until
+ * `pageSize` items are read or the key range ends (a filter, such as the
+ * tenant's, applies after the limit, so one query may return fewer).
+ */
+export async function queryPages<T>(
+  client: DynamoDBClient,
+  page: { pageSize: number; pageToken?: string | undefined },
+  decode: (item: Key) => T,
+  input: (limit: number, startKey: Key | undefined) => QueryCommandInput,
+): Promise<Page<T>> {
+  const items: T[] = [];
+  let startKey = decodeToken(page.pageToken);
+  do {
+    const out = await dynamo(() =>
+      client.send(new QueryCommand(input(page.pageSize - items.length, startKey))),
+    );
+    items.push(...(out.Items ?? []).map(decode));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey && items.length < page.pageSize);
+  return toPage(items, startKey);
 }

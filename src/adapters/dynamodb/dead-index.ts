@@ -4,16 +4,26 @@ import {
   type GlobalSecondaryIndex,
   UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
+import { DEFAULT_TENANT } from "../../core/caller.js";
 
 /**
  * GSI of the dead list: executions recorded DEAD and not yet redriven or
- * purged. Sparse: only such items carry `dead` (hash, always "DEAD") and
- * `dead_key` (range, `<job id>#<run key>`), so that one query lists them all
- * and a `begins_with` lists one job's. Dead runs are rare, so one hash key
- * is enough; it projects everything, the listing reads no item.
+ * purged. Sparse: only such items carry `dead` (hash, one per tenant, see
+ * `deadHash`) and `dead_key` (range, `<job id>#<run key>`), so that one query
+ * lists a tenant's dead runs and a `begins_with` lists one job's. Dead runs
+ * are rare, so one hash key per tenant is enough; it projects everything,
+ * the listing reads no item.
  */
 export const DEAD_INDEX = "dead";
 export const DEAD_HASH = "DEAD";
+
+/**
+ * The dead index hash of a tenant's dead runs: "DEAD" for `default` (where
+ * the dead runs recorded before tenancy are), `DEAD#<tenant>` for the others.
+ */
+export function deadHash(tenant: string): string {
+  return tenant === DEFAULT_TENANT ? DEAD_HASH : `${DEAD_HASH}#${tenant}`;
+}
 
 export const deadIndex: GlobalSecondaryIndex = {
   IndexName: DEAD_INDEX,

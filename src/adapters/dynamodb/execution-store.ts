@@ -1,24 +1,14 @@
 import {
-  type AttributeValue,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
-  type Put,
-  PutItemCommand,
   QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
-  type Update,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { unavailable } from "../../core/errors.js";
-import {
-  type Execution,
-  type ExecutionStatus,
-  executionId,
-  parseExecutionId,
-  type RunRef,
-} from "../../core/execution.js";
+import { type Execution, parseExecutionId, type RunRef } from "../../core/execution.js";
 import type {
   ExecutionQuery,
   ExecutionStore,
@@ -26,149 +16,21 @@ import type {
   StartOutcome,
 } from "../../core/ports/execution-store.js";
 import type { Page } from "../../core/ports/job-store.js";
+import type { TenantScope } from "../../core/tenant.js";
 import { batchGet, dynamo, failedConditions, fromPageToken, queryDeadlines } from "./calls.js";
 import type { TableNames } from "./client.js";
+import {
+  baseItem,
+  endUnstarted,
+  heldUpdate,
+  itemToExecution,
+  runItemKey,
+  runningPut,
+} from "./execution-item.js";
 import { createGroupCommit } from "./group-commit.js";
 import { decodeToken, type Item, n, num, s, str, toPage } from "./job-item.js";
 import { ensureTables, REQUEUED_INDEX, tableKeys, WORKER_INDEX } from "./tables.js";
-
-/** Sort key of an attempt: zero-padded so that runs sort by scheduled time, then attempt. */
-export function runKey(scheduledMs: number, attempt: number): string {
-  return `${String(scheduledMs).padStart(15, "0")}#${String(attempt).padStart(4, "0")}`;
-}
-
-/** The key of the execution item of one attempt of a run. */
-export function runItemKey(run: { jobId: string; scheduledMs: number; attempt: number }): Item {
-  return { job_id: s(run.jobId), run: s(runKey(run.scheduledMs, run.attempt)) };
-}
-
-/**
- * An update of an attempt's record that applies only while `workerId` holds
- * it (RUNNING on that worker): a lost worker's late write must not overwrite
- * what was carried on. `set` is the SET clause; `#st` and `#w` are defined.
- */
-export function heldUpdate(
-  table: string,
-  run: { jobId: string; scheduledMs: number; attempt: number },
-  workerId: string,
-  set: string,
-  values: Item,
-  names: Record<string, string> = {},
-): Update {
-  return {
-    TableName: table,
-    Key: runItemKey(run),
-    UpdateExpression: `SET ${set}`,
-    ConditionExpression: "#st = :running AND #w = :w",
-    ExpressionAttributeNames: { "#st": "st", "#w": "worker", ...names },
-    ExpressionAttributeValues: { ":running": s("RUNNING"), ":w": s(workerId), ...values },
-  };
-}
-
-export function itemToExecution(item: Item): Execution {
-  const jobId = str(item, "job_id")!;
-  const scheduledMs = num(item, "sched_ms")!;
-  const attempt = num(item, "attempt")!;
-  const exec: Execution = {
-    id: executionId({ jobId, scheduledMs, attempt }),
-    jobId,
-    partition: num(item, "part") ?? 0,
-    scheduledMs,
-    attempt,
-    manual: item.manual?.BOOL ?? false,
-    status: str(item, "st") as ExecutionStatus,
-  };
-  const worker = str(item, "worker");
-  if (worker) exec.workerId = worker;
-  const queued = num(item, "queued");
-  if (queued !== undefined) exec.queuedMs = queued;
-  const started = num(item, "started");
-  if (started !== undefined) exec.startedMs = started;
-  const ended = num(item, "ended");
-  if (ended !== undefined) exec.endedMs = ended;
-  const result = str(item, "result");
-  if (result !== undefined) exec.result = result;
-  const error = str(item, "error");
-  if (error !== undefined) exec.error = error;
-  const nextAt = num(item, "next_at");
-  if (nextAt !== undefined) exec.nextAttemptMs = nextAt;
-  const checkpoint = item.checkpoint?.B;
-  if (checkpoint !== undefined) exec.checkpoint = checkpoint;
-  return exec;
-}
-
-export function baseItem(run: RunRef, status: ExecutionStatus): Item {
-  return {
-    ...runItemKey(run),
-    part: n(run.partition),
-    sched_ms: n(run.scheduledMs),
-    attempt: n(run.attempt),
-    manual: { BOOL: run.manual },
-    st: s(status),
-  };
-}
-
-/**
- * The Put that starts an attempt: RUNNING on `workerId`, only if no record of
- * it exists or it is QUEUED (a re-queued or waiting attempt is recorded
- * before it is sent), so a redelivery cannot start it twice.
- */
-export function runningPut(
-  table: string,
-  run: RunRef,
-  workerId: string,
-  nowMs: number,
-  queuedMs: number | undefined,
-  checkpoint: AttributeValue | undefined,
-): Put {
-  return {
-    TableName: table,
-    Item: {
-      ...baseItem(run, "RUNNING"),
-      worker: s(workerId),
-      started: n(nowMs),
-      ...(queuedMs ? { queued: n(queuedMs) } : {}),
-      ...(checkpoint ? { checkpoint } : {}),
-    },
-    ConditionExpression: "attribute_not_exists(job_id) OR #st = :queued",
-    ExpressionAttributeNames: { "#st": "st" },
-    ExpressionAttributeValues: { ":queued": s("QUEUED") },
-  };
-}
-
-/**
- * Records a run that will not start (CANCELLED, SKIPPED) with its reason,
- * unless a record of it exists past QUEUED: false then (it started, or
- * already ended). A QUEUED attempt (a retry, a re-queue, a run waiting for
- * its job's limits) is ended too, or the recovery sweep would send it again
- * and again.
- */
-export async function endUnstarted(
-  client: DynamoDBClient,
-  table: string,
-  run: RunRef,
-  status: "CANCELLED" | "SKIPPED",
-  reason: string,
-  nowMs: number,
-): Promise<boolean> {
-  try {
-    await dynamo(() =>
-      client.send(
-        new PutItemCommand({
-          TableName: table,
-          Item: { ...baseItem(run, status), ended: n(nowMs), error: s(reason) },
-          ConditionExpression: "attribute_not_exists(job_id) OR #st = :queued",
-          ExpressionAttributeNames: { "#st": "st" },
-          ExpressionAttributeValues: { ":queued": s("QUEUED") },
-        }),
-      ),
-    );
-    return true;
-  } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) return false;
-    throw err;
-  }
-}
+import { scopeClause, visible } from "./tenant.js";
 
 export interface DynamoExecutionStoreOptions {
   client: DynamoDBClient;
@@ -187,7 +49,10 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
   const jobs = options.tables.jobs;
   const commits = createGroupCommit({ client, keys: tableKeys(options.tables) });
 
-  async function listExecutions(query: ExecutionQuery): Promise<Page<Execution>> {
+  async function listExecutions(
+    scope: TenantScope,
+    query: ExecutionQuery,
+  ): Promise<Page<Execution>> {
     const items: Execution[] = [];
     let startKey = decodeToken(query.pageToken);
     do {
@@ -202,12 +67,15 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
         names["#w"] = "worker";
         values[":w"] = s(query.workerId ?? "");
       }
-      let filter: string | undefined;
+      const filters: string[] = [];
       if (query.status) {
-        filter = "#st = :st";
+        filters.push("#st = :st");
         names["#st"] = "st";
         values[":st"] = s(query.status);
       }
+      const tenant = scopeClause(scope, names, values);
+      if (tenant) filters.push(tenant);
+      const filter = filters.length ? filters.join(" AND ") : undefined;
       // The worker index holds keys only: read the items, then filter here.
       const byWorker = !query.jobId;
       const out = await dynamo(() =>
@@ -238,6 +106,8 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
           )
         : (out.Items ?? []);
       for (const item of found) {
+        // A token is only a position: every page is filtered to the scope.
+        if (!visible(item, scope)) continue;
         const execution = itemToExecution(item);
         if (byWorker && query.status && execution.status !== query.status) continue;
         items.push(execution);
@@ -378,7 +248,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       await endUnstarted(client, table, run, "CANCELLED", reason, nowMs);
     },
 
-    async getExecution(id: string) {
+    async getExecution(scope, id: string) {
       const parsed = parseExecutionId(id);
       if (!parsed) return undefined;
       const out = await dynamo(() =>
@@ -390,15 +260,16 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
           }),
         ),
       );
-      return out.Item ? itemToExecution(out.Item) : undefined;
+      return visible(out.Item, scope) ? itemToExecution(out.Item) : undefined;
     },
 
-    listExecutions(query: ExecutionQuery): Promise<Page<Execution>> {
-      return fromPageToken(query.pageToken, () => listExecutions(query));
+    listExecutions(scope, query: ExecutionQuery): Promise<Page<Execution>> {
+      return fromPageToken(query.pageToken, () => listExecutions(scope, query));
     },
 
     async requeue(execution, reason, nowMs, recheckAtMs) {
       const next: RunRef = {
+        tenant: execution.tenant,
         jobId: execution.jobId,
         partition: execution.partition,
         scheduledMs: execution.scheduledMs,
@@ -463,6 +334,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
           const e = itemToExecution(item);
           return {
             run: {
+              tenant: e.tenant,
               jobId: e.jobId,
               partition: e.partition,
               scheduledMs: e.scheduledMs,

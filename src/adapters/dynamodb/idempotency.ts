@@ -1,7 +1,9 @@
 /**
  * CreateJob with an idempotency key: the job put and the key's record in one
  * TransactWriteItems. The record lives in the jobs table under
- * `idem#<sha256(owner)>#<key>`: ListJobs scans only `job_` ids, and the record
+ * `idem#<sha256(scope)>#<key>`, where the scope is the owner for the
+ * `default` tenant (as before tenancy, so records written then still count)
+ * and `<tenant>\0<owner>` for any other, and it carries the tenant: ListJobs scans only `job_` ids, and the record
  * has none of the due, recover and owner index keys, so no listing sees it.
  *
  * The record holds the request hash, the job id and `expires_at` (epoch s, the
@@ -19,11 +21,13 @@ import {
   TransactWriteItemsCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
+import { DEFAULT_TENANT } from "../../core/caller.js";
 import { alreadyExists, ChronoringError, unavailable } from "../../core/errors.js";
 import type { IdempotencyRecord } from "../../core/idempotency.js";
 import type { Job } from "../../core/job.js";
 import { dynamo, failedConditions } from "./calls.js";
 import { type Item, itemToJob, jobToItem, n, num, s, str } from "./job-item.js";
+import { tenantItem, visible } from "./tenant.js";
 
 /** The jobs table's TTL attribute, set only on idempotency records. */
 export const TTL_ATTRIBUTE = "expires_at";
@@ -31,8 +35,9 @@ export const TTL_ATTRIBUTE = "expires_at";
 /** Concurrent creates with one key can cancel each other (TransactionConflict): retry this often. */
 const CONFLICT_RETRIES = 5;
 
-export function idempotencyId(owner: string, key: string): string {
-  return `idem#${createHash("sha256").update(owner).digest("hex").slice(0, 32)}#${key}`;
+export function idempotencyId(tenant: string, owner: string, key: string): string {
+  const scope = tenant === DEFAULT_TENANT ? owner : `${tenant}\0${owner}`;
+  return `idem#${createHash("sha256").update(scope).digest("hex").slice(0, 32)}#${key}`;
 }
 
 /**
@@ -71,9 +76,10 @@ export async function createJobOnce(
   record: IdempotencyRecord,
   nowMs: number,
 ): Promise<Job> {
-  const id = idempotencyId(record.owner, record.key);
+  const id = idempotencyId(record.tenant, record.owner, record.key);
   const recordItem: Item = {
     id: s(id),
+    ...tenantItem(record.tenant),
     rhash: s(record.requestHash),
     job_id: s(job.id),
     exp_ms: n(record.expiresMs),
@@ -125,7 +131,8 @@ async function existing(
   record: IdempotencyRecord,
 ): Promise<Job> {
   const item = await readConsistent(client, table, id);
-  if (!item) throw unavailable("DynamoDB", new Error(`idempotency record ${id} vanished`));
+  if (!visible(item, record.tenant))
+    throw unavailable("DynamoDB", new Error(`idempotency record ${id} vanished`));
   if (str(item, "rhash") !== record.requestHash) {
     throw new ChronoringError(
       "already_exists",
@@ -136,6 +143,7 @@ async function existing(
     );
   }
   const jobItem = await readConsistent(client, table, str(item, "job_id")!);
-  if (!jobItem) throw unavailable("DynamoDB", new Error(`job of ${id} not found`));
+  if (!visible(jobItem, record.tenant))
+    throw unavailable("DynamoDB", new Error(`job of ${id} not found`));
   return itemToJob(jobItem);
 }

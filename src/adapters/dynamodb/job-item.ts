@@ -5,6 +5,7 @@ import type { NotificationTarget } from "../../core/notification.js";
 import type { Page } from "../../core/ports/job-store.js";
 import { isPriority } from "../../core/priority.js";
 import type { RetryPolicy } from "../../core/retry-policy.js";
+import { tenantOrDefault } from "../../core/tenant.js";
 
 /**
  * Job item layout in the jobs table (key `id`):
@@ -19,7 +20,8 @@ import type { RetryPolicy } from "../../core/retry-policy.js";
  * prio (HIGH or LOW; absent for MEDIUM, so a default job stores nothing more);
  * ntf (JSON notification targets, only when there are some; projected into
  * the due index so that a claim knows to notify), idem (the idempotency key);
- * wf and deps (L of S) on a workflow's node jobs.
+ * wf and deps (L of S) on a workflow's node jobs; tenant (absent on jobs
+ * written before tenancy, which are `default`'s; projected into the due index).
  */
 export type Item = Record<string, AttributeValue>;
 
@@ -42,6 +44,7 @@ export function numSet(item: Item, key: string): number[] {
 export function jobToItem(job: Job): Item {
   const item: Item = {
     id: s(job.id),
+    tenant: s(job.tenant),
     part: n(job.partition),
     st: s(job.status),
     v: n(job.version),
@@ -69,6 +72,7 @@ export function jobToItem(job: Job): Item {
 export function itemToJob(item: Item): Job {
   const job: Job = {
     id: str(item, "id")!,
+    tenant: tenantOrDefault(str(item, "tenant")),
     partition: num(item, "part")!,
     status: str(item, "st") as JobStatus,
     version: num(item, "v")!,

@@ -4,8 +4,6 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
-  ScanCommand,
-  type TransactWriteItem,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import {
@@ -30,7 +28,9 @@ import type {
   Settlement,
 } from "../../core/ports/job-store.js";
 import { priorityOf } from "../../core/priority.js";
+import { tenantOrDefault } from "../../core/tenant.js";
 import { batchGet, dynamo, fromPageToken, queryDeadlines } from "./calls.js";
+import { claimAction, fenceCheck } from "./claim-writes.js";
 import type { TableNames } from "./client.js";
 import { createGroupCommit } from "./group-commit.js";
 import { createJobOnce, enableIdempotencyTtl } from "./idempotency.js";
@@ -46,14 +46,9 @@ import {
   str,
   toPage,
 } from "./job-item.js";
-import {
-  DUE_INDEX,
-  dueIndexProjection,
-  ensureTables,
-  OWNER_INDEX,
-  RECOVER_INDEX,
-  tableKeys,
-} from "./tables.js";
+import { listJobs } from "./job-list.js";
+import { DUE_INDEX, dueIndexProjection, ensureTables, RECOVER_INDEX, tableKeys } from "./tables.js";
+import { tenantClause, visible } from "./tenant.js";
 
 export interface DynamoJobStoreOptions {
   client: DynamoDBClient;
@@ -73,74 +68,6 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
    */
   let dueCarriesRunOptions = true;
 
-  /** The claim of one run as one conditional item write (see `Claim`). */
-  function claimAction(claim: Claim): TransactWriteItem {
-    const { job } = claim;
-    const names: Record<string, string> = { "#st": "st" };
-    const runs = claim.runs ?? [job.nextRunMs];
-    const values: Item = {
-      ":due": n(job.nextRunMs),
-      ":one": n(1),
-      ":active": s("ACTIVE"),
-    };
-    const set: string[] = [];
-    const add = ["cseq :one"];
-    if (runs.length > 0) {
-      values[":t"] = { NS: runs.map(String) };
-      values[":last"] = n(Math.max(...runs));
-      values[":ra"] = n(claim.recoverAtMs);
-      set.push("last_run = :last", "recover_at = :ra");
-      add.unshift("claimed :t");
-    }
-    if (claim.missed) {
-      values[":missed"] = n(claim.missed);
-      add.push("missed :missed");
-    }
-    const remove: string[] = [];
-    if (claim.nextRunMs === undefined) {
-      remove.push("next_run");
-      set.push("#st = :finished");
-      values[":finished"] = s("FINISHED");
-    } else {
-      set.push("next_run = :next");
-      values[":next"] = n(claim.nextRunMs);
-    }
-    let condition = "next_run = :due AND #st = :active";
-    // The recovery deadline was read with the due index; the claim keeps an
-    // earlier pending deadline and must not race the sweep that moves it.
-    if (job.recoverAtMs === undefined) {
-      condition += " AND attribute_not_exists(recover_at)";
-    } else {
-      condition += " AND recover_at = :seen";
-      values[":seen"] = n(job.recoverAtMs);
-    }
-    return {
-      Update: {
-        TableName: table,
-        Key: { id: s(job.id) },
-        UpdateExpression: `SET ${set.join(", ")} ADD ${add.join(", ")}${
-          remove.length ? ` REMOVE ${remove.join(", ")}` : ""
-        }`,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
-    };
-  }
-
-  /** The fence as a condition check on the partition's item. */
-  function fenceCheck(fence: Fence): TransactWriteItem {
-    return {
-      ConditionCheck: {
-        TableName: options.tables.partitions,
-        Key: { part: n(fence.partition) },
-        ConditionExpression: "epoch = :e AND #owner = :o",
-        ExpressionAttributeNames: { "#owner": "owner" },
-        ExpressionAttributeValues: { ":e": n(fence.epoch), ":o": s(fence.owner) },
-      },
-    };
-  }
-
   const commits = createGroupCommit({ client, keys: tableKeys(options.tables) });
 
   /**
@@ -148,7 +75,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
    * shared with other partitions' claims (see `group-commit.ts`).
    */
   async function claimOne(claim: Claim, fence: Fence | undefined): Promise<boolean> {
-    const actions = fence ? [fenceCheck(fence), claimAction(claim)] : [claimAction(claim)];
+    const claimed = claimAction(table, claim);
+    const actions = fence ? [fenceCheck(options.tables.partitions, fence), claimed] : [claimed];
     const refusal = await commits.write(actions);
     if (!refusal) return true;
     if (fence && refusal[0] === "ConditionalCheckFailed") {
@@ -156,72 +84,6 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     }
     if (refusal.at(-1) === "ConditionalCheckFailed") return false;
     throw unavailable("DynamoDB", new Error(`claim of ${claim.job.id} refused: ${refusal}`));
-  }
-
-  async function listJobs(query: JobQuery): Promise<Page<Job>> {
-    const filters: string[] = ["begins_with(id, :prefix)"];
-    const names: Record<string, string> = {};
-    const values: Item = { ":prefix": s("job_") };
-    if (query.status) {
-      filters.push("#st = :st");
-      names["#st"] = "st";
-      values[":st"] = s(query.status);
-    }
-    if (query.tag) {
-      filters.push("contains(tags, :tag)");
-      values[":tag"] = s(query.tag);
-    }
-    let startKey = decodeToken(query.pageToken);
-    const items: Job[] = [];
-    // A filter applies after the page limit, so keep reading until the page is full.
-    do {
-      const limit = query.pageSize - items.length;
-      if (query.owner) {
-        // The owner index holds keys only: read the items, then filter here.
-        const out = await dynamo(() =>
-          client.send(
-            new QueryCommand({
-              TableName: table,
-              IndexName: OWNER_INDEX,
-              KeyConditionExpression: "#owner = :owner",
-              ExpressionAttributeNames: { "#owner": "owner" },
-              ExpressionAttributeValues: { ":owner": s(query.owner!) },
-              ScanIndexForward: false,
-              ExclusiveStartKey: startKey,
-              Limit: limit,
-            }),
-          ),
-        );
-        const full = await batchGet(
-          client,
-          table,
-          (out.Items ?? []).map((k) => ({ id: k.id! })),
-          (item) => item.id?.S ?? "",
-        );
-        for (const job of full.map(itemToJob)) {
-          if (query.status && job.status !== query.status) continue;
-          if (query.tag && !job.tags.includes(query.tag)) continue;
-          items.push(job);
-        }
-        startKey = out.LastEvaluatedKey;
-      } else {
-        const out = await dynamo(() =>
-          client.send(
-            new ScanCommand({
-              TableName: table,
-              FilterExpression: filters.join(" AND "),
-              ExpressionAttributeValues: values,
-              ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-              ExclusiveStartKey: startKey,
-              Limit: limit,
-            }),
-          ),
-        );
-        for (const item of out.Items ?? []) items.push(itemToJob(item));
-        startKey = out.LastEvaluatedKey;
-      }
-    } while (startKey && items.length < query.pageSize);
-    return toPage(items, startKey);
   }
 
   async function read(id: string): Promise<Item | undefined> {
@@ -235,12 +97,30 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
 
   /** Set by init: false for a table whose due index predates priorities. */
   let duePriority = false;
+  /** Set by init: false for a table whose due index predates tenancy. */
+  let dueTenant = false;
+
+  /**
+   * The tenants of due jobs read from an index that does not project them:
+   * one BatchGetItem per page (not a read per run), until the index is rebuilt.
+   */
+  async function tenantsOf(items: Item[]): Promise<Map<string, string | undefined>> {
+    const full = await batchGet(
+      client,
+      table,
+      items.map((item) => ({ id: item.id! })),
+      (item) => item.id?.S ?? "",
+      "id, tenant",
+    );
+    return new Map(full.map((item) => [str(item, "id")!, str(item, "tenant")]));
+  }
 
   return {
     async init() {
       await dynamo(() => ensureTables(client, options.tables, options.partitionCount));
       const projects = await dynamo(() => dueIndexProjection(client, table));
       duePriority = projects("prio");
+      dueTenant = projects("tenant");
       dueCarriesRunOptions = projects("ntf") && projects("lim");
       await enableIdempotencyTtl(client, table);
     },
@@ -264,16 +144,22 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       }
     },
 
-    async getJob(id) {
+    async getJob(scope, id) {
       const item = await read(id);
-      return item ? itemToJob(item) : undefined;
+      return visible(item, scope) ? itemToJob(item) : undefined;
     },
 
-    listJobs(query: JobQuery): Promise<Page<Job>> {
-      return fromPageToken(query.pageToken, () => listJobs(query));
+    listJobs(tenant: string, query: JobQuery): Promise<Page<Job>> {
+      return fromPageToken(query.pageToken, () => listJobs(client, table, tenant, query));
     },
 
-    async updateJob(id: string, change: JobChange, expect: JobExpectation, nowMs: number) {
+    async updateJob(
+      tenant: string,
+      id: string,
+      change: JobChange,
+      expect: JobExpectation,
+      nowMs: number,
+    ) {
       const names: Record<string, string> = { "#v": "v" };
       const values: Item = { ":one": n(1), ":now": n(nowMs) };
       const set = ["#v = #v + :one", "updated = :now"];
@@ -302,7 +188,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       if (change.retryPolicy === null) remove.push("retry");
       else if (change.retryPolicy) put("retry", s(JSON.stringify(change.retryPolicy)));
 
-      const conditions = ["attribute_exists(id)"];
+      const conditions = ["attribute_exists(id)", tenantClause(tenant, names, values)];
       if (expect.version !== undefined) {
         conditions.push("#v = :ev");
         values[":ev"] = n(expect.version);
@@ -334,7 +220,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       } catch (err) {
         if (!(err instanceof ConditionalCheckFailedException)) throw err;
         const old = err.Item;
-        if (!old) throw notFound(`job ${id}`);
+        // Another tenant's job answers as an unknown one.
+        if (!visible(old, tenant)) throw notFound(`job ${id}`);
         if (expect.version !== undefined && num(old, "v") !== expect.version) {
           throw aborted(`job ${id} is at version ${num(old, "v")}, not ${expect.version}`);
         }
@@ -342,12 +229,13 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       }
     },
 
-    async recordManualRun(id, scheduledMs, recoverAtMs) {
+    async recordManualRun(tenant, id, scheduledMs, recoverAtMs) {
       // Read, then write conditionally on the claim sequence: keeps a pending
-      // recovery deadline that is still ahead, replaces a stale one.
+      // recovery deadline that is still ahead, replaces a stale one. The
+      // tenant never changes, so checking it on the read is enough.
       for (let attempt = 0; ; attempt++) {
         const item = await read(id);
-        if (!item) throw notFound(`job ${id}`);
+        if (!visible(item, tenant)) throw notFound(`job ${id}`);
         if (str(item, "st") === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
         const pending = num(item, "recover_at");
         // As for a claim: keep a pending deadline unless it is older than a
@@ -396,9 +284,13 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
           }),
         ),
       );
-      return (out.Items ?? []).map((item): DueJob => {
+      const items = out.Items ?? [];
+      const tenants = dueTenant ? undefined : await tenantsOf(items);
+      return items.map((item): DueJob => {
+        const id = str(item, "id")!;
         const due: DueJob = {
-          id: str(item, "id")!,
+          id,
+          tenant: tenantOrDefault(tenants ? tenants.get(id) : str(item, "tenant")),
           partition,
           nextRunMs: num(item, "next_run")!,
           schedule: JSON.parse(str(item, "sched")!) as Schedule,

@@ -2,7 +2,6 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
-  QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
   UpdateItemCommand,
@@ -11,14 +10,16 @@ import { failedPrecondition, notFound } from "../../core/errors.js";
 import { type Execution, parseExecutionId, type RunRef } from "../../core/execution.js";
 import type { Page } from "../../core/ports/job-store.js";
 import type { DeadRunQuery, Failure, RetryStore } from "../../core/ports/retry-store.js";
-import { dynamo, failedConditions, fromPageToken } from "./calls.js";
+import { dynamo, failedConditions, fromPageToken, queryPages } from "./calls.js";
 import type { TableNames } from "./client.js";
-import { DEAD_HASH, DEAD_INDEX, deadKey } from "./dead-index.js";
-import { baseItem, heldUpdate, itemToExecution, runItemKey, runKey } from "./execution-store.js";
-import { decodeToken, type Item, n, s, toPage } from "./job-item.js";
+import { DEAD_INDEX, deadHash, deadKey } from "./dead-index.js";
+import { baseItem, heldUpdate, itemToExecution, runItemKey, runKey } from "./execution-item.js";
+import { type Item, n, s } from "./job-item.js";
+import { visible } from "./tenant.js";
 
 function nextOf(e: Execution): RunRef {
   return {
+    tenant: e.tenant,
     jobId: e.jobId,
     partition: e.partition,
     scheduledMs: e.scheduledMs,
@@ -39,7 +40,7 @@ export function createDynamoRetryStore(options: {
   const { client } = options;
   const table = options.tables.executions;
 
-  async function read(id: string): Promise<Execution> {
+  async function read(tenant: string, id: string): Promise<Execution> {
     const parsed = parseExecutionId(id);
     if (!parsed) throw notFound(`execution ${id}`);
     const out = await dynamo(() =>
@@ -47,7 +48,8 @@ export function createDynamoRetryStore(options: {
         new GetItemCommand({ TableName: table, Key: runItemKey(parsed), ConsistentRead: true }),
       ),
     );
-    if (!out.Item) throw notFound(`execution ${id}`);
+    // Another tenant's execution answers as an unknown one.
+    if (!visible(out.Item, tenant)) throw notFound(`execution ${id}`);
     const execution = itemToExecution(out.Item);
     if (out.Item.dead === undefined) {
       throw failedPrecondition(
@@ -58,32 +60,23 @@ export function createDynamoRetryStore(options: {
     return execution;
   }
 
-  async function listDead(query: DeadRunQuery): Promise<Page<Execution>> {
-    const items: Execution[] = [];
-    let startKey = decodeToken(query.pageToken);
-    do {
-      const values: Item = { ":d": s(DEAD_HASH) };
-      let key = "dead = :d";
-      if (query.jobId) {
-        key += " AND begins_with(dead_key, :job)";
-        values[":job"] = s(`${query.jobId}#`);
-      }
-      const out = await dynamo(() =>
-        client.send(
-          new QueryCommand({
-            TableName: table,
-            IndexName: DEAD_INDEX,
-            KeyConditionExpression: key,
-            ExpressionAttributeValues: values,
-            ExclusiveStartKey: startKey,
-            Limit: query.pageSize - items.length,
-          }),
-        ),
-      );
-      for (const item of out.Items ?? []) items.push(itemToExecution(item));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey && items.length < query.pageSize);
-    return toPage(items, startKey);
+  function listDead(tenant: string, query: DeadRunQuery): Promise<Page<Execution>> {
+    // The query's hash is the tenant's, whatever the token: a token from
+    // another tenant's listing cannot move the query into that tenant.
+    const values: Item = { ":d": s(deadHash(tenant)) };
+    let key = "dead = :d";
+    if (query.jobId) {
+      key += " AND begins_with(dead_key, :job)";
+      values[":job"] = s(`${query.jobId}#`);
+    }
+    return queryPages(client, query, itemToExecution, (limit, startKey) => ({
+      TableName: table,
+      IndexName: DEAD_INDEX,
+      KeyConditionExpression: key,
+      ExpressionAttributeValues: values,
+      ExclusiveStartKey: startKey,
+      Limit: limit,
+    }));
   }
 
   /** Runs a transaction; true when it applied, false when a condition failed. */
@@ -161,7 +154,7 @@ export function createDynamoRetryStore(options: {
                   ":dead": s("DEAD"),
                   ":ended": n(failure.endedMs),
                   ":error": s(failure.error),
-                  ":d": s(DEAD_HASH),
+                  ":d": s(deadHash(run.tenant)),
                   ":dk": s(deadKey(run.jobId, runKey(run.scheduledMs, run.attempt))),
                 },
                 { "#error": "error" },
@@ -178,12 +171,12 @@ export function createDynamoRetryStore(options: {
 
     getDead: read,
 
-    listDead(query) {
-      return fromPageToken(query.pageToken, () => listDead(query));
+    listDead(tenant, query) {
+      return fromPageToken(query.pageToken, () => listDead(tenant, query));
     },
 
-    async redrive(id, recheckAtMs) {
-      const dead = await read(id);
+    async redrive(tenant, id, recheckAtMs) {
+      const dead = await read(tenant, id);
       const next = nextOf(dead);
       const applied = await transact({
         TransactItems: [
@@ -212,8 +205,8 @@ export function createDynamoRetryStore(options: {
       return next;
     },
 
-    async purge(id) {
-      const dead = await read(id);
+    async purge(tenant, id) {
+      const dead = await read(tenant, id);
       try {
         await dynamo(() =>
           client.send(

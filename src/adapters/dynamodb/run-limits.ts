@@ -13,7 +13,7 @@ import type { JobStatus } from "../../core/job.js";
 import type { LimitSnapshot, RunLimits } from "../../core/ports/run-limits.js";
 import { batchGet, dynamo, failedConditions } from "./calls.js";
 import type { TableNames } from "./client.js";
-import { baseItem, endUnstarted, runItemKey, runningPut } from "./execution-store.js";
+import { baseItem, endUnstarted, runItemKey, runningPut } from "./execution-item.js";
 import { type Item, n, num, s, str } from "./job-item.js";
 
 /**

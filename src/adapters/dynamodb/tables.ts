@@ -143,7 +143,15 @@ export async function ensureTables(
         created: "N",
       }),
       GlobalSecondaryIndexes: [
-        gsi(DUE_INDEX, "part", "next_run", ["sched", "tgt", "recover_at", "lim", "prio", "ntf"]),
+        gsi(DUE_INDEX, "part", "next_run", [
+          "sched",
+          "tgt",
+          "recover_at",
+          "lim",
+          "prio",
+          "ntf",
+          "tenant",
+        ]),
         gsi(RECOVER_INDEX, "part", "recover_at", [
           "claimed",
           "claimed_m",

@@ -3,7 +3,6 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   TransactionCanceledException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
@@ -13,6 +12,7 @@ import { alreadyExists } from "../../core/errors.js";
 import { executionId } from "../../core/execution.js";
 import type { JobTarget, Schedule } from "../../core/job.js";
 import type { NodeQueueing, WorkflowStore } from "../../core/ports/workflow-store.js";
+import { ALL_TENANTS, type TenantScope, tenantOrDefault } from "../../core/tenant.js";
 import type {
   NodeRun,
   NodeRunStatus,
@@ -21,16 +21,17 @@ import type {
   WorkflowRunStatus,
   WorkflowStatus,
 } from "../../core/workflow/workflow.js";
-import { dynamo, failedConditions, fromPageToken } from "./calls.js";
+import { dynamo, failedConditions, fromPageToken, queryPages } from "./calls.js";
 import type { TableNames } from "./client.js";
-import { baseItem } from "./execution-store.js";
-import { decodeToken, type Item, n, num, s, str, toPage } from "./job-item.js";
+import { baseItem } from "./execution-item.js";
+import { type Item, n, num, s, str } from "./job-item.js";
 import { OWNER_INDEX } from "./tables.js";
+import { TENANT_ATTR, tenantClause, tenantItem, visible } from "./tenant.js";
 
 /*
- * Workflow item (table `workflows`, key id): name, owner, tags (L), sched and
- * nodes (JSON), st, trigger, created.
- * Run item (table `workflow_runs`, key wf + run_ms): st, started, ended, and
+ * Workflow item (table `workflows`, key id): tenant, name, owner, tags (L),
+ * sched and nodes (JSON), st, trigger, created.
+ * Run item (table `workflow_runs`, key wf + run_ms): tenant, st, started, ended, and
  * nodes, a map from node key to { job, st, exec, queued, ended }, so that one
  * conditional update moves one node and returns the whole run.
  */
@@ -40,6 +41,7 @@ const FINAL: NodeRunStatus[] = ["SUCCEEDED", "FAILED", "SKIPPED"];
 function workflowToItem(wf: Workflow): Item {
   return {
     id: s(wf.id),
+    ...tenantItem(wf.tenant),
     name: s(wf.name),
     owner: s(wf.owner),
     tags: { L: wf.tags.map(s) },
@@ -54,6 +56,7 @@ function workflowToItem(wf: Workflow): Item {
 function itemToWorkflow(item: Item): Workflow {
   return {
     id: str(item, "id")!,
+    tenant: tenantOrDefault(str(item, TENANT_ATTR)),
     name: str(item, "name") ?? "",
     owner: str(item, "owner") ?? "",
     tags: (item.tags?.L ?? []).map((t) => t.S ?? ""),
@@ -83,6 +86,7 @@ function runToItem(run: WorkflowRun): Item {
   return {
     wf: s(run.workflowId),
     run_ms: n(run.scheduledMs),
+    ...tenantItem(run.tenant),
     st: s(run.status),
     started: n(run.startedMs),
     order: { L: run.nodes.map((node) => s(node.key)) },
@@ -94,6 +98,7 @@ function itemToRun(item: Item): WorkflowRun {
   const nodes = item.nodes?.M ?? {};
   const run: WorkflowRun = {
     workflowId: str(item, "wf")!,
+    tenant: tenantOrDefault(str(item, TENANT_ATTR)),
     scheduledMs: num(item, "run_ms")!,
     status: str(item, "st") as WorkflowRunStatus,
     startedMs: num(item, "started")!,
@@ -137,7 +142,7 @@ export function createDynamoWorkflowStore(options: {
     };
   }
 
-  async function getRun(workflowId: string, scheduledMs: number) {
+  async function getRun(scope: TenantScope, workflowId: string, scheduledMs: number) {
     const out = await dynamo(() =>
       client.send(
         new GetItemCommand({
@@ -147,7 +152,7 @@ export function createDynamoWorkflowStore(options: {
         }),
       ),
     );
-    return out.Item ? itemToRun(out.Item) : undefined;
+    return visible(out.Item, scope) ? itemToRun(out.Item) : undefined;
   }
 
   return {
@@ -169,36 +174,40 @@ export function createDynamoWorkflowStore(options: {
       }
     },
 
-    async getWorkflow(id) {
+    async getWorkflow(scope, id) {
       const out = await dynamo(() =>
         client.send(
           new GetItemCommand({ TableName: workflows, Key: { id: s(id) }, ConsistentRead: true }),
         ),
       );
-      return out.Item ? itemToWorkflow(out.Item) : undefined;
+      return visible(out.Item, scope) ? itemToWorkflow(out.Item) : undefined;
     },
 
-    listWorkflows(owner, pageSize, pageToken) {
-      return fromPageToken(pageToken, async () => {
-        const out = await dynamo(() =>
-          client.send(
-            new QueryCommand({
-              TableName: workflows,
-              IndexName: OWNER_INDEX,
-              KeyConditionExpression: "#o = :o",
-              ExpressionAttributeNames: { "#o": "owner" },
-              ExpressionAttributeValues: { ":o": s(owner) },
-              ScanIndexForward: false,
-              Limit: pageSize,
-              ExclusiveStartKey: decodeToken(pageToken),
-            }),
-          ),
-        );
-        return toPage((out.Items ?? []).map(itemToWorkflow), out.LastEvaluatedKey);
-      });
+    listWorkflows(tenant, owner, pageSize, pageToken) {
+      const names: Record<string, string> = { "#o": "owner" };
+      const values: Item = { ":o": s(owner) };
+      const filter = tenantClause(tenant, names, values);
+      // Filtered to the tenant on every query, so a page may come back short
+      // with a token; a token is only a position in the owner's index.
+      return fromPageToken(pageToken, () =>
+        queryPages(client, { pageSize, pageToken }, itemToWorkflow, (limit, startKey) => ({
+          TableName: workflows,
+          IndexName: OWNER_INDEX,
+          KeyConditionExpression: "#o = :o",
+          FilterExpression: filter,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: limit,
+          ExclusiveStartKey: startKey,
+        })),
+      );
     },
 
-    async markDeleted(id) {
+    async markDeleted(tenant, id) {
+      const names: Record<string, string> = { "#st": "st" };
+      const values: Item = { ":d": s("DELETED") };
+      const inTenant = tenantClause(tenant, names, values);
       try {
         const out = await dynamo(() =>
           client.send(
@@ -206,9 +215,9 @@ export function createDynamoWorkflowStore(options: {
               TableName: workflows,
               Key: { id: s(id) },
               UpdateExpression: "SET #st = :d",
-              ConditionExpression: "attribute_exists(id)",
-              ExpressionAttributeNames: { "#st": "st" },
-              ExpressionAttributeValues: { ":d": s("DELETED") },
+              ConditionExpression: `attribute_exists(id) AND ${inTenant}`,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
               ReturnValues: "ALL_NEW",
             }),
           ),
@@ -247,23 +256,23 @@ export function createDynamoWorkflowStore(options: {
 
     getRun,
 
-    listRuns(workflowId, pageSize, pageToken) {
-      return fromPageToken(pageToken, async () => {
-        const out = await dynamo(() =>
-          client.send(
-            new QueryCommand({
-              TableName: runs,
-              KeyConditionExpression: "wf = :wf",
-              ExpressionAttributeValues: { ":wf": s(workflowId) },
-              ScanIndexForward: false,
-              ConsistentRead: true,
-              Limit: pageSize,
-              ExclusiveStartKey: decodeToken(pageToken),
-            }),
-          ),
-        );
-        return toPage((out.Items ?? []).map(itemToRun), out.LastEvaluatedKey);
-      });
+    listRuns(tenant, workflowId, pageSize, pageToken) {
+      const names: Record<string, string> = {};
+      const values: Item = { ":wf": s(workflowId) };
+      const filter = tenantClause(tenant, names, values);
+      return fromPageToken(pageToken, () =>
+        queryPages(client, { pageSize, pageToken }, itemToRun, (limit, startKey) => ({
+          TableName: runs,
+          KeyConditionExpression: "wf = :wf",
+          FilterExpression: filter,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          Limit: limit,
+          ExclusiveStartKey: startKey,
+        })),
+      );
     },
 
     async queueNode(workflowId, scheduledMs, node, nowMs, recheckAtMs) {
@@ -330,7 +339,9 @@ export function createDynamoWorkflowStore(options: {
         );
         return out.Attributes ? itemToRun(out.Attributes) : undefined;
       } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return getRun(workflowId, scheduledMs);
+        if (err instanceof ConditionalCheckFailedException) {
+          return getRun(ALL_TENANTS, workflowId, scheduledMs);
+        }
         throw err;
       }
     },

@@ -7,7 +7,7 @@ import {
   SendMessageBatchCommand,
 } from "@aws-sdk/client-sqs";
 import { unavailable } from "../../core/errors.js";
-import type { RunRef } from "../../core/execution.js";
+import type { UntenantedRun } from "../../core/execution.js";
 import type { JobLimits, JobTarget } from "../../core/job.js";
 import type { Delivery, OutgoingRun, QueueDepth, WorkQueue } from "../../core/ports/work-queue.js";
 import { DEFAULT_PRIORITY, PRIORITIES, type Priority } from "../../core/priority.js";
@@ -68,14 +68,17 @@ function createBatcher<T>(
 /** SQS's longest message delay. */
 const MAX_DELAY_S = 900;
 
-/** The body of a run message. */
-interface RunMessage extends RunRef {
+/**
+ * The body of a run message. `tenant` is absent only in messages sent before
+ * tenancy: the worker then reads the job for it.
+ */
+type RunMessage = UntenantedRun & {
   sentMs: number;
   target?: JobTarget;
   limits?: JobLimits;
   notify?: boolean;
   workflowId?: string;
-}
+};
 
 function parseRun(body: string | undefined): RunMessage | undefined {
   try {
@@ -92,6 +95,7 @@ function parseRun(body: string | undefined): RunMessage | undefined {
         attempt: m.attempt,
         partition: m.partition,
         manual: m.manual === true,
+        ...(typeof m.tenant === "string" && m.tenant !== "" ? { tenant: m.tenant } : {}),
         sentMs: typeof m.sentMs === "number" ? m.sentMs : 0,
         ...(m.target && typeof m.target === "object" && typeof m.target.type === "string"
           ? { target: m.target }

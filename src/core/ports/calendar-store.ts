@@ -7,22 +7,26 @@ export interface CalendarChange {
   excludedWeekdays?: number[];
 }
 
-/** Durable, named calendars. */
+/**
+ * Durable, named calendars. Names are per tenant: tenant A's "holidays" and
+ * tenant B's "holidays" are two calendars, and every call names the tenant.
+ */
 export interface CalendarStore {
-  /** Fails with already_exists when the name is taken. */
-  createCalendar(calendar: Calendar): Promise<void>;
-  getCalendar(name: string): Promise<Calendar | undefined>;
-  /** Every calendar, by name (calendars are few: a deployment has tens). */
-  listCalendars(): Promise<Calendar[]>;
+  /** Fails with already_exists when the tenant has a calendar of that name. */
+  createCalendar(tenant: string, calendar: Calendar): Promise<void>;
+  getCalendar(tenant: string, name: string): Promise<Calendar | undefined>;
+  /** The tenant's calendars, by name (calendars are few: a deployment has tens). */
+  listCalendars(tenant: string): Promise<Calendar[]>;
   /** Conditional on existence (not_found) and, when given, the version (aborted); bumps the version. */
   updateCalendar(
+    tenant: string,
     name: string,
     change: CalendarChange,
     expectedVersion: number | undefined,
     nowMs: number,
   ): Promise<Calendar>;
   /** Fails with not_found when unknown. */
-  deleteCalendar(name: string): Promise<void>;
-  /** Whether a job that is not cancelled references the calendar. */
-  isReferenced(name: string): Promise<boolean>;
+  deleteCalendar(tenant: string, name: string): Promise<void>;
+  /** Whether a job of the tenant that is not cancelled references the calendar. */
+  isReferenced(tenant: string, name: string): Promise<boolean>;
 }

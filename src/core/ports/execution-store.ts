@@ -1,4 +1,5 @@
 import type { Execution, ExecutionStatus, RunRef } from "../execution.js";
+import type { TenantScope } from "../tenant.js";
 import type { Page } from "./job-store.js";
 
 export interface ExecutionQuery {
@@ -51,8 +52,10 @@ export interface ExecutionStore {
   saveCheckpoint(id: string, workerId: string, data: Uint8Array): Promise<boolean>;
   /** Records a run that will not start because its job was paused or cancelled. */
   cancelExecution(run: RunRef, reason: string, nowMs: number): Promise<void>;
-  getExecution(id: string): Promise<Execution | undefined>;
-  listExecutions(query: ExecutionQuery): Promise<Page<Execution>>;
+  /** Undefined when unknown or not in `scope`. */
+  getExecution(scope: TenantScope, id: string): Promise<Execution | undefined>;
+  /** Executions in `scope` only (ALL_TENANTS: the leader's failover of a lost worker). */
+  listExecutions(scope: TenantScope, query: ExecutionQuery): Promise<Page<Execution>>;
   /** Which of these runs have a first-attempt record, as `<job id>:<scheduled ms>` keys. */
   startedRuns(runs: Array<{ jobId: string; scheduledMs: number }>): Promise<Set<string>>;
   /**

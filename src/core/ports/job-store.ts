@@ -3,6 +3,7 @@ import type { Job, JobLimits, JobStatus, JobTarget, Schedule } from "../job.js";
 import type { NotificationTarget } from "../notification.js";
 import type { Priority } from "../priority.js";
 import type { RetryPolicy } from "../retry-policy.js";
+import type { TenantScope } from "../tenant.js";
 
 /** One page of a listing; `nextToken` is absent on the last page. */
 export interface Page<T> {
@@ -45,6 +46,12 @@ export interface JobExpectation {
 /** A job found in the due index of a partition. */
 export interface DueJob {
   id: string;
+  /**
+   * The job's tenant: its runs carry it, its calendar is resolved in it.
+   * From the due index (which projects it), or read with the page where an
+   * older index does not.
+   */
+  tenant: string;
   partition: number;
   nextRunMs: number;
   schedule: Schedule;
@@ -124,7 +131,11 @@ export interface Settlement {
   recoverAtMs: number | undefined;
 }
 
-/** Durable jobs, the due index and the claim records. */
+/**
+ * Durable jobs, the due index and the claim records. Calls made for a caller
+ * name its tenant: a job of another tenant is not found (same error as an
+ * unknown id). The claim and recovery calls serve every tenant of a partition.
+ */
 export interface JobStore {
   /** Creates tables and indexes when missing. */
   init(): Promise<void>;
@@ -137,12 +148,28 @@ export interface JobStore {
    * `idempotency_key` (different request).
    */
   createJobOnce(job: Job, record: IdempotencyRecord): Promise<Job>;
-  getJob(id: string): Promise<Job | undefined>;
-  listJobs(query: JobQuery): Promise<Page<Job>>;
-  /** Conditional change that bumps `version`; returns the job as stored after it. */
-  updateJob(id: string, change: JobChange, expect: JobExpectation, nowMs: number): Promise<Job>;
+  /** Undefined when unknown or not in `scope`. */
+  getJob(scope: TenantScope, id: string): Promise<Job | undefined>;
+  /** The tenant's jobs only; a page token continues the same tenant's listing. */
+  listJobs(tenant: string, query: JobQuery): Promise<Page<Job>>;
+  /**
+   * Conditional change that bumps `version`; returns the job as stored after
+   * it. not_found when unknown or another tenant's.
+   */
+  updateJob(
+    tenant: string,
+    id: string,
+    change: JobChange,
+    expect: JobExpectation,
+    nowMs: number,
+  ): Promise<Job>;
   /** Records a TriggerJob run durably before it is queued; fails for a cancelled job. */
-  recordManualRun(id: string, scheduledMs: number, recoverAtMs: number): Promise<Job>;
+  recordManualRun(
+    tenant: string,
+    id: string,
+    scheduledMs: number,
+    recoverAtMs: number,
+  ): Promise<Job>;
 
   /** Jobs of one partition due at or before `untilMs`, earliest first. */
   dueJobs(partition: number, untilMs: number, limit: number): Promise<DueJob[]>;

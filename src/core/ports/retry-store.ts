@@ -36,17 +36,17 @@ export interface RetryStore {
   markDead(run: RunRef, workerId: string, failure: Failure): Promise<boolean>;
   /**
    * The execution if it is on the dead list; throws not_found for an unknown
-   * execution, failed_precondition for one not on the list.
+   * execution (or another tenant's), failed_precondition for one not on the list.
    */
-  getDead(id: string): Promise<Execution>;
-  /** Executions on the dead list, by job then scheduled time. */
-  listDead(query: DeadRunQuery): Promise<Page<Execution>>;
+  getDead(tenant: string, id: string): Promise<Execution>;
+  /** The tenant's executions on the dead list, by job then scheduled time. */
+  listDead(tenant: string, query: DeadRunQuery): Promise<Page<Execution>>;
   /**
    * In one transaction: takes the dead run off the dead list and records
    * attempt n+1 QUEUED (recheck at `recheckAtMs`). Throws not_found for an
    * unknown execution, failed_precondition when it is not on the dead list.
    */
-  redrive(id: string, recheckAtMs: number): Promise<RunRef>;
+  redrive(tenant: string, id: string, recheckAtMs: number): Promise<RunRef>;
   /** Takes the run off the dead list (the record stays); same errors as redrive. */
-  purge(id: string): Promise<void>;
+  purge(tenant: string, id: string): Promise<void>;
 }

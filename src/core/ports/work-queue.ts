@@ -1,4 +1,4 @@
-import type { RunRef } from "../execution.js";
+import type { RunRef, UntenantedRun } from "../execution.js";
 import type { JobLimits, JobTarget } from "../job.js";
 import type { Priority } from "../priority.js";
 
@@ -15,7 +15,7 @@ export type OutgoingRun = RunRef & {
   workflowId?: string;
   /** Deliver no sooner than this from now (a retry's backoff, a run waiting for its limits); at most the queue's limit. */
   delayMs?: number;
-  /** The queue it goes to; absent means MEDIUM (see `withPriorities` for senders that do not know). */
+  /** The queue it goes to; absent means MEDIUM (see `withJobFields` for senders that do not know). */
   priority?: Priority;
   /** The job has notification targets (the worker reads the job after the outcome). */
   notify?: boolean;
@@ -23,7 +23,8 @@ export type OutgoingRun = RunRef & {
 
 /** A run received from the queue; hold it invisible with `extend`, remove it with `ack`. */
 export interface Delivery {
-  run: RunRef;
+  /** Without a tenant when the sender did not know it (sent before tenancy): the worker reads the job. */
+  run: UntenantedRun;
   /** The job's target as of the claim, when the sender included it. */
   target?: JobTarget;
   /** The job's run limits as of the claim, when the sender included the target. */

@@ -1,4 +1,5 @@
 import type { RunRef } from "../execution.js";
+import type { TenantScope } from "../tenant.js";
 import type {
   NodeRunStatus,
   Workflow,
@@ -14,16 +15,23 @@ export interface NodeQueueing {
 }
 
 /**
- * Durable workflows and workflow runs. Every change of a run is a
+ * Durable workflows and workflow runs, each of one tenant (see JobStore). Every change of a run is a
  * conditional write, so that two workers advancing the same run at once
  * (the two upstreams of a join finishing together) queue a node only once.
  */
 export interface WorkflowStore {
   createWorkflow(workflow: Workflow): Promise<void>;
-  getWorkflow(id: string): Promise<Workflow | undefined>;
-  listWorkflows(owner: string, pageSize: number, pageToken?: string): Promise<Page<Workflow>>;
-  /** Marks it DELETED; returns it as stored after. */
-  markDeleted(id: string): Promise<Workflow | undefined>;
+  /** Undefined when unknown or not in `scope`. */
+  getWorkflow(scope: TenantScope, id: string): Promise<Workflow | undefined>;
+  /** The tenant's workflows of `owner`, newest first. */
+  listWorkflows(
+    tenant: string,
+    owner: string,
+    pageSize: number,
+    pageToken?: string,
+  ): Promise<Page<Workflow>>;
+  /** Marks it DELETED; returns it as stored after (undefined: unknown or another tenant's). */
+  markDeleted(tenant: string, id: string): Promise<Workflow | undefined>;
 
   /**
    * Creates the run with every node PENDING except `roots`, which are
@@ -31,9 +39,19 @@ export interface WorkflowStore {
    * `recheckAtMs`) in the same transaction. `false` when the run exists.
    */
   startRun(run: WorkflowRun, roots: NodeQueueing[], recheckAtMs: number): Promise<boolean>;
-  getRun(workflowId: string, scheduledMs: number): Promise<WorkflowRun | undefined>;
-  /** Runs of a workflow, newest first. */
-  listRuns(workflowId: string, pageSize: number, pageToken?: string): Promise<Page<WorkflowRun>>;
+  /** Undefined when unknown or not in `scope`. */
+  getRun(
+    scope: TenantScope,
+    workflowId: string,
+    scheduledMs: number,
+  ): Promise<WorkflowRun | undefined>;
+  /** Runs of a workflow of the tenant, newest first (none for another tenant's workflow). */
+  listRuns(
+    tenant: string,
+    workflowId: string,
+    pageSize: number,
+    pageToken?: string,
+  ): Promise<Page<WorkflowRun>>;
   /**
    * Moves a node PENDING → QUEUED and records its QUEUED execution, in one
    * transaction; `false` when the node was no longer PENDING (someone else won).

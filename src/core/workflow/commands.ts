@@ -43,16 +43,31 @@ export interface WorkflowInput {
   nodes: WorkflowNodeInput[];
 }
 
+/**
+ * Each acts in the caller's tenant: another tenant's workflow or run is
+ * not_found, as an unknown id; a workflow's node jobs, trigger job and runs
+ * are its tenant's.
+ */
 export interface WorkflowCommands {
-  create(input: WorkflowInput): Promise<Workflow>;
-  get(id: string): Promise<Workflow>;
-  list(owner: string, pageSize: number, pageToken?: string): Promise<Page<Workflow>>;
+  create(tenant: string, input: WorkflowInput): Promise<Workflow>;
+  get(tenant: string, id: string): Promise<Workflow>;
+  list(
+    tenant: string,
+    owner: string,
+    pageSize: number,
+    pageToken?: string,
+  ): Promise<Page<Workflow>>;
   /** Cancels the trigger job and the node jobs: no node run starts after it returns. */
-  delete(id: string): Promise<Workflow>;
+  delete(tenant: string, id: string): Promise<Workflow>;
   /** Starts a run now; returns its id. */
-  trigger(id: string): Promise<string>;
-  listRuns(workflowId: string, pageSize: number, pageToken?: string): Promise<Page<WorkflowRun>>;
-  getRun(id: string): Promise<WorkflowRun>;
+  trigger(tenant: string, id: string): Promise<string>;
+  listRuns(
+    tenant: string,
+    workflowId: string,
+    pageSize: number,
+    pageToken?: string,
+  ): Promise<Page<WorkflowRun>>;
+  getRun(tenant: string, id: string): Promise<WorkflowRun>;
 }
 
 /** Nodes of one workflow, serialized; leaves room in the 400 KB item for the rest. */
@@ -79,9 +94,9 @@ export function createWorkflowCommands(deps: {
   const { jobs, executions, workflows, clock } = deps;
   const targetAllow = compileTargetAllow(deps.targetAllow ?? []);
 
-  async function load(id: string): Promise<Workflow> {
+  async function load(tenant: string, id: string): Promise<Workflow> {
     validateWorkflowId(id);
-    const wf = await workflows.getWorkflow(id);
+    const wf = await workflows.getWorkflow(tenant, id);
     if (!wf) throw notFound(`workflow ${id}`);
     return wf;
   }
@@ -91,7 +106,7 @@ export function createWorkflowCommands(deps: {
     const nodes = await Promise.all(
       run.nodes.map(async (node) => {
         if (node.status !== "QUEUED" || !node.executionId) return node;
-        const e = await executions.getExecution(node.executionId);
+        const e = await executions.getExecution(run.tenant, node.executionId);
         return e?.status === "RUNNING" ? { ...node, status: "RUNNING" as const } : node;
       }),
     );
@@ -99,11 +114,13 @@ export function createWorkflowCommands(deps: {
   }
 
   function baseJob(
+    tenant: string,
     id: string,
     now: number,
-  ): Pick<Job, "id" | "partition" | "version" | "createdMs" | "updatedMs"> {
+  ): Pick<Job, "id" | "tenant" | "partition" | "version" | "createdMs" | "updatedMs"> {
     return {
       id,
+      tenant,
       partition: partitionOf(id, deps.partitionCount),
       version: 1,
       createdMs: now,
@@ -112,7 +129,7 @@ export function createWorkflowCommands(deps: {
   }
 
   return {
-    async create(input) {
+    async create(tenant, input) {
       validateName(input.name);
       validateOwner(input.owner);
       validateTags(input.tags);
@@ -138,6 +155,7 @@ export function createWorkflowCommands(deps: {
       const jobIds = new Map(input.nodes.map((n) => [n.key, newJobId(now)]));
       const wf: Workflow = {
         id,
+        tenant,
         name: input.name.trim(),
         owner: input.owner,
         tags: input.tags,
@@ -157,7 +175,7 @@ export function createWorkflowCommands(deps: {
       // next run): a crash part-way leaves only jobs that never fire.
       for (const node of wf.nodes) {
         await jobs.createJob({
-          ...baseJob(node.jobId, now),
+          ...baseJob(tenant, node.jobId, now),
           name: node.name,
           // Never fires on its own: no next run, and a once-schedule already
           // "run" (lastRunMs), so ResumeJob after PauseJob finishes it instead.
@@ -173,7 +191,7 @@ export function createWorkflowCommands(deps: {
       }
       await workflows.createWorkflow(wf);
       const trigger: Job = {
-        ...baseJob(wf.triggerJobId, now),
+        ...baseJob(tenant, wf.triggerJobId, now),
         name: `workflow ${wf.name}`,
         schedule,
         target: { type: "workflow", workflowId: id },
@@ -189,37 +207,37 @@ export function createWorkflowCommands(deps: {
 
     get: load,
 
-    async list(owner, pageSize, pageToken) {
+    async list(tenant, owner, pageSize, pageToken) {
       validateOwner(owner);
-      return workflows.listWorkflows(owner, pageSize, pageToken);
+      return workflows.listWorkflows(tenant, owner, pageSize, pageToken);
     },
 
-    async delete(id) {
-      const wf = await load(id);
+    async delete(tenant, id) {
+      const wf = await load(tenant, id);
       // The trigger first, so no new run starts; then the nodes, so that a
       // queued node run of a running workflow run does not start either.
-      await deps.commands.cancel(wf.triggerJobId);
-      for (const node of wf.nodes) await deps.commands.cancel(node.jobId);
-      return (await workflows.markDeleted(id)) ?? { ...wf, status: "DELETED" };
+      await deps.commands.cancel(wf.tenant, wf.triggerJobId);
+      for (const node of wf.nodes) await deps.commands.cancel(wf.tenant, node.jobId);
+      return (await workflows.markDeleted(tenant, id)) ?? { ...wf, status: "DELETED" };
     },
 
-    async trigger(id) {
-      const wf = await load(id);
+    async trigger(tenant, id) {
+      const wf = await load(tenant, id);
       if (wf.status !== "ACTIVE") throw failedPrecondition(`workflow ${id} is ${wf.status}`);
-      const run = await deps.commands.trigger(wf.triggerJobId);
+      const run = await deps.commands.trigger(wf.tenant, wf.triggerJobId);
       return workflowRunId(id, run.scheduledMs);
     },
 
-    async listRuns(workflowId, pageSize, pageToken) {
+    async listRuns(tenant, workflowId, pageSize, pageToken) {
       validateWorkflowId(workflowId, "workflow_id");
-      const page = await workflows.listRuns(workflowId, pageSize, pageToken);
+      const page = await workflows.listRuns(tenant, workflowId, pageSize, pageToken);
       return { ...page, items: await Promise.all(page.items.map(withRunning)) };
     },
 
-    async getRun(id) {
+    async getRun(tenant, id) {
       const parsed = parseWorkflowRunId(id);
       if (!parsed) throw invalidArgument("id", "expected <workflow id>:<scheduled ms>");
-      const run = await workflows.getRun(parsed.workflowId, parsed.scheduledMs);
+      const run = await workflows.getRun(tenant, parsed.workflowId, parsed.scheduledMs);
       if (!run) throw notFound(`workflow run ${id}`);
       return withRunning(run);
     },

@@ -9,6 +9,7 @@ import type { Clock } from "../clock.js";
 import { executionId, type RunRef } from "../execution.js";
 import type { WorkQueue } from "../ports/work-queue.js";
 import type { NodeQueueing, WorkflowStore } from "../ports/workflow-store.js";
+import { ALL_TENANTS } from "../tenant.js";
 import { advance } from "./graph.js";
 import type { NodeRunStatus, Workflow, WorkflowNode, WorkflowRun } from "./workflow.js";
 
@@ -42,8 +43,10 @@ export function createWorkflowRuns(deps: {
 }): WorkflowRuns {
   const { workflows, queue, clock } = deps;
 
-  function queueing(node: WorkflowNode, scheduledMs: number): NodeQueueing {
+  /** A node's run, in the workflow's tenant (its node jobs are that tenant's). */
+  function queueing(wf: Workflow, node: WorkflowNode, scheduledMs: number): NodeQueueing {
     const run: RunRef = {
+      tenant: wf.tenant,
       jobId: node.jobId,
       partition: deps.partitionOf(node.jobId),
       scheduledMs,
@@ -67,7 +70,7 @@ export function createWorkflowRuns(deps: {
     const won: NodeQueueing[] = [];
     for (const key of keys) {
       const node = wf.nodes.find((n) => n.key === key)!;
-      const q = queueing(node, run.scheduledMs);
+      const q = queueing(wf, node, run.scheduledMs);
       if (await workflows.queueNode(wf.id, run.scheduledMs, q, now, now + deps.startTimeoutMs)) {
         won.push(q);
       }
@@ -77,14 +80,16 @@ export function createWorkflowRuns(deps: {
 
   return {
     async start(workflowId, scheduledMs) {
-      const wf = await workflows.getWorkflow(workflowId);
+      // A system read: whatever it writes (the run, its node runs) is in the workflow's tenant.
+      const wf = await workflows.getWorkflow(ALL_TENANTS, workflowId);
       if (wf?.status !== "ACTIVE") return false;
       const now = clock.now();
       const roots = wf.nodes.filter((n) => n.dependsOn.length === 0);
-      const first = roots.slice(0, ROOTS_IN_START).map((n) => queueing(n, scheduledMs));
+      const first = roots.slice(0, ROOTS_IN_START).map((n) => queueing(wf, n, scheduledMs));
       const firstKeys = new Set(first.map((q) => q.key));
       const run: WorkflowRun = {
         workflowId,
+        tenant: wf.tenant,
         scheduledMs,
         status: "RUNNING",
         startedMs: now,
@@ -111,7 +116,7 @@ export function createWorkflowRuns(deps: {
         return true;
       }
       // Started before (a redelivered or re-queued trigger): finish what it may not have.
-      const stored = await workflows.getRun(workflowId, scheduledMs);
+      const stored = await workflows.getRun(wf.tenant, workflowId, scheduledMs);
       if (stored) {
         const pendingRoots = roots
           .filter((r) => stored.nodes.find((n) => n.key === r.key)?.status === "PENDING")
@@ -122,7 +127,7 @@ export function createWorkflowRuns(deps: {
     },
 
     async onNodeFinished(outcome) {
-      const wf = await workflows.getWorkflow(outcome.workflowId);
+      const wf = await workflows.getWorkflow(ALL_TENANTS, outcome.workflowId);
       const node = wf?.nodes.find((n) => n.jobId === outcome.jobId);
       if (!wf || !node) return;
       const status: NodeRunStatus = outcome.status === "SUCCEEDED" ? "SUCCEEDED" : "FAILED";

@@ -26,6 +26,8 @@ export interface WorkflowNode {
 
 export interface Workflow {
   id: string;
+  /** Its node jobs, trigger job and runs are this tenant's too. */
+  tenant: string;
   name: string;
   owner: string;
   tags: string[];
@@ -50,6 +52,8 @@ export interface NodeRun {
 
 export interface WorkflowRun {
   workflowId: string;
+  /** The workflow's tenant. */
+  tenant: string;
   scheduledMs: number;
   status: WorkflowRunStatus;
   /** In the workflow's node order. */

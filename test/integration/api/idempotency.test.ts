@@ -9,6 +9,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, startApp } from "../../../src/app.js";
 import type { Config } from "../../../src/config/config.js";
+import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import { IDEMPOTENCY_TTL_MS, requestHash } from "../../../src/core/idempotency.js";
 import { silentLogger, testConfig, testStores } from "../../support/app.js";
 import { jobClient } from "../../support/client.js";
@@ -91,6 +92,7 @@ describe("CreateJob idempotency keys", () => {
     try {
       const t0 = Date.now();
       const record = (hash: string, at: number) => ({
+        tenant: DEFAULT_TENANT,
         owner: "idem-f",
         key: "old",
         requestHash: hash,

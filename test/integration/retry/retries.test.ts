@@ -15,6 +15,7 @@ import { Backoff, RetryStrategy } from "../../../gen/chronoring/v1/retry_pb.js";
 import { createAdapters } from "../../../src/adapters/from-config.js";
 import { type App, startApp } from "../../../src/app.js";
 import type { Config } from "../../../src/config/config.js";
+import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import { silentLogger, testConfig, untilOwning } from "../../support/app.js";
 import { localCredentials } from "../../support/backends.js";
 import { deadLetterClient, jobClient } from "../../support/client.js";
@@ -209,6 +210,7 @@ describe("retry policies and the dead letter queue", () => {
     await queue.init();
     const { job } = await jobs.getJob({ id: jobId });
     const run = {
+      tenant: DEFAULT_TENANT,
       jobId,
       partition: job!.partition,
       scheduledMs: timestampMs(first!.scheduledTime!),

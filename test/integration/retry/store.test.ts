@@ -10,6 +10,7 @@ import { ExecutionStatus } from "../../../gen/chronoring/v1/execution_pb.js";
 import { createAdapters } from "../../../src/adapters/from-config.js";
 import { type App, startApp } from "../../../src/app.js";
 import type { Config } from "../../../src/config/config.js";
+import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import { silentLogger, testConfig, untilOwning } from "../../support/app.js";
 import { jobClient } from "../../support/client.js";
 import { waitFor } from "../../support/wait.js";
@@ -40,6 +41,7 @@ describe("retries in the store", () => {
     });
     const now = Date.now();
     const run = {
+      tenant: DEFAULT_TENANT,
       jobId: job!.id,
       partition: job!.partition,
       scheduledMs: now - 60_000,

@@ -9,6 +9,7 @@
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { metricValue } from "../../../deploy/local/chronoring-process.js";
+import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import { systemClock } from "../../../src/core/clock.js";
 import type { Delivery } from "../../../src/core/ports/work-queue.js";
 import { startDispatchThread } from "../../../src/scheduler/dispatch-thread.js";
@@ -97,6 +98,7 @@ describe("claiming from runs already read", () => {
     await new Promise((r) => setTimeout(r, 500)); // the first pass has read both
     // What DeleteJob writes: the job leaves the due index.
     await stores.jobs.updateJob(
+      DEFAULT_TENANT,
       deleted.id,
       { status: "CANCELLED", nextRunMs: null },
       { statusIn: ["ACTIVE"] },

@@ -43,9 +43,9 @@ function counting(jobs: JobStore) {
   const counter = { reads: 0 };
   const store: JobStore = {
     ...jobs,
-    getJob: (id) => {
+    getJob: (scope, id) => {
       counter.reads++;
-      return jobs.getJob(id);
+      return jobs.getJob(scope, id);
     },
   };
   return { store, counter };

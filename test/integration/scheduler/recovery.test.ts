@@ -1,5 +1,6 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import { createSchedulerMetrics } from "../../../src/scheduler/metrics.js";
 import { createRecovery } from "../../../src/scheduler/recovery.js";
 import { silentLogger, testConfig, testStores } from "../../support/app.js";
@@ -50,6 +51,7 @@ describe("recovery sweep", () => {
     expect(await oldestUnstarted()).toBe((clock.now() - due!.nextRunMs) / 1000);
     const [delivery] = await stores.queue.receive(10, 2000);
     expect(delivery?.run).toEqual({
+      tenant: DEFAULT_TENANT,
       jobId: job.id,
       partition: job.partition,
       scheduledMs: due!.nextRunMs,
@@ -58,9 +60,13 @@ describe("recovery sweep", () => {
     });
 
     // A worker starts it: the next sweep finds the run started and sends nothing.
-    expect(await stores.executions.startExecution(delivery!.run, "w1", clock.now())).toBe(
-      "started",
-    );
+    expect(
+      await stores.executions.startExecution(
+        { tenant: DEFAULT_TENANT, ...delivery!.run },
+        "w1",
+        clock.now(),
+      ),
+    ).toBe("started");
     await stores.queue.ack(delivery!);
     clock.advance(START_TIMEOUT + 1);
     await recovery.sweep(job.partition, cursor);
@@ -77,6 +83,7 @@ describe("recovery sweep", () => {
       { job: due!, nextRunMs: undefined, recoverAtMs: due!.nextRunMs + START_TIMEOUT },
     ]);
     const run = {
+      tenant: DEFAULT_TENANT,
       jobId: job.id,
       partition: job.partition,
       scheduledMs: due!.nextRunMs,
@@ -118,6 +125,7 @@ describe("recovery sweep", () => {
     const job = makeJob(8);
     await stores.jobs.createJob(job);
     const run = {
+      tenant: DEFAULT_TENANT,
       jobId: job.id,
       partition: job.partition,
       scheduledMs: job.nextRunMs!,
@@ -138,6 +146,7 @@ describe("recovery sweep", () => {
     await stores.jobs.createJob(paused);
     await stores.jobs.createJob(cancelled);
     const run = (id: string, manual: boolean) => ({
+      tenant: DEFAULT_TENANT,
       jobId: id,
       partition: 0,
       scheduledMs: clock.now(),

@@ -5,6 +5,7 @@
  */
 
 import { describe, expect, it } from "vitest";
+import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import type { DueJob } from "../../../src/core/ports/job-store.js";
 import { testConfig, testStores } from "../../support/app.js";
 import { makeJob } from "../../support/jobs.js";
@@ -36,7 +37,7 @@ describe("catch-up claims", () => {
     // The same stale read loses: next_run moved.
     expect(await stores.jobs.claimRuns([claim])).toEqual([false]);
 
-    const stored = await stores.jobs.getJob(job.id);
+    const stored = await stores.jobs.getJob(DEFAULT_TENANT, job.id);
     expect(stored?.nextRunMs).toBe(now + MIN);
     expect(stored?.lastRunMs).toBe(now);
     expect(stored?.missedRuns).toBe(9);
@@ -57,7 +58,7 @@ describe("catch-up claims", () => {
     ) as DueJob;
     const claim = { job: due, nextRunMs: now + MIN, recoverAtMs: now + 5000, runs: [], missed: 6 };
     expect(await stores.jobs.claimRuns([claim])).toEqual([true]);
-    const stored = await stores.jobs.getJob(job.id);
+    const stored = await stores.jobs.getJob(DEFAULT_TENANT, job.id);
     expect(stored?.nextRunMs).toBe(now + MIN);
     expect(stored?.lastRunMs).toBeUndefined();
     expect(stored?.missedRuns).toBe(6);
@@ -78,6 +79,6 @@ describe("catch-up claims", () => {
     const claim = { job: due, nextRunMs: due.nextRunMs + MIN, recoverAtMs: due.nextRunMs + 5000 };
     expect(await stores.jobs.claimRuns([claim])).toEqual([true]);
     expect(stores.writes.count - before).toBe(1);
-    expect((await stores.jobs.getJob(job.id))?.missedRuns).toBeUndefined();
+    expect((await stores.jobs.getJob(DEFAULT_TENANT, job.id))?.missedRuns).toBeUndefined();
   });
 });

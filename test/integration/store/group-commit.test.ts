@@ -13,6 +13,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { createGroupCommit } from "../../../src/adapters/dynamodb/group-commit.js";
+import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import { StaleOwnerError } from "../../../src/core/errors.js";
 import type { Claim, DueJob, Fence } from "../../../src/core/ports/job-store.js";
 import { testConfig, testStores } from "../../support/app.js";
@@ -200,7 +201,7 @@ describe("group commit", () => {
     // 40 claims from 8 partitions at once: far fewer transactions than claims.
     expect(transactions).toBeLessThan(20);
     for (const job of jobs) {
-      const stored = await stores.jobs.getJob(job.id);
+      const stored = await stores.jobs.getJob(DEFAULT_TENANT, job.id);
       // Claimed one-time jobs are finished; the stale partition's are untouched.
       expect(stored?.status, job.id).toBe(job.partition === stalePartition ? "ACTIVE" : "FINISHED");
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import { StaleOwnerError } from "../../../src/core/errors.js";
 import type { Claim, DueJob } from "../../../src/core/ports/job-store.js";
 import { testConfig, testStores } from "../../support/app.js";
@@ -31,7 +32,7 @@ describe("DynamoDB job store", () => {
       stores.jobs.claimRuns([claimOf(due, due.nextRunMs + 60_000)]),
     ]);
     expect(results.flat().filter(Boolean)).toHaveLength(1);
-    const stored = await stores.jobs.getJob(job.id);
+    const stored = await stores.jobs.getJob(DEFAULT_TENANT, job.id);
     expect(stored?.nextRunMs).toBe(due.nextRunMs + 60_000);
     expect(stored?.lastRunMs).toBe(due.nextRunMs);
   });
@@ -64,7 +65,7 @@ describe("DynamoDB job store", () => {
     expect(won).toEqual([true, true, false, true, true]);
     expect(stores.writes.count - writesBefore).toBe(4);
     for (const job of jobs) {
-      const stored = await stores.jobs.getJob(job.id);
+      const stored = await stores.jobs.getJob(DEFAULT_TENANT, job.id);
       expect(stored?.status).toBe("FINISHED");
       expect(stored?.nextRunMs).toBeUndefined();
     }
@@ -77,6 +78,7 @@ describe("DynamoDB job store", () => {
     await stores.jobs.createJob(job);
     expect(await dueOf(stores, job.id, job.partition)).toBeDefined();
     await stores.jobs.updateJob(
+      DEFAULT_TENANT,
       job.id,
       { status: "PAUSED", nextRunMs: null },
       { statusIn: ["ACTIVE"] },
@@ -84,6 +86,7 @@ describe("DynamoDB job store", () => {
     );
     expect(await dueOf(stores, job.id, job.partition)).toBeUndefined();
     const resumed = await stores.jobs.updateJob(
+      DEFAULT_TENANT,
       job.id,
       { status: "ACTIVE", nextRunMs: job.nextRunMs! },
       { statusIn: ["PAUSED"] },
@@ -99,13 +102,25 @@ describe("DynamoDB job store", () => {
     const job = makeJob(8);
     await stores.jobs.createJob(job);
     await expect(
-      stores.jobs.updateJob(job.id, { name: "x" }, { version: 7 }, Date.now()),
+      stores.jobs.updateJob(DEFAULT_TENANT, job.id, { name: "x" }, { version: 7 }, Date.now()),
     ).rejects.toMatchObject({ kind: "aborted" });
     await expect(
-      stores.jobs.updateJob(job.id, { name: "x" }, { statusIn: ["PAUSED"] }, Date.now()),
+      stores.jobs.updateJob(
+        DEFAULT_TENANT,
+        job.id,
+        { name: "x" },
+        { statusIn: ["PAUSED"] },
+        Date.now(),
+      ),
     ).rejects.toMatchObject({ kind: "failed_precondition" });
     await expect(
-      stores.jobs.updateJob("job_00000000000000000000000000", { name: "x" }, {}, Date.now()),
+      stores.jobs.updateJob(
+        DEFAULT_TENANT,
+        "job_00000000000000000000000000",
+        { name: "x" },
+        {},
+        Date.now(),
+      ),
     ).rejects.toMatchObject({ kind: "not_found" });
     await expect(stores.jobs.createJob(job)).rejects.toMatchObject({ kind: "already_exists" });
   });
@@ -157,7 +172,7 @@ describe("DynamoDB job store", () => {
     const job = makeJob(8, { status: "CANCELLED", nextRunMs: undefined });
     await stores.jobs.createJob(job);
     await expect(
-      stores.jobs.recordManualRun(job.id, Date.now(), Date.now() + 5000),
+      stores.jobs.recordManualRun(DEFAULT_TENANT, job.id, Date.now(), Date.now() + 5000),
     ).rejects.toMatchObject({
       kind: "failed_precondition",
     });
@@ -180,7 +195,9 @@ describe("DynamoDB job store", () => {
       StaleOwnerError,
     );
     expect(await stores.jobs.fencePartition(a)).toBe(false);
-    expect((await stores.jobs.getJob(second!.id))?.nextRunMs).toBe(second!.nextRunMs);
+    expect((await stores.jobs.getJob(DEFAULT_TENANT, second!.id))?.nextRunMs).toBe(
+      second!.nextRunMs,
+    );
     expect(await stores.jobs.claimRuns([claimOf(second!, undefined)], b)).toEqual([true]);
     // Re-fencing at the same epoch by the same owner is allowed (a restart of the pass).
     expect(await stores.jobs.fencePartition(b)).toBe(true);

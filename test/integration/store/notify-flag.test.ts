@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { tableNames } from "../../../src/adapters/dynamodb/client.js";
 import { DUE_INDEX, OWNER_INDEX, RECOVER_INDEX } from "../../../src/adapters/dynamodb/tables.js";
 import { createAdapters } from "../../../src/adapters/from-config.js";
+import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import type { NotificationTarget } from "../../../src/core/notification.js";
 import { testConfig, testStores } from "../../support/app.js";
 import { makeJob } from "../../support/jobs.js";
@@ -37,9 +38,9 @@ describe("the notify flag in the due index", () => {
       expect(b?.notify).toBe(true);
       expect(b?.target).toEqual(noisy.target);
 
-      await stores.jobs.updateJob(noisy.id, { notifications: [] }, {}, Date.now());
+      await stores.jobs.updateJob(DEFAULT_TENANT, noisy.id, { notifications: [] }, {}, Date.now());
       expect((await due(stores, noisy.id, noisy.partition))?.notify).toBeUndefined();
-      expect((await stores.jobs.getJob(noisy.id))?.notifications).toBeUndefined();
+      expect((await stores.jobs.getJob(DEFAULT_TENANT, noisy.id))?.notifications).toBeUndefined();
     } finally {
       stores.client.destroy();
     }

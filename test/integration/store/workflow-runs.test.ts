@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createAdapters } from "../../../src/adapters/from-config.js";
+import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import { newJobId } from "../../../src/core/ids.js";
 import { partitionOf } from "../../../src/core/partition.js";
 import type { Delivery } from "../../../src/core/ports/work-queue.js";
@@ -38,6 +39,7 @@ describe("workflow runs in the store: idempotent start, one winner per join", ()
     const ids = Object.fromEntries(["a", "b", "c", "d"].map((k) => [k, newJobId(clock.now())]));
     const wf: Workflow = {
       id: newWorkflowId(clock.now()),
+      tenant: DEFAULT_TENANT,
       name: "diamond",
       owner: "tests",
       tags: [],
@@ -70,7 +72,7 @@ describe("workflow runs in the store: idempotent start, one winner per join", ()
     expect(sentKeys(roots)).toEqual(["a"]);
     expect(roots[0]!.workflowId).toBe(wf.id);
     expect(roots[0]!.target).toEqual({ type: "noop", sleepMs: 0 });
-    const a = await stores.executions.getExecution(`${ids.a}:${ms}:1`);
+    const a = await stores.executions.getExecution(DEFAULT_TENANT, `${ids.a}:${ms}:1`);
     expect(a?.status).toBe("QUEUED");
 
     // The same outcome reported twice (a redelivery) queues b and c once.
@@ -80,7 +82,7 @@ describe("workflow runs in the store: idempotent start, one winner per join", ()
     // Both upstreams of the join at once: exactly one queues d.
     await Promise.all([finished("b"), finished("c")]);
     expect(sentKeys(await drain(stores))).toEqual(["d"]);
-    let run = await workflows.getRun(wf.id, ms);
+    let run = await workflows.getRun(DEFAULT_TENANT, wf.id, ms);
     expect(run?.status).toBe("RUNNING");
     expect(run?.nodes.map((n) => n.status)).toEqual([
       "SUCCEEDED",
@@ -95,7 +97,7 @@ describe("workflow runs in the store: idempotent start, one winner per join", ()
     expect(queued.items.map((q) => q.run.jobId)).toContain(ids.d);
 
     await finished("d");
-    run = await workflows.getRun(wf.id, ms);
+    run = await workflows.getRun(DEFAULT_TENANT, wf.id, ms);
     expect(run?.status).toBe("SUCCEEDED");
     expect(run?.endedMs).toBeDefined();
   });

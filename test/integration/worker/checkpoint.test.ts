@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecutionStatus } from "../../../gen/chronoring/v1/execution_pb.js";
 import { type App, startApp } from "../../../src/app.js";
 import type { Config } from "../../../src/config/config.js";
+import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import type { JobHandler } from "../../../src/worker/handlers/registry.js";
 import { silentLogger, testConfig, testStores } from "../../support/app.js";
 import { jobClient } from "../../support/client.js";
@@ -68,7 +69,7 @@ describe("a re-queued attempt receives the last checkpoint", () => {
     // The leader's failover for a lost worker: requeue (carries the checkpoint), then send.
     const stores = await testStores(config);
     try {
-      const running = await stores.executions.getExecution(first.id);
+      const running = await stores.executions.getExecution(DEFAULT_TENANT, first.id);
       const next = await stores.executions.requeue(
         running!,
         "worker lost",

@@ -31,6 +31,7 @@ import {
   targetFromProto,
   targetToProto,
 } from "../../../src/api/codec.js";
+import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import { ChronoringError } from "../../../src/core/errors.js";
 import type { Execution, ExecutionStatus } from "../../../src/core/execution.js";
 import type { Job, JobStatus, JobTarget, Schedule } from "../../../src/core/job.js";
@@ -296,6 +297,7 @@ describe("enums", () => {
 describe("messages", () => {
   const job: Job = {
     id: ID,
+    tenant: DEFAULT_TENANT,
     name: "report",
     schedule: { kind: "cron", source: "0 3 * * *", timeZone: "Europe/Berlin" },
     target: { type: "noop", sleepMs: 0 },
@@ -338,6 +340,7 @@ describe("messages", () => {
   it("writes every field of an execution", () => {
     const e: Execution = {
       id: `${ID}:${T0}:2`,
+      tenant: DEFAULT_TENANT,
       jobId: ID,
       partition: 3,
       scheduledMs: T0,

@@ -23,7 +23,7 @@ const BROKEN_JOB = `job_${"y".repeat(26)}`;
 
 /** Only GetJob is called: unknown ids are NotFound, one id breaks (Internal). */
 const commands = {
-  async get(id: string) {
+  async get(_tenant: string, id: string) {
     if (id === BROKEN_JOB) throw new Error("store exploded");
     throw notFound(`job ${id}`);
   },

@@ -68,11 +68,12 @@ function fakeCommands() {
     return job;
   };
   const commands: JobCommands = {
-    async create(input) {
+    async create(tenant, input) {
       await gate();
       const id = `job_${String(++seq).padStart(26, "0")}`;
       const job: Job = {
         id,
+        tenant,
         name: input.name,
         schedule: toSchedule(input.schedule),
         target: input.target,
@@ -88,17 +89,17 @@ function fakeCommands() {
       jobs.set(id, job);
       return job;
     },
-    async get(id) {
+    async get(_tenant, id) {
       await gate();
       return must(id);
     },
-    async list(query) {
+    async list(_tenant, query) {
       await gate();
       const all = [...jobs.values()];
       const items = all.slice(0, query.pageSize);
       return items.length < all.length ? { items, nextToken: "next" } : { items };
     },
-    async update(id, update, expectedVersion) {
+    async update(_tenant, id, update, expectedVersion) {
       await gate();
       const job = must(id);
       if (expectedVersion !== undefined && expectedVersion !== job.version) {
@@ -114,25 +115,26 @@ function fakeCommands() {
       jobs.set(id, next);
       return next;
     },
-    async cancel(id) {
+    async cancel(_tenant, id) {
       await gate();
       const job = { ...must(id), status: "CANCELLED" as const };
       jobs.set(id, job);
       return job;
     },
-    async pause(id) {
+    async pause(_tenant, id) {
       await gate();
       return must(id);
     },
-    async resume(id) {
+    async resume(_tenant, id) {
       await gate();
       return must(id);
     },
-    async trigger(id) {
+    async trigger(tenant, id) {
       await gate();
       must(id);
       const e: Execution = {
         id: `${id}:${NOW}:1`,
+        tenant,
         jobId: id,
         partition: 7,
         scheduledMs: NOW,
@@ -146,11 +148,11 @@ function fakeCommands() {
       await gate();
       return { items: [] };
     },
-    async getExecution(id) {
+    async getExecution(_tenant, id) {
       await gate();
       throw notFound(`execution ${id}`);
     },
-    async preview(_schedule, afterMs, count) {
+    async preview(_tenant, _schedule, afterMs, count) {
       const fires = Array.from({ length: count }, (_, i) => ({
         utcMs: (afterMs ?? NOW) + (i + 1) * 60_000,
         local: new Date((afterMs ?? NOW) + (i + 1) * 60_000).toISOString(),

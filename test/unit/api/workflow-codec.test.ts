@@ -12,6 +12,7 @@ import {
   workflowRunToProto,
   workflowToProto,
 } from "../../../src/api/workflow-codec.js";
+import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import { ChronoringError } from "../../../src/core/errors.js";
 
 describe("workflow codec", () => {
@@ -42,6 +43,7 @@ describe("workflow codec", () => {
   it("reports a workflow and a run with their statuses and ids", () => {
     const wf = workflowToProto({
       id: "wf_00000000000000000000000000",
+      tenant: DEFAULT_TENANT,
       name: "w",
       owner: "o",
       tags: [],
@@ -63,6 +65,7 @@ describe("workflow codec", () => {
     expect(wf.nodes[0]!.jobId).toBe("job_x");
     const run = workflowRunToProto({
       workflowId: wf.id,
+      tenant: DEFAULT_TENANT,
       scheduledMs: 1000,
       status: "FAILED",
       startedMs: 1001,

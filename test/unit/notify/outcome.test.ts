@@ -1,5 +1,6 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import type { Execution } from "../../../src/core/execution.js";
 import type { Job } from "../../../src/core/job.js";
 import type { JobStore } from "../../../src/core/ports/job-store.js";
@@ -9,6 +10,7 @@ import { makeJob } from "../../support/jobs.js";
 
 const execution: Execution = {
   id: "job_x:1:1",
+  tenant: DEFAULT_TENANT,
   jobId: "job_x",
   partition: 0,
   scheduledMs: 1,
@@ -21,7 +23,7 @@ function setup(stored: Job | undefined) {
   const reads: string[] = [];
   const sent: Array<[string, string]> = [];
   const jobs = {
-    getJob: async (id: string) => {
+    getJob: async (_tenant: string, id: string) => {
       reads.push(id);
       return stored;
     },

@@ -24,10 +24,11 @@ function store(): CalendarStore & { reads: number; current?: Calendar; failing: 
     reads: 0,
     current: calendar(["2026-12-25"]) as Calendar | undefined,
     failing: false,
-    async getCalendar() {
+    async getCalendar(tenant: string) {
       s.reads++;
       if (s.failing) throw new Error("store down");
-      return s.current;
+      // Tenant "b" has no calendars: a name is looked up in its tenant only.
+      return tenant === "b" ? undefined : s.current;
     },
   };
   return s as unknown as CalendarStore & { reads: number; current?: Calendar; failing: boolean };
@@ -40,29 +41,32 @@ describe("calendar cache", () => {
     const clock = fakeClock(0);
     const s = store();
     const cache = createCalendarCache({ store: s, clock, ttlMs: 1000, logger });
-    await cache.load(["h", "h"]);
-    await cache.load(["h"]);
+    await cache.load([
+      { tenant: "a", name: "h" },
+      { tenant: "a", name: "h" },
+    ]);
+    await cache.load([{ tenant: "a", name: "h" }]);
     expect(s.reads).toBe(1);
     s.current = calendar(["2026-12-26"]);
     clock.advance(999);
-    await cache.load(["h"]);
-    expect(cache.get("h")?.excludedDates).toEqual(["2026-12-25"]);
+    await cache.load([{ tenant: "a", name: "h" }]);
+    expect(cache.get("a", "h")?.excludedDates).toEqual(["2026-12-25"]);
     clock.advance(1);
-    await cache.load(["h"]);
+    await cache.load([{ tenant: "a", name: "h" }]);
     expect(s.reads).toBe(2);
-    expect(cache.get("h")?.excludedDates).toEqual(["2026-12-26"]);
+    expect(cache.get("a", "h")?.excludedDates).toEqual(["2026-12-26"]);
   });
 
   it("keeps the cached copy when a refresh fails, and fails without one", async () => {
     const clock = fakeClock(0);
     const s = store();
     const cache = createCalendarCache({ store: s, clock, ttlMs: 1000, logger });
-    await cache.load(["h"]);
+    await cache.load([{ tenant: "a", name: "h" }]);
     s.failing = true;
     clock.advance(5000);
-    await cache.load(["h"]);
-    expect(cache.get("h")?.excludedDates).toEqual(["2026-12-25"]);
-    await expect(cache.load(["other"])).rejects.toThrow("store down");
+    await cache.load([{ tenant: "a", name: "h" }]);
+    expect(cache.get("a", "h")?.excludedDates).toEqual(["2026-12-25"]);
+    await expect(cache.load([{ tenant: "a", name: "other" }])).rejects.toThrow("store down");
   });
 
   it("remembers a calendar that does not exist (no date excluded)", async () => {
@@ -70,9 +74,22 @@ describe("calendar cache", () => {
     const s = store();
     s.current = undefined;
     const cache = createCalendarCache({ store: s, clock, ttlMs: 1000, logger });
-    await cache.load(["gone"]);
-    await cache.load(["gone"]);
-    expect(cache.get("gone")).toBeUndefined();
+    await cache.load([{ tenant: "a", name: "gone" }]);
+    await cache.load([{ tenant: "a", name: "gone" }]);
+    expect(cache.get("a", "gone")).toBeUndefined();
     expect(s.reads).toBe(1);
+  });
+
+  it("keeps calendars of one name in two tenants apart", async () => {
+    const clock = fakeClock(0);
+    const s = store();
+    const cache = createCalendarCache({ store: s, clock, ttlMs: 1000, logger });
+    await cache.load([
+      { tenant: "a", name: "h" },
+      { tenant: "b", name: "h" },
+    ]);
+    expect(s.reads).toBe(2);
+    expect(cache.get("a", "h")?.excludedDates).toEqual(["2026-12-25"]);
+    expect(cache.get("b", "h")).toBeUndefined();
   });
 });
