@@ -14,7 +14,8 @@
 # The runtime layout is tested without Docker: test/e2e/production-build.test.ts makes the
 # same one (package.json + lock, `npm ci --omit=dev --ignore-scripts`, the built dist/),
 # read-only, runs it as a non-root user, fires a job through it with an api+scheduler and a
-# worker process, runs dist/healthcheck.js and stops it with SIGTERM. Keep the steps of the
+# worker process (auth on, a JWKS file and a minted token), runs dist/healthcheck.js and stops
+# it with SIGTERM. Keep the steps of the
 # deps and runtime stages the same as that test's (test/support/prod-layout.ts).
 #
 # The Node version is the one deploy/local/node.sh pins (a unit test checks they agree).
