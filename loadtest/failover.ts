@@ -83,7 +83,6 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
     CHRONORING_TARGET_ALLOW: "127.0.0.1/32",
     // The bench measures failover, not token checks; its clients call without tokens.
     CHRONORING_AUTH_MODE: "off",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   };
   const procs = new Map<string, ChronoringProcess>();
   const start = async (name: string, env: Record<string, string>) => {

@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's `npm test` runs it: installs the local
 # backends when missing, checks that gen/ matches proto/, typechecks, lints,
-# looks for import cycles, then runs unit, integration and e2e tests against
-# real etcd, DynamoDB Local and the SQS emulator.
+# looks for import cycles, builds dist/, then runs unit, integration and e2e
+# tests against real etcd, DynamoDB Local and the SQS emulator. Everything runs
+# on Node >= 22: the pinned Node 24, fetched into .tools/node on a machine whose
+# node is older (deploy/local/node.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-# The pinned AWS SDK runs on Node 20; its notice about future releases is noise here.
-export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+source deploy/local/node.sh
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "dependencies installed"
-# npm install, not npm ci: npm 11 leaves the other platforms' optional
-# packages (Biome's, esbuild's) out of package-lock.json, and npm ci then
-# refuses the lock. The lock still pins every version installed here.
-[ -d node_modules ] || npm install --no-audit --no-fund
+step "node $(node -v), dependencies installed"
+# npm ci: exactly the lock. The lock holds every platform's optional packages
+# (Biome's, esbuild's), as npm install writes it; without them npm ci refuses it.
+[ -d node_modules ] || npm ci --no-audit --no-fund
 
 step "backends installed"
 bash deploy/local/install-backends.sh
@@ -36,6 +36,9 @@ npx biome check --error-on-warnings .
 
 step "import cycles"
 npx madge --circular --extensions ts --ts-config tsconfig.json src
+
+step "production build (dist/; the e2e test of the built output runs it)"
+npm run build
 
 step "unit and integration tests"
 npx vitest run --config test/vitest.config.ts --project unit --project integration "$@"

@@ -13,6 +13,19 @@ export interface ChronoringProcessOptions {
   logDir: string;
   /** How long to wait until it answers; default 60 s. */
   readyTimeoutMs?: number;
+  /**
+   * What to run instead of the sources under tsx, e.g. the built output
+   * (`node dist/main.js` in a production layout); `env` merges over `launch.env`.
+   */
+  launch?: ChronoringLaunch;
+}
+
+/** A command that starts a Chronoring node, and the environment it starts in. */
+export interface ChronoringLaunch {
+  command: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
 }
 
 export interface ChronoringProcess {
@@ -24,14 +37,21 @@ export interface ChronoringProcess {
 }
 
 /**
- * Starts one Chronoring node (`src/main.ts` under tsx) as a child process and
+ * Starts one Chronoring node (`src/main.ts` under tsx, on this process's node;
+ * or `options.launch`) as a child process and
  * waits until it answers on its API or metrics port. Used by the dev stack,
  * the e2e tests and the benchmarks, which kill and stop these processes.
  */
 export async function startChronoring(
   options: ChronoringProcessOptions,
 ): Promise<ChronoringProcess> {
-  const env = { ...process.env, ...options.env };
+  const launch = options.launch ?? {
+    command: process.execPath,
+    args: ["--import", "tsx", join(ROOT, "src/main.ts")],
+    cwd: ROOT,
+    env: process.env,
+  };
+  const env = { ...launch.env, ...options.env };
   const roles = (env.CHRONORING_ROLES ?? "api,scheduler,worker").split(",");
   const host = env.CHRONORING_API_HOST ?? "127.0.0.1";
   const apiPort = env.CHRONORING_API_PORT ?? "7070";
@@ -43,9 +63,9 @@ export async function startChronoring(
       : undefined;
   const child = await spawnManaged({
     name: options.name,
-    command: process.execPath,
-    args: ["--import", "tsx", join(ROOT, "src/main.ts")],
-    cwd: ROOT,
+    command: launch.command,
+    args: launch.args,
+    cwd: launch.cwd,
     env,
     logFile: join(options.logDir, `${options.name}.log`),
   });

@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
-# `npm run dev`: installs what is missing (etcd, Java check, npm packages), then
-# runs the whole system locally (deploy/local/dev.ts).
+# `npm run dev`: installs what is missing (Node >= 22, etcd, Java check, npm
+# packages), then runs the whole system locally (deploy/local/dev.ts).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-# The pinned AWS SDK runs on Node 20; its notice about future releases is noise here.
-export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
-# npm install, not npm ci: npm 11 leaves the other platforms' optional
-# packages (Biome's, esbuild's) out of package-lock.json, and npm ci then
-# refuses the lock. The lock still pins every version installed here.
-[ -d node_modules ] || npm install --no-audit --no-fund
+# The pinned Node 24 first on PATH when the system node is older (node.sh).
+source deploy/local/node.sh
+# npm ci: exactly the lock (it holds every platform's optional packages).
+[ -d node_modules ] || npm ci --no-audit --no-fund
 bash deploy/local/install-backends.sh
 exec npx tsx deploy/local/dev.ts "$@"

@@ -17,7 +17,7 @@
  * its answer is not read for long (see endAfterResponse).
  */
 
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import {
   constants,
   type Http2ServerRequest,
@@ -143,10 +143,19 @@ export function declaredLength(req: NodeRequest): number | undefined {
   return Number(raw);
 }
 
+/**
+ * Starts a response on either protocol. The two writeHead overload sets do
+ * not unify into one callable signature (Node 24 types), so each is named.
+ */
+export function writeHead(res: NodeResponse, status: number, headers?: OutgoingHttpHeaders): void {
+  if ("stream" in res) res.writeHead(status, headers);
+  else res.writeHead(status, headers);
+}
+
 /** The answer of a plain HTTP route to a body over the limit: 413 and a JSON error. */
 export function sendBodyTooLarge(res: NodeResponse, err: BodyTooLargeError): void {
   const body = JSON.stringify({ code: "resource_exhausted", message: err.rawMessage });
-  res.writeHead(413, {
+  writeHead(res, 413, {
     "content-type": "application/json",
     "cache-control": "no-store",
     [REQUEST_ID_HEADER]: err.correlationId,

@@ -16,6 +16,7 @@ import {
   type NodeResponse,
   type RequestBody,
   sendBodyTooLarge,
+  writeHead,
 } from "./body-limit.js";
 import type { RpcHandler } from "./rpc-handler.js";
 
@@ -60,7 +61,7 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestHandle
   const { rpc, maxBodyBytes, logger: log } = opts;
 
   const plain = (res: NodeResponse, status: number, body: string, type: string) => {
-    res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+    writeHead(res, status, { "content-type": type, "cache-control": "no-store" });
     res.end(body);
   };
 
@@ -110,7 +111,7 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestHandle
       served.catch((err: unknown) => routeFailed(res, err));
       return;
     }
-    res.writeHead(404);
+    writeHead(res, 404);
     res.end();
   };
 

@@ -22,7 +22,7 @@ import {
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
-import type { NodeRequest, NodeResponse, RequestBody } from "./body-limit.js";
+import { type NodeRequest, type NodeResponse, type RequestBody, writeHead } from "./body-limit.js";
 
 export interface RpcHandlerOptions extends ConnectRouterOptions {
   routes: (router: ConnectRouter) => void;
@@ -50,7 +50,7 @@ export function createRpcHandler(opts: RpcHandlerOptions): RpcHandler {
       uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
     } catch {
       // No authority to build the request URL from: no Host, or not a host.
-      res.writeHead(400, { "content-type": "text/plain" });
+      writeHead(res, 400, { "content-type": "text/plain" });
       res.end("bad request: missing or invalid Host\n");
       return true;
     }

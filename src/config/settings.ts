@@ -65,7 +65,7 @@ export const FIELDS: Field[] = [
   { key: "worker-concurrency", kind: "int", default: "16", min: 1, max: 1024 },
   { key: "worker-drain-timeout-ms", kind: "int", default: "10000", min: 0, max: 3_600_000 },
   { key: "script-allow-list", kind: "list", default: "" },
-  { key: "script-memory-mb", kind: "int", default: "256", min: 0, max: 65_536 },
+  { key: "script-memory-mb", kind: "int", default: "1024", min: 0, max: 65_536 },
   { key: "script-user", kind: "string", default: "nobody" },
   { key: "script-max-procs", kind: "int", default: "256", min: 0, max: 4_194_304 },
   { key: "script-env-allow", kind: "list", default: "" },

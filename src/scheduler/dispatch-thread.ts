@@ -26,8 +26,18 @@ export interface DispatchThreadOptions {
   closeTimeoutMs?: number;
 }
 
-/** Loads a TypeScript thread module through tsx, as the main thread runs. */
+/**
+ * Loads a TypeScript thread module through tsx, as the main thread runs from
+ * source. Built JavaScript (`npm run build`, no tsx installed) runs directly.
+ */
 const BOOT = new URL("./thread-boot.mjs", import.meta.url);
+
+/** The module a new thread starts with, and what it is given. */
+function threadStart(entry: URL, data: unknown): [URL, { workerData: unknown }] {
+  return entry.pathname.endsWith(".ts")
+    ? [BOOT, { workerData: { entry: entry.href, data } }]
+    : [entry, { workerData: { data } }];
+}
 
 /**
  * The dispatcher in a thread of its own. The timers that send held runs at
@@ -49,9 +59,7 @@ export function startDispatchThread(options: DispatchThreadOptions): Dispatcher 
   let onClosed: (() => void) | undefined;
 
   function spawn(): Worker {
-    const worker = new Worker(BOOT, {
-      workerData: { entry: options.entry.href, data: options.data },
-    });
+    const worker = new Worker(...threadStart(options.entry, options.data));
     worker.on("message", (message: FromDispatchThread) => {
       switch (message.type) {
         case "released":

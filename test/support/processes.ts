@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, afterEach } from "vitest";
 import { freePort } from "../../deploy/local/backends.js";
 import {
+  type ChronoringLaunch,
   type ChronoringProcess,
   metricValue,
   startChronoring,
@@ -40,7 +41,7 @@ export interface Cluster {
   /** The same settings as a Config, for `testStores`. */
   config: Config;
   /**
-   * Starts `src/main.ts` with these roles (node id and worker id = `name`);
+   * Starts `src/main.ts` (or the cluster's `launch`) with these roles (node id and worker id = `name`);
    * `settings` override the cluster's. Resolves once it serves /metrics and
    * has joined the etcd cluster in its scheduler and worker roles.
    */
@@ -89,8 +90,13 @@ const env = (settings: Record<string, string>) =>
  * A cluster for one test file. Registers an afterEach that prints the nodes'
  * logs when a test failed, and an afterAll that stops every node and removes
  * the temp folder (kept, and named, when a test failed or CHRONORING_E2E_KEEP is set).
+ * `launch` (read at each start) runs something else than the sources under tsx.
  */
-export function e2eCluster(label: string, settings: Record<string, string> = {}): Cluster {
+export function e2eCluster(
+  label: string,
+  settings: Record<string, string> = {},
+  launch?: () => ChronoringLaunch,
+): Cluster {
   const b = testBackends();
   const prefix = uniquePrefix(label);
   const dir = mkdtempSync(join(tmpdir(), `chronoring-e2e-${label}-`));
@@ -130,7 +136,12 @@ export function e2eCluster(label: string, settings: Record<string, string> = {})
         WORKER_ID: name,
         ...(roles.includes("api") ? { API_PORT: port } : { METRICS_PORT: port }),
       };
-      const pending = startChronoring({ name, env: env(own), logDir: dir }).then((started) => {
+      const pending = startChronoring({
+        name,
+        env: env(own),
+        logDir: dir,
+        ...(launch ? { launch: launch() } : {}),
+      }).then((started) => {
         const node: Node = {
           ...started,
           name,

@@ -48,9 +48,11 @@ interface Pending {
  * together in the next one.
  *
  * Sharing never changes an outcome: every action keeps its own condition.
- * Identical condition checks (the same fence, the same job) are sent once. A
- * write that touches an item another write in the transaction touches
- * differently waits for the next. When a transaction is cancelled, the writes
+ * Identical condition checks (the same fence, the same job) are sent once;
+ * nothing else is shared. A write that touches an item another write in the
+ * transaction touches, otherwise than by the same check, waits for the next:
+ * so the same start delivered twice and sent in the same millisecond is
+ * written once and refused once, as it would be one after the other. When a transaction is cancelled, the writes
  * whose actions were refused get the reasons, and the others are written
  * again.
  */
@@ -87,7 +89,7 @@ export function createGroupCommit(options: {
       const fresh = signatures.filter((sig) => !bySignature.has(sig));
       const clash = write.actions.some((a, k) => {
         const seen = byItem.get(itemOf(a));
-        return seen !== undefined && seen !== signatures[k];
+        return seen !== undefined && (seen !== signatures[k] || !a.ConditionCheck);
       });
       if (clash || actions.length + new Set(fresh).size > MAX_TRANSACTION) {
         i++;

@@ -22,7 +22,8 @@
  *   - `--data`: RLIMIT_DATA (heap and private writable mappings; Linux ≥ 4.7).
  *     Not `--as` (RLIMIT_AS): V8 reserves gigabytes of address space up
  *     front, so any address-space cap that means anything stops `node` from
- *     starting;
+ *     starting (RLIMIT_DATA must still leave room for Node 24's writable code
+ *     range: see DEFAULT_SCRIPT_MEMORY_MB);
  *   - `--core=0`: no core dumps (SIGXCPU's default action would write one).
  *
  * Either wrapper missing (not Linux, util-linux absent): the script runs

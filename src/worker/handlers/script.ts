@@ -28,7 +28,13 @@ import { describe, runProcess } from "./script-process.js";
 import { createWorkDir, type RunAs, removeWorkDir } from "./script-workdir.js";
 import { assertByteLimit, clampText, DEFAULT_MAX_OUTPUT_BYTES } from "./truncate.js";
 
-export const DEFAULT_SCRIPT_MEMORY_MB = 256;
+/**
+ * RLIMIT_DATA counts what a runtime reserves writable, not only what it uses:
+ * Node 24 maps a 510 MiB read-write-execute code range at start (VmData about
+ * 560 MiB before any script code runs; Node 20 about 50 MiB), so it cannot
+ * start under 580 MiB. 1 GiB leaves a Node 24 script about 450 MiB of its own.
+ */
+export const DEFAULT_SCRIPT_MEMORY_MB = 1024;
 export const DEFAULT_SCRIPT_MAX_PROCS = 256;
 /** Time between SIGTERM and SIGKILL when a run is stopped. */
 export const DEFAULT_KILL_GRACE_MS = 2000;
@@ -38,7 +44,7 @@ export interface ScriptHandlerOptions {
   allowList: string[];
   /** Cap on the summary (status line + output), in UTF-8 bytes. Default 4096. */
   maxOutputBytes?: number;
-  /** RLIMIT_DATA per process, in MiB; 0 disables it. Default 256. */
+  /** RLIMIT_DATA per process, in MiB; 0 disables it. Default 1024. */
   memoryMb?: number;
   /** RLIMIT_NPROC (every process and thread of the script's uid); 0 disables it. Default 256. */
   maxProcs?: number;

@@ -17,7 +17,7 @@ import {
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health } from "../../../gen/grpc/health/v1/health_pb.js";
-import { DEFAULT_MAX_BODY_BYTES } from "../../../src/api/body-limit.js";
+import { DEFAULT_MAX_BODY_BYTES, writeHead } from "../../../src/api/body-limit.js";
 import { routes } from "../../../src/api/routes.js";
 import { type ApiServer, type HttpRoute, startApiServer } from "../../../src/api/server.js";
 import { silentLogger } from "../../support/app.js";
@@ -36,7 +36,7 @@ const countingRoute: HttpRoute = (req, res, body) => {
   return (async () => {
     let n = 0;
     for await (const chunk of body.chunks) n += chunk.length;
-    res.writeHead(200, { "content-type": "application/json" });
+    writeHead(res, 200, { "content-type": "application/json" });
     res.end(JSON.stringify({ bytes: n }));
   })();
 };

@@ -40,7 +40,6 @@ function apiEnv(label: string, settings: Record<string, string>): Record<string,
     CHRONORING_QUEUE_PREFIX: prefix,
     CHRONORING_PARTITIONS: "4",
     CHRONORING_BACKEND_WAIT_MS: "5000",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   };
   for (const [k, v] of Object.entries(settings)) env[`CHRONORING_${k}`] = v;
   return env;

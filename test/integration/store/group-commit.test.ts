@@ -2,7 +2,7 @@
  * Group commit in DynamoDB Local: writes from concurrent callers share
  * transactions, and sharing never changes an outcome. A refused action
  * fails only its own write, the others are written; two writes on one item
- * never share a transaction; claims of many partitions at once share
+ * never share a transaction, not even the same write twice; claims of many partitions at once share
  * transactions, and a stale fence fails only its own partition's claims.
  */
 import {
@@ -126,6 +126,33 @@ describe("group commit", () => {
     expect(await Promise.all([first, second, third])).toEqual([undefined, undefined, undefined]);
     // The clashing write went after the one before it, and found the item taken.
     expect(await clash).toEqual(["ConditionalCheckFailed"]);
+  });
+
+  it("the same write twice at once succeeds once: only condition checks are shared", async () => {
+    const { client } = await testStores(testConfig("gc-twice"));
+    const table = await scratchTable(client);
+    const commits = createGroupCommit({ client, keys: { [table]: ["id"] }, maxInFlight: 1 });
+    // As a worker starting a run delivered twice in one batch: the same condition check
+    // and the same conditional Put, in the same millisecond.
+    const start = (): TransactWriteItem[] => [
+      {
+        ConditionCheck: {
+          TableName: table,
+          Key: { id: { S: "job" } },
+          ConditionExpression: "attribute_exists(id)",
+        },
+      },
+      putNew(table, "run", "started"),
+    ];
+    await commits.write([putNew(table, "job")]);
+    // Hold the only lane so that both starts wait and are packed together.
+    const hold = commits.write([putNew(table, "other")]);
+    const twice = [commits.write(start()), commits.write(start())];
+    await hold;
+    expect((await Promise.all(twice)).map((r) => r?.at(-1) ?? "written").sort()).toEqual([
+      "ConditionalCheckFailed",
+      "written",
+    ]);
   });
 
   it("claims of many partitions share transactions; a stale fence fails only its partition", async () => {

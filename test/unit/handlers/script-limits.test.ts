@@ -164,10 +164,12 @@ describe.skipIf(!hasPrlimit)("script handler: limits a script really has", () =>
     });
 
     it("stops a node process whose allocations exceed the cap while node itself starts", async () => {
-      const capped = createScriptHandler({ allowList: [NODE], memoryMb: 128, user: RUN_AS });
+      // Node 24 itself needs about 580 MiB of RLIMIT_DATA (DEFAULT_SCRIPT_MEMORY_MB), Node 22
+      // less: the 1 GiB it then allocates exceeds the cap on either.
+      const capped = createScriptHandler({ allowList: [NODE], memoryMb: 768, user: RUN_AS });
       const result = await capped.run(
         node(
-          "console.log('started'); const keep = []; for (let i = 0; i < 10; i++) keep.push(Buffer.alloc(64 * 1024 * 1024, 1)); console.log('survived')",
+          "console.log('started'); const keep = []; for (let i = 0; i < 16; i++) keep.push(Buffer.alloc(64 * 1024 * 1024, 1)); console.log('survived')",
         ),
         context(),
       );
