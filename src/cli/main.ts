@@ -4,12 +4,15 @@
  */
 
 import { Command } from "commander";
+import { backupCommand, restoreCommand } from "./backup-command.js";
 import { tokenCommand } from "./token-command.js";
 
 const program = new Command("chronoring")
   .description("Chronoring operator commands")
   .showHelpAfterError()
-  .addCommand(tokenCommand());
+  .addCommand(tokenCommand())
+  .addCommand(backupCommand())
+  .addCommand(restoreCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`chronoring: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,0 +1,111 @@
+/**
+ * `chronoring restore`: loads a finished backup (manifest.ts) into an empty
+ * table set: the target deployment's tables, created first with the
+ * backup's partition count. Every page is checked against its sha256 before
+ * anything is written. Progress is kept beside the backup, per target
+ * (`restore-<jobs table>.json`), so an interrupted restore resumes; items are
+ * written whole, so a page written twice is the same page.
+ */
+
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BatchWriteItemCommand, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { dynamo } from "../adapters/dynamodb/calls.js";
+import type { TableNames } from "../adapters/dynamodb/client.js";
+import { failedPrecondition } from "../core/errors.js";
+import { BACKUP_TABLES } from "./backup.js";
+import { type Key, readManifest, readPage } from "./manifest.js";
+
+/** DynamoDB's limit of items per BatchWriteItem. */
+const BATCH = 25;
+const META_ID = "meta#partitions";
+
+export interface RestoreOptions {
+  client: DynamoDBClient;
+  tables: TableNames;
+  dir: string;
+  /** The target's CHRONORING_PARTITIONS: must be the backup's. */
+  partitions: number;
+  /** Creates the target's tables (the job store's init). */
+  createTables: () => Promise<void>;
+  onPage?: (table: string, items: number) => void;
+}
+
+export interface RestoreSummary {
+  resumed: boolean;
+  items: Record<string, number>;
+}
+
+interface Progress {
+  done: string[];
+}
+
+export async function runRestore(options: RestoreOptions): Promise<RestoreSummary> {
+  const { client, tables, dir } = options;
+  const manifest = readManifest(dir);
+  if (!manifest) throw failedPrecondition(`${dir}: no backup manifest`);
+  if (manifest.finishedMs === undefined) {
+    throw failedPrecondition(
+      `${dir}: the backup did not finish; run chronoring backup --to ${dir} again to finish it`,
+    );
+  }
+  if (manifest.partitions !== options.partitions) {
+    throw failedPrecondition(
+      `the backup has ${manifest.partitions} partitions but CHRONORING_PARTITIONS is ${options.partitions}; restore with CHRONORING_PARTITIONS=${manifest.partitions}`,
+    );
+  }
+  // Every page whole before anything is written.
+  for (const role of BACKUP_TABLES) {
+    for (const page of manifest.tables[role]?.pages ?? []) readPage(dir, page);
+  }
+
+  const progressFile = join(dir, `restore-${tables.jobs}.json`);
+  const resumed = existsSync(progressFile);
+  const progress: Progress = resumed
+    ? (JSON.parse(readFileSync(progressFile, "utf8")) as Progress)
+    : { done: [] };
+  await options.createTables();
+  if (!resumed) {
+    for (const role of BACKUP_TABLES) await mustBeEmpty(client, tables[role]);
+  }
+
+  const items: Record<string, number> = {};
+  for (const role of BACKUP_TABLES) {
+    items[role] = 0;
+    for (const page of manifest.tables[role]?.pages ?? []) {
+      items[role] += page.items;
+      if (progress.done.includes(page.file)) continue;
+      await writeAll(client, tables[role], readPage(dir, page));
+      progress.done.push(page.file);
+      writeFileSync(progressFile, JSON.stringify(progress));
+      options.onPage?.(role, page.items);
+    }
+  }
+  return { resumed, items };
+}
+
+async function mustBeEmpty(client: DynamoDBClient, table: string): Promise<void> {
+  const out = await dynamo(() =>
+    client.send(new ScanCommand({ TableName: table, Limit: 2, ConsistentRead: true })),
+  );
+  const found = (out.Items ?? []).filter((item) => item.id?.S !== META_ID);
+  if (found.length > 0 || (out.LastEvaluatedKey && (out.Items ?? []).length === 0)) {
+    throw failedPrecondition(
+      `table ${table} is not empty: a restore loads into an empty table set (a new CHRONORING_TABLE_PREFIX)`,
+    );
+  }
+}
+
+async function writeAll(client: DynamoDBClient, table: string, items: Key[]): Promise<void> {
+  for (let i = 0; i < items.length; i += BATCH) {
+    let pending = items.slice(i, i + BATCH).map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 5000)));
+      if (attempt > 20) throw failedPrecondition(`table ${table} keeps refusing writes`);
+      const out = await dynamo(() =>
+        client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } })),
+      );
+      pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
+    }
+  }
+}

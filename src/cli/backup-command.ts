@@ -1,0 +1,93 @@
+/**
+ * `chronoring backup --to DIR` and `chronoring restore --from DIR`: every
+ * table of a deployment to a folder and back (src/backup/). They talk to
+ * DynamoDB directly, with the deployment's own store settings
+ * (CHRONORING_DYNAMODB_ENDPOINT, CHRONORING_TABLE_PREFIX, CHRONORING_PARTITIONS,
+ * AWS credentials), not through the API: run them where those are at hand.
+ */
+
+import { Command, InvalidArgumentError, Option } from "commander";
+import { tableNames } from "../adapters/dynamodb/client.js";
+import { createAdapters } from "../adapters/from-config.js";
+import { parseTtl } from "../auth/mint.js";
+import { runBackup } from "../backup/backup.js";
+import { runRestore } from "../backup/restore.js";
+import { type Config, loadConfig } from "../config/config.js";
+import { type OutputOptions, print } from "./output.js";
+
+const DAY_MS = 86_400_000;
+
+const horizon = (value: string) => {
+  const seconds = parseTtl(value);
+  if (seconds === undefined) throw new InvalidArgumentError("a duration such as 12h, 30d");
+  return seconds * 1000;
+};
+
+/**
+ * The store settings from the environment. A backup runs no role; naming the
+ * worker role keeps the api role's auth settings out of what must be set.
+ */
+function storeConfig(): Config {
+  return loadConfig({ ...process.env, CHRONORING_ROLES: "worker" }, []);
+}
+
+const progress = (quiet: boolean | undefined) => (table: string, items: number) => {
+  if (!quiet) process.stderr.write(`${table}: ${items} items\n`);
+};
+
+export function backupCommand(): Command {
+  return new Command("backup")
+    .description("copy every table (jobs, calendars, workflows, executions) into a folder")
+    .requiredOption("--to <dir>", "the backup folder (an unfinished backup there is resumed)")
+    .option(
+      "--executions-since <duration>",
+      "executions scheduled this far back",
+      horizon,
+      30 * DAY_MS,
+    )
+    .addOption(new Option("--quiet", "no progress on stderr"))
+    .addOption(new Option("--json", "print the summary as JSON"))
+    .action(async (o: { to: string; executionsSince: number; quiet?: boolean } & OutputOptions) => {
+      const config = storeConfig();
+      const { dynamo } = createAdapters(config);
+      const summary = await runBackup({
+        client: dynamo,
+        tables: tableNames(config.store.tablePrefix),
+        dir: o.to,
+        executionsSinceMs: Date.now() - o.executionsSince,
+        onPage: progress(o.quiet),
+      });
+      const counts = Object.entries(summary.items).map(([t, n]) => `${t} ${n}`);
+      print(
+        o,
+        `backup ${summary.resumed ? "resumed and " : ""}finished in ${o.to}: ${counts.join(", ")}`,
+        summary,
+      );
+    });
+}
+
+export function restoreCommand(): Command {
+  return new Command("restore")
+    .description("load a finished backup into an empty table set (CHRONORING_TABLE_PREFIX)")
+    .requiredOption("--from <dir>", "the backup folder")
+    .addOption(new Option("--quiet", "no progress on stderr"))
+    .addOption(new Option("--json", "print the summary as JSON"))
+    .action(async (o: { from: string; quiet?: boolean } & OutputOptions) => {
+      const config = storeConfig();
+      const { dynamo, jobs } = createAdapters(config);
+      const summary = await runRestore({
+        client: dynamo,
+        tables: tableNames(config.store.tablePrefix),
+        dir: o.from,
+        partitions: config.store.partitions,
+        createTables: () => jobs.init(),
+        onPage: progress(o.quiet),
+      });
+      const counts = Object.entries(summary.items).map(([t, n]) => `${t} ${n}`);
+      print(
+        o,
+        `restored ${o.from} into ${config.store.tablePrefix}*: ${counts.join(", ")}`,
+        summary,
+      );
+    });
+}
