@@ -85,6 +85,10 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     writeCounter: writes,
     onThrottle: storeMetrics.throttled,
     onMalformed: (body) => logger.warn({ body: body?.slice(0, 200) }, "malformed run message"),
+    onQueuesRecreated: () =>
+      logger.warn(
+        "the run queues were gone and are created again; their messages are lost, and the recovery sweep sends the claimed runs that did not start",
+      ),
   });
   const { dynamo, jobs, queue, deadLetters, workflows } = adapters;
   const waitMs = config.backendWaitMs;

@@ -38,6 +38,8 @@ export function createAdapters(
     /** Told of every throttled DynamoDB attempt, by command name. */
     onThrottle?: (command: string) => void;
     onMalformed?: (body: string | undefined) => void;
+    /** Told when the run queues were found gone and created again. */
+    onQueuesRecreated?: () => void;
   } = {},
 ) {
   const credentials = config.aws.localCredentials
@@ -58,10 +60,10 @@ export function createAdapters(
     tables: tableNames(config.store.tablePrefix),
     partitionCount: config.store.partitions,
   };
-  const queue = createSqsWorkQueue(
-    workQueueOptions(config),
-    options.onMalformed ? { onMalformed: options.onMalformed } : {},
-  );
+  const queue = createSqsWorkQueue(workQueueOptions(config), {
+    ...(options.onMalformed && { onMalformed: options.onMalformed }),
+    ...(options.onQueuesRecreated && { onQueuesRecreated: options.onQueuesRecreated }),
+  });
   return {
     dynamo,
     jobs: createDynamoJobStore(storeOptions),

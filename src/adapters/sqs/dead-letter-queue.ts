@@ -7,6 +7,7 @@ import {
 import { unavailable } from "../../core/errors.js";
 import type { DeadLetterQueue, DeadRunMessage } from "../../core/ports/dead-letter-queue.js";
 import { createSqsClient, type SqsConnection, sqs } from "./client.js";
+import { recreatingQueues } from "./queue-recovery.js";
 
 export interface SqsDeadLetterOptions extends SqsConnection {
   /** The queue is `<prefix>runs-dead`, beside the run queue `<prefix>runs`. */
@@ -26,6 +27,18 @@ export function deadQueueName(prefix: string): string {
 export function createSqsDeadLetterQueue(options: SqsDeadLetterOptions): DeadLetterQueue {
   const client = createSqsClient(options);
   let queueUrl: string | undefined;
+  const createQueue = async () => {
+    const out = await sqs(() =>
+      client.send(
+        new CreateQueueCommand({
+          QueueName: deadQueueName(options.queuePrefix),
+          Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
+        }),
+      ),
+    );
+    queueUrl = out.QueueUrl;
+  };
+  const withQueue = recreatingQueues(createQueue);
 
   function url(): string {
     if (!queueUrl) throw new Error("dead letter queue used before init()");
@@ -33,22 +46,14 @@ export function createSqsDeadLetterQueue(options: SqsDeadLetterOptions): DeadLet
   }
 
   return {
-    async init() {
-      const out = await sqs(() =>
-        client.send(
-          new CreateQueueCommand({
-            QueueName: deadQueueName(options.queuePrefix),
-            Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
-          }),
-        ),
-      );
-      queueUrl = out.QueueUrl;
-    },
+    init: createQueue,
 
     async publish(message: DeadRunMessage) {
-      await sqs(() =>
-        client.send(
-          new SendMessageCommand({ QueueUrl: url(), MessageBody: JSON.stringify(message) }),
+      await withQueue(() =>
+        sqs(() =>
+          client.send(
+            new SendMessageCommand({ QueueUrl: url(), MessageBody: JSON.stringify(message) }),
+          ),
         ),
       );
     },

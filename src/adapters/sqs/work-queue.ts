@@ -12,6 +12,7 @@ import type { JobLimits, JobTarget } from "../../core/job.js";
 import type { Delivery, OutgoingRun, QueueDepth, WorkQueue } from "../../core/ports/work-queue.js";
 import { DEFAULT_PRIORITY, PRIORITIES, type Priority } from "../../core/priority.js";
 import { createSqsClient, type SqsConnection, sqs } from "./client.js";
+import { recreatingQueues } from "./queue-recovery.js";
 
 export interface SqsOptions extends SqsConnection {
   /**
@@ -121,10 +122,15 @@ export function queueName(prefix: string, priority: Priority): string {
 /** The run queue on SQS (or an SQS-compatible emulator), with its dead letter queue. */
 export function createSqsWorkQueue(
   options: SqsOptions,
-  hooks: { onMalformed?: (body: string | undefined) => void } = {},
+  hooks: {
+    onMalformed?: (body: string | undefined) => void;
+    /** Told when the queues were found gone and created again. */
+    onQueuesRecreated?: () => void;
+  } = {},
 ): WorkQueue {
   const client = createSqsClient(options);
   const queueUrls = new Map<Priority, string>();
+  const withQueues = recreatingQueues(() => createQueues(), hooks.onQueuesRecreated);
 
   /**
    * Deletes gather for a few milliseconds into DeleteMessageBatch calls of up
@@ -152,16 +158,18 @@ export function createSqsWorkQueue(
   }
 
   async function depthOf(priority: Priority): Promise<QueueDepth> {
-    const out = await sqs(() =>
-      client.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: url(priority),
-          AttributeNames: [
-            "ApproximateNumberOfMessages",
-            "ApproximateNumberOfMessagesNotVisible",
-            "ApproximateNumberOfMessagesDelayed",
-          ],
-        }),
+    const out = await withQueues(() =>
+      sqs(() =>
+        client.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: url(priority),
+            AttributeNames: [
+              "ApproximateNumberOfMessages",
+              "ApproximateNumberOfMessagesNotVisible",
+              "ApproximateNumberOfMessagesDelayed",
+            ],
+          }),
+        ),
       ),
     );
     const a = out.Attributes ?? {};
@@ -172,36 +180,38 @@ export function createSqsWorkQueue(
     };
   }
 
+  async function createQueues(): Promise<void> {
+    const dlq = await sqs(() =>
+      client.send(new CreateQueueCommand({ QueueName: `${options.queuePrefix}runs-dlq` })),
+    );
+    const dlqAttrs = await sqs(() =>
+      client.send(
+        new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ["QueueArn"] }),
+      ),
+    );
+    await Promise.all(
+      PRIORITIES.map(async (priority) => {
+        const created = await sqs(() =>
+          client.send(
+            new CreateQueueCommand({
+              QueueName: queueName(options.queuePrefix, priority),
+              Attributes: {
+                VisibilityTimeout: String(options.visibilityTimeoutS),
+                RedrivePolicy: JSON.stringify({
+                  deadLetterTargetArn: dlqAttrs.Attributes?.QueueArn,
+                  maxReceiveCount: options.maxReceiveCount,
+                }),
+              },
+            }),
+          ),
+        );
+        if (created.QueueUrl) queueUrls.set(priority, created.QueueUrl);
+      }),
+    );
+  }
+
   return {
-    async init() {
-      const dlq = await sqs(() =>
-        client.send(new CreateQueueCommand({ QueueName: `${options.queuePrefix}runs-dlq` })),
-      );
-      const dlqAttrs = await sqs(() =>
-        client.send(
-          new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ["QueueArn"] }),
-        ),
-      );
-      await Promise.all(
-        PRIORITIES.map(async (priority) => {
-          const created = await sqs(() =>
-            client.send(
-              new CreateQueueCommand({
-                QueueName: queueName(options.queuePrefix, priority),
-                Attributes: {
-                  VisibilityTimeout: String(options.visibilityTimeoutS),
-                  RedrivePolicy: JSON.stringify({
-                    deadLetterTargetArn: dlqAttrs.Attributes?.QueueArn,
-                    maxReceiveCount: options.maxReceiveCount,
-                  }),
-                },
-              }),
-            ),
-          );
-          if (created.QueueUrl) queueUrls.set(priority, created.QueueUrl);
-        }),
-      );
-    },
+    init: () => createQueues(),
 
     async send(runs: OutgoingRun[]) {
       const now = Date.now();
@@ -222,9 +232,11 @@ export function createSqsWorkQueue(
           }));
           for (let round = 0; entries.length; round++) {
             const request = entries;
-            const out = await sqs(() =>
-              client.send(
-                new SendMessageBatchCommand({ QueueUrl: url(priority), Entries: request }),
+            const out = await withQueues(() =>
+              sqs(() =>
+                client.send(
+                  new SendMessageBatchCommand({ QueueUrl: url(priority), Entries: request }),
+                ),
               ),
             );
             const failed = new Set((out.Failed ?? []).map((f) => f.Id));
@@ -243,17 +255,19 @@ export function createSqsWorkQueue(
       signal?: AbortSignal,
       priority: Priority = DEFAULT_PRIORITY,
     ): Promise<Delivery[]> {
-      const out = await sqs(() =>
-        client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: url(priority),
-            MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
-            WaitTimeSeconds: Math.min(20, Math.ceil(waitMs / 1000)),
-            MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
-          }),
-          // A long poll outlasts the client's request timeout: give it its wait on top, or
-          // the SDK cuts it and the queue hands the next message to the abandoned receive.
-          { abortSignal: signal, requestTimeout: waitMs + options.requestTimeoutMs },
+      const out = await withQueues(() =>
+        sqs(() =>
+          client.send(
+            new ReceiveMessageCommand({
+              QueueUrl: url(priority),
+              MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
+              WaitTimeSeconds: Math.min(20, Math.ceil(waitMs / 1000)),
+              MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
+            }),
+            // A long poll outlasts the client's request timeout: give it its wait on top, or
+            // the SDK cuts it and the queue hands the next message to the abandoned receive.
+            { abortSignal: signal, requestTimeout: waitMs + options.requestTimeoutMs },
+          ),
         ),
       );
       const deliveries: Delivery[] = [];
