@@ -1,5 +1,12 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { Client } from "@connectrpc/connect";
 import pino from "pino";
 import { Registry } from "prom-client";
+import type {
+  AuditEvent as AuditEventPb,
+  AuditService,
+  ListAuditEventsRequestSchema,
+} from "../../gen/chronoring/v1/audit_service_pb.js";
 import { type AuditWriter, createAuditWriter } from "../../src/audit/writer.js";
 import type { AuditEvent } from "../../src/core/audit.js";
 import type { AuditStore } from "../../src/core/ports/audit-store.js";
@@ -62,4 +69,31 @@ export function testAuditWriter(options: { maxQueued?: number; batchSize?: numbe
       return metric?.values.find((v) => v.labels.reason === reason)?.value ?? 0;
     },
   };
+}
+
+/** A logger at info whose lines are parsed into `lines` (to read the audit lines back). */
+export function capturingLogger(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: "info" }, { write: (l: string) => lines.push(JSON.parse(l)) });
+  return { logger, lines };
+}
+
+/** The audit lines among `lines`. */
+export function auditLines(lines: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+  return lines.filter((l) => l.audit === true && l.msg === "audit");
+}
+
+/** The events of a ListAuditEvents listing, every page, newest first. */
+export async function listAllAuditEvents(
+  client: Client<typeof AuditService>,
+  request: MessageInitShape<typeof ListAuditEventsRequestSchema> = {},
+): Promise<AuditEventPb[]> {
+  const events: AuditEventPb[] = [];
+  let pageToken = "";
+  do {
+    const page = await client.listAuditEvents({ ...request, pageToken });
+    events.push(...page.events);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return events;
 }
