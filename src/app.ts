@@ -9,6 +9,7 @@ import type { ClusterNode } from "./cluster/node.js";
 import type { Config } from "./config/config.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { partitionOf } from "./core/partition.js";
+import type { AuditStore } from "./core/ports/audit-store.js";
 import type { Coordinator } from "./core/ports/coordinator.js";
 import { createWorkflowRuns } from "./core/workflow/runs.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
@@ -43,6 +44,8 @@ export interface AppOverrides {
   registry?: Registry;
   /** Replaces the default job handlers (tests add their own). */
   handlers?: JobHandler[];
+  /** Replaces the audit trail's store (tests give one whose backend is down). */
+  auditStore?: AuditStore;
 }
 
 /** Retries a backend call at start, so that a process may start before its backends. */
@@ -90,11 +93,15 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
         "the run queues were gone and are created again; their messages are lost, and the recovery sweep sends the claimed runs that did not start",
       ),
   });
+  if (overrides.auditStore) adapters.audit = overrides.auditStore;
   const { dynamo, jobs, queue, deadLetters, workflows } = adapters;
   const waitMs = config.backendWaitMs;
   await untilReady("DynamoDB", logger, waitMs, () => jobs.init());
   await untilReady("SQS", logger, waitMs, () => queue.init());
   await untilReady("SQS", logger, waitMs, () => deadLetters.init());
+  if (config.roles.includes("api")) {
+    await untilReady("DynamoDB", logger, waitMs, () => adapters.audit.init());
+  }
   registerQueueMetrics(registry, queue);
 
   const app: App = { registry, writes, close: async () => {} };

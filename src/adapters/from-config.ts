@@ -1,4 +1,5 @@
 import type { Config } from "../config/config.js";
+import { createDynamoAuditStore } from "./dynamodb/audit-store.js";
 import { createDynamoCalendarStore } from "./dynamodb/calendar-store.js";
 import { createDynamoClient, tableNames } from "./dynamodb/client.js";
 import { createDynamoExecutionStore } from "./dynamodb/execution-store.js";
@@ -73,6 +74,11 @@ export function createAdapters(
     workflows: createDynamoWorkflowStore(storeOptions),
     queue,
     retries: createDynamoRetryStore(storeOptions),
+    /** Not initialised with the others: only the api role writes it (`audit.init()`). */
+    audit: createDynamoAuditStore({
+      ...storeOptions,
+      retentionDays: config.audit.retentionDays,
+    }),
     deadLetters: createSqsDeadLetterQueue({
       region: config.aws.region,
       ...(config.aws.sqsEndpoint ? { endpoint: config.aws.sqsEndpoint } : {}),

@@ -6,6 +6,7 @@
  */
 
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import { AuditService } from "../../gen/chronoring/v1/audit_service_pb.js";
 import { CalendarService } from "../../gen/chronoring/v1/calendar_service_pb.js";
 import { ClusterService } from "../../gen/chronoring/v1/cluster_service_pb.js";
 import { DeadLetterService } from "../../gen/chronoring/v1/dead_letter_service_pb.js";
@@ -68,6 +69,9 @@ const TABLE: ReadonlyMap<string, Readonly<Record<string, Access>>> = new Map<
     pauseWorker: "operator",
     resumeWorker: "operator",
   }),
+  // Every reader of a tenant may see who changed what in it (no request
+  // bodies are recorded); only admins see across tenants (core/audit.ts).
+  rules(AuditService, { listAuditEvents: "viewer" }),
   // Load balancers and orchestrators probe health without credentials.
   rules(Health, { check: "open", list: "open", watch: "open" }),
 ]);

@@ -2,8 +2,10 @@
  * The auth interceptor: finds the method's rule in `access.ts`, lets `open`
  * methods through, authenticates every other call (`auth/authenticate.ts`),
  * checks the caller's role against the rule, and hands the Caller to
- * handlers (`callerOf(ctx)`). It runs after the call interceptor, which logs
- * and maps its refusals like any other error.
+ * handlers (`callerOf(ctx)`), and what it learnt of the caller, refused or
+ * not, to the audit interceptor (`kIdentity`). It runs after the call and
+ * audit interceptors, which log, record and map its refusals like any other
+ * error.
  */
 
 import type { Interceptor } from "@connectrpc/connect";
@@ -12,7 +14,7 @@ import { permissionDenied, refusalError } from "../auth/refusal.js";
 import { roleIncludes } from "../core/caller.js";
 import { accessOf, procedureName } from "./access.js";
 import { kLogger } from "./call-context.js";
-import { kCaller } from "./caller-context.js";
+import { kCaller, kIdentity } from "./caller-context.js";
 
 export function createAuthInterceptor(auth: Authenticator): Interceptor {
   return (next) => async (req) => {
@@ -23,8 +25,12 @@ export function createAuthInterceptor(auth: Authenticator): Interceptor {
     if (access === "open") return next(req);
 
     const result = await auth.authenticate(req.header);
-    if (!result.ok) throw refusalError(result.refusal);
+    if (!result.ok) {
+      if (result.identity) req.contextValues.set(kIdentity, result.identity);
+      throw refusalError(result.refusal);
+    }
     const { caller } = result;
+    req.contextValues.set(kIdentity, caller);
     if (!roleIncludes(caller.role, access)) {
       throw permissionDenied(`${procedureName(req.method)} needs role ${access}`);
     }

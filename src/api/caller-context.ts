@@ -5,9 +5,18 @@
  */
 
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
-import { ANONYMOUS_ADMIN, type Caller } from "../core/caller.js";
+import { ANONYMOUS_ADMIN, type Caller, type Identity } from "../core/caller.js";
 
 export const kCaller = createContextKey<Caller>(ANONYMOUS_ADMIN, { description: "caller" });
+
+/**
+ * Who the auth interceptor found calling, set as soon as a token checked
+ * out, so also on calls it then refuses; absent when none did (no token, a
+ * bad one) and with auth off. The audit interceptor reads it.
+ */
+export const kIdentity = createContextKey<Identity | undefined>(undefined, {
+  description: "identity",
+});
 
 export function callerOf(ctx: Pick<HandlerContext, "values">): Caller {
   return ctx.values.get(kCaller);

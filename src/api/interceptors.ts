@@ -9,7 +9,10 @@ import { randomUUID } from "node:crypto";
 import type { ConnectError, Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
+import type { AuditWriter } from "../audit/writer.js";
 import type { Authenticator } from "../auth/authenticate.js";
+import { type Clock, systemClock } from "../core/clock.js";
+import { createAuditInterceptor } from "./audit-interceptor.js";
 import { createAuthInterceptor } from "./auth-interceptor.js";
 import { kCorrelationId, kLogger } from "./call-context.js";
 import { isInternal, toConnectError } from "./error-map.js";
@@ -107,14 +110,30 @@ export function createCallInterceptor(logger: Logger, metrics?: RpcMetrics): Int
 
 /**
  * The server's interceptor chain, outermost first: the call interceptor
- * (correlation id, log line, RPC metrics, error mapping), then auth when it
- * is on, so that refusals are logged, counted and mapped like any other error.
+ * (correlation id, log line, RPC metrics, error mapping), then audit (which
+ * records the calls auth refuses too, reading what auth learnt of the
+ * caller once the call has ended), then auth when it is on, so that
+ * refusals are logged, counted, audited and mapped like any other error.
  */
 export function createInterceptors(
   logger: Logger,
-  options: { metrics?: RpcMetrics; auth?: Authenticator } = {},
+  options: {
+    metrics?: RpcMetrics;
+    auth?: Authenticator;
+    /** Records audited calls (see `audit-interceptor.ts`); absent: no audit trail. */
+    audit?: { writer: AuditWriter; clock?: Clock };
+  } = {},
 ): Interceptor[] {
   const chain = [createCallInterceptor(logger, options.metrics)];
+  if (options.audit) {
+    chain.push(
+      createAuditInterceptor({
+        writer: options.audit.writer,
+        clock: options.audit.clock ?? systemClock,
+        authenticates: options.auth !== undefined,
+      }),
+    );
+  }
   if (options.auth) chain.push(createAuthInterceptor(options.auth));
   return chain;
 }

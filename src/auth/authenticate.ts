@@ -7,7 +7,7 @@
 
 import type { IncomingHttpHeaders } from "node:http";
 import type { JWTPayload } from "jose";
-import { type Caller, highestRole } from "../core/caller.js";
+import { type Caller, highestRole, type Identity } from "../core/caller.js";
 import { type AuthRefusal, MISSING_TOKEN } from "./refusal.js";
 import type { TokenVerifier } from "./verify-token.js";
 
@@ -22,7 +22,13 @@ const MAX_TOKEN_CHARS = 16 * 1024;
 /** RFC 6750 b64token, as JWTs use it (three base64url parts). */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
-export type AuthResult = { ok: true; caller: Caller } | { ok: false; refusal: AuthRefusal };
+/**
+ * A refusal carries what was learnt of the caller when its token checked out
+ * (for the audit trail); none when the token itself was refused.
+ */
+export type AuthResult =
+  | { ok: true; caller: Caller }
+  | { ok: false; refusal: AuthRefusal; identity?: Identity };
 
 /**
  * The headers of a request (Fetch `Headers`, or Node's `req.headers`), or the
@@ -45,9 +51,10 @@ export interface AuthenticatorOptions {
 export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
   const tenantClaim = opts.tenantClaim ?? "tenant";
   const rolesClaim = opts.rolesClaim ?? "roles";
-  const refuse = (kind: AuthRefusal["kind"], reason: string): AuthResult => ({
+  const refuse = (kind: AuthRefusal["kind"], reason: string, identity?: Identity): AuthResult => ({
     ok: false,
     refusal: { kind, reason } as AuthRefusal,
+    ...(identity ? { identity } : {}),
   });
 
   return {
@@ -68,14 +75,16 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
       if (typeof tenant !== "string" || !TENANT_PATTERN.test(tenant)) {
         return refuse("unauthenticated", "token has no tenant");
       }
+      const subject = subjectOf(claims);
       const role = highestRole(stringsOf(claims[rolesClaim]));
       if (role === undefined) {
         return refuse(
           "permission_denied",
           `token holds no known role in its "${rolesClaim}" claim`,
+          { subject, tenant },
         );
       }
-      const caller: Caller = { subject: subjectOf(claims), tenant, role };
+      const caller: Caller = { subject, tenant, role };
 
       if (typeof credentials !== "object") return { ok: true, caller };
       const named = headerOf(credentials, TENANT_HEADER);
@@ -84,12 +93,14 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
         return refuse(
           "permission_denied",
           `acting on another tenant (${TENANT_HEADER}) needs role admin`,
+          caller,
         );
       }
       if (!TENANT_PATTERN.test(named)) {
         return refuse(
           "invalid_argument",
           `${TENANT_HEADER}: not a tenant name (${TENANT_PATTERN.source})`,
+          caller,
         );
       }
       if (named === tenant) return { ok: true, caller };

@@ -125,6 +125,13 @@ export interface Config {
   };
   /** Authentication of API callers (JWT) and of /metrics; see docs/security.md. */
   auth: AuthConfig;
+  /** The audit trail of API calls (docs/security.md, "Audit"). */
+  audit: {
+    /** Days an event stays in the store (its TTL); the log lines are kept as logs are. */
+    retentionDays: number;
+    /** Most events waiting to be stored; past it, events reach only the log. */
+    queueMax: number;
+  };
 }
 
 /** What loadConfig asks of the host; tests give their own. */
@@ -223,6 +230,7 @@ export function loadConfig(
       api: roles.includes("api"),
       bareMetrics: !roles.includes("api") && int("metrics-port") > 0,
     }),
+    audit: { retentionDays: int("audit-retention-days"), queueMax: int("audit-queue-max") },
   };
 }
 

@@ -83,6 +83,8 @@ export const FIELDS: Field[] = [
   { key: "auth-tenant-claim", kind: "string", default: "tenant" },
   { key: "auth-roles-claim", kind: "string", default: "roles" },
   { key: "metrics-auth", kind: "bool", default: "false" },
+  { key: "audit-retention-days", kind: "int", default: "90", min: 1, max: 3650 },
+  { key: "audit-queue-max", kind: "int", default: "10000", min: 1, max: 1_000_000 },
 ];
 
 /** A setting that did not validate; the message names it as the user wrote it. */

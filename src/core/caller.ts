@@ -24,6 +24,13 @@ export interface Caller {
   actingAs?: { ownTenant: string };
 }
 
+/**
+ * What is known of a caller whose token checked out, even when the call is
+ * then refused (no known role, a role too low, a tenant header it may not
+ * send): what the audit trail records of it.
+ */
+export type Identity = Omit<Caller, "role"> & { role?: Role };
+
 /** The caller of every request when auth is off: one tenant, every right. */
 export const ANONYMOUS_ADMIN: Caller = {
   subject: "anonymous",

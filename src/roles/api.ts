@@ -2,9 +2,11 @@ import { createInterceptors } from "../api/interceptors.js";
 import { routes } from "../api/routes.js";
 import { createRpcMetrics } from "../api/rpc-metrics.js";
 import { startApiServer } from "../api/server.js";
+import { createAuditWriter } from "../audit/writer.js";
 import type { Authenticator } from "../auth/authenticate.js";
 import { createClusterQueries } from "../cluster/view.js";
 import { createWakeHints } from "../cluster/wake-hints.js";
+import { createAuditQueries } from "../core/audit-queries.js";
 import { createCalendarCommands } from "../core/calendar-commands.js";
 import { createDeadRunCommands } from "../core/dead-runs.js";
 import { createJobCommands } from "../core/job-commands.js";
@@ -21,7 +23,8 @@ export interface ApiRole {
 
 /**
  * The api role: every service on one port, behind auth unless
- * CHRONORING_AUTH_MODE=off. A run it schedules reaches this
+ * CHRONORING_AUTH_MODE=off, every change (and every call of an admin acting
+ * on another tenant) recorded in the audit trail. A run it schedules reaches this
  * process's scheduler at once (`localScheduler`), and scheduler nodes
  * elsewhere through an etcd wake hint when a poll would find it too late.
  */
@@ -32,7 +35,8 @@ export async function startApiRole(
   auth: Authenticator | undefined,
 ): Promise<ApiRole> {
   const { config, clock, cluster, logger } = ctx;
-  const { jobs, executions, queue, calendars, workflows, retries, deadLetters } = ctx.adapters;
+  const { jobs, executions, queue, calendars, workflows, retries, deadLetters, audit } =
+    ctx.adapters;
   const hints = cluster
     ? createWakeHints({
         clock,
@@ -61,6 +65,12 @@ export async function startApiRole(
     onScheduled,
   });
   if (config.auth.mode !== "off" && !auth) throw new Error("the api role needs its authenticator");
+  const auditWriter = createAuditWriter({
+    store: audit,
+    logger,
+    registry: ctx.registry,
+    maxQueued: config.audit.queueMax,
+  });
   let closing = false;
   const server = await startApiServer({
     host: config.api.host,
@@ -90,11 +100,17 @@ export async function startApiRole(
         jobs,
         startTimeoutMs,
       }),
+      audit: createAuditQueries({
+        store: audit,
+        clock,
+        retentionDays: config.audit.retentionDays,
+      }),
       ready: () => !closing,
     }),
     interceptors: createInterceptors(logger, {
       metrics: createRpcMetrics(ctx.registry),
       ...(auth ? { auth } : {}),
+      audit: { writer: auditWriter, clock },
     }),
     metricsText: () => ctx.registry.metrics(),
     ...(auth && config.auth.metrics ? { metricsAuth: auth } : {}),
@@ -104,6 +120,8 @@ export async function startApiRole(
     close: async () => {
       closing = true;
       await server.close();
+      // The calls have ended: store what they recorded, for as long as a call may take.
+      await auditWriter.close(config.api.closeTimeoutMs);
     },
   };
 }

@@ -38,6 +38,7 @@ export const DOCUMENTED_ACCESS: Readonly<Record<string, Access>> = {
   "chronoring.v1.ClusterService/ListWorkerRuns": "viewer",
   "chronoring.v1.ClusterService/PauseWorker": "operator",
   "chronoring.v1.ClusterService/ResumeWorker": "operator",
+  "chronoring.v1.AuditService/ListAuditEvents": "viewer",
   "grpc.health.v1.Health/Check": "open",
   "grpc.health.v1.Health/List": "open",
   "grpc.health.v1.Health/Watch": "open",
@@ -63,6 +64,7 @@ export function registeredMethods(): DescMethod[] {
     workflows: unused(),
     cluster: unused(),
     deadRuns: unused(),
+    audit: unused(),
     ready: () => true,
   })(router);
   return router.handlers.map((h) => h.method);

@@ -49,6 +49,8 @@ export interface TableNames {
   /** Workflow definitions, and the runs of each workflow (see `workflow-store.ts`). */
   workflows: string;
   workflowRuns: string;
+  /** The audit trail (see `audit-store.ts`). */
+  audit: string;
 }
 
 export function tableNames(prefix: string): TableNames {
@@ -59,5 +61,6 @@ export function tableNames(prefix: string): TableNames {
     calendars: `${prefix}calendars`,
     workflows: `${prefix}workflows`,
     workflowRuns: `${prefix}workflow_runs`,
+    audit: `${prefix}audit`,
   };
 }

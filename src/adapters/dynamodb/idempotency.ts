@@ -14,12 +14,10 @@
 
 import { createHash } from "node:crypto";
 import {
-  DescribeTimeToLiveCommand,
   type DynamoDBClient,
   GetItemCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
-  UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { DEFAULT_TENANT } from "../../core/caller.js";
 import { alreadyExists, ChronoringError, unavailable } from "../../core/errors.js";
@@ -28,6 +26,7 @@ import type { Job } from "../../core/job.js";
 import { dynamo, failedConditions } from "./calls.js";
 import { type Item, itemToJob, jobToItem, n, num, s, str } from "./job-item.js";
 import { tenantItem, visible } from "./tenant.js";
+import { enableTtl } from "./ttl.js";
 
 /** The jobs table's TTL attribute, set only on idempotency records. */
 export const TTL_ATTRIBUTE = "expires_at";
@@ -46,19 +45,9 @@ export function idempotencyId(tenant: string, owner: string, key: string): strin
  */
 export async function enableIdempotencyTtl(client: DynamoDBClient, table: string): Promise<void> {
   try {
-    // Ask first: changing TTL is a rate-limited control-plane call on AWS.
-    const out = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
-    const status = out.TimeToLiveDescription?.TimeToLiveStatus;
-    if (status === "ENABLED" || status === "ENABLING") return;
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: table,
-        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
-      }),
-    );
+    await enableTtl(client, table, TTL_ATTRIBUTE);
   } catch {
-    // "TimeToLive is already enabled", or an emulator without TTL: expiry is
-    // enforced by the condition below anyway.
+    // An emulator without TTL: expiry is enforced by the condition below anyway.
   }
 }
 

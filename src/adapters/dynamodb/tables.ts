@@ -32,7 +32,7 @@ const META_ID = "meta#partitions";
  * listings read the items afterwards: an index entry that holds no attribute
  * a write changes costs that write nothing.
  */
-function gsi(
+export function gsi(
   name: string,
   hash: string,
   range: string,
@@ -51,14 +51,15 @@ function gsi(
   };
 }
 
-function attrs(defs: Record<string, "S" | "N">): AttributeDefinition[] {
+export function attrs(defs: Record<string, "S" | "N">): AttributeDefinition[] {
   return Object.entries(defs).map(([AttributeName, AttributeType]) => ({
     AttributeName,
     AttributeType,
   }));
 }
 
-async function createIfMissing(
+/** Creates a table unless it exists, and waits until it and its indexes are ACTIVE. */
+export async function createIfMissing(
   client: DynamoDBClient,
   input: ConstructorParameters<typeof CreateTableCommand>[0],
 ): Promise<void> {

@@ -60,7 +60,7 @@ async function outcome(method: DescMethod, token: string): Promise<string> {
 }
 
 describe("every RPC × every role", () => {
-  // 33 methods x 5 grants, one call each.
+  // 34 methods x 5 grants, one call each.
   it("is allowed or PermissionDenied as the role table says", { timeout: 120_000 }, async () => {
     const tokens = new Map<Grant, string>();
     for (const grant of GRANTS) {
