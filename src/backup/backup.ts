@@ -1,5 +1,6 @@
 /**
- * `chronoring backup`: copies every table of a deployment into a folder
+ * `chronoring backup`: copies every table of a deployment (the audit trail
+ * too) into a folder
  * (manifest.ts), paged and resumable. Not the partitions table: its fences
  * belong to the etcd cluster that wrote them, and a restored deployment's
  * leader fences afresh.
@@ -26,6 +27,7 @@ export const BACKUP_TABLES = [
   "calendars",
   "workflows",
   "workflowRuns",
+  "audit",
   "executions",
 ] as const satisfies readonly (keyof TableNames)[];
 

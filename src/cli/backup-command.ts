@@ -37,7 +37,7 @@ const progress = (quiet: boolean | undefined) => (table: string, items: number) 
 
 export function backupCommand(): Command {
   return new Command("backup")
-    .description("copy every table (jobs, calendars, workflows, executions) into a folder")
+    .description("copy every table (jobs, calendars, workflows, audit, executions) into a folder")
     .requiredOption("--to <dir>", "the backup folder (an unfinished backup there is resumed)")
     .option(
       "--executions-since <duration>",
@@ -74,13 +74,16 @@ export function restoreCommand(): Command {
     .addOption(new Option("--json", "print the summary as JSON"))
     .action(async (o: { from: string; quiet?: boolean } & OutputOptions) => {
       const config = storeConfig();
-      const { dynamo, jobs } = createAdapters(config);
+      const { dynamo, jobs, audit } = createAdapters(config);
       const summary = await runRestore({
         client: dynamo,
         tables: tableNames(config.store.tablePrefix),
         dir: o.from,
         partitions: config.store.partitions,
-        createTables: () => jobs.init(),
+        createTables: async () => {
+          await jobs.init();
+          await audit.init();
+        },
         onPage: progress(o.quiet),
       });
       const counts = Object.entries(summary.items).map(([t, n]) => `${t} ${n}`);

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tableNames } from "../../../src/adapters/dynamodb/client.js";
+import { createAdapters } from "../../../src/adapters/from-config.js";
 import { runBackup } from "../../../src/backup/backup.js";
 import { readManifest } from "../../../src/backup/manifest.js";
 import { runRestore } from "../../../src/backup/restore.js";
@@ -36,6 +37,7 @@ let stores: Awaited<ReturnType<typeof testStores>>;
 beforeAll(async () => {
   source = testConfig("backup-src");
   stores = await testStores(source);
+  await createAdapters(source).audit.init();
   const names = tableNames(source.store.tablePrefix);
   for (let i = 0; i < 7; i++) {
     await stores.client.send(
@@ -80,7 +82,10 @@ async function restoreInto(dir: string, label: string, partitions?: number) {
       tables: tableNames(target.store.tablePrefix),
       dir,
       partitions: partitions ?? target.store.partitions,
-      createTables: () => targetStores.jobs.init(),
+      createTables: async () => {
+        await targetStores.jobs.init();
+        await createAdapters(target).audit.init();
+      },
     });
   const count = async (table: keyof ReturnType<typeof tableNames>) =>
     (
