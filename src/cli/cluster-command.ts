@@ -37,14 +37,17 @@ function memberColumns(c: GetClusterResponse, nowMs: number) {
   return [
     {
       header: "MEMBER",
-      value: (m: ClusterMember) => (m.id === c.leaderId ? `${m.id} (leader)` : m.id),
+      // A process with both roles is two members of one id: the scheduler leads and owns.
+      value: (m: ClusterMember) =>
+        m.id === c.leaderId && m.role === "scheduler" ? `${m.id} (leader)` : m.id,
     },
     { header: "ROLE", value: (m: ClusterMember) => m.role },
     {
       header: "PARTITIONS",
       value: (m: ClusterMember) => {
+        if (m.role !== "scheduler") return "-";
         const mine = owned.get(m.id);
-        return mine ? `${mine.length}: ${rangesText(mine)}` : m.role === "scheduler" ? "0" : "-";
+        return mine ? `${mine.length}: ${rangesText(mine)}` : "0";
       },
       flex: true,
     },

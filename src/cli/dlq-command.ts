@@ -23,6 +23,14 @@ import { type PagingOptions, pages } from "./paging.js";
 import { startProgress } from "./progress.js";
 import { executionColumns } from "./views.js";
 
+/**
+ * A dead run's error is why it is here: on a narrow terminal it wraps, and
+ * the time it took and its worker go first.
+ */
+function deadColumns(nowMs: number) {
+  return executionColumns(nowMs).map((c) => (c.header === "ERROR" ? { ...c, optional: false } : c));
+}
+
 /** Most ids one Redrive/Purge call takes (DEAD_RUN_IDS_MAX on the server). */
 const BATCH = 100;
 
@@ -63,7 +71,7 @@ function listCommand(): Command {
         emit(ctx.o, response, () => {
           if (page.next !== "")
             note(`more dead runs: --all lists every page (or --page-token ${page.next})`);
-          return table(executionColumns(ctx.nowMs), page.items);
+          return table(deadColumns(ctx.nowMs), page.items);
         });
       }),
     );

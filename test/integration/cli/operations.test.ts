@@ -234,6 +234,10 @@ describe("chronoring dlq, calendars, workflows and cluster against a running ser
     expect(status).toMatch(/^MEMBER\s+ROLE\s+PARTITIONS\s+IN FLIGHT\s+PAUSED\s+JOINED$/m);
     expect(status).toMatch(new RegExp(`^${nodeId} \\(leader\\)\\s+scheduler\\s+8: 0-7`, "m"));
 
+    expect(status).toMatch(
+      new RegExp(`^${config.worker.id}\\s+worker\\s+-\\s+\\d+/\\d+\\s+no\\s`, "m"),
+    );
+
     const cluster = authedClient(ClusterService, o.url!, token);
     const json = await cliJson<{ cluster: unknown }>(["cluster", "status"], o);
     expect(json.cluster).toEqual(toJson(GetClusterResponseSchema, await cluster.getCluster({})));
