@@ -35,22 +35,11 @@ import {
   targetFromProto,
 } from "./codec.js";
 import { notificationsFromProto } from "./codec-notify.js";
+import { UPDATABLE_PATHS } from "./job-update-paths.js";
 import { explainedToProto } from "./policy-codec.js";
 import { priorityFromProto } from "./priority-codec.js";
 import { retryPolicyFromProto } from "./retry-codec.js";
 
-/** Fields UpdateJob may change, as `update_mask` paths. */
-export const UPDATABLE_PATHS = [
-  "name",
-  "schedule",
-  "target",
-  "tags",
-  "owner",
-  "limits",
-  "retry_policy",
-  "priority",
-  "notifications",
-] as const;
 type UpdatablePath = (typeof UPDATABLE_PATHS)[number];
 
 export const PREVIEW_COUNT_DEFAULT = 10;

@@ -6,6 +6,7 @@
  * AWS credentials), not through the API: run them where those are at hand.
  */
 
+import type { JsonValue } from "@bufbuild/protobuf";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { tableNames } from "../adapters/dynamodb/client.js";
 import { createAdapters } from "../adapters/from-config.js";
@@ -13,7 +14,7 @@ import { parseTtl } from "../auth/mint.js";
 import { runBackup } from "../backup/backup.js";
 import { runRestore } from "../backup/restore.js";
 import { type Config, loadConfig } from "../config/config.js";
-import { type OutputOptions, print } from "./output.js";
+import { emit, type OutputOptions } from "./output.js";
 
 const DAY_MS = 86_400_000;
 
@@ -46,8 +47,11 @@ export function backupCommand(): Command {
       30 * DAY_MS,
     )
     .addOption(new Option("--quiet", "no progress on stderr"))
-    .addOption(new Option("--json", "print the summary as JSON"))
-    .action(async (o: { to: string; executionsSince: number; quiet?: boolean } & OutputOptions) => {
+    .action(async (_: unknown, command: Command) => {
+      // --json is global (the program's); the others are this command's.
+      const o = command.optsWithGlobals<
+        { to: string; executionsSince: number; quiet?: boolean } & OutputOptions
+      >();
       const config = storeConfig();
       const { dynamo } = createAdapters(config);
       const summary = await runBackup({
@@ -58,10 +62,11 @@ export function backupCommand(): Command {
         onPage: progress(o.quiet),
       });
       const counts = Object.entries(summary.items).map(([t, n]) => `${t} ${n}`);
-      print(
+      emit(
         o,
-        `backup ${summary.resumed ? "resumed and " : ""}finished in ${o.to}: ${counts.join(", ")}`,
-        summary,
+        summary as unknown as JsonValue,
+        () =>
+          `backup ${summary.resumed ? "resumed and " : ""}finished in ${o.to}: ${counts.join(", ")}`,
       );
     });
 }
@@ -71,8 +76,8 @@ export function restoreCommand(): Command {
     .description("load a finished backup into an empty table set (CHRONORING_TABLE_PREFIX)")
     .requiredOption("--from <dir>", "the backup folder")
     .addOption(new Option("--quiet", "no progress on stderr"))
-    .addOption(new Option("--json", "print the summary as JSON"))
-    .action(async (o: { from: string; quiet?: boolean } & OutputOptions) => {
+    .action(async (_: unknown, command: Command) => {
+      const o = command.optsWithGlobals<{ from: string; quiet?: boolean } & OutputOptions>();
       const config = storeConfig();
       const { dynamo, jobs, audit } = createAdapters(config);
       const summary = await runRestore({
@@ -87,10 +92,10 @@ export function restoreCommand(): Command {
         onPage: progress(o.quiet),
       });
       const counts = Object.entries(summary.items).map(([t, n]) => `${t} ${n}`);
-      print(
+      emit(
         o,
-        `restored ${o.from} into ${config.store.tablePrefix}*: ${counts.join(", ")}`,
-        summary,
+        summary as unknown as JsonValue,
+        () => `restored ${o.from} into ${config.store.tablePrefix}*: ${counts.join(", ")}`,
       );
     });
 }

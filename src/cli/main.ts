@@ -1,20 +1,13 @@
 /**
- * `chronoring`: the operator's command line. One file per command group;
+ * `chronoring`: the operator's command line (docs/cli.md). One file per
+ * command group (program.ts lists them); the output format is decided in
+ * output.ts, exit codes in exit-codes.ts. bin/chronoring.mjs starts it;
  * `npm run token -- ...` runs `chronoring token ...`.
  */
 
-import { Command } from "commander";
-import { backupCommand, restoreCommand } from "./backup-command.js";
-import { tokenCommand } from "./token-command.js";
+import { main } from "./program.js";
 
-const program = new Command("chronoring")
-  .description("Chronoring operator commands")
-  .showHelpAfterError()
-  .addCommand(tokenCommand())
-  .addCommand(backupCommand())
-  .addCommand(restoreCommand());
-
-program.parseAsync(process.argv).catch((err: unknown) => {
-  process.stderr.write(`chronoring: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+// Exit once stdout has drained: an idle HTTP/2 session must not hold the process.
+main(process.argv).then((code) => {
+  process.stdout.write("", () => process.exit(code));
 });

@@ -6,7 +6,7 @@
 
 import { userInfo } from "node:os";
 import { join } from "node:path";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { TENANT_PATTERN } from "../auth/authenticate.js";
 import {
   LOCAL_AUDIENCE,
@@ -16,7 +16,7 @@ import {
 } from "../auth/local-key.js";
 import { mintToken, parseTtl } from "../auth/mint.js";
 import { ROLES } from "../core/caller.js";
-import { type OutputOptions, print } from "./output.js";
+import { emit, type OutputOptions } from "./output.js";
 
 const tenantName = (value: string) => {
   if (!TENANT_PATTERN.test(value)) {
@@ -52,8 +52,9 @@ export function tokenCommand(): Command {
     .option("--audience <aud>", "aud claim (CHRONORING_AUTH_AUDIENCE)", LOCAL_AUDIENCE)
     .option("--tenant-claim <name>", "claim naming the tenant", "tenant")
     .option("--roles-claim <name>", "claim holding the roles", "roles")
-    .addOption(new Option("--json", "print the token and its claims as JSON"))
-    .action(async (o: TokenOptions & OutputOptions) => {
+    .action(async (_: unknown, command: Command) => {
+      // --json is global: the token and its claims as one JSON document.
+      const o = command.optsWithGlobals<TokenOptions & OutputOptions>();
       const key = await loadSigningKey(o.key);
       const nowMs = Date.now();
       const token = await mintToken({
@@ -69,7 +70,7 @@ export function tokenCommand(): Command {
         rolesClaim: o.rolesClaim,
       });
       const expires = new Date(nowMs + o.ttl * 1000).toISOString();
-      print(o, token, { token, tenant: o.tenant, roles: o.roles, sub: o.sub, expires });
+      emit(o, { token, tenant: o.tenant, roles: o.roles, sub: o.sub, expires }, () => token);
     });
 }
 

@@ -170,7 +170,7 @@ describe("backup folders", () => {
     expect(badFlag.status).not.toBe(0);
     expect(badFlag.stderr).toContain("--executions-since");
     const missing = runCli(["restore", "--from", join(newDir(), "nothing")], env);
-    expect(missing.status).toBe(1);
+    expect(missing.status).toBe(6); // failed precondition: docs/cli.md
     expect(missing.stderr).toContain("no backup manifest");
   });
 });

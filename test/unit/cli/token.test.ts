@@ -74,7 +74,9 @@ describe("chronoring token", () => {
   });
 
   // Each case starts a CLI process (tsx): seconds each on a busy machine.
-  it("refuses bad arguments, naming the option", { timeout: 60_000 }, async () => {
+  it("refuses bad arguments with exit 2 (usage), naming the option", {
+    timeout: 60_000,
+  }, async () => {
     const [role, tenant, ttl, none] = await Promise.all([
       token("--tenant", "acme", "--roles", "root"),
       token("--tenant", "Acme", "--roles", "viewer"),
@@ -88,12 +90,12 @@ describe("chronoring token", () => {
       "no tenant": none,
     }).toEqual({
       "unknown role":
-        "exit 1: error: option '--roles <roles>' argument 'root' is invalid. \"root\" is not one of viewer, operator, editor, admin",
+        "exit 2: error: option '--roles <roles>' argument 'root' is invalid. \"root\" is not one of viewer, operator, editor, admin",
       "bad tenant":
-        "exit 1: error: option '--tenant <tenant>' argument 'Acme' is invalid. not a tenant name (^[a-z0-9][a-z0-9-]{0,62}$)",
+        "exit 2: error: option '--tenant <tenant>' argument 'Acme' is invalid. not a tenant name (^[a-z0-9][a-z0-9-]{0,62}$)",
       "bad ttl":
-        "exit 1: error: option '--ttl <duration>' argument 'soon' is invalid. a duration such as 90s, 15m, 1h or 7d",
-      "no tenant": "exit 1: error: required option '--tenant <tenant>' not specified",
+        "exit 2: error: option '--ttl <duration>' argument 'soon' is invalid. a duration such as 90s, 15m, 1h or 7d",
+      "no tenant": "exit 2: error: required option '--tenant <tenant>' not specified",
     });
   });
 });

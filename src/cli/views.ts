@@ -1,0 +1,142 @@
+/**
+ * How jobs and executions read in tables and detail views: the columns and
+ * the one-line texts of a schedule and a target. Shared by the jobs, runs,
+ * dlq and cluster commands.
+ */
+
+import { type Duration, durationMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import { type Execution, ExecutionStatusSchema } from "../../gen/chronoring/v1/execution_pb.js";
+import { type Job, JobStatusSchema, type JobTarget } from "../../gen/chronoring/v1/job_pb.js";
+import { PrioritySchema } from "../../gen/chronoring/v1/priority_pb.js";
+import { RetryStrategySchema } from "../../gen/chronoring/v1/retry_pb.js";
+import type { ScheduleSpec } from "../../gen/chronoring/v1/schedule_pb.js";
+import { enumLabel } from "./flag-values.js";
+import type { Column } from "./output.js";
+import { spanText, utcText, whenText } from "./time-text.js";
+
+/** `90s`, `5m`: a Duration as the flags take it. */
+export function durationText(d: Duration | undefined): string {
+  if (d === undefined) return "-";
+  const ms = durationMs(d);
+  return ms % 1000 === 0 ? spanText(ms) : `${ms}ms`;
+}
+
+/** `cron 0 2 * * * Europe/Berlin`, `interval rate(5 minutes)`, `at 2026-12-04 08:00:00`. */
+export function scheduleText(s: ScheduleSpec | undefined): string {
+  if (s === undefined) return "-";
+  const zone = s.timeZone ? ` ${s.timeZone}` : "";
+  switch (s.kind.case) {
+    case "cron":
+      return `cron ${s.kind.value}${zone}`;
+    case "interval":
+      return `every ${s.kind.value}`;
+    case "at":
+      return `at ${utcText(timestampMs(s.kind.value))}`;
+    case "after":
+      return `after ${durationText(s.kind.value)}`;
+    default:
+      return "-";
+  }
+}
+
+/** `http POST https://...`, `script backup.sh --full`, `noop`, `webhook https://...`. */
+export function targetText(t: JobTarget | undefined): string {
+  switch (t?.kind.case) {
+    case "http":
+      return `http ${t.kind.value.method || "GET"} ${t.kind.value.url}`;
+    case "script":
+      return ["script", t.kind.value.command, ...t.kind.value.args].join(" ");
+    case "noop":
+      return t.kind.value.sleep ? `noop (sleeps ${durationText(t.kind.value.sleep)})` : "noop";
+    case "webhook":
+      return `webhook ${t.kind.value.url}`;
+    case "workflow":
+      return `workflow ${t.kind.value.workflowId}`;
+    default:
+      return "-";
+  }
+}
+
+export function jobColumns(nowMs: number): Column<Job>[] {
+  return [
+    { header: "ID", value: (j) => j.id },
+    { header: "NAME", value: (j) => j.name, flex: true },
+    { header: "STATUS", value: (j) => enumLabel(JobStatusSchema, j.status) },
+    { header: "SCHEDULE", value: (j) => scheduleText(j.schedule), flex: true },
+    { header: "NEXT RUN (UTC)", value: (j) => whenText(j.nextRunTime, nowMs), flex: true },
+    { header: "OWNER", value: (j) => j.owner, optional: true, flex: true },
+    { header: "TAGS", value: (j) => j.tags.join(",") || "-", optional: true, flex: true },
+  ];
+}
+
+/** One job, field by field. */
+export function jobFields(j: Job, nowMs: number): Array<[string, string]> {
+  const retry = j.retryPolicy
+    ? `${enumLabel(RetryStrategySchema, j.retryPolicy.strategy)}, ${j.retryPolicy.maxRetries ?? 3} retries`
+    : "NONE";
+  return [
+    ["id", j.id],
+    ["name", j.name],
+    ["status", enumLabel(JobStatusSchema, j.status)],
+    ["version", String(j.version)],
+    ["owner", j.owner],
+    ["tags", j.tags.join(", ") || "-"],
+    ["schedule", scheduleText(j.schedule)],
+    ["target", targetText(j.target)],
+    ["priority", enumLabel(PrioritySchema, j.priority)],
+    ["retry", retry],
+    ["next run", whenText(j.nextRunTime, nowMs)],
+    ["last run", whenText(j.lastRunTime, nowMs)],
+    ["missed runs", String(j.missedRuns)],
+    ["partition", String(j.partition)],
+    ["created", whenText(j.createTime, nowMs)],
+    ["updated", whenText(j.updateTime, nowMs)],
+    ...(j.workflowId ? [["workflow", j.workflowId] as [string, string]] : []),
+  ];
+}
+
+/** How long a run took, or has been running. */
+function tookText(e: Execution, nowMs: number): string {
+  if (e.startTime === undefined) return "-";
+  const end = e.endTime ? timestampMs(e.endTime) : nowMs;
+  const ms = end - timestampMs(e.startTime);
+  return ms < 1000 ? `${ms}ms` : spanText(ms);
+}
+
+export function executionColumns(nowMs: number): Column<Execution>[] {
+  return [
+    { header: "ID", value: (e) => e.id },
+    { header: "STATUS", value: (e) => enumLabel(ExecutionStatusSchema, e.status) },
+    { header: "SCHEDULED (UTC)", value: (e) => whenText(e.scheduledTime, nowMs), flex: true },
+    { header: "TOOK", value: (e) => tookText(e, nowMs), optional: true },
+    { header: "WORKER", value: (e) => e.workerId || "-", optional: true },
+    {
+      header: "ERROR",
+      value: (e) => (e.error ? e.error.split("\n")[0]! : "-"),
+      optional: true,
+      flex: true,
+    },
+  ];
+}
+
+/** One execution, field by field. */
+export function executionFields(e: Execution, nowMs: number): Array<[string, string]> {
+  return [
+    ["id", e.id],
+    ["job", e.jobId],
+    ["status", enumLabel(ExecutionStatusSchema, e.status)],
+    ["attempt", String(e.attempt)],
+    ["manual", e.manual ? "yes (TriggerJob)" : "no"],
+    ["scheduled", whenText(e.scheduledTime, nowMs)],
+    ["queued", whenText(e.queueTime, nowMs)],
+    ["started", whenText(e.startTime, nowMs)],
+    ["ended", whenText(e.endTime, nowMs)],
+    ["took", tookText(e, nowMs)],
+    ["worker", e.workerId || "-"],
+    ["result", e.result || "-"],
+    ["error", e.error || "-"],
+    ...(e.nextAttemptTime
+      ? [["next attempt", whenText(e.nextAttemptTime, nowMs)] as [string, string]]
+      : []),
+  ];
+}

@@ -1,0 +1,277 @@
+/**
+ * `chronoring jobs` and `chronoring runs` as a user runs them (the bin, a
+ * child process) against a real app with auth on: a job's whole lifecycle
+ * from flags and from files, tables and `--json` that is the API's own proto
+ * JSON, runs appearing after a trigger, `runs watch` seeing a new run until
+ * it is stopped, updates keeping the fields not given, bulk delete, paging.
+ */
+
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { toJson } from "@bufbuild/protobuf";
+import type { Client } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  GetExecutionResponseSchema,
+  GetJobResponseSchema,
+  JobService,
+  ListJobsResponseSchema,
+} from "../../../gen/chronoring/v1/job_service_pb.js";
+import { type App, startApp } from "../../../src/app.js";
+import { silentLogger, testConfig, untilOwning } from "../../support/app.js";
+import { authedClient, type TestAuth, testAuth } from "../../support/auth.js";
+import { type CliOptions, cli, cliJson, cliOk, spawnCli } from "../../support/cli.js";
+import { waitFor } from "../../support/wait.js";
+
+interface JobJson {
+  id: string;
+  name: string;
+  status: string;
+  version: string;
+  schedule: Record<string, unknown>;
+  tags?: string[];
+}
+
+describe("chronoring jobs and runs against a running server", () => {
+  let auth: TestAuth;
+  let app: App;
+  let o: CliOptions;
+  let api: Client<typeof JobService>;
+  let dir: string;
+
+  beforeAll(async () => {
+    auth = await testAuth();
+    const config = testConfig("cli-jobs", auth.settings);
+    app = await startApp(config, { logger: silentLogger });
+    await untilOwning(app, config.store.partitions);
+    const token = await auth.token({ roles: ["admin"] });
+    o = { url: app.apiUrl!, token };
+    api = authedClient(JobService, app.apiUrl!, token);
+    dir = mkdtempSync(join(tmpdir(), "chronoring-cli-"));
+  });
+  afterAll(async () => {
+    await app?.close();
+    auth?.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The API's proto JSON of GetJob, to compare the CLI's --json with. */
+  const apiJob = async (id: string) => toJson(GetJobResponseSchema, await api.getJob({ id }));
+
+  it("runs a job's lifecycle: create, list, get, pause, resume, update, trigger, runs, delete", {
+    timeout: 240_000,
+  }, async () => {
+    // Create from flags; --json is the response's proto JSON, as the API gives it.
+    const created = await cliJson<{ job: JobJson }>(
+      [
+        ...["jobs", "create", "--name", "cli nightly", "--owner", "team-cli"],
+        ...["--cron", "0 2 * * *", "--tz", "Europe/Berlin"],
+        ...["--http-url", "http://127.0.0.1:9/hook", "--method", "post"],
+        ...["--tag", "cli", "--tag", "nightly", "--priority", "high"],
+      ],
+      o,
+    );
+    const http = created.job;
+    expect(http).toMatchObject({
+      name: "cli nightly",
+      status: "JOB_STATUS_ACTIVE",
+      priority: "PRIORITY_HIGH",
+      tags: ["cli", "nightly"],
+      schedule: { cron: "0 2 * * *", timeZone: "Europe/Berlin" },
+      target: { http: { method: "POST", url: "http://127.0.0.1:9/hook" } },
+    });
+    expect(created).toEqual(await apiJob(http.id));
+
+    // Create from a YAML file.
+    const yamlFile = join(dir, "job.yaml");
+    writeFileSync(
+      yamlFile,
+      [
+        "name: cli noop",
+        "owner: team-cli",
+        "tags: [cli]",
+        "schedule:",
+        "  interval: 1h",
+        "target:",
+        "  noop: {}",
+        "",
+      ].join("\n"),
+    );
+    const fromFile = (await cliJson<{ job: JobJson }>(["jobs", "create", "-f", yamlFile], o)).job;
+    expect(fromFile).toMatchObject({
+      name: "cli noop",
+      schedule: { interval: "1h" },
+      target: { noop: {} },
+    });
+
+    // A table for people: a header and a row per job with its id and state.
+    const listed = await cliOk(["jobs", "list", "--tag", "cli"], o);
+    const [header, ...rows] = listed.trimEnd().split("\n");
+    expect(header).toMatch(/^ID\s+NAME\s+STATUS\s+SCHEDULE\s+NEXT RUN \(UTC\)\s+OWNER\s+TAGS$/);
+    expect(rows).toHaveLength(2);
+    expect(rows.find((r) => r.startsWith(http.id))).toMatch(
+      /ACTIVE\s+cron 0 2 \* \* \* Europe\/Berlin\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(in \d/,
+    );
+    // --json: the ListJobs response the API gives for the same filter.
+    const listJson = await cliJson(["jobs", "list", "--tag", "cli"], o);
+    expect(listJson).toEqual(toJson(ListJobsResponseSchema, await api.listJobs({ tag: "cli" })));
+
+    // get: field by field.
+    expect(await cliOk(["jobs", "get", http.id], o)).toMatch(/^status: +ACTIVE$/m);
+    expect(await cliJson(["jobs", "get", http.id], o)).toEqual(await apiJob(http.id));
+
+    // pause and resume.
+    expect(await cliOk(["jobs", "pause", http.id], o)).toMatch(/^status: +PAUSED$/m);
+    expect(await cliOk(["jobs", "resume", http.id], o)).toMatch(/^status: +ACTIVE$/m);
+
+    // update: only the fields given change (the cron stays when only the zone is given).
+    const updated = (
+      await cliJson<{ job: JobJson }>(
+        ["jobs", "update", http.id, "--name", "renamed", "--tz", "UTC"],
+        o,
+      )
+    ).job;
+    expect(updated).toMatchObject({
+      name: "renamed",
+      version: "4",
+      schedule: { cron: "0 2 * * *", timeZone: "UTC" },
+      tags: ["cli", "nightly"],
+      target: { http: { method: "POST" } },
+    });
+    // An update from a file changes the fields the file holds.
+    const patch = join(dir, "patch.json");
+    writeFileSync(patch, JSON.stringify({ tags: ["cli", "patched"] }));
+    expect(
+      (await cliJson<{ job: JobJson }>(["jobs", "update", http.id, "-f", patch], o)).job,
+    ).toMatchObject({
+      name: "renamed",
+      tags: ["cli", "patched"],
+    });
+
+    // trigger, then the run appears in runs list and runs get.
+    const triggered = await cliJson<{ execution: { id: string; status: string } }>(
+      ["jobs", "trigger", fromFile.id],
+      o,
+    );
+    expect(triggered.execution.status).toBe("EXECUTION_STATUS_QUEUED");
+    const runId = triggered.execution.id;
+    await waitFor(
+      "the triggered run to succeed, as runs list shows it",
+      async () => {
+        const out = await cliOk(["runs", "list", "--job", fromFile.id], o);
+        return out.split("\n").some((l) => l.startsWith(runId) && /\bSUCCEEDED\b/.test(l))
+          ? true
+          : undefined;
+      },
+      60_000,
+    );
+    expect(await cliOk(["runs", "get", runId], o)).toMatch(/^status: +SUCCEEDED$/m);
+    expect(await cliJson(["runs", "get", runId], o)).toEqual(
+      toJson(GetExecutionResponseSchema, await api.getExecution({ id: runId })),
+    );
+
+    // delete: CANCELLED.
+    expect(await cliOk(["jobs", "delete", http.id], o)).toMatch(/CANCELLED/);
+    expect((await api.getJob({ id: http.id })).job?.status).toBe(3);
+  });
+
+  it("runs watch prints a new run and its status changes until it is stopped", {
+    timeout: 120_000,
+  }, async () => {
+    const { job } = await cliJson<{ job: JobJson }>(
+      ["jobs", "create", "--name", "watched", "--owner", "team-cli", "--interval", "1h", "--noop"],
+      o,
+    );
+    const watch = spawnCli(["runs", "watch", "--job", job.id, "--interval", "300ms"], o);
+    try {
+      await waitFor(
+        "the watch to start",
+        () => (watch.stderr().includes("watching") ? true : undefined),
+        30_000,
+      );
+      const { execution } = await cliJson<{ execution: { id: string } }>(
+        ["jobs", "trigger", job.id],
+        o,
+      );
+      await waitFor(
+        "the watch to see the run succeed",
+        () =>
+          watch
+            .stdout()
+            .split("\n")
+            .some((l) => l.includes(execution.id) && /\bSUCCEEDED\b/.test(l))
+            ? true
+            : undefined,
+        60_000,
+      );
+      // Each line is one event: the run first seen, then each change, never the same twice.
+      const lines = watch
+        .stdout()
+        .trim()
+        .split("\n")
+        .filter((l) => l.includes(execution.id));
+      expect(lines[0]).toMatch(/\(new\)/);
+      expect(new Set(lines).size).toBe(lines.length);
+    } finally {
+      watch.child.kill("SIGINT");
+    }
+    expect(await watch.exited).toBe(0);
+  });
+
+  it("lists every page with --all, and deletes the jobs a tag selects with --yes", {
+    timeout: 120_000,
+  }, async () => {
+    for (let i = 0; i < 5; i++) {
+      await api.createJob({
+        name: `paged ${i}`,
+        owner: "team-cli",
+        tags: ["paged"],
+        schedule: { kind: { case: "interval", value: "1h" } },
+        target: { kind: { case: "noop", value: {} } },
+      });
+    }
+    const firstPage = await cli(["jobs", "list", "--tag", "paged", "--limit", "2"], o);
+    expect(firstPage.stdout.trim().split("\n")).toHaveLength(3);
+    expect(firstPage.stderr).toMatch(/more jobs: --all/);
+    const all = await cliJson<{ jobs: JobJson[]; nextPageToken?: string }>(
+      ["jobs", "list", "--tag", "paged", "--limit", "2", "--all"],
+      o,
+    );
+    expect(all.jobs).toHaveLength(5);
+    expect(all.nextPageToken).toBeUndefined();
+
+    // Bulk delete asks first; without a terminal to ask on, only --yes goes ahead.
+    const refused = await cli(["jobs", "delete", "--tag", "paged"], o);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/Delete 5 job\(s\)\? Refused: no terminal to ask on; add --yes/);
+    const deleted = await cliJson<{ jobs: JobJson[] }>(
+      ["jobs", "delete", "--tag", "paged", "--yes"],
+      o,
+    );
+    expect(deleted.jobs.map((j) => j.status)).toEqual(Array(5).fill("JOB_STATUS_CANCELLED"));
+  });
+
+  it("previews a schedule with its DST notes, and fits tables to a narrow terminal", async () => {
+    const preview = await cliOk(
+      [
+        ...["jobs", "preview", "--cron", "30 2 * * *", "--tz", "Europe/Berlin"],
+        ...["--from", "2026-03-28T00:00:00Z", "--count", "3"],
+      ],
+      o,
+    );
+    const [header, ...rows] = preview.trimEnd().split("\n");
+    expect(header).toMatch(/^TIME \(UTC\)\s+LOCAL\s+NOTES$/);
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatch(/^2026-03-28 01:30:00 \(.*\)\s+2026-03-28T02:30:00\.000\+01:00\s+-$/);
+    expect(rows[1]).toMatch(/^2026-03-29 01:00:00 .*2026-03-29T03:00:00\.000\+02:00\s+\S/);
+
+    const narrow = await cliOk(["jobs", "list", "--owner", "team-cli", "--all"], {
+      ...o,
+      env: { COLUMNS: "80" },
+    });
+    const lines = narrow.trimEnd().split("\n");
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(80);
+    expect(lines[0]).not.toMatch(/OWNER|TAGS/);
+  });
+});
