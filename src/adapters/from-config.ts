@@ -2,6 +2,7 @@ import type { Config } from "../config/config.js";
 import { createDynamoCalendarStore } from "./dynamodb/calendar-store.js";
 import { createDynamoClient, tableNames } from "./dynamodb/client.js";
 import { createDynamoExecutionStore } from "./dynamodb/execution-store.js";
+import { createDynamoFireStatsStore } from "./dynamodb/fire-stats-store.js";
 import { createDynamoJobStore } from "./dynamodb/job-store.js";
 import { createDynamoRetryStore } from "./dynamodb/retry-store.js";
 import { createDynamoRunLimits } from "./dynamodb/run-limits.js";
@@ -71,6 +72,10 @@ export function createAdapters(
     workflows: createDynamoWorkflowStore(storeOptions),
     queue,
     retries: createDynamoRetryStore(storeOptions),
+    fireStats: createDynamoFireStatsStore({
+      client: dynamo,
+      table: storeOptions.tables.fireStats,
+    }),
     deadLetters: createSqsDeadLetterQueue({
       region: config.aws.region,
       ...(config.aws.sqsEndpoint ? { endpoint: config.aws.sqsEndpoint } : {}),

@@ -102,6 +102,8 @@ export interface Config {
     maxOutputBytes: number;
     /** How soon a run waiting for a free slot under its job's limits looks again. */
     limitRetryMs: number;
+    /** How often the worker adds its start counts to the fire stats (GetFireStats). */
+    fireStatsFlushMs: number;
   };
   /**
    * Internal addresses (CIDRs) and host names (exact, or `*.suffix`) that
@@ -208,6 +210,7 @@ export function loadConfig(
       scriptEnvAllow: envNames(list("script-env-allow"), envName("script-env-allow")),
       maxOutputBytes: int("max-output-bytes"),
       limitRetryMs: int("limit-retry-ms"),
+      fireStatsFlushMs: int("fire-stats-flush-ms"),
     },
     targetAllow: targetAllow(list("target-allow")),
     notify: {

@@ -7,6 +7,7 @@ import { createClusterQueries } from "../cluster/view.js";
 import { createWakeHints } from "../cluster/wake-hints.js";
 import { createCalendarCommands } from "../core/calendar-commands.js";
 import { createDeadRunCommands } from "../core/dead-runs.js";
+import { createFireStatsQueries } from "../core/fire-stats.js";
 import { createJobCommands } from "../core/job-commands.js";
 import { createWorkflowCommands } from "../core/workflow/commands.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
@@ -89,6 +90,7 @@ export async function startApiRole(
         jobs,
         startTimeoutMs,
       }),
+      fireStats: createFireStatsQueries({ store: ctx.adapters.fireStats, clock }),
       ready: () => !closing,
     }),
     interceptors: createInterceptors(logger, {

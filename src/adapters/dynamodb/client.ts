@@ -49,6 +49,8 @@ export interface TableNames {
   /** Workflow definitions, and the runs of each workflow (see `workflow-store.ts`). */
   workflows: string;
   workflowRuns: string;
+  /** Start counts per tenant and minute (`fire-stats-store.ts`). */
+  fireStats: string;
 }
 
 export function tableNames(prefix: string): TableNames {
@@ -59,5 +61,6 @@ export function tableNames(prefix: string): TableNames {
     calendars: `${prefix}calendars`,
     workflows: `${prefix}workflows`,
     workflowRuns: `${prefix}workflow_runs`,
+    fireStats: `${prefix}fire_stats`,
   };
 }

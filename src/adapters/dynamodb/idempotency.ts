@@ -14,12 +14,10 @@
 
 import { createHash } from "node:crypto";
 import {
-  DescribeTimeToLiveCommand,
   type DynamoDBClient,
   GetItemCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
-  UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { DEFAULT_TENANT } from "../../core/caller.js";
 import { alreadyExists, ChronoringError, unavailable } from "../../core/errors.js";
@@ -27,6 +25,7 @@ import type { IdempotencyRecord } from "../../core/idempotency.js";
 import type { Job } from "../../core/job.js";
 import { dynamo, failedConditions } from "./calls.js";
 import { type Item, itemToJob, jobToItem, n, num, s, str } from "./job-item.js";
+import { enableTtl } from "./tables.js";
 import { tenantItem, visible } from "./tenant.js";
 
 /** The jobs table's TTL attribute, set only on idempotency records. */
@@ -40,26 +39,9 @@ export function idempotencyId(tenant: string, owner: string, key: string): strin
   return `idem#${createHash("sha256").update(scope).digest("hex").slice(0, 32)}#${key}`;
 }
 
-/**
- * Turns on TTL for the jobs table so that expired records go away. Best
- * effort: already on is fine, and correctness never depends on it.
- */
-export async function enableIdempotencyTtl(client: DynamoDBClient, table: string): Promise<void> {
-  try {
-    // Ask first: changing TTL is a rate-limited control-plane call on AWS.
-    const out = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
-    const status = out.TimeToLiveDescription?.TimeToLiveStatus;
-    if (status === "ENABLED" || status === "ENABLING") return;
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: table,
-        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
-      }),
-    );
-  } catch {
-    // "TimeToLive is already enabled", or an emulator without TTL: expiry is
-    // enforced by the condition below anyway.
-  }
+/** Turns on TTL for the jobs table so that expired records go away (best effort). */
+export function enableIdempotencyTtl(client: DynamoDBClient, table: string): Promise<void> {
+  return enableTtl(client, table, TTL_ATTRIBUTE);
 }
 
 async function readConsistent(client: DynamoDBClient, table: string, id: string) {

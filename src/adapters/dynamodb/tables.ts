@@ -3,12 +3,14 @@ import {
   ConditionalCheckFailedException,
   CreateTableCommand,
   DescribeTableCommand,
+  DescribeTimeToLiveCommand,
   type DynamoDBClient,
   GetItemCommand,
   type GlobalSecondaryIndex,
   PutItemCommand,
   ResourceInUseException,
   ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { ChronoringError } from "../../core/errors.js";
 import type { TableNames } from "./client.js";
@@ -51,14 +53,15 @@ function gsi(
   };
 }
 
-function attrs(defs: Record<string, "S" | "N">): AttributeDefinition[] {
+export function attrs(defs: Record<string, "S" | "N">): AttributeDefinition[] {
   return Object.entries(defs).map(([AttributeName, AttributeType]) => ({
     AttributeName,
     AttributeType,
   }));
 }
 
-async function createIfMissing(
+/** Creates a table (on demand) unless it exists, and waits until it and its indexes are ACTIVE. */
+export async function createIfMissing(
   client: DynamoDBClient,
   input: ConstructorParameters<typeof CreateTableCommand>[0],
 ): Promise<void> {
@@ -82,6 +85,33 @@ async function createIfMissing(
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`table ${name} did not become ACTIVE`);
+}
+
+/**
+ * Turns on TTL (`attribute`, epoch seconds) for a table so that expired
+ * items go away. Best effort: already on is fine, and nothing's correctness
+ * depends on it (readers bound what they read by time).
+ */
+export async function enableTtl(
+  client: DynamoDBClient,
+  table: string,
+  attribute: string,
+): Promise<void> {
+  try {
+    // Ask first: changing TTL is a rate-limited control-plane call on AWS.
+    const out = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
+    const status = out.TimeToLiveDescription?.TimeToLiveStatus;
+    if (status === "ENABLED" || status === "ENABLING") return;
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: table,
+        TimeToLiveSpecification: { AttributeName: attribute, Enabled: true },
+      }),
+    );
+  } catch {
+    // "TimeToLive is already enabled" (a race with another process), or an
+    // emulator without TTL.
+  }
 }
 
 /** Workflows (key id; by owner, newest first) and their runs (key wf + run_ms). */
