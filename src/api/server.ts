@@ -2,7 +2,7 @@
  * The API server: Connect, gRPC and gRPC-Web on one cleartext port, over
  * HTTP/2 with prior knowledge (h2c, what gRPC clients speak without TLS) and
  * over HTTP/1.1 (Connect and gRPC-Web from curl and browsers), plus
- * `GET /metrics` and `GET /healthz` outside Connect.
+ * `GET /metrics`, `GET /healthz` and the admin UI (`/ui/`) outside Connect.
  *
  * Node's `http2.createServer` cannot fall back to HTTP/1.1 without TLS
  * (`allowHTTP1` needs ALPN), so a plain TCP server reads the first bytes of
@@ -19,6 +19,7 @@ import type { Logger } from "pino";
 import type { Authenticator } from "../auth/authenticate.js";
 import { authenticateHttp } from "../auth/http-guard.js";
 import { createInterceptors } from "./interceptors.js";
+import { isUiPath } from "./ui/route.js";
 
 export interface ApiServerOptions {
   host: string;
@@ -34,6 +35,8 @@ export interface ApiServerOptions {
   metricsAuth?: Authenticator;
   /** How long close() lets calls in flight finish before it drops connections. */
   closeTimeoutMs?: number;
+  /** Answers `/ui` and `/ui/*` (`createUiRoute`); without it those paths are 404. */
+  ui?: (req: NodeServerRequest, res: NodeServerResponse, path: string) => void;
 }
 
 export interface ApiServer {
@@ -94,6 +97,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         });
       return;
     }
+    if (opts.ui && path !== undefined && isUiPath(path)) return opts.ui(req, res, path);
     rpc(req, res);
   };
 

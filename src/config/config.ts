@@ -125,6 +125,11 @@ export interface Config {
   };
   /** Authentication of API callers (JWT) and of /metrics; see docs/security.md. */
   auth: AuthConfig;
+  /**
+   * The built admin UI the api role serves at `/ui/` (`npm run build:ui`);
+   * empty: `dist/ui` of this installation.
+   */
+  uiDir: string;
 }
 
 /** What loadConfig asks of the host; tests give their own. */
@@ -223,6 +228,7 @@ export function loadConfig(
       api: roles.includes("api"),
       bareMetrics: !roles.includes("api") && int("metrics-port") > 0,
     }),
+    uiDir: str("ui-dir"),
   };
 }
 

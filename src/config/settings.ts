@@ -82,6 +82,7 @@ export const FIELDS: Field[] = [
   { key: "auth-tenant-claim", kind: "string", default: "tenant" },
   { key: "auth-roles-claim", kind: "string", default: "roles" },
   { key: "metrics-auth", kind: "bool", default: "false" },
+  { key: "ui-dir", kind: "string", default: "" },
 ];
 
 /** A setting that did not validate; the message names it as the user wrote it. */

@@ -2,6 +2,8 @@ import { createInterceptors } from "../api/interceptors.js";
 import { routes } from "../api/routes.js";
 import { createRpcMetrics } from "../api/rpc-metrics.js";
 import { startApiServer } from "../api/server.js";
+import { defaultUiDir, uiAssets } from "../api/ui/assets.js";
+import { createUiRoute } from "../api/ui/route.js";
 import type { Authenticator } from "../auth/authenticate.js";
 import { createClusterQueries } from "../cluster/view.js";
 import { createWakeHints } from "../cluster/wake-hints.js";
@@ -22,7 +24,7 @@ export interface ApiRole {
 
 /**
  * The api role: every service on one port, behind auth unless
- * CHRONORING_AUTH_MODE=off. A run it schedules reaches this
+ * CHRONORING_AUTH_MODE=off, and the admin UI's files at `/ui/`. A run it schedules reaches this
  * process's scheduler at once (`localScheduler`), and scheduler nodes
  * elsewhere through an etcd wake hint when a poll would find it too late.
  */
@@ -98,6 +100,11 @@ export async function startApiRole(
       ...(auth ? { auth } : {}),
     }),
     metricsText: () => ctx.registry.metrics(),
+    ui: createUiRoute({
+      assets: uiAssets(config.uiDir || defaultUiDir()),
+      authMode: config.auth.mode,
+      logger,
+    }),
     ...(auth && config.auth.metrics ? { metricsAuth: auth } : {}),
   });
   return {
