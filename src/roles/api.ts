@@ -70,6 +70,7 @@ export async function startApiRole(
     port: config.api.port,
     logger,
     closeTimeoutMs: config.api.closeTimeoutMs,
+    maxBodyBytes: config.api.maxBodyBytes,
     routes: routes({
       commands,
       calendars: createCalendarCommands({ calendars, clock }),
@@ -100,7 +101,7 @@ export async function startApiRole(
       ...(auth ? { auth } : {}),
     }),
     metricsText: () => ctx.registry.metrics(),
-    ui: createUiRoute({
+    httpRoutes: createUiRoute({
       assets: uiAssets(config.uiDir || defaultUiDir()),
       authMode: config.auth.mode,
       logger,

@@ -157,8 +157,12 @@ export function createUiRoute(options: UiRouteOptions) {
     serve(req, res, "index.html", index);
   };
 
-  return (req: PlainRequest, res: PlainResponse, path: string): void => {
-    handle(req, res, path).catch((err: unknown) => {
+  // A plain HTTP route of the API server (request-handler.ts): undefined for
+  // a path that is not the UI's. GET and HEAD carry no body to read.
+  return (req: PlainRequest, res: PlainResponse): Promise<void> | undefined => {
+    const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
+    if (!isUiPath(path)) return undefined;
+    return handle(req, res, path).catch((err: unknown) => {
       log.error({ err }, "ui request failed");
       if (!res.headersSent) text(req, res, 500, "ui failed\n");
       else res.end();

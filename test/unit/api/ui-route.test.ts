@@ -76,7 +76,7 @@ describe("/ui/ on the API server", () => {
       port: 0,
       logger,
       routes: () => {},
-      ui: createUiRoute({ assets: uiAssets(dir), authMode: "jwt", logger }),
+      httpRoutes: createUiRoute({ assets: uiAssets(dir), authMode: "jwt", logger }),
     });
     port = server.port;
     close = server.close;
