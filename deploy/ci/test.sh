@@ -28,6 +28,12 @@ bash deploy/ci/check-breaking.sh
 step "typecheck"
 npx tsc -p tsconfig.json
 
+step "typecheck the admin UI"
+npx tsc -p ui/tsconfig.json
+
+step "admin UI built (dist/ui, rebuilt when ui/ is newer)"
+bash deploy/local/ensure-ui.sh
+
 step "typecheck the k6 scripts (k6's types; k6 itself is not installed here)"
 npx tsc -p clients/k6/tsconfig.json
 

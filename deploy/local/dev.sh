@@ -10,4 +10,5 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 # refuses the lock. The lock still pins every version installed here.
 [ -d node_modules ] || npm install --no-audit --no-fund
 bash deploy/local/install-backends.sh
+bash deploy/local/ensure-ui.sh
 exec npx tsx deploy/local/dev.ts "$@"
