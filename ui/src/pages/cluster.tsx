@@ -73,7 +73,9 @@ export function ClusterPage() {
                   <tr key={`${m.role}:${m.id}`}>
                     <td>
                       <code>{m.id}</code>
-                      {m.id === c.leaderId && <span class="note">leader</span>}
+                      {m.role === "scheduler" && m.id === c.leaderId && (
+                        <span class="note">leader</span>
+                      )}
                       {m.paused && <span class="note">paused</span>}
                     </td>
                     <td>{m.role}</td>

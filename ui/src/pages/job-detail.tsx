@@ -38,7 +38,15 @@ export function JobDetailPage() {
   const [editing, setEditing] = useState(false);
   const [message, setMessage] = useState<{ error: boolean; text: string } | undefined>();
   const job = usePoll(() => jobs.getJob({ id }).then((r) => r.job), [id]);
-  const preview = usePoll(() => jobs.previewSchedule({ jobId: id, count: 10 }), [id], 30_000);
+  // The job's own schedule, previewed with its id (its calendar and last run count).
+  const preview = usePoll(
+    async () => {
+      const { job } = await jobs.getJob({ id });
+      return jobs.previewSchedule({ schedule: job?.schedule, jobId: id, count: 10 });
+    },
+    [id],
+    30_000,
+  );
   const runs = usePoll(() => jobs.listExecutions({ jobId: id, pageSize: 50 }), [id]);
 
   const act = async (label: string, call: () => Promise<unknown>) => {
