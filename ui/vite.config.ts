@@ -23,8 +23,8 @@ export default defineConfig({
   server: {
     // `vite --config ui/vite.config.ts` for UI work: calls go to a running API server.
     proxy: {
-      "/chronoring.v1": "http://127.0.0.1:8080",
-      "/ui/config.json": "http://127.0.0.1:8080",
+      "/chronoring.v1": "http://127.0.0.1:7070",
+      "/ui/config.json": "http://127.0.0.1:7070",
     },
   },
 });

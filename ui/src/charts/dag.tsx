@@ -4,29 +4,12 @@
  * per-node status when one is given.
  */
 import type { WorkflowNode } from "../../../gen/chronoring/v1/workflow_service_pb.js";
+import { depths } from "./dag-layout.js";
 
 const NODE_W = 140;
 const NODE_H = 34;
 const GAP_X = 60;
 const GAP_Y = 18;
-
-/** Depth of each node: 0 for a root, else one more than its deepest dependency. */
-export function depths(nodes: { key: string; dependsOn: string[] }[]): Map<string, number> {
-  const byKey = new Map(nodes.map((n) => [n.key, n]));
-  const depth = new Map<string, number>();
-  const visit = (key: string, seen: Set<string>): number => {
-    const known = depth.get(key);
-    if (known !== undefined) return known;
-    if (seen.has(key)) return 0; // a cycle: the server refuses them; do not loop
-    seen.add(key);
-    const deps = byKey.get(key)?.dependsOn.filter((d) => byKey.has(d)) ?? [];
-    const d = deps.length ? 1 + Math.max(...deps.map((k) => visit(k, seen))) : 0;
-    depth.set(key, d);
-    return d;
-  };
-  for (const n of nodes) visit(n.key, new Set());
-  return depth;
-}
 
 export function Dag({ nodes, status }: { nodes: WorkflowNode[]; status?: Map<string, string> }) {
   const depth = depths(nodes);
