@@ -115,6 +115,24 @@ describe("the admin UI in a browser", () => {
     await page.getByRole("status").filter({ hasText: "Trigger: done" }).waitFor();
     await page.locator("table.runs .note", { hasText: "manual" }).first().waitFor();
 
+    // Edit: name, tags, priority, and the target to an HTTP URL.
+    await page.getByRole("button", { name: "Edit" }).click();
+    const edit = page.getByRole("form", { name: "Edit job" });
+    await edit.getByLabel("Name", { exact: true }).fill("ui renamed");
+    await edit.getByLabel("Tags (comma-separated)").fill("ui, edited");
+    await edit.getByLabel("Priority").selectOption({ label: "high" });
+    await edit.getByLabel("Target").selectOption("http");
+    await edit.getByLabel("Target URL").fill("http://127.0.0.1:9/hook");
+    await edit.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("heading", { name: "ui renamed" }).waitFor();
+    const edited = (await jobs.getJob({ id: jobId })).job!;
+    expect([edited.name, edited.tags, edited.priority, edited.target?.kind.case]).toEqual([
+      "ui renamed",
+      ["ui", "edited"],
+      1, // HIGH
+      "http",
+    ]);
+
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(shots, "job-narrow.png"), fullPage: true });
     // Nothing wider than the screen but the tables, which scroll in their own box.
@@ -189,6 +207,29 @@ describe("the admin UI in a browser", () => {
     await page.screenshot({ path: join(screenshotDir(), "jobs-narrow.png"), fullPage: true });
     expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it("creates, edits and deletes a calendar", async () => {
+    const { page } = browser;
+    await page.getByRole("link", { name: "Calendars" }).click();
+    await page.getByRole("button", { name: "New calendar" }).click();
+    const form = page.getByRole("form", { name: "New calendar" });
+    await form.getByLabel("Name").fill("holidays");
+    await form.getByLabel("Excluded dates (YYYY-MM-DD, comma-separated)").fill("2026-12-25");
+    await form.getByLabel("sunday").check();
+    await form.getByRole("button", { name: "Create calendar" }).click();
+    await page.getByRole("heading", { name: "holidays" }).waitFor();
+    await page.getByRole("button", { name: "Edit calendar holidays" }).click();
+    const edit = page.getByRole("form", { name: "Edit calendar" });
+    await edit
+      .getByLabel("Excluded dates (YYYY-MM-DD, comma-separated)")
+      .fill("2026-12-25, 2027-01-01");
+    await edit.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Excluded dates: 2026-12-25, 2027-01-01; weekdays: sunday").waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
+    page.once("dialog", (d) => void d.accept());
+    await page.getByRole("button", { name: "Delete calendar holidays" }).click();
+    await page.getByText("No calendars.").waitFor();
   });
 
   it("sends a refused token back to sign-in with the reason", async () => {
