@@ -20,7 +20,7 @@
 #
 # The Node version is the one deploy/local/node.sh pins (a unit test checks they agree).
 
-# --- build: dev dependencies, tsc → dist/ ----------------------------------------------------
+# --- build: dev dependencies, tsc and vite → dist/ ----------------------------------------------------
 FROM node:24.22.3-bookworm AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -29,6 +29,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY deploy/build deploy/build
 COPY gen gen
 COPY src src
+COPY ui ui
 RUN npm run build
 
 # --- deps: production dependencies only, exactly the lock ----------------------------------

@@ -97,6 +97,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const { dynamo, jobs, queue, deadLetters, workflows } = adapters;
   const waitMs = config.backendWaitMs;
   await untilReady("DynamoDB", logger, waitMs, () => jobs.init());
+  await untilReady("DynamoDB", logger, waitMs, () => adapters.fireStats.init());
   await untilReady("SQS", logger, waitMs, () => queue.init());
   await untilReady("SQS", logger, waitMs, () => deadLetters.init());
   if (config.roles.includes("api")) {

@@ -7,6 +7,7 @@
 # relative import, and every path taken from import.meta.url (the dispatch thread's module),
 # holds in dist/ as in the sources. The process entries sit on top: dist/main.js starts
 # src/main.js, dist/healthcheck.js runs src/healthcheck.js (the image's HEALTHCHECK).
+# The admin UI is built beside them into dist/ui (vite; served at /ui/ by the api role).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rm -rf dist
@@ -14,4 +15,5 @@ npx tsc -p tsconfig.build.json
 for entry in main healthcheck; do
   printf '// Process entry: see deploy/build/build.sh.\nimport "./src/%s.js";\n' "$entry" >"dist/$entry.js"
 done
+npm run --silent build:ui
 echo "build: dist/ ($(find dist -name '*.js' | wc -l) files); start with: node dist/main.js"

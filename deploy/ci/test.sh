@@ -28,6 +28,9 @@ bash deploy/ci/check-breaking.sh
 step "typecheck"
 npx tsc -p tsconfig.json
 
+step "typecheck the admin UI"
+npx tsc -p ui/tsconfig.json
+
 step "typecheck the k6 scripts (k6's types; k6 itself is not installed here)"
 npx tsc -p clients/k6/tsconfig.json
 
@@ -37,7 +40,7 @@ npx biome check --error-on-warnings .
 step "import cycles"
 npx madge --circular --extensions ts --ts-config tsconfig.json src
 
-step "production build (dist/; the e2e test of the built output runs it)"
+step "production build (dist/ with the admin UI in dist/ui; the e2e test of the built output runs it)"
 npm run build
 
 step "unit and integration tests"

@@ -8,4 +8,5 @@ source deploy/local/node.sh
 # npm ci: exactly the lock (it holds every platform's optional packages).
 [ -d node_modules ] || npm ci --no-audit --no-fund
 bash deploy/local/install-backends.sh
+bash deploy/local/ensure-ui.sh
 exec npx tsx deploy/local/dev.ts "$@"

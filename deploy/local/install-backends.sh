@@ -5,7 +5,8 @@
 # for the manifest tests; Prometheus (Debian's prometheus): promtool checks the alert rules,
 # and a test scrapes a running Chronoring with the server; openssl for the auth tests; and protoc
 # with the gRPC Python plugin and Debian's grpcio, which the Python client (clients/python)
-# generates its stubs with and runs on in the client tests.
+# generates its stubs with and runs on in the client tests; and Chromium (Debian's chromium),
+# which the admin UI's browser test drives through playwright-core (no browser download).
 # Idempotent: prints one line per thing it checked or did. Debian 12, as root (or with sudo).
 set -euo pipefail
 
@@ -109,6 +110,14 @@ if command -v protoc >/dev/null 2>&1 && [ -x /usr/bin/grpc_python_plugin ] &&
 else
   apt_install protobuf-compiler libprotobuf-dev protobuf-compiler-grpc python3-grpcio python3-protobuf
   echo "protoc + grpcio: $(protoc --version), grpcio $(/usr/bin/python3 -c 'import grpc; print(grpc.__version__)')"
+fi
+
+# --- chromium (test/integration/ui: the admin UI in a real browser) ---------------------------
+if [ -x /usr/bin/chromium ]; then
+  echo "chromium: present ($(/usr/bin/chromium --version 2>/dev/null | head -1))"
+else
+  apt_install chromium
+  echo "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -1)"
 fi
 
 # --- npm packages -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import { createDynamoAuditStore } from "./dynamodb/audit-store.js";
 import { createDynamoCalendarStore } from "./dynamodb/calendar-store.js";
 import { createDynamoClient, tableNames } from "./dynamodb/client.js";
 import { createDynamoExecutionStore } from "./dynamodb/execution-store.js";
+import { createDynamoFireStatsStore } from "./dynamodb/fire-stats-store.js";
 import { createDynamoJobStore } from "./dynamodb/job-store.js";
 import { createDynamoRetryStore } from "./dynamodb/retry-store.js";
 import { createDynamoRunLimits } from "./dynamodb/run-limits.js";
@@ -78,6 +79,10 @@ export function createAdapters(
     audit: createDynamoAuditStore({
       ...storeOptions,
       retentionDays: config.audit.retentionDays,
+    }),
+    fireStats: createDynamoFireStatsStore({
+      client: dynamo,
+      table: storeOptions.tables.fireStats,
     }),
     deadLetters: createSqsDeadLetterQueue({
       region: config.aws.region,

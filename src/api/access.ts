@@ -35,6 +35,7 @@ const TABLE: ReadonlyMap<string, Readonly<Record<string, Access>>> = new Map<
     listExecutions: "viewer",
     getExecution: "viewer",
     previewSchedule: "viewer",
+    getFireStats: "viewer",
     pauseJob: "operator",
     resumeJob: "operator",
     triggerJob: "operator",

@@ -386,6 +386,12 @@ export function jobQueryFromProto(req: ListJobsRequest): JobQuery {
   if (status !== undefined) query.status = status;
   if (req.tag !== "") query.tag = req.tag;
   if (req.owner !== "") query.owner = req.owner;
+  if (req.nameContains !== "") {
+    if (req.nameContains.length > 200) {
+      throw invalidArgument("name_contains", "at most 200 characters");
+    }
+    query.nameContains = req.nameContains;
+  }
   if (pageToken !== undefined) query.pageToken = pageToken;
   return query;
 }

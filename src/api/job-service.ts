@@ -7,8 +7,9 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { Job as JobPb } from "../../gen/chronoring/v1/job_pb.js";
 import type { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
-import { ChronoringError, invalidArgument } from "../core/errors.js";
+import { ChronoringError, failedPrecondition, invalidArgument } from "../core/errors.js";
 import { parseExecutionId } from "../core/execution.js";
+import type { FireStatsQueries } from "../core/fire-stats.js";
 import type { JobCommands, JobUpdate } from "../core/job-commands.js";
 import { validateLimits } from "../core/limits.js";
 import { DEFAULT_PRIORITY } from "../core/priority.js";
@@ -35,6 +36,7 @@ import {
   targetFromProto,
 } from "./codec.js";
 import { notificationsFromProto } from "./codec-notify.js";
+import { fireStatsToProto } from "./fire-stats-codec.js";
 import { UPDATABLE_PATHS } from "./job-update-paths.js";
 import { explainedToProto } from "./policy-codec.js";
 import { priorityFromProto } from "./priority-codec.js";
@@ -147,7 +149,11 @@ function previewCount(count: number): number {
   return count;
 }
 
-export function createJobService(commands: JobCommands): ServiceImpl<typeof JobService> {
+export function createJobService(
+  commands: JobCommands,
+  /** GetFireStats; absent in tests of the job API alone (then FailedPrecondition). */
+  fireStats?: FireStatsQueries,
+): ServiceImpl<typeof JobService> {
   return {
     async createJob(req, ctx) {
       const input = jobInputFromProto(req);
@@ -226,6 +232,11 @@ export function createJobService(commands: JobCommands): ServiceImpl<typeof JobS
       return explainedToProto(
         await commands.preview(tenantOf(ctx), schedule, afterMs, count, jobId),
       );
+    },
+
+    async getFireStats(req, ctx) {
+      if (!fireStats) throw failedPrecondition("this server keeps no fire stats");
+      return fireStatsToProto(await fireStats.recent(tenantOf(ctx), req.minutes));
     },
   };
 }

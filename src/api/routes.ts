@@ -14,6 +14,7 @@ import type { AuditQueries } from "../core/audit-queries.js";
 import type { CalendarCommands } from "../core/calendar-commands.js";
 import type { ClusterQueries } from "../core/cluster-view.js";
 import type { DeadRunCommands } from "../core/dead-runs.js";
+import type { FireStatsQueries } from "../core/fire-stats.js";
 import type { JobCommands } from "../core/job-commands.js";
 import type { WorkflowCommands } from "../core/workflow/commands.js";
 import { createAuditService } from "./audit-service.js";
@@ -36,6 +37,8 @@ export interface RoutesDeps {
   deadRuns?: DeadRunCommands;
   /** AuditService; absent in tests of the job API alone. */
   audit?: AuditQueries;
+  /** JobService.GetFireStats; absent in tests of the job API alone. */
+  fireStats?: FireStatsQueries;
   /** Readiness reported by grpc.health.v1.Health. */
   ready: () => boolean;
   /** More services (tests, admin). */
@@ -44,7 +47,7 @@ export interface RoutesDeps {
 
 export function routes(deps: RoutesDeps): (router: ConnectRouter) => void {
   return (router) => {
-    router.service(JobService, createJobService(deps.commands));
+    router.service(JobService, createJobService(deps.commands, deps.fireStats));
     if (deps.calendars) router.service(CalendarService, createCalendarService(deps.calendars));
     if (deps.workflows) router.service(WorkflowService, createWorkflowService(deps.workflows));
     if (deps.cluster) router.service(ClusterService, createClusterService(deps.cluster));

@@ -2,7 +2,7 @@
  * The API server: Connect, gRPC and gRPC-Web on one cleartext port, over
  * HTTP/2 with prior knowledge (h2c, what gRPC clients speak without TLS) and
  * over HTTP/1.1 (Connect and gRPC-Web from curl and browsers), plus
- * `GET /metrics` and `GET /healthz` outside Connect.
+ * `GET /metrics`, `GET /healthz` and plain HTTP routes (the admin UI at `/ui/`) outside Connect.
  *
  * Node's `http2.createServer` cannot fall back to HTTP/1.1 without TLS
  * (`allowHTTP1` needs ALPN), so a plain TCP server reads the first bytes of

@@ -104,6 +104,8 @@ export interface Config {
     maxOutputBytes: number;
     /** How soon a run waiting for a free slot under its job's limits looks again. */
     limitRetryMs: number;
+    /** How often the worker adds its start counts to the fire stats (GetFireStats). */
+    fireStatsFlushMs: number;
   };
   /**
    * Internal addresses (CIDRs) and host names (exact, or `*.suffix`) that
@@ -132,6 +134,11 @@ export interface Config {
     /** Most events waiting to be stored; past it, events reach only the log. */
     queueMax: number;
   };
+  /**
+   * The built admin UI the api role serves at `/ui/` (`npm run build:ui`);
+   * empty: `dist/ui` of this installation.
+   */
+  uiDir: string;
 }
 
 /** What loadConfig asks of the host; tests give their own. */
@@ -218,6 +225,7 @@ export function loadConfig(
       scriptEnvAllow: envNames(list("script-env-allow"), envName("script-env-allow")),
       maxOutputBytes: int("max-output-bytes"),
       limitRetryMs: int("limit-retry-ms"),
+      fireStatsFlushMs: int("fire-stats-flush-ms"),
     },
     targetAllow: targetAllow(list("target-allow")),
     notify: {
@@ -231,6 +239,7 @@ export function loadConfig(
       bareMetrics: !roles.includes("api") && int("metrics-port") > 0,
     }),
     audit: { retentionDays: int("audit-retention-days"), queueMax: int("audit-queue-max") },
+    uiDir: str("ui-dir"),
   };
 }
 

@@ -71,6 +71,7 @@ export const FIELDS: Field[] = [
   { key: "script-env-allow", kind: "list", default: "" },
   { key: "max-output-bytes", kind: "int", default: "4096", min: 256, max: 262_144 },
   { key: "limit-retry-ms", kind: "int", default: "1000", min: 100, max: 600_000 },
+  { key: "fire-stats-flush-ms", kind: "int", default: "10000", min: 100, max: 60_000 },
   { key: "target-allow", kind: "list", default: "" },
   { key: "smtp-url", kind: "string", default: "" },
   { key: "smtp-from", kind: "string", default: "chronoring@localhost" },
@@ -85,6 +86,7 @@ export const FIELDS: Field[] = [
   { key: "metrics-auth", kind: "bool", default: "false" },
   { key: "audit-retention-days", kind: "int", default: "90", min: 1, max: 3650 },
   { key: "audit-queue-max", kind: "int", default: "10000", min: 1, max: 1_000_000 },
+  { key: "ui-dir", kind: "string", default: "" },
 ];
 
 /** A setting that did not validate; the message names it as the user wrote it. */

@@ -2,6 +2,8 @@ import { createInterceptors } from "../api/interceptors.js";
 import { routes } from "../api/routes.js";
 import { createRpcMetrics } from "../api/rpc-metrics.js";
 import { startApiServer } from "../api/server.js";
+import { defaultUiDir, uiAssets } from "../api/ui/assets.js";
+import { createUiRoute } from "../api/ui/route.js";
 import { createAuditWriter } from "../audit/writer.js";
 import type { Authenticator } from "../auth/authenticate.js";
 import { createClusterQueries } from "../cluster/view.js";
@@ -9,6 +11,7 @@ import { createWakeHints } from "../cluster/wake-hints.js";
 import { createAuditQueries } from "../core/audit-queries.js";
 import { createCalendarCommands } from "../core/calendar-commands.js";
 import { createDeadRunCommands } from "../core/dead-runs.js";
+import { createFireStatsQueries } from "../core/fire-stats.js";
 import { createJobCommands } from "../core/job-commands.js";
 import { createWorkflowCommands } from "../core/workflow/commands.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
@@ -24,7 +27,8 @@ export interface ApiRole {
 /**
  * The api role: every service on one port, behind auth unless
  * CHRONORING_AUTH_MODE=off, every change (and every call of an admin acting
- * on another tenant) recorded in the audit trail. A run it schedules reaches this
+ * on another tenant) recorded in the audit trail, and the admin UI's files at
+ * `/ui/`. A run it schedules reaches this
  * process's scheduler at once (`localScheduler`), and scheduler nodes
  * elsewhere through an etcd wake hint when a poll would find it too late.
  */
@@ -105,6 +109,7 @@ export async function startApiRole(
         clock,
         retentionDays: config.audit.retentionDays,
       }),
+      fireStats: createFireStatsQueries({ store: ctx.adapters.fireStats, clock }),
       ready: () => !closing,
     }),
     interceptors: createInterceptors(logger, {
@@ -113,6 +118,11 @@ export async function startApiRole(
       audit: { writer: auditWriter, clock },
     }),
     metricsText: () => ctx.registry.metrics(),
+    httpRoutes: createUiRoute({
+      assets: uiAssets(config.uiDir || defaultUiDir()),
+      authMode: config.auth.mode,
+      logger,
+    }),
     ...(auth && config.auth.metrics ? { metricsAuth: auth } : {}),
   });
   return {

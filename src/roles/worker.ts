@@ -1,5 +1,6 @@
 import { type ClusterNode, startClusterNode } from "../cluster/node.js";
 import { createNotifications } from "../notify/from-config.js";
+import { countingStarts, startFireStatsRecorder } from "../worker/fire-stats-recorder.js";
 import {
   createHandlerRegistry,
   defaultHandlers,
@@ -26,8 +27,17 @@ export interface WorkerRole {
  */
 export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[]): WorkerRole {
   const { config, clock, cluster } = ctx;
-  const { jobs, executions, queue, limits, retries, deadLetters } = ctx.adapters;
+  const { jobs, queue, retries, deadLetters } = ctx.adapters;
   const logger = ctx.logger.child({ role: "worker", workerId: config.worker.id });
+  // Every start is counted in memory for GetFireStats; a flush adds the
+  // counts to one item per tenant and minute, not one write per run.
+  const fireStats = startFireStatsRecorder({
+    store: ctx.adapters.fireStats,
+    clock,
+    logger,
+    flushMs: config.worker.fireStatsFlushMs,
+  });
+  const { executions, limits } = countingStarts(ctx.adapters, fireStats);
   const closers: Closer[] = [];
   const metrics = createWorkerMetrics(ctx.registry);
   let node: ClusterNode | undefined;
@@ -94,6 +104,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
   // Drain first, then leave the cluster: a worker that left while running
   // would have its runs re-queued by the leader.
   closers.push(() => worker.stop());
+  closers.push(() => fireStats.stop());
   closers.push(async () => notifications.close());
   closers.push(() => targets.close());
   if (cluster) {

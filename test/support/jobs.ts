@@ -1,4 +1,5 @@
 import { DEFAULT_TENANT } from "../../src/core/caller.js";
+import type { RunRef } from "../../src/core/execution.js";
 import { newJobId } from "../../src/core/ids.js";
 import type { Job } from "../../src/core/job.js";
 import { partitionOf } from "../../src/core/partition.js";
@@ -22,5 +23,17 @@ export function makeJob(partitions: number, overrides: Partial<Job> = {}): Job {
     createdMs: now,
     updatedMs: now,
     ...overrides,
+  };
+}
+
+/** A run of a made-up job, for tests of what counts runs. */
+export function makeRun(tenant: string, scheduledMs: number, attempt = 1): RunRef {
+  return {
+    tenant,
+    jobId: "job_aaaaaaaaaaaaaaaaaaaaaaaaaa",
+    partition: 0,
+    scheduledMs,
+    attempt,
+    manual: false,
   };
 }

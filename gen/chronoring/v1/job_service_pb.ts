@@ -26,7 +26,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/job_service.proto.
  */
 export const file_chronoring_v1_job_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9jaHJvbm9yaW5nL3YxL2pvYl9zZXJ2aWNlLnByb3RvEg1jaHJvbm9yaW5nLnYxIusCChBDcmVhdGVKb2JSZXF1ZXN0EgwKBG5hbWUYASABKAkSLQoIc2NoZWR1bGUYAiABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYAyABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIMCgR0YWdzGAQgAygJEg0KBW93bmVyGAUgASgJEigKBmxpbWl0cxgYIAEoCzIYLmNocm9ub3JpbmcudjEuSm9iTGltaXRzEjAKDHJldHJ5X3BvbGljeRgUIAEoCzIaLmNocm9ub3JpbmcudjEuUmV0cnlQb2xpY3kSKQoIcHJpb3JpdHkYFSABKA4yFy5jaHJvbm9yaW5nLnYxLlByaW9yaXR5EjMKDW5vdGlmaWNhdGlvbnMYFyABKAsyHC5jaHJvbm9yaW5nLnYxLk5vdGlmaWNhdGlvbnMSFwoPaWRlbXBvdGVuY3lfa2V5GB4gASgJIjQKEUNyZWF0ZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIhsKDUdldEpvYlJlcXVlc3QSCgoCaWQYASABKAkiMQoOR2V0Sm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2IifgoPTGlzdEpvYnNSZXF1ZXN0EigKBnN0YXR1cxgBIAEoDjIYLmNocm9ub3JpbmcudjEuSm9iU3RhdHVzEgsKA3RhZxgCIAEoCRINCgVvd25lchgDIAEoCRIRCglwYWdlX3NpemUYBCABKA0SEgoKcGFnZV90b2tlbhgFIAEoCSJNChBMaXN0Sm9ic1Jlc3BvbnNlEiAKBGpvYnMYASADKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkifgoQVXBkYXRlSm9iUmVxdWVzdBIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyI0ChFVcGRhdGVKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYiIeChBEZWxldGVKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIjQKEURlbGV0ZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIh0KD1BhdXNlSm9iUmVxdWVzdBIKCgJpZBgBIAEoCSIzChBQYXVzZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIh4KEFJlc3VtZUpvYlJlcXVlc3QSCgoCaWQYASABKAkiNAoRUmVzdW1lSm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2IiHwoRVHJpZ2dlckpvYlJlcXVlc3QSCgoCaWQYASABKAkiQQoSVHJpZ2dlckpvYlJlc3BvbnNlEisKCWV4ZWN1dGlvbhgBIAEoCzIYLmNocm9ub3JpbmcudjEuRXhlY3V0aW9uIpEBChVMaXN0RXhlY3V0aW9uc1JlcXVlc3QSDgoGam9iX2lkGAEgASgJEhEKCXdvcmtlcl9pZBgCIAEoCRIuCgZzdGF0dXMYAyABKA4yHi5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvblN0YXR1cxIRCglwYWdlX3NpemUYBCABKA0SEgoKcGFnZV90b2tlbhgFIAEoCSJfChZMaXN0RXhlY3V0aW9uc1Jlc3BvbnNlEiwKCmV4ZWN1dGlvbnMYASADKAsyGC5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIQoTR2V0RXhlY3V0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJDChRHZXRFeGVjdXRpb25SZXNwb25zZRIrCglleGVjdXRpb24YASABKAsyGC5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvbiKRAQoWUHJldmlld1NjaGVkdWxlUmVxdWVzdBItCghzY2hlZHVsZRgBIAEoCzIbLmNocm9ub3JpbmcudjEuU2NoZWR1bGVTcGVjEg0KBWNvdW50GAIgASgNEikKBWFmdGVyGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZqb2JfaWQYBCABKAkicwoXUHJldmlld1NjaGVkdWxlUmVzcG9uc2USKwoKZmlyZV90aW1lcxgBIAMoCzIXLmNocm9ub3JpbmcudjEuRmlyZVRpbWUSKwoHcmVtb3ZlZBgCIAMoCzIaLmNocm9ub3JpbmcudjEuUmVtb3ZlZFRpbWUiVwoIRmlyZVRpbWUSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbG9jYWxfdGltZRgCIAEoCRINCgVub3RlcxgDIAMoCSJbCgtSZW1vdmVkVGltZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsb2NhbF90aW1lGAIgASgJEg4KBnJlYXNvbhgDIAEoCTKzBwoKSm9iU2VydmljZRJOCglDcmVhdGVKb2ISHy5jaHJvbm9yaW5nLnYxLkNyZWF0ZUpvYlJlcXVlc3QaIC5jaHJvbm9yaW5nLnYxLkNyZWF0ZUpvYlJlc3BvbnNlEkoKBkdldEpvYhIcLmNocm9ub3JpbmcudjEuR2V0Sm9iUmVxdWVzdBodLmNocm9ub3JpbmcudjEuR2V0Sm9iUmVzcG9uc2UiA5ACARJQCghMaXN0Sm9icxIeLmNocm9ub3JpbmcudjEuTGlzdEpvYnNSZXF1ZXN0Gh8uY2hyb25vcmluZy52MS5MaXN0Sm9ic1Jlc3BvbnNlIgOQAgESTgoJVXBkYXRlSm9iEh8uY2hyb25vcmluZy52MS5VcGRhdGVKb2JSZXF1ZXN0GiAuY2hyb25vcmluZy52MS5VcGRhdGVKb2JSZXNwb25zZRJOCglEZWxldGVKb2ISHy5jaHJvbm9yaW5nLnYxLkRlbGV0ZUpvYlJlcXVlc3QaIC5jaHJvbm9yaW5nLnYxLkRlbGV0ZUpvYlJlc3BvbnNlEksKCFBhdXNlSm9iEh4uY2hyb25vcmluZy52MS5QYXVzZUpvYlJlcXVlc3QaHy5jaHJvbm9yaW5nLnYxLlBhdXNlSm9iUmVzcG9uc2USTgoJUmVzdW1lSm9iEh8uY2hyb25vcmluZy52MS5SZXN1bWVKb2JSZXF1ZXN0GiAuY2hyb25vcmluZy52MS5SZXN1bWVKb2JSZXNwb25zZRJRCgpUcmlnZ2VySm9iEiAuY2hyb25vcmluZy52MS5UcmlnZ2VySm9iUmVxdWVzdBohLmNocm9ub3JpbmcudjEuVHJpZ2dlckpvYlJlc3BvbnNlEmIKDkxpc3RFeGVjdXRpb25zEiQuY2hyb25vcmluZy52MS5MaXN0RXhlY3V0aW9uc1JlcXVlc3QaJS5jaHJvbm9yaW5nLnYxLkxpc3RFeGVjdXRpb25zUmVzcG9uc2UiA5ACARJcCgxHZXRFeGVjdXRpb24SIi5jaHJvbm9yaW5nLnYxLkdldEV4ZWN1dGlvblJlcXVlc3QaIy5jaHJvbm9yaW5nLnYxLkdldEV4ZWN1dGlvblJlc3BvbnNlIgOQAgESZQoPUHJldmlld1NjaGVkdWxlEiUuY2hyb25vcmluZy52MS5QcmV2aWV3U2NoZWR1bGVSZXF1ZXN0GiYuY2hyb25vcmluZy52MS5QcmV2aWV3U2NoZWR1bGVSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_chronoring_v1_execution, file_chronoring_v1_job, file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("Ch9jaHJvbm9yaW5nL3YxL2pvYl9zZXJ2aWNlLnByb3RvEg1jaHJvbm9yaW5nLnYxIusCChBDcmVhdGVKb2JSZXF1ZXN0EgwKBG5hbWUYASABKAkSLQoIc2NoZWR1bGUYAiABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYAyABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIMCgR0YWdzGAQgAygJEg0KBW93bmVyGAUgASgJEigKBmxpbWl0cxgYIAEoCzIYLmNocm9ub3JpbmcudjEuSm9iTGltaXRzEjAKDHJldHJ5X3BvbGljeRgUIAEoCzIaLmNocm9ub3JpbmcudjEuUmV0cnlQb2xpY3kSKQoIcHJpb3JpdHkYFSABKA4yFy5jaHJvbm9yaW5nLnYxLlByaW9yaXR5EjMKDW5vdGlmaWNhdGlvbnMYFyABKAsyHC5jaHJvbm9yaW5nLnYxLk5vdGlmaWNhdGlvbnMSFwoPaWRlbXBvdGVuY3lfa2V5GB4gASgJIjQKEUNyZWF0ZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIhsKDUdldEpvYlJlcXVlc3QSCgoCaWQYASABKAkiMQoOR2V0Sm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2IilQEKD0xpc3RKb2JzUmVxdWVzdBIoCgZzdGF0dXMYASABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxILCgN0YWcYAiABKAkSDQoFb3duZXIYAyABKAkSEQoJcGFnZV9zaXplGAQgASgNEhIKCnBhZ2VfdG9rZW4YBSABKAkSFQoNbmFtZV9jb250YWlucxgGIAEoCSJNChBMaXN0Sm9ic1Jlc3BvbnNlEiAKBGpvYnMYASADKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkifgoQVXBkYXRlSm9iUmVxdWVzdBIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyI0ChFVcGRhdGVKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYiIeChBEZWxldGVKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIjQKEURlbGV0ZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIh0KD1BhdXNlSm9iUmVxdWVzdBIKCgJpZBgBIAEoCSIzChBQYXVzZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIh4KEFJlc3VtZUpvYlJlcXVlc3QSCgoCaWQYASABKAkiNAoRUmVzdW1lSm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2IiHwoRVHJpZ2dlckpvYlJlcXVlc3QSCgoCaWQYASABKAkiQQoSVHJpZ2dlckpvYlJlc3BvbnNlEisKCWV4ZWN1dGlvbhgBIAEoCzIYLmNocm9ub3JpbmcudjEuRXhlY3V0aW9uIpEBChVMaXN0RXhlY3V0aW9uc1JlcXVlc3QSDgoGam9iX2lkGAEgASgJEhEKCXdvcmtlcl9pZBgCIAEoCRIuCgZzdGF0dXMYAyABKA4yHi5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvblN0YXR1cxIRCglwYWdlX3NpemUYBCABKA0SEgoKcGFnZV90b2tlbhgFIAEoCSJfChZMaXN0RXhlY3V0aW9uc1Jlc3BvbnNlEiwKCmV4ZWN1dGlvbnMYASADKAsyGC5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIQoTR2V0RXhlY3V0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJDChRHZXRFeGVjdXRpb25SZXNwb25zZRIrCglleGVjdXRpb24YASABKAsyGC5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvbiKRAQoWUHJldmlld1NjaGVkdWxlUmVxdWVzdBItCghzY2hlZHVsZRgBIAEoCzIbLmNocm9ub3JpbmcudjEuU2NoZWR1bGVTcGVjEg0KBWNvdW50GAIgASgNEikKBWFmdGVyGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZqb2JfaWQYBCABKAkicwoXUHJldmlld1NjaGVkdWxlUmVzcG9uc2USKwoKZmlyZV90aW1lcxgBIAMoCzIXLmNocm9ub3JpbmcudjEuRmlyZVRpbWUSKwoHcmVtb3ZlZBgCIAMoCzIaLmNocm9ub3JpbmcudjEuUmVtb3ZlZFRpbWUiVwoIRmlyZVRpbWUSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbG9jYWxfdGltZRgCIAEoCRINCgVub3RlcxgDIAMoCSJbCgtSZW1vdmVkVGltZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsb2NhbF90aW1lGAIgASgJEg4KBnJlYXNvbhgDIAEoCSImChNHZXRGaXJlU3RhdHNSZXF1ZXN0Eg8KB21pbnV0ZXMYASABKA0itQEKFEdldEZpcmVTdGF0c1Jlc3BvbnNlEi8KB21pbnV0ZXMYASADKAsyHi5jaHJvbm9yaW5nLnYxLkZpcmVTdGF0c01pbnV0ZRIaChJsYXRlbmVzc19ib3VuZHNfbXMYAiADKA0SDQoFZmlyZXMYAyABKAQSDwoHcmV0cmllcxgEIAEoBBIXCg9sYXRlbmVzc19wNTBfbXMYBSABKA0SFwoPbGF0ZW5lc3NfcDk5X21zGAYgASgNIsYBCg9GaXJlU3RhdHNNaW51dGUSLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFZmlyZXMYAiABKAQSDwoHcmV0cmllcxgDIAEoBBIXCg9sYXRlbmVzc19zdW1fbXMYBCABKAQSGAoQbGF0ZW5lc3NfYnVja2V0cxgFIAMoBBIXCg9sYXRlbmVzc19wNTBfbXMYBiABKA0SFwoPbGF0ZW5lc3NfcDk5X21zGAcgASgNMpEICgpKb2JTZXJ2aWNlEk4KCUNyZWF0ZUpvYhIfLmNocm9ub3JpbmcudjEuQ3JlYXRlSm9iUmVxdWVzdBogLmNocm9ub3JpbmcudjEuQ3JlYXRlSm9iUmVzcG9uc2USSgoGR2V0Sm9iEhwuY2hyb25vcmluZy52MS5HZXRKb2JSZXF1ZXN0Gh0uY2hyb25vcmluZy52MS5HZXRKb2JSZXNwb25zZSIDkAIBElAKCExpc3RKb2JzEh4uY2hyb25vcmluZy52MS5MaXN0Sm9ic1JlcXVlc3QaHy5jaHJvbm9yaW5nLnYxLkxpc3RKb2JzUmVzcG9uc2UiA5ACARJOCglVcGRhdGVKb2ISHy5jaHJvbm9yaW5nLnYxLlVwZGF0ZUpvYlJlcXVlc3QaIC5jaHJvbm9yaW5nLnYxLlVwZGF0ZUpvYlJlc3BvbnNlEk4KCURlbGV0ZUpvYhIfLmNocm9ub3JpbmcudjEuRGVsZXRlSm9iUmVxdWVzdBogLmNocm9ub3JpbmcudjEuRGVsZXRlSm9iUmVzcG9uc2USSwoIUGF1c2VKb2ISHi5jaHJvbm9yaW5nLnYxLlBhdXNlSm9iUmVxdWVzdBofLmNocm9ub3JpbmcudjEuUGF1c2VKb2JSZXNwb25zZRJOCglSZXN1bWVKb2ISHy5jaHJvbm9yaW5nLnYxLlJlc3VtZUpvYlJlcXVlc3QaIC5jaHJvbm9yaW5nLnYxLlJlc3VtZUpvYlJlc3BvbnNlElEKClRyaWdnZXJKb2ISIC5jaHJvbm9yaW5nLnYxLlRyaWdnZXJKb2JSZXF1ZXN0GiEuY2hyb25vcmluZy52MS5UcmlnZ2VySm9iUmVzcG9uc2USYgoOTGlzdEV4ZWN1dGlvbnMSJC5jaHJvbm9yaW5nLnYxLkxpc3RFeGVjdXRpb25zUmVxdWVzdBolLmNocm9ub3JpbmcudjEuTGlzdEV4ZWN1dGlvbnNSZXNwb25zZSIDkAIBElwKDEdldEV4ZWN1dGlvbhIiLmNocm9ub3JpbmcudjEuR2V0RXhlY3V0aW9uUmVxdWVzdBojLmNocm9ub3JpbmcudjEuR2V0RXhlY3V0aW9uUmVzcG9uc2UiA5ACARJlCg9QcmV2aWV3U2NoZWR1bGUSJS5jaHJvbm9yaW5nLnYxLlByZXZpZXdTY2hlZHVsZVJlcXVlc3QaJi5jaHJvbm9yaW5nLnYxLlByZXZpZXdTY2hlZHVsZVJlc3BvbnNlIgOQAgESXAoMR2V0RmlyZVN0YXRzEiIuY2hyb25vcmluZy52MS5HZXRGaXJlU3RhdHNSZXF1ZXN0GiMuY2hyb25vcmluZy52MS5HZXRGaXJlU3RhdHNSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_chronoring_v1_execution, file_chronoring_v1_job, file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message chronoring.v1.CreateJobRequest
@@ -203,6 +203,13 @@ export type ListJobsRequest = Message<"chronoring.v1.ListJobsRequest"> & {
    * @generated from field: string page_token = 5;
    */
   pageToken: string;
+
+  /**
+   * Only jobs whose name contains this text (case-sensitive), at most 200 characters.
+   *
+   * @generated from field: string name_contains = 6;
+   */
+  nameContains: string;
 };
 
 /**
@@ -671,6 +678,145 @@ export const RemovedTimeSchema: GenMessage<RemovedTime> = /*@__PURE__*/
   messageDesc(file_chronoring_v1_job_service, 23);
 
 /**
+ * @generated from message chronoring.v1.GetFireStatsRequest
+ */
+export type GetFireStatsRequest = Message<"chronoring.v1.GetFireStatsRequest"> & {
+  /**
+   * How many minutes back from the current one (included), 1 to 1440; 0 means 60.
+   *
+   * @generated from field: uint32 minutes = 1;
+   */
+  minutes: number;
+};
+
+/**
+ * Describes the message chronoring.v1.GetFireStatsRequest.
+ * Use `create(GetFireStatsRequestSchema)` to create a new message.
+ */
+export const GetFireStatsRequestSchema: GenMessage<GetFireStatsRequest> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 24);
+
+/**
+ * @generated from message chronoring.v1.GetFireStatsResponse
+ */
+export type GetFireStatsResponse = Message<"chronoring.v1.GetFireStatsResponse"> & {
+  /**
+   * One entry per minute of the window, oldest first; a minute without
+   * starts is there with zero counts.
+   *
+   * @generated from field: repeated chronoring.v1.FireStatsMinute minutes = 1;
+   */
+  minutes: FireStatsMinute[];
+
+  /**
+   * Upper bounds, in ms, of the lateness buckets (`FireStatsMinute.lateness_buckets`
+   * has one more entry: later than the last bound).
+   *
+   * @generated from field: repeated uint32 lateness_bounds_ms = 2;
+   */
+  latenessBoundsMs: number[];
+
+  /**
+   * Runs started in the whole window (first attempts).
+   *
+   * @generated from field: uint64 fires = 3;
+   */
+  fires: bigint;
+
+  /**
+   * Retry attempts started in the whole window.
+   *
+   * @generated from field: uint64 retries = 4;
+   */
+  retries: bigint;
+
+  /**
+   * Lateness of the window's fires at the median and at the 99th percentile,
+   * as the upper bound of the bucket it falls in (the last bound when it is
+   * later than all of them); 0 without fires.
+   *
+   * @generated from field: uint32 lateness_p50_ms = 5;
+   */
+  latenessP50Ms: number;
+
+  /**
+   * @generated from field: uint32 lateness_p99_ms = 6;
+   */
+  latenessP99Ms: number;
+};
+
+/**
+ * Describes the message chronoring.v1.GetFireStatsResponse.
+ * Use `create(GetFireStatsResponseSchema)` to create a new message.
+ */
+export const GetFireStatsResponseSchema: GenMessage<GetFireStatsResponse> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 25);
+
+/**
+ * The runs of one tenant that started in one minute (by the worker's clock).
+ * Lateness is start time minus scheduled time, counted for first attempts
+ * only: a retry is late by design (its delay).
+ *
+ * @generated from message chronoring.v1.FireStatsMinute
+ */
+export type FireStatsMinute = Message<"chronoring.v1.FireStatsMinute"> & {
+  /**
+   * The minute's first instant (UTC, whole minutes).
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 1;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * First attempts started: scheduled runs and TriggerJob runs.
+   *
+   * @generated from field: uint64 fires = 2;
+   */
+  fires: bigint;
+
+  /**
+   * Later attempts started (retries, re-queued and redriven runs).
+   *
+   * @generated from field: uint64 retries = 3;
+   */
+  retries: bigint;
+
+  /**
+   * Sum of the fires' lateness, ms (divide by `fires` for the mean).
+   *
+   * @generated from field: uint64 lateness_sum_ms = 4;
+   */
+  latenessSumMs: bigint;
+
+  /**
+   * How many fires were at most each of `lateness_bounds_ms` late and above
+   * the previous bound; the last entry counts those later than every bound.
+   *
+   * @generated from field: repeated uint64 lateness_buckets = 5;
+   */
+  latenessBuckets: bigint[];
+
+  /**
+   * As in GetFireStatsResponse, for this minute.
+   *
+   * @generated from field: uint32 lateness_p50_ms = 6;
+   */
+  latenessP50Ms: number;
+
+  /**
+   * @generated from field: uint32 lateness_p99_ms = 7;
+   */
+  latenessP99Ms: number;
+};
+
+/**
+ * Describes the message chronoring.v1.FireStatsMinute.
+ * Use `create(FireStatsMinuteSchema)` to create a new message.
+ */
+export const FireStatsMinuteSchema: GenMessage<FireStatsMinute> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 26);
+
+/**
  * Creates, changes and inspects jobs and their executions.
  *
  * Every call acts in the caller's tenant: a job or execution of another
@@ -794,6 +940,21 @@ export const JobService: GenService<{
     methodKind: "unary";
     input: typeof PreviewScheduleRequestSchema;
     output: typeof PreviewScheduleResponseSchema;
+  },
+  /**
+   * How many runs of the caller's tenant started per minute, and how late,
+   * over the last minutes (60 by default). Workers count starts in memory and
+   * add them to one small item per tenant and minute every few seconds
+   * (CHRONORING_FIRE_STATS_FLUSH_MS), so the newest minute may lag by that
+   * much; the counts cost no store write per run. InvalidArgument for
+   * `minutes` over 1440.
+   *
+   * @generated from rpc chronoring.v1.JobService.GetFireStats
+   */
+  getFireStats: {
+    methodKind: "unary";
+    input: typeof GetFireStatsRequestSchema;
+    output: typeof GetFireStatsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chronoring_v1_job_service, 0);

@@ -51,6 +51,8 @@ export interface TableNames {
   workflowRuns: string;
   /** The audit trail (see `audit-store.ts`). */
   audit: string;
+  /** Start counts per tenant and minute (`fire-stats-store.ts`). */
+  fireStats: string;
 }
 
 export function tableNames(prefix: string): TableNames {
@@ -62,5 +64,6 @@ export function tableNames(prefix: string): TableNames {
     workflows: `${prefix}workflows`,
     workflowRuns: `${prefix}workflow_runs`,
     audit: `${prefix}audit`,
+    fireStats: `${prefix}fire_stats`,
   };
 }

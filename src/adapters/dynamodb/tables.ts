@@ -58,7 +58,7 @@ export function attrs(defs: Record<string, "S" | "N">): AttributeDefinition[] {
   }));
 }
 
-/** Creates a table unless it exists, and waits until it and its indexes are ACTIVE. */
+/** Creates a table (on demand) unless it exists, and waits until it and its indexes are ACTIVE. */
 export async function createIfMissing(
   client: DynamoDBClient,
   input: ConstructorParameters<typeof CreateTableCommand>[0],

@@ -15,6 +15,8 @@ export interface JobQuery {
   status?: JobStatus;
   tag?: string;
   owner?: string;
+  /** Only jobs whose name contains this text (case-sensitive). */
+  nameContains?: string;
   pageSize: number;
   pageToken?: string;
 }

@@ -232,6 +232,12 @@ const rows: Row[] = [
     field: "tag",
   },
   {
+    name: "ListJobs with a name filter over 200 characters",
+    call: (c) => c.listJobs({ nameContains: "x".repeat(201) }),
+    code: Code.InvalidArgument,
+    field: "name_contains",
+  },
+  {
     name: "ListExecutions without job_id or worker_id",
     call: (c) => c.listExecutions({}),
     code: Code.InvalidArgument,

@@ -1,0 +1,192 @@
+/**
+ * One job: its spec, the next fire times (with DST and calendar notes), a
+ * timeline of its runs, the run history, and pause, resume, trigger, edit
+ * and delete.
+ */
+import { useState } from "preact/hooks";
+import { useLocation, useRoute } from "preact-iso";
+import { type Job, JobStatus } from "../../../gen/chronoring/v1/job_pb.js";
+import { errorText, jobs } from "../api.js";
+import { RunTimeline } from "../charts/timeline.js";
+import { jobStatus, priorityName, scheduleText, time } from "../format.js";
+import { usePoll } from "../poll.js";
+import { JobForm } from "./job-form.js";
+import { RunTable } from "./run-table.js";
+
+function targetText(job: Job): string {
+  const t = job.target?.kind;
+  switch (t?.case) {
+    case "http":
+      return `HTTP ${t.value.method || "POST"} ${t.value.url}`;
+    case "webhook":
+      return `webhook ${t.value.url}`;
+    case "script":
+      return `script ${t.value.command} ${t.value.args.join(" ")}`;
+    case "workflow":
+      return `workflow ${t.value.workflowId}`;
+    case "noop":
+      return "noop";
+    default:
+      return "—";
+  }
+}
+
+export function JobDetailPage() {
+  const { params } = useRoute();
+  const { route } = useLocation();
+  const id = params.id ?? "";
+  const [editing, setEditing] = useState(false);
+  const [message, setMessage] = useState<{ error: boolean; text: string } | undefined>();
+  const job = usePoll(() => jobs.getJob({ id }).then((r) => r.job), [id]);
+  // The job's own schedule, previewed with its id (its calendar and last run count).
+  const preview = usePoll(
+    async () => {
+      const { job } = await jobs.getJob({ id });
+      return jobs.previewSchedule({ schedule: job?.schedule, jobId: id, count: 10 });
+    },
+    [id],
+    30_000,
+  );
+  const runs = usePoll(() => jobs.listExecutions({ jobId: id, pageSize: 50 }), [id]);
+
+  const act = async (label: string, call: () => Promise<unknown>) => {
+    try {
+      await call();
+      setMessage({ error: false, text: `${label}: done` });
+      job.reload();
+      runs.reload();
+    } catch (err) {
+      setMessage({ error: true, text: `${label}: ${errorText(err)}` });
+    }
+  };
+
+  const j = job.data;
+  return (
+    <section>
+      <p class="crumbs">
+        <a href="/ui/jobs">Jobs</a> /
+      </p>
+      <h1>{j?.name || id}</h1>
+      {job.error && (
+        <p role="alert" class="error">
+          {job.error}
+        </p>
+      )}
+      {message && (
+        <p role={message.error ? "alert" : "status"} class={message.error ? "error" : "ok"}>
+          {message.text}
+        </p>
+      )}
+      {j && (
+        <div class="actions">
+          {j.status === JobStatus.PAUSED ? (
+            <button type="button" onClick={() => act("Resume", () => jobs.resumeJob({ id }))}>
+              Resume
+            </button>
+          ) : (
+            <button type="button" onClick={() => act("Pause", () => jobs.pauseJob({ id }))}>
+              Pause
+            </button>
+          )}
+          <button type="button" onClick={() => act("Trigger", () => jobs.triggerJob({ id }))}>
+            Trigger now
+          </button>
+          <button type="button" onClick={() => setEditing(!editing)} aria-expanded={editing}>
+            Edit
+          </button>
+          <button
+            type="button"
+            class="danger"
+            onClick={() => {
+              if (!window.confirm(`Delete job ${j.name || id}?`)) return;
+              jobs.deleteJob({ id }).then(
+                () => route("/ui/jobs"),
+                (err: unknown) => setMessage({ error: true, text: `Delete: ${errorText(err)}` }),
+              );
+            }}
+          >
+            Delete
+          </button>
+        </div>
+      )}
+      {j && editing && (
+        <JobForm
+          job={j}
+          onCancel={() => setEditing(false)}
+          onDone={() => {
+            setEditing(false);
+            setMessage({ error: false, text: "Saved" });
+            job.reload();
+            preview.reload();
+          }}
+        />
+      )}
+      {j && (
+        <dl class="spec card">
+          <dt>Id</dt>
+          <dd>
+            <code>{j.id}</code>
+          </dd>
+          <dt>Status</dt>
+          <dd>
+            <span class={`status s-${jobStatus(j.status)}`}>{jobStatus(j.status)}</span>
+          </dd>
+          <dt>Schedule</dt>
+          <dd>
+            <code>{scheduleText(j.schedule)}</code>
+            {j.schedule?.calendar?.name && ` · calendar ${j.schedule.calendar.name}`}
+          </dd>
+          <dt>Target</dt>
+          <dd>
+            <code>{targetText(j)}</code>
+          </dd>
+          <dt>Owner</dt>
+          <dd>{j.owner || "—"}</dd>
+          <dt>Tags</dt>
+          <dd>{j.tags.join(", ") || "—"}</dd>
+          <dt>Priority</dt>
+          <dd>{j.priority ? priorityName(j.priority) : "default"}</dd>
+          <dt>Next run</dt>
+          <dd>{time(j.nextRunTime)}</dd>
+          <dt>Last run</dt>
+          <dd>{time(j.lastRunTime)}</dd>
+          <dt>Missed runs</dt>
+          <dd>{String(j.missedRuns)}</dd>
+          <dt>Version</dt>
+          <dd>{String(j.version)}</dd>
+        </dl>
+      )}
+      <h2>Next fire times</h2>
+      {preview.error && <p class="error">{preview.error}</p>}
+      <ol class="fires">
+        {preview.data?.fireTimes.map((f) => (
+          <li key={String(f.time?.seconds)}>
+            <time>{time(f.time)}</time> <span class="local">{f.localTime}</span>
+            {f.notes.map((n) => (
+              <span key={n} class="note">
+                {n}
+              </span>
+            ))}
+          </li>
+        ))}
+      </ol>
+      {preview.data && preview.data.removed.length > 0 && (
+        <>
+          <h3>Left out by the calendar</h3>
+          <ul class="fires">
+            {preview.data.removed.map((r) => (
+              <li key={String(r.time?.seconds)}>
+                <time>{time(r.time)}</time> <span class="local">{r.localTime}</span>{" "}
+                <span class="note">{r.reason}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <h2>Runs</h2>
+      {runs.error && <p class="error">{runs.error}</p>}
+      <RunTimeline runs={runs.data?.executions ?? []} />
+      <RunTable runs={runs.data?.executions ?? []} />
+    </section>
+  );
+}
