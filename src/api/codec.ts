@@ -386,6 +386,7 @@ export function jobQueryFromProto(req: ListJobsRequest): JobQuery {
   if (status !== undefined) query.status = status;
   if (req.tag !== "") query.tag = req.tag;
   if (req.owner !== "") query.owner = req.owner;
+  if (req.neverRun) query.neverRun = true;
   if (pageToken !== undefined) query.pageToken = pageToken;
   return query;
 }

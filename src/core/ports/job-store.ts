@@ -15,6 +15,8 @@ export interface JobQuery {
   status?: JobStatus;
   tag?: string;
   owner?: string;
+  /** Only jobs no scheduled run of which has been handed to the queue yet (no `lastRunMs`). */
+  neverRun?: boolean;
   pageSize: number;
   pageToken?: string;
 }
