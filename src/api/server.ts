@@ -20,6 +20,7 @@ import type { Authenticator } from "../auth/authenticate.js";
 import { DEFAULT_MAX_BODY_BYTES } from "./body-limit.js";
 import { createInterceptors } from "./interceptors.js";
 import { createRequestHandler, type HttpRoute } from "./request-handler.js";
+import { createRest } from "./rest/rest-route.js";
 import { createRpcHandler } from "./rpc-handler.js";
 
 export type { HttpRoute } from "./request-handler.js";
@@ -40,8 +41,13 @@ export interface ApiServerOptions {
   closeTimeoutMs?: number;
   /** Largest request body taken (CHRONORING_API_MAX_BODY_BYTES); default 1 MiB. */
   maxBodyBytes?: number;
-  /** Plain HTTP routes (REST), tried after the RPC ones and /healthz, /metrics. */
+  /** More plain HTTP routes, tried after the RPC ones, /healthz, /metrics and REST. */
   httpRoutes?: HttpRoute;
+  /**
+   * The REST paths of the methods' `google.api.http` annotations (src/api/rest);
+   * default true.
+   */
+  rest?: boolean;
 }
 
 export interface ApiServer {
@@ -87,6 +93,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     // or declared, nor a stream of many messages.
     readMaxBytes: maxBodyBytes,
   });
+  const rest =
+    opts.rest === false ? undefined : createRest({ handlers: rpc.handlers, logger: log }).route;
   const { handle, handleExpectingContinue } = createRequestHandler({
     rpc,
     maxBodyBytes,
@@ -94,7 +102,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     closing: () => closing,
     metricsText: opts.metricsText,
     metricsAuth: opts.metricsAuth,
-    httpRoutes: opts.httpRoutes,
+    httpRoutes: firstOf(rest, opts.httpRoutes),
   });
 
   // HTTP/1.1 connections, with the number of requests in flight on each.
@@ -209,4 +217,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   };
 
   return { url, port: address.port, close };
+}
+
+/** Routes tried in order: the first that takes the request serves it. */
+function firstOf(...routes: (HttpRoute | undefined)[]): HttpRoute | undefined {
+  const present = routes.filter((r) => r !== undefined);
+  if (present.length <= 1) return present[0];
+  return (req, res, body) => {
+    for (const route of present) {
+      const served = route(req, res, body);
+      if (served) return served;
+    }
+    return undefined;
+  };
 }
