@@ -18,6 +18,7 @@ import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Authenticator } from "../auth/authenticate.js";
 import { DEFAULT_MAX_BODY_BYTES } from "./body-limit.js";
+import { createCors } from "./cors.js";
 import { createInterceptors } from "./interceptors.js";
 import { createRequestHandler, type HttpRoute } from "./request-handler.js";
 import { createRest } from "./rest/rest-route.js";
@@ -48,6 +49,8 @@ export interface ApiServerOptions {
    * default true.
    */
   rest?: boolean;
+  /** Origins allowed to call from a browser (CHRONORING_CORS_ORIGINS); none by default. */
+  corsOrigins?: readonly string[];
 }
 
 export interface ApiServer {
@@ -95,7 +98,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
   const rest =
     opts.rest === false ? undefined : createRest({ handlers: rpc.handlers, logger: log }).route;
-  const { handle, handleExpectingContinue } = createRequestHandler({
+  const cors = createCors(opts.corsOrigins ?? []);
+  const requests = createRequestHandler({
     rpc,
     maxBodyBytes,
     logger: log,
@@ -104,6 +108,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     metricsAuth: opts.metricsAuth,
     httpRoutes: firstOf(rest, opts.httpRoutes),
   });
+  // CORS before anything else: a preflight never reaches a route.
+  const handle: typeof requests.handle = (req, res) => {
+    if (!cors(req, res)) requests.handle(req, res);
+  };
+  const handleExpectingContinue: typeof requests.handle = (req, res) => {
+    if (!cors(req, res)) requests.handleExpectingContinue(req, res);
+  };
 
   // HTTP/1.1 connections, with the number of requests in flight on each.
   const h1Sockets = new Map<net.Socket, number>();
