@@ -64,6 +64,12 @@ export function createRpcHandler(opts: RpcHandlerOptions): RpcHandler {
     // at once); without the length, connect reads it instead of refusing on
     // the length with its own readMaxBytes message.
     if (body.declaredTooLarge) uReq.header.delete("content-length");
+    // Connect GET (methods with NO_SIDE_EFFECTS): the answer depends on the
+    // bearer token and its tenant, so no shared cache may keep it.
+    if (req.method === "GET") {
+      res.setHeader("cache-control", "private, no-store");
+      res.setHeader("vary", "Authorization, Chronoring-Tenant");
+    }
     handler({ ...uReq, body: body.chunks })
       .then((uRes) => universalResponseToNodeResponse(uRes, res))
       .catch((reason: unknown) => {

@@ -4,7 +4,10 @@
  * as RPCs (roles, x-request-id), with the error table of error-map.ts.
  */
 
+import { createClient, type Interceptor } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JobService } from "../../../gen/chronoring/v1/job_service_pb.js";
 import { type App, startApp } from "../../../src/app.js";
 import { silentLogger, testConfig } from "../../support/app.js";
 import { type TestAuth, testAuth } from "../../support/auth.js";
@@ -234,5 +237,44 @@ describe("REST paths", () => {
       const res = await call("GET", path);
       expect(res.status, `${path}: ${JSON.stringify(res.json)}`).toBe(200);
     }
+  });
+
+  it("Connect serves reads over GET (useHttpGet), not to be kept by shared caches", async () => {
+    const job = await create();
+    // The transport turns the call into a GET after the interceptors: only
+    // the answer tells, by the cache-control that GET answers alone carry.
+    const cacheControl: (string | null)[] = [];
+    const bearer: Interceptor = (next) => async (req) => {
+      req.header.set("authorization", `Bearer ${editor}`);
+      const res = await next(req);
+      cacheControl.push(res.header.get("cache-control"));
+      return res;
+    };
+    const client = createClient(
+      JobService,
+      createConnectTransport({
+        baseUrl: app.apiUrl!,
+        httpVersion: "1.1",
+        useHttpGet: true,
+        interceptors: [bearer],
+      }),
+    );
+    expect((await client.getJob({ id: job.id })).job?.name).toBe("nightly report");
+    expect(cacheControl).toEqual(["private, no-store"]);
+    const message = encodeURIComponent(JSON.stringify({ id: job.id }));
+    const res = await fetch(
+      `${app.apiUrl}/chronoring.v1.JobService/GetJob?connect=v1&encoding=json&message=${message}`,
+      { headers: { authorization: `Bearer ${editor}` } },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("private, no-store");
+    expect(res.headers.get("vary")).toContain("Authorization");
+    const write = await fetch(
+      `${app.apiUrl}/chronoring.v1.JobService/DeleteJob?connect=v1&encoding=json&message=${message}`,
+      {
+        headers: { authorization: `Bearer ${editor}` },
+      },
+    );
+    expect(write.status).toBe(405);
   });
 });
