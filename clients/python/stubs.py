@@ -47,7 +47,10 @@ def _sources() -> list[Path]:
     files = sorted((PROTO_DIR / "chronoring").rglob("*.proto"))
     if not files:
         raise StubsError(f"no .proto files under {PROTO_DIR / 'chronoring'}")
-    return files + [HEALTH_DIR / "health.proto"]
+    # The google.api.http annotations the services carry (REST mapping): their
+    # modules go in the `google` namespace package beside python3-protobuf's.
+    annotations = sorted((PROTO_DIR / "google" / "api").glob("*.proto"))
+    return files + annotations + [HEALTH_DIR / "health.proto"]
 
 
 def _fingerprint(files: list[Path]) -> str:

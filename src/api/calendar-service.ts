@@ -8,24 +8,10 @@ import type { CalendarCommands, CalendarInput } from "../core/calendar-commands.
 import { invalidArgument } from "../core/errors.js";
 import { tenantOf } from "./caller-context.js";
 import { calendarInputFromProto, calendarToProto } from "./policy-codec.js";
+import { maskPaths } from "./update-mask.js";
 
 /** Fields UpdateCalendar may change, as `update_mask` paths. */
 export const CALENDAR_PATHS = ["description", "excluded_dates", "excluded_weekdays"] as const;
-
-function maskPaths(paths: readonly string[] | undefined): Set<string> {
-  if (paths === undefined || paths.length === 0) {
-    throw invalidArgument("update_mask", `required: name the fields to change (${CALENDAR_PATHS})`);
-  }
-  for (const path of paths) {
-    if (!(CALENDAR_PATHS as readonly string[]).includes(path)) {
-      throw invalidArgument(
-        "update_mask",
-        `unknown path "${path}"; allowed: ${CALENDAR_PATHS.join(", ")}`,
-      );
-    }
-  }
-  return new Set(paths);
-}
 
 export function createCalendarService(
   commands: CalendarCommands,
@@ -49,7 +35,7 @@ export function createCalendarService(
 
     async updateCalendar(req, ctx) {
       const input = calendarInputFromProto(req.calendar);
-      const paths = maskPaths(req.updateMask?.paths);
+      const paths = new Set(maskPaths(req.updateMask?.paths, CALENDAR_PATHS));
       if (req.expectedVersion < 0n)
         throw invalidArgument("expected_version", "must not be negative");
       const change: Partial<Omit<CalendarInput, "name">> = {};

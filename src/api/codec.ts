@@ -392,6 +392,7 @@ export function jobQueryFromProto(req: ListJobsRequest): JobQuery {
     }
     query.nameContains = req.nameContains;
   }
+  if (req.neverRun) query.neverRun = true;
   if (pageToken !== undefined) query.pageToken = pageToken;
   return query;
 }

@@ -54,3 +54,26 @@ export function toConnectError(err: unknown, correlationId: string): ConnectErro
 export function isInternal(err: ConnectError): boolean {
   return err.code === Code.Internal || err.code === Code.Unknown || err.code === Code.DataLoss;
 }
+
+/**
+ * The HTTP status of each code over REST (src/api/rest), answered with
+ * `{"code", "message"}`. A body over the limit is 413 (body-limit.ts), not 429.
+ */
+export const CODE_TO_HTTP_STATUS: Readonly<Record<Code, number>> = {
+  [Code.Canceled]: 499,
+  [Code.Unknown]: 500,
+  [Code.InvalidArgument]: 400,
+  [Code.DeadlineExceeded]: 504,
+  [Code.NotFound]: 404,
+  [Code.AlreadyExists]: 409,
+  [Code.PermissionDenied]: 403,
+  [Code.ResourceExhausted]: 429,
+  [Code.FailedPrecondition]: 412,
+  [Code.Aborted]: 409,
+  [Code.OutOfRange]: 400,
+  [Code.Unimplemented]: 501,
+  [Code.Internal]: 500,
+  [Code.Unavailable]: 503,
+  [Code.DataLoss]: 500,
+  [Code.Unauthenticated]: 401,
+};

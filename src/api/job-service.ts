@@ -41,15 +41,12 @@ import { UPDATABLE_PATHS } from "./job-update-paths.js";
 import { explainedToProto } from "./policy-codec.js";
 import { priorityFromProto } from "./priority-codec.js";
 import { retryPolicyFromProto } from "./retry-codec.js";
+import { maskPaths } from "./update-mask.js";
 
 type UpdatablePath = (typeof UPDATABLE_PATHS)[number];
 
 export const PREVIEW_COUNT_DEFAULT = 10;
 export const PREVIEW_COUNT_MAX = 100;
-
-function isUpdatable(path: string): path is UpdatablePath {
-  return (UPDATABLE_PATHS as readonly string[]).includes(path);
-}
 
 /** Job fields as named inside UpdateJobRequest.job, to report them as `job.<field>`. */
 const JOB_FIELD =
@@ -121,26 +118,6 @@ function jobUpdateFromProto(job: JobPb, paths: readonly UpdatablePath[]): JobUpd
   return update;
 }
 
-function maskPaths(paths: readonly string[] | undefined): UpdatablePath[] {
-  if (paths === undefined || paths.length === 0) {
-    throw invalidArgument(
-      "update_mask",
-      `required: name the fields to change (${UPDATABLE_PATHS})`,
-    );
-  }
-  const out = new Set<UpdatablePath>();
-  for (const path of paths) {
-    if (!isUpdatable(path)) {
-      throw invalidArgument(
-        "update_mask",
-        `unknown path "${path}"; allowed: ${UPDATABLE_PATHS.join(", ")}`,
-      );
-    }
-    out.add(path);
-  }
-  return [...out];
-}
-
 function previewCount(count: number): number {
   if (count === 0) return PREVIEW_COUNT_DEFAULT;
   if (count > PREVIEW_COUNT_MAX) {
@@ -176,7 +153,7 @@ export function createJobService(
     async updateJob(req, ctx) {
       const job = req.job;
       if (job === undefined) throw invalidArgument("job", "required");
-      const paths = maskPaths(req.updateMask?.paths);
+      const paths = maskPaths(req.updateMask?.paths, UPDATABLE_PATHS);
       if (req.expectedVersion < 0n) {
         throw invalidArgument("expected_version", "must not be negative");
       }

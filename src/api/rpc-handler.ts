@@ -29,8 +29,14 @@ export interface RpcHandlerOptions extends ConnectRouterOptions {
   logger: Logger;
 }
 
-/** Serves one request if its path is a procedure (and returns true); else leaves it alone. */
-export type RpcHandler = (req: NodeRequest, res: NodeResponse, body: RequestBody) => boolean;
+/**
+ * Serves one request if its path is a procedure (and returns true); else
+ * leaves it alone. `handlers` are the router's, one per method, for the REST
+ * layer (src/api/rest) to call in-process.
+ */
+export type RpcHandler = ((req: NodeRequest, res: NodeResponse, body: RequestBody) => boolean) & {
+  readonly handlers: readonly UniversalHandler[];
+};
 
 export function createRpcHandler(opts: RpcHandlerOptions): RpcHandler {
   const { routes, logger, ...routerOptions } = opts;
@@ -42,7 +48,7 @@ export function createRpcHandler(opts: RpcHandlerOptions): RpcHandler {
   const paths = new Map<string, UniversalHandler>();
   for (const handler of router.handlers) paths.set(handler.requestPath, handler);
 
-  return (req, res, body) => {
+  const serve = (req: NodeRequest, res: NodeResponse, body: RequestBody): boolean => {
     const handler = paths.get((req.url ?? "").split("?", 1)[0] ?? "");
     if (!handler) return false;
     let uReq: ReturnType<typeof universalRequestFromNodeRequest>;
@@ -58,6 +64,12 @@ export function createRpcHandler(opts: RpcHandlerOptions): RpcHandler {
     // at once); without the length, connect reads it instead of refusing on
     // the length with its own readMaxBytes message.
     if (body.declaredTooLarge) uReq.header.delete("content-length");
+    // Connect GET (methods with NO_SIDE_EFFECTS): the answer depends on the
+    // bearer token and its tenant, so no shared cache may keep it.
+    if (req.method === "GET") {
+      res.setHeader("cache-control", "private, no-store");
+      res.setHeader("vary", "Authorization, Chronoring-Tenant");
+    }
     handler({ ...uReq, body: body.chunks })
       .then((uRes) => universalResponseToNodeResponse(uRes, res))
       .catch((reason: unknown) => {
@@ -67,4 +79,5 @@ export function createRpcHandler(opts: RpcHandlerOptions): RpcHandler {
       });
     return true;
   };
+  return Object.assign(serve, { handlers: router.handlers });
 }

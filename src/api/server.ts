@@ -18,8 +18,10 @@ import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Authenticator } from "../auth/authenticate.js";
 import { DEFAULT_MAX_BODY_BYTES } from "./body-limit.js";
+import { createCors } from "./cors.js";
 import { createInterceptors } from "./interceptors.js";
 import { createRequestHandler, type HttpRoute } from "./request-handler.js";
+import { createRest } from "./rest/rest-route.js";
 import { createRpcHandler } from "./rpc-handler.js";
 
 export type { HttpRoute } from "./request-handler.js";
@@ -40,8 +42,15 @@ export interface ApiServerOptions {
   closeTimeoutMs?: number;
   /** Largest request body taken (CHRONORING_API_MAX_BODY_BYTES); default 1 MiB. */
   maxBodyBytes?: number;
-  /** Plain HTTP routes (REST), tried after the RPC ones and /healthz, /metrics. */
+  /** More plain HTTP routes, tried after the RPC ones, /healthz, /metrics and REST. */
   httpRoutes?: HttpRoute;
+  /**
+   * The REST paths of the methods' `google.api.http` annotations (src/api/rest);
+   * default true.
+   */
+  rest?: boolean;
+  /** Origins allowed to call from a browser (CHRONORING_CORS_ORIGINS); none by default. */
+  corsOrigins?: readonly string[];
 }
 
 export interface ApiServer {
@@ -87,15 +96,25 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     // or declared, nor a stream of many messages.
     readMaxBytes: maxBodyBytes,
   });
-  const { handle, handleExpectingContinue } = createRequestHandler({
+  const rest =
+    opts.rest === false ? undefined : createRest({ handlers: rpc.handlers, logger: log }).route;
+  const cors = createCors(opts.corsOrigins ?? []);
+  const requests = createRequestHandler({
     rpc,
     maxBodyBytes,
     logger: log,
     closing: () => closing,
     metricsText: opts.metricsText,
     metricsAuth: opts.metricsAuth,
-    httpRoutes: opts.httpRoutes,
+    httpRoutes: firstOf(rest, opts.httpRoutes),
   });
+  // CORS before anything else: a preflight never reaches a route.
+  const handle: typeof requests.handle = (req, res) => {
+    if (!cors(req, res)) requests.handle(req, res);
+  };
+  const handleExpectingContinue: typeof requests.handle = (req, res) => {
+    if (!cors(req, res)) requests.handleExpectingContinue(req, res);
+  };
 
   // HTTP/1.1 connections, with the number of requests in flight on each.
   const h1Sockets = new Map<net.Socket, number>();
@@ -209,4 +228,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   };
 
   return { url, port: address.port, close };
+}
+
+/** Routes tried in order: the first that takes the request serves it. */
+function firstOf(...routes: (HttpRoute | undefined)[]): HttpRoute | undefined {
+  const present = routes.filter((r) => r !== undefined);
+  if (present.length <= 1) return present[0];
+  return (req, res, body) => {
+    for (const route of present) {
+      const served = route(req, res, body);
+      if (served) return served;
+    }
+    return undefined;
+  };
 }

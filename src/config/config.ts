@@ -28,6 +28,8 @@ export interface Config {
     closeTimeoutMs: number;
     /** Largest request body the API takes; a larger one is refused before it is read. */
     maxBodyBytes: number;
+    /** Origins whose browser pages may call the API (CORS): exact origins, or `*` alone. */
+    corsOrigins: string[];
   };
   /** Port of a bare /metrics listener for processes without the API role; 0 = none. */
   metricsPort: number;
@@ -176,6 +178,7 @@ export function loadConfig(
       port: int("api-port"),
       closeTimeoutMs: int("api-close-timeout-ms"),
       maxBodyBytes: int("api-max-body-bytes"),
+      corsOrigins: corsOrigins(list("cors-origins")),
     },
     metricsPort: int("metrics-port"),
     backendWaitMs: int("backend-wait-ms"),
@@ -251,6 +254,25 @@ function scriptUser(spec: string, roles: Config["roles"], host: Host): ScriptUse
     return undefined;
   }
   return resolveScriptUser(spec, where, host.lookupUser);
+}
+
+/** Exact origins (`scheme://host[:port]`, as browsers send them), or `*` alone. */
+function corsOrigins(origins: string[]): string[] {
+  const where = envName("cors-origins");
+  if (origins.includes("*")) {
+    if (origins.length > 1) throw new ConfigError(`${where}: "*" stands alone`);
+    return origins;
+  }
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {}
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(`${where}: "${origin}" is not an origin like https://app.example.com`);
+    }
+  }
+  return origins;
 }
 
 function envNames(names: string[], where: string): string[] {

@@ -82,6 +82,7 @@ export async function startApiRole(
     logger,
     closeTimeoutMs: config.api.closeTimeoutMs,
     maxBodyBytes: config.api.maxBodyBytes,
+    corsOrigins: config.api.corsOrigins,
     routes: routes({
       commands,
       calendars: createCalendarCommands({ calendars, clock }),

@@ -8,7 +8,7 @@ import { tenantClause, visible } from "./tenant.js";
 
 /**
  * ListJobs: a scan of `job_` ids, or a query of the owner index, filtered to
- * the tenant (and status, tag and name) on every page, so a page token is only a
+ * the tenant (and status, tag, name and never-run) on every page, so a page token is only a
  * position and one from another tenant's listing shows nothing of that
  * tenant. A filter applies after the page limit: pages are read until full.
  */
@@ -37,6 +37,7 @@ export async function listJobs(
     names["#name"] = "name";
     values[":name"] = s(query.nameContains);
   }
+  if (query.neverRun) filters.push("attribute_not_exists(last_run)");
   let startKey = decodeToken(query.pageToken);
   const items: Job[] = [];
   // A filter applies after the page limit, so keep reading until the page is full.
@@ -68,6 +69,7 @@ export async function listJobs(
         if (query.status && job.status !== query.status) continue;
         if (query.tag && !job.tags.includes(query.tag)) continue;
         if (query.nameContains && !job.name.includes(query.nameContains)) continue;
+        if (query.neverRun && job.lastRunMs !== undefined) continue;
         items.push(job);
       }
       startKey = out.LastEvaluatedKey;

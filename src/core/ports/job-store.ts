@@ -17,6 +17,8 @@ export interface JobQuery {
   owner?: string;
   /** Only jobs whose name contains this text (case-sensitive). */
   nameContains?: string;
+  /** Only jobs no scheduled run of which has been handed to the queue yet (no `lastRunMs`). */
+  neverRun?: boolean;
   pageSize: number;
   pageToken?: string;
 }

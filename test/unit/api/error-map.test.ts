@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { toConnectError } from "../../../src/api/error-map.js";
+import { CODE_TO_HTTP_STATUS, toConnectError } from "../../../src/api/error-map.js";
 import { ChronoringError, type ErrorKind, invalidArgument } from "../../../src/core/errors.js";
 
 describe("toConnectError", () => {
@@ -59,5 +59,22 @@ describe("toConnectError", () => {
     const ce = toConnectError(remote, "c");
     expect(ce.code).toBe(Code.Internal);
     expect(ce.rawMessage).not.toContain("upstream");
+  });
+});
+
+describe("the HTTP status of each code (REST)", () => {
+  it.each([
+    [Code.InvalidArgument, 400],
+    [Code.Unauthenticated, 401],
+    [Code.PermissionDenied, 403],
+    [Code.NotFound, 404],
+    [Code.AlreadyExists, 409],
+    [Code.Aborted, 409],
+    [Code.FailedPrecondition, 412],
+    [Code.ResourceExhausted, 429],
+    [Code.Unavailable, 503],
+    [Code.Internal, 500],
+  ])("code %i → %i", (code, status) => {
+    expect(CODE_TO_HTTP_STATUS[code]).toBe(status);
   });
 });
