@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { compileTargetAllow } from "../core/target-address.js";
+import type { TenantQuotas } from "../core/tenant-quota.js";
 import { type AuthConfig, authConfig } from "./auth-config.js";
 import {
   checkScriptUserSpec,
@@ -82,6 +83,12 @@ export interface Config {
     concurrency: number;
     /** How long the scheduler trusts a cached calendar: a calendar change is seen within this. */
     calendarTtlMs: number;
+    /**
+     * While a burst is sent, how much work the dispatcher keeps in the
+     * queue, in time at the rate workers take it (0: send every due run at
+     * once). Bounds how long another tenant's run waits behind a burst.
+     */
+    dispatchBacklogMs: number;
   };
   worker: {
     id: string;
@@ -123,6 +130,16 @@ export interface Config {
   };
   /** Authentication of API callers (JWT) and of /metrics; see docs/security.md. */
   auth: AuthConfig;
+  /** Per-tenant quotas (docs/tenants-and-quotas.md). */
+  tenants: {
+    /** The quotas of a tenant an admin has not set (0: unlimited). */
+    defaults: TenantQuotas;
+    /**
+     * How often schedulers and workers read tenants' quotas again and report
+     * their use: a quota change reaches firing within this.
+     */
+    refreshMs: number;
+  };
 }
 
 /** What loadConfig asks of the host; tests give their own. */
@@ -196,6 +213,7 @@ export function loadConfig(
       recoveryHorizonMs: int("recovery-horizon-ms"),
       concurrency: int("scheduler-concurrency"),
       calendarTtlMs: int("calendar-ttl-ms"),
+      dispatchBacklogMs: int("dispatch-backlog-ms"),
     },
     worker: {
       id: str("worker-id") || str("node-id") || `${hostname()}-${process.pid}`,
@@ -220,6 +238,14 @@ export function loadConfig(
       api: roles.includes("api"),
       bareMetrics: !roles.includes("api") && int("metrics-port") > 0,
     }),
+    tenants: {
+      defaults: {
+        maxActiveSchedules: int("tenant-max-active-schedules"),
+        maxFiresPerMinute: int("tenant-max-fires-per-minute"),
+        maxConcurrentRuns: int("tenant-max-concurrent-runs"),
+      },
+      refreshMs: int("tenant-refresh-ms"),
+    },
   };
 }
 
