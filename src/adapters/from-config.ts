@@ -5,6 +5,7 @@ import { createDynamoExecutionStore } from "./dynamodb/execution-store.js";
 import { createDynamoJobStore } from "./dynamodb/job-store.js";
 import { createDynamoRetryStore } from "./dynamodb/retry-store.js";
 import { createDynamoRunLimits } from "./dynamodb/run-limits.js";
+import { createDynamoTenantStore } from "./dynamodb/tenant-store.js";
 import { createDynamoWorkflowStore } from "./dynamodb/workflow-store.js";
 import type { WriteCounter } from "./dynamodb/write-counter.js";
 import { createSqsDeadLetterQueue } from "./sqs/dead-letter-queue.js";
@@ -69,6 +70,7 @@ export function createAdapters(
     limits: createDynamoRunLimits(storeOptions),
     calendars: createDynamoCalendarStore(storeOptions),
     workflows: createDynamoWorkflowStore(storeOptions),
+    tenants: createDynamoTenantStore(storeOptions),
     queue,
     retries: createDynamoRetryStore(storeOptions),
     deadLetters: createSqsDeadLetterQueue({

@@ -49,6 +49,8 @@ export interface TableNames {
   /** Workflow definitions, and the runs of each workflow (see `workflow-store.ts`). */
   workflows: string;
   workflowRuns: string;
+  /** Tenants' quotas and slot counters, and their usage reports (see `tenant-store.ts`). */
+  tenants: string;
 }
 
 export function tableNames(prefix: string): TableNames {
@@ -59,5 +61,6 @@ export function tableNames(prefix: string): TableNames {
     calendars: `${prefix}calendars`,
     workflows: `${prefix}workflows`,
     workflowRuns: `${prefix}workflow_runs`,
+    tenants: `${prefix}tenants`,
   };
 }

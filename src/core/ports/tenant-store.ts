@@ -1,0 +1,31 @@
+import type { QuotaChange, TenantQuotas, TenantRecord } from "../tenant-quota.js";
+import type { UsageReport } from "../tenant-usage.js";
+import type { Page } from "./job-store.js";
+
+/**
+ * Tenants' quotas and counters. A tenant's record is made by its first job
+ * that takes an active-schedule slot (JobStore.createJob with a slot) or by
+ * an admin setting a quota; the slot counter changes only in the same
+ * transactions as the jobs that take or give back a slot.
+ */
+export interface TenantStore {
+  /** Undefined when the tenant has no record yet (no quota set, no slot taken). */
+  get(tenant: string): Promise<TenantRecord | undefined>;
+  /** Every tenant with a record, in no particular order. */
+  list(pageSize: number, pageToken?: string): Promise<Page<TenantRecord>>;
+  /** Sets (a number, 0 = unlimited) or clears (null: the default again) quotas. */
+  setQuotas(tenant: string, change: QuotaChange, nowMs: number): Promise<TenantRecord>;
+  /**
+   * Gives back the slots of the tenant's jobs that finished by themselves
+   * (the claim of their last run made them FINISHED, which writes nothing
+   * to the tenant) and whose end (`SlotChange.untilMs`) is at or before
+   * `nowMs`. Returns how many it gave back.
+   */
+  freeFinished(tenant: string, nowMs: number): Promise<number>;
+  /** The quotas set for each of these tenants (absent: none, the defaults apply). */
+  customQuotas(tenants: string[]): Promise<Map<string, Partial<TenantQuotas>>>;
+  /** Records one process's use of the tenant's quotas (replacing its previous report). */
+  reportUsage(tenant: string, report: UsageReport): Promise<void>;
+  /** The reports of every process for the tenant, fresh or not. */
+  usageReports(tenant: string): Promise<UsageReport[]>;
+}
