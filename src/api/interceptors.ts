@@ -23,8 +23,12 @@ export const REQUEST_ID_HEADER = "x-request-id";
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function correlationIdFrom(header: Headers): string {
-  const given = header.get(REQUEST_ID_HEADER);
-  return given !== null && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+  return correlationIdOf(header.get(REQUEST_ID_HEADER));
+}
+
+/** The client's `x-request-id` if it is sane, else a new id. */
+export function correlationIdOf(given: string | null | undefined): string {
+  return given != null && SANE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /**

@@ -10,15 +10,19 @@
  * server, anything else to an HTTP/1.1 server; both run the same handler.
  */
 
+import { setMaxListeners } from "node:events";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { Authenticator } from "../auth/authenticate.js";
-import { authenticateHttp } from "../auth/http-guard.js";
+import { DEFAULT_MAX_BODY_BYTES } from "./body-limit.js";
 import { createInterceptors } from "./interceptors.js";
+import { createRequestHandler, type HttpRoute } from "./request-handler.js";
+import { createRpcHandler } from "./rpc-handler.js";
+
+export type { HttpRoute } from "./request-handler.js";
 
 export interface ApiServerOptions {
   host: string;
@@ -34,6 +38,10 @@ export interface ApiServerOptions {
   metricsAuth?: Authenticator;
   /** How long close() lets calls in flight finish before it drops connections. */
   closeTimeoutMs?: number;
+  /** Largest request body taken (CHRONORING_API_MAX_BODY_BYTES); default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Plain HTTP routes (REST), tried after the RPC ones and /healthz, /metrics. */
+  httpRoutes?: HttpRoute;
 }
 
 export interface ApiServer {
@@ -44,76 +52,75 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-type NodeHandler = ReturnType<typeof connectNodeAdapter>;
-type NodeServerRequest = Parameters<NodeHandler>[0];
-type NodeServerResponse = Parameters<NodeHandler>[1];
-
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-/** A connection that sends nothing for this long is dropped before it is routed. */
+/** A connection that has not sent enough to be routed within this long is dropped. */
 const FIRST_BYTES_TIMEOUT_MS = 30_000;
-const PROM_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+/**
+ * HTTP/2 streams open at once on one connection (Node allows 2^32-1); RFC 9113
+ * advises at least 100. Clients queue calls beyond it. The memory of all
+ * streams of a session stays under Node's maxSessionMemory (10 MB), past which
+ * new streams are refused.
+ */
+const H2_MAX_CONCURRENT_STREAMS = 256;
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const log = opts.logger.child({ component: "api" });
   const shutdown = new AbortController();
   let closing = false;
 
-  const rpc = connectNodeAdapter({
+  // Every call in flight listens on it: no listener count means a leak.
+  setMaxListeners(0, shutdown.signal);
+
+  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const rpc = createRpcHandler({
     routes: opts.routes,
+    logger: log,
     grpc: true,
     grpcWeb: true,
     connect: true,
     interceptors: opts.interceptors ?? createInterceptors(opts.logger),
     // Aborted on close: long streams (health Watch) see it and end.
     shutdownSignal: shutdown.signal,
+    // Connect checks each message against it, also after decompression (a
+    // small gzip body can inflate past the limit). The body limit itself is
+    // body-limit.ts: readMaxBytes alone bounds no body that is not enveloped
+    // or declared, nor a stream of many messages.
+    readMaxBytes: maxBodyBytes,
   });
-
-  const plain = (res: NodeServerResponse, status: number, body: string, type: string) => {
-    res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
-    res.end(body);
-  };
-
-  const handle = (req: NodeServerRequest, res: NodeServerResponse) => {
-    const path = (req.url ?? "/").split("?", 1)[0];
-    if (req.method === "GET" && path === "/healthz") {
-      return plain(res, closing ? 503 : 200, closing ? "closing\n" : "ok\n", "text/plain");
-    }
-    if (req.method === "GET" && path === "/metrics") {
-      const metricsText = opts.metricsText;
-      if (!metricsText) return plain(res, 404, "no metrics\n", "text/plain");
-      const allowed = opts.metricsAuth
-        ? authenticateHttp(opts.metricsAuth, req, res, { actAs: false })
-        : Promise.resolve(true);
-      allowed
-        .then(async (caller) => {
-          if (caller) plain(res, 200, await metricsText(), PROM_CONTENT_TYPE);
-        })
-        .catch((err: unknown) => {
-          log.error({ err }, "metrics failed");
-          if (!res.headersSent) plain(res, 500, "metrics failed\n", "text/plain");
-        });
-      return;
-    }
-    rpc(req, res);
-  };
+  const { handle, handleExpectingContinue } = createRequestHandler({
+    rpc,
+    maxBodyBytes,
+    logger: log,
+    closing: () => closing,
+    metricsText: opts.metricsText,
+    metricsAuth: opts.metricsAuth,
+    httpRoutes: opts.httpRoutes,
+  });
 
   // HTTP/1.1 connections, with the number of requests in flight on each.
   const h1Sockets = new Map<net.Socket, number>();
-  const h1 = http.createServer((req, res) => {
-    const socket = req.socket;
-    h1Sockets.set(socket, (h1Sockets.get(socket) ?? 0) + 1);
-    if (closing) res.shouldKeepAlive = false;
-    res.once("close", () => {
-      const active = h1Sockets.get(socket);
-      if (active === undefined) return; // the connection is gone already
-      h1Sockets.set(socket, active - 1);
-      if (closing && active === 1) socket.end();
-    });
-    handle(req, res);
-  });
+  const h1Request =
+    (next: typeof handle) => (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const socket = req.socket;
+      h1Sockets.set(socket, (h1Sockets.get(socket) ?? 0) + 1);
+      if (closing) res.shouldKeepAlive = false;
+      res.once("close", () => {
+        const active = h1Sockets.get(socket);
+        if (active === undefined) return; // the connection is gone already
+        h1Sockets.set(socket, active - 1);
+        if (closing && active === 1) socket.end();
+      });
+      next(req, res);
+    };
+  const h1 = http.createServer(h1Request(handle));
+  h1.on("checkContinue", h1Request(handleExpectingContinue));
 
   const h2Sessions = new Set<http2.ServerHttp2Session>();
-  const h2 = http2.createServer({}, handle);
+  const h2 = http2.createServer(
+    { settings: { maxConcurrentStreams: H2_MAX_CONCURRENT_STREAMS } },
+    handle,
+  );
+  h2.on("checkContinue", handleExpectingContinue);
   h2.on("session", (session) => {
     h2Sessions.add(session);
     session.once("close", () => h2Sessions.delete(session));
@@ -126,11 +133,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     unrouted.add(socket);
     const onError = () => socket.destroy();
     socket.on("error", onError);
-    socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
+    // A deadline, not an idle timeout: a byte now and then does not keep an
+    // unrouted connection open.
+    const deadline = setTimeout(() => socket.destroy(), FIRST_BYTES_TIMEOUT_MS);
     socket.once("close", () => {
+      clearTimeout(deadline);
       unrouted.delete(socket);
       h1Sockets.delete(socket);
     });
+    // Holds at most the 24-byte preface plus one read: it grows only while
+    // every byte so far matches the preface.
     let seen = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       seen = Buffer.concat([seen, chunk]);
@@ -140,7 +152,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (isH2 && n < H2_PREFACE.length) return;
       socket.off("data", onData);
       socket.off("error", onError);
-      socket.setTimeout(0);
+      clearTimeout(deadline);
       socket.pause();
       socket.unshift(seen);
       unrouted.delete(socket);

@@ -27,6 +27,8 @@ export interface Config {
     port: number;
     /** How long a graceful close lets calls in flight finish before it drops connections. */
     closeTimeoutMs: number;
+    /** Largest request body the API takes; a larger one is refused before it is read. */
+    maxBodyBytes: number;
   };
   /** Port of a bare /metrics listener for processes without the API role; 0 = none. */
   metricsPort: number;
@@ -176,6 +178,7 @@ export function loadConfig(
       host: str("api-host"),
       port: int("api-port"),
       closeTimeoutMs: int("api-close-timeout-ms"),
+      maxBodyBytes: int("api-max-body-bytes"),
     },
     metricsPort: int("metrics-port"),
     backendWaitMs: int("backend-wait-ms"),

@@ -30,6 +30,8 @@ export const FIELDS: Field[] = [
   },
   { key: "api-host", kind: "string", default: "127.0.0.1" },
   { key: "api-port", kind: "int", default: "7070", min: 0, max: 65535 },
+  // 1 KiB..64 MiB: a job is at most 256 KiB serialized.
+  { key: "api-max-body-bytes", kind: "int", default: "1048576", min: 1024, max: 67_108_864 },
   { key: "api-close-timeout-ms", kind: "int", default: "10000", min: 0, max: 600_000 },
   { key: "metrics-port", kind: "int", default: "0", min: 0, max: 65535 },
   { key: "backend-wait-ms", kind: "int", default: "60000", min: 0, max: 3_600_000 },

@@ -67,6 +67,7 @@ export async function startApiRole(
     port: config.api.port,
     logger,
     closeTimeoutMs: config.api.closeTimeoutMs,
+    maxBodyBytes: config.api.maxBodyBytes,
     routes: routes({
       commands,
       calendars: createCalendarCommands({ calendars, clock }),
