@@ -85,12 +85,6 @@ export interface Config {
     concurrency: number;
     /** How long the scheduler trusts a cached calendar: a calendar change is seen within this. */
     calendarTtlMs: number;
-    /**
-     * While a burst is sent, how much work the dispatcher keeps in the
-     * queue, in time at the rate workers take it (0: send every due run at
-     * once). Bounds how long another tenant's run waits behind a burst.
-     */
-    dispatchBacklogMs: number;
   };
   worker: {
     id: string;
@@ -136,11 +130,6 @@ export interface Config {
   tenants: {
     /** The quotas of a tenant an admin has not set (0: unlimited). */
     defaults: TenantQuotas;
-    /**
-     * How often schedulers and workers read tenants' quotas again and report
-     * their use: a quota change reaches firing within this.
-     */
-    refreshMs: number;
   };
 }
 
@@ -216,7 +205,6 @@ export function loadConfig(
       recoveryHorizonMs: int("recovery-horizon-ms"),
       concurrency: int("scheduler-concurrency"),
       calendarTtlMs: int("calendar-ttl-ms"),
-      dispatchBacklogMs: int("dispatch-backlog-ms"),
     },
     worker: {
       id: str("worker-id") || str("node-id") || `${hostname()}-${process.pid}`,
@@ -244,10 +232,7 @@ export function loadConfig(
     tenants: {
       defaults: {
         maxActiveSchedules: int("tenant-max-active-schedules"),
-        maxFiresPerMinute: int("tenant-max-fires-per-minute"),
-        maxConcurrentRuns: int("tenant-max-concurrent-runs"),
       },
-      refreshMs: int("tenant-refresh-ms"),
     },
   };
 }

@@ -1,10 +1,8 @@
 /**
  * Per-tenant quotas: what each one limits, the values in force, and the
- * messages a caller or a user reading an execution sees. The rules that
- * enforce them live where each quota is enforced (docs/tenants-and-quotas.md):
- * max active schedules at create (a conditional counter, the store), max
- * fires per minute in the scheduler's claim (`scheduler/fire-quota.ts`), max
- * concurrent runs at a worker's start (`worker/tenant-slots.ts`).
+ * message a caller refused by one sees (docs/tenants-and-quotas.md). Max
+ * active schedules is enforced at create, resume and reactivation by a
+ * conditional counter in the store (`active-slots.ts`).
  */
 
 import { TENANT_PATTERN } from "./caller.js";
@@ -15,25 +13,15 @@ import type { Schedule } from "./job.js";
 export interface TenantQuotas {
   /** ACTIVE jobs (workflow node jobs excepted) the tenant may have at once. */
   maxActiveSchedules: number;
-  /** Runs the scheduler fires for the tenant per minute (epoch-aligned windows). */
-  maxFiresPerMinute: number;
-  /** Runs of the tenant executing on workers at once. */
-  maxConcurrentRuns: number;
 }
 
 export type QuotaName = keyof TenantQuotas;
 
-export const QUOTA_NAMES: readonly QuotaName[] = [
-  "maxActiveSchedules",
-  "maxFiresPerMinute",
-  "maxConcurrentRuns",
-];
+export const QUOTA_NAMES: readonly QuotaName[] = ["maxActiveSchedules"];
 
 /** Each quota's name in the API (a field of `TenantQuotas`, a path of `update_mask`). */
 export const QUOTA_FIELDS: Readonly<Record<QuotaName, string>> = {
   maxActiveSchedules: "max_active_schedules",
-  maxFiresPerMinute: "max_fires_per_minute",
-  maxConcurrentRuns: "max_concurrent_runs",
 };
 
 /** The largest value an admin may set (0, unlimited, aside). */
@@ -93,16 +81,6 @@ export function activeSchedulesExhausted(
     "resource_exhausted",
     `tenant ${tenant}: active schedules ${use} of ${limit} (${QUOTA_FIELDS.maxActiveSchedules})`,
   );
-}
-
-/** Why a run waits for its tenant's fire rate: the execution's message while it is held. */
-export function fireRateHeld(tenant: string, limit: number, releaseMs: number): string {
-  return `held: tenant ${tenant} reached ${QUOTA_FIELDS.maxFiresPerMinute} (${limit}); fires at ${new Date(releaseMs).toISOString()}`;
-}
-
-/** Why a run waits for its tenant's concurrency: the execution's message while it is held. */
-export function concurrencyHeld(tenant: string, running: number, limit: number): string {
-  return `held: tenant ${tenant} has ${running} runs running, ${QUOTA_FIELDS.maxConcurrentRuns} ${limit}; starts when one ends`;
 }
 
 /** The instant past which no job can run forever: a job without an end. */

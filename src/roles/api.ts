@@ -47,6 +47,7 @@ export async function startApiRole(
     hints?.scheduled(partition, nextRunMs);
   };
   const { partitions } = config.store;
+  const slots = { tenants: ctx.adapters.tenants, defaults: config.tenants.defaults };
   const { startTimeoutMs } = config.scheduler;
   const commands = createJobCommands({
     jobs,
@@ -59,6 +60,7 @@ export async function startApiRole(
     emailEnabled: config.notify.smtpUrl !== "",
     targetAllow: config.targetAllow,
     onScheduled,
+    slots,
   });
   if (config.auth.mode !== "off" && !auth) throw new Error("the api role needs its authenticator");
   let closing = false;
@@ -80,6 +82,7 @@ export async function startApiRole(
         partitionCount: partitions,
         onScheduled,
         targetAllow: config.targetAllow,
+        slots,
       }),
       cluster: createClusterQueries({ coordinator: cluster?.coordinator, executions }),
       deadRuns: createDeadRunCommands({

@@ -57,8 +57,6 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       await dynamo(() => ensureTables(client, tables, options.partitionCount));
       await claims.init();
       await enableIdempotencyTtl(client, table);
-      // Usage reports expire (`tenant-store.ts`).
-      await enableIdempotencyTtl(client, tables.tenants);
     },
 
     createJobOnce: (job, record, slot) =>

@@ -1,7 +1,6 @@
 import {
   type DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
   QueryCommand,
   ScanCommand,
   type TransactWriteItem,
@@ -10,22 +9,18 @@ import {
 import type { Page } from "../../core/ports/job-store.js";
 import type { TenantStore } from "../../core/ports/tenant-store.js";
 import { QUOTA_NAMES, type TenantQuotas, type TenantRecord } from "../../core/tenant-quota.js";
-import type { UsageReport } from "../../core/tenant-usage.js";
 import { counterAction, QUOTA_ATTRS, QUOTA_REC, quotaKey, transactSlots } from "./active-slots.js";
 import { batchGet, dynamo } from "./calls.js";
 import type { TableNames } from "./client.js";
-import { TTL_ATTRIBUTE } from "./idempotency.js";
 import { decodeToken, type Item, n, num, s, str, toPage } from "./job-item.js";
 import { QUOTA_INDEX, SLOT_ATTR, SLOT_END_ATTR } from "./quota-index.js";
 
 /*
  * Tenants table (key tenant + rec): rec "quota" is the tenant's record
- * (`active`, the quotas set for it, `updated`); rec "use#<process id>" is one
- * process's usage report, JSON in `u`, expiring a day after it was written.
+ * (`active`, the quotas set for it, `updated`). The range key leaves room
+ * for more records per tenant.
  */
 
-const USAGE_PREFIX = "use#";
-const USAGE_TTL_S = 24 * 3600;
 /** A transaction holds at most 100 actions: 99 jobs and the tenant's counter. */
 const FREE_BATCH = 99;
 
@@ -165,54 +160,6 @@ export function createDynamoTenantStore(options: {
         );
       } while (startKey);
       return freed;
-    },
-
-    async customQuotas(tenants) {
-      const found = await batchGet(
-        client,
-        table,
-        [...new Set(tenants)].map(quotaKey),
-        (item) => str(item, "tenant") ?? "",
-      );
-      return new Map(found.map((item) => [str(item, "tenant")!, toRecord(item).custom]));
-    },
-
-    async reportUsage(tenant, report) {
-      await dynamo(() =>
-        client.send(
-          new PutItemCommand({
-            TableName: table,
-            Item: {
-              tenant: s(tenant),
-              rec: s(`${USAGE_PREFIX}${report.reporter}`),
-              u: s(JSON.stringify(report)),
-              [TTL_ATTRIBUTE]: n(Math.ceil(report.atMs / 1000) + USAGE_TTL_S),
-            },
-          }),
-        ),
-      );
-    },
-
-    async usageReports(tenant) {
-      const reports: UsageReport[] = [];
-      let startKey: Item | undefined;
-      do {
-        const out = await dynamo(() =>
-          client.send(
-            new QueryCommand({
-              TableName: table,
-              KeyConditionExpression: "tenant = :t AND begins_with(rec, :use)",
-              ExpressionAttributeValues: { ":t": s(tenant), ":use": s(USAGE_PREFIX) },
-              ExclusiveStartKey: startKey,
-            }),
-          ),
-        );
-        for (const item of out.Items ?? []) {
-          reports.push(JSON.parse(str(item, "u") ?? "{}") as UsageReport);
-        }
-        startKey = out.LastEvaluatedKey;
-      } while (startKey);
-      return reports;
     },
   };
 }

@@ -1,5 +1,4 @@
-import type { QuotaChange, TenantQuotas, TenantRecord } from "../tenant-quota.js";
-import type { UsageReport } from "../tenant-usage.js";
+import type { QuotaChange, TenantRecord } from "../tenant-quota.js";
 import type { Page } from "./job-store.js";
 
 /**
@@ -22,10 +21,4 @@ export interface TenantStore {
    * `nowMs`. Returns how many it gave back.
    */
   freeFinished(tenant: string, nowMs: number): Promise<number>;
-  /** The quotas set for each of these tenants (absent: none, the defaults apply). */
-  customQuotas(tenants: string[]): Promise<Map<string, Partial<TenantQuotas>>>;
-  /** Records one process's use of the tenant's quotas (replacing its previous report). */
-  reportUsage(tenant: string, report: UsageReport): Promise<void>;
-  /** The reports of every process for the tenant, fresh or not. */
-  usageReports(tenant: string): Promise<UsageReport[]>;
 }
