@@ -8,6 +8,7 @@ import { createWakeHints } from "../cluster/wake-hints.js";
 import { createCalendarCommands } from "../core/calendar-commands.js";
 import { createDeadRunCommands } from "../core/dead-runs.js";
 import { createJobCommands } from "../core/job-commands.js";
+import { createTenantCommands } from "../core/tenant-commands.js";
 import { createWorkflowCommands } from "../core/workflow/commands.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
 import type { Closer, RoleContext } from "./context.js";
@@ -92,6 +93,11 @@ export async function startApiRole(
         clock,
         jobs,
         startTimeoutMs,
+      }),
+      tenants: createTenantCommands({
+        tenants: ctx.adapters.tenants,
+        clock,
+        defaults: config.tenants.defaults,
       }),
       ready: () => !closing,
     }),

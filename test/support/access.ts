@@ -38,6 +38,9 @@ export const DOCUMENTED_ACCESS: Readonly<Record<string, Access>> = {
   "chronoring.v1.ClusterService/ListWorkerRuns": "viewer",
   "chronoring.v1.ClusterService/PauseWorker": "operator",
   "chronoring.v1.ClusterService/ResumeWorker": "operator",
+  "chronoring.v1.TenantService/GetTenant": "viewer",
+  "chronoring.v1.TenantService/ListTenants": "admin",
+  "chronoring.v1.TenantService/UpdateTenantQuota": "admin",
   "grpc.health.v1.Health/Check": "open",
   "grpc.health.v1.Health/List": "open",
   "grpc.health.v1.Health/Watch": "open",
@@ -63,6 +66,7 @@ export function registeredMethods(): DescMethod[] {
     workflows: unused(),
     cluster: unused(),
     deadRuns: unused(),
+    tenants: unused(),
     ready: () => true,
   })(router);
   return router.handlers.map((h) => h.method);
