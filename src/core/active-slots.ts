@@ -22,6 +22,16 @@ import { activeUntil, type TenantQuotas } from "./tenant-quota.js";
 export interface SlotDeps {
   tenants: TenantStore;
   defaults: TenantQuotas;
+  /**
+   * How long before its time a run is claimed (CHRONORING_LOOKAHEAD_MS): a
+   * one-time job is FINISHED by the claim of its run, up to this early.
+   */
+  claimAheadMs: number;
+}
+
+/** Until when a job's end may have passed, as far as `freeFinished` should look. */
+export function finishedBy(deps: SlotDeps, clock: Clock): number {
+  return clock.now() + deps.claimAheadMs;
 }
 
 /** The slot a job created in this state takes, if any. */
@@ -82,7 +92,7 @@ export async function withFreedSlots<T>(
     return await write();
   } catch (err) {
     if (!deps || !isChronoringError(err, "resource_exhausted")) throw err;
-    if ((await deps.tenants.freeFinished(tenant, clock.now())) === 0) throw err;
+    if ((await deps.tenants.freeFinished(tenant, finishedBy(deps, clock))) === 0) throw err;
     return write();
   }
 }

@@ -5,6 +5,7 @@
  * named in the request meets the caller.
  */
 
+import { finishedBy } from "./active-slots.js";
 import { type Caller, roleIncludes } from "./caller.js";
 import type { Clock } from "./clock.js";
 import { ChronoringError } from "./errors.js";
@@ -44,6 +45,8 @@ export function createTenantCommands(deps: {
   tenants: TenantStore;
   clock: Clock;
   defaults: TenantQuotas;
+  /** See `SlotDeps.claimAheadMs`. */
+  claimAheadMs: number;
 }): TenantCommands {
   const { tenants, clock, defaults } = deps;
 
@@ -76,7 +79,7 @@ export function createTenantCommands(deps: {
       const name = target(caller, tenant);
       // Jobs that finished by themselves still hold their slots until this
       // gives them back: the use shown is exact.
-      await tenants.freeFinished(name, clock.now());
+      await tenants.freeFinished(name, finishedBy(deps, clock));
       return view(name, await tenants.get(name));
     },
 

@@ -48,7 +48,11 @@ export async function startApiRole(
     hints?.scheduled(partition, nextRunMs);
   };
   const { partitions } = config.store;
-  const slots = { tenants: ctx.adapters.tenants, defaults: config.tenants.defaults };
+  const slots = {
+    tenants: ctx.adapters.tenants,
+    defaults: config.tenants.defaults,
+    claimAheadMs: config.scheduler.lookaheadMs,
+  };
   const { startTimeoutMs } = config.scheduler;
   const commands = createJobCommands({
     jobs,
@@ -94,11 +98,7 @@ export async function startApiRole(
         jobs,
         startTimeoutMs,
       }),
-      tenants: createTenantCommands({
-        tenants: ctx.adapters.tenants,
-        clock,
-        defaults: config.tenants.defaults,
-      }),
+      tenants: createTenantCommands({ ...slots, clock }),
       ready: () => !closing,
     }),
     interceptors: createInterceptors(logger, {

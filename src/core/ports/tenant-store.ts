@@ -18,7 +18,8 @@ export interface TenantStore {
    * Gives back the slots of the tenant's jobs that finished by themselves
    * (the claim of their last run made them FINISHED, which writes nothing
    * to the tenant) and whose end (`SlotChange.untilMs`) is at or before
-   * `nowMs`. Returns how many it gave back.
+   * `nowMs` (the caller looks a little ahead: a claim finishes a one-time
+   * job before its run's time). Returns how many it gave back.
    */
   freeFinished(tenant: string, nowMs: number): Promise<number>;
 }

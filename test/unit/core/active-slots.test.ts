@@ -4,7 +4,11 @@ import type { Job, Schedule } from "../../../src/core/job.js";
 import type { TenantStore } from "../../../src/core/ports/tenant-store.js";
 import { activeUntil, NO_END_MS } from "../../../src/core/tenant-quota.js";
 
-const deps = { tenants: {} as TenantStore, defaults: { maxActiveSchedules: 10 } };
+const deps = {
+  tenants: {} as TenantStore,
+  defaults: { maxActiveSchedules: 10 },
+  claimAheadMs: 0,
+};
 const cron: Schedule = { kind: "cron", source: "0 0 1 1 *", timeZone: "UTC" };
 const once: Schedule = { kind: "once", at: 5000 };
 
