@@ -7,6 +7,7 @@ import { createDynamoFireStatsStore } from "./dynamodb/fire-stats-store.js";
 import { createDynamoJobStore } from "./dynamodb/job-store.js";
 import { createDynamoRetryStore } from "./dynamodb/retry-store.js";
 import { createDynamoRunLimits } from "./dynamodb/run-limits.js";
+import { createDynamoTenantStore } from "./dynamodb/tenant-store.js";
 import { createDynamoWorkflowStore } from "./dynamodb/workflow-store.js";
 import type { WriteCounter } from "./dynamodb/write-counter.js";
 import { createSqsDeadLetterQueue } from "./sqs/dead-letter-queue.js";
@@ -73,6 +74,7 @@ export function createAdapters(
     limits: createDynamoRunLimits(storeOptions),
     calendars: createDynamoCalendarStore(storeOptions),
     workflows: createDynamoWorkflowStore(storeOptions),
+    tenants: createDynamoTenantStore(storeOptions),
     queue,
     retries: createDynamoRetryStore(storeOptions),
     /** Not initialised with the others: only the api role writes it (`audit.init()`). */

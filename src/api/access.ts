@@ -11,6 +11,7 @@ import { CalendarService } from "../../gen/chronoring/v1/calendar_service_pb.js"
 import { ClusterService } from "../../gen/chronoring/v1/cluster_service_pb.js";
 import { DeadLetterService } from "../../gen/chronoring/v1/dead_letter_service_pb.js";
 import { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
+import { TenantService } from "../../gen/chronoring/v1/tenant_service_pb.js";
 import { WorkflowService } from "../../gen/chronoring/v1/workflow_service_pb.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import type { Role } from "../core/caller.js";
@@ -73,6 +74,13 @@ const TABLE: ReadonlyMap<string, Readonly<Record<string, Access>>> = new Map<
   // Every reader of a tenant may see who changed what in it (no request
   // bodies are recorded); only admins see across tenants (core/audit.ts).
   rules(AuditService, { listAuditEvents: "viewer" }),
+  // Any role reads its own tenant's quotas (another tenant: admin, checked
+  // in core); only an admin lists tenants or sets quotas.
+  rules(TenantService, {
+    getTenant: "viewer",
+    listTenants: "admin",
+    updateTenantQuota: "admin",
+  }),
   // Load balancers and orchestrators probe health without credentials.
   rules(Health, { check: "open", list: "open", watch: "open" }),
 ]);

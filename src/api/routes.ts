@@ -8,6 +8,7 @@ import { CalendarService } from "../../gen/chronoring/v1/calendar_service_pb.js"
 import { ClusterService } from "../../gen/chronoring/v1/cluster_service_pb.js";
 import { DeadLetterService } from "../../gen/chronoring/v1/dead_letter_service_pb.js";
 import { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
+import { TenantService } from "../../gen/chronoring/v1/tenant_service_pb.js";
 import { WorkflowService } from "../../gen/chronoring/v1/workflow_service_pb.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import type { AuditQueries } from "../core/audit-queries.js";
@@ -16,6 +17,7 @@ import type { ClusterQueries } from "../core/cluster-view.js";
 import type { DeadRunCommands } from "../core/dead-runs.js";
 import type { FireStatsQueries } from "../core/fire-stats.js";
 import type { JobCommands } from "../core/job-commands.js";
+import type { TenantCommands } from "../core/tenant-commands.js";
 import type { WorkflowCommands } from "../core/workflow/commands.js";
 import { createAuditService } from "./audit-service.js";
 import { createCalendarService } from "./calendar-service.js";
@@ -23,6 +25,7 @@ import { createClusterService } from "./cluster-service.js";
 import { createDeadLetterService } from "./dead-letter-service.js";
 import { createHealthService } from "./health-service.js";
 import { createJobService } from "./job-service.js";
+import { createTenantService } from "./tenant-service.js";
 import { createWorkflowService } from "./workflow-service.js";
 
 export interface RoutesDeps {
@@ -39,6 +42,8 @@ export interface RoutesDeps {
   audit?: AuditQueries;
   /** JobService.GetFireStats; absent in tests of the job API alone. */
   fireStats?: FireStatsQueries;
+  /** TenantService; absent in tests of the job API alone. */
+  tenants?: TenantCommands;
   /** Readiness reported by grpc.health.v1.Health. */
   ready: () => boolean;
   /** More services (tests, admin). */
@@ -53,6 +58,7 @@ export function routes(deps: RoutesDeps): (router: ConnectRouter) => void {
     if (deps.cluster) router.service(ClusterService, createClusterService(deps.cluster));
     if (deps.deadRuns) router.service(DeadLetterService, createDeadLetterService(deps.deadRuns));
     if (deps.audit) router.service(AuditService, createAuditService(deps.audit));
+    if (deps.tenants) router.service(TenantService, createTenantService(deps.tenants));
     router.service(Health, createHealthService(deps.ready));
     deps.extra?.(router);
   };

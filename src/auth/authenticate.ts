@@ -7,15 +7,15 @@
 
 import type { IncomingHttpHeaders } from "node:http";
 import type { JWTPayload } from "jose";
-import { type Caller, highestRole, type Identity } from "../core/caller.js";
+import { type Caller, highestRole, type Identity, TENANT_PATTERN } from "../core/caller.js";
 import { type AuthRefusal, MISSING_TOKEN } from "./refusal.js";
 import type { TokenVerifier } from "./verify-token.js";
 
+/** What a tenant name may be (defined in core, where quotas check it too). */
+export { TENANT_PATTERN } from "../core/caller.js";
+
 /** Names the tenant an admin acts on instead of the token's own. */
 export const TENANT_HEADER = "chronoring-tenant";
-
-/** What a tenant name may be: short, lower case, safe in keys, logs and URLs. */
-export const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Longer than any sane JWT; refused before it is parsed. */
 const MAX_TOKEN_CHARS = 16 * 1024;

@@ -24,6 +24,7 @@ import { FORMAT, type Manifest, readManifest, sha256, writeManifest } from "./ma
 /** Tables in copy order; executions last (see above). */
 export const BACKUP_TABLES = [
   "jobs",
+  "tenants",
   "calendars",
   "workflows",
   "workflowRuns",

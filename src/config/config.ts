@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { compileTargetAllow } from "../core/target-address.js";
+import type { TenantQuotas } from "../core/tenant-quota.js";
 import { type AuthConfig, authConfig } from "./auth-config.js";
 import {
   checkScriptUserSpec,
@@ -141,6 +142,11 @@ export interface Config {
    * empty: `dist/ui` of this installation.
    */
   uiDir: string;
+  /** Per-tenant quotas (docs/tenants-and-quotas.md). */
+  tenants: {
+    /** The quotas of a tenant an admin has not set (0: unlimited). */
+    defaults: TenantQuotas;
+  };
 }
 
 /** What loadConfig asks of the host; tests give their own. */
@@ -243,6 +249,11 @@ export function loadConfig(
     }),
     audit: { retentionDays: int("audit-retention-days"), queueMax: int("audit-queue-max") },
     uiDir: str("ui-dir"),
+    tenants: {
+      defaults: {
+        maxActiveSchedules: int("tenant-max-active-schedules"),
+      },
+    },
   };
 }
 

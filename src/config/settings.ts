@@ -74,6 +74,13 @@ export const FIELDS: Field[] = [
   { key: "max-output-bytes", kind: "int", default: "4096", min: 256, max: 262_144 },
   { key: "limit-retry-ms", kind: "int", default: "1000", min: 100, max: 600_000 },
   { key: "fire-stats-flush-ms", kind: "int", default: "10000", min: 100, max: 60_000 },
+  {
+    key: "tenant-max-active-schedules",
+    kind: "int",
+    default: "10000",
+    min: 0,
+    max: 100_000_000,
+  },
   { key: "target-allow", kind: "list", default: "" },
   { key: "smtp-url", kind: "string", default: "" },
   { key: "smtp-from", kind: "string", default: "chronoring@localhost" },

@@ -7,6 +7,9 @@
 export const ROLES = ["viewer", "operator", "editor", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
+/** What a tenant name may be: short, lower case, safe in keys, logs and URLs. */
+export const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
 /** The tenant of every item written before tenancy, and the only one with auth off. */
 export const DEFAULT_TENANT = "default";
 

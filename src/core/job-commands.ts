@@ -1,3 +1,4 @@
+import { type SlotDeps, slotChange, slotOnCreate, withFreedSlots } from "./active-slots.js";
 import type { Clock } from "./clock.js";
 import { failedPrecondition, invalidArgument, isChronoringError, notFound } from "./errors.js";
 import { type Execution, executionId, parseExecutionId, type RunRef } from "./execution.js";
@@ -6,6 +7,7 @@ import { IDEMPOTENCY_TTL_MS, requestHash } from "./idempotency.js";
 import { newJobId } from "./ids.js";
 import type { Job } from "./job.js";
 import { checkJobInput, checkJobUpdate, type JobInput, type JobUpdate } from "./job-input.js";
+import { createJobStates } from "./job-states.js";
 import { normalizeLimits } from "./limits.js";
 import { partitionOf } from "./partition.js";
 import type { CalendarStore } from "./ports/calendar-store.js";
@@ -85,6 +87,8 @@ export interface JobCommandsDeps {
    * may reach. Absent or empty: a literal internal address is refused.
    */
   targetAllow?: readonly string[];
+  /** The tenants' max_active_schedules quota; absent: jobs take no slots. */
+  slots?: SlotDeps;
 }
 
 /** Implements JobCommands over the ports. */
@@ -106,6 +110,82 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
     if (job.nextRunMs !== undefined) deps.onScheduled?.(job.partition, job.nextRunMs);
     return job;
   }
+
+  /** One UpdateJob: re-read and reapplied while it loses to concurrent changes (no expected version). */
+  async function updateOnce(
+    tenant: string,
+    id: string,
+    update: JobUpdate,
+    expectedVersion: number | undefined,
+  ): Promise<Job> {
+    checkJobUpdate(update, checks);
+    for (let attempt = 0; ; attempt++) {
+      const current = await load(tenant, id);
+      if (current.status === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
+      if (current.workflowId && update.limits) {
+        // A run its limits held back or skipped would never report to the workflow run.
+        throw failedPrecondition(
+          `limits: job ${id} is a node of workflow ${current.workflowId}; nodes take no limits`,
+        );
+      }
+      const now = clock.now();
+      const change: JobChange = {};
+      if (update.name !== undefined) change.name = update.name.trim();
+      if (update.owner !== undefined) change.owner = update.owner;
+      if (update.tags !== undefined) change.tags = update.tags;
+      if (update.target !== undefined) change.target = update.target;
+      if (update.limits !== undefined)
+        change.limits = normalizeLimits(update.limits ?? undefined) ?? null;
+      if (update.retryPolicy !== undefined) change.retryPolicy = update.retryPolicy;
+      if (update.priority !== undefined) change.priority = update.priority;
+      if (update.notifications !== undefined) change.notifications = update.notifications;
+      if (update.schedule !== undefined) {
+        const schedule = parseSchedule(update.schedule, now);
+        change.schedule = schedule;
+        const ctx = await loadFireContext(deps.calendars, tenant, schedule, id);
+        if (current.status !== "PAUSED") {
+          const next = firstFire(schedule, now, ctx);
+          change.nextRunMs = next ?? null;
+          change.status = next === undefined ? "FINISHED" : "ACTIVE";
+        }
+      }
+      const slot = slotChange(
+        current,
+        {
+          status: change.status ?? current.status,
+          schedule: change.schedule ?? current.schedule,
+          nextRunMs:
+            change.nextRunMs === null ? undefined : (change.nextRunMs ?? current.nextRunMs),
+        },
+        change.schedule !== undefined,
+        deps.slots,
+      );
+      if (slot) change.slot = slot;
+      try {
+        const job = await jobs.updateJob(
+          tenant,
+          id,
+          change,
+          { version: expectedVersion ?? current.version, statusIn: [current.status] },
+          now,
+        );
+        return scheduled(job);
+      } catch (err) {
+        // Without an expected version from the caller, a concurrent change is
+        // not the caller's conflict: read again and reapply.
+        if (expectedVersion !== undefined || !isChronoringError(err, "aborted") || attempt >= 5) {
+          throw err;
+        }
+      }
+    }
+  }
+
+  const states = createJobStates({
+    ...deps,
+    ...(deps.slots ? { slots: deps.slots } : {}),
+    load,
+    scheduled,
+  });
 
   return {
     async create(tenant, input) {
@@ -137,18 +217,23 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
         ...(input.priority ? { priority: input.priority } : {}),
       };
       if (input.notifications?.length) job.notifications = input.notifications;
+      const slot = slotOnCreate(job, deps.slots);
+      if (slot) job.holdsSlot = true;
       if (idempotencyKey === undefined) {
-        await jobs.createJob(job);
+        await withFreedSlots(deps.slots, clock, tenant, () => jobs.createJob(job, slot));
         return scheduled(job);
       }
       job.idempotencyKey = idempotencyKey;
-      const stored = await jobs.createJobOnce(job, {
+      const record = {
         tenant,
         owner: input.owner,
         key: idempotencyKey,
         requestHash: requestHash(request),
         expiresMs: now + IDEMPOTENCY_TTL_MS,
-      });
+      };
+      const stored = await withFreedSlots(deps.slots, clock, tenant, () =>
+        jobs.createJobOnce(job, record, slot),
+      );
       return stored.id === job.id ? scheduled(job) : stored;
     },
 
@@ -156,115 +241,14 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
 
     list: (tenant, query) => jobs.listJobs(tenant, query),
 
-    async update(tenant, id, update, expectedVersion) {
-      checkJobUpdate(update, checks);
-      for (let attempt = 0; ; attempt++) {
-        const current = await load(tenant, id);
-        if (current.status === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
-        if (current.workflowId && update.limits) {
-          // A run its limits held back or skipped would never report to the workflow run.
-          throw failedPrecondition(
-            `limits: job ${id} is a node of workflow ${current.workflowId}; nodes take no limits`,
-          );
-        }
-        const now = clock.now();
-        const change: JobChange = {};
-        if (update.name !== undefined) change.name = update.name.trim();
-        if (update.owner !== undefined) change.owner = update.owner;
-        if (update.tags !== undefined) change.tags = update.tags;
-        if (update.target !== undefined) change.target = update.target;
-        if (update.limits !== undefined)
-          change.limits = normalizeLimits(update.limits ?? undefined) ?? null;
-        if (update.retryPolicy !== undefined) change.retryPolicy = update.retryPolicy;
-        if (update.priority !== undefined) change.priority = update.priority;
-        if (update.notifications !== undefined) change.notifications = update.notifications;
-        if (update.schedule !== undefined) {
-          const schedule = parseSchedule(update.schedule, now);
-          change.schedule = schedule;
-          const ctx = await loadFireContext(deps.calendars, tenant, schedule, id);
-          if (current.status !== "PAUSED") {
-            const next = firstFire(schedule, now, ctx);
-            change.nextRunMs = next ?? null;
-            change.status = next === undefined ? "FINISHED" : "ACTIVE";
-          }
-        }
-        try {
-          const job = await jobs.updateJob(
-            tenant,
-            id,
-            change,
-            { version: expectedVersion ?? current.version, statusIn: [current.status] },
-            now,
-          );
-          return scheduled(job);
-        } catch (err) {
-          // Without an expected version from the caller, a concurrent change is
-          // not the caller's conflict: read again and reapply.
-          if (expectedVersion !== undefined || !isChronoringError(err, "aborted") || attempt >= 5) {
-            throw err;
-          }
-        }
-      }
-    },
+    update: (tenant, id, update, expectedVersion) =>
+      withFreedSlots(deps.slots, clock, tenant, () =>
+        updateOnce(tenant, id, update, expectedVersion),
+      ),
 
-    async cancel(tenant, id) {
-      const current = await load(tenant, id);
-      if (current.status === "CANCELLED") return current;
-      return jobs.updateJob(
-        tenant,
-        id,
-        { status: "CANCELLED", nextRunMs: null },
-        { statusIn: ["ACTIVE", "PAUSED", "FINISHED"] },
-        clock.now(),
-      );
-    },
-
-    async pause(tenant, id) {
-      const current = await load(tenant, id);
-      if (current.status === "PAUSED") return current;
-      if (current.status !== "ACTIVE") {
-        throw failedPrecondition(
-          `job ${id} is ${current.status}; only an ACTIVE job can be paused`,
-        );
-      }
-      return jobs.updateJob(
-        tenant,
-        id,
-        { status: "PAUSED", nextRunMs: null },
-        { statusIn: ["ACTIVE"] },
-        clock.now(),
-      );
-    },
-
-    async resume(tenant, id) {
-      const current = await load(tenant, id);
-      if (current.status === "ACTIVE") return current;
-      if (current.status !== "PAUSED") {
-        throw failedPrecondition(
-          `job ${id} is ${current.status}; only a PAUSED job can be resumed`,
-        );
-      }
-      const now = clock.now();
-      // A one-time job that never fired fires on resume, even if its time passed.
-      const next =
-        current.schedule.kind === "once"
-          ? current.lastRunMs === undefined
-            ? current.schedule.at
-            : undefined
-          : firstFire(
-              current.schedule,
-              now,
-              await loadFireContext(deps.calendars, tenant, current.schedule, id),
-            );
-      const job = await jobs.updateJob(
-        tenant,
-        id,
-        next === undefined ? { status: "FINISHED" } : { status: "ACTIVE", nextRunMs: next },
-        { statusIn: ["PAUSED"] },
-        now,
-      );
-      return scheduled(job);
-    },
+    cancel: states.cancel,
+    pause: states.pause,
+    resume: states.resume,
 
     async trigger(tenant, id) {
       validateJobId(id);

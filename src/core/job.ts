@@ -125,4 +125,10 @@ export interface Job {
   /** Set on a workflow's node jobs: the workflow, and the node jobs this one waits for. */
   workflowId?: string;
   dependsOn?: string[];
+  /**
+   * Holds one of its tenant's active-schedule slots (see `tenant-quota.ts`):
+   * taken when it became ACTIVE, kept until an API call ends that or the
+   * store finds it finished.
+   */
+  holdsSlot?: boolean;
 }

@@ -13,6 +13,7 @@ import { createCalendarCommands } from "../core/calendar-commands.js";
 import { createDeadRunCommands } from "../core/dead-runs.js";
 import { createFireStatsQueries } from "../core/fire-stats.js";
 import { createJobCommands } from "../core/job-commands.js";
+import { createTenantCommands } from "../core/tenant-commands.js";
 import { createWorkflowCommands } from "../core/workflow/commands.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
 import type { Closer, RoleContext } from "./context.js";
@@ -55,6 +56,11 @@ export async function startApiRole(
     hints?.scheduled(partition, nextRunMs);
   };
   const { partitions } = config.store;
+  const slots = {
+    tenants: ctx.adapters.tenants,
+    defaults: config.tenants.defaults,
+    claimAheadMs: config.scheduler.lookaheadMs,
+  };
   const { startTimeoutMs } = config.scheduler;
   const commands = createJobCommands({
     jobs,
@@ -67,6 +73,7 @@ export async function startApiRole(
     emailEnabled: config.notify.smtpUrl !== "",
     targetAllow: config.targetAllow,
     onScheduled,
+    slots,
   });
   if (config.auth.mode !== "off" && !auth) throw new Error("the api role needs its authenticator");
   const auditWriter = createAuditWriter({
@@ -95,6 +102,7 @@ export async function startApiRole(
         partitionCount: partitions,
         onScheduled,
         targetAllow: config.targetAllow,
+        slots,
       }),
       cluster: createClusterQueries({ coordinator: cluster?.coordinator, executions }),
       deadRuns: createDeadRunCommands({
@@ -111,6 +119,7 @@ export async function startApiRole(
         retentionDays: config.audit.retentionDays,
       }),
       fireStats: createFireStatsQueries({ store: ctx.adapters.fireStats, clock }),
+      tenants: createTenantCommands({ ...slots, clock }),
       ready: () => !closing,
     }),
     interceptors: createInterceptors(logger, {

@@ -40,6 +40,9 @@ export const DOCUMENTED_ACCESS: Readonly<Record<string, Access>> = {
   "chronoring.v1.ClusterService/PauseWorker": "operator",
   "chronoring.v1.ClusterService/ResumeWorker": "operator",
   "chronoring.v1.AuditService/ListAuditEvents": "viewer",
+  "chronoring.v1.TenantService/GetTenant": "viewer",
+  "chronoring.v1.TenantService/ListTenants": "admin",
+  "chronoring.v1.TenantService/UpdateTenantQuota": "admin",
   "grpc.health.v1.Health/Check": "open",
   "grpc.health.v1.Health/List": "open",
   "grpc.health.v1.Health/Watch": "open",
@@ -66,6 +69,7 @@ export function registeredMethods(): DescMethod[] {
     cluster: unused(),
     deadRuns: unused(),
     audit: unused(),
+    tenants: unused(),
     ready: () => true,
   })(router);
   return router.handlers.map((h) => h.method);

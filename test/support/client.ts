@@ -30,3 +30,14 @@ export async function connectErrorOf(call: Promise<unknown>): Promise<ConnectErr
   }
   throw new Error("expected the call to fail, it succeeded");
 }
+
+/** The code and message of a failed call (undefined when it succeeded). */
+export async function failure(call: () => Promise<unknown>) {
+  try {
+    await call();
+    return undefined;
+  } catch (err) {
+    const e = ConnectError.from(err);
+    return { code: e.code, message: e.rawMessage };
+  }
+}

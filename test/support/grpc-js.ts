@@ -23,6 +23,7 @@ export const SERVICES = {
   WorkflowService: "chronoring.v1.WorkflowService",
   DeadLetterService: "chronoring.v1.DeadLetterService",
   ClusterService: "chronoring.v1.ClusterService",
+  TenantService: "chronoring.v1.TenantService",
   Health: "grpc.health.v1.Health",
 } as const;
 export type ServiceName = keyof typeof SERVICES;
@@ -33,6 +34,7 @@ const FILES = [
   "chronoring/v1/workflow_service.proto",
   "chronoring/v1/dead_letter_service.proto",
   "chronoring/v1/cluster_service.proto",
+  "chronoring/v1/tenant_service.proto",
   "grpc/health/v1/health.proto",
 ];
 

@@ -53,6 +53,8 @@ export interface TableNames {
   audit: string;
   /** Start counts per tenant and minute (`fire-stats-store.ts`). */
   fireStats: string;
+  /** Tenants' quotas and slot counters, and their usage reports (see `tenant-store.ts`). */
+  tenants: string;
 }
 
 export function tableNames(prefix: string): TableNames {
@@ -65,5 +67,6 @@ export function tableNames(prefix: string): TableNames {
     workflowRuns: `${prefix}workflow_runs`,
     audit: `${prefix}audit`,
     fireStats: `${prefix}fire_stats`,
+    tenants: `${prefix}tenants`,
   };
 }

@@ -16,15 +16,19 @@ import { createHash } from "node:crypto";
 import {
   type DynamoDBClient,
   GetItemCommand,
+  type Put,
   TransactionCanceledException,
+  type TransactWriteItem,
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
 import { DEFAULT_TENANT } from "../../core/caller.js";
 import { alreadyExists, ChronoringError, unavailable } from "../../core/errors.js";
 import type { IdempotencyRecord } from "../../core/idempotency.js";
 import type { Job } from "../../core/job.js";
+import type { SlotChange } from "../../core/ports/job-store.js";
+import { counterAction, exhausted } from "./active-slots.js";
 import { dynamo, failedConditions } from "./calls.js";
-import { type Item, itemToJob, jobToItem, n, num, s, str } from "./job-item.js";
+import { type Item, itemToJob, n, num, s, str } from "./job-item.js";
 import { tenantItem, visible } from "./tenant.js";
 import { enableTtl } from "./ttl.js";
 
@@ -60,11 +64,19 @@ async function readConsistent(client: DynamoDBClient, table: string, id: string)
 
 export async function createJobOnce(
   client: DynamoDBClient,
-  table: string,
-  job: Job,
-  record: IdempotencyRecord,
-  nowMs: number,
+  tables: { jobs: string; tenants: string },
+  request: {
+    job: Job;
+    record: IdempotencyRecord;
+    nowMs: number;
+    /** The job's conditional put, as `createJob` makes it. */
+    put: Put;
+    /** The job takes an active-schedule slot: its tenant's counter goes in the transaction too. */
+    slot?: Extract<SlotChange, { kind: "take" }>;
+  },
 ): Promise<Job> {
+  const { job, record, nowMs, slot } = request;
+  const table = tables.jobs;
   const id = idempotencyId(record.tenant, record.owner, record.key);
   const recordItem: Item = {
     id: s(id),
@@ -74,39 +86,33 @@ export async function createJobOnce(
     exp_ms: n(record.expiresMs),
     [TTL_ATTRIBUTE]: n(Math.ceil(record.expiresMs / 1000)),
   };
+  const actions: TransactWriteItem[] = [
+    {
+      Put: {
+        TableName: table,
+        Item: recordItem,
+        ConditionExpression: "attribute_not_exists(id) OR exp_ms <= :now",
+        ExpressionAttributeValues: { ":now": n(nowMs) },
+      },
+    },
+    { Put: request.put },
+  ];
+  if (slot) actions.push(counterAction(tables.tenants, job.tenant, slot));
   for (let attempt = 0; ; attempt++) {
     try {
-      await dynamo(() =>
-        client.send(
-          new TransactWriteItemsCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: table,
-                  Item: recordItem,
-                  ConditionExpression: "attribute_not_exists(id) OR exp_ms <= :now",
-                  ExpressionAttributeValues: { ":now": n(nowMs) },
-                },
-              },
-              {
-                Put: {
-                  TableName: table,
-                  Item: jobToItem(job),
-                  ConditionExpression: "attribute_not_exists(id)",
-                },
-              },
-            ],
-          }),
-        ),
-      );
+      await dynamo(() => client.send(new TransactWriteItemsCommand({ TransactItems: actions })));
       return job;
     } catch (err) {
       if (!(err instanceof TransactionCanceledException)) throw err;
-      const [keyTaken, idTaken] = failedConditions(err);
+      const [keyTaken, idTaken, noSlot] = failedConditions(err);
       if (idTaken) throw alreadyExists(`job ${job.id}`);
       if (keyTaken) return existing(client, table, id, record);
+      if (noSlot && slot) {
+        const old = err.CancellationReasons?.[2]?.Item;
+        throw exhausted(job.tenant, old, slot.defaultLimit);
+      }
       if (attempt >= CONFLICT_RETRIES) throw unavailable("DynamoDB", err);
-      // TransactionConflict with a concurrent create of the same key.
+      // TransactionConflict with a concurrent create of the same key (or tenant).
       await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
     }
   }

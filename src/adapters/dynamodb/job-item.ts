@@ -21,7 +21,8 @@ import { tenantOrDefault } from "../../core/tenant.js";
  * ntf (JSON notification targets, only when there are some; projected into
  * the due index so that a claim knows to notify), idem (the idempotency key);
  * wf and deps (L of S) on a workflow's node jobs; tenant (absent on jobs
- * written before tenancy, which are `default`'s; projected into the due index).
+ * written before tenancy, which are `default`'s; projected into the due index);
+ * qc and qend while the job holds an active-schedule slot (`quota-index.ts`).
  */
 export type Item = Record<string, AttributeValue>;
 
@@ -100,6 +101,7 @@ export function itemToJob(item: Item): Job {
   if (ntf) job.notifications = JSON.parse(ntf) as NotificationTarget[];
   const idem = str(item, "idem");
   if (idem !== undefined) job.idempotencyKey = idem;
+  if (item.qc) job.holdsSlot = true;
   const wf = str(item, "wf");
   if (wf) {
     job.workflowId = wf;

@@ -13,6 +13,7 @@ import {
 import { ChronoringError } from "../../core/errors.js";
 import type { TableNames } from "./client.js";
 import { deadIndex, deadIndexAttributes, ensureDeadIndex } from "./dead-index.js";
+import { ensureQuotaIndex, quotaIndex, quotaIndexAttributes } from "./quota-index.js";
 
 /** GSI of jobs by partition and next run: what the scheduler queries. Sparse: only jobs with a next run. */
 export const DUE_INDEX = "due";
@@ -85,11 +86,20 @@ export async function createIfMissing(
   throw new Error(`table ${name} did not become ACTIVE`);
 }
 
-/** Workflows (key id; by owner, newest first) and their runs (key wf + run_ms). */
-function workflowTables(
-  names: TableNames,
-): Array<ConstructorParameters<typeof CreateTableCommand>[0]> {
+/**
+ * Workflows (key id; by owner, newest first), their runs (key wf + run_ms),
+ * and tenants (key tenant + rec: the quota record and each process's usage report).
+ */
+function moreTables(names: TableNames): Array<ConstructorParameters<typeof CreateTableCommand>[0]> {
   return [
+    {
+      TableName: names.tenants,
+      KeySchema: [
+        { AttributeName: "tenant", KeyType: "HASH" },
+        { AttributeName: "rec", KeyType: "RANGE" },
+      ],
+      AttributeDefinitions: attrs({ tenant: "S", rec: "S" }),
+    },
     {
       TableName: names.workflows,
       KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
@@ -118,6 +128,7 @@ export function tableKeys(names: TableNames): Record<string, string[]> {
     [names.calendars]: ["name"],
     [names.workflows]: ["id"],
     [names.workflowRuns]: ["wf", "run_ms"],
+    [names.tenants]: ["tenant", "rec"],
   };
 }
 
@@ -142,7 +153,7 @@ export async function ensureTables(
         recover_at: "N",
         owner: "S",
         created: "N",
-      }),
+      }).concat(quotaIndexAttributes),
       GlobalSecondaryIndexes: [
         gsi(DUE_INDEX, "part", "next_run", [
           "sched",
@@ -161,6 +172,7 @@ export async function ensureTables(
           "next_run",
         ]),
         gsi(OWNER_INDEX, "owner", "created", "keys"),
+        quotaIndex,
       ],
     }),
     createIfMissing(client, {
@@ -193,9 +205,10 @@ export async function ensureTables(
         deadIndex,
       ],
     }),
-    ...workflowTables(names).map((input) => createIfMissing(client, input)),
+    ...moreTables(names).map((input) => createIfMissing(client, input)),
   ]);
   await ensureDeadIndex(client, names.executions);
+  await ensureQuotaIndex(client, names.jobs);
   try {
     await client.send(
       new PutItemCommand({

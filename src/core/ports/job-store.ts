@@ -23,6 +23,23 @@ export interface JobQuery {
   pageToken?: string;
 }
 
+/**
+ * A job's hold on one of its tenant's active-schedule slots (the
+ * `max_active_schedules` quota, docs/tenants-and-quotas.md), changed in the
+ * same write as the job. `untilMs` is when the job may finish by itself
+ * (`activeUntil`): after it, the store looks whether it did.
+ */
+export type SlotChange =
+  /**
+   * Takes a slot; refused with resource_exhausted when the tenant has none
+   * free. `defaultLimit` applies when the tenant has no quota of its own.
+   */
+  | { kind: "take"; defaultLimit: number; untilMs: number }
+  /** The job holds one and keeps it. */
+  | { kind: "keep"; untilMs: number }
+  /** Gives it back. */
+  | { kind: "free" };
+
 /** Fields an API call may change. `nextRunMs: null` takes the job out of the due index. */
 export interface JobChange {
   name?: string;
@@ -39,6 +56,11 @@ export interface JobChange {
   priority?: Priority;
   /** Replaces the targets; empty removes them. */
   notifications?: NotificationTarget[];
+  /**
+   * With it, the change is also conditional on the job holding a slot
+   * (keep, free) or not (take): aborted when that changed since it was read.
+   */
+  slot?: SlotChange;
 }
 
 /** Preconditions of an API change; a failed one throws aborted or failed_precondition. */
@@ -143,15 +165,23 @@ export interface Settlement {
 export interface JobStore {
   /** Creates tables and indexes when missing. */
   init(): Promise<void>;
-  /** Fails with already_exists when the id is taken. */
-  createJob(job: Job): Promise<void>;
+  /**
+   * Fails with already_exists when the id is taken. With `slot`, the job
+   * takes one of its tenant's active-schedule slots in the same transaction
+   * (resource_exhausted when none is free).
+   */
+  createJob(job: Job, slot?: Extract<SlotChange, { kind: "take" }>): Promise<void>;
   /**
    * Creates `job` and records its idempotency key in one transaction, unless
    * the owner's key is recorded and unexpired: then returns the job that key
    * created (same request hash) or throws already_exists naming
    * `idempotency_key` (different request).
    */
-  createJobOnce(job: Job, record: IdempotencyRecord): Promise<Job>;
+  createJobOnce(
+    job: Job,
+    record: IdempotencyRecord,
+    slot?: Extract<SlotChange, { kind: "take" }>,
+  ): Promise<Job>;
   /** Undefined when unknown or not in `scope`. */
   getJob(scope: TenantScope, id: string): Promise<Job | undefined>;
   /** The tenant's jobs only; a page token continues the same tenant's listing. */

@@ -4,8 +4,9 @@
  * so the scheduler never fires it on its own) and one trigger job that
  * carries the workflow's schedule and whose runs start workflow runs.
  */
+import { type SlotDeps, slotOnCreate, withFreedSlots } from "../active-slots.js";
 import type { Clock } from "../clock.js";
-import { failedPrecondition, invalidArgument, notFound } from "../errors.js";
+import { failedPrecondition, invalidArgument, isChronoringError, notFound } from "../errors.js";
 import { newJobId } from "../ids.js";
 import type { Job, JobTarget } from "../job.js";
 import type { JobCommands } from "../job-commands.js";
@@ -90,6 +91,8 @@ export function createWorkflowCommands(deps: {
   onScheduled?: (partition: number, nextRunMs: number) => void;
   /** CHRONORING_TARGET_ALLOW, as for jobs (see JobCommandsDeps). */
   targetAllow?: readonly string[];
+  /** The tenants' max_active_schedules quota: a workflow's trigger job holds its slot. */
+  slots?: SlotDeps;
 }): WorkflowCommands {
   const { jobs, executions, workflows, clock } = deps;
   const targetAllow = compileTargetAllow(deps.targetAllow ?? []);
@@ -200,7 +203,18 @@ export function createWorkflowCommands(deps: {
         owner: wf.owner,
         nextRunMs: first,
       };
-      await jobs.createJob(trigger);
+      const slot = slotOnCreate(trigger, deps.slots);
+      if (slot) trigger.holdsSlot = true;
+      try {
+        await withFreedSlots(deps.slots, clock, tenant, () => jobs.createJob(trigger, slot));
+      } catch (err) {
+        // Past the quota: the nodes and the definition never fire; take them away.
+        if (isChronoringError(err, "resource_exhausted")) {
+          for (const node of wf.nodes) await deps.commands.cancel(tenant, node.jobId);
+          await workflows.markDeleted(tenant, id);
+        }
+        throw err;
+      }
       deps.onScheduled?.(trigger.partition, first);
       return wf;
     },

@@ -235,6 +235,7 @@ describe("REST paths", () => {
       "/v1/health",
       "/v1/fireStats?minutes=5",
       "/v1/auditEvents?pageSize=5",
+      "/v1/tenant",
     ]) {
       const res = await call("GET", path);
       expect(res.status, `${path}: ${JSON.stringify(res.json)}`).toBe(200);

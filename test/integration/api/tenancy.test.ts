@@ -7,7 +7,7 @@
  */
 
 import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { type Client, Code, ConnectError } from "@connectrpc/connect";
+import { type Client, Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CalendarService } from "../../../gen/chronoring/v1/calendar_service_pb.js";
 import { ClusterService } from "../../../gen/chronoring/v1/cluster_service_pb.js";
@@ -23,6 +23,7 @@ import { executionId } from "../../../src/core/execution.js";
 import { ALL_TENANTS } from "../../../src/core/tenant.js";
 import { silentLogger, testConfig, untilOwning } from "../../support/app.js";
 import { type TestAuth, testAuth } from "../../support/auth.js";
+import { failure } from "../../support/client.js";
 import { type TenantClient, tenantClients } from "../../support/tenants.js";
 import { waitFor } from "../../support/wait.js";
 
@@ -64,17 +65,6 @@ interface Fixture {
   workflow: string;
   workflowRun: string;
   jobsToken: string;
-}
-
-/** The code and message of a failed call (undefined when it succeeded). */
-async function failure(call: () => Promise<unknown>) {
-  try {
-    await call();
-    return undefined;
-  } catch (err) {
-    const e = ConnectError.from(err);
-    return { code: e.code, message: e.rawMessage };
-  }
 }
 
 describe("tenants never see each other's data", () => {

@@ -295,6 +295,39 @@ describe("@grpc/grpc-js against a real app (cluster mode)", () => {
     expect(unknown.code).toBe("NOT_FOUND");
   });
 
+  it("TenantService: set a quota, get the tenant with its use, list tenants, reset", async () => {
+    const tenants = svc("TenantService");
+    const set = await tenants.call("UpdateTenantQuota", {
+      quotas: { maxActiveSchedules: "1000" },
+      updateMask: { paths: ["max_active_schedules"] },
+    });
+    expect(set.tenant).toMatchObject({
+      tenant: "default",
+      quotas: { maxActiveSchedules: "1000" },
+      customQuotas: ["max_active_schedules"],
+    });
+    await jobs().call("CreateJob", {
+      name: "counted",
+      owner: OWNER,
+      schedule: { cron: "0 0 1 1 *", timeZone: "UTC" },
+      target: noop(),
+    });
+    const { tenant } = await tenants.call("GetTenant", {});
+    expect(Number(tenant.usage.activeSchedules)).toBeGreaterThan(0);
+    const { tenants: listed } = await tenants.call("ListTenants", {});
+    expect(listed.map((t: Message) => t.tenant)).toContain("default");
+    const reset = await tenants.call("UpdateTenantQuota", {
+      resetMask: { paths: ["max_active_schedules"] },
+    });
+    expect(reset.tenant.customQuotas).toEqual([]);
+
+    const bad = await failureOf(
+      tenants.call("UpdateTenantQuota", { updateMask: { paths: ["max_jobs"] } }),
+    );
+    expect(bad.code).toBe("INVALID_ARGUMENT");
+    expect(bad.message).toMatch(/^update_mask: /);
+  });
+
   it("Health: Check the server and a service, Watch, and NotFound for an unknown service", async () => {
     const health = svc("Health");
     expect((await health.call("Check", {})).status).toBe("SERVING");

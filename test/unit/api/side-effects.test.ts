@@ -47,6 +47,7 @@ describe("the side-effect-free methods", () => {
       "chronoring.v1.JobService/ResumeJob",
       "chronoring.v1.JobService/TriggerJob",
       "chronoring.v1.JobService/UpdateJob",
+      "chronoring.v1.TenantService/UpdateTenantQuota",
       "chronoring.v1.WorkflowService/CreateWorkflow",
       "chronoring.v1.WorkflowService/DeleteWorkflow",
       "chronoring.v1.WorkflowService/TriggerWorkflow",

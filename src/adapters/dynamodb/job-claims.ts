@@ -1,0 +1,203 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  QueryCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { StaleOwnerError, unavailable } from "../../core/errors.js";
+import type { JobLimits, JobTarget, Schedule } from "../../core/job.js";
+import type {
+  Claim,
+  DueJob,
+  Fence,
+  JobStore,
+  PendingRuns,
+  Settlement,
+} from "../../core/ports/job-store.js";
+import { priorityOf } from "../../core/priority.js";
+import { tenantOrDefault } from "../../core/tenant.js";
+import { batchGet, dynamo, queryDeadlines } from "./calls.js";
+import { claimAction, fenceCheck } from "./claim-writes.js";
+import type { TableNames } from "./client.js";
+import { createGroupCommit } from "./group-commit.js";
+import { decodeToken, type Item, n, num, numSet, s, str, toPage } from "./job-item.js";
+import { DUE_INDEX, dueIndexProjection, RECOVER_INDEX, tableKeys } from "./tables.js";
+
+/**
+ * The scheduler's side of the job store: the due index, claims (checked
+ * against the partitions' fences, which partition-fences.ts writes) and the
+ * recovery record.
+ */
+export type JobClaims = Pick<JobStore, "dueJobs" | "claimRuns" | "pendingRuns" | "settleRuns"> & {
+  /** Reads which attributes the due index projects (once, at init). */
+  init(): Promise<void>;
+};
+
+/**
+ * Claims in DynamoDB: what the scheduler reads from the due index, the
+ * conditional claim writes (shared transactions, fenced per partition) and
+ * what the recovery sweep reads and settles.
+ */
+export function createJobClaims(options: {
+  client: DynamoDBClient;
+  tables: TableNames;
+}): JobClaims {
+  const { client } = options;
+  const table = options.tables.jobs;
+  /**
+   * Whether the due index carries `ntf` and `lim` (tables created before
+   * notifications and limits do not): if not, due runs are sent without
+   * their target, so that the worker reads the job and sees its
+   * notifications and limits.
+   */
+  let dueCarriesRunOptions = true;
+  /** Set by init: false for a table whose due index predates priorities. */
+  let duePriority = false;
+  /** Set by init: false for a table whose due index predates tenancy. */
+  let dueTenant = false;
+
+  const commits = createGroupCommit({ client, keys: tableKeys(options.tables) });
+
+  /**
+   * One claim, written with the partition's fence check in a transaction
+   * shared with other partitions' claims (see `group-commit.ts`).
+   */
+  async function claimOne(claim: Claim, fence: Fence | undefined): Promise<boolean> {
+    const claimed = claimAction(table, claim);
+    const actions = fence ? [fenceCheck(options.tables.partitions, fence), claimed] : [claimed];
+    const refusal = await commits.write(actions);
+    if (!refusal) return true;
+    if (fence && refusal[0] === "ConditionalCheckFailed") {
+      throw new StaleOwnerError(fence.partition, fence.epoch);
+    }
+    if (refusal.at(-1) === "ConditionalCheckFailed") return false;
+    throw unavailable("DynamoDB", new Error(`claim of ${claim.job.id} refused: ${refusal}`));
+  }
+
+  /**
+   * The tenants of due jobs read from an index that does not project them:
+   * one BatchGetItem per page (not a read per run), until the index is rebuilt.
+   */
+  async function tenantsOf(items: Item[]): Promise<Map<string, string | undefined>> {
+    const full = await batchGet(
+      client,
+      table,
+      items.map((item) => ({ id: item.id! })),
+      (item) => item.id?.S ?? "",
+      "id, tenant",
+    );
+    return new Map(full.map((item) => [str(item, "id")!, str(item, "tenant")]));
+  }
+
+  return {
+    async init() {
+      const projects = await dynamo(() => dueIndexProjection(client, table));
+      duePriority = projects("prio");
+      dueTenant = projects("tenant");
+      dueCarriesRunOptions = projects("ntf") && projects("lim");
+    },
+
+    async dueJobs(partition, untilMs, limit) {
+      const out = await dynamo(() =>
+        client.send(
+          new QueryCommand({
+            TableName: table,
+            IndexName: DUE_INDEX,
+            KeyConditionExpression: "part = :p AND next_run <= :until",
+            ExpressionAttributeValues: { ":p": n(partition), ":until": n(untilMs) },
+            Limit: limit,
+          }),
+        ),
+      );
+      const items = out.Items ?? [];
+      const tenants = dueTenant ? undefined : await tenantsOf(items);
+      return items.map((item): DueJob => {
+        const id = str(item, "id")!;
+        const due: DueJob = {
+          id,
+          tenant: tenantOrDefault(tenants ? tenants.get(id) : str(item, "tenant")),
+          partition,
+          nextRunMs: num(item, "next_run")!,
+          schedule: JSON.parse(str(item, "sched")!) as Schedule,
+        };
+        const tgt = str(item, "tgt");
+        if (tgt && dueCarriesRunOptions) due.target = JSON.parse(tgt) as JobTarget;
+        if (item.ntf) due.notify = true;
+        const ra = num(item, "recover_at");
+        if (ra !== undefined) due.recoverAtMs = ra;
+        const lim = str(item, "lim");
+        if (lim) due.limits = JSON.parse(lim) as JobLimits;
+        if (duePriority) due.priority = priorityOf(str(item, "prio"));
+        return due;
+      });
+    },
+
+    async claimRuns(claims, fence) {
+      const settled = await Promise.allSettled(claims.map((claim) => claimOne(claim, fence)));
+      const failure = settled.find((r) => r.status === "rejected");
+      if (failure) throw failure.reason;
+      return settled.map((r) => (r as PromiseFulfilledResult<boolean>).value);
+    },
+
+    async pendingRuns(partition, fromMs, toMs, limit, pageToken) {
+      const out = await queryDeadlines(
+        client,
+        { table, index: RECOVER_INDEX, rangeAttr: "recover_at" },
+        { partition, fromMs, toMs, limit, startKey: decodeToken(pageToken) },
+      );
+      const items = (out.Items ?? []).map(
+        (item): PendingRuns => ({
+          jobId: str(item, "id")!,
+          partition,
+          status: str(item, "st") as PendingRuns["status"],
+          scheduled: numSet(item, "claimed"),
+          manual: numSet(item, "claimed_m"),
+          claimSeq: num(item, "cseq") ?? 0,
+          recoverAtMs: num(item, "recover_at")!,
+          active: str(item, "st") === "ACTIVE" && num(item, "next_run") !== undefined,
+        }),
+      );
+      return toPage(items, out.LastEvaluatedKey);
+    },
+
+    async settleRuns(settlement: Settlement) {
+      const values: Item = {};
+      const clearing = settlement.recoverAtMs === undefined;
+      if (clearing) values[":cseq"] = n(settlement.claimSeq ?? -1);
+      const del: string[] = [];
+      if (settlement.startedScheduled.length) {
+        del.push("claimed :ds");
+        values[":ds"] = { NS: settlement.startedScheduled.map(String) };
+      }
+      if (settlement.startedManual.length) {
+        del.push("claimed_m :dm");
+        values[":dm"] = { NS: settlement.startedManual.map(String) };
+      }
+      let expression: string;
+      if (settlement.recoverAtMs === undefined) {
+        expression = "REMOVE recover_at";
+      } else {
+        expression = "SET recover_at = :ra";
+        values[":ra"] = n(settlement.recoverAtMs);
+      }
+      if (del.length) expression += ` DELETE ${del.join(", ")}`;
+      try {
+        await dynamo(() =>
+          client.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: { id: s(settlement.jobId) },
+              UpdateExpression: expression,
+              ...(clearing ? { ConditionExpression: "cseq = :cseq" } : {}),
+              ExpressionAttributeValues: values,
+            }),
+          ),
+        );
+        return true;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return false;
+        throw err;
+      }
+    },
+  };
+}

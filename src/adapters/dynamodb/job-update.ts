@@ -1,0 +1,143 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  type Update,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { aborted, failedPrecondition, notFound } from "../../core/errors.js";
+import type { Job } from "../../core/job.js";
+import type { JobChange, JobExpectation } from "../../core/ports/job-store.js";
+import { counterAction, exhausted, jobSlotClauses, transactSlots } from "./active-slots.js";
+import { dynamo } from "./calls.js";
+import type { TableNames } from "./client.js";
+import { type Item, itemToJob, n, num, s, str } from "./job-item.js";
+import { tenantClause, visible } from "./tenant.js";
+
+/**
+ * UpdateJob, PauseJob, ResumeJob and DeleteJob in DynamoDB: one conditional
+ * UpdateItem that bumps the version; when the change takes or gives back an
+ * active-schedule slot, a transaction of that update and the tenant's
+ * counter (`active-slots.ts`).
+ */
+export async function updateJob(
+  client: DynamoDBClient,
+  tables: TableNames,
+  request: { tenant: string; id: string; change: JobChange; expect: JobExpectation; nowMs: number },
+): Promise<Job> {
+  const { tenant, id, change, expect } = request;
+  const update = jobUpdate(tables.jobs, request);
+  const slot = change.slot;
+  if (slot?.kind === "take" || slot?.kind === "free") {
+    const reasons = await transactSlots(client, [
+      // The job as it was tells why a refusal happened.
+      { Update: { ...update, ReturnValuesOnConditionCheckFailure: "ALL_OLD" } },
+      counterAction(tables.tenants, tenant, slot),
+    ]);
+    if (reasons === undefined) {
+      // A transaction returns nothing: read back what it wrote.
+      const out = await dynamo(() =>
+        client.send(
+          new GetItemCommand({ TableName: tables.jobs, Key: { id: s(id) }, ConsistentRead: true }),
+        ),
+      );
+      return itemToJob(out.Item!);
+    }
+    const [job, counter] = reasons;
+    if (job?.code === "ConditionalCheckFailed") throw refusal(id, tenant, expect, job.item);
+    throw exhausted(tenant, counter?.item, slot.kind === "take" ? slot.defaultLimit : 0);
+  }
+  try {
+    const out = await dynamo(() =>
+      client.send(
+        new UpdateItemCommand({
+          ...update,
+          ReturnValues: "ALL_NEW",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      ),
+    );
+    return itemToJob(out.Attributes!);
+  } catch (err) {
+    if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    throw refusal(id, tenant, expect, err.Item);
+  }
+}
+
+/** The conditional update of the job item (bumps the version). */
+function jobUpdate(
+  table: string,
+  request: { tenant: string; id: string; change: JobChange; expect: JobExpectation; nowMs: number },
+): Update {
+  const { tenant, id, change, expect } = request;
+  const names: Record<string, string> = { "#v": "v" };
+  const values: Item = { ":one": n(1), ":now": n(request.nowMs) };
+  const set = ["#v = #v + :one", "updated = :now"];
+  const remove: string[] = [];
+  const put = (attr: string, value: Item[string]) => {
+    names[`#${attr}`] = attr;
+    values[`:${attr}`] = value;
+    set.push(`#${attr} = :${attr}`);
+  };
+  if (change.name !== undefined) put("name", s(change.name));
+  if (change.owner !== undefined) put("owner", s(change.owner));
+  if (change.tags !== undefined) put("tags", { L: change.tags.map(s) });
+  if (change.schedule !== undefined) put("sched", s(JSON.stringify(change.schedule)));
+  if (change.target !== undefined) put("tgt", s(JSON.stringify(change.target)));
+  if (change.notifications?.length) put("ntf", s(JSON.stringify(change.notifications)));
+  else if (change.notifications !== undefined) remove.push("ntf");
+  if (change.status !== undefined) put("st", s(change.status));
+  if (change.limits === null) remove.push("lim");
+  else if (change.limits !== undefined) put("lim", s(JSON.stringify(change.limits)));
+  if (change.priority === "MEDIUM") {
+    names["#prio"] = "prio";
+    remove.push("#prio");
+  } else if (change.priority !== undefined) put("prio", s(change.priority));
+  if (change.nextRunMs === null) remove.push("next_run");
+  else if (change.nextRunMs !== undefined) put("next_run", n(change.nextRunMs));
+  if (change.retryPolicy === null) remove.push("retry");
+  else if (change.retryPolicy) put("retry", s(JSON.stringify(change.retryPolicy)));
+
+  const conditions = ["attribute_exists(id)", tenantClause(tenant, names, values)];
+  if (change.slot) {
+    const clauses = jobSlotClauses(tenant, change.slot, values);
+    set.push(...clauses.set);
+    remove.push(...clauses.remove);
+    conditions.push(clauses.condition);
+  }
+  if (expect.version !== undefined) {
+    conditions.push("#v = :ev");
+    values[":ev"] = n(expect.version);
+  }
+  if (expect.statusIn?.length) {
+    names["#cst"] = "st";
+    const keys = expect.statusIn.map((st, i) => {
+      values[`:cst${i}`] = s(st);
+      return `:cst${i}`;
+    });
+    conditions.push(`#cst IN (${keys.join(", ")})`);
+  }
+  return {
+    TableName: table,
+    Key: { id: s(id) },
+    UpdateExpression: `SET ${set.join(", ")}${remove.length ? ` REMOVE ${remove.join(", ")}` : ""}`,
+    ConditionExpression: conditions.join(" AND "),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** Why the job refused the change, from its item as it was. */
+function refusal(id: string, tenant: string, expect: JobExpectation, old: Item | undefined) {
+  // Another tenant's job answers as an unknown one.
+  if (!visible(old, tenant)) return notFound(`job ${id}`);
+  if (expect.version !== undefined && num(old, "v") !== expect.version) {
+    return aborted(`job ${id} is at version ${num(old, "v")}, not ${expect.version}`);
+  }
+  if (expect.statusIn?.length && !expect.statusIn.includes(str(old, "st") as Job["status"])) {
+    return failedPrecondition(`job ${id} is ${str(old, "st")}`);
+  }
+  // Its slot changed since it was read (a concurrent change or a release):
+  // the caller reads the job again and decides again.
+  return aborted(`job ${id} changed while it was updated`);
+}

@@ -1,0 +1,112 @@
+/**
+ * The max_active_schedules quota in core: which job states hold one of the
+ * tenant's active-schedule slots, and what each change of state does to it.
+ * A job holds a slot while it is ACTIVE (it may fire); a workflow's node jobs
+ * never do (they fire only in a workflow run; the workflow's trigger job
+ * holds the workflow's slot). PAUSED, FINISHED and CANCELLED jobs hold none.
+ *
+ * The store changes the slot in the same write as the job (`SlotChange`).
+ * A job that finishes by itself (the claim of its last run) keeps its slot
+ * until `TenantStore.freeFinished` gives it back, so that no fire writes to
+ * the tenant: that runs before a take is refused, and before use is shown.
+ */
+
+import type { Clock } from "./clock.js";
+import { isChronoringError } from "./errors.js";
+import type { Job, JobStatus, Schedule } from "./job.js";
+import type { SlotChange } from "./ports/job-store.js";
+import type { TenantStore } from "./ports/tenant-store.js";
+import { activeUntil, type TenantQuotas } from "./tenant-quota.js";
+
+/** What enforcing the quota needs; absent, jobs take no slots (a test of the job API alone). */
+export interface SlotDeps {
+  tenants: TenantStore;
+  defaults: TenantQuotas;
+  /**
+   * How long before its time a run is claimed (CHRONORING_LOOKAHEAD_MS): a
+   * one-time job is FINISHED by the claim of its run, up to this early.
+   */
+  claimAheadMs: number;
+}
+
+/** Until when a job's end may have passed, as far as `freeFinished` should look. */
+export function finishedBy(deps: SlotDeps, clock: Clock): number {
+  return clock.now() + deps.claimAheadMs;
+}
+
+/** The slot a job created in this state takes, if any. */
+export function slotOnCreate(
+  job: Pick<Job, "status" | "workflowId" | "schedule" | "nextRunMs">,
+  deps: SlotDeps | undefined,
+): Extract<SlotChange, { kind: "take" }> | undefined {
+  if (!deps || job.status !== "ACTIVE" || job.workflowId) return undefined;
+  return {
+    kind: "take",
+    defaultLimit: deps.defaults.maxActiveSchedules,
+    untilMs: activeUntil(job.schedule, job.nextRunMs),
+  };
+}
+
+/**
+ * The slot change of `current` becoming `next`: a job that becomes ACTIVE
+ * takes one, one that leaves ACTIVE gives its back, one that stays ACTIVE
+ * with a new schedule keeps it with a new end. A job already ACTIVE without
+ * a slot (created before quotas) is left without one.
+ */
+export function slotChange(
+  current: Job,
+  next: { status: JobStatus; schedule: Schedule; nextRunMs: number | undefined },
+  scheduleChanged: boolean,
+  deps: SlotDeps | undefined,
+): SlotChange | undefined {
+  if (!deps) return undefined;
+  const willHold = next.status === "ACTIVE" && !current.workflowId;
+  if (current.holdsSlot) {
+    if (!willHold) return { kind: "free" };
+    return scheduleChanged
+      ? { kind: "keep", untilMs: activeUntil(next.schedule, next.nextRunMs) }
+      : undefined;
+  }
+  if (willHold && current.status !== "ACTIVE") {
+    return {
+      kind: "take",
+      defaultLimit: deps.defaults.maxActiveSchedules,
+      untilMs: activeUntil(next.schedule, next.nextRunMs),
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Runs a write that may take a slot. Refused for want of one, it gives back
+ * the slots of the tenant's jobs that finished by themselves and, if that
+ * freed any, tries once more: the count is exact when it matters.
+ */
+export async function withFreedSlots<T>(
+  deps: SlotDeps | undefined,
+  clock: Clock,
+  tenant: string,
+  write: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!deps || !isChronoringError(err, "resource_exhausted")) throw err;
+    if ((await deps.tenants.freeFinished(tenant, finishedBy(deps, clock))) === 0) throw err;
+    return write();
+  }
+}
+
+/**
+ * Runs a change of a job read just before, again (reading it again) while
+ * it loses to a concurrent change of its slot: aborted from the store.
+ */
+export async function retryAborted<T>(change: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await change();
+    } catch (err) {
+      if (!isChronoringError(err, "aborted") || attempt >= attempts) throw err;
+    }
+  }
+}

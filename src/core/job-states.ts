@@ -1,0 +1,114 @@
+/**
+ * DeleteJob, PauseJob and ResumeJob: the changes of a job's status alone,
+ * each with what it does to the job's active-schedule slot (`active-slots.ts`).
+ */
+
+import { retryAborted, type SlotDeps, slotChange, withFreedSlots } from "./active-slots.js";
+import type { Clock } from "./clock.js";
+import { failedPrecondition } from "./errors.js";
+import { loadFireContext } from "./fire-context.js";
+import type { Job } from "./job.js";
+import type { CalendarStore } from "./ports/calendar-store.js";
+import type { JobStore } from "./ports/job-store.js";
+import { firstFire } from "./schedule/index.js";
+
+export interface JobStates {
+  /** Cancels: no run starts after it returns. */
+  cancel(tenant: string, id: string): Promise<Job>;
+  pause(tenant: string, id: string): Promise<Job>;
+  resume(tenant: string, id: string): Promise<Job>;
+}
+
+export function createJobStates(deps: {
+  jobs: JobStore;
+  clock: Clock;
+  calendars?: CalendarStore;
+  slots?: SlotDeps;
+  /** Reads the tenant's job, not_found otherwise. */
+  load(tenant: string, id: string): Promise<Job>;
+  /** Tells the local scheduler of a job's next run. */
+  scheduled(job: Job): Job;
+}): JobStates {
+  const { jobs, clock, slots, load } = deps;
+
+  /** Takes an ACTIVE (or, for a cancel, any) job out of firing, giving back its slot. */
+  async function stop(
+    current: Job,
+    status: "CANCELLED" | "PAUSED",
+    statusIn: Job["status"][],
+  ): Promise<Job> {
+    const next = { status, schedule: current.schedule, nextRunMs: undefined };
+    const slot = slotChange(current, next, false, slots);
+    return jobs.updateJob(
+      current.tenant,
+      current.id,
+      { status, nextRunMs: null, ...(slot ? { slot } : {}) },
+      { statusIn },
+      clock.now(),
+    );
+  }
+
+  return {
+    cancel: (tenant, id) =>
+      retryAborted(async () => {
+        const current = await load(tenant, id);
+        if (current.status === "CANCELLED") return current;
+        return stop(current, "CANCELLED", ["ACTIVE", "PAUSED", "FINISHED"]);
+      }),
+
+    pause: (tenant, id) =>
+      retryAborted(async () => {
+        const current = await load(tenant, id);
+        if (current.status === "PAUSED") return current;
+        if (current.status !== "ACTIVE") {
+          throw failedPrecondition(
+            `job ${id} is ${current.status}; only an ACTIVE job can be paused`,
+          );
+        }
+        return stop(current, "PAUSED", ["ACTIVE"]);
+      }),
+
+    resume: (tenant, id) =>
+      withFreedSlots(slots, clock, tenant, () =>
+        retryAborted(async () => {
+          const current = await load(tenant, id);
+          if (current.status === "ACTIVE") return current;
+          if (current.status !== "PAUSED") {
+            throw failedPrecondition(
+              `job ${id} is ${current.status}; only a PAUSED job can be resumed`,
+            );
+          }
+          const now = clock.now();
+          // A one-time job that never fired fires on resume, even if its time passed.
+          const nextRunMs =
+            current.schedule.kind === "once"
+              ? current.lastRunMs === undefined
+                ? current.schedule.at
+                : undefined
+              : firstFire(
+                  current.schedule,
+                  now,
+                  await loadFireContext(deps.calendars, tenant, current.schedule, id),
+                );
+          const status = nextRunMs === undefined ? "FINISHED" : "ACTIVE";
+          const slot = slotChange(
+            current,
+            { status, schedule: current.schedule, nextRunMs },
+            false,
+            slots,
+          );
+          const job = await jobs.updateJob(
+            tenant,
+            id,
+            {
+              ...(nextRunMs === undefined ? { status } : { status, nextRunMs }),
+              ...(slot ? { slot } : {}),
+            },
+            { statusIn: ["PAUSED"] },
+            now,
+          );
+          return deps.scheduled(job);
+        }),
+      ),
+  };
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { slotChange, slotOnCreate } from "../../../src/core/active-slots.js";
+import type { Job, Schedule } from "../../../src/core/job.js";
+import type { TenantStore } from "../../../src/core/ports/tenant-store.js";
+import { activeUntil, NO_END_MS } from "../../../src/core/tenant-quota.js";
+
+const deps = {
+  tenants: {} as TenantStore,
+  defaults: { maxActiveSchedules: 10 },
+  claimAheadMs: 0,
+};
+const cron: Schedule = { kind: "cron", source: "0 0 1 1 *", timeZone: "UTC" };
+const once: Schedule = { kind: "once", at: 5000 };
+
+function job(over: Partial<Job>): Job {
+  return { status: "ACTIVE", schedule: cron, ...over } as Job;
+}
+
+describe("active-schedule slots: which job states hold one", () => {
+  it("an ACTIVE job created takes one, until its end; node jobs and paused jobs do not", () => {
+    expect(slotOnCreate(job({ nextRunMs: 100 }), deps)).toEqual({
+      kind: "take",
+      defaultLimit: 10,
+      untilMs: NO_END_MS,
+    });
+    expect(slotOnCreate(job({ workflowId: "wf_x" }), deps)).toBeUndefined();
+    expect(slotOnCreate(job({ status: "PAUSED" }), deps)).toBeUndefined();
+    expect(slotOnCreate(job({}), undefined)).toBeUndefined();
+  });
+
+  it("a one-time job may finish at its run; a bounded schedule at its end", () => {
+    expect(activeUntil(once, 5000)).toBe(5000);
+    expect(activeUntil({ ...cron, endMs: 9000 }, 100)).toBe(9000);
+    expect(activeUntil(cron, 100)).toBe(NO_END_MS);
+  });
+
+  it("pausing or cancelling gives the slot back; resuming takes one; a reschedule keeps it", () => {
+    const holding = job({ holdsSlot: true });
+    const stop = { schedule: cron, nextRunMs: undefined };
+    expect(slotChange(holding, { ...stop, status: "PAUSED" }, false, deps)).toEqual({
+      kind: "free",
+    });
+    expect(slotChange(holding, { ...stop, status: "CANCELLED" }, false, deps)).toEqual({
+      kind: "free",
+    });
+    expect(slotChange(holding, { ...stop, status: "FINISHED" }, true, deps)).toEqual({
+      kind: "free",
+    });
+    expect(
+      slotChange(holding, { status: "ACTIVE", schedule: once, nextRunMs: 5000 }, true, deps),
+    ).toEqual({ kind: "keep", untilMs: 5000 });
+    expect(
+      slotChange(holding, { status: "ACTIVE", schedule: cron, nextRunMs: 1 }, false, deps),
+    ).toBeUndefined();
+    const paused = job({ status: "PAUSED" });
+    expect(
+      slotChange(paused, { status: "ACTIVE", schedule: cron, nextRunMs: 1 }, false, deps),
+    ).toEqual({ kind: "take", defaultLimit: 10, untilMs: NO_END_MS });
+  });
+
+  it("leaves alone a job ACTIVE from before quotas (no slot), and workflow node jobs", () => {
+    const legacy = job({});
+    expect(
+      slotChange(legacy, { status: "ACTIVE", schedule: cron, nextRunMs: 1 }, true, deps),
+    ).toBeUndefined();
+    expect(
+      slotChange(legacy, { status: "PAUSED", schedule: cron, nextRunMs: undefined }, false, deps),
+    ).toBeUndefined();
+    const node = job({ status: "PAUSED", workflowId: "wf_x" });
+    expect(
+      slotChange(node, { status: "ACTIVE", schedule: once, nextRunMs: 1 }, false, deps),
+    ).toBeUndefined();
+  });
+});
