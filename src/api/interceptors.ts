@@ -14,6 +14,7 @@ import { createAuthInterceptor } from "./auth-interceptor.js";
 import { kCorrelationId, kLogger } from "./call-context.js";
 import { isInternal, toConnectError } from "./error-map.js";
 import type { RpcMetrics } from "./rpc-metrics.js";
+import { createTraceInterceptor } from "./trace-interceptor.js";
 
 export { callScope, kCorrelationId, kLogger } from "./call-context.js";
 
@@ -106,15 +107,18 @@ export function createCallInterceptor(logger: Logger, metrics?: RpcMetrics): Int
 }
 
 /**
- * The server's interceptor chain, outermost first: the call interceptor
- * (correlation id, log line, RPC metrics, error mapping), then auth when it
- * is on, so that refusals are logged, counted and mapped like any other error.
+ * The server's interceptor chain, outermost first: the trace interceptor
+ * when tracing is on (so that the call's log line carries its trace id and
+ * the span sees the mapped error code), the call interceptor (correlation
+ * id, log line, RPC metrics, error mapping), then auth when it is on, so
+ * that refusals are logged, counted and mapped like any other error.
  */
 export function createInterceptors(
   logger: Logger,
-  options: { metrics?: RpcMetrics; auth?: Authenticator } = {},
+  options: { metrics?: RpcMetrics; auth?: Authenticator; tracing?: boolean } = {},
 ): Interceptor[] {
-  const chain = [createCallInterceptor(logger, options.metrics)];
+  const chain = options.tracing ? [createTraceInterceptor()] : [];
+  chain.push(createCallInterceptor(logger, options.metrics));
   if (options.auth) chain.push(createAuthInterceptor(options.auth));
   return chain;
 }

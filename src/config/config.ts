@@ -125,6 +125,13 @@ export interface Config {
   };
   /** Authentication of API callers (JWT) and of /metrics; see docs/security.md. */
   auth: AuthConfig;
+  /** OpenTelemetry traces (docs/observability.md "Traces"). */
+  tracing: {
+    /** Base URL of an OTLP/HTTP receiver (spans go to `<url>/v1/traces`); empty: tracing off. */
+    otlpEndpoint: string;
+    /** Share of new traces recorded, percent; a trace continued from a caller follows its choice. */
+    samplePercent: number;
+  };
 }
 
 /** What loadConfig asks of the host; tests give their own. */
@@ -223,6 +230,10 @@ export function loadConfig(
       api: roles.includes("api"),
       bareMetrics: !roles.includes("api") && int("metrics-port") > 0,
     }),
+    tracing: {
+      otlpEndpoint: httpUrl(str("otlp-endpoint"), envName("otlp-endpoint")),
+      samplePercent: int("trace-sample-percent"),
+    },
   };
 }
 
@@ -252,6 +263,21 @@ function smtpUrl(raw: string): string {
   }
   if (!url || (url.protocol !== "smtp:" && url.protocol !== "smtps:") || url.hostname === "") {
     throw new ConfigError(`${envName("smtp-url")}: "${raw}" is not an smtp:// or smtps:// URL`);
+  }
+  return raw;
+}
+
+/** Empty, or an http(s) URL. */
+function httpUrl(raw: string, where: string): string {
+  if (raw === "") return raw;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new ConfigError(`${where}: "${raw}" is not an http:// or https:// URL`);
   }
   return raw;
 }

@@ -83,6 +83,8 @@ export const FIELDS: Field[] = [
   { key: "auth-tenant-claim", kind: "string", default: "tenant" },
   { key: "auth-roles-claim", kind: "string", default: "roles" },
   { key: "metrics-auth", kind: "bool", default: "false" },
+  { key: "otlp-endpoint", kind: "string", default: "" },
+  { key: "trace-sample-percent", kind: "int", default: "100", min: 0, max: 100 },
 ];
 
 /** A setting that did not validate; the message names it as the user wrote it. */

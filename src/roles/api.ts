@@ -9,6 +9,7 @@ import { createCalendarCommands } from "../core/calendar-commands.js";
 import { createDeadRunCommands } from "../core/dead-runs.js";
 import { createJobCommands } from "../core/job-commands.js";
 import { createWorkflowCommands } from "../core/workflow/commands.js";
+import { tracingEnabled } from "../observability/trace-context.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
 import type { Closer, RoleContext } from "./context.js";
 
@@ -95,6 +96,7 @@ export async function startApiRole(
     interceptors: createInterceptors(logger, {
       metrics: createRpcMetrics(ctx.registry),
       ...(auth ? { auth } : {}),
+      tracing: tracingEnabled(),
     }),
     metricsText: () => ctx.registry.metrics(),
     ...(auth && config.auth.metrics ? { metricsAuth: auth } : {}),
