@@ -48,6 +48,9 @@ export function startTracing(options: TracingOptions): Tracing {
       ? options.export.processor
       : new BatchSpanProcessor({
           exporter: new OTLPTraceExporter({ url: tracesUrl(options.export.otlpEndpoint) }),
+          // A second rather than the SDK's 5: a fire's spans reach the collector
+          // soon after it ends; a busy node still sends full batches of 512 sooner.
+          scheduledDelayMillis: 1000,
         });
   const provider = new TracerProvider({
     resource: resourceFromAttributes({
