@@ -15,6 +15,8 @@ import { createWorkflowRuns } from "./core/workflow/runs.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
 import { registerQueueMetrics } from "./observability/queue-metrics.js";
 import { registerStoreMetrics } from "./observability/store-metrics.js";
+import { traceMixin, tracingEnabled } from "./observability/trace-context.js";
+import { startTracing, type Tracing } from "./observability/tracing.js";
 import { startApiRole } from "./roles/api.js";
 import type { Closer, RoleContext } from "./roles/context.js";
 import { startSchedulerRole } from "./roles/scheduler.js";
@@ -74,7 +76,25 @@ async function untilReady<T>(
  * own file under `roles/`. `main.ts` owns the process.
  */
 export async function startApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
-  const logger = overrides.logger ?? pino({ level: config.logLevel, base: { pid: process.pid } });
+  // Tracing first, so that the logger's mixin and the roles see it on. A
+  // process has one tracer provider: one already started (a test's) is kept.
+  const tracing: Tracing | undefined =
+    config.tracing.otlpEndpoint !== "" && !tracingEnabled()
+      ? startTracing({
+          nodeId: config.cluster.nodeId,
+          roles: config.roles,
+          samplePercent: config.tracing.samplePercent,
+          export: { otlpEndpoint: config.tracing.otlpEndpoint },
+        })
+      : undefined;
+  const logger =
+    overrides.logger ??
+    pino({
+      level: config.logLevel,
+      base: { pid: process.pid },
+      // trace_id and span_id on lines written inside a span.
+      ...(tracingEnabled() ? { mixin: traceMixin } : {}),
+    });
   const clock = overrides.clock ?? systemClock;
   const registry = overrides.registry ?? new Registry();
   if (!overrides.registry) collectDefaultMetrics({ register: registry });
@@ -163,6 +183,8 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     for (const close of closers) await close();
     await coordinator?.close();
     dynamo.destroy();
+    // Last: the spans of the closing itself are sent too.
+    await tracing?.stop();
   };
   logger.info({ roles: config.roles, api: app.apiUrl }, "chronoring started");
   return app;

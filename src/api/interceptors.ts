@@ -17,6 +17,7 @@ import { createAuthInterceptor } from "./auth-interceptor.js";
 import { kCorrelationId, kLogger } from "./call-context.js";
 import { isInternal, toConnectError } from "./error-map.js";
 import type { RpcMetrics } from "./rpc-metrics.js";
+import { createTraceInterceptor } from "./trace-interceptor.js";
 
 export { callScope, kCorrelationId, kLogger } from "./call-context.js";
 
@@ -109,8 +110,10 @@ export function createCallInterceptor(logger: Logger, metrics?: RpcMetrics): Int
 }
 
 /**
- * The server's interceptor chain, outermost first: the call interceptor
- * (correlation id, log line, RPC metrics, error mapping), then audit (which
+ * The server's interceptor chain, outermost first: the trace interceptor
+ * when tracing is on (so that the call's log line carries its trace id and
+ * the span sees the mapped error code), the call interceptor (correlation
+ * id, log line, RPC metrics, error mapping), then audit (which
  * records the calls auth refuses too, reading what auth learnt of the
  * caller once the call has ended), then auth when it is on, so that
  * refusals are logged, counted, audited and mapped like any other error.
@@ -122,9 +125,12 @@ export function createInterceptors(
     auth?: Authenticator;
     /** Records audited calls (see `audit-interceptor.ts`); absent: no audit trail. */
     audit?: { writer: AuditWriter; clock?: Clock };
+    /** Puts a span around every call (OpenTelemetry, when tracing is configured). */
+    tracing?: boolean;
   } = {},
 ): Interceptor[] {
-  const chain = [createCallInterceptor(logger, options.metrics)];
+  const chain = options.tracing ? [createTraceInterceptor()] : [];
+  chain.push(createCallInterceptor(logger, options.metrics));
   if (options.audit) {
     chain.push(
       createAuditInterceptor({

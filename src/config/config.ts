@@ -147,6 +147,13 @@ export interface Config {
     /** The quotas of a tenant an admin has not set (0: unlimited). */
     defaults: TenantQuotas;
   };
+  /** OpenTelemetry traces (docs/observability.md "Traces"). */
+  tracing: {
+    /** Base URL of an OTLP/HTTP receiver (spans go to `<url>/v1/traces`); empty: tracing off. */
+    otlpEndpoint: string;
+    /** Share of new traces recorded, percent; a trace continued from a caller follows its choice. */
+    samplePercent: number;
+  };
 }
 
 /** What loadConfig asks of the host; tests give their own. */
@@ -254,6 +261,10 @@ export function loadConfig(
         maxActiveSchedules: int("tenant-max-active-schedules"),
       },
     },
+    tracing: {
+      otlpEndpoint: httpUrl(str("otlp-endpoint"), envName("otlp-endpoint")),
+      samplePercent: int("trace-sample-percent"),
+    },
   };
 }
 
@@ -302,6 +313,21 @@ function smtpUrl(raw: string): string {
   }
   if (!url || (url.protocol !== "smtp:" && url.protocol !== "smtps:") || url.hostname === "") {
     throw new ConfigError(`${envName("smtp-url")}: "${raw}" is not an smtp:// or smtps:// URL`);
+  }
+  return raw;
+}
+
+/** Empty, or an http(s) URL. */
+function httpUrl(raw: string, where: string): string {
+  if (raw === "") return raw;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new ConfigError(`${where}: "${raw}" is not an http:// or https:// URL`);
   }
   return raw;
 }

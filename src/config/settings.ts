@@ -96,6 +96,8 @@ export const FIELDS: Field[] = [
   { key: "audit-retention-days", kind: "int", default: "90", min: 1, max: 3650 },
   { key: "audit-queue-max", kind: "int", default: "10000", min: 1, max: 1_000_000 },
   { key: "ui-dir", kind: "string", default: "" },
+  { key: "otlp-endpoint", kind: "string", default: "" },
+  { key: "trace-sample-percent", kind: "int", default: "100", min: 0, max: 100 },
 ];
 
 /** A setting that did not validate; the message names it as the user wrote it. */

@@ -15,6 +15,7 @@ import { createFireStatsQueries } from "../core/fire-stats.js";
 import { createJobCommands } from "../core/job-commands.js";
 import { createTenantCommands } from "../core/tenant-commands.js";
 import { createWorkflowCommands } from "../core/workflow/commands.js";
+import { tracingEnabled } from "../observability/trace-context.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
 import type { Closer, RoleContext } from "./context.js";
 
@@ -126,6 +127,7 @@ export async function startApiRole(
       metrics: createRpcMetrics(ctx.registry),
       ...(auth ? { auth } : {}),
       audit: { writer: auditWriter, clock },
+      tracing: tracingEnabled(),
     }),
     metricsText: () => ctx.registry.metrics(),
     httpRoutes: createUiRoute({

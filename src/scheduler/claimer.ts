@@ -5,6 +5,7 @@ import type { OutgoingRun } from "../core/ports/work-queue.js";
 import { type CatchUp, type FireContext, nextFire, planCatchUp } from "../core/schedule/index.js";
 import { withJobFields } from "../core/with-job-fields.js";
 import type { CalendarCache } from "./calendar-cache.js";
+import { traceClaims } from "./claim-span.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { SchedulerMetrics } from "./metrics.js";
 
@@ -150,6 +151,8 @@ export function createClaimer(deps: {
       });
       if (named.length > 0) await calendars?.load(named);
       const claims = due.map((job) => claimFor(job, now));
+      // A span's times are wall-clock, whatever clock the scheduler runs on.
+      const claimedAt = new Date();
       const won = await store.claimRuns(claims, fence);
       const runs: OutgoingRun[] = [];
       let lost = 0;
@@ -182,6 +185,7 @@ export function createClaimer(deps: {
           });
         }
       });
+      traceClaims(runs, claimedAt);
       metrics.claimed.inc(runs.length);
       metrics.claimsLost.inc(lost);
       // Reads jobs only when the due index predates priorities.

@@ -17,6 +17,7 @@ import { type LimitedStartDeps, startUnderLimits } from "./limited-start.js";
 import type { WorkerMetrics } from "./metrics.js";
 import { createOutcomeRecorder, type RetryDeps } from "./outcome.js";
 import { startReceiver } from "./receiver.js";
+import { markRunStatus, withRunSpan } from "./run-span.js";
 import type { NodeHook } from "./workflow-hook.js";
 
 /** Long-poll wait of one receive; bounds how long a stopping worker waits for its poll. */
@@ -219,6 +220,7 @@ export function startWorker(deps: {
     // Counted as before even when the outcome was not recorded (the run was lost).
     metrics.runs.inc({ outcome: (status ?? (result.ok ? "SUCCEEDED" : "FAILED")).toLowerCase() });
     if (status === "CANCELLED") finalStatus = "CANCELLED";
+    markRunStatus(status);
     logger.info({ status, ms: clock.now() - startedMs }, "run finished");
     // The one spot where a node's final outcome advances its workflow run:
     // a run that a retry follows does not report; a DEAD one reports FAILED.
@@ -312,7 +314,7 @@ export function startWorker(deps: {
 
   function spawn(delivery: Delivery): void {
     metrics.inFlight.inc();
-    const p = handle(delivery)
+    const p = withRunSpan(delivery, () => handle(delivery))
       .catch((err: unknown) => {
         // Left unacknowledged: the queue delivers it again after the visibility timeout.
         deps.logger.warn({ err, run: delivery.run }, "run not completed; it will be redelivered");

@@ -11,8 +11,11 @@ import type { UntenantedRun } from "../../core/execution.js";
 import type { JobLimits, JobTarget } from "../../core/job.js";
 import type { Delivery, OutgoingRun, QueueDepth, WorkQueue } from "../../core/ports/work-queue.js";
 import { DEFAULT_PRIORITY, PRIORITIES, type Priority } from "../../core/priority.js";
+import { injectTrace } from "../../observability/trace-context.js";
+import { createBatcher } from "./batcher.js";
 import { createSqsClient, type SqsConnection, sqs } from "./client.js";
 import { recreatingQueues } from "./queue-recovery.js";
+import { TRACE_ATTRIBUTES, traceAttributes, traceFromAttributes } from "./trace-attributes.js";
 
 export interface SqsOptions extends SqsConnection {
   /**
@@ -24,46 +27,6 @@ export interface SqsOptions extends SqsConnection {
   visibilityTimeoutS: number;
   /** Deliveries before a message moves to the dead letter queue. */
   maxReceiveCount: number;
-}
-
-/**
- * Collects items for up to `waitMs` (or until `max`) and hands them to
- * `flush` together; each `add` resolves, or rejects with its own error, once
- * its batch is done.
- */
-function createBatcher<T>(
-  max: number,
-  waitMs: number,
-  flush: (items: T[]) => Promise<Array<Error | undefined>>,
-): { add(item: T): Promise<void> } {
-  let pending: Array<{ item: T; resolve: () => void; reject: (err: unknown) => void }> = [];
-  let timer: NodeJS.Timeout | undefined;
-  const run = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    const batch = pending;
-    pending = [];
-    flush(batch.map((p) => p.item)).then(
-      (errors) =>
-        batch.forEach((p, i) => {
-          const err = errors[i];
-          if (err) p.reject(err);
-          else p.resolve();
-        }),
-      (err: unknown) => {
-        for (const p of batch) p.reject(err);
-      },
-    );
-  };
-  return {
-    add(item) {
-      return new Promise<void>((resolve, reject) => {
-        pending.push({ item, resolve, reject });
-        if (pending.length >= max) run();
-        else timer ??= setTimeout(run, waitMs);
-      });
-    },
-  };
 }
 
 /** SQS's longest message delay. */
@@ -224,12 +187,19 @@ export function createSqsWorkQueue(
       }
       await Promise.all(
         batches.map(async ({ priority, runs: batch }) => {
-          let entries = batch.map(({ priority: _queue, delayMs, ...run }, i) => ({
-            Id: String(i),
-            MessageBody: JSON.stringify({ ...run, sentMs: now } satisfies RunMessage),
-            // SQS takes whole seconds up to 15 minutes; callers keep longer delays in the store.
-            ...(delayMs ? { DelaySeconds: Math.min(MAX_DELAY_S, Math.ceil(delayMs / 1000)) } : {}),
-          }));
+          let entries = batch.map(({ priority: _queue, delayMs, trace, ...run }, i) => {
+            // A run that names no trace continues the sender's (an API call, a worker's retry).
+            const attributes = traceAttributes(trace ?? injectTrace());
+            return {
+              Id: String(i),
+              MessageBody: JSON.stringify({ ...run, sentMs: now } satisfies RunMessage),
+              // SQS takes whole seconds up to 15 minutes; callers keep longer delays in the store.
+              ...(delayMs
+                ? { DelaySeconds: Math.min(MAX_DELAY_S, Math.ceil(delayMs / 1000)) }
+                : {}),
+              ...(attributes ? { MessageAttributes: attributes } : {}),
+            };
+          });
           for (let round = 0; entries.length; round++) {
             const request = entries;
             const out = await withQueues(() =>
@@ -263,6 +233,7 @@ export function createSqsWorkQueue(
               MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
               WaitTimeSeconds: Math.min(20, Math.ceil(waitMs / 1000)),
               MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
+              MessageAttributeNames: [...TRACE_ATTRIBUTES],
             }),
             // A long poll outlasts the client's request timeout: give it its wait on top, or
             // the SDK cuts it and the queue hands the next message to the abandoned receive.
@@ -279,6 +250,7 @@ export function createSqsWorkQueue(
           continue;
         }
         const { sentMs, target, limits, notify, workflowId, ...ref } = run;
+        const trace = traceFromAttributes(m.MessageAttributes);
         deliveries.push({
           run: ref,
           ...(target ? { target } : {}),
@@ -289,6 +261,7 @@ export function createSqsWorkQueue(
           sentMs: sentMs || Number(m.Attributes?.SentTimestamp ?? 0),
           handle: m.ReceiptHandle ?? "",
           priority,
+          ...(trace ? { trace } : {}),
         });
       }
       return deliveries;

@@ -3,6 +3,13 @@ import type { JobLimits, JobTarget } from "../job.js";
 import type { Priority } from "../priority.js";
 
 /**
+ * W3C trace context of a run (`traceparent`, optionally `tracestate`), as
+ * plain strings: the queue carries it beside the message so that the
+ * worker's span continues the trace of the fire that sent it.
+ */
+export type TraceCarrier = Record<string, string>;
+
+/**
  * A run to send. The job's target as the scheduler read it may ride along,
  * so that the worker need not read the job (the run executes the target as
  * of its claim); without it the worker reads the job.
@@ -19,6 +26,8 @@ export type OutgoingRun = RunRef & {
   priority?: Priority;
   /** The job has notification targets (the worker reads the job after the outcome). */
   notify?: boolean;
+  /** The trace this run continues; absent: the queue takes the sender's active trace, if any. */
+  trace?: TraceCarrier;
 };
 
 /** A run received from the queue; hold it invisible with `extend`, remove it with `ack`. */
@@ -41,6 +50,8 @@ export interface Delivery {
   handle: string;
   /** The queue it came from (ack and extend go there); absent means MEDIUM. */
   priority?: Priority;
+  /** The trace context the sender put on the message, when tracing was on there. */
+  trace?: TraceCarrier;
 }
 
 export interface QueueDepth {

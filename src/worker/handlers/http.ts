@@ -4,6 +4,7 @@
  */
 import type { Dispatcher } from "undici";
 import type { HttpTarget } from "../../core/job.js";
+import { injectHeaders } from "../../observability/trace-context.js";
 import type { HandlerResult, JobHandler, RunContext } from "./handler.js";
 import {
   defaultSafeDispatcher,
@@ -63,6 +64,8 @@ async function runHttp(
     }
     const headers = new Headers(target.headers);
     headers.set(EXECUTION_ID_HEADER, ctx.executionId);
+    // The run's trace goes on to the target (W3C traceparent), when tracing is on.
+    injectHeaders(headers);
     if (ctx.lastCheckpoint) {
       headers.set(CHECKPOINT_HEADER, Buffer.from(ctx.lastCheckpoint).toString("base64"));
     }

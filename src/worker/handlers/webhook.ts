@@ -7,6 +7,7 @@
 import type { Dispatcher } from "undici";
 import type { WebhookTarget } from "../../core/job.js";
 import { SIGNATURE_HEADER, signBody } from "../../notify/signature.js";
+import { injectHeaders } from "../../observability/trace-context.js";
 import type { HandlerResult, JobHandler, RunContext } from "./handler.js";
 import {
   CHECKPOINT_HEADER,
@@ -81,6 +82,8 @@ async function runWebhook(
     const headers = new Headers(target.headers);
     headers.set("content-type", "application/json");
     headers.set(EXECUTION_ID_HEADER, ctx.executionId);
+    // The run's trace goes on to the target (W3C traceparent), when tracing is on.
+    injectHeaders(headers);
     if (ctx.lastCheckpoint) {
       headers.set(CHECKPOINT_HEADER, Buffer.from(ctx.lastCheckpoint).toString("base64"));
     }
