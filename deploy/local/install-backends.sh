@@ -5,7 +5,7 @@
 # for the manifest tests; Prometheus (Debian's prometheus): promtool checks the alert rules,
 # and a test scrapes a running Chronoring with the server; openssl for the auth tests; and protoc
 # with the gRPC Python plugin and Debian's grpcio, which the Python client (clients/python)
-# generates its stubs with and runs on in the client tests.
+# generates its stubs with and runs on in the client tests; faketime for the clock-skew bench.
 # Idempotent: prints one line per thing it checked or did. Debian 12, as root (or with sudo).
 set -euo pipefail
 
@@ -109,6 +109,14 @@ if command -v protoc >/dev/null 2>&1 && [ -x /usr/bin/grpc_python_plugin ] &&
 else
   apt_install protobuf-compiler libprotobuf-dev protobuf-compiler-grpc python3-grpcio python3-protobuf
   echo "protoc + grpcio: $(protoc --version), grpcio $(/usr/bin/python3 -c 'import grpc; print(grpc.__version__)')"
+fi
+
+# --- faketime (libfaketime: the clock-skew benchmark runs scheduler nodes ahead and behind) ------
+if command -v faketime >/dev/null 2>&1 && [ -f /usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 ]; then
+  echo "faketime: present"
+else
+  apt_install faketime
+  echo "faketime: installed"
 fi
 
 # --- npm packages -------------------------------------------------------------------------------

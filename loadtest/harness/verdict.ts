@@ -181,24 +181,40 @@ export function longestGaps(rows: ExecutionRow[], ids: string[]): number[] {
 }
 
 /**
- * Recovery after a fault that ended at `faultEndMs`: how long after it the
- * last run scheduled since `faultStartMs` that was `thresholdMs` or more late
- * happened (sent, or started), so that every later run was on time. 0 when
- * no run was that late; null when runs were still late at the window's end.
+ * Recovery after a fault that ended at `fault.endMs`: from then until the
+ * first run (scheduled since the fault began) that was sent or started less
+ * than `thresholdMs` after its time, i.e. runs fire on time again; and how
+ * many runs were that late afterwards all the same. null: never on time again.
  */
-export function recoveryMs(
+export function recovery(
   rows: ExecutionRow[],
   fault: { startMs: number; endMs: number },
-  window: Window,
   which: "queued" | "started",
   thresholdMs = 1000,
-): number | null {
-  const late = rows
-    .filter((r) => r.st === "SUCCEEDED" && r.scheduled >= fault.startMs - thresholdMs)
-    .filter((r) => r[which] !== undefined && r[which]! - r.scheduled >= thresholdMs);
-  if (late.length === 0) return 0;
-  const lastLate = Math.max(...late.map((r) => r[which]!));
-  const lastScheduled = Math.max(...late.map((r) => r.scheduled));
-  if (lastScheduled >= window.endMs - 2000) return null;
-  return Math.max(0, lastLate - fault.endMs);
+): { ms: number | null; late_runs_after: number } {
+  const seen = rows
+    .filter((r) => r.st === "SUCCEEDED" && r.scheduled >= fault.startMs && r[which] !== undefined)
+    .filter((r) => r[which]! >= fault.endMs)
+    .sort((a, b) => a[which]! - b[which]!);
+  const back = seen.find((r) => r[which]! - r.scheduled < thresholdMs);
+  if (!back) return { ms: null, late_runs_after: 0 };
+  const lateAfter = seen.filter(
+    (r) => r[which]! > back[which]! && r[which]! - r.scheduled >= thresholdMs,
+  ).length;
+  return { ms: Math.max(0, back[which]! - fault.endMs), late_runs_after: lateAfter };
+}
+
+/** Start lateness (p50/max, ms) of the runs scheduled in each `bucketS` of the window. */
+export function latenessTimeline(rows: ExecutionRow[], window: Window, bucketS = 10): string[] {
+  const out: string[] = [];
+  for (let from = window.startMs; from < window.endMs; from += bucketS * 1000) {
+    const late = rows
+      .filter((r) => r.st === "SUCCEEDED" && r.started !== undefined)
+      .filter((r) => r.scheduled >= from && r.scheduled < from + bucketS * 1000)
+      .map((r) => r.started! - r.scheduled);
+    const s = summary(late);
+    const t = (from - window.startMs) / 1000;
+    out.push(`t=${t}-${t + bucketS}s ${s.p50}/${s.max}`);
+  }
+  return out;
 }
