@@ -41,8 +41,12 @@ const REGION = "us-east-1";
 /**
  * Starts etcd, DynamoDB Local (in memory, warmed) and the SQS emulator with
  * their launchers from deploy/local, and keeps the handles for faults.
+ * DynamoDB is exercised `warmMs` (default 10 s) first, so it runs at full speed.
  */
-export async function startOwnedBackends(log: (line: string) => void): Promise<OwnedBackends> {
+export async function startOwnedBackends(
+  log: (line: string) => void,
+  options: { warmMs?: number } = {},
+): Promise<OwnedBackends> {
   sweepOrphans(log);
   const dir = mkdtempSync(join(tmpdir(), "chronoring-owned-"));
   const [etcdPort, peerPort, dynamoPort, sqsPort] = await Promise.all(
@@ -96,7 +100,7 @@ export async function startOwnedBackends(log: (line: string) => void): Promise<O
     started.push(etcd, dynamodb, sqs);
     const client = localDynamoClient(dynamodb.url, REGION);
     try {
-      const rounds = await warmDynamo(client);
+      const rounds = await warmDynamo(client, options.warmMs);
       log(`dynamodb warmed up (${rounds} rounds)`);
     } finally {
       client.destroy();
