@@ -88,13 +88,23 @@ const SPECS: Record<OutageName, Spec> = {
   },
   "sqs-restart-empty": {
     defaultFaultS: 1,
-    faults: ({ backends, options }) => [
+    faults: ({ backends, stack, options }) => [
+      {
+        // Runs are received within milliseconds of being sent: the worker is
+        // paused first, so that the queue holds 5 s of runs when it dies.
+        atS: options.faultAtS - 5,
+        what: "SIGSTOP the worker(s) for 5 s (a backlog in the queue)",
+        act: async () => {
+          for (const w of workers(stack)) stack.signal(w, "SIGSTOP");
+        },
+      },
       {
         atS: options.faultAtS,
-        what: "SIGKILL the SQS emulator and start it again, empty, on the same port",
+        what: "SIGKILL the SQS emulator, start it again empty on the same port, SIGCONT the worker(s)",
         act: async () => {
           await backends.sqs.kill();
           await backends.sqs.restart();
+          for (const w of workers(stack)) stack.signal(w, "SIGCONT");
         },
       },
     ],
@@ -120,6 +130,8 @@ const SPECS: Record<OutageName, Spec> = {
     faults: () => [],
   },
 };
+
+const workers = (stack: Stack) => [...stack.procs.keys()].filter((n) => n.startsWith("w"));
 
 /** Runs one outage scenario on backends the benchmark owns and returns its figures. */
 export async function outageScenario(
