@@ -1,6 +1,9 @@
 import { startBackends } from "../deploy/local/backends.js";
 import { failoverScenario } from "./failover.js";
 import { fireBench } from "./fire.js";
+import { startOwnedBackends } from "./harness/backends.js";
+import { OUTAGES, type OutageName, outageScenario } from "./outages.js";
+import { skewScenario } from "./skew.js";
 
 /**
  * `npm run bench -- <scenario> [flags]`. Prints progress on stderr and, as the
@@ -56,8 +59,50 @@ async function main(): Promise<void> {
       }
       break;
     }
+    case "outages": {
+      const only = (flags.get("only") ?? OUTAGES.join(",")).split(",") as OutageName[];
+      for (const name of only) {
+        if (!OUTAGES.includes(name)) throw new Error(`--only: unknown outage ${name}`);
+      }
+      const backends = await startOwnedBackends(log);
+      const results = [];
+      try {
+        for (const name of only) {
+          const result = await outageScenario(name, backends, {
+            jobs: int("jobs", 10),
+            faultAtS: int("fault-at", 10),
+            faultS: Number(flags.get("fault-s") ?? 0),
+            tailS: int("tail", 30),
+            schedulers: int("schedulers", 2),
+            workers: int("workers", 1),
+            log,
+          });
+          log(JSON.stringify(result));
+          results.push(result);
+        }
+      } finally {
+        await backends.stop();
+      }
+      process.stdout.write(`${JSON.stringify({ bench: "outages", scenarios: results })}\n`);
+      break;
+    }
+    case "skew": {
+      const backends = await startBackends({ warm: true, log });
+      try {
+        const result = await skewScenario(backends, {
+          jobs: int("jobs", 10),
+          durationS: int("duration", 60),
+          skewS: int("skew", 2),
+          log,
+        });
+        process.stdout.write(`${JSON.stringify({ bench: "skew", ...result })}\n`);
+      } finally {
+        await backends.stop();
+      }
+      break;
+    }
     default:
-      throw new Error(`unknown scenario "${scenario ?? ""}"; known: fire, failover`);
+      throw new Error(`unknown scenario "${scenario ?? ""}"; known: fire, failover, outages, skew`);
   }
   process.exit(0);
 }

@@ -5,8 +5,9 @@
 # for the manifest tests; Prometheus (Debian's prometheus): promtool checks the alert rules,
 # and a test scrapes a running Chronoring with the server; openssl for the auth tests; and protoc
 # with the gRPC Python plugin and Debian's grpcio, which the Python client (clients/python)
-# generates its stubs with and runs on in the client tests; and Chromium (Debian's chromium),
-# which the admin UI's browser test drives through playwright-core (no browser download).
+# generates its stubs with and runs on in the client tests; Chromium (Debian's chromium),
+# which the admin UI's browser test drives through playwright-core (no browser download); and
+# faketime for the clock-skew bench.
 # Idempotent: prints one line per thing it checked or did. Debian 12, as root (or with sudo).
 set -euo pipefail
 
@@ -118,6 +119,14 @@ if [ -x /usr/bin/chromium ]; then
 else
   apt_install chromium
   echo "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -1)"
+fi
+
+# --- faketime (libfaketime: the clock-skew benchmark runs scheduler nodes ahead and behind) ------
+if command -v faketime >/dev/null 2>&1 && [ -f /usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 ]; then
+  echo "faketime: present"
+else
+  apt_install faketime
+  echo "faketime: installed"
 fi
 
 # --- npm packages -------------------------------------------------------------------------------

@@ -1,0 +1,79 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { Stack } from "./stack.js";
+
+/** The observed window: every schedule fires each second in [startMs, endMs). */
+export interface Window {
+  startMs: number;
+  endMs: number;
+}
+
+/**
+ * Creates `jobs` schedules firing every second into `url`, 20 calls at a
+ * time. The window starts once every job exists; each schedule ends with it,
+ * so that the runs still queued at its end complete instead of being cancelled.
+ */
+export async function createEverySecondJobs(
+  stack: Stack,
+  options: { jobs: number; durationS: number; url: string; name: string },
+  log: (line: string) => void,
+): Promise<{ ids: string[]; window: Window }> {
+  const { jobs } = stack.clients();
+  const ids: string[] = [];
+  const startMs = Math.ceil((Date.now() + options.jobs * 15) / 1000) * 1000 + 3000;
+  const endMs = startMs + options.durationS * 1000;
+  for (let i = 0; i < options.jobs; i += 20) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(20, options.jobs - i) }, (_, k) =>
+        jobs.createJob({
+          name: `${options.name} ${i + k}`,
+          owner: options.name,
+          schedule: {
+            kind: { case: "cron", value: "* * * * * *" },
+            startTime: timestampFromMs(startMs),
+            endTime: timestampFromMs(endMs - 1),
+          },
+          target: { kind: { case: "http", value: { method: "POST", url: options.url } } },
+        }),
+      ),
+    );
+    ids.push(...batch.map((r) => r.job!.id));
+  }
+  if (Date.now() > startMs - 1000) log("warning: creating the jobs ran into the window");
+  log(`${ids.length} jobs firing every second; window of ${options.durationS} s begins`);
+  return { ids, window: { startMs, endMs } };
+}
+
+/** One timed fault of a scenario: `act` runs `atS` seconds into the window. */
+export interface Fault {
+  atS: number;
+  what: string;
+  act: () => Promise<void>;
+}
+
+/** What happened: when each fault began and ended (epoch ms). */
+export interface FaultRecord {
+  what: string;
+  /** Seconds into the window when it began. */
+  atS: number;
+  startMs: number;
+  doneMs: number;
+}
+
+/** Runs the faults in order of their times, each waited for, and logs each. */
+export async function runFaults(
+  window: Window,
+  faults: Fault[],
+  log: (line: string) => void,
+): Promise<FaultRecord[]> {
+  const done: FaultRecord[] = [];
+  for (const fault of [...faults].sort((a, b) => a.atS - b.atS)) {
+    await sleep(Math.max(0, window.startMs + fault.atS * 1000 - Date.now()));
+    const startMs = Date.now();
+    const atS = Math.round((startMs - window.startMs) / 100) / 10;
+    await fault.act();
+    done.push({ what: fault.what, atS, startMs, doneMs: Date.now() });
+    log(`t=${atS}s ${fault.what}`);
+  }
+  return done;
+}
