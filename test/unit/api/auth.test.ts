@@ -1,7 +1,7 @@
 /**
  * Auth on a real API server (startApiServer, auth from the same settings the
  * app reads): every forged, stale or foreign token gets Unauthenticated with
- * a short reason over gRPC, Connect and gRPC-Web alike; a good one reaches
+ * a short reason over gRPC, Connect, gRPC-Web and REST alike; a good one reaches
  * the handler as a Caller. Also: the `chronoring-tenant` header, the log
  * lines, `/metrics` behind auth, and what stays open.
  */
@@ -107,12 +107,29 @@ async function signed(
     .sign(key.privateKey);
 }
 
+/** The ways in of the token table: the three RPC protocols and REST. */
+const WAYS = [...PROTOCOLS, "rest"] as const;
+
+/**
+ * A REST call's outcome in the RPC form: "ok", or the code's name and the
+ * message; a 401 must also say `WWW-Authenticate: Bearer`.
+ */
+async function restOutcome(headers: Record<string, string>, baseUrl: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/v1/jobs`, { headers });
+  if (res.ok) return "ok";
+  const body = (await res.json()) as { code: string; message: string };
+  const code = body.code.replace(/(^|_)([a-z])/g, (_, _s, c: string) => c.toUpperCase());
+  const challenge = res.status === 401 && res.headers.get("www-authenticate") !== "Bearer";
+  return `${code}: ${body.message}${challenge ? " (no WWW-Authenticate: Bearer)" : ""}`;
+}
+
 /** What a call with these headers gets: "ok", or the code and message. */
 async function outcome(
-  protocol: (typeof PROTOCOLS)[number],
+  protocol: (typeof WAYS)[number],
   headers: Record<string, string>,
   baseUrl = server.url,
 ): Promise<string> {
+  if (protocol === "rest") return restOutcome(headers, baseUrl);
   const client = createClient(JobService, transportWith(protocol, baseUrl, headers));
   try {
     await client.listJobs({});
@@ -124,8 +141,8 @@ async function outcome(
 }
 
 describe("token attacks", () => {
-  // 66 calls over three protocols: give a busy machine time.
-  it("gets what each row says, over gRPC, Connect and gRPC-Web alike", {
+  // 88 calls over three protocols and REST: give a busy machine time.
+  it("gets what each row says, over gRPC, Connect, gRPC-Web and REST alike", {
     timeout: 30_000,
   }, async () => {
     const good = await signed(claims());
@@ -235,7 +252,7 @@ describe("token attacks", () => {
     const expected: Record<string, string> = {};
     const actual: Record<string, string> = {};
     const echoed: string[] = [];
-    for (const protocol of PROTOCOLS) {
+    for (const protocol of WAYS) {
       for (const [name, headers, want] of rows) {
         const key = `${protocol}: ${name}`;
         expected[key] = want;
