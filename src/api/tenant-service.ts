@@ -28,6 +28,8 @@ function tenantToProto(v: TenantView): Tenant {
     tenant: v.tenant,
     quotas: create(TenantQuotasSchema, {
       maxActiveSchedules: BigInt(v.quotas.maxActiveSchedules),
+      maxFiresPerMinute: BigInt(v.quotas.maxFiresPerMinute),
+      maxConcurrentRuns: BigInt(v.quotas.maxConcurrentRuns),
     }),
     customQuotas: v.custom.map((name) => QUOTA_FIELDS[name]),
     usage: create(TenantUsageSchema, { activeSchedules: BigInt(v.activeSchedules) }),

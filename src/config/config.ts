@@ -259,6 +259,8 @@ export function loadConfig(
     tenants: {
       defaults: {
         maxActiveSchedules: int("tenant-max-active-schedules"),
+        maxFiresPerMinute: int("tenant-max-fires-per-minute"),
+        maxConcurrentRuns: int("tenant-max-concurrent-runs"),
       },
     },
     tracing: {

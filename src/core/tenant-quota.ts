@@ -2,7 +2,8 @@
  * Per-tenant quotas: what each one limits, the values in force, and the
  * message a caller refused by one sees (docs/tenants-and-quotas.md). Max
  * active schedules is enforced at create, resume and reactivation by a
- * conditional counter in the store (`active-slots.ts`).
+ * conditional counter in the store (`active-slots.ts`); fires per minute
+ * and concurrent runs at start, in each worker's memory (`tenant-limiter.ts`).
  */
 
 import { TENANT_PATTERN } from "./caller.js";
@@ -13,15 +14,28 @@ import type { Schedule } from "./job.js";
 export interface TenantQuotas {
   /** ACTIVE jobs (workflow node jobs excepted) the tenant may have at once. */
   maxActiveSchedules: number;
+  /**
+   * Runs of the tenant started per minute, across the cluster. Enforced at
+   * start by the workers, each with its share (`tenant-limiter.ts`).
+   */
+  maxFiresPerMinute: number;
+  /** Runs of the tenant RUNNING at once, across the cluster; enforced the same way. */
+  maxConcurrentRuns: number;
 }
 
 export type QuotaName = keyof TenantQuotas;
 
-export const QUOTA_NAMES: readonly QuotaName[] = ["maxActiveSchedules"];
+export const QUOTA_NAMES: readonly QuotaName[] = [
+  "maxActiveSchedules",
+  "maxFiresPerMinute",
+  "maxConcurrentRuns",
+];
 
 /** Each quota's name in the API (a field of `TenantQuotas`, a path of `update_mask`). */
 export const QUOTA_FIELDS: Readonly<Record<QuotaName, string>> = {
   maxActiveSchedules: "max_active_schedules",
+  maxFiresPerMinute: "max_fires_per_minute",
+  maxConcurrentRuns: "max_concurrent_runs",
 };
 
 /** The largest value an admin may set (0, unlimited, aside). */

@@ -10,6 +10,7 @@ import { createSafeDispatcher } from "../worker/handlers/safe-dispatcher.js";
 import { createWorkerMetrics } from "../worker/metrics.js";
 import { followWorkerPause, type PauseFollower } from "../worker/pause.js";
 import { createRetryMetrics } from "../worker/retry-metrics.js";
+import { createTenantGate } from "../worker/tenant-gate.js";
 import { startWorker, type Worker } from "../worker/worker.js";
 import { createNodeHook } from "../worker/workflow-hook.js";
 import type { Closer, RoleContext } from "./context.js";
@@ -72,6 +73,29 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
     dispatcher: targets,
   });
   const startTimeoutMs = config.scheduler.startTimeoutMs;
+  // Each tenant's fire-time quotas, split evenly over the live workers.
+  let workers = 1;
+  if (cluster) {
+    const count = () =>
+      cluster.coordinator
+        .members("worker")
+        .then((m) => {
+          workers = Math.max(1, m.length);
+        })
+        .catch((err: unknown) => logger.debug({ err }, "could not count the workers"));
+    void count();
+    const timer = setInterval(count, 10_000);
+    timer.unref();
+    closers.push(async () => clearInterval(timer));
+  }
+  const tenantGate = createTenantGate({
+    tenants: ctx.adapters.tenants,
+    defaults: config.tenants.defaults,
+    clock,
+    workers: () => workers,
+    retryMs: config.worker.limitRetryMs,
+    logger,
+  });
   const worker = startWorker({
     queue,
     jobs,
@@ -99,6 +123,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
     },
     notifications,
     workflows: createNodeHook(ctx.workflowRuns, executions, logger),
+    tenantGate,
   });
   if (pause) closers.push(() => pause.stop());
   // Drain first, then leave the cluster: a worker that left while running

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 
 import type { OutgoingRun, WorkQueue } from "../core/ports/work-queue.js";
+import { interleaveByTenant } from "./interleave.js";
 
 /** What the dispatcher counts (the scheduler's metrics, or the dispatch thread's relay of them). */
 export interface DispatchMetrics {
@@ -61,7 +62,8 @@ export function createDispatcher(deps: {
       }
     }
     count -= due.length;
-    if (due.length) send(due);
+    // Tenants round-robin: one tenant's burst does not queue ahead of another's runs.
+    if (due.length) send(interleaveByTenant(due));
     arm();
   }
 

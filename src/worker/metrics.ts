@@ -10,6 +10,8 @@ export interface WorkerMetrics {
   duration: Histogram<"type">;
   /** Runs held back by their job's limits: waited (sent again later) or skipped. */
   limited: Counter<"action">;
+  /** Runs held back by their tenant's fire-time quotas, by reason (concurrency, rate). */
+  held: Counter<"reason">;
   /** 1 while paused through the API (PauseWorker). */
   paused: Gauge;
 }
@@ -50,6 +52,12 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       name: "chronoring_runs_limited_total",
       help: "Runs held back by their job's limits: waited (sent again later) or skipped (overlap policy)",
       labelNames: ["action"],
+      registers,
+    }),
+    held: new Counter({
+      name: "chronoring_runs_held_total",
+      help: "Runs held back by their tenant's quotas (max_concurrent_runs: concurrency, max_fires_per_minute: rate), sent again later",
+      labelNames: ["reason"],
       registers,
     }),
     paused: new Gauge({

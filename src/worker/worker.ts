@@ -18,6 +18,8 @@ import type { WorkerMetrics } from "./metrics.js";
 import { createOutcomeRecorder, type RetryDeps } from "./outcome.js";
 import { startReceiver } from "./receiver.js";
 import { markRunStatus, withRunSpan } from "./run-span.js";
+import type { TenantGate } from "./tenant-gate.js";
+import { admitForTenant } from "./tenant-hold.js";
 import type { NodeHook } from "./workflow-hook.js";
 
 /** Long-poll wait of one receive; bounds how long a stopping worker waits for its poll. */
@@ -69,6 +71,8 @@ export function startWorker(deps: {
   notifications?: OutcomeNotifications;
   /** Advances workflow runs when a node's run ends; without it, workflows do not advance. */
   workflows?: NodeHook;
+  /** Tenants' fire-time quotas (fires per minute, concurrent runs); without it, none. */
+  tenantGate?: TenantGate;
 }): Worker {
   const canWork = deps.canWork ?? (() => true);
   /** Each running handler's abort, so that a lost session stops them. */
@@ -115,117 +119,144 @@ export function startWorker(deps: {
     }
     // Every record of the run is written in the job's tenant.
     const run: RunRef = { ...received, tenant: received.tenant ?? job!.tenant };
-    if (!deps.limits) limits = undefined;
-    const startedMs = clock.now();
-    const inherited: { checkpoint?: Uint8Array } = {};
-    const outcome = limits
-      ? await startLimited(delivery, run, target, limits, logger, inherited)
-      : await startOnce(run, startedMs, delivery.sentMs, inherited);
-    if (outcome === "held") return;
-    if (outcome === "duplicate") {
-      metrics.duplicates.inc();
-      logger.info({ receiveCount: delivery.receiveCount }, "already recorded; skipping redelivery");
-      if (workflowId) await deps.workflows?.redelivered(workflowId, run);
-      await queue.ack(delivery);
-      return;
-    }
-    if (outcome === "job_inactive") {
-      await executions.cancelExecution(
+    const gate = deps.tenantGate;
+    if (gate) {
+      const admitted = await admitForTenant({
+        gate,
+        queue,
+        clock,
+        held: metrics.held,
+        delivery,
         run,
-        "the job was paused or cancelled before the run started",
-        startedMs,
-      );
-      metrics.runs.inc({ outcome: "cancelled" });
-      if (workflowId) await deps.workflows?.finished(workflowId, run, "CANCELLED");
-      await queue.ack(delivery);
-      return;
+        target,
+        limits,
+        workflowId,
+        logger,
+      });
+      if (!admitted) return;
     }
-    metrics.startLateness.observe((startedMs - run.scheduledMs) / 1000);
-    const handler = handlers.get(target.type);
-    const heartbeat = setInterval(
-      () => {
-        queue.extend(delivery, options.visibilityTimeoutS).catch((err: unknown) => {
-          logger.warn({ err }, "could not extend message visibility");
-        });
-      },
-      Math.max(1000, (options.visibilityTimeoutS * 1000) / 3),
-    );
-    let result: HandlerResult;
-    const timer = metrics.duration.startTimer({ type: target.type });
-    const abort = new AbortController();
-    aborts.add(abort);
-    const stopWatch =
-      limits?.overlap === "CANCEL_PREVIOUS" ? watchCancel(id, abort, logger) : undefined;
-    const onHardStop = () => abort.abort(hardStop.signal.reason);
-    hardStop.signal.addEventListener("abort", onHardStop);
     try {
-      result = handler
-        ? await handler.run(target as never, {
-            executionId: id,
-            jobId: run.jobId,
-            scheduledMs: run.scheduledMs,
-            attempt: run.attempt,
-            signal: abort.signal,
-            logger,
-            checkpoint: checkpointFor(executions, id, options.id),
-            ...(inherited.checkpoint ? { lastCheckpoint: inherited.checkpoint } : {}),
-          })
-        : {
-            ok: false,
-            summary: `no handler for job type "${target.type}" on this worker`,
-            retryable: false,
-          };
-    } catch (err) {
-      logger.error({ err }, "handler threw");
-      result = { ok: false, summary: `handler error: ${String(err)}` };
-    } finally {
-      clearInterval(heartbeat);
-      stopWatch?.();
-      timer();
-      aborts.delete(abort);
-      hardStop.signal.removeEventListener("abort", onHardStop);
-    }
-    // A newer run of the job stopped this one (overlap CANCEL_PREVIOUS): it ends CANCELLED.
-    const cancelled =
-      abort.signal.reason instanceof RunCancelled ? abort.signal.reason.message : undefined;
-    // Success, failure, a retry or a dead run (outcome.ts); notifications hear of final outcomes.
-    /** Set when the run's outcome is final (no retry follows): what a workflow run hears. */
-    let finalStatus: "SUCCEEDED" | "FAILED" | "CANCELLED" | undefined;
-    const status = await outcomes.record({
-      run,
-      id,
-      target,
-      result,
-      logger,
-      cancelled,
-      onFinal: (final) => {
-        finalStatus = final.event === "succeeded" ? "SUCCEEDED" : "FAILED";
-        const execution: Execution = {
-          ...run,
-          id,
-          status:
-            final.event === "succeeded" ? "SUCCEEDED" : final.event === "dead" ? "DEAD" : "FAILED",
-          workerId: options.id,
-          startedMs,
-          endedMs: clock.now(),
-          ...(final.event === "succeeded" ? { result: final.summary } : { error: final.summary }),
-        };
-        void deps.notifications?.afterOutcome(
-          final.event,
-          { ...(job ? { job } : {}), ...(delivery.notify ? { notify: true } : {}) },
-          execution,
+      if (!deps.limits) limits = undefined;
+      const startedMs = clock.now();
+      const inherited: { checkpoint?: Uint8Array } = {};
+      const outcome = limits
+        ? await startLimited(delivery, run, target, limits, logger, inherited)
+        : await startOnce(run, startedMs, delivery.sentMs, inherited);
+      if (outcome === "held") return;
+      if (outcome === "duplicate") {
+        metrics.duplicates.inc();
+        logger.info(
+          { receiveCount: delivery.receiveCount },
+          "already recorded; skipping redelivery",
         );
-      },
-    });
-    // Counted as before even when the outcome was not recorded (the run was lost).
-    metrics.runs.inc({ outcome: (status ?? (result.ok ? "SUCCEEDED" : "FAILED")).toLowerCase() });
-    if (status === "CANCELLED") finalStatus = "CANCELLED";
-    markRunStatus(status);
-    logger.info({ status, ms: clock.now() - startedMs }, "run finished");
-    // The one spot where a node's final outcome advances its workflow run:
-    // a run that a retry follows does not report; a DEAD one reports FAILED.
-    if (workflowId && finalStatus) await deps.workflows?.finished(workflowId, run, finalStatus);
-    await queue.ack(delivery);
+        if (workflowId) await deps.workflows?.redelivered(workflowId, run);
+        await queue.ack(delivery);
+        return;
+      }
+      if (outcome === "job_inactive") {
+        await executions.cancelExecution(
+          run,
+          "the job was paused or cancelled before the run started",
+          startedMs,
+        );
+        metrics.runs.inc({ outcome: "cancelled" });
+        if (workflowId) await deps.workflows?.finished(workflowId, run, "CANCELLED");
+        await queue.ack(delivery);
+        return;
+      }
+      metrics.startLateness.observe((startedMs - run.scheduledMs) / 1000);
+      const handler = handlers.get(target.type);
+      const heartbeat = setInterval(
+        () => {
+          queue.extend(delivery, options.visibilityTimeoutS).catch((err: unknown) => {
+            logger.warn({ err }, "could not extend message visibility");
+          });
+        },
+        Math.max(1000, (options.visibilityTimeoutS * 1000) / 3),
+      );
+      let result: HandlerResult;
+      const timer = metrics.duration.startTimer({ type: target.type });
+      const abort = new AbortController();
+      aborts.add(abort);
+      const stopWatch =
+        limits?.overlap === "CANCEL_PREVIOUS" ? watchCancel(id, abort, logger) : undefined;
+      const onHardStop = () => abort.abort(hardStop.signal.reason);
+      hardStop.signal.addEventListener("abort", onHardStop);
+      try {
+        result = handler
+          ? await handler.run(target as never, {
+              executionId: id,
+              jobId: run.jobId,
+              scheduledMs: run.scheduledMs,
+              attempt: run.attempt,
+              signal: abort.signal,
+              logger,
+              checkpoint: checkpointFor(executions, id, options.id),
+              ...(inherited.checkpoint ? { lastCheckpoint: inherited.checkpoint } : {}),
+            })
+          : {
+              ok: false,
+              summary: `no handler for job type "${target.type}" on this worker`,
+              retryable: false,
+            };
+      } catch (err) {
+        logger.error({ err }, "handler threw");
+        result = { ok: false, summary: `handler error: ${String(err)}` };
+      } finally {
+        clearInterval(heartbeat);
+        stopWatch?.();
+        timer();
+        aborts.delete(abort);
+        hardStop.signal.removeEventListener("abort", onHardStop);
+      }
+      // A newer run of the job stopped this one (overlap CANCEL_PREVIOUS): it ends CANCELLED.
+      const cancelled =
+        abort.signal.reason instanceof RunCancelled ? abort.signal.reason.message : undefined;
+      // Success, failure, a retry or a dead run (outcome.ts); notifications hear of final outcomes.
+      /** Set when the run's outcome is final (no retry follows): what a workflow run hears. */
+      let finalStatus: "SUCCEEDED" | "FAILED" | "CANCELLED" | undefined;
+      const status = await outcomes.record({
+        run,
+        id,
+        target,
+        result,
+        logger,
+        cancelled,
+        onFinal: (final) => {
+          finalStatus = final.event === "succeeded" ? "SUCCEEDED" : "FAILED";
+          const execution: Execution = {
+            ...run,
+            id,
+            status:
+              final.event === "succeeded"
+                ? "SUCCEEDED"
+                : final.event === "dead"
+                  ? "DEAD"
+                  : "FAILED",
+            workerId: options.id,
+            startedMs,
+            endedMs: clock.now(),
+            ...(final.event === "succeeded" ? { result: final.summary } : { error: final.summary }),
+          };
+          void deps.notifications?.afterOutcome(
+            final.event,
+            { ...(job ? { job } : {}), ...(delivery.notify ? { notify: true } : {}) },
+            execution,
+          );
+        },
+      });
+      // Counted as before even when the outcome was not recorded (the run was lost).
+      metrics.runs.inc({ outcome: (status ?? (result.ok ? "SUCCEEDED" : "FAILED")).toLowerCase() });
+      if (status === "CANCELLED") finalStatus = "CANCELLED";
+      markRunStatus(status);
+      logger.info({ status, ms: clock.now() - startedMs }, "run finished");
+      // The one spot where a node's final outcome advances its workflow run:
+      // a run that a retry follows does not report; a DEAD one reports FAILED.
+      if (workflowId && finalStatus) await deps.workflows?.finished(workflowId, run, finalStatus);
+      await queue.ack(delivery);
+    } finally {
+      gate?.release(run.tenant);
+    }
   }
 
   /**

@@ -14,7 +14,7 @@ import { SLOT_ATTR, SLOT_END_ATTR } from "./quota-index.js";
 /*
  * Active-schedule slots in DynamoDB. The tenant's record (tenants table,
  * key tenant + rec "quota") holds `active`, the number of slots taken, and
- * the quotas an admin set (`q_sched`; absent: the default). A job holding a slot carries `qc` (its tenant) and `qend`
+ * the quotas an admin set (`q_sched`, `q_fpm`, `q_conc`; absent: the default). A job holding a slot carries `qc` (its tenant) and `qend`
  * (see quota-index.ts). Taking or giving back a slot is one transaction of
  * the job's write and an update of `active`: the take is conditional on a
  * free slot, so concurrent creates never overshoot the quota.
@@ -25,6 +25,8 @@ export const QUOTA_REC = "quota";
 /** The tenant record's attribute of each quota an admin may set. */
 export const QUOTA_ATTRS = {
   maxActiveSchedules: "q_sched",
+  maxFiresPerMinute: "q_fpm",
+  maxConcurrentRuns: "q_conc",
 } as const;
 
 export function quotaKey(tenant: string): Item {

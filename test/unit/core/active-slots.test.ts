@@ -6,7 +6,7 @@ import { activeUntil, NO_END_MS } from "../../../src/core/tenant-quota.js";
 
 const deps = {
   tenants: {} as TenantStore,
-  defaults: { maxActiveSchedules: 10 },
+  defaults: { maxActiveSchedules: 10, maxFiresPerMinute: 0, maxConcurrentRuns: 0 },
   claimAheadMs: 0,
 };
 const cron: Schedule = { kind: "cron", source: "0 0 1 1 *", timeZone: "UTC" };
