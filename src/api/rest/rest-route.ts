@@ -22,6 +22,7 @@ import { CODE_TO_HTTP_STATUS } from "../error-map.js";
 import { correlationIdOf, REQUEST_ID_HEADER } from "../interceptors.js";
 import type { HttpRoute } from "../request-handler.js";
 import { bindingsOf } from "./bindings.js";
+import { designPrefix, fromDesignJson, renameField } from "./design-json.js";
 import { buildOpenApi, OPENAPI_PATH } from "./openapi.js";
 import { createRouteTable, type RouteTable } from "./route-table.js";
 import { transcodeRequest } from "./transcode.js";
@@ -75,8 +76,11 @@ export function createRest(opts: RestOptions): Rest {
     const handler = byMethod.get(binding.rpc)!;
     return (async () => {
       let request: Record<string, unknown>;
+      let renames: [string, string][] = [];
       try {
-        const json = await readJson(body);
+        let json = await readJson(body);
+        const prefix = designPrefix(binding.rpc.input.typeName, binding.body);
+        if (prefix !== undefined) ({ body: json, renames } = fromDesignJson(json, prefix));
         request = transcodeRequest(binding, variables, url.searchParams, json);
         applyUpdateMask(binding, request, json);
       } catch (err) {
@@ -117,7 +121,7 @@ export function createRest(opts: RestOptions): Rest {
       const status = CODE_TO_HTTP_STATUS[codeFromString(code) ?? Code.Unknown];
       if (status === 401) headers["www-authenticate"] ??= "Bearer";
       if (status >= 500) log.debug({ code, status }, "rest call failed");
-      sendError(res, status, code, message, headers);
+      sendError(res, status, code, renameField(message, renames), headers);
     })();
   };
   return { route, table, openApi };
