@@ -7,21 +7,28 @@
 
 import type { DescMessage } from "@bufbuild/protobuf";
 
-type Alias = (
-  values: readonly string[],
-) => [field: string, values: readonly string[]][] | undefined;
+type Alias = {
+  /** What it stands for, for the OpenAPI document. */
+  about: string;
+  map(values: readonly string[]): [field: string, values: readonly string[]][] | undefined;
+};
+
+const owner: Alias = { about: "the design's name for owner", map: (values) => [["owner", values]] };
 
 const ALIASES: Readonly<Record<string, Readonly<Record<string, Alias>>>> = {
   "chronoring.v1.ListJobsRequest": {
-    user_id: (values) => [["owner", values]],
-    userId: (values) => [["owner", values]],
-    status: (values) =>
-      values.length === 1 && values[0]?.toLowerCase() === "pending"
-        ? [
-            ["status", ["ACTIVE"]],
-            ["never_run", ["true"]],
-          ]
-        : undefined,
+    user_id: owner,
+    userId: owner,
+    status: {
+      about: "also `pending`",
+      map: (values) =>
+        values.length === 1 && values[0]?.toLowerCase() === "pending"
+          ? [
+              ["status", ["ACTIVE"]],
+              ["never_run", ["true"]],
+            ]
+          : undefined,
+    },
   },
 };
 
@@ -31,5 +38,12 @@ export function queryAlias(
   key: string,
   values: readonly string[],
 ): [string, readonly string[]][] | undefined {
-  return ALIASES[message.typeName]?.[key]?.(values);
+  return ALIASES[message.typeName]?.[key]?.map(values);
+}
+
+/** The parameters that are no field of the request, with what each stands for. */
+export function queryAliasNames(message: DescMessage): [name: string, about: string][] {
+  return Object.entries(ALIASES[message.typeName] ?? {})
+    .filter(([name]) => !message.fields.some((f) => f.name === name || f.jsonName === name))
+    .map(([name, alias]) => [name, alias.about]);
 }

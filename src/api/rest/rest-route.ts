@@ -22,6 +22,8 @@ import { CODE_TO_HTTP_STATUS } from "../error-map.js";
 import { correlationIdOf, REQUEST_ID_HEADER } from "../interceptors.js";
 import type { HttpRoute } from "../request-handler.js";
 import { bindingsOf } from "./bindings.js";
+import { designPrefix, fromDesignJson, renameField } from "./design-json.js";
+import { buildOpenApi, OPENAPI_PATH } from "./openapi.js";
 import { createRouteTable, type RouteTable } from "./route-table.js";
 import { transcodeRequest } from "./transcode.js";
 import { applyUpdateMask } from "./update-semantics.js";
@@ -35,6 +37,8 @@ export interface RestOptions {
 export interface Rest {
   route: HttpRoute;
   table: RouteTable;
+  /** The OpenAPI document served at `GET /openapi.json`. */
+  openApi: Record<string, unknown>;
 }
 
 /** Request headers not handed on to the Connect handler: the transport's own. */
@@ -49,9 +53,17 @@ export function createRest(opts: RestOptions): Rest {
   for (const h of opts.handlers) byMethod.set(h.method, h);
   const table = createRouteTable(bindingsOf(byMethod.keys()));
   const log = opts.logger.child({ component: "rest" });
+  const openApi = buildOpenApi(table.bindings);
+  // Open, as /healthz is: it describes the API and holds no data.
+  const openApiText = JSON.stringify(openApi);
 
   const route: HttpRoute = (req, res, body) => {
     const url = new URL(req.url ?? "/", "http://rest.invalid");
+    if (url.pathname === OPENAPI_PATH && (req.method === "GET" || req.method === "HEAD")) {
+      writeHead(res, 200, { "content-type": "application/json", "cache-control": "no-cache" });
+      res.end(req.method === "HEAD" ? "" : openApiText);
+      return Promise.resolve();
+    }
     const found = table.match(req.method ?? "GET", rawPathOf(req.url ?? "/"));
     if (found.kind === "not_found") return undefined;
     if (found.kind === "method_not_allowed") {
@@ -64,8 +76,11 @@ export function createRest(opts: RestOptions): Rest {
     const handler = byMethod.get(binding.rpc)!;
     return (async () => {
       let request: Record<string, unknown>;
+      let renames: [string, string][] = [];
       try {
-        const json = await readJson(body);
+        let json = await readJson(body);
+        const prefix = designPrefix(binding.rpc.input.typeName, binding.body);
+        if (prefix !== undefined) ({ body: json, renames } = fromDesignJson(json, prefix));
         request = transcodeRequest(binding, variables, url.searchParams, json);
         applyUpdateMask(binding, request, json);
       } catch (err) {
@@ -106,10 +121,10 @@ export function createRest(opts: RestOptions): Rest {
       const status = CODE_TO_HTTP_STATUS[codeFromString(code) ?? Code.Unknown];
       if (status === 401) headers["www-authenticate"] ??= "Bearer";
       if (status >= 500) log.debug({ code, status }, "rest call failed");
-      sendError(res, status, code, message, headers);
+      sendError(res, status, code, renameField(message, renames), headers);
     })();
   };
-  return { route, table };
+  return { route, table, openApi };
 }
 
 /** The path as sent, still percent-encoded (path-template.ts matches on it). */

@@ -6,12 +6,6 @@
  */
 
 import { describe, expect, it } from "vitest";
-import { CalendarService } from "../../../gen/chronoring/v1/calendar_service_pb.js";
-import { ClusterService } from "../../../gen/chronoring/v1/cluster_service_pb.js";
-import { DeadLetterService } from "../../../gen/chronoring/v1/dead_letter_service_pb.js";
-import { JobService } from "../../../gen/chronoring/v1/job_service_pb.js";
-import { WorkflowService } from "../../../gen/chronoring/v1/workflow_service_pb.js";
-import { Health } from "../../../gen/grpc/health/v1/health_pb.js";
 import { bindingsOf } from "../../../src/api/rest/bindings.js";
 import {
   matchTemplate,
@@ -19,16 +13,9 @@ import {
   TemplateError,
 } from "../../../src/api/rest/path-template.js";
 import { createRouteTable } from "../../../src/api/rest/route-table.js";
+import { SERVED_SERVICES } from "../../support/services.js";
 
-const services = [
-  JobService,
-  CalendarService,
-  WorkflowService,
-  ClusterService,
-  DeadLetterService,
-  Health,
-];
-const table = createRouteTable(bindingsOf(services.flatMap((s) => s.methods)));
+const table = createRouteTable(bindingsOf(SERVED_SERVICES.flatMap((s) => s.methods)));
 
 describe("path templates", () => {
   it.each([
