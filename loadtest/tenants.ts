@@ -158,6 +158,11 @@ async function runCase(
   const aRows = of(new Set(ids.a));
   const bRows = of(new Set(ids.b));
   const sentA = rows.filter((r) => ids.a.includes(r.jobId) && r.queued !== undefined);
+  // Where B's runs were among all starts: low ranks started late mean slow
+  // starts; high ranks mean they were taken from the queue behind A's.
+  const order = [...aRows, ...bRows].sort((x, y) => x.started! - y.started!);
+  const bIds = new Set(ids.b);
+  const bRanks = order.flatMap((r, i) => (bIds.has(r.jobId) ? [i + 1] : []));
   const result = {
     create_ms: createdMs - createStart,
     create_slack_ms: slackMs,
@@ -167,6 +172,7 @@ async function runCase(
     ),
     ...(options.aJobs > 0
       ? {
+          b_start_rank: summary(bRanks),
           a_drain_ms: Math.max(0, ...aRows.map((r) => r.started! - t)),
           a_last_sent_ms: Math.max(0, ...sentA.map((r) => r.queued! - t)),
           a_start_lateness_ms: summary(aRows.map((r) => r.started! - r.scheduled)),
