@@ -4,6 +4,7 @@ import { fireBench } from "./fire.js";
 import { startOwnedBackends } from "./harness/backends.js";
 import { OUTAGES, type OutageName, outageScenario } from "./outages.js";
 import { skewScenario } from "./skew.js";
+import { tenantsScenario } from "./tenants.js";
 
 /**
  * `npm run bench -- <scenario> [flags]`. Prints progress on stderr and, as the
@@ -101,8 +102,28 @@ async function main(): Promise<void> {
       }
       break;
     }
+    case "tenants": {
+      const backends = await startBackends({ warm: true, log });
+      try {
+        const result = await tenantsScenario(backends, {
+          aJobs: int("a-jobs", 3000),
+          bJobs: int("b-jobs", 30),
+          callMs: int("call-ms", 100),
+          createConcurrency: int("create-concurrency", 32),
+          createMsPerJob: int("create-ms", 15),
+          aMaxConcurrent: flags.get("a-max-concurrent") === "0" ? 0 : int("a-max-concurrent", 8),
+          log,
+        });
+        process.stdout.write(`${JSON.stringify({ bench: "tenants", ...result })}\n`);
+      } finally {
+        await backends.stop();
+      }
+      break;
+    }
     default:
-      throw new Error(`unknown scenario "${scenario ?? ""}"; known: fire, failover, outages, skew`);
+      throw new Error(
+        `unknown scenario "${scenario ?? ""}"; known: fire, failover, outages, skew, tenants`,
+      );
   }
   process.exit(0);
 }

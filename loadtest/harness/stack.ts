@@ -2,12 +2,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createClient } from "@connectrpc/connect";
+import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { freePort } from "../../deploy/local/backends.js";
 import { type ChronoringProcess, startChronoring } from "../../deploy/local/chronoring-process.js";
 import { ClusterService } from "../../gen/chronoring/v1/cluster_service_pb.js";
 import { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
+import { TenantService } from "../../gen/chronoring/v1/tenant_service_pb.js";
 import { envName, FIELDS } from "../../src/config/settings.js";
 
 /** Where the backends answer; a scenario may point processes at a proxy instead. */
@@ -45,10 +46,14 @@ export interface Stack {
   signal(name: string, signal: NodeJS.Signals): void;
   /** Names of started processes that have exited (none should, unless killed). */
   exited(): string[];
-  clients(): {
+  /** API clients; with `token`, every call carries it as a bearer token. */
+  clients(token?: string): {
     jobs: ReturnType<typeof createClient<typeof JobService>>;
     cluster: ReturnType<typeof createClient<typeof ClusterService>>;
+    tenants: ReturnType<typeof createClient<typeof TenantService>>;
   };
+  /** The token `waitForCluster` and the default clients call with (auth on). */
+  useToken(token: string): void;
   /** Resolves once a leader exists and `nodes` scheduler nodes own partitions. */
   waitForCluster(nodes: number): Promise<void>;
   stop(): Promise<void>;
@@ -73,6 +78,7 @@ export function createStack(options: StackOptions): Stack {
   log(`process logs in ${logDir}`);
   const procs = new Map<string, ChronoringProcess>();
   const killed = new Set<string>();
+  let defaultToken: string | undefined;
   const start = async (name: string, env: ProcessEnv) => {
     const own = changed(env);
     if (own) log(`${name}: ${own}`);
@@ -111,14 +117,22 @@ export function createStack(options: StackOptions): Stack {
       }
     },
     exited: () => [...procs].filter(([, p]) => p.process.hasExited()).map(([n]) => n),
-    clients() {
+    clients(token = defaultToken) {
       const api = [...procs.values()].find((p) => p.apiUrl);
       if (!api) throw new Error("no process runs the api role");
-      const transport = createGrpcTransport({ baseUrl: api.apiUrl! });
+      const bearer: Interceptor = (next) => (req) => {
+        if (token) req.header.set("authorization", `Bearer ${token}`);
+        return next(req);
+      };
+      const transport = createGrpcTransport({ baseUrl: api.apiUrl!, interceptors: [bearer] });
       return {
         jobs: createClient(JobService, transport),
         cluster: createClient(ClusterService, transport),
+        tenants: createClient(TenantService, transport),
       };
+    },
+    useToken(token) {
+      defaultToken = token;
     },
     async waitForCluster(nodes) {
       const { cluster } = stack.clients();
