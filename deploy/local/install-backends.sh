@@ -5,7 +5,8 @@
 # for the manifest tests; Prometheus (Debian's prometheus): promtool checks the alert rules,
 # and a test scrapes a running Chronoring with the server; openssl for the auth tests; and protoc
 # with the gRPC Python plugin and Debian's grpcio, which the Python client (clients/python)
-# generates its stubs with and runs on in the client tests.
+# generates its stubs with and runs on in the client tests; iproute2 and nftables, with which
+# deploy/local/netns makes the test hosts of the network partition tests.
 # Idempotent: prints one line per thing it checked or did. Debian 12, as root (or with sudo).
 set -euo pipefail
 
@@ -109,6 +110,14 @@ if command -v protoc >/dev/null 2>&1 && [ -x /usr/bin/grpc_python_plugin ] &&
 else
   apt_install protobuf-compiler libprotobuf-dev protobuf-compiler-grpc python3-grpcio python3-protobuf
   echo "protoc + grpcio: $(protoc --version), grpcio $(/usr/bin/python3 -c 'import grpc; print(grpc.__version__)')"
+fi
+
+# --- iproute2 + nftables (test hosts: deploy/local/netns; the partition tests) ---------------
+if command -v ip >/dev/null 2>&1 && ip netns help >/dev/null 2>&1 && command -v nft >/dev/null 2>&1; then
+  echo "iproute2 + nftables: present ($(nft --version))"
+else
+  apt_install iproute2 nftables
+  echo "iproute2 + nftables: $(nft --version)"
 fi
 
 # --- npm packages -------------------------------------------------------------------------------
