@@ -89,6 +89,7 @@ export async function createTestNet(log: (line: string) => void = () => {}): Pro
   await run("ip", ["link", "add", bridge, "type", "bridge"]);
   const hosts: Host[] = [];
   let drops: Drop[] = [];
+  let nextIndex = 2;
   let destroyed = false;
   const destroy = async () => {
     if (destroyed) return;
@@ -142,7 +143,8 @@ export async function createTestNet(log: (line: string) => void = () => {}): Pro
     gateway,
     async addHost(name) {
       if (!/^[a-z0-9-]{1,20}$/.test(name)) throw new Error(`host name ${name}: use [a-z0-9-]`);
-      const index = hosts.length + 2;
+      // Taken before the first await: hosts may be added concurrently.
+      const index = nextIndex++;
       if (index > 254) throw new Error("a test network holds at most 253 hosts");
       const ns = `${NS_PREFIX}${runId}-${name}`;
       const veth = `crv${runId}${index.toString(36)}`;
