@@ -53,6 +53,11 @@ export interface Config {
     failoverIntervalMs: number;
     /** How long the leader lets membership changes settle before it reassigns partitions. */
     assignmentSettleMs: number;
+    /**
+     * A scheduler node whose store calls keep failing this long leaves the
+     * cluster (its partitions go to the others) until the store answers again.
+     */
+    storeOutageMs: number;
   };
   store: { tablePrefix: string; partitions: number };
   queue: {
@@ -189,6 +194,7 @@ export function loadConfig(
       nodeId: str("node-id") || `${hostname()}-${process.pid}`,
       failoverIntervalMs: int("failover-interval-ms"),
       assignmentSettleMs: int("assignment-settle-ms"),
+      storeOutageMs: int("store-outage-ms"),
     },
     store: { tablePrefix: str("table-prefix"), partitions: int("partitions") },
     queue: {

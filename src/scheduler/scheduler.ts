@@ -65,6 +65,8 @@ export function createScheduler(deps: {
   calendarStore?: CalendarStore;
   /** Holds and sends claimed runs; absent: one in this thread (`createDispatcher`). */
   dispatcher?: Dispatcher;
+  /** Told whether each fence and claim pass reached the store (a node cut off from it leaves). */
+  storeCalls?: { ok(): void; failed(): void };
 }): Scheduler {
   const nodeId = deps.nodeId ?? "standalone";
   const canClaim = deps.canClaim ?? (() => true);
@@ -153,12 +155,14 @@ export function createScheduler(deps: {
           })
         ) {
           st.fenced = true;
+          deps.storeCalls?.ok();
         } else {
           markStale(st);
           return;
         }
       } catch (err) {
         metrics.loopErrors.inc({ loop: "fence" });
+        deps.storeCalls?.failed();
         logger.warn({ err, partition: st.partition }, "could not fence partition; will retry");
         st.nextPollAt = clock.now() + retryMs;
         st.nextSweepAt = Math.max(st.nextSweepAt, st.nextPollAt);
@@ -185,6 +189,7 @@ export function createScheduler(deps: {
             : { partition: st.partition, epoch: st.epoch, owner: nodeId };
         const known = now < st.readAt ? st.known : undefined;
         const result = await claimer.pass(st.partition, fence, known);
+        deps.storeCalls?.ok();
         const after = clock.now();
         // Read the index again after the poll interval to find new jobs,
         // before the known runs run out, when a claimed job's next run
@@ -212,6 +217,7 @@ export function createScheduler(deps: {
           return;
         }
         metrics.loopErrors.inc({ loop: "claim" });
+        deps.storeCalls?.failed();
         logger.warn({ err, partition: st.partition }, "claim pass failed; will retry");
         st.known = undefined;
         st.nextPollAt = clock.now() + retryMs;

@@ -7,13 +7,18 @@ export interface Forwarder {
 }
 
 /**
- * Listens on `host:port` (port 0 = any) and pipes every connection to
- * `target` (http://127.0.0.1:PORT). It lets the test hosts reach a server
+ * Listens on `host` and pipes every connection to `target`
+ * (http://127.0.0.1:PORT). It lets the test hosts reach a server
  * that binds loopback only (the SQS emulator) through the gateway address.
- * The same port as the target is tried first, so that URLs differ only by
- * host (fauxqs builds queue URLs from the Host header).
+ * The same port as the target is tried first (unless `port` is given), so
+ * that URLs differ only by host (fauxqs builds queue URLs from the Host
+ * header). Closing it cuts every connection: a store that is out of reach.
  */
-export async function startForwarder(target: string, host: string): Promise<Forwarder> {
+export async function startForwarder(
+  target: string,
+  host: string,
+  port?: number,
+): Promise<Forwarder> {
   const to = new URL(target);
   const sockets = new Set<Socket>();
   const server: Server = createServer((inbound) => {
@@ -36,11 +41,12 @@ export async function startForwarder(target: string, host: string): Promise<Forw
         resolve();
       });
     });
-  await listen(Number(to.port)).catch(() => listen(0));
+  if (port !== undefined) await listen(port);
+  else await listen(Number(to.port)).catch(() => listen(0));
   const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
+  const bound = typeof address === "object" && address ? address.port : 0;
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${host}:${bound}`,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
