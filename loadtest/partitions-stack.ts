@@ -88,6 +88,8 @@ export async function startPartitionStack(
       CHRONORING_SWEEP_INTERVAL_MS: "1000",
       CHRONORING_FAILOVER_INTERVAL_MS: "1000",
       CHRONORING_VISIBILITY_TIMEOUT_S: "10",
+      // A scheduler cut off from the store alone stands aside after this long.
+      CHRONORING_STORE_OUTAGE_MS: "3000",
       CHRONORING_LOG_LEVEL: "warn",
       CHRONORING_TARGET_ALLOW: `${gw}/32`,
       // The scenarios measure partitions, not token checks; the harness calls without tokens.

@@ -54,7 +54,7 @@ export interface Config {
     /** How long the leader lets membership changes settle before it reassigns partitions. */
     assignmentSettleMs: number;
     /**
-     * A scheduler node whose store calls keep failing this long leaves the
+     * A scheduler node whose store calls keep failing or hanging this long leaves the
      * cluster (its partitions go to the others) until the store answers again.
      */
     storeOutageMs: number;

@@ -4,6 +4,7 @@ import { type ClusterNode, startClusterNode } from "../cluster/node.js";
 import { createStoreOutage } from "../cluster/store-outage.js";
 import { followWakeHints } from "../cluster/wake-hints.js";
 import { systemClock } from "../core/clock.js";
+import { StaleOwnerError } from "../core/errors.js";
 import { ALL_TENANTS } from "../core/tenant.js";
 import { startDispatchThread } from "../scheduler/dispatch-thread.js";
 import { createSchedulerMetrics } from "../scheduler/metrics.js";
@@ -33,7 +34,11 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
   const closers: Closer[] = [];
   const metrics = createSchedulerMetrics(ctx.registry);
   metrics.partitions.set(config.store.partitions);
-  const outage = createStoreOutage(clock, config.cluster.storeOutageMs);
+  const outage = createStoreOutage({
+    clock,
+    outageMs: config.cluster.storeOutageMs,
+    answered: (err) => err instanceof StaleOwnerError,
+  });
   let node: ClusterNode | undefined;
   const scheduler = createScheduler({
     jobs,

@@ -66,10 +66,12 @@ export function createScheduler(deps: {
   /** Holds and sends claimed runs; absent: one in this thread (`createDispatcher`). */
   dispatcher?: Dispatcher;
   /** Told whether each fence and claim pass reached the store (a node cut off from it leaves). */
-  storeCalls?: { ok(): void; failed(): void };
+  storeCalls?: { track<T>(call: () => Promise<T>): Promise<T> };
 }): Scheduler {
   const nodeId = deps.nodeId ?? "standalone";
   const canClaim = deps.canClaim ?? (() => true);
+  const tracked = <T>(call: () => Promise<T>) =>
+    deps.storeCalls ? deps.storeCalls.track(call) : call();
   const { clock, logger, metrics, options } = deps;
   const dispatcher = deps.dispatcher ?? createDispatcher({ ...deps });
   const calendars = deps.calendarStore
@@ -148,21 +150,17 @@ export function createScheduler(deps: {
     if (!st.fenced && st.epoch !== undefined) {
       try {
         if (
-          await deps.jobs.fencePartition({
-            partition: st.partition,
-            epoch: st.epoch,
-            owner: nodeId,
-          })
+          await tracked(() =>
+            deps.jobs.fencePartition({ partition: st.partition, epoch: st.epoch!, owner: nodeId }),
+          )
         ) {
           st.fenced = true;
-          deps.storeCalls?.ok();
         } else {
           markStale(st);
           return;
         }
       } catch (err) {
         metrics.loopErrors.inc({ loop: "fence" });
-        deps.storeCalls?.failed();
         logger.warn({ err, partition: st.partition }, "could not fence partition; will retry");
         st.nextPollAt = clock.now() + retryMs;
         st.nextSweepAt = Math.max(st.nextSweepAt, st.nextPollAt);
@@ -188,8 +186,7 @@ export function createScheduler(deps: {
             ? undefined
             : { partition: st.partition, epoch: st.epoch, owner: nodeId };
         const known = now < st.readAt ? st.known : undefined;
-        const result = await claimer.pass(st.partition, fence, known);
-        deps.storeCalls?.ok();
+        const result = await tracked(() => claimer.pass(st.partition, fence, known));
         const after = clock.now();
         // Read the index again after the poll interval to find new jobs,
         // before the known runs run out, when a claimed job's next run
@@ -217,7 +214,6 @@ export function createScheduler(deps: {
           return;
         }
         metrics.loopErrors.inc({ loop: "claim" });
-        deps.storeCalls?.failed();
         logger.warn({ err, partition: st.partition }, "claim pass failed; will retry");
         st.known = undefined;
         st.nextPollAt = clock.now() + retryMs;
