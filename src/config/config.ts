@@ -55,7 +55,8 @@ export interface Config {
     assignmentSettleMs: number;
     /**
      * A scheduler node whose store calls keep failing or hanging this long leaves the
-     * cluster (its partitions go to the others) until the store answers again.
+     * cluster (its partitions go to the others) until the store answers again;
+     * 0 = never (the default, until a slow but healthy pass is told apart).
      */
     storeOutageMs: number;
   };

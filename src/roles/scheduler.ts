@@ -114,7 +114,7 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
   // and fire none of their runs: past the outage bound it leaves, so the
   // others take them, and rejoins once a read reaches the store again.
   const outageCheck = setInterval(() => {
-    if (!outage.isOut()) return;
+    if (config.cluster.storeOutageMs === 0 || !outage.isOut()) return;
     outage.reset();
     void member.standAside(async () => {
       await jobs.getJob(ALL_TENANTS, STORE_PROBE_JOB);

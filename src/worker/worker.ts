@@ -190,7 +190,8 @@ export function startWorker(deps: {
       aborts.delete(abort);
       hardStop.signal.removeEventListener("abort", onHardStop);
     }
-    if (abort.signal.reason instanceof SessionLost) {
+    // A call that completed before the abort keeps its outcome.
+    if (abort.signal.reason instanceof SessionLost && !result.ok) {
       const handOver = { ...deps, workerId: options.id, logger };
       try {
         await handOverLostRun(
