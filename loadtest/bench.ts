@@ -3,6 +3,7 @@ import { failoverScenario } from "./failover.js";
 import { fireBench } from "./fire.js";
 import { startOwnedBackends } from "./harness/backends.js";
 import { OUTAGES, type OutageName, outageScenario } from "./outages.js";
+import { partitionScenarios, SCENARIOS, type ScenarioName } from "./partitions.js";
 import { skewScenario } from "./skew.js";
 import { tenantsScenario } from "./tenants.js";
 
@@ -120,9 +121,35 @@ async function main(): Promise<void> {
       }
       break;
     }
+    case "partitions": {
+      const only = flags.get("only")?.split(",") ?? [...SCENARIOS];
+      const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
+      if (unknown.length) throw new Error(`--only: unknown ${unknown}; known: ${SCENARIOS}`);
+      const backends = await startBackends({ warm: true, log });
+      try {
+        const rows = await partitionScenarios(backends, {
+          jobs: int("jobs", 10),
+          scenarios: only as ScenarioName[],
+          slotS: int("slot", 30),
+          faultS: int("fault", 10),
+          partitions: int("partitions", 32),
+          callMs: int("call-ms", 400),
+          log,
+        });
+        for (const r of rows) {
+          log(
+            `${r.scenario.padEnd(22)} missed ${r.missed} dup ${r.duplicates} late p50/p99/max ${r.lateness_ms.p50}/${r.lateness_ms.p99}/${r.lateness_ms.max} ms released ${r.victim_released_ms ?? "-"} rejoined ${r.victim_rejoined_ms ?? "-"}`,
+          );
+        }
+        process.stdout.write(`${JSON.stringify({ bench: "partitions", scenarios: rows })}\n`);
+      } finally {
+        await backends.stop();
+      }
+      break;
+    }
     default:
       throw new Error(
-        `unknown scenario "${scenario ?? ""}"; known: fire, failover, outages, skew, tenants`,
+        `unknown scenario "${scenario ?? ""}"; known: fire, failover, outages, skew, tenants, partitions`,
       );
   }
   process.exit(0);

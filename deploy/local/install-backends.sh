@@ -6,8 +6,9 @@
 # and a test scrapes a running Chronoring with the server; openssl for the auth tests; and protoc
 # with the gRPC Python plugin and Debian's grpcio, which the Python client (clients/python)
 # generates its stubs with and runs on in the client tests; Chromium (Debian's chromium),
-# which the admin UI's browser test drives through playwright-core (no browser download); and
-# faketime for the clock-skew bench.
+# which the admin UI's browser test drives through playwright-core (no browser download);
+# faketime for the clock-skew bench; and iproute2 and nftables, with which deploy/local/netns
+# makes the test hosts of the network partition tests.
 # Idempotent: prints one line per thing it checked or did. Debian 12, as root (or with sudo).
 set -euo pipefail
 
@@ -127,6 +128,14 @@ if command -v faketime >/dev/null 2>&1 && [ -f /usr/lib/x86_64-linux-gnu/faketim
 else
   apt_install faketime
   echo "faketime: installed"
+fi
+
+# --- iproute2 + nftables (test hosts: deploy/local/netns; the partition tests) ---------------
+if command -v ip >/dev/null 2>&1 && ip netns help >/dev/null 2>&1 && command -v nft >/dev/null 2>&1; then
+  echo "iproute2 + nftables: present ($(nft --version))"
+else
+  apt_install iproute2 nftables
+  echo "iproute2 + nftables: $(nft --version)"
 fi
 
 # --- npm packages -------------------------------------------------------------------------------

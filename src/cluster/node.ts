@@ -14,6 +14,13 @@ export interface ClusterNode {
   /** True while this node's session is live (its own keep-alive deadline has not passed). */
   isLive(): boolean;
   isLeader(): boolean;
+  /**
+   * Leaves the cluster (resigns, gives up its partitions, revokes its lease so
+   * that the leader reassigns them at once) and rejoins once `until` resolves
+   * true, checked every second. For a node that cannot do its work (its store
+   * is out of reach) while etcd still hears it.
+   */
+  standAside(until: () => Promise<boolean>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,6 +49,7 @@ export function startClusterNode(deps: {
   let session: Session | undefined;
   let leadership: Leadership | undefined;
   let stopped = false;
+  let aside = false;
   let generation = 0;
   const cleanups: Array<() => Promise<void>> = [];
 
@@ -137,6 +145,21 @@ export function startClusterNode(deps: {
   return {
     isLive: () => session?.isLive() ?? false,
     isLeader: () => leadership?.isLeader() ?? false,
+    async standAside(until) {
+      if (aside || stopped) return;
+      aside = true;
+      // A new generation: the old session's loss and campaign no longer act.
+      generation++;
+      logger.warn({ role: options.role }, "leaving the cluster until the store answers again");
+      if (leadership?.isLeader()) await leadership.resign().catch(() => {});
+      await teardown();
+      session = undefined;
+      while (!stopped && !(await until().catch(() => false))) {
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      aside = false;
+      if (!stopped) await rejoin();
+    },
     async stop() {
       stopped = true;
       generation++;

@@ -56,6 +56,12 @@ export interface Config {
     failoverIntervalMs: number;
     /** How long the leader lets membership changes settle before it reassigns partitions. */
     assignmentSettleMs: number;
+    /**
+     * A scheduler node whose store calls keep failing or hanging this long leaves the
+     * cluster (its partitions go to the others) until the store answers again;
+     * 0 = never (the default, until a slow but healthy pass is told apart).
+     */
+    storeOutageMs: number;
   };
   store: { tablePrefix: string; partitions: number };
   queue: {
@@ -212,6 +218,7 @@ export function loadConfig(
       nodeId: str("node-id") || `${hostname()}-${process.pid}`,
       failoverIntervalMs: int("failover-interval-ms"),
       assignmentSettleMs: int("assignment-settle-ms"),
+      storeOutageMs: int("store-outage-ms"),
     },
     store: { tablePrefix: str("table-prefix"), partitions: int("partitions") },
     queue: {

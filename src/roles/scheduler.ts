@@ -1,12 +1,18 @@
 import { extname } from "node:path";
 import { startLeaderDuties } from "../cluster/leader.js";
 import { type ClusterNode, startClusterNode } from "../cluster/node.js";
+import { createStoreOutage } from "../cluster/store-outage.js";
 import { followWakeHints } from "../cluster/wake-hints.js";
 import { systemClock } from "../core/clock.js";
+import { StaleOwnerError } from "../core/errors.js";
+import { ALL_TENANTS } from "../core/tenant.js";
 import { startDispatchThread } from "../scheduler/dispatch-thread.js";
 import { createSchedulerMetrics } from "../scheduler/metrics.js";
 import { createScheduler, type Scheduler } from "../scheduler/scheduler.js";
 import type { Closer, RoleContext } from "./context.js";
+
+/** A job id no job has: reading it tells whether the store answers. */
+const STORE_PROBE_JOB = "store-probe";
 
 export interface SchedulerRole {
   scheduler: Scheduler;
@@ -28,6 +34,11 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
   const closers: Closer[] = [];
   const metrics = createSchedulerMetrics(ctx.registry);
   metrics.partitions.set(config.store.partitions);
+  const outage = createStoreOutage({
+    clock,
+    outageMs: config.cluster.storeOutageMs,
+    answered: (err) => err instanceof StaleOwnerError,
+  });
   let node: ClusterNode | undefined;
   const scheduler = createScheduler({
     jobs,
@@ -51,6 +62,7 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
     options: config.scheduler,
     nodeId: config.cluster.nodeId,
     canClaim: () => !cluster || (node?.isLive() ?? false),
+    storeCalls: outage,
     calendarStore: calendars,
   });
   if (!cluster) {
@@ -98,6 +110,18 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
       }),
   });
   const member = node;
+  // A node cut off from the store but not from etcd would keep its partitions
+  // and fire none of their runs: past the outage bound it leaves, so the
+  // others take them, and rejoins once a read reaches the store again.
+  const outageCheck = setInterval(() => {
+    if (config.cluster.storeOutageMs === 0 || !outage.isOut()) return;
+    outage.reset();
+    void member.standAside(async () => {
+      await jobs.getJob(ALL_TENANTS, STORE_PROBE_JOB);
+      return true;
+    });
+  }, 500);
+  closers.push(async () => clearInterval(outageCheck));
   closers.push(() => member.stop());
   closers.push(() => scheduler.stop());
   return { scheduler, node, closers };

@@ -109,6 +109,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
       concurrency: config.worker.concurrency,
       visibilityTimeoutS: config.queue.visibilityTimeoutS,
       drainTimeoutMs: config.worker.drainTimeoutMs,
+      lostRunRecheckMs: startTimeoutMs,
     },
     canWork: () => !cluster || ((node?.isLive() ?? false) && !pause?.isPaused()),
     limits: { limits, retryMs: config.worker.limitRetryMs, startTimeoutMs },

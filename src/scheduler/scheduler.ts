@@ -65,9 +65,13 @@ export function createScheduler(deps: {
   calendarStore?: CalendarStore;
   /** Holds and sends claimed runs; absent: one in this thread (`createDispatcher`). */
   dispatcher?: Dispatcher;
+  /** Told whether each fence and claim pass reached the store (a node cut off from it leaves). */
+  storeCalls?: { track<T>(call: () => Promise<T>): Promise<T> };
 }): Scheduler {
   const nodeId = deps.nodeId ?? "standalone";
   const canClaim = deps.canClaim ?? (() => true);
+  const tracked = <T>(call: () => Promise<T>) =>
+    deps.storeCalls ? deps.storeCalls.track(call) : call();
   const { clock, logger, metrics, options } = deps;
   const dispatcher = deps.dispatcher ?? createDispatcher({ ...deps });
   const calendars = deps.calendarStore
@@ -146,11 +150,9 @@ export function createScheduler(deps: {
     if (!st.fenced && st.epoch !== undefined) {
       try {
         if (
-          await deps.jobs.fencePartition({
-            partition: st.partition,
-            epoch: st.epoch,
-            owner: nodeId,
-          })
+          await tracked(() =>
+            deps.jobs.fencePartition({ partition: st.partition, epoch: st.epoch!, owner: nodeId }),
+          )
         ) {
           st.fenced = true;
         } else {
@@ -184,7 +186,7 @@ export function createScheduler(deps: {
             ? undefined
             : { partition: st.partition, epoch: st.epoch, owner: nodeId };
         const known = now < st.readAt ? st.known : undefined;
-        const result = await claimer.pass(st.partition, fence, known);
+        const result = await tracked(() => claimer.pass(st.partition, fence, known));
         const after = clock.now();
         // Read the index again after the poll interval to find new jobs,
         // before the known runs run out, when a claimed job's next run

@@ -14,6 +14,7 @@ import type { HandlerResult } from "./handlers/handler.js";
 
 import type { HandlerRegistry } from "./handlers/registry.js";
 import { type LimitedStartDeps, startUnderLimits } from "./limited-start.js";
+import { handOverLostRun, SessionLost } from "./lost-session.js";
 import type { WorkerMetrics } from "./metrics.js";
 import { createOutcomeRecorder, type RetryDeps } from "./outcome.js";
 import { startReceiver } from "./receiver.js";
@@ -32,6 +33,11 @@ export interface WorkerOptions {
   visibilityTimeoutS: number;
   /** How long `stop` waits for runs in progress before aborting them. */
   drainTimeoutMs: number;
+  /**
+   * A run handed over after a lost session is sent again by the recovery
+   * sweep if not started this long after (the start timeout); default 10 s.
+   */
+  lostRunRecheckMs?: number;
 }
 
 export interface Worker {
@@ -209,6 +215,22 @@ export function startWorker(deps: {
         aborts.delete(abort);
         hardStop.signal.removeEventListener("abort", onHardStop);
       }
+      // A call that completed before the abort keeps its outcome.
+      if (abort.signal.reason instanceof SessionLost && !result.ok) {
+        const handOver = { ...deps, workerId: options.id, logger };
+        try {
+          await handOverLostRun(
+            { ...handOver, recheckMs: options.lostRunRecheckMs ?? 10_000 },
+            run,
+            abort.signal.reason.message,
+          );
+          await queue.ack(delivery);
+        } catch (err) {
+          // Left RUNNING: the leader re-queues it once this worker's lease lapses.
+          logger.warn({ err }, "could not hand over a run aborted by a lost session");
+        }
+        return;
+      }
       // A newer run of the job stopped this one (overlap CANCEL_PREVIOUS): it ends CANCELLED.
       const cancelled =
         abort.signal.reason instanceof RunCancelled ? abort.signal.reason.message : undefined;
@@ -375,7 +397,7 @@ export function startWorker(deps: {
       return running.size;
     },
     abortRunning(reason) {
-      for (const abort of aborts) abort.abort(new Error(reason));
+      for (const abort of aborts) abort.abort(new SessionLost(reason));
     },
     async stop() {
       stopping.abort();
