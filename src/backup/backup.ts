@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { type DynamoDBClient, GetItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { dynamo } from "../adapters/dynamodb/calls.js";
 import type { TableNames } from "../adapters/dynamodb/client.js";
+import { META_ID } from "../adapters/dynamodb/tables.js";
 import { failedPrecondition } from "../core/errors.js";
 import { FORMAT, type Manifest, readManifest, sha256, writeManifest } from "./manifest.js";
 
@@ -57,7 +58,7 @@ async function partitionCount(client: DynamoDBClient, jobs: string): Promise<num
     client.send(
       new GetItemCommand({
         TableName: jobs,
-        Key: { id: { S: "meta#partitions" } },
+        Key: { id: { S: META_ID } },
         ConsistentRead: true,
       }),
     ),

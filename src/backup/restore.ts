@@ -12,13 +12,13 @@ import { join } from "node:path";
 import { BatchWriteItemCommand, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { dynamo } from "../adapters/dynamodb/calls.js";
 import type { TableNames } from "../adapters/dynamodb/client.js";
+import { META_ID } from "../adapters/dynamodb/tables.js";
 import { failedPrecondition } from "../core/errors.js";
 import { BACKUP_TABLES } from "./backup.js";
 import { type Key, readManifest, readPage } from "./manifest.js";
 
 /** DynamoDB's limit of items per BatchWriteItem. */
 const BATCH = 25;
-const META_ID = "meta#partitions";
 
 export interface RestoreOptions {
   client: DynamoDBClient;

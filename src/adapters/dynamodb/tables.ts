@@ -26,7 +26,8 @@ export const WORKER_INDEX = "by_worker";
 /** GSI of re-queued attempts by partition and recheck time. Sparse: only QUEUED attempts. */
 export const REQUEUED_INDEX = "requeued";
 
-const META_ID = "meta#partitions";
+/** The jobs table item holding the partition count the tables were created with. */
+export const META_ID = "meta#partitions";
 
 /**
  * A GSI projecting `include` (attributes besides the keys). Keys only where

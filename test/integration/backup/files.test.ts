@@ -17,7 +17,8 @@ import { runRestore } from "../../../src/backup/restore.js";
 import type { Config } from "../../../src/config/config.js";
 import { isChronoringError } from "../../../src/core/errors.js";
 import { testConfig, testStores } from "../../support/app.js";
-import { runCli, storeEnv } from "../../support/cli-process.js";
+import { cli } from "../../support/cli.js";
+import { storeEnv } from "../../support/cli-process.js";
 
 const NOW = 1_800_000_000_000;
 const HORIZON_MS = 3_600_000;
@@ -164,13 +165,13 @@ describe("backup folders", () => {
     expect(await busy.count("executions")).toBe(0);
   });
 
-  it("the command line names a bad flag and a missing folder", () => {
+  it("the command line names a bad flag and a missing folder", async () => {
     const env = storeEnv(source);
-    const badFlag = runCli(["backup", "--to", newDir(), "--executions-since", "5x"], env);
-    expect(badFlag.status).not.toBe(0);
+    const badFlag = await cli(["backup", "--to", newDir(), "--executions-since", "5x"], { env });
+    expect(badFlag.code).not.toBe(0);
     expect(badFlag.stderr).toContain("--executions-since");
-    const missing = runCli(["restore", "--from", join(newDir(), "nothing")], env);
-    expect(missing.status).toBe(6); // failed precondition: docs/cli.md
+    const missing = await cli(["restore", "--from", join(newDir(), "nothing")], { env });
+    expect(missing.code).toBe(6); // failed precondition: docs/cli.md
     expect(missing.stderr).toContain("no backup manifest");
   });
 });

@@ -19,7 +19,8 @@ import { MisfireMode } from "../../../gen/chronoring/v1/schedule_pb.js";
 import { tableNames } from "../../../src/adapters/dynamodb/client.js";
 import { type App, startApp } from "../../../src/app.js";
 import { silentLogger, testConfig, testStores, untilOwning } from "../../support/app.js";
-import { runCli, storeEnv } from "../../support/cli-process.js";
+import { cli } from "../../support/cli.js";
+import { storeEnv } from "../../support/cli-process.js";
 import { jobClient } from "../../support/client.js";
 import { waitFor } from "../../support/wait.js";
 
@@ -92,9 +93,11 @@ describe("backup of stack A, restored into stack B", () => {
       );
     }
 
-    const backup = runCli(["backup", "--to", dir, "--quiet", "--json"], storeEnv(a.config));
+    const backup = await cli(["backup", "--to", dir, "--quiet", "--json"], {
+      env: storeEnv(a.config),
+    });
     expect(backup.stderr).toBe("");
-    expect(backup.status).toBe(0);
+    expect(backup.code).toBe(0);
     const summary = JSON.parse(backup.stdout) as { items: Record<string, number> };
     expect(summary.items.jobs).toBeGreaterThanOrEqual(3); // two jobs and the partition count
 
@@ -118,9 +121,11 @@ describe("backup of stack A, restored into stack B", () => {
     await new Promise((r) => setTimeout(r, GAP_MS));
 
     const b = await stack("dr-b");
-    const restore = runCli(["restore", "--from", dir, "--quiet", "--json"], storeEnv(b.config));
+    const restore = await cli(["restore", "--from", dir, "--quiet", "--json"], {
+      env: storeEnv(b.config),
+    });
     expect(restore.stderr).toBe("");
-    expect(restore.status).toBe(0);
+    expect(restore.code).toBe(0);
     const bStartMs = Date.now();
     const { client: clientB } = await b.start();
 
