@@ -1,13 +1,32 @@
 /** What the script handler's tests share: a run context, a `node -e` target, process probes. */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { pino } from "pino";
 import { resolveScriptUser } from "../../../src/config/script-user.js";
 import type { ScriptTarget } from "../../../src/core/job.js";
 import type { RunContext } from "../../../src/worker/handlers/registry.js";
 
-export const NODE = process.execPath;
 export const hasPrlimit = process.platform === "linux" && existsSync("/usr/bin/prlimit");
 export const isRoot = process.getuid?.() === 0;
+
+/** Whether other users may run `path`: every directory on the way searchable, the file executable. */
+function runnableByOthers(path: string): boolean {
+  if (!existsSync(path) || !(statSync(path).mode & 0o001)) return false;
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    if (!(statSync(dir).mode & 0o001)) return false;
+    if (dirname(dir) === dir) return true;
+  }
+}
+
+/**
+ * The node the test scripts run: this one, unless the tests run as root
+ * (scripts then run as `nobody`) from a checkout `nobody` cannot reach (a
+ * clone under a private temporary folder); then a system node.
+ */
+export const NODE =
+  !isRoot || runnableByOthers(process.execPath)
+    ? process.execPath
+    : (["/usr/bin/node", "/usr/local/bin/node"].find(runnableByOthers) ?? process.execPath);
 /**
  * Who scripts run as in these tests: `nobody` when the tests run as root, as
  * a root worker's scripts do; otherwise the tests' own user.
