@@ -1,7 +1,43 @@
-/** Time source, injected so that tests can use a fake clock. */
+import { setTimeout as sleepFor } from "node:timers/promises";
+
+/** A timer started by a {@link Clock}; `cancel` is safe to call more than once. */
+export interface Timer {
+  cancel(): void;
+}
+
+export interface TimerOptions {
+  /** Do not keep the process alive for this timer (system clock only). */
+  unref?: boolean;
+}
+
+/**
+ * Time source and timers, injected so that tests can run on a fake clock
+ * (`test/support/fake-clock.ts`): modules take a Clock instead of calling
+ * `Date.now`, `setTimeout` or `timers/promises` themselves.
+ */
 export interface Clock {
   /** UTC epoch milliseconds. */
   now(): number;
+  /** Resolves after `ms`; rejects with the signal's reason when it aborts first. */
+  sleep(ms: number, signal?: AbortSignal, options?: TimerOptions): Promise<void>;
+  /** Calls `fn` once after `ms`. */
+  setTimeout(fn: () => void, ms: number, options?: TimerOptions): Timer;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal, options) =>
+    sleepFor(Math.max(0, ms), undefined, { signal, ref: !options?.unref }).catch((error) => {
+      throw signal?.aborted ? signal.reason : error;
+    }),
+  setTimeout(fn, ms, options) {
+    const handle = setTimeout(fn, Math.max(0, ms));
+    if (options?.unref) handle.unref();
+    return { cancel: () => clearTimeout(handle) };
+  },
+};
+
+/** The system clock's timers with another `now` (tests that shift time). */
+export function clockWithNow(now: () => number, timers: Clock = systemClock): Clock {
+  return { now, sleep: timers.sleep, setTimeout: timers.setTimeout };
+}

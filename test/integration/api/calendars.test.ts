@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CalendarService, Weekday } from "../../../gen/chronoring/v1/calendar_service_pb.js";
 import { CalendarMode, MisfireMode } from "../../../gen/chronoring/v1/schedule_pb.js";
 import { type App, startApp } from "../../../src/app.js";
-import type { Clock } from "../../../src/core/clock.js";
+import { type Clock, clockWithNow } from "../../../src/core/clock.js";
 import { jitterOffset } from "../../../src/core/schedule/index.js";
 import { silentLogger, testConfig } from "../../support/app.js";
 import { jobClient } from "../../support/client.js";
@@ -28,7 +28,7 @@ const BERLIN = "Europe/Berlin";
 function shiftedClock(): Clock & { setNow(ms: number): void } {
   let offset = 0;
   return {
-    now: () => Date.now() + offset,
+    ...clockWithNow(() => Date.now() + offset),
     setNow(ms) {
       offset = ms - Date.now();
     },

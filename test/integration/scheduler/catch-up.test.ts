@@ -10,7 +10,7 @@ import { durationFromMs, timestampFromMs, timestampMs } from "@bufbuild/protobuf
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MisfireMode } from "../../../gen/chronoring/v1/schedule_pb.js";
 import { type App, startApp } from "../../../src/app.js";
-import type { Clock } from "../../../src/core/clock.js";
+import { type Clock, clockWithNow } from "../../../src/core/clock.js";
 import { silentLogger, testConfig } from "../../support/app.js";
 import { jobClient } from "../../support/client.js";
 import { waitFor } from "../../support/wait.js";
@@ -22,7 +22,7 @@ const noop = { kind: { case: "noop" as const, value: {} } };
 function shiftedClock(): Clock & { shift(ms: number): void } {
   let offset = 0;
   return {
-    now: () => Date.now() + offset,
+    ...clockWithNow(() => Date.now() + offset),
     shift(ms) {
       offset += ms;
     },

@@ -15,6 +15,7 @@ import { createInterceptors } from "../../../src/api/interceptors.js";
 import { type ApiServer, startApiServer } from "../../../src/api/server.js";
 import { startAuth } from "../../../src/auth/from-config.js";
 import type { AuditEvent } from "../../../src/core/audit.js";
+import { clockWithNow, systemClock } from "../../../src/core/clock.js";
 import { notFound } from "../../../src/core/errors.js";
 import { testAuditWriter } from "../../support/audit.js";
 import {
@@ -62,9 +63,9 @@ beforeAll(async () => {
       rolesClaim: "roles",
       metrics: false,
     },
-    { clock: { now: () => Date.now() }, logger },
+    { clock: systemClock, logger },
   );
-  const clock = { now: () => NOW };
+  const clock = clockWithNow(() => NOW);
   withAuth = await startApiServer({
     host: "127.0.0.1",
     port: 0,

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { type AuditQuery, auditQueryFor, DEFAULT_AUDIT_RANGE_MS } from "../../../src/core/audit.js";
 import { createAuditQueries } from "../../../src/core/audit-queries.js";
 import type { Caller } from "../../../src/core/caller.js";
+import { clockWithNow } from "../../../src/core/clock.js";
 import { isChronoringError } from "../../../src/core/errors.js";
 import { memoryAuditStore } from "../../support/audit.js";
 
@@ -65,7 +66,11 @@ describe("createAuditQueries", () => {
       seen.push(q);
       return { items: [] };
     };
-    const queries = createAuditQueries({ store, clock: { now: () => NOW }, retentionDays: 90 });
+    const queries = createAuditQueries({
+      store,
+      clock: clockWithNow(() => NOW),
+      retentionDays: 90,
+    });
     await queries.list(admin, { pageSize: 50, fromMs: 0, toMs: NOW * 2 });
     expect(seen[0]).toMatchObject({ fromMs: NOW - 91 * 86_400_000, toMs: NOW + 60_000 });
     expect(await queries.list(admin, { pageSize: 50, fromMs: 0, toMs: 1000 })).toEqual({
