@@ -1,7 +1,10 @@
 /**
  * `chronoring restore`: loads a finished backup (manifest.ts) into an empty
  * table set: the target deployment's tables, created first with the
- * backup's partition count. Every page is checked against its sha256 before
+ * target's partition count. A backup taken with another count is
+ * re-partitioned on the way: every job and execution item gets the `part`
+ * of its job id under the target's count (`partitionOf`), and the stored
+ * count becomes the target's. Every page is checked against its sha256 before
  * anything is written. Progress is kept beside the backup, per target
  * (`restore-<jobs table>.json`), so an interrupted restore resumes; items are
  * written whole, so a page written twice is the same page.
@@ -14,6 +17,7 @@ import { dynamo } from "../adapters/dynamodb/calls.js";
 import type { TableNames } from "../adapters/dynamodb/client.js";
 import { META_ID } from "../adapters/dynamodb/tables.js";
 import { failedPrecondition } from "../core/errors.js";
+import { partitionOf } from "../core/partition.js";
 import { BACKUP_TABLES } from "./backup.js";
 import { type Key, readManifest, readPage } from "./manifest.js";
 
@@ -24,7 +28,7 @@ export interface RestoreOptions {
   client: DynamoDBClient;
   tables: TableNames;
   dir: string;
-  /** The target's CHRONORING_PARTITIONS: must be the backup's. */
+  /** The target's CHRONORING_PARTITIONS; items are re-partitioned when it differs from the backup's. */
   partitions: number;
   /** Creates the target's tables (the job store's init). */
   createTables: () => Promise<void>;
@@ -34,6 +38,8 @@ export interface RestoreOptions {
 export interface RestoreSummary {
   resumed: boolean;
   items: Record<string, number>;
+  /** Set when the backup's partition count differs from the target's. */
+  repartitioned?: { from: number; to: number };
 }
 
 interface Progress {
@@ -49,11 +55,7 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreSummar
       `${dir}: the backup did not finish; run chronoring backup --to ${dir} again to finish it`,
     );
   }
-  if (manifest.partitions !== options.partitions) {
-    throw failedPrecondition(
-      `the backup has ${manifest.partitions} partitions but CHRONORING_PARTITIONS is ${options.partitions}; restore with CHRONORING_PARTITIONS=${manifest.partitions}`,
-    );
-  }
+  const repartition = manifest.partitions !== options.partitions ? options.partitions : undefined;
   // Every page whole before anything is written.
   for (const role of BACKUP_TABLES) {
     for (const page of manifest.tables[role]?.pages ?? []) readPage(dir, page);
@@ -75,13 +77,41 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreSummar
     for (const page of manifest.tables[role]?.pages ?? []) {
       items[role] += page.items;
       if (progress.done.includes(page.file)) continue;
-      await writeAll(client, tables[role], readPage(dir, page));
+      const loaded = readPage(dir, page);
+      await writeAll(
+        client,
+        tables[role],
+        repartition === undefined
+          ? loaded
+          : loaded.map((item) => repartitioned(role, item, repartition)),
+      );
       progress.done.push(page.file);
       writeFileSync(progressFile, JSON.stringify(progress));
       options.onPage?.(role, page.items);
     }
   }
-  return { resumed, items };
+  return {
+    resumed,
+    items,
+    ...(repartition === undefined
+      ? {}
+      : { repartitioned: { from: manifest.partitions, to: repartition } }),
+  };
+}
+
+/**
+ * An item under another partition count. Jobs and executions carry their
+ * job's partition (`part`); the jobs table's count item carries the count.
+ * Idempotency records and every other table have no partition.
+ */
+export function repartitioned(role: string, item: Key, partitions: number): Key {
+  if (role === "jobs" && item.id?.S === META_ID) {
+    return { ...item, partitions: { N: String(partitions) } };
+  }
+  if (item.part === undefined) return item;
+  const jobId = role === "jobs" ? item.id?.S : role === "executions" ? item.job_id?.S : undefined;
+  if (jobId === undefined) return item;
+  return { ...item, part: { N: String(partitionOf(jobId, partitions)) } };
 }
 
 async function mustBeEmpty(client: DynamoDBClient, table: string): Promise<void> {

@@ -95,7 +95,11 @@ export function restoreCommand(): Command {
       emit(
         o,
         summary as unknown as JsonValue,
-        () => `restored ${o.from} into ${config.store.tablePrefix}*: ${counts.join(", ")}`,
+        () =>
+          `restored ${o.from} into ${config.store.tablePrefix}*: ${counts.join(", ")}` +
+          (summary.repartitioned
+            ? ` (re-partitioned from ${summary.repartitioned.from} to ${summary.repartitioned.to} partitions)`
+            : ""),
       );
     });
 }

@@ -1,8 +1,8 @@
 /**
  * Backup folders against real DynamoDB Local: paged and resumable after an
- * interruption, executions cut at the horizon, and every refusal of
- * `restore` (unfinished backup, a page that fails its checksum, another
- * partition count, a target that is not empty) made before it writes.
+ * interruption, executions cut at the horizon, a restore into another
+ * partition count, and every refusal of `restore` (unfinished backup, a page
+ * that fails its checksum, a target that is not empty) made before it writes.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,12 +10,14 @@ import { join } from "node:path";
 import { PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tableNames } from "../../../src/adapters/dynamodb/client.js";
+import { META_ID } from "../../../src/adapters/dynamodb/tables.js";
 import { createAdapters } from "../../../src/adapters/from-config.js";
 import { runBackup } from "../../../src/backup/backup.js";
 import { readManifest } from "../../../src/backup/manifest.js";
 import { runRestore } from "../../../src/backup/restore.js";
 import type { Config } from "../../../src/config/config.js";
 import { isChronoringError } from "../../../src/core/errors.js";
+import { partitionOf } from "../../../src/core/partition.js";
 import { testConfig, testStores } from "../../support/app.js";
 import { cli } from "../../support/cli.js";
 import { storeEnv } from "../../support/cli-process.js";
@@ -48,6 +50,19 @@ beforeAll(async () => {
       }),
     );
   }
+  for (let i = 0; i < 5; i++) {
+    await stores.client.send(
+      new PutItemCommand({
+        TableName: names.jobs,
+        Item: {
+          id: { S: `job-${i}` },
+          tenant: { S: "default" },
+          part: { N: String(partitionOf(`job-${i}`, source.store.partitions)) },
+          next_run: { N: String(NOW + i) },
+        },
+      }),
+    );
+  }
   // Executions: two inside the horizon, one before it.
   for (const [run, sched] of [
     ["a", NOW - 1000],
@@ -57,7 +72,12 @@ beforeAll(async () => {
     await stores.client.send(
       new PutItemCommand({
         TableName: names.executions,
-        Item: { job_id: { S: "job-1" }, run: { S: run }, sched_ms: { N: String(sched) } },
+        Item: {
+          job_id: { S: "job-1" },
+          run: { S: run },
+          sched_ms: { N: String(sched) },
+          part: { N: String(partitionOf("job-1", source.store.partitions)) },
+        },
       }),
     );
   }
@@ -136,15 +156,35 @@ describe("backup folders", () => {
     expect(await count("executions")).toBe(2);
   });
 
-  it("restore refuses a page that fails its checksum, another partition count, and a target with data", async () => {
+  it("restore into another partition count re-partitions every job and execution", async () => {
     const dir = newDir();
     await backup(dir);
     const manifest = readManifest(dir)!;
+    const to = manifest.partitions * 2 + 1;
+    const other = await restoreInto(dir, "backup-partitions", to);
+    const summary = await other.run();
+    expect(summary.repartitioned).toEqual({ from: manifest.partitions, to });
+    const names = tableNames(other.target.store.tablePrefix);
+    const scan = async (table: string) =>
+      (await other.targetStores.client.send(new ScanCommand({ TableName: table }))).Items ?? [];
+    const jobs = await scan(names.jobs);
+    expect(jobs.find((i) => i.id?.S === META_ID)?.partitions?.N).toBe(String(to));
+    const withPart = jobs.filter((i) => i.part);
+    expect(withPart.length).toBeGreaterThan(0);
+    for (const item of withPart) {
+      expect(item.part?.N, item.id?.S).toBe(String(partitionOf(item.id!.S!, to)));
+    }
+    const executions = await scan(names.executions);
+    expect(executions).toHaveLength(2);
+    for (const item of executions) {
+      expect(item.part?.N).toBe(String(partitionOf("job-1", to)));
+    }
+  });
 
-    const other = await restoreInto(dir, "backup-partitions", manifest.partitions + 1);
-    expect(await refusal(other.run())).toContain(
-      `CHRONORING_PARTITIONS is ${manifest.partitions + 1}`,
-    );
+  it("restore refuses a page that fails its checksum and a target with data", async () => {
+    const dir = newDir();
+    await backup(dir);
+    const manifest = readManifest(dir)!;
 
     const page = manifest.tables.calendars!.pages[0]!;
     const path = join(dir, page.file);
