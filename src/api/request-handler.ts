@@ -8,6 +8,7 @@
 import type { Logger } from "pino";
 import type { Authenticator } from "../auth/authenticate.js";
 import { authenticateHttp } from "../auth/http-guard.js";
+import { TZDATA_HEADER, tzdataVersion } from "../core/schedule/tzdata.js";
 import {
   BodyTooLargeError,
   declaredLength,
@@ -88,6 +89,7 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestHandle
     const path = (req.url ?? "/").split("?", 1)[0];
     if (req.method === "GET" && path === "/healthz") {
       const closing = opts.closing();
+      res.setHeader(TZDATA_HEADER, tzdataVersion());
       return plain(res, closing ? 503 : 200, closing ? "closing\n" : "ok\n", "text/plain");
     }
     if (req.method === "GET" && path === "/metrics") {

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import type { Authenticator } from "../auth/authenticate.js";
 import { authenticateHttp } from "../auth/http-guard.js";
+import { TZDATA_HEADER, tzdataVersion } from "../core/schedule/tzdata.js";
 
 /**
  * A bare HTTP listener for `GET /metrics` and `GET /healthz`, for processes
@@ -18,7 +19,11 @@ export async function startMetricsServer(
 ): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     if (req.method === "GET" && req.url === "/healthz") {
-      res.writeHead(200, { "content-type": "text/plain", "cache-control": "no-store" });
+      res.writeHead(200, {
+        "content-type": "text/plain",
+        "cache-control": "no-store",
+        [TZDATA_HEADER]: tzdataVersion(),
+      });
       res.end("ok\n");
       return;
     }

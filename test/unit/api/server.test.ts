@@ -608,6 +608,7 @@ describe("plain HTTP", () => {
     expect(await metrics.text()).toContain("up 1");
     const healthz = await fetch(`${server.url}/healthz`);
     expect(healthz.status).toBe(200);
+    expect(healthz.headers.get("chronoring-tzdata")).toBe(process.versions.tz);
     expect(await healthz.text()).toBe("ok\n");
   });
 });

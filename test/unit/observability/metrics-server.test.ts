@@ -21,6 +21,7 @@ describe("the bare metrics listener of a process without the api role", () => {
     const res = await fetch(`${await start()}/healthz`);
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("chronoring-tzdata")).toBe(process.versions.tz);
     expect(await res.text()).toBe("ok\n");
   });
 
