@@ -20,8 +20,8 @@ export function cronMatcher(source: string): CronMatcher {
     cache.set(source, hit);
     return hit;
   }
-  const { fields, years } = parseCron(source);
-  const matcher = createCronMatcher(fields, years);
+  const { fields, years, nearestWeekday } = parseCron(source);
+  const matcher = createCronMatcher(fields, years, nearestWeekday);
   if (cache.size >= MAX_ENTRIES) {
     const oldest = cache.keys().next();
     if (!oldest.done) cache.delete(oldest.value);

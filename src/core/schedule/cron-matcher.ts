@@ -33,9 +33,29 @@ function nextTable(values: readonly (number | string)[], size: number): Int16Arr
   return table;
 }
 
+/**
+ * The day of the month that `nW` / `LW` picks: the weekday nearest day n
+ * (Saturday moves back to Friday, Sunday on to Monday, never across the
+ * month's ends), or the last weekday. Undefined when day n is not in the month.
+ */
+export function nearestWeekdayDay(
+  year: number,
+  month: number,
+  which: number | "last",
+): number | undefined {
+  const last = daysInMonth(year, month);
+  const target = which === "last" ? last : which;
+  if (target > last) return undefined;
+  const weekday = weekdayOfDays(daysFromCivil(year, month, target));
+  if (weekday === 6) return target === 1 ? 3 : target - 1;
+  if (weekday === 0) return target === last ? target - 2 : target + 1;
+  return target;
+}
+
 export function createCronMatcher(
   fields: CronFieldCollection,
   years: readonly number[] | undefined,
+  nearestWeekday?: number | "last",
 ): CronMatcher {
   const secondNext = nextTable(fields.second.values, 60);
   const minuteNext = nextTable(fields.minute.values, 60);
@@ -60,6 +80,7 @@ export function createCronMatcher(
 
   /** cron-parser's day rule: when both day fields are restricted, either may match. */
   const dayMatches = (year: number, month: number, day: number, days: number): boolean => {
+    if (nearestWeekday !== undefined) return day === nearestWeekdayDay(year, month, nearestWeekday);
     const last = daysInMonth(year, month);
     const matchedDom = domDays[day] === 1 || (domLast && day === last);
     const weekday = weekdayOfDays(days);

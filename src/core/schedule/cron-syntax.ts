@@ -50,6 +50,12 @@ export interface ParsedCron {
   fields: CronFieldCollection;
   /** Allowed (local) years, ascending; undefined when any year is allowed. */
   years: readonly number[] | undefined;
+  /**
+   * AWS `nW` / `LW` in day-of-month: the weekday (Monday to Friday) nearest
+   * day n of the month, or the month's last weekday; never in another month.
+   * The day-of-month field is then `*` in `fields`.
+   */
+  nearestWeekday?: number | "last";
 }
 
 /** Parses a cron source; throws InvalidArgument on "schedule.cron". */
@@ -63,13 +69,16 @@ export function parseCron(source: string): ParsedCron {
   let fields: string[];
   let written: string[];
   let years: readonly number[] | undefined;
+  let nearestWeekday: number | "last" | undefined;
   const aws = /^cron\((.*)\)$/is.exec(text);
   if (aws) {
     written = splitFields(aws[1] ?? "");
     if (written.length !== 6) {
       throw invalidArgument(FIELD, `the AWS form takes 6 fields, got ${written.length}; ${SHAPE}`);
     }
+    nearestWeekday = parseNearestWeekday(written[2] ?? "");
     fields = fromAws(written);
+    if (nearestWeekday !== undefined) fields[3] = "*";
     years = parseYears(written[5] ?? "");
     written = ["0", ...written.slice(0, 5)];
   } else if (/^cron\(/i.test(text)) {
@@ -95,7 +104,22 @@ export function parseCron(source: string): ParsedCron {
   fields.forEach((field, i) => {
     rejectUnsupported(field, written[i] ?? field, i);
   });
-  return { fields: compile(fields, written).fields, years };
+  const parsed = compile(fields, written).fields;
+  return nearestWeekday === undefined
+    ? { fields: parsed, years }
+    : { fields: parsed, years, nearestWeekday };
+}
+
+/** `15W` or `LW` in the AWS form's day-of-month (one day, as Quartz allows). */
+function parseNearestWeekday(dom: string): number | "last" | undefined {
+  if (!/W/i.test(dom)) return undefined;
+  if (/^LW$/i.test(dom)) return "last";
+  const m = /^(\d{1,2})W$/i.exec(dom);
+  const day = m ? Number(m[1]) : Number.NaN;
+  if (!(day >= 1 && day <= 31)) {
+    throw fieldError(3, dom, "W takes one day of the month, 1W to 31W, or LW (the last weekday)");
+  }
+  return day;
 }
 
 function splitFields(text: string): string[] {
@@ -118,7 +142,11 @@ function rejectUnsupported(field: string, written: string, index: number): void 
     );
   }
   if (/W/i.test(letters)) {
-    throw fieldError(index, written, "W (nearest weekday) is not supported");
+    throw fieldError(
+      index,
+      written,
+      "W (nearest weekday) is supported in the day-of-month of the AWS form only, e.g. cron(0 9 15W * ? *)",
+    );
   }
   if (/L-/i.test(letters)) {
     throw fieldError(index, written, "L-n (offset from the last day) is not supported");

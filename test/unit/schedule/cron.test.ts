@@ -106,6 +106,31 @@ describe("cron input forms", () => {
     ]);
   });
 
+  it("reads the AWS nW and LW as the nearest weekday, never in another month", () => {
+    // 15 Feb and 15 Mar 2026 are Sundays: Monday; 15 Apr is a Wednesday.
+    expect(next(cron("cron(0 9 15W * ? *)"), "2026-02-01T00:00:00Z", 3)).toEqual([
+      "2026-02-16T09:00:00.000Z",
+      "2026-03-16T09:00:00.000Z",
+      "2026-04-15T09:00:00.000Z",
+    ]);
+    // 1 Aug 2026 is a Saturday: Monday the 3rd, not Friday 31 July.
+    expect(next(cron("cron(0 9 1W * ? *)"), "2026-07-15T00:00:00Z", 2)).toEqual([
+      "2026-08-03T09:00:00.000Z",
+      "2026-09-01T09:00:00.000Z",
+    ]);
+    // 31 Jan is a Saturday (Friday 30th); February and April have no 31st;
+    // 31 May is a Sunday: Friday the 29th, not Monday 1 June.
+    expect(next(cron("cron(0 9 31W * ? *)"), "2026-01-01T00:00:00Z", 3)).toEqual([
+      "2026-01-30T09:00:00.000Z",
+      "2026-03-31T09:00:00.000Z",
+      "2026-05-29T09:00:00.000Z",
+    ]);
+    expect(next(cron("cron(0 9 LW * ? *)"), "2026-05-01T00:00:00Z", 2)).toEqual([
+      "2026-05-29T09:00:00.000Z",
+      "2026-06-30T09:00:00.000Z",
+    ]);
+  });
+
   it("reads the AWS year field as ranges, lists and steps", () => {
     expect(next(cron("cron(0 0 1 1 ? 2027,2029-2030)"), "2026-01-01T00:00:00Z", 5)).toEqual([
       "2027-01-01T00:00:00.000Z",
