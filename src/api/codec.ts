@@ -24,12 +24,10 @@ import {
   type JobTarget as JobTargetPb,
   JobTargetSchema,
 } from "../../gen/chronoring/v1/job_pb.js";
-import {
-  type CreateJobRequest,
-  type FireTime,
-  FireTimeSchema,
-  type ListExecutionsRequest,
-  type ListJobsRequest,
+import type {
+  CreateJobRequest,
+  ListExecutionsRequest,
+  ListJobsRequest,
 } from "../../gen/chronoring/v1/job_service_pb.js";
 import {
   type JobLimits as JobLimitsPb,
@@ -40,7 +38,7 @@ import { type ScheduleSpec, ScheduleSpecSchema } from "../../gen/chronoring/v1/s
 import { invalidArgument } from "../core/errors.js";
 import type { Execution, ExecutionStatus } from "../core/execution.js";
 import type { Job, JobLimits, JobStatus, JobTarget, OverlapPolicy, Schedule } from "../core/job.js";
-import type { FirePreview, JobInput } from "../core/job-commands.js";
+import type { JobInput } from "../core/job-commands.js";
 import type { ExecutionQuery } from "../core/ports/execution-store.js";
 import type { JobQuery } from "../core/ports/job-store.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
@@ -347,14 +345,6 @@ export function executionToProto(e: Execution): ExecutionPb {
     manual: e.manual,
     nextAttemptTime: optionalTs(e.nextAttemptMs),
     checkpoint: e.checkpoint ?? new Uint8Array(),
-  });
-}
-
-export function fireTimeToProto(p: FirePreview): FireTime {
-  return create(FireTimeSchema, {
-    time: timestampFromMs(p.utcMs),
-    localTime: p.local,
-    notes: p.notes ?? [],
   });
 }
 

@@ -27,15 +27,6 @@ import { validateJobId } from "./validate-job.js";
 
 export type { JobInput, JobUpdate } from "./job-input.js";
 
-/** One previewed fire time. */
-export interface FirePreview {
-  utcMs: number;
-  /** ISO 8601 in the schedule's zone. */
-  local: string;
-  /** Why it moved (DST, calendar, jitter); absent or empty for an ordinary time. */
-  notes?: string[];
-}
-
 /**
  * The operations behind JobService. Each validates its input (invalid_argument
  * naming the field), and throws not_found, failed_precondition, aborted or
