@@ -42,7 +42,7 @@ import type { JobInput } from "../core/job-commands.js";
 import type { ExecutionQuery } from "../core/ports/execution-store.js";
 import type { JobQuery } from "../core/ports/job-store.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
-import { validateJobId, validatePageSize } from "../core/validate-job.js";
+import { validatePageSize } from "../core/validate-job.js";
 import { msFromDuration } from "./duration.js";
 import { retryPolicyFromProto, retryPolicyToProto } from "./retry-codec.js";
 
@@ -391,7 +391,6 @@ export function executionQueryFromProto(req: ListExecutionsRequest): ExecutionQu
   if (req.jobId === "" && req.workerId === "") {
     throw invalidArgument("job_id", "job_id or worker_id is required");
   }
-  if (req.jobId !== "") validateJobId(req.jobId, "job_id");
   const query: ExecutionQuery = { pageSize: validatePageSize(req.pageSize, "page_size") };
   const status = executionStatusFromProto(req.status, "status");
   const pageToken = pageTokenFromProto(req.pageToken);
