@@ -24,12 +24,10 @@ import {
   type JobTarget as JobTargetPb,
   JobTargetSchema,
 } from "../../gen/chronoring/v1/job_pb.js";
-import {
-  type CreateJobRequest,
-  type FireTime,
-  FireTimeSchema,
-  type ListExecutionsRequest,
-  type ListJobsRequest,
+import type {
+  CreateJobRequest,
+  ListExecutionsRequest,
+  ListJobsRequest,
 } from "../../gen/chronoring/v1/job_service_pb.js";
 import {
   type JobLimits as JobLimitsPb,
@@ -40,11 +38,11 @@ import { type ScheduleSpec, ScheduleSpecSchema } from "../../gen/chronoring/v1/s
 import { invalidArgument } from "../core/errors.js";
 import type { Execution, ExecutionStatus } from "../core/execution.js";
 import type { Job, JobLimits, JobStatus, JobTarget, OverlapPolicy, Schedule } from "../core/job.js";
-import type { FirePreview, JobInput } from "../core/job-commands.js";
+import type { JobInput } from "../core/job-commands.js";
 import type { ExecutionQuery } from "../core/ports/execution-store.js";
 import type { JobQuery } from "../core/ports/job-store.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
-import { validateJobId, validatePageSize } from "../core/validate-job.js";
+import { validatePageSize } from "../core/validate-job.js";
 import { msFromDuration } from "./duration.js";
 import { retryPolicyFromProto, retryPolicyToProto } from "./retry-codec.js";
 
@@ -350,14 +348,6 @@ export function executionToProto(e: Execution): ExecutionPb {
   });
 }
 
-export function fireTimeToProto(p: FirePreview): FireTime {
-  return create(FireTimeSchema, {
-    time: timestampFromMs(p.utcMs),
-    localTime: p.local,
-    notes: p.notes ?? [],
-  });
-}
-
 /** CreateJobRequest → JobInput (defaults filled, not yet validated). */
 export function jobInputFromProto(req: CreateJobRequest): JobInput {
   const priority = priorityFromProto(req.priority);
@@ -401,7 +391,6 @@ export function executionQueryFromProto(req: ListExecutionsRequest): ExecutionQu
   if (req.jobId === "" && req.workerId === "") {
     throw invalidArgument("job_id", "job_id or worker_id is required");
   }
-  if (req.jobId !== "") validateJobId(req.jobId, "job_id");
   const query: ExecutionQuery = { pageSize: validatePageSize(req.pageSize, "page_size") };
   const status = executionStatusFromProto(req.status, "status");
   const pageToken = pageTokenFromProto(req.pageToken);

@@ -11,7 +11,7 @@ import type {
 import type { DeadRunCommands, DeadRunSelection } from "../core/dead-runs.js";
 import { invalidArgument } from "../core/errors.js";
 import type { DeadRunQuery } from "../core/ports/retry-store.js";
-import { validateJobId, validatePageSize } from "../core/validate-job.js";
+import { validatePageSize } from "../core/validate-job.js";
 import { tenantOf } from "./caller-context.js";
 import { executionToProto, pageTokenFromProto, pageTokenToProto } from "./codec.js";
 
@@ -20,14 +20,9 @@ function selectionFromProto(req: RedriveDeadRunsRequest | PurgeDeadRunsRequest):
   if (req.all && req.executionIds.length > 0) {
     throw invalidArgument("execution_ids", "give execution_ids or all, not both");
   }
-  if (req.jobId !== "") {
-    if (!req.all) throw invalidArgument("job_id", "only with all");
-    validateJobId(req.jobId, "job_id");
-  }
+  if (req.jobId !== "" && !req.all) throw invalidArgument("job_id", "only with all");
   if (req.all) return req.jobId ? { all: true, jobId: req.jobId } : { all: true };
-  if (req.executionIds.length === 0) {
-    throw invalidArgument("execution_ids", "required: execution ids, or all");
-  }
+  // The ids' rules (required, how many, each an execution id) are core's: validateSelection.
   return { ids: [...req.executionIds] };
 }
 
@@ -37,10 +32,7 @@ export function createDeadLetterService(
   return {
     async listDeadRuns(req, ctx) {
       const query: DeadRunQuery = { pageSize: validatePageSize(req.pageSize, "page_size") };
-      if (req.jobId !== "") {
-        validateJobId(req.jobId, "job_id");
-        query.jobId = req.jobId;
-      }
+      if (req.jobId !== "") query.jobId = req.jobId;
       const pageToken = pageTokenFromProto(req.pageToken);
       if (pageToken !== undefined) query.pageToken = pageToken;
       const page = await commands.list(tenantOf(ctx), query);

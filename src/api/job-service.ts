@@ -1,27 +1,16 @@
 /**
  * chronoring.v1.JobService: thin handlers, each codec → JobCommands → codec.
- * Wire-level checks (required messages, ids, masks, page sizes) happen here;
- * the rules of a job are in core.
+ * Wire-level checks (required messages, masks, page sizes) happen here; the
+ * rules of a job and of its ids are checked once, in core (JobCommands).
  */
 
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { Job as JobPb } from "../../gen/chronoring/v1/job_pb.js";
 import type { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
 import { ChronoringError, failedPrecondition, invalidArgument } from "../core/errors.js";
-import { parseExecutionId } from "../core/execution.js";
 import type { FireStatsQueries } from "../core/fire-stats.js";
 import type { JobCommands, JobUpdate } from "../core/job-commands.js";
-import { validateLimits } from "../core/limits.js";
 import { DEFAULT_PRIORITY } from "../core/priority.js";
-import {
-  validateJobId,
-  validateJobInput,
-  validateName,
-  validateOwner,
-  validateTag,
-  validateTags,
-  validateTarget,
-} from "../core/validate-job.js";
 import { tenantOf } from "./caller-context.js";
 import {
   executionQueryFromProto,
@@ -81,20 +70,16 @@ function jobUpdateFromProto(job: JobPb, paths: readonly UpdatablePath[]): JobUpd
   for (const path of paths) {
     switch (path) {
       case "name":
-        validateName(job.name);
         update.name = job.name;
         break;
       case "owner":
-        validateOwner(job.owner);
         update.owner = job.owner;
         break;
       case "tags":
-        validateTags(job.tags);
         update.tags = [...job.tags];
         break;
       case "target":
         update.target = targetFromProto(job.target);
-        validateTarget(update.target);
         break;
       case "schedule":
         update.schedule = scheduleInputFromProto(job.schedule);
@@ -102,7 +87,6 @@ function jobUpdateFromProto(job: JobPb, paths: readonly UpdatablePath[]): JobUpd
       case "limits":
         // A mask naming limits without a message removes them.
         update.limits = job.limits ? limitsFromProto(job.limits) : null;
-        if (update.limits) validateLimits(update.limits);
         break;
       case "retry_policy":
         update.retryPolicy = retryPolicyFromProto(job.retryPolicy) ?? null;
@@ -133,20 +117,15 @@ export function createJobService(
 ): ServiceImpl<typeof JobService> {
   return {
     async createJob(req, ctx) {
-      const input = jobInputFromProto(req);
-      validateJobInput(input);
-      return { job: jobToProto(await commands.create(tenantOf(ctx), input)) };
+      return { job: jobToProto(await commands.create(tenantOf(ctx), jobInputFromProto(req))) };
     },
 
     async getJob(req, ctx) {
-      validateJobId(req.id);
       return { job: jobToProto(await commands.get(tenantOf(ctx), req.id)) };
     },
 
     async listJobs(req, ctx) {
-      const query = jobQueryFromProto(req);
-      if (query.tag !== undefined) validateTag(query.tag, "tag");
-      const page = await commands.list(tenantOf(ctx), query);
+      const page = await commands.list(tenantOf(ctx), jobQueryFromProto(req));
       return { jobs: page.items.map(jobToProto), nextPageToken: pageTokenToProto(page.nextToken) };
     },
 
@@ -158,30 +137,25 @@ export function createJobService(
         throw invalidArgument("expected_version", "must not be negative");
       }
       const expected = req.expectedVersion === 0n ? undefined : Number(req.expectedVersion);
-      const updated = await underJob(() => {
-        validateJobId(job.id);
-        return commands.update(tenantOf(ctx), job.id, jobUpdateFromProto(job, paths), expected);
-      });
+      const updated = await underJob(() =>
+        commands.update(tenantOf(ctx), job.id, jobUpdateFromProto(job, paths), expected),
+      );
       return { job: jobToProto(updated) };
     },
 
     async deleteJob(req, ctx) {
-      validateJobId(req.id);
       return { job: jobToProto(await commands.cancel(tenantOf(ctx), req.id)) };
     },
 
     async pauseJob(req, ctx) {
-      validateJobId(req.id);
       return { job: jobToProto(await commands.pause(tenantOf(ctx), req.id)) };
     },
 
     async resumeJob(req, ctx) {
-      validateJobId(req.id);
       return { job: jobToProto(await commands.resume(tenantOf(ctx), req.id)) };
     },
 
     async triggerJob(req, ctx) {
-      validateJobId(req.id);
       return { execution: executionToProto(await commands.trigger(tenantOf(ctx), req.id)) };
     },
 
@@ -194,10 +168,6 @@ export function createJobService(
     },
 
     async getExecution(req, ctx) {
-      if (req.id === "") throw invalidArgument("id", "required");
-      if (parseExecutionId(req.id) === undefined) {
-        throw invalidArgument("id", "must be <job id>:<scheduled ms>:<attempt>");
-      }
       return { execution: executionToProto(await commands.getExecution(tenantOf(ctx), req.id)) };
     },
 

@@ -1,11 +1,12 @@
 import { DEFAULT_TENANT } from "./caller.js";
 import type { Clock } from "./clock.js";
 import { invalidArgument } from "./errors.js";
-import { type Execution, executionId, parseExecutionId, type RunRef } from "./execution.js";
+import { type Execution, executionId, type RunRef } from "./execution.js";
 import type { DeadLetterQueue } from "./ports/dead-letter-queue.js";
 import type { JobStore, Page } from "./ports/job-store.js";
 import type { DeadRunQuery, RetryStore } from "./ports/retry-store.js";
 import type { WorkQueue } from "./ports/work-queue.js";
+import { validateExecutionId, validateJobId } from "./validate-job.js";
 import { withJobFields } from "./with-job-fields.js";
 
 /** Which dead runs an action applies to. */
@@ -31,7 +32,10 @@ export interface DeadRunCommands {
  * DEAD_RUN_IDS_MAX) or all. Errors name the request field.
  */
 export function validateSelection(selection: DeadRunSelection): void {
-  if (!("ids" in selection)) return;
+  if (!("ids" in selection)) {
+    if (selection.jobId !== undefined) validateJobId(selection.jobId, "job_id");
+    return;
+  }
   if (selection.ids.length === 0) {
     throw invalidArgument("execution_ids", "required: execution ids, or all");
   }
@@ -43,9 +47,7 @@ export function validateSelection(selection: DeadRunSelection): void {
   }
   const seen = new Set<string>();
   selection.ids.forEach((id, i) => {
-    if (parseExecutionId(id) === undefined) {
-      throw invalidArgument(`execution_ids[${i}]`, "must be <job id>:<scheduled ms>:<attempt>");
-    }
+    validateExecutionId(id, `execution_ids[${i}]`);
     if (seen.has(id)) throw invalidArgument(`execution_ids[${i}]`, `duplicate id "${id}"`);
     seen.add(id);
   });
@@ -87,7 +89,10 @@ export function createDeadRunCommands(deps: {
   }
 
   return {
-    list: (tenant, query) => retries.listDead(tenant, query),
+    list(tenant, query) {
+      if (query.jobId !== undefined) validateJobId(query.jobId, "job_id");
+      return retries.listDead(tenant, query);
+    },
 
     async redrive(tenant, selection) {
       const redriven: RunRef[] = [];

@@ -1,72 +1,26 @@
 import { type SlotDeps, slotChange, slotOnCreate, withFreedSlots } from "./active-slots.js";
 import type { Clock } from "./clock.js";
 import { failedPrecondition, invalidArgument, isChronoringError, notFound } from "./errors.js";
-import { type Execution, executionId, parseExecutionId, type RunRef } from "./execution.js";
+import { type Execution, executionId, type RunRef } from "./execution.js";
 import { loadFireContext } from "./fire-context.js";
 import { IDEMPOTENCY_TTL_MS, requestHash } from "./idempotency.js";
 import { newJobId } from "./ids.js";
 import type { Job } from "./job.js";
-import { checkJobInput, checkJobUpdate, type JobInput, type JobUpdate } from "./job-input.js";
+import { type JobCommands, withInputChecks } from "./job-command-checks.js";
+import type { JobUpdate } from "./job-input.js";
 import { createJobStates } from "./job-states.js";
 import { normalizeLimits } from "./limits.js";
 import { partitionOf } from "./partition.js";
 import type { CalendarStore } from "./ports/calendar-store.js";
-import type { ExecutionQuery, ExecutionStore } from "./ports/execution-store.js";
-import type { JobChange, JobQuery, JobStore, Page } from "./ports/job-store.js";
+import type { ExecutionStore } from "./ports/execution-store.js";
+import type { JobChange, JobStore } from "./ports/job-store.js";
 import type { WorkQueue } from "./ports/work-queue.js";
-import { priorityOf } from "./priority.js";
-import {
-  type Explained,
-  explainFires,
-  firstFire,
-  parseSchedule,
-  type ScheduleInput,
-} from "./schedule/index.js";
+import { jobCarries, runMessageFor } from "./run-message.js";
+import { explainFires, firstFire, parseSchedule } from "./schedule/index.js";
 import { compileTargetAllow } from "./target-address.js";
-import { validateJobId } from "./validate-job.js";
 
+export type { JobCommands } from "./job-command-checks.js";
 export type { JobInput, JobUpdate } from "./job-input.js";
-
-/** One previewed fire time. */
-export interface FirePreview {
-  utcMs: number;
-  /** ISO 8601 in the schedule's zone. */
-  local: string;
-  /** Why it moved (DST, calendar, jitter); absent or empty for an ordinary time. */
-  notes?: string[];
-}
-
-/**
- * The operations behind JobService. Each validates its input (invalid_argument
- * naming the field), and throws not_found, failed_precondition, aborted or
- * unavailable as documented on the RPCs.
- *
- * Each acts in the caller's `tenant`: a job or execution of another tenant
- * is not_found with the same message as an unknown id, and lists hold only
- * the tenant's items.
- */
-export interface JobCommands {
-  create(tenant: string, input: JobInput): Promise<Job>;
-  get(tenant: string, id: string): Promise<Job>;
-  list(tenant: string, query: JobQuery): Promise<Page<Job>>;
-  update(tenant: string, id: string, update: JobUpdate, expectedVersion?: number): Promise<Job>;
-  /** Cancels: no run starts after it returns. */
-  cancel(tenant: string, id: string): Promise<Job>;
-  pause(tenant: string, id: string): Promise<Job>;
-  resume(tenant: string, id: string): Promise<Job>;
-  /** Records a run at now and queues it; returns it as QUEUED. */
-  trigger(tenant: string, id: string): Promise<Execution>;
-  listExecutions(tenant: string, query: ExecutionQuery): Promise<Page<Execution>>;
-  getExecution(tenant: string, id: string): Promise<Execution>;
-  /** With `jobId` (a job of the tenant), that job's jitter is applied. */
-  preview(
-    tenant: string,
-    schedule: ScheduleInput,
-    afterMs: number | undefined,
-    count: number,
-    jobId?: string,
-  ): Promise<Explained>;
-}
 
 export interface JobCommandsDeps {
   jobs: JobStore;
@@ -91,16 +45,19 @@ export interface JobCommandsDeps {
   slots?: SlotDeps;
 }
 
-/** Implements JobCommands over the ports. */
+/** Implements JobCommands over the ports, behind the checks of their input (`withInputChecks`). */
 export function createJobCommands(deps: JobCommandsDeps): JobCommands {
-  const { jobs, executions, queue, clock } = deps;
-  const checks = {
+  return withInputChecks(createUncheckedCommands(deps), {
     emailEnabled: deps.emailEnabled ?? false,
     targetAllow: compileTargetAllow(deps.targetAllow ?? []),
-  };
+  });
+}
+
+/** The commands proper: their input was checked by `withInputChecks`. */
+function createUncheckedCommands(deps: JobCommandsDeps): JobCommands {
+  const { jobs, executions, queue, clock } = deps;
 
   async function load(tenant: string, id: string): Promise<Job> {
-    validateJobId(id);
     const job = await jobs.getJob(tenant, id);
     if (!job) throw notFound(`job ${id}`);
     return job;
@@ -118,7 +75,6 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
     update: JobUpdate,
     expectedVersion: number | undefined,
   ): Promise<Job> {
-    checkJobUpdate(update, checks);
     for (let attempt = 0; ; attempt++) {
       const current = await load(tenant, id);
       if (current.status === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
@@ -189,7 +145,6 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
 
   return {
     async create(tenant, input) {
-      checkJobInput(input, checks);
       const limits = normalizeLimits(input.limits);
       const { idempotencyKey, ...request } = input;
       const now = clock.now();
@@ -251,7 +206,6 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
     resume: states.resume,
 
     async trigger(tenant, id) {
-      validateJobId(id);
       const now = clock.now();
       const job = await jobs.recordManualRun(tenant, id, now, now + deps.startTimeoutMs);
       const run: RunRef = {
@@ -264,15 +218,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       };
       let status: Execution["status"] = "QUEUED";
       try {
-        await queue.send([
-          {
-            ...run,
-            target: job.target,
-            priority: priorityOf(job.priority),
-            ...(job.limits ? { limits: job.limits } : {}),
-            ...(job.notifications?.length ? { notify: true } : {}),
-          },
-        ]);
+        await queue.send([runMessageFor(run, jobCarries(job))]);
       } catch {
         // Recorded durably above: the recovery sweep sends it.
         status = "SCHEDULED";
@@ -281,14 +227,10 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
     },
 
     async listExecutions(tenant, query) {
-      if (query.jobId) validateJobId(query.jobId, "job_id");
       return executions.listExecutions(tenant, query);
     },
 
     async getExecution(tenant, id) {
-      if (!parseExecutionId(id)) {
-        throw invalidArgument("id", "expected <job id>:<scheduled ms>:<attempt>");
-      }
       const execution = await executions.getExecution(tenant, id);
       if (!execution) throw notFound(`execution ${id}`);
       return execution;
@@ -298,7 +240,6 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       const now = clock.now();
       const schedule = parseSchedule(input, now);
       if (jobId !== undefined) {
-        validateJobId(jobId, "job_id");
         // Only a job of the caller's tenant: another's answers as unknown.
         if (!(await jobs.getJob(tenant, jobId))) throw notFound(`job ${jobId}`);
       }

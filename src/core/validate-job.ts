@@ -5,6 +5,7 @@
  */
 
 import { invalidArgument } from "./errors.js";
+import { parseExecutionId } from "./execution.js";
 import { JOB_ID_PATTERN } from "./ids.js";
 import type { JobTarget } from "./job.js";
 import { loadsCode } from "./script-env.js";
@@ -107,6 +108,14 @@ export function validateJobId(id: string, field = "id"): void {
   if (id === "") throw invalidArgument(field, "required");
   if (!JOB_ID_PATTERN.test(id)) {
     throw invalidArgument(field, "must be job_ followed by 26 lowercase letters and digits");
+  }
+}
+
+/** An execution id, `<job id>:<scheduled ms>:<attempt>` (GetExecution, dead-run selections). */
+export function validateExecutionId(id: string, field = "id"): void {
+  if (id === "") throw invalidArgument(field, "required");
+  if (parseExecutionId(id) === undefined) {
+    throw invalidArgument(field, "must be <job id>:<scheduled ms>:<attempt>");
   }
 }
 

@@ -3,6 +3,7 @@ import type { UntenantedRun } from "./execution.js";
 import type { JobStore } from "./ports/job-store.js";
 import type { OutgoingRun } from "./ports/work-queue.js";
 import { priorityOf } from "./priority.js";
+import { runMessageFor } from "./run-message.js";
 import { ALL_TENANTS } from "./tenant.js";
 
 /** A run to send whose priority or tenant the sender may not know. */
@@ -38,10 +39,9 @@ export async function withJobFields(
   );
   return runs.map((run) => {
     const job = found.get(run.jobId);
-    return {
-      ...run,
-      priority: run.priority ?? job!.priority,
-      tenant: run.tenant ?? job!.tenant,
-    };
+    return runMessageFor(
+      { ...run, tenant: run.tenant ?? job!.tenant },
+      { ...run, priority: run.priority ?? job!.priority },
+    );
   });
 }

@@ -52,7 +52,10 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
     ...(clock === systemClock
       ? {
           dispatcher: startDispatchThread({
-            entry: new URL(`../dispatch-worker${extname(import.meta.url)}`, import.meta.url),
+            entry: new URL(
+              `../scheduler/dispatch-worker${extname(import.meta.url)}`,
+              import.meta.url,
+            ),
             data: { config },
             metrics,
             logger,

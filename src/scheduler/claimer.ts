@@ -1,7 +1,9 @@
 import type { Logger } from "pino";
+import { recoveryDeadline } from "../core/claim-rules.js";
 import type { Clock } from "../core/clock.js";
 import type { Claim, DueJob, Fence, JobStore } from "../core/ports/job-store.js";
 import type { OutgoingRun } from "../core/ports/work-queue.js";
+import { runMessageFor } from "../core/run-message.js";
 import { type CatchUp, type FireContext, nextFire, planCatchUp } from "../core/schedule/index.js";
 import { withJobFields } from "../core/with-job-fields.js";
 import type { CalendarCache } from "./calendar-cache.js";
@@ -90,19 +92,14 @@ export function createClaimer(deps: {
     return claim;
   }
 
-  /**
-   * Keep a pending recovery deadline, even one just due: older runs wait on
-   * it, and moving it later at every claim would starve the sweep of a job
-   * claimed every second. Only one older than a whole start timeout is taken
-   * as stale (left behind by a finished job that was reactivated) and
-   * replaced by `own`; replacing never loses a run, the sweep checks the
-   * whole record.
-   */
+  /** The deadline the claim records: see `recoveryDeadline`. */
   function recoverAt(job: DueJob, own: number, now: number): number {
-    const pending = job.recoverAtMs;
-    return pending !== undefined && pending > now - options.startTimeoutMs
-      ? Math.min(pending, own)
-      : own;
+    return recoveryDeadline({
+      pendingMs: job.recoverAtMs,
+      ownMs: own,
+      nowMs: now,
+      startTimeoutMs: options.startTimeoutMs,
+    });
   }
 
   return {
@@ -171,18 +168,9 @@ export function createClaimer(deps: {
           metrics.missed.inc({ policy: job.schedule.misfire?.mode ?? "FIRE_ONCE" }, claim.missed);
         }
         for (const scheduledMs of claim.runs ?? [job.nextRunMs]) {
-          runs.push({
-            tenant: job.tenant,
-            jobId: job.id,
-            partition: job.partition,
-            scheduledMs,
-            attempt: 1,
-            manual: false,
-            ...(job.target ? { target: job.target } : {}),
-            ...(job.limits ? { limits: job.limits } : {}),
-            ...(job.priority ? { priority: job.priority } : {}),
-            ...(job.notify ? { notify: true } : {}),
-          });
+          const run = { tenant: job.tenant, jobId: job.id, partition: job.partition };
+          // The due index's copy of the job rides along (see `DueJob`).
+          runs.push(runMessageFor({ ...run, scheduledMs, attempt: 1, manual: false }, job));
         }
       });
       traceClaims(runs, claimedAt);

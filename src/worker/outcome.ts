@@ -7,8 +7,8 @@ import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { RetryStore } from "../core/ports/retry-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
-import { priorityOf } from "../core/priority.js";
 import { decideRetry } from "../core/retry-policy.js";
+import { jobCarries, runMessageFor } from "../core/run-message.js";
 import { ALL_TENANTS } from "../core/tenant.js";
 import type { HandlerResult } from "./handlers/handler.js";
 import type { RetryMetrics } from "./retry-metrics.js";
@@ -131,16 +131,7 @@ export function createOutcomeRecorder(deps: {
     if (viaQueue) {
       // A failed send loses nothing: the recovery sweep sends it at its recheck time.
       await retry.queue
-        .send([
-          {
-            ...nextRun,
-            target: attempt.target,
-            priority: priorityOf(job?.priority),
-            ...(job?.limits ? { limits: job.limits } : {}),
-            ...(job?.notifications?.length ? { notify: true } : {}),
-            ...(delayMs > 0 ? { delayMs } : {}),
-          },
-        ])
+        .send([runMessageFor(nextRun, { ...jobCarries(job), target: attempt.target, delayMs })])
         .catch((err: unknown) => logger.warn({ err }, "retry not sent; the recovery sweep will"));
     }
     return "FAILED" as const;

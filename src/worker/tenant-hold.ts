@@ -3,6 +3,7 @@ import type { Clock } from "../core/clock.js";
 import type { RunRef } from "../core/execution.js";
 import type { JobLimits, JobTarget } from "../core/job.js";
 import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
+import { carriedBy, runMessageFor } from "../core/run-message.js";
 import type { TenantGate } from "./tenant-gate.js";
 
 /**
@@ -29,15 +30,13 @@ export async function admitForTenant(deps: {
   const admission = await deps.gate.admit(run.tenant);
   if (admission.kind === "start") return true;
   await deps.queue.send([
-    {
-      ...run,
+    runMessageFor(run, {
+      ...carriedBy(delivery),
       target: deps.target,
       ...(deps.limits ? { limits: deps.limits } : {}),
       ...(deps.workflowId ? { workflowId: deps.workflowId } : {}),
-      ...(delivery.priority ? { priority: delivery.priority } : {}),
-      ...(delivery.notify ? { notify: true } : {}),
-      delayMs: Math.max(0, admission.untilMs - deps.clock.now()),
-    },
+      delayMs: admission.untilMs - deps.clock.now(),
+    }),
   ]);
   await deps.queue.ack(delivery);
   deps.held.inc({ reason: admission.reason });

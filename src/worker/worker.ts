@@ -7,6 +7,7 @@ import type { Job, JobLimits, JobTarget } from "../core/job.js";
 import type { ExecutionStore, StartOutcome } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
+import { carriedBy, runMessageFor } from "../core/run-message.js";
 import { ALL_TENANTS } from "../core/tenant.js";
 import type { OutcomeNotifications } from "../notify/outcome.js";
 import { checkpointFor } from "./checkpoint.js";
@@ -304,14 +305,12 @@ export function startWorker(deps: {
     );
     if (start.kind === "waiting") {
       await queue.send([
-        {
-          ...run,
+        runMessageFor(run, {
+          ...carriedBy(delivery),
           target,
           limits,
-          ...(delivery.priority ? { priority: delivery.priority } : {}),
-          ...(delivery.notify ? { notify: true } : {}),
-          delayMs: Math.max(0, start.untilMs - clock.now()),
-        },
+          delayMs: start.untilMs - clock.now(),
+        }),
       ]);
       await queue.ack(delivery);
       metrics.limited.inc({ action: "waited" });

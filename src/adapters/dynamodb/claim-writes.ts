@@ -1,6 +1,7 @@
 import type { TransactWriteItem } from "@aws-sdk/client-dynamodb";
+import { CLAIMABLE_STATUSES, statusAfterClaim } from "../../core/claim-rules.js";
 import type { Claim, Fence } from "../../core/ports/job-store.js";
-import { type Item, n, s } from "./job-item.js";
+import { type Item, n, s, statusIn } from "./job-item.js";
 
 /*
  * The item writes of a claim, as transaction actions: the compare-and-set on
@@ -15,7 +16,6 @@ export function claimAction(table: string, claim: Claim): TransactWriteItem {
   const values: Item = {
     ":due": n(job.nextRunMs),
     ":one": n(1),
-    ":active": s("ACTIVE"),
   };
   const set: string[] = [];
   const add = ["cseq :one"];
@@ -33,13 +33,13 @@ export function claimAction(table: string, claim: Claim): TransactWriteItem {
   const remove: string[] = [];
   if (claim.nextRunMs === undefined) {
     remove.push("next_run");
-    set.push("#st = :finished");
-    values[":finished"] = s("FINISHED");
+    set.push("#st = :after");
+    values[":after"] = s(statusAfterClaim(claim.nextRunMs));
   } else {
     set.push("next_run = :next");
     values[":next"] = n(claim.nextRunMs);
   }
-  let condition = "next_run = :due AND #st = :active";
+  let condition = `next_run = :due AND ${statusIn("#st", CLAIMABLE_STATUSES, values, "cl")}`;
   // The recovery deadline was read with the due index; the claim keeps an
   // earlier pending deadline and must not race the sweep that moves it.
   if (job.recoverAtMs === undefined) {

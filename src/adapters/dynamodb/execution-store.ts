@@ -7,6 +7,7 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { startableStatuses } from "../../core/claim-rules.js";
 import { unavailable } from "../../core/errors.js";
 import { type Execution, parseExecutionId, type RunRef } from "../../core/execution.js";
 import type {
@@ -28,7 +29,7 @@ import {
   runningPut,
 } from "./execution-item.js";
 import { createGroupCommit } from "./group-commit.js";
-import { decodeToken, type Item, n, num, s, str, toPage } from "./job-item.js";
+import { decodeToken, type Item, n, num, s, statusIn, str, toPage } from "./job-item.js";
 import { ensureTables, REQUEUED_INDEX, tableKeys, WORKER_INDEX } from "./tables.js";
 import { scopeClause, visible } from "./tenant.js";
 
@@ -155,18 +156,15 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       // A re-queued attempt carries its predecessor's checkpoint into the start.
       const checkpoint = run.attempt > 1 ? (await readItem(run))?.checkpoint : undefined;
       if (inherited && checkpoint?.B) inherited.checkpoint = checkpoint.B;
-      const allowed = run.manual ? ["ACTIVE", "FINISHED", "PAUSED"] : ["ACTIVE", "FINISHED"];
       const values: Item = {};
-      allowed.forEach((st, i) => {
-        values[`:a${i}`] = s(st);
-      });
+      const startable = statusIn("#st", startableStatuses(run), values, "a");
       // Starts of other runs share the transaction (see `group-commit.ts`).
       const refusal = await commits.write([
         {
           ConditionCheck: {
             TableName: jobs,
             Key: { id: s(run.jobId) },
-            ConditionExpression: `#st IN (${allowed.map((_, i) => `:a${i}`).join(", ")})`,
+            ConditionExpression: startable,
             ExpressionAttributeNames: { "#st": "st" },
             ExpressionAttributeValues: values,
           },

@@ -4,8 +4,9 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { claimsMore } from "../../core/claim-rules.js";
 import { StaleOwnerError, unavailable } from "../../core/errors.js";
-import type { JobLimits, JobTarget, Schedule } from "../../core/job.js";
+import type { JobLimits, JobStatus, JobTarget, Schedule } from "../../core/job.js";
 import type {
   Claim,
   DueJob,
@@ -154,7 +155,7 @@ export function createJobClaims(options: {
           manual: numSet(item, "claimed_m"),
           claimSeq: num(item, "cseq") ?? 0,
           recoverAtMs: num(item, "recover_at")!,
-          active: str(item, "st") === "ACTIVE" && num(item, "next_run") !== undefined,
+          active: claimsMore(str(item, "st") as JobStatus, num(item, "next_run")),
         }),
       );
       return toPage(items, out.LastEvaluatedKey);

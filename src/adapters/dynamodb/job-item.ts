@@ -38,6 +38,23 @@ export function str(item: Item, key: string): string | undefined {
   return item[key]?.S;
 }
 
+/**
+ * `<name> IN (:<prefix>0, ...)`: a list of job states from core's rules
+ * (`claim-rules.ts`) as a condition on the item, its values added to `values`.
+ */
+export function statusIn(
+  name: string,
+  statuses: readonly JobStatus[],
+  values: Item,
+  prefix: string,
+): string {
+  const keys = statuses.map((status, i) => {
+    values[`:${prefix}${i}`] = s(status);
+    return `:${prefix}${i}`;
+  });
+  return `${name} IN (${keys.join(", ")})`;
+}
+
 export function numSet(item: Item, key: string): number[] {
   return (item[key]?.NS ?? []).map(Number).sort((a, b) => a - b);
 }

@@ -5,6 +5,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { recoveryDeadline, UNTRIGGERABLE_STATUS } from "../../core/claim-rules.js";
 import { alreadyExists, failedPrecondition, notFound } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
 import type { JobQuery, JobStore, Page, SlotChange } from "../../core/ports/job-store.js";
@@ -104,15 +105,16 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       for (let attempt = 0; ; attempt++) {
         const item = await read(id);
         if (!visible(item, tenant)) throw notFound(`job ${id}`);
-        if (str(item, "st") === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
-        const pending = num(item, "recover_at");
-        // As for a claim: keep a pending deadline unless it is older than a
-        // start timeout (stale), then this run's.
-        const timeout = recoverAtMs - scheduledMs;
-        const recoverAt =
-          pending !== undefined && pending > scheduledMs - timeout
-            ? Math.min(pending, recoverAtMs)
-            : recoverAtMs;
+        if (str(item, "st") === UNTRIGGERABLE_STATUS) {
+          throw failedPrecondition(`job ${id} is ${UNTRIGGERABLE_STATUS}`);
+        }
+        // As for a claim, the run is sent now: its own deadline is one start timeout on.
+        const recoverAt = recoveryDeadline({
+          pendingMs: num(item, "recover_at"),
+          ownMs: recoverAtMs,
+          nowMs: scheduledMs,
+          startTimeoutMs: recoverAtMs - scheduledMs,
+        });
         try {
           const out = await dynamo(() =>
             client.send(
@@ -127,7 +129,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
                   ":t": { NS: [String(scheduledMs)] },
                   ":one": n(1),
                   ":cseq": n(num(item, "cseq") ?? 0),
-                  ":cancelled": s("CANCELLED"),
+                  ":cancelled": s(UNTRIGGERABLE_STATUS),
                 },
                 ReturnValues: "ALL_NEW",
               }),

@@ -11,7 +11,7 @@ import type { JobChange, JobExpectation } from "../../core/ports/job-store.js";
 import { counterAction, exhausted, jobSlotClauses, transactSlots } from "./active-slots.js";
 import { dynamo } from "./calls.js";
 import type { TableNames } from "./client.js";
-import { type Item, itemToJob, n, num, s, str } from "./job-item.js";
+import { type Item, itemToJob, n, num, s, statusIn, str } from "./job-item.js";
 import { tenantClause, visible } from "./tenant.js";
 
 /**
@@ -111,11 +111,7 @@ function jobUpdate(
   }
   if (expect.statusIn?.length) {
     names["#cst"] = "st";
-    const keys = expect.statusIn.map((st, i) => {
-      values[`:cst${i}`] = s(st);
-      return `:cst${i}`;
-    });
-    conditions.push(`#cst IN (${keys.join(", ")})`);
+    conditions.push(statusIn("#cst", expect.statusIn, values, "cst"));
   }
   return {
     TableName: table,

@@ -8,13 +8,14 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { canStart, startableStatuses } from "../../core/claim-rules.js";
 import { executionId, parseExecutionId } from "../../core/execution.js";
 import type { JobStatus } from "../../core/job.js";
 import type { LimitSnapshot, RunLimits } from "../../core/ports/run-limits.js";
 import { batchGet, dynamo, failedConditions } from "./calls.js";
 import type { TableNames } from "./client.js";
 import { baseItem, endUnstarted, runItemKey, runningPut } from "./execution-item.js";
-import { type Item, n, num, s, str } from "./job-item.js";
+import { type Item, n, num, s, statusIn, str } from "./job-item.js";
 
 /**
  * Job limits in DynamoDB. The counters sit on the job item: `running` (SS of
@@ -136,10 +137,7 @@ export function createDynamoRunLimits(options: {
       const id = executionId(run);
       const now = seen.state;
       const values: Item = {};
-      const allowed = run.manual ? ["ACTIVE", "FINISHED", "PAUSED"] : ["ACTIVE", "FINISHED"];
-      allowed.forEach((st, i) => {
-        values[`:a${i}`] = s(st);
-      });
+      const startable = statusIn("#st", startableStatuses(run), values, "a");
       const c = counters(
         seen,
         [...now.running.filter((r) => r !== id), id],
@@ -151,7 +149,7 @@ export function createDynamoRunLimits(options: {
         values[":rw"] = n(rate.window);
         values[":rn"] = n(rate.count ?? 1);
       }
-      const condition = `#st IN (${allowed.map((_, i) => `:a${i}`).join(", ")}) AND ${seqCondition(seen, values)}`;
+      const condition = `${startable} AND ${seqCondition(seen, values)}`;
       const previous =
         run.attempt > 1
           ? (
@@ -190,7 +188,7 @@ export function createDynamoRunLimits(options: {
         if (exists) return "duplicate";
         if (jobFailed) {
           const st = await jobStatus(run.jobId);
-          if (st === undefined || !allowed.includes(st)) return "job_inactive";
+          if (st === undefined || !canStart(st, run)) return "job_inactive";
         }
         return "conflict";
       }

@@ -250,7 +250,7 @@ export function createWorkflowCommands(deps: {
 
     async getRun(tenant, id) {
       const parsed = parseWorkflowRunId(id);
-      if (!parsed) throw invalidArgument("id", "expected <workflow id>:<scheduled ms>");
+      if (!parsed) throw invalidArgument("id", "must be <workflow id>:<scheduled ms>");
       const run = await workflows.getRun(tenant, parsed.workflowId, parsed.scheduledMs);
       if (!run) throw notFound(`workflow run ${id}`);
       return withRunning(run);

@@ -9,6 +9,7 @@ import type { Clock } from "../clock.js";
 import { executionId, type RunRef } from "../execution.js";
 import type { WorkQueue } from "../ports/work-queue.js";
 import type { NodeQueueing, WorkflowStore } from "../ports/workflow-store.js";
+import { runMessageFor } from "../run-message.js";
 import { ALL_TENANTS } from "../tenant.js";
 import { advance } from "./graph.js";
 import type { NodeRunStatus, Workflow, WorkflowNode, WorkflowRun } from "./workflow.js";
@@ -61,7 +62,11 @@ export function createWorkflowRuns(deps: {
     const byKey = new Map(wf.nodes.map((node) => [node.key, node]));
     // A failed send is healed by the recovery sweep (the executions are QUEUED with a recheck).
     await queue
-      .send(runs.map((q) => ({ ...q.run, target: byKey.get(q.key)!.target, workflowId: wf.id })))
+      .send(
+        runs.map((q) =>
+          runMessageFor(q.run, { target: byKey.get(q.key)!.target, workflowId: wf.id }),
+        ),
+      )
       .catch(() => {});
   }
 

@@ -46,7 +46,7 @@ async function setup(label: string) {
         sweepIntervalMs: 60_000,
       },
       dispatcher: startDispatchThread({
-        entry: new URL("../../../src/dispatch-worker.ts", import.meta.url),
+        entry: new URL("../../../src/scheduler/dispatch-worker.ts", import.meta.url),
         data: { config },
         metrics,
         logger: silentLogger,

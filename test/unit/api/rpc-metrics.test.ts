@@ -16,18 +16,26 @@ import { routes } from "../../../src/api/routes.js";
 import { createRpcMetrics } from "../../../src/api/rpc-metrics.js";
 import { type ApiServer, startApiServer } from "../../../src/api/server.js";
 import { notFound } from "../../../src/core/errors.js";
+import { withInputChecks } from "../../../src/core/job-command-checks.js";
 import type { JobCommands } from "../../../src/core/job-commands.js";
+import { compileTargetAllow } from "../../../src/core/target-address.js";
 
 const UNKNOWN_JOB = `job_${"z".repeat(26)}`;
 const BROKEN_JOB = `job_${"y".repeat(26)}`;
 
-/** Only GetJob is called: unknown ids are NotFound, one id breaks (Internal). */
-const commands = {
-  async get(_tenant: string, id: string) {
-    if (id === BROKEN_JOB) throw new Error("store exploded");
-    throw notFound(`job ${id}`);
-  },
-} as unknown as JobCommands;
+/**
+ * Only GetJob is called: a malformed id is InvalidArgument (core's input
+ * checks), unknown ids are NotFound, one id breaks (Internal).
+ */
+const commands = withInputChecks(
+  {
+    async get(_tenant: string, id: string) {
+      if (id === BROKEN_JOB) throw new Error("store exploded");
+      throw notFound(`job ${id}`);
+    },
+  } as unknown as JobCommands,
+  { emailEnabled: false, targetAllow: compileTargetAllow([]) },
+);
 
 let server: ApiServer;
 const registry = new Registry();

@@ -33,12 +33,17 @@ import { type ApiServer, startApiServer } from "../../../src/api/server.js";
 import { ChronoringError, type ErrorKind, notFound } from "../../../src/core/errors.js";
 import type { Execution } from "../../../src/core/execution.js";
 import type { Job, Schedule } from "../../../src/core/job.js";
+import { withInputChecks } from "../../../src/core/job-command-checks.js";
 import type { JobCommands } from "../../../src/core/job-commands.js";
 import type { ScheduleInput } from "../../../src/core/schedule/index.js";
+import { compileTargetAllow } from "../../../src/core/target-address.js";
 
 const NOW = Date.UTC(2026, 0, 1);
 
-/** An in-memory JobCommands: enough behaviour to exercise the API layer only. */
+/**
+ * An in-memory JobCommands behind core's input checks: enough behaviour to
+ * exercise the API layer, with the one validation path a real server has.
+ */
 function fakeCommands() {
   const jobs = new Map<string, Job>();
   let seq = 0;
@@ -161,7 +166,12 @@ function fakeCommands() {
       return { fires, removed: [] };
     },
   };
-  return { commands, state, jobs };
+  // The checks of every input are core's, in front of any JobCommands: the API adds none.
+  const checked = withInputChecks(commands, {
+    emailEnabled: false,
+    targetAllow: compileTargetAllow([]),
+  });
+  return { commands: checked, state, jobs };
 }
 
 const logLines: Array<Record<string, unknown>> = [];

@@ -1,17 +1,17 @@
 /**
- * The dispatch thread (`src/scheduler/dispatch-thread.ts`): holds the runs
+ * The dispatch thread (`dispatch-thread.ts`): holds the runs
  * the scheduler claimed and sends each at its time, on a queue client of its
  * own, reporting what it sent to the main thread's metrics.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import pino from "pino";
-import { workQueueOptions } from "./adapters/from-config.js";
-import { createSqsWorkQueue } from "./adapters/sqs/work-queue.js";
-import type { Config } from "./config/config.js";
-import { systemClock } from "./core/clock.js";
-import type { WorkQueue } from "./core/ports/work-queue.js";
-import type { FromDispatchThread, ToDispatchThread } from "./scheduler/dispatch-thread.js";
-import { createDispatcher, type DispatchMetrics } from "./scheduler/dispatcher.js";
+import { workQueueOptions } from "../adapters/from-config.js";
+import { createSqsWorkQueue } from "../adapters/sqs/work-queue.js";
+import type { Config } from "../config/config.js";
+import { systemClock } from "../core/clock.js";
+import type { WorkQueue } from "../core/ports/work-queue.js";
+import type { FromDispatchThread, ToDispatchThread } from "./dispatch-thread.js";
+import { createDispatcher, type DispatchMetrics } from "./dispatcher.js";
 
 const port = parentPort;
 if (!port) throw new Error("dispatch-worker runs as a worker thread");

@@ -1,0 +1,73 @@
+/**
+ * The rules of claims, triggers and starts: which job states allow each, and
+ * how long a claimed run may wait before the recovery sweep looks for it.
+ * Pure: a store turns them into the conditions of its writes (DynamoDB
+ * condition expressions, an in-memory compare), so every store enforces the
+ * same rules and none of them decides them.
+ */
+
+import type { JobStatus } from "./job.js";
+
+/** A scheduled run is claimed only from an ACTIVE job (paused, cancelled and finished jobs fire nothing). */
+export const CLAIMABLE_STATUSES: readonly JobStatus[] = ["ACTIVE"];
+
+/**
+ * A scheduled run starts while its job is ACTIVE, or FINISHED (its last run
+ * was claimed, which finished the job). A PAUSED job's claimed runs do not
+ * start: pausing stops the runs already on their way.
+ */
+const SCHEDULED_START: readonly JobStatus[] = ["ACTIVE", "FINISHED"];
+/** A TriggerJob run starts in any state but CANCELLED: a manual run of a paused job is asked for. */
+const MANUAL_START: readonly JobStatus[] = ["ACTIVE", "FINISHED", "PAUSED"];
+
+/** The job states in which a run may start; no run starts once its job is CANCELLED. */
+export function startableStatuses(run: { manual: boolean }): readonly JobStatus[] {
+  return run.manual ? MANUAL_START : SCHEDULED_START;
+}
+
+/** Whether a run of a job in `status` may start (see `startableStatuses`). */
+export function canStart(status: JobStatus, run: { manual: boolean }): boolean {
+  return startableStatuses(run).includes(status);
+}
+
+/** TriggerJob records a manual run for a job in any state but this one. */
+export const UNTRIGGERABLE_STATUS: JobStatus = "CANCELLED";
+
+/** The job's state after a claim: a job with no next run has fired its last and is FINISHED. */
+export function statusAfterClaim(nextRunMs: number | undefined): JobStatus {
+  return nextRunMs === undefined ? "FINISHED" : "ACTIVE";
+}
+
+/**
+ * Whether the recovery sweep must keep watching a job once the runs it
+ * recorded have started: only while the job can still claim more.
+ */
+export function claimsMore(status: JobStatus, nextRunMs: number | undefined): boolean {
+  return CLAIMABLE_STATUSES.includes(status) && nextRunMs !== undefined;
+}
+
+/**
+ * The recovery deadline a claim (or a trigger) records: when the sweep
+ * checks that the job's recorded runs started.
+ *
+ * A pending deadline is kept, even one just due: older runs wait on it, and
+ * moving it later at every claim would starve the sweep of a job claimed
+ * every second. So the record gets the earlier of the pending deadline and
+ * this claim's own (`ownMs`, its run's time plus the start timeout). Only a
+ * pending deadline older than a whole start timeout is taken as stale (left
+ * behind by a finished job that was reactivated) and replaced by `ownMs`;
+ * replacing never loses a run, since the sweep checks the whole record.
+ */
+export function recoveryDeadline(args: {
+  /** The deadline already recorded on the job, if any. */
+  pendingMs: number | undefined;
+  /** This claim's own deadline. */
+  ownMs: number;
+  nowMs: number;
+  startTimeoutMs: number;
+}): number {
+  const { pendingMs, ownMs, nowMs, startTimeoutMs } = args;
+  return pendingMs !== undefined && pendingMs > nowMs - startTimeoutMs
+    ? Math.min(pendingMs, ownMs)
+    : ownMs;
+}
