@@ -123,7 +123,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
       startTimeoutMs,
     },
     notifications,
-    workflows: createNodeHook(ctx.workflowRuns, executions, logger),
+    workflows: createNodeHook(ctx.workflowRuns, executions, logger, clock),
     tenantGate,
   });
   if (pause) closers.push(() => pause.stop());
