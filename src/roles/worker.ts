@@ -71,6 +71,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
     logger,
     registry: ctx.registry,
     dispatcher: targets,
+    clock,
   });
   const startTimeoutMs = config.scheduler.startTimeoutMs;
   // Each tenant's fire-time quotas, split evenly over the live workers.
