@@ -83,6 +83,7 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
   node = startClusterNode({
     coordinator,
     logger,
+    clock,
     metrics: cluster.metrics,
     options: {
       id: config.cluster.nodeId,

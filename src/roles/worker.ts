@@ -49,6 +49,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
         workerId: config.worker.id,
         logger,
         onChange: (paused) => metrics.paused.set(paused ? 1 : 0),
+        clock,
       })
     : undefined;
   // One connection pool for job targets and notification webhooks, with the SSRF check.
@@ -139,6 +140,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
     node = startClusterNode({
       coordinator,
       logger,
+      clock,
       metrics: cluster.metrics,
       options: {
         id: config.worker.id,
