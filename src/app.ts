@@ -11,6 +11,7 @@ import { type Clock, systemClock } from "./core/clock.js";
 import { partitionOf } from "./core/partition.js";
 import type { AuditStore } from "./core/ports/audit-store.js";
 import type { Coordinator } from "./core/ports/coordinator.js";
+import { retry } from "./core/retry.js";
 import { createWorkflowRuns } from "./core/workflow/runs.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
 import { registerQueueMetrics } from "./observability/queue-metrics.js";
@@ -50,24 +51,22 @@ export interface AppOverrides {
   auditStore?: AuditStore;
 }
 
-/** Retries a backend call at start, so that a process may start before its backends. */
-async function untilReady<T>(
+/**
+ * Retries a backend call at start, every 0.5 s for up to `waitMs`, so that a
+ * process may start before its backends.
+ */
+function untilReady<T>(
   what: string,
-  logger: Logger,
+  { logger, clock }: { logger: Logger; clock: Clock },
   waitMs: number,
   call: () => Promise<T>,
 ): Promise<T> {
-  const deadline = Date.now() + waitMs;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
+  return retry({ baseMs: 500, maxMs: 500, factor: 1, maxElapsedMs: waitMs }, call, clock, {
+    onRetry: (err, attempt) => {
       if (attempt === 1 || attempt % 10 === 0)
         logger.warn({ err: String(err) }, `waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+    },
+  });
 }
 
 /**
@@ -116,12 +115,12 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   if (overrides.auditStore) adapters.audit = overrides.auditStore;
   const { dynamo, jobs, queue, deadLetters, workflows } = adapters;
   const waitMs = config.backendWaitMs;
-  await untilReady("DynamoDB", logger, waitMs, () => jobs.init());
-  await untilReady("DynamoDB", logger, waitMs, () => adapters.fireStats.init());
-  await untilReady("SQS", logger, waitMs, () => queue.init());
-  await untilReady("SQS", logger, waitMs, () => deadLetters.init());
+  await untilReady("DynamoDB", { logger, clock }, waitMs, () => jobs.init());
+  await untilReady("DynamoDB", { logger, clock }, waitMs, () => adapters.fireStats.init());
+  await untilReady("SQS", { logger, clock }, waitMs, () => queue.init());
+  await untilReady("SQS", { logger, clock }, waitMs, () => deadLetters.init());
   if (config.roles.includes("api")) {
-    await untilReady("DynamoDB", logger, waitMs, () => adapters.audit.init());
+    await untilReady("DynamoDB", { logger, clock }, waitMs, () => adapters.audit.init());
   }
   registerQueueMetrics(registry, queue);
 

@@ -1,5 +1,7 @@
 import type { Logger } from "pino";
+import { type Clock, systemClock } from "../core/clock.js";
 import type { Coordinator, Leadership, MemberRole, Session } from "../core/ports/coordinator.js";
+import { retry } from "../core/retry.js";
 import { partitionsOf } from "./assignment.js";
 import type { ClusterMetrics } from "./metrics.js";
 
@@ -24,6 +26,9 @@ export interface ClusterNode {
   stop(): Promise<void>;
 }
 
+/** Joining again: 0.2 s doubling up to 5 s between tries. */
+const REJOIN_BACKOFF = { baseMs: 200, maxMs: 5_000 };
+
 /**
  * Keeps this process a member of the cluster: a session (lease) kept alive,
  * the member key under it, and, for scheduler nodes, the assignment watch
@@ -44,8 +49,10 @@ export function startClusterNode(deps: {
   onRegistered?: () => Promise<void>;
   /** Called when the session is lost, before rejoining. */
   onLost?: () => void;
+  /** Timers of the rejoin backoff. Default the system clock. */
+  clock?: Clock;
 }): ClusterNode {
-  const { coordinator, logger, metrics, options } = deps;
+  const { coordinator, logger, metrics, options, clock = systemClock } = deps;
   let session: Session | undefined;
   let leadership: Leadership | undefined;
   let stopped = false;
@@ -128,16 +135,18 @@ export function startClusterNode(deps: {
   }
 
   async function rejoin(): Promise<void> {
-    for (let delay = 200; !stopped; delay = Math.min(5000, delay * 2)) {
+    const once = async () => {
+      if (stopped) return;
       try {
         await join();
-        return;
       } catch (err) {
         logger.warn({ err }, "could not join the cluster; retrying");
         await teardown();
-        await new Promise((r) => setTimeout(r, delay));
+        throw err;
       }
-    }
+    };
+    // Until joined or stopped (each failure is logged above).
+    await retry(REJOIN_BACKOFF, once, clock, { retryable: () => !stopped }).catch(() => {});
   }
 
   void rejoin();

@@ -4,6 +4,7 @@
  * and no randomness of their own (jitter draws from the `random` passed in).
  */
 
+import { backoffDelay } from "./backoff.js";
 import { invalidArgument } from "./errors.js";
 
 export type RetryStrategy = "NONE" | "ON_FAILURE" | "ALWAYS";
@@ -77,14 +78,20 @@ export function validateRetryPolicy(p: RetryPolicy, field = "retry_policy"): voi
  * The delay before retry `retry` (1 for the first retry). FIXED: retry_delay;
  * EXPONENTIAL: retry_delay × 2^(retry-1), at most max_delay. Jitter takes a
  * random fraction of up to `jitter` off the nominal delay, so that the cap
- * still holds; `random` returns [0, 1).
+ * still holds; `random` returns [0, 1). The shared {@link backoffDelay}.
  */
 export function retryDelayMs(policy: RetryPolicy, retry: number, random: () => number): number {
-  const nominal =
-    policy.backoff === "EXPONENTIAL"
-      ? Math.min(policy.maxDelayMs, policy.retryDelayMs * 2 ** Math.min(retry - 1, 60))
-      : policy.retryDelayMs;
-  return Math.round(nominal * (1 - policy.jitter * random()));
+  const exponential = policy.backoff === "EXPONENTIAL";
+  return backoffDelay(
+    {
+      baseMs: policy.retryDelayMs,
+      maxMs: exponential ? policy.maxDelayMs : policy.retryDelayMs,
+      factor: exponential ? 2 : 1,
+      jitter: policy.jitter,
+    },
+    retry,
+    random,
+  );
 }
 
 /** Whether a failed attempt is followed by another, and why not if not. */

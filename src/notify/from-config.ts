@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Dispatcher } from "undici";
 import type { Config } from "../config/config.js";
+import type { Clock } from "../core/clock.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import { createEmailSender } from "./channels.js";
 import { createNotifyMetrics } from "./metrics.js";
@@ -18,6 +19,8 @@ export function createNotifications(
     registry: Registry;
     /** The worker's safe dispatcher, shared with its http and webhook handlers. */
     dispatcher?: Dispatcher;
+    /** Timers of the retries. Default the system clock. */
+    clock?: Clock;
   },
 ): OutcomeNotifications & { close(): void } {
   const email =
@@ -30,6 +33,7 @@ export function createNotifications(
     metrics: createNotifyMetrics(deps.registry),
     retry: { attempts: config.notify.attempts, baseDelayMs: config.notify.backoffMs },
     ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+    ...(deps.clock ? { clock: deps.clock } : {}),
     ...(email ? { email } : {}),
   });
   const outcome = createOutcomeNotifications({ jobs: deps.jobs, notifier, logger });

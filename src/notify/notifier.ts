@@ -6,6 +6,7 @@
 
 import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
+import type { Clock } from "../core/clock.js";
 import type { Execution } from "../core/execution.js";
 import type { Job } from "../core/job.js";
 import type { NotificationTarget, NotifyEvent } from "../core/notification.js";
@@ -25,6 +26,8 @@ export interface NotifierDeps {
   retry: RetryPolicy;
   /** Absent: email targets are skipped (and refused at create time). */
   email?: EmailSender;
+  /** Timers of the retries' delays. Default the system clock. */
+  clock?: Clock;
   /** Unix seconds for signatures. */
   nowS?: () => number;
   /** Webhooks connect through it (safe-dispatcher.ts); default: one that admits no internal address. */
@@ -54,12 +57,18 @@ export function createNotifier(deps: NotifierDeps): Notifier {
           deps.retry,
           // Signed per try: a retry hours later still passes a receiver's tolerance.
           () => postWebhook(target, event, body, execution.id, nowS(), dispatcher),
-          (err, attempt) => logger.debug({ err: String(err), attempt }, "notification retry"),
+          {
+            onRetry: (err, attempt) =>
+              logger.debug({ err: String(err), attempt }, "notification retry"),
+            clock: deps.clock,
+          },
         );
       } else {
         const email = deps.email;
         if (!email) throw new Error("no SMTP relay configured (CHRONORING_SMTP_URL)");
-        await withBackoff(deps.retry, () => email(target, event, job, execution));
+        await withBackoff(deps.retry, () => email(target, event, job, execution), {
+          clock: deps.clock,
+        });
       }
       deps.metrics.sent.inc({ channel: target.kind, outcome: "delivered" });
     } catch (err) {

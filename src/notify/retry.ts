@@ -1,7 +1,10 @@
 /**
- * Bounded retries with exponential backoff for notification deliveries. A
- * delivery that throws `Permanent` (e.g. HTTP 400) is not retried.
+ * Bounded retries with exponential backoff for notification deliveries, on
+ * the shared `retry` (src/core/retry.ts). A delivery that throws `Permanent`
+ * (e.g. HTTP 400) is not retried.
  */
+import { type Clock, systemClock } from "../core/clock.js";
+import { type RetrySchedule, retry } from "../core/retry.js";
 
 export class Permanent extends Error {
   constructor(message: string) {
@@ -17,25 +20,30 @@ export interface RetryPolicy {
   baseDelayMs: number;
 }
 
-/** Delay before try `n + 1` (n ≥ 1), with ±20 % jitter so that many senders spread out. */
-export function backoffMs(policy: RetryPolicy, n: number, random = Math.random): number {
-  const base = Math.min(60_000, policy.baseDelayMs * 2 ** (n - 1));
-  return Math.round(base * (0.8 + 0.4 * random()));
+const MAX_DELAY_MS = 60_000;
+
+/**
+ * The delays of a policy: doubling from the base up to 60 s, each with up to
+ * 20 % taken off at random so that many senders spread out.
+ */
+export function notifySchedule(policy: RetryPolicy): RetrySchedule {
+  return {
+    attempts: policy.attempts,
+    baseMs: Math.min(policy.baseDelayMs, MAX_DELAY_MS),
+    maxMs: MAX_DELAY_MS,
+    jitter: 0.2,
+  };
 }
 
 /** Runs `send` until it succeeds, throws Permanent or the tries run out (then rethrows). */
-export async function withBackoff<T>(
+export function withBackoff<T>(
   policy: RetryPolicy,
   send: (attempt: number) => Promise<T>,
-  onRetry?: (err: unknown, attempt: number) => void,
+  options: { onRetry?: (err: unknown, attempt: number) => void; clock?: Clock | undefined } = {},
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await send(attempt);
-    } catch (err) {
-      if (err instanceof Permanent || attempt >= policy.attempts) throw err;
-      onRetry?.(err, attempt);
-      await new Promise((r) => setTimeout(r, backoffMs(policy, attempt)));
-    }
-  }
+  const { onRetry, clock = systemClock } = options;
+  return retry(notifySchedule(policy), send, clock, {
+    retryable: (err) => !(err instanceof Permanent),
+    ...(onRetry ? { onRetry } : {}),
+  });
 }

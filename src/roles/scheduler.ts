@@ -86,6 +86,7 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
   node = startClusterNode({
     coordinator,
     logger,
+    clock,
     metrics: cluster.metrics,
     options: {
       id: config.cluster.nodeId,

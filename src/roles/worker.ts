@@ -49,6 +49,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
         workerId: config.worker.id,
         logger,
         onChange: (paused) => metrics.paused.set(paused ? 1 : 0),
+        clock,
       })
     : undefined;
   // One connection pool for job targets and notification webhooks, with the SSRF check.
@@ -71,6 +72,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
     logger,
     registry: ctx.registry,
     dispatcher: targets,
+    clock,
   });
   const startTimeoutMs = config.scheduler.startTimeoutMs;
   // Each tenant's fire-time quotas, split evenly over the live workers.
@@ -123,7 +125,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
       startTimeoutMs,
     },
     notifications,
-    workflows: createNodeHook(ctx.workflowRuns, executions, logger),
+    workflows: createNodeHook(ctx.workflowRuns, executions, logger, clock),
     tenantGate,
   });
   if (pause) closers.push(() => pause.stop());
@@ -138,6 +140,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
     node = startClusterNode({
       coordinator,
       logger,
+      clock,
       metrics: cluster.metrics,
       options: {
         id: config.worker.id,

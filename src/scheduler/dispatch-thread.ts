@@ -1,5 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
+import { backoffDelay } from "../core/backoff.js";
+import { type Clock, systemClock } from "../core/clock.js";
 import type { OutgoingRun } from "../core/ports/work-queue.js";
 import type { Dispatcher, DispatchMetrics } from "./dispatcher.js";
 
@@ -22,9 +24,14 @@ export interface DispatchThreadOptions {
   data: unknown;
   metrics: DispatchMetrics;
   logger: Logger;
+  /** Timers of the restart backoff. Default the system clock. */
+  clock?: Clock;
   /** How long `close` waits for the thread to send what is due. Default 10 s. */
   closeTimeoutMs?: number;
 }
+
+/** A new thread after 250 ms, doubling while threads keep dying, up to 30 s. */
+const RESTART_BACKOFF = { baseMs: 250, maxMs: 30_000 };
 
 /**
  * Loads a TypeScript thread module through tsx, as the main thread runs from
@@ -51,7 +58,7 @@ function threadStart(entry: URL, data: unknown): [URL, { workerData: unknown }] 
  * over after 250 ms, doubling while threads keep dying (up to 30 s).
  */
 export function startDispatchThread(options: DispatchThreadOptions): Dispatcher {
-  const { metrics, logger } = options;
+  const { metrics, logger, clock = systemClock } = options;
   let held = 0;
   let closing = false;
   /** Exits in a row, for the backoff before the next thread. */
@@ -81,21 +88,29 @@ export function startDispatchThread(options: DispatchThreadOptions): Dispatcher 
     worker.on("exit", (code) => {
       if (closing) return;
       // Runs held until the new thread is up go nowhere: the sweep sends them.
-      const delayMs = Math.min(30_000, 250 * 2 ** restarts++);
+      const delayMs = backoffDelay(RESTART_BACKOFF, ++restarts);
       logger.error(
         { code, delayMs },
         "dispatch thread exited; starting another (the sweep resends its runs)",
       );
       held = 0;
-      setTimeout(() => {
-        if (!closing) thread = spawn();
-      }, delayMs).unref();
+      clock.setTimeout(
+        () => {
+          if (!closing) thread = spawn();
+        },
+        delayMs,
+        { unref: true },
+      );
     });
     worker.once("online", () => {
       // Up and running for a while: a later exit starts the backoff afresh.
-      setTimeout(() => {
-        if (thread === worker) restarts = 0;
-      }, 60_000).unref();
+      clock.setTimeout(
+        () => {
+          if (thread === worker) restarts = 0;
+        },
+        60_000,
+        { unref: true },
+      );
     });
     return worker;
   }
@@ -117,8 +132,7 @@ export function startDispatchThread(options: DispatchThreadOptions): Dispatcher 
       closing = true;
       const closed = new Promise<void>((resolve) => {
         onClosed = resolve;
-        const timer = setTimeout(resolve, options.closeTimeoutMs ?? 10_000);
-        timer.unref();
+        clock.setTimeout(resolve, options.closeTimeoutMs ?? 10_000, { unref: true });
       });
       post({ type: "close" });
       await closed;

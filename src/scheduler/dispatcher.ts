@@ -2,7 +2,11 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 
 import type { OutgoingRun, WorkQueue } from "../core/ports/work-queue.js";
+import { type RetrySchedule, retry } from "../core/retry.js";
 import { interleaveByTenant } from "./interleave.js";
+
+/** Five tries of a send, 0.2 s doubling between them. */
+const SEND_RETRIES: RetrySchedule = { attempts: 5, baseMs: 200, maxMs: 1_600 };
 
 /** What the dispatcher counts (the scheduler's metrics, or the dispatch thread's relay of them). */
 export interface DispatchMetrics {
@@ -69,21 +73,18 @@ export function createDispatcher(deps: {
 
   function send(runs: OutgoingRun[]): void {
     const p = (async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await queue.send(runs);
-          const sentAt = clock.now();
-          for (const run of runs) metrics.fireLateness.observe((sentAt - run.scheduledMs) / 1000);
-          metrics.sent.inc(runs.length);
-          return;
-        } catch (err) {
-          metrics.sendFailures.inc();
-          if (attempt >= 5 || closed) {
-            logger.error({ err, runs: runs.length }, "send failed; the recovery sweep will resend");
-            return;
-          }
-          await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
-        }
+      try {
+        // After close, a failed send is not tried again: the sweep resends.
+        await retry(SEND_RETRIES, () => queue.send(runs), clock, {
+          retryable: () => !closed,
+          onRetry: () => metrics.sendFailures.inc(),
+        });
+        const sentAt = clock.now();
+        for (const run of runs) metrics.fireLateness.observe((sentAt - run.scheduledMs) / 1000);
+        metrics.sent.inc(runs.length);
+      } catch (err) {
+        metrics.sendFailures.inc();
+        logger.error({ err, runs: runs.length }, "send failed; the recovery sweep will resend");
       }
     })();
     inFlight.add(p);

@@ -92,7 +92,7 @@ export function createOutcomeRecorder(deps: {
     logger: Logger,
     status: "SUCCEEDED" | "FAILED" | "CANCELLED" = result.ok ? "SUCCEEDED" : "FAILED",
   ) {
-    const recorded = await withRetries(logger, () =>
+    const recorded = await withRetries({ logger, clock }, () =>
       executions.finishExecution(id, workerId, {
         status,
         endedMs: clock.now(),
@@ -116,7 +116,7 @@ export function createOutcomeRecorder(deps: {
     // Sent now with a delay: the sweep looks again once it should have
     // started. Kept in the store: the sweep sends it when it is due.
     const recheckAtMs = viaQueue ? dueMs + retry.startTimeoutMs : dueMs;
-    const next = await withRetries(logger, () =>
+    const next = await withRetries({ logger, clock }, () =>
       retry.retries.scheduleRetry(
         run,
         workerId,
@@ -143,7 +143,7 @@ export function createOutcomeRecorder(deps: {
   ) {
     const { run, id, error, logger } = attempt;
     const endedMs = clock.now();
-    const recorded = await withRetries(logger, () =>
+    const recorded = await withRetries({ logger, clock }, () =>
       retry.retries.markDead(run, workerId, { error, endedMs }),
     );
     if (!recorded && !(await oursAlready(id, "DEAD", logger))) return undefined;
@@ -186,7 +186,9 @@ export function createOutcomeRecorder(deps: {
     if (result.ok || !retry) {
       status = await finish(id, result, logger);
     } else {
-      const job = await withRetries(logger, () => retry.jobs.getJob(run.tenant, run.jobId));
+      const job = await withRetries({ logger, clock }, () =>
+        retry.jobs.getJob(run.tenant, run.jobId),
+      );
       const decision = decideRetry(
         job?.retryPolicy,
         run.attempt,

@@ -1,5 +1,7 @@
 import type { Logger } from "pino";
+import { type Clock, systemClock } from "../core/clock.js";
 import type { Coordinator } from "../core/ports/coordinator.js";
+import { retry } from "../core/retry.js";
 
 export interface PauseFollower {
   /** True while paused through the API, and until the pause key was first read. */
@@ -18,29 +20,29 @@ export function followWorkerPause(deps: {
   workerId: string;
   logger: Logger;
   onChange?: (paused: boolean) => void;
+  /** Timers of the retries. Default the system clock. */
+  clock?: Clock;
 }): PauseFollower {
   let paused = true;
   let known = false;
   let stopped = false;
   let stopWatch: (() => Promise<void>) | undefined;
-  const started = (async () => {
-    for (let delayMs = 200; !stopped; delayMs = Math.min(5000, delayMs * 2)) {
-      try {
-        const stop = await deps.coordinator.watchWorkerPaused(deps.workerId, (now) => {
-          if (known || now) deps.logger.info({ paused: now }, now ? "paused" : "resumed");
-          known = true;
-          paused = now;
-          deps.onChange?.(now);
-        });
-        if (stopped) await stop();
-        else stopWatch = stop;
-        return;
-      } catch (err) {
-        deps.logger.warn({ err }, "cannot read this worker's pause state; retrying");
-        await new Promise((r) => setTimeout(r, delayMs));
-      }
-    }
-  })();
+  const follow = async () => {
+    if (stopped) return;
+    const stop = await deps.coordinator.watchWorkerPaused(deps.workerId, (now) => {
+      if (known || now) deps.logger.info({ paused: now }, now ? "paused" : "resumed");
+      known = true;
+      paused = now;
+      deps.onChange?.(now);
+    });
+    if (stopped) await stop();
+    else stopWatch = stop;
+  };
+  // 0.2 s doubling up to 5 s between tries, until it works or the follower stops.
+  const started = retry({ baseMs: 200, maxMs: 5_000 }, follow, deps.clock ?? systemClock, {
+    retryable: () => !stopped,
+    onRetry: (err) => deps.logger.warn({ err }, "cannot read this worker's pause state; retrying"),
+  }).catch(() => {});
   return {
     isPaused: () => paused,
     async stop() {

@@ -4,11 +4,15 @@
  * message's `workflowId` or the job's), so a plain job pays nothing.
  */
 import type { Logger } from "pino";
+import { type Clock, systemClock } from "../core/clock.js";
 import { executionId, type RunRef } from "../core/execution.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
+import { type RetrySchedule, retry } from "../core/retry.js";
 import type { NodeOutcome, WorkflowRuns } from "../core/workflow/runs.js";
 
 const FINAL = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
+/** Three tries, 0.4 s then 0.8 s apart. */
+const ADVANCE_RETRIES: RetrySchedule = { attempts: 3, baseMs: 400, maxMs: 800 };
 
 export interface NodeHook {
   /** The node's run ended with this final outcome (no retry to follow). */
@@ -24,25 +28,26 @@ export function createNodeHook(
   workflows: WorkflowRuns,
   executions: ExecutionStore,
   logger: Logger,
+  clock: Clock = systemClock,
 ): NodeHook {
   const hook: NodeHook = {
     async finished(workflowId, run, status) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await workflows.onNodeFinished({
+      // Thrown on after the last try: the message stays, and its redelivery reports again.
+      await retry(
+        ADVANCE_RETRIES,
+        () =>
+          workflows.onNodeFinished({
             workflowId,
             jobId: run.jobId,
             scheduledMs: run.scheduledMs,
             status,
-          });
-          return;
-        } catch (err) {
-          // Thrown on: the message stays, and its redelivery reports again.
-          if (attempt >= 3) throw err;
-          logger.warn({ err, attempt }, "could not advance the workflow run; retrying");
-          await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
-        }
-      }
+          }),
+        clock,
+        {
+          onRetry: (err, attempt) =>
+            logger.warn({ err, attempt }, "could not advance the workflow run; retrying"),
+        },
+      );
     },
     async redelivered(workflowId, run) {
       const stored = await executions.getExecution(run.tenant, executionId(run));

@@ -4,8 +4,10 @@ import {
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
+import { systemClock } from "../../core/clock.js";
 import { unavailable } from "../../core/errors.js";
 import type { SlotChange } from "../../core/ports/job-store.js";
+import { type RetrySchedule, retry } from "../../core/retry.js";
 import { activeSchedulesExhausted } from "../../core/tenant-quota.js";
 import { dynamo } from "./calls.js";
 import { type Item, n, num, s } from "./job-item.js";
@@ -107,7 +109,8 @@ export function slotItem(tenant: string, untilMs: number): Item {
 }
 
 /** Concurrent takes of one tenant's slots conflict (TransactionConflict): tried this often. */
-const CONFLICT_RETRIES = 8;
+/** Nine tries, full jitter from 10 ms doubling up to 320 ms: conflicting writers spread out. */
+const CONFLICT_RETRIES: RetrySchedule = { attempts: 9, baseMs: 10, maxMs: 320, jitter: 1 };
 
 /**
  * Writes `actions` in one transaction, again while it only conflicts with
@@ -119,7 +122,7 @@ export async function transactSlots(
   client: DynamoDBClient,
   actions: TransactWriteItem[],
 ): Promise<Array<{ code: string; item?: Item }> | undefined> {
-  for (let attempt = 0; ; attempt++) {
+  const once = async () => {
     try {
       await dynamo(() => client.send(new TransactWriteItemsCommand({ TransactItems: actions })));
       return undefined;
@@ -130,10 +133,15 @@ export async function transactSlots(
         ...(r.Item ? { item: r.Item } : {}),
       }));
       if (reasons.some((r) => r.code === "ConditionalCheckFailed")) return reasons;
-      if (attempt >= CONFLICT_RETRIES) throw unavailable("DynamoDB", err);
-      await new Promise((r) => setTimeout(r, 10 * 2 ** Math.min(attempt, 5) * Math.random()));
+      throw err;
     }
-  }
+  };
+  // Thrown on: a cancellation that is only a conflict.
+  return retry(CONFLICT_RETRIES, once, systemClock, {
+    retryable: (err) => err instanceof TransactionCanceledException,
+  }).catch((err: unknown) => {
+    throw err instanceof TransactionCanceledException ? unavailable("DynamoDB", err) : err;
+  });
 }
 
 /** The resource_exhausted of a refused take, from the tenant record as it was. */

@@ -6,9 +6,11 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { recoveryDeadline, UNTRIGGERABLE_STATUS } from "../../core/claim-rules.js";
+import { systemClock } from "../../core/clock.js";
 import { alreadyExists, failedPrecondition, notFound } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
 import type { JobQuery, JobStore, Page, SlotChange } from "../../core/ports/job-store.js";
+import { type RetrySchedule, retry } from "../../core/retry.js";
 import { counterAction, exhausted, slotItem, transactSlots } from "./active-slots.js";
 import { dynamo, fromPageToken } from "./calls.js";
 import type { TableNames } from "./client.js";
@@ -26,6 +28,9 @@ export interface DynamoJobStoreOptions {
   tables: TableNames;
   partitionCount: number;
 }
+
+/** A manual run's record: eleven tries, no pause (the next read sees the new sequence). */
+const CAS_RETRIES: RetrySchedule = { attempts: 11, baseMs: 0, maxMs: 0 };
 
 /**
  * Jobs in DynamoDB: what the API reads and writes here, the due index,
@@ -98,11 +103,12 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     updateJob: (tenant, id, change, expect, nowMs) =>
       updateJob(client, tables, { tenant, id, change, expect, nowMs }),
 
-    async recordManualRun(tenant, id, scheduledMs, recoverAtMs) {
+    recordManualRun(tenant, id, scheduledMs, recoverAtMs) {
       // Read, then write conditionally on the claim sequence: keeps a pending
       // recovery deadline that is still ahead, replaces a stale one. The
       // tenant never changes, so checking it on the read is enough.
-      for (let attempt = 0; ; attempt++) {
+      // Read and written again, at once, while a concurrent claim moves the sequence.
+      const once = async () => {
         const item = await read(id);
         if (!visible(item, tenant)) throw notFound(`job ${id}`);
         if (str(item, "st") === UNTRIGGERABLE_STATUS) {
@@ -115,31 +121,30 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
           nowMs: scheduledMs,
           startTimeoutMs: recoverAtMs - scheduledMs,
         });
-        try {
-          const out = await dynamo(() =>
-            client.send(
-              new UpdateItemCommand({
-                TableName: table,
-                Key: { id: s(id) },
-                UpdateExpression: "SET recover_at = :ra ADD claimed_m :t, cseq :one",
-                ConditionExpression: "cseq = :cseq AND #st <> :cancelled",
-                ExpressionAttributeNames: { "#st": "st" },
-                ExpressionAttributeValues: {
-                  ":ra": n(recoverAt),
-                  ":t": { NS: [String(scheduledMs)] },
-                  ":one": n(1),
-                  ":cseq": n(num(item, "cseq") ?? 0),
-                  ":cancelled": s(UNTRIGGERABLE_STATUS),
-                },
-                ReturnValues: "ALL_NEW",
-              }),
-            ),
-          );
-          return itemToJob(out.Attributes!);
-        } catch (err) {
-          if (!(err instanceof ConditionalCheckFailedException) || attempt >= 10) throw err;
-        }
-      }
+        const out = await dynamo(() =>
+          client.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: { id: s(id) },
+              UpdateExpression: "SET recover_at = :ra ADD claimed_m :t, cseq :one",
+              ConditionExpression: "cseq = :cseq AND #st <> :cancelled",
+              ExpressionAttributeNames: { "#st": "st" },
+              ExpressionAttributeValues: {
+                ":ra": n(recoverAt),
+                ":t": { NS: [String(scheduledMs)] },
+                ":one": n(1),
+                ":cseq": n(num(item, "cseq") ?? 0),
+                ":cancelled": s(UNTRIGGERABLE_STATUS),
+              },
+              ReturnValues: "ALL_NEW",
+            }),
+          ),
+        );
+        return itemToJob(out.Attributes!);
+      };
+      return retry(CAS_RETRIES, once, systemClock, {
+        retryable: (err) => err instanceof ConditionalCheckFailedException,
+      });
     },
 
     dueJobs: claims.dueJobs,

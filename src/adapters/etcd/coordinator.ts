@@ -87,7 +87,12 @@ export function createEtcdCoordinator(options: EtcdCoordinatorOptions): Coordina
 
     async campaign(session, candidateId, signal) {
       open();
-      return campaign({ ns, logger, active: leaderships }, own(session), candidateId, signal);
+      return campaign(
+        { ns, logger, active: leaderships, clock },
+        own(session),
+        candidateId,
+        signal,
+      );
     },
 
     leader: () => currentLeader(ns),

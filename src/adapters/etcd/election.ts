@@ -1,8 +1,10 @@
 import type { Namespace } from "etcd3";
 import type { Logger } from "pino";
+import { type Clock, systemClock } from "../../core/clock.js";
 import { failedPrecondition, isChronoringError } from "../../core/errors.js";
 import type { Leadership } from "../../core/ports/coordinator.js";
-import { retryDelayMs } from "./backoff.js";
+import { retry } from "../../core/retry.js";
+import { ETCD_BACKOFF } from "./backoff.js";
 import { etcdCall } from "./errors.js";
 import { keys } from "./keys.js";
 import type { EtcdSession } from "./session.js";
@@ -13,6 +15,8 @@ export interface ElectionDeps {
   logger: Logger;
   /** Leaderships not yet ended, so that the coordinator's close can end them. */
   active: Set<EtcdLeadership>;
+  /** Timers of the retries while etcd is unavailable. Default the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -176,7 +180,7 @@ async function waitForPredecessors(
   stop: AbortSignal,
 ): Promise<void> {
   for (;;) {
-    const res = await retrying(deps.logger, stop, () =>
+    const res = await retrying(deps, stop, () =>
       deps.ns
         .getAll()
         .prefix(keys.electionPrefix)
@@ -196,7 +200,7 @@ async function waitForDeletion(deps: ElectionDeps, key: string, stop: AbortSigna
   const deleted = new Promise<void>((resolve) => {
     gone = resolve;
   });
-  const watch = await retrying(deps.logger, stop, () =>
+  const watch = await retrying(deps, stop, () =>
     watchRange({
       ns: deps.ns,
       key,
@@ -215,17 +219,13 @@ async function waitForDeletion(deps: ElectionDeps, key: string, stop: AbortSigna
 }
 
 /** Retries an etcd read with backoff while etcd is unavailable, until `stop` aborts. */
-async function retrying<T>(logger: Logger, stop: AbortSignal, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    stop.throwIfAborted();
-    try {
-      return await etcdCall(call);
-    } catch (err) {
-      if (!isChronoringError(err, "unavailable")) throw err;
-      logger.warn({ err, attempt }, "etcd unavailable while campaigning; retrying");
-      await untilAborted(sleep(retryDelayMs(attempt)), stop);
-    }
-  }
+function retrying<T>(deps: ElectionDeps, stop: AbortSignal, call: () => Promise<T>): Promise<T> {
+  return retry(ETCD_BACKOFF, () => etcdCall(call), deps.clock ?? systemClock, {
+    signal: stop,
+    retryable: (err) => isChronoringError(err, "unavailable"),
+    onRetry: (err, attempt) =>
+      deps.logger.warn({ err, attempt }, "etcd unavailable while campaigning; retrying"),
+  });
 }
 
 /** `promise`, or a rejection with the signal's reason as soon as it aborts. */
@@ -243,10 +243,6 @@ async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promis
   } finally {
     if (onAbort) signal.removeEventListener("abort", onAbort);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function deleteIfOurs(ns: Namespace, key: string, term: number): Promise<void> {

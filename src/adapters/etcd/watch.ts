@@ -1,6 +1,8 @@
 import type { IKeyValue, IRangeResponse, IWatchResponse, Namespace, Watcher } from "etcd3";
 import type { Logger } from "pino";
-import { retryDelayMs } from "./backoff.js";
+import { backoffDelay } from "../../core/backoff.js";
+import { type Clock, systemClock, type Timer } from "../../core/clock.js";
+import { ETCD_BACKOFF } from "./backoff.js";
 import { etcdCall } from "./errors.js";
 
 /** Key (relative to the namespace) → its current key-value. */
@@ -16,6 +18,8 @@ export interface RangeWatchOptions {
   logger: Logger;
   /** Test hook: runs between a snapshot read and the watch that continues it. */
   afterSnapshot?: (revision: number) => Promise<void>;
+  /** Timers of the re-read backoff. Default the system clock. */
+  clock?: Clock;
 }
 
 export interface RangeWatch {
@@ -49,7 +53,7 @@ class ResilientRange implements RangeWatch {
   private stopped = false;
   private attempt = 0;
   private resyncCount = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
 
   constructor(private readonly o: RangeWatchOptions) {}
 
@@ -71,7 +75,7 @@ class ResilientRange implements RangeWatch {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     const watcher = this.watcher;
     this.watcher = undefined;
     if (watcher) await cancelQuietly(watcher);
@@ -126,9 +130,9 @@ class ResilientRange implements RangeWatch {
   }
 
   private scheduleResync(): void {
-    const delay = retryDelayMs(this.attempt);
     this.attempt += 1;
-    this.timer = setTimeout(() => {
+    const delay = backoffDelay(ETCD_BACKOFF, this.attempt);
+    this.timer = (this.o.clock ?? systemClock).setTimeout(() => {
       this.timer = undefined;
       if (this.stopped) return;
       this.resyncCount += 1;

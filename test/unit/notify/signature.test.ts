@@ -1,7 +1,8 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { backoffDelay } from "../../../src/core/backoff.js";
 import { canonicalJson, requestHash } from "../../../src/core/idempotency.js";
-import { backoffMs } from "../../../src/notify/retry.js";
+import { notifySchedule } from "../../../src/notify/retry.js";
 import { signBody, verifySignature } from "../../../src/notify/signature.js";
 
 const SECRET = "whsec_0123456789abcdef";
@@ -63,12 +64,19 @@ describe("idempotency request hash", () => {
 });
 
 describe("notification backoff", () => {
-  it("doubles from the base delay, ±20 % jitter, capped at 60 s", () => {
-    const policy = { attempts: 5, baseDelayMs: 1000 };
-    expect(backoffMs(policy, 1, () => 0.5)).toBe(1000);
-    expect(backoffMs(policy, 3, () => 0.5)).toBe(4000);
-    expect(backoffMs(policy, 3, () => 0)).toBe(3200);
-    expect(backoffMs(policy, 3, () => 1)).toBe(4800);
-    expect(backoffMs(policy, 20, () => 0.5)).toBe(60_000);
+  it("doubles from the base delay up to 60 s, with up to 20 % taken off at random", () => {
+    const schedule = notifySchedule({ attempts: 5, baseDelayMs: 1000 });
+    expect(backoffDelay(schedule, 1, () => 0)).toBe(1000);
+    expect(backoffDelay(schedule, 3, () => 0)).toBe(4000);
+    expect(backoffDelay(schedule, 3, () => 0.5)).toBe(3600);
+    expect(backoffDelay(schedule, 3, () => 0.9999)).toBe(3200);
+    expect(backoffDelay(schedule, 20, () => 0)).toBe(60_000);
+    expect(schedule.attempts).toBe(5);
+  });
+
+  it("a base above the cap waits the cap", () => {
+    expect(backoffDelay(notifySchedule({ attempts: 2, baseDelayMs: 600_000 }), 1, () => 0)).toBe(
+      60_000,
+    );
   });
 });
