@@ -7,6 +7,7 @@ import {
 import type { ExecutionStore, QueuedAttempt } from "../../core/ports/execution-store.js";
 import { inScope } from "../../core/tenant.js";
 import { copy, type MemoryDb, pageOf } from "./memory-db.js";
+import { nextAttempt, recordQueued } from "./retry-store.js";
 
 /**
  * Executions in memory, one record per attempt keyed by its execution id,
@@ -106,21 +107,12 @@ export function createMemoryExecutionStore(db: MemoryDb): ExecutionStore {
 
     async requeue(execution, reason, nowMs, recheckAtMs) {
       const current = held(execution.id, execution.workerId ?? "");
-      const next: RunRef = {
-        tenant: execution.tenant,
-        jobId: execution.jobId,
-        partition: execution.partition,
-        scheduledMs: execution.scheduledMs,
-        attempt: execution.attempt + 1,
-        manual: execution.manual,
-      };
+      const next = nextAttempt(execution);
       if (!current || recordOf(next)) return undefined;
       current.status = "FAILED";
       current.endedMs = nowMs;
       current.error = reason;
-      const queued = base(next, "QUEUED");
-      if (current.checkpoint) queued.checkpoint = copy(current.checkpoint);
-      db.executions.set(queued.id, { execution: queued, requeueAtMs: recheckAtMs });
+      recordQueued(db, next, recheckAtMs, current);
       return next;
     },
 

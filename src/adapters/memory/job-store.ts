@@ -26,7 +26,7 @@ export function createMemoryJobStore(db: MemoryDb): JobStore {
   /** Refuses a take when the tenant has no slot free (0 is unlimited). */
   function takeSlot(tenant: string, slot: Take): void {
     const use = db.activeSlots.get(tenant) ?? 0;
-    const limit = db.slotQuotas.get(tenant) ?? slot.defaultLimit;
+    const limit = db.quotas.get(tenant)?.custom.maxActiveSchedules ?? slot.defaultLimit;
     if (limit > 0 && use >= limit) throw activeSchedulesExhausted(tenant, use, limit);
     db.activeSlots.set(tenant, use + 1);
   }

@@ -2,6 +2,11 @@ import { invalidArgument } from "../../core/errors.js";
 import type { Execution } from "../../core/execution.js";
 import type { IdempotencyRecord } from "../../core/idempotency.js";
 import type { Job } from "../../core/job.js";
+import type { LimitState } from "../../core/limits.js";
+import type { FireCounts } from "../../core/ports/fire-stats-store.js";
+import type { TenantQuotas } from "../../core/tenant-quota.js";
+import type { Calendar } from "../../core/time-policy.js";
+import type { Workflow, WorkflowRun } from "../../core/workflow/workflow.js";
 
 /**
  * The state the in-memory stores share, as the DynamoDB tables are shared:
@@ -38,10 +43,23 @@ export interface MemoryDb {
   idempotency: Map<string, { record: IdempotencyRecord; jobId: string }>;
   /** Active-schedule slots taken, per tenant. */
   activeSlots: Map<string, number>;
-  /** A tenant's own `max_active_schedules` (0: unlimited), when an admin set one. */
-  slotQuotas: Map<string, number>;
+  /** Quotas an admin set, per tenant (0: unlimited; absent: the default). */
+  quotas: Map<string, { custom: Partial<TenantQuotas>; updatedMs?: number }>;
   /** By execution id. */
   executions: Map<string, StoredExecution>;
+  /** Execution ids on the dead list. */
+  dead: Set<string>;
+  /** Each job's limit counters and the sequence number guarding them. */
+  limits: Map<string, { state: LimitState; seq: number }>;
+  /** Stops asked for RUNNING executions, with the reason. */
+  cancelRequests: Map<string, string>;
+  /** `<tenant>/<name>`. */
+  calendars: Map<string, Calendar>;
+  workflows: Map<string, Workflow>;
+  /** `<workflow id>:<scheduled ms>`. */
+  workflowRuns: Map<string, WorkflowRun>;
+  /** `<tenant>/<minute ms>`. */
+  fireStats: Map<string, FireCounts>;
 }
 
 export function createMemoryDb(): MemoryDb {
@@ -50,8 +68,15 @@ export function createMemoryDb(): MemoryDb {
     fences: new Map(),
     idempotency: new Map(),
     activeSlots: new Map(),
-    slotQuotas: new Map(),
+    quotas: new Map(),
     executions: new Map(),
+    dead: new Set(),
+    limits: new Map(),
+    cancelRequests: new Map(),
+    calendars: new Map(),
+    workflows: new Map(),
+    workflowRuns: new Map(),
+    fireStats: new Map(),
   };
 }
 
