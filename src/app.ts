@@ -2,7 +2,7 @@ import pino, { type Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { WriteCounter } from "./adapters/dynamodb/write-counter.js";
 import { createEtcdCoordinator } from "./adapters/etcd/coordinator.js";
-import { createAdapters } from "./adapters/from-config.js";
+import { createStoreAdapters } from "./adapters/from-config.js";
 import { startAuth } from "./auth/from-config.js";
 import { createClusterMetrics } from "./cluster/metrics.js";
 import type { ClusterNode } from "./cluster/node.js";
@@ -103,7 +103,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const auth = checksTokens ? await startAuth(config.auth, { clock, logger }) : undefined;
   const writes = new WriteCounter();
   const storeMetrics = registerStoreMetrics(registry, writes);
-  const adapters = createAdapters(config, {
+  const adapters = createStoreAdapters(config, clock, {
     writeCounter: writes,
     onThrottle: storeMetrics.throttled,
     onMalformed: (body) => logger.warn({ body: body?.slice(0, 200) }, "malformed run message"),
@@ -113,7 +113,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       ),
   });
   if (overrides.auditStore) adapters.audit = overrides.auditStore;
-  const { dynamo, jobs, queue, deadLetters, workflows } = adapters;
+  const { jobs, queue, deadLetters, workflows } = adapters;
   const waitMs = config.backendWaitMs;
   await untilReady("DynamoDB", { logger, clock }, waitMs, () => jobs.init());
   await untilReady("DynamoDB", { logger, clock }, waitMs, () => adapters.fireStats.init());
@@ -181,7 +181,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   app.close = async () => {
     for (const close of closers) await close();
     await coordinator?.close();
-    dynamo.destroy();
+    adapters.close();
     // Last: the spans of the closing itself are sent too.
     await tracing?.stop();
   };

@@ -12,13 +12,15 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"] },
+        // The memory adapters' contract suites need no backend: they run with the unit tests.
+        test: { name: "unit", include: ["test/unit/**/*.test.ts", "test/contract/memory.test.ts"] },
       },
       {
         extends: true,
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts", "test/contract/**/*.test.ts"],
+          exclude: ["test/contract/memory.test.ts", "**/node_modules/**"],
           ...backends,
         },
       },

@@ -1,4 +1,5 @@
 import type { Config } from "../config/config.js";
+import type { Clock } from "../core/clock.js";
 import { createDynamoAuditStore } from "./dynamodb/audit-store.js";
 import { createDynamoCalendarStore } from "./dynamodb/calendar-store.js";
 import { createDynamoClient, tableNames } from "./dynamodb/client.js";
@@ -10,6 +11,7 @@ import { createDynamoRunLimits } from "./dynamodb/run-limits.js";
 import { createDynamoTenantStore } from "./dynamodb/tenant-store.js";
 import { createDynamoWorkflowStore } from "./dynamodb/workflow-store.js";
 import type { WriteCounter } from "./dynamodb/write-counter.js";
+import { createMemoryAdapters } from "./memory/adapters.js";
 import { createSqsDeadLetterQueue } from "./sqs/dead-letter-queue.js";
 import { createSqsWorkQueue, type SqsOptions } from "./sqs/work-queue.js";
 
@@ -27,6 +29,35 @@ export function workQueueOptions(config: Config): SqsOptions {
     maxAttempts: config.aws.maxAttempts,
     requestTimeoutMs: config.aws.requestTimeoutMs,
   };
+}
+
+type AdapterHooks = NonNullable<Parameters<typeof createAdapters>[1]>;
+
+/** The stores and queues a process's roles use, whichever backend holds them. */
+export type Adapters = Omit<ReturnType<typeof createAdapters>, "dynamo"> & {
+  /** Releases the backend clients. */
+  close(): void;
+};
+
+/**
+ * The adapters `CHRONORING_STORE` chooses: DynamoDB and SQS, or all in this
+ * process's memory (`memory`, not durable; its queue runs on `clock`).
+ */
+export function createStoreAdapters(
+  config: Config,
+  clock: Clock,
+  hooks: AdapterHooks = {},
+): Adapters {
+  if (config.store.kind === "memory") {
+    const memory = createMemoryAdapters({
+      clock,
+      visibilityTimeoutS: config.queue.visibilityTimeoutS,
+      maxReceiveCount: config.queue.maxReceiveCount,
+    });
+    return { ...memory, close: () => {} };
+  }
+  const { dynamo, ...adapters } = createAdapters(config, hooks);
+  return { ...adapters, close: () => dynamo.destroy() };
 }
 
 /**

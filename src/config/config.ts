@@ -63,7 +63,12 @@ export interface Config {
      */
     storeOutageMs: number;
   };
-  store: { tablePrefix: string; partitions: number };
+  store: {
+    /** `memory`: every store and queue in this process; nothing durable, no backends. */
+    kind: "dynamodb" | "memory";
+    tablePrefix: string;
+    partitions: number;
+  };
   queue: {
     prefix: string;
     visibilityTimeoutS: number;
@@ -184,6 +189,14 @@ export function loadConfig(
   const roles = list("roles") as Config["roles"];
   if (roles.length === 0)
     throw new ConfigError(`${envName("roles")}: at least one role is required`);
+  const store = str("store") as Config["store"]["kind"];
+  if (
+    store === "memory" &&
+    !(["api", "scheduler", "worker"] as const).every((r) => roles.includes(r))
+  ) {
+    // Another process could not see this one's jobs or runs.
+    throw new ConfigError(`${envName("store")}: memory runs every role in one process`);
+  }
   for (const k of ["table-prefix", "queue-prefix"]) {
     if (!/^[A-Za-z0-9_.-]{0,40}$/.test(str(k))) {
       throw new ConfigError(`${envName(k)}: only letters, digits, _ . - and at most 40 characters`);
@@ -210,7 +223,8 @@ export function loadConfig(
       requestTimeoutMs: int("aws-request-timeout-ms"),
     },
     etcd: {
-      endpoints: list("etcd-endpoints"),
+      // In memory the process is alone: it owns every partition (standalone).
+      endpoints: store === "memory" ? [] : list("etcd-endpoints"),
       prefix: str("etcd-prefix"),
       sessionTtlMs: int("session-ttl-ms"),
     },
@@ -220,7 +234,11 @@ export function loadConfig(
       assignmentSettleMs: int("assignment-settle-ms"),
       storeOutageMs: int("store-outage-ms"),
     },
-    store: { tablePrefix: str("table-prefix"), partitions: int("partitions") },
+    store: {
+      kind: store,
+      tablePrefix: str("table-prefix"),
+      partitions: int("partitions"),
+    },
     queue: {
       prefix: str("queue-prefix"),
       visibilityTimeoutS: int("visibility-timeout-s"),

@@ -50,6 +50,8 @@ export const FIELDS: Field[] = [
   { key: "failover-interval-ms", kind: "int", default: "5000", min: 100, max: 600_000 },
   { key: "assignment-settle-ms", kind: "int", default: "200", min: 0, max: 60_000 },
   { key: "store-outage-ms", kind: "int", default: "0", min: 0, max: 600_000 },
+  // memory: every store and queue in this process, not durable (README).
+  { key: "store", kind: "string", default: "dynamodb", oneOf: ["dynamodb", "memory"] },
   { key: "table-prefix", kind: "string", default: "chronoring-" },
   { key: "partitions", kind: "int", default: "256", min: 1, max: 65_536 },
   { key: "queue-prefix", kind: "string", default: "chronoring-" },

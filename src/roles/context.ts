@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { createAdapters } from "../adapters/from-config.js";
+import type { Adapters } from "../adapters/from-config.js";
 import type { ClusterMetrics } from "../cluster/metrics.js";
 import type { Config } from "../config/config.js";
 import type { Clock } from "../core/clock.js";
@@ -8,7 +8,7 @@ import type { Coordinator } from "../core/ports/coordinator.js";
 import type { WorkflowRuns } from "../core/workflow/runs.js";
 
 /** The store and queue adapters of one process. */
-export type Adapters = ReturnType<typeof createAdapters>;
+export type { Adapters };
 
 /** A step of a graceful close; `startApp` runs them in order. */
 export type Closer = () => Promise<void>;

@@ -48,8 +48,8 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
     logger,
     metrics,
     // Runs are sent from a thread of their own, on time whatever the loops do
-    // (a test's own clock keeps the dispatcher in this thread).
-    ...(clock === systemClock
+    // (a test's own clock, and the memory queue, keep the dispatcher in this thread).
+    ...(clock === systemClock && config.store.kind !== "memory"
       ? {
           dispatcher: startDispatchThread({
             entry: new URL(

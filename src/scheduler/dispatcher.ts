@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Clock } from "../core/clock.js";
+import type { Clock, Timer } from "../core/clock.js";
 
 import type { OutgoingRun, WorkQueue } from "../core/ports/work-queue.js";
 import { type RetrySchedule, retry } from "../core/retry.js";
@@ -39,7 +39,7 @@ export function createDispatcher(deps: {
   /** Held runs by scheduled ms. */
   const held = new Map<number, OutgoingRun[]>();
   let count = 0;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   let timerAt = Number.POSITIVE_INFINITY;
   let closed = false;
   const inFlight = new Set<Promise<void>>();
@@ -49,9 +49,9 @@ export function createDispatcher(deps: {
     let earliest = Number.POSITIVE_INFINITY;
     for (const t of held.keys()) if (t < earliest) earliest = t;
     if (timer && earliest >= timerAt) return;
-    if (timer) clearTimeout(timer);
+    timer?.cancel();
     timerAt = earliest;
-    timer = setTimeout(fire, Math.max(0, earliest - clock.now()));
+    timer = clock.setTimeout(fire, Math.max(0, earliest - clock.now()));
   }
 
   function fire(): void {
@@ -106,12 +106,12 @@ export function createDispatcher(deps: {
       return count;
     },
     async close() {
-      if (timer) clearTimeout(timer);
+      timer?.cancel();
       fire();
       closed = true;
       // fire() re-armed the timer for the next held run: those are dropped
       // (the recovery sweep of the next owner sends them).
-      if (timer) clearTimeout(timer);
+      timer?.cancel();
       timer = undefined;
       held.clear();
       count = 0;

@@ -110,14 +110,15 @@ export function createScheduler(deps: {
     return tickMs > 0 && Number.isFinite(ms) ? Math.ceil(ms / tickMs) * tickMs : ms;
   }
 
+  /** A wait on the injected clock that `wakeAll` cuts short. */
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
-        clearTimeout(timer);
+        timer.cancel();
         sleepers.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = clock.setTimeout(done, ms);
       sleepers.add(done);
     });
   }

@@ -1,0 +1,134 @@
+import { StaleOwnerError } from "../../core/errors.js";
+import type { Claim, DueJob, Fence, JobStore, PendingRuns } from "../../core/ports/job-store.js";
+import { copy, type MemoryDb, pageOf, type StoredJob } from "./memory-db.js";
+
+/**
+ * The scheduler's side of the in-memory job store: the due index, fenced
+ * claims and the recovery record, with the conditions of the DynamoDB
+ * adapter (`dynamodb/claim-writes.ts`): a claim is a compare-and-set on the
+ * job's next run, status and recovery deadline as read, and under a fence
+ * only while the partition's recorded owner is that fence.
+ */
+export function createMemoryJobClaims(
+  db: MemoryDb,
+): Pick<
+  JobStore,
+  "dueJobs" | "claimRuns" | "fencePartition" | "highestFenceEpoch" | "pendingRuns" | "settleRuns"
+> {
+  function claimOne(claim: Claim): boolean {
+    const stored = db.jobs.get(claim.job.id);
+    if (!stored) return false;
+    const { job } = stored;
+    if (job.status !== "ACTIVE" || job.nextRunMs !== claim.job.nextRunMs) return false;
+    if (stored.recoverAtMs !== claim.job.recoverAtMs) return false;
+    const runs = claim.runs ?? [claim.job.nextRunMs];
+    if (runs.length > 0) {
+      for (const t of runs) stored.claimed.add(t);
+      job.lastRunMs = Math.max(...runs);
+      stored.recoverAtMs = claim.recoverAtMs;
+    }
+    if (claim.missed) job.missedRuns = (job.missedRuns ?? 0) + claim.missed;
+    if (claim.nextRunMs === undefined) {
+      delete job.nextRunMs;
+      job.status = "FINISHED";
+    } else {
+      job.nextRunMs = claim.nextRunMs;
+    }
+    stored.claimSeq++;
+    return true;
+  }
+
+  function fenceHolds(fence: Fence): boolean {
+    const held = db.fences.get(fence.partition);
+    return held?.epoch === fence.epoch && held.owner === fence.owner;
+  }
+
+  function inPartition(partition: number): StoredJob[] {
+    return [...db.jobs.values()].filter((s) => s.job.partition === partition);
+  }
+
+  return {
+    async dueJobs(partition, untilMs, limit) {
+      return inPartition(partition)
+        .filter((s) => s.job.nextRunMs !== undefined && s.job.nextRunMs <= untilMs)
+        .sort((a, b) => a.job.nextRunMs! - b.job.nextRunMs!)
+        .slice(0, limit)
+        .map(({ job, recoverAtMs }): DueJob => {
+          const due: DueJob = {
+            id: job.id,
+            tenant: job.tenant,
+            partition,
+            nextRunMs: job.nextRunMs!,
+            schedule: copy(job.schedule),
+            target: copy(job.target),
+            priority: job.priority ?? "MEDIUM",
+          };
+          if (recoverAtMs !== undefined) due.recoverAtMs = recoverAtMs;
+          if (job.limits) due.limits = copy(job.limits);
+          if (job.notifications?.length) due.notify = true;
+          return due;
+        });
+    },
+
+    async claimRuns(claims, fence) {
+      // Checked once per call: the calls of one process do not interleave
+      // inside it, as the fence check shares a transaction with each claim.
+      if (fence && claims.length > 0 && !fenceHolds(fence)) {
+        throw new StaleOwnerError(fence.partition, fence.epoch);
+      }
+      return claims.map(claimOne);
+    },
+
+    async fencePartition(fence) {
+      const held = db.fences.get(fence.partition);
+      if (
+        held &&
+        (held.epoch > fence.epoch || (held.epoch === fence.epoch && held.owner !== fence.owner))
+      ) {
+        return false;
+      }
+      db.fences.set(fence.partition, { epoch: fence.epoch, owner: fence.owner });
+      return true;
+    },
+
+    async highestFenceEpoch() {
+      let highest = 0;
+      for (const f of db.fences.values()) highest = Math.max(highest, f.epoch);
+      return highest;
+    },
+
+    async pendingRuns(partition, fromMs, toMs, limit, pageToken) {
+      const due = inPartition(partition)
+        .filter(
+          (s) => s.recoverAtMs !== undefined && s.recoverAtMs > fromMs && s.recoverAtMs <= toMs,
+        )
+        .sort((a, b) => a.recoverAtMs! - b.recoverAtMs!)
+        .map(
+          (s): PendingRuns => ({
+            jobId: s.job.id,
+            partition,
+            status: s.job.status,
+            scheduled: [...s.claimed].sort((a, b) => a - b),
+            manual: [...s.claimedManual].sort((a, b) => a - b),
+            claimSeq: s.claimSeq,
+            recoverAtMs: s.recoverAtMs!,
+            active: s.job.status === "ACTIVE" && s.job.nextRunMs !== undefined,
+          }),
+        );
+      return pageOf(due, limit, pageToken);
+    },
+
+    async settleRuns(settlement) {
+      const stored = db.jobs.get(settlement.jobId);
+      if (!stored) return true;
+      if (settlement.recoverAtMs === undefined && stored.claimSeq !== (settlement.claimSeq ?? -1)) {
+        return false;
+      }
+      for (const t of settlement.startedScheduled) stored.claimed.delete(t);
+      for (const t of settlement.startedManual) stored.claimedManual.delete(t);
+      if (settlement.recoverAtMs === undefined) delete stored.recoverAtMs;
+      else stored.recoverAtMs = settlement.recoverAtMs;
+      return true;
+    },
+  };
+}

@@ -1,0 +1,227 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_TENANT } from "../../src/core/caller.js";
+import { StaleOwnerError } from "../../src/core/errors.js";
+import type { Job } from "../../src/core/job.js";
+import type { Claim, DueJob, JobStore } from "../../src/core/ports/job-store.js";
+import { makeJob } from "../support/jobs.js";
+
+/** What a job store suite needs: a fresh, initialised store with this many partitions. */
+export type JobStoreFactory = (label: string) => Promise<{ jobs: JobStore; partitions: number }>;
+
+const HOUR = 3_600_000;
+const interval = { kind: "interval", source: "1m", periodMs: 60_000, anchorMs: 0 } as const;
+
+function claimOf(job: DueJob, nextRunMs: number | undefined): Claim {
+  return { job, nextRunMs, recoverAtMs: job.nextRunMs + 5000 };
+}
+
+async function dueOf(jobs: JobStore, job: Job): Promise<DueJob | undefined> {
+  const due = await jobs.dueJobs(job.partition, Date.now() + HOUR, 100);
+  return due.find((d) => d.id === job.id);
+}
+
+/**
+ * The behaviour the core relies on from every `JobStore`: conditional
+ * creates and updates, the due index per partition, claims that only one
+ * caller wins, fences that a stale owner loses to, and the recovery record.
+ */
+export function jobStoreContract(adapter: string, factory: JobStoreFactory): void {
+  describe(`JobStore contract: ${adapter}`, () => {
+    it("creates a job once: the same id again is already_exists, another tenant does not see it", async () => {
+      const { jobs, partitions } = await factory("create");
+      const job = makeJob(partitions);
+      await jobs.createJob(job);
+      await expect(jobs.createJob(job)).rejects.toMatchObject({ kind: "already_exists" });
+      expect((await jobs.getJob(DEFAULT_TENANT, job.id))?.name).toBe(job.name);
+      expect(await jobs.getJob("other", job.id)).toBeUndefined();
+    });
+
+    it("lists due jobs of one partition only, at or before the time asked, earliest first", async () => {
+      const { jobs, partitions } = await factory("due");
+      const now = Date.now();
+      const a = makeJob(partitions, { nextRunMs: now + 2000 });
+      const b = makeJob(partitions, { nextRunMs: now + 1000 });
+      const late = makeJob(partitions, { nextRunMs: now + 10 * HOUR });
+      for (const j of [a, b, late]) await jobs.createJob(j);
+      for (const p of new Set([a.partition, b.partition])) {
+        const due = await jobs.dueJobs(p, now + HOUR, 100);
+        const ids = due.map((d) => d.id);
+        expect(ids).not.toContain(late.id);
+        expect(due.every((d) => d.partition === p)).toBe(true);
+        const times = due.map((d) => d.nextRunMs);
+        expect(times).toEqual([...times].sort((x, y) => x - y));
+      }
+      expect((await dueOf(jobs, a))?.tenant).toBe(DEFAULT_TENANT);
+      expect((await dueOf(jobs, a))?.schedule).toEqual(a.schedule);
+    });
+
+    it("lets exactly one of two racing claims of the same run win, and moves the next run", async () => {
+      const { jobs, partitions } = await factory("claim-race");
+      const job = makeJob(partitions, { schedule: interval });
+      await jobs.createJob(job);
+      const due = (await dueOf(jobs, job))!;
+      const results = await Promise.all([
+        jobs.claimRuns([claimOf(due, due.nextRunMs + 60_000)]),
+        jobs.claimRuns([claimOf(due, due.nextRunMs + 60_000)]),
+      ]);
+      expect(results.flat().filter(Boolean)).toHaveLength(1);
+      const stored = await jobs.getJob(DEFAULT_TENANT, job.id);
+      expect(stored?.nextRunMs).toBe(due.nextRunMs + 60_000);
+      expect(stored?.lastRunMs).toBe(due.nextRunMs);
+    });
+
+    it("refuses a claim from a stale read, and wins the others of a batch", async () => {
+      const { jobs, partitions } = await factory("claim-stale");
+      const all = Array.from({ length: 3 }, () => makeJob(partitions));
+      for (const j of all) await jobs.createJob(j);
+      const dues = (await Promise.all(all.map((j) => dueOf(jobs, j)))) as DueJob[];
+      expect(await jobs.claimRuns([claimOf(dues[1]!, undefined)])).toEqual([true]);
+      expect(await jobs.claimRuns(dues.map((d) => claimOf(d, undefined)))).toEqual([
+        true,
+        false,
+        true,
+      ]);
+      const finished = await jobs.getJob(DEFAULT_TENANT, all[0]!.id);
+      expect(finished?.status).toBe("FINISHED");
+      expect(finished?.nextRunMs).toBeUndefined();
+      expect(await dueOf(jobs, all[0]!)).toBeUndefined();
+    });
+
+    it("does not claim a paused job, and takes it out of the due index until resumed", async () => {
+      const { jobs, partitions } = await factory("paused");
+      const job = makeJob(partitions);
+      await jobs.createJob(job);
+      const due = (await dueOf(jobs, job))!;
+      await jobs.updateJob(DEFAULT_TENANT, job.id, { status: "PAUSED" }, {}, Date.now());
+      expect(await jobs.claimRuns([claimOf(due, undefined)])).toEqual([false]);
+      await jobs.updateJob(DEFAULT_TENANT, job.id, { nextRunMs: null }, {}, Date.now());
+      expect(await dueOf(jobs, job)).toBeUndefined();
+      await jobs.updateJob(
+        DEFAULT_TENANT,
+        job.id,
+        { status: "ACTIVE", nextRunMs: job.nextRunMs! },
+        {},
+        Date.now(),
+      );
+      expect(await dueOf(jobs, job)).toBeDefined();
+    });
+
+    it("fences a partition: a newer epoch wins, an older one is stale and its claims throw", async () => {
+      const { jobs, partitions } = await factory("fence");
+      const job = makeJob(partitions);
+      await jobs.createJob(job);
+      const p = job.partition;
+      const base = (await jobs.highestFenceEpoch()) + 10;
+      const old = { partition: p, epoch: base, owner: "a" };
+      const fresh = { partition: p, epoch: base + 1, owner: "b" };
+      expect(await jobs.fencePartition(old)).toBe(true);
+      expect(await jobs.fencePartition(old)).toBe(true);
+      expect(await jobs.fencePartition({ ...old, owner: "c" })).toBe(false);
+      expect(await jobs.fencePartition(fresh)).toBe(true);
+      expect(await jobs.fencePartition(old)).toBe(false);
+      expect(await jobs.highestFenceEpoch()).toBeGreaterThanOrEqual(base + 1);
+      const due = (await dueOf(jobs, job))!;
+      await expect(jobs.claimRuns([claimOf(due, undefined)], old)).rejects.toBeInstanceOf(
+        StaleOwnerError,
+      );
+      expect(await jobs.claimRuns([claimOf(due, undefined)], fresh)).toEqual([true]);
+    });
+
+    it("updates conditionally: wrong version is aborted, wrong status failed_precondition, another tenant not_found", async () => {
+      const { jobs, partitions } = await factory("update");
+      const job = makeJob(partitions);
+      await jobs.createJob(job);
+      const now = Date.now();
+      const changed = await jobs.updateJob(
+        DEFAULT_TENANT,
+        job.id,
+        { name: "b" },
+        { version: 1 },
+        now,
+      );
+      expect(changed).toMatchObject({ name: "b", version: 2, updatedMs: now });
+      await expect(
+        jobs.updateJob(DEFAULT_TENANT, job.id, { name: "c" }, { version: 1 }, now),
+      ).rejects.toMatchObject({ kind: "aborted" });
+      await expect(
+        jobs.updateJob(DEFAULT_TENANT, job.id, { name: "c" }, { statusIn: ["PAUSED"] }, now),
+      ).rejects.toMatchObject({ kind: "failed_precondition" });
+      await expect(jobs.updateJob("other", job.id, { name: "c" }, {}, now)).rejects.toMatchObject({
+        kind: "not_found",
+      });
+      expect((await jobs.getJob(DEFAULT_TENANT, job.id))?.name).toBe("b");
+    });
+
+    it("records a claimed run for recovery: found in its deadline window, settled when started", async () => {
+      const { jobs, partitions } = await factory("recovery");
+      const job = makeJob(partitions, { schedule: interval });
+      await jobs.createJob(job);
+      const due = (await dueOf(jobs, job))!;
+      expect(await jobs.claimRuns([claimOf(due, due.nextRunMs + 60_000)])).toEqual([true]);
+      const deadline = due.nextRunMs + 5000;
+      const before = await jobs.pendingRuns(job.partition, 0, deadline - 1, 100);
+      expect(before.items.map((r) => r.jobId)).not.toContain(job.id);
+      const page = await jobs.pendingRuns(job.partition, deadline - 1, deadline, 100);
+      const pending = page.items.find((r) => r.jobId === job.id)!;
+      expect(pending).toMatchObject({ scheduled: [due.nextRunMs], manual: [], active: true });
+      // A claim since the read makes clearing the deadline refused.
+      const next = (await dueOf(jobs, job))!;
+      expect(await jobs.claimRuns([claimOf(next, next.nextRunMs + 60_000)])).toEqual([true]);
+      const stale = { jobId: job.id, claimSeq: pending.claimSeq, startedManual: [] };
+      expect(
+        await jobs.settleRuns({
+          ...stale,
+          startedScheduled: [due.nextRunMs],
+          recoverAtMs: undefined,
+        }),
+      ).toBe(false);
+      expect(
+        await jobs.settleRuns({
+          ...stale,
+          startedScheduled: [due.nextRunMs],
+          recoverAtMs: deadline + 1,
+        }),
+      ).toBe(true);
+      const after = await jobs.pendingRuns(job.partition, deadline, deadline + 1, 100);
+      expect(after.items.find((r) => r.jobId === job.id)?.scheduled).toEqual([next.nextRunMs]);
+    });
+
+    it("records a manual run for recovery, and refuses one on a cancelled job", async () => {
+      const { jobs, partitions } = await factory("manual");
+      const job = makeJob(partitions, { nextRunMs: Date.now() + HOUR });
+      await jobs.createJob(job);
+      const at = Date.now();
+      await jobs.recordManualRun(DEFAULT_TENANT, job.id, at, at + 5000);
+      const page = await jobs.pendingRuns(job.partition, at, at + 5000, 100);
+      expect(page.items.find((r) => r.jobId === job.id)?.manual).toEqual([at]);
+      await jobs.updateJob(DEFAULT_TENANT, job.id, { status: "CANCELLED" }, {}, at);
+      await expect(
+        jobs.recordManualRun(DEFAULT_TENANT, job.id, at + 1, at + 5001),
+      ).rejects.toMatchObject({ kind: "failed_precondition" });
+      await expect(jobs.recordManualRun("other", job.id, at, at + 1)).rejects.toMatchObject({
+        kind: "not_found",
+      });
+    });
+
+    it("lists a tenant's jobs in pages, filtered", async () => {
+      const { jobs, partitions } = await factory("list");
+      const mine = Array.from({ length: 3 }, (_, i) =>
+        makeJob(partitions, { tags: i ? ["x"] : [] }),
+      );
+      for (const j of mine) await jobs.createJob(j);
+      await jobs.createJob(makeJob(partitions, { tenant: "other", tags: ["x"] }));
+      const seen: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await jobs.listJobs(DEFAULT_TENANT, {
+          tag: "x",
+          pageSize: 1,
+          ...(token ? { pageToken: token } : {}),
+        });
+        seen.push(...page.items.map((j) => j.id));
+        token = page.nextToken;
+      } while (token);
+      expect(seen.sort()).toEqual([mine[1]!.id, mine[2]!.id].sort());
+    });
+  });
+}

@@ -1,0 +1,29 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { createEtcdCoordinator } from "../../src/adapters/etcd/coordinator.js";
+import { testConfig, testStores } from "../support/app.js";
+import { testBackends, uniquePrefix } from "../support/backends.js";
+import { coordinatorContract } from "./coordinator.contract.js";
+import { executionStoreContract } from "./execution-store.contract.js";
+import { jobStoreContract } from "./job-store.contract.js";
+import { workQueueContract } from "./work-queue.contract.js";
+
+/** The production adapters on the real servers: DynamoDB Local, the SQS emulator, etcd. */
+
+async function stores(label: string, visibilityTimeoutS?: number) {
+  const config = testConfig(label);
+  // Below the setting's floor of 5 s, so that redelivery takes a second.
+  if (visibilityTimeoutS) config.queue = { ...config.queue, visibilityTimeoutS };
+  return { ...(await testStores(config)), partitions: config.store.partitions };
+}
+
+jobStoreContract("DynamoDB", (label) => stores(label));
+executionStoreContract("DynamoDB", (label) => stores(label));
+workQueueContract("SQS", async (label) => {
+  const { queue } = await stores(label, 1);
+  return { queue, wait: (ms) => sleep(ms) };
+});
+coordinatorContract("etcd", async (label) => {
+  const prefix = `/${uniquePrefix(label)}/`;
+  const open = () => createEtcdCoordinator({ endpoints: [testBackends().etcd], prefix });
+  return { coordinator: open(), peer: open };
+});
