@@ -26,7 +26,10 @@ export interface TenantsOptions {
 
 const TENANT_A = "tenant-a";
 const TENANT_B = "tenant-b";
+/** Re-sends of runs held by a tenant quota. */
 const HELD = "chronoring_runs_held_total";
+/** Runs held by a tenant's concurrency and parked in a worker's intake (no re-send). */
+const PARKED = "chronoring_runs_parked_total";
 
 /**
  * Fairness between tenants on real processes (1 API, 2 scheduler nodes, 2
@@ -147,7 +150,8 @@ async function runCase(
   const slackMs = t - createdMs;
   log(`created ${total} jobs in ${createdMs - createStart} ms; T in ${slackMs} ms`);
   if (slackMs < 1000) log("warning: creating the jobs ran into T (raise --create-ms)");
-  const heldBefore = await held(stack);
+  const heldBefore = await workerSum(stack, HELD);
+  const parkedBefore = await workerSum(stack, PARKED);
   const window = { startMs: t, endMs: t + 1000 };
   await sleep(Math.max(0, t - Date.now()));
   const rows = await settleExecutions(backends, prefix, window, total, 300_000);
@@ -183,18 +187,19 @@ async function runCase(
     duplicates: verdict.duplicates,
     duplicate_side_effects: verdict.duplicate_side_effects,
     requeued: verdict.requeued,
-    held: (await held(stack)) - heldBefore,
+    held: (await workerSum(stack, HELD)) - heldBefore,
+    parked: (await workerSum(stack, PARKED)) - parkedBefore,
   };
   log(`${name}: ${JSON.stringify(result)}`);
   return result;
 }
 
-/** Runs held by the workers' tenant gates so far (both reasons). */
-async function held(stack: Stack): Promise<number> {
+/** A counter summed over the workers (every label). */
+async function workerSum(stack: Stack, metric: string): Promise<number> {
   let total = 0;
   for (const [name, proc] of stack.procs) {
     if (!name.startsWith("w") || !proc.metricsUrl) continue;
-    total += metricValue(await (await fetch(proc.metricsUrl)).text(), HELD);
+    total += metricValue(await (await fetch(proc.metricsUrl)).text(), metric);
   }
   return total;
 }

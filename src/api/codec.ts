@@ -56,6 +56,7 @@ import {
 } from "./codec-notify.js";
 import { policiesToProto, policyInputFromProto } from "./policy-codec.js";
 import { priorityFromProto, priorityToProto } from "./priority-codec.js";
+import { waitToProto } from "./wait-codec.js";
 
 export const HTTP_TIMEOUT_DEFAULT_MS = 30_000;
 export const SCRIPT_TIMEOUT_DEFAULT_MS = 60_000;
@@ -345,6 +346,7 @@ export function executionToProto(e: Execution): ExecutionPb {
     manual: e.manual,
     nextAttemptTime: optionalTs(e.nextAttemptMs),
     checkpoint: e.checkpoint ?? new Uint8Array(),
+    ...(e.wait ? { wait: waitToProto(e.wait) } : {}),
   });
 }
 

@@ -5,7 +5,11 @@
  */
 
 import { type Duration, durationMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import { type Execution, ExecutionStatusSchema } from "../../gen/chronoring/v1/execution_pb.js";
+import {
+  type Execution,
+  ExecutionStatusSchema,
+  WaitReasonSchema,
+} from "../../gen/chronoring/v1/execution_pb.js";
 import { type Job, JobStatusSchema, type JobTarget } from "../../gen/chronoring/v1/job_pb.js";
 import { PrioritySchema } from "../../gen/chronoring/v1/priority_pb.js";
 import { RetryStrategySchema } from "../../gen/chronoring/v1/retry_pb.js";
@@ -138,5 +142,14 @@ export function executionFields(e: Execution, nowMs: number): Array<[string, str
     ...(e.nextAttemptTime
       ? [["next attempt", whenText(e.nextAttemptTime, nowMs)] as [string, string]]
       : []),
+    ...(e.wait ? [["waited", waitText(e.wait)] as [string, string]] : []),
   ];
+}
+
+/** Why a held run waited: `tenant concurrency, 1.2s (sent back 2 times)`. */
+export function waitText(wait: NonNullable<Execution["wait"]>): string {
+  const ms = wait.waited ? durationMs(wait.waited) : 0;
+  const reason = enumLabel(WaitReasonSchema, wait.reason).toLowerCase().replaceAll("_", " ");
+  const took = ms < 1000 ? `${ms}ms` : spanText(ms);
+  return `${reason}, ${took}${wait.resends ? ` (sent back ${wait.resends} times)` : ""}`;
 }

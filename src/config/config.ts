@@ -102,6 +102,8 @@ export interface Config {
   worker: {
     id: string;
     concurrency: number;
+    /** Received runs that may wait in the worker's intake beyond `concurrency` (they stay invisible in the queue). */
+    intakeBuffer: number;
     /** How long a stopping worker lets its runs finish before it aborts them. */
     drainTimeoutMs: number;
     scriptAllowList: string[];
@@ -258,6 +260,7 @@ export function loadConfig(
     worker: {
       id: str("worker-id") || str("node-id") || `${hostname()}-${process.pid}`,
       concurrency: int("worker-concurrency"),
+      intakeBuffer: int("worker-intake-buffer"),
       drainTimeoutMs: int("worker-drain-timeout-ms"),
       scriptAllowList: list("script-allow-list"),
       scriptMemoryMb: int("script-memory-mb"),

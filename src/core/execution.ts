@@ -19,6 +19,24 @@ export const TERMINAL_STATUSES: readonly ExecutionStatus[] = [
   "DEAD",
 ];
 
+/** Why a run waited before it started: its tenant's quotas, or its job's limits. */
+export type WaitReason = "TENANT_CONCURRENCY" | "TENANT_RATE" | "JOB_LIMITS";
+
+/**
+ * A run held back before its start: the first reason it was held for, since
+ * when, and how many times it was sent back to the queue for it (each
+ * re-send waits longer). Rides in the run's message; the start records it.
+ */
+export interface RunWait {
+  reason: WaitReason;
+  sinceMs: number;
+  resends: number;
+}
+
+export function isWaitReason(value: unknown): value is WaitReason {
+  return value === "TENANT_CONCURRENCY" || value === "TENANT_RATE" || value === "JOB_LIMITS";
+}
+
 /** A run handed to the queue: what a worker needs to start it. */
 export interface RunRef {
   /** The job's tenant: the execution records are written with it. */
@@ -45,6 +63,30 @@ export interface Execution extends RunRef {
   nextAttemptMs?: number;
   /** Last progress saved by this attempt, or inherited from the one it replaced. */
   checkpoint?: Uint8Array;
+  /** Set when the run was held back before it started: why, and for how long. */
+  wait?: ExecutionWait;
+}
+
+/** Why a run waited before its start, as recorded by the start. */
+export interface ExecutionWait {
+  reason: WaitReason;
+  /** From when it was first held to its start. */
+  waitedMs: number;
+  /** Times it was sent back to the queue meanwhile (0: it waited in the worker). */
+  resends: number;
+}
+
+/** The wait to record at a run's start `startedMs`, from the wait its message carried. */
+export function waitAtStart(
+  wait: RunWait | undefined,
+  startedMs: number,
+): ExecutionWait | undefined {
+  if (!wait) return undefined;
+  return {
+    reason: wait.reason,
+    waitedMs: Math.max(0, startedMs - wait.sinceMs),
+    resends: wait.resends,
+  };
 }
 
 /**

@@ -13,7 +13,7 @@ import { priorityOf } from "./priority.js";
 /** What a run's message carries beside the run, as its sender knows it (see `OutgoingRun`). */
 export type RunCarries = Pick<
   OutgoingRun,
-  "target" | "limits" | "priority" | "notify" | "workflowId" | "delayMs" | "trace"
+  "target" | "limits" | "priority" | "notify" | "workflowId" | "delayMs" | "trace" | "wait"
 >;
 
 /**
@@ -40,6 +40,7 @@ export function runMessageFor(run: RunRef, carries: RunCarries = {}): OutgoingRu
   if (carries.notify) message.notify = true;
   if (carries.delayMs !== undefined && carries.delayMs > 0) message.delayMs = carries.delayMs;
   if (carries.trace) message.trace = carries.trace;
+  if (carries.wait) message.wait = carries.wait;
   return message;
 }
 

@@ -109,6 +109,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
     options: {
       id: config.worker.id,
       concurrency: config.worker.concurrency,
+      intakeBuffer: config.worker.intakeBuffer,
       visibilityTimeoutS: config.queue.visibilityTimeoutS,
       drainTimeoutMs: config.worker.drainTimeoutMs,
       lostRunRecheckMs: startTimeoutMs,

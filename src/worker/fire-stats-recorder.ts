@@ -104,13 +104,14 @@ export function countingStarts(
   return {
     executions: {
       ...executions,
-      async startExecution(run, workerId, startedMs, queuedMs, inherited) {
+      async startExecution(run, workerId, startedMs, queuedMs, inherited, wait) {
         const outcome = await executions.startExecution(
           run,
           workerId,
           startedMs,
           queuedMs,
           inherited,
+          wait,
         );
         if (outcome === "started") recorder.started(run, startedMs);
         return outcome;
@@ -118,8 +119,17 @@ export function countingStarts(
     },
     limits: {
       ...limits,
-      async start(run, workerId, nowMs, queuedMs, seen, rate, inherited) {
-        const outcome = await limits.start(run, workerId, nowMs, queuedMs, seen, rate, inherited);
+      async start(run, workerId, nowMs, queuedMs, seen, rate, inherited, wait) {
+        const outcome = await limits.start(
+          run,
+          workerId,
+          nowMs,
+          queuedMs,
+          seen,
+          rate,
+          inherited,
+          wait,
+        );
         if (outcome === "started") recorder.started(run, nowMs);
         return outcome;
       },

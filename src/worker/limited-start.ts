@@ -1,5 +1,5 @@
 import type { Clock } from "../core/clock.js";
-import { executionId, type RunRef } from "../core/execution.js";
+import { executionId, type RunRef, type RunWait, waitAtStart } from "../core/execution.js";
 import type { JobLimits } from "../core/job.js";
 import { decideStart } from "../core/limits.js";
 import type { StartOutcome } from "../core/ports/execution-store.js";
@@ -40,6 +40,8 @@ export async function startUnderLimits(
   queuedMs: number | undefined,
   /** Receives a re-queued attempt's inherited checkpoint when the run starts. */
   inherited?: { checkpoint?: Uint8Array },
+  /** The run was held back before (its message carried the wait): recorded by the start. */
+  wait?: RunWait,
 ): Promise<LimitedStart> {
   const id = executionId(run);
   const allowed = run.manual ? ["ACTIVE", "FINISHED", "PAUSED"] : ["ACTIVE", "FINISHED"];
@@ -53,7 +55,17 @@ export async function startUnderLimits(
         decision.rateWindow === undefined
           ? {}
           : { window: decision.rateWindow, count: decision.rateCount ?? 1 };
-      const outcome = await deps.limits.start(run, workerId, now, queuedMs, seen, rate, inherited);
+      const waited = waitAtStart(wait, now);
+      const outcome = await deps.limits.start(
+        run,
+        workerId,
+        now,
+        queuedMs,
+        seen,
+        rate,
+        inherited,
+        waited,
+      );
       if (outcome === "conflict") continue;
       return { kind: outcome };
     }

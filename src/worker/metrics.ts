@@ -10,8 +10,10 @@ export interface WorkerMetrics {
   duration: Histogram<"type">;
   /** Runs held back by their job's limits: waited (sent again later) or skipped. */
   limited: Counter<"action">;
-  /** Runs held back by their tenant's fire-time quotas, by reason (concurrency, rate). */
+  /** Runs sent back to the queue by their tenant's fire-time quotas, by reason (concurrency, rate). */
   held: Counter<"reason">;
+  /** Runs held for their tenant's concurrency and parked in the intake (no re-send). */
+  parked: Counter<"reason">;
   /** 1 while paused through the API (PauseWorker). */
   paused: Gauge;
 }
@@ -56,7 +58,13 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     }),
     held: new Counter({
       name: "chronoring_runs_held_total",
-      help: "Runs held back by their tenant's quotas (max_concurrent_runs: concurrency, max_fires_per_minute: rate), sent again later",
+      help: "Re-sends of runs held back by their tenant's quotas (max_concurrent_runs: concurrency, max_fires_per_minute: rate): each sends the run to the queue again with a delay",
+      labelNames: ["reason"],
+      registers,
+    }),
+    parked: new Counter({
+      name: "chronoring_runs_parked_total",
+      help: "Runs held back by their tenant's max_concurrent_runs and parked in the worker's intake until one of the tenant's runs there ends (no re-send)",
       labelNames: ["reason"],
       registers,
     }),

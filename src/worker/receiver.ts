@@ -1,16 +1,13 @@
 import type { Logger } from "pino";
 import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
 import type { Priority } from "../core/priority.js";
+import type { Intake } from "./intake.js";
 import { receiveOrder, splitSlots } from "./priority-order.js";
 
 export interface ReceiverDeps {
   queue: WorkQueue;
-  /** Most runs held at once (received and not finished). */
-  concurrency: number;
-  /** Runs held now. */
-  held(): number;
-  /** Takes over a delivery: the worker runs it. */
-  spawn(delivery: Delivery): void;
+  /** Where received runs wait for a slot; the loop asks only for the room it has. */
+  intake: Pick<Intake, "offer" | "pump" | "held" | "capacity">;
   /** False while the worker may take no runs (paused, or its cluster session is not live). */
   canReceive(): boolean;
   stopping: AbortSignal;
@@ -35,14 +32,14 @@ export interface Receiver {
  * another's poll; while a queue's long poll is out, receives skip that queue
  * (the poll stands for it) and ask the others. A queue found empty by a
  * receive that took runs elsewhere gets a standby poll (for 1 run) that
- * stands for it the same way; what it brings is given back for the next
- * receive to take in its turn.
- * Never holds more than `concurrency` runs: a poll that brings more than the
- * free slots (or arrives while paused or stopping) gives the extra runs back
- * at once (visibility 0).
+ * stands for it the same way.
+ * Received runs go to the intake (`intake.ts`), which starts them in order
+ * as slots free. The loop asks for no more than the intake's room (its
+ * capacity minus the runs it holds); a poll that brings more (or arrives
+ * while paused or stopping) gives the extra runs back at once (visibility 0).
  */
 export function startReceiver(deps: ReceiverDeps): Receiver {
-  const { queue, concurrency, stopping, logger } = deps;
+  const { queue, intake, stopping, logger } = deps;
   /** Queues with a long poll out now. */
   const polls = new Set<Priority>();
   const running = new Set<Promise<void>>();
@@ -74,26 +71,25 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
     });
   }
 
-  /** Starts what the slots allow; gives back the rest (or all, when `giveBack`). */
-  function accept(deliveries: Delivery[], giveBack = false): void {
+  /** Files what the intake has room for and starts what the slots allow; gives back the rest. */
+  function accept(deliveries: Delivery[]): void {
     for (const d of deliveries) {
-      if (giveBack || stopping.aborted || !deps.canReceive() || deps.held() >= concurrency) {
+      if (stopping.aborted || !deps.canReceive() || !intake.offer(d)) {
         const release = queue.extend(d, 0).catch(() => {});
         running.add(release);
         void release.finally(() => running.delete(release));
-      } else {
-        deps.spawn(d);
       }
     }
+    intake.pump();
   }
 
   /**
    * Long-polls `queues` at once; each resolves on its own and wakes the loop.
-   * A `standby` poll only watches an empty queue while the worker is busy
-   * elsewhere: what it brings is given back and taken by the next receive
-   * in its turn, so that every run a busy worker starts follows the cycle.
+   * A standby poll (for 1 run) only watches an empty queue while the worker
+   * is busy elsewhere; what it brings waits in the intake like any run, and
+   * starts in the intake's order (the same weighted cycle).
    */
-  function longPoll(queues: Priority[], free: number, standby = false): void {
+  function longPoll(queues: Priority[], free: number): void {
     for (const [priority, slots] of splitSlots(free, queues)) {
       polls.add(priority);
       // Not aborted on stop: an abandoned long poll can still be handed a
@@ -101,7 +97,7 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
       const p = queue
         .receive(slots, deps.waitMs, undefined, priority)
         .then(
-          (deliveries) => accept(deliveries, standby),
+          (deliveries) => accept(deliveries),
           async (err: unknown) => {
             if (!stopping.aborted) logger.warn({ err, priority }, "receive failed; retrying");
             await new Promise((r) => setTimeout(r, 500));
@@ -120,13 +116,15 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
     let backoffMs = 100;
     while (!stopping.aborted) {
       if (!deps.canReceive()) {
+        // The intake gives its waiting runs back while none may start.
+        intake.pump();
         await nextWake(200);
         continue;
       }
-      // Long polls out do not reserve slots: one waiting on an empty queue
-      // must not hold back runs of another. What they bring beyond the free
-      // slots is given back (`accept`).
-      const free = concurrency - deps.held();
+      // Long polls out do not reserve room: one waiting on an empty queue
+      // must not hold back runs of another. What they bring beyond the
+      // intake's room is given back (`accept`).
+      const free = intake.capacity - intake.held();
       const order = receiveOrder(receives).filter((p) => !polls.has(p));
       if (free <= 0 || order.length === 0) {
         await nextWake();
@@ -156,7 +154,7 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
           // it returns: a busy worker does not ask an empty queue again and
           // again (all-MEDIUM work keeps one receive call per receive), and
           // the queue is asked again as soon as something arrives there.
-          for (const priority of empty) longPoll([priority], 1, true);
+          for (const priority of empty) longPoll([priority], 1);
         }
       } catch (err) {
         if (stopping.aborted) break;

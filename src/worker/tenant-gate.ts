@@ -1,7 +1,12 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { TenantStore } from "../core/ports/tenant-store.js";
-import { type Admission, createTenantLimiter, type FireQuotas } from "../core/tenant-limiter.js";
+import {
+  type Admission,
+  createTenantLimiter,
+  type FireQuotas,
+  shareOf,
+} from "../core/tenant-limiter.js";
 import { effectiveQuotas, type TenantQuotas } from "../core/tenant-quota.js";
 
 /** A tenant's quotas are read again after this long: an admin's change takes effect within it. */
@@ -11,6 +16,13 @@ export interface TenantGate {
   /** Admits a run of `tenant` (counted running until `release`), or says until when to hold it. */
   admit(tenant: string): Promise<Admission>;
   release(tenant: string): void;
+  /**
+   * True while the tenant's concurrency share on this worker is taken, by
+   * the quotas last read (none read yet: false). Synchronous, for the intake.
+   */
+  full(tenant: string): boolean;
+  /** The first delay of a run sent back for concurrency (`limit-retry-ms`); later ones grow. */
+  readonly retryMs: number;
 }
 
 /**
@@ -49,12 +61,17 @@ export function createTenantGate(deps: {
   }
 
   return {
+    retryMs: deps.retryMs,
     async admit(tenant) {
       const quotas = await quotasOf(tenant);
       return limiter.admit(tenant, quotas, deps.workers(), deps.clock.now());
     },
     release(tenant) {
       limiter.release(tenant);
+    },
+    full(tenant) {
+      const max = cache.get(tenant)?.quotas.maxConcurrentRuns ?? 0;
+      return max > 0 && limiter.running(tenant) >= shareOf(max, deps.workers());
     },
   };
 }

@@ -2,26 +2,34 @@ import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 
-import { type Execution, executionId, type RunRef } from "../core/execution.js";
-import type { Job, JobLimits, JobTarget } from "../core/job.js";
-import type { ExecutionStore, StartOutcome } from "../core/ports/execution-store.js";
+import {
+  type Execution,
+  executionId,
+  type RunRef,
+  type RunWait,
+  waitAtStart,
+} from "../core/execution.js";
+import type { Job } from "../core/job.js";
+import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
-import { carriedBy, runMessageFor } from "../core/run-message.js";
 import { ALL_TENANTS } from "../core/tenant.js";
 import type { OutcomeNotifications } from "../notify/outcome.js";
+import { RunCancelled, watchCancel } from "./cancel-watch.js";
 import { checkpointFor } from "./checkpoint.js";
 import type { HandlerResult } from "./handlers/handler.js";
 
 import type { HandlerRegistry } from "./handlers/registry.js";
-import { type LimitedStartDeps, startUnderLimits } from "./limited-start.js";
+import { createIntake } from "./intake.js";
+import { startLimitedRun } from "./limited-run.js";
+import type { LimitedStartDeps } from "./limited-start.js";
 import { handOverLostRun, SessionLost } from "./lost-session.js";
 import type { WorkerMetrics } from "./metrics.js";
 import { createOutcomeRecorder, type RetryDeps } from "./outcome.js";
 import { startReceiver } from "./receiver.js";
 import { markRunStatus, withRunSpan } from "./run-span.js";
 import type { TenantGate } from "./tenant-gate.js";
-import { admitForTenant } from "./tenant-hold.js";
+import { admitForTenant, resendOverflow } from "./tenant-hold.js";
 import type { NodeHook } from "./workflow-hook.js";
 
 /** Long-poll wait of one receive; bounds how long a stopping worker waits for its poll. */
@@ -34,6 +42,8 @@ export interface WorkerOptions {
   visibilityTimeoutS: number;
   /** How long `stop` waits for runs in progress before aborting them. */
   drainTimeoutMs: number;
+  /** Received runs that may wait in the intake beyond `concurrency`; default `concurrency`. */
+  intakeBuffer?: number;
   /**
    * A run handed over after a lost session is sent again by the recovery
    * sweep if not started this long after (the start timeout); default 10 s.
@@ -128,27 +138,26 @@ export function startWorker(deps: {
     const run: RunRef = { ...received, tenant: received.tenant ?? job!.tenant };
     const gate = deps.tenantGate;
     if (gate) {
-      const admitted = await admitForTenant({
-        gate,
-        queue,
-        clock,
-        held: metrics.held,
-        delivery,
-        run,
-        target,
-        limits,
-        workflowId,
-        logger,
-      });
-      if (!admitted) return;
+      const { held, parked } = metrics;
+      const tenantDeps = { gate, queue, clock, held, parked, park: intake.park, logger };
+      const heldRun = { delivery, run, target, limits, workflowId };
+      if ((await admitForTenant(tenantDeps, heldRun)) !== "start") return;
     }
     try {
       if (!deps.limits) limits = undefined;
       const startedMs = clock.now();
       const inherited: { checkpoint?: Uint8Array } = {};
       const outcome = limits
-        ? await startLimited(delivery, run, target, limits, logger, inherited)
-        : await startOnce(run, startedMs, delivery.sentMs, inherited);
+        ? await startLimitedRun(
+            { limits: deps.limits!, queue, clock, limited: metrics.limited, workerId: options.id },
+            delivery,
+            run,
+            target,
+            limits,
+            logger,
+            inherited,
+          )
+        : await startOnce(run, startedMs, delivery.sentMs, inherited, delivery.wait);
       if (outcome === "held") return;
       if (outcome === "duplicate") {
         metrics.duplicates.inc();
@@ -186,7 +195,9 @@ export function startWorker(deps: {
       const abort = new AbortController();
       aborts.add(abort);
       const stopWatch =
-        limits?.overlap === "CANCEL_PREVIOUS" ? watchCancel(id, abort, logger) : undefined;
+        limits?.overlap === "CANCEL_PREVIOUS" && deps.limits
+          ? watchCancel(deps.limits, id, abort, logger)
+          : undefined;
       const onHardStop = () => abort.abort(hardStop.signal.reason);
       hardStop.signal.addEventListener("abort", onHardStop);
       try {
@@ -283,63 +294,6 @@ export function startWorker(deps: {
   }
 
   /**
-   * Starts a run of a job with limits. A run that must wait is sent again
-   * with a delay and this delivery removed ("held"); one the overlap policy
-   * drops is recorded SKIPPED and removed ("held" too).
-   */
-  async function startLimited(
-    delivery: Delivery,
-    run: RunRef,
-    target: JobTarget,
-    limits: JobLimits,
-    logger: Logger,
-    inherited: { checkpoint?: Uint8Array },
-  ): Promise<StartOutcome | "held"> {
-    const start = await startUnderLimits(
-      { ...deps.limits!, clock },
-      run,
-      limits,
-      options.id,
-      delivery.sentMs,
-      inherited,
-    );
-    if (start.kind === "waiting") {
-      await queue.send([
-        runMessageFor(run, {
-          ...carriedBy(delivery),
-          target,
-          limits,
-          delayMs: start.untilMs - clock.now(),
-        }),
-      ]);
-      await queue.ack(delivery);
-      metrics.limited.inc({ action: "waited" });
-      logger.debug({ reason: start.reason, untilMs: start.untilMs }, "run waits for its limits");
-      return "held";
-    }
-    if (start.kind === "skipped") {
-      await queue.ack(delivery);
-      metrics.limited.inc({ action: "skipped" });
-      logger.info({ reason: start.reason }, "run skipped by the overlap policy");
-      return "held";
-    }
-    return start.kind;
-  }
-
-  /** Aborts the run when a newer run asks it to stop (overlap CANCEL_PREVIOUS). */
-  function watchCancel(id: string, abort: AbortController, logger: Logger): () => void {
-    const timer = setInterval(() => {
-      deps.limits?.limits
-        .cancelRequested(id)
-        .then((reason) => {
-          if (reason && !abort.signal.aborted) abort.abort(new RunCancelled(reason));
-        })
-        .catch((err: unknown) => logger.warn({ err }, "could not check for a cancel request"));
-    }, deps.limits?.cancelCheckMs ?? 1000);
-    return () => clearInterval(timer);
-  }
-
-  /**
    * Starts the execution. A start whose answer was lost (timeout) may still
    * have been written: then the record is ours and the run goes on.
    */
@@ -348,9 +302,18 @@ export function startWorker(deps: {
     startedMs: number,
     queuedMs: number,
     inherited: { checkpoint?: Uint8Array },
+    wait: RunWait | undefined,
   ) {
     try {
-      return await executions.startExecution(run, options.id, startedMs, queuedMs, inherited);
+      const waited = waitAtStart(wait, startedMs);
+      return await executions.startExecution(
+        run,
+        options.id,
+        startedMs,
+        queuedMs,
+        inherited,
+        waited,
+      );
     } catch (err) {
       const existing = await executions.getExecution(run.tenant, executionId(run));
       if (
@@ -374,17 +337,39 @@ export function startWorker(deps: {
       .finally(() => {
         metrics.inFlight.dec();
         running.delete(p);
+        intake.pump();
         receiver.wake();
       });
     running.add(p);
   }
 
-  // Takes runs from the three priority queues, at most `concurrency` at once.
-  const receiver = startReceiver({
+  // Received runs wait here for a slot; at most `concurrency` run at once.
+  const intake = createIntake({
     queue,
     concurrency: options.concurrency,
-    held: () => running.size,
-    spawn,
+    buffer: options.intakeBuffer ?? options.concurrency,
+    running: () => running.size,
+    blocked: (tenant) => deps.tenantGate?.full(tenant) ?? false,
+    start: spawn,
+    overflow: (d) =>
+      resendOverflow(
+        {
+          queue,
+          clock,
+          held: metrics.held,
+          logger: deps.logger,
+          retryMs: deps.tenantGate?.retryMs ?? 1000,
+        },
+        d,
+      ),
+    canStart: () => canWork() && !stopping.signal.aborted,
+    visibilityTimeoutS: options.visibilityTimeoutS,
+    logger: deps.logger,
+  });
+  // Takes runs from the three priority queues into the intake.
+  const receiver = startReceiver({
+    queue,
+    intake,
     canReceive: canWork,
     stopping: stopping.signal,
     logger: deps.logger,
@@ -402,6 +387,9 @@ export function startWorker(deps: {
       stopping.abort();
       receiver.wake();
       await receiver.done;
+      // Waiting runs go back at once, for another worker to take.
+      await intake.release();
+      intake.close();
       const drained = Promise.all(running).then(() => true);
       const timeout = new Promise<false>((r) => setTimeout(() => r(false), options.drainTimeoutMs));
       if (!(await Promise.race([drained, timeout]))) {
@@ -412,6 +400,3 @@ export function startWorker(deps: {
     },
   };
 }
-
-/** Why a run was aborted when a newer run of its job cancelled it. */
-class RunCancelled extends Error {}

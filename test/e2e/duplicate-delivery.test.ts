@@ -11,9 +11,13 @@ import { sideEffects } from "../support/side-effects.js";
 import { waitFor } from "../support/wait.js";
 
 describe("duplicate deliveries (real processes, messages sent again to SQS)", () => {
-  // Concurrency 1: a worker busy with one copy cannot take the other, so two
-  // copies sent together go to two workers.
-  const cluster = e2eCluster("dup-delivery", { WORKER_CONCURRENCY: "1" });
+  // Concurrency 1 and no intake buffer: a worker busy with one copy cannot
+  // take the other (it asks for one message at a time), so two copies sent
+  // together go to two workers.
+  const cluster = e2eCluster("dup-delivery", {
+    WORKER_CONCURRENCY: "1",
+    WORKER_INTAKE_BUFFER: "0",
+  });
   const effects = sideEffects(cluster.dir);
   let stores: Awaited<ReturnType<typeof testStores>>;
   let sqs: SQSClient;

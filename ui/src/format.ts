@@ -1,7 +1,11 @@
 /** How times, durations and enum values read on the page. */
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { durationMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import { ExecutionStatus } from "../../gen/chronoring/v1/execution_pb.js";
+import {
+  ExecutionStatus,
+  type ExecutionWait,
+  WaitReason,
+} from "../../gen/chronoring/v1/execution_pb.js";
 import { JobStatus } from "../../gen/chronoring/v1/job_pb.js";
 import { Priority } from "../../gen/chronoring/v1/priority_pb.js";
 import type { ScheduleSpec } from "../../gen/chronoring/v1/schedule_pb.js";
@@ -45,6 +49,13 @@ function enumName(names: Record<number, string>, value: number, prefix: string):
 
 export const executionStatus = (s: ExecutionStatus) =>
   enumName(ExecutionStatus, s, "EXECUTION_STATUS_");
+/** Why a held run waited: `tenant concurrency, 1.2 s (sent back 2 times)`, or "—". */
+export function waitText(wait: ExecutionWait | undefined): string {
+  if (!wait) return "—";
+  const reason = enumName(WaitReason, wait.reason, "WAIT_REASON_").replaceAll("_", " ");
+  const took = duration(wait.waited ? durationMs(wait.waited) : 0);
+  return `${reason}, ${took}${wait.resends ? ` (sent back ${wait.resends} times)` : ""}`;
+}
 export const jobStatus = (s: JobStatus) => enumName(JobStatus, s, "JOB_STATUS_");
 export const priorityName = (p: Priority) => enumName(Priority, p, "PRIORITY_");
 

@@ -4,15 +4,15 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file chronoring/v1/execution.proto.
  */
 export const file_chronoring_v1_execution: GenFile = /*@__PURE__*/
-  fileDesc("Ch1jaHJvbm9yaW5nL3YxL2V4ZWN1dGlvbi5wcm90bxINY2hyb25vcmluZy52MSK3AwoJRXhlY3V0aW9uEgoKAmlkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRIyCg5zY2hlZHVsZWRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYXR0ZW1wdBgEIAEoDRIuCgZzdGF0dXMYBSABKA4yHi5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvblN0YXR1cxIRCgl3b3JrZXJfaWQYBiABKAkSLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlc3VsdBgJIAEoCRINCgVlcnJvchgKIAEoCRIOCgZtYW51YWwYCyABKAgSLgoKcXVldWVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKY2hlY2twb2ludBgNIAEoDBI1ChFuZXh0X2F0dGVtcHRfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqpAIKD0V4ZWN1dGlvblN0YXR1cxIgChxFWEVDVVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASHgoaRVhFQ1VUSU9OX1NUQVRVU19TQ0hFRFVMRUQQARIbChdFWEVDVVRJT05fU1RBVFVTX1FVRVVFRBACEhwKGEVYRUNVVElPTl9TVEFUVVNfUlVOTklORxADEh4KGkVYRUNVVElPTl9TVEFUVVNfU1VDQ0VFREVEEAQSGwoXRVhFQ1VUSU9OX1NUQVRVU19GQUlMRUQQBRIeChpFWEVDVVRJT05fU1RBVFVTX0NBTkNFTExFRBAGEhwKGEVYRUNVVElPTl9TVEFUVVNfU0tJUFBFRBAIEhkKFUVYRUNVVElPTl9TVEFUVVNfREVBRBAHYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch1jaHJvbm9yaW5nL3YxL2V4ZWN1dGlvbi5wcm90bxINY2hyb25vcmluZy52MSLjAwoJRXhlY3V0aW9uEgoKAmlkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRIyCg5zY2hlZHVsZWRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYXR0ZW1wdBgEIAEoDRIuCgZzdGF0dXMYBSABKA4yHi5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvblN0YXR1cxIRCgl3b3JrZXJfaWQYBiABKAkSLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlc3VsdBgJIAEoCRINCgVlcnJvchgKIAEoCRIOCgZtYW51YWwYCyABKAgSLgoKcXVldWVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKY2hlY2twb2ludBgNIAEoDBI1ChFuZXh0X2F0dGVtcHRfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKgoEd2FpdBgPIAEoCzIcLmNocm9ub3JpbmcudjEuRXhlY3V0aW9uV2FpdCJ2Cg1FeGVjdXRpb25XYWl0EikKBnJlYXNvbhgBIAEoDjIZLmNocm9ub3JpbmcudjEuV2FpdFJlYXNvbhIpCgZ3YWl0ZWQYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDwoHcmVzZW5kcxgDIAEoDSqGAQoKV2FpdFJlYXNvbhIbChdXQUlUX1JFQVNPTl9VTlNQRUNJRklFRBAAEiIKHldBSVRfUkVBU09OX1RFTkFOVF9DT05DVVJSRU5DWRABEhsKF1dBSVRfUkVBU09OX1RFTkFOVF9SQVRFEAISGgoWV0FJVF9SRUFTT05fSk9CX0xJTUlUUxADKqQCCg9FeGVjdXRpb25TdGF0dXMSIAocRVhFQ1VUSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEh4KGkVYRUNVVElPTl9TVEFUVVNfU0NIRURVTEVEEAESGwoXRVhFQ1VUSU9OX1NUQVRVU19RVUVVRUQQAhIcChhFWEVDVVRJT05fU1RBVFVTX1JVTk5JTkcQAxIeChpFWEVDVVRJT05fU1RBVFVTX1NVQ0NFRURFRBAEEhsKF0VYRUNVVElPTl9TVEFUVVNfRkFJTEVEEAUSHgoaRVhFQ1VUSU9OX1NUQVRVU19DQU5DRUxMRUQQBhIcChhFWEVDVVRJT05fU1RBVFVTX1NLSVBQRUQQCBIZChVFWEVDVVRJT05fU1RBVFVTX0RFQUQQB2IGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * One attempt of one run of a job. Its id is `<job id>:<scheduled ms>:<attempt>`,
@@ -111,6 +111,14 @@ export type Execution = Message<"chronoring.v1.Execution"> & {
    * @generated from field: google.protobuf.Timestamp next_attempt_time = 14;
    */
   nextAttemptTime?: Timestamp | undefined;
+
+  /**
+   * Set when the run was held back before it started (its tenant's quotas,
+   * its job's limits): why it waited and for how long. Unset: it was not held.
+   *
+   * @generated from field: chronoring.v1.ExecutionWait wait = 15;
+   */
+  wait?: ExecutionWait | undefined;
 };
 
 /**
@@ -119,6 +127,81 @@ export type Execution = Message<"chronoring.v1.Execution"> & {
  */
 export const ExecutionSchema: GenMessage<Execution> = /*@__PURE__*/
   messageDesc(file_chronoring_v1_execution, 0);
+
+/**
+ * Why a run waited before it started, recorded by its start.
+ *
+ * @generated from message chronoring.v1.ExecutionWait
+ */
+export type ExecutionWait = Message<"chronoring.v1.ExecutionWait"> & {
+  /**
+   * The first reason it was held for.
+   *
+   * @generated from field: chronoring.v1.WaitReason reason = 1;
+   */
+  reason: WaitReason;
+
+  /**
+   * From when it was first held to its start.
+   *
+   * @generated from field: google.protobuf.Duration waited = 2;
+   */
+  waited?: Duration | undefined;
+
+  /**
+   * Times it was sent back to the queue meanwhile; 0 when it waited in a
+   * worker's intake until one of its tenant's slots freed there.
+   *
+   * @generated from field: uint32 resends = 3;
+   */
+  resends: number;
+};
+
+/**
+ * Describes the message chronoring.v1.ExecutionWait.
+ * Use `create(ExecutionWaitSchema)` to create a new message.
+ */
+export const ExecutionWaitSchema: GenMessage<ExecutionWait> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_execution, 1);
+
+/**
+ * What held a run back before its start.
+ *
+ * @generated from enum chronoring.v1.WaitReason
+ */
+export enum WaitReason {
+  /**
+   * @generated from enum value: WAIT_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Its tenant had max_concurrent_runs runs going (TenantService quotas).
+   *
+   * @generated from enum value: WAIT_REASON_TENANT_CONCURRENCY = 1;
+   */
+  TENANT_CONCURRENCY = 1,
+
+  /**
+   * Its tenant had used its max_fires_per_minute.
+   *
+   * @generated from enum value: WAIT_REASON_TENANT_RATE = 2;
+   */
+  TENANT_RATE = 2,
+
+  /**
+   * Its job's own limits (max concurrency, rate, overlap policy; docs/limits.md).
+   *
+   * @generated from enum value: WAIT_REASON_JOB_LIMITS = 3;
+   */
+  JOB_LIMITS = 3,
+}
+
+/**
+ * Describes the enum chronoring.v1.WaitReason.
+ */
+export const WaitReasonSchema: GenEnum<WaitReason> = /*@__PURE__*/
+  enumDesc(file_chronoring_v1_execution, 0);
 
 /**
  * Lifecycle of an execution.
@@ -191,5 +274,5 @@ export enum ExecutionStatus {
  * Describes the enum chronoring.v1.ExecutionStatus.
  */
 export const ExecutionStatusSchema: GenEnum<ExecutionStatus> = /*@__PURE__*/
-  enumDesc(file_chronoring_v1_execution, 0);
+  enumDesc(file_chronoring_v1_execution, 1);
 

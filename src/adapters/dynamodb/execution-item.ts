@@ -9,7 +9,9 @@ import {
 import {
   type Execution,
   type ExecutionStatus,
+  type ExecutionWait,
   executionId,
+  isWaitReason,
   type RunRef,
 } from "../../core/execution.js";
 import { tenantOrDefault } from "../../core/tenant.js";
@@ -88,7 +90,21 @@ export function itemToExecution(item: Item): Execution {
   if (nextAt !== undefined) exec.nextAttemptMs = nextAt;
   const checkpoint = item.checkpoint?.B;
   if (checkpoint !== undefined) exec.checkpoint = checkpoint;
+  const wait = itemToWait(item.wait);
+  if (wait) exec.wait = wait;
   return exec;
+}
+
+/** `wait`: a map of the reason (r), ms waited (ms) and re-sends (n), written by the start. */
+function waitItem(wait: ExecutionWait): AttributeValue {
+  return { M: { r: s(wait.reason), ms: n(wait.waitedMs), n: n(wait.resends) } };
+}
+
+function itemToWait(value: AttributeValue | undefined): ExecutionWait | undefined {
+  const m = value?.M;
+  const reason = m?.r?.S;
+  if (!m || !isWaitReason(reason)) return undefined;
+  return { reason, waitedMs: Number(m.ms?.N ?? 0), resends: Number(m.n?.N ?? 0) };
 }
 
 export function baseItem(run: RunRef, status: ExecutionStatus): Item {
@@ -115,6 +131,7 @@ export function runningPut(
   nowMs: number,
   queuedMs: number | undefined,
   checkpoint: AttributeValue | undefined,
+  wait?: ExecutionWait,
 ): Put {
   return {
     TableName: table,
@@ -124,6 +141,7 @@ export function runningPut(
       started: n(nowMs),
       ...(queuedMs ? { queued: n(queuedMs) } : {}),
       ...(checkpoint ? { checkpoint } : {}),
+      ...(wait ? { wait: waitItem(wait) } : {}),
     },
     ConditionExpression: "attribute_not_exists(job_id) OR #st = :queued",
     ExpressionAttributeNames: { "#st": "st" },

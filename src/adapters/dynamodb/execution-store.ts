@@ -9,7 +9,12 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { startableStatuses } from "../../core/claim-rules.js";
 import { unavailable } from "../../core/errors.js";
-import { type Execution, parseExecutionId, type RunRef } from "../../core/execution.js";
+import {
+  type Execution,
+  type ExecutionWait,
+  parseExecutionId,
+  type RunRef,
+} from "../../core/execution.js";
 import type {
   ExecutionQuery,
   ExecutionStore,
@@ -138,6 +143,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       nowMs: number,
       queuedMs?: number,
       inherited?: { checkpoint?: Uint8Array },
+      wait?: ExecutionWait,
       conflictRetries?: number,
     ): Promise<StartOutcome>;
   } = {
@@ -151,6 +157,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       nowMs: number,
       queuedMs?: number,
       inherited?: { checkpoint?: Uint8Array },
+      wait?: ExecutionWait,
       conflictRetries: number = 3,
     ): Promise<StartOutcome> {
       // A re-queued attempt carries its predecessor's checkpoint into the start.
@@ -169,7 +176,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
             ExpressionAttributeValues: values,
           },
         },
-        { Put: runningPut(table, run, workerId, nowMs, queuedMs, checkpoint) },
+        { Put: runningPut(table, run, workerId, nowMs, queuedMs, checkpoint, wait) },
       ]);
       if (!refusal) return "started";
       const [jobGone, exists] = refusal.map((code) => code === "ConditionalCheckFailed");
@@ -179,7 +186,15 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       // (TransactionConflict): try again, one of them will see the other.
       if (conflictRetries > 0 && refusal.includes("TransactionConflict")) {
         await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
-        return store.startExecution(run, workerId, nowMs, queuedMs, inherited, conflictRetries - 1);
+        return store.startExecution(
+          run,
+          workerId,
+          nowMs,
+          queuedMs,
+          inherited,
+          wait,
+          conflictRetries - 1,
+        );
       }
       throw unavailable("DynamoDB", new Error(`start of ${run.jobId} refused: ${refusal}`));
     },

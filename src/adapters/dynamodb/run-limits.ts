@@ -133,7 +133,7 @@ export function createDynamoRunLimits(options: {
       };
     },
 
-    async start(run, workerId, nowMs, queuedMs, seen, rate, inherited) {
+    async start(run, workerId, nowMs, queuedMs, seen, rate, inherited, wait) {
       const id = executionId(run);
       const now = seen.state;
       const values: Item = {};
@@ -176,7 +176,9 @@ export function createDynamoRunLimits(options: {
             ExpressionAttributeValues: values,
           },
         },
-        { Put: runningPut(execTable, run, workerId, nowMs, queuedMs, previous?.checkpoint) },
+        {
+          Put: runningPut(execTable, run, workerId, nowMs, queuedMs, previous?.checkpoint, wait),
+        },
       ];
       try {
         await dynamo(() => client.send(new TransactWriteItemsCommand({ TransactItems: items })));

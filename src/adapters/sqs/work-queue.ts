@@ -7,7 +7,7 @@ import {
   SendMessageBatchCommand,
 } from "@aws-sdk/client-sqs";
 import { unavailable } from "../../core/errors.js";
-import type { UntenantedRun } from "../../core/execution.js";
+import { isWaitReason, type RunWait, type UntenantedRun } from "../../core/execution.js";
 import type { JobLimits, JobTarget } from "../../core/job.js";
 import type { Delivery, OutgoingRun, QueueDepth, WorkQueue } from "../../core/ports/work-queue.js";
 import { DEFAULT_PRIORITY, PRIORITIES, type Priority } from "../../core/priority.js";
@@ -42,6 +42,7 @@ type RunMessage = UntenantedRun & {
   limits?: JobLimits;
   notify?: boolean;
   workflowId?: string;
+  wait?: RunWait;
 };
 
 function parseRun(body: string | undefined): RunMessage | undefined {
@@ -69,6 +70,12 @@ function parseRun(body: string | undefined): RunMessage | undefined {
           : {}),
         ...(m.notify === true ? { notify: true } : {}),
         ...(typeof m.workflowId === "string" ? { workflowId: m.workflowId } : {}),
+        ...(m.wait &&
+        isWaitReason(m.wait.reason) &&
+        typeof m.wait.sinceMs === "number" &&
+        typeof m.wait.resends === "number"
+          ? { wait: { reason: m.wait.reason, sinceMs: m.wait.sinceMs, resends: m.wait.resends } }
+          : {}),
       };
     }
   } catch {
@@ -249,7 +256,7 @@ export function createSqsWorkQueue(
           // Leave it: after maxReceiveCount deliveries it lands in the dead letter queue.
           continue;
         }
-        const { sentMs, target, limits, notify, workflowId, ...ref } = run;
+        const { sentMs, target, limits, notify, workflowId, wait, ...ref } = run;
         const trace = traceFromAttributes(m.MessageAttributes);
         deliveries.push({
           run: ref,
@@ -257,6 +264,7 @@ export function createSqsWorkQueue(
           ...(limits ? { limits } : {}),
           ...(notify ? { notify } : {}),
           ...(workflowId ? { workflowId } : {}),
+          ...(wait ? { wait } : {}),
           receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
           sentMs: sentMs || Number(m.Attributes?.SentTimestamp ?? 0),
           handle: m.ReceiptHandle ?? "",

@@ -1,4 +1,4 @@
-import type { Execution, ExecutionStatus, RunRef } from "../execution.js";
+import type { Execution, ExecutionStatus, ExecutionWait, RunRef } from "../execution.js";
 import type { TenantScope } from "../tenant.js";
 import type { Page } from "./job-store.js";
 
@@ -42,6 +42,8 @@ export interface ExecutionStore {
     queuedMs?: number,
     /** Filled with the checkpoint a re-queued attempt inherits (read with the start: no extra read). */
     inherited?: { checkpoint?: Uint8Array },
+    /** The run was held back before (quotas): recorded on the RUNNING item, in the same write. */
+    wait?: ExecutionWait,
   ): Promise<StartOutcome>;
   /** Records the outcome of a run this worker started; `false` if it no longer holds it. */
   finishExecution(id: string, workerId: string, outcome: Outcome): Promise<boolean>;

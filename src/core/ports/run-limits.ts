@@ -1,4 +1,4 @@
-import type { RunRef } from "../execution.js";
+import type { ExecutionWait, RunRef } from "../execution.js";
 import type { JobStatus } from "../job.js";
 import type { LimitState } from "../limits.js";
 import type { StartOutcome } from "./execution-store.js";
@@ -39,6 +39,8 @@ export interface RunLimits {
     seen: LimitSnapshot,
     rate: { window?: number; count?: number },
     inherited?: { checkpoint?: Uint8Array },
+    /** The run was held back before: recorded on the RUNNING item, in the same write. */
+    wait?: ExecutionWait,
   ): Promise<StartOutcome | LimitConflict>;
   /**
    * Records the run QUEUED with `reason`, to be looked at again by the recovery

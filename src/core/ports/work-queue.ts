@@ -1,4 +1,4 @@
-import type { RunRef, UntenantedRun } from "../execution.js";
+import type { RunRef, RunWait, UntenantedRun } from "../execution.js";
 import type { JobLimits, JobTarget } from "../job.js";
 import type { Priority } from "../priority.js";
 
@@ -28,6 +28,8 @@ export type OutgoingRun = RunRef & {
   notify?: boolean;
   /** The trace this run continues; absent: the queue takes the sender's active trace, if any. */
   trace?: TraceCarrier;
+  /** Set on a run sent again because it was held back (quotas, limits): why, since when. */
+  wait?: RunWait;
 };
 
 /** A run received from the queue; hold it invisible with `extend`, remove it with `ack`. */
@@ -52,6 +54,8 @@ export interface Delivery {
   priority?: Priority;
   /** The trace context the sender put on the message, when tracing was on there. */
   trace?: TraceCarrier;
+  /** The run was held back before (quotas, limits): why, since when, how often re-sent. */
+  wait?: RunWait;
 }
 
 export interface QueueDepth {

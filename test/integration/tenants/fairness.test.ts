@@ -8,7 +8,11 @@
 
 import { durationFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Execution, ExecutionStatus } from "../../../gen/chronoring/v1/execution_pb.js";
+import {
+  type Execution,
+  ExecutionStatus,
+  WaitReason,
+} from "../../../gen/chronoring/v1/execution_pb.js";
 import { JobService } from "../../../gen/chronoring/v1/job_service_pb.js";
 import { TenantService } from "../../../gen/chronoring/v1/tenant_service_pb.js";
 import { type App, startApp } from "../../../src/app.js";
@@ -103,8 +107,23 @@ describe("tenant fairness at fire time", () => {
     // The quiet tenant did not wait for the noisy tenant's held runs.
     const lastNoisyStart = Math.max(...noisyRuns.map((e) => timestampMs(e.startTime!)));
     for (const e of quietRuns) expect(timestampMs(e.startTime!)).toBeLessThan(lastNoisyStart);
-    const held = await app.registry.getSingleMetric("chronoring_runs_held_total")?.get();
-    const concurrency = held?.values.find((v) => v.labels.reason === "concurrency")?.value ?? 0;
-    expect(concurrency).toBeGreaterThan(0);
+    // Each run that was held says why and how long (GetExecution/ListExecutions);
+    // parked in the worker, none was sent back. The quiet tenant's never waited.
+    const waited = noisyRuns.filter((e) => e.wait);
+    expect(waited.length).toBeGreaterThan(0);
+    for (const e of waited) {
+      expect(e.wait?.reason).toBe(WaitReason.TENANT_CONCURRENCY);
+      expect(e.wait?.resends).toBe(0);
+      expect(e.wait?.waited).toBeDefined();
+    }
+    expect(quietRuns.filter((e) => e.wait)).toEqual([]);
+    // Held for concurrency: parked in the worker's intake (its wait list
+    // holds up to 8 of a tenant), so none was sent back to the queue.
+    const count = async (name: string) =>
+      (await app.registry.getSingleMetric(name)?.get())?.values.find(
+        (v) => v.labels.reason === "concurrency",
+      )?.value ?? 0;
+    expect(await count("chronoring_runs_parked_total")).toBeGreaterThan(0);
+    expect(await count("chronoring_runs_held_total")).toBe(0);
   });
 });

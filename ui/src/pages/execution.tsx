@@ -1,7 +1,7 @@
 /** One run: its id, attempts, output, error and checkpoint. */
 import { useRoute } from "preact-iso";
 import { jobs } from "../api.js";
-import { between, executionStatus, time } from "../format.js";
+import { between, executionStatus, time, waitText } from "../format.js";
 import { usePoll } from "../poll.js";
 
 export function ExecutionPage() {
@@ -49,6 +49,8 @@ export function ExecutionPage() {
           <dd>
             {time(e.endTime)} (took {between(e.startTime, e.endTime)})
           </dd>
+          <dt>Waited</dt>
+          <dd>{waitText(e.wait)}</dd>
           <dt>Next attempt</dt>
           <dd>{time(e.nextAttemptTime)}</dd>
           <dt>Error</dt>

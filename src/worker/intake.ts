@@ -1,0 +1,120 @@
+import type { Logger } from "pino";
+import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
+import { createIntakeOrder, tenantOf } from "./intake-order.js";
+
+export interface IntakeDeps {
+  queue: Pick<WorkQueue, "extend">;
+  /** Runs started at once at most (`worker-concurrency`). */
+  concurrency: number;
+  /** Runs that may wait here beyond the slots (`worker-intake-buffer`). */
+  buffer: number;
+  /** Runs started and not finished. */
+  running(): number;
+  /** True while the tenant's concurrency share is taken on this worker: its runs wait. */
+  blocked(tenant: string): boolean;
+  /** Starts a run (the worker's `spawn`). */
+  start(delivery: Delivery): void;
+  /** Sends a waiting run back to the queue with a delay (its tenant's wait list is full). */
+  overflow(delivery: Delivery): void;
+  /** False while no run may start (paused, session not live, stopping): waiting runs are given back. */
+  canStart(): boolean;
+  /** The queue's visibility timeout: a waiting run is kept invisible every third of it. */
+  visibilityTimeoutS: number;
+  logger: Logger;
+}
+
+export interface Intake {
+  /** Runs held: running plus waiting here. */
+  held(): number;
+  /** The most runs held at once: `concurrency + buffer`. */
+  readonly capacity: number;
+  /** Takes a received run if there is room; false: the caller gives it back. */
+  offer(delivery: Delivery): boolean;
+  /**
+   * Files a run held for its tenant's concurrency back into the wait list,
+   * to start when one of the tenant's runs here ends; false when the
+   * tenant's wait list is full (the caller re-sends it with a delay).
+   */
+  park(delivery: Delivery): boolean;
+  /** Starts what the free slots allow, in the intake's order. */
+  pump(): void;
+  /** Gives every waiting run back to the queue at once (visibility 0), for another worker. */
+  release(): Promise<void>;
+  close(): void;
+}
+
+/**
+ * The worker's intake: the runs it received wait here, not back in the
+ * queue, until a slot frees, and start in `intake-order.ts`'s order (the
+ * priorities' weighted cycle, then the tenants in turn). A run given back to
+ * SQS goes behind the whole backlog, so a quiet tenant's run received in a
+ * burst would otherwise wait for all of it.
+ *
+ * Waiting runs stay invisible: received with the queue's visibility timeout,
+ * then extended every third of it. A crashed worker's waiting runs come back
+ * to the queue within one visibility timeout. A tenant may keep at most half
+ * the buffer waiting while it is blocked, so a blocked tenant never fills
+ * the intake against the others; its surplus goes back with a delay
+ * (`overflow`).
+ */
+export function createIntake(deps: IntakeDeps): Intake {
+  const order = createIntakeOrder();
+  const capacity = deps.concurrency + deps.buffer;
+  const parkLimit = Math.max(1, Math.floor(deps.buffer / 2));
+  const heartbeat = setInterval(
+    () => {
+      for (const d of order.all()) {
+        deps.queue.extend(d, deps.visibilityTimeoutS).catch((err: unknown) => {
+          deps.logger.warn({ err }, "could not extend a waiting run's visibility");
+        });
+      }
+    },
+    Math.max(1000, (deps.visibilityTimeoutS * 1000) / 3),
+  );
+  heartbeat.unref();
+
+  const held = () => deps.running() + order.size();
+
+  function pump(): void {
+    if (!deps.canStart()) {
+      if (order.size()) void release();
+      return;
+    }
+    while (deps.running() < deps.concurrency) {
+      const next = order.next(deps.blocked);
+      if (!next) break;
+      deps.start(next);
+    }
+    // A blocked tenant keeps only its share of the wait list.
+    for (const tenant of order.tenants()) {
+      const extra = order.size(tenant) - parkLimit;
+      if (extra > 0 && deps.blocked(tenant)) {
+        for (const d of order.takeLast(tenant, extra)) deps.overflow(d);
+      }
+    }
+  }
+
+  async function release(): Promise<void> {
+    await Promise.all(order.drain().map((d) => deps.queue.extend(d, 0).catch(() => {})));
+  }
+
+  return {
+    held,
+    capacity,
+    offer(delivery) {
+      if (held() >= capacity) return false;
+      order.add(delivery);
+      return true;
+    },
+    park(delivery) {
+      if (order.size(tenantOf(delivery)) >= parkLimit) return false;
+      order.add(delivery);
+      return true;
+    },
+    pump,
+    release,
+    close() {
+      clearInterval(heartbeat);
+    },
+  };
+}
