@@ -19,7 +19,11 @@ const { config } = (workerData as { data: { config: Config } }).data;
 const post = (message: FromDispatchThread) => port.postMessage(message);
 const logger = pino({ level: config.logLevel, base: { pid: process.pid, thread: "dispatch" } });
 
-const sqs = createSqsWorkQueue(workQueueOptions(config));
+const sqs = createSqsWorkQueue({
+  ...workQueueOptions(config),
+  // Counted in the main thread's metrics, with the process's other SQS requests.
+  onRequest: (command, count) => post({ type: "requests", command, count }),
+});
 // The main thread created the queues; this finds their URLs.
 for (let attempt = 1; ; attempt++) {
   try {

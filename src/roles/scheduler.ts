@@ -55,6 +55,7 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
             entry: new URL(`../dispatch-worker${extname(import.meta.url)}`, import.meta.url),
             data: { config },
             metrics,
+            onQueueRequest: ctx.adapters.onQueueRequest,
             logger,
           }),
         }

@@ -13,6 +13,8 @@ export type FromDispatchThread =
   /** Runs sent, with each one's lateness (sent minus scheduled), seconds. */
   | { type: "sent"; latenessS: number[] }
   | { type: "sendFailed" }
+  /** SQS requests the thread's client sent (as billed), for the process's request metric. */
+  | { type: "requests"; command: string; count: number }
   | { type: "closed" };
 
 export interface DispatchThreadOptions {
@@ -21,6 +23,8 @@ export interface DispatchThreadOptions {
   /** Passed to the thread as `workerData.data`. */
   data: unknown;
   metrics: DispatchMetrics;
+  /** Told of the thread's SQS requests, by command. */
+  onQueueRequest?: ((command: string, requests: number) => void) | undefined;
   logger: Logger;
   /** How long `close` waits for the thread to send what is due. Default 10 s. */
   closeTimeoutMs?: number;
@@ -71,6 +75,9 @@ export function startDispatchThread(options: DispatchThreadOptions): Dispatcher 
           break;
         case "sendFailed":
           metrics.sendFailures.inc();
+          break;
+        case "requests":
+          options.onQueueRequest?.(message.command, message.count);
           break;
         case "closed":
           onClosed?.();

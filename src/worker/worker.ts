@@ -98,6 +98,9 @@ export function startWorker(deps: {
 
   async function handle(delivery: Delivery): Promise<void> {
     const received = delivery.run;
+    const takenMs = clock.now();
+    if (delivery.sentMs > 0)
+      metrics.phases.observe({ phase: "queue" }, (takenMs - delivery.sentMs) / 1000);
     const id = executionId(received);
     const logger = deps.logger.child({
       executionId: id,
@@ -144,10 +147,12 @@ export function startWorker(deps: {
     try {
       if (!deps.limits) limits = undefined;
       const startedMs = clock.now();
+      metrics.phases.observe({ phase: "admit" }, (startedMs - takenMs) / 1000);
       const inherited: { checkpoint?: Uint8Array } = {};
       const outcome = limits
         ? await startLimited(delivery, run, target, limits, logger, inherited)
         : await startOnce(run, startedMs, delivery.sentMs, inherited);
+      metrics.phases.observe({ phase: "start_write" }, (clock.now() - startedMs) / 1000);
       if (outcome === "held") return;
       if (outcome === "duplicate") {
         metrics.duplicates.inc();
@@ -189,6 +194,7 @@ export function startWorker(deps: {
       const onHardStop = () => abort.abort(hardStop.signal.reason);
       hardStop.signal.addEventListener("abort", onHardStop);
       try {
+        metrics.handlerLateness.observe((clock.now() - run.scheduledMs) / 1000);
         result = handler
           ? await handler.run(target as never, {
               executionId: id,
@@ -237,6 +243,7 @@ export function startWorker(deps: {
       // Success, failure, a retry or a dead run (outcome.ts); notifications hear of final outcomes.
       /** Set when the run's outcome is final (no retry follows): what a workflow run hears. */
       let finalStatus: "SUCCEEDED" | "FAILED" | "CANCELLED" | undefined;
+      const recordingMs = clock.now();
       const status = await outcomes.record({
         run,
         id,
@@ -267,6 +274,7 @@ export function startWorker(deps: {
           );
         },
       });
+      metrics.phases.observe({ phase: "outcome_write" }, (clock.now() - recordingMs) / 1000);
       // Counted as before even when the outcome was not recorded (the run was lost).
       metrics.runs.inc({ outcome: (status ?? (result.ok ? "SUCCEEDED" : "FAILED")).toLowerCase() });
       if (status === "CANCELLED") finalStatus = "CANCELLED";
@@ -275,7 +283,9 @@ export function startWorker(deps: {
       // The one spot where a node's final outcome advances its workflow run:
       // a run that a retry follows does not report; a DEAD one reports FAILED.
       if (workflowId && finalStatus) await deps.workflows?.finished(workflowId, run, finalStatus);
+      const ackingMs = clock.now();
       await queue.ack(delivery);
+      metrics.phases.observe({ phase: "ack" }, (clock.now() - ackingMs) / 1000);
     } finally {
       gate?.release(run.tenant);
     }
@@ -365,6 +375,9 @@ export function startWorker(deps: {
     }
   }
 
+  /** Since when every slot is held (undefined while one is free): `slotsFull`. */
+  let fullSinceMs: number | undefined;
+
   function spawn(delivery: Delivery): void {
     metrics.inFlight.inc();
     const p = withRunSpan(delivery, () => handle(delivery))
@@ -375,9 +388,14 @@ export function startWorker(deps: {
       .finally(() => {
         metrics.inFlight.dec();
         running.delete(p);
+        if (fullSinceMs !== undefined && running.size < options.concurrency) {
+          metrics.slotsFull.inc((clock.now() - fullSinceMs) / 1000);
+          fullSinceMs = undefined;
+        }
         receiver.wake();
       });
     running.add(p);
+    if (running.size >= options.concurrency) fullSinceMs ??= clock.now();
   }
 
   // Takes runs from the three priority queues, at most `concurrency` at once.
