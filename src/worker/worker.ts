@@ -96,7 +96,7 @@ export function startWorker(deps: {
     ...(deps.retry ? { retry: deps.retry } : {}),
   });
 
-  async function handle(delivery: Delivery): Promise<void> {
+  async function handle(delivery: Delivery, slot: Slot): Promise<void> {
     const received = delivery.run;
     const takenMs = clock.now();
     if (delivery.sentMs > 0)
@@ -221,6 +221,8 @@ export function startWorker(deps: {
         aborts.delete(abort);
         hardStop.signal.removeEventListener("abort", onHardStop);
       }
+      // The handler is done: its slot takes the next run while the outcome is written.
+      freeSlot(slot);
       // A call that completed before the abort keeps its outcome.
       if (abort.signal.reason instanceof SessionLost && !result.ok) {
         const handOver = { ...deps, workerId: options.id, logger };
@@ -377,10 +379,39 @@ export function startWorker(deps: {
 
   /** Since when every slot is held (undefined while one is free): `slotsFull`. */
   let fullSinceMs: number | undefined;
+  /** Runs whose handler is done and whose outcome and ack are under way. */
+  let finishing = 0;
+
+  /**
+   * Runs that hold a slot: those being started or run, and those finishing
+   * beyond `concurrency` (so at most twice `concurrency` runs are in this
+   * worker, and a slow store still slows intake).
+   */
+  function held(): number {
+    return running.size - Math.min(finishing, options.concurrency);
+  }
+
+  function slotsChanged(): void {
+    const full = held() >= options.concurrency;
+    if (full) fullSinceMs ??= clock.now();
+    else if (fullSinceMs !== undefined) {
+      metrics.slotsFull.inc((clock.now() - fullSinceMs) / 1000);
+      fullSinceMs = undefined;
+    }
+  }
+
+  function freeSlot(slot: Slot): void {
+    if (slot.freed) return;
+    slot.freed = true;
+    finishing++;
+    slotsChanged();
+    receiver.wake();
+  }
 
   function spawn(delivery: Delivery): void {
     metrics.inFlight.inc();
-    const p = withRunSpan(delivery, () => handle(delivery))
+    const slot: Slot = { freed: false };
+    const p = withRunSpan(delivery, () => handle(delivery, slot))
       .catch((err: unknown) => {
         // Left unacknowledged: the queue delivers it again after the visibility timeout.
         deps.logger.warn({ err, run: delivery.run }, "run not completed; it will be redelivered");
@@ -388,21 +419,19 @@ export function startWorker(deps: {
       .finally(() => {
         metrics.inFlight.dec();
         running.delete(p);
-        if (fullSinceMs !== undefined && running.size < options.concurrency) {
-          metrics.slotsFull.inc((clock.now() - fullSinceMs) / 1000);
-          fullSinceMs = undefined;
-        }
+        if (slot.freed) finishing--;
+        slotsChanged();
         receiver.wake();
       });
     running.add(p);
-    if (running.size >= options.concurrency) fullSinceMs ??= clock.now();
+    slotsChanged();
   }
 
   // Takes runs from the three priority queues, at most `concurrency` at once.
   const receiver = startReceiver({
     queue,
     concurrency: options.concurrency,
-    held: () => running.size,
+    held,
     spawn,
     canReceive: canWork,
     stopping: stopping.signal,
@@ -430,6 +459,11 @@ export function startWorker(deps: {
       await deps.notifications?.drain();
     },
   };
+}
+
+/** A run's slot: freed once its handler is done, before its outcome is written. */
+interface Slot {
+  freed: boolean;
 }
 
 /** Why a run was aborted when a newer run of its job cancelled it. */
