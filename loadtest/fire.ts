@@ -25,6 +25,8 @@ import { systemClock } from "../src/core/clock.js";
 import { newJobId } from "../src/core/ids.js";
 import { partitionOf } from "../src/core/partition.js";
 import { measureWriteCeiling } from "./ceiling.js";
+import { cpuSeconds, workerBreakdown } from "./fire-breakdown.js";
+import { costPerFire } from "./fire-cost.js";
 import { round, summary } from "./stats.js";
 
 export interface FireOptions {
@@ -126,10 +128,25 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       pages.reduce((n, t) => n + metricValue(t, name), 0);
     // Before the first claims (look-ahead 5 s), after the bulk creation.
     await sleep(Math.max(0, t0 - Date.now() - 7000));
-    const writesBefore = sum(await scrape(), "chronoring_store_item_writes_total");
+    const pagesBefore = await scrape();
+    const writesBefore = sum(pagesBefore, "chronoring_store_item_writes_total");
+    // CPU seconds of each process over the window: is a process CPU-bound?
+    const backendNames = Object.keys(backends.pids) as Array<keyof typeof backends.pids>;
+    const cpuOf = (pages: string[]) => ({
+      ...Object.fromEntries(
+        procs.map((p, i) => [
+          p.process.name,
+          metricValue(pages[i] ?? "", "process_cpu_seconds_total"),
+        ]),
+      ),
+      ...Object.fromEntries(backendNames.map((b) => [b, cpuSeconds(backends.pids[b])])),
+    });
+    const cpuBefore = cpuOf(pagesBefore);
+    const windowStart = Date.now();
 
     let rssMax = 0;
-    const deadline = Date.now() + 120_000 + options.jobs * 20;
+    // From the last run's time: a spread over a low ceiling lasts minutes.
+    const deadline = Math.max(Date.now(), times[times.length - 1]!) + 120_000 + options.jobs * 20;
     for (;;) {
       const pages = await scrape();
       rssMax = Math.max(rssMax, sum(pages, "process_resident_memory_bytes"));
@@ -142,7 +159,19 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       await sleep(500);
     }
     await sleep(1000);
-    const writesAfter = sum(await scrape(), "chronoring_store_item_writes_total");
+    const pagesAfter = await scrape();
+    const writesAfter = sum(pagesAfter, "chronoring_store_item_writes_total");
+    const cpuAfter = cpuOf(pagesAfter);
+    const windowS = (Date.now() - windowStart) / 1000;
+    const cpuShare = Object.fromEntries(
+      Object.entries(cpuAfter).map(([name, s]) => [
+        name,
+        round((s - (cpuBefore[name] ?? 0)) / windowS, 2),
+      ]),
+    );
+    const breakdown = workerBreakdown(
+      pagesAfter.filter((_, i) => procs[i]!.process.name.startsWith("worker")),
+    );
 
     // Read back every stored execution.
     const perJob = new Map<string, number>();
@@ -186,6 +215,10 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       store_ceiling_writes_per_s: round(ceiling),
       ceiling_ratio: round(firesPerS / (ceiling / Math.max(writesPerFire, 0.001)), 2),
       offered_fires_per_s: options.spread ? round(rate) : null,
+      ...costPerFire(pagesBefore, pagesAfter, options.jobs),
+      ...breakdown,
+      /** Cores each process used over the window (CPU seconds ÷ wall seconds). */
+      cpu_cores: cpuShare,
     };
   } finally {
     await Promise.all(procs.map((p) => p.process.stop()));

@@ -1,5 +1,6 @@
 import pino, { type Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
+import { CapacityCounter } from "./adapters/dynamodb/capacity-counter.js";
 import { WriteCounter } from "./adapters/dynamodb/write-counter.js";
 import { createEtcdCoordinator } from "./adapters/etcd/coordinator.js";
 import { createStoreAdapters } from "./adapters/from-config.js";
@@ -14,7 +15,7 @@ import type { Coordinator } from "./core/ports/coordinator.js";
 import { retry } from "./core/retry.js";
 import { createWorkflowRuns } from "./core/workflow/runs.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
-import { registerQueueMetrics } from "./observability/queue-metrics.js";
+import { createQueueRequestMetric, registerQueueMetrics } from "./observability/queue-metrics.js";
 import { registerStoreMetrics } from "./observability/store-metrics.js";
 import { traceMixin, tracingEnabled } from "./observability/trace-context.js";
 import { startTracing, type Tracing } from "./observability/tracing.js";
@@ -102,9 +103,12 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     config.roles.includes("api") || (config.metricsPort > 0 && config.auth.metrics);
   const auth = checksTokens ? await startAuth(config.auth, { clock, logger }) : undefined;
   const writes = new WriteCounter();
-  const storeMetrics = registerStoreMetrics(registry, writes);
+  const capacity = new CapacityCounter();
+  const storeMetrics = registerStoreMetrics(registry, writes, capacity);
   const adapters = createStoreAdapters(config, clock, {
     writeCounter: writes,
+    capacityCounter: capacity,
+    onQueueRequest: createQueueRequestMetric(registry),
     onThrottle: storeMetrics.throttled,
     onMalformed: (body) => logger.warn({ body: body?.slice(0, 200) }, "malformed run message"),
     onQueuesRecreated: () =>

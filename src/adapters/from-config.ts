@@ -2,6 +2,7 @@ import type { Config } from "../config/config.js";
 import type { Clock } from "../core/clock.js";
 import { createDynamoAuditStore } from "./dynamodb/audit-store.js";
 import { createDynamoCalendarStore } from "./dynamodb/calendar-store.js";
+import type { CapacityCounter } from "./dynamodb/capacity-counter.js";
 import { createDynamoClient, tableNames } from "./dynamodb/client.js";
 import { createDynamoExecutionStore } from "./dynamodb/execution-store.js";
 import { createDynamoFireStatsStore } from "./dynamodb/fire-stats-store.js";
@@ -54,7 +55,7 @@ export function createStoreAdapters(
       visibilityTimeoutS: config.queue.visibilityTimeoutS,
       maxReceiveCount: config.queue.maxReceiveCount,
     });
-    return { ...memory, close: () => {} };
+    return { ...memory, onQueueRequest: undefined, close: () => {} };
   }
   const { dynamo, ...adapters } = createAdapters(config, hooks);
   return { ...adapters, close: () => dynamo.destroy() };
@@ -69,6 +70,10 @@ export function createAdapters(
   config: Config,
   options: {
     writeCounter?: WriteCounter;
+    /** Counts the request units DynamoDB would bill (the benchmark's cost per fire). */
+    capacityCounter?: CapacityCounter;
+    /** Told of every SQS request, by command, with the requests billed for it. */
+    onQueueRequest?: (command: string, requests: number) => void;
     /** Told of every throttled DynamoDB attempt, by command name. */
     onThrottle?: (command: string) => void;
     onMalformed?: (body: string | undefined) => void;
@@ -87,6 +92,7 @@ export function createAdapters(
     maxAttempts: config.aws.maxAttempts,
     requestTimeoutMs: config.aws.requestTimeoutMs,
     ...(options.writeCounter ? { writeCounter: options.writeCounter } : {}),
+    ...(options.capacityCounter ? { capacityCounter: options.capacityCounter } : {}),
     ...(options.onThrottle ? { onThrottle: options.onThrottle } : {}),
   });
   const storeOptions = {
@@ -94,10 +100,14 @@ export function createAdapters(
     tables: tableNames(config.store.tablePrefix),
     partitionCount: config.store.partitions,
   };
-  const queue = createSqsWorkQueue(workQueueOptions(config), {
-    ...(options.onMalformed && { onMalformed: options.onMalformed }),
-    ...(options.onQueuesRecreated && { onQueuesRecreated: options.onQueuesRecreated }),
-  });
+  const onRequest = options.onQueueRequest ? { onRequest: options.onQueueRequest } : {};
+  const queue = createSqsWorkQueue(
+    { ...workQueueOptions(config), ...onRequest },
+    {
+      ...(options.onMalformed && { onMalformed: options.onMalformed }),
+      ...(options.onQueuesRecreated && { onQueuesRecreated: options.onQueuesRecreated }),
+    },
+  );
   return {
     dynamo,
     jobs: createDynamoJobStore(storeOptions),
@@ -124,6 +134,9 @@ export function createAdapters(
       queuePrefix: config.queue.prefix,
       maxAttempts: config.aws.maxAttempts,
       requestTimeoutMs: config.aws.requestTimeoutMs,
+      ...onRequest,
     }),
+    /** For clients made elsewhere from the config (the dispatch thread's): where their SQS requests are told. */
+    onQueueRequest: options.onQueueRequest,
   };
 }

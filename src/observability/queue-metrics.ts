@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
 import type { WorkQueue } from "../core/ports/work-queue.js";
 import { PRIORITIES } from "../core/priority.js";
 
@@ -25,4 +25,21 @@ export function registerQueueMetrics(registry: Registry, queue: WorkQueue): void
       );
     },
   });
+}
+
+/**
+ * `chronoring_queue_requests_total{command}`: the SQS requests this process
+ * sent (its threads' included), as SQS bills them. Returns what the clients'
+ * `onRequest` calls.
+ */
+export function createQueueRequestMetric(
+  registry: Registry,
+): (command: string, requests: number) => void {
+  const requests = new Counter({
+    name: "chronoring_queue_requests_total",
+    help: "SQS requests sent by this process, retries included, as billed (a batch of up to 10 messages is one request per 64 KB), by command",
+    labelNames: ["command"],
+    registers: [registry],
+  });
+  return (command, n) => requests.inc({ command }, n);
 }

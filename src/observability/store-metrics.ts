@@ -1,4 +1,5 @@
 import { Counter, type Registry } from "prom-client";
+import type { CapacityCounter } from "../adapters/dynamodb/capacity-counter.js";
 import type { WriteCounter } from "../adapters/dynamodb/write-counter.js";
 
 export interface StoreMetrics {
@@ -11,7 +12,11 @@ export interface StoreMetrics {
  * (`chronoring_store_item_writes_total`) and the attempts DynamoDB throttled
  * (`chronoring_store_throttles_total{command}`).
  */
-export function registerStoreMetrics(registry: Registry, writes: WriteCounter): StoreMetrics {
+export function registerStoreMetrics(
+  registry: Registry,
+  writes: WriteCounter,
+  capacity?: CapacityCounter,
+): StoreMetrics {
   let reported = 0;
   new Counter({
     name: "chronoring_store_item_writes_total",
@@ -23,6 +28,25 @@ export function registerStoreMetrics(registry: Registry, writes: WriteCounter): 
       reported = now;
     },
   });
+  if (capacity) {
+    const reportedUnits = new Map<string, number>();
+    new Counter({
+      name: "chronoring_store_request_units_total",
+      help: "DynamoDB request units this process's calls would be billed on demand (kind: write, read), by command; estimated from what the SDK sent (src/adapters/dynamodb/capacity-counter.ts)",
+      labelNames: ["kind", "command"],
+      registers: [registry],
+      collect() {
+        for (const [command, units] of capacity.snapshot()) {
+          for (const kind of ["write", "read"] as const) {
+            const key = `${kind} ${command}`;
+            const delta = units[kind] - (reportedUnits.get(key) ?? 0);
+            if (delta > 0) this.inc({ kind, command }, delta);
+            reportedUnits.set(key, units[kind]);
+          }
+        }
+      },
+    });
+  }
   const throttles = new Counter({
     name: "chronoring_store_throttles_total",
     help: "DynamoDB attempts throttled (ProvisionedThroughputExceeded, Throttling, RequestLimitExceeded, a transaction item's ThrottlingError), retried by the SDK or not, by command",

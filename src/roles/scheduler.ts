@@ -58,6 +58,7 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
             ),
             data: { config },
             metrics,
+            onQueueRequest: ctx.adapters.onQueueRequest,
             logger,
           }),
         }

@@ -15,6 +15,8 @@ export type FromDispatchThread =
   /** Runs sent, with each one's lateness (sent minus scheduled), seconds. */
   | { type: "sent"; latenessS: number[] }
   | { type: "sendFailed" }
+  /** SQS requests the thread's client sent (as billed), for the process's request metric. */
+  | { type: "requests"; command: string; count: number }
   | { type: "closed" };
 
 export interface DispatchThreadOptions {
@@ -23,6 +25,8 @@ export interface DispatchThreadOptions {
   /** Passed to the thread as `workerData.data`. */
   data: unknown;
   metrics: DispatchMetrics;
+  /** Told of the thread's SQS requests, by command. */
+  onQueueRequest?: ((command: string, requests: number) => void) | undefined;
   logger: Logger;
   /** Timers of the restart backoff. Default the system clock. */
   clock?: Clock;
@@ -78,6 +82,9 @@ export function startDispatchThread(options: DispatchThreadOptions): Dispatcher 
           break;
         case "sendFailed":
           metrics.sendFailures.inc();
+          break;
+        case "requests":
+          options.onQueueRequest?.(message.command, message.count);
           break;
         case "closed":
           onClosed?.();

@@ -20,7 +20,11 @@ const { config } = (workerData as { data: { config: Config } }).data;
 const post = (message: FromDispatchThread) => port.postMessage(message);
 const logger = pino({ level: config.logLevel, base: { pid: process.pid, thread: "dispatch" } });
 
-const sqs = createSqsWorkQueue(workQueueOptions(config));
+const sqs = createSqsWorkQueue({
+  ...workQueueOptions(config),
+  // Counted in the main thread's metrics, with the process's other SQS requests.
+  onRequest: (command, count) => post({ type: "requests", command, count }),
+});
 // The main thread created the queues; this finds their URLs (0.2 s doubling up to 5 s apart).
 await retry({ baseMs: 200, maxMs: 5_000 }, () => sqs.init(), systemClock, {
   onRetry: (err, attempt) =>

@@ -107,8 +107,11 @@ export function startWorker(deps: {
     ...(deps.retry ? { retry: deps.retry } : {}),
   });
 
-  async function handle(delivery: Delivery): Promise<void> {
+  async function handle(delivery: Delivery, slot: Slot): Promise<void> {
     const received = delivery.run;
+    const takenMs = clock.now();
+    if (delivery.sentMs > 0)
+      metrics.phases.observe({ phase: "queue" }, (takenMs - delivery.sentMs) / 1000);
     const id = executionId(received);
     const logger = deps.logger.child({
       executionId: id,
@@ -146,6 +149,7 @@ export function startWorker(deps: {
     try {
       if (!deps.limits) limits = undefined;
       const startedMs = clock.now();
+      metrics.phases.observe({ phase: "admit" }, (startedMs - takenMs) / 1000);
       const inherited: { checkpoint?: Uint8Array } = {};
       const outcome = limits
         ? await startLimitedRun(
@@ -158,6 +162,7 @@ export function startWorker(deps: {
             inherited,
           )
         : await startOnce(run, startedMs, delivery.sentMs, inherited, delivery.wait);
+      metrics.phases.observe({ phase: "start_write" }, (clock.now() - startedMs) / 1000);
       if (outcome === "held") return;
       if (outcome === "duplicate") {
         metrics.duplicates.inc();
@@ -201,6 +206,7 @@ export function startWorker(deps: {
       const onHardStop = () => abort.abort(hardStop.signal.reason);
       hardStop.signal.addEventListener("abort", onHardStop);
       try {
+        metrics.handlerLateness.observe((clock.now() - run.scheduledMs) / 1000);
         result = handler
           ? await handler.run(target as never, {
               executionId: id,
@@ -227,6 +233,8 @@ export function startWorker(deps: {
         aborts.delete(abort);
         hardStop.signal.removeEventListener("abort", onHardStop);
       }
+      // The handler is done: its slot takes the next run while the outcome is written.
+      freeSlot(slot);
       // A call that completed before the abort keeps its outcome.
       if (abort.signal.reason instanceof SessionLost && !result.ok) {
         const handOver = { ...deps, workerId: options.id, logger };
@@ -249,6 +257,7 @@ export function startWorker(deps: {
       // Success, failure, a retry or a dead run (outcome.ts); notifications hear of final outcomes.
       /** Set when the run's outcome is final (no retry follows): what a workflow run hears. */
       let finalStatus: "SUCCEEDED" | "FAILED" | "CANCELLED" | undefined;
+      const recordingMs = clock.now();
       const status = await outcomes.record({
         run,
         id,
@@ -279,6 +288,7 @@ export function startWorker(deps: {
           );
         },
       });
+      metrics.phases.observe({ phase: "outcome_write" }, (clock.now() - recordingMs) / 1000);
       // Counted as before even when the outcome was not recorded (the run was lost).
       metrics.runs.inc({ outcome: (status ?? (result.ok ? "SUCCEEDED" : "FAILED")).toLowerCase() });
       if (status === "CANCELLED") finalStatus = "CANCELLED";
@@ -287,7 +297,9 @@ export function startWorker(deps: {
       // The one spot where a node's final outcome advances its workflow run:
       // a run that a retry follows does not report; a DEAD one reports FAILED.
       if (workflowId && finalStatus) await deps.workflows?.finished(workflowId, run, finalStatus);
+      const ackingMs = clock.now();
       await queue.ack(delivery);
+      metrics.phases.observe({ phase: "ack" }, (clock.now() - ackingMs) / 1000);
     } finally {
       gate?.release(run.tenant);
     }
@@ -327,9 +339,42 @@ export function startWorker(deps: {
     }
   }
 
+  /** Since when every slot is held (undefined while one is free): `slotsFull`. */
+  let fullSinceMs: number | undefined;
+  /** Runs whose handler is done and whose outcome and ack are under way. */
+  let finishing = 0;
+
+  /**
+   * Runs that hold a slot: those being started or run, and those finishing
+   * beyond `concurrency` (so at most twice `concurrency` runs are in this
+   * worker, and a slow store still slows intake).
+   */
+  function held(): number {
+    return running.size - Math.min(finishing, options.concurrency);
+  }
+
+  function slotsChanged(): void {
+    const full = held() >= options.concurrency;
+    if (full) fullSinceMs ??= clock.now();
+    else if (fullSinceMs !== undefined) {
+      metrics.slotsFull.inc((clock.now() - fullSinceMs) / 1000);
+      fullSinceMs = undefined;
+    }
+  }
+
+  function freeSlot(slot: Slot): void {
+    if (slot.freed) return;
+    slot.freed = true;
+    finishing++;
+    slotsChanged();
+    intake.pump();
+    receiver.wake();
+  }
+
   function spawn(delivery: Delivery): void {
     metrics.inFlight.inc();
-    const p = withRunSpan(delivery, () => handle(delivery))
+    const slot: Slot = { freed: false };
+    const p = withRunSpan(delivery, () => handle(delivery, slot))
       .catch((err: unknown) => {
         // Left unacknowledged: the queue delivers it again after the visibility timeout.
         deps.logger.warn({ err, run: delivery.run }, "run not completed; it will be redelivered");
@@ -337,10 +382,13 @@ export function startWorker(deps: {
       .finally(() => {
         metrics.inFlight.dec();
         running.delete(p);
+        if (slot.freed) finishing--;
+        slotsChanged();
         intake.pump();
         receiver.wake();
       });
     running.add(p);
+    slotsChanged();
   }
 
   // Received runs wait here for a slot; at most `concurrency` run at once.
@@ -348,7 +396,7 @@ export function startWorker(deps: {
     queue,
     concurrency: options.concurrency,
     buffer: options.intakeBuffer ?? options.concurrency,
-    running: () => running.size,
+    running: held,
     blocked: (tenant) => deps.tenantGate?.full(tenant) ?? false,
     start: spawn,
     overflow: (d) =>
@@ -399,4 +447,9 @@ export function startWorker(deps: {
       await deps.notifications?.drain();
     },
   };
+}
+
+/** A run's slot: freed once its handler is done, before its outcome is written. */
+interface Slot {
+  freed: boolean;
 }

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { CapacityCounter } from "./capacity-counter.js";
 import { countThrottles } from "./throttle-counter.js";
 import type { WriteCounter } from "./write-counter.js";
 
@@ -16,6 +17,8 @@ export interface DynamoOptions {
   requestTimeoutMs: number;
   /** Counts item writes (for the benchmark and metrics). */
   writeCounter?: WriteCounter;
+  /** Counts the request units DynamoDB would bill. */
+  capacityCounter?: CapacityCounter;
   /** Told of every throttled attempt, retried or not, by command name (metrics). */
   onThrottle?: (command: string) => void;
 }
@@ -35,6 +38,7 @@ export function createDynamoClient(options: DynamoOptions): DynamoDBClient {
     },
   });
   options.writeCounter?.attach(client);
+  options.capacityCounter?.attach(client);
   if (options.onThrottle) countThrottles(client, options.onThrottle);
   return client;
 }

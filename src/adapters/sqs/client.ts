@@ -9,11 +9,20 @@ export interface SqsConnection {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   maxAttempts: number;
   requestTimeoutMs: number;
+  /**
+   * Told of every request sent (retries included), by command name, with the
+   * requests SQS bills for it: one per 64 KB of payload, a batch of up to 10
+   * messages being one request.
+   */
+  onRequest?: (command: string, requests: number) => void;
 }
+
+/** SQS bills a request per 64 KB chunk of its payload. */
+const BILLED_CHUNK = 64 * 1024;
 
 /** An SQS client whose requests fail after `requestTimeoutMs` instead of hanging. */
 export function createSqsClient(options: SqsConnection): SQSClient {
-  return new SQSClient({
+  const client = new SQSClient({
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
@@ -26,6 +35,20 @@ export function createSqsClient(options: SqsConnection): SQSClient {
       connectionTimeout: Math.min(options.requestTimeoutMs, 3000),
     },
   });
+  const onRequest = options.onRequest;
+  if (onRequest) {
+    // After the retry step: every attempt that goes out is a request.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const body = (args.request as { body?: unknown }).body;
+        const bytes = typeof body === "string" ? Buffer.byteLength(body) : 0;
+        onRequest(context.commandName ?? "unknown", Math.max(1, Math.ceil(bytes / BILLED_CHUNK)));
+        return next(args);
+      },
+      { step: "finalizeRequest", name: "chronoringRequestCounter", priority: "low" },
+    );
+  }
+  return client;
 }
 
 /**
