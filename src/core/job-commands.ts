@@ -1,15 +1,15 @@
-import { type SlotDeps, slotChange, slotOnCreate, withFreedSlots } from "./active-slots.js";
+import { type SlotDeps, slotChange, withFreedSlots } from "./active-slots.js";
 import type { Clock } from "./clock.js";
 import { failedPrecondition, invalidArgument, isChronoringError, notFound } from "./errors.js";
 import { type Execution, executionId, parseExecutionId, type RunRef } from "./execution.js";
 import { loadFireContext } from "./fire-context.js";
-import { IDEMPOTENCY_TTL_MS, requestHash } from "./idempotency.js";
 import { newJobId } from "./ids.js";
 import type { Job } from "./job.js";
-import { checkJobInput, checkJobUpdate, type JobInput, type JobUpdate } from "./job-input.js";
+import { type BatchItem, createJobBatch, type ImportResult } from "./job-batch.js";
+import { buildJob } from "./job-build.js";
+import { checkJobUpdate, type JobInput, type JobUpdate } from "./job-input.js";
 import { createJobStates } from "./job-states.js";
 import { normalizeLimits } from "./limits.js";
-import { partitionOf } from "./partition.js";
 import type { CalendarStore } from "./ports/calendar-store.js";
 import type { ExecutionQuery, ExecutionStore } from "./ports/execution-store.js";
 import type { JobChange, JobQuery, JobStore, Page } from "./ports/job-store.js";
@@ -47,6 +47,11 @@ export interface FirePreview {
  */
 export interface JobCommands {
   create(tenant: string, input: JobInput): Promise<Job>;
+  /**
+   * Creates the items of one batch (at most BATCH_MAX), each judged as
+   * `create` would judge it: one result per item, by index (`job-batch.ts`).
+   */
+  createMany(tenant: string, items: BatchItem[]): Promise<ImportResult[]>;
   get(tenant: string, id: string): Promise<Job>;
   list(tenant: string, query: JobQuery): Promise<Page<Job>>;
   update(tenant: string, id: string, update: JobUpdate, expectedVersion?: number): Promise<Job>;
@@ -187,50 +192,18 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
     scheduled,
   });
 
+  const createMany = createJobBatch({ ...deps, checks });
+
   return {
+    createMany,
+
     async create(tenant, input) {
-      checkJobInput(input, checks);
-      const limits = normalizeLimits(input.limits);
-      const { idempotencyKey, ...request } = input;
       const now = clock.now();
-      const schedule = parseSchedule(input.schedule, now);
-      const id = newJobId(now);
-      const ctx = await loadFireContext(deps.calendars, tenant, schedule, id);
-      const next = firstFire(schedule, now, ctx);
-      if (next === undefined) throw invalidArgument("schedule", "has no run after now");
-      const job: Job = {
-        id,
-        tenant,
-        name: input.name.trim(),
-        schedule,
-        target: input.target,
-        status: "ACTIVE",
-        tags: input.tags,
-        owner: input.owner,
-        version: 1,
-        partition: partitionOf(id, deps.partitionCount),
-        nextRunMs: next,
-        createdMs: now,
-        updatedMs: now,
-        ...(limits ? { limits } : {}),
-        ...(input.retryPolicy ? { retryPolicy: input.retryPolicy } : {}),
-        ...(input.priority ? { priority: input.priority } : {}),
-      };
-      if (input.notifications?.length) job.notifications = input.notifications;
-      const slot = slotOnCreate(job, deps.slots);
-      if (slot) job.holdsSlot = true;
-      if (idempotencyKey === undefined) {
+      const { job, slot, record } = await buildJob(deps, checks, tenant, input, newJobId(now), now);
+      if (record === undefined) {
         await withFreedSlots(deps.slots, clock, tenant, () => jobs.createJob(job, slot));
         return scheduled(job);
       }
-      job.idempotencyKey = idempotencyKey;
-      const record = {
-        tenant,
-        owner: input.owner,
-        key: idempotencyKey,
-        requestHash: requestHash(request),
-        expiresMs: now + IDEMPOTENCY_TTL_MS,
-      };
       const stored = await withFreedSlots(deps.slots, clock, tenant, () =>
         jobs.createJobOnce(job, record, slot),
       );

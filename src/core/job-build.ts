@@ -1,0 +1,88 @@
+/**
+ * A new job built from its input: the checks and the schedule's first run
+ * that CreateJob and a batch of creates (`job-batch.ts`) share, so that an
+ * item of a batch is judged exactly as the same CreateJob would be.
+ */
+
+import { type SlotDeps, slotOnCreate } from "./active-slots.js";
+import { invalidArgument } from "./errors.js";
+import { loadFireContext } from "./fire-context.js";
+import { IDEMPOTENCY_TTL_MS, type IdempotencyRecord, requestHash } from "./idempotency.js";
+import type { Job } from "./job.js";
+import { checkJobInput, type InputChecks, type JobInput } from "./job-input.js";
+import { normalizeLimits } from "./limits.js";
+import { partitionOf } from "./partition.js";
+import type { CalendarStore } from "./ports/calendar-store.js";
+import type { SlotChange } from "./ports/job-store.js";
+import { firstFire, parseSchedule } from "./schedule/index.js";
+
+export interface BuildDeps {
+  partitionCount: number;
+  calendars?: CalendarStore;
+  slots?: SlotDeps;
+}
+
+/** A job ready to be written, with its slot and its idempotency record (when keyed). */
+export interface BuiltJob {
+  job: Job;
+  slot?: Extract<SlotChange, { kind: "take" }>;
+  record?: IdempotencyRecord;
+}
+
+/**
+ * Checks `input` and builds its job with id `id` at `now`: invalid_argument
+ * naming the field, failed_precondition for an unknown calendar or what this
+ * server cannot do.
+ */
+export async function buildJob(
+  deps: BuildDeps,
+  checks: InputChecks,
+  tenant: string,
+  input: JobInput,
+  id: string,
+  now: number,
+): Promise<BuiltJob> {
+  checkJobInput(input, checks);
+  const limits = normalizeLimits(input.limits);
+  const { idempotencyKey, ...request } = input;
+  const schedule = parseSchedule(input.schedule, now);
+  const ctx = await loadFireContext(deps.calendars, tenant, schedule, id);
+  const next = firstFire(schedule, now, ctx);
+  if (next === undefined) throw invalidArgument("schedule", "has no run after now");
+  const job: Job = {
+    id,
+    tenant,
+    name: input.name.trim(),
+    schedule,
+    target: input.target,
+    status: "ACTIVE",
+    tags: input.tags,
+    owner: input.owner,
+    version: 1,
+    partition: partitionOf(id, deps.partitionCount),
+    nextRunMs: next,
+    createdMs: now,
+    updatedMs: now,
+    ...(limits ? { limits } : {}),
+    ...(input.retryPolicy ? { retryPolicy: input.retryPolicy } : {}),
+    ...(input.priority ? { priority: input.priority } : {}),
+  };
+  if (input.notifications?.length) job.notifications = input.notifications;
+  const built: BuiltJob = { job };
+  const slot = slotOnCreate(job, deps.slots);
+  if (slot) {
+    job.holdsSlot = true;
+    built.slot = slot;
+  }
+  if (idempotencyKey !== undefined) {
+    job.idempotencyKey = idempotencyKey;
+    built.record = {
+      tenant,
+      owner: input.owner,
+      key: idempotencyKey,
+      requestHash: requestHash(request),
+      expiresMs: now + IDEMPOTENCY_TTL_MS,
+    };
+  }
+  return built;
+}
