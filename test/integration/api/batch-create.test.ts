@@ -7,11 +7,12 @@
  * path; a client-streamed import over gRPC.
  */
 
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecutionStatus } from "../../../gen/chronoring/v1/execution_pb.js";
 import {
-  type CreateJobRequest,
+  type CreateJobRequestSchema,
   JobImportStatus,
 } from "../../../gen/chronoring/v1/job_service_pb.js";
 import { type App, startApp } from "../../../src/app.js";
@@ -23,8 +24,8 @@ const noop = { kind: { case: "noop" as const, value: {} } };
 const everySecond = { kind: { case: "cron" as const, value: "* * * * * *" } };
 const yearly = { kind: { case: "cron" as const, value: "0 0 1 1 *" } };
 
-type Item = Partial<Omit<CreateJobRequest, "$typeName">>;
-const item = (name: string, owner: string, extra: Item = {}): Item => ({
+type Item = Exclude<MessageInitShape<typeof CreateJobRequestSchema>, { $typeName: string }>;
+const item = (name: string, owner: string, extra: Partial<Item> = {}): Item => ({
   name,
   owner,
   schedule: yearly,
