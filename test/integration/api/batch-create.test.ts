@@ -7,12 +7,13 @@
  * path; a client-streamed import over gRPC.
  */
 
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecutionStatus } from "../../../gen/chronoring/v1/execution_pb.js";
 import {
   type CreateJobRequestSchema,
+  ImportJobsRequestSchema,
   JobImportStatus,
 } from "../../../gen/chronoring/v1/job_service_pb.js";
 import { type App, startApp } from "../../../src/app.js";
@@ -20,6 +21,7 @@ import { silentLogger, testConfig, untilOwning } from "../../support/app.js";
 import { failure, jobClient } from "../../support/client.js";
 import { waitFor } from "../../support/wait.js";
 
+const BODY_LIMIT = 65_536;
 const noop = { kind: { case: "noop" as const, value: {} } };
 const everySecond = { kind: { case: "cron" as const, value: "* * * * * *" } };
 const yearly = { kind: { case: "cron" as const, value: "0 0 1 1 *" } };
@@ -39,7 +41,8 @@ describe("BatchCreateJobs and ImportJobs", () => {
   let client: ReturnType<typeof jobClient>;
 
   beforeAll(async () => {
-    const config = testConfig("batch");
+    // A small body limit: a client stream is held to it per message, not in total.
+    const config = testConfig("batch", { API_MAX_BODY_BYTES: String(BODY_LIMIT) });
     app = await startApp(config, { logger: silentLogger });
     await untilOwning(app, config.store.partitions);
     client = jobClient(app.apiUrl!);
@@ -211,7 +214,8 @@ describe("BatchCreateJobs and ImportJobs", () => {
     expect(await owned("rest-batch")).toHaveLength(2);
   });
 
-  it("ImportJobs takes a client stream of 2,500 items and answers with the summary", async () => {
+  it("ImportJobs takes a client stream of 2,500 items, larger than the body limit, and answers with the summary", async () => {
+    let bytes = 0;
     async function* stream() {
       for (let m = 0; m < 25; m++) {
         const jobs = Array.from({ length: 100 }, (_, i) => {
@@ -220,10 +224,15 @@ describe("BatchCreateJobs and ImportJobs", () => {
             ? item("", "stream")
             : item(`s-${n}`, "stream", n % 10 === 0 ? { idempotencyKey: `s-${n}` } : {});
         });
+        bytes += toBinary(
+          ImportJobsRequestSchema,
+          create(ImportJobsRequestSchema, { jobs }),
+        ).length;
         yield { jobs };
       }
     }
     const answer = await client.importJobs(stream());
+    expect(bytes).toBeGreaterThan(BODY_LIMIT);
     expect(answer.counts).toMatchObject({ created: 2499n, existing: 0n, refused: 1n });
     expect(answer.refused.map((r) => [Number(r.index), r.field])).toEqual([[1234, "name"]]);
     const again = await client.importJobs(
