@@ -95,7 +95,7 @@ export function createJobBatch(
   return async (tenant, items) => {
     const now = clock.now();
     const results: ImportResult[] = [];
-    const build = { ...deps, calendars: calendarsOnce(deps.calendars) };
+    const build = { ...deps, calendars: calendarsOnce(deps.calendars), firstRuns: new Map() };
     const fresh: Entry[] = [];
     // Items repeating a key of an earlier item of the batch: they follow its outcome.
     const followers: Array<{ index: number; leader: Entry; hash: string }> = [];

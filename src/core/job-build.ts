@@ -7,8 +7,13 @@
 import { type SlotDeps, slotOnCreate } from "./active-slots.js";
 import { invalidArgument } from "./errors.js";
 import { loadFireContext } from "./fire-context.js";
-import { IDEMPOTENCY_TTL_MS, type IdempotencyRecord, requestHash } from "./idempotency.js";
-import type { Job } from "./job.js";
+import {
+  canonicalJson,
+  IDEMPOTENCY_TTL_MS,
+  type IdempotencyRecord,
+  requestHash,
+} from "./idempotency.js";
+import type { Job, Schedule } from "./job.js";
 import { checkJobInput, type InputChecks, type JobInput } from "./job-input.js";
 import { normalizeLimits } from "./limits.js";
 import { partitionOf } from "./partition.js";
@@ -20,6 +25,29 @@ export interface BuildDeps {
   partitionCount: number;
   calendars?: CalendarStore;
   slots?: SlotDeps;
+  /**
+   * Parsed schedules and their first runs by input, for jobs built at one
+   * instant (a batch): parsing a cron expression costs more than the rest of
+   * an item. A schedule with jitter is never shared (its run depends on the id).
+   */
+  firstRuns?: Map<string, { schedule: Schedule; next: number | undefined }>;
+}
+
+async function firstRun(
+  deps: BuildDeps,
+  tenant: string,
+  input: JobInput,
+  id: string,
+  now: number,
+): Promise<{ schedule: Schedule; next: number | undefined }> {
+  const key = deps.firstRuns && canonicalJson(input.schedule);
+  const known = key === undefined ? undefined : deps.firstRuns?.get(key);
+  if (known) return known;
+  const schedule = parseSchedule(input.schedule, now);
+  const ctx = await loadFireContext(deps.calendars, tenant, schedule, id);
+  const found = { schedule, next: firstFire(schedule, now, ctx) };
+  if (key !== undefined && !schedule.jitterMs) deps.firstRuns?.set(key, found);
+  return found;
 }
 
 /** A job ready to be written, with its slot and its idempotency record (when keyed). */
@@ -45,9 +73,7 @@ export async function buildJob(
   checkJobInput(input, checks);
   const limits = normalizeLimits(input.limits);
   const { idempotencyKey, ...request } = input;
-  const schedule = parseSchedule(input.schedule, now);
-  const ctx = await loadFireContext(deps.calendars, tenant, schedule, id);
-  const next = firstFire(schedule, now, ctx);
+  const { schedule, next } = await firstRun(deps, tenant, input, id, now);
   if (next === undefined) throw invalidArgument("schedule", "has no run after now");
   const job: Job = {
     id,
