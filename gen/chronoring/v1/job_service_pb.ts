@@ -1079,7 +1079,8 @@ export const JobService: GenService<{
    * (EXISTING, with the first job's id). Items over the tenant's
    * max_active_schedules are REFUSED with RESOURCE_EXHAUSTED, the earliest
    * items first served. InvalidArgument naming `jobs` for an empty batch or
-   * more than 1,000 items. The REST path of ImportJobs.
+   * more than 1,000 items. Over REST (and gRPC-Web or unary-only clients),
+   * the way to import: ImportJobs needs client streaming.
    *
    * @generated from rpc chronoring.v1.JobService.BatchCreateJobs
    */
