@@ -73,6 +73,21 @@ export function createJobBatchStore(
     }
   }
 
+  /** Adds `:d` to the tenant's count of taken slots, under `condition` if given. */
+  async function addActive(tenant: string, values: Item, condition?: string): Promise<void> {
+    await dynamo(() =>
+      client.send(
+        new UpdateItemCommand({
+          TableName: tables.tenants,
+          Key: quotaKey(tenant),
+          UpdateExpression: "ADD active :d",
+          ExpressionAttributeValues: values,
+          ...(condition ? { ConditionExpression: condition } : {}),
+        }),
+      ),
+    );
+  }
+
   return {
     claimKeys: (claims, nowMs) =>
       mapLimit(claims, CLAIM_CONCURRENCY, (c) => claim(c.record, c.jobId, nowMs)),
@@ -140,17 +155,7 @@ export function createJobBatchStore(
           conditions.push("(attribute_not_exists(active) OR active <= :max)");
         }
         try {
-          await dynamo(() =>
-            client.send(
-              new UpdateItemCommand({
-                TableName: tables.tenants,
-                Key: quotaKey(tenant),
-                UpdateExpression: "ADD active :d",
-                ConditionExpression: conditions.join(" AND "),
-                ExpressionAttributeValues: values,
-              }),
-            ),
-          );
+          await addActive(tenant, values, conditions.join(" AND "));
           return { granted, use: use + granted, limit };
         } catch (err) {
           if (!(err instanceof ConditionalCheckFailedException)) throw err;
@@ -159,18 +164,7 @@ export function createJobBatchStore(
       throw unavailable("DynamoDB", new Error(`tenant ${tenant}: slot counter kept changing`));
     },
 
-    async freeSlots(tenant, count) {
-      await dynamo(() =>
-        client.send(
-          new UpdateItemCommand({
-            TableName: tables.tenants,
-            Key: quotaKey(tenant),
-            UpdateExpression: "ADD active :d",
-            ExpressionAttributeValues: { ":d": n(-count) },
-          }),
-        ),
-      );
-    },
+    freeSlots: (tenant, count) => addActive(tenant, { ":d": n(-count) }),
 
     async putJobs(jobs: Job[]) {
       const items = jobs.map((job) => ({
