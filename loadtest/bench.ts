@@ -2,6 +2,7 @@ import { startBackends } from "../deploy/local/backends.js";
 import { failoverScenario } from "./failover.js";
 import { fireBench } from "./fire.js";
 import { startOwnedBackends } from "./harness/backends.js";
+import { importBench } from "./import.js";
 import { OUTAGES, type OutageName, outageScenario } from "./outages.js";
 import { partitionScenarios, SCENARIOS, type ScenarioName } from "./partitions.js";
 import { skewScenario } from "./skew.js";
@@ -39,6 +40,19 @@ async function main(): Promise<void> {
           spread: flags.get("spread") === "true",
           workers: int("workers", 1),
           partitions: int("partitions", 256),
+        },
+        log,
+      );
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      break;
+    }
+    case "import": {
+      const result = await importBench(
+        {
+          schedules: int("schedules", 100_000),
+          partitions: int("partitions", 256),
+          ceilingItems: int("ceiling-items", 100_000),
+          ceilingConcurrency: int("ceiling-concurrency", 32),
         },
         log,
       );

@@ -41,6 +41,8 @@ const TABLE: ReadonlyMap<string, Readonly<Record<string, Access>>> = new Map<
     resumeJob: "operator",
     triggerJob: "operator",
     createJob: "editor",
+    batchCreateJobs: "editor",
+    importJobs: "editor",
     updateJob: "editor",
     deleteJob: "editor",
   }),

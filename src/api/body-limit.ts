@@ -8,7 +8,8 @@
  * - a body without a length (chunked HTTP/1.1, HTTP/2 DATA frames) is counted
  *   as it is read, and refused as soon as it passes the limit;
  * - in gRPC, gRPC-Web and Connect streaming bodies, a message whose 5-byte
- *   prefix declares it past the limit is refused before it arrives.
+ *   prefix declares it past the limit is refused before it arrives; a client
+ *   stream's body (ImportJobs) is limited per message only, not in total.
  *
  * Nothing is read faster than a route reads it (Node's stream buffers and
  * HTTP/2 flow control hold the sender back), so what a request costs in
@@ -87,6 +88,12 @@ export interface LimitBodyOptions {
   maxBytes: number;
   /** Told once per refused request (for the log). */
   onRefused?: (info: RefusedBody) => void;
+  /**
+   * A client stream (ImportJobs): an enveloped body may run past the limit in
+   * total, each of its messages is held to it. Memory stays bounded the same
+   * way, since nothing is read faster than the route reads it.
+   */
+  perMessage?: boolean;
 }
 
 /**
@@ -129,7 +136,11 @@ export function limitBody(
     for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       const end = prefixes?.scan(chunk, seen) ?? 0;
       seen += chunk.length;
-      if (seen > maxBytes || end > maxBytes) throw refuse();
+      const over =
+        opts.perMessage && prefixes
+          ? prefixes.largest > maxBytes
+          : seen > maxBytes || end > maxBytes;
+      if (over) throw refuse();
       yield chunk;
     }
   }
@@ -242,6 +253,8 @@ class EnvelopeScanner {
   /** Payload bytes of the current envelope still to pass. */
   private payloadLeft = 0;
   private end = 0;
+  /** The largest message length declared so far. */
+  largest = 0;
 
   /** Scans `chunk`, which starts at byte `offset` of the body; returns the body size committed to so far. */
   scan(chunk: Uint8Array, offset: number): number {
@@ -257,6 +270,7 @@ class EnvelopeScanner {
       if (this.prefixSeen > 0) this.length = this.length * 256 + byte;
       if (++this.prefixSeen === 5) {
         this.end = offset + i + this.length;
+        this.largest = Math.max(this.largest, this.length);
         this.payloadLeft = this.length;
         this.prefixSeen = 0;
         this.length = 0;

@@ -26,6 +26,15 @@ import {
 } from "./codec.js";
 import { notificationsFromProto } from "./codec-notify.js";
 import { fireStatsToProto } from "./fire-stats-codec.js";
+import {
+  addCounts,
+  checkBatchSize,
+  createBatch,
+  emptyCounts,
+  IMPORT_REFUSED_MAX,
+  importResultToProto,
+  importStream,
+} from "./job-import.js";
 import { UPDATABLE_PATHS } from "./job-update-paths.js";
 import { explainedToProto } from "./policy-codec.js";
 import { priorityFromProto } from "./priority-codec.js";
@@ -118,6 +127,31 @@ export function createJobService(
   return {
     async createJob(req, ctx) {
       return { job: jobToProto(await commands.create(tenantOf(ctx), jobInputFromProto(req))) };
+    },
+
+    async batchCreateJobs(req, ctx) {
+      checkBatchSize(req.jobs.length);
+      const results = await createBatch(commands, tenantOf(ctx), req.jobs, 0);
+      return {
+        results: results.map(importResultToProto),
+        counts: addCounts(emptyCounts(), results),
+      };
+    },
+
+    async importJobs(stream, ctx) {
+      const counts = emptyCounts();
+      const refused: ReturnType<typeof importResultToProto>[] = [];
+      let omitted = 0n;
+      await importStream(commands, tenantOf(ctx), stream, (results) => {
+        addCounts(counts, results);
+        for (const r of results) {
+          if (r.status !== "REFUSED") continue;
+          if (refused.length < IMPORT_REFUSED_MAX) refused.push(importResultToProto(r));
+          else omitted++;
+        }
+      });
+      refused.sort((a, b) => (a.index < b.index ? -1 : 1));
+      return { counts, refused, refusedOmitted: omitted };
     },
 
     async getJob(req, ctx) {

@@ -6,6 +6,7 @@
  */
 
 import type { Logger } from "pino";
+import { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
 import type { Authenticator } from "../auth/authenticate.js";
 import { authenticateHttp } from "../auth/http-guard.js";
 import { TZDATA_HEADER, tzdataVersion } from "../core/schedule/tzdata.js";
@@ -56,6 +57,13 @@ export interface RequestHandler {
   handleExpectingContinue(req: NodeRequest, res: NodeResponse): void;
 }
 
+/** The procedures whose request is a client stream: their body is limited per message. */
+const CLIENT_STREAMS = new Set(
+  JobService.methods
+    .filter((m) => m.methodKind === "client_streaming")
+    .map((m) => `/${JobService.typeName}/${m.name}`),
+);
+
 const PROM_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 export function createRequestHandler(opts: RequestHandlerOptions): RequestHandler {
@@ -82,6 +90,7 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestHandle
     // Before anything else, so that no route can read a body unlimited.
     const body = limitBody(req, res, {
       maxBytes: maxBodyBytes,
+      perMessage: CLIENT_STREAMS.has((req.url ?? "/").split("?", 1)[0] ?? ""),
       onRefused: (info) => log.info({ ...info, maxBodyBytes }, "request body over the limit"),
     });
     if (rpc(req, res, body)) return;

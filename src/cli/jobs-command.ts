@@ -18,6 +18,7 @@ import { confirm } from "./confirm.js";
 import { type Context, run } from "./context.js";
 import { UsageError } from "./exit-codes.js";
 import { enumChoices, enumValue, intIn, parseTimeMs } from "./flag-values.js";
+import { importCommand } from "./import-command.js";
 import { addScheduleFlags, applySchedule, type JobFlags } from "./job-flags.js";
 import { createCommand, updateCommand } from "./job-write.js";
 import { emit, fields, note, table } from "./output.js";
@@ -225,10 +226,11 @@ function previewCommand(): Command {
 
 export function jobsCommand(): Command {
   return new Command("jobs")
-    .description("jobs: list, get, create, update, delete, pause, resume, trigger, preview")
+    .description("jobs: list, get, create, import, update, delete, pause, resume, trigger, preview")
     .addCommand(listCommand())
     .addCommand(byIdCommand("get", "show one job"))
     .addCommand(createCommand())
+    .addCommand(importCommand())
     .addCommand(updateCommand())
     .addCommand(deleteCommand())
     .addCommand(byIdCommand("pause", "stop a job's scheduled runs until resumed"))

@@ -6,7 +6,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { invalidArgument } from "./errors.js";
+import { ChronoringError, invalidArgument } from "./errors.js";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -44,4 +44,15 @@ export function canonicalJson(value: unknown): string {
 /** SHA-256 (hex) of the canonical form of a request (the key itself excluded). */
 export function requestHash(request: object): string {
   return createHash("sha256").update(canonicalJson(request)).digest("hex");
+}
+
+/** The already_exists of a key used before with a different request, live until `untilMs`. */
+export function keyInUse(key: string, untilMs: number): ChronoringError {
+  return new ChronoringError(
+    "already_exists",
+    `idempotency_key: "${key}" was used with a different request (until ${new Date(
+      untilMs,
+    ).toISOString()})`,
+    { field: "idempotency_key" },
+  );
 }

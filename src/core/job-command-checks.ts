@@ -7,6 +7,7 @@
 
 import type { Execution } from "./execution.js";
 import type { Job } from "./job.js";
+import type { BatchItem, ImportResult } from "./job-batch.js";
 import {
   checkJobInput,
   checkJobUpdate,
@@ -30,6 +31,13 @@ import { validateExecutionId, validateJobId, validateTag } from "./validate-job.
  */
 export interface JobCommands {
   create(tenant: string, input: JobInput): Promise<Job>;
+  /**
+   * Creates the items of one batch (at most BATCH_MAX), each checked and
+   * judged as `create` would judge it: one result per item, by index
+   * (`job-batch.ts`, which checks each item itself so that a bad one is
+   * that item's result, not the batch's error).
+   */
+  createMany(tenant: string, items: BatchItem[]): Promise<ImportResult[]>;
   get(tenant: string, id: string): Promise<Job>;
   list(tenant: string, query: JobQuery): Promise<Page<Job>>;
   update(tenant: string, id: string, update: JobUpdate, expectedVersion?: number): Promise<Job>;
@@ -70,6 +78,7 @@ export function withInputChecks(commands: JobCommands, checks: InputChecks): Job
       checkJobInput(input, checks);
       return commands.create(tenant, input);
     },
+    createMany: (tenant, items) => commands.createMany(tenant, items),
     get: byId(commands.get),
     async list(tenant, query) {
       if (query.tag !== undefined) validateTag(query.tag, "tag");

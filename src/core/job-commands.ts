@@ -1,16 +1,16 @@
-import { type SlotDeps, slotChange, slotOnCreate, withFreedSlots } from "./active-slots.js";
+import { type SlotDeps, slotChange, withFreedSlots } from "./active-slots.js";
 import type { Clock } from "./clock.js";
 import { failedPrecondition, invalidArgument, isChronoringError, notFound } from "./errors.js";
 import { type Execution, executionId, type RunRef } from "./execution.js";
 import { loadFireContext } from "./fire-context.js";
-import { IDEMPOTENCY_TTL_MS, requestHash } from "./idempotency.js";
 import { newJobId } from "./ids.js";
 import type { Job } from "./job.js";
+import { type BatchItem, createJobBatch, type ImportResult } from "./job-batch.js";
+import { buildJob } from "./job-build.js";
 import { type JobCommands, withInputChecks } from "./job-command-checks.js";
-import type { JobUpdate } from "./job-input.js";
+import type { InputChecks, JobUpdate } from "./job-input.js";
 import { createJobStates } from "./job-states.js";
 import { normalizeLimits } from "./limits.js";
-import { partitionOf } from "./partition.js";
 import type { CalendarStore } from "./ports/calendar-store.js";
 import type { ExecutionStore } from "./ports/execution-store.js";
 import type { JobChange, JobStore } from "./ports/job-store.js";
@@ -47,14 +47,18 @@ export interface JobCommandsDeps {
 
 /** Implements JobCommands over the ports, behind the checks of their input (`withInputChecks`). */
 export function createJobCommands(deps: JobCommandsDeps): JobCommands {
-  return withInputChecks(createUncheckedCommands(deps), {
+  const checks: InputChecks = {
     emailEnabled: deps.emailEnabled ?? false,
     targetAllow: compileTargetAllow(deps.targetAllow ?? []),
-  });
+  };
+  return withInputChecks(createUncheckedCommands(deps, checks), checks);
 }
 
-/** The commands proper: their input was checked by `withInputChecks`. */
-function createUncheckedCommands(deps: JobCommandsDeps): JobCommands {
+/**
+ * The commands proper: their input was checked by `withInputChecks`, but for
+ * a batch's items, which `createJobBatch` checks one by one with `checks`.
+ */
+function createUncheckedCommands(deps: JobCommandsDeps, checks: InputChecks): JobCommands {
   const { jobs, executions, queue, clock } = deps;
 
   async function load(tenant: string, id: string): Promise<Job> {
@@ -143,49 +147,18 @@ function createUncheckedCommands(deps: JobCommandsDeps): JobCommands {
     scheduled,
   });
 
+  const createMany = createJobBatch({ ...deps, checks });
+
   return {
+    createMany,
+
     async create(tenant, input) {
-      const limits = normalizeLimits(input.limits);
-      const { idempotencyKey, ...request } = input;
       const now = clock.now();
-      const schedule = parseSchedule(input.schedule, now);
-      const id = newJobId(now);
-      const ctx = await loadFireContext(deps.calendars, tenant, schedule, id);
-      const next = firstFire(schedule, now, ctx);
-      if (next === undefined) throw invalidArgument("schedule", "has no run after now");
-      const job: Job = {
-        id,
-        tenant,
-        name: input.name.trim(),
-        schedule,
-        target: input.target,
-        status: "ACTIVE",
-        tags: input.tags,
-        owner: input.owner,
-        version: 1,
-        partition: partitionOf(id, deps.partitionCount),
-        nextRunMs: next,
-        createdMs: now,
-        updatedMs: now,
-        ...(limits ? { limits } : {}),
-        ...(input.retryPolicy ? { retryPolicy: input.retryPolicy } : {}),
-        ...(input.priority ? { priority: input.priority } : {}),
-      };
-      if (input.notifications?.length) job.notifications = input.notifications;
-      const slot = slotOnCreate(job, deps.slots);
-      if (slot) job.holdsSlot = true;
-      if (idempotencyKey === undefined) {
+      const { job, slot, record } = await buildJob(deps, tenant, input, newJobId(now), now);
+      if (record === undefined) {
         await withFreedSlots(deps.slots, clock, tenant, () => jobs.createJob(job, slot));
         return scheduled(job);
       }
-      job.idempotencyKey = idempotencyKey;
-      const record = {
-        tenant,
-        owner: input.owner,
-        key: idempotencyKey,
-        requestHash: requestHash(request),
-        expiresMs: now + IDEMPOTENCY_TTL_MS,
-      };
       const stored = await withFreedSlots(deps.slots, clock, tenant, () =>
         jobs.createJobOnce(job, record, slot),
       );

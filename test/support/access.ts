@@ -18,6 +18,8 @@ export const DOCUMENTED_ACCESS: Readonly<Record<string, Access>> = {
   "chronoring.v1.JobService/ResumeJob": "operator",
   "chronoring.v1.JobService/TriggerJob": "operator",
   "chronoring.v1.JobService/CreateJob": "editor",
+  "chronoring.v1.JobService/BatchCreateJobs": "editor",
+  "chronoring.v1.JobService/ImportJobs": "editor",
   "chronoring.v1.JobService/UpdateJob": "editor",
   "chronoring.v1.JobService/DeleteJob": "editor",
   "chronoring.v1.CalendarService/GetCalendar": "viewer",

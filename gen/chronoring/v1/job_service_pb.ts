@@ -2,8 +2,8 @@
 // @generated from file chronoring/v1/job_service.proto (package chronoring.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Execution, ExecutionStatus } from "./execution_pb.js";
 import { file_chronoring_v1_execution } from "./execution_pb.js";
 import type { Job, JobStatus, JobTarget } from "./job_pb.js";
@@ -27,7 +27,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/job_service.proto.
  */
 export const file_chronoring_v1_job_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9jaHJvbm9yaW5nL3YxL2pvYl9zZXJ2aWNlLnByb3RvEg1jaHJvbm9yaW5nLnYxIusCChBDcmVhdGVKb2JSZXF1ZXN0EgwKBG5hbWUYASABKAkSLQoIc2NoZWR1bGUYAiABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYAyABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIMCgR0YWdzGAQgAygJEg0KBW93bmVyGAUgASgJEigKBmxpbWl0cxgYIAEoCzIYLmNocm9ub3JpbmcudjEuSm9iTGltaXRzEjAKDHJldHJ5X3BvbGljeRgUIAEoCzIaLmNocm9ub3JpbmcudjEuUmV0cnlQb2xpY3kSKQoIcHJpb3JpdHkYFSABKA4yFy5jaHJvbm9yaW5nLnYxLlByaW9yaXR5EjMKDW5vdGlmaWNhdGlvbnMYFyABKAsyHC5jaHJvbm9yaW5nLnYxLk5vdGlmaWNhdGlvbnMSFwoPaWRlbXBvdGVuY3lfa2V5GB4gASgJIjQKEUNyZWF0ZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIhsKDUdldEpvYlJlcXVlc3QSCgoCaWQYASABKAkiMQoOR2V0Sm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2IiqAEKD0xpc3RKb2JzUmVxdWVzdBIoCgZzdGF0dXMYASABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxILCgN0YWcYAiABKAkSDQoFb3duZXIYAyABKAkSEQoJcGFnZV9zaXplGAQgASgNEhIKCnBhZ2VfdG9rZW4YBSABKAkSFQoNbmFtZV9jb250YWlucxgGIAEoCRIRCgluZXZlcl9ydW4YByABKAgiTQoQTGlzdEpvYnNSZXNwb25zZRIgCgRqb2JzGAEgAygLMhIuY2hyb25vcmluZy52MS5Kb2ISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIn4KEFVwZGF0ZUpvYlJlcXVlc3QSHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2ISLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrEhgKEGV4cGVjdGVkX3ZlcnNpb24YAyABKAMiNAoRVXBkYXRlSm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2IiHgoQRGVsZXRlSm9iUmVxdWVzdBIKCgJpZBgBIAEoCSI0ChFEZWxldGVKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYiIdCg9QYXVzZUpvYlJlcXVlc3QSCgoCaWQYASABKAkiMwoQUGF1c2VKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYiIeChBSZXN1bWVKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIjQKEVJlc3VtZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIh8KEVRyaWdnZXJKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIkEKElRyaWdnZXJKb2JSZXNwb25zZRIrCglleGVjdXRpb24YASABKAsyGC5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvbiKRAQoVTGlzdEV4ZWN1dGlvbnNSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCRIRCgl3b3JrZXJfaWQYAiABKAkSLgoGc3RhdHVzGAMgASgOMh4uY2hyb25vcmluZy52MS5FeGVjdXRpb25TdGF0dXMSEQoJcGFnZV9zaXplGAQgASgNEhIKCnBhZ2VfdG9rZW4YBSABKAkiXwoWTGlzdEV4ZWN1dGlvbnNSZXNwb25zZRIsCgpleGVjdXRpb25zGAEgAygLMhguY2hyb25vcmluZy52MS5FeGVjdXRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiEKE0dldEV4ZWN1dGlvblJlcXVlc3QSCgoCaWQYASABKAkiQwoUR2V0RXhlY3V0aW9uUmVzcG9uc2USKwoJZXhlY3V0aW9uGAEgASgLMhguY2hyb25vcmluZy52MS5FeGVjdXRpb24ikQEKFlByZXZpZXdTY2hlZHVsZVJlcXVlc3QSLQoIc2NoZWR1bGUYASABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxINCgVjb3VudBgCIAEoDRIpCgVhZnRlchgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGam9iX2lkGAQgASgJInMKF1ByZXZpZXdTY2hlZHVsZVJlc3BvbnNlEisKCmZpcmVfdGltZXMYASADKAsyFy5jaHJvbm9yaW5nLnYxLkZpcmVUaW1lEisKB3JlbW92ZWQYAiADKAsyGi5jaHJvbm9yaW5nLnYxLlJlbW92ZWRUaW1lIlcKCEZpcmVUaW1lEigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmxvY2FsX3RpbWUYAiABKAkSDQoFbm90ZXMYAyADKAkiWwoLUmVtb3ZlZFRpbWUSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbG9jYWxfdGltZRgCIAEoCRIOCgZyZWFzb24YAyABKAkiJgoTR2V0RmlyZVN0YXRzUmVxdWVzdBIPCgdtaW51dGVzGAEgASgNIrUBChRHZXRGaXJlU3RhdHNSZXNwb25zZRIvCgdtaW51dGVzGAEgAygLMh4uY2hyb25vcmluZy52MS5GaXJlU3RhdHNNaW51dGUSGgoSbGF0ZW5lc3NfYm91bmRzX21zGAIgAygNEg0KBWZpcmVzGAMgASgEEg8KB3JldHJpZXMYBCABKAQSFwoPbGF0ZW5lc3NfcDUwX21zGAUgASgNEhcKD2xhdGVuZXNzX3A5OV9tcxgGIAEoDSLGAQoPRmlyZVN0YXRzTWludXRlEi4KCnN0YXJ0X3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWZpcmVzGAIgASgEEg8KB3JldHJpZXMYAyABKAQSFwoPbGF0ZW5lc3Nfc3VtX21zGAQgASgEEhgKEGxhdGVuZXNzX2J1Y2tldHMYBSADKAQSFwoPbGF0ZW5lc3NfcDUwX21zGAYgASgNEhcKD2xhdGVuZXNzX3A5OV9tcxgHIAEoDTLcDQoKSm9iU2VydmljZRJvCglDcmVhdGVKb2ISHy5jaHJvbm9yaW5nLnYxLkNyZWF0ZUpvYlJlcXVlc3QaIC5jaHJvbm9yaW5nLnYxLkNyZWF0ZUpvYlJlc3BvbnNlIh+C0+STAhk6ASpaCjoBKiIFL2pvYnMiCC92MS9qb2JzEm0KBkdldEpvYhIcLmNocm9ub3JpbmcudjEuR2V0Sm9iUmVxdWVzdBodLmNocm9ub3JpbmcudjEuR2V0Sm9iUmVzcG9uc2UiJpACAYLT5JMCHVoMEgovam9icy97aWR9Eg0vdjEvam9icy97aWR9EmkKCExpc3RKb2JzEh4uY2hyb25vcmluZy52MS5MaXN0Sm9ic1JlcXVlc3QaHy5jaHJvbm9yaW5nLnYxLkxpc3RKb2JzUmVzcG9uc2UiHJACAYLT5JMCE1oHEgUvam9icxIIL3YxL2pvYnMStgEKCVVwZGF0ZUpvYhIfLmNocm9ub3JpbmcudjEuVXBkYXRlSm9iUmVxdWVzdBogLmNocm9ub3JpbmcudjEuVXBkYXRlSm9iUmVzcG9uc2UiZoLT5JMCYDoDam9iWhg6A2pvYhoRL3YxL2pvYnMve2pvYi5pZH1aFToDam9iGg4vam9icy97am9iLmlkfVoVOgNqb2IyDi9qb2JzL3tqb2IuaWR9MhEvdjEvam9icy97am9iLmlkfRJzCglEZWxldGVKb2ISHy5jaHJvbm9yaW5nLnYxLkRlbGV0ZUpvYlJlcXVlc3QaIC5jaHJvbm9yaW5nLnYxLkRlbGV0ZUpvYlJlc3BvbnNlIiOC0+STAh1aDCoKL2pvYnMve2lkfSoNL3YxL2pvYnMve2lkfRKZAQoIUGF1c2VKb2ISHi5jaHJvbm9yaW5nLnYxLlBhdXNlSm9iUmVxdWVzdBofLmNocm9ub3JpbmcudjEuUGF1c2VKb2JSZXNwb25zZSJMgtPkkwJGOgEqWhU6ASoiEC9qb2JzL3tpZH06cGF1c2VaFToBKiIQL2pvYnMve2lkfS9wYXVzZSITL3YxL2pvYnMve2lkfTpwYXVzZRKfAQoJUmVzdW1lSm9iEh8uY2hyb25vcmluZy52MS5SZXN1bWVKb2JSZXF1ZXN0GiAuY2hyb25vcmluZy52MS5SZXN1bWVKb2JSZXNwb25zZSJPgtPkkwJJOgEqWhY6ASoiES9qb2JzL3tpZH06cmVzdW1lWhY6ASoiES9qb2JzL3tpZH0vcmVzdW1lIhQvdjEvam9icy97aWR9OnJlc3VtZRKkAQoKVHJpZ2dlckpvYhIgLmNocm9ub3JpbmcudjEuVHJpZ2dlckpvYlJlcXVlc3QaIS5jaHJvbm9yaW5nLnYxLlRyaWdnZXJKb2JSZXNwb25zZSJRgtPkkwJLOgEqWhY6ASoiES9qb2JzL3tpZH06cnVuTm93Whc6ASoiEi9qb2JzL3tpZH0vdHJpZ2dlciIVL3YxL2pvYnMve2lkfTp0cmlnZ2VyEtcBCg5MaXN0RXhlY3V0aW9ucxIkLmNocm9ub3JpbmcudjEuTGlzdEV4ZWN1dGlvbnNSZXF1ZXN0GiUuY2hyb25vcmluZy52MS5MaXN0RXhlY3V0aW9uc1Jlc3BvbnNlIniQAgGC0+STAm9aEBIOL3YxL2V4ZWN1dGlvbnNaGxIZL2pvYnMve2pvYl9pZH0vZXhlY3V0aW9uc1oREg8vam9iL2V4ZWN1dGlvbnNaDRILL2V4ZWN1dGlvbnMSHC92MS9qb2JzL3tqb2JfaWR9L2V4ZWN1dGlvbnMSiwEKDEdldEV4ZWN1dGlvbhIiLmNocm9ub3JpbmcudjEuR2V0RXhlY3V0aW9uUmVxdWVzdBojLmNocm9ub3JpbmcudjEuR2V0RXhlY3V0aW9uUmVzcG9uc2UiMpACAYLT5JMCKVoSEhAvZXhlY3V0aW9ucy97aWR9EhMvdjEvZXhlY3V0aW9ucy97aWR9EpQBCg9QcmV2aWV3U2NoZWR1bGUSJS5jaHJvbm9yaW5nLnYxLlByZXZpZXdTY2hlZHVsZVJlcXVlc3QaJi5jaHJvbm9yaW5nLnYxLlByZXZpZXdTY2hlZHVsZVJlc3BvbnNlIjKQAgGC0+STAik6ASpaEjoBKiINL2pvYnM6cHJldmlldyIQL3YxL2pvYnM6cHJldmlldxJxCgxHZXRGaXJlU3RhdHMSIi5jaHJvbm9yaW5nLnYxLkdldEZpcmVTdGF0c1JlcXVlc3QaIy5jaHJvbm9yaW5nLnYxLkdldEZpcmVTdGF0c1Jlc3BvbnNlIhiQAgGC0+STAg8SDS92MS9maXJlU3RhdHNiBnByb3RvMw", [file_chronoring_v1_execution, file_chronoring_v1_job, file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_api_annotations, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("Ch9jaHJvbm9yaW5nL3YxL2pvYl9zZXJ2aWNlLnByb3RvEg1jaHJvbm9yaW5nLnYxIusCChBDcmVhdGVKb2JSZXF1ZXN0EgwKBG5hbWUYASABKAkSLQoIc2NoZWR1bGUYAiABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYAyABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIMCgR0YWdzGAQgAygJEg0KBW93bmVyGAUgASgJEigKBmxpbWl0cxgYIAEoCzIYLmNocm9ub3JpbmcudjEuSm9iTGltaXRzEjAKDHJldHJ5X3BvbGljeRgUIAEoCzIaLmNocm9ub3JpbmcudjEuUmV0cnlQb2xpY3kSKQoIcHJpb3JpdHkYFSABKA4yFy5jaHJvbm9yaW5nLnYxLlByaW9yaXR5EjMKDW5vdGlmaWNhdGlvbnMYFyABKAsyHC5jaHJvbm9yaW5nLnYxLk5vdGlmaWNhdGlvbnMSFwoPaWRlbXBvdGVuY3lfa2V5GB4gASgJIjQKEUNyZWF0ZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIkcKFkJhdGNoQ3JlYXRlSm9ic1JlcXVlc3QSLQoEam9icxgBIAMoCzIfLmNocm9ub3JpbmcudjEuQ3JlYXRlSm9iUmVxdWVzdCJ6ChdCYXRjaENyZWF0ZUpvYnNSZXNwb25zZRIvCgdyZXN1bHRzGAEgAygLMh4uY2hyb25vcmluZy52MS5Kb2JJbXBvcnRSZXN1bHQSLgoGY291bnRzGAIgASgLMh4uY2hyb25vcmluZy52MS5Kb2JJbXBvcnRDb3VudHMiQgoRSW1wb3J0Sm9ic1JlcXVlc3QSLQoEam9icxgBIAMoCzIfLmNocm9ub3JpbmcudjEuQ3JlYXRlSm9iUmVxdWVzdCKOAQoSSW1wb3J0Sm9ic1Jlc3BvbnNlEi4KBmNvdW50cxgBIAEoCzIeLmNocm9ub3JpbmcudjEuSm9iSW1wb3J0Q291bnRzEi8KB3JlZnVzZWQYAiADKAsyHi5jaHJvbm9yaW5nLnYxLkpvYkltcG9ydFJlc3VsdBIXCg9yZWZ1c2VkX29taXR0ZWQYAyABKAQijgEKD0pvYkltcG9ydFJlc3VsdBINCgVpbmRleBgBIAEoBBIuCgZzdGF0dXMYAiABKA4yHi5jaHJvbm9yaW5nLnYxLkpvYkltcG9ydFN0YXR1cxIOCgZqb2JfaWQYAyABKAkSDAoEY29kZRgEIAEoCRINCgVmaWVsZBgFIAEoCRIPCgdtZXNzYWdlGAYgASgJIkUKD0pvYkltcG9ydENvdW50cxIPCgdjcmVhdGVkGAEgASgEEhAKCGV4aXN0aW5nGAIgASgEEg8KB3JlZnVzZWQYAyABKAQiGwoNR2V0Sm9iUmVxdWVzdBIKCgJpZBgBIAEoCSIxCg5HZXRKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYiKoAQoPTGlzdEpvYnNSZXF1ZXN0EigKBnN0YXR1cxgBIAEoDjIYLmNocm9ub3JpbmcudjEuSm9iU3RhdHVzEgsKA3RhZxgCIAEoCRINCgVvd25lchgDIAEoCRIRCglwYWdlX3NpemUYBCABKA0SEgoKcGFnZV90b2tlbhgFIAEoCRIVCg1uYW1lX2NvbnRhaW5zGAYgASgJEhEKCW5ldmVyX3J1bhgHIAEoCCJNChBMaXN0Sm9ic1Jlc3BvbnNlEiAKBGpvYnMYASADKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkifgoQVXBkYXRlSm9iUmVxdWVzdBIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyI0ChFVcGRhdGVKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYiIeChBEZWxldGVKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIjQKEURlbGV0ZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIh0KD1BhdXNlSm9iUmVxdWVzdBIKCgJpZBgBIAEoCSIzChBQYXVzZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIh4KEFJlc3VtZUpvYlJlcXVlc3QSCgoCaWQYASABKAkiNAoRUmVzdW1lSm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2IiHwoRVHJpZ2dlckpvYlJlcXVlc3QSCgoCaWQYASABKAkiQQoSVHJpZ2dlckpvYlJlc3BvbnNlEisKCWV4ZWN1dGlvbhgBIAEoCzIYLmNocm9ub3JpbmcudjEuRXhlY3V0aW9uIpEBChVMaXN0RXhlY3V0aW9uc1JlcXVlc3QSDgoGam9iX2lkGAEgASgJEhEKCXdvcmtlcl9pZBgCIAEoCRIuCgZzdGF0dXMYAyABKA4yHi5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvblN0YXR1cxIRCglwYWdlX3NpemUYBCABKA0SEgoKcGFnZV90b2tlbhgFIAEoCSJfChZMaXN0RXhlY3V0aW9uc1Jlc3BvbnNlEiwKCmV4ZWN1dGlvbnMYASADKAsyGC5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIQoTR2V0RXhlY3V0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJDChRHZXRFeGVjdXRpb25SZXNwb25zZRIrCglleGVjdXRpb24YASABKAsyGC5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvbiKRAQoWUHJldmlld1NjaGVkdWxlUmVxdWVzdBItCghzY2hlZHVsZRgBIAEoCzIbLmNocm9ub3JpbmcudjEuU2NoZWR1bGVTcGVjEg0KBWNvdW50GAIgASgNEikKBWFmdGVyGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZqb2JfaWQYBCABKAkicwoXUHJldmlld1NjaGVkdWxlUmVzcG9uc2USKwoKZmlyZV90aW1lcxgBIAMoCzIXLmNocm9ub3JpbmcudjEuRmlyZVRpbWUSKwoHcmVtb3ZlZBgCIAMoCzIaLmNocm9ub3JpbmcudjEuUmVtb3ZlZFRpbWUiVwoIRmlyZVRpbWUSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbG9jYWxfdGltZRgCIAEoCRINCgVub3RlcxgDIAMoCSJbCgtSZW1vdmVkVGltZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsb2NhbF90aW1lGAIgASgJEg4KBnJlYXNvbhgDIAEoCSImChNHZXRGaXJlU3RhdHNSZXF1ZXN0Eg8KB21pbnV0ZXMYASABKA0itQEKFEdldEZpcmVTdGF0c1Jlc3BvbnNlEi8KB21pbnV0ZXMYASADKAsyHi5jaHJvbm9yaW5nLnYxLkZpcmVTdGF0c01pbnV0ZRIaChJsYXRlbmVzc19ib3VuZHNfbXMYAiADKA0SDQoFZmlyZXMYAyABKAQSDwoHcmV0cmllcxgEIAEoBBIXCg9sYXRlbmVzc19wNTBfbXMYBSABKA0SFwoPbGF0ZW5lc3NfcDk5X21zGAYgASgNIsYBCg9GaXJlU3RhdHNNaW51dGUSLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFZmlyZXMYAiABKAQSDwoHcmV0cmllcxgDIAEoBBIXCg9sYXRlbmVzc19zdW1fbXMYBCABKAQSGAoQbGF0ZW5lc3NfYnVja2V0cxgFIAMoBBIXCg9sYXRlbmVzc19wNTBfbXMYBiABKA0SFwoPbGF0ZW5lc3NfcDk5X21zGAcgASgNKpIBCg9Kb2JJbXBvcnRTdGF0dXMSIQodSk9CX0lNUE9SVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIdChlKT0JfSU1QT1JUX1NUQVRVU19DUkVBVEVEEAESHgoaSk9CX0lNUE9SVF9TVEFUVVNfRVhJU1RJTkcQAhIdChlKT0JfSU1QT1JUX1NUQVRVU19SRUZVU0VEEAMyzQ8KCkpvYlNlcnZpY2USbwoJQ3JlYXRlSm9iEh8uY2hyb25vcmluZy52MS5DcmVhdGVKb2JSZXF1ZXN0GiAuY2hyb25vcmluZy52MS5DcmVhdGVKb2JSZXNwb25zZSIfgtPkkwIZOgEqWgo6ASoiBS9qb2JzIggvdjEvam9icxKZAQoPQmF0Y2hDcmVhdGVKb2JzEiUuY2hyb25vcmluZy52MS5CYXRjaENyZWF0ZUpvYnNSZXF1ZXN0GiYuY2hyb25vcmluZy52MS5CYXRjaENyZWF0ZUpvYnNSZXNwb25zZSI3gtPkkwIxOgEqWhY6ASoiES9qb2JzOmJhdGNoQ3JlYXRlIhQvdjEvam9iczpiYXRjaENyZWF0ZRJTCgpJbXBvcnRKb2JzEiAuY2hyb25vcmluZy52MS5JbXBvcnRKb2JzUmVxdWVzdBohLmNocm9ub3JpbmcudjEuSW1wb3J0Sm9ic1Jlc3BvbnNlKAESbQoGR2V0Sm9iEhwuY2hyb25vcmluZy52MS5HZXRKb2JSZXF1ZXN0Gh0uY2hyb25vcmluZy52MS5HZXRKb2JSZXNwb25zZSImkAIBgtPkkwIdWgwSCi9qb2JzL3tpZH0SDS92MS9qb2JzL3tpZH0SaQoITGlzdEpvYnMSHi5jaHJvbm9yaW5nLnYxLkxpc3RKb2JzUmVxdWVzdBofLmNocm9ub3JpbmcudjEuTGlzdEpvYnNSZXNwb25zZSIckAIBgtPkkwITWgcSBS9qb2JzEggvdjEvam9icxK2AQoJVXBkYXRlSm9iEh8uY2hyb25vcmluZy52MS5VcGRhdGVKb2JSZXF1ZXN0GiAuY2hyb25vcmluZy52MS5VcGRhdGVKb2JSZXNwb25zZSJmgtPkkwJgOgNqb2JaGDoDam9iGhEvdjEvam9icy97am9iLmlkfVoVOgNqb2IaDi9qb2JzL3tqb2IuaWR9WhU6A2pvYjIOL2pvYnMve2pvYi5pZH0yES92MS9qb2JzL3tqb2IuaWR9EnMKCURlbGV0ZUpvYhIfLmNocm9ub3JpbmcudjEuRGVsZXRlSm9iUmVxdWVzdBogLmNocm9ub3JpbmcudjEuRGVsZXRlSm9iUmVzcG9uc2UiI4LT5JMCHVoMKgovam9icy97aWR9Kg0vdjEvam9icy97aWR9EpkBCghQYXVzZUpvYhIeLmNocm9ub3JpbmcudjEuUGF1c2VKb2JSZXF1ZXN0Gh8uY2hyb25vcmluZy52MS5QYXVzZUpvYlJlc3BvbnNlIkyC0+STAkY6ASpaFToBKiIQL2pvYnMve2lkfTpwYXVzZVoVOgEqIhAvam9icy97aWR9L3BhdXNlIhMvdjEvam9icy97aWR9OnBhdXNlEp8BCglSZXN1bWVKb2ISHy5jaHJvbm9yaW5nLnYxLlJlc3VtZUpvYlJlcXVlc3QaIC5jaHJvbm9yaW5nLnYxLlJlc3VtZUpvYlJlc3BvbnNlIk+C0+STAkk6ASpaFjoBKiIRL2pvYnMve2lkfTpyZXN1bWVaFjoBKiIRL2pvYnMve2lkfS9yZXN1bWUiFC92MS9qb2JzL3tpZH06cmVzdW1lEqQBCgpUcmlnZ2VySm9iEiAuY2hyb25vcmluZy52MS5UcmlnZ2VySm9iUmVxdWVzdBohLmNocm9ub3JpbmcudjEuVHJpZ2dlckpvYlJlc3BvbnNlIlGC0+STAks6ASpaFjoBKiIRL2pvYnMve2lkfTpydW5Ob3daFzoBKiISL2pvYnMve2lkfS90cmlnZ2VyIhUvdjEvam9icy97aWR9OnRyaWdnZXIS1wEKDkxpc3RFeGVjdXRpb25zEiQuY2hyb25vcmluZy52MS5MaXN0RXhlY3V0aW9uc1JlcXVlc3QaJS5jaHJvbm9yaW5nLnYxLkxpc3RFeGVjdXRpb25zUmVzcG9uc2UieJACAYLT5JMCb1oQEg4vdjEvZXhlY3V0aW9uc1obEhkvam9icy97am9iX2lkfS9leGVjdXRpb25zWhESDy9qb2IvZXhlY3V0aW9uc1oNEgsvZXhlY3V0aW9ucxIcL3YxL2pvYnMve2pvYl9pZH0vZXhlY3V0aW9ucxKLAQoMR2V0RXhlY3V0aW9uEiIuY2hyb25vcmluZy52MS5HZXRFeGVjdXRpb25SZXF1ZXN0GiMuY2hyb25vcmluZy52MS5HZXRFeGVjdXRpb25SZXNwb25zZSIykAIBgtPkkwIpWhISEC9leGVjdXRpb25zL3tpZH0SEy92MS9leGVjdXRpb25zL3tpZH0SlAEKD1ByZXZpZXdTY2hlZHVsZRIlLmNocm9ub3JpbmcudjEuUHJldmlld1NjaGVkdWxlUmVxdWVzdBomLmNocm9ub3JpbmcudjEuUHJldmlld1NjaGVkdWxlUmVzcG9uc2UiMpACAYLT5JMCKToBKloSOgEqIg0vam9iczpwcmV2aWV3IhAvdjEvam9iczpwcmV2aWV3EnEKDEdldEZpcmVTdGF0cxIiLmNocm9ub3JpbmcudjEuR2V0RmlyZVN0YXRzUmVxdWVzdBojLmNocm9ub3JpbmcudjEuR2V0RmlyZVN0YXRzUmVzcG9uc2UiGJACAYLT5JMCDxINL3YxL2ZpcmVTdGF0c2IGcHJvdG8z", [file_chronoring_v1_execution, file_chronoring_v1_job, file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_api_annotations, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message chronoring.v1.CreateJobRequest
@@ -133,6 +133,188 @@ export const CreateJobResponseSchema: GenMessage<CreateJobResponse> = /*@__PURE_
   messageDesc(file_chronoring_v1_job_service, 1);
 
 /**
+ * @generated from message chronoring.v1.BatchCreateJobsRequest
+ */
+export type BatchCreateJobsRequest = Message<"chronoring.v1.BatchCreateJobsRequest"> & {
+  /**
+   * The jobs to create, 1 to 1,000, each as CreateJob takes it.
+   *
+   * @generated from field: repeated chronoring.v1.CreateJobRequest jobs = 1;
+   */
+  jobs: CreateJobRequest[];
+};
+
+/**
+ * Describes the message chronoring.v1.BatchCreateJobsRequest.
+ * Use `create(BatchCreateJobsRequestSchema)` to create a new message.
+ */
+export const BatchCreateJobsRequestSchema: GenMessage<BatchCreateJobsRequest> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 2);
+
+/**
+ * @generated from message chronoring.v1.BatchCreateJobsResponse
+ */
+export type BatchCreateJobsResponse = Message<"chronoring.v1.BatchCreateJobsResponse"> & {
+  /**
+   * One result per item, in the order of `jobs`.
+   *
+   * @generated from field: repeated chronoring.v1.JobImportResult results = 1;
+   */
+  results: JobImportResult[];
+
+  /**
+   * How many items were CREATED, EXISTING and REFUSED.
+   *
+   * @generated from field: chronoring.v1.JobImportCounts counts = 2;
+   */
+  counts?: JobImportCounts | undefined;
+};
+
+/**
+ * Describes the message chronoring.v1.BatchCreateJobsResponse.
+ * Use `create(BatchCreateJobsResponseSchema)` to create a new message.
+ */
+export const BatchCreateJobsResponseSchema: GenMessage<BatchCreateJobsResponse> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 3);
+
+/**
+ * @generated from message chronoring.v1.ImportJobsRequest
+ */
+export type ImportJobsRequest = Message<"chronoring.v1.ImportJobsRequest"> & {
+  /**
+   * Jobs to create; a message may carry any number (the server creates them
+   * in batches of up to 1,000 as they arrive).
+   *
+   * @generated from field: repeated chronoring.v1.CreateJobRequest jobs = 1;
+   */
+  jobs: CreateJobRequest[];
+};
+
+/**
+ * Describes the message chronoring.v1.ImportJobsRequest.
+ * Use `create(ImportJobsRequestSchema)` to create a new message.
+ */
+export const ImportJobsRequestSchema: GenMessage<ImportJobsRequest> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 4);
+
+/**
+ * @generated from message chronoring.v1.ImportJobsResponse
+ */
+export type ImportJobsResponse = Message<"chronoring.v1.ImportJobsResponse"> & {
+  /**
+   * How many items were CREATED, EXISTING and REFUSED.
+   *
+   * @generated from field: chronoring.v1.JobImportCounts counts = 1;
+   */
+  counts?: JobImportCounts | undefined;
+
+  /**
+   * The REFUSED items only (the first 10,000), with their index in the stream.
+   *
+   * @generated from field: repeated chronoring.v1.JobImportResult refused = 2;
+   */
+  refused: JobImportResult[];
+
+  /**
+   * How many REFUSED results were left out of `refused` (beyond 10,000).
+   *
+   * @generated from field: uint64 refused_omitted = 3;
+   */
+  refusedOmitted: bigint;
+};
+
+/**
+ * Describes the message chronoring.v1.ImportJobsResponse.
+ * Use `create(ImportJobsResponseSchema)` to create a new message.
+ */
+export const ImportJobsResponseSchema: GenMessage<ImportJobsResponse> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 5);
+
+/**
+ * What became of one item of a batch or import.
+ *
+ * @generated from message chronoring.v1.JobImportResult
+ */
+export type JobImportResult = Message<"chronoring.v1.JobImportResult"> & {
+  /**
+   * The item's position: in `jobs` for BatchCreateJobs, in the whole stream
+   * for ImportJobs (counting from 0).
+   *
+   * @generated from field: uint64 index = 1;
+   */
+  index: bigint;
+
+  /**
+   * @generated from field: chronoring.v1.JobImportStatus status = 2;
+   */
+  status: JobImportStatus;
+
+  /**
+   * The job created (CREATED) or created before with this idempotency key
+   * (EXISTING); empty when REFUSED.
+   *
+   * @generated from field: string job_id = 3;
+   */
+  jobId: string;
+
+  /**
+   * REFUSED only: the error code as gRPC names it, lower case
+   * (`invalid_argument`, `resource_exhausted`, `already_exists`, `unavailable`).
+   *
+   * @generated from field: string code = 4;
+   */
+  code: string;
+
+  /**
+   * REFUSED only: the field of the item at fault (`schedule.cron`), when there is one.
+   *
+   * @generated from field: string field = 5;
+   */
+  field: string;
+
+  /**
+   * REFUSED only: what is wrong, as CreateJob would say it.
+   *
+   * @generated from field: string message = 6;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message chronoring.v1.JobImportResult.
+ * Use `create(JobImportResultSchema)` to create a new message.
+ */
+export const JobImportResultSchema: GenMessage<JobImportResult> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 6);
+
+/**
+ * @generated from message chronoring.v1.JobImportCounts
+ */
+export type JobImportCounts = Message<"chronoring.v1.JobImportCounts"> & {
+  /**
+   * @generated from field: uint64 created = 1;
+   */
+  created: bigint;
+
+  /**
+   * @generated from field: uint64 existing = 2;
+   */
+  existing: bigint;
+
+  /**
+   * @generated from field: uint64 refused = 3;
+   */
+  refused: bigint;
+};
+
+/**
+ * Describes the message chronoring.v1.JobImportCounts.
+ * Use `create(JobImportCountsSchema)` to create a new message.
+ */
+export const JobImportCountsSchema: GenMessage<JobImportCounts> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 7);
+
+/**
  * @generated from message chronoring.v1.GetJobRequest
  */
 export type GetJobRequest = Message<"chronoring.v1.GetJobRequest"> & {
@@ -147,7 +329,7 @@ export type GetJobRequest = Message<"chronoring.v1.GetJobRequest"> & {
  * Use `create(GetJobRequestSchema)` to create a new message.
  */
 export const GetJobRequestSchema: GenMessage<GetJobRequest> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 2);
+  messageDesc(file_chronoring_v1_job_service, 8);
 
 /**
  * @generated from message chronoring.v1.GetJobResponse
@@ -164,7 +346,7 @@ export type GetJobResponse = Message<"chronoring.v1.GetJobResponse"> & {
  * Use `create(GetJobResponseSchema)` to create a new message.
  */
 export const GetJobResponseSchema: GenMessage<GetJobResponse> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 3);
+  messageDesc(file_chronoring_v1_job_service, 9);
 
 /**
  * @generated from message chronoring.v1.ListJobsRequest
@@ -227,7 +409,7 @@ export type ListJobsRequest = Message<"chronoring.v1.ListJobsRequest"> & {
  * Use `create(ListJobsRequestSchema)` to create a new message.
  */
 export const ListJobsRequestSchema: GenMessage<ListJobsRequest> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 4);
+  messageDesc(file_chronoring_v1_job_service, 10);
 
 /**
  * @generated from message chronoring.v1.ListJobsResponse
@@ -251,7 +433,7 @@ export type ListJobsResponse = Message<"chronoring.v1.ListJobsResponse"> & {
  * Use `create(ListJobsResponseSchema)` to create a new message.
  */
 export const ListJobsResponseSchema: GenMessage<ListJobsResponse> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 5);
+  messageDesc(file_chronoring_v1_job_service, 11);
 
 /**
  * @generated from message chronoring.v1.UpdateJobRequest
@@ -288,7 +470,7 @@ export type UpdateJobRequest = Message<"chronoring.v1.UpdateJobRequest"> & {
  * Use `create(UpdateJobRequestSchema)` to create a new message.
  */
 export const UpdateJobRequestSchema: GenMessage<UpdateJobRequest> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 6);
+  messageDesc(file_chronoring_v1_job_service, 12);
 
 /**
  * @generated from message chronoring.v1.UpdateJobResponse
@@ -305,7 +487,7 @@ export type UpdateJobResponse = Message<"chronoring.v1.UpdateJobResponse"> & {
  * Use `create(UpdateJobResponseSchema)` to create a new message.
  */
 export const UpdateJobResponseSchema: GenMessage<UpdateJobResponse> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 7);
+  messageDesc(file_chronoring_v1_job_service, 13);
 
 /**
  * @generated from message chronoring.v1.DeleteJobRequest
@@ -322,7 +504,7 @@ export type DeleteJobRequest = Message<"chronoring.v1.DeleteJobRequest"> & {
  * Use `create(DeleteJobRequestSchema)` to create a new message.
  */
 export const DeleteJobRequestSchema: GenMessage<DeleteJobRequest> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 8);
+  messageDesc(file_chronoring_v1_job_service, 14);
 
 /**
  * @generated from message chronoring.v1.DeleteJobResponse
@@ -339,7 +521,7 @@ export type DeleteJobResponse = Message<"chronoring.v1.DeleteJobResponse"> & {
  * Use `create(DeleteJobResponseSchema)` to create a new message.
  */
 export const DeleteJobResponseSchema: GenMessage<DeleteJobResponse> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 9);
+  messageDesc(file_chronoring_v1_job_service, 15);
 
 /**
  * @generated from message chronoring.v1.PauseJobRequest
@@ -356,7 +538,7 @@ export type PauseJobRequest = Message<"chronoring.v1.PauseJobRequest"> & {
  * Use `create(PauseJobRequestSchema)` to create a new message.
  */
 export const PauseJobRequestSchema: GenMessage<PauseJobRequest> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 10);
+  messageDesc(file_chronoring_v1_job_service, 16);
 
 /**
  * @generated from message chronoring.v1.PauseJobResponse
@@ -373,7 +555,7 @@ export type PauseJobResponse = Message<"chronoring.v1.PauseJobResponse"> & {
  * Use `create(PauseJobResponseSchema)` to create a new message.
  */
 export const PauseJobResponseSchema: GenMessage<PauseJobResponse> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 11);
+  messageDesc(file_chronoring_v1_job_service, 17);
 
 /**
  * @generated from message chronoring.v1.ResumeJobRequest
@@ -390,7 +572,7 @@ export type ResumeJobRequest = Message<"chronoring.v1.ResumeJobRequest"> & {
  * Use `create(ResumeJobRequestSchema)` to create a new message.
  */
 export const ResumeJobRequestSchema: GenMessage<ResumeJobRequest> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 12);
+  messageDesc(file_chronoring_v1_job_service, 18);
 
 /**
  * @generated from message chronoring.v1.ResumeJobResponse
@@ -407,7 +589,7 @@ export type ResumeJobResponse = Message<"chronoring.v1.ResumeJobResponse"> & {
  * Use `create(ResumeJobResponseSchema)` to create a new message.
  */
 export const ResumeJobResponseSchema: GenMessage<ResumeJobResponse> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 13);
+  messageDesc(file_chronoring_v1_job_service, 19);
 
 /**
  * @generated from message chronoring.v1.TriggerJobRequest
@@ -424,7 +606,7 @@ export type TriggerJobRequest = Message<"chronoring.v1.TriggerJobRequest"> & {
  * Use `create(TriggerJobRequestSchema)` to create a new message.
  */
 export const TriggerJobRequestSchema: GenMessage<TriggerJobRequest> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 14);
+  messageDesc(file_chronoring_v1_job_service, 20);
 
 /**
  * @generated from message chronoring.v1.TriggerJobResponse
@@ -443,7 +625,7 @@ export type TriggerJobResponse = Message<"chronoring.v1.TriggerJobResponse"> & {
  * Use `create(TriggerJobResponseSchema)` to create a new message.
  */
 export const TriggerJobResponseSchema: GenMessage<TriggerJobResponse> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 15);
+  messageDesc(file_chronoring_v1_job_service, 21);
 
 /**
  * @generated from message chronoring.v1.ListExecutionsRequest
@@ -490,7 +672,7 @@ export type ListExecutionsRequest = Message<"chronoring.v1.ListExecutionsRequest
  * Use `create(ListExecutionsRequestSchema)` to create a new message.
  */
 export const ListExecutionsRequestSchema: GenMessage<ListExecutionsRequest> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 16);
+  messageDesc(file_chronoring_v1_job_service, 22);
 
 /**
  * @generated from message chronoring.v1.ListExecutionsResponse
@@ -514,7 +696,7 @@ export type ListExecutionsResponse = Message<"chronoring.v1.ListExecutionsRespon
  * Use `create(ListExecutionsResponseSchema)` to create a new message.
  */
 export const ListExecutionsResponseSchema: GenMessage<ListExecutionsResponse> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 17);
+  messageDesc(file_chronoring_v1_job_service, 23);
 
 /**
  * @generated from message chronoring.v1.GetExecutionRequest
@@ -533,7 +715,7 @@ export type GetExecutionRequest = Message<"chronoring.v1.GetExecutionRequest"> &
  * Use `create(GetExecutionRequestSchema)` to create a new message.
  */
 export const GetExecutionRequestSchema: GenMessage<GetExecutionRequest> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 18);
+  messageDesc(file_chronoring_v1_job_service, 24);
 
 /**
  * @generated from message chronoring.v1.GetExecutionResponse
@@ -550,7 +732,7 @@ export type GetExecutionResponse = Message<"chronoring.v1.GetExecutionResponse">
  * Use `create(GetExecutionResponseSchema)` to create a new message.
  */
 export const GetExecutionResponseSchema: GenMessage<GetExecutionResponse> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 19);
+  messageDesc(file_chronoring_v1_job_service, 25);
 
 /**
  * @generated from message chronoring.v1.PreviewScheduleRequest
@@ -592,7 +774,7 @@ export type PreviewScheduleRequest = Message<"chronoring.v1.PreviewScheduleReque
  * Use `create(PreviewScheduleRequestSchema)` to create a new message.
  */
 export const PreviewScheduleRequestSchema: GenMessage<PreviewScheduleRequest> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 20);
+  messageDesc(file_chronoring_v1_job_service, 26);
 
 /**
  * @generated from message chronoring.v1.PreviewScheduleResponse
@@ -618,7 +800,7 @@ export type PreviewScheduleResponse = Message<"chronoring.v1.PreviewScheduleResp
  * Use `create(PreviewScheduleResponseSchema)` to create a new message.
  */
 export const PreviewScheduleResponseSchema: GenMessage<PreviewScheduleResponse> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 21);
+  messageDesc(file_chronoring_v1_job_service, 27);
 
 /**
  * One fire time, in UTC and in the schedule's zone.
@@ -653,7 +835,7 @@ export type FireTime = Message<"chronoring.v1.FireTime"> & {
  * Use `create(FireTimeSchema)` to create a new message.
  */
 export const FireTimeSchema: GenMessage<FireTime> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 22);
+  messageDesc(file_chronoring_v1_job_service, 28);
 
 /**
  * A nominal fire time that a calendar removed or moved.
@@ -686,7 +868,7 @@ export type RemovedTime = Message<"chronoring.v1.RemovedTime"> & {
  * Use `create(RemovedTimeSchema)` to create a new message.
  */
 export const RemovedTimeSchema: GenMessage<RemovedTime> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 23);
+  messageDesc(file_chronoring_v1_job_service, 29);
 
 /**
  * @generated from message chronoring.v1.GetFireStatsRequest
@@ -705,7 +887,7 @@ export type GetFireStatsRequest = Message<"chronoring.v1.GetFireStatsRequest"> &
  * Use `create(GetFireStatsRequestSchema)` to create a new message.
  */
 export const GetFireStatsRequestSchema: GenMessage<GetFireStatsRequest> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 24);
+  messageDesc(file_chronoring_v1_job_service, 30);
 
 /**
  * @generated from message chronoring.v1.GetFireStatsResponse
@@ -761,7 +943,7 @@ export type GetFireStatsResponse = Message<"chronoring.v1.GetFireStatsResponse">
  * Use `create(GetFireStatsResponseSchema)` to create a new message.
  */
 export const GetFireStatsResponseSchema: GenMessage<GetFireStatsResponse> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 25);
+  messageDesc(file_chronoring_v1_job_service, 31);
 
 /**
  * The runs of one tenant that started in one minute (by the worker's clock).
@@ -825,7 +1007,44 @@ export type FireStatsMinute = Message<"chronoring.v1.FireStatsMinute"> & {
  * Use `create(FireStatsMinuteSchema)` to create a new message.
  */
 export const FireStatsMinuteSchema: GenMessage<FireStatsMinute> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job_service, 26);
+  messageDesc(file_chronoring_v1_job_service, 32);
+
+/**
+ * @generated from enum chronoring.v1.JobImportStatus
+ */
+export enum JobImportStatus {
+  /**
+   * @generated from enum value: JOB_IMPORT_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A new job was created.
+   *
+   * @generated from enum value: JOB_IMPORT_STATUS_CREATED = 1;
+   */
+  CREATED = 1,
+
+  /**
+   * The idempotency key was used before with the same request: `job_id` is that job's.
+   *
+   * @generated from enum value: JOB_IMPORT_STATUS_EXISTING = 2;
+   */
+  EXISTING = 2,
+
+  /**
+   * Not created: see `code`, `field` and `message`.
+   *
+   * @generated from enum value: JOB_IMPORT_STATUS_REFUSED = 3;
+   */
+  REFUSED = 3,
+}
+
+/**
+ * Describes the enum chronoring.v1.JobImportStatus.
+ */
+export const JobImportStatusSchema: GenEnum<JobImportStatus> = /*@__PURE__*/
+  enumDesc(file_chronoring_v1_job_service, 0);
 
 /**
  * Creates, changes and inspects jobs and their executions.
@@ -851,6 +1070,38 @@ export const JobService: GenService<{
     methodKind: "unary";
     input: typeof CreateJobRequestSchema;
     output: typeof CreateJobResponseSchema;
+  },
+  /**
+   * Creates up to 1,000 jobs in one call. Each item is checked on its own, as
+   * CreateJob checks one: a bad item is REFUSED in its result (its index, the
+   * error code and the field it names) and the good ones are still created.
+   * An item's `idempotency_key` makes a retried batch create nothing twice
+   * (EXISTING, with the first job's id). Items over the tenant's
+   * max_active_schedules are REFUSED with RESOURCE_EXHAUSTED, the earliest
+   * items first served. InvalidArgument naming `jobs` for an empty batch or
+   * more than 1,000 items. Over REST (and gRPC-Web or unary-only clients),
+   * the way to import: ImportJobs needs client streaming.
+   *
+   * @generated from rpc chronoring.v1.JobService.BatchCreateJobs
+   */
+  batchCreateJobs: {
+    methodKind: "unary";
+    input: typeof BatchCreateJobsRequestSchema;
+    output: typeof BatchCreateJobsResponseSchema;
+  },
+  /**
+   * Bulk import: a client stream of jobs, created in batches as they arrive,
+   * answered with one summary when the stream ends. Each item is judged as in
+   * BatchCreateJobs; `index` counts items from the stream's start. Client
+   * streaming needs gRPC or Connect's streaming protocol over HTTP/2: gRPC-Web
+   * and unary-only clients (and REST) use BatchCreateJobs instead.
+   *
+   * @generated from rpc chronoring.v1.JobService.ImportJobs
+   */
+  importJobs: {
+    methodKind: "client_streaming";
+    input: typeof ImportJobsRequestSchema;
+    output: typeof ImportJobsResponseSchema;
   },
   /**
    * Reads one job.

@@ -22,8 +22,8 @@ import {
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
 import { DEFAULT_TENANT } from "../../core/caller.js";
-import { alreadyExists, ChronoringError, unavailable } from "../../core/errors.js";
-import type { IdempotencyRecord } from "../../core/idempotency.js";
+import { alreadyExists, unavailable } from "../../core/errors.js";
+import { type IdempotencyRecord, keyInUse } from "../../core/idempotency.js";
 import type { Job } from "../../core/job.js";
 import type { SlotChange } from "../../core/ports/job-store.js";
 import { counterAction, exhausted } from "./active-slots.js";
@@ -62,6 +62,28 @@ async function readConsistent(client: DynamoDBClient, table: string, id: string)
   return out.Item;
 }
 
+/** The record of `record`'s key naming `jobId`. */
+export function recordItem(record: IdempotencyRecord, jobId: string): Item {
+  return {
+    id: s(idempotencyId(record.tenant, record.owner, record.key)),
+    ...tenantItem(record.tenant),
+    rhash: s(record.requestHash),
+    job_id: s(jobId),
+    exp_ms: n(record.expiresMs),
+    [TTL_ATTRIBUTE]: n(Math.ceil(record.expiresMs / 1000)),
+  };
+}
+
+/** The put that claims a key for `jobId`: only if it has no live record at `nowMs`. */
+export function claimPut(table: string, record: IdempotencyRecord, jobId: string, nowMs: number) {
+  return {
+    TableName: table,
+    Item: recordItem(record, jobId),
+    ConditionExpression: "attribute_not_exists(id) OR exp_ms <= :now",
+    ExpressionAttributeValues: { ":now": n(nowMs) },
+  };
+}
+
 export async function createJobOnce(
   client: DynamoDBClient,
   tables: { jobs: string; tenants: string },
@@ -78,23 +100,8 @@ export async function createJobOnce(
   const { job, record, nowMs, slot } = request;
   const table = tables.jobs;
   const id = idempotencyId(record.tenant, record.owner, record.key);
-  const recordItem: Item = {
-    id: s(id),
-    ...tenantItem(record.tenant),
-    rhash: s(record.requestHash),
-    job_id: s(job.id),
-    exp_ms: n(record.expiresMs),
-    [TTL_ATTRIBUTE]: n(Math.ceil(record.expiresMs / 1000)),
-  };
   const actions: TransactWriteItem[] = [
-    {
-      Put: {
-        TableName: table,
-        Item: recordItem,
-        ConditionExpression: "attribute_not_exists(id) OR exp_ms <= :now",
-        ExpressionAttributeValues: { ":now": n(nowMs) },
-      },
-    },
+    { Put: claimPut(table, record, job.id, nowMs) },
     { Put: request.put },
   ];
   if (slot) actions.push(counterAction(tables.tenants, job.tenant, slot));
@@ -129,13 +136,7 @@ async function existing(
   if (!visible(item, record.tenant))
     throw unavailable("DynamoDB", new Error(`idempotency record ${id} vanished`));
   if (str(item, "rhash") !== record.requestHash) {
-    throw new ChronoringError(
-      "already_exists",
-      `idempotency_key: "${record.key}" was used with a different request (until ${new Date(
-        num(item, "exp_ms") ?? 0,
-      ).toISOString()})`,
-      { field: "idempotency_key" },
-    );
+    throw keyInUse(record.key, num(item, "exp_ms") ?? 0);
   }
   const jobItem = await readConsistent(client, table, str(item, "job_id")!);
   if (!visible(jobItem, record.tenant))

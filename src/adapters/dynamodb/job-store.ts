@@ -15,6 +15,7 @@ import { counterAction, exhausted, slotItem, transactSlots } from "./active-slot
 import { dynamo, fromPageToken } from "./calls.js";
 import type { TableNames } from "./client.js";
 import { createJobOnce, enableIdempotencyTtl } from "./idempotency.js";
+import { createJobBatchStore } from "./job-batch.js";
 import { createJobClaims } from "./job-claims.js";
 import { type Item, itemToJob, jobToItem, n, num, s, str } from "./job-item.js";
 import { listJobs } from "./job-list.js";
@@ -60,6 +61,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
   }
 
   return {
+    ...createJobBatchStore(client, tables),
+
     async init() {
       await dynamo(() => ensureTables(client, tables, options.partitionCount));
       await claims.init();

@@ -9,6 +9,7 @@ import type { Job } from "../../core/job.js";
 import type { JobChange, JobStore, SlotChange } from "../../core/ports/job-store.js";
 import { inScope } from "../../core/tenant.js";
 import { activeSchedulesExhausted } from "../../core/tenant-quota.js";
+import { createMemoryJobBatch } from "./job-batch.js";
 import { createMemoryJobClaims } from "./job-claims.js";
 import { copy, type MemoryDb, pageOf, type StoredJob } from "./memory-db.js";
 
@@ -72,6 +73,7 @@ export function createMemoryJobStore(db: MemoryDb): JobStore {
   }
 
   return {
+    ...createMemoryJobBatch(db),
     async init() {},
 
     async createJob(job, slot) {

@@ -4,6 +4,7 @@ import type { NotificationTarget } from "../notification.js";
 import type { Priority } from "../priority.js";
 import type { RetryPolicy } from "../retry-policy.js";
 import type { TenantScope } from "../tenant.js";
+import type { JobBatchStore } from "./job-batch-store.js";
 
 /** One page of a listing; `nextToken` is absent on the last page. */
 export interface Page<T> {
@@ -162,7 +163,7 @@ export interface Settlement {
  * name its tenant: a job of another tenant is not found (same error as an
  * unknown id). The claim and recovery calls serve every tenant of a partition.
  */
-export interface JobStore {
+export interface JobStore extends JobBatchStore {
   /** Creates tables and indexes when missing. */
   init(): Promise<void>;
   /**

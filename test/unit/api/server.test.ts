@@ -73,6 +73,15 @@ function fakeCommands() {
     return job;
   };
   const commands: JobCommands = {
+    async createMany(tenant, items) {
+      return Promise.all(
+        items.map(async ({ index, input }) => ({
+          index,
+          status: "CREATED" as const,
+          jobId: (await commands.create(tenant, input)).id,
+        })),
+      );
+    },
     async create(tenant, input) {
       await gate();
       const id = `job_${String(++seq).padStart(26, "0")}`;
