@@ -1,11 +1,11 @@
 import { type SlotDeps, slotChange, withFreedSlots } from "./active-slots.js";
 import type { Clock } from "./clock.js";
-import { failedPrecondition, invalidArgument, isChronoringError, notFound } from "./errors.js";
+import { failedPrecondition, isChronoringError, notFound } from "./errors.js";
 import { type Execution, executionId, type RunRef } from "./execution.js";
 import { loadFireContext } from "./fire-context.js";
 import { newJobId } from "./ids.js";
 import type { Job } from "./job.js";
-import { type BatchItem, createJobBatch, type ImportResult } from "./job-batch.js";
+import { createJobBatch } from "./job-batch.js";
 import { buildJob } from "./job-build.js";
 import { type JobCommands, withInputChecks } from "./job-command-checks.js";
 import type { InputChecks, JobUpdate } from "./job-input.js";
