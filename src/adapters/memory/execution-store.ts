@@ -1,3 +1,4 @@
+import { canStart } from "../../core/claim-rules.js";
 import {
   type Execution,
   executionId,
@@ -38,9 +39,8 @@ export function createMemoryExecutionStore(db: MemoryDb): ExecutionStore {
       if (existing && existing.execution.status !== "QUEUED") return "duplicate";
       const checkpoint = run.attempt > 1 ? existing?.execution.checkpoint : undefined;
       if (inherited && checkpoint) inherited.checkpoint = copy(checkpoint);
-      const allowed = run.manual ? ["ACTIVE", "FINISHED", "PAUSED"] : ["ACTIVE", "FINISHED"];
       const job = db.jobs.get(run.jobId)?.job;
-      if (!job || !allowed.includes(job.status)) return "job_inactive";
+      if (!job || !canStart(job.status, run)) return "job_inactive";
       const execution: Execution = {
         ...base(run, "RUNNING"),
         workerId,

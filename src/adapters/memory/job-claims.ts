@@ -1,3 +1,4 @@
+import { CLAIMABLE_STATUSES, claimsMore, statusAfterClaim } from "../../core/claim-rules.js";
 import { StaleOwnerError } from "../../core/errors.js";
 import type { Claim, DueJob, Fence, JobStore, PendingRuns } from "../../core/ports/job-store.js";
 import { copy, type MemoryDb, pageOf, type StoredJob } from "./memory-db.js";
@@ -19,7 +20,9 @@ export function createMemoryJobClaims(
     const stored = db.jobs.get(claim.job.id);
     if (!stored) return false;
     const { job } = stored;
-    if (job.status !== "ACTIVE" || job.nextRunMs !== claim.job.nextRunMs) return false;
+    if (!CLAIMABLE_STATUSES.includes(job.status) || job.nextRunMs !== claim.job.nextRunMs) {
+      return false;
+    }
     if (stored.recoverAtMs !== claim.job.recoverAtMs) return false;
     const runs = claim.runs ?? [claim.job.nextRunMs];
     if (runs.length > 0) {
@@ -28,12 +31,9 @@ export function createMemoryJobClaims(
       stored.recoverAtMs = claim.recoverAtMs;
     }
     if (claim.missed) job.missedRuns = (job.missedRuns ?? 0) + claim.missed;
-    if (claim.nextRunMs === undefined) {
-      delete job.nextRunMs;
-      job.status = "FINISHED";
-    } else {
-      job.nextRunMs = claim.nextRunMs;
-    }
+    job.status = statusAfterClaim(claim.nextRunMs);
+    if (claim.nextRunMs === undefined) delete job.nextRunMs;
+    else job.nextRunMs = claim.nextRunMs;
     stored.claimSeq++;
     return true;
   }
@@ -112,7 +112,7 @@ export function createMemoryJobClaims(
             manual: [...s.claimedManual].sort((a, b) => a - b),
             claimSeq: s.claimSeq,
             recoverAtMs: s.recoverAtMs!,
-            active: s.job.status === "ACTIVE" && s.job.nextRunMs !== undefined,
+            active: claimsMore(s.job.status, s.job.nextRunMs),
           }),
         );
       return pageOf(due, limit, pageToken);

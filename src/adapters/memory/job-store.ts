@@ -1,3 +1,4 @@
+import { recoveryDeadline, UNTRIGGERABLE_STATUS } from "../../core/claim-rules.js";
 import {
   aborted,
   alreadyExists,
@@ -153,14 +154,15 @@ export function createMemoryJobStore(db: MemoryDb): JobStore {
 
     async recordManualRun(tenant, id, scheduledMs, recoverAtMs) {
       const stored = visible(id, tenant);
-      if (stored.job.status === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
-      // As a claim: keep a pending deadline unless older than a start timeout.
-      const timeout = recoverAtMs - scheduledMs;
-      const pending = stored.recoverAtMs;
-      stored.recoverAtMs =
-        pending !== undefined && pending > scheduledMs - timeout
-          ? Math.min(pending, recoverAtMs)
-          : recoverAtMs;
+      if (stored.job.status === UNTRIGGERABLE_STATUS) {
+        throw failedPrecondition(`job ${id} is ${UNTRIGGERABLE_STATUS}`);
+      }
+      stored.recoverAtMs = recoveryDeadline({
+        pendingMs: stored.recoverAtMs,
+        ownMs: recoverAtMs,
+        nowMs: scheduledMs,
+        startTimeoutMs: recoverAtMs - scheduledMs,
+      });
       stored.claimedManual.add(scheduledMs);
       stored.claimSeq++;
       return copy(stored.job);
