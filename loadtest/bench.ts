@@ -125,7 +125,7 @@ async function main(): Promise<void> {
           bJobs: int("b-jobs", 30),
           callMs: int("call-ms", 100),
           createConcurrency: int("create-concurrency", 32),
-          createMsPerJob: int("create-ms", 15),
+          createMsPerJob: int("create-ms", 5),
           aMaxConcurrent: flags.get("a-max-concurrent") === "0" ? 0 : int("a-max-concurrent", 8),
           log,
         });
