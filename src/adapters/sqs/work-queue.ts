@@ -192,38 +192,37 @@ export function createSqsWorkQueue(
           batches.push({ priority, runs: mine.slice(i, i + 10) });
         }
       }
-      await Promise.all(
-        batches.map(async ({ priority, runs: batch }) => {
-          let entries = batch.map(({ priority: _queue, delayMs, trace, ...run }, i) => {
-            // A run that names no trace continues the sender's (an API call, a worker's retry).
-            const attributes = traceAttributes(trace ?? injectTrace());
-            return {
-              Id: String(i),
-              MessageBody: JSON.stringify({ ...run, sentMs: now } satisfies RunMessage),
-              // SQS takes whole seconds up to 15 minutes; callers keep longer delays in the store.
-              ...(delayMs
-                ? { DelaySeconds: Math.min(MAX_DELAY_S, Math.ceil(delayMs / 1000)) }
-                : {}),
-              ...(attributes ? { MessageAttributes: attributes } : {}),
-            };
-          });
-          for (let round = 0; entries.length; round++) {
-            const request = entries;
-            const out = await withQueues(() =>
-              sqs(() =>
-                client.send(
-                  new SendMessageBatchCommand({ QueueUrl: url(priority), Entries: request }),
-                ),
+      // Batches go out in their order, SEND_CONCURRENCY at a time, not all at
+      // once: the queue then keeps roughly the order the sender chose (tenants
+      // round-robin), where hundreds of concurrent batches land in any order.
+      await inOrder(batches, SEND_CONCURRENCY, async ({ priority, runs: batch }) => {
+        let entries = batch.map(({ priority: _queue, delayMs, trace, ...run }, i) => {
+          // A run that names no trace continues the sender's (an API call, a worker's retry).
+          const attributes = traceAttributes(trace ?? injectTrace());
+          return {
+            Id: String(i),
+            MessageBody: JSON.stringify({ ...run, sentMs: now } satisfies RunMessage),
+            // SQS takes whole seconds up to 15 minutes; callers keep longer delays in the store.
+            ...(delayMs ? { DelaySeconds: Math.min(MAX_DELAY_S, Math.ceil(delayMs / 1000)) } : {}),
+            ...(attributes ? { MessageAttributes: attributes } : {}),
+          };
+        });
+        for (let round = 0; entries.length; round++) {
+          const request = entries;
+          const out = await withQueues(() =>
+            sqs(() =>
+              client.send(
+                new SendMessageBatchCommand({ QueueUrl: url(priority), Entries: request }),
               ),
-            );
-            const failed = new Set((out.Failed ?? []).map((f) => f.Id));
-            entries = entries.filter((e) => failed.has(e.Id));
-            if (entries.length && round >= 5) {
-              throw unavailable("SQS", new Error(`${entries.length} messages not accepted`));
-            }
+            ),
+          );
+          const failed = new Set((out.Failed ?? []).map((f) => f.Id));
+          entries = entries.filter((e) => failed.has(e.Id));
+          if (entries.length && round >= 5) {
+            throw unavailable("SQS", new Error(`${entries.length} messages not accepted`));
           }
-        }),
-      );
+        }
+      });
     },
 
     async receive(
@@ -301,4 +300,21 @@ export function createSqsWorkQueue(
       }));
     },
   };
+}
+
+/** Batches of one send in flight at once. */
+const SEND_CONCURRENCY = 8;
+
+/** Runs `fn` over `items` in their order, at most `limit` at a time; rejects with the first failure. */
+async function inOrder<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (let k = next++; k < items.length; k = next++) await fn(items[k]!);
+    }),
+  );
 }
