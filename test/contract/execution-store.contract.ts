@@ -30,6 +30,19 @@ function runOf(job: Job, overrides: Partial<RunRef> = {}): RunRef {
  */
 export function executionStoreContract(adapter: string, factory: ExecutionStoreFactory): void {
   describe(`ExecutionStore contract: ${adapter}`, () => {
+    it("records why a run waited, in the start's own write", async () => {
+      const { jobs, executions, partitions } = await factory("start-wait");
+      const job = makeJob(partitions);
+      await jobs.createJob(job);
+      const run = runOf(job);
+      const wait = { reason: "TENANT_CONCURRENCY" as const, waitedMs: 1500, resends: 2 };
+      expect(
+        await executions.startExecution(run, "w", Date.now(), undefined, undefined, wait),
+      ).toBe("started");
+      const started = await executions.getExecution(DEFAULT_TENANT, executionId(run));
+      expect(started?.wait).toEqual(wait);
+    });
+
     it("starts an attempt once: a redelivered run is a duplicate, however many start it at once", async () => {
       const { jobs, executions, partitions } = await factory("start-once");
       const job = makeJob(partitions);
@@ -43,6 +56,7 @@ export function executionStoreContract(adapter: string, factory: ExecutionStoreF
       expect(await executions.startExecution(run, "w4", Date.now())).toBe("duplicate");
       const started = await executions.getExecution(DEFAULT_TENANT, executionId(run));
       expect(started?.status).toBe("RUNNING");
+      expect(started?.wait).toBeUndefined();
       expect(await executions.getExecution("other", executionId(run))).toBeUndefined();
       const keys = await executions.startedRuns([
         { jobId: job.id, scheduledMs: run.scheduledMs },

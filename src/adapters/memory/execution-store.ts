@@ -34,7 +34,7 @@ export function createMemoryExecutionStore(db: MemoryDb): ExecutionStore {
   return {
     async init() {},
 
-    async startExecution(run, workerId, nowMs, queuedMs, inherited) {
+    async startExecution(run, workerId, nowMs, queuedMs, inherited, wait) {
       const existing = recordOf(run);
       if (existing && existing.execution.status !== "QUEUED") return "duplicate";
       const checkpoint = run.attempt > 1 ? existing?.execution.checkpoint : undefined;
@@ -47,6 +47,7 @@ export function createMemoryExecutionStore(db: MemoryDb): ExecutionStore {
         startedMs: nowMs,
         ...(queuedMs ? { queuedMs } : {}),
         ...(checkpoint ? { checkpoint: copy(checkpoint) } : {}),
+        ...(wait ? { wait: copy(wait) } : {}),
       };
       db.executions.set(execution.id, { execution });
       return "started";

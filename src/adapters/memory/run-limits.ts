@@ -31,9 +31,16 @@ export function createMemoryRunLimits(db: MemoryDb): RunLimits {
       return { status: job.status, state: fresh, seq };
     },
 
-    async start(run, workerId, nowMs, queuedMs, seen, rate, inherited) {
+    async start(run, workerId, nowMs, queuedMs, seen, rate, inherited, wait) {
       if (countersOf(run.jobId).seq !== seen.seq) return "conflict";
-      const outcome = await executions.startExecution(run, workerId, nowMs, queuedMs, inherited);
+      const outcome = await executions.startExecution(
+        run,
+        workerId,
+        nowMs,
+        queuedMs,
+        inherited,
+        wait,
+      );
       if (outcome !== "started") return outcome;
       const id = executionId(run);
       const state = { ...copy(seen.state), running: [...seen.state.running, id] };
