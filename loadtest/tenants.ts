@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { metricValue } from "../deploy/local/chronoring-process.js";
+import { inOrder } from "../src/core/in-order.js";
 import { startEffectServer } from "./harness/effect-server.js";
 import { createStack, type Endpoints, type Stack } from "./harness/stack.js";
 import { localAuth } from "./harness/tokens.js";
@@ -139,26 +140,20 @@ async function runCase(
       items: mine.slice(k * 1000, (k + 1) * 1000),
     }));
   });
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(options.createConcurrency, batches.length) }, async () => {
-      for (let k = next++; k < batches.length; k = next++) {
-        const { tenant, items } = batches[k]!;
-        const { results } = await clients[tenant].batchCreateJobs({
-          jobs: items.map(({ i }) => ({
-            name: `${name} ${tenant} ${i}`,
-            owner: `bench-${tenant}`,
-            schedule: { kind: { case: "at", value: timestampFromMs(t) } },
-            target: { kind: { case: "http", value: { method: "POST", url: effect.url } } },
-          })),
-        });
-        for (const r of results) {
-          if (!r.jobId) throw new Error(`tenant ${tenant}: item ${r.index} refused: ${r.message}`);
-          ids[tenant].push(r.jobId);
-        }
-      }
-    }),
-  );
+  await inOrder(batches, options.createConcurrency, async ({ tenant, items }) => {
+    const { results } = await clients[tenant].batchCreateJobs({
+      jobs: items.map(({ i }) => ({
+        name: `${name} ${tenant} ${i}`,
+        owner: `bench-${tenant}`,
+        schedule: { kind: { case: "at", value: timestampFromMs(t) } },
+        target: { kind: { case: "http", value: { method: "POST", url: effect.url } } },
+      })),
+    });
+    for (const r of results) {
+      if (!r.jobId) throw new Error(`tenant ${tenant}: item ${r.index} refused: ${r.message}`);
+      ids[tenant].push(r.jobId);
+    }
+  });
   const createdMs = Date.now();
   const slackMs = t - createdMs;
   log(`created ${total} jobs in ${createdMs - createStart} ms; T in ${slackMs} ms`);

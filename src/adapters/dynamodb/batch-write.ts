@@ -6,6 +6,7 @@
  */
 
 import { BatchWriteItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { inOrder } from "../../core/in-order.js";
 import { dynamo } from "./calls.js";
 import type { Item } from "./job-item.js";
 
@@ -41,13 +42,6 @@ export async function batchPut(
     chunks.push(items.slice(i, i + BATCH_WRITE_MAX));
   }
   const left: Item[] = [];
-  let next = 0;
-  async function lane(): Promise<void> {
-    while (next < chunks.length) {
-      const chunk = chunks[next++]!;
-      left.push(...(await putChunk(chunk)));
-    }
-  }
   async function putChunk(chunk: Item[]): Promise<Item[]> {
     let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
     for (let round = 0; pending.length > 0; round++) {
@@ -67,6 +61,8 @@ export async function batchPut(
     }
     return [];
   }
-  await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, lane));
+  await inOrder(chunks, concurrency, async (chunk) => {
+    left.push(...(await putChunk(chunk)));
+  });
   return left;
 }

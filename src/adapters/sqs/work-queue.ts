@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { unavailable } from "../../core/errors.js";
 import { isWaitReason, type RunWait, type UntenantedRun } from "../../core/execution.js";
+import { inOrder } from "../../core/in-order.js";
 import type { JobLimits, JobTarget } from "../../core/job.js";
 import type { Delivery, OutgoingRun, QueueDepth, WorkQueue } from "../../core/ports/work-queue.js";
 import { DEFAULT_PRIORITY, PRIORITIES, type Priority } from "../../core/priority.js";
@@ -304,17 +305,3 @@ export function createSqsWorkQueue(
 
 /** Batches of one send in flight at once. */
 const SEND_CONCURRENCY = 8;
-
-/** Runs `fn` over `items` in their order, at most `limit` at a time; rejects with the first failure. */
-async function inOrder<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      for (let k = next++; k < items.length; k = next++) await fn(items[k]!);
-    }),
-  );
-}
