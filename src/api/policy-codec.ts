@@ -20,6 +20,9 @@ import {
 import {
   CalendarMode,
   CalendarRefSchema,
+  DstFold,
+  DstGap,
+  DstPolicySchema,
   MisfireMode,
   MisfirePolicySchema,
   type ScheduleSpec,
@@ -30,6 +33,8 @@ import type { Schedule } from "../core/job.js";
 import type { Explained, PolicyInput } from "../core/schedule/index.js";
 import type {
   Calendar,
+  DstFoldMode,
+  DstGapMode,
   MisfireMode as Misfire,
   CalendarMode as Mode,
 } from "../core/time-policy.js";
@@ -47,6 +52,18 @@ const CALENDAR_MODES: Readonly<Record<number, Mode | undefined>> = {
   [CalendarMode.UNSPECIFIED]: undefined,
   [CalendarMode.SKIP]: "SKIP",
   [CalendarMode.ROLL_FORWARD]: "ROLL_FORWARD",
+};
+
+const DST_GAPS: Readonly<Record<number, DstGapMode | undefined>> = {
+  [DstGap.UNSPECIFIED]: undefined,
+  [DstGap.SHIFT_FORWARD]: "SHIFT_FORWARD",
+  [DstGap.SKIP]: "SKIP",
+};
+const DST_FOLDS: Readonly<Record<number, DstFoldMode | undefined>> = {
+  [DstFold.UNSPECIFIED]: undefined,
+  [DstFold.FIRST]: "FIRST",
+  [DstFold.LAST]: "LAST",
+  [DstFold.BOTH]: "BOTH",
 };
 
 /** The policies of a ScheduleSpec; `field` is its path in the request. */
@@ -78,17 +95,29 @@ export function policyInputFromProto(
     const mode = CALENDAR_MODES[spec.calendar.mode];
     input.calendar = { name: spec.calendar.name, ...(mode !== undefined && { mode }) };
   }
+  if (spec.dst !== undefined) {
+    if (!Object.hasOwn(DST_GAPS, spec.dst.gap)) {
+      throw invalidArgument(`${field}.dst.gap`, `unknown value ${spec.dst.gap}`);
+    }
+    if (!Object.hasOwn(DST_FOLDS, spec.dst.fold)) {
+      throw invalidArgument(`${field}.dst.fold`, `unknown value ${spec.dst.fold}`);
+    }
+    const gap = DST_GAPS[spec.dst.gap];
+    const fold = DST_FOLDS[spec.dst.fold];
+    input.dst = { ...(gap !== undefined && { gap }), ...(fold !== undefined && { fold }) };
+  }
   return input;
 }
 
 /** The policy fields of a stored schedule, to merge into its ScheduleSpec. */
 export function policiesToProto(
   schedule: Schedule,
-): Pick<ScheduleSpec, "misfire" | "jitter" | "calendar"> {
-  const out: Pick<ScheduleSpec, "misfire" | "jitter" | "calendar"> = {
+): Pick<ScheduleSpec, "misfire" | "jitter" | "calendar" | "dst"> {
+  const out: Pick<ScheduleSpec, "misfire" | "jitter" | "calendar" | "dst"> = {
     misfire: undefined,
     jitter: undefined,
     calendar: undefined,
+    dst: undefined,
   };
   const m = schedule.misfire;
   if (m !== undefined) {
@@ -104,6 +133,12 @@ export function policiesToProto(
     out.calendar = create(CalendarRefSchema, {
       name: schedule.calendar.name,
       mode: CalendarMode[schedule.calendar.mode],
+    });
+  }
+  if (schedule.dst !== undefined) {
+    out.dst = create(DstPolicySchema, {
+      gap: DstGap[schedule.dst.gap],
+      fold: DstFold[schedule.dst.fold],
     });
   }
   return out;

@@ -28,6 +28,9 @@ import {
 import {
   CalendarModeSchema,
   CalendarRefSchema,
+  DstFoldSchema,
+  DstGapSchema,
+  DstPolicySchema,
   MisfireModeSchema,
   MisfirePolicySchema,
   type ScheduleSpec,
@@ -59,6 +62,8 @@ export interface JobFlags {
   jitter?: number;
   calendar?: string;
   calendarMode?: number;
+  dstGap?: number;
+  dstFold?: number;
   misfire?: number;
   httpUrl?: string;
   method?: string;
@@ -104,6 +109,13 @@ export function addScheduleFlags(cmd: Command): Command {
     new Option("--misfire <mode>", choices(MisfireModeSchema)).argParser(
       enumValue(MisfireModeSchema),
     ),
+    new Option("--dst-gap <mode>", `a --cron time DST skips: ${choices(DstGapSchema)}`).argParser(
+      enumValue(DstGapSchema),
+    ),
+    new Option(
+      "--dst-fold <mode>",
+      `a --cron time DST repeats: ${choices(DstFoldSchema)}`,
+    ).argParser(enumValue(DstFoldSchema)),
   ];
   for (const flag of flags) cmd.addOption(flag);
   return cmd;
@@ -183,6 +195,8 @@ export function applySchedule(
     "jitter",
     "calendar",
     "calendarMode",
+    "dstGap",
+    "dstFold",
     "misfire",
   ];
   if (kind === undefined && rest.every((k) => f[k] === undefined)) return undefined;
@@ -199,6 +213,11 @@ export function applySchedule(
     s.calendar ??= create(CalendarRefSchema);
     if (f.calendar !== undefined) s.calendar.name = f.calendar;
     if (f.calendarMode !== undefined) s.calendar.mode = f.calendarMode;
+  }
+  if (f.dstGap !== undefined || f.dstFold !== undefined) {
+    s.dst ??= create(DstPolicySchema);
+    if (f.dstGap !== undefined) s.dst.gap = f.dstGap;
+    if (f.dstFold !== undefined) s.dst.fold = f.dstFold;
   }
   if (f.misfire !== undefined) {
     s.misfire ??= create(MisfirePolicySchema);

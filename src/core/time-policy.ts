@@ -25,6 +25,17 @@ export interface CalendarRef {
   mode: CalendarMode;
 }
 
+/** What a cron reading inside a spring-forward gap does: fire at the gap's end (the default), or not at all. */
+export type DstGapMode = "SHIFT_FORWARD" | "SKIP";
+/** Which occurrences of a reading repeated by a fall-back fire: the first (the default), the last, or both. */
+export type DstFoldMode = "FIRST" | "LAST" | "BOTH";
+
+/** A cron schedule's DST choices; stored only when one differs from the default. */
+export interface DstPolicy {
+  gap: DstGapMode;
+  fold: DstFoldMode;
+}
+
 /** Optional policies of a recurring (or, for misfire, any) schedule, stored with it. */
 export interface TimePolicies {
   /** Absent: the defaults (FIRE_ONCE, 60 s threshold). */
@@ -32,6 +43,8 @@ export interface TimePolicies {
   /** Deterministic delay in [0, jitterMs) per run; absent: none. */
   jitterMs?: number;
   calendar?: CalendarRef;
+  /** Cron only; absent: SHIFT_FORWARD and FIRST. */
+  dst?: DstPolicy;
 }
 
 /** A named, shared calendar of excluded local dates. */

@@ -12,16 +12,16 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/schedule.proto.
  */
 export const file_chronoring_v1_schedule: GenFile = /*@__PURE__*/
-  fileDesc("ChxjaHJvbm9yaW5nL3YxL3NjaGVkdWxlLnByb3RvEg1jaHJvbm9yaW5nLnYxIokDCgxTY2hlZHVsZVNwZWMSKAoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAASKgoFYWZ0ZXIYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25IABISCghpbnRlcnZhbBgDIAEoCUgAEg4KBGNyb24YBCABKAlIABIRCgl0aW1lX3pvbmUYBSABKAkSLgoKc3RhcnRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KB21pc2ZpcmUYCCABKAsyHC5jaHJvbm9yaW5nLnYxLk1pc2ZpcmVQb2xpY3kSKQoGaml0dGVyGAkgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEiwKCGNhbGVuZGFyGAogASgLMhouY2hyb25vcmluZy52MS5DYWxlbmRhclJlZkIGCgRraW5kIqgBCg1NaXNmaXJlUG9saWN5EigKBG1vZGUYASABKA4yGi5jaHJvbm9yaW5nLnYxLk1pc2ZpcmVNb2RlEhQKDG1heF9jYXRjaF91cBgCIAEoDRIpCgZ3aW5kb3cYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLAoJdGhyZXNob2xkGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkYKC0NhbGVuZGFyUmVmEgwKBG5hbWUYASABKAkSKQoEbW9kZRgCIAEoDjIbLmNocm9ub3JpbmcudjEuQ2FsZW5kYXJNb2RlKnkKC01pc2ZpcmVNb2RlEhwKGE1JU0ZJUkVfTU9ERV9VTlNQRUNJRklFRBAAEhUKEU1JU0ZJUkVfTU9ERV9TS0lQEAESGgoWTUlTRklSRV9NT0RFX0ZJUkVfT05DRRACEhkKFU1JU0ZJUkVfTU9ERV9GSVJFX0FMTBADKmUKDENhbGVuZGFyTW9kZRIdChlDQUxFTkRBUl9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSQ0FMRU5EQVJfTU9ERV9TS0lQEAESHgoaQ0FMRU5EQVJfTU9ERV9ST0xMX0ZPUldBUkQQAmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChxjaHJvbm9yaW5nL3YxL3NjaGVkdWxlLnByb3RvEg1jaHJvbm9yaW5nLnYxIrADCgxTY2hlZHVsZVNwZWMSKAoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAASKgoFYWZ0ZXIYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25IABISCghpbnRlcnZhbBgDIAEoCUgAEg4KBGNyb24YBCABKAlIABIRCgl0aW1lX3pvbmUYBSABKAkSLgoKc3RhcnRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KB21pc2ZpcmUYCCABKAsyHC5jaHJvbm9yaW5nLnYxLk1pc2ZpcmVQb2xpY3kSKQoGaml0dGVyGAkgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEiwKCGNhbGVuZGFyGAogASgLMhouY2hyb25vcmluZy52MS5DYWxlbmRhclJlZhIlCgNkc3QYCyABKAsyGC5jaHJvbm9yaW5nLnYxLkRzdFBvbGljeUIGCgRraW5kIlUKCURzdFBvbGljeRIiCgNnYXAYASABKA4yFS5jaHJvbm9yaW5nLnYxLkRzdEdhcBIkCgRmb2xkGAIgASgOMhYuY2hyb25vcmluZy52MS5Ec3RGb2xkIqgBCg1NaXNmaXJlUG9saWN5EigKBG1vZGUYASABKA4yGi5jaHJvbm9yaW5nLnYxLk1pc2ZpcmVNb2RlEhQKDG1heF9jYXRjaF91cBgCIAEoDRIpCgZ3aW5kb3cYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLAoJdGhyZXNob2xkGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkYKC0NhbGVuZGFyUmVmEgwKBG5hbWUYASABKAkSKQoEbW9kZRgCIAEoDjIbLmNocm9ub3JpbmcudjEuQ2FsZW5kYXJNb2RlKk4KBkRzdEdhcBIXChNEU1RfR0FQX1VOU1BFQ0lGSUVEEAASGQoVRFNUX0dBUF9TSElGVF9GT1JXQVJEEAESEAoMRFNUX0dBUF9TS0lQEAIqXQoHRHN0Rm9sZBIYChREU1RfRk9MRF9VTlNQRUNJRklFRBAAEhIKDkRTVF9GT0xEX0ZJUlNUEAESEQoNRFNUX0ZPTERfTEFTVBACEhEKDURTVF9GT0xEX0JPVEgQAyp5CgtNaXNmaXJlTW9kZRIcChhNSVNGSVJFX01PREVfVU5TUEVDSUZJRUQQABIVChFNSVNGSVJFX01PREVfU0tJUBABEhoKFk1JU0ZJUkVfTU9ERV9GSVJFX09OQ0UQAhIZChVNSVNGSVJFX01PREVfRklSRV9BTEwQAyplCgxDYWxlbmRhck1vZGUSHQoZQ0FMRU5EQVJfTU9ERV9VTlNQRUNJRklFRBAAEhYKEkNBTEVOREFSX01PREVfU0tJUBABEh4KGkNBTEVOREFSX01PREVfUk9MTF9GT1JXQVJEEAJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * When a job runs. Exactly one of the `kind` fields is set.
  *
  * Every instant inside Chronoring is UTC; `time_zone` only tells the cron
- * evaluator how to read wall-clock fields. Daylight-saving rules: a local time
- * that does not exist (spring forward) fires once, at the first instant after
- * the gap; a local time that occurs twice (fall back) fires once, at its first
- * occurrence.
+ * evaluator how to read wall-clock fields. Daylight-saving rules, unless
+ * `dst` chooses otherwise: a local time that does not exist (spring forward)
+ * fires once, at the first instant after the gap; a local time that occurs
+ * twice (fall back) fires once, at its first occurrence.
  *
  * @generated from message chronoring.v1.ScheduleSpec
  */
@@ -114,6 +114,15 @@ export type ScheduleSpec = Message<"chronoring.v1.ScheduleSpec"> & {
    * @generated from field: chronoring.v1.CalendarRef calendar = 10;
    */
   calendar?: CalendarRef | undefined;
+
+  /**
+   * What daylight-saving changes do to the local times of a `cron` schedule
+   * (InvalidArgument on other kinds: their runs are UTC instants). Absent:
+   * SHIFT_FORWARD and FIRST. PreviewSchedule notes each time a choice applies.
+   *
+   * @generated from field: chronoring.v1.DstPolicy dst = 11;
+   */
+  dst?: DstPolicy | undefined;
 };
 
 /**
@@ -122,6 +131,35 @@ export type ScheduleSpec = Message<"chronoring.v1.ScheduleSpec"> & {
  */
 export const ScheduleSpecSchema: GenMessage<ScheduleSpec> = /*@__PURE__*/
   messageDesc(file_chronoring_v1_schedule, 0);
+
+/**
+ * A cron schedule's choices for local times that daylight-saving changes
+ * skip or repeat.
+ *
+ * @generated from message chronoring.v1.DstPolicy
+ */
+export type DstPolicy = Message<"chronoring.v1.DstPolicy"> & {
+  /**
+   * A local time inside a spring-forward gap. UNSPECIFIED means SHIFT_FORWARD.
+   *
+   * @generated from field: chronoring.v1.DstGap gap = 1;
+   */
+  gap: DstGap;
+
+  /**
+   * A local time that a fall-back repeats. UNSPECIFIED means FIRST.
+   *
+   * @generated from field: chronoring.v1.DstFold fold = 2;
+   */
+  fold: DstFold;
+};
+
+/**
+ * Describes the message chronoring.v1.DstPolicy.
+ * Use `create(DstPolicySchema)` to create a new message.
+ */
+export const DstPolicySchema: GenMessage<DstPolicy> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_schedule, 1);
 
 /**
  * Catch-up of runs that were due while nothing could fire them.
@@ -170,7 +208,7 @@ export type MisfirePolicy = Message<"chronoring.v1.MisfirePolicy"> & {
  * Use `create(MisfirePolicySchema)` to create a new message.
  */
 export const MisfirePolicySchema: GenMessage<MisfirePolicy> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_schedule, 1);
+  messageDesc(file_chronoring_v1_schedule, 2);
 
 /**
  * A reference to a shared calendar by name.
@@ -199,7 +237,75 @@ export type CalendarRef = Message<"chronoring.v1.CalendarRef"> & {
  * Use `create(CalendarRefSchema)` to create a new message.
  */
 export const CalendarRefSchema: GenMessage<CalendarRef> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_schedule, 2);
+  messageDesc(file_chronoring_v1_schedule, 3);
+
+/**
+ * @generated from enum chronoring.v1.DstGap
+ */
+export enum DstGap {
+  /**
+   * @generated from enum value: DST_GAP_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Fire once, at the first instant after the gap (02:30 → 03:00 in
+   * Europe/Berlin on the last Sunday of March).
+   *
+   * @generated from enum value: DST_GAP_SHIFT_FORWARD = 1;
+   */
+  SHIFT_FORWARD = 1,
+
+  /**
+   * Do not fire: the local time did not happen that day.
+   *
+   * @generated from enum value: DST_GAP_SKIP = 2;
+   */
+  SKIP = 2,
+}
+
+/**
+ * Describes the enum chronoring.v1.DstGap.
+ */
+export const DstGapSchema: GenEnum<DstGap> = /*@__PURE__*/
+  enumDesc(file_chronoring_v1_schedule, 0);
+
+/**
+ * @generated from enum chronoring.v1.DstFold
+ */
+export enum DstFold {
+  /**
+   * @generated from enum value: DST_FOLD_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Fire once, at the first occurrence (01:30 summer time, before the change).
+   *
+   * @generated from enum value: DST_FOLD_FIRST = 1;
+   */
+  FIRST = 1,
+
+  /**
+   * Fire once, at the last occurrence (01:30 standard time, after the change).
+   *
+   * @generated from enum value: DST_FOLD_LAST = 2;
+   */
+  LAST = 2,
+
+  /**
+   * Fire at both occurrences, an hour apart in most zones.
+   *
+   * @generated from enum value: DST_FOLD_BOTH = 3;
+   */
+  BOTH = 3,
+}
+
+/**
+ * Describes the enum chronoring.v1.DstFold.
+ */
+export const DstFoldSchema: GenEnum<DstFold> = /*@__PURE__*/
+  enumDesc(file_chronoring_v1_schedule, 1);
 
 /**
  * @generated from enum chronoring.v1.MisfireMode
@@ -236,7 +342,7 @@ export enum MisfireMode {
  * Describes the enum chronoring.v1.MisfireMode.
  */
 export const MisfireModeSchema: GenEnum<MisfireMode> = /*@__PURE__*/
-  enumDesc(file_chronoring_v1_schedule, 0);
+  enumDesc(file_chronoring_v1_schedule, 2);
 
 /**
  * @generated from enum chronoring.v1.CalendarMode
@@ -268,5 +374,5 @@ export enum CalendarMode {
  * Describes the enum chronoring.v1.CalendarMode.
  */
 export const CalendarModeSchema: GenEnum<CalendarMode> = /*@__PURE__*/
-  enumDesc(file_chronoring_v1_schedule, 1);
+  enumDesc(file_chronoring_v1_schedule, 3);
 

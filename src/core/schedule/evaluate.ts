@@ -4,6 +4,7 @@
  */
 
 import type { Schedule } from "../job.js";
+import type { DstGapMode } from "../time-policy.js";
 import { DAY_MS, HOUR_MS } from "./calendar.js";
 import { cronMatcher } from "./cron-cache.js";
 import { nextIntervalRun } from "./interval.js";
@@ -67,15 +68,36 @@ export function scheduleZone(schedule: Schedule): string {
 /**
  * Next cron fire strictly after `afterMs`. Matching runs on wall-clock
  * readings; each matching reading is mapped to its instant by the DST rules
- * (gap -> first instant after it, repeat -> first occurrence). That mapping is
- * non-decreasing, so starting the search at `searchFrom(afterMs)` makes the
- * first match the answer; the loop only guards against the unexpected.
+ * (by default gap -> first instant after it, repeat -> first occurrence; the
+ * schedule's `dst` policy may skip gap readings and fire repeated ones at
+ * their last or both occurrences). Each single mapping is non-decreasing, so
+ * starting the search at `searchFrom(afterMs)` (`searchFromLast` for the last
+ * occurrence) makes the first match the answer; the loop only guards against
+ * the unexpected.
  * `horizonMs` bounds how far past `afterMs` to look.
  */
 export function nextCronRun(
   schedule: CronSchedule,
   afterMs: number,
   horizonMs?: number,
+): number | undefined {
+  const dst = schedule.dst;
+  if (dst === undefined) return searchCron(schedule, afterMs, horizonMs, "FIRST", "SHIFT_FORWARD");
+  if (dst.fold !== "BOTH") return searchCron(schedule, afterMs, horizonMs, dst.fold, dst.gap);
+  // BOTH fires the union of the FIRST and LAST instants: the next of the
+  // union is the earlier of each one's next.
+  const first = searchCron(schedule, afterMs, horizonMs, "FIRST", dst.gap);
+  const last = searchCron(schedule, afterMs, horizonMs, "LAST", dst.gap);
+  if (first === undefined) return last;
+  return last === undefined ? first : Math.min(first, last);
+}
+
+function searchCron(
+  schedule: CronSchedule,
+  afterMs: number,
+  horizonMs: number | undefined,
+  fold: "FIRST" | "LAST",
+  gap: DstGapMode,
 ): number | undefined {
   const matcher = cronMatcher(schedule.source);
   const from = schedule.startMs !== undefined ? Math.max(afterMs, schedule.startMs - 1) : afterMs;
@@ -84,12 +106,28 @@ export function nextCronRun(
   if (!(from < limit)) return undefined;
   const clock = zoneClock(schedule.timeZone);
   const wallLimit = limit + MAX_OFFSET_MS;
-  let wall = clock.searchFrom(from);
+  const plain = fold === "FIRST" && gap === "SHIFT_FORWARD";
+  let wall = fold === "LAST" ? clock.searchFromLast(from) : clock.searchFrom(from);
   for (;;) {
     const reading = matcher.next(wall, wallLimit);
     if (reading === undefined) return undefined;
-    const run = clock.toInstant(reading);
-    if (run > from) return run <= limit ? run : undefined;
+    let run: number | undefined;
+    if (plain) {
+      run = clock.toInstant(reading);
+    } else {
+      const { instants, gap: hole } = clock.occurrences(reading);
+      if (hole !== undefined) {
+        run = gap === "SKIP" ? undefined : hole.end;
+        // Every reading of the gap is skipped alike: search on from its end.
+        if (run === undefined) {
+          wall = hole.resume - 1;
+          continue;
+        }
+      } else {
+        run = fold === "LAST" ? instants.at(-1) : instants[0];
+      }
+    }
+    if (run !== undefined && run > from) return run <= limit ? run : undefined;
     wall = reading;
   }
 }

@@ -40,28 +40,50 @@ function clockText(wall: number): string {
   return hm.endsWith(":00") ? hm.slice(0, 5) : hm;
 }
 
-/** DST notes for a cron fire at `run` (the plain schedule's instant). */
-function dstNotes(schedule: Schedule, run: number, clock: ZoneClock): string[] {
-  if (schedule.kind !== "cron") return [];
-  const notes: string[] = [];
+/** What the DST rules did to a cron fire at `run`: a gap's shift, a repeated reading's occurrence. */
+interface DstMove {
+  /** The reading the cron matched, when it did not exist (the run is the gap's end). */
+  gapReading?: number;
+  /** The run's reading occurs twice that day: this run is its `first` or second occurrence. */
+  repeated?: "first" | "second";
+}
+
+function dstMove(schedule: Schedule, run: number, clock: ZoneClock): DstMove {
+  if (schedule.kind !== "cron") return {};
+  const move: DstMove = {};
   const reading = run + clock.offsetAt(run);
-  const date = dateOfDay(Math.floor(reading / (24 * HOUR_MS)));
   // The reading the cron matched: when it is not the reading shown at the
   // fire instant, it did not exist (spring-forward gap).
   const matched = cronMatcher(schedule.source).next(clock.searchFrom(run - 1), reading + 1);
-  if (matched !== undefined && matched !== reading) {
-    notes.push(
-      `DST gap: ${clockText(matched)} does not exist on ${date} in ${clock.name}; fires at ${clockText(reading)}, the first instant after the gap`,
-    );
-  }
+  if (matched !== undefined && matched !== reading) move.gapReading = matched;
   for (const probe of [run - 3 * HOUR_MS, run + 3 * HOUR_MS]) {
     const other = clock.offsetAt(probe);
     const twin = reading - other;
     if (other !== clock.offsetAt(run) && twin !== run && clock.offsetAt(twin) === other) {
-      notes.push(
-        `repeated hour: ${clockText(reading)} occurs twice on ${date} in ${clock.name}; fires once, at the ${twin > run ? "first" : "second"} occurrence`,
-      );
+      move.repeated = twin > run ? "first" : "second";
     }
+  }
+  return move;
+}
+
+/** PreviewSchedule's DST notes for a fire at `run`, by the schedule's DST policy. */
+function dstNotes(schedule: Schedule, run: number, clock: ZoneClock, move: DstMove): string[] {
+  const notes: string[] = [];
+  const reading = run + clock.offsetAt(run);
+  const date = dateOfDay(Math.floor(reading / (24 * HOUR_MS)));
+  if (move.gapReading !== undefined) {
+    notes.push(
+      `DST gap: ${clockText(move.gapReading)} does not exist on ${date} in ${clock.name}; fires at ${clockText(reading)}, the first instant after the gap`,
+    );
+  }
+  if (move.repeated !== undefined) {
+    const head = `repeated hour: ${clockText(reading)} occurs twice on ${date} in ${clock.name}`;
+    const fold = schedule.dst?.fold ?? "FIRST";
+    notes.push(
+      fold === "BOTH"
+        ? `${head}; fires at both occurrences, this is the ${move.repeated} (dst fold BOTH)`
+        : `${head}; fires once, at the ${move.repeated} occurrence${fold === "LAST" ? " (dst fold LAST)" : ""}`,
+    );
   }
   return notes;
 }
@@ -101,12 +123,26 @@ export function explainFires(
   }
   const last = fires.at(-1)?.utcMs ?? Number.POSITIVE_INFINITY;
   // Walk the plain schedule over the shown range: note DST moves on the
-  // times kept, and the calendar's removals and rolls.
-  let run = nextRunAfter(schedule, afterMs);
+  // times kept, and the calendar's removals and rolls. Gap readings a SKIP
+  // policy drops are walked too (shifted), to list them as removed.
+  const skipsGaps = schedule.kind === "cron" && schedule.dst?.gap === "SKIP";
+  const walked: Schedule =
+    skipsGaps && schedule.dst
+      ? { ...schedule, dst: { ...schedule.dst, gap: "SHIFT_FORWARD" } }
+      : schedule;
+  let run = nextRunAfter(walked, afterMs);
   for (let steps = 0; run !== undefined && run <= last && steps < MAX_ROLL_STEPS; steps++) {
     const excluded = rules !== undefined && isExcludedDay(rules, localDay(clock, run));
-    if (!excluded) {
-      byBase.get(run)?.notes.unshift(...dstNotes(schedule, run, clock));
+    const move = dstMove(schedule, run, clock);
+    if (skipsGaps && move.gapReading !== undefined) {
+      const date = dateOfDay(Math.floor(move.gapReading / (24 * HOUR_MS)));
+      removed.push({
+        utcMs: run,
+        local: formatLocal(run, zone),
+        reason: `DST gap: ${clockText(move.gapReading)} does not exist on ${date} in ${zone}; skipped (dst gap SKIP)`,
+      });
+    } else if (!excluded) {
+      byBase.get(run)?.notes.unshift(...dstNotes(schedule, run, clock, move));
     } else {
       const date = dateOfDay(localDay(clock, run));
       const why = `${date} is excluded by calendar "${rules.name}"`;
@@ -132,7 +168,7 @@ export function explainFires(
         }
       }
     }
-    run = nextRunAfter(schedule, run);
+    run = nextRunAfter(walked, run);
   }
   for (const fire of fires) fire.notes = [...new Set(fire.notes)];
   return { fires, removed: removed.slice(0, MAX_REMOVED) };

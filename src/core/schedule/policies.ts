@@ -6,7 +6,14 @@
 
 import { invalidArgument } from "../errors.js";
 import type { Schedule } from "../job.js";
-import type { CalendarMode, MisfireMode, MisfirePolicy, TimePolicies } from "../time-policy.js";
+import type {
+  CalendarMode,
+  DstFoldMode,
+  DstGapMode,
+  MisfireMode,
+  MisfirePolicy,
+  TimePolicies,
+} from "../time-policy.js";
 import { DAY_MS, HOUR_MS, SECOND_MS } from "./calendar.js";
 import { validateCalendarName } from "./calendar-rules.js";
 import { nextRunAfter } from "./evaluate.js";
@@ -21,6 +28,7 @@ export interface PolicyInput {
   };
   jitterMs?: number;
   calendar?: { name: string; mode?: CalendarMode };
+  dst?: { gap?: DstGapMode; fold?: DstFoldMode };
 }
 
 /** A run claimed later than this after its time counts as misfired (load alone rarely delays a run this long). */
@@ -45,15 +53,27 @@ const GAP_SAMPLE = 500;
 export function withPolicies(schedule: Schedule, input: PolicyInput, nowMs: number): Schedule {
   const policies: TimePolicies = {};
   if (input.misfire !== undefined) policies.misfire = parseMisfire(input.misfire);
-  if (input.jitterMs !== undefined && input.jitterMs !== 0) {
-    policies.jitterMs = parseJitter(schedule, input.jitterMs, nowMs);
-  }
   if (input.calendar !== undefined) {
     if (schedule.kind === "once") {
       throw invalidArgument("schedule.calendar", "applies only to interval and cron schedules");
     }
     validateCalendarName(input.calendar.name, "schedule.calendar.name");
     policies.calendar = { name: input.calendar.name, mode: input.calendar.mode ?? "SKIP" };
+  }
+  if (input.dst !== undefined) {
+    if (schedule.kind !== "cron") {
+      throw invalidArgument(
+        "schedule.dst",
+        "applies only to cron schedules (interval and one-time runs are UTC instants that DST never moves)",
+      );
+    }
+    const dst = { gap: input.dst.gap ?? "SHIFT_FORWARD", fold: input.dst.fold ?? "FIRST" } as const;
+    // The defaults are stored as no policy, so that a schedule reads the same either way.
+    if (dst.gap !== "SHIFT_FORWARD" || dst.fold !== "FIRST") policies.dst = dst;
+  }
+  // Jitter is checked against the runs the DST policy gives (BOTH adds runs).
+  if (input.jitterMs !== undefined && input.jitterMs !== 0) {
+    policies.jitterMs = parseJitter({ ...schedule, ...policies }, input.jitterMs, nowMs);
   }
   return { ...schedule, ...policies };
 }

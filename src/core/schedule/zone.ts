@@ -36,6 +36,25 @@ export interface ZoneClock {
   searchFrom(ms: number): number;
   /** The instant a wall-clock reading fires at, by the DST rules above. */
   toInstant(wall: number): number;
+  /**
+   * Every instant showing a wall-clock reading, ascending: none inside a
+   * spring-forward gap (then `gap` says where it ends), two in a fall-back's
+   * repeated hour. For the schedules' other DST policies (`dst-policy.ts`).
+   */
+  occurrences(wall: number): Occurrences;
+  /**
+   * As `searchFrom`, for a schedule that fires repeated readings at their
+   * last occurrence: inside the first pass of a repeated hour every repeated
+   * reading's second occurrence is still ahead, so the search starts before
+   * the repeat.
+   */
+  searchFromLast(ms: number): number;
+}
+
+export interface Occurrences {
+  instants: number[];
+  /** Set when the reading falls in a gap: the gap's last instant + 1 and the first reading after it. */
+  gap?: { end: number; resume: number };
 }
 
 interface Bucket {
@@ -51,6 +70,8 @@ const UTC_CLOCK: ZoneClock = {
   offsetAt: () => 0,
   searchFrom: (ms) => ms,
   toInstant: (wall) => wall,
+  occurrences: (wall) => ({ instants: [wall] }),
+  searchFromLast: (ms) => ms,
 };
 
 const clocks = new Map<string, ZoneClock>([["UTC", UTC_CLOCK]]);
@@ -157,5 +178,42 @@ function createZoneClock(name: string): ZoneClock {
     return wall;
   };
 
-  return { name, offsetAt, searchFrom, toInstant };
+  const occurrences = (wall: number): Occurrences => {
+    const lo = wall - SPAN_MS;
+    const hi = wall + SPAN_MS;
+    // The same walk as `toInstant`, keeping every segment's instant.
+    const instants: number[] = [];
+    let segmentStart = lo;
+    let offset = offsetAt(lo);
+    let gap: Occurrences["gap"];
+    const last = Math.floor(hi / BUCKET_MS);
+    for (let i = Math.floor(lo / BUCKET_MS); i <= last; i++) {
+      const b = bucket(i);
+      if (b.at <= lo || b.at > hi) continue;
+      const u = wall - offset;
+      if (u >= segmentStart && u < b.at) instants.push(u);
+      if (gap === undefined && wall >= b.at + b.before && wall < b.at + b.after) {
+        gap = { end: b.at, resume: b.at + b.after };
+      }
+      segmentStart = b.at;
+      offset = b.after;
+    }
+    const u = wall - offset;
+    if (u >= segmentStart) instants.push(u);
+    if (instants.length > 0) return { instants };
+    return gap === undefined ? { instants: [u] } : { instants, gap };
+  };
+
+  const searchFromLast = (ms: number): number => {
+    const first = Math.floor((ms - SPAN_MS) / BUCKET_MS);
+    for (let i = Math.floor((ms + SPAN_MS) / BUCKET_MS); i >= first; i--) {
+      const b = bucket(i);
+      // Fall back at b.at: instants [at - repeat, at) show readings that show again from at.
+      const repeat = b.before - b.after;
+      if (repeat > 0 && ms >= b.at - repeat && ms < b.at) return b.at + b.after - 1;
+    }
+    return ms + offsetAt(ms);
+  };
+
+  return { name, offsetAt, searchFrom, toInstant, occurrences, searchFromLast };
 }

@@ -266,6 +266,27 @@ describe("chronoring jobs and runs against a running server", () => {
     expect(rows[0]).toMatch(/^2026-03-28 01:30:00 \(.*\)\s+2026-03-28T02:30:00\.000\+01:00\s+-$/);
     expect(rows[1]).toMatch(/^2026-03-29 01:00:00 .*2026-03-29T03:00:00\.000\+02:00\s+\S/);
 
+    // --dst-gap skip: 02:30 did not happen on 2026-03-29, so it does not run that day.
+    const skipping = await cliOk(
+      [
+        ...[
+          "jobs",
+          "preview",
+          "--cron",
+          "30 2 * * *",
+          "--tz",
+          "Europe/Berlin",
+          "--dst-gap",
+          "skip",
+        ],
+        ...["--from", "2026-03-28T00:00:00Z", "--count", "2"],
+      ],
+      o,
+    );
+    expect(skipping).toMatch(/2026-03-28T02:30:00\.000\+01:00/);
+    expect(skipping).toMatch(/2026-03-30T02:30:00\.000\+02:00/);
+    expect(skipping).toMatch(/skipped \(dst gap SKIP\)/);
+
     const narrow = await cliOk(["jobs", "list", "--owner", "team-cli", "--all"], {
       ...o,
       env: { COLUMNS: "80" },

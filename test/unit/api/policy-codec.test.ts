@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import { CalendarSchema, Weekday } from "../../../gen/chronoring/v1/calendar_service_pb.js";
 import {
   CalendarMode,
+  DstFold,
+  DstGap,
   MisfireMode,
   ScheduleSpecSchema,
 } from "../../../gen/chronoring/v1/schedule_pb.js";
@@ -43,8 +45,25 @@ describe("schedule policies on the wire", () => {
     expect(back.calendar).toMatchObject({ name: "holidays", mode: CalendarMode.ROLL_FORWARD });
   });
 
+  it("round-trips a DST policy; the defaults come back unset", () => {
+    const spec = create(ScheduleSpecSchema, {
+      kind: { case: "cron", value: "30 2 * * *" },
+      timeZone: "Europe/Berlin",
+      dst: { gap: DstGap.SKIP, fold: DstFold.BOTH },
+    });
+    const schedule = parseSchedule(scheduleInputFromProto(spec), NOW);
+    expect(schedule.dst).toEqual({ gap: "SKIP", fold: "BOTH" });
+    expect(scheduleToProto(schedule).dst).toMatchObject({ gap: DstGap.SKIP, fold: DstFold.BOTH });
+    const plain = create(ScheduleSpecSchema, {
+      kind: { case: "cron", value: "30 2 * * *" },
+      dst: { gap: DstGap.SHIFT_FORWARD },
+    });
+    expect(scheduleToProto(parseSchedule(scheduleInputFromProto(plain), NOW)).dst).toBeUndefined();
+  });
+
   it("leaves the policies unset on a schedule without them", () => {
     const back = scheduleToProto(parseSchedule({ interval: "1m" }, NOW));
+    expect(back.dst).toBeUndefined();
     expect(back.misfire).toBeUndefined();
     expect(back.jitter).toBeUndefined();
     expect(back.calendar).toBeUndefined();
@@ -61,6 +80,8 @@ describe("schedule policies on the wire", () => {
   it.each([
     ["misfire.mode", { misfire: { mode: 42 } }],
     ["calendar.mode", { calendar: { name: "x", mode: 42 } }],
+    ["dst.gap", { dst: { gap: 7 } }],
+    ["dst.fold", { dst: { fold: 9 } }],
     ["jitter", { jitter: { seconds: -1n, nanos: 0 } }],
     ["misfire.threshold", { misfire: { threshold: { seconds: -5n, nanos: 0 } } }],
   ])("rejects a bad %s naming the field", (field, extra) => {
