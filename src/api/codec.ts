@@ -44,6 +44,7 @@ import type { JobQuery } from "../core/ports/job-store.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
 import { validatePageSize } from "../core/validate-job.js";
 import { msFromDuration } from "./duration.js";
+import { fileTargetFromProto, fileTargetToProto } from "./file-target-codec.js";
 import { retryPolicyFromProto, retryPolicyToProto } from "./retry-codec.js";
 
 export { msFromDuration };
@@ -190,8 +191,10 @@ export function targetFromProto(t: JobTargetPb | undefined, field = "target"): J
         : HTTP_TIMEOUT_DEFAULT_MS;
       return webhookTargetFromProto(w, timeoutMs);
     }
+    case "file":
+      return fileTargetFromProto(t.kind.value, `${field}.file`);
     default:
-      throw invalidArgument(field, "required: exactly one of http, script, noop, webhook");
+      throw invalidArgument(field, "required: exactly one of http, script, noop, webhook, file");
   }
 }
 
@@ -234,6 +237,8 @@ export function targetToProto(t: JobTarget): JobTargetPb {
       return create(JobTargetSchema, {
         kind: { case: "workflow", value: { workflowId: t.workflowId } },
       });
+    case "file":
+      return create(JobTargetSchema, { kind: { case: "file", value: fileTargetToProto(t) } });
   }
 }
 

@@ -10,7 +10,12 @@ import {
   ExecutionStatusSchema,
   WaitReasonSchema,
 } from "../../gen/chronoring/v1/execution_pb.js";
-import { type Job, JobStatusSchema, type JobTarget } from "../../gen/chronoring/v1/job_pb.js";
+import {
+  FileOperationSchema,
+  type Job,
+  JobStatusSchema,
+  type JobTarget,
+} from "../../gen/chronoring/v1/job_pb.js";
 import { PrioritySchema } from "../../gen/chronoring/v1/priority_pb.js";
 import { RetryStrategySchema } from "../../gen/chronoring/v1/retry_pb.js";
 import type { ScheduleSpec } from "../../gen/chronoring/v1/schedule_pb.js";
@@ -43,7 +48,7 @@ export function scheduleText(s: ScheduleSpec | undefined): string {
   }
 }
 
-/** `http POST https://...`, `script backup.sh --full`, `noop`, `webhook https://...`. */
+/** `http POST https://...`, `script backup.sh --full`, `noop`, `webhook https://...`, `file copy exports:in/*.csv → out`. */
 export function targetText(t: JobTarget | undefined): string {
   switch (t?.kind.case) {
     case "http":
@@ -56,6 +61,12 @@ export function targetText(t: JobTarget | undefined): string {
       return `webhook ${t.kind.value.url}`;
     case "workflow":
       return `workflow ${t.kind.value.workflowId}`;
+    case "file": {
+      const f = t.kind.value;
+      const op = enumLabel(FileOperationSchema, f.operation).toLowerCase();
+      const to = f.destination ? ` → ${f.destination}` : "";
+      return `file ${op} ${f.root}:${f.sources.join(",")}${to}`;
+    }
     default:
       return "-";
   }

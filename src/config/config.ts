@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { parseFileRoots } from "../core/file-target.js";
 import { compileTargetAllow } from "../core/target-address.js";
 import type { TenantQuotas } from "../core/tenant-quota.js";
 import { type AuthConfig, authConfig } from "./auth-config.js";
@@ -117,6 +118,8 @@ export interface Config {
     scriptMaxProcs: number;
     /** Names passed from the worker's environment to scripts, and that a job's env may set. */
     scriptEnvAllow: string[];
+    /** Root name → absolute directory that file jobs work under. */
+    fileRoots: Record<string, string>;
     maxOutputBytes: number;
     /** How soon a run waiting for a free slot under its job's limits looks again. */
     limitRetryMs: number;
@@ -267,6 +270,7 @@ export function loadConfig(
       scriptUser: scriptUser(str("script-user"), roles, host),
       scriptMaxProcs: int("script-max-procs"),
       scriptEnvAllow: envNames(list("script-env-allow"), envName("script-env-allow")),
+      fileRoots: fileRoots(list("file-roots")),
       maxOutputBytes: int("max-output-bytes"),
       limitRetryMs: int("limit-retry-ms"),
       fireStatsFlushMs: int("fire-stats-flush-ms"),
@@ -325,6 +329,14 @@ function corsOrigins(origins: string[]): string[] {
     }
   }
   return origins;
+}
+
+function fileRoots(entries: string[]): Record<string, string> {
+  try {
+    return parseFileRoots(entries);
+  } catch (err) {
+    throw new ConfigError(`${envName("file-roots")}: ${(err as Error).message}`);
+  }
 }
 
 function envNames(names: string[], where: string): string[] {

@@ -6,6 +6,7 @@ import type { Priority } from "./priority.js";
  * exist only inside the schedule evaluator (`schedule/`).
  */
 
+import type { FileTarget } from "./file-target.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { TimePolicies } from "./time-policy.js";
 
@@ -76,7 +77,13 @@ export interface WorkflowTarget {
   workflowId: string;
 }
 
-export type JobTarget = HttpTarget | ScriptTarget | NoopTarget | WebhookTarget | WorkflowTarget;
+export type JobTarget =
+  | HttpTarget
+  | ScriptTarget
+  | NoopTarget
+  | WebhookTarget
+  | WorkflowTarget
+  | FileTarget;
 export type JobType = JobTarget["type"];
 
 export type OverlapPolicy = "ALLOW" | "SKIP" | "BUFFER_ONE" | "CANCEL_PREVIOUS";

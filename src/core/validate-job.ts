@@ -6,6 +6,7 @@
 
 import { invalidArgument } from "./errors.js";
 import { parseExecutionId } from "./execution.js";
+import { validateFileTarget } from "./file-target.js";
 import { JOB_ID_PATTERN } from "./ids.js";
 import type { JobTarget } from "./job.js";
 import { loadsCode } from "./script-env.js";
@@ -151,8 +152,11 @@ export function validateTarget(target: JobTarget, field = "target"): void {
     case "webhook":
       validateWebhookTarget(t, `${field}.webhook`);
       return;
+    case "file":
+      validateFileTarget(t, `${field}.file`);
+      return;
     default:
-      throw invalidArgument(field, "required: exactly one of http, script, noop, webhook");
+      throw invalidArgument(field, "required: exactly one of http, script, noop, webhook, file");
   }
 }
 

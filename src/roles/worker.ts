@@ -63,6 +63,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
         scriptUser: config.worker.scriptUser,
         scriptMaxProcs: config.worker.scriptMaxProcs,
         scriptEnvAllow: config.worker.scriptEnvAllow,
+        fileRoots: config.worker.fileRoots,
         workflows: ctx.workflowRuns,
         dispatcher: targets,
       }),

@@ -22,7 +22,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/job.proto.
  */
 export const file_chronoring_v1_job: GenFile = /*@__PURE__*/
-  fileDesc("ChdjaHJvbm9yaW5nL3YxL2pvYi5wcm90bxINY2hyb25vcmluZy52MSK+BQoDSm9iEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLQoIc2NoZWR1bGUYAyABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYBCABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIoCgZzdGF0dXMYBSABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxIMCgR0YWdzGAYgAygJEg0KBW93bmVyGAcgASgJEg8KB3ZlcnNpb24YCCABKAMSMQoNbmV4dF9ydW5fdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9ydW5fdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFydGl0aW9uGAsgASgNEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGbGltaXRzGBggASgLMhguY2hyb25vcmluZy52MS5Kb2JMaW1pdHMSMAoMcmV0cnlfcG9saWN5GBQgASgLMhouY2hyb25vcmluZy52MS5SZXRyeVBvbGljeRIpCghwcmlvcml0eRgVIAEoDjIXLmNocm9ub3JpbmcudjEuUHJpb3JpdHkSEwoLbWlzc2VkX3J1bnMYFiABKAQSMwoNbm90aWZpY2F0aW9ucxgXIAEoCzIcLmNocm9ub3JpbmcudjEuTm90aWZpY2F0aW9ucxIXCg9pZGVtcG90ZW5jeV9rZXkYHiABKAkSEwoLd29ya2Zsb3dfaWQYGSABKAkSEgoKZGVwZW5kc19vbhgaIAMoCSL8AQoJSm9iVGFyZ2V0EikKBGh0dHAYASABKAsyGS5jaHJvbm9yaW5nLnYxLkh0dHBUYXJnZXRIABItCgZzY3JpcHQYAiABKAsyGy5jaHJvbm9yaW5nLnYxLlNjcmlwdFRhcmdldEgAEikKBG5vb3AYAyABKAsyGS5jaHJvbm9yaW5nLnYxLk5vb3BUYXJnZXRIABIvCgd3ZWJob29rGAQgASgLMhwuY2hyb25vcmluZy52MS5XZWJob29rVGFyZ2V0SAASMQoId29ya2Zsb3cYBSABKAsyHS5jaHJvbm9yaW5nLnYxLldvcmtmbG93VGFyZ2V0SABCBgoEa2luZCLMAQoKSHR0cFRhcmdldBIOCgZtZXRob2QYASABKAkSCwoDdXJsGAIgASgJEjcKB2hlYWRlcnMYAyADKAsyJi5jaHJvbm9yaW5nLnYxLkh0dHBUYXJnZXQuSGVhZGVyc0VudHJ5EgwKBGJvZHkYBCABKAwSKgoHdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK4AQoMU2NyaXB0VGFyZ2V0Eg8KB2NvbW1hbmQYASABKAkSDAoEYXJncxgCIAMoCRIxCgNlbnYYAyADKAsyJC5jaHJvbm9yaW5nLnYxLlNjcmlwdFRhcmdldC5FbnZFbnRyeRIqCgd0aW1lb3V0GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGioKCEVudkVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiNgoKTm9vcFRhcmdldBIoCgVzbGVlcBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiLpAQoNV2ViaG9va1RhcmdldBILCgN1cmwYASABKAkSOgoHaGVhZGVycxgCIAMoCzIpLmNocm9ub3JpbmcudjEuV2ViaG9va1RhcmdldC5IZWFkZXJzRW50cnkSKgoHdGltZW91dBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZzZWNyZXQYBCABKAkSDwoHcGF5bG9hZBgFIAEoCRISCgpoYXNfc2VjcmV0GAYgASgIGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIiUKDldvcmtmbG93VGFyZ2V0EhMKC3dvcmtmbG93X2lkGAEgASgJKogBCglKb2JTdGF0dXMSGgoWSk9CX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEUpPQl9TVEFUVVNfQUNUSVZFEAESFQoRSk9CX1NUQVRVU19QQVVTRUQQAhIYChRKT0JfU1RBVFVTX0NBTkNFTExFRBADEhcKE0pPQl9TVEFUVVNfRklOSVNIRUQQBGIGcHJvdG8z", [file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChdjaHJvbm9yaW5nL3YxL2pvYi5wcm90bxINY2hyb25vcmluZy52MSK+BQoDSm9iEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLQoIc2NoZWR1bGUYAyABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYBCABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIoCgZzdGF0dXMYBSABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxIMCgR0YWdzGAYgAygJEg0KBW93bmVyGAcgASgJEg8KB3ZlcnNpb24YCCABKAMSMQoNbmV4dF9ydW5fdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9ydW5fdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFydGl0aW9uGAsgASgNEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGbGltaXRzGBggASgLMhguY2hyb25vcmluZy52MS5Kb2JMaW1pdHMSMAoMcmV0cnlfcG9saWN5GBQgASgLMhouY2hyb25vcmluZy52MS5SZXRyeVBvbGljeRIpCghwcmlvcml0eRgVIAEoDjIXLmNocm9ub3JpbmcudjEuUHJpb3JpdHkSEwoLbWlzc2VkX3J1bnMYFiABKAQSMwoNbm90aWZpY2F0aW9ucxgXIAEoCzIcLmNocm9ub3JpbmcudjEuTm90aWZpY2F0aW9ucxIXCg9pZGVtcG90ZW5jeV9rZXkYHiABKAkSEwoLd29ya2Zsb3dfaWQYGSABKAkSEgoKZGVwZW5kc19vbhgaIAMoCSKnAgoJSm9iVGFyZ2V0EikKBGh0dHAYASABKAsyGS5jaHJvbm9yaW5nLnYxLkh0dHBUYXJnZXRIABItCgZzY3JpcHQYAiABKAsyGy5jaHJvbm9yaW5nLnYxLlNjcmlwdFRhcmdldEgAEikKBG5vb3AYAyABKAsyGS5jaHJvbm9yaW5nLnYxLk5vb3BUYXJnZXRIABIvCgd3ZWJob29rGAQgASgLMhwuY2hyb25vcmluZy52MS5XZWJob29rVGFyZ2V0SAASMQoId29ya2Zsb3cYBSABKAsyHS5jaHJvbm9yaW5nLnYxLldvcmtmbG93VGFyZ2V0SAASKQoEZmlsZRgHIAEoCzIZLmNocm9ub3JpbmcudjEuRmlsZVRhcmdldEgAQgYKBGtpbmQizAEKCkh0dHBUYXJnZXQSDgoGbWV0aG9kGAEgASgJEgsKA3VybBgCIAEoCRI3CgdoZWFkZXJzGAMgAygLMiYuY2hyb25vcmluZy52MS5IdHRwVGFyZ2V0LkhlYWRlcnNFbnRyeRIMCgRib2R5GAQgASgMEioKB3RpbWVvdXQYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24aLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiuAEKDFNjcmlwdFRhcmdldBIPCgdjb21tYW5kGAEgASgJEgwKBGFyZ3MYAiADKAkSMQoDZW52GAMgAygLMiQuY2hyb25vcmluZy52MS5TY3JpcHRUYXJnZXQuRW52RW50cnkSKgoHdGltZW91dBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjYKCk5vb3BUYXJnZXQSKAoFc2xlZXAYASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24i6QEKDVdlYmhvb2tUYXJnZXQSCwoDdXJsGAEgASgJEjoKB2hlYWRlcnMYAiADKAsyKS5jaHJvbm9yaW5nLnYxLldlYmhvb2tUYXJnZXQuSGVhZGVyc0VudHJ5EioKB3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGc2VjcmV0GAQgASgJEg8KB3BheWxvYWQYBSABKAkSEgoKaGFzX3NlY3JldBgGIAEoCBouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLcAQoKRmlsZVRhcmdldBIvCglvcGVyYXRpb24YASABKA4yHC5jaHJvbm9yaW5nLnYxLkZpbGVPcGVyYXRpb24SDAoEcm9vdBgCIAEoCRIPCgdzb3VyY2VzGAMgAygJEhMKC2Rlc3RpbmF0aW9uGAQgASgJEhEKCW92ZXJ3cml0ZRgFIAEoCBIqCgdtaW5fYWdlGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEioKB3RpbWVvdXQYByABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iJQoOV29ya2Zsb3dUYXJnZXQSEwoLd29ya2Zsb3dfaWQYASABKAkqiAEKCUpvYlN0YXR1cxIaChZKT0JfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFQoRSk9CX1NUQVRVU19BQ1RJVkUQARIVChFKT0JfU1RBVFVTX1BBVVNFRBACEhgKFEpPQl9TVEFUVVNfQ0FOQ0VMTEVEEAMSFwoTSk9CX1NUQVRVU19GSU5JU0hFRBAEKrUBCg1GaWxlT3BlcmF0aW9uEh4KGkZJTEVfT1BFUkFUSU9OX1VOU1BFQ0lGSUVEEAASFwoTRklMRV9PUEVSQVRJT05fQ09QWRABEhcKE0ZJTEVfT1BFUkFUSU9OX01PVkUQAhIZChVGSUxFX09QRVJBVElPTl9ERUxFVEUQAxIaChZGSUxFX09QRVJBVElPTl9BUkNISVZFEAQSGwoXRklMRV9PUEVSQVRJT05fQ0hFQ0tTVU0QBWIGcHJvdG8z", [file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A scheduled unit of work: when it runs (`schedule`) and what it does (`target`).
@@ -224,6 +224,12 @@ export type JobTarget = Message<"chronoring.v1.JobTarget"> & {
      */
     value: WorkflowTarget;
     case: "workflow";
+  } | {
+    /**
+     * @generated from field: chronoring.v1.FileTarget file = 7;
+     */
+    value: FileTarget;
+    case: "file";
   } | { case: undefined; value?: undefined };
 };
 
@@ -425,6 +431,85 @@ export const WebhookTargetSchema: GenMessage<WebhookTarget> = /*@__PURE__*/
   messageDesc(file_chronoring_v1_job, 5);
 
 /**
+ * Copies, moves, deletes, archives or checksums files under one of the
+ * worker's allow-listed roots (CHRONORING_FILE_ROOTS, `name=/absolute/dir`).
+ * Every path is relative to the root: an absolute path, a `..` segment, a
+ * backslash or NUL is refused at create (InvalidArgument naming the field); a
+ * path that leaves the root through a symbolic link fails the run (the API
+ * cannot see the workers' files). Symbolic links are never followed out of
+ * the root nor walked into. The run's result lists what was done. See
+ * docs/file-jobs.md.
+ *
+ * @generated from message chronoring.v1.FileTarget
+ */
+export type FileTarget = Message<"chronoring.v1.FileTarget"> & {
+  /**
+   * What to do (required).
+   *
+   * @generated from field: chronoring.v1.FileOperation operation = 1;
+   */
+  operation: FileOperation;
+
+  /**
+   * The root's name, 1 to 64 of `[a-z0-9-]`: a key of the worker's CHRONORING_FILE_ROOTS.
+   *
+   * @generated from field: string root = 2;
+   */
+  root: string;
+
+  /**
+   * Glob patterns of the files to act on, relative to the root (1 to 20):
+   * `incoming/*.csv`, `logs/**\/*.log` (`*` and `?` stay in one directory,
+   * `**` crosses directories; dot files only when named). Directories are
+   * never matched; a run matches at most 10,000 files.
+   *
+   * @generated from field: repeated string sources = 3;
+   */
+  sources: string[];
+
+  /**
+   * COPY, MOVE: the directory the files go to (created when missing; each
+   * file keeps its name, and two sources with one name fail the run).
+   * ARCHIVE: the .tar.gz or .tgz file written (entries named by their path
+   * under the root). CHECKSUM: optional, a file the `sha256sum` lines are
+   * written to. DELETE: not allowed.
+   *
+   * @generated from field: string destination = 4;
+   */
+  destination: string;
+
+  /**
+   * COPY, MOVE, ARCHIVE: replace an existing destination file. Without it a
+   * run that would replace one fails before changing anything.
+   *
+   * @generated from field: bool overwrite = 5;
+   */
+  overwrite: boolean;
+
+  /**
+   * Only files last modified at least this long ago (e.g. 7 days, to clean
+   * old logs). Absent or 0: every matched file. At most 10 years.
+   *
+   * @generated from field: google.protobuf.Duration min_age = 6;
+   */
+  minAge?: Duration | undefined;
+
+  /**
+   * The run fails after this long; default 5 min, at most 1 h.
+   *
+   * @generated from field: google.protobuf.Duration timeout = 7;
+   */
+  timeout?: Duration | undefined;
+};
+
+/**
+ * Describes the message chronoring.v1.FileTarget.
+ * Use `create(FileTargetSchema)` to create a new message.
+ */
+export const FileTargetSchema: GenMessage<FileTarget> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job, 6);
+
+/**
  * Starts a workflow run at the run's scheduled time. Output only: created by
  * CreateWorkflow for the workflow's trigger job, refused in CreateJob.
  *
@@ -442,7 +527,7 @@ export type WorkflowTarget = Message<"chronoring.v1.WorkflowTarget"> & {
  * Use `create(WorkflowTargetSchema)` to create a new message.
  */
 export const WorkflowTargetSchema: GenMessage<WorkflowTarget> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job, 6);
+  messageDesc(file_chronoring_v1_job, 7);
 
 /**
  * Lifecycle of a job.
@@ -489,4 +574,45 @@ export enum JobStatus {
  */
 export const JobStatusSchema: GenEnum<JobStatus> = /*@__PURE__*/
   enumDesc(file_chronoring_v1_job, 0);
+
+/**
+ * @generated from enum chronoring.v1.FileOperation
+ */
+export enum FileOperation {
+  /**
+   * @generated from enum value: FILE_OPERATION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: FILE_OPERATION_COPY = 1;
+   */
+  COPY = 1,
+
+  /**
+   * @generated from enum value: FILE_OPERATION_MOVE = 2;
+   */
+  MOVE = 2,
+
+  /**
+   * @generated from enum value: FILE_OPERATION_DELETE = 3;
+   */
+  DELETE = 3,
+
+  /**
+   * @generated from enum value: FILE_OPERATION_ARCHIVE = 4;
+   */
+  ARCHIVE = 4,
+
+  /**
+   * @generated from enum value: FILE_OPERATION_CHECKSUM = 5;
+   */
+  CHECKSUM = 5,
+}
+
+/**
+ * Describes the enum chronoring.v1.FileOperation.
+ */
+export const FileOperationSchema: GenEnum<FileOperation> = /*@__PURE__*/
+  enumDesc(file_chronoring_v1_job, 1);
 

@@ -5,6 +5,7 @@
  */
 import type { Dispatcher } from "undici";
 import type { WorkflowRuns } from "../../core/workflow/runs.js";
+import { createFileHandler } from "./file.js";
 import type { JobHandler } from "./handler.js";
 import { createHttpHandler } from "./http.js";
 import { createNoopHandler } from "./noop.js";
@@ -48,6 +49,8 @@ export interface HandlerOptions {
   scriptMaxProcs?: number;
   /** Names passed from the worker's environment to scripts (and that a job may set). */
   scriptEnvAllow?: string[];
+  /** Root name → directory of file jobs (CHRONORING_FILE_ROOTS); default none (every file job is refused). */
+  fileRoots?: Record<string, string>;
   /** Starts workflow runs; without it, this worker has no `workflow` handler. */
   workflows?: WorkflowRuns;
   /**
@@ -57,7 +60,7 @@ export interface HandlerOptions {
   dispatcher?: Dispatcher;
 }
 
-/** The built-in handlers: http, script, noop, webhook (and workflow, given `workflows`). */
+/** The built-in handlers: http, script, noop, webhook, file (and workflow, given `workflows`). */
 export function defaultHandlers(options: HandlerOptions): JobHandler[] {
   return [
     createHttpHandler({ maxOutputBytes: options.maxOutputBytes, dispatcher: options.dispatcher }),
@@ -74,6 +77,7 @@ export function defaultHandlers(options: HandlerOptions): JobHandler[] {
       maxOutputBytes: options.maxOutputBytes,
       dispatcher: options.dispatcher,
     }),
+    createFileHandler({ roots: options.fileRoots ?? {}, maxOutputBytes: options.maxOutputBytes }),
     ...(options.workflows ? [createWorkflowHandler(options.workflows)] : []),
   ];
 }
