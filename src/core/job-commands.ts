@@ -5,6 +5,7 @@ import { type Execution, executionId, type RunRef } from "./execution.js";
 import { loadFireContext } from "./fire-context.js";
 import { newJobId } from "./ids.js";
 import type { Job } from "./job.js";
+import { createJobApply } from "./job-apply.js";
 import { createJobBatch } from "./job-batch.js";
 import { buildJob } from "./job-build.js";
 import { type JobCommands, withInputChecks } from "./job-command-checks.js";
@@ -149,6 +150,14 @@ function createUncheckedCommands(deps: JobCommandsDeps, checks: InputChecks): Jo
 
   const createMany = createJobBatch({ ...deps, checks });
 
+  const apply = createJobApply({
+    ...deps,
+    update: (tenant, id, update, version) =>
+      withFreedSlots(deps.slots, clock, tenant, () => updateOnce(tenant, id, update, version)),
+    cancelAt: states.cancelAt,
+    scheduled,
+  });
+
   return {
     createMany,
 
@@ -166,6 +175,8 @@ function createUncheckedCommands(deps: JobCommandsDeps, checks: InputChecks): Jo
     },
 
     get: load,
+
+    apply,
 
     list: (tenant, query) => jobs.listJobs(tenant, query),
 

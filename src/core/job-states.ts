@@ -15,6 +15,8 @@ import { firstFire } from "./schedule/index.js";
 export interface JobStates {
   /** Cancels: no run starts after it returns. */
   cancel(tenant: string, id: string): Promise<Job>;
+  /** Cancels `current` only if it is still at its version (aborted otherwise): an apply's delete. */
+  cancelAt(current: Job): Promise<Job>;
   pause(tenant: string, id: string): Promise<Job>;
   resume(tenant: string, id: string): Promise<Job>;
 }
@@ -36,14 +38,22 @@ export function createJobStates(deps: {
     current: Job,
     status: "CANCELLED" | "PAUSED",
     statusIn: Job["status"][],
+    version?: number,
   ): Promise<Job> {
     const next = { status, schedule: current.schedule, nextRunMs: undefined };
     const slot = slotChange(current, next, false, slots);
+    // A cancelled job gives its external key back, so that a new job may take it.
+    const release = status === "CANCELLED" && current.externalKey !== undefined;
     return jobs.updateJob(
       current.tenant,
       current.id,
-      { status, nextRunMs: null, ...(slot ? { slot } : {}) },
-      { statusIn },
+      {
+        status,
+        nextRunMs: null,
+        ...(slot ? { slot } : {}),
+        ...(release ? { releaseKey: current.externalKey } : {}),
+      },
+      { statusIn, ...(version === undefined ? {} : { version }) },
       clock.now(),
     );
   }
@@ -55,6 +65,9 @@ export function createJobStates(deps: {
         if (current.status === "CANCELLED") return current;
         return stop(current, "CANCELLED", ["ACTIVE", "PAUSED", "FINISHED"]);
       }),
+
+    cancelAt: (current) =>
+      stop(current, "CANCELLED", ["ACTIVE", "PAUSED", "FINISHED"], current.version),
 
     pause: (tenant, id) =>
       retryAborted(async () => {

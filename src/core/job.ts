@@ -129,6 +129,10 @@ export interface Job {
   notifications?: NotificationTarget[];
   /** The key of the CreateJob request that made it, if any. */
   idempotencyKey?: string;
+  /** The caller's own name for it, unique among the tenant's live jobs (`external-key.ts`). */
+  externalKey?: string;
+  /** The ApplyJobs namespace that manages it (set only by an apply). */
+  applyNamespace?: string;
   /** Set on a workflow's node jobs: the workflow, and the node jobs this one waits for. */
   workflowId?: string;
   dependsOn?: string[];

@@ -27,7 +27,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/job_service.proto.
  */
 export const file_chronoring_v1_job_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9jaHJvbm9yaW5nL3YxL2pvYl9zZXJ2aWNlLnByb3RvEg1jaHJvbm9yaW5nLnYxIusCChBDcmVhdGVKb2JSZXF1ZXN0EgwKBG5hbWUYASABKAkSLQoIc2NoZWR1bGUYAiABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYAyABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIMCgR0YWdzGAQgAygJEg0KBW93bmVyGAUgASgJEigKBmxpbWl0cxgYIAEoCzIYLmNocm9ub3JpbmcudjEuSm9iTGltaXRzEjAKDHJldHJ5X3BvbGljeRgUIAEoCzIaLmNocm9ub3JpbmcudjEuUmV0cnlQb2xpY3kSKQoIcHJpb3JpdHkYFSABKA4yFy5jaHJvbm9yaW5nLnYxLlByaW9yaXR5EjMKDW5vdGlmaWNhdGlvbnMYFyABKAsyHC5jaHJvbm9yaW5nLnYxLk5vdGlmaWNhdGlvbnMSFwoPaWRlbXBvdGVuY3lfa2V5GB4gASgJIjQKEUNyZWF0ZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIkcKFkJhdGNoQ3JlYXRlSm9ic1JlcXVlc3QSLQoEam9icxgBIAMoCzIfLmNocm9ub3JpbmcudjEuQ3JlYXRlSm9iUmVxdWVzdCJ6ChdCYXRjaENyZWF0ZUpvYnNSZXNwb25zZRIvCgdyZXN1bHRzGAEgAygLMh4uY2hyb25vcmluZy52MS5Kb2JJbXBvcnRSZXN1bHQSLgoGY291bnRzGAIgASgLMh4uY2hyb25vcmluZy52MS5Kb2JJbXBvcnRDb3VudHMiQgoRSW1wb3J0Sm9ic1JlcXVlc3QSLQoEam9icxgBIAMoCzIfLmNocm9ub3JpbmcudjEuQ3JlYXRlSm9iUmVxdWVzdCKOAQoSSW1wb3J0Sm9ic1Jlc3BvbnNlEi4KBmNvdW50cxgBIAEoCzIeLmNocm9ub3JpbmcudjEuSm9iSW1wb3J0Q291bnRzEi8KB3JlZnVzZWQYAiADKAsyHi5jaHJvbm9yaW5nLnYxLkpvYkltcG9ydFJlc3VsdBIXCg9yZWZ1c2VkX29taXR0ZWQYAyABKAQijgEKD0pvYkltcG9ydFJlc3VsdBINCgVpbmRleBgBIAEoBBIuCgZzdGF0dXMYAiABKA4yHi5jaHJvbm9yaW5nLnYxLkpvYkltcG9ydFN0YXR1cxIOCgZqb2JfaWQYAyABKAkSDAoEY29kZRgEIAEoCRINCgVmaWVsZBgFIAEoCRIPCgdtZXNzYWdlGAYgASgJIkUKD0pvYkltcG9ydENvdW50cxIPCgdjcmVhdGVkGAEgASgEEhAKCGV4aXN0aW5nGAIgASgEEg8KB3JlZnVzZWQYAyABKAQiGwoNR2V0Sm9iUmVxdWVzdBIKCgJpZBgBIAEoCSIxCg5HZXRKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYiKoAQoPTGlzdEpvYnNSZXF1ZXN0EigKBnN0YXR1cxgBIAEoDjIYLmNocm9ub3JpbmcudjEuSm9iU3RhdHVzEgsKA3RhZxgCIAEoCRINCgVvd25lchgDIAEoCRIRCglwYWdlX3NpemUYBCABKA0SEgoKcGFnZV90b2tlbhgFIAEoCRIVCg1uYW1lX2NvbnRhaW5zGAYgASgJEhEKCW5ldmVyX3J1bhgHIAEoCCJNChBMaXN0Sm9ic1Jlc3BvbnNlEiAKBGpvYnMYASADKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkifgoQVXBkYXRlSm9iUmVxdWVzdBIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyI0ChFVcGRhdGVKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYiIeChBEZWxldGVKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIjQKEURlbGV0ZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIh0KD1BhdXNlSm9iUmVxdWVzdBIKCgJpZBgBIAEoCSIzChBQYXVzZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIh4KEFJlc3VtZUpvYlJlcXVlc3QSCgoCaWQYASABKAkiNAoRUmVzdW1lSm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2IiHwoRVHJpZ2dlckpvYlJlcXVlc3QSCgoCaWQYASABKAkiQQoSVHJpZ2dlckpvYlJlc3BvbnNlEisKCWV4ZWN1dGlvbhgBIAEoCzIYLmNocm9ub3JpbmcudjEuRXhlY3V0aW9uIpEBChVMaXN0RXhlY3V0aW9uc1JlcXVlc3QSDgoGam9iX2lkGAEgASgJEhEKCXdvcmtlcl9pZBgCIAEoCRIuCgZzdGF0dXMYAyABKA4yHi5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvblN0YXR1cxIRCglwYWdlX3NpemUYBCABKA0SEgoKcGFnZV90b2tlbhgFIAEoCSJfChZMaXN0RXhlY3V0aW9uc1Jlc3BvbnNlEiwKCmV4ZWN1dGlvbnMYASADKAsyGC5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIQoTR2V0RXhlY3V0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJDChRHZXRFeGVjdXRpb25SZXNwb25zZRIrCglleGVjdXRpb24YASABKAsyGC5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvbiKRAQoWUHJldmlld1NjaGVkdWxlUmVxdWVzdBItCghzY2hlZHVsZRgBIAEoCzIbLmNocm9ub3JpbmcudjEuU2NoZWR1bGVTcGVjEg0KBWNvdW50GAIgASgNEikKBWFmdGVyGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZqb2JfaWQYBCABKAkicwoXUHJldmlld1NjaGVkdWxlUmVzcG9uc2USKwoKZmlyZV90aW1lcxgBIAMoCzIXLmNocm9ub3JpbmcudjEuRmlyZVRpbWUSKwoHcmVtb3ZlZBgCIAMoCzIaLmNocm9ub3JpbmcudjEuUmVtb3ZlZFRpbWUiVwoIRmlyZVRpbWUSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbG9jYWxfdGltZRgCIAEoCRINCgVub3RlcxgDIAMoCSJbCgtSZW1vdmVkVGltZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsb2NhbF90aW1lGAIgASgJEg4KBnJlYXNvbhgDIAEoCSImChNHZXRGaXJlU3RhdHNSZXF1ZXN0Eg8KB21pbnV0ZXMYASABKA0itQEKFEdldEZpcmVTdGF0c1Jlc3BvbnNlEi8KB21pbnV0ZXMYASADKAsyHi5jaHJvbm9yaW5nLnYxLkZpcmVTdGF0c01pbnV0ZRIaChJsYXRlbmVzc19ib3VuZHNfbXMYAiADKA0SDQoFZmlyZXMYAyABKAQSDwoHcmV0cmllcxgEIAEoBBIXCg9sYXRlbmVzc19wNTBfbXMYBSABKA0SFwoPbGF0ZW5lc3NfcDk5X21zGAYgASgNIsYBCg9GaXJlU3RhdHNNaW51dGUSLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFZmlyZXMYAiABKAQSDwoHcmV0cmllcxgDIAEoBBIXCg9sYXRlbmVzc19zdW1fbXMYBCABKAQSGAoQbGF0ZW5lc3NfYnVja2V0cxgFIAMoBBIXCg9sYXRlbmVzc19wNTBfbXMYBiABKA0SFwoPbGF0ZW5lc3NfcDk5X21zGAcgASgNKpIBCg9Kb2JJbXBvcnRTdGF0dXMSIQodSk9CX0lNUE9SVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIdChlKT0JfSU1QT1JUX1NUQVRVU19DUkVBVEVEEAESHgoaSk9CX0lNUE9SVF9TVEFUVVNfRVhJU1RJTkcQAhIdChlKT0JfSU1QT1JUX1NUQVRVU19SRUZVU0VEEAMyzQ8KCkpvYlNlcnZpY2USbwoJQ3JlYXRlSm9iEh8uY2hyb25vcmluZy52MS5DcmVhdGVKb2JSZXF1ZXN0GiAuY2hyb25vcmluZy52MS5DcmVhdGVKb2JSZXNwb25zZSIfgtPkkwIZOgEqWgo6ASoiBS9qb2JzIggvdjEvam9icxKZAQoPQmF0Y2hDcmVhdGVKb2JzEiUuY2hyb25vcmluZy52MS5CYXRjaENyZWF0ZUpvYnNSZXF1ZXN0GiYuY2hyb25vcmluZy52MS5CYXRjaENyZWF0ZUpvYnNSZXNwb25zZSI3gtPkkwIxOgEqWhY6ASoiES9qb2JzOmJhdGNoQ3JlYXRlIhQvdjEvam9iczpiYXRjaENyZWF0ZRJTCgpJbXBvcnRKb2JzEiAuY2hyb25vcmluZy52MS5JbXBvcnRKb2JzUmVxdWVzdBohLmNocm9ub3JpbmcudjEuSW1wb3J0Sm9ic1Jlc3BvbnNlKAESbQoGR2V0Sm9iEhwuY2hyb25vcmluZy52MS5HZXRKb2JSZXF1ZXN0Gh0uY2hyb25vcmluZy52MS5HZXRKb2JSZXNwb25zZSImkAIBgtPkkwIdWgwSCi9qb2JzL3tpZH0SDS92MS9qb2JzL3tpZH0SaQoITGlzdEpvYnMSHi5jaHJvbm9yaW5nLnYxLkxpc3RKb2JzUmVxdWVzdBofLmNocm9ub3JpbmcudjEuTGlzdEpvYnNSZXNwb25zZSIckAIBgtPkkwITWgcSBS9qb2JzEggvdjEvam9icxK2AQoJVXBkYXRlSm9iEh8uY2hyb25vcmluZy52MS5VcGRhdGVKb2JSZXF1ZXN0GiAuY2hyb25vcmluZy52MS5VcGRhdGVKb2JSZXNwb25zZSJmgtPkkwJgOgNqb2JaGDoDam9iGhEvdjEvam9icy97am9iLmlkfVoVOgNqb2IaDi9qb2JzL3tqb2IuaWR9WhU6A2pvYjIOL2pvYnMve2pvYi5pZH0yES92MS9qb2JzL3tqb2IuaWR9EnMKCURlbGV0ZUpvYhIfLmNocm9ub3JpbmcudjEuRGVsZXRlSm9iUmVxdWVzdBogLmNocm9ub3JpbmcudjEuRGVsZXRlSm9iUmVzcG9uc2UiI4LT5JMCHVoMKgovam9icy97aWR9Kg0vdjEvam9icy97aWR9EpkBCghQYXVzZUpvYhIeLmNocm9ub3JpbmcudjEuUGF1c2VKb2JSZXF1ZXN0Gh8uY2hyb25vcmluZy52MS5QYXVzZUpvYlJlc3BvbnNlIkyC0+STAkY6ASpaFToBKiIQL2pvYnMve2lkfTpwYXVzZVoVOgEqIhAvam9icy97aWR9L3BhdXNlIhMvdjEvam9icy97aWR9OnBhdXNlEp8BCglSZXN1bWVKb2ISHy5jaHJvbm9yaW5nLnYxLlJlc3VtZUpvYlJlcXVlc3QaIC5jaHJvbm9yaW5nLnYxLlJlc3VtZUpvYlJlc3BvbnNlIk+C0+STAkk6ASpaFjoBKiIRL2pvYnMve2lkfTpyZXN1bWVaFjoBKiIRL2pvYnMve2lkfS9yZXN1bWUiFC92MS9qb2JzL3tpZH06cmVzdW1lEqQBCgpUcmlnZ2VySm9iEiAuY2hyb25vcmluZy52MS5UcmlnZ2VySm9iUmVxdWVzdBohLmNocm9ub3JpbmcudjEuVHJpZ2dlckpvYlJlc3BvbnNlIlGC0+STAks6ASpaFjoBKiIRL2pvYnMve2lkfTpydW5Ob3daFzoBKiISL2pvYnMve2lkfS90cmlnZ2VyIhUvdjEvam9icy97aWR9OnRyaWdnZXIS1wEKDkxpc3RFeGVjdXRpb25zEiQuY2hyb25vcmluZy52MS5MaXN0RXhlY3V0aW9uc1JlcXVlc3QaJS5jaHJvbm9yaW5nLnYxLkxpc3RFeGVjdXRpb25zUmVzcG9uc2UieJACAYLT5JMCb1oQEg4vdjEvZXhlY3V0aW9uc1obEhkvam9icy97am9iX2lkfS9leGVjdXRpb25zWhESDy9qb2IvZXhlY3V0aW9uc1oNEgsvZXhlY3V0aW9ucxIcL3YxL2pvYnMve2pvYl9pZH0vZXhlY3V0aW9ucxKLAQoMR2V0RXhlY3V0aW9uEiIuY2hyb25vcmluZy52MS5HZXRFeGVjdXRpb25SZXF1ZXN0GiMuY2hyb25vcmluZy52MS5HZXRFeGVjdXRpb25SZXNwb25zZSIykAIBgtPkkwIpWhISEC9leGVjdXRpb25zL3tpZH0SEy92MS9leGVjdXRpb25zL3tpZH0SlAEKD1ByZXZpZXdTY2hlZHVsZRIlLmNocm9ub3JpbmcudjEuUHJldmlld1NjaGVkdWxlUmVxdWVzdBomLmNocm9ub3JpbmcudjEuUHJldmlld1NjaGVkdWxlUmVzcG9uc2UiMpACAYLT5JMCKToBKloSOgEqIg0vam9iczpwcmV2aWV3IhAvdjEvam9iczpwcmV2aWV3EnEKDEdldEZpcmVTdGF0cxIiLmNocm9ub3JpbmcudjEuR2V0RmlyZVN0YXRzUmVxdWVzdBojLmNocm9ub3JpbmcudjEuR2V0RmlyZVN0YXRzUmVzcG9uc2UiGJACAYLT5JMCDxINL3YxL2ZpcmVTdGF0c2IGcHJvdG8z", [file_chronoring_v1_execution, file_chronoring_v1_job, file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_api_annotations, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("Ch9jaHJvbm9yaW5nL3YxL2pvYl9zZXJ2aWNlLnByb3RvEg1jaHJvbm9yaW5nLnYxIoEDChBDcmVhdGVKb2JSZXF1ZXN0EgwKBG5hbWUYASABKAkSLQoIc2NoZWR1bGUYAiABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYAyABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIMCgR0YWdzGAQgAygJEg0KBW93bmVyGAUgASgJEigKBmxpbWl0cxgYIAEoCzIYLmNocm9ub3JpbmcudjEuSm9iTGltaXRzEjAKDHJldHJ5X3BvbGljeRgUIAEoCzIaLmNocm9ub3JpbmcudjEuUmV0cnlQb2xpY3kSKQoIcHJpb3JpdHkYFSABKA4yFy5jaHJvbm9yaW5nLnYxLlByaW9yaXR5EjMKDW5vdGlmaWNhdGlvbnMYFyABKAsyHC5jaHJvbm9yaW5nLnYxLk5vdGlmaWNhdGlvbnMSFwoPaWRlbXBvdGVuY3lfa2V5GB4gASgJEhQKDGV4dGVybmFsX2tleRgfIAEoCSI0ChFDcmVhdGVKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYiJHChZCYXRjaENyZWF0ZUpvYnNSZXF1ZXN0Ei0KBGpvYnMYASADKAsyHy5jaHJvbm9yaW5nLnYxLkNyZWF0ZUpvYlJlcXVlc3QiegoXQmF0Y2hDcmVhdGVKb2JzUmVzcG9uc2USLwoHcmVzdWx0cxgBIAMoCzIeLmNocm9ub3JpbmcudjEuSm9iSW1wb3J0UmVzdWx0Ei4KBmNvdW50cxgCIAEoCzIeLmNocm9ub3JpbmcudjEuSm9iSW1wb3J0Q291bnRzIkIKEUltcG9ydEpvYnNSZXF1ZXN0Ei0KBGpvYnMYASADKAsyHy5jaHJvbm9yaW5nLnYxLkNyZWF0ZUpvYlJlcXVlc3QijgEKEkltcG9ydEpvYnNSZXNwb25zZRIuCgZjb3VudHMYASABKAsyHi5jaHJvbm9yaW5nLnYxLkpvYkltcG9ydENvdW50cxIvCgdyZWZ1c2VkGAIgAygLMh4uY2hyb25vcmluZy52MS5Kb2JJbXBvcnRSZXN1bHQSFwoPcmVmdXNlZF9vbWl0dGVkGAMgASgEIo4BCg9Kb2JJbXBvcnRSZXN1bHQSDQoFaW5kZXgYASABKAQSLgoGc3RhdHVzGAIgASgOMh4uY2hyb25vcmluZy52MS5Kb2JJbXBvcnRTdGF0dXMSDgoGam9iX2lkGAMgASgJEgwKBGNvZGUYBCABKAkSDQoFZmllbGQYBSABKAkSDwoHbWVzc2FnZRgGIAEoCSJFCg9Kb2JJbXBvcnRDb3VudHMSDwoHY3JlYXRlZBgBIAEoBBIQCghleGlzdGluZxgCIAEoBBIPCgdyZWZ1c2VkGAMgASgEIhsKDUdldEpvYlJlcXVlc3QSCgoCaWQYASABKAkiMQoOR2V0Sm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2Ii1wEKD0xpc3RKb2JzUmVxdWVzdBIoCgZzdGF0dXMYASABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxILCgN0YWcYAiABKAkSDQoFb3duZXIYAyABKAkSEQoJcGFnZV9zaXplGAQgASgNEhIKCnBhZ2VfdG9rZW4YBSABKAkSFQoNbmFtZV9jb250YWlucxgGIAEoCRIRCgluZXZlcl9ydW4YByABKAgSFAoMZXh0ZXJuYWxfa2V5GAggASgJEhcKD2FwcGx5X25hbWVzcGFjZRgJIAEoCSJNChBMaXN0Sm9ic1Jlc3BvbnNlEiAKBGpvYnMYASADKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkifgoQVXBkYXRlSm9iUmVxdWVzdBIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyI0ChFVcGRhdGVKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYiIeChBEZWxldGVKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIjQKEURlbGV0ZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIh0KD1BhdXNlSm9iUmVxdWVzdBIKCgJpZBgBIAEoCSIzChBQYXVzZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIh4KEFJlc3VtZUpvYlJlcXVlc3QSCgoCaWQYASABKAkiNAoRUmVzdW1lSm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2IiHwoRVHJpZ2dlckpvYlJlcXVlc3QSCgoCaWQYASABKAkiQQoSVHJpZ2dlckpvYlJlc3BvbnNlEisKCWV4ZWN1dGlvbhgBIAEoCzIYLmNocm9ub3JpbmcudjEuRXhlY3V0aW9uIpEBChVMaXN0RXhlY3V0aW9uc1JlcXVlc3QSDgoGam9iX2lkGAEgASgJEhEKCXdvcmtlcl9pZBgCIAEoCRIuCgZzdGF0dXMYAyABKA4yHi5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvblN0YXR1cxIRCglwYWdlX3NpemUYBCABKA0SEgoKcGFnZV90b2tlbhgFIAEoCSJfChZMaXN0RXhlY3V0aW9uc1Jlc3BvbnNlEiwKCmV4ZWN1dGlvbnMYASADKAsyGC5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIQoTR2V0RXhlY3V0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJDChRHZXRFeGVjdXRpb25SZXNwb25zZRIrCglleGVjdXRpb24YASABKAsyGC5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvbiKRAQoWUHJldmlld1NjaGVkdWxlUmVxdWVzdBItCghzY2hlZHVsZRgBIAEoCzIbLmNocm9ub3JpbmcudjEuU2NoZWR1bGVTcGVjEg0KBWNvdW50GAIgASgNEikKBWFmdGVyGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZqb2JfaWQYBCABKAkicwoXUHJldmlld1NjaGVkdWxlUmVzcG9uc2USKwoKZmlyZV90aW1lcxgBIAMoCzIXLmNocm9ub3JpbmcudjEuRmlyZVRpbWUSKwoHcmVtb3ZlZBgCIAMoCzIaLmNocm9ub3JpbmcudjEuUmVtb3ZlZFRpbWUiVwoIRmlyZVRpbWUSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbG9jYWxfdGltZRgCIAEoCRINCgVub3RlcxgDIAMoCSJbCgtSZW1vdmVkVGltZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsb2NhbF90aW1lGAIgASgJEg4KBnJlYXNvbhgDIAEoCSImChNHZXRGaXJlU3RhdHNSZXF1ZXN0Eg8KB21pbnV0ZXMYASABKA0itQEKFEdldEZpcmVTdGF0c1Jlc3BvbnNlEi8KB21pbnV0ZXMYASADKAsyHi5jaHJvbm9yaW5nLnYxLkZpcmVTdGF0c01pbnV0ZRIaChJsYXRlbmVzc19ib3VuZHNfbXMYAiADKA0SDQoFZmlyZXMYAyABKAQSDwoHcmV0cmllcxgEIAEoBBIXCg9sYXRlbmVzc19wNTBfbXMYBSABKA0SFwoPbGF0ZW5lc3NfcDk5X21zGAYgASgNIsYBCg9GaXJlU3RhdHNNaW51dGUSLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFZmlyZXMYAiABKAQSDwoHcmV0cmllcxgDIAEoBBIXCg9sYXRlbmVzc19zdW1fbXMYBCABKAQSGAoQbGF0ZW5lc3NfYnVja2V0cxgFIAMoBBIXCg9sYXRlbmVzc19wNTBfbXMYBiABKA0SFwoPbGF0ZW5lc3NfcDk5X21zGAcgASgNInQKEEFwcGx5Sm9ic1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEi0KBGpvYnMYAiADKAsyHy5jaHJvbm9yaW5nLnYxLkNyZWF0ZUpvYlJlcXVlc3QSDQoFcHJ1bmUYAyABKAgSDwoHZHJ5X3J1bhgEIAEoCCJ9ChFBcHBseUpvYnNSZXNwb25zZRIrCgRwbGFuGAEgAygLMh0uY2hyb25vcmluZy52MS5BcHBseVBsYW5FbnRyeRIqCgZjb3VudHMYAiABKAsyGi5jaHJvbm9yaW5nLnYxLkFwcGx5Q291bnRzEg8KB2FwcGxpZWQYAyABKAgioAEKDkFwcGx5UGxhbkVudHJ5EhQKDGV4dGVybmFsX2tleRgBIAEoCRIqCgZhY3Rpb24YAiABKA4yGi5jaHJvbm9yaW5nLnYxLkFwcGx5QWN0aW9uEg4KBmpvYl9pZBgDIAEoCRIrCgdjaGFuZ2VzGAQgAygLMhouY2hyb25vcmluZy52MS5GaWVsZENoYW5nZRIPCgd2ZXJzaW9uGAUgASgDIkEKC0ZpZWxkQ2hhbmdlEgwKBHBhdGgYASABKAkSEQoJb2xkX3ZhbHVlGAIgASgJEhEKCW5ld192YWx1ZRgDIAEoCSJQCgtBcHBseUNvdW50cxIOCgZjcmVhdGUYASABKA0SDgoGdXBkYXRlGAIgASgNEg4KBmRlbGV0ZRgDIAEoDRIRCgl1bmNoYW5nZWQYBCABKA0qkgEKD0pvYkltcG9ydFN0YXR1cxIhCh1KT0JfSU1QT1JUX1NUQVRVU19VTlNQRUNJRklFRBAAEh0KGUpPQl9JTVBPUlRfU1RBVFVTX0NSRUFURUQQARIeChpKT0JfSU1QT1JUX1NUQVRVU19FWElTVElORxACEh0KGUpPQl9JTVBPUlRfU1RBVFVTX1JFRlVTRUQQAyqSAQoLQXBwbHlBY3Rpb24SHAoYQVBQTFlfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFwoTQVBQTFlfQUNUSU9OX0NSRUFURRABEhcKE0FQUExZX0FDVElPTl9VUERBVEUQAhIXChNBUFBMWV9BQ1RJT05fREVMRVRFEAMSGgoWQVBQTFlfQUNUSU9OX1VOQ0hBTkdFRBAEMrgQCgpKb2JTZXJ2aWNlEm8KCUNyZWF0ZUpvYhIfLmNocm9ub3JpbmcudjEuQ3JlYXRlSm9iUmVxdWVzdBogLmNocm9ub3JpbmcudjEuQ3JlYXRlSm9iUmVzcG9uc2UiH4LT5JMCGToBKloKOgEqIgUvam9icyIIL3YxL2pvYnMSmQEKD0JhdGNoQ3JlYXRlSm9icxIlLmNocm9ub3JpbmcudjEuQmF0Y2hDcmVhdGVKb2JzUmVxdWVzdBomLmNocm9ub3JpbmcudjEuQmF0Y2hDcmVhdGVKb2JzUmVzcG9uc2UiN4LT5JMCMToBKloWOgEqIhEvam9iczpiYXRjaENyZWF0ZSIUL3YxL2pvYnM6YmF0Y2hDcmVhdGUSUwoKSW1wb3J0Sm9icxIgLmNocm9ub3JpbmcudjEuSW1wb3J0Sm9ic1JlcXVlc3QaIS5jaHJvbm9yaW5nLnYxLkltcG9ydEpvYnNSZXNwb25zZSgBEmkKCUFwcGx5Sm9icxIfLmNocm9ub3JpbmcudjEuQXBwbHlKb2JzUmVxdWVzdBogLmNocm9ub3JpbmcudjEuQXBwbHlKb2JzUmVzcG9uc2UiGYLT5JMCEzoBKiIOL3YxL2pvYnM6YXBwbHkSbQoGR2V0Sm9iEhwuY2hyb25vcmluZy52MS5HZXRKb2JSZXF1ZXN0Gh0uY2hyb25vcmluZy52MS5HZXRKb2JSZXNwb25zZSImkAIBgtPkkwIdWgwSCi9qb2JzL3tpZH0SDS92MS9qb2JzL3tpZH0SaQoITGlzdEpvYnMSHi5jaHJvbm9yaW5nLnYxLkxpc3RKb2JzUmVxdWVzdBofLmNocm9ub3JpbmcudjEuTGlzdEpvYnNSZXNwb25zZSIckAIBgtPkkwITWgcSBS9qb2JzEggvdjEvam9icxK2AQoJVXBkYXRlSm9iEh8uY2hyb25vcmluZy52MS5VcGRhdGVKb2JSZXF1ZXN0GiAuY2hyb25vcmluZy52MS5VcGRhdGVKb2JSZXNwb25zZSJmgtPkkwJgOgNqb2JaGDoDam9iGhEvdjEvam9icy97am9iLmlkfVoVOgNqb2IaDi9qb2JzL3tqb2IuaWR9WhU6A2pvYjIOL2pvYnMve2pvYi5pZH0yES92MS9qb2JzL3tqb2IuaWR9EnMKCURlbGV0ZUpvYhIfLmNocm9ub3JpbmcudjEuRGVsZXRlSm9iUmVxdWVzdBogLmNocm9ub3JpbmcudjEuRGVsZXRlSm9iUmVzcG9uc2UiI4LT5JMCHVoMKgovam9icy97aWR9Kg0vdjEvam9icy97aWR9EpkBCghQYXVzZUpvYhIeLmNocm9ub3JpbmcudjEuUGF1c2VKb2JSZXF1ZXN0Gh8uY2hyb25vcmluZy52MS5QYXVzZUpvYlJlc3BvbnNlIkyC0+STAkY6ASpaFToBKiIQL2pvYnMve2lkfTpwYXVzZVoVOgEqIhAvam9icy97aWR9L3BhdXNlIhMvdjEvam9icy97aWR9OnBhdXNlEp8BCglSZXN1bWVKb2ISHy5jaHJvbm9yaW5nLnYxLlJlc3VtZUpvYlJlcXVlc3QaIC5jaHJvbm9yaW5nLnYxLlJlc3VtZUpvYlJlc3BvbnNlIk+C0+STAkk6ASpaFjoBKiIRL2pvYnMve2lkfTpyZXN1bWVaFjoBKiIRL2pvYnMve2lkfS9yZXN1bWUiFC92MS9qb2JzL3tpZH06cmVzdW1lEqQBCgpUcmlnZ2VySm9iEiAuY2hyb25vcmluZy52MS5UcmlnZ2VySm9iUmVxdWVzdBohLmNocm9ub3JpbmcudjEuVHJpZ2dlckpvYlJlc3BvbnNlIlGC0+STAks6ASpaFjoBKiIRL2pvYnMve2lkfTpydW5Ob3daFzoBKiISL2pvYnMve2lkfS90cmlnZ2VyIhUvdjEvam9icy97aWR9OnRyaWdnZXIS1wEKDkxpc3RFeGVjdXRpb25zEiQuY2hyb25vcmluZy52MS5MaXN0RXhlY3V0aW9uc1JlcXVlc3QaJS5jaHJvbm9yaW5nLnYxLkxpc3RFeGVjdXRpb25zUmVzcG9uc2UieJACAYLT5JMCb1oQEg4vdjEvZXhlY3V0aW9uc1obEhkvam9icy97am9iX2lkfS9leGVjdXRpb25zWhESDy9qb2IvZXhlY3V0aW9uc1oNEgsvZXhlY3V0aW9ucxIcL3YxL2pvYnMve2pvYl9pZH0vZXhlY3V0aW9ucxKLAQoMR2V0RXhlY3V0aW9uEiIuY2hyb25vcmluZy52MS5HZXRFeGVjdXRpb25SZXF1ZXN0GiMuY2hyb25vcmluZy52MS5HZXRFeGVjdXRpb25SZXNwb25zZSIykAIBgtPkkwIpWhISEC9leGVjdXRpb25zL3tpZH0SEy92MS9leGVjdXRpb25zL3tpZH0SlAEKD1ByZXZpZXdTY2hlZHVsZRIlLmNocm9ub3JpbmcudjEuUHJldmlld1NjaGVkdWxlUmVxdWVzdBomLmNocm9ub3JpbmcudjEuUHJldmlld1NjaGVkdWxlUmVzcG9uc2UiMpACAYLT5JMCKToBKloSOgEqIg0vam9iczpwcmV2aWV3IhAvdjEvam9iczpwcmV2aWV3EnEKDEdldEZpcmVTdGF0cxIiLmNocm9ub3JpbmcudjEuR2V0RmlyZVN0YXRzUmVxdWVzdBojLmNocm9ub3JpbmcudjEuR2V0RmlyZVN0YXRzUmVzcG9uc2UiGJACAYLT5JMCDxINL3YxL2ZpcmVTdGF0c2IGcHJvdG8z", [file_chronoring_v1_execution, file_chronoring_v1_job, file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_api_annotations, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message chronoring.v1.CreateJobRequest
@@ -106,6 +106,17 @@ export type CreateJobRequest = Message<"chronoring.v1.CreateJobRequest"> & {
    * @generated from field: string idempotency_key = 30;
    */
   idempotencyKey: string;
+
+  /**
+   * Optional, 1 to 128 characters of [A-Za-z0-9_.:/-]: the caller's own name
+   * for the job, unique among the tenant's jobs. A key held by a job that is
+   * not CANCELLED is AlreadyExists naming `external_key` (also when creates
+   * race); cancelling (DeleteJob) frees it. ApplyJobs finds jobs by it.
+   * Not taken by BatchCreateJobs or ImportJobs (InvalidArgument).
+   *
+   * @generated from field: string external_key = 31;
+   */
+  externalKey: string;
 };
 
 /**
@@ -402,6 +413,20 @@ export type ListJobsRequest = Message<"chronoring.v1.ListJobsRequest"> & {
    * @generated from field: bool never_run = 7;
    */
   neverRun: boolean;
+
+  /**
+   * Only the job with this external key (and cancelled ones that held it).
+   *
+   * @generated from field: string external_key = 8;
+   */
+  externalKey: string;
+
+  /**
+   * Only jobs managed by this ApplyJobs namespace.
+   *
+   * @generated from field: string apply_namespace = 9;
+   */
+  applyNamespace: string;
 };
 
 /**
@@ -1010,6 +1035,192 @@ export const FireStatsMinuteSchema: GenMessage<FireStatsMinute> = /*@__PURE__*/
   messageDesc(file_chronoring_v1_job_service, 32);
 
 /**
+ * @generated from message chronoring.v1.ApplyJobsRequest
+ */
+export type ApplyJobsRequest = Message<"chronoring.v1.ApplyJobsRequest"> & {
+  /**
+   * The set of jobs this apply owns: 1 to 64 characters of [A-Za-z0-9_.:/-].
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * The desired jobs, 0 to 200, each as CreateJob takes it with an
+   * `external_key` (required, unique in the request). `idempotency_key` is
+   * not taken; `schedule.after` neither (it is relative to now).
+   *
+   * @generated from field: repeated chronoring.v1.CreateJobRequest jobs = 2;
+   */
+  jobs: CreateJobRequest[];
+
+  /**
+   * Cancel the namespace's jobs whose key is not in `jobs`.
+   *
+   * @generated from field: bool prune = 3;
+   */
+  prune: boolean;
+
+  /**
+   * Only plan: nothing is written.
+   *
+   * @generated from field: bool dry_run = 4;
+   */
+  dryRun: boolean;
+};
+
+/**
+ * Describes the message chronoring.v1.ApplyJobsRequest.
+ * Use `create(ApplyJobsRequestSchema)` to create a new message.
+ */
+export const ApplyJobsRequestSchema: GenMessage<ApplyJobsRequest> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 33);
+
+/**
+ * @generated from message chronoring.v1.ApplyJobsResponse
+ */
+export type ApplyJobsResponse = Message<"chronoring.v1.ApplyJobsResponse"> & {
+  /**
+   * One entry per desired job, in the order of `jobs`, then the deletes.
+   *
+   * @generated from field: repeated chronoring.v1.ApplyPlanEntry plan = 1;
+   */
+  plan: ApplyPlanEntry[];
+
+  /**
+   * How many of each action.
+   *
+   * @generated from field: chronoring.v1.ApplyCounts counts = 2;
+   */
+  counts?: ApplyCounts | undefined;
+
+  /**
+   * True when the plan was carried out (false on a dry run).
+   *
+   * @generated from field: bool applied = 3;
+   */
+  applied: boolean;
+};
+
+/**
+ * Describes the message chronoring.v1.ApplyJobsResponse.
+ * Use `create(ApplyJobsResponseSchema)` to create a new message.
+ */
+export const ApplyJobsResponseSchema: GenMessage<ApplyJobsResponse> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 34);
+
+/**
+ * What an apply does, or would do, to one job.
+ *
+ * @generated from message chronoring.v1.ApplyPlanEntry
+ */
+export type ApplyPlanEntry = Message<"chronoring.v1.ApplyPlanEntry"> & {
+  /**
+   * @generated from field: string external_key = 1;
+   */
+  externalKey: string;
+
+  /**
+   * @generated from field: chronoring.v1.ApplyAction action = 2;
+   */
+  action: ApplyAction;
+
+  /**
+   * The job (for a create: the new job's id once applied; empty on a dry run).
+   *
+   * @generated from field: string job_id = 3;
+   */
+  jobId: string;
+
+  /**
+   * UPDATE only: each changed field.
+   *
+   * @generated from field: repeated chronoring.v1.FieldChange changes = 4;
+   */
+  changes: FieldChange[];
+
+  /**
+   * The job's version the plan was made against (0 for a create).
+   *
+   * @generated from field: int64 version = 5;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message chronoring.v1.ApplyPlanEntry.
+ * Use `create(ApplyPlanEntrySchema)` to create a new message.
+ */
+export const ApplyPlanEntrySchema: GenMessage<ApplyPlanEntry> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 35);
+
+/**
+ * One changed field of an update.
+ *
+ * @generated from message chronoring.v1.FieldChange
+ */
+export type FieldChange = Message<"chronoring.v1.FieldChange"> & {
+  /**
+   * Dotted path, snake case (`schedule.cron`, `target.url`).
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * The value as JSON text; empty when the field is absent on that side.
+   * Secrets show as "(secret)".
+   *
+   * @generated from field: string old_value = 2;
+   */
+  oldValue: string;
+
+  /**
+   * @generated from field: string new_value = 3;
+   */
+  newValue: string;
+};
+
+/**
+ * Describes the message chronoring.v1.FieldChange.
+ * Use `create(FieldChangeSchema)` to create a new message.
+ */
+export const FieldChangeSchema: GenMessage<FieldChange> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 36);
+
+/**
+ * @generated from message chronoring.v1.ApplyCounts
+ */
+export type ApplyCounts = Message<"chronoring.v1.ApplyCounts"> & {
+  /**
+   * @generated from field: uint32 create = 1;
+   */
+  create: number;
+
+  /**
+   * @generated from field: uint32 update = 2;
+   */
+  update: number;
+
+  /**
+   * @generated from field: uint32 delete = 3;
+   */
+  delete: number;
+
+  /**
+   * @generated from field: uint32 unchanged = 4;
+   */
+  unchanged: number;
+};
+
+/**
+ * Describes the message chronoring.v1.ApplyCounts.
+ * Use `create(ApplyCountsSchema)` to create a new message.
+ */
+export const ApplyCountsSchema: GenMessage<ApplyCounts> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 37);
+
+/**
  * @generated from enum chronoring.v1.JobImportStatus
  */
 export enum JobImportStatus {
@@ -1045,6 +1256,42 @@ export enum JobImportStatus {
  */
 export const JobImportStatusSchema: GenEnum<JobImportStatus> = /*@__PURE__*/
   enumDesc(file_chronoring_v1_job_service, 0);
+
+/**
+ * @generated from enum chronoring.v1.ApplyAction
+ */
+export enum ApplyAction {
+  /**
+   * @generated from enum value: APPLY_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: APPLY_ACTION_CREATE = 1;
+   */
+  CREATE = 1,
+
+  /**
+   * @generated from enum value: APPLY_ACTION_UPDATE = 2;
+   */
+  UPDATE = 2,
+
+  /**
+   * @generated from enum value: APPLY_ACTION_DELETE = 3;
+   */
+  DELETE = 3,
+
+  /**
+   * @generated from enum value: APPLY_ACTION_UNCHANGED = 4;
+   */
+  UNCHANGED = 4,
+}
+
+/**
+ * Describes the enum chronoring.v1.ApplyAction.
+ */
+export const ApplyActionSchema: GenEnum<ApplyAction> = /*@__PURE__*/
+  enumDesc(file_chronoring_v1_job_service, 1);
 
 /**
  * Creates, changes and inspects jobs and their executions.
@@ -1102,6 +1349,31 @@ export const JobService: GenService<{
     methodKind: "client_streaming";
     input: typeof ImportJobsRequestSchema;
     output: typeof ImportJobsResponseSchema;
+  },
+  /**
+   * Declarative apply: makes the jobs of `namespace` what `jobs` says, each
+   * job found by its `external_key`. Answers the plan (create, update with
+   * each changed field, delete with `prune`, unchanged) and, unless
+   * `dry_run`, carries it out. The plan is made against the namespace as
+   * read at the start and carried out only if no other apply of that
+   * namespace started since: two concurrent applies never both write, the
+   * later one gets Aborted and is to re-plan (run again). Each update and
+   * delete is also conditional on the job's version as planned (Aborted when
+   * the job changed meanwhile). Not one transaction across jobs: a failure
+   * midway leaves the writes before it done; applying again converges.
+   *
+   * InvalidArgument naming the field (`jobs[2].external_key`) for a bad
+   * item, a missing or repeated external key, a relative schedule
+   * (`schedule.after`) or an idempotency key; InvalidArgument naming `jobs`
+   * beyond 200 jobs. FailedPrecondition naming the key when it belongs to a
+   * job outside the namespace.
+   *
+   * @generated from rpc chronoring.v1.JobService.ApplyJobs
+   */
+  applyJobs: {
+    methodKind: "unary";
+    input: typeof ApplyJobsRequestSchema;
+    output: typeof ApplyJobsResponseSchema;
   },
   /**
    * Reads one job.

@@ -23,11 +23,13 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { DEFAULT_TENANT } from "../../core/caller.js";
 import { alreadyExists, unavailable } from "../../core/errors.js";
+import { externalKeyTaken } from "../../core/external-key.js";
 import { type IdempotencyRecord, keyInUse } from "../../core/idempotency.js";
 import type { Job } from "../../core/job.js";
 import type { SlotChange } from "../../core/ports/job-store.js";
 import { counterAction, exhausted } from "./active-slots.js";
 import { dynamo, failedConditions } from "./calls.js";
+import { holderOf, keyPut } from "./external-key.js";
 import { type Item, itemToJob, n, num, s, str } from "./job-item.js";
 import { tenantItem, visible } from "./tenant.js";
 import { enableTtl } from "./ttl.js";
@@ -105,6 +107,11 @@ export async function createJobOnce(
     { Put: request.put },
   ];
   if (slot) actions.push(counterAction(tables.tenants, job.tenant, slot));
+  // The external key's record goes last, so that the reasons above keep their places.
+  const keyAt = actions.length;
+  if (job.externalKey !== undefined) {
+    actions.push(keyPut(table, job as Job & { externalKey: string }));
+  }
   for (let attempt = 0; ; attempt++) {
     try {
       await dynamo(() => client.send(new TransactWriteItemsCommand({ TransactItems: actions })));
@@ -114,6 +121,9 @@ export async function createJobOnce(
       const [keyTaken, idTaken, noSlot] = failedConditions(err);
       if (idTaken) throw alreadyExists(`job ${job.id}`);
       if (keyTaken) return existing(client, table, id, record);
+      if (job.externalKey !== undefined && failedConditions(err)[keyAt]) {
+        throw externalKeyTaken(job.externalKey, holderOf(err.CancellationReasons?.[keyAt]?.Item));
+      }
       if (noSlot && slot) {
         const old = err.CancellationReasons?.[2]?.Item;
         throw exhausted(job.tenant, old, slot.defaultLimit);

@@ -107,6 +107,14 @@ function fakeCommands() {
       await gate();
       return must(id);
     },
+    async apply() {
+      await gate();
+      return {
+        plan: { entries: [], counts: { CREATE: 0, UPDATE: 0, DELETE: 0, UNCHANGED: 0 } },
+        created: new Map(),
+        applied: true,
+      };
+    },
     async list(_tenant, query) {
       await gate();
       const all = [...jobs.values()];
