@@ -2,6 +2,7 @@ import { startBackends } from "../deploy/local/backends.js";
 import { failoverScenario } from "./failover.js";
 import { fireBench } from "./fire.js";
 import { startOwnedBackends } from "./harness/backends.js";
+import { idleBench } from "./idle.js";
 import { importBench } from "./import.js";
 import { OUTAGES, type OutageName, outageScenario } from "./outages.js";
 import { partitionScenarios, SCENARIOS, type ScenarioName } from "./partitions.js";
@@ -56,6 +57,14 @@ async function main(): Promise<void> {
         },
         log,
       );
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      break;
+    }
+    case "idle": {
+      const result = await idleBench({
+        partitions: int("partitions", 256),
+        hours: int("hours", 2),
+      });
       process.stdout.write(`${JSON.stringify(result)}\n`);
       break;
     }
