@@ -9,6 +9,12 @@ import { partitionScenarios, SCENARIOS, type ScenarioName } from "./partitions.j
 import { skewScenario } from "./skew.js";
 import { tenantsScenario } from "./tenants.js";
 
+/** `--priority HIGH|MEDIUM|LOW`. */
+function priorityFlag(value: string): "HIGH" | "MEDIUM" | "LOW" {
+  if (value === "HIGH" || value === "MEDIUM" || value === "LOW") return value;
+  throw new Error("--priority must be HIGH, MEDIUM or LOW");
+}
+
 /**
  * `npm run bench -- <scenario> [flags]`. Prints progress on stderr and, as the
  * last line on stdout, one JSON object with the figures.
@@ -76,6 +82,7 @@ async function main(): Promise<void> {
           durationS: int("duration", 60),
           partitions: int("partitions", 32),
           callMs: int("call-ms", 400),
+          ...(flags.has("priority") ? { priority: priorityFlag(flags.get("priority")!) } : {}),
           log,
         });
         process.stdout.write(`${JSON.stringify({ bench: "failover", ...result })}\n`);
