@@ -17,6 +17,8 @@ export interface FailoverOptions {
   partitions: number;
   /** How long each side-effect call takes, ms (runs are in flight when a worker dies). */
   callMs: number;
+  /** The schedules' priority (absent: the default, MEDIUM). */
+  priority?: "HIGH" | "MEDIUM" | "LOW";
   log: (line: string) => void;
 }
 
@@ -68,7 +70,13 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
     await stack.waitForCluster(3);
     const { ids, window } = await createEverySecondJobs(
       stack,
-      { jobs: options.jobs, durationS: options.durationS, url: effect.url, name: "failover" },
+      {
+        jobs: options.jobs,
+        durationS: options.durationS,
+        url: effect.url,
+        name: "failover",
+        ...(options.priority ? { priority: options.priority } : {}),
+      },
       log,
     );
 

@@ -80,19 +80,27 @@ export interface Config {
   scheduler: {
     /** How far ahead runs are claimed, then held until their exact time. */
     lookaheadMs: number;
+    /** A due-index read looks this far beyond the look-ahead (and one run more); the longest sleep of a loop. */
+    pollIntervalMs: number;
     /**
-     * Longest pause between due-index polls of a partition with nothing due
-     * soon: bounds how late a job is seen whose creation sent no wake hint
+     * Longest pause between due-index reads of a partition with nothing due
+     * soon: bounds how late a job is seen whose change sent no wake hint
      * (written by other means, or etcd was down). A partition with a known
      * next run is polled when it enters the look-ahead.
      */
-    pollIntervalMs: number;
+    pollBackstopMs: number;
     /** Most runs claimed per partition per pass. */
     batchSize: number;
     /** A claimed run not started within this long is sent again. */
     startTimeoutMs: number;
-    /** How often the recovery sweep runs per partition. */
+    /** The shortest pause between two recovery sweeps of a partition. */
     sweepIntervalMs: number;
+    /**
+     * The longest pause between two recovery sweeps of a partition with no
+     * deadline known to its node; at most `queue.maxDelayMs` (a retry kept
+     * in the store is then always seen before it is due).
+     */
+    sweepBackstopMs: number;
     /** How far back the first sweep after start looks. */
     recoveryHorizonMs: number;
     /** Partition loops polled concurrently. */
@@ -253,9 +261,16 @@ export function loadConfig(
     scheduler: {
       lookaheadMs: int("lookahead-ms"),
       pollIntervalMs: int("poll-interval-ms"),
+      pollBackstopMs: int("poll-backstop-ms"),
       batchSize: int("batch-size"),
       startTimeoutMs: int("start-timeout-ms"),
       sweepIntervalMs: int("sweep-interval-ms"),
+      // A kept retry is written at least the queue's longest delay before it
+      // is due; a sweep at least that often learns of it in time.
+      sweepBackstopMs: Math.max(
+        int("sweep-interval-ms"),
+        Math.min(int("sweep-backstop-ms"), int("queue-max-delay-ms")),
+      ),
       recoveryHorizonMs: int("recovery-horizon-ms"),
       concurrency: int("scheduler-concurrency"),
       calendarTtlMs: int("calendar-ttl-ms"),

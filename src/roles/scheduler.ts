@@ -63,7 +63,11 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
           }),
         }
       : {}),
-    options: config.scheduler,
+    options: {
+      ...config.scheduler,
+      // A lost owner is seen within its lease, and its partitions move a settle later.
+      lostOwnerMs: config.etcd.sessionTtlMs + config.cluster.assignmentSettleMs + 1_000,
+    },
     nodeId: config.cluster.nodeId,
     canClaim: () => !cluster || (node?.isLive() ?? false),
     storeCalls: outage,
