@@ -1,5 +1,4 @@
 import {
-  ChangeMessageVisibilityCommand,
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -7,16 +6,16 @@ import {
   SendMessageBatchCommand,
 } from "@aws-sdk/client-sqs";
 import { unavailable } from "../../core/errors.js";
-import { isWaitReason, type RunWait, type UntenantedRun } from "../../core/execution.js";
 import { inOrder } from "../../core/in-order.js";
-import type { JobLimits, JobTarget } from "../../core/job.js";
 import type { Delivery, OutgoingRun, QueueDepth, WorkQueue } from "../../core/ports/work-queue.js";
 import { DEFAULT_PRIORITY, PRIORITIES, type Priority } from "../../core/priority.js";
 import { injectTrace } from "../../observability/trace-context.js";
 import { createBatcher } from "./batcher.js";
 import { createSqsClient, type SqsConnection, sqs } from "./client.js";
+import { parseRun, type RunMessage } from "./message-body.js";
 import { recreatingQueues } from "./queue-recovery.js";
 import { TRACE_ATTRIBUTES, traceAttributes, traceFromAttributes } from "./trace-attributes.js";
+import { createVisibility } from "./visibility.js";
 
 export interface SqsOptions extends SqsConnection {
   /**
@@ -32,58 +31,6 @@ export interface SqsOptions extends SqsConnection {
 
 /** SQS's longest message delay. */
 const MAX_DELAY_S = 900;
-
-/**
- * The body of a run message. `tenant` is absent only in messages sent before
- * tenancy: the worker then reads the job for it.
- */
-type RunMessage = UntenantedRun & {
-  sentMs: number;
-  target?: JobTarget;
-  limits?: JobLimits;
-  notify?: boolean;
-  workflowId?: string;
-  wait?: RunWait;
-};
-
-function parseRun(body: string | undefined): RunMessage | undefined {
-  try {
-    const m = JSON.parse(body ?? "") as Partial<RunMessage>;
-    if (
-      typeof m.jobId === "string" &&
-      typeof m.scheduledMs === "number" &&
-      typeof m.attempt === "number" &&
-      typeof m.partition === "number"
-    ) {
-      return {
-        jobId: m.jobId,
-        scheduledMs: m.scheduledMs,
-        attempt: m.attempt,
-        partition: m.partition,
-        manual: m.manual === true,
-        ...(typeof m.tenant === "string" && m.tenant !== "" ? { tenant: m.tenant } : {}),
-        sentMs: typeof m.sentMs === "number" ? m.sentMs : 0,
-        ...(m.target && typeof m.target === "object" && typeof m.target.type === "string"
-          ? { target: m.target }
-          : {}),
-        ...(m.limits && typeof m.limits === "object" && typeof m.limits.overlap === "string"
-          ? { limits: m.limits }
-          : {}),
-        ...(m.notify === true ? { notify: true } : {}),
-        ...(typeof m.workflowId === "string" ? { workflowId: m.workflowId } : {}),
-        ...(m.wait &&
-        isWaitReason(m.wait.reason) &&
-        typeof m.wait.sinceMs === "number" &&
-        typeof m.wait.resends === "number"
-          ? { wait: { reason: m.wait.reason, sinceMs: m.wait.sinceMs, resends: m.wait.resends } }
-          : {}),
-      };
-    }
-  } catch {
-    // not a run message
-  }
-  return undefined;
-}
 
 /** MEDIUM keeps the name of the single queue that came before priorities. */
 export function queueName(prefix: string, priority: Priority): string {
@@ -279,17 +226,7 @@ export function createSqsWorkQueue(
       return acks.get(delivery.priority ?? DEFAULT_PRIORITY)!.add(delivery.handle);
     },
 
-    async extend(delivery: Delivery, seconds: number) {
-      await sqs(() =>
-        client.send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: url(delivery.priority),
-            ReceiptHandle: delivery.handle,
-            VisibilityTimeout: Math.min(43_200, Math.max(0, Math.round(seconds))),
-          }),
-        ),
-      );
-    },
+    ...createVisibility(client, url),
 
     async depth(priority?: Priority): Promise<QueueDepth> {
       if (priority) return depthOf(priority);
