@@ -65,6 +65,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
         scriptEnvAllow: config.worker.scriptEnvAllow,
         workflows: ctx.workflowRuns,
         dispatcher: targets,
+        clock,
       }),
   );
   const notifications = createNotifications(config, {

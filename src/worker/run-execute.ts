@@ -1,3 +1,4 @@
+import { every } from "../core/clock.js";
 import type { Execution } from "../core/execution.js";
 import type { Delivery } from "../core/ports/work-queue.js";
 import { RunCancelled, watchCancel } from "./cancel-watch.js";
@@ -59,21 +60,18 @@ async function callHandler(
   const { queue, clock, metrics, options, executions } = deps;
   const { run, id, logger, target, limits, inherited } = started;
   const handler = deps.handlers.get(target.type);
-  const heartbeat = setInterval(
-    () => {
-      queue.extend(delivery, options.visibilityTimeoutS).catch((err: unknown) => {
-        logger.warn({ err }, "could not extend message visibility");
-      });
-    },
-    Math.max(1000, (options.visibilityTimeoutS * 1000) / 3),
-  );
+  const heartbeat = every(clock, Math.max(1000, (options.visibilityTimeoutS * 1000) / 3), () => {
+    queue.extend(delivery, options.visibilityTimeoutS).catch((err: unknown) => {
+      logger.warn({ err }, "could not extend message visibility");
+    });
+  });
   let result: HandlerResult;
   const timer = metrics.duration.startTimer({ type: target.type });
   const abort = new AbortController();
   scope.aborts.add(abort);
   const stopWatch =
     limits?.overlap === "CANCEL_PREVIOUS" && deps.limits
-      ? watchCancel(deps.limits, id, abort, logger)
+      ? watchCancel({ ...deps.limits, clock }, id, abort, logger)
       : undefined;
   const onHardStop = () => abort.abort(hardStop.reason);
   hardStop.addEventListener("abort", onHardStop);
@@ -99,7 +97,7 @@ async function callHandler(
     logger.error({ err }, "handler threw");
     result = { ok: false, summary: `handler error: ${String(err)}` };
   } finally {
-    clearInterval(heartbeat);
+    heartbeat.cancel();
     stopWatch?.();
     timer();
     scope.aborts.delete(abort);

@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import type { Timer } from "../core/clock.js";
 import type { Delivery } from "../core/ports/work-queue.js";
 import { createIntake } from "./intake.js";
 import { SessionLost } from "./lost-session.js";
@@ -154,6 +155,7 @@ export function startWorker(deps: WorkerDeps): Worker {
       ),
     canStart: () => canWork() && !stopping.signal.aborted,
     visibilityTimeoutS: options.visibilityTimeoutS,
+    clock,
     logger: deps.logger,
   });
   // Takes runs from the three priority queues into the intake.
@@ -162,6 +164,7 @@ export function startWorker(deps: WorkerDeps): Worker {
     intake,
     canReceive: canWork,
     stopping: stopping.signal,
+    clock,
     logger: deps.logger,
     waitMs: RECEIVE_WAIT_MS,
   });
@@ -181,8 +184,13 @@ export function startWorker(deps: WorkerDeps): Worker {
       await intake.release();
       intake.close();
       const drained = Promise.all(running).then(() => true);
-      const timeout = new Promise<false>((r) => setTimeout(() => r(false), options.drainTimeoutMs));
-      if (!(await Promise.race([drained, timeout]))) {
+      let timer: Timer | undefined;
+      const timeout = new Promise<false>((r) => {
+        timer = clock.setTimeout(() => r(false), options.drainTimeoutMs);
+      });
+      const inTime = await Promise.race([drained, timeout]);
+      timer?.cancel();
+      if (!inTime) {
         hardStop.abort();
         await Promise.all(running);
       }
