@@ -5,6 +5,7 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from "@aws-sdk/client-sqs";
+import { type Clock, systemClock } from "../../core/clock.js";
 import { unavailable } from "../../core/errors.js";
 import { inOrder } from "../../core/in-order.js";
 import type { Delivery, OutgoingRun, QueueDepth, WorkQueue } from "../../core/ports/work-queue.js";
@@ -44,8 +45,11 @@ export function createSqsWorkQueue(
     onMalformed?: (body: string | undefined) => void;
     /** Told when the queues were found gone and created again. */
     onQueuesRecreated?: () => void;
+    /** Send times and the ack batches' wait run on it. Default the system clock. */
+    clock?: Clock;
   } = {},
 ): WorkQueue {
+  const clock = hooks.clock ?? systemClock;
   const client = createSqsClient(options);
   const queueUrls = new Map<Priority, string>();
   const withQueues = recreatingQueues(() => createQueues(), hooks.onQueuesRecreated);
@@ -57,16 +61,21 @@ export function createSqsWorkQueue(
    * the runs themselves.
    */
   const ackBatcher = (priority: Priority) =>
-    createBatcher<string>(10, 20, async (handles) => {
-      const entries = handles.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle }));
-      const out = await sqs(() =>
-        client.send(new DeleteMessageBatchCommand({ QueueUrl: url(priority), Entries: entries })),
-      );
-      const failed = new Set((out.Failed ?? []).map((f) => Number(f.Id)));
-      return handles.map((_, i) =>
-        failed.has(i) ? new Error("the queue did not delete the message") : undefined,
-      );
-    });
+    createBatcher<string>(
+      10,
+      20,
+      async (handles) => {
+        const entries = handles.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle }));
+        const out = await sqs(() =>
+          client.send(new DeleteMessageBatchCommand({ QueueUrl: url(priority), Entries: entries })),
+        );
+        const failed = new Set((out.Failed ?? []).map((f) => Number(f.Id)));
+        return handles.map((_, i) =>
+          failed.has(i) ? new Error("the queue did not delete the message") : undefined,
+        );
+      },
+      clock,
+    );
   const acks = new Map(PRIORITIES.map((p) => [p, ackBatcher(p)] as const));
 
   function url(priority: Priority = DEFAULT_PRIORITY): string {
@@ -132,7 +141,7 @@ export function createSqsWorkQueue(
     init: () => createQueues(),
 
     async send(runs: OutgoingRun[]) {
-      const now = Date.now();
+      const now = clock.now();
       const batches: Array<{ priority: Priority; runs: OutgoingRun[] }> = [];
       for (const priority of PRIORITIES) {
         const mine = runs.filter((run) => (run.priority ?? DEFAULT_PRIORITY) === priority);
