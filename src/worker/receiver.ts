@@ -77,12 +77,15 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
 
   /** Files what the intake has room for and starts what the slots allow; gives back the rest. */
   function accept(deliveries: Delivery[]): void {
+    const back: Delivery[] = [];
     for (const d of deliveries) {
-      if (stopping.aborted || !deps.canReceive() || !intake.offer(d)) {
-        const release = queue.extend(d, 0).catch(() => {});
-        running.add(release);
-        void release.finally(() => running.delete(release));
-      }
+      if (stopping.aborted || !deps.canReceive() || !intake.offer(d)) back.push(d);
+    }
+    if (back.length > 0) {
+      // One request for the runs of a receive given back (extendAll never rejects).
+      const release = queue.extendAll(back, 0).then(() => {});
+      running.add(release);
+      void release.finally(() => running.delete(release));
     }
     intake.pump();
   }
