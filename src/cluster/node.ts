@@ -112,7 +112,7 @@ export function startClusterNode(deps: {
       } catch (err) {
         if (signal.aborted) return;
         logger.warn({ err }, "campaign failed; retrying");
-        await new Promise((r) => setTimeout(r, 1000));
+        await clock.sleep(1000);
       }
     }
   }
@@ -133,7 +133,7 @@ export function startClusterNode(deps: {
     await coordinator.register(s, {
       id: options.id,
       role: options.role,
-      joinedMs: Date.now(),
+      joinedMs: clock.now(),
       info: options.info,
     });
     await deps.onRegistered?.();
@@ -192,7 +192,7 @@ export function startClusterNode(deps: {
       await teardown();
       session = undefined;
       while (!stopped && !(await until().catch(() => false))) {
-        await new Promise((r) => setTimeout(r, 1000));
+        await clock.sleep(1000);
       }
       aside = false;
       if (!stopped) await rejoin();

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Clock } from "../core/clock.js";
+import { type Clock, systemClock, type Timer } from "../core/clock.js";
 import type { Coordinator } from "../core/ports/coordinator.js";
 
 export interface WakeHintOptions {
@@ -73,9 +73,12 @@ export function followWakeHints(deps: {
   onWake: (partition: number, nextRunMs: number) => void;
   logger: Logger;
   retryMs?: number;
+  /** The retry's timer runs on it; default the system clock. */
+  clock?: Clock;
 }): { stop(): Promise<void> } {
+  const clock = deps.clock ?? systemClock;
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   let unwatch: (() => Promise<void>) | undefined;
   const begin = () => {
     deps.coordinator.watchWakes(deps.onWake).then(
@@ -86,7 +89,7 @@ export function followWakeHints(deps: {
       (err: unknown) => {
         if (stopped) return;
         deps.logger.warn({ err }, "cannot watch wake hints yet; retrying");
-        timer = setTimeout(begin, deps.retryMs ?? 1_000);
+        timer = clock.setTimeout(begin, deps.retryMs ?? 1_000);
       },
     );
   };
@@ -94,7 +97,7 @@ export function followWakeHints(deps: {
   return {
     async stop() {
       stopped = true;
-      clearTimeout(timer);
+      timer?.cancel();
       await unwatch?.();
     },
   };

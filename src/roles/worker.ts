@@ -1,4 +1,5 @@
 import { type ClusterNode, startClusterNode } from "../cluster/node.js";
+import { every } from "../core/clock.js";
 import { createNotifications } from "../notify/from-config.js";
 import { countingStarts, startFireStatsRecorder } from "../worker/fire-stats-recorder.js";
 import {
@@ -66,6 +67,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
         fileRoots: config.worker.fileRoots,
         workflows: ctx.workflowRuns,
         dispatcher: targets,
+        clock,
       }),
   );
   const notifications = createNotifications(config, {
@@ -87,9 +89,8 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
         })
         .catch((err: unknown) => logger.debug({ err }, "could not count the workers"));
     void count();
-    const timer = setInterval(count, 10_000);
-    timer.unref();
-    closers.push(async () => clearInterval(timer));
+    const timer = every(clock, 10_000, () => void count(), { unref: true });
+    closers.push(async () => timer.cancel());
   }
   const tenantGate = createTenantGate({
     tenants: ctx.adapters.tenants,

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Clock, Timer } from "../core/clock.js";
 import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
 import type { Priority } from "../core/priority.js";
 import type { Intake } from "./intake.js";
@@ -11,6 +12,8 @@ export interface ReceiverDeps {
   /** False while the worker may take no runs (paused, or its cluster session is not live). */
   canReceive(): boolean;
   stopping: AbortSignal;
+  /** Timers of the loop: a wait for a wake, the pause after a failed poll. */
+  clock: Clock;
   logger: Logger;
   /** Long-poll wait when every queue is empty; bounds how long a stop waits for its polls. */
   waitMs: number;
@@ -39,7 +42,7 @@ export interface Receiver {
  * while paused or stopping) gives the extra runs back at once (visibility 0).
  */
 export function startReceiver(deps: ReceiverDeps): Receiver {
-  const { queue, intake, stopping, logger } = deps;
+  const { queue, intake, stopping, clock, logger } = deps;
   /** Queues with a long poll out now. */
   const polls = new Set<Priority>();
   const running = new Set<Promise<void>>();
@@ -62,23 +65,27 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
     }
     return new Promise<void>((resolve) => {
       const done = () => {
-        if (timer) clearTimeout(timer);
+        timer?.cancel();
         if (woken === done) woken = undefined;
         resolve();
       };
-      const timer = timeoutMs === undefined ? undefined : setTimeout(done, timeoutMs);
+      const timer: Timer | undefined =
+        timeoutMs === undefined ? undefined : clock.setTimeout(done, timeoutMs);
       woken = done;
     });
   }
 
   /** Files what the intake has room for and starts what the slots allow; gives back the rest. */
   function accept(deliveries: Delivery[]): void {
+    const back: Delivery[] = [];
     for (const d of deliveries) {
-      if (stopping.aborted || !deps.canReceive() || !intake.offer(d)) {
-        const release = queue.extend(d, 0).catch(() => {});
-        running.add(release);
-        void release.finally(() => running.delete(release));
-      }
+      if (stopping.aborted || !deps.canReceive() || !intake.offer(d)) back.push(d);
+    }
+    if (back.length > 0) {
+      // One request for the runs of a receive given back (extendAll never rejects).
+      const release = queue.extendAll(back, 0).then(() => {});
+      running.add(release);
+      void release.finally(() => running.delete(release));
     }
     intake.pump();
   }
@@ -100,7 +107,7 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
           (deliveries) => accept(deliveries),
           async (err: unknown) => {
             if (!stopping.aborted) logger.warn({ err, priority }, "receive failed; retrying");
-            await new Promise((r) => setTimeout(r, 500));
+            await clock.sleep(500);
           },
         )
         .finally(() => {

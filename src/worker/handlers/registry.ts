@@ -4,6 +4,7 @@
  * programming errors, so that the worker loop has one path for results.
  */
 import type { Dispatcher } from "undici";
+import type { Clock } from "../../core/clock.js";
 import type { WorkflowRuns } from "../../core/workflow/runs.js";
 import { createFileHandler } from "./file.js";
 import type { JobHandler } from "./handler.js";
@@ -58,12 +59,19 @@ export interface HandlerOptions {
    * default: a shared one that admits no internal address.
    */
   dispatcher?: Dispatcher;
+  /** Jobs' timeouts (and noop's sleep) run on it. Default the system clock. */
+  clock?: Clock;
 }
 
 /** The built-in handlers: http, script, noop, webhook, file (and workflow, given `workflows`). */
 export function defaultHandlers(options: HandlerOptions): JobHandler[] {
+  const clock = options.clock ? { clock: options.clock } : {};
   return [
-    createHttpHandler({ maxOutputBytes: options.maxOutputBytes, dispatcher: options.dispatcher }),
+    createHttpHandler({
+      maxOutputBytes: options.maxOutputBytes,
+      dispatcher: options.dispatcher,
+      ...clock,
+    }),
     createScriptHandler({
       allowList: options.scriptAllowList,
       maxOutputBytes: options.maxOutputBytes,
@@ -71,11 +79,13 @@ export function defaultHandlers(options: HandlerOptions): JobHandler[] {
       user: options.scriptUser,
       maxProcs: options.scriptMaxProcs,
       envAllow: options.scriptEnvAllow,
+      ...clock,
     }),
-    createNoopHandler(),
+    createNoopHandler(options.clock),
     createWebhookHandler({
       maxOutputBytes: options.maxOutputBytes,
       dispatcher: options.dispatcher,
+      ...clock,
     }),
     createFileHandler({ roots: options.fileRoots ?? {}, maxOutputBytes: options.maxOutputBytes }),
     ...(options.workflows ? [createWorkflowHandler(options.workflows)] : []),
