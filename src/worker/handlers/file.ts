@@ -10,10 +10,12 @@
 
 import { lstat, unlink } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { type Clock, systemClock } from "../../core/clock.js";
 import type { FileTarget } from "../../core/file-target.js";
 import { archive, copyFile, ensureDirectory, moveFile, sha256, writeFile } from "./file-ops.js";
 import { FileRefusal, type FoundFile, findFiles, resolveRoot } from "./file-paths.js";
 import type { HandlerResult, JobHandler, RunContext } from "./handler.js";
+import { linkDeadline } from "./http.js";
 import { DEFAULT_MAX_OUTPUT_BYTES, utf8Prefix } from "./truncate.js";
 
 /** Errors a later attempt may not meet: the disk or the system was busy. */
@@ -32,23 +34,26 @@ export interface FileHandlerOptions {
   /** Root name → directory (CHRONORING_FILE_ROOTS). */
   roots: Record<string, string>;
   maxOutputBytes?: number;
-  now?: () => number;
+  /** The job's timeout and `min_age`'s "now" run on it. Default the system clock. */
+  clock?: Clock;
 }
 
 export function createFileHandler(options: FileHandlerOptions): JobHandler<FileTarget> {
   const maxBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
   return {
     type: "file",
     async run(target, ctx) {
       if (target.type !== "file") throw new TypeError(`file handler got a ${target.type} target`);
-      const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(target.timeoutMs)]);
+      const deadline = linkDeadline(ctx.signal, target.timeoutMs, clock);
       const done: string[] = [];
       try {
-        const head = await runOperation(target, options.roots, now(), signal, done);
+        const head = await runOperation(target, options.roots, clock.now(), deadline.signal, done);
         return { ok: true, summary: summary(head, done, maxBytes) };
       } catch (err) {
         return failure(err, target, ctx, done, maxBytes);
+      } finally {
+        deadline.dispose();
       }
     },
   };

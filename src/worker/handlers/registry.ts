@@ -87,7 +87,11 @@ export function defaultHandlers(options: HandlerOptions): JobHandler[] {
       dispatcher: options.dispatcher,
       ...clock,
     }),
-    createFileHandler({ roots: options.fileRoots ?? {}, maxOutputBytes: options.maxOutputBytes }),
+    createFileHandler({
+      roots: options.fileRoots ?? {},
+      maxOutputBytes: options.maxOutputBytes,
+      ...clock,
+    }),
     ...(options.workflows ? [createWorkflowHandler(options.workflows)] : []),
   ];
 }
