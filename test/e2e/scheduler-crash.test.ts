@@ -29,7 +29,8 @@ describe("scheduler crash (real processes, SIGKILL)", () => {
   it("a run claimed by a scheduler that was SIGKILLed before sending it is sent by the next scheduler and executes exactly once", async () => {
     const a = await cluster.start("scheduler-a", ["api", "scheduler"]);
     await cluster.untilOwns(a);
-    const at = Date.now() + 4000;
+    // Far enough ahead that a loaded machine still claims well before it (15 s look-ahead).
+    const at = Date.now() + 8000;
     const { job } = await jobClient(a.apiUrl!).createJob({
       name: "crash victim",
       owner: "e2e",
