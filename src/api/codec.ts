@@ -43,6 +43,7 @@ import type { ExecutionQuery } from "../core/ports/execution-store.js";
 import type { JobQuery } from "../core/ports/job-store.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
 import { validatePageSize } from "../core/validate-job.js";
+import { databaseTargetFromProto, databaseTargetToProto } from "./database-codec.js";
 import { msFromDuration } from "./duration.js";
 import { retryPolicyFromProto, retryPolicyToProto } from "./retry-codec.js";
 
@@ -190,8 +191,13 @@ export function targetFromProto(t: JobTargetPb | undefined, field = "target"): J
         : HTTP_TIMEOUT_DEFAULT_MS;
       return webhookTargetFromProto(w, timeoutMs);
     }
+    case "database":
+      return databaseTargetFromProto(t.kind.value, `${field}.database`);
     default:
-      throw invalidArgument(field, "required: exactly one of http, script, noop, webhook");
+      throw invalidArgument(
+        field,
+        "required: exactly one of http, script, noop, webhook, database",
+      );
   }
 }
 
@@ -233,6 +239,10 @@ export function targetToProto(t: JobTarget): JobTargetPb {
     case "workflow":
       return create(JobTargetSchema, {
         kind: { case: "workflow", value: { workflowId: t.workflowId } },
+      });
+    case "database":
+      return create(JobTargetSchema, {
+        kind: { case: "database", value: databaseTargetToProto(t) },
       });
   }
 }

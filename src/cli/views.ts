@@ -56,6 +56,12 @@ export function targetText(t: JobTarget | undefined): string {
       return `webhook ${t.kind.value.url}`;
     case "workflow":
       return `workflow ${t.kind.value.workflowId}`;
+    case "database": {
+      const d = t.kind.value;
+      const what =
+        d.statement.case === "procedure" ? `CALL ${d.statement.value}` : d.statement.value;
+      return `database ${d.connection}: ${(what ?? "").replace(/\s+/g, " ").slice(0, 60)}`;
+    }
     default:
       return "-";
   }

@@ -1,7 +1,9 @@
 import { hostname } from "node:os";
+import type { DatabaseConnectionSettings } from "../core/database-target.js";
 import { compileTargetAllow } from "../core/target-address.js";
 import type { TenantQuotas } from "../core/tenant-quota.js";
 import { type AuthConfig, authConfig } from "./auth-config.js";
+import { databaseConnections } from "./database-connections.js";
 import {
   checkScriptUserSpec,
   idLookup,
@@ -117,6 +119,8 @@ export interface Config {
     scriptMaxProcs: number;
     /** Names passed from the worker's environment to scripts, and that a job's env may set. */
     scriptEnvAllow: string[];
+    /** The PostgreSQL databases `database` jobs may name, by name; read only by the worker role. */
+    databaseConnections: Record<string, DatabaseConnectionSettings>;
     maxOutputBytes: number;
     /** How soon a run waiting for a free slot under its job's limits looks again. */
     limitRetryMs: number;
@@ -267,6 +271,10 @@ export function loadConfig(
       scriptUser: scriptUser(str("script-user"), roles, host),
       scriptMaxProcs: int("script-max-procs"),
       scriptEnvAllow: envNames(list("script-env-allow"), envName("script-env-allow")),
+      // Only a worker opens them; other roles need not see the file.
+      databaseConnections: roles.includes("worker")
+        ? databaseConnections(str("database-connections"))
+        : {},
       maxOutputBytes: int("max-output-bytes"),
       limitRetryMs: int("limit-retry-ms"),
       fireStatsFlushMs: int("fire-stats-flush-ms"),

@@ -1,3 +1,4 @@
+import type { DatabaseTarget } from "./database-target.js";
 import type { NotificationTarget } from "./notification.js";
 import type { Priority } from "./priority.js";
 
@@ -76,7 +77,15 @@ export interface WorkflowTarget {
   workflowId: string;
 }
 
-export type JobTarget = HttpTarget | ScriptTarget | NoopTarget | WebhookTarget | WorkflowTarget;
+export type { DatabaseTarget } from "./database-target.js";
+
+export type JobTarget =
+  | HttpTarget
+  | ScriptTarget
+  | NoopTarget
+  | WebhookTarget
+  | WorkflowTarget
+  | DatabaseTarget;
 export type JobType = JobTarget["type"];
 
 export type OverlapPolicy = "ALLOW" | "SKIP" | "BUFFER_ONE" | "CANCEL_PREVIOUS";

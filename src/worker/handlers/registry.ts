@@ -5,6 +5,8 @@
  */
 import type { Dispatcher } from "undici";
 import type { WorkflowRuns } from "../../core/workflow/runs.js";
+import { createDatabaseHandler } from "./database.js";
+import type { DatabasePools } from "./database-pools.js";
 import type { JobHandler } from "./handler.js";
 import { createHttpHandler } from "./http.js";
 import { createNoopHandler } from "./noop.js";
@@ -48,6 +50,8 @@ export interface HandlerOptions {
   scriptMaxProcs?: number;
   /** Names passed from the worker's environment to scripts (and that a job may set). */
   scriptEnvAllow?: string[];
+  /** The worker's database connections; without them, this worker has no `database` handler. */
+  databases?: DatabasePools;
   /** Starts workflow runs; without it, this worker has no `workflow` handler. */
   workflows?: WorkflowRuns;
   /**
@@ -57,7 +61,10 @@ export interface HandlerOptions {
   dispatcher?: Dispatcher;
 }
 
-/** The built-in handlers: http, script, noop, webhook (and workflow, given `workflows`). */
+/**
+ * The built-in handlers: http, script, noop, webhook (and database, given
+ * `databases`; workflow, given `workflows`).
+ */
 export function defaultHandlers(options: HandlerOptions): JobHandler[] {
   return [
     createHttpHandler({ maxOutputBytes: options.maxOutputBytes, dispatcher: options.dispatcher }),
@@ -74,6 +81,14 @@ export function defaultHandlers(options: HandlerOptions): JobHandler[] {
       maxOutputBytes: options.maxOutputBytes,
       dispatcher: options.dispatcher,
     }),
+    ...(options.databases
+      ? [
+          createDatabaseHandler({
+            pools: options.databases,
+            maxOutputBytes: options.maxOutputBytes,
+          }),
+        ]
+      : []),
     ...(options.workflows ? [createWorkflowHandler(options.workflows)] : []),
   ];
 }
