@@ -32,7 +32,8 @@ export function databaseConnections(raw: string): Record<string, DatabaseConnect
   const text = raw.trim();
   if (text === "") return {};
   let json = text;
-  if (!text.startsWith("{")) {
+  // JSON starts with a bracket; anything else is the path of a file holding it.
+  if (!text.startsWith("{") && !text.startsWith("[")) {
     try {
       json = readFileSync(text, "utf8");
     } catch (err) {
