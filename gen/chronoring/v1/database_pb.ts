@@ -47,8 +47,8 @@ export type DatabaseTarget = Message<"chronoring.v1.DatabaseTarget"> & {
   statement: {
     /**
      * One SQL statement, at most 64 KiB, with placeholders $1, $2, ... for
-     * `params`. Without params several statements separated by `;` may run
-     * as one implicit transaction (the result describes the last one).
+     * `params`. Several statements separated by `;` are refused by the
+     * server (42601, permanent): put several steps in a procedure.
      *
      * @generated from field: string sql = 2;
      */
