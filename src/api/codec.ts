@@ -36,6 +36,8 @@ import type { Execution, ExecutionStatus } from "../core/execution.js";
 import type { Job, JobLimits, JobStatus, JobTarget, OverlapPolicy, Schedule } from "../core/job.js";
 import type { JobInput } from "../core/job-commands.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
+import { validatePageSize } from "../core/validate-job.js";
+import { databaseTargetFromProto, databaseTargetToProto } from "./database-codec.js";
 import { msFromDuration } from "./duration.js";
 import { fileTargetFromProto, fileTargetToProto } from "./file-target-codec.js";
 import { retryPolicyFromProto, retryPolicyToProto } from "./retry-codec.js";
@@ -186,8 +188,13 @@ export function targetFromProto(t: JobTargetPb | undefined, field = "target"): J
     }
     case "file":
       return fileTargetFromProto(t.kind.value, `${field}.file`);
+    case "database":
+      return databaseTargetFromProto(t.kind.value, `${field}.database`);
     default:
-      throw invalidArgument(field, "required: exactly one of http, script, noop, webhook, file");
+      throw invalidArgument(
+        field,
+        "required: exactly one of http, script, noop, webhook, file, database",
+      );
   }
 }
 
@@ -232,6 +239,10 @@ export function targetToProto(t: JobTarget): JobTargetPb {
       });
     case "file":
       return create(JobTargetSchema, { kind: { case: "file", value: fileTargetToProto(t) } });
+    case "database":
+      return create(JobTargetSchema, {
+        kind: { case: "database", value: databaseTargetToProto(t) },
+      });
   }
 }
 

@@ -67,6 +67,12 @@ export function targetText(t: JobTarget | undefined): string {
       const to = f.destination ? ` → ${f.destination}` : "";
       return `file ${op} ${f.root}:${f.sources.join(",")}${to}`;
     }
+    case "database": {
+      const d = t.kind.value;
+      const what =
+        d.statement.case === "procedure" ? `CALL ${d.statement.value}` : d.statement.value;
+      return `database ${d.connection}: ${(what ?? "").replace(/\s+/g, " ").slice(0, 60)}`;
+    }
     default:
       return "-";
   }

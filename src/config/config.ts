@@ -1,8 +1,10 @@
 import { hostname } from "node:os";
+import type { DatabaseConnectionSettings } from "../core/database-target.js";
 import { parseFileRoots } from "../core/file-target.js";
 import { compileTargetAllow } from "../core/target-address.js";
 import type { TenantQuotas } from "../core/tenant-quota.js";
 import { type AuthConfig, authConfig } from "./auth-config.js";
+import { databaseConnections } from "./database-connections.js";
 import {
   checkScriptUserSpec,
   idLookup,
@@ -128,6 +130,8 @@ export interface Config {
     scriptEnvAllow: string[];
     /** Root name → absolute directory that file jobs work under. */
     fileRoots: Record<string, string>;
+    /** The PostgreSQL databases `database` jobs may name, by name; read only by the worker role. */
+    databaseConnections: Record<string, DatabaseConnectionSettings>;
     maxOutputBytes: number;
     /** How soon a run waiting for a free slot under its job's limits looks again. */
     limitRetryMs: number;
@@ -286,6 +290,10 @@ export function loadConfig(
       scriptMaxProcs: int("script-max-procs"),
       scriptEnvAllow: envNames(list("script-env-allow"), envName("script-env-allow")),
       fileRoots: fileRoots(list("file-roots")),
+      // Only a worker opens them; other roles need not see the file.
+      databaseConnections: roles.includes("worker")
+        ? databaseConnections(str("database-connections"))
+        : {},
       maxOutputBytes: int("max-output-bytes"),
       limitRetryMs: int("limit-retry-ms"),
       fireStatsFlushMs: int("fire-stats-flush-ms"),

@@ -78,6 +78,8 @@ export const FIELDS: Field[] = [
   { key: "script-max-procs", kind: "int", default: "256", min: 0, max: 4_194_304 },
   { key: "script-env-allow", kind: "list", default: "" },
   { key: "file-roots", kind: "list", default: "" },
+  // JSON object or a file path: the databases `database` jobs may name (database-connections.ts).
+  { key: "database-connections", kind: "string", default: "" },
   { key: "max-output-bytes", kind: "int", default: "4096", min: 256, max: 262_144 },
   { key: "limit-retry-ms", kind: "int", default: "1000", min: 100, max: 600_000 },
   { key: "fire-stats-flush-ms", kind: "int", default: "10000", min: 100, max: 60_000 },

@@ -1,3 +1,4 @@
+import type { DatabaseTarget } from "./database-target.js";
 import type { NotificationTarget } from "./notification.js";
 import type { Priority } from "./priority.js";
 
@@ -77,13 +78,16 @@ export interface WorkflowTarget {
   workflowId: string;
 }
 
+export type { DatabaseTarget } from "./database-target.js";
+
 export type JobTarget =
   | HttpTarget
   | ScriptTarget
   | NoopTarget
   | WebhookTarget
   | WorkflowTarget
-  | FileTarget;
+  | FileTarget
+  | DatabaseTarget;
 export type JobType = JobTarget["type"];
 
 export type OverlapPolicy = "ALLOW" | "SKIP" | "BUFFER_ONE" | "CANCEL_PREVIOUS";

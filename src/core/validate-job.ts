@@ -10,6 +10,7 @@ import { validateFileTarget } from "./file-target.js";
 import { JOB_ID_PATTERN } from "./ids.js";
 import type { JobTarget } from "./job.js";
 import { loadsCode } from "./script-env.js";
+import { validateDatabaseTarget } from "./validate-database-target.js";
 import { validateWebhookTarget } from "./validate-webhook.js";
 
 export const NAME_MAX = 200;
@@ -155,8 +156,14 @@ export function validateTarget(target: JobTarget, field = "target"): void {
     case "file":
       validateFileTarget(t, `${field}.file`);
       return;
+    case "database":
+      validateDatabaseTarget(t, `${field}.database`);
+      return;
     default:
-      throw invalidArgument(field, "required: exactly one of http, script, noop, webhook, file");
+      throw invalidArgument(
+        field,
+        "required: exactly one of http, script, noop, webhook, file, database",
+      );
   }
 }
 

@@ -2,6 +2,7 @@ import { type ClusterNode, startClusterNode } from "../cluster/node.js";
 import { every } from "../core/clock.js";
 import { createNotifications } from "../notify/from-config.js";
 import { countingStarts, startFireStatsRecorder } from "../worker/fire-stats-recorder.js";
+import { createDatabasePools } from "../worker/handlers/database-pools.js";
 import {
   createHandlerRegistry,
   defaultHandlers,
@@ -55,6 +56,8 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
     : undefined;
   // One connection pool for job targets and notification webhooks, with the SSRF check.
   const targets = createSafeDispatcher({ allow: config.targetAllow });
+  // Pools open on a database job's first run; a name not held fails that run.
+  const databases = createDatabasePools(config.worker.databaseConnections, { logger });
   const handlers = createHandlerRegistry(
     handlerOverrides ??
       defaultHandlers({
@@ -68,6 +71,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
         workflows: ctx.workflowRuns,
         dispatcher: targets,
         clock,
+        databases,
       }),
   );
   const notifications = createNotifications(config, {
@@ -138,6 +142,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
   closers.push(() => fireStats.stop());
   closers.push(async () => notifications.close());
   closers.push(() => targets.close());
+  closers.push(() => databases.close());
   if (cluster) {
     const { coordinator } = cluster;
     node = startClusterNode({

@@ -6,6 +6,8 @@
 import type { Dispatcher } from "undici";
 import type { Clock } from "../../core/clock.js";
 import type { WorkflowRuns } from "../../core/workflow/runs.js";
+import { createDatabaseHandler } from "./database.js";
+import type { DatabasePools } from "./database-pools.js";
 import { createFileHandler } from "./file.js";
 import type { JobHandler } from "./handler.js";
 import { createHttpHandler } from "./http.js";
@@ -52,6 +54,8 @@ export interface HandlerOptions {
   scriptEnvAllow?: string[];
   /** Root name → directory of file jobs (CHRONORING_FILE_ROOTS); default none (every file job is refused). */
   fileRoots?: Record<string, string>;
+  /** The worker's database connections; without them, this worker has no `database` handler. */
+  databases?: DatabasePools;
   /** Starts workflow runs; without it, this worker has no `workflow` handler. */
   workflows?: WorkflowRuns;
   /**
@@ -63,7 +67,10 @@ export interface HandlerOptions {
   clock?: Clock;
 }
 
-/** The built-in handlers: http, script, noop, webhook, file (and workflow, given `workflows`). */
+/**
+ * The built-in handlers: http, script, noop, webhook, file (and database, given
+ * `databases`; workflow, given `workflows`).
+ */
 export function defaultHandlers(options: HandlerOptions): JobHandler[] {
   const clock = options.clock ? { clock: options.clock } : {};
   return [
@@ -92,6 +99,15 @@ export function defaultHandlers(options: HandlerOptions): JobHandler[] {
       maxOutputBytes: options.maxOutputBytes,
       ...clock,
     }),
+    ...(options.databases
+      ? [
+          createDatabaseHandler({
+            pools: options.databases,
+            maxOutputBytes: options.maxOutputBytes,
+            ...clock,
+          }),
+        ]
+      : []),
     ...(options.workflows ? [createWorkflowHandler(options.workflows)] : []),
   ];
 }

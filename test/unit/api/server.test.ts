@@ -629,7 +629,7 @@ describe("plain HTTP", () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({
       code: "invalid_argument",
-      message: "target: required: exactly one of http, script, noop, webhook, file",
+      message: "target: required: exactly one of http, script, noop, webhook, file, database",
     });
   });
 
