@@ -36,7 +36,6 @@ import type { Execution, ExecutionStatus } from "../core/execution.js";
 import type { Job, JobLimits, JobStatus, JobTarget, OverlapPolicy, Schedule } from "../core/job.js";
 import type { JobInput } from "../core/job-commands.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
-import { validatePageSize } from "../core/validate-job.js";
 import { databaseTargetFromProto, databaseTargetToProto } from "./database-codec.js";
 import { msFromDuration } from "./duration.js";
 import { fileTargetFromProto, fileTargetToProto } from "./file-target-codec.js";
