@@ -50,14 +50,14 @@ export function createJobStates(deps: {
 
   return {
     cancel: (tenant, id) =>
-      retryAborted(async () => {
+      retryAborted(clock, async () => {
         const current = await load(tenant, id);
         if (current.status === "CANCELLED") return current;
         return stop(current, "CANCELLED", ["ACTIVE", "PAUSED", "FINISHED"]);
       }),
 
     pause: (tenant, id) =>
-      retryAborted(async () => {
+      retryAborted(clock, async () => {
         const current = await load(tenant, id);
         if (current.status === "PAUSED") return current;
         if (current.status !== "ACTIVE") {
@@ -70,7 +70,7 @@ export function createJobStates(deps: {
 
     resume: (tenant, id) =>
       withFreedSlots(slots, clock, tenant, () =>
-        retryAborted(async () => {
+        retryAborted(clock, async () => {
           const current = await load(tenant, id);
           if (current.status === "ACTIVE") return current;
           if (current.status !== "PAUSED") {
