@@ -34,6 +34,11 @@ export interface Config {
     maxBodyBytes: number;
     /** Origins whose browser pages may call the API (CORS): exact origins, or `*` alone. */
     corsOrigins: string[];
+    /**
+     * Longest a store call made for an API call may take, the SDK's retries
+     * included, before the call answers Unavailable (a frozen or cut-off store).
+     */
+    storeTimeoutMs: number;
   };
   /** Port of a bare /metrics listener for processes without the API role; 0 = none. */
   metricsPort: number;
@@ -228,6 +233,7 @@ export function loadConfig(
       closeTimeoutMs: int("api-close-timeout-ms"),
       maxBodyBytes: int("api-max-body-bytes"),
       corsOrigins: corsOrigins(list("cors-origins")),
+      storeTimeoutMs: int("api-store-timeout-ms"),
     },
     metricsPort: int("metrics-port"),
     backendWaitMs: int("backend-wait-ms"),

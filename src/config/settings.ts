@@ -35,6 +35,7 @@ export const FIELDS: Field[] = [
   // Browser origins allowed to call the API (CORS); `*` only when written.
   { key: "cors-origins", kind: "list", default: "" },
   { key: "api-close-timeout-ms", kind: "int", default: "10000", min: 0, max: 600_000 },
+  { key: "api-store-timeout-ms", kind: "int", default: "5000", min: 100, max: 120_000 },
   { key: "metrics-port", kind: "int", default: "0", min: 0, max: 65535 },
   { key: "backend-wait-ms", kind: "int", default: "60000", min: 0, max: 3_600_000 },
   { key: "aws-region", kind: "string", default: "us-east-1" },

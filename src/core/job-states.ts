@@ -60,7 +60,7 @@ export function createJobStates(deps: {
 
   return {
     cancel: (tenant, id) =>
-      retryAborted(async () => {
+      retryAborted(clock, async () => {
         const current = await load(tenant, id);
         if (current.status === "CANCELLED") return current;
         return stop(current, "CANCELLED", ["ACTIVE", "PAUSED", "FINISHED"]);
@@ -70,7 +70,7 @@ export function createJobStates(deps: {
       stop(current, "CANCELLED", ["ACTIVE", "PAUSED", "FINISHED"], current.version),
 
     pause: (tenant, id) =>
-      retryAborted(async () => {
+      retryAborted(clock, async () => {
         const current = await load(tenant, id);
         if (current.status === "PAUSED") return current;
         if (current.status !== "ACTIVE") {
@@ -83,7 +83,7 @@ export function createJobStates(deps: {
 
     resume: (tenant, id) =>
       withFreedSlots(slots, clock, tenant, () =>
-        retryAborted(async () => {
+        retryAborted(clock, async () => {
           const current = await load(tenant, id);
           if (current.status === "ACTIVE") return current;
           if (current.status !== "PAUSED") {
