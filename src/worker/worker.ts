@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
+import { INACTIVE_JOB_REASON } from "../core/claim-rules.js";
 import type { Clock } from "../core/clock.js";
 
 import {
@@ -175,11 +176,7 @@ export function startWorker(deps: {
         return;
       }
       if (outcome === "job_inactive") {
-        await executions.cancelExecution(
-          run,
-          "the job was paused or cancelled before the run started",
-          startedMs,
-        );
+        await executions.cancelExecution(run, INACTIVE_JOB_REASON, startedMs);
         metrics.runs.inc({ outcome: "cancelled" });
         if (workflowId) await deps.workflows?.finished(workflowId, run, "CANCELLED");
         await queue.ack(delivery);
