@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
@@ -61,26 +62,26 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
   }
 
   /**
-   * Takes back a start whose job could not be read: its record goes, so the
-   * message's next delivery starts it afresh (best effort; the read's error
-   * is what the caller gets).
+   * Takes back a start whose job could not be read: the record it replaced
+   * (a QUEUED attempt, with its recheck time) is put back, or the new one
+   * goes, so the message's next delivery starts the run afresh. Best
+   * effort: the read's error is what the caller gets.
    */
-  async function undoStart(run: RunRef, workerId: string, nowMs: number): Promise<void> {
-    await client
-      .send(
-        new DeleteItemCommand({
-          TableName: table,
-          Key: runItemKey(run),
-          ConditionExpression: "#st = :running AND #w = :w AND started = :now",
-          ExpressionAttributeNames: { "#st": "st", "#w": "worker" },
-          ExpressionAttributeValues: {
-            ":running": s("RUNNING"),
-            ":w": s(workerId),
-            ":now": n(nowMs),
-          },
-        }),
-      )
-      .catch(() => undefined);
+  async function undoStart(
+    run: RunRef,
+    workerId: string,
+    nowMs: number,
+    replaced: Item | undefined,
+  ): Promise<void> {
+    const ours = {
+      ConditionExpression: "#st = :running AND #w = :w AND started = :now",
+      ExpressionAttributeNames: { "#st": "st", "#w": "worker" },
+      ExpressionAttributeValues: { ":running": s("RUNNING"), ":w": s(workerId), ":now": n(nowMs) },
+    };
+    const undo = replaced
+      ? client.send(new PutItemCommand({ TableName: table, Item: replaced, ...ours }))
+      : client.send(new DeleteItemCommand({ TableName: table, Key: runItemKey(run), ...ours }));
+    await undo.catch(() => undefined);
   }
 
   async function listExecutions(
@@ -170,7 +171,8 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
     },
 
     /**
-     * 1 write unit and 1 read unit. The Put is the at-most-once guard; the
+     * 1 write unit and 1 read unit (a refused Put reads the attempt's record
+     * too). The Put is the at-most-once guard; the
      * job's status is read after it, strongly consistent, so a pause, cancel
      * or delete committed before the Put is seen and wins: the attempt is
      * then ended CANCELLED (`job_inactive`) and its handler never runs. One
@@ -182,12 +184,24 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       const checkpoint = run.attempt > 1 ? (await readItem(run))?.checkpoint : undefined;
       if (inherited && checkpoint?.B) inherited.checkpoint = checkpoint.B;
       const put = runningPut(table, run, workerId, nowMs, queuedMs, checkpoint, wait);
-      if (!(await conditionally(() => client.send(new PutItemCommand(put))))) return "duplicate";
+      // This call's own mark: the SDK's retry of a Put whose first attempt
+      // was written but answered too late (a stalled store) is refused, and
+      // the mark tells that refusal from a duplicate delivery's.
+      const sid = s(randomUUID());
+      let replaced: Item | undefined;
+      const written = await conditionally(async () => {
+        const Item = { ...put.Item, sid };
+        const out = await client.send(
+          new PutItemCommand({ ...put, Item, ReturnValues: "ALL_OLD" }),
+        );
+        replaced = out.Attributes;
+      });
+      if (!written && (await readItem(run))?.sid?.S !== sid.S) return "duplicate";
       let status: JobStatus | undefined;
       try {
         status = await readJobStatus(client, jobs, run.jobId);
       } catch (err) {
-        await undoStart(run, workerId, nowMs);
+        await undoStart(run, workerId, nowMs, replaced);
         throw err;
       }
       if (status !== undefined && canStart(status, run)) return "started";
