@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { type BatchWriteOptions, batchPut } from "../adapters/dynamodb/batch-write.js";
 import { dynamo } from "../adapters/dynamodb/calls.js";
+import { FENCE_ATTR } from "../adapters/dynamodb/claim-writes.js";
 import type { TableNames } from "../adapters/dynamodb/client.js";
 import { META_ID } from "../adapters/dynamodb/tables.js";
 import { failedPrecondition, unavailable } from "../core/errors.js";
@@ -81,9 +82,10 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreSummar
       await writeAll(
         client,
         tables[role],
-        repartition === undefined
-          ? loaded
-          : loaded.map((item) => repartitioned(role, item, repartition)),
+        loaded.map((item) => {
+          const restored = unfenced(role, item);
+          return repartition === undefined ? restored : repartitioned(role, restored, repartition);
+        }),
         options.writes,
       );
       progress.done.push(page.file);
@@ -98,6 +100,18 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreSummar
       ? {}
       : { repartitioned: { from: manifest.partitions, to: repartition } }),
   };
+}
+
+/**
+ * A job item without its claim fence (the epoch of the owner that last
+ * claimed on it): like the partitions table's fences, it belongs to the etcd
+ * cluster that wrote it, and an epoch of the old cluster above the restored
+ * deployment's would keep its owners from ever claiming the job.
+ */
+export function unfenced(role: string, item: Key): Key {
+  if (role !== "jobs" || item[FENCE_ATTR] === undefined) return item;
+  const { [FENCE_ATTR]: _, ...rest } = item;
+  return rest;
 }
 
 /**

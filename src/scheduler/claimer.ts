@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { recoveryDeadline } from "../core/claim-rules.js";
 import type { Clock } from "../core/clock.js";
+import { StaleOwnerError } from "../core/errors.js";
 import type { Claim, DueJob, Fence, JobStore } from "../core/ports/job-store.js";
 import type { OutgoingRun } from "../core/ports/work-queue.js";
 import { runMessageFor } from "../core/run-message.js";
@@ -111,7 +112,11 @@ export function createClaimer(deps: {
   }
 
   return {
-    /** With a fence, a stale owner's pass throws StaleOwnerError and claims nothing. */
+    /**
+     * With a fence, a stale owner's pass throws StaleOwnerError once a claim
+     * is refused by a newer owner's fence; the runs it won before that (jobs
+     * the newer owner had not claimed on) are sent first.
+     */
     async pass(
       partition: number,
       fence?: Fence,
@@ -173,7 +178,18 @@ export function createClaimer(deps: {
       const claims = due.map((job) => claimFor(job, now));
       // A span's times are wall-clock, whatever clock the scheduler runs on.
       const claimedAt = new Date();
-      const won = await store.claimRuns(claims, fence);
+      let won: boolean[];
+      let stale: StaleOwnerError | undefined;
+      try {
+        won = await store.claimRuns(claims, fence);
+      } catch (err) {
+        // Claims are separate writes: a stale owner may have won some (jobs
+        // the newer owner had not touched). Each is a once-only claim; it is
+        // sent now rather than left to the new owner's recovery sweep.
+        if (!(err instanceof StaleOwnerError)) throw err;
+        stale = err;
+        won = err.won ?? [];
+      }
       const runs: OutgoingRun[] = [];
       let lost = 0;
       won.forEach((ok, i) => {
@@ -205,6 +221,7 @@ export function createClaimer(deps: {
       result.claimed = runs.length;
       result.lost = lost;
       result.more = fromIndex && due.length >= readLimit;
+      if (stale) throw stale;
       return result;
     },
   };

@@ -5,6 +5,15 @@ import type { Priority } from "../core/priority.js";
 import type { Intake } from "./intake.js";
 import { receiveOrder, splitSlots } from "./priority-order.js";
 
+/**
+ * How long the loop waits before its next receive when one brought fewer
+ * runs than it asked for (and at least one): runs arriving a few ms apart
+ * then come 2–5 to a ReceiveMessage instead of one each (at 250 a second,
+ * about 0.3 requests per run instead of 1.1). A run that arrives just after
+ * a receive is taken at most this much later.
+ */
+export const RECEIVE_GATHER_MS = 10;
+
 export interface ReceiverDeps {
   queue: WorkQueue;
   /** Where received runs wait for a slot; the loop asks only for the room it has. */
@@ -17,6 +26,8 @@ export interface ReceiverDeps {
   logger: Logger;
   /** Long-poll wait when every queue is empty; bounds how long a stop waits for its polls. */
   waitMs: number;
+  /** `RECEIVE_GATHER_MS` unless given. */
+  gatherMs?: number;
 }
 
 export interface Receiver {
@@ -36,6 +47,8 @@ export interface Receiver {
  * (the poll stands for it) and ask the others. A queue found empty by a
  * receive that took runs elsewhere gets a standby poll (for 1 run) that
  * stands for it the same way.
+ * A receive that brought fewer runs than asked waits `RECEIVE_GATHER_MS`
+ * before the next, so that a steady trickle is received in batches.
  * Received runs go to the intake (`intake.ts`), which starts them in order
  * as slots free. The loop asks for no more than the intake's room (its
  * capacity minus the runs it holds); a poll that brings more (or arrives
@@ -43,6 +56,7 @@ export interface Receiver {
  */
 export function startReceiver(deps: ReceiverDeps): Receiver {
   const { queue, intake, stopping, clock, logger } = deps;
+  const gatherMs = deps.gatherMs ?? RECEIVE_GATHER_MS;
   /** Queues with a long poll out now. */
   const polls = new Set<Priority>();
   const running = new Set<Promise<void>>();
@@ -56,6 +70,20 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
     woken = undefined;
     if (w) w();
     else missedWake = true;
+  }
+
+  /** Waits `ms`, or less when the worker stops; slot wakes do not cut it short. */
+  function pause(ms: number): Promise<void> {
+    if (ms <= 0 || stopping.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        timer.cancel();
+        stopping.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = clock.setTimeout(done, ms);
+      stopping.addEventListener("abort", done);
+    });
   }
 
   function nextWake(timeoutMs?: number): Promise<void> {
@@ -149,6 +177,8 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
           }
           accept(deliveries);
           got = true;
+          // A trickle: let a few more arrive before asking again.
+          if (deliveries.length < Math.min(10, free)) await pause(gatherMs);
           break;
         }
         backoffMs = 100;

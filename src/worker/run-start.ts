@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { INACTIVE_JOB_REASON } from "../core/claim-rules.js";
 import { executionId, type RunRef, type RunWait, waitAtStart } from "../core/execution.js";
 import type { Job, JobLimits, JobTarget } from "../core/job.js";
 import type { Delivery } from "../core/ports/work-queue.js";
@@ -111,11 +112,7 @@ export async function startRun(
     return undefined;
   }
   if (outcome === "job_inactive") {
-    await deps.executions.cancelExecution(
-      run,
-      "the job was paused or cancelled before the run started",
-      startedMs,
-    );
+    await deps.executions.cancelExecution(run, INACTIVE_JOB_REASON, startedMs);
     metrics.runs.inc({ outcome: "cancelled" });
     if (workflowId) await deps.workflows?.finished(workflowId, run, "CANCELLED");
     await queue.ack(delivery);

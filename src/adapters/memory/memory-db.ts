@@ -25,6 +25,8 @@ export interface StoredJob {
   /** Changes on every claim and trigger. */
   claimSeq: number;
   recoverAtMs?: number;
+  /** The epoch of the partition owner that last claimed on it (see `dynamodb/claim-writes.ts`). */
+  fence?: number;
   /** The end of its active-schedule slot, when it holds one. */
   slotUntilMs?: number;
 }

@@ -145,11 +145,12 @@ describe("recovery sweep", () => {
     const cancelled = makeJob(8, { status: "CANCELLED", nextRunMs: undefined });
     await stores.jobs.createJob(paused);
     await stores.jobs.createJob(cancelled);
+    // A manual run at another instant: a refused attempt stays recorded (CANCELLED).
     const run = (id: string, manual: boolean) => ({
       tenant: DEFAULT_TENANT,
       jobId: id,
       partition: 0,
-      scheduledMs: clock.now(),
+      scheduledMs: clock.now() + (manual ? 1 : 0),
       attempt: 1,
       manual,
     });

@@ -7,6 +7,7 @@
 
 import { describe, expect, it } from "vitest";
 import { DEFAULT_TENANT } from "../../../src/core/caller.js";
+import { SEND_GATHER_MS } from "../../../src/scheduler/dispatcher.js";
 import {
   LOOKAHEAD,
   START_TIMEOUT,
@@ -31,7 +32,8 @@ describe("scheduler timing on a fake clock", () => {
     expect(s.scheduler.held).toBe(1);
     await s.until(at - 1);
     expect(await s.sent()).toBe(0);
-    await s.until(at);
+    // Sent at its time plus the gather window at most (runs due just after it share the request).
+    await s.until(at + SEND_GATHER_MS);
     expect(await s.sent()).toBe(1);
     expect(s.scheduler.held).toBe(0);
     const [delivery] = await s.queue.receive(10, 0);
@@ -62,7 +64,7 @@ describe("scheduler timing on a fake clock", () => {
     s.scheduler.wake(0, woken.nextRunMs!);
     await s.until(T0 + 20_000 - LOOKAHEAD - 1);
     expect(await s.claimed(woken)).toBe(false);
-    await s.until(T0 + 20_000);
+    await s.until(T0 + 20_000 + SEND_GATHER_MS);
     expect(await s.claimed(woken)).toBe(true);
     expect(await s.sent()).toBe(1);
 
@@ -102,7 +104,7 @@ describe("scheduler timing on a fake clock", () => {
     const job = s.once(at);
     await s.jobs.createJob(job);
     s.scheduler.setPartitions([{ partition: 0 }]);
-    await s.until(at);
+    await s.until(at + SEND_GATHER_MS);
     const [delivery] = await s.queue.receive(10, 0);
     expect(
       await s.executions.startExecution({ ...delivery!.run, tenant: DEFAULT_TENANT }, "w1", at),
