@@ -8,6 +8,7 @@ import type { Clock } from "./clock.js";
 import { failedPrecondition } from "./errors.js";
 import { loadFireContext } from "./fire-context.js";
 import type { Job } from "./job.js";
+import { type StateNote, withPause, withResume } from "./pause.js";
 import type { CalendarStore } from "./ports/calendar-store.js";
 import type { JobStore } from "./ports/job-store.js";
 import { firstFire } from "./schedule/index.js";
@@ -15,8 +16,9 @@ import { firstFire } from "./schedule/index.js";
 export interface JobStates {
   /** Cancels: no run starts after it returns. */
   cancel(tenant: string, id: string): Promise<Job>;
-  pause(tenant: string, id: string): Promise<Job>;
-  resume(tenant: string, id: string): Promise<Job>;
+  /** Records who paused it and why in the job's pause history, in the same write. */
+  pause(tenant: string, id: string, who: StateNote): Promise<Job>;
+  resume(tenant: string, id: string, who: StateNote): Promise<Job>;
 }
 
 export function createJobStates(deps: {
@@ -36,15 +38,23 @@ export function createJobStates(deps: {
     current: Job,
     status: "CANCELLED" | "PAUSED",
     statusIn: Job["status"][],
+    who?: StateNote,
   ): Promise<Job> {
     const next = { status, schedule: current.schedule, nextRunMs: undefined };
     const slot = slotChange(current, next, false, slots);
+    const now = clock.now();
     return jobs.updateJob(
       current.tenant,
       current.id,
-      { status, nextRunMs: null, ...(slot ? { slot } : {}) },
-      { statusIn },
-      clock.now(),
+      {
+        status,
+        nextRunMs: null,
+        ...(slot ? { slot } : {}),
+        ...(who ? { pauses: withPause(current.pauses, now, who) } : {}),
+      },
+      // The history is rewritten whole: only over the version it was read at.
+      who ? { statusIn, version: current.version } : { statusIn },
+      now,
     );
   }
 
@@ -56,7 +66,7 @@ export function createJobStates(deps: {
         return stop(current, "CANCELLED", ["ACTIVE", "PAUSED", "FINISHED"]);
       }),
 
-    pause: (tenant, id) =>
+    pause: (tenant, id, who) =>
       retryAborted(async () => {
         const current = await load(tenant, id);
         if (current.status === "PAUSED") return current;
@@ -65,10 +75,10 @@ export function createJobStates(deps: {
             `job ${id} is ${current.status}; only an ACTIVE job can be paused`,
           );
         }
-        return stop(current, "PAUSED", ["ACTIVE"]);
+        return stop(current, "PAUSED", ["ACTIVE"], who);
       }),
 
-    resume: (tenant, id) =>
+    resume: (tenant, id, who) =>
       withFreedSlots(slots, clock, tenant, () =>
         retryAborted(async () => {
           const current = await load(tenant, id);
@@ -103,8 +113,9 @@ export function createJobStates(deps: {
             {
               ...(nextRunMs === undefined ? { status } : { status, nextRunMs }),
               ...(slot ? { slot } : {}),
+              pauses: withResume(current.pauses, now, who, current.updatedMs),
             },
-            { statusIn: ["PAUSED"] },
+            { statusIn: ["PAUSED"], version: current.version },
             now,
           );
           return deps.scheduled(job);

@@ -1,4 +1,5 @@
 import type { NotificationTarget } from "./notification.js";
+import type { PauseRecord } from "./pause.js";
 import type { Priority } from "./priority.js";
 
 /**
@@ -131,4 +132,6 @@ export interface Job {
    * store finds it finished.
    */
   holdsSlot?: boolean;
+  /** The last pauses (`pause.ts`), oldest first; absent: never paused since they were recorded. */
+  pauses?: PauseRecord[];
 }

@@ -22,7 +22,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/job.proto.
  */
 export const file_chronoring_v1_job: GenFile = /*@__PURE__*/
-  fileDesc("ChdjaHJvbm9yaW5nL3YxL2pvYi5wcm90bxINY2hyb25vcmluZy52MSK+BQoDSm9iEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLQoIc2NoZWR1bGUYAyABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYBCABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIoCgZzdGF0dXMYBSABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxIMCgR0YWdzGAYgAygJEg0KBW93bmVyGAcgASgJEg8KB3ZlcnNpb24YCCABKAMSMQoNbmV4dF9ydW5fdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9ydW5fdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFydGl0aW9uGAsgASgNEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGbGltaXRzGBggASgLMhguY2hyb25vcmluZy52MS5Kb2JMaW1pdHMSMAoMcmV0cnlfcG9saWN5GBQgASgLMhouY2hyb25vcmluZy52MS5SZXRyeVBvbGljeRIpCghwcmlvcml0eRgVIAEoDjIXLmNocm9ub3JpbmcudjEuUHJpb3JpdHkSEwoLbWlzc2VkX3J1bnMYFiABKAQSMwoNbm90aWZpY2F0aW9ucxgXIAEoCzIcLmNocm9ub3JpbmcudjEuTm90aWZpY2F0aW9ucxIXCg9pZGVtcG90ZW5jeV9rZXkYHiABKAkSEwoLd29ya2Zsb3dfaWQYGSABKAkSEgoKZGVwZW5kc19vbhgaIAMoCSL8AQoJSm9iVGFyZ2V0EikKBGh0dHAYASABKAsyGS5jaHJvbm9yaW5nLnYxLkh0dHBUYXJnZXRIABItCgZzY3JpcHQYAiABKAsyGy5jaHJvbm9yaW5nLnYxLlNjcmlwdFRhcmdldEgAEikKBG5vb3AYAyABKAsyGS5jaHJvbm9yaW5nLnYxLk5vb3BUYXJnZXRIABIvCgd3ZWJob29rGAQgASgLMhwuY2hyb25vcmluZy52MS5XZWJob29rVGFyZ2V0SAASMQoId29ya2Zsb3cYBSABKAsyHS5jaHJvbm9yaW5nLnYxLldvcmtmbG93VGFyZ2V0SABCBgoEa2luZCLMAQoKSHR0cFRhcmdldBIOCgZtZXRob2QYASABKAkSCwoDdXJsGAIgASgJEjcKB2hlYWRlcnMYAyADKAsyJi5jaHJvbm9yaW5nLnYxLkh0dHBUYXJnZXQuSGVhZGVyc0VudHJ5EgwKBGJvZHkYBCABKAwSKgoHdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK4AQoMU2NyaXB0VGFyZ2V0Eg8KB2NvbW1hbmQYASABKAkSDAoEYXJncxgCIAMoCRIxCgNlbnYYAyADKAsyJC5jaHJvbm9yaW5nLnYxLlNjcmlwdFRhcmdldC5FbnZFbnRyeRIqCgd0aW1lb3V0GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGioKCEVudkVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiNgoKTm9vcFRhcmdldBIoCgVzbGVlcBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiLpAQoNV2ViaG9va1RhcmdldBILCgN1cmwYASABKAkSOgoHaGVhZGVycxgCIAMoCzIpLmNocm9ub3JpbmcudjEuV2ViaG9va1RhcmdldC5IZWFkZXJzRW50cnkSKgoHdGltZW91dBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZzZWNyZXQYBCABKAkSDwoHcGF5bG9hZBgFIAEoCRISCgpoYXNfc2VjcmV0GAYgASgIGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIiUKDldvcmtmbG93VGFyZ2V0EhMKC3dvcmtmbG93X2lkGAEgASgJKogBCglKb2JTdGF0dXMSGgoWSk9CX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEUpPQl9TVEFUVVNfQUNUSVZFEAESFQoRSk9CX1NUQVRVU19QQVVTRUQQAhIYChRKT0JfU1RBVFVTX0NBTkNFTExFRBADEhcKE0pPQl9TVEFUVVNfRklOSVNIRUQQBGIGcHJvdG8z", [file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChdjaHJvbm9yaW5nL3YxL2pvYi5wcm90bxINY2hyb25vcmluZy52MSKWBgoDSm9iEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLQoIc2NoZWR1bGUYAyABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYBCABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIoCgZzdGF0dXMYBSABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxIMCgR0YWdzGAYgAygJEg0KBW93bmVyGAcgASgJEg8KB3ZlcnNpb24YCCABKAMSMQoNbmV4dF9ydW5fdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9ydW5fdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFydGl0aW9uGAsgASgNEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGbGltaXRzGBggASgLMhguY2hyb25vcmluZy52MS5Kb2JMaW1pdHMSMAoMcmV0cnlfcG9saWN5GBQgASgLMhouY2hyb25vcmluZy52MS5SZXRyeVBvbGljeRIpCghwcmlvcml0eRgVIAEoDjIXLmNocm9ub3JpbmcudjEuUHJpb3JpdHkSEwoLbWlzc2VkX3J1bnMYFiABKAQSMwoNbm90aWZpY2F0aW9ucxgXIAEoCzIcLmNocm9ub3JpbmcudjEuTm90aWZpY2F0aW9ucxIXCg9pZGVtcG90ZW5jeV9rZXkYHiABKAkSEwoLd29ya2Zsb3dfaWQYGSABKAkSEgoKZGVwZW5kc19vbhgaIAMoCRImCgVwYXVzZRgoIAEoCzIXLmNocm9ub3JpbmcudjEuSm9iUGF1c2USLgoNcGF1c2VfaGlzdG9yeRgpIAMoCzIXLmNocm9ub3JpbmcudjEuSm9iUGF1c2UitQEKCEpvYlBhdXNlEi4KCnBhdXNlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhdXNlZF9ieRgCIAEoCRIMCgRub3RlGAMgASgJEi8KC3Jlc3VtZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXN1bWVkX2J5GAUgASgJEhMKC3Jlc3VtZV9ub3RlGAYgASgJIvwBCglKb2JUYXJnZXQSKQoEaHR0cBgBIAEoCzIZLmNocm9ub3JpbmcudjEuSHR0cFRhcmdldEgAEi0KBnNjcmlwdBgCIAEoCzIbLmNocm9ub3JpbmcudjEuU2NyaXB0VGFyZ2V0SAASKQoEbm9vcBgDIAEoCzIZLmNocm9ub3JpbmcudjEuTm9vcFRhcmdldEgAEi8KB3dlYmhvb2sYBCABKAsyHC5jaHJvbm9yaW5nLnYxLldlYmhvb2tUYXJnZXRIABIxCgh3b3JrZmxvdxgFIAEoCzIdLmNocm9ub3JpbmcudjEuV29ya2Zsb3dUYXJnZXRIAEIGCgRraW5kIswBCgpIdHRwVGFyZ2V0Eg4KBm1ldGhvZBgBIAEoCRILCgN1cmwYAiABKAkSNwoHaGVhZGVycxgDIAMoCzImLmNocm9ub3JpbmcudjEuSHR0cFRhcmdldC5IZWFkZXJzRW50cnkSDAoEYm9keRgEIAEoDBIqCgd0aW1lb3V0GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrgBCgxTY3JpcHRUYXJnZXQSDwoHY29tbWFuZBgBIAEoCRIMCgRhcmdzGAIgAygJEjEKA2VudhgDIAMoCzIkLmNocm9ub3JpbmcudjEuU2NyaXB0VGFyZ2V0LkVudkVudHJ5EioKB3RpbWVvdXQYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24aKgoIRW52RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI2CgpOb29wVGFyZ2V0EigKBXNsZWVwGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIukBCg1XZWJob29rVGFyZ2V0EgsKA3VybBgBIAEoCRI6CgdoZWFkZXJzGAIgAygLMikuY2hyb25vcmluZy52MS5XZWJob29rVGFyZ2V0LkhlYWRlcnNFbnRyeRIqCgd0aW1lb3V0GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBnNlY3JldBgEIAEoCRIPCgdwYXlsb2FkGAUgASgJEhIKCmhhc19zZWNyZXQYBiABKAgaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiJQoOV29ya2Zsb3dUYXJnZXQSEwoLd29ya2Zsb3dfaWQYASABKAkqiAEKCUpvYlN0YXR1cxIaChZKT0JfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFQoRSk9CX1NUQVRVU19BQ1RJVkUQARIVChFKT0JfU1RBVFVTX1BBVVNFRBACEhgKFEpPQl9TVEFUVVNfQ0FOQ0VMTEVEEAMSFwoTSk9CX1NUQVRVU19GSU5JU0hFRBAEYgZwcm90bzM", [file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A scheduled unit of work: when it runs (`schedule`) and what it does (`target`).
@@ -174,6 +174,22 @@ export type Job = Message<"chronoring.v1.Job"> & {
    * @generated from field: repeated string depends_on = 26;
    */
   dependsOn: string[];
+
+  /**
+   * Output only: the pause in force while the job is PAUSED (who paused it,
+   * why, since when); unset otherwise.
+   *
+   * @generated from field: chronoring.v1.JobPause pause = 40;
+   */
+  pause?: JobPause | undefined;
+
+  /**
+   * Output only: the job's last 20 pauses, oldest first, each with its resume
+   * once it ended.
+   *
+   * @generated from field: repeated chronoring.v1.JobPause pause_history = 41;
+   */
+  pauseHistory: JobPause[];
 };
 
 /**
@@ -182,6 +198,60 @@ export type Job = Message<"chronoring.v1.Job"> & {
  */
 export const JobSchema: GenMessage<Job> = /*@__PURE__*/
   messageDesc(file_chronoring_v1_job, 0);
+
+/**
+ * One pause of a job: who paused it and why, and who resumed it.
+ *
+ * @generated from message chronoring.v1.JobPause
+ */
+export type JobPause = Message<"chronoring.v1.JobPause"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp pause_time = 1;
+   */
+  pauseTime?: Timestamp | undefined;
+
+  /**
+   * The caller's subject (the token's `sub`; "anonymous" with auth off), or
+   * "chronoring" for a pause the system made. Empty for a pause made before
+   * pauses were recorded.
+   *
+   * @generated from field: string paused_by = 2;
+   */
+  pausedBy: string;
+
+  /**
+   * The PauseJob note, if any.
+   *
+   * @generated from field: string note = 3;
+   */
+  note: string;
+
+  /**
+   * Unset while the pause lasts.
+   *
+   * @generated from field: google.protobuf.Timestamp resume_time = 4;
+   */
+  resumeTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string resumed_by = 5;
+   */
+  resumedBy: string;
+
+  /**
+   * The ResumeJob note, if any.
+   *
+   * @generated from field: string resume_note = 6;
+   */
+  resumeNote: string;
+};
+
+/**
+ * Describes the message chronoring.v1.JobPause.
+ * Use `create(JobPauseSchema)` to create a new message.
+ */
+export const JobPauseSchema: GenMessage<JobPause> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job, 1);
 
 /**
  * What a run does. Exactly one kind is set.
@@ -232,7 +302,7 @@ export type JobTarget = Message<"chronoring.v1.JobTarget"> & {
  * Use `create(JobTargetSchema)` to create a new message.
  */
 export const JobTargetSchema: GenMessage<JobTarget> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job, 1);
+  messageDesc(file_chronoring_v1_job, 2);
 
 /**
  * Calls an HTTP endpoint; a 2xx response is success.
@@ -285,7 +355,7 @@ export type HttpTarget = Message<"chronoring.v1.HttpTarget"> & {
  * Use `create(HttpTargetSchema)` to create a new message.
  */
 export const HttpTargetSchema: GenMessage<HttpTarget> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job, 2);
+  messageDesc(file_chronoring_v1_job, 3);
 
 /**
  * Runs a command from the worker's allow-list as a child process (no shell).
@@ -333,7 +403,7 @@ export type ScriptTarget = Message<"chronoring.v1.ScriptTarget"> & {
  * Use `create(ScriptTargetSchema)` to create a new message.
  */
 export const ScriptTargetSchema: GenMessage<ScriptTarget> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job, 3);
+  messageDesc(file_chronoring_v1_job, 4);
 
 /**
  * Does nothing and succeeds; for tests and benchmarks.
@@ -354,7 +424,7 @@ export type NoopTarget = Message<"chronoring.v1.NoopTarget"> & {
  * Use `create(NoopTargetSchema)` to create a new message.
  */
 export const NoopTargetSchema: GenMessage<NoopTarget> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job, 4);
+  messageDesc(file_chronoring_v1_job, 5);
 
 /**
  * POSTs a JSON envelope to a URL; a 2xx response is success. The body is
@@ -422,7 +492,7 @@ export type WebhookTarget = Message<"chronoring.v1.WebhookTarget"> & {
  * Use `create(WebhookTargetSchema)` to create a new message.
  */
 export const WebhookTargetSchema: GenMessage<WebhookTarget> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job, 5);
+  messageDesc(file_chronoring_v1_job, 6);
 
 /**
  * Starts a workflow run at the run's scheduled time. Output only: created by
@@ -442,7 +512,7 @@ export type WorkflowTarget = Message<"chronoring.v1.WorkflowTarget"> & {
  * Use `create(WorkflowTargetSchema)` to create a new message.
  */
 export const WorkflowTargetSchema: GenMessage<WorkflowTarget> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job, 6);
+  messageDesc(file_chronoring_v1_job, 7);
 
 /**
  * Lifecycle of a job.

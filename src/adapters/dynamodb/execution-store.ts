@@ -33,6 +33,7 @@ import {
   runItemKey,
   runningPut,
 } from "./execution-item.js";
+import { executionsBetween } from "./execution-range.js";
 import { createGroupCommit } from "./group-commit.js";
 import { decodeToken, type Item, n, num, s, statusIn, str, toPage } from "./job-item.js";
 import { ensureTables, REQUEUED_INDEX, tableKeys, WORKER_INDEX } from "./tables.js";
@@ -275,6 +276,9 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       );
       return visible(out.Item, scope) ? itemToExecution(out.Item) : undefined;
     },
+
+    executionsBetween: (scope, jobId, fromMs, toMs, limit) =>
+      executionsBetween(client, table, { scope, jobId, fromMs, toMs, limit }),
 
     listExecutions(scope, query: ExecutionQuery): Promise<Page<Execution>> {
       return fromPageToken(query.pageToken, () => listExecutions(scope, query));

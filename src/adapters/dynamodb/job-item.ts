@@ -2,6 +2,7 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { invalidArgument } from "../../core/errors.js";
 import type { Job, JobLimits, JobStatus, JobTarget, Schedule } from "../../core/job.js";
 import type { NotificationTarget } from "../../core/notification.js";
+import type { PauseRecord } from "../../core/pause.js";
 import type { Page } from "../../core/ports/job-store.js";
 import { isPriority } from "../../core/priority.js";
 import type { RetryPolicy } from "../../core/retry-policy.js";
@@ -22,7 +23,8 @@ import { tenantOrDefault } from "../../core/tenant.js";
  * the due index so that a claim knows to notify), idem (the idempotency key);
  * wf and deps (L of S) on a workflow's node jobs; tenant (absent on jobs
  * written before tenancy, which are `default`'s; projected into the due index);
- * qc and qend while the job holds an active-schedule slot (`quota-index.ts`).
+ * qc and qend while the job holds an active-schedule slot (`quota-index.ts`);
+ * pauses (JSON, the pause history of `core/pause.ts`; absent: never paused since it was kept).
  */
 export type Item = Record<string, AttributeValue>;
 
@@ -84,6 +86,7 @@ export function jobToItem(job: Job): Item {
   if (job.idempotencyKey !== undefined) item.idem = s(job.idempotencyKey);
   if (job.workflowId) item.wf = s(job.workflowId);
   if (job.dependsOn?.length) item.deps = { L: job.dependsOn.map(s) };
+  if (job.pauses?.length) item.pauses = s(JSON.stringify(job.pauses));
   return item;
 }
 
@@ -119,6 +122,8 @@ export function itemToJob(item: Item): Job {
   const idem = str(item, "idem");
   if (idem !== undefined) job.idempotencyKey = idem;
   if (item.qc) job.holdsSlot = true;
+  const pauses = str(item, "pauses");
+  if (pauses) job.pauses = JSON.parse(pauses) as PauseRecord[];
   const wf = str(item, "wf");
   if (wf) {
     job.workflowId = wf;

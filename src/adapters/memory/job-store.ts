@@ -71,6 +71,7 @@ export function createMemoryJobStore(db: MemoryDb): JobStore {
     else if (change.priority !== undefined) job.priority = change.priority;
     if (change.notifications?.length) job.notifications = copy(change.notifications);
     else if (change.notifications !== undefined) delete job.notifications;
+    if (change.pauses !== undefined) job.pauses = copy(change.pauses);
   }
 
   return {

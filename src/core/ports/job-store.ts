@@ -1,6 +1,7 @@
 import type { IdempotencyRecord } from "../idempotency.js";
 import type { Job, JobLimits, JobStatus, JobTarget, Schedule } from "../job.js";
 import type { NotificationTarget } from "../notification.js";
+import type { PauseRecord } from "../pause.js";
 import type { Priority } from "../priority.js";
 import type { RetryPolicy } from "../retry-policy.js";
 import type { TenantScope } from "../tenant.js";
@@ -62,6 +63,8 @@ export interface JobChange {
    * (keep, free) or not (take): aborted when that changed since it was read.
    */
   slot?: SlotChange;
+  /** Replaces the pause history (PauseJob, ResumeJob: with the status, in the same write). */
+  pauses?: PauseRecord[];
 }
 
 /** Preconditions of an API change; a failed one throws aborted or failed_precondition. */
