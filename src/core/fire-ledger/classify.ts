@@ -9,8 +9,9 @@
  *    DST_SHIFTED or STARTED (a claimed run not started yet: PENDING; one
  *    cancelled unstarted by a pause: SKIPPED_PAUSED);
  * 3. no execution: inside a pause, SKIPPED_PAUSED; ahead of now or of the
- *    job's next run, PENDING; claimed moments ago, PENDING; under FIRE_ONCE
- *    followed by a run, MERGED into it; else MISSED.
+ *    job's next run, PENDING; claimed moments ago with no later run started
+ *    yet, PENDING (in the queue); under FIRE_ONCE followed by a run, MERGED
+ *    into it; else MISSED (a later run started: this one is not coming).
  */
 
 import type { Execution } from "../execution.js";
@@ -138,11 +139,6 @@ export function classifyFires(
       fire.outcome = "MERGED";
       fire.executionId = later.id;
       fire.notes.push(`merged into the catch-up run ${later.id} (misfire FIRE_ONCE)`);
-      return fire;
-    }
-    if (claimedRecently) {
-      delete fire.misfire;
-      fire.notes.push("claimed, not yet started");
       return fire;
     }
     fire.outcome = "MISSED";
