@@ -114,10 +114,10 @@ describe("the fire ledger's outcomes", () => {
       from: T0,
       to: T0 + 1,
       now: T0 + HOUR,
-      executions: [exec(T0, "SKIPPED", { error: "overlap SKIP: a run of the job is still going" })],
+      executions: [exec(T0, "SKIPPED", { error: "the previous run was still running (overlap SKIP)" })],
     });
     expect(fire?.outcome).toBe("SKIPPED_OVERLAP");
-    expect(fire?.notes).toContain("overlap SKIP: a run of the job is still going");
+    expect(fire?.notes).toContain("the previous run was still running (overlap SKIP)");
   });
 
   it("SKIPPED_CALENDAR, and ROLL_FORWARD as STARTED at the rolled time with a note", () => {
