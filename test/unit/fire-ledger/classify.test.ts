@@ -114,7 +114,9 @@ describe("the fire ledger's outcomes", () => {
       from: T0,
       to: T0 + 1,
       now: T0 + HOUR,
-      executions: [exec(T0, "SKIPPED", { error: "the previous run was still running (overlap SKIP)" })],
+      executions: [
+        exec(T0, "SKIPPED", { error: "the previous run was still running (overlap SKIP)" }),
+      ],
     });
     expect(fire?.outcome).toBe("SKIPPED_OVERLAP");
     expect(fire?.notes).toContain("the previous run was still running (overlap SKIP)");
