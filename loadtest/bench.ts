@@ -2,11 +2,18 @@ import { startBackends } from "../deploy/local/backends.js";
 import { failoverScenario } from "./failover.js";
 import { fireBench } from "./fire.js";
 import { startOwnedBackends } from "./harness/backends.js";
+import { idleBench } from "./idle.js";
 import { importBench } from "./import.js";
 import { OUTAGES, type OutageName, outageScenario } from "./outages.js";
 import { partitionScenarios, SCENARIOS, type ScenarioName } from "./partitions.js";
 import { skewScenario } from "./skew.js";
 import { tenantsScenario } from "./tenants.js";
+
+/** `--priority HIGH|MEDIUM|LOW`. */
+function priorityFlag(value: string): "HIGH" | "MEDIUM" | "LOW" {
+  if (value === "HIGH" || value === "MEDIUM" || value === "LOW") return value;
+  throw new Error("--priority must be HIGH, MEDIUM or LOW");
+}
 
 /**
  * `npm run bench -- <scenario> [flags]`. Prints progress on stderr and, as the
@@ -59,6 +66,14 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify(result)}\n`);
       break;
     }
+    case "idle": {
+      const result = await idleBench({
+        partitions: int("partitions", 256),
+        hours: int("hours", 2),
+      });
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      break;
+    }
     case "failover": {
       const backends = await startBackends({ warm: true, log });
       try {
@@ -67,6 +82,7 @@ async function main(): Promise<void> {
           durationS: int("duration", 60),
           partitions: int("partitions", 32),
           callMs: int("call-ms", 400),
+          ...(flags.has("priority") ? { priority: priorityFlag(flags.get("priority")!) } : {}),
           log,
         });
         process.stdout.write(`${JSON.stringify({ bench: "failover", ...result })}\n`);

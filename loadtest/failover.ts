@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { partitionOf } from "../src/core/partition.js";
 import { startEffectServer } from "./harness/effect-server.js";
 import { createEverySecondJobs, type Fault, runFaults } from "./harness/schedule.js";
-import { createStack, type Endpoints } from "./harness/stack.js";
+import { createStack, type Endpoints, FAST_FAILOVER_SETTINGS } from "./harness/stack.js";
 import { judge, longestGaps, sentFirstAttempts, settleExecutions } from "./harness/verdict.js";
 import { summary } from "./stats.js";
 
@@ -17,6 +17,8 @@ export interface FailoverOptions {
   partitions: number;
   /** How long each side-effect call takes, ms (runs are in flight when a worker dies). */
   callMs: number;
+  /** The schedules' priority (absent: the default, MEDIUM). */
+  priority?: "HIGH" | "MEDIUM" | "LOW";
   log: (line: string) => void;
 }
 
@@ -38,14 +40,7 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
     log,
     settings: {
       CHRONORING_PARTITIONS: String(options.partitions),
-      CHRONORING_SESSION_TTL_MS: "2000",
-      CHRONORING_LOOKAHEAD_MS: "1000",
-      CHRONORING_POLL_INTERVAL_MS: "500",
-      CHRONORING_START_TIMEOUT_MS: "4000",
-      CHRONORING_SWEEP_INTERVAL_MS: "1000",
-      CHRONORING_FAILOVER_INTERVAL_MS: "1000",
-      CHRONORING_VISIBILITY_TIMEOUT_S: "10",
-      CHRONORING_LOG_LEVEL: "warn",
+      ...FAST_FAILOVER_SETTINGS,
       // The jobs call the effect server on loopback, which targets may not reach by default.
       CHRONORING_TARGET_ALLOW: "127.0.0.1/32",
       // The bench measures failover, not token checks; its clients call without tokens.
@@ -68,7 +63,13 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
     await stack.waitForCluster(3);
     const { ids, window } = await createEverySecondJobs(
       stack,
-      { jobs: options.jobs, durationS: options.durationS, url: effect.url, name: "failover" },
+      {
+        jobs: options.jobs,
+        durationS: options.durationS,
+        url: effect.url,
+        name: "failover",
+        ...(options.priority ? { priority: options.priority } : {}),
+      },
       log,
     );
 

@@ -1,12 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { Host } from "../deploy/local/netns/hosts.js";
-import { ClusterService } from "../gen/chronoring/v1/cluster_service_pb.js";
-import { JobService } from "../gen/chronoring/v1/job_service_pb.js";
-import { readBack, type SlotFigures } from "./partitions-readback.js";
-import { type Endpoints, type PartitionStack, startPartitionStack } from "./partitions-stack.js";
+import type { Endpoints } from "./harness/stack.js";
+import { judge, settleExecutions, type Verdict } from "./harness/verdict.js";
+import { type PartitionStack, startPartitionStack } from "./partitions-stack.js";
 
 /** The network faults, numbered as in issue 15 §1. */
 export const SCENARIOS = [
@@ -31,6 +28,17 @@ export interface PartitionOptions {
   log: (line: string) => void;
 }
 
+/** What each slot reports: the harness's verdict on that slot's runs. */
+type SlotFigures = Pick<
+  Verdict,
+  | "expected_runs"
+  | "missed"
+  | "missed_examples"
+  | "duplicates"
+  | "duplicate_side_effects"
+  | "lateness_ms"
+>;
+
 export interface ScenarioFigures extends SlotFigures {
   scenario: ScenarioName;
   fault: string;
@@ -53,17 +61,15 @@ interface Fault {
  * test host, and reads back per slot: missed runs, duplicates and lateness.
  */
 export async function partitionScenarios(
-  backends: Endpoints,
+  backends: Omit<Endpoints, "etcd">,
   options: PartitionOptions,
 ): Promise<ScenarioFigures[]> {
   const { log } = options;
   const stack = await startPartitionStack(backends, options);
   try {
     await Promise.all(["s1", "s2", "s3", "w1", "w2"].map((n) => stack.startNode(n)));
-    log(`stack up: etcd ${stack.etcd.endpoints}; logs in ${stack.logDir}`);
-    const transport = createGrpcTransport({ baseUrl: stack.apiUrl });
-    const jobsApi = createClient(JobService, transport);
-    const clusterApi = createClient(ClusterService, transport);
+    log(`stack up: etcd ${stack.etcd.endpoints}; logs in ${stack.stack.logDir}`);
+    const { jobs: jobsApi, cluster: clusterApi } = stack.stack.clients();
     const owners = async () => {
       const view = await clusterApi.getCluster({}, { timeoutMs: 2_000 });
       return { leader: view.leaderId, nodes: new Set(view.partitions.map((p) => p.nodeId)) };
@@ -91,7 +97,7 @@ export async function partitionScenarios(
           startTime: timestampFromMs(windowStart),
           endTime: timestampFromMs(windowEnd - 1),
         },
-        target: { kind: { case: "http", value: { method: "POST", url: stack.effectUrl } } },
+        target: { kind: { case: "http", value: { method: "POST", url: stack.effect.url } } },
       });
       ids.push(created.job!.id);
     }
@@ -134,17 +140,24 @@ export async function partitionScenarios(
       });
     }
     log("window over; reading back");
-    const figures = await readBack({
-      dynamodb: backends.dynamodb,
-      region: backends.region,
-      table: `${stack.prefix}executions`,
-      ids,
-      slots: options.scenarios.map((_, i) => ({
-        start: windowStart + i * slotMs,
-        end: windowStart + (i + 1) * slotMs,
-      })),
-      effects: stack.effects,
-      settleMs: 60_000,
+    const rows = await settleExecutions(
+      stack.endpoints,
+      stack.prefix,
+      { startMs: windowStart, endMs: windowEnd },
+      ids.length,
+    );
+    const figures = options.scenarios.map((_, i): SlotFigures => {
+      const slot = { startMs: windowStart + i * slotMs, endMs: windowStart + (i + 1) * slotMs };
+      const slotRows = rows.filter((r) => r.scheduled >= slot.startMs && r.scheduled < slot.endMs);
+      const v = judge(slotRows, ids, slot, stack.effect.effects);
+      return {
+        expected_runs: v.expected_runs,
+        missed: v.missed,
+        missed_examples: v.missed_examples,
+        duplicates: v.duplicates,
+        duplicate_side_effects: v.duplicate_side_effects,
+        lateness_ms: v.lateness_ms,
+      };
     });
     return results.map((r, i) => ({ ...r, ...figures[i]! }));
   } finally {

@@ -43,8 +43,8 @@ npx madge --circular --extensions ts --ts-config tsconfig.json src
 step "production build (dist/ with the admin UI in dist/ui; the e2e test of the built output runs it)"
 npm run build
 
-step "unit and integration tests"
-npx vitest run --config test/vitest.config.ts --project unit --project integration "$@"
+step "unit and integration tests (three files at a time: most of their time is waiting on the backends)"
+npx vitest run --config test/vitest.config.ts --project unit --project integration --maxWorkers=3 "$@"
 
 step "e2e tests (several processes, faults injected; one file at a time)"
 npx vitest run --config test/vitest.config.ts --project e2e "$@"

@@ -1,15 +1,17 @@
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { dynamoIsReady, launchDynamo, localDynamoClient } from "./dynamodb-local.js";
 import { warmDynamo } from "./dynamodb-warmup.js";
 import { etcdDataDir, etcdIsReady, launchEtcd } from "./etcd-server.js";
+import { freePort, tempBase } from "./local-host.js";
 import { logTail, type ManagedProcess, sweepOrphans } from "./process.js";
 import { launchSqs, sqsIsReady } from "./sqs-emulator.js";
 
 export { LOCAL_CREDENTIALS } from "./dynamodb-local.js";
+export { freePort } from "./local-host.js";
+// PostgreSQL is started on its own, by what needs it (the database job tests, `npm run dev`).
+export { type PostgresServer, startPostgres } from "./postgres-server.js";
 
 export type BackendName = "etcd" | "dynamodb" | "sqs";
 
@@ -110,25 +112,6 @@ export async function startBackends(options: BackendOptions = {}): Promise<Backe
     stop,
   };
 }
-
-/** A TCP port that was free on 127.0.0.1 a moment ago; never the same one twice per process. */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((ok, fail) => {
-      const server = createServer();
-      server.once("error", fail);
-      server.listen(0, "127.0.0.1", () => {
-        const address = server.address();
-        server.close(() => ok(typeof address === "object" && address ? address.port : 0));
-      });
-    });
-    if (!handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-}
-const handedOut = new Set<number>();
 
 interface Common {
   runDir: string;
@@ -249,16 +232,6 @@ async function waitReady(
     await Promise.race([sleep(100), child.exited]);
   }
   return `not ready after ${timeoutMs} ms${lastError}`;
-}
-
-/** /dev/shm when writable: etcd fsyncs every write, which costs nothing on tmpfs. */
-function tempBase(): string {
-  try {
-    accessSync("/dev/shm", constants.W_OK);
-    return "/dev/shm";
-  } catch {
-    return tmpdir();
-  }
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

@@ -7,7 +7,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ExecutionStatus } from "../../gen/chronoring/v1/execution_pb.js";
 import { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
 import { bearerInterceptor } from "../../src/auth/bearer.js";
-import { startBackends } from "./backends.js";
+import { startBackends, startPostgres } from "./backends.js";
 import { type ChronoringProcess, startChronoring } from "./chronoring-process.js";
 import { devAuth } from "./dev-auth.js";
 
@@ -38,6 +38,12 @@ if (clean) {
 }
 
 const backends = await startBackends({ dataDir, log: (l) => say(`dev: ${l}`) });
+// A local PostgreSQL (about 3 s to start; data kept in .data/postgres) that
+// database jobs can name as the connection "local" (docs/database-jobs.md).
+const postgres = await startPostgres({
+  dataDir: join(dataDir, "postgres"),
+  log: (l) => say(`dev: ${l}`),
+});
 const logDir = backends.logDir;
 const auth = await devAuth(dataDir);
 const env = {
@@ -45,6 +51,15 @@ const env = {
   CHRONORING_SQS_ENDPOINT: backends.sqs,
   CHRONORING_ETCD_ENDPOINTS: backends.etcd,
   CHRONORING_AWS_REGION: backends.region,
+  CHRONORING_DATABASE_CONNECTIONS: JSON.stringify({
+    local: {
+      host: postgres.host,
+      port: postgres.port,
+      database: postgres.database,
+      user: postgres.user,
+      password: postgres.password,
+    },
+  }),
   // Jobs here call services on this machine: admit loopback as a target
   // (production refuses it; see docs/security.md). The caller's setting wins.
   CHRONORING_TARGET_ALLOW: process.env.CHRONORING_TARGET_ALLOW ?? "127.0.0.0/8,::1",
@@ -56,6 +71,7 @@ async function stop(code: number): Promise<never> {
   stopping = true;
   await Promise.all(procs.map((p) => p.process.stop()));
   await backends.stop();
+  await postgres.stop();
   process.exit(code);
 }
 process.on("SIGINT", () => void stop(0));

@@ -8,7 +8,8 @@
 # generates its stubs with and runs on in the client tests; Chromium (Debian's chromium),
 # which the admin UI's browser test drives through playwright-core (no browser download);
 # faketime for the clock-skew bench; and iproute2 and nftables, with which deploy/local/netns
-# makes the test hosts of the network partition tests.
+# makes the test hosts of the network partition tests; and PostgreSQL (Debian's postgresql), which
+# the database job tests and `npm run dev` start in a throwaway cluster (postgres-server.ts).
 # Idempotent: prints one line per thing it checked or did. Debian 12, as root (or with sudo).
 set -euo pipefail
 
@@ -136,6 +137,21 @@ if command -v ip >/dev/null 2>&1 && ip netns help >/dev/null 2>&1 && command -v 
 else
   apt_install iproute2 nftables
   echo "iproute2 + nftables: $(nft --version)"
+fi
+
+# --- PostgreSQL (database jobs: deploy/local/postgres-server.ts initdb's its own clusters) ------
+if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "postgresql: present ($("$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/postgres" --version))"
+else
+  apt_install postgresql
+  echo "postgresql: $("$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/postgres" --version)"
+  # The package's own cluster would hold port 5432; the tests start their own on free ports.
+  if command -v pg_ctlcluster >/dev/null 2>&1; then
+    for cluster in $(pg_lsclusters -h 2>/dev/null | awk '$4 == "online" {print $1 "/" $2}'); do
+      as_root pg_ctlcluster "${cluster%/*}" "${cluster#*/}" stop >/dev/null 2>&1 || true
+      echo "postgresql: stopped the package's cluster $cluster (the tests start their own)"
+    done
+  fi
 fi
 
 # --- npm packages -------------------------------------------------------------------------------

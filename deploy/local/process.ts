@@ -37,6 +37,11 @@ export interface SpawnOptions {
   logFile: string;
   /** Removed by the exit hook and by the orphan sweep if this process dies without cleaning up. */
   tempDir?: string;
+  /** Run as this user (this process must be root): PostgreSQL refuses to run as root. */
+  uid?: number;
+  gid?: number;
+  /** What `stop` sends first; default SIGTERM (PostgreSQL: SIGINT, a fast shutdown). */
+  stopSignal?: NodeJS.Signals;
 }
 
 const live = new Set<LiveEntry>();
@@ -61,6 +66,8 @@ export async function spawnManaged(options: SpawnOptions): Promise<ManagedProces
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ["ignore", fd, fd],
+      ...(options.uid !== undefined ? { uid: options.uid } : {}),
+      ...(options.gid !== undefined ? { gid: options.gid } : {}),
     });
   } finally {
     closeSync(fd);
@@ -102,7 +109,7 @@ export async function spawnManaged(options: SpawnOptions): Promise<ManagedProces
     hasExited: () => exitedWith !== undefined,
     async stop(graceMs = 5_000) {
       if (exitedWith !== undefined) return;
-      child.kill("SIGTERM");
+      child.kill(options.stopSignal ?? "SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
       await exited;
       clearTimeout(timer);

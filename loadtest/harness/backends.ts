@@ -74,14 +74,7 @@ export async function startOwnedBackends(
         dynamoPort!,
         log,
         () => launchDynamo({ port: dynamoPort!, logFile: join(dir, "dynamodb.log"), tempDir: dir }),
-        async (url) => {
-          const client = localDynamoClient(url, REGION);
-          try {
-            return await dynamoIsReady(client);
-          } finally {
-            client.destroy();
-          }
-        },
+        dynamoReady,
       ),
       owned(
         "sqs",
@@ -119,6 +112,46 @@ export async function startOwnedBackends(
     await Promise.all(started.map((b) => b.stop()));
     rmSync(dir, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/**
+ * DynamoDB Local alone, owned by the caller (a test that freezes the store
+ * while it shares the other backends); `stop` also removes its files.
+ */
+export async function startOwnedDynamo(log: (line: string) => void): Promise<Backend> {
+  const dir = mkdtempSync(join(tmpdir(), "chronoring-owned-dynamo-"));
+  const port = await freePort();
+  try {
+    const backend = await owned(
+      "dynamodb",
+      port,
+      log,
+      () => launchDynamo({ port, logFile: join(dir, "dynamodb.log"), tempDir: dir }),
+      dynamoReady,
+    );
+    return {
+      ...backend,
+      get pid() {
+        return backend.pid;
+      },
+      async stop() {
+        await backend.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function dynamoReady(url: string): Promise<boolean> {
+  const client = localDynamoClient(url, REGION);
+  try {
+    return await dynamoIsReady(client);
+  } finally {
+    client.destroy();
   }
 }
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 
 /** The HTTP endpoint every benchmark job calls: it counts completed calls per execution id. */
 export interface EffectServer {
-  /** http://127.0.0.1:PORT/fire */
+  /** http://HOST:PORT/fire */
   url: string;
   /** Completed calls by `Chronoring-Execution-Id` (`job:scheduledMs:attempt`). */
   effects: Map<string, number>;
@@ -13,8 +13,13 @@ export interface EffectServer {
 /**
  * Starts the side-effect server. A call counts once its answer was sent in
  * full, after `callMs` (so that runs are in flight when a worker dies).
+ * It listens on `host` (default 127.0.0.1; the gateway, for test hosts).
  */
-export async function startEffectServer(options: { callMs: number }): Promise<EffectServer> {
+export async function startEffectServer(options: {
+  callMs: number;
+  host?: string;
+}): Promise<EffectServer> {
+  const host = options.host ?? "127.0.0.1";
   const effects = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const id = String(req.headers["chronoring-execution-id"] ?? "");
@@ -22,8 +27,8 @@ export async function startEffectServer(options: { callMs: number }): Promise<Ef
     res.on("finish", () => effects.set(id, (effects.get(id) ?? 0) + 1));
     setTimeout(() => res.end("ok"), options.callMs);
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fire`;
+  await new Promise<void>((r) => server.listen(0, host, r));
+  const url = `http://${host}:${(server.address() as AddressInfo).port}/fire`;
   return {
     url,
     effects,

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { Priority } from "../../gen/chronoring/v1/priority_pb.js";
 import type { Stack } from "./stack.js";
 
 /** The observed window: every schedule fires each second in [startMs, endMs). */
@@ -15,7 +16,14 @@ export interface Window {
  */
 export async function createEverySecondJobs(
   stack: Stack,
-  options: { jobs: number; durationS: number; url: string; name: string },
+  options: {
+    jobs: number;
+    durationS: number;
+    url: string;
+    name: string;
+    /** Their priority (absent: the default, MEDIUM). */
+    priority?: "HIGH" | "MEDIUM" | "LOW";
+  },
   log: (line: string) => void,
 ): Promise<{ ids: string[]; window: Window }> {
   const { jobs } = stack.clients();
@@ -34,6 +42,7 @@ export async function createEverySecondJobs(
             endTime: timestampFromMs(endMs - 1),
           },
           target: { kind: { case: "http", value: { method: "POST", url: options.url } } },
+          ...(options.priority ? { priority: Priority[options.priority] } : {}),
         }),
       ),
     );

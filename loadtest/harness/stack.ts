@@ -5,7 +5,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { freePort } from "../../deploy/local/backends.js";
-import { type ChronoringProcess, startChronoring } from "../../deploy/local/chronoring-process.js";
+import {
+  type ChronoringLaunch,
+  type ChronoringProcess,
+  startChronoring,
+} from "../../deploy/local/chronoring-process.js";
 import { ClusterService } from "../../gen/chronoring/v1/cluster_service_pb.js";
 import { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
 import { TenantService } from "../../gen/chronoring/v1/tenant_service_pb.js";
@@ -26,6 +30,8 @@ export interface StackOptions {
   /** CHRONORING_* settings every process gets, over the endpoints and prefixes. */
   settings: Record<string, string>;
   log: (line: string) => void;
+  /** How to start the named process, when not under tsx on this host (a test host's wrapper). */
+  launch?: (name: string) => ChronoringLaunch | undefined;
 }
 
 /** Extra environment of one process: CHRONORING_* settings, or others (LD_PRELOAD, FAKETIME). */
@@ -59,6 +65,22 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/**
+ * The timings of the failover and partition benches: a node lost is noticed
+ * within seconds and its runs are sent again soon after, so that a fault's
+ * effect fits in a short window.
+ */
+export const FAST_FAILOVER_SETTINGS: Readonly<Record<string, string>> = {
+  CHRONORING_SESSION_TTL_MS: "2000",
+  CHRONORING_LOOKAHEAD_MS: "1000",
+  CHRONORING_POLL_INTERVAL_MS: "500",
+  CHRONORING_START_TIMEOUT_MS: "4000",
+  CHRONORING_SWEEP_INTERVAL_MS: "1000",
+  CHRONORING_FAILOVER_INTERVAL_MS: "1000",
+  CHRONORING_VISIBILITY_TIMEOUT_S: "10",
+  CHRONORING_LOG_LEVEL: "warn",
+};
+
 const DEFAULTS = new Map(FIELDS.map((f) => [envName(f.key), f.default]));
 
 export function createStack(options: StackOptions): Stack {
@@ -82,7 +104,13 @@ export function createStack(options: StackOptions): Stack {
   const start = async (name: string, env: ProcessEnv) => {
     const own = changed(env);
     if (own) log(`${name}: ${own}`);
-    const proc = await startChronoring({ name, logDir, env: { ...common, ...env } });
+    const launch = options.launch?.(name);
+    const proc = await startChronoring({
+      name,
+      logDir,
+      env: { ...common, ...env },
+      ...(launch ? { launch } : {}),
+    });
     procs.set(name, proc);
     return proc;
   };

@@ -57,7 +57,7 @@ export function createStoreAdapters(
     });
     return { ...memory, onQueueRequest: undefined, close: () => {} };
   }
-  const { dynamo, ...adapters } = createAdapters(config, hooks);
+  const { dynamo, ...adapters } = createAdapters(config, { ...hooks, clock });
   return { ...adapters, close: () => dynamo.destroy() };
 }
 
@@ -79,6 +79,8 @@ export function createAdapters(
     onMalformed?: (body: string | undefined) => void;
     /** Told when the run queues were found gone and created again. */
     onQueuesRecreated?: () => void;
+    /** The queue's timers and send times run on it. Default the system clock. */
+    clock?: Clock;
   } = {},
 ) {
   const credentials = config.aws.localCredentials
@@ -106,6 +108,7 @@ export function createAdapters(
     {
       ...(options.onMalformed && { onMalformed: options.onMalformed }),
       ...(options.onQueuesRecreated && { onQueuesRecreated: options.onQueuesRecreated }),
+      ...(options.clock && { clock: options.clock }),
     },
   );
   return {

@@ -43,6 +43,7 @@ const TABLE: ReadonlyMap<string, Readonly<Record<string, Access>>> = new Map<
     triggerJob: "operator",
     createJob: "editor",
     batchCreateJobs: "editor",
+    applyJobs: "editor",
     importJobs: "editor",
     updateJob: "editor",
     deleteJob: "editor",

@@ -24,11 +24,7 @@ import {
   type JobTarget as JobTargetPb,
   JobTargetSchema,
 } from "../../gen/chronoring/v1/job_pb.js";
-import type {
-  CreateJobRequest,
-  ListExecutionsRequest,
-  ListJobsRequest,
-} from "../../gen/chronoring/v1/job_service_pb.js";
+import type { CreateJobRequest } from "../../gen/chronoring/v1/job_service_pb.js";
 import {
   type JobLimits as JobLimitsPb,
   JobLimitsSchema,
@@ -40,11 +36,10 @@ import type { Execution, ExecutionStatus } from "../core/execution.js";
 import type { Job, JobLimits, JobStatus, JobTarget, OverlapPolicy, Schedule } from "../core/job.js";
 import type { JobInput } from "../core/job-commands.js";
 import { currentPause } from "../core/pause.js";
-import type { ExecutionQuery } from "../core/ports/execution-store.js";
-import type { JobQuery } from "../core/ports/job-store.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
-import { validatePageSize } from "../core/validate-job.js";
+import { databaseTargetFromProto, databaseTargetToProto } from "./database-codec.js";
 import { msFromDuration } from "./duration.js";
+import { fileTargetFromProto, fileTargetToProto } from "./file-target-codec.js";
 import { retryPolicyFromProto, retryPolicyToProto } from "./retry-codec.js";
 
 export { msFromDuration };
@@ -192,8 +187,15 @@ export function targetFromProto(t: JobTargetPb | undefined, field = "target"): J
         : HTTP_TIMEOUT_DEFAULT_MS;
       return webhookTargetFromProto(w, timeoutMs);
     }
+    case "file":
+      return fileTargetFromProto(t.kind.value, `${field}.file`);
+    case "database":
+      return databaseTargetFromProto(t.kind.value, `${field}.database`);
     default:
-      throw invalidArgument(field, "required: exactly one of http, script, noop, webhook");
+      throw invalidArgument(
+        field,
+        "required: exactly one of http, script, noop, webhook, file, database",
+      );
   }
 }
 
@@ -235,6 +237,12 @@ export function targetToProto(t: JobTarget): JobTargetPb {
     case "workflow":
       return create(JobTargetSchema, {
         kind: { case: "workflow", value: { workflowId: t.workflowId } },
+      });
+    case "file":
+      return create(JobTargetSchema, { kind: { case: "file", value: fileTargetToProto(t) } });
+    case "database":
+      return create(JobTargetSchema, {
+        kind: { case: "database", value: databaseTargetToProto(t) },
       });
   }
 }
@@ -327,6 +335,8 @@ export function jobToProto(job: Job): JobPb {
     missedRuns: BigInt(job.missedRuns ?? 0),
     notifications: notificationsToProto(job.notifications),
     idempotencyKey: job.idempotencyKey ?? "",
+    externalKey: job.externalKey ?? "",
+    applyNamespace: job.applyNamespace ?? "",
     workflowId: job.workflowId ?? "",
     dependsOn: [...(job.dependsOn ?? [])],
     pause: job.status === "PAUSED" ? pauseOf(job) : undefined,
@@ -374,43 +384,12 @@ export function jobInputFromProto(req: CreateJobRequest): JobInput {
     ...(priority ? { priority } : {}),
     ...(req.notifications ? { notifications: notificationsFromProto(req.notifications) } : {}),
     ...(req.idempotencyKey !== "" ? { idempotencyKey: req.idempotencyKey } : {}),
+    ...(req.externalKey !== "" ? { externalKey: req.externalKey } : {}),
   };
 }
 
 function optionalRetryPolicy(p: JobInput["retryPolicy"]): Pick<JobInput, "retryPolicy"> {
   return p ? { retryPolicy: p } : {};
-}
-
-export function jobQueryFromProto(req: ListJobsRequest): JobQuery {
-  const query: JobQuery = { pageSize: validatePageSize(req.pageSize, "page_size") };
-  const status = jobStatusFromProto(req.status, "status");
-  const pageToken = pageTokenFromProto(req.pageToken);
-  if (status !== undefined) query.status = status;
-  if (req.tag !== "") query.tag = req.tag;
-  if (req.owner !== "") query.owner = req.owner;
-  if (req.nameContains !== "") {
-    if (req.nameContains.length > 200) {
-      throw invalidArgument("name_contains", "at most 200 characters");
-    }
-    query.nameContains = req.nameContains;
-  }
-  if (req.neverRun) query.neverRun = true;
-  if (pageToken !== undefined) query.pageToken = pageToken;
-  return query;
-}
-
-export function executionQueryFromProto(req: ListExecutionsRequest): ExecutionQuery {
-  if (req.jobId === "" && req.workerId === "") {
-    throw invalidArgument("job_id", "job_id or worker_id is required");
-  }
-  const query: ExecutionQuery = { pageSize: validatePageSize(req.pageSize, "page_size") };
-  const status = executionStatusFromProto(req.status, "status");
-  const pageToken = pageTokenFromProto(req.pageToken);
-  if (req.jobId !== "") query.jobId = req.jobId;
-  if (req.workerId !== "") query.workerId = req.workerId;
-  if (status !== undefined) query.status = status;
-  if (pageToken !== undefined) query.pageToken = pageToken;
-  return query;
 }
 
 // ---- limits --------------------------------------------------------------------

@@ -17,6 +17,7 @@ import { createAuthInterceptor } from "./auth-interceptor.js";
 import { kCorrelationId, kLogger } from "./call-context.js";
 import { isInternal, toConnectError } from "./error-map.js";
 import type { RpcMetrics } from "./rpc-metrics.js";
+import { createStoreDeadlineInterceptor } from "./store-deadline-interceptor.js";
 import { createTraceInterceptor } from "./trace-interceptor.js";
 
 export { callScope, kCorrelationId, kLogger } from "./call-context.js";
@@ -116,7 +117,9 @@ export function createCallInterceptor(logger: Logger, metrics?: RpcMetrics): Int
  * id, log line, RPC metrics, error mapping), then audit (which
  * records the calls auth refuses too, reading what auth learnt of the
  * caller once the call has ended), then auth when it is on, so that
- * refusals are logged, counted, audited and mapped like any other error.
+ * refusals are logged, counted, audited and mapped like any other error;
+ * innermost, the bound on the handler's store calls, so that the audit
+ * trail's own writes are not bound to the call.
  */
 export function createInterceptors(
   logger: Logger,
@@ -127,6 +130,8 @@ export function createInterceptors(
     audit?: { writer: AuditWriter; clock?: Clock };
     /** Puts a span around every call (OpenTelemetry, when tracing is configured). */
     tracing?: boolean;
+    /** Each store call a handler makes answers within this, or fails unavailable. */
+    storeTimeoutMs?: number;
   } = {},
 ): Interceptor[] {
   const chain = options.tracing ? [createTraceInterceptor()] : [];
@@ -141,5 +146,8 @@ export function createInterceptors(
     );
   }
   if (options.auth) chain.push(createAuthInterceptor(options.auth));
+  if (options.storeTimeoutMs !== undefined) {
+    chain.push(createStoreDeadlineInterceptor(options.storeTimeoutMs));
+  }
   return chain;
 }

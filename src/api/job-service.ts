@@ -13,12 +13,11 @@ import type { FireStatsQueries } from "../core/fire-stats.js";
 import type { JobCommands, JobUpdate } from "../core/job-commands.js";
 import type { StateNote } from "../core/pause.js";
 import { DEFAULT_PRIORITY } from "../core/priority.js";
+import { applyRequestFromProto, applyResultToProto } from "./apply-codec.js";
 import { callerOf, tenantOf } from "./caller-context.js";
 import {
-  executionQueryFromProto,
   executionToProto,
   jobInputFromProto,
-  jobQueryFromProto,
   jobToProto,
   limitsFromProto,
   msFromTimestamp,
@@ -41,6 +40,7 @@ import {
 import { UPDATABLE_PATHS } from "./job-update-paths.js";
 import { explainedToProto } from "./policy-codec.js";
 import { priorityFromProto } from "./priority-codec.js";
+import { executionQueryFromProto, jobQueryFromProto } from "./query-codec.js";
 import { retryPolicyFromProto } from "./retry-codec.js";
 import { maskPaths } from "./update-mask.js";
 
@@ -162,6 +162,10 @@ export function createJobService(
       });
       refused.sort((a, b) => (a.index < b.index ? -1 : 1));
       return { counts, refused, refusedOmitted: omitted };
+    },
+
+    async applyJobs(req, ctx) {
+      return applyResultToProto(await commands.apply(tenantOf(ctx), applyRequestFromProto(req)));
     },
 
     async getJob(req, ctx) {

@@ -12,17 +12,16 @@
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BatchWriteItemCommand, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { type BatchWriteOptions, batchPut } from "../adapters/dynamodb/batch-write.js";
 import { dynamo } from "../adapters/dynamodb/calls.js";
+import { FENCE_ATTR } from "../adapters/dynamodb/claim-writes.js";
 import type { TableNames } from "../adapters/dynamodb/client.js";
 import { META_ID } from "../adapters/dynamodb/tables.js";
-import { failedPrecondition } from "../core/errors.js";
+import { failedPrecondition, unavailable } from "../core/errors.js";
 import { partitionOf } from "../core/partition.js";
 import { BACKUP_TABLES } from "./backup.js";
 import { type Key, readManifest, readPage } from "./manifest.js";
-
-/** DynamoDB's limit of items per BatchWriteItem. */
-const BATCH = 25;
 
 export interface RestoreOptions {
   client: DynamoDBClient;
@@ -33,6 +32,8 @@ export interface RestoreOptions {
   /** Creates the target's tables (the job store's init). */
   createTables: () => Promise<void>;
   onPage?: (table: string, items: number) => void;
+  /** How pages are written (rounds, backoff); batchPut's defaults otherwise. */
+  writes?: BatchWriteOptions;
 }
 
 export interface RestoreSummary {
@@ -81,9 +82,11 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreSummar
       await writeAll(
         client,
         tables[role],
-        repartition === undefined
-          ? loaded
-          : loaded.map((item) => repartitioned(role, item, repartition)),
+        loaded.map((item) => {
+          const restored = unfenced(role, item);
+          return repartition === undefined ? restored : repartitioned(role, restored, repartition);
+        }),
+        options.writes,
       );
       progress.done.push(page.file);
       writeFileSync(progressFile, JSON.stringify(progress));
@@ -97,6 +100,18 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreSummar
       ? {}
       : { repartitioned: { from: manifest.partitions, to: repartition } }),
   };
+}
+
+/**
+ * A job item without its claim fence (the epoch of the owner that last
+ * claimed on it): like the partitions table's fences, it belongs to the etcd
+ * cluster that wrote it, and an epoch of the old cluster above the restored
+ * deployment's would keep its owners from ever claiming the job.
+ */
+export function unfenced(role: string, item: Key): Key {
+  if (role !== "jobs" || item[FENCE_ATTR] === undefined) return item;
+  const { [FENCE_ATTR]: _, ...rest } = item;
+  return rest;
 }
 
 /**
@@ -126,16 +141,23 @@ async function mustBeEmpty(client: DynamoDBClient, table: string): Promise<void>
   }
 }
 
-async function writeAll(client: DynamoDBClient, table: string, items: Key[]): Promise<void> {
-  for (let i = 0; i < items.length; i += BATCH) {
-    let pending = items.slice(i, i + BATCH).map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 5000)));
-      if (attempt > 20) throw failedPrecondition(`table ${table} keeps refusing writes`);
-      const out = await dynamo(() =>
-        client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } })),
-      );
-      pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
-    }
+/**
+ * Writes a page's items with `batchPut`: throttled items and failed requests
+ * are sent again with backoff for its rounds; what is still unwritten then
+ * (the store stayed down, or kept throttling) stops the restore as
+ * unavailable, and running it again resumes at this page.
+ */
+async function writeAll(
+  client: DynamoDBClient,
+  table: string,
+  items: Key[],
+  writes?: BatchWriteOptions,
+): Promise<void> {
+  const left = await batchPut(client, table, items, writes);
+  if (left.length > 0) {
+    throw unavailable(
+      "DynamoDB",
+      new Error(`table ${table}: ${left.length} of ${items.length} items left unwritten`),
+    );
   }
 }

@@ -24,7 +24,23 @@ export const EXIT = {
   /** The server cannot be reached, answered Unavailable, or not within the deadline. */
   unavailable: 7,
   resourceExhausted: 8,
+  /** Not an error: `apply --dry-run` found changes to make (as `terraform plan -detailed-exitcode`). */
+  changesPlanned: 2,
 } as const;
+
+/** The exit code of a command that succeeded but tells something by it; 0 by default. */
+let succeeded: number = EXIT.ok;
+
+export function succeedWith(code: number): void {
+  succeeded = code;
+}
+
+/** The code `succeedWith` set (then 0 again, for the next run in this process). */
+export function takeSuccessCode(): number {
+  const code = succeeded;
+  succeeded = EXIT.ok;
+  return code;
+}
 
 const BY_CODE: Partial<Record<Code, number>> = {
   [Code.InvalidArgument]: EXIT.invalidArgument,

@@ -38,6 +38,13 @@ import {
 } from "../../gen/chronoring/v1/schedule_pb.js";
 import { UsageError } from "./exit-codes.js";
 import {
+  applyFileFlags,
+  FILE_DETAIL_FLAGS,
+  type FileFlags,
+  fileOptions,
+  newFileTarget,
+} from "./file-flags.js";
+import {
   collect,
   collectPair,
   enumChoices,
@@ -46,8 +53,15 @@ import {
   parseDurationMs,
   parseTimeMs,
 } from "./flag-values.js";
+import {
+  applyDatabaseFlags,
+  DATABASE_DETAIL_FLAGS,
+  type DatabaseFlags,
+  databaseOptions,
+  newDatabaseTarget,
+} from "./job-flags-database.js";
 
-export interface JobFlags {
+export interface JobFlags extends FileFlags, DatabaseFlags {
   name?: string;
   owner?: string;
   tag?: string[];
@@ -133,7 +147,7 @@ export function addJobFlags(cmd: Command): Command {
     new Option("--method <method>", "http method (default GET)"),
     new Option("--header <header>", "'Name: value' (repeat)").argParser(collectPair(":")),
     new Option("--body <text>", "http request body"),
-    new Option("--timeout <duration>", "http, script or webhook timeout").argParser(
+    new Option("--timeout <duration>", "http, script, webhook, file or database timeout").argParser(
       parseDurationMs,
     ),
     new Option("--script <command>", "script target: an allow-listed command"),
@@ -148,6 +162,8 @@ export function addJobFlags(cmd: Command): Command {
     new Option("--secret <secret>", "webhook signing secret (16+ characters)"),
     new Option("--noop", "noop target (does nothing)"),
     new Option("--sleep <duration>", "noop: sleep this long").argParser(parseDurationMs),
+    ...fileOptions(),
+    ...databaseOptions(),
     // retry policy
     new Option("--retry <strategy>", choices(RetryStrategySchema)).argParser(
       enumValue(RetryStrategySchema),
@@ -233,12 +249,14 @@ const DETAIL_KINDS: Array<[keyof JobFlags, TargetKind[]]> = [
   ["method", ["http"]],
   ["body", ["http"]],
   ["header", ["http", "webhook"]],
-  ["timeout", ["http", "script", "webhook"]],
+  ["timeout", ["http", "script", "webhook", "file", "database"]],
   ["arg", ["script"]],
   ["env", ["script"]],
   ["payload", ["webhook"]],
   ["secret", ["webhook"]],
   ["sleep", ["noop"]],
+  ...FILE_DETAIL_FLAGS.map((k): [keyof JobFlags, TargetKind[]] => [k, ["file"]]),
+  ...DATABASE_DETAIL_FLAGS.map((k): [keyof JobFlags, TargetKind[]] => [k, ["database"]]),
 ];
 
 /** The flag that makes a target of each kind. */
@@ -248,10 +266,16 @@ const KIND_FLAG: Record<TargetKind, string> = {
   webhook: "--webhook-url",
   noop: "--noop",
   workflow: "-f",
+  file: "--file-op",
+  database: "--database-connection",
 };
 
 function newTarget(f: JobFlags): JobTarget | undefined {
-  const kind = oneOf(f, ["httpUrl", "script", "webhookUrl", "noop"], "target");
+  const kind = oneOf(
+    f,
+    ["httpUrl", "script", "webhookUrl", "noop", "fileOp", "databaseConnection"],
+    "target",
+  );
   switch (kind) {
     case "httpUrl":
       return create(JobTargetSchema, {
@@ -267,6 +291,10 @@ function newTarget(f: JobFlags): JobTarget | undefined {
       });
     case "noop":
       return create(JobTargetSchema, { kind: { case: "noop", value: create(NoopTargetSchema) } });
+    case "fileOp":
+      return create(JobTargetSchema, { kind: { case: "file", value: newFileTarget(f.fileOp!) } });
+    case "databaseConnection":
+      return create(JobTargetSchema, { kind: { case: "database", value: newDatabaseTarget(f) } });
     default:
       return undefined;
   }
@@ -303,6 +331,11 @@ function applyTarget(base: JobTarget | undefined, f: JobFlags): JobTarget | unde
     if (f.timeout !== undefined) k.value.timeout = durationFromMs(f.timeout);
   } else if (k.case === "noop" && f.sleep !== undefined) {
     k.value.sleep = durationFromMs(f.sleep);
+  } else if (k.case === "file") {
+    applyFileFlags(k.value, f, f.timeout);
+  } else if (k.case === "database") {
+    applyDatabaseFlags(k.value, f);
+    if (f.timeout !== undefined) k.value.timeout = durationFromMs(f.timeout);
   }
   return t;
 }

@@ -4,12 +4,13 @@
  */
 
 import { Command, CommanderError, Option } from "commander";
+import { applyCommand } from "./apply-command.js";
 import { backupCommand, restoreCommand } from "./backup-command.js";
 import { calendarsCommand } from "./calendars-command.js";
 import { clusterCommand } from "./cluster-command.js";
 import { baseUrl, DEFAULT_URL, urlOf } from "./connection.js";
 import { dlqCommand } from "./dlq-command.js";
-import { errorText, exitCodeOf } from "./exit-codes.js";
+import { errorText, exitCodeOf, takeSuccessCode } from "./exit-codes.js";
 import { jobsCommand } from "./jobs-command.js";
 import { runsCommand } from "./runs-command.js";
 import { tokenCommand } from "./token-command.js";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     .option("--as <tenant>", "act on this tenant (an admin token of tenant default)")
     .option("--json", "print the response as proto JSON (one document)")
     .addCommand(jobsCommand())
+    .addCommand(applyCommand())
     .addCommand(runsCommand())
     .addCommand(dlqCommand())
     .addCommand(calendarsCommand())
@@ -52,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return 0;
+    return takeSuccessCode();
   } catch (err) {
     // Commander has printed its own errors (and --help) already.
     if (!(err instanceof CommanderError)) {

@@ -11,6 +11,7 @@ import {
   WaitReasonSchema,
 } from "../../gen/chronoring/v1/execution_pb.js";
 import {
+  FileOperationSchema,
   type Job,
   type JobPause,
   JobStatusSchema,
@@ -48,7 +49,7 @@ export function scheduleText(s: ScheduleSpec | undefined): string {
   }
 }
 
-/** `http POST https://...`, `script backup.sh --full`, `noop`, `webhook https://...`. */
+/** `http POST https://...`, `script backup.sh --full`, `noop`, `webhook https://...`, `file copy exports:in/*.csv → out`. */
 export function targetText(t: JobTarget | undefined): string {
   switch (t?.kind.case) {
     case "http":
@@ -61,6 +62,18 @@ export function targetText(t: JobTarget | undefined): string {
       return `webhook ${t.kind.value.url}`;
     case "workflow":
       return `workflow ${t.kind.value.workflowId}`;
+    case "file": {
+      const f = t.kind.value;
+      const op = enumLabel(FileOperationSchema, f.operation).toLowerCase();
+      const to = f.destination ? ` → ${f.destination}` : "";
+      return `file ${op} ${f.root}:${f.sources.join(",")}${to}`;
+    }
+    case "database": {
+      const d = t.kind.value;
+      const what =
+        d.statement.case === "procedure" ? `CALL ${d.statement.value}` : d.statement.value;
+      return `database ${d.connection}: ${(what ?? "").replace(/\s+/g, " ").slice(0, 60)}`;
+    }
     default:
       return "-";
   }

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Clock } from "../core/clock.js";
+import { type Clock, every, type Timer } from "../core/clock.js";
 import type { Coordinator, Leadership, Member } from "../core/ports/coordinator.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
@@ -42,7 +42,7 @@ export function startLeaderDuties(deps: {
   let stopped = false;
   let schedulers: string[] | undefined;
   let workers: string[] = [];
-  let publishTimer: NodeJS.Timeout | undefined;
+  let publishTimer: Timer | undefined;
   const stops: Array<() => Promise<void>> = [];
 
   async function publish(): Promise<void> {
@@ -59,8 +59,8 @@ export function startLeaderDuties(deps: {
   }
 
   function schedulePublish(): void {
-    if (publishTimer) clearTimeout(publishTimer);
-    publishTimer = setTimeout(() => {
+    publishTimer?.cancel();
+    publishTimer = clock.setTimeout(() => {
       publishTimer = undefined;
       publish().catch((err: unknown) => {
         logger.warn({ err }, "could not publish the assignment; retrying");
@@ -115,7 +115,7 @@ export function startLeaderDuties(deps: {
     }
   }
 
-  const failoverTimer = setInterval(() => void failover(), options.failoverIntervalMs);
+  const failoverTimer = every(clock, options.failoverIntervalMs, () => void failover());
 
   const keep = async (stop: () => Promise<void>) => {
     // stop() may have come while the watch was being set up.
@@ -147,8 +147,8 @@ export function startLeaderDuties(deps: {
   return {
     async stop() {
       stopped = true;
-      clearInterval(failoverTimer);
-      if (publishTimer) clearTimeout(publishTimer);
+      failoverTimer.cancel();
+      publishTimer?.cancel();
       await Promise.all(stops.map((s) => s().catch(() => {})));
       // Only the leader reports members: a former leader's count would go stale.
       metrics.members.reset();

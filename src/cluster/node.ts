@@ -26,6 +26,27 @@ export interface ClusterNode {
   stop(): Promise<void>;
 }
 
+/**
+ * Partitions whose owner in `before` owns nothing in `after` and is not
+ * `self`: that owner left the cluster (the leader assigns every live node
+ * partitions), so runs it held in memory were never sent. None at the first
+ * assignment a node sees (cluster start, or its own join).
+ */
+export function departedOwners(
+  before: string[] | undefined,
+  after: string[],
+  self: string,
+): Set<number> {
+  const left = new Set<number>();
+  if (!before) return left;
+  const present = new Set(after);
+  after.forEach((owner, p) => {
+    const old = before[p];
+    if (owner === self && old !== undefined && old !== self && !present.has(old)) left.add(p);
+  });
+  return left;
+}
+
 /** Joining again: 0.2 s doubling up to 5 s between tries. */
 const REJOIN_BACKOFF = { baseMs: 200, maxMs: 5_000 };
 
@@ -41,8 +62,11 @@ export function startClusterNode(deps: {
   logger: Logger;
   metrics: ClusterMetrics;
   options: ClusterNodeOptions;
-  /** Scheduler nodes: the partitions (with their fencing epochs) this node should fire. */
-  onPartitions?: (owned: Array<{ partition: number; epoch: number }>) => void;
+  /**
+   * Scheduler nodes: the partitions (with their fencing epochs) this node
+   * should fire; `takeover` marks one whose last owner left the cluster.
+   */
+  onPartitions?: (owned: Array<{ partition: number; epoch: number; takeover?: boolean }>) => void;
   /** Scheduler nodes: start leader duties; returns their stop function. */
   onLeadership?: (leadership: Leadership) => { stop(): Promise<void> };
   /** Worker nodes: called once registered (to record the worker id durably). */
@@ -88,7 +112,7 @@ export function startClusterNode(deps: {
       } catch (err) {
         if (signal.aborted) return;
         logger.warn({ err }, "campaign failed; retrying");
-        await new Promise((r) => setTimeout(r, 1000));
+        await clock.sleep(1000);
       }
     }
   }
@@ -109,17 +133,21 @@ export function startClusterNode(deps: {
     await coordinator.register(s, {
       id: options.id,
       role: options.role,
-      joinedMs: Date.now(),
+      joinedMs: clock.now(),
       info: options.info,
     });
     await deps.onRegistered?.();
     if (options.role === "scheduler") {
+      let previous: string[] | undefined;
       const stopWatch = await coordinator.watchAssignment((assignment) => {
         if (gen !== generation || !s.isLive()) return;
+        const left = departedOwners(previous, assignment.owners, options.id);
+        previous = assignment.owners;
         deps.onPartitions?.(
           partitionsOf(assignment.owners, options.id).map((partition) => ({
             partition,
             epoch: assignment.since[partition]!,
+            ...(left.has(partition) ? { takeover: true } : {}),
           })),
         );
       });
@@ -164,7 +192,7 @@ export function startClusterNode(deps: {
       await teardown();
       session = undefined;
       while (!stopped && !(await until().catch(() => false))) {
-        await new Promise((r) => setTimeout(r, 1000));
+        await clock.sleep(1000);
       }
       aside = false;
       if (!stopped) await rejoin();

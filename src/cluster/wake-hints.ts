@@ -1,24 +1,25 @@
 import type { Logger } from "pino";
-import type { Clock } from "../core/clock.js";
+import { type Clock, systemClock, type Timer } from "../core/clock.js";
 import type { Coordinator } from "../core/ports/coordinator.js";
 
 export interface WakeHintOptions {
   /** The scheduler's look-ahead: a partition is polled this long before a hinted run. */
   lookaheadMs: number;
-  /** The scheduler's longest pause between polls of a partition. */
-  pollIntervalMs: number;
+  /** The scheduler's longest pause between due-index reads of a partition. */
+  pollBackstopMs: number;
 }
 
 /**
  * Tells the scheduler nodes of runs that an API node schedules sooner than
- * their periodic polls would find them. A partition is polled at least every
- * poll interval and each poll reads a poll interval beyond its look-ahead, so
- * a run later than now + poll interval + look-ahead is found in time without
- * a hint. A run read by a hinted poll still to come needs none either: one
- * hint per partition covers a burst of creations.
+ * their backstop reads would find them. A partition's due index is read at
+ * least every poll backstop, and each read goes on to the partition's next
+ * run beyond it, so a run later than now + poll backstop + look-ahead is
+ * found in time without a hint. A run read by a hinted poll still to come
+ * needs none either: that read and those after it go on in order from
+ * there, so one hint per partition covers a burst of creations.
  *
  * Hints are best effort: a failed one is logged, and the run still fires,
- * at worst one poll interval late.
+ * at worst one poll backstop late.
  */
 export function createWakeHints(deps: {
   clock: Clock;
@@ -33,9 +34,9 @@ export function createWakeHints(deps: {
 
   /** Whether a run at `nextRunMs` in `partition` needs a hint now. */
   function needed(partition: number, nextRunMs: number, now: number): boolean {
-    if (nextRunMs > now + options.pollIntervalMs + options.lookaheadMs) return false;
-    // A poll still to come for an earlier hinted run reads on a poll interval
-    // beyond it, so past anything due before now + poll interval + look-ahead.
+    if (nextRunMs > now + options.pollBackstopMs + options.lookaheadMs) return false;
+    // A poll still to come for an earlier hinted run reads on from it, and
+    // reads again before anything it did not see can be due.
     const pending = hinted.get(partition);
     return !(pending !== undefined && pending - options.lookaheadMs > now && pending <= nextRunMs);
   }
@@ -72,9 +73,12 @@ export function followWakeHints(deps: {
   onWake: (partition: number, nextRunMs: number) => void;
   logger: Logger;
   retryMs?: number;
+  /** The retry's timer runs on it; default the system clock. */
+  clock?: Clock;
 }): { stop(): Promise<void> } {
+  const clock = deps.clock ?? systemClock;
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   let unwatch: (() => Promise<void>) | undefined;
   const begin = () => {
     deps.coordinator.watchWakes(deps.onWake).then(
@@ -85,7 +89,7 @@ export function followWakeHints(deps: {
       (err: unknown) => {
         if (stopped) return;
         deps.logger.warn({ err }, "cannot watch wake hints yet; retrying");
-        timer = setTimeout(begin, deps.retryMs ?? 1_000);
+        timer = clock.setTimeout(begin, deps.retryMs ?? 1_000);
       },
     );
   };
@@ -93,7 +97,7 @@ export function followWakeHints(deps: {
   return {
     async stop() {
       stopped = true;
-      clearTimeout(timer);
+      timer?.cancel();
       await unwatch?.();
     },
   };

@@ -1,7 +1,10 @@
 import { hostname } from "node:os";
+import type { DatabaseConnectionSettings } from "../core/database-target.js";
+import { parseFileRoots } from "../core/file-target.js";
 import { compileTargetAllow } from "../core/target-address.js";
 import type { TenantQuotas } from "../core/tenant-quota.js";
 import { type AuthConfig, authConfig } from "./auth-config.js";
+import { databaseConnections } from "./database-connections.js";
 import {
   checkScriptUserSpec,
   idLookup,
@@ -31,6 +34,11 @@ export interface Config {
     maxBodyBytes: number;
     /** Origins whose browser pages may call the API (CORS): exact origins, or `*` alone. */
     corsOrigins: string[];
+    /**
+     * Longest a store call made for an API call may take, the SDK's retries
+     * included, before the call answers Unavailable (a frozen or cut-off store).
+     */
+    storeTimeoutMs: number;
   };
   /** Port of a bare /metrics listener for processes without the API role; 0 = none. */
   metricsPort: number;
@@ -79,19 +87,27 @@ export interface Config {
   scheduler: {
     /** How far ahead runs are claimed, then held until their exact time. */
     lookaheadMs: number;
+    /** A due-index read looks this far beyond the look-ahead (and one run more); the longest sleep of a loop. */
+    pollIntervalMs: number;
     /**
-     * Longest pause between due-index polls of a partition with nothing due
-     * soon: bounds how late a job is seen whose creation sent no wake hint
+     * Longest pause between due-index reads of a partition with nothing due
+     * soon: bounds how late a job is seen whose change sent no wake hint
      * (written by other means, or etcd was down). A partition with a known
      * next run is polled when it enters the look-ahead.
      */
-    pollIntervalMs: number;
+    pollBackstopMs: number;
     /** Most runs claimed per partition per pass. */
     batchSize: number;
     /** A claimed run not started within this long is sent again. */
     startTimeoutMs: number;
-    /** How often the recovery sweep runs per partition. */
+    /** The shortest pause between two recovery sweeps of a partition. */
     sweepIntervalMs: number;
+    /**
+     * The longest pause between two recovery sweeps of a partition with no
+     * deadline known to its node; at most `queue.maxDelayMs` (a retry kept
+     * in the store is then always seen before it is due).
+     */
+    sweepBackstopMs: number;
     /** How far back the first sweep after start looks. */
     recoveryHorizonMs: number;
     /** Partition loops polled concurrently. */
@@ -117,6 +133,10 @@ export interface Config {
     scriptMaxProcs: number;
     /** Names passed from the worker's environment to scripts, and that a job's env may set. */
     scriptEnvAllow: string[];
+    /** Root name → absolute directory that file jobs work under. */
+    fileRoots: Record<string, string>;
+    /** The PostgreSQL databases `database` jobs may name, by name; read only by the worker role. */
+    databaseConnections: Record<string, DatabaseConnectionSettings>;
     maxOutputBytes: number;
     /** How soon a run waiting for a free slot under its job's limits looks again. */
     limitRetryMs: number;
@@ -213,6 +233,7 @@ export function loadConfig(
       closeTimeoutMs: int("api-close-timeout-ms"),
       maxBodyBytes: int("api-max-body-bytes"),
       corsOrigins: corsOrigins(list("cors-origins")),
+      storeTimeoutMs: int("api-store-timeout-ms"),
     },
     metricsPort: int("metrics-port"),
     backendWaitMs: int("backend-wait-ms"),
@@ -250,9 +271,16 @@ export function loadConfig(
     scheduler: {
       lookaheadMs: int("lookahead-ms"),
       pollIntervalMs: int("poll-interval-ms"),
+      pollBackstopMs: int("poll-backstop-ms"),
       batchSize: int("batch-size"),
       startTimeoutMs: int("start-timeout-ms"),
       sweepIntervalMs: int("sweep-interval-ms"),
+      // A kept retry is written at least the queue's longest delay before it
+      // is due; a sweep at least that often learns of it in time.
+      sweepBackstopMs: Math.max(
+        int("sweep-interval-ms"),
+        Math.min(int("sweep-backstop-ms"), int("queue-max-delay-ms")),
+      ),
       recoveryHorizonMs: int("recovery-horizon-ms"),
       concurrency: int("scheduler-concurrency"),
       calendarTtlMs: int("calendar-ttl-ms"),
@@ -267,6 +295,11 @@ export function loadConfig(
       scriptUser: scriptUser(str("script-user"), roles, host),
       scriptMaxProcs: int("script-max-procs"),
       scriptEnvAllow: envNames(list("script-env-allow"), envName("script-env-allow")),
+      fileRoots: fileRoots(list("file-roots")),
+      // Only a worker opens them; other roles need not see the file.
+      databaseConnections: roles.includes("worker")
+        ? databaseConnections(str("database-connections"))
+        : {},
       maxOutputBytes: int("max-output-bytes"),
       limitRetryMs: int("limit-retry-ms"),
       fireStatsFlushMs: int("fire-stats-flush-ms"),
@@ -325,6 +358,14 @@ function corsOrigins(origins: string[]): string[] {
     }
   }
   return origins;
+}
+
+function fileRoots(entries: string[]): Record<string, string> {
+  try {
+    return parseFileRoots(entries);
+  } catch (err) {
+    throw new ConfigError(`${envName("file-roots")}: ${(err as Error).message}`);
+  }
 }
 
 function envNames(names: string[], where: string): string[] {

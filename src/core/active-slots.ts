@@ -16,6 +16,7 @@ import { isChronoringError } from "./errors.js";
 import type { Job, JobStatus, Schedule } from "./job.js";
 import type { SlotChange } from "./ports/job-store.js";
 import type { TenantStore } from "./ports/tenant-store.js";
+import { type RetrySchedule, retry } from "./retry.js";
 import { activeUntil, type TenantQuotas } from "./tenant-quota.js";
 
 /** What enforcing the quota needs; absent, jobs take no slots (a test of the job API alone). */
@@ -98,15 +99,17 @@ export async function withFreedSlots<T>(
 }
 
 /**
- * Runs a change of a job read just before, again (reading it again) while
- * it loses to a concurrent change of its slot: aborted from the store.
+ * Tries of a change that loses to a concurrent change of the same job. No
+ * delay: the winner has already written, so reading again sees it.
  */
-export async function retryAborted<T>(change: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await change();
-    } catch (err) {
-      if (!isChronoringError(err, "aborted") || attempt >= attempts) throw err;
-    }
-  }
+const ABORTED_RETRIES: RetrySchedule = { attempts: 5, baseMs: 0, maxMs: 0 };
+
+/**
+ * Runs a change of a job read just before, again (reading it again) while
+ * it loses to a concurrent change: aborted from the store.
+ */
+export function retryAborted<T>(clock: Clock, change: () => Promise<T>): Promise<T> {
+  return retry(ABORTED_RETRIES, change, clock, {
+    retryable: (err) => isChronoringError(err, "aborted"),
+  });
 }

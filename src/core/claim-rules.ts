@@ -30,6 +30,9 @@ export function canStart(status: JobStatus, run: { manual: boolean }): boolean {
   return startableStatuses(run).includes(status);
 }
 
+/** Why a run whose job no longer allows its start (`canStart`) ended CANCELLED. */
+export const INACTIVE_JOB_REASON = "the job was paused or cancelled before the run started";
+
 /** TriggerJob records a manual run for a job in any state but this one. */
 export const UNTRIGGERABLE_STATUS: JobStatus = "CANCELLED";
 

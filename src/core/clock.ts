@@ -41,3 +41,31 @@ export const systemClock: Clock = {
 export function clockWithNow(now: () => number, timers: Clock = systemClock): Clock {
   return { now, sleep: timers.sleep, setTimeout: timers.setTimeout };
 }
+
+/**
+ * Calls `fn` every `ms` on `clock` until the returned timer is cancelled: a
+ * `setInterval` built on the Clock's one-shot timer, so that a fake clock
+ * runs it too. The next call is armed before `fn` runs, as `setInterval` does.
+ */
+export function every(clock: Clock, ms: number, fn: () => void, options?: TimerOptions): Timer {
+  let timer: Timer | undefined;
+  let cancelled = false;
+  const arm = () => {
+    timer = clock.setTimeout(
+      () => {
+        if (cancelled) return;
+        arm();
+        fn();
+      },
+      ms,
+      options,
+    );
+  };
+  arm();
+  return {
+    cancel() {
+      cancelled = true;
+      timer?.cancel();
+    },
+  };
+}

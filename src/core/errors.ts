@@ -62,7 +62,16 @@ export function isChronoringError(err: unknown, kind?: ErrorKind): err is Chrono
  * stale (paused past its lease, or cut off) and must stop firing that partition.
  */
 export class StaleOwnerError extends ChronoringError {
-  constructor(partition: number, epoch: number) {
+  constructor(
+    partition: number,
+    epoch: number,
+    /**
+     * Which claims of the refused call were won all the same (claims are
+     * separate writes): runs of jobs the newer owner had not touched yet,
+     * each claimed once and recorded for recovery. Absent: none was.
+     */
+    readonly won?: boolean[],
+  ) {
     super("failed_precondition", `partition ${partition} is owned at a newer epoch than ${epoch}`);
     this.name = "StaleOwnerError";
   }

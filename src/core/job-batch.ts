@@ -19,7 +19,7 @@
 
 import { finishedBy, type SlotDeps } from "./active-slots.js";
 import type { Clock } from "./clock.js";
-import { ChronoringError, unavailable } from "./errors.js";
+import { ChronoringError, invalidArgument, unavailable } from "./errors.js";
 import { keyInUse } from "./idempotency.js";
 import { newJobId } from "./ids.js";
 import { type BuildDeps, type BuiltJob, buildJob } from "./job-build.js";
@@ -104,6 +104,10 @@ export function createJobBatch(
       try {
         // Each item is checked here, as withInputChecks checks a single create.
         checkJobInput(input, deps.checks);
+        if (input.externalKey !== undefined) {
+          // Bulk writes are unconditional: a key's uniqueness needs CreateJob's own write.
+          throw invalidArgument("external_key", "not taken in a batch; use CreateJob or ApplyJobs");
+        }
         const built = await buildJob(build, tenant, input, newJobId(now), now);
         const record = built.record;
         const scope = record && JSON.stringify([record.owner, record.key]);

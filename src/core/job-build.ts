@@ -92,6 +92,7 @@ export async function buildJob(
     ...(input.priority ? { priority: input.priority } : {}),
   };
   if (input.notifications?.length) job.notifications = input.notifications;
+  if (input.externalKey !== undefined) job.externalKey = input.externalKey;
   const built: BuiltJob = { job };
   const slot = slotOnCreate(job, deps.slots);
   if (slot) {

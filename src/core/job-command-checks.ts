@@ -6,7 +6,9 @@
  */
 
 import type { Execution } from "./execution.js";
+import { validateApplyNamespace, validateExternalKey } from "./external-key.js";
 import type { Job } from "./job.js";
+import { type ApplyRequest, type ApplyResult, checkApplyRequest } from "./job-apply.js";
 import type { BatchItem, ImportResult } from "./job-batch.js";
 import {
   checkJobInput,
@@ -40,6 +42,8 @@ export interface JobCommands {
    */
   createMany(tenant: string, items: BatchItem[]): Promise<ImportResult[]>;
   get(tenant: string, id: string): Promise<Job>;
+  /** ApplyJobs (`job-apply.ts`): plans, and unless a dry run, carries the plan out. */
+  apply(tenant: string, request: ApplyRequest): Promise<ApplyResult>;
   list(tenant: string, query: JobQuery): Promise<Page<Job>>;
   update(tenant: string, id: string, update: JobUpdate, expectedVersion?: number): Promise<Job>;
   /** Cancels: no run starts after it returns. */
@@ -82,8 +86,15 @@ export function withInputChecks(commands: JobCommands, checks: InputChecks): Job
     },
     createMany: (tenant, items) => commands.createMany(tenant, items),
     get: byId(commands.get),
+    async apply(tenant, request) {
+      checkApplyRequest(request, checks);
+      return commands.apply(tenant, request);
+    },
     async list(tenant, query) {
       if (query.tag !== undefined) validateTag(query.tag, "tag");
+      if (query.externalKey !== undefined) validateExternalKey(query.externalKey);
+      if (query.applyNamespace !== undefined)
+        validateApplyNamespace(query.applyNamespace, "apply_namespace");
       return commands.list(tenant, query);
     },
     async update(tenant, id, update, expectedVersion) {

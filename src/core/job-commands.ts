@@ -1,10 +1,11 @@
-import { type SlotDeps, slotChange, withFreedSlots } from "./active-slots.js";
+import { retryAborted, type SlotDeps, slotChange, withFreedSlots } from "./active-slots.js";
 import type { Clock } from "./clock.js";
-import { failedPrecondition, isChronoringError, notFound } from "./errors.js";
+import { failedPrecondition, notFound } from "./errors.js";
 import { type Execution, executionId, type RunRef } from "./execution.js";
 import { loadFireContext } from "./fire-context.js";
 import { newJobId } from "./ids.js";
 import type { Job } from "./job.js";
+import { createJobApply } from "./job-apply.js";
 import { createJobBatch } from "./job-batch.js";
 import { buildJob } from "./job-build.js";
 import { type JobCommands, withInputChecks } from "./job-command-checks.js";
@@ -72,72 +73,76 @@ function createUncheckedCommands(deps: JobCommandsDeps, checks: InputChecks): Jo
     return job;
   }
 
-  /** One UpdateJob: re-read and reapplied while it loses to concurrent changes (no expected version). */
-  async function updateOnce(
+  /** One UpdateJob from a fresh read of the job. */
+  async function updateFrom(
     tenant: string,
     id: string,
     update: JobUpdate,
     expectedVersion: number | undefined,
   ): Promise<Job> {
-    for (let attempt = 0; ; attempt++) {
-      const current = await load(tenant, id);
-      if (current.status === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
-      if (current.workflowId && update.limits) {
-        // A run its limits held back or skipped would never report to the workflow run.
-        throw failedPrecondition(
-          `limits: job ${id} is a node of workflow ${current.workflowId}; nodes take no limits`,
-        );
-      }
-      const now = clock.now();
-      const change: JobChange = {};
-      if (update.name !== undefined) change.name = update.name.trim();
-      if (update.owner !== undefined) change.owner = update.owner;
-      if (update.tags !== undefined) change.tags = update.tags;
-      if (update.target !== undefined) change.target = update.target;
-      if (update.limits !== undefined)
-        change.limits = normalizeLimits(update.limits ?? undefined) ?? null;
-      if (update.retryPolicy !== undefined) change.retryPolicy = update.retryPolicy;
-      if (update.priority !== undefined) change.priority = update.priority;
-      if (update.notifications !== undefined) change.notifications = update.notifications;
-      if (update.schedule !== undefined) {
-        const schedule = parseSchedule(update.schedule, now);
-        change.schedule = schedule;
-        const ctx = await loadFireContext(deps.calendars, tenant, schedule, id);
-        if (current.status !== "PAUSED") {
-          const next = firstFire(schedule, now, ctx);
-          change.nextRunMs = next ?? null;
-          change.status = next === undefined ? "FINISHED" : "ACTIVE";
-        }
-      }
-      const slot = slotChange(
-        current,
-        {
-          status: change.status ?? current.status,
-          schedule: change.schedule ?? current.schedule,
-          nextRunMs:
-            change.nextRunMs === null ? undefined : (change.nextRunMs ?? current.nextRunMs),
-        },
-        change.schedule !== undefined,
-        deps.slots,
+    const current = await load(tenant, id);
+    if (current.status === "CANCELLED") throw failedPrecondition(`job ${id} is CANCELLED`);
+    if (current.workflowId && update.limits) {
+      // A run its limits held back or skipped would never report to the workflow run.
+      throw failedPrecondition(
+        `limits: job ${id} is a node of workflow ${current.workflowId}; nodes take no limits`,
       );
-      if (slot) change.slot = slot;
-      try {
-        const job = await jobs.updateJob(
-          tenant,
-          id,
-          change,
-          { version: expectedVersion ?? current.version, statusIn: [current.status] },
-          now,
-        );
-        return scheduled(job);
-      } catch (err) {
-        // Without an expected version from the caller, a concurrent change is
-        // not the caller's conflict: read again and reapply.
-        if (expectedVersion !== undefined || !isChronoringError(err, "aborted") || attempt >= 5) {
-          throw err;
-        }
+    }
+    const now = clock.now();
+    const change: JobChange = {};
+    if (update.name !== undefined) change.name = update.name.trim();
+    if (update.owner !== undefined) change.owner = update.owner;
+    if (update.tags !== undefined) change.tags = update.tags;
+    if (update.target !== undefined) change.target = update.target;
+    if (update.limits !== undefined)
+      change.limits = normalizeLimits(update.limits ?? undefined) ?? null;
+    if (update.retryPolicy !== undefined) change.retryPolicy = update.retryPolicy;
+    if (update.priority !== undefined) change.priority = update.priority;
+    if (update.notifications !== undefined) change.notifications = update.notifications;
+    if (update.schedule !== undefined) {
+      const schedule = parseSchedule(update.schedule, now);
+      change.schedule = schedule;
+      const ctx = await loadFireContext(deps.calendars, tenant, schedule, id);
+      if (current.status !== "PAUSED") {
+        const next = firstFire(schedule, now, ctx);
+        change.nextRunMs = next ?? null;
+        change.status = next === undefined ? "FINISHED" : "ACTIVE";
       }
     }
+    const slot = slotChange(
+      current,
+      {
+        status: change.status ?? current.status,
+        schedule: change.schedule ?? current.schedule,
+        nextRunMs: change.nextRunMs === null ? undefined : (change.nextRunMs ?? current.nextRunMs),
+      },
+      change.schedule !== undefined,
+      deps.slots,
+    );
+    if (slot) change.slot = slot;
+    const job = await jobs.updateJob(
+      tenant,
+      id,
+      change,
+      { version: expectedVersion ?? current.version, statusIn: [current.status] },
+      now,
+    );
+    return scheduled(job);
+  }
+
+  /**
+   * One UpdateJob. Without an expected version from the caller, a concurrent
+   * change is not the caller's conflict: the job is read again and the update
+   * reapplied.
+   */
+  function updateOnce(
+    tenant: string,
+    id: string,
+    update: JobUpdate,
+    expectedVersion: number | undefined,
+  ): Promise<Job> {
+    const once = () => updateFrom(tenant, id, update, expectedVersion);
+    return expectedVersion === undefined ? retryAborted(clock, once) : once();
   }
 
   const states = createJobStates({
@@ -148,6 +153,14 @@ function createUncheckedCommands(deps: JobCommandsDeps, checks: InputChecks): Jo
   });
 
   const createMany = createJobBatch({ ...deps, checks });
+
+  const apply = createJobApply({
+    ...deps,
+    update: (tenant, id, update, version) =>
+      withFreedSlots(deps.slots, clock, tenant, () => updateOnce(tenant, id, update, version)),
+    cancelAt: states.cancelAt,
+    scheduled,
+  });
 
   return {
     createMany,
@@ -166,6 +179,8 @@ function createUncheckedCommands(deps: JobCommandsDeps, checks: InputChecks): Jo
     },
 
     get: load,
+
+    apply,
 
     list: (tenant, query) => jobs.listJobs(tenant, query),
 

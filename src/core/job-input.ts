@@ -5,6 +5,7 @@
  */
 
 import { failedPrecondition } from "./errors.js";
+import { validateExternalKey } from "./external-key.js";
 import { validateIdempotencyKey } from "./idempotency.js";
 import type { JobLimits, JobTarget } from "./job.js";
 import { validateLimits } from "./limits.js";
@@ -38,6 +39,8 @@ export interface JobInput {
   notifications?: NotificationTarget[];
   /** See `idempotency.ts`: same key + same request → the same job. */
   idempotencyKey?: string;
+  /** Unique among the tenant's live jobs; see `external-key.ts`. */
+  externalKey?: string;
 }
 
 /** Fields UpdateJob may change; absent ones stay. */
@@ -71,6 +74,7 @@ export function checkJobInput(input: JobInput, checks: InputChecks): void {
   if (input.limits) validateLimits(input.limits);
   if (input.retryPolicy) validateRetryPolicy(input.retryPolicy);
   if (input.idempotencyKey !== undefined) validateIdempotencyKey(input.idempotencyKey);
+  if (input.externalKey !== undefined) validateExternalKey(input.externalKey);
   checkNotifications(input.notifications, "notifications", checks);
 }
 

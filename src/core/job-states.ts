@@ -16,6 +16,8 @@ import { firstFire } from "./schedule/index.js";
 export interface JobStates {
   /** Cancels: no run starts after it returns. */
   cancel(tenant: string, id: string): Promise<Job>;
+  /** Cancels `current` only if it is still at its version (aborted otherwise): an apply's delete. */
+  cancelAt(current: Job): Promise<Job>;
   /** Records who paused it and why in the job's pause history, in the same write. */
   pause(tenant: string, id: string, who: StateNote): Promise<Job>;
   resume(tenant: string, id: string, who: StateNote): Promise<Job>;
@@ -38,11 +40,17 @@ export function createJobStates(deps: {
     current: Job,
     status: "CANCELLED" | "PAUSED",
     statusIn: Job["status"][],
-    who?: StateNote,
+    /** `who`: a pause's author and note, kept in the pause history. */
+    opts: { version?: number; who?: StateNote } = {},
   ): Promise<Job> {
+    const { who } = opts;
     const next = { status, schedule: current.schedule, nextRunMs: undefined };
     const slot = slotChange(current, next, false, slots);
     const now = clock.now();
+    // A cancelled job gives its external key back, so that a new job may take it.
+    const release = status === "CANCELLED" && current.externalKey !== undefined;
+    // The pause history is rewritten whole: only over the version it was read at.
+    const version = opts.version ?? (who ? current.version : undefined);
     return jobs.updateJob(
       current.tenant,
       current.id,
@@ -50,24 +58,27 @@ export function createJobStates(deps: {
         status,
         nextRunMs: null,
         ...(slot ? { slot } : {}),
+        ...(release ? { releaseKey: current.externalKey } : {}),
         ...(who ? { pauses: withPause(current.pauses, now, who) } : {}),
       },
-      // The history is rewritten whole: only over the version it was read at.
-      who ? { statusIn, version: current.version } : { statusIn },
+      { statusIn, ...(version === undefined ? {} : { version }) },
       now,
     );
   }
 
   return {
     cancel: (tenant, id) =>
-      retryAborted(async () => {
+      retryAborted(clock, async () => {
         const current = await load(tenant, id);
         if (current.status === "CANCELLED") return current;
         return stop(current, "CANCELLED", ["ACTIVE", "PAUSED", "FINISHED"]);
       }),
 
+    cancelAt: (current) =>
+      stop(current, "CANCELLED", ["ACTIVE", "PAUSED", "FINISHED"], { version: current.version }),
+
     pause: (tenant, id, who) =>
-      retryAborted(async () => {
+      retryAborted(clock, async () => {
         const current = await load(tenant, id);
         if (current.status === "PAUSED") return current;
         if (current.status !== "ACTIVE") {
@@ -75,12 +86,12 @@ export function createJobStates(deps: {
             `job ${id} is ${current.status}; only an ACTIVE job can be paused`,
           );
         }
-        return stop(current, "PAUSED", ["ACTIVE"], who);
+        return stop(current, "PAUSED", ["ACTIVE"], { who });
       }),
 
     resume: (tenant, id, who) =>
       withFreedSlots(slots, clock, tenant, () =>
-        retryAborted(async () => {
+        retryAborted(clock, async () => {
           const current = await load(tenant, id);
           if (current.status === "ACTIVE") return current;
           if (current.status !== "PAUSED") {

@@ -1,3 +1,4 @@
+import type { DatabaseTarget } from "./database-target.js";
 import type { NotificationTarget } from "./notification.js";
 import type { PauseRecord } from "./pause.js";
 import type { Priority } from "./priority.js";
@@ -7,6 +8,7 @@ import type { Priority } from "./priority.js";
  * exist only inside the schedule evaluator (`schedule/`).
  */
 
+import type { FileTarget } from "./file-target.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { TimePolicies } from "./time-policy.js";
 
@@ -77,7 +79,16 @@ export interface WorkflowTarget {
   workflowId: string;
 }
 
-export type JobTarget = HttpTarget | ScriptTarget | NoopTarget | WebhookTarget | WorkflowTarget;
+export type { DatabaseTarget } from "./database-target.js";
+
+export type JobTarget =
+  | HttpTarget
+  | ScriptTarget
+  | NoopTarget
+  | WebhookTarget
+  | WorkflowTarget
+  | FileTarget
+  | DatabaseTarget;
 export type JobType = JobTarget["type"];
 
 export type OverlapPolicy = "ALLOW" | "SKIP" | "BUFFER_ONE" | "CANCEL_PREVIOUS";
@@ -123,6 +134,10 @@ export interface Job {
   notifications?: NotificationTarget[];
   /** The key of the CreateJob request that made it, if any. */
   idempotencyKey?: string;
+  /** The caller's own name for it, unique among the tenant's live jobs (`external-key.ts`). */
+  externalKey?: string;
+  /** The ApplyJobs namespace that manages it (set only by an apply). */
+  applyNamespace?: string;
   /** Set on a workflow's node jobs: the workflow, and the node jobs this one waits for. */
   workflowId?: string;
   dependsOn?: string[];

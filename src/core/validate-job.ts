@@ -6,9 +6,11 @@
 
 import { invalidArgument } from "./errors.js";
 import { parseExecutionId } from "./execution.js";
+import { validateFileTarget } from "./file-target.js";
 import { JOB_ID_PATTERN } from "./ids.js";
 import type { JobTarget } from "./job.js";
 import { loadsCode } from "./script-env.js";
+import { validateDatabaseTarget } from "./validate-database-target.js";
 import { validateWebhookTarget } from "./validate-webhook.js";
 
 export const NAME_MAX = 200;
@@ -151,8 +153,17 @@ export function validateTarget(target: JobTarget, field = "target"): void {
     case "webhook":
       validateWebhookTarget(t, `${field}.webhook`);
       return;
+    case "file":
+      validateFileTarget(t, `${field}.file`);
+      return;
+    case "database":
+      validateDatabaseTarget(t, `${field}.database`);
+      return;
     default:
-      throw invalidArgument(field, "required: exactly one of http, script, noop, webhook");
+      throw invalidArgument(
+        field,
+        "required: exactly one of http, script, noop, webhook, file, database",
+      );
   }
 }
 

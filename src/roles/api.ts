@@ -130,6 +130,7 @@ export async function startApiRole(
       ...(auth ? { auth } : {}),
       audit: { writer: auditWriter, clock },
       tracing: tracingEnabled(),
+      storeTimeoutMs: config.api.storeTimeoutMs,
     }),
     metricsText: () => ctx.registry.metrics(),
     httpRoutes: createUiRoute({

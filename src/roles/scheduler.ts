@@ -3,7 +3,7 @@ import { startLeaderDuties } from "../cluster/leader.js";
 import { type ClusterNode, startClusterNode } from "../cluster/node.js";
 import { createStoreOutage } from "../cluster/store-outage.js";
 import { followWakeHints } from "../cluster/wake-hints.js";
-import { systemClock } from "../core/clock.js";
+import { every, systemClock } from "../core/clock.js";
 import { StaleOwnerError } from "../core/errors.js";
 import { ALL_TENANTS } from "../core/tenant.js";
 import { startDispatchThread } from "../scheduler/dispatch-thread.js";
@@ -63,7 +63,11 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
           }),
         }
       : {}),
-    options: config.scheduler,
+    options: {
+      ...config.scheduler,
+      // A lost owner is seen within its lease, and its partitions move a settle later.
+      lostOwnerMs: config.etcd.sessionTtlMs + config.cluster.assignmentSettleMs + 1_000,
+    },
     nodeId: config.cluster.nodeId,
     canClaim: () => !cluster || (node?.isLive() ?? false),
     storeCalls: outage,
@@ -82,6 +86,7 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
     coordinator,
     onWake: (partition, nextRunMs) => scheduler.wake(partition, nextRunMs),
     logger,
+    clock,
   });
   closers.push(() => hints.stop());
   node = startClusterNode({
@@ -118,15 +123,15 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
   // A node cut off from the store but not from etcd would keep its partitions
   // and fire none of their runs: past the outage bound it leaves, so the
   // others take them, and rejoins once a read reaches the store again.
-  const outageCheck = setInterval(() => {
+  const outageCheck = every(clock, 500, () => {
     if (config.cluster.storeOutageMs === 0 || !outage.isOut()) return;
     outage.reset();
     void member.standAside(async () => {
       await jobs.getJob(ALL_TENANTS, STORE_PROBE_JOB);
       return true;
     });
-  }, 500);
-  closers.push(async () => clearInterval(outageCheck));
+  });
+  closers.push(async () => outageCheck.cancel());
   closers.push(() => member.stop());
   closers.push(() => scheduler.stop());
   return { scheduler, node, closers };

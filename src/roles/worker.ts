@@ -1,6 +1,8 @@
 import { type ClusterNode, startClusterNode } from "../cluster/node.js";
+import { every } from "../core/clock.js";
 import { createNotifications } from "../notify/from-config.js";
 import { countingStarts, startFireStatsRecorder } from "../worker/fire-stats-recorder.js";
+import { createDatabasePools } from "../worker/handlers/database-pools.js";
 import {
   createHandlerRegistry,
   defaultHandlers,
@@ -54,6 +56,8 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
     : undefined;
   // One connection pool for job targets and notification webhooks, with the SSRF check.
   const targets = createSafeDispatcher({ allow: config.targetAllow });
+  // Pools open on a database job's first run; a name not held fails that run.
+  const databases = createDatabasePools(config.worker.databaseConnections, { logger });
   const handlers = createHandlerRegistry(
     handlerOverrides ??
       defaultHandlers({
@@ -63,8 +67,11 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
         scriptUser: config.worker.scriptUser,
         scriptMaxProcs: config.worker.scriptMaxProcs,
         scriptEnvAllow: config.worker.scriptEnvAllow,
+        fileRoots: config.worker.fileRoots,
         workflows: ctx.workflowRuns,
         dispatcher: targets,
+        clock,
+        databases,
       }),
   );
   const notifications = createNotifications(config, {
@@ -86,9 +93,8 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
         })
         .catch((err: unknown) => logger.debug({ err }, "could not count the workers"));
     void count();
-    const timer = setInterval(count, 10_000);
-    timer.unref();
-    closers.push(async () => clearInterval(timer));
+    const timer = every(clock, 10_000, () => void count(), { unref: true });
+    closers.push(async () => timer.cancel());
   }
   const tenantGate = createTenantGate({
     tenants: ctx.adapters.tenants,
@@ -136,6 +142,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
   closers.push(() => fireStats.stop());
   closers.push(async () => notifications.close());
   closers.push(() => targets.close());
+  closers.push(() => databases.close());
   if (cluster) {
     const { coordinator } = cluster;
     node = startClusterNode({

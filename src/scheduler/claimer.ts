@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { recoveryDeadline } from "../core/claim-rules.js";
 import type { Clock } from "../core/clock.js";
+import { StaleOwnerError } from "../core/errors.js";
 import type { Claim, DueJob, Fence, JobStore } from "../core/ports/job-store.js";
 import type { OutgoingRun } from "../core/ports/work-queue.js";
 import { runMessageFor } from "../core/run-message.js";
@@ -13,7 +14,7 @@ import type { SchedulerMetrics } from "./metrics.js";
 
 export interface ClaimerOptions {
   lookaheadMs: number;
-  /** The longest pause between passes: a pass reads this far beyond its look-ahead. */
+  /** A read asks for the runs up to this far beyond its look-ahead, and one more. */
   pollIntervalMs: number;
   batchSize: number;
   startTimeoutMs: number;
@@ -21,8 +22,9 @@ export interface ClaimerOptions {
 
 /**
  * Runs of a partition read from the due index beyond a pass's look-ahead:
- * complete up to `untilMs`, so a later pass can claim from them without
- * reading again (each claim is still conditional on what was read).
+ * complete up to `untilMs` (infinite when the read reached the partition's
+ * last run), so a later pass can claim from them without reading again (each
+ * claim is still conditional on what was read).
  */
 export interface KnownRuns {
   jobs: DueJob[];
@@ -42,7 +44,14 @@ export interface PassResult {
   nextClaimedMs?: number;
   /** Claims that lost their condition: the job changed since it was read. */
   lost: number;
+  /** The recovery deadlines the won claims recorded. */
+  deadlines: number[];
+  /** How many runs the next read asks for. */
+  readLimit: number;
 }
+
+/** The fewest runs a read asks for: the window's and a few beyond. */
+const MIN_READ = 4;
 
 /**
  * One pass over one partition: reads what is due up to the look-ahead from
@@ -103,24 +112,41 @@ export function createClaimer(deps: {
   }
 
   return {
-    /** With a fence, a stale owner's pass throws StaleOwnerError and claims nothing. */
-    async pass(partition: number, fence?: Fence, known?: KnownRuns): Promise<PassResult> {
+    /**
+     * With a fence, a stale owner's pass throws StaleOwnerError once a claim
+     * is refused by a newer owner's fence; the runs it won before that (jobs
+     * the newer owner had not claimed on) are sent first.
+     */
+    async pass(
+      partition: number,
+      fence?: Fence,
+      known?: KnownRuns,
+      readLimit = options.batchSize,
+    ): Promise<PassResult> {
       const now = clock.now();
       const horizon = now + options.lookaheadMs;
       let read: DueJob[];
       let untilMs: number;
+      let nextLimit = readLimit;
       const fromIndex = !known || known.untilMs < horizon;
       if (!fromIndex) {
         ({ jobs: read, untilMs } = known);
       } else {
-        // Read on up to the next poll's look-ahead: the runs beyond this
-        // pass's tell when the partition next has work, and runs later than
-        // that are the next poll's business (reading them all would cost a
-        // partition's whole future on every pass).
-        untilMs = horizon + options.pollIntervalMs;
-        read = await store.dueJobs(partition, untilMs, options.batchSize);
+        // The earliest runs of the partition, however far ahead: what is
+        // due, what the next passes claim, and at least one run beyond, which
+        // tells when the partition next has work (an idle partition whose
+        // next run is in 3 h is not read again before then). The limit
+        // follows what the last read found up to a poll interval beyond the
+        // look-ahead, plus a few, so that a read costs about its window.
+        read = await store.dueJobs(partition, FAR_MS, readLimit);
+        const full = read.length >= readLimit;
         // A full page ends anywhere: only what is before its last run is complete.
-        if (read.length >= options.batchSize) untilMs = read[read.length - 1]!.nextRunMs - 1;
+        untilMs = full ? read[read.length - 1]!.nextRunMs - 1 : Number.POSITIVE_INFINITY;
+        const window = read.filter((j) => j.nextRunMs <= horizon + options.pollIntervalMs).length;
+        nextLimit =
+          full && window >= read.length
+            ? options.batchSize
+            : Math.min(options.batchSize, Math.max(MIN_READ, window + 2));
       }
       metrics.passes.inc({ source: fromIndex ? "index" : "known" });
       const due = read.filter((job) => job.nextRunMs <= horizon);
@@ -133,6 +159,8 @@ export function createClaimer(deps: {
           untilMs,
         },
         lost: 0,
+        deadlines: [],
+        readLimit: nextLimit,
       };
       if (due.length === 0) {
         metrics.lag.set({ partition: String(partition) }, 0);
@@ -150,7 +178,18 @@ export function createClaimer(deps: {
       const claims = due.map((job) => claimFor(job, now));
       // A span's times are wall-clock, whatever clock the scheduler runs on.
       const claimedAt = new Date();
-      const won = await store.claimRuns(claims, fence);
+      let won: boolean[];
+      let stale: StaleOwnerError | undefined;
+      try {
+        won = await store.claimRuns(claims, fence);
+      } catch (err) {
+        // Claims are separate writes: a stale owner may have won some (jobs
+        // the newer owner had not touched). Each is a once-only claim; it is
+        // sent now rather than left to the new owner's recovery sweep.
+        if (!(err instanceof StaleOwnerError)) throw err;
+        stale = err;
+        won = err.won ?? [];
+      }
       const runs: OutgoingRun[] = [];
       let lost = 0;
       won.forEach((ok, i) => {
@@ -160,6 +199,7 @@ export function createClaimer(deps: {
           return;
         }
         const { job } = claim;
+        result.deadlines.push(claim.recoverAtMs);
         // The job's next run is the partition's business too: come back for it.
         if (claim.nextRunMs !== undefined) {
           result.nextClaimedMs = Math.min(result.nextClaimedMs ?? claim.nextRunMs, claim.nextRunMs);
@@ -180,10 +220,14 @@ export function createClaimer(deps: {
       dispatcher.hold(await withJobFields(runs, store));
       result.claimed = runs.length;
       result.lost = lost;
-      result.more = fromIndex && due.length >= options.batchSize;
+      result.more = fromIndex && due.length >= readLimit;
+      if (stale) throw stale;
       return result;
     },
   };
 }
 
 export type Claimer = ReturnType<typeof createClaimer>;
+
+/** The upper end of a due-index read that goes on past its window. */
+const FAR_MS = Number.MAX_SAFE_INTEGER;

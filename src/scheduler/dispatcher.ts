@@ -5,6 +5,14 @@ import type { OutgoingRun, WorkQueue } from "../core/ports/work-queue.js";
 import { type RetrySchedule, retry } from "../core/retry.js";
 import { interleaveByTenant } from "./interleave.js";
 
+/**
+ * How long a due run waits for runs due just after it, to go in one
+ * SendMessageBatch (up to 10 messages per request, one price). A run is sent
+ * at most this late, never early: at 250 runs a second spread evenly, 5 ms
+ * puts about two runs in a request instead of one.
+ */
+export const SEND_GATHER_MS = 5;
+
 /** Five tries of a send, 0.2 s doubling between them. */
 const SEND_RETRIES: RetrySchedule = { attempts: 5, baseMs: 200, maxMs: 1_600 };
 
@@ -25,8 +33,8 @@ export interface Dispatcher {
 }
 
 /**
- * Holds claimed runs in memory until their exact time and sends them in
- * batches. A run lost here (crash, send failure) is not lost for good: its
+ * Holds claimed runs in memory until their time and sends them in batches:
+ * those due within `SEND_GATHER_MS` of each other go together. A run lost here (crash, send failure) is not lost for good: its
  * claim is durable and the recovery sweep sends it again.
  */
 export function createDispatcher(deps: {
@@ -34,8 +42,11 @@ export function createDispatcher(deps: {
   clock: Clock;
   metrics: DispatchMetrics;
   logger: Logger;
+  /** `SEND_GATHER_MS` unless given. */
+  gatherMs?: number;
 }): Dispatcher {
   const { queue, clock, metrics, logger } = deps;
+  const gatherMs = deps.gatherMs ?? SEND_GATHER_MS;
   /** Held runs by scheduled ms. */
   const held = new Map<number, OutgoingRun[]>();
   let count = 0;
@@ -48,10 +59,12 @@ export function createDispatcher(deps: {
     if (closed || held.size === 0) return;
     let earliest = Number.POSITIVE_INFINITY;
     for (const t of held.keys()) if (t < earliest) earliest = t;
-    if (timer && earliest >= timerAt) return;
+    // Runs due within the gather window after the earliest go with it.
+    const at = earliest + gatherMs;
+    if (timer && at >= timerAt) return;
     timer?.cancel();
-    timerAt = earliest;
-    timer = clock.setTimeout(fire, Math.max(0, earliest - clock.now()));
+    timerAt = at;
+    timer = clock.setTimeout(fire, Math.max(0, at - clock.now()));
   }
 
   function fire(): void {

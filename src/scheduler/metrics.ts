@@ -11,6 +11,11 @@ export interface SchedulerMetrics {
   /** Runs sent again by the recovery sweep (claimed but never started). */
   resent: Counter;
   sendFailures: Counter;
+  /**
+   * Claimed runs of a partition taken over from a node that left, neither
+   * started nor overdue: sent at once (their time had come) or held until it.
+   */
+  takeover: Counter<"action">;
   loopErrors: Counter<"loop">;
   /** How far behind the oldest due, unclaimed run of a partition was at its last pass. */
   lag: Gauge<"partition">;
@@ -58,6 +63,13 @@ export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
     registers,
   });
   for (const loop of LOOPS) loopErrors.inc({ loop }, 0);
+  const takeover = new Counter({
+    name: "chronoring_takeover_runs_total",
+    help: "Claimed runs of a partition taken over from a node that left: sent again at once (sent) or held until their time (held)",
+    labelNames: ["action"],
+    registers,
+  });
+  for (const action of ["sent", "held"]) takeover.inc({ action }, 0);
   return {
     fireLateness: new Histogram({
       name: "chronoring_fire_lateness_seconds",
@@ -80,6 +92,7 @@ export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
       help: "Runs sent to the queue",
       registers,
     }),
+    takeover,
     resent: new Counter({
       name: "chronoring_runs_resent_total",
       help: "Claimed runs not seen started within the bound and sent again",

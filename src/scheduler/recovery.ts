@@ -41,12 +41,23 @@ export function createRecovery(deps: {
     metrics.oldestUnstarted.set(oldest === undefined ? 0 : Math.max(0, now - oldest) / 1000);
   }
 
+  async function sendRequeued(partition: number, resend: UntenantedRun[]): Promise<void> {
+    if (!resend.length) return;
+    logger.warn(
+      { partition, runs: resend.length },
+      "re-queued attempts not started in time; sending again",
+    );
+    await queue.send(await withJobFields(resend, jobs));
+    metrics.resent.inc(resend.length);
+    resend.length = 0;
+  }
+
   async function settle(
     pending: PendingRuns,
     startedKeys: Set<string>,
     now: number,
     queueBacklog: () => Promise<boolean>,
-  ): Promise<{ resent: UntenantedRun[]; deferred: boolean }> {
+  ): Promise<{ resent: UntenantedRun[]; deferred: boolean; deadline?: number }> {
     const started = {
       has: (t: number) => startedKeys.has(`${pending.jobId}:${t}`),
     };
@@ -97,21 +108,32 @@ export function createRecovery(deps: {
       }))
     ) {
       // A claim came in between: keep watching instead of clearing.
-      await jobs.settleRuns({ ...settlement, recoverAtMs: now + startTimeoutMs });
+      nextCheck = now + startTimeoutMs;
+      await jobs.settleRuns({ ...settlement, recoverAtMs: nextCheck });
     }
     // Send after the deadline moved: if this process dies in between, the
     // next sweep still finds the runs.
-    return { resent, deferred: false };
+    return {
+      resent,
+      deferred: false,
+      ...(Number.isFinite(nextCheck) ? { deadline: nextCheck } : {}),
+    };
   }
 
   return {
     /**
      * Checks deadlines in `(fromMs, now]`. Returns the cursor to start from
-     * next time: `now`, or just before a job deferred while the queue had a backlog.
+     * next time (`now`, or just before a job deferred while the queue had a
+     * backlog) and the deadlines the sweep now knows of: those it wrote, the
+     * next re-queued attempt's recheck, and with `aheadMs` the deadlines up
+     * to `now + aheadMs`, whose runs (not started, not sent by this sweep)
+     * it returns in `unstarted` without writing anything.
      */
-    async sweep(partition: number, fromMs: number): Promise<number> {
+    async sweep(partition: number, fromMs: number, aheadMs = 0): Promise<SweepResult> {
       const now = clock.now();
       let cursor = now;
+      const deadlines: number[] = [];
+      const unstarted: UntenantedRun[] = [];
       let token: string | undefined;
       let backlog: boolean | undefined;
       const queueBacklog = async () => {
@@ -124,7 +146,7 @@ export function createRecovery(deps: {
         return backlog;
       };
       do {
-        const page = await jobs.pendingRuns(partition, fromMs, now, 100, token);
+        const page = await jobs.pendingRuns(partition, fromMs, now + aheadMs, 100, token);
         const resend: UntenantedRun[] = [];
         const startedKeys = await executions.startedRuns(
           page.items.flatMap((p) =>
@@ -132,14 +154,24 @@ export function createRecovery(deps: {
           ),
         );
         for (const pending of page.items) {
-          for (const t of [...pending.scheduled, ...pending.manual]) {
-            const key = `${pending.jobId}:${t}`;
-            if (startedKeys.has(key)) overdueRuns.started(partition, key);
-            else if (t + startTimeoutMs <= now) overdueRuns.overdue(partition, key, t, now);
+          const due = pending.recoverAtMs <= now;
+          if (due) {
+            for (const t of [...pending.scheduled, ...pending.manual]) {
+              const key = `${pending.jobId}:${t}`;
+              if (startedKeys.has(key)) overdueRuns.started(partition, key);
+              else if (t + startTimeoutMs <= now) overdueRuns.overdue(partition, key, t, now);
+            }
           }
-          const { resent, deferred } = await settle(pending, startedKeys, now, queueBacklog);
-          if (deferred) cursor = Math.min(cursor, pending.recoverAtMs - 1);
-          resend.push(...resent);
+          const settled = due
+            ? await settle(pending, startedKeys, now, queueBacklog)
+            : { resent: [], deferred: false, deadline: pending.recoverAtMs };
+          if (settled.deferred) {
+            cursor = Math.min(cursor, pending.recoverAtMs - 1);
+            deadlines.push(now);
+          }
+          if (settled.deadline !== undefined) deadlines.push(settled.deadline);
+          resend.push(...settled.resent);
+          if (aheadMs > 0) unstarted.push(...notStarted(pending, startedKeys, settled.resent));
         }
         if (resend.length) {
           logger.warn(
@@ -151,27 +183,30 @@ export function createRecovery(deps: {
         }
         token = page.nextToken;
       } while (token);
-      // Attempts re-queued after a worker was lost are recorded QUEUED with
-      // their own recheck time: send again those still not started.
-      do {
-        const page = await executions.queuedAttempts(partition, fromMs, now, 100, token);
+      // Attempts re-queued after a worker was lost, or retries kept in the
+      // store, are recorded QUEUED with their own recheck time: send again
+      // those still not started. The read goes on past now to learn the next
+      // recheck (a retry kept in the store is sent at it, not at a backstop).
+      queued: do {
+        const page = await executions.queuedAttempts(partition, fromMs, FAR_MS, 100, token);
         const resend: UntenantedRun[] = [];
         for (const queued of page.items) {
-          if (await executions.deferQueued(queued.run, now + startTimeoutMs))
+          if (queued.requeueAtMs > now) {
+            deadlines.push(queued.requeueAtMs);
+            token = undefined;
+            await sendRequeued(partition, resend);
+            break queued;
+          }
+          if (await executions.deferQueued(queued.run, now + startTimeoutMs)) {
             resend.push(queued.run);
+            deadlines.push(now + startTimeoutMs);
+          }
         }
-        if (resend.length) {
-          logger.warn(
-            { partition, runs: resend.length },
-            "re-queued attempts not started in time; sending again",
-          );
-          await queue.send(await withJobFields(resend, jobs));
-          metrics.resent.inc(resend.length);
-        }
+        await sendRequeued(partition, resend);
         token = page.nextToken;
       } while (token);
       reportOldest(now);
-      return cursor;
+      return { cursor, deadlines, unstarted };
     },
     /** This node no longer sweeps `partition`: its runs leave the oldest-unstarted gauge. */
     forget(partition: number): void {
@@ -182,3 +217,35 @@ export function createRecovery(deps: {
 }
 
 export type Recovery = ReturnType<typeof createRecovery>;
+
+/** What one sweep of a partition did and learned (see `Recovery.sweep`). */
+export interface SweepResult {
+  cursor: number;
+  /** Recovery deadlines and rechecks now known, past ones included (sweep again soon). */
+  deadlines: number[];
+  /** With `aheadMs`: recorded runs neither started nor sent again by this sweep. */
+  unstarted: UntenantedRun[];
+}
+
+/** The upper end of a read that goes on to the first item beyond now. */
+const FAR_MS = Number.MAX_SAFE_INTEGER;
+
+/** The runs of `pending` not started and not in `resent`. */
+function notStarted(
+  pending: PendingRuns,
+  startedKeys: Set<string>,
+  resent: UntenantedRun[],
+): UntenantedRun[] {
+  const sent = new Set(resent.map((r) => r.scheduledMs));
+  const runs = (times: number[], manual: boolean) =>
+    times
+      .filter((t) => !sent.has(t) && !startedKeys.has(`${pending.jobId}:${t}`))
+      .map((scheduledMs) => ({
+        jobId: pending.jobId,
+        partition: pending.partition,
+        scheduledMs,
+        attempt: 1,
+        manual,
+      }));
+  return [...runs(pending.scheduled, false), ...runs(pending.manual, true)];
+}

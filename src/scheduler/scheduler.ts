@@ -9,45 +9,25 @@ import { createCalendarCache } from "./calendar-cache.js";
 import { createClaimer } from "./claimer.js";
 import { createDispatcher, type Dispatcher } from "./dispatcher.js";
 import type { SchedulerMetrics } from "./metrics.js";
-import { newPartitionState, nextReady, type PartitionState } from "./partition-state.js";
+import {
+  newPartitionState,
+  nextReady,
+  noteDeadlines,
+  type PartitionState,
+} from "./partition-state.js";
 import { createRecovery } from "./recovery.js";
+import type { Scheduler, SchedulerOptions } from "./scheduler-options.js";
+import { createSweepStep, sweepTiming } from "./sweep-step.js";
 
-export interface SchedulerOptions {
-  lookaheadMs: number;
-  pollIntervalMs: number;
-  batchSize: number;
-  startTimeoutMs: number;
-  sweepIntervalMs: number;
-  recoveryHorizonMs: number;
-  concurrency: number;
-  /** How long a cached calendar is trusted (absent: 30 s). */
-  calendarTtlMs?: number;
-}
-
-/** A partition this node should fire; `epoch` (cluster mode) fences its claims. */
-export interface OwnedPartition {
-  partition: number;
-  epoch?: number;
-}
-
-export interface Scheduler {
-  /** Sets the partitions this node fires; gained ones start, lost ones stop. */
-  setPartitions(partitions: OwnedPartition[]): void;
-  /** Partitions this node fires now (not stale). */
-  owned(): OwnedPartition[];
-  /** A job in `partition` now runs next at `nextRunMs` (created or changed in this process). */
-  wake(partition: number, nextRunMs: number): void;
-  /** Runs held until their time. */
-  readonly held: number;
-  /** Stops polling, sends what is already due and returns. */
-  stop(): Promise<void>;
-}
+export type { OwnedPartition, Scheduler, SchedulerOptions } from "./scheduler-options.js";
 
 /**
  * Fires the runs of the partitions it is given. Each partition is polled on
  * its own schedule by a small pool of loops: claim what is due within the
- * look-ahead, hold it until its time, send it; and every sweep interval,
- * re-send what was claimed but never started.
+ * look-ahead, hold it until its time, send it; and when a recovery deadline
+ * it knows of passes (or at a long backstop), re-send what was claimed but
+ * never started. A partition with nothing due costs no store call between
+ * its backstops.
  */
 export function createScheduler(deps: {
   jobs: JobStore;
@@ -93,6 +73,9 @@ export function createScheduler(deps: {
     startTimeoutMs: options.startTimeoutMs,
     sweepIntervalMs: options.sweepIntervalMs,
   });
+  const sweep = createSweepStep({ ...deps, recovery, dispatcher });
+  const pollBackstopMs = options.pollBackstopMs ?? options.pollIntervalMs;
+  const timing = sweepTiming(options);
   const states = new Map<number, PartitionState>();
   let stopped = false;
   const sleepers = new Set<() => void>();
@@ -169,15 +152,7 @@ export function createScheduler(deps: {
       }
     }
     const now = clock.now();
-    if (st.nextSweepAt <= now) {
-      try {
-        st.sweepCursor = await recovery.sweep(st.partition, st.sweepCursor);
-      } catch (err) {
-        metrics.loopErrors.inc({ loop: "sweep" });
-        logger.warn({ err, partition: st.partition }, "recovery sweep failed; will retry");
-      }
-      st.nextSweepAt = clock.now() + options.sweepIntervalMs;
-    }
+    if (st.nextSweepAt <= now) await sweep(st);
     if (st.nextPollAt <= now) {
       // A wake from now on may be for a job this pass reads too late to see.
       st.wokenAt = Number.POSITIVE_INFINITY;
@@ -187,13 +162,13 @@ export function createScheduler(deps: {
             ? undefined
             : { partition: st.partition, epoch: st.epoch, owner: nodeId };
         const known = now < st.readAt ? st.known : undefined;
-        const result = await tracked(() => claimer.pass(st.partition, fence, known));
+        const result = await tracked(() => claimer.pass(st.partition, fence, known, st.readLimit));
         const after = clock.now();
         // Read the index again after the poll interval to find new jobs,
         // before the known runs run out, when a claimed job's next run
         // enters the look-ahead, when a wake during the pass asked for it,
         // and at once for more or after a lost claim (what was read is stale).
-        let readAt = result.read ? after + options.pollIntervalMs : st.readAt;
+        let readAt = result.read ? after + pollBackstopMs : st.readAt;
         readAt = Math.min(
           readAt,
           result.known.untilMs - options.lookaheadMs,
@@ -203,6 +178,8 @@ export function createScheduler(deps: {
         if (result.more || result.lost > 0) readAt = after;
         st.readAt = readAt;
         st.known = result.known;
+        st.readLimit = result.readLimit;
+        noteDeadlines(st, result.deadlines, timing);
         st.nextPollAt = Math.min(
           readAt,
           onTick(
@@ -247,6 +224,7 @@ export function createScheduler(deps: {
   return {
     setPartitions(partitions) {
       const wanted = new Map(partitions.map((p) => [p.partition, p.epoch]));
+      const takeovers = new Set(partitions.filter((p) => p.takeover).map((p) => p.partition));
       let lost = 0;
       for (const [p, st] of states) {
         // A partition whose epoch changed was lost and regained: start afresh.
@@ -265,7 +243,10 @@ export function createScheduler(deps: {
       for (const [p, epoch] of wanted) {
         if (states.has(p)) continue;
         gained++;
-        states.set(p, newPartitionState({ partition: p, epoch, owned: wanted.size }, now, options));
+        states.set(
+          p,
+          newPartitionState({ partition: p, epoch, takeover: takeovers.has(p) }, now, options),
+        );
       }
       if (lost) metrics.moves.inc({ direction: "lost" }, lost);
       if (gained) metrics.moves.inc({ direction: "gained" }, gained);

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { every } from "../core/clock.js";
 import type { LimitedStartDeps } from "./limited-start.js";
 
 /** Why a run was aborted when a newer run of its job cancelled it. */
@@ -9,18 +10,18 @@ export class RunCancelled extends Error {}
  * checking every `cancelCheckMs` (1 s); returns the stop of the watch.
  */
 export function watchCancel(
-  deps: Pick<LimitedStartDeps, "limits" | "cancelCheckMs">,
+  deps: Pick<LimitedStartDeps, "limits" | "cancelCheckMs" | "clock">,
   id: string,
   abort: AbortController,
   logger: Logger,
 ): () => void {
-  const timer = setInterval(() => {
+  const timer = every(deps.clock, deps.cancelCheckMs ?? 1000, () => {
     deps.limits
       .cancelRequested(id)
       .then((reason) => {
         if (reason && !abort.signal.aborted) abort.abort(new RunCancelled(reason));
       })
       .catch((err: unknown) => logger.warn({ err }, "could not check for a cancel request"));
-  }, deps.cancelCheckMs ?? 1000);
-  return () => clearInterval(timer);
+  });
+  return () => timer.cancel();
 }

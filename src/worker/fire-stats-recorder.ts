@@ -6,7 +6,7 @@
  */
 
 import type { Logger } from "pino";
-import type { Clock } from "../core/clock.js";
+import { type Clock, every } from "../core/clock.js";
 import type { RunRef } from "../core/execution.js";
 import { countStart, emptyCounts, mergeCounts, minuteOf } from "../core/fire-stats.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
@@ -72,8 +72,7 @@ export function startFireStatsRecorder(deps: {
     await flushing;
   };
 
-  const timer = setInterval(() => void flush(), deps.flushMs);
-  timer.unref();
+  const timer = every(deps.clock, deps.flushMs, () => void flush(), { unref: true });
 
   return {
     started(run, startedMs) {
@@ -85,7 +84,7 @@ export function startFireStatsRecorder(deps: {
     },
     flush,
     async stop() {
-      clearInterval(timer);
+      timer.cancel();
       await flush();
     },
   };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_TENANT } from "../../src/core/caller.js";
+import { INACTIVE_JOB_REASON } from "../../src/core/claim-rules.js";
 import { executionId, type RunRef } from "../../src/core/execution.js";
 import type { Job } from "../../src/core/job.js";
 import type { ExecutionStore } from "../../src/core/ports/execution-store.js";
@@ -108,6 +109,15 @@ export function executionStoreContract(adapter: string, factory: ExecutionStoreF
       await jobs.createJob(job);
       await jobs.updateJob(DEFAULT_TENANT, job.id, { status: "PAUSED" }, {}, Date.now());
       expect(await executions.startExecution(runOf(job), "w", Date.now())).toBe("job_inactive");
+      // The refused attempt is recorded as ended: resumed or not, it never starts.
+      expect(await executions.getExecution(DEFAULT_TENANT, executionId(runOf(job)))).toMatchObject({
+        status: "CANCELLED",
+        error: INACTIVE_JOB_REASON,
+      });
+      const resume = { status: "ACTIVE" as const, nextRunMs: job.nextRunMs! };
+      await jobs.updateJob(DEFAULT_TENANT, job.id, resume, {}, Date.now());
+      expect(await executions.startExecution(runOf(job), "w", Date.now())).toBe("duplicate");
+      await jobs.updateJob(DEFAULT_TENANT, job.id, { status: "PAUSED" }, {}, Date.now());
       expect(
         await executions.startExecution(runOf(job, { manual: true, scheduledMs: 1 }), "w", 1),
       ).toBe("started");

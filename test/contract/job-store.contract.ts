@@ -20,6 +20,17 @@ async function dueOf(jobs: JobStore, job: Job): Promise<DueJob | undefined> {
   return due.find((d) => d.id === job.id);
 }
 
+/** A recurring job, and two owners of its partition: `old` one epoch below `fresh`. */
+async function recurringJob(factory: JobStoreFactory, label: string) {
+  const { jobs, partitions } = await factory(label);
+  const job = makeJob(partitions, { schedule: interval });
+  await jobs.createJob(job);
+  const base = (await jobs.highestFenceEpoch()) + 10;
+  const old = { partition: job.partition, epoch: base, owner: "a" };
+  const fresh = { partition: job.partition, epoch: base + 1, owner: "b" };
+  return { jobs, job, old, fresh };
+}
+
 /**
  * The behaviour the core relies on from every `JobStore`: conditional
  * creates and updates, the due index per partition, claims that only one
@@ -145,13 +156,8 @@ export function jobStoreContract(adapter: string, factory: JobStoreFactory): voi
     });
 
     it("fences a partition: a newer epoch wins, an older one is stale and its claims throw", async () => {
-      const { jobs, partitions } = await factory("fence");
-      const job = makeJob(partitions);
-      await jobs.createJob(job);
-      const p = job.partition;
-      const base = (await jobs.highestFenceEpoch()) + 10;
-      const old = { partition: p, epoch: base, owner: "a" };
-      const fresh = { partition: p, epoch: base + 1, owner: "b" };
+      const { jobs, job, old, fresh } = await recurringJob(factory, "fence");
+      const base = old.epoch;
       expect(await jobs.fencePartition(old)).toBe(true);
       expect(await jobs.fencePartition(old)).toBe(true);
       expect(await jobs.fencePartition({ ...old, owner: "c" })).toBe(false);
@@ -159,10 +165,35 @@ export function jobStoreContract(adapter: string, factory: JobStoreFactory): voi
       expect(await jobs.fencePartition(old)).toBe(false);
       expect(await jobs.highestFenceEpoch()).toBeGreaterThanOrEqual(base + 1);
       const due = (await dueOf(jobs, job))!;
-      await expect(jobs.claimRuns([claimOf(due, undefined)], old)).rejects.toBeInstanceOf(
-        StaleOwnerError,
-      );
-      expect(await jobs.claimRuns([claimOf(due, undefined)], fresh)).toEqual([true]);
+      expect(await jobs.claimRuns([claimOf(due, due.nextRunMs + 60_000)], fresh)).toEqual([true]);
+      // The old owner loses the run the new one claimed, and learns it is stale.
+      await expect(
+        jobs.claimRuns([claimOf(due, due.nextRunMs + 60_000)], old),
+      ).rejects.toBeInstanceOf(StaleOwnerError);
+      // And every later run of a job the new owner claimed on (its fence is on the job).
+      const next = (await dueOf(jobs, job))!;
+      const refused = jobs.claimRuns([claimOf(next, next.nextRunMs + 60_000)], old);
+      await expect(refused).rejects.toBeInstanceOf(StaleOwnerError);
+      await expect(refused).rejects.toMatchObject({ won: [false] });
+      expect((await jobs.getJob(DEFAULT_TENANT, job.id))?.nextRunMs).toBe(next.nextRunMs);
+      expect(await jobs.claimRuns([claimOf(next, next.nextRunMs + 60_000)], fresh)).toEqual([true]);
+    });
+
+    it("lets a stale owner claim a run of a job the new owner has not touched, once, recorded for recovery", async () => {
+      const { jobs, job, old, fresh } = await recurringJob(factory, "fence-untouched");
+      const p = job.partition;
+      expect(await jobs.fencePartition(old)).toBe(true);
+      expect(await jobs.fencePartition(fresh)).toBe(true);
+      const due = (await dueOf(jobs, job))!;
+      const claim = claimOf(due, due.nextRunMs + 60_000);
+      expect(await jobs.claimRuns([claim], old)).toEqual([true]);
+      // The new owner's claim of the same run loses the race (and is not stale).
+      expect(await jobs.claimRuns([claim], fresh)).toEqual([false]);
+      const pending = await jobs.pendingRuns(p, 0, claim.recoverAtMs, 100);
+      expect(pending.items.find((r) => r.jobId === job.id)?.scheduled).toEqual([due.nextRunMs]);
+      // The new owner claims the next run over the old owner's fence.
+      const next = (await dueOf(jobs, job))!;
+      expect(await jobs.claimRuns([claimOf(next, next.nextRunMs + 60_000)], fresh)).toEqual([true]);
     });
 
     it("updates conditionally: wrong version is aborted, wrong status failed_precondition, another tenant not_found", async () => {

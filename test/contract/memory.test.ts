@@ -4,6 +4,7 @@ import { createMemoryJobStore } from "../../src/adapters/memory/job-store.js";
 import { createMemoryDb } from "../../src/adapters/memory/memory-db.js";
 import { createMemoryWorkQueue } from "../../src/adapters/memory/work-queue.js";
 import { fakeClock } from "../support/fake-clock.js";
+import { applyStoreContract } from "./apply-store.contract.js";
 import { coordinatorContract } from "./coordinator.contract.js";
 import { executionStoreContract } from "./execution-store.contract.js";
 import { jobStoreContract } from "./job-store.contract.js";
@@ -24,6 +25,7 @@ function stores() {
 }
 
 jobStoreContract("memory", async () => stores());
+applyStoreContract("memory", async () => stores());
 executionStoreContract("memory", async () => stores());
 workQueueContract("memory", async () => {
   const clock = fakeClock(Date.now());

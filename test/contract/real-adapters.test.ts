@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createEtcdCoordinator } from "../../src/adapters/etcd/coordinator.js";
 import { testConfig, testStores } from "../support/app.js";
 import { testBackends, uniquePrefix } from "../support/backends.js";
+import { applyStoreContract } from "./apply-store.contract.js";
 import { coordinatorContract } from "./coordinator.contract.js";
 import { executionStoreContract } from "./execution-store.contract.js";
 import { jobStoreContract } from "./job-store.contract.js";
@@ -17,6 +18,7 @@ async function stores(label: string, visibilityTimeoutS?: number) {
 }
 
 jobStoreContract("DynamoDB", (label) => stores(label));
+applyStoreContract("DynamoDB", (label) => stores(label));
 executionStoreContract("DynamoDB", (label) => stores(label));
 workQueueContract("SQS", async (label) => {
   const { queue } = await stores(label, 1);

@@ -67,6 +67,30 @@ export function workQueueContract(adapter: string, factory: WorkQueueFactory): v
       await queue.ack(d!);
     });
 
+    it("extends many runs together, across priorities; one that is gone fails alone", async () => {
+      const { queue, wait } = await factory("extend-all");
+      const medium = Array.from({ length: 12 }, (_, i) => run(100 + i));
+      await queue.send([...medium, run(200, { priority: "HIGH" })]);
+      const got = [...(await receiveAll(queue, 12)), ...(await receiveAll(queue, 1, "HIGH"))];
+      expect(got).toHaveLength(13);
+      const [gone, ...kept] = got;
+      await queue.ack(gone!);
+      const failed = await queue.extendAll(got, 4);
+      // SQS refuses the receipt of a deleted message; a queue may also ignore it.
+      expect(failed.map((f) => f.delivery)).toEqual(failed.length ? [gone] : []);
+      await wait(1500);
+      expect(await queue.receive(10, 0)).toEqual([]);
+      expect(await queue.receive(10, 0, undefined, "HIGH")).toEqual([]);
+      expect((await queue.depth()).inFlight).toBe(12);
+      // Visibility 0 gives them back at once.
+      expect(await queue.extendAll(kept, 0)).toEqual([]);
+      const again = [...(await receiveAll(queue, 11)), ...(await receiveAll(queue, 1, "HIGH"))];
+      expect(again.map((d) => d.run.scheduledMs).sort()).toEqual(
+        kept.map((d) => d.run.scheduledMs).sort(),
+      );
+      expect(await queue.extendAll([], 4)).toEqual([]);
+    });
+
     it("keeps each priority's runs in its own queue", async () => {
       const { queue } = await factory("priority");
       await queue.send([run(4, { priority: "HIGH" }), run(5, { priority: "LOW" }), run(6)]);

@@ -10,7 +10,8 @@ import { e2eCluster } from "../support/processes.js";
 import { sideEffects } from "../support/side-effects.js";
 import { waitFor } from "../support/wait.js";
 
-const START_TIMEOUT_MS = 3000;
+// Long enough that a send before it can only be the takeover's.
+const START_TIMEOUT_MS = 10_000;
 
 describe("scheduler crash (real processes, SIGKILL)", () => {
   const cluster = e2eCluster("sched-crash", {
@@ -28,7 +29,8 @@ describe("scheduler crash (real processes, SIGKILL)", () => {
   it("a run claimed by a scheduler that was SIGKILLed before sending it is sent by the next scheduler and executes exactly once", async () => {
     const a = await cluster.start("scheduler-a", ["api", "scheduler"]);
     await cluster.untilOwns(a);
-    const at = Date.now() + 4000;
+    // Far enough ahead that a loaded machine still claims well before it (15 s look-ahead).
+    const at = Date.now() + 8000;
     const { job } = await jobClient(a.apiUrl!).createJob({
       name: "crash victim",
       owner: "e2e",
@@ -70,9 +72,11 @@ describe("scheduler crash (real processes, SIGKILL)", () => {
       },
       30_000,
     );
-    expect(await cluster.metric(b, "chronoring_runs_resent_total")).toBeGreaterThanOrEqual(1);
-    // Sent by the sweep once the start timeout passed, not on time by A.
-    expect(done.queuedMs! - at).toBeGreaterThanOrEqual(START_TIMEOUT_MS);
+    // B took A's partitions over (A left the cluster): it sent the run A held
+    // without waiting for its start timeout, which the sweep would have.
+    expect(await cluster.metric(b, "chronoring_takeover_runs_total")).toBeGreaterThanOrEqual(1);
+    expect(await cluster.metric(b, "chronoring_runs_resent_total")).toBe(0);
+    expect(done.queuedMs! - at).toBeLessThan(START_TIMEOUT_MS);
     expect(done.workerId).toBe(b.workerId);
     console.log(
       `scheduler-crash: scheduled → queued ${done.queuedMs! - at} ms, → started ${

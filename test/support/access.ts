@@ -20,6 +20,7 @@ export const DOCUMENTED_ACCESS: Readonly<Record<string, Access>> = {
   "chronoring.v1.JobService/TriggerJob": "operator",
   "chronoring.v1.JobService/CreateJob": "editor",
   "chronoring.v1.JobService/BatchCreateJobs": "editor",
+  "chronoring.v1.JobService/ApplyJobs": "editor",
   "chronoring.v1.JobService/ImportJobs": "editor",
   "chronoring.v1.JobService/UpdateJob": "editor",
   "chronoring.v1.JobService/DeleteJob": "editor",

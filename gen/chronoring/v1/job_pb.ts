@@ -4,6 +4,8 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { DatabaseTarget } from "./database_pb.js";
+import { file_chronoring_v1_database } from "./database_pb.js";
 import type { JobLimits } from "./limits_pb.js";
 import { file_chronoring_v1_limits } from "./limits_pb.js";
 import type { RetryPolicy } from "./retry_pb.js";
@@ -22,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/job.proto.
  */
 export const file_chronoring_v1_job: GenFile = /*@__PURE__*/
-  fileDesc("ChdjaHJvbm9yaW5nL3YxL2pvYi5wcm90bxINY2hyb25vcmluZy52MSKWBgoDSm9iEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLQoIc2NoZWR1bGUYAyABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYBCABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIoCgZzdGF0dXMYBSABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxIMCgR0YWdzGAYgAygJEg0KBW93bmVyGAcgASgJEg8KB3ZlcnNpb24YCCABKAMSMQoNbmV4dF9ydW5fdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9ydW5fdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFydGl0aW9uGAsgASgNEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGbGltaXRzGBggASgLMhguY2hyb25vcmluZy52MS5Kb2JMaW1pdHMSMAoMcmV0cnlfcG9saWN5GBQgASgLMhouY2hyb25vcmluZy52MS5SZXRyeVBvbGljeRIpCghwcmlvcml0eRgVIAEoDjIXLmNocm9ub3JpbmcudjEuUHJpb3JpdHkSEwoLbWlzc2VkX3J1bnMYFiABKAQSMwoNbm90aWZpY2F0aW9ucxgXIAEoCzIcLmNocm9ub3JpbmcudjEuTm90aWZpY2F0aW9ucxIXCg9pZGVtcG90ZW5jeV9rZXkYHiABKAkSEwoLd29ya2Zsb3dfaWQYGSABKAkSEgoKZGVwZW5kc19vbhgaIAMoCRImCgVwYXVzZRgoIAEoCzIXLmNocm9ub3JpbmcudjEuSm9iUGF1c2USLgoNcGF1c2VfaGlzdG9yeRgpIAMoCzIXLmNocm9ub3JpbmcudjEuSm9iUGF1c2UitQEKCEpvYlBhdXNlEi4KCnBhdXNlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhdXNlZF9ieRgCIAEoCRIMCgRub3RlGAMgASgJEi8KC3Jlc3VtZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXN1bWVkX2J5GAUgASgJEhMKC3Jlc3VtZV9ub3RlGAYgASgJIvwBCglKb2JUYXJnZXQSKQoEaHR0cBgBIAEoCzIZLmNocm9ub3JpbmcudjEuSHR0cFRhcmdldEgAEi0KBnNjcmlwdBgCIAEoCzIbLmNocm9ub3JpbmcudjEuU2NyaXB0VGFyZ2V0SAASKQoEbm9vcBgDIAEoCzIZLmNocm9ub3JpbmcudjEuTm9vcFRhcmdldEgAEi8KB3dlYmhvb2sYBCABKAsyHC5jaHJvbm9yaW5nLnYxLldlYmhvb2tUYXJnZXRIABIxCgh3b3JrZmxvdxgFIAEoCzIdLmNocm9ub3JpbmcudjEuV29ya2Zsb3dUYXJnZXRIAEIGCgRraW5kIswBCgpIdHRwVGFyZ2V0Eg4KBm1ldGhvZBgBIAEoCRILCgN1cmwYAiABKAkSNwoHaGVhZGVycxgDIAMoCzImLmNocm9ub3JpbmcudjEuSHR0cFRhcmdldC5IZWFkZXJzRW50cnkSDAoEYm9keRgEIAEoDBIqCgd0aW1lb3V0GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrgBCgxTY3JpcHRUYXJnZXQSDwoHY29tbWFuZBgBIAEoCRIMCgRhcmdzGAIgAygJEjEKA2VudhgDIAMoCzIkLmNocm9ub3JpbmcudjEuU2NyaXB0VGFyZ2V0LkVudkVudHJ5EioKB3RpbWVvdXQYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24aKgoIRW52RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI2CgpOb29wVGFyZ2V0EigKBXNsZWVwGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIukBCg1XZWJob29rVGFyZ2V0EgsKA3VybBgBIAEoCRI6CgdoZWFkZXJzGAIgAygLMikuY2hyb25vcmluZy52MS5XZWJob29rVGFyZ2V0LkhlYWRlcnNFbnRyeRIqCgd0aW1lb3V0GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBnNlY3JldBgEIAEoCRIPCgdwYXlsb2FkGAUgASgJEhIKCmhhc19zZWNyZXQYBiABKAgaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiJQoOV29ya2Zsb3dUYXJnZXQSEwoLd29ya2Zsb3dfaWQYASABKAkqiAEKCUpvYlN0YXR1cxIaChZKT0JfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFQoRSk9CX1NUQVRVU19BQ1RJVkUQARIVChFKT0JfU1RBVFVTX1BBVVNFRBACEhgKFEpPQl9TVEFUVVNfQ0FOQ0VMTEVEEAMSFwoTSk9CX1NUQVRVU19GSU5JU0hFRBAEYgZwcm90bzM", [file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChdjaHJvbm9yaW5nL3YxL2pvYi5wcm90bxINY2hyb25vcmluZy52MSLFBgoDSm9iEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLQoIc2NoZWR1bGUYAyABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYBCABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIoCgZzdGF0dXMYBSABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxIMCgR0YWdzGAYgAygJEg0KBW93bmVyGAcgASgJEg8KB3ZlcnNpb24YCCABKAMSMQoNbmV4dF9ydW5fdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9ydW5fdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFydGl0aW9uGAsgASgNEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGbGltaXRzGBggASgLMhguY2hyb25vcmluZy52MS5Kb2JMaW1pdHMSMAoMcmV0cnlfcG9saWN5GBQgASgLMhouY2hyb25vcmluZy52MS5SZXRyeVBvbGljeRIpCghwcmlvcml0eRgVIAEoDjIXLmNocm9ub3JpbmcudjEuUHJpb3JpdHkSEwoLbWlzc2VkX3J1bnMYFiABKAQSMwoNbm90aWZpY2F0aW9ucxgXIAEoCzIcLmNocm9ub3JpbmcudjEuTm90aWZpY2F0aW9ucxIXCg9pZGVtcG90ZW5jeV9rZXkYHiABKAkSFAoMZXh0ZXJuYWxfa2V5GB8gASgJEhcKD2FwcGx5X25hbWVzcGFjZRggIAEoCRITCgt3b3JrZmxvd19pZBgZIAEoCRISCgpkZXBlbmRzX29uGBogAygJEiYKBXBhdXNlGCggASgLMhcuY2hyb25vcmluZy52MS5Kb2JQYXVzZRIuCg1wYXVzZV9oaXN0b3J5GCkgAygLMhcuY2hyb25vcmluZy52MS5Kb2JQYXVzZSK1AQoISm9iUGF1c2USLgoKcGF1c2VfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGF1c2VkX2J5GAIgASgJEgwKBG5vdGUYAyABKAkSLwoLcmVzdW1lX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnJlc3VtZWRfYnkYBSABKAkSEwoLcmVzdW1lX25vdGUYBiABKAki2gIKCUpvYlRhcmdldBIpCgRodHRwGAEgASgLMhkuY2hyb25vcmluZy52MS5IdHRwVGFyZ2V0SAASLQoGc2NyaXB0GAIgASgLMhsuY2hyb25vcmluZy52MS5TY3JpcHRUYXJnZXRIABIpCgRub29wGAMgASgLMhkuY2hyb25vcmluZy52MS5Ob29wVGFyZ2V0SAASLwoHd2ViaG9vaxgEIAEoCzIcLmNocm9ub3JpbmcudjEuV2ViaG9va1RhcmdldEgAEjEKCHdvcmtmbG93GAUgASgLMh0uY2hyb25vcmluZy52MS5Xb3JrZmxvd1RhcmdldEgAEikKBGZpbGUYByABKAsyGS5jaHJvbm9yaW5nLnYxLkZpbGVUYXJnZXRIABIxCghkYXRhYmFzZRgGIAEoCzIdLmNocm9ub3JpbmcudjEuRGF0YWJhc2VUYXJnZXRIAEIGCgRraW5kIswBCgpIdHRwVGFyZ2V0Eg4KBm1ldGhvZBgBIAEoCRILCgN1cmwYAiABKAkSNwoHaGVhZGVycxgDIAMoCzImLmNocm9ub3JpbmcudjEuSHR0cFRhcmdldC5IZWFkZXJzRW50cnkSDAoEYm9keRgEIAEoDBIqCgd0aW1lb3V0GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrgBCgxTY3JpcHRUYXJnZXQSDwoHY29tbWFuZBgBIAEoCRIMCgRhcmdzGAIgAygJEjEKA2VudhgDIAMoCzIkLmNocm9ub3JpbmcudjEuU2NyaXB0VGFyZ2V0LkVudkVudHJ5EioKB3RpbWVvdXQYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24aKgoIRW52RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI2CgpOb29wVGFyZ2V0EigKBXNsZWVwGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIukBCg1XZWJob29rVGFyZ2V0EgsKA3VybBgBIAEoCRI6CgdoZWFkZXJzGAIgAygLMikuY2hyb25vcmluZy52MS5XZWJob29rVGFyZ2V0LkhlYWRlcnNFbnRyeRIqCgd0aW1lb3V0GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBnNlY3JldBgEIAEoCRIPCgdwYXlsb2FkGAUgASgJEhIKCmhhc19zZWNyZXQYBiABKAgaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi3AEKCkZpbGVUYXJnZXQSLwoJb3BlcmF0aW9uGAEgASgOMhwuY2hyb25vcmluZy52MS5GaWxlT3BlcmF0aW9uEgwKBHJvb3QYAiABKAkSDwoHc291cmNlcxgDIAMoCRITCgtkZXN0aW5hdGlvbhgEIAEoCRIRCglvdmVyd3JpdGUYBSABKAgSKgoHbWluX2FnZRgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIqCgd0aW1lb3V0GAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIiUKDldvcmtmbG93VGFyZ2V0EhMKC3dvcmtmbG93X2lkGAEgASgJKogBCglKb2JTdGF0dXMSGgoWSk9CX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEUpPQl9TVEFUVVNfQUNUSVZFEAESFQoRSk9CX1NUQVRVU19QQVVTRUQQAhIYChRKT0JfU1RBVFVTX0NBTkNFTExFRBADEhcKE0pPQl9TVEFUVVNfRklOSVNIRUQQBCq1AQoNRmlsZU9wZXJhdGlvbhIeChpGSUxFX09QRVJBVElPTl9VTlNQRUNJRklFRBAAEhcKE0ZJTEVfT1BFUkFUSU9OX0NPUFkQARIXChNGSUxFX09QRVJBVElPTl9NT1ZFEAISGQoVRklMRV9PUEVSQVRJT05fREVMRVRFEAMSGgoWRklMRV9PUEVSQVRJT05fQVJDSElWRRAEEhsKF0ZJTEVfT1BFUkFUSU9OX0NIRUNLU1VNEAViBnByb3RvMw", [file_chronoring_v1_database, file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A scheduled unit of work: when it runs (`schedule`) and what it does (`target`).
@@ -161,6 +163,23 @@ export type Job = Message<"chronoring.v1.Job"> & {
   idempotencyKey: string;
 
   /**
+   * The caller's own name for the job, unique among the tenant's jobs that
+   * are not CANCELLED (see CreateJobRequest.external_key); empty when none.
+   *
+   * @generated from field: string external_key = 31;
+   */
+  externalKey: string;
+
+  /**
+   * Output only: the ApplyJobs namespace that manages the job (empty for a
+   * job created otherwise). An apply with `prune` cancels the jobs of its
+   * namespace that its request no longer names.
+   *
+   * @generated from field: string apply_namespace = 32;
+   */
+  applyNamespace: string;
+
+  /**
    * Output only: the workflow this job is a node of (empty for a plain job).
    * A node job has no next run of its own: its workflow's runs start it.
    *
@@ -294,6 +313,20 @@ export type JobTarget = Message<"chronoring.v1.JobTarget"> & {
      */
     value: WorkflowTarget;
     case: "workflow";
+  } | {
+    /**
+     * @generated from field: chronoring.v1.FileTarget file = 7;
+     */
+    value: FileTarget;
+    case: "file";
+  } | {
+    /**
+     * Runs SQL or a stored procedure against PostgreSQL (see DatabaseTarget).
+     *
+     * @generated from field: chronoring.v1.DatabaseTarget database = 6;
+     */
+    value: DatabaseTarget;
+    case: "database";
   } | { case: undefined; value?: undefined };
 };
 
@@ -495,6 +528,85 @@ export const WebhookTargetSchema: GenMessage<WebhookTarget> = /*@__PURE__*/
   messageDesc(file_chronoring_v1_job, 6);
 
 /**
+ * Copies, moves, deletes, archives or checksums files under one of the
+ * worker's allow-listed roots (CHRONORING_FILE_ROOTS, `name=/absolute/dir`).
+ * Every path is relative to the root: an absolute path, a `..` segment, a
+ * backslash or NUL is refused at create (InvalidArgument naming the field); a
+ * path that leaves the root through a symbolic link fails the run (the API
+ * cannot see the workers' files). Symbolic links are never followed out of
+ * the root nor walked into. The run's result lists what was done. See
+ * docs/file-jobs.md.
+ *
+ * @generated from message chronoring.v1.FileTarget
+ */
+export type FileTarget = Message<"chronoring.v1.FileTarget"> & {
+  /**
+   * What to do (required).
+   *
+   * @generated from field: chronoring.v1.FileOperation operation = 1;
+   */
+  operation: FileOperation;
+
+  /**
+   * The root's name, 1 to 64 of `[a-z0-9-]`: a key of the worker's CHRONORING_FILE_ROOTS.
+   *
+   * @generated from field: string root = 2;
+   */
+  root: string;
+
+  /**
+   * Glob patterns of the files to act on, relative to the root (1 to 20):
+   * `incoming/*.csv`, `logs/**\/*.log` (`*` and `?` stay in one directory,
+   * `**` crosses directories; dot files only when named). Directories are
+   * never matched; a run matches at most 10,000 files.
+   *
+   * @generated from field: repeated string sources = 3;
+   */
+  sources: string[];
+
+  /**
+   * COPY, MOVE: the directory the files go to (created when missing; each
+   * file keeps its name, and two sources with one name fail the run).
+   * ARCHIVE: the .tar.gz or .tgz file written (entries named by their path
+   * under the root). CHECKSUM: optional, a file the `sha256sum` lines are
+   * written to. DELETE: not allowed.
+   *
+   * @generated from field: string destination = 4;
+   */
+  destination: string;
+
+  /**
+   * COPY, MOVE, ARCHIVE: replace an existing destination file. Without it a
+   * run that would replace one fails before changing anything.
+   *
+   * @generated from field: bool overwrite = 5;
+   */
+  overwrite: boolean;
+
+  /**
+   * Only files last modified at least this long ago (e.g. 7 days, to clean
+   * old logs). Absent or 0: every matched file. At most 10 years.
+   *
+   * @generated from field: google.protobuf.Duration min_age = 6;
+   */
+  minAge?: Duration | undefined;
+
+  /**
+   * The run fails after this long; default 5 min, at most 1 h.
+   *
+   * @generated from field: google.protobuf.Duration timeout = 7;
+   */
+  timeout?: Duration | undefined;
+};
+
+/**
+ * Describes the message chronoring.v1.FileTarget.
+ * Use `create(FileTargetSchema)` to create a new message.
+ */
+export const FileTargetSchema: GenMessage<FileTarget> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job, 7);
+
+/**
  * Starts a workflow run at the run's scheduled time. Output only: created by
  * CreateWorkflow for the workflow's trigger job, refused in CreateJob.
  *
@@ -512,7 +624,7 @@ export type WorkflowTarget = Message<"chronoring.v1.WorkflowTarget"> & {
  * Use `create(WorkflowTargetSchema)` to create a new message.
  */
 export const WorkflowTargetSchema: GenMessage<WorkflowTarget> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job, 7);
+  messageDesc(file_chronoring_v1_job, 8);
 
 /**
  * Lifecycle of a job.
@@ -559,4 +671,45 @@ export enum JobStatus {
  */
 export const JobStatusSchema: GenEnum<JobStatus> = /*@__PURE__*/
   enumDesc(file_chronoring_v1_job, 0);
+
+/**
+ * @generated from enum chronoring.v1.FileOperation
+ */
+export enum FileOperation {
+  /**
+   * @generated from enum value: FILE_OPERATION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: FILE_OPERATION_COPY = 1;
+   */
+  COPY = 1,
+
+  /**
+   * @generated from enum value: FILE_OPERATION_MOVE = 2;
+   */
+  MOVE = 2,
+
+  /**
+   * @generated from enum value: FILE_OPERATION_DELETE = 3;
+   */
+  DELETE = 3,
+
+  /**
+   * @generated from enum value: FILE_OPERATION_ARCHIVE = 4;
+   */
+  ARCHIVE = 4,
+
+  /**
+   * @generated from enum value: FILE_OPERATION_CHECKSUM = 5;
+   */
+  CHECKSUM = 5,
+}
+
+/**
+ * Describes the enum chronoring.v1.FileOperation.
+ */
+export const FileOperationSchema: GenEnum<FileOperation> = /*@__PURE__*/
+  enumDesc(file_chronoring_v1_job, 1);
 

@@ -29,7 +29,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/job_service.proto.
  */
 export const file_chronoring_v1_job_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9jaHJvbm9yaW5nL3YxL2pvYl9zZXJ2aWNlLnByb3RvEg1jaHJvbm9yaW5nLnYxIusCChBDcmVhdGVKb2JSZXF1ZXN0EgwKBG5hbWUYASABKAkSLQoIc2NoZWR1bGUYAiABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYAyABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIMCgR0YWdzGAQgAygJEg0KBW93bmVyGAUgASgJEigKBmxpbWl0cxgYIAEoCzIYLmNocm9ub3JpbmcudjEuSm9iTGltaXRzEjAKDHJldHJ5X3BvbGljeRgUIAEoCzIaLmNocm9ub3JpbmcudjEuUmV0cnlQb2xpY3kSKQoIcHJpb3JpdHkYFSABKA4yFy5jaHJvbm9yaW5nLnYxLlByaW9yaXR5EjMKDW5vdGlmaWNhdGlvbnMYFyABKAsyHC5jaHJvbm9yaW5nLnYxLk5vdGlmaWNhdGlvbnMSFwoPaWRlbXBvdGVuY3lfa2V5GB4gASgJIjQKEUNyZWF0ZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIkcKFkJhdGNoQ3JlYXRlSm9ic1JlcXVlc3QSLQoEam9icxgBIAMoCzIfLmNocm9ub3JpbmcudjEuQ3JlYXRlSm9iUmVxdWVzdCJ6ChdCYXRjaENyZWF0ZUpvYnNSZXNwb25zZRIvCgdyZXN1bHRzGAEgAygLMh4uY2hyb25vcmluZy52MS5Kb2JJbXBvcnRSZXN1bHQSLgoGY291bnRzGAIgASgLMh4uY2hyb25vcmluZy52MS5Kb2JJbXBvcnRDb3VudHMiQgoRSW1wb3J0Sm9ic1JlcXVlc3QSLQoEam9icxgBIAMoCzIfLmNocm9ub3JpbmcudjEuQ3JlYXRlSm9iUmVxdWVzdCKOAQoSSW1wb3J0Sm9ic1Jlc3BvbnNlEi4KBmNvdW50cxgBIAEoCzIeLmNocm9ub3JpbmcudjEuSm9iSW1wb3J0Q291bnRzEi8KB3JlZnVzZWQYAiADKAsyHi5jaHJvbm9yaW5nLnYxLkpvYkltcG9ydFJlc3VsdBIXCg9yZWZ1c2VkX29taXR0ZWQYAyABKAQijgEKD0pvYkltcG9ydFJlc3VsdBINCgVpbmRleBgBIAEoBBIuCgZzdGF0dXMYAiABKA4yHi5jaHJvbm9yaW5nLnYxLkpvYkltcG9ydFN0YXR1cxIOCgZqb2JfaWQYAyABKAkSDAoEY29kZRgEIAEoCRINCgVmaWVsZBgFIAEoCRIPCgdtZXNzYWdlGAYgASgJIkUKD0pvYkltcG9ydENvdW50cxIPCgdjcmVhdGVkGAEgASgEEhAKCGV4aXN0aW5nGAIgASgEEg8KB3JlZnVzZWQYAyABKAQiGwoNR2V0Sm9iUmVxdWVzdBIKCgJpZBgBIAEoCSIxCg5HZXRKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYiKoAQoPTGlzdEpvYnNSZXF1ZXN0EigKBnN0YXR1cxgBIAEoDjIYLmNocm9ub3JpbmcudjEuSm9iU3RhdHVzEgsKA3RhZxgCIAEoCRINCgVvd25lchgDIAEoCRIRCglwYWdlX3NpemUYBCABKA0SEgoKcGFnZV90b2tlbhgFIAEoCRIVCg1uYW1lX2NvbnRhaW5zGAYgASgJEhEKCW5ldmVyX3J1bhgHIAEoCCJNChBMaXN0Sm9ic1Jlc3BvbnNlEiAKBGpvYnMYASADKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkifgoQVXBkYXRlSm9iUmVxdWVzdBIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyI0ChFVcGRhdGVKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYiIeChBEZWxldGVKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIjQKEURlbGV0ZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIisKD1BhdXNlSm9iUmVxdWVzdBIKCgJpZBgBIAEoCRIMCgRub3RlGAIgASgJIjMKEFBhdXNlSm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2IiLAoQUmVzdW1lSm9iUmVxdWVzdBIKCgJpZBgBIAEoCRIMCgRub3RlGAIgASgJIjQKEVJlc3VtZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIh8KEVRyaWdnZXJKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIkEKElRyaWdnZXJKb2JSZXNwb25zZRIrCglleGVjdXRpb24YASABKAsyGC5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvbiKRAQoVTGlzdEV4ZWN1dGlvbnNSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCRIRCgl3b3JrZXJfaWQYAiABKAkSLgoGc3RhdHVzGAMgASgOMh4uY2hyb25vcmluZy52MS5FeGVjdXRpb25TdGF0dXMSEQoJcGFnZV9zaXplGAQgASgNEhIKCnBhZ2VfdG9rZW4YBSABKAkiXwoWTGlzdEV4ZWN1dGlvbnNSZXNwb25zZRIsCgpleGVjdXRpb25zGAEgAygLMhguY2hyb25vcmluZy52MS5FeGVjdXRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiEKE0dldEV4ZWN1dGlvblJlcXVlc3QSCgoCaWQYASABKAkiQwoUR2V0RXhlY3V0aW9uUmVzcG9uc2USKwoJZXhlY3V0aW9uGAEgASgLMhguY2hyb25vcmluZy52MS5FeGVjdXRpb24ikQEKFlByZXZpZXdTY2hlZHVsZVJlcXVlc3QSLQoIc2NoZWR1bGUYASABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxINCgVjb3VudBgCIAEoDRIpCgVhZnRlchgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGam9iX2lkGAQgASgJInMKF1ByZXZpZXdTY2hlZHVsZVJlc3BvbnNlEisKCmZpcmVfdGltZXMYASADKAsyFy5jaHJvbm9yaW5nLnYxLkZpcmVUaW1lEisKB3JlbW92ZWQYAiADKAsyGi5jaHJvbm9yaW5nLnYxLlJlbW92ZWRUaW1lIlcKCEZpcmVUaW1lEigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmxvY2FsX3RpbWUYAiABKAkSDQoFbm90ZXMYAyADKAkiWwoLUmVtb3ZlZFRpbWUSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbG9jYWxfdGltZRgCIAEoCRIOCgZyZWFzb24YAyABKAkiJgoTR2V0RmlyZVN0YXRzUmVxdWVzdBIPCgdtaW51dGVzGAEgASgNIrUBChRHZXRGaXJlU3RhdHNSZXNwb25zZRIvCgdtaW51dGVzGAEgAygLMh4uY2hyb25vcmluZy52MS5GaXJlU3RhdHNNaW51dGUSGgoSbGF0ZW5lc3NfYm91bmRzX21zGAIgAygNEg0KBWZpcmVzGAMgASgEEg8KB3JldHJpZXMYBCABKAQSFwoPbGF0ZW5lc3NfcDUwX21zGAUgASgNEhcKD2xhdGVuZXNzX3A5OV9tcxgGIAEoDSLGAQoPRmlyZVN0YXRzTWludXRlEi4KCnN0YXJ0X3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWZpcmVzGAIgASgEEg8KB3JldHJpZXMYAyABKAQSFwoPbGF0ZW5lc3Nfc3VtX21zGAQgASgEEhgKEGxhdGVuZXNzX2J1Y2tldHMYBSADKAQSFwoPbGF0ZW5lc3NfcDUwX21zGAYgASgNEhcKD2xhdGVuZXNzX3A5OV9tcxgHIAEoDSKbAQoQTGlzdEZpcmVzUmVxdWVzdBIOCgZqb2JfaWQYASABKAkSKAoEZnJvbRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoCdG8YAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhZ2Vfc2l6ZRgEIAEoDRISCgpwYWdlX3Rva2VuGAUgASgJIpQBChFMaXN0RmlyZXNSZXNwb25zZRIiCgVmaXJlcxgBIAMoCzITLmNocm9ub3JpbmcudjEuRmlyZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSLwoGY291bnRzGAMgAygLMh8uY2hyb25vcmluZy52MS5GaXJlT3V0Y29tZUNvdW50EhEKCXRpbWVfem9uZRgEIAEoCSqSAQoPSm9iSW1wb3J0U3RhdHVzEiEKHUpPQl9JTVBPUlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASHQoZSk9CX0lNUE9SVF9TVEFUVVNfQ1JFQVRFRBABEh4KGkpPQl9JTVBPUlRfU1RBVFVTX0VYSVNUSU5HEAISHQoZSk9CX0lNUE9SVF9TVEFUVVNfUkVGVVNFRBADMsEQCgpKb2JTZXJ2aWNlEm8KCUNyZWF0ZUpvYhIfLmNocm9ub3JpbmcudjEuQ3JlYXRlSm9iUmVxdWVzdBogLmNocm9ub3JpbmcudjEuQ3JlYXRlSm9iUmVzcG9uc2UiH4LT5JMCGToBKloKOgEqIgUvam9icyIIL3YxL2pvYnMSmQEKD0JhdGNoQ3JlYXRlSm9icxIlLmNocm9ub3JpbmcudjEuQmF0Y2hDcmVhdGVKb2JzUmVxdWVzdBomLmNocm9ub3JpbmcudjEuQmF0Y2hDcmVhdGVKb2JzUmVzcG9uc2UiN4LT5JMCMToBKloWOgEqIhEvam9iczpiYXRjaENyZWF0ZSIUL3YxL2pvYnM6YmF0Y2hDcmVhdGUSUwoKSW1wb3J0Sm9icxIgLmNocm9ub3JpbmcudjEuSW1wb3J0Sm9ic1JlcXVlc3QaIS5jaHJvbm9yaW5nLnYxLkltcG9ydEpvYnNSZXNwb25zZSgBEm0KBkdldEpvYhIcLmNocm9ub3JpbmcudjEuR2V0Sm9iUmVxdWVzdBodLmNocm9ub3JpbmcudjEuR2V0Sm9iUmVzcG9uc2UiJpACAYLT5JMCHVoMEgovam9icy97aWR9Eg0vdjEvam9icy97aWR9EmkKCExpc3RKb2JzEh4uY2hyb25vcmluZy52MS5MaXN0Sm9ic1JlcXVlc3QaHy5jaHJvbm9yaW5nLnYxLkxpc3RKb2JzUmVzcG9uc2UiHJACAYLT5JMCE1oHEgUvam9icxIIL3YxL2pvYnMStgEKCVVwZGF0ZUpvYhIfLmNocm9ub3JpbmcudjEuVXBkYXRlSm9iUmVxdWVzdBogLmNocm9ub3JpbmcudjEuVXBkYXRlSm9iUmVzcG9uc2UiZoLT5JMCYDoDam9iWhg6A2pvYhoRL3YxL2pvYnMve2pvYi5pZH1aFToDam9iGg4vam9icy97am9iLmlkfVoVOgNqb2IyDi9qb2JzL3tqb2IuaWR9MhEvdjEvam9icy97am9iLmlkfRJzCglEZWxldGVKb2ISHy5jaHJvbm9yaW5nLnYxLkRlbGV0ZUpvYlJlcXVlc3QaIC5jaHJvbm9yaW5nLnYxLkRlbGV0ZUpvYlJlc3BvbnNlIiOC0+STAh1aDCoKL2pvYnMve2lkfSoNL3YxL2pvYnMve2lkfRKZAQoIUGF1c2VKb2ISHi5jaHJvbm9yaW5nLnYxLlBhdXNlSm9iUmVxdWVzdBofLmNocm9ub3JpbmcudjEuUGF1c2VKb2JSZXNwb25zZSJMgtPkkwJGOgEqWhU6ASoiEC9qb2JzL3tpZH06cGF1c2VaFToBKiIQL2pvYnMve2lkfS9wYXVzZSITL3YxL2pvYnMve2lkfTpwYXVzZRKfAQoJUmVzdW1lSm9iEh8uY2hyb25vcmluZy52MS5SZXN1bWVKb2JSZXF1ZXN0GiAuY2hyb25vcmluZy52MS5SZXN1bWVKb2JSZXNwb25zZSJPgtPkkwJJOgEqWhY6ASoiES9qb2JzL3tpZH06cmVzdW1lWhY6ASoiES9qb2JzL3tpZH0vcmVzdW1lIhQvdjEvam9icy97aWR9OnJlc3VtZRKkAQoKVHJpZ2dlckpvYhIgLmNocm9ub3JpbmcudjEuVHJpZ2dlckpvYlJlcXVlc3QaIS5jaHJvbm9yaW5nLnYxLlRyaWdnZXJKb2JSZXNwb25zZSJRgtPkkwJLOgEqWhY6ASoiES9qb2JzL3tpZH06cnVuTm93Whc6ASoiEi9qb2JzL3tpZH0vdHJpZ2dlciIVL3YxL2pvYnMve2lkfTp0cmlnZ2VyEtcBCg5MaXN0RXhlY3V0aW9ucxIkLmNocm9ub3JpbmcudjEuTGlzdEV4ZWN1dGlvbnNSZXF1ZXN0GiUuY2hyb25vcmluZy52MS5MaXN0RXhlY3V0aW9uc1Jlc3BvbnNlIniQAgGC0+STAm9aEBIOL3YxL2V4ZWN1dGlvbnNaGxIZL2pvYnMve2pvYl9pZH0vZXhlY3V0aW9uc1oREg8vam9iL2V4ZWN1dGlvbnNaDRILL2V4ZWN1dGlvbnMSHC92MS9qb2JzL3tqb2JfaWR9L2V4ZWN1dGlvbnMSiwEKDEdldEV4ZWN1dGlvbhIiLmNocm9ub3JpbmcudjEuR2V0RXhlY3V0aW9uUmVxdWVzdBojLmNocm9ub3JpbmcudjEuR2V0RXhlY3V0aW9uUmVzcG9uc2UiMpACAYLT5JMCKVoSEhAvZXhlY3V0aW9ucy97aWR9EhMvdjEvZXhlY3V0aW9ucy97aWR9EnIKCUxpc3RGaXJlcxIfLmNocm9ub3JpbmcudjEuTGlzdEZpcmVzUmVxdWVzdBogLmNocm9ub3JpbmcudjEuTGlzdEZpcmVzUmVzcG9uc2UiIpACAYLT5JMCGRIXL3YxL2pvYnMve2pvYl9pZH0vZmlyZXMSlAEKD1ByZXZpZXdTY2hlZHVsZRIlLmNocm9ub3JpbmcudjEuUHJldmlld1NjaGVkdWxlUmVxdWVzdBomLmNocm9ub3JpbmcudjEuUHJldmlld1NjaGVkdWxlUmVzcG9uc2UiMpACAYLT5JMCKToBKloSOgEqIg0vam9iczpwcmV2aWV3IhAvdjEvam9iczpwcmV2aWV3EnEKDEdldEZpcmVTdGF0cxIiLmNocm9ub3JpbmcudjEuR2V0RmlyZVN0YXRzUmVxdWVzdBojLmNocm9ub3JpbmcudjEuR2V0RmlyZVN0YXRzUmVzcG9uc2UiGJACAYLT5JMCDxINL3YxL2ZpcmVTdGF0c2IGcHJvdG8z", [file_chronoring_v1_execution, file_chronoring_v1_fire, file_chronoring_v1_job, file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_api_annotations, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("Ch9jaHJvbm9yaW5nL3YxL2pvYl9zZXJ2aWNlLnByb3RvEg1jaHJvbm9yaW5nLnYxIoEDChBDcmVhdGVKb2JSZXF1ZXN0EgwKBG5hbWUYASABKAkSLQoIc2NoZWR1bGUYAiABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYAyABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIMCgR0YWdzGAQgAygJEg0KBW93bmVyGAUgASgJEigKBmxpbWl0cxgYIAEoCzIYLmNocm9ub3JpbmcudjEuSm9iTGltaXRzEjAKDHJldHJ5X3BvbGljeRgUIAEoCzIaLmNocm9ub3JpbmcudjEuUmV0cnlQb2xpY3kSKQoIcHJpb3JpdHkYFSABKA4yFy5jaHJvbm9yaW5nLnYxLlByaW9yaXR5EjMKDW5vdGlmaWNhdGlvbnMYFyABKAsyHC5jaHJvbm9yaW5nLnYxLk5vdGlmaWNhdGlvbnMSFwoPaWRlbXBvdGVuY3lfa2V5GB4gASgJEhQKDGV4dGVybmFsX2tleRgfIAEoCSI0ChFDcmVhdGVKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYiJHChZCYXRjaENyZWF0ZUpvYnNSZXF1ZXN0Ei0KBGpvYnMYASADKAsyHy5jaHJvbm9yaW5nLnYxLkNyZWF0ZUpvYlJlcXVlc3QiegoXQmF0Y2hDcmVhdGVKb2JzUmVzcG9uc2USLwoHcmVzdWx0cxgBIAMoCzIeLmNocm9ub3JpbmcudjEuSm9iSW1wb3J0UmVzdWx0Ei4KBmNvdW50cxgCIAEoCzIeLmNocm9ub3JpbmcudjEuSm9iSW1wb3J0Q291bnRzIkIKEUltcG9ydEpvYnNSZXF1ZXN0Ei0KBGpvYnMYASADKAsyHy5jaHJvbm9yaW5nLnYxLkNyZWF0ZUpvYlJlcXVlc3QijgEKEkltcG9ydEpvYnNSZXNwb25zZRIuCgZjb3VudHMYASABKAsyHi5jaHJvbm9yaW5nLnYxLkpvYkltcG9ydENvdW50cxIvCgdyZWZ1c2VkGAIgAygLMh4uY2hyb25vcmluZy52MS5Kb2JJbXBvcnRSZXN1bHQSFwoPcmVmdXNlZF9vbWl0dGVkGAMgASgEIo4BCg9Kb2JJbXBvcnRSZXN1bHQSDQoFaW5kZXgYASABKAQSLgoGc3RhdHVzGAIgASgOMh4uY2hyb25vcmluZy52MS5Kb2JJbXBvcnRTdGF0dXMSDgoGam9iX2lkGAMgASgJEgwKBGNvZGUYBCABKAkSDQoFZmllbGQYBSABKAkSDwoHbWVzc2FnZRgGIAEoCSJFCg9Kb2JJbXBvcnRDb3VudHMSDwoHY3JlYXRlZBgBIAEoBBIQCghleGlzdGluZxgCIAEoBBIPCgdyZWZ1c2VkGAMgASgEIhsKDUdldEpvYlJlcXVlc3QSCgoCaWQYASABKAkiMQoOR2V0Sm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2Ii1wEKD0xpc3RKb2JzUmVxdWVzdBIoCgZzdGF0dXMYASABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxILCgN0YWcYAiABKAkSDQoFb3duZXIYAyABKAkSEQoJcGFnZV9zaXplGAQgASgNEhIKCnBhZ2VfdG9rZW4YBSABKAkSFQoNbmFtZV9jb250YWlucxgGIAEoCRIRCgluZXZlcl9ydW4YByABKAgSFAoMZXh0ZXJuYWxfa2V5GAggASgJEhcKD2FwcGx5X25hbWVzcGFjZRgJIAEoCSJNChBMaXN0Sm9ic1Jlc3BvbnNlEiAKBGpvYnMYASADKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkifgoQVXBkYXRlSm9iUmVxdWVzdBIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYhIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyI0ChFVcGRhdGVKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5jaHJvbm9yaW5nLnYxLkpvYiIeChBEZWxldGVKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIjQKEURlbGV0ZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIisKD1BhdXNlSm9iUmVxdWVzdBIKCgJpZBgBIAEoCRIMCgRub3RlGAIgASgJIjMKEFBhdXNlSm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuY2hyb25vcmluZy52MS5Kb2IiLAoQUmVzdW1lSm9iUmVxdWVzdBIKCgJpZBgBIAEoCRIMCgRub3RlGAIgASgJIjQKEVJlc3VtZUpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmNocm9ub3JpbmcudjEuSm9iIh8KEVRyaWdnZXJKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIkEKElRyaWdnZXJKb2JSZXNwb25zZRIrCglleGVjdXRpb24YASABKAsyGC5jaHJvbm9yaW5nLnYxLkV4ZWN1dGlvbiKRAQoVTGlzdEV4ZWN1dGlvbnNSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCRIRCgl3b3JrZXJfaWQYAiABKAkSLgoGc3RhdHVzGAMgASgOMh4uY2hyb25vcmluZy52MS5FeGVjdXRpb25TdGF0dXMSEQoJcGFnZV9zaXplGAQgASgNEhIKCnBhZ2VfdG9rZW4YBSABKAkiXwoWTGlzdEV4ZWN1dGlvbnNSZXNwb25zZRIsCgpleGVjdXRpb25zGAEgAygLMhguY2hyb25vcmluZy52MS5FeGVjdXRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiEKE0dldEV4ZWN1dGlvblJlcXVlc3QSCgoCaWQYASABKAkiQwoUR2V0RXhlY3V0aW9uUmVzcG9uc2USKwoJZXhlY3V0aW9uGAEgASgLMhguY2hyb25vcmluZy52MS5FeGVjdXRpb24ikQEKFlByZXZpZXdTY2hlZHVsZVJlcXVlc3QSLQoIc2NoZWR1bGUYASABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxINCgVjb3VudBgCIAEoDRIpCgVhZnRlchgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGam9iX2lkGAQgASgJInMKF1ByZXZpZXdTY2hlZHVsZVJlc3BvbnNlEisKCmZpcmVfdGltZXMYASADKAsyFy5jaHJvbm9yaW5nLnYxLkZpcmVUaW1lEisKB3JlbW92ZWQYAiADKAsyGi5jaHJvbm9yaW5nLnYxLlJlbW92ZWRUaW1lIlcKCEZpcmVUaW1lEigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmxvY2FsX3RpbWUYAiABKAkSDQoFbm90ZXMYAyADKAkiWwoLUmVtb3ZlZFRpbWUSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbG9jYWxfdGltZRgCIAEoCRIOCgZyZWFzb24YAyABKAkiJgoTR2V0RmlyZVN0YXRzUmVxdWVzdBIPCgdtaW51dGVzGAEgASgNIrUBChRHZXRGaXJlU3RhdHNSZXNwb25zZRIvCgdtaW51dGVzGAEgAygLMh4uY2hyb25vcmluZy52MS5GaXJlU3RhdHNNaW51dGUSGgoSbGF0ZW5lc3NfYm91bmRzX21zGAIgAygNEg0KBWZpcmVzGAMgASgEEg8KB3JldHJpZXMYBCABKAQSFwoPbGF0ZW5lc3NfcDUwX21zGAUgASgNEhcKD2xhdGVuZXNzX3A5OV9tcxgGIAEoDSLGAQoPRmlyZVN0YXRzTWludXRlEi4KCnN0YXJ0X3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWZpcmVzGAIgASgEEg8KB3JldHJpZXMYAyABKAQSFwoPbGF0ZW5lc3Nfc3VtX21zGAQgASgEEhgKEGxhdGVuZXNzX2J1Y2tldHMYBSADKAQSFwoPbGF0ZW5lc3NfcDUwX21zGAYgASgNEhcKD2xhdGVuZXNzX3A5OV9tcxgHIAEoDSKbAQoQTGlzdEZpcmVzUmVxdWVzdBIOCgZqb2JfaWQYASABKAkSKAoEZnJvbRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoCdG8YAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhZ2Vfc2l6ZRgEIAEoDRISCgpwYWdlX3Rva2VuGAUgASgJIpQBChFMaXN0RmlyZXNSZXNwb25zZRIiCgVmaXJlcxgBIAMoCzITLmNocm9ub3JpbmcudjEuRmlyZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSLwoGY291bnRzGAMgAygLMh8uY2hyb25vcmluZy52MS5GaXJlT3V0Y29tZUNvdW50EhEKCXRpbWVfem9uZRgEIAEoCSJ0ChBBcHBseUpvYnNSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRItCgRqb2JzGAIgAygLMh8uY2hyb25vcmluZy52MS5DcmVhdGVKb2JSZXF1ZXN0Eg0KBXBydW5lGAMgASgIEg8KB2RyeV9ydW4YBCABKAgifQoRQXBwbHlKb2JzUmVzcG9uc2USKwoEcGxhbhgBIAMoCzIdLmNocm9ub3JpbmcudjEuQXBwbHlQbGFuRW50cnkSKgoGY291bnRzGAIgASgLMhouY2hyb25vcmluZy52MS5BcHBseUNvdW50cxIPCgdhcHBsaWVkGAMgASgIIqABCg5BcHBseVBsYW5FbnRyeRIUCgxleHRlcm5hbF9rZXkYASABKAkSKgoGYWN0aW9uGAIgASgOMhouY2hyb25vcmluZy52MS5BcHBseUFjdGlvbhIOCgZqb2JfaWQYAyABKAkSKwoHY2hhbmdlcxgEIAMoCzIaLmNocm9ub3JpbmcudjEuRmllbGRDaGFuZ2USDwoHdmVyc2lvbhgFIAEoAyJBCgtGaWVsZENoYW5nZRIMCgRwYXRoGAEgASgJEhEKCW9sZF92YWx1ZRgCIAEoCRIRCgluZXdfdmFsdWUYAyABKAkiUAoLQXBwbHlDb3VudHMSDgoGY3JlYXRlGAEgASgNEg4KBnVwZGF0ZRgCIAEoDRIOCgZkZWxldGUYAyABKA0SEQoJdW5jaGFuZ2VkGAQgASgNKpIBCg9Kb2JJbXBvcnRTdGF0dXMSIQodSk9CX0lNUE9SVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIdChlKT0JfSU1QT1JUX1NUQVRVU19DUkVBVEVEEAESHgoaSk9CX0lNUE9SVF9TVEFUVVNfRVhJU1RJTkcQAhIdChlKT0JfSU1QT1JUX1NUQVRVU19SRUZVU0VEEAMqkgEKC0FwcGx5QWN0aW9uEhwKGEFQUExZX0FDVElPTl9VTlNQRUNJRklFRBAAEhcKE0FQUExZX0FDVElPTl9DUkVBVEUQARIXChNBUFBMWV9BQ1RJT05fVVBEQVRFEAISFwoTQVBQTFlfQUNUSU9OX0RFTEVURRADEhoKFkFQUExZX0FDVElPTl9VTkNIQU5HRUQQBDKsEQoKSm9iU2VydmljZRJvCglDcmVhdGVKb2ISHy5jaHJvbm9yaW5nLnYxLkNyZWF0ZUpvYlJlcXVlc3QaIC5jaHJvbm9yaW5nLnYxLkNyZWF0ZUpvYlJlc3BvbnNlIh+C0+STAhk6ASpaCjoBKiIFL2pvYnMiCC92MS9qb2JzEpkBCg9CYXRjaENyZWF0ZUpvYnMSJS5jaHJvbm9yaW5nLnYxLkJhdGNoQ3JlYXRlSm9ic1JlcXVlc3QaJi5jaHJvbm9yaW5nLnYxLkJhdGNoQ3JlYXRlSm9ic1Jlc3BvbnNlIjeC0+STAjE6ASpaFjoBKiIRL2pvYnM6YmF0Y2hDcmVhdGUiFC92MS9qb2JzOmJhdGNoQ3JlYXRlElMKCkltcG9ydEpvYnMSIC5jaHJvbm9yaW5nLnYxLkltcG9ydEpvYnNSZXF1ZXN0GiEuY2hyb25vcmluZy52MS5JbXBvcnRKb2JzUmVzcG9uc2UoARJpCglBcHBseUpvYnMSHy5jaHJvbm9yaW5nLnYxLkFwcGx5Sm9ic1JlcXVlc3QaIC5jaHJvbm9yaW5nLnYxLkFwcGx5Sm9ic1Jlc3BvbnNlIhmC0+STAhM6ASoiDi92MS9qb2JzOmFwcGx5Em0KBkdldEpvYhIcLmNocm9ub3JpbmcudjEuR2V0Sm9iUmVxdWVzdBodLmNocm9ub3JpbmcudjEuR2V0Sm9iUmVzcG9uc2UiJpACAYLT5JMCHVoMEgovam9icy97aWR9Eg0vdjEvam9icy97aWR9EmkKCExpc3RKb2JzEh4uY2hyb25vcmluZy52MS5MaXN0Sm9ic1JlcXVlc3QaHy5jaHJvbm9yaW5nLnYxLkxpc3RKb2JzUmVzcG9uc2UiHJACAYLT5JMCE1oHEgUvam9icxIIL3YxL2pvYnMStgEKCVVwZGF0ZUpvYhIfLmNocm9ub3JpbmcudjEuVXBkYXRlSm9iUmVxdWVzdBogLmNocm9ub3JpbmcudjEuVXBkYXRlSm9iUmVzcG9uc2UiZoLT5JMCYDoDam9iWhg6A2pvYhoRL3YxL2pvYnMve2pvYi5pZH1aFToDam9iGg4vam9icy97am9iLmlkfVoVOgNqb2IyDi9qb2JzL3tqb2IuaWR9MhEvdjEvam9icy97am9iLmlkfRJzCglEZWxldGVKb2ISHy5jaHJvbm9yaW5nLnYxLkRlbGV0ZUpvYlJlcXVlc3QaIC5jaHJvbm9yaW5nLnYxLkRlbGV0ZUpvYlJlc3BvbnNlIiOC0+STAh1aDCoKL2pvYnMve2lkfSoNL3YxL2pvYnMve2lkfRKZAQoIUGF1c2VKb2ISHi5jaHJvbm9yaW5nLnYxLlBhdXNlSm9iUmVxdWVzdBofLmNocm9ub3JpbmcudjEuUGF1c2VKb2JSZXNwb25zZSJMgtPkkwJGOgEqWhU6ASoiEC9qb2JzL3tpZH06cGF1c2VaFToBKiIQL2pvYnMve2lkfS9wYXVzZSITL3YxL2pvYnMve2lkfTpwYXVzZRKfAQoJUmVzdW1lSm9iEh8uY2hyb25vcmluZy52MS5SZXN1bWVKb2JSZXF1ZXN0GiAuY2hyb25vcmluZy52MS5SZXN1bWVKb2JSZXNwb25zZSJPgtPkkwJJOgEqWhY6ASoiES9qb2JzL3tpZH06cmVzdW1lWhY6ASoiES9qb2JzL3tpZH0vcmVzdW1lIhQvdjEvam9icy97aWR9OnJlc3VtZRKkAQoKVHJpZ2dlckpvYhIgLmNocm9ub3JpbmcudjEuVHJpZ2dlckpvYlJlcXVlc3QaIS5jaHJvbm9yaW5nLnYxLlRyaWdnZXJKb2JSZXNwb25zZSJRgtPkkwJLOgEqWhY6ASoiES9qb2JzL3tpZH06cnVuTm93Whc6ASoiEi9qb2JzL3tpZH0vdHJpZ2dlciIVL3YxL2pvYnMve2lkfTp0cmlnZ2VyEtcBCg5MaXN0RXhlY3V0aW9ucxIkLmNocm9ub3JpbmcudjEuTGlzdEV4ZWN1dGlvbnNSZXF1ZXN0GiUuY2hyb25vcmluZy52MS5MaXN0RXhlY3V0aW9uc1Jlc3BvbnNlIniQAgGC0+STAm9aEBIOL3YxL2V4ZWN1dGlvbnNaGxIZL2pvYnMve2pvYl9pZH0vZXhlY3V0aW9uc1oREg8vam9iL2V4ZWN1dGlvbnNaDRILL2V4ZWN1dGlvbnMSHC92MS9qb2JzL3tqb2JfaWR9L2V4ZWN1dGlvbnMSiwEKDEdldEV4ZWN1dGlvbhIiLmNocm9ub3JpbmcudjEuR2V0RXhlY3V0aW9uUmVxdWVzdBojLmNocm9ub3JpbmcudjEuR2V0RXhlY3V0aW9uUmVzcG9uc2UiMpACAYLT5JMCKVoSEhAvZXhlY3V0aW9ucy97aWR9EhMvdjEvZXhlY3V0aW9ucy97aWR9EnIKCUxpc3RGaXJlcxIfLmNocm9ub3JpbmcudjEuTGlzdEZpcmVzUmVxdWVzdBogLmNocm9ub3JpbmcudjEuTGlzdEZpcmVzUmVzcG9uc2UiIpACAYLT5JMCGRIXL3YxL2pvYnMve2pvYl9pZH0vZmlyZXMSlAEKD1ByZXZpZXdTY2hlZHVsZRIlLmNocm9ub3JpbmcudjEuUHJldmlld1NjaGVkdWxlUmVxdWVzdBomLmNocm9ub3JpbmcudjEuUHJldmlld1NjaGVkdWxlUmVzcG9uc2UiMpACAYLT5JMCKToBKloSOgEqIg0vam9iczpwcmV2aWV3IhAvdjEvam9iczpwcmV2aWV3EnEKDEdldEZpcmVTdGF0cxIiLmNocm9ub3JpbmcudjEuR2V0RmlyZVN0YXRzUmVxdWVzdBojLmNocm9ub3JpbmcudjEuR2V0RmlyZVN0YXRzUmVzcG9uc2UiGJACAYLT5JMCDxINL3YxL2ZpcmVTdGF0c2IGcHJvdG8z", [file_chronoring_v1_execution, file_chronoring_v1_fire, file_chronoring_v1_job, file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_api_annotations, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message chronoring.v1.CreateJobRequest
@@ -108,6 +108,17 @@ export type CreateJobRequest = Message<"chronoring.v1.CreateJobRequest"> & {
    * @generated from field: string idempotency_key = 30;
    */
   idempotencyKey: string;
+
+  /**
+   * Optional, 1 to 128 characters of [A-Za-z0-9_.:/-]: the caller's own name
+   * for the job, unique among the tenant's jobs. A key held by a job that is
+   * not CANCELLED is AlreadyExists naming `external_key` (also when creates
+   * race); cancelling (DeleteJob) frees it. ApplyJobs finds jobs by it.
+   * Not taken by BatchCreateJobs or ImportJobs (InvalidArgument).
+   *
+   * @generated from field: string external_key = 31;
+   */
+  externalKey: string;
 };
 
 /**
@@ -404,6 +415,20 @@ export type ListJobsRequest = Message<"chronoring.v1.ListJobsRequest"> & {
    * @generated from field: bool never_run = 7;
    */
   neverRun: boolean;
+
+  /**
+   * Only the job with this external key (and cancelled ones that held it).
+   *
+   * @generated from field: string external_key = 8;
+   */
+  externalKey: string;
+
+  /**
+   * Only jobs managed by this ApplyJobs namespace.
+   *
+   * @generated from field: string apply_namespace = 9;
+   */
+  applyNamespace: string;
 };
 
 /**
@@ -1113,6 +1138,192 @@ export const ListFiresResponseSchema: GenMessage<ListFiresResponse> = /*@__PURE_
   messageDesc(file_chronoring_v1_job_service, 34);
 
 /**
+ * @generated from message chronoring.v1.ApplyJobsRequest
+ */
+export type ApplyJobsRequest = Message<"chronoring.v1.ApplyJobsRequest"> & {
+  /**
+   * The set of jobs this apply owns: 1 to 64 characters of [A-Za-z0-9_.:/-].
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * The desired jobs, 0 to 200, each as CreateJob takes it with an
+   * `external_key` (required, unique in the request). `idempotency_key` is
+   * not taken; `schedule.after` neither (it is relative to now).
+   *
+   * @generated from field: repeated chronoring.v1.CreateJobRequest jobs = 2;
+   */
+  jobs: CreateJobRequest[];
+
+  /**
+   * Cancel the namespace's jobs whose key is not in `jobs`.
+   *
+   * @generated from field: bool prune = 3;
+   */
+  prune: boolean;
+
+  /**
+   * Only plan: nothing is written.
+   *
+   * @generated from field: bool dry_run = 4;
+   */
+  dryRun: boolean;
+};
+
+/**
+ * Describes the message chronoring.v1.ApplyJobsRequest.
+ * Use `create(ApplyJobsRequestSchema)` to create a new message.
+ */
+export const ApplyJobsRequestSchema: GenMessage<ApplyJobsRequest> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 35);
+
+/**
+ * @generated from message chronoring.v1.ApplyJobsResponse
+ */
+export type ApplyJobsResponse = Message<"chronoring.v1.ApplyJobsResponse"> & {
+  /**
+   * One entry per desired job, in the order of `jobs`, then the deletes.
+   *
+   * @generated from field: repeated chronoring.v1.ApplyPlanEntry plan = 1;
+   */
+  plan: ApplyPlanEntry[];
+
+  /**
+   * How many of each action.
+   *
+   * @generated from field: chronoring.v1.ApplyCounts counts = 2;
+   */
+  counts?: ApplyCounts | undefined;
+
+  /**
+   * True when the plan was carried out (false on a dry run).
+   *
+   * @generated from field: bool applied = 3;
+   */
+  applied: boolean;
+};
+
+/**
+ * Describes the message chronoring.v1.ApplyJobsResponse.
+ * Use `create(ApplyJobsResponseSchema)` to create a new message.
+ */
+export const ApplyJobsResponseSchema: GenMessage<ApplyJobsResponse> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 36);
+
+/**
+ * What an apply does, or would do, to one job.
+ *
+ * @generated from message chronoring.v1.ApplyPlanEntry
+ */
+export type ApplyPlanEntry = Message<"chronoring.v1.ApplyPlanEntry"> & {
+  /**
+   * @generated from field: string external_key = 1;
+   */
+  externalKey: string;
+
+  /**
+   * @generated from field: chronoring.v1.ApplyAction action = 2;
+   */
+  action: ApplyAction;
+
+  /**
+   * The job (for a create: the new job's id once applied; empty on a dry run).
+   *
+   * @generated from field: string job_id = 3;
+   */
+  jobId: string;
+
+  /**
+   * UPDATE only: each changed field.
+   *
+   * @generated from field: repeated chronoring.v1.FieldChange changes = 4;
+   */
+  changes: FieldChange[];
+
+  /**
+   * The job's version the plan was made against (0 for a create).
+   *
+   * @generated from field: int64 version = 5;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message chronoring.v1.ApplyPlanEntry.
+ * Use `create(ApplyPlanEntrySchema)` to create a new message.
+ */
+export const ApplyPlanEntrySchema: GenMessage<ApplyPlanEntry> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 37);
+
+/**
+ * One changed field of an update.
+ *
+ * @generated from message chronoring.v1.FieldChange
+ */
+export type FieldChange = Message<"chronoring.v1.FieldChange"> & {
+  /**
+   * Dotted path, snake case (`schedule.cron`, `target.url`).
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * The value as JSON text; empty when the field is absent on that side.
+   * Secrets show as "(secret)".
+   *
+   * @generated from field: string old_value = 2;
+   */
+  oldValue: string;
+
+  /**
+   * @generated from field: string new_value = 3;
+   */
+  newValue: string;
+};
+
+/**
+ * Describes the message chronoring.v1.FieldChange.
+ * Use `create(FieldChangeSchema)` to create a new message.
+ */
+export const FieldChangeSchema: GenMessage<FieldChange> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 38);
+
+/**
+ * @generated from message chronoring.v1.ApplyCounts
+ */
+export type ApplyCounts = Message<"chronoring.v1.ApplyCounts"> & {
+  /**
+   * @generated from field: uint32 create = 1;
+   */
+  create: number;
+
+  /**
+   * @generated from field: uint32 update = 2;
+   */
+  update: number;
+
+  /**
+   * @generated from field: uint32 delete = 3;
+   */
+  delete: number;
+
+  /**
+   * @generated from field: uint32 unchanged = 4;
+   */
+  unchanged: number;
+};
+
+/**
+ * Describes the message chronoring.v1.ApplyCounts.
+ * Use `create(ApplyCountsSchema)` to create a new message.
+ */
+export const ApplyCountsSchema: GenMessage<ApplyCounts> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job_service, 39);
+
+/**
  * @generated from enum chronoring.v1.JobImportStatus
  */
 export enum JobImportStatus {
@@ -1148,6 +1359,42 @@ export enum JobImportStatus {
  */
 export const JobImportStatusSchema: GenEnum<JobImportStatus> = /*@__PURE__*/
   enumDesc(file_chronoring_v1_job_service, 0);
+
+/**
+ * @generated from enum chronoring.v1.ApplyAction
+ */
+export enum ApplyAction {
+  /**
+   * @generated from enum value: APPLY_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: APPLY_ACTION_CREATE = 1;
+   */
+  CREATE = 1,
+
+  /**
+   * @generated from enum value: APPLY_ACTION_UPDATE = 2;
+   */
+  UPDATE = 2,
+
+  /**
+   * @generated from enum value: APPLY_ACTION_DELETE = 3;
+   */
+  DELETE = 3,
+
+  /**
+   * @generated from enum value: APPLY_ACTION_UNCHANGED = 4;
+   */
+  UNCHANGED = 4,
+}
+
+/**
+ * Describes the enum chronoring.v1.ApplyAction.
+ */
+export const ApplyActionSchema: GenEnum<ApplyAction> = /*@__PURE__*/
+  enumDesc(file_chronoring_v1_job_service, 1);
 
 /**
  * Creates, changes and inspects jobs and their executions.
@@ -1205,6 +1452,31 @@ export const JobService: GenService<{
     methodKind: "client_streaming";
     input: typeof ImportJobsRequestSchema;
     output: typeof ImportJobsResponseSchema;
+  },
+  /**
+   * Declarative apply: makes the jobs of `namespace` what `jobs` says, each
+   * job found by its `external_key`. Answers the plan (create, update with
+   * each changed field, delete with `prune`, unchanged) and, unless
+   * `dry_run`, carries it out. The plan is made against the namespace as
+   * read at the start and carried out only if no other apply of that
+   * namespace started since: two concurrent applies never both write, the
+   * later one gets Aborted and is to re-plan (run again). Each update and
+   * delete is also conditional on the job's version as planned (Aborted when
+   * the job changed meanwhile). Not one transaction across jobs: a failure
+   * midway leaves the writes before it done; applying again converges.
+   *
+   * InvalidArgument naming the field (`jobs[2].external_key`) for a bad
+   * item, a missing or repeated external key, a relative schedule
+   * (`schedule.after`) or an idempotency key; InvalidArgument naming `jobs`
+   * beyond 200 jobs. FailedPrecondition naming the key when it belongs to a
+   * job outside the namespace.
+   *
+   * @generated from rpc chronoring.v1.JobService.ApplyJobs
+   */
+  applyJobs: {
+    methodKind: "unary";
+    input: typeof ApplyJobsRequestSchema;
+    output: typeof ApplyJobsResponseSchema;
   },
   /**
    * Reads one job.

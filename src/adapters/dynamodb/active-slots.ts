@@ -108,8 +108,11 @@ export function slotItem(tenant: string, untilMs: number): Item {
   return { [SLOT_ATTR]: s(tenant), [SLOT_END_ATTR]: n(untilMs) };
 }
 
-/** Concurrent takes of one tenant's slots conflict (TransactionConflict): tried this often. */
-/** Nine tries, full jitter from 10 ms doubling up to 320 ms: conflicting writers spread out. */
+/**
+ * Concurrent writes of one item (a tenant's slot counter, an idempotency
+ * key) cancel each other as TransactionConflict. Nine tries, full jitter
+ * from 10 ms doubling up to 320 ms: conflicting writers spread out.
+ */
 const CONFLICT_RETRIES: RetrySchedule = { attempts: 9, baseMs: 10, maxMs: 320, jitter: 1 };
 
 /**

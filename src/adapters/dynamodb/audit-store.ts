@@ -1,23 +1,28 @@
-import {
-  BatchWriteItemCommand,
-  type DynamoDBClient,
-  QueryCommand,
-  type WriteRequest,
-} from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
 import type { AuditEvent, AuditQuery } from "../../core/audit.js";
 import { invalidArgument, unavailable } from "../../core/errors.js";
 import type { AuditStore } from "../../core/ports/audit-store.js";
 import type { Page } from "../../core/ports/job-store.js";
 import { auditToItem, dayOf, isRangeKey, itemToAudit, rangeKey } from "./audit-item.js";
 import { DAY_INDEX, ensureAuditTable } from "./audit-table.js";
+import { batchPut } from "./batch-write.js";
 import { dynamo } from "./calls.js";
 import type { TableNames } from "./client.js";
 import type { Item } from "./job-item.js";
 
-/** BatchWriteItem's limit. */
-const BATCH = 25;
-/** Rounds of retrying the items a BatchWriteItem left unprocessed (throttling). */
-const UNPROCESSED_ROUNDS = 5;
+/**
+ * The writes of a batch of events: one BatchWriteItem at a time, its items
+ * left unprocessed (throttling) sent again for up to 5 rounds. The store
+ * unavailable fails the batch at once: the writer counts it lost (its log
+ * lines hold it) rather than let the queue back up behind an outage.
+ */
+const WRITES = {
+  concurrency: 1,
+  attempts: 5,
+  baseDelayMs: 100,
+  maxDelayMs: 1_600,
+  retryUnavailable: false,
+};
 /**
  * What one page may read, so that a filter matching few events (or many empty
  * days) answers in bounded time: a partial page with a token to go on.
@@ -105,30 +110,18 @@ export function createDynamoAuditStore(options: {
   const table = options.tables.audit;
   const retentionS = options.retentionDays * 86_400;
 
-  async function putBatch(requests: WriteRequest[]): Promise<void> {
-    let pending = requests;
-    for (let round = 0; round < UNPROCESSED_ROUNDS && pending.length > 0; round++) {
-      if (round > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** round));
-      const out = await dynamo(() =>
-        client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } })),
-      );
-      pending = out.UnprocessedItems?.[table] ?? [];
-    }
-    if (pending.length > 0) {
-      throw unavailable("DynamoDB", new Error(`${pending.length} audit events left unprocessed`));
-    }
-  }
-
   return {
     init: () => dynamo(() => ensureAuditTable(client, table)),
 
     async putEvents(events) {
-      for (let i = 0; i < events.length; i += BATCH) {
-        await putBatch(
-          events
-            .slice(i, i + BATCH)
-            .map((e) => ({ PutRequest: { Item: auditToItem(e, retentionS) } })),
-        );
+      const left = await batchPut(
+        client,
+        table,
+        events.map((e) => auditToItem(e, retentionS)),
+        WRITES,
+      );
+      if (left.length > 0) {
+        throw unavailable("DynamoDB", new Error(`${left.length} audit events left unwritten`));
       }
     },
 

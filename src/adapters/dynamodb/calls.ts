@@ -5,14 +5,16 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   DynamoDBServiceException,
+  GetItemCommand,
   QueryCommand,
   type QueryCommandInput,
   type QueryCommandOutput,
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
 import { invalidArgument, isChronoringError, unavailable } from "../../core/errors.js";
+import type { JobStatus } from "../../core/job.js";
 import type { Page } from "../../core/ports/job-store.js";
-import { decodeToken, toPage } from "./job-item.js";
+import { decodeToken, s, str, toPage } from "./job-item.js";
 
 /**
  * Runs one DynamoDB call. Condition failures and cancelled transactions are
@@ -37,6 +39,37 @@ export async function dynamo<T>(call: () => Promise<T>): Promise<T> {
 }
 
 /** Which actions of a cancelled transaction failed their condition. */
+/** Runs one conditional write (through `dynamo`): false when its condition failed. */
+export async function conditionally(call: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await dynamo(call);
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw err;
+  }
+}
+
+/** A job's status, read strongly consistent; undefined when the job is gone. */
+export async function readJobStatus(
+  client: DynamoDBClient,
+  jobsTable: string,
+  jobId: string,
+): Promise<JobStatus | undefined> {
+  const out = await dynamo(() =>
+    client.send(
+      new GetItemCommand({
+        TableName: jobsTable,
+        Key: { id: s(jobId) },
+        ConsistentRead: true,
+        ProjectionExpression: "#st",
+        ExpressionAttributeNames: { "#st": "st" },
+      }),
+    ),
+  );
+  return out.Item ? (str(out.Item, "st") as JobStatus | undefined) : undefined;
+}
+
 export function failedConditions(err: TransactionCanceledException): boolean[] {
   return (err.CancellationReasons ?? []).map((r) => r.Code === "ConditionalCheckFailed");
 }

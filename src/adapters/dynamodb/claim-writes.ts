@@ -1,15 +1,38 @@
-import type { TransactWriteItem } from "@aws-sdk/client-dynamodb";
+import type { Update } from "@aws-sdk/client-dynamodb";
 import { CLAIMABLE_STATUSES, statusAfterClaim } from "../../core/claim-rules.js";
 import type { Claim, Fence } from "../../core/ports/job-store.js";
 import { type Item, n, s, statusIn } from "./job-item.js";
 
 /*
- * The item writes of a claim, as transaction actions: the compare-and-set on
- * the job's next run, and the fence check on the partition's owner.
+ * The item write of a claim: one plain conditional UpdateItem of the job,
+ * the compare-and-set on its next run with the fence carried on the job
+ * item itself (no transaction, no read of the partition's item).
  */
 
-/** The claim of one run as one conditional item write (see `Claim`). */
-export function claimAction(table: string, claim: Claim): TransactWriteItem {
+/**
+ * The job item's fence: the epoch of the partition owner that last claimed
+ * it. A claim under a fence requires it absent or not above the claimer's
+ * epoch and sets it to that epoch, so once an owner at epoch e has claimed
+ * on a job, no owner below e claims on it again.
+ */
+export const FENCE_ATTR = "fence";
+
+/**
+ * The claim of one run as one conditional item write (see `Claim`).
+ *
+ * What a stale owner (one whose partition a newer owner has taken) can and
+ * cannot do under this fence:
+ * - it loses every race for a run the new owner claimed (`next_run` moved)
+ *   and every claim on a job the new owner has claimed on since (`fence`
+ *   above its epoch); such a refusal makes the store read the partition's
+ *   fence item and report the owner stale (`StaleOwnerError`);
+ * - a run of a job the new owner has not touched yet, claimed first by the
+ *   stale owner, is a legitimate claim: the compare-and-set makes it the
+ *   only one, and it records `recover_at`, so the new owner's recovery
+ *   sweep sends it if the stale owner never does (a second send is harmless:
+ *   the worker's conditional start is the once-only guard).
+ */
+export function claimUpdate(table: string, claim: Claim, fence?: Fence): Update {
   const { job } = claim;
   const names: Record<string, string> = { "#st": "st" };
   const runs = claim.runs ?? [job.nextRunMs];
@@ -48,29 +71,20 @@ export function claimAction(table: string, claim: Claim): TransactWriteItem {
     condition += " AND recover_at = :seen";
     values[":seen"] = n(job.recoverAtMs);
   }
+  if (fence) {
+    names["#fe"] = FENCE_ATTR;
+    values[":epoch"] = n(fence.epoch);
+    condition += " AND (attribute_not_exists(#fe) OR #fe <= :epoch)";
+    set.push("#fe = :epoch");
+  }
   return {
-    Update: {
-      TableName: table,
-      Key: { id: s(job.id) },
-      UpdateExpression: `SET ${set.join(", ")} ADD ${add.join(", ")}${
-        remove.length ? ` REMOVE ${remove.join(", ")}` : ""
-      }`,
-      ConditionExpression: condition,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    },
-  };
-}
-
-/** The fence as a condition check on the partition's item. */
-export function fenceCheck(partitions: string, fence: Fence): TransactWriteItem {
-  return {
-    ConditionCheck: {
-      TableName: partitions,
-      Key: { part: n(fence.partition) },
-      ConditionExpression: "epoch = :e AND #owner = :o",
-      ExpressionAttributeNames: { "#owner": "owner" },
-      ExpressionAttributeValues: { ":e": n(fence.epoch), ":o": s(fence.owner) },
-    },
+    TableName: table,
+    Key: { id: s(job.id) },
+    UpdateExpression: `SET ${set.join(", ")} ADD ${add.join(", ")}${
+      remove.length ? ` REMOVE ${remove.join(", ")}` : ""
+    }`,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
   };
 }

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { boundCalls, DeadlineHttpHandler } from "./call-deadline.js";
 import type { CapacityCounter } from "./capacity-counter.js";
 import { countThrottles } from "./throttle-counter.js";
 import type { WriteCounter } from "./write-counter.js";
@@ -29,14 +30,16 @@ export function createDynamoClient(options: DynamoOptions): DynamoDBClient {
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts: options.maxAttempts,
-    requestHandler: {
+    // Bounds the api role's calls as a whole (call-deadline.ts).
+    requestHandler: new DeadlineHttpHandler({
       requestTimeout: options.requestTimeoutMs,
       // Without this the SDK only warns, and a backend that accepts a
       // connection but never answers hangs the caller.
       throwOnRequestTimeout: true,
       connectionTimeout: Math.min(options.requestTimeoutMs, 3000),
-    },
+    }),
   });
+  boundCalls(client);
   options.writeCounter?.attach(client);
   options.capacityCounter?.attach(client);
   if (options.onThrottle) countThrottles(client, options.onThrottle);

@@ -24,7 +24,7 @@ import { TENANT_ATTR, tenantItem } from "./tenant.js";
  * per attempt) and the writes every store of attempts shares: tenant (absent
  * on items written before tenancy, which are `default`'s), part, sched_ms,
  * attempt, manual, st, worker, queued, started, ended, result or error,
- * next_at, checkpoint; the keys of the sparse worker, requeued and dead indexes.
+ * next_at, checkpoint, sid (the start's mark, execution-store.ts); the keys of the sparse worker, requeued and dead indexes.
  */
 
 /** Sort key of an attempt: zero-padded so that runs sort by scheduled time, then attempt. */

@@ -1,29 +1,31 @@
+import { randomUUID } from "node:crypto";
 import {
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
+  type Update,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { startableStatuses } from "../../core/claim-rules.js";
-import { unavailable } from "../../core/errors.js";
-import {
-  type Execution,
-  type ExecutionWait,
-  parseExecutionId,
-  type RunRef,
-} from "../../core/execution.js";
-import type {
-  ExecutionQuery,
-  ExecutionStore,
-  Outcome,
-  StartOutcome,
-} from "../../core/ports/execution-store.js";
+import { canStart, INACTIVE_JOB_REASON } from "../../core/claim-rules.js";
+import { type Execution, parseExecutionId, type RunRef } from "../../core/execution.js";
+import type { JobStatus } from "../../core/job.js";
+import type { ExecutionQuery, ExecutionStore, Outcome } from "../../core/ports/execution-store.js";
 import type { Page } from "../../core/ports/job-store.js";
 import type { TenantScope } from "../../core/tenant.js";
-import { batchGet, dynamo, failedConditions, fromPageToken, queryDeadlines } from "./calls.js";
+import {
+  batchGet,
+  conditionally,
+  dynamo,
+  failedConditions,
+  fromPageToken,
+  queryDeadlines,
+  readJobStatus,
+} from "./calls.js";
 import type { TableNames } from "./client.js";
 import {
   baseItem,
@@ -34,9 +36,8 @@ import {
   runningPut,
 } from "./execution-item.js";
 import { executionsBetween } from "./execution-range.js";
-import { createGroupCommit } from "./group-commit.js";
-import { decodeToken, type Item, n, num, s, statusIn, str, toPage } from "./job-item.js";
-import { ensureTables, REQUEUED_INDEX, tableKeys, WORKER_INDEX } from "./tables.js";
+import { decodeToken, type Item, n, num, s, str, toPage } from "./job-item.js";
+import { ensureTables, REQUEUED_INDEX, WORKER_INDEX } from "./tables.js";
 import { scopeClause, visible } from "./tenant.js";
 
 export interface DynamoExecutionStoreOptions {
@@ -47,14 +48,42 @@ export interface DynamoExecutionStoreOptions {
 
 /**
  * Executions in DynamoDB, one item per attempt (key job_id + run). Starting
- * one is a transaction: the job must still allow it (condition check) and no
- * record of the attempt may exist, so a redelivered message does nothing.
+ * one is a plain conditional Put (no record of the attempt may exist, so a
+ * redelivered message does nothing) followed by a strongly consistent read
+ * of the job's status (see `startExecution`): no transaction.
  */
 export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions): ExecutionStore {
   const { client } = options;
   const table = options.tables.executions;
   const jobs = options.tables.jobs;
-  const commits = createGroupCommit({ client, keys: tableKeys(options.tables) });
+
+  /** A write of an attempt the worker holds; false when it no longer does. */
+  function writeHeld(update: Update): Promise<boolean> {
+    return conditionally(() => client.send(new UpdateItemCommand(update)));
+  }
+
+  /**
+   * Takes back a start whose job could not be read: the record it replaced
+   * (a QUEUED attempt, with its recheck time) is put back, or the new one
+   * goes, so the message's next delivery starts the run afresh. Best
+   * effort: the read's error is what the caller gets.
+   */
+  async function undoStart(
+    run: RunRef,
+    workerId: string,
+    nowMs: number,
+    replaced: Item | undefined,
+  ): Promise<void> {
+    const ours = {
+      ConditionExpression: "#st = :running AND #w = :w AND started = :now",
+      ExpressionAttributeNames: { "#st": "st", "#w": "worker" },
+      ExpressionAttributeValues: { ":running": s("RUNNING"), ":w": s(workerId), ":now": n(nowMs) },
+    };
+    const undo = replaced
+      ? client.send(new PutItemCommand({ TableName: table, Item: replaced, ...ours }))
+      : client.send(new DeleteItemCommand({ TableName: table, Key: runItemKey(run), ...ours }));
+    await undo.catch(() => undefined);
+  }
 
   async function listExecutions(
     scope: TenantScope,
@@ -137,67 +166,50 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
     return out.Item;
   }
 
-  const store: ExecutionStore & {
-    startExecution(
-      run: RunRef,
-      workerId: string,
-      nowMs: number,
-      queuedMs?: number,
-      inherited?: { checkpoint?: Uint8Array },
-      wait?: ExecutionWait,
-      conflictRetries?: number,
-    ): Promise<StartOutcome>;
-  } = {
+  const store: ExecutionStore = {
     async init() {
       await dynamo(() => ensureTables(client, options.tables, options.partitionCount));
     },
 
-    async startExecution(
-      run: RunRef,
-      workerId: string,
-      nowMs: number,
-      queuedMs?: number,
-      inherited?: { checkpoint?: Uint8Array },
-      wait?: ExecutionWait,
-      conflictRetries: number = 3,
-    ): Promise<StartOutcome> {
+    /**
+     * 1 write unit and 1 read unit (a refused Put reads the attempt's record
+     * too). The Put is the at-most-once guard; the
+     * job's status is read after it, strongly consistent, so a pause, cancel
+     * or delete committed before the Put is seen and wins: the attempt is
+     * then ended CANCELLED (`job_inactive`) and its handler never runs. One
+     * committed between the Put and the read wins too; one after the read
+     * comes after the start, as it did when both were one transaction.
+     */
+    async startExecution(run, workerId, nowMs, queuedMs, inherited, wait) {
       // A re-queued attempt carries its predecessor's checkpoint into the start.
       const checkpoint = run.attempt > 1 ? (await readItem(run))?.checkpoint : undefined;
       if (inherited && checkpoint?.B) inherited.checkpoint = checkpoint.B;
-      const values: Item = {};
-      const startable = statusIn("#st", startableStatuses(run), values, "a");
-      // Starts of other runs share the transaction (see `group-commit.ts`).
-      const refusal = await commits.write([
-        {
-          ConditionCheck: {
-            TableName: jobs,
-            Key: { id: s(run.jobId) },
-            ConditionExpression: startable,
-            ExpressionAttributeNames: { "#st": "st" },
-            ExpressionAttributeValues: values,
-          },
-        },
-        { Put: runningPut(table, run, workerId, nowMs, queuedMs, checkpoint, wait) },
-      ]);
-      if (!refusal) return "started";
-      const [jobGone, exists] = refusal.map((code) => code === "ConditionalCheckFailed");
-      if (exists) return "duplicate";
-      if (jobGone) return "job_inactive";
-      // Two starts of the same attempt at once can cancel each other
-      // (TransactionConflict): try again, one of them will see the other.
-      if (conflictRetries > 0 && refusal.includes("TransactionConflict")) {
-        await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
-        return store.startExecution(
-          run,
-          workerId,
-          nowMs,
-          queuedMs,
-          inherited,
-          wait,
-          conflictRetries - 1,
+      const put = runningPut(table, run, workerId, nowMs, queuedMs, checkpoint, wait);
+      // This call's own mark: the SDK's retry of a Put whose first attempt
+      // was written but answered too late (a stalled store) is refused, and
+      // the mark tells that refusal from a duplicate delivery's.
+      const sid = s(randomUUID());
+      let replaced: Item | undefined;
+      const written = await conditionally(async () => {
+        const Item = { ...put.Item, sid };
+        const out = await client.send(
+          new PutItemCommand({ ...put, Item, ReturnValues: "ALL_OLD" }),
         );
+        replaced = out.Attributes;
+      });
+      if (!written && (await readItem(run))?.sid?.S !== sid.S) return "duplicate";
+      let status: JobStatus | undefined;
+      try {
+        status = await readJobStatus(client, jobs, run.jobId);
+      } catch (err) {
+        await undoStart(run, workerId, nowMs, replaced);
+        throw err;
       }
-      throw unavailable("DynamoDB", new Error(`start of ${run.jobId} refused: ${refusal}`));
+      if (status !== undefined && canStart(status, run)) return "started";
+      const cancelled = { ":c": s("CANCELLED"), ":now": n(nowMs), ":why": s(INACTIVE_JOB_REASON) };
+      const set = "#st = :c, ended = :now, #error = :why";
+      await writeHeld(heldUpdate(table, run, workerId, set, cancelled, { "#error": "error" }));
+      return "job_inactive";
     },
 
     async finishExecution(id: string, workerId: string, outcome: Outcome) {
@@ -216,46 +228,16 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
         names["#error"] = "error";
         values[":error"] = s(outcome.error);
       }
-      try {
-        await dynamo(() =>
-          client.send(
-            new UpdateItemCommand(
-              heldUpdate(table, parsed, workerId, set.join(", "), values, names),
-            ),
-          ),
-        );
-        return true;
-      } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return false;
-        throw err;
-      }
+      return writeHeld(heldUpdate(table, parsed, workerId, set.join(", "), values, names));
     },
 
     async saveCheckpoint(id: string, workerId: string, data: Uint8Array) {
       const parsed = parseExecutionId(id);
       if (!parsed) return false;
-      try {
-        await dynamo(() =>
-          client.send(
-            new UpdateItemCommand(
-              heldUpdate(
-                table,
-                parsed,
-                workerId,
-                "#cp = :cp",
-                { ":cp": { B: data } },
-                {
-                  "#cp": "checkpoint",
-                },
-              ),
-            ),
-          ),
-        );
-        return true;
-      } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return false;
-        throw err;
-      }
+      const values = { ":cp": { B: data } };
+      return writeHeld(
+        heldUpdate(table, parsed, workerId, "#cp = :cp", values, { "#cp": "checkpoint" }),
+      );
     },
 
     async cancelExecution(run: RunRef, reason: string, nowMs: number) {

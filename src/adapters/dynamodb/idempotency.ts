@@ -17,26 +17,23 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   type Put,
-  TransactionCanceledException,
   type TransactWriteItem,
-  TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
 import { DEFAULT_TENANT } from "../../core/caller.js";
 import { alreadyExists, unavailable } from "../../core/errors.js";
+import { externalKeyTaken } from "../../core/external-key.js";
 import { type IdempotencyRecord, keyInUse } from "../../core/idempotency.js";
 import type { Job } from "../../core/job.js";
 import type { SlotChange } from "../../core/ports/job-store.js";
-import { counterAction, exhausted } from "./active-slots.js";
-import { dynamo, failedConditions } from "./calls.js";
+import { counterAction, exhausted, transactSlots } from "./active-slots.js";
+import { dynamo } from "./calls.js";
+import { holderOf, keyPut } from "./external-key.js";
 import { type Item, itemToJob, n, num, s, str } from "./job-item.js";
 import { tenantItem, visible } from "./tenant.js";
 import { enableTtl } from "./ttl.js";
 
 /** The jobs table's TTL attribute, set only on idempotency records. */
 export const TTL_ATTRIBUTE = "expires_at";
-
-/** Concurrent creates with one key can cancel each other (TransactionConflict): retry this often. */
-const CONFLICT_RETRIES = 5;
 
 export function idempotencyId(tenant: string, owner: string, key: string): string {
   const scope = tenant === DEFAULT_TENANT ? owner : `${tenant}\0${owner}`;
@@ -105,24 +102,24 @@ export async function createJobOnce(
     { Put: request.put },
   ];
   if (slot) actions.push(counterAction(tables.tenants, job.tenant, slot));
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await dynamo(() => client.send(new TransactWriteItemsCommand({ TransactItems: actions })));
-      return job;
-    } catch (err) {
-      if (!(err instanceof TransactionCanceledException)) throw err;
-      const [keyTaken, idTaken, noSlot] = failedConditions(err);
-      if (idTaken) throw alreadyExists(`job ${job.id}`);
-      if (keyTaken) return existing(client, table, id, record);
-      if (noSlot && slot) {
-        const old = err.CancellationReasons?.[2]?.Item;
-        throw exhausted(job.tenant, old, slot.defaultLimit);
-      }
-      if (attempt >= CONFLICT_RETRIES) throw unavailable("DynamoDB", err);
-      // TransactionConflict with a concurrent create of the same key (or tenant).
-      await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
-    }
+  // The external key's record goes last, so that the reasons above keep their places.
+  const keyAt = actions.length;
+  if (job.externalKey !== undefined) {
+    actions.push(keyPut(table, job as Job & { externalKey: string }));
   }
+  // Concurrent creates with one key (or one tenant's slot counter) cancel
+  // each other as TransactionConflict: transactSlots tries again.
+  const reasons = await transactSlots(client, actions);
+  if (!reasons) return job;
+  const failed = reasons.map((r) => r.code === "ConditionalCheckFailed");
+  const [keyTaken, idTaken, noSlot] = failed;
+  if (idTaken) throw alreadyExists(`job ${job.id}`);
+  if (keyTaken) return existing(client, table, id, record);
+  if (job.externalKey !== undefined && failed[keyAt]) {
+    throw externalKeyTaken(job.externalKey, holderOf(reasons[keyAt]?.item));
+  }
+  if (noSlot && slot) throw exhausted(job.tenant, reasons[2]?.item, slot.defaultLimit);
+  throw unavailable("DynamoDB", new Error(`create of ${job.id}: unexpected cancellation`));
 }
 
 /** The job a live record points to, or already_exists when the request differs. */

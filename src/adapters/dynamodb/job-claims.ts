@@ -5,7 +5,8 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { claimsMore } from "../../core/claim-rules.js";
-import { StaleOwnerError, unavailable } from "../../core/errors.js";
+import { StaleOwnerError } from "../../core/errors.js";
+import { inOrder } from "../../core/in-order.js";
 import type { JobLimits, JobStatus, JobTarget, Schedule } from "../../core/job.js";
 import type {
   Claim,
@@ -17,12 +18,19 @@ import type {
 } from "../../core/ports/job-store.js";
 import { priorityOf } from "../../core/priority.js";
 import { tenantOrDefault } from "../../core/tenant.js";
-import { batchGet, dynamo, queryDeadlines } from "./calls.js";
-import { claimAction, fenceCheck } from "./claim-writes.js";
+import { batchGet, conditionally, dynamo, queryDeadlines } from "./calls.js";
+import { claimUpdate } from "./claim-writes.js";
 import type { TableNames } from "./client.js";
-import { createGroupCommit } from "./group-commit.js";
 import { decodeToken, type Item, n, num, numSet, s, str, toPage } from "./job-item.js";
-import { DUE_INDEX, dueIndexProjection, RECOVER_INDEX, tableKeys } from "./tables.js";
+import { fenceHolds } from "./partition-fences.js";
+import { DUE_INDEX, dueIndexProjection, RECOVER_INDEX } from "./tables.js";
+
+/**
+ * Claim writes of one `claimRuns` call in flight at once. Each is a plain
+ * UpdateItem: on AWS they run in parallel; DynamoDB Local takes about 32
+ * concurrent conditional writes before more only add latency.
+ */
+const CLAIM_CONCURRENCY = 16;
 
 /**
  * The scheduler's side of the job store: the due index, claims (checked
@@ -36,8 +44,8 @@ export type JobClaims = Pick<JobStore, "dueJobs" | "claimRuns" | "pendingRuns" |
 
 /**
  * Claims in DynamoDB: what the scheduler reads from the due index, the
- * conditional claim writes (shared transactions, fenced per partition) and
- * what the recovery sweep reads and settles.
+ * conditional claim writes (one UpdateItem each, fenced on the job item)
+ * and what the recovery sweep reads and settles.
  */
 export function createJobClaims(options: {
   client: DynamoDBClient;
@@ -57,22 +65,13 @@ export function createJobClaims(options: {
   /** Set by init: false for a table whose due index predates tenancy. */
   let dueTenant = false;
 
-  const commits = createGroupCommit({ client, keys: tableKeys(options.tables) });
-
   /**
-   * One claim, written with the partition's fence check in a transaction
-   * shared with other partitions' claims (see `group-commit.ts`).
+   * One claim: a plain conditional UpdateItem of the job (1 write unit), the
+   * fence on the job item (see `claimUpdate`). False when its condition failed.
    */
-  async function claimOne(claim: Claim, fence: Fence | undefined): Promise<boolean> {
-    const claimed = claimAction(table, claim);
-    const actions = fence ? [fenceCheck(options.tables.partitions, fence), claimed] : [claimed];
-    const refusal = await commits.write(actions);
-    if (!refusal) return true;
-    if (fence && refusal[0] === "ConditionalCheckFailed") {
-      throw new StaleOwnerError(fence.partition, fence.epoch);
-    }
-    if (refusal.at(-1) === "ConditionalCheckFailed") return false;
-    throw unavailable("DynamoDB", new Error(`claim of ${claim.job.id} refused: ${refusal}`));
+  function claimOne(claim: Claim, fence: Fence | undefined): Promise<boolean> {
+    const update = claimUpdate(table, claim, fence);
+    return conditionally(() => client.send(new UpdateItemCommand(update)));
   }
 
   /**
@@ -134,10 +133,18 @@ export function createJobClaims(options: {
     },
 
     async claimRuns(claims, fence) {
-      const settled = await Promise.allSettled(claims.map((claim) => claimOne(claim, fence)));
-      const failure = settled.find((r) => r.status === "rejected");
-      if (failure) throw failure.reason;
-      return settled.map((r) => (r as PromiseFulfilledResult<boolean>).value);
+      const won: boolean[] = [];
+      await inOrder([...claims.keys()], CLAIM_CONCURRENCY, async (i) => {
+        won[i] = await claimOne(claims[i]!, fence);
+      });
+      // A refused claim is a lost race, or a newer owner's fence on the job:
+      // the partition's fence item tells which (one read, only then).
+      if (fence && won.includes(false)) {
+        if (!(await fenceHolds(client, options.tables.partitions, fence))) {
+          throw new StaleOwnerError(fence.partition, fence.epoch, won);
+        }
+      }
+      return won;
     },
 
     async pendingRuns(partition, fromMs, toMs, limit, pageToken) {

@@ -21,6 +21,8 @@ import { tenantOrDefault } from "../../core/tenant.js";
  * prio (HIGH or LOW; absent for MEDIUM, so a default job stores nothing more);
  * ntf (JSON notification targets, only when there are some; projected into
  * the due index so that a claim knows to notify), idem (the idempotency key);
+ * xkey (the external key; its record is `external-key.ts`'s), ans (the
+ * ApplyJobs namespace);
  * wf and deps (L of S) on a workflow's node jobs; tenant (absent on jobs
  * written before tenancy, which are `default`'s; projected into the due index);
  * qc and qend while the job holds an active-schedule slot (`quota-index.ts`);
@@ -84,6 +86,8 @@ export function jobToItem(job: Job): Item {
   if (job.priority && job.priority !== "MEDIUM") item.prio = s(job.priority);
   if (job.notifications?.length) item.ntf = s(JSON.stringify(job.notifications));
   if (job.idempotencyKey !== undefined) item.idem = s(job.idempotencyKey);
+  if (job.externalKey !== undefined) item.xkey = s(job.externalKey);
+  if (job.applyNamespace !== undefined) item.ans = s(job.applyNamespace);
   if (job.workflowId) item.wf = s(job.workflowId);
   if (job.dependsOn?.length) item.deps = { L: job.dependsOn.map(s) };
   if (job.pauses?.length) item.pauses = s(JSON.stringify(job.pauses));
@@ -121,6 +125,10 @@ export function itemToJob(item: Item): Job {
   if (ntf) job.notifications = JSON.parse(ntf) as NotificationTarget[];
   const idem = str(item, "idem");
   if (idem !== undefined) job.idempotencyKey = idem;
+  const xkey = str(item, "xkey");
+  if (xkey !== undefined) job.externalKey = xkey;
+  const ans = str(item, "ans");
+  if (ans !== undefined) job.applyNamespace = ans;
   if (item.qc) job.holdsSlot = true;
   const pauses = str(item, "pauses");
   if (pauses) job.pauses = JSON.parse(pauses) as PauseRecord[];

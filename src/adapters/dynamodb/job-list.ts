@@ -38,6 +38,14 @@ export async function listJobs(
     values[":name"] = s(query.nameContains);
   }
   if (query.neverRun) filters.push("attribute_not_exists(last_run)");
+  if (query.externalKey !== undefined) {
+    filters.push("xkey = :xkey");
+    values[":xkey"] = s(query.externalKey);
+  }
+  if (query.applyNamespace !== undefined) {
+    filters.push("ans = :ans");
+    values[":ans"] = s(query.applyNamespace);
+  }
   let startKey = decodeToken(query.pageToken);
   const items: Job[] = [];
   // A filter applies after the page limit, so keep reading until the page is full.
@@ -70,6 +78,9 @@ export async function listJobs(
         if (query.tag && !job.tags.includes(query.tag)) continue;
         if (query.nameContains && !job.name.includes(query.nameContains)) continue;
         if (query.neverRun && job.lastRunMs !== undefined) continue;
+        if (query.externalKey !== undefined && job.externalKey !== query.externalKey) continue;
+        if (query.applyNamespace !== undefined && job.applyNamespace !== query.applyNamespace)
+          continue;
         items.push(job);
       }
       startKey = out.LastEvaluatedKey;

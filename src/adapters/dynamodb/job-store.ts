@@ -3,17 +3,21 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  type TransactWriteItem,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { recoveryDeadline, UNTRIGGERABLE_STATUS } from "../../core/claim-rules.js";
 import { systemClock } from "../../core/clock.js";
 import { alreadyExists, failedPrecondition, notFound } from "../../core/errors.js";
+import { externalKeyTaken } from "../../core/external-key.js";
 import type { Job } from "../../core/job.js";
 import type { JobQuery, JobStore, Page, SlotChange } from "../../core/ports/job-store.js";
 import { type RetrySchedule, retry } from "../../core/retry.js";
 import { counterAction, exhausted, slotItem, transactSlots } from "./active-slots.js";
+import { createDynamoApplyStore } from "./apply-store.js";
 import { dynamo, fromPageToken } from "./calls.js";
 import type { TableNames } from "./client.js";
+import { holderOf, keyPut } from "./external-key.js";
 import { createJobOnce, enableIdempotencyTtl } from "./idempotency.js";
 import { createJobBatchStore } from "./job-batch.js";
 import { createJobClaims } from "./job-claims.js";
@@ -28,6 +32,11 @@ export interface DynamoJobStoreOptions {
   client: DynamoDBClient;
   tables: TableNames;
   partitionCount: number;
+}
+
+/** The job when it carries an external key. */
+function withKey(job: Job): (Job & { externalKey: string }) | undefined {
+  return job.externalKey === undefined ? undefined : (job as Job & { externalKey: string });
 }
 
 /** A manual run's record: eleven tries, no pause (the next read sees the new sequence). */
@@ -62,6 +71,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
 
   return {
     ...createJobBatchStore(client, tables),
+    ...createDynamoApplyStore(client, table),
 
     async init() {
       await dynamo(() => ensureTables(client, tables, options.partitionCount));
@@ -77,14 +87,19 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       ),
 
     async createJob(job, slot) {
-      if (slot) {
-        const reasons = await transactSlots(client, [
-          { Put: jobPut(job, slot) },
-          counterAction(tables.tenants, job.tenant, slot),
-        ]);
+      const keyed = withKey(job);
+      if (slot || keyed) {
+        // The job, its key's record, the tenant's counter: all or nothing.
+        const actions: TransactWriteItem[] = [{ Put: jobPut(job, slot) }];
+        if (keyed) actions.push(keyPut(table, keyed));
+        if (slot) actions.push(counterAction(tables.tenants, job.tenant, slot));
+        const reasons = await transactSlots(client, actions);
         if (reasons === undefined) return;
-        if (reasons[0]?.code === "ConditionalCheckFailed") throw alreadyExists(`job ${job.id}`);
-        throw exhausted(job.tenant, reasons[1]?.item, slot.defaultLimit);
+        const failed = (i: number) => reasons[i]?.code === "ConditionalCheckFailed";
+        if (failed(0)) throw alreadyExists(`job ${job.id}`);
+        if (keyed && failed(1))
+          throw externalKeyTaken(keyed.externalKey, holderOf(reasons[1]?.item));
+        throw exhausted(job.tenant, reasons[actions.length - 1]?.item, slot?.defaultLimit ?? 0);
       }
       try {
         await dynamo(() => client.send(new PutItemCommand(jobPut(job, undefined))));

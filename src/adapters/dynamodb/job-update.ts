@@ -2,6 +2,7 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
+  type TransactWriteItem,
   type Update,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
@@ -11,6 +12,7 @@ import type { JobChange, JobExpectation } from "../../core/ports/job-store.js";
 import { counterAction, exhausted, jobSlotClauses, transactSlots } from "./active-slots.js";
 import { dynamo } from "./calls.js";
 import type { TableNames } from "./client.js";
+import { keyRelease } from "./external-key.js";
 import { type Item, itemToJob, n, num, s, statusIn, str } from "./job-item.js";
 import { tenantClause, visible } from "./tenant.js";
 
@@ -28,12 +30,18 @@ export async function updateJob(
   const { tenant, id, change, expect } = request;
   const update = jobUpdate(tables.jobs, request);
   const slot = change.slot;
-  if (slot?.kind === "take" || slot?.kind === "free") {
-    const reasons = await transactSlots(client, [
+  const counts = slot?.kind === "take" || slot?.kind === "free";
+  if (counts || change.releaseKey !== undefined) {
+    const actions: TransactWriteItem[] = [
       // The job as it was tells why a refusal happened.
       { Update: { ...update, ReturnValuesOnConditionCheckFailure: "ALL_OLD" } },
-      counterAction(tables.tenants, tenant, slot),
-    ]);
+    ];
+    if (slot && counts) actions.push(counterAction(tables.tenants, tenant, slot));
+    // A cancel gives the job's external key back in the same write.
+    if (change.releaseKey !== undefined) {
+      actions.push(keyRelease(tables.jobs, tenant, change.releaseKey, id));
+    }
+    const reasons = await transactSlots(client, actions);
     if (reasons === undefined) {
       // A transaction returns nothing: read back what it wrote.
       const out = await dynamo(() =>
@@ -45,7 +53,11 @@ export async function updateJob(
     }
     const [job, counter] = reasons;
     if (job?.code === "ConditionalCheckFailed") throw refusal(id, tenant, expect, job.item);
-    throw exhausted(tenant, counter?.item, slot.kind === "take" ? slot.defaultLimit : 0);
+    if (slot && counts && counter?.code === "ConditionalCheckFailed") {
+      throw exhausted(tenant, counter.item, slot.kind === "take" ? slot.defaultLimit : 0);
+    }
+    // The key's record names another job (restored or hand-edited data).
+    throw failedPrecondition(`job ${id}: its external key is held by another job`);
   }
   try {
     const out = await dynamo(() =>

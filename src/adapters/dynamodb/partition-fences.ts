@@ -1,7 +1,8 @@
 /**
  * The partitions table: one item per partition holding its owner's fence
- * (epoch, owner). Claims check it (claim-writes.ts); a new owner writes it
- * before its first claim; the first leader of an etcd cluster reads the
+ * (epoch, owner). A new owner writes it before its first claim; a claim
+ * refused under a fence reads it to tell a lost race from a stale owner
+ * (claims carry the epoch on the job item: claim-writes.ts); the first leader of an etcd cluster reads the
  * highest epoch so that its own epochs start above it.
  */
 
@@ -9,12 +10,34 @@ import {
   type AttributeValue,
   ConditionalCheckFailedException,
   type DynamoDBClient,
+  GetItemCommand,
   ScanCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { Fence } from "../../core/ports/job-store.js";
 import { dynamo } from "./calls.js";
-import { n, num, s } from "./job-item.js";
+import { n, num, s, str } from "./job-item.js";
+
+/** Whether `fence` is still the partition's recorded owner (a strongly consistent read). */
+export async function fenceHolds(
+  client: DynamoDBClient,
+  table: string,
+  fence: Fence,
+): Promise<boolean> {
+  const out = await dynamo(() =>
+    client.send(
+      new GetItemCommand({
+        TableName: table,
+        Key: { part: n(fence.partition) },
+        ConsistentRead: true,
+      }),
+    ),
+  );
+  const item = out.Item;
+  return (
+    item !== undefined && num(item, "epoch") === fence.epoch && str(item, "owner") === fence.owner
+  );
+}
 
 /**
  * Records `fence` unless a newer epoch is recorded (or the same epoch for

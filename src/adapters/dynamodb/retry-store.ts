@@ -10,7 +10,7 @@ import { failedPrecondition, notFound } from "../../core/errors.js";
 import { type Execution, parseExecutionId, type RunRef } from "../../core/execution.js";
 import type { Page } from "../../core/ports/job-store.js";
 import type { DeadRunQuery, Failure, RetryStore } from "../../core/ports/retry-store.js";
-import { dynamo, failedConditions, fromPageToken, queryPages } from "./calls.js";
+import { conditionally, dynamo, failedConditions, fromPageToken, queryPages } from "./calls.js";
 import type { TableNames } from "./client.js";
 import { DEAD_INDEX, deadHash, deadKey } from "./dead-index.js";
 import { baseItem, heldUpdate, itemToExecution, runItemKey, runKey } from "./execution-item.js";
@@ -141,32 +141,26 @@ export function createDynamoRetryStore(options: {
     },
 
     async markDead(run, workerId, failure) {
-      try {
-        await dynamo(() =>
-          client.send(
-            new UpdateItemCommand(
-              heldUpdate(
-                table,
-                run,
-                workerId,
-                "#st = :dead, ended = :ended, #error = :error, dead = :d, dead_key = :dk",
-                {
-                  ":dead": s("DEAD"),
-                  ":ended": n(failure.endedMs),
-                  ":error": s(failure.error),
-                  ":d": s(deadHash(run.tenant)),
-                  ":dk": s(deadKey(run.jobId, runKey(run.scheduledMs, run.attempt))),
-                },
-                { "#error": "error" },
-              ),
+      return conditionally(() =>
+        client.send(
+          new UpdateItemCommand(
+            heldUpdate(
+              table,
+              run,
+              workerId,
+              "#st = :dead, ended = :ended, #error = :error, dead = :d, dead_key = :dk",
+              {
+                ":dead": s("DEAD"),
+                ":ended": n(failure.endedMs),
+                ":error": s(failure.error),
+                ":d": s(deadHash(run.tenant)),
+                ":dk": s(deadKey(run.jobId, runKey(run.scheduledMs, run.attempt))),
+              },
+              { "#error": "error" },
             ),
           ),
-        );
-        return true;
-      } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return false;
-        throw err;
-      }
+        ),
+      );
     },
 
     getDead: read,

@@ -12,7 +12,7 @@ import { canStart, startableStatuses } from "../../core/claim-rules.js";
 import { executionId, parseExecutionId } from "../../core/execution.js";
 import type { JobStatus } from "../../core/job.js";
 import type { LimitSnapshot, RunLimits } from "../../core/ports/run-limits.js";
-import { batchGet, dynamo, failedConditions } from "./calls.js";
+import { batchGet, dynamo, failedConditions, readJobStatus } from "./calls.js";
 import type { TableNames } from "./client.js";
 import { baseItem, endUnstarted, runItemKey, runningPut } from "./execution-item.js";
 import { type Item, n, num, s, statusIn, str } from "./job-item.js";
@@ -69,20 +69,6 @@ export function createDynamoRunLimits(options: {
 
   function expression(c: { set: string[]; remove: string[] }): string {
     return `SET ${c.set.join(", ")}${c.remove.length ? ` REMOVE ${c.remove.join(", ")}` : ""}`;
-  }
-
-  async function jobStatus(jobId: string): Promise<JobStatus | undefined> {
-    const out = await dynamo(() =>
-      client.send(
-        new GetItemCommand({
-          TableName: jobsTable,
-          Key: { id: s(jobId) },
-          ConsistentRead: true,
-          ProjectionExpression: "st",
-        }),
-      ),
-    );
-    return out.Item ? (str(out.Item, "st") as JobStatus) : undefined;
   }
 
   const limits: RunLimits = {
@@ -189,7 +175,7 @@ export function createDynamoRunLimits(options: {
         const [jobFailed, exists] = failedConditions(err);
         if (exists) return "duplicate";
         if (jobFailed) {
-          const st = await jobStatus(run.jobId);
+          const st = await readJobStatus(client, jobsTable, run.jobId);
           if (st === undefined || !canStart(st, run)) return "job_inactive";
         }
         return "conflict";

@@ -1,5 +1,6 @@
 import type { IKeyValue, Namespace } from "etcd3";
 import type { Logger } from "pino";
+import type { Clock } from "../../core/clock.js";
 import { failedPrecondition, invalidArgument } from "../../core/errors.js";
 import type { Assignment } from "../../core/ports/coordinator.js";
 import type { EtcdLeadership } from "./election.js";
@@ -11,6 +12,8 @@ export interface AssignmentDeps {
   ns: Namespace;
   logger: Logger;
   afterSnapshot?: (revision: number) => Promise<void>;
+  /** The watch's re-read timers run on it. Default the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -73,6 +76,7 @@ export function watchAssignment(
     prefix: false,
     logger: deps.logger,
     afterSnapshot: deps.afterSnapshot,
+    ...(deps.clock ? { clock: deps.clock } : {}),
     onChange: (state) => {
       const kv = state.get(keys.assignment);
       const assignment = kv && parseAssignment(kv, deps.logger);

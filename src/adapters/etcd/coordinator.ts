@@ -43,8 +43,9 @@ export function createEtcdCoordinator(options: EtcdCoordinatorOptions): Coordina
   const leaderships = new Set<EtcdLeadership>();
   const watches = new Set<RangeWatch>();
   const workers = createWorkerRegistry(ns);
-  const pauses = createWorkerPauses({ ns, logger, ...(afterSnapshot ? { afterSnapshot } : {}) });
-  const wakes = createWakeHints({ ns, logger, ...(afterSnapshot ? { afterSnapshot } : {}) });
+  const watchDeps = { ns, logger, clock, ...(afterSnapshot ? { afterSnapshot } : {}) };
+  const pauses = createWorkerPauses(watchDeps);
+  const wakes = createWakeHints(watchDeps);
   let closed = false;
 
   const open = () => {
@@ -82,7 +83,7 @@ export function createEtcdCoordinator(options: EtcdCoordinatorOptions): Coordina
 
     async watchMembers(role, onChange) {
       open();
-      return tracked(await watchMembers({ ns, logger, afterSnapshot }, role, onChange));
+      return tracked(await watchMembers({ ns, logger, afterSnapshot, clock }, role, onChange));
     },
 
     async campaign(session, candidateId, signal) {
@@ -108,7 +109,7 @@ export function createEtcdCoordinator(options: EtcdCoordinatorOptions): Coordina
 
     async watchAssignment(onChange) {
       open();
-      return tracked(await watchAssignment({ ns, logger, afterSnapshot }, onChange));
+      return tracked(await watchAssignment({ ns, logger, afterSnapshot, clock }, onChange));
     },
 
     rememberWorker: (id) => workers.remember(id),

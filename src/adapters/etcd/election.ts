@@ -65,6 +65,7 @@ export class EtcdLeadership implements Leadership {
       key: this.key,
       prefix: false,
       logger: this.deps.logger,
+      ...(this.deps.clock ? { clock: this.deps.clock } : {}),
       onChange: (state) => {
         const kv = state.get(this.key);
         if (!kv || Number(kv.create_revision) !== this.term) this.end("election key gone");
@@ -206,6 +207,7 @@ async function waitForDeletion(deps: ElectionDeps, key: string, stop: AbortSigna
       key,
       prefix: false,
       logger: deps.logger,
+      ...(deps.clock ? { clock: deps.clock } : {}),
       onChange: (state) => {
         if (!state.has(key)) gone();
       },

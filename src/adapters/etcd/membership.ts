@@ -1,5 +1,6 @@
 import type { Namespace } from "etcd3";
 import type { Logger } from "pino";
+import type { Clock } from "../../core/clock.js";
 import { failedPrecondition, invalidArgument } from "../../core/errors.js";
 import type { Member, MemberRole } from "../../core/ports/coordinator.js";
 import { etcdCall } from "./errors.js";
@@ -11,6 +12,8 @@ export interface MembershipDeps {
   ns: Namespace;
   logger: Logger;
   afterSnapshot?: (revision: number) => Promise<void>;
+  /** The watch's re-read timers run on it. Default the system clock. */
+  clock?: Clock;
 }
 
 const ROLES: readonly MemberRole[] = ["scheduler", "worker"];
@@ -57,6 +60,7 @@ export function watchMembers(
     prefix: true,
     logger: deps.logger,
     afterSnapshot: deps.afterSnapshot,
+    ...(deps.clock ? { clock: deps.clock } : {}),
     onChange: (state: RangeState) => {
       const members = toMembers(
         [...state.values()].map((kv) => kv.value),

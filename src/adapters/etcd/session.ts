@@ -1,6 +1,6 @@
 import { castGrpcError, type Etcd3, EtcdLeaseInvalidError } from "etcd3";
 import type { Logger } from "pino";
-import type { Clock } from "../../core/clock.js";
+import type { Clock, Timer } from "../../core/clock.js";
 import { invalidArgument, unavailable } from "../../core/errors.js";
 import type { Session } from "../../core/ports/coordinator.js";
 import { etcdCall } from "./errors.js";
@@ -58,8 +58,8 @@ export class EtcdSession implements Session {
   private state: State = "live";
   private failures = 0;
   private suspended = false;
-  private keepAliveTimer: NodeJS.Timeout | undefined;
-  private deadlineTimer: NodeJS.Timeout | undefined;
+  private keepAliveTimer: Timer | undefined;
+  private deadlineTimer: Timer | undefined;
   private readonly lostListeners: (() => void)[] = [];
   private readonly endListeners: (() => void)[] = [];
   private readonly renewedListeners: (() => void)[] = [];
@@ -137,8 +137,11 @@ export class EtcdSession implements Session {
   }
 
   private scheduleKeepAlive(delayMs: number): void {
-    clearTimeout(this.keepAliveTimer);
-    this.keepAliveTimer = setTimeout(() => void this.keepAlive(), Math.max(0, delayMs));
+    this.keepAliveTimer?.cancel();
+    this.keepAliveTimer = this.deps.clock.setTimeout(
+      () => void this.keepAlive(),
+      Math.max(0, delayMs),
+    );
   }
 
   private async keepAlive(): Promise<void> {
@@ -193,9 +196,9 @@ export class EtcdSession implements Session {
   }
 
   private armDeadline(): void {
-    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer?.cancel();
     const delay = Math.max(10, this.deadline() - this.deps.clock.now());
-    this.deadlineTimer = setTimeout(() => {
+    this.deadlineTimer = this.deps.clock.setTimeout(() => {
       if (this.state !== "live") return;
       if (this.isLive()) this.armDeadline();
       else this.lose(`no keep-alive acknowledged within ${this.ttlMs - this.marginMs} ms`);
@@ -224,8 +227,8 @@ export class EtcdSession implements Session {
   }
 
   private stopTimers(): void {
-    clearTimeout(this.keepAliveTimer);
-    clearTimeout(this.deadlineTimer);
+    this.keepAliveTimer?.cancel();
+    this.deadlineTimer?.cancel();
     this.keepAliveTimer = undefined;
     this.deadlineTimer = undefined;
   }

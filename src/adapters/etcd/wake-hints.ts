@@ -1,5 +1,6 @@
 import type { Namespace } from "etcd3";
 import type { Logger } from "pino";
+import type { Clock } from "../../core/clock.js";
 import { etcdCall } from "./errors.js";
 import { keys } from "./keys.js";
 import { type RangeWatch, watchRange } from "./watch.js";
@@ -14,6 +15,8 @@ export function createWakeHints(deps: {
   ns: Namespace;
   logger: Logger;
   afterSnapshot?: (revision: number) => Promise<void>;
+  /** The watch's re-read timers run on it. Default the system clock. */
+  clock?: Clock;
 }) {
   const { ns } = deps;
   return {
@@ -31,6 +34,7 @@ export function createWakeHints(deps: {
         prefix: true,
         logger: deps.logger,
         ...(deps.afterSnapshot ? { afterSnapshot: deps.afterSnapshot } : {}),
+        ...(deps.clock ? { clock: deps.clock } : {}),
         onChange: (state) => {
           const first = seen === undefined;
           const next = new Map<string, number>();

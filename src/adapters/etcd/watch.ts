@@ -78,7 +78,7 @@ class ResilientRange implements RangeWatch {
     this.timer?.cancel();
     const watcher = this.watcher;
     this.watcher = undefined;
-    if (watcher) await cancelQuietly(watcher);
+    if (watcher) await cancelQuietly(watcher, this.o.clock ?? systemClock);
   }
 
   private read(): Promise<IRangeResponse> {
@@ -124,7 +124,7 @@ class ResilientRange implements RangeWatch {
     this.watcher = undefined;
     // A watcher cancelled by etcd is already detached; a disconnected one
     // would be re-subscribed by etcd3 unless detached.
-    if (detach) void cancelQuietly(watcher);
+    if (detach) void cancelQuietly(watcher, this.o.clock ?? systemClock);
     this.o.logger.warn({ err, key: this.o.key, why }, "etcd watch broken; reading again");
     this.scheduleResync();
   }
@@ -154,13 +154,13 @@ class ResilientRange implements RangeWatch {
 }
 
 /** Detaches a watcher; never hangs (etcd3 waits for an `end` that may not come). */
-async function cancelQuietly(watcher: Watcher): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
+async function cancelQuietly(watcher: Watcher, clock: Clock): Promise<void> {
+  let timer: Timer | undefined;
   await Promise.race([
     watcher.cancel().catch(() => undefined),
     new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, 1_000);
+      timer = clock.setTimeout(resolve, 1_000);
     }),
   ]);
-  clearTimeout(timer);
+  timer?.cancel();
 }

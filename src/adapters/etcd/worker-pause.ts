@@ -1,5 +1,6 @@
 import type { Namespace } from "etcd3";
 import type { Logger } from "pino";
+import type { Clock } from "../../core/clock.js";
 import { invalidArgument } from "../../core/errors.js";
 import { etcdCall } from "./errors.js";
 import { keys } from "./keys.js";
@@ -14,6 +15,8 @@ export function createWorkerPauses(deps: {
   ns: Namespace;
   logger: Logger;
   afterSnapshot?: (revision: number) => Promise<void>;
+  /** The watch's re-read timers run on it. Default the system clock. */
+  clock?: Clock;
 }) {
   const { ns } = deps;
   return {
@@ -34,6 +37,7 @@ export function createWorkerPauses(deps: {
         prefix: false,
         logger: deps.logger,
         ...(deps.afterSnapshot ? { afterSnapshot: deps.afterSnapshot } : {}),
+        ...(deps.clock ? { clock: deps.clock } : {}),
         onChange: (state) => {
           const paused = state.size > 0;
           if (paused === last) return;

@@ -1,4 +1,4 @@
-import { canStart } from "../../core/claim-rules.js";
+import { canStart, INACTIVE_JOB_REASON } from "../../core/claim-rules.js";
 import {
   type Execution,
   executionId,
@@ -40,7 +40,12 @@ export function createMemoryExecutionStore(db: MemoryDb): ExecutionStore {
       const checkpoint = run.attempt > 1 ? existing?.execution.checkpoint : undefined;
       if (inherited && checkpoint) inherited.checkpoint = copy(checkpoint);
       const job = db.jobs.get(run.jobId)?.job;
-      if (!job || !canStart(job.status, run)) return "job_inactive";
+      if (!job || !canStart(job.status, run)) {
+        // Ended as the DynamoDB adapter ends it: the refused attempt is recorded.
+        const ended = { ...base(run, "CANCELLED"), workerId, startedMs: nowMs, endedMs: nowMs };
+        db.executions.set(ended.id, { execution: { ...ended, error: INACTIVE_JOB_REASON } });
+        return "job_inactive";
+      }
       const execution: Execution = {
         ...base(run, "RUNNING"),
         workerId,

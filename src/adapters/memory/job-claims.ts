@@ -8,7 +8,7 @@ import { copy, type MemoryDb, pageOf, type StoredJob } from "./memory-db.js";
  * claims and the recovery record, with the conditions of the DynamoDB
  * adapter (`dynamodb/claim-writes.ts`): a claim is a compare-and-set on the
  * job's next run, status and recovery deadline as read, and under a fence
- * only while the partition's recorded owner is that fence.
+ * only while the job's own fence is not above the claimer's epoch.
  */
 export function createMemoryJobClaims(
   db: MemoryDb,
@@ -16,7 +16,7 @@ export function createMemoryJobClaims(
   JobStore,
   "dueJobs" | "claimRuns" | "fencePartition" | "highestFenceEpoch" | "pendingRuns" | "settleRuns"
 > {
-  function claimOne(claim: Claim): boolean {
+  function claimOne(claim: Claim, fence: Fence | undefined): boolean {
     const stored = db.jobs.get(claim.job.id);
     if (!stored) return false;
     const { job } = stored;
@@ -24,6 +24,8 @@ export function createMemoryJobClaims(
       return false;
     }
     if (stored.recoverAtMs !== claim.job.recoverAtMs) return false;
+    if (fence && stored.fence !== undefined && stored.fence > fence.epoch) return false;
+    if (fence) stored.fence = fence.epoch;
     const runs = claim.runs ?? [claim.job.nextRunMs];
     if (runs.length > 0) {
       for (const t of runs) stored.claimed.add(t);
@@ -71,12 +73,13 @@ export function createMemoryJobClaims(
     },
 
     async claimRuns(claims, fence) {
-      // Checked once per call: the calls of one process do not interleave
-      // inside it, as the fence check shares a transaction with each claim.
-      if (fence && claims.length > 0 && !fenceHolds(fence)) {
-        throw new StaleOwnerError(fence.partition, fence.epoch);
+      const won = claims.map((claim) => claimOne(claim, fence));
+      // A refused claim is a lost race or a newer owner's fence on the job:
+      // the partition's fence tells which.
+      if (fence && won.includes(false) && !fenceHolds(fence)) {
+        throw new StaleOwnerError(fence.partition, fence.epoch, won);
       }
-      return claims.map(claimOne);
+      return won;
     },
 
     async fencePartition(fence) {

@@ -6,10 +6,12 @@ import {
   failedPrecondition,
   notFound,
 } from "../../core/errors.js";
+import { externalKeyTaken } from "../../core/external-key.js";
 import type { Job } from "../../core/job.js";
 import type { JobChange, JobStore, SlotChange } from "../../core/ports/job-store.js";
 import { inScope } from "../../core/tenant.js";
 import { activeSchedulesExhausted } from "../../core/tenant-quota.js";
+import { createMemoryApplyStore, scoped } from "./apply-store.js";
 import { createMemoryJobBatch } from "./job-batch.js";
 import { createMemoryJobClaims } from "./job-claims.js";
 import { copy, type MemoryDb, pageOf, type StoredJob } from "./memory-db.js";
@@ -39,7 +41,11 @@ export function createMemoryJobStore(db: MemoryDb): JobStore {
 
   function insert(job: Job, slot: Take | undefined): void {
     if (db.jobs.has(job.id)) throw alreadyExists(`job ${job.id}`);
+    const key = job.externalKey === undefined ? undefined : scoped(job.tenant, job.externalKey);
+    const holder = key === undefined ? undefined : db.externalKeys.get(key);
+    if (holder !== undefined) throw externalKeyTaken(job.externalKey!, holder);
     if (slot) takeSlot(job.tenant, slot);
+    if (key !== undefined) db.externalKeys.set(key, job.id);
     const stored: StoredJob = {
       job: { ...copy(job), ...(slot ? { holdsSlot: true } : {}) },
       claimed: new Set(),
@@ -72,10 +78,15 @@ export function createMemoryJobStore(db: MemoryDb): JobStore {
     if (change.notifications?.length) job.notifications = copy(change.notifications);
     else if (change.notifications !== undefined) delete job.notifications;
     if (change.pauses !== undefined) job.pauses = copy(change.pauses);
+    if (change.releaseKey !== undefined) {
+      const key = scoped(job.tenant, change.releaseKey);
+      if (db.externalKeys.get(key) === job.id) db.externalKeys.delete(key);
+    }
   }
 
   return {
     ...createMemoryJobBatch(db),
+    ...createMemoryApplyStore(db),
     async init() {},
 
     async createJob(job, slot) {
@@ -118,7 +129,9 @@ export function createMemoryJobStore(db: MemoryDb): JobStore {
             (!query.tag || job.tags.includes(query.tag)) &&
             (!query.owner || job.owner === query.owner) &&
             (!query.nameContains || job.name.includes(query.nameContains)) &&
-            (!query.neverRun || job.lastRunMs === undefined),
+            (!query.neverRun || job.lastRunMs === undefined) &&
+            (query.externalKey === undefined || job.externalKey === query.externalKey) &&
+            (query.applyNamespace === undefined || job.applyNamespace === query.applyNamespace),
         )
         .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const page = pageOf(jobs, query.pageSize, query.pageToken);

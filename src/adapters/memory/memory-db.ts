@@ -25,6 +25,8 @@ export interface StoredJob {
   /** Changes on every claim and trigger. */
   claimSeq: number;
   recoverAtMs?: number;
+  /** The epoch of the partition owner that last claimed on it (see `dynamodb/claim-writes.ts`). */
+  fence?: number;
   /** The end of its active-schedule slot, when it holds one. */
   slotUntilMs?: number;
 }
@@ -41,6 +43,10 @@ export interface MemoryDb {
   fences: Map<number, { epoch: number; owner: string }>;
   /** `<tenant>/<owner>/<key>` → the record and the job it created. */
   idempotency: Map<string, { record: IdempotencyRecord; jobId: string }>;
+  /** `<tenant>\0<external key>` → the live job holding it. */
+  externalKeys: Map<string, string>;
+  /** `<tenant>\0<namespace>` → its ApplyJobs record (`ports/apply-store.ts`). */
+  applyNamespaces: Map<string, { generation: number; token?: string; untilMs?: number }>;
   /** Active-schedule slots taken, per tenant. */
   activeSlots: Map<string, number>;
   /** Quotas an admin set, per tenant (0: unlimited; absent: the default). */
@@ -67,6 +73,8 @@ export function createMemoryDb(): MemoryDb {
     jobs: new Map(),
     fences: new Map(),
     idempotency: new Map(),
+    externalKeys: new Map(),
+    applyNamespaces: new Map(),
     activeSlots: new Map(),
     quotas: new Map(),
     executions: new Map(),

@@ -1,5 +1,11 @@
 import type { Clock } from "../../core/clock.js";
-import type { Delivery, OutgoingRun, QueueDepth, WorkQueue } from "../../core/ports/work-queue.js";
+import type {
+  Delivery,
+  ExtendFailure,
+  OutgoingRun,
+  QueueDepth,
+  WorkQueue,
+} from "../../core/ports/work-queue.js";
 import { DEFAULT_PRIORITY, PRIORITIES, type Priority } from "../../core/priority.js";
 import { copy } from "./memory-db.js";
 
@@ -88,6 +94,17 @@ export function createMemoryWorkQueue(options: {
     return queueOf(delivery.priority).find((m) => m.handle === delivery.handle);
   }
 
+  /** Moves the message's visibility timeout; false when it is gone (its handle is not the latest). */
+  function moveVisibility(delivery: Delivery, seconds: number): boolean {
+    const m = find(delivery);
+    if (m) m.visibleAt = clock.now() + Math.min(43_200, Math.max(0, Math.round(seconds))) * 1000;
+    return m !== undefined;
+  }
+
+  function wakeAll(): void {
+    for (const wake of [...waiters]) wake();
+  }
+
   function depthOf(priority: Priority): QueueDepth {
     const now = clock.now();
     const depth = { visible: 0, inFlight: 0, delayed: 0 };
@@ -119,7 +136,7 @@ export function createMemoryWorkQueue(options: {
         const delay = delayMs ? Math.min(MAX_DELAY_MS, Math.ceil(delayMs / 1000) * 1000) : 0;
         queueOf(priority).push({ delivery, visibleAt: now + delay, receiveCount: 0 });
       }
-      for (const wake of [...waiters]) wake();
+      wakeAll();
     },
 
     async receive(max, waitMs, signal, priority = DEFAULT_PRIORITY) {
@@ -139,9 +156,20 @@ export function createMemoryWorkQueue(options: {
     },
 
     async extend(delivery, seconds) {
-      const m = find(delivery);
-      if (m) m.visibleAt = clock.now() + Math.min(43_200, Math.max(0, Math.round(seconds))) * 1000;
-      if (m && seconds <= 0) for (const wake of [...waiters]) wake();
+      if (moveVisibility(delivery, seconds) && seconds <= 0) wakeAll();
+    },
+
+    async extendAll(deliveries, seconds) {
+      const failed: ExtendFailure[] = [];
+      for (const delivery of deliveries) {
+        if (!moveVisibility(delivery, seconds))
+          failed.push({
+            delivery,
+            error: new Error("the message is gone (acknowledged or received again)"),
+          });
+      }
+      if (seconds <= 0 && failed.length < deliveries.length) wakeAll();
+      return failed;
     },
 
     async depth(priority) {

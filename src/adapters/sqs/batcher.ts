@@ -1,17 +1,20 @@
+import { type Clock, systemClock, type Timer } from "../../core/clock.js";
+
 /**
  * Collects items for up to `waitMs` (or until `max`) and hands them to
  * `flush` together; each `add` resolves, or rejects with its own error, once
- * its batch is done.
+ * its batch is done. The wait runs on `clock`.
  */
 export function createBatcher<T>(
   max: number,
   waitMs: number,
   flush: (items: T[]) => Promise<Array<Error | undefined>>,
+  clock: Clock = systemClock,
 ): { add(item: T): Promise<void> } {
   let pending: Array<{ item: T; resolve: () => void; reject: (err: unknown) => void }> = [];
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   const run = () => {
-    if (timer) clearTimeout(timer);
+    timer?.cancel();
     timer = undefined;
     const batch = pending;
     pending = [];
@@ -32,7 +35,7 @@ export function createBatcher<T>(
       return new Promise<void>((resolve, reject) => {
         pending.push({ item, resolve, reject });
         if (pending.length >= max) run();
-        else timer ??= setTimeout(run, waitMs);
+        else timer ??= clock.setTimeout(run, waitMs);
       });
     },
   };

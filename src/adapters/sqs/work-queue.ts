@@ -1,22 +1,22 @@
 import {
-  ChangeMessageVisibilityCommand,
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from "@aws-sdk/client-sqs";
+import { type Clock, systemClock } from "../../core/clock.js";
 import { unavailable } from "../../core/errors.js";
-import { isWaitReason, type RunWait, type UntenantedRun } from "../../core/execution.js";
 import { inOrder } from "../../core/in-order.js";
-import type { JobLimits, JobTarget } from "../../core/job.js";
 import type { Delivery, OutgoingRun, QueueDepth, WorkQueue } from "../../core/ports/work-queue.js";
 import { DEFAULT_PRIORITY, PRIORITIES, type Priority } from "../../core/priority.js";
 import { injectTrace } from "../../observability/trace-context.js";
 import { createBatcher } from "./batcher.js";
 import { createSqsClient, type SqsConnection, sqs } from "./client.js";
+import { parseRun, type RunMessage } from "./message-body.js";
 import { recreatingQueues } from "./queue-recovery.js";
 import { TRACE_ATTRIBUTES, traceAttributes, traceFromAttributes } from "./trace-attributes.js";
+import { createVisibility } from "./visibility.js";
 
 export interface SqsOptions extends SqsConnection {
   /**
@@ -33,58 +33,6 @@ export interface SqsOptions extends SqsConnection {
 /** SQS's longest message delay. */
 const MAX_DELAY_S = 900;
 
-/**
- * The body of a run message. `tenant` is absent only in messages sent before
- * tenancy: the worker then reads the job for it.
- */
-type RunMessage = UntenantedRun & {
-  sentMs: number;
-  target?: JobTarget;
-  limits?: JobLimits;
-  notify?: boolean;
-  workflowId?: string;
-  wait?: RunWait;
-};
-
-function parseRun(body: string | undefined): RunMessage | undefined {
-  try {
-    const m = JSON.parse(body ?? "") as Partial<RunMessage>;
-    if (
-      typeof m.jobId === "string" &&
-      typeof m.scheduledMs === "number" &&
-      typeof m.attempt === "number" &&
-      typeof m.partition === "number"
-    ) {
-      return {
-        jobId: m.jobId,
-        scheduledMs: m.scheduledMs,
-        attempt: m.attempt,
-        partition: m.partition,
-        manual: m.manual === true,
-        ...(typeof m.tenant === "string" && m.tenant !== "" ? { tenant: m.tenant } : {}),
-        sentMs: typeof m.sentMs === "number" ? m.sentMs : 0,
-        ...(m.target && typeof m.target === "object" && typeof m.target.type === "string"
-          ? { target: m.target }
-          : {}),
-        ...(m.limits && typeof m.limits === "object" && typeof m.limits.overlap === "string"
-          ? { limits: m.limits }
-          : {}),
-        ...(m.notify === true ? { notify: true } : {}),
-        ...(typeof m.workflowId === "string" ? { workflowId: m.workflowId } : {}),
-        ...(m.wait &&
-        isWaitReason(m.wait.reason) &&
-        typeof m.wait.sinceMs === "number" &&
-        typeof m.wait.resends === "number"
-          ? { wait: { reason: m.wait.reason, sinceMs: m.wait.sinceMs, resends: m.wait.resends } }
-          : {}),
-      };
-    }
-  } catch {
-    // not a run message
-  }
-  return undefined;
-}
-
 /** MEDIUM keeps the name of the single queue that came before priorities. */
 export function queueName(prefix: string, priority: Priority): string {
   return priority === "MEDIUM" ? `${prefix}runs` : `${prefix}runs-${priority.toLowerCase()}`;
@@ -97,8 +45,11 @@ export function createSqsWorkQueue(
     onMalformed?: (body: string | undefined) => void;
     /** Told when the queues were found gone and created again. */
     onQueuesRecreated?: () => void;
+    /** Send times and the ack batches' wait run on it. Default the system clock. */
+    clock?: Clock;
   } = {},
 ): WorkQueue {
+  const clock = hooks.clock ?? systemClock;
   const client = createSqsClient(options);
   const queueUrls = new Map<Priority, string>();
   const withQueues = recreatingQueues(() => createQueues(), hooks.onQueuesRecreated);
@@ -110,16 +61,21 @@ export function createSqsWorkQueue(
    * the runs themselves.
    */
   const ackBatcher = (priority: Priority) =>
-    createBatcher<string>(10, 20, async (handles) => {
-      const entries = handles.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle }));
-      const out = await sqs(() =>
-        client.send(new DeleteMessageBatchCommand({ QueueUrl: url(priority), Entries: entries })),
-      );
-      const failed = new Set((out.Failed ?? []).map((f) => Number(f.Id)));
-      return handles.map((_, i) =>
-        failed.has(i) ? new Error("the queue did not delete the message") : undefined,
-      );
-    });
+    createBatcher<string>(
+      10,
+      20,
+      async (handles) => {
+        const entries = handles.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle }));
+        const out = await sqs(() =>
+          client.send(new DeleteMessageBatchCommand({ QueueUrl: url(priority), Entries: entries })),
+        );
+        const failed = new Set((out.Failed ?? []).map((f) => Number(f.Id)));
+        return handles.map((_, i) =>
+          failed.has(i) ? new Error("the queue did not delete the message") : undefined,
+        );
+      },
+      clock,
+    );
   const acks = new Map(PRIORITIES.map((p) => [p, ackBatcher(p)] as const));
 
   function url(priority: Priority = DEFAULT_PRIORITY): string {
@@ -185,7 +141,7 @@ export function createSqsWorkQueue(
     init: () => createQueues(),
 
     async send(runs: OutgoingRun[]) {
-      const now = Date.now();
+      const now = clock.now();
       const batches: Array<{ priority: Priority; runs: OutgoingRun[] }> = [];
       for (const priority of PRIORITIES) {
         const mine = runs.filter((run) => (run.priority ?? DEFAULT_PRIORITY) === priority);
@@ -279,17 +235,7 @@ export function createSqsWorkQueue(
       return acks.get(delivery.priority ?? DEFAULT_PRIORITY)!.add(delivery.handle);
     },
 
-    async extend(delivery: Delivery, seconds: number) {
-      await sqs(() =>
-        client.send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: url(delivery.priority),
-            ReceiptHandle: delivery.handle,
-            VisibilityTimeout: Math.min(43_200, Math.max(0, Math.round(seconds))),
-          }),
-        ),
-      );
-    },
+    ...createVisibility(client, url),
 
     async depth(priority?: Priority): Promise<QueueDepth> {
       if (priority) return depthOf(priority);

@@ -33,7 +33,10 @@ export interface ExecutionStore {
   init(): Promise<void>;
   /**
    * Records the attempt as RUNNING by `workerId`, only if no record of it
-   * exists and its job may still run (not cancelled; not paused, unless manual).
+   * exists past QUEUED ("duplicate" otherwise), and only while its job may
+   * still run (not cancelled; not paused, unless manual): otherwise the
+   * attempt is recorded CANCELLED (`INACTIVE_JOB_REASON`) and the answer is
+   * "job_inactive", so a later delivery of it is a duplicate.
    */
   startExecution(
     run: RunRef,

@@ -5,6 +5,7 @@ import type { PauseRecord } from "../pause.js";
 import type { Priority } from "../priority.js";
 import type { RetryPolicy } from "../retry-policy.js";
 import type { TenantScope } from "../tenant.js";
+import type { ApplyStore } from "./apply-store.js";
 import type { JobBatchStore } from "./job-batch-store.js";
 
 /** One page of a listing; `nextToken` is absent on the last page. */
@@ -21,6 +22,10 @@ export interface JobQuery {
   nameContains?: string;
   /** Only jobs no scheduled run of which has been handed to the queue yet (no `lastRunMs`). */
   neverRun?: boolean;
+  /** Only jobs with this external key (a live one, and cancelled ones that held it). */
+  externalKey?: string;
+  /** Only jobs managed by this ApplyJobs namespace. */
+  applyNamespace?: string;
   pageSize: number;
   pageToken?: string;
 }
@@ -63,6 +68,11 @@ export interface JobChange {
    * (keep, free) or not (take): aborted when that changed since it was read.
    */
   slot?: SlotChange;
+  /**
+   * The job's external key, given back in the same write (on cancel), so
+   * that a new job may take it.
+   */
+  releaseKey?: string;
   /** Replaces the pause history (PauseJob, ResumeJob: with the status, in the same write). */
   pauses?: PauseRecord[];
 }
@@ -166,13 +176,15 @@ export interface Settlement {
  * name its tenant: a job of another tenant is not found (same error as an
  * unknown id). The claim and recovery calls serve every tenant of a partition.
  */
-export interface JobStore extends JobBatchStore {
+export interface JobStore extends JobBatchStore, ApplyStore {
   /** Creates tables and indexes when missing. */
   init(): Promise<void>;
   /**
    * Fails with already_exists when the id is taken. With `slot`, the job
    * takes one of its tenant's active-schedule slots in the same transaction
-   * (resource_exhausted when none is free).
+   * (resource_exhausted when none is free). With `job.externalKey`, the
+   * key is taken in the same write: already_exists naming `external_key`
+   * when a live job of the tenant holds it.
    */
   createJob(job: Job, slot?: Extract<SlotChange, { kind: "take" }>): Promise<void>;
   /**

@@ -58,6 +58,12 @@ export interface Delivery {
   wait?: RunWait;
 }
 
+/** A message `extendAll` could not extend: gone, refused, or its request failed. */
+export interface ExtendFailure {
+  delivery: Delivery;
+  error: Error;
+}
+
 export interface QueueDepth {
   visible: number;
   inFlight: number;
@@ -80,6 +86,13 @@ export interface WorkQueue {
   ack(delivery: Delivery): Promise<void>;
   /** Keeps the message invisible for `seconds` more from now. */
   extend(delivery: Delivery, seconds: number): Promise<void>;
+  /**
+   * `extend` for many messages in as few requests as the queue takes (SQS:
+   * 10 a request). Each message succeeds or fails on its own: one that is
+   * gone (acknowledged, or its receipt expired) is no error for the others.
+   * Never rejects; resolves with the messages not extended and why.
+   */
+  extendAll(deliveries: readonly Delivery[], seconds: number): Promise<ExtendFailure[]>;
   /** The depth of one priority's queue, or without `priority` the sum over all of them. */
   depth(priority?: Priority): Promise<QueueDepth>;
 }

@@ -3,6 +3,7 @@
  * is read only up to the summary cap, so a huge body costs no memory.
  */
 import type { Dispatcher } from "undici";
+import { type Clock, systemClock } from "../../core/clock.js";
 import type { HttpTarget } from "../../core/job.js";
 import { injectHeaders } from "../../observability/trace-context.js";
 import type { HandlerResult, JobHandler, RunContext } from "./handler.js";
@@ -37,15 +38,18 @@ export interface HttpHandlerOptions {
    * shared one whose allow-list is empty (no internal address is reached).
    */
   dispatcher?: Dispatcher;
+  /** The job's timeout runs on it. Default the system clock. */
+  clock?: Clock;
 }
 
 export function createHttpHandler(opts: HttpHandlerOptions = {}): JobHandler<HttpTarget> {
   const maxBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   assertByteLimit(maxBytes, "maxOutputBytes");
   const dispatcher = opts.dispatcher ?? defaultSafeDispatcher();
+  const clock = opts.clock ?? systemClock;
   return {
     type: "http",
-    run: (target, ctx) => runHttp(target, ctx, maxBytes, dispatcher),
+    run: (target, ctx) => runHttp(target, ctx, maxBytes, dispatcher, clock),
   };
 }
 
@@ -54,9 +58,10 @@ async function runHttp(
   ctx: RunContext,
   maxBytes: number,
   dispatcher: Dispatcher,
+  clock: Clock,
 ): Promise<HandlerResult> {
   if (target.type !== "http") throw new TypeError(`http handler got a ${target.type} target`);
-  const deadline = linkDeadline(ctx.signal, target.timeoutMs);
+  const deadline = linkDeadline(ctx.signal, target.timeoutMs, clock);
   let status: number | undefined;
   try {
     if (deadline.signal.aborted) {
@@ -189,12 +194,16 @@ interface Deadline {
  * here (Node's `any` has leaked dependants of long-lived signals: nodejs/node#55351),
  * and because the summary must say which of the two fired.
  */
-export function linkDeadline(parent: AbortSignal, timeoutMs: number): Deadline {
+export function linkDeadline(
+  parent: AbortSignal,
+  timeoutMs: number,
+  clock: Clock = systemClock,
+): Deadline {
   const controller = new AbortController();
   let timedOut = false;
   const onParentAbort = () => controller.abort(parent.reason);
   // setTimeout treats delays beyond 2^31-1 ms as 1 ms; no job waits 24 days anyway.
-  const timer = setTimeout(
+  const timer = clock.setTimeout(
     () => {
       timedOut = true;
       controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, "TimeoutError"));
@@ -208,7 +217,7 @@ export function linkDeadline(parent: AbortSignal, timeoutMs: number): Deadline {
     reason: () =>
       timedOut ? `timed out after ${timeoutMs} ms` : `aborted: ${errorMessage(parent.reason)}`,
     dispose: () => {
-      clearTimeout(timer);
+      timer.cancel();
       parent.removeEventListener("abort", onParentAbort);
     },
   };

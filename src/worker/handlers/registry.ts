@@ -4,7 +4,11 @@
  * programming errors, so that the worker loop has one path for results.
  */
 import type { Dispatcher } from "undici";
+import type { Clock } from "../../core/clock.js";
 import type { WorkflowRuns } from "../../core/workflow/runs.js";
+import { createDatabaseHandler } from "./database.js";
+import type { DatabasePools } from "./database-pools.js";
+import { createFileHandler } from "./file.js";
 import type { JobHandler } from "./handler.js";
 import { createHttpHandler } from "./http.js";
 import { createNoopHandler } from "./noop.js";
@@ -48,6 +52,10 @@ export interface HandlerOptions {
   scriptMaxProcs?: number;
   /** Names passed from the worker's environment to scripts (and that a job may set). */
   scriptEnvAllow?: string[];
+  /** Root name → directory of file jobs (CHRONORING_FILE_ROOTS); default none (every file job is refused). */
+  fileRoots?: Record<string, string>;
+  /** The worker's database connections; without them, this worker has no `database` handler. */
+  databases?: DatabasePools;
   /** Starts workflow runs; without it, this worker has no `workflow` handler. */
   workflows?: WorkflowRuns;
   /**
@@ -55,12 +63,22 @@ export interface HandlerOptions {
    * default: a shared one that admits no internal address.
    */
   dispatcher?: Dispatcher;
+  /** Jobs' timeouts (and noop's sleep) run on it. Default the system clock. */
+  clock?: Clock;
 }
 
-/** The built-in handlers: http, script, noop, webhook (and workflow, given `workflows`). */
+/**
+ * The built-in handlers: http, script, noop, webhook, file (and database, given
+ * `databases`; workflow, given `workflows`).
+ */
 export function defaultHandlers(options: HandlerOptions): JobHandler[] {
+  const clock = options.clock ? { clock: options.clock } : {};
   return [
-    createHttpHandler({ maxOutputBytes: options.maxOutputBytes, dispatcher: options.dispatcher }),
+    createHttpHandler({
+      maxOutputBytes: options.maxOutputBytes,
+      dispatcher: options.dispatcher,
+      ...clock,
+    }),
     createScriptHandler({
       allowList: options.scriptAllowList,
       maxOutputBytes: options.maxOutputBytes,
@@ -68,12 +86,28 @@ export function defaultHandlers(options: HandlerOptions): JobHandler[] {
       user: options.scriptUser,
       maxProcs: options.scriptMaxProcs,
       envAllow: options.scriptEnvAllow,
+      ...clock,
     }),
-    createNoopHandler(),
+    createNoopHandler(options.clock),
     createWebhookHandler({
       maxOutputBytes: options.maxOutputBytes,
       dispatcher: options.dispatcher,
+      ...clock,
     }),
+    createFileHandler({
+      roots: options.fileRoots ?? {},
+      maxOutputBytes: options.maxOutputBytes,
+      ...clock,
+    }),
+    ...(options.databases
+      ? [
+          createDatabaseHandler({
+            pools: options.databases,
+            maxOutputBytes: options.maxOutputBytes,
+            ...clock,
+          }),
+        ]
+      : []),
     ...(options.workflows ? [createWorkflowHandler(options.workflows)] : []),
   ];
 }

@@ -5,6 +5,7 @@
  * `::checkpoint::<data>` are saved in order before the result is given.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import type { Clock, Timer } from "../../core/clock.js";
 import type { HandlerResult, RunContext } from "./handler.js";
 import { clampText, createOutputCapture, formatSummary } from "./truncate.js";
 
@@ -27,11 +28,13 @@ export interface ProcessSpec {
   graceMs: number;
   /** Cap on the summary, in UTF-8 bytes. */
   maxBytes: number;
+  /** The timeout, the kill grace and the drain of left-over output run on it. */
+  clock: Clock;
 }
 
 /** Starts `argv` (no shell) and resolves when it and its output are done. */
 export function runProcess(spec: ProcessSpec, ctx: RunContext): Promise<HandlerResult> {
-  const { argv, env, cwd, uid, gid, timeoutMs, graceMs, maxBytes } = spec;
+  const { argv, env, cwd, uid, gid, timeoutMs, graceMs, maxBytes, clock } = spec;
   const [file, ...args] = argv as [string, ...string[]];
   const capture = createOutputCapture(maxBytes);
   return new Promise<HandlerResult>((resolve) => {
@@ -56,8 +59,8 @@ export function runProcess(spec: ProcessSpec, ctx: RunContext): Promise<HandlerR
     let stop: StopReason | undefined;
     let settled = false;
     let exited = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    let drainTimer: NodeJS.Timeout | undefined;
+    let killTimer: Timer | undefined;
+    let drainTimer: Timer | undefined;
 
     const signalGroup = (signal: NodeJS.Signals) => {
       if (child.pid === undefined) return;
@@ -71,10 +74,10 @@ export function runProcess(spec: ProcessSpec, ctx: RunContext): Promise<HandlerR
       if (stop !== undefined || exited) return;
       stop = reason;
       signalGroup("SIGTERM");
-      killTimer = setTimeout(() => signalGroup("SIGKILL"), graceMs);
+      killTimer = clock.setTimeout(() => signalGroup("SIGKILL"), graceMs);
     };
     const onAbort = () => requestStop({ kind: "abort", reason: ctx.signal.reason });
-    const timeoutTimer = setTimeout(
+    const timeoutTimer = clock.setTimeout(
       () => requestStop({ kind: "timeout", timeoutMs }),
       Math.min(Math.max(timeoutMs, 0), MAX_TIMER_MS),
     );
@@ -84,9 +87,9 @@ export function runProcess(spec: ProcessSpec, ctx: RunContext): Promise<HandlerR
     const settle = (result: HandlerResult) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timeoutTimer);
-      clearTimeout(killTimer);
-      clearTimeout(drainTimer);
+      timeoutTimer.cancel();
+      killTimer?.cancel();
+      drainTimer?.cancel();
       ctx.signal.removeEventListener("abort", onAbort);
       // The outcome is recorded only after the checkpoints the script printed.
       void checkpoints.flushed().then(() => resolve(result));
@@ -113,9 +116,9 @@ export function runProcess(spec: ProcessSpec, ctx: RunContext): Promise<HandlerR
     });
     child.on("exit", () => {
       exited = true;
-      clearTimeout(timeoutTimer);
+      timeoutTimer.cancel();
       // Processes left in the group may hold the pipes open; don't wait for them forever.
-      drainTimer = setTimeout(() => {
+      drainTimer = clock.setTimeout(() => {
         signalGroup("SIGKILL");
         child.stdout?.destroy();
         child.stderr?.destroy();

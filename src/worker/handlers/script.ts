@@ -20,6 +20,7 @@
 import { accessSync, constants } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { type Clock, systemClock } from "../../core/clock.js";
 import type { ScriptTarget } from "../../core/job.js";
 import type { JobHandler } from "./handler.js";
 import { refusedJobEnv, scriptEnv, scriptEnvPolicy } from "./script-env.js";
@@ -58,6 +59,8 @@ export interface ScriptHandlerOptions {
   workerEnv?: NodeJS.ProcessEnv;
   /** Where runs' working directories are made. Default the worker's temp directory. */
   workRoot?: string;
+  /** The job's timeout and the kill grace run on it. Default the system clock. */
+  clock?: Clock;
 }
 
 export function createScriptHandler(opts: ScriptHandlerOptions): JobHandler<ScriptTarget> {
@@ -136,6 +139,7 @@ export function createScriptHandler(opts: ScriptHandlerOptions): JobHandler<Scri
             timeoutMs: target.timeoutMs,
             graceMs,
             maxBytes,
+            clock: opts.clock ?? systemClock,
           },
           ctx,
         );

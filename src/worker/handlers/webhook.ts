@@ -5,6 +5,7 @@
  * jobs; the signature (see `notify/signature.ts`) lets it trust the body.
  */
 import type { Dispatcher } from "undici";
+import { type Clock, systemClock } from "../../core/clock.js";
 import type { WebhookTarget } from "../../core/job.js";
 import { SIGNATURE_HEADER, signBody } from "../../notify/signature.js";
 import { injectHeaders } from "../../observability/trace-context.js";
@@ -29,6 +30,8 @@ export interface WebhookHandlerOptions {
   nowS?: () => number;
   /** Every connection goes through it (see safe-dispatcher.ts); default: no internal address. */
   dispatcher?: Dispatcher;
+  /** The job's timeout runs on it. Default the system clock. */
+  clock?: Clock;
 }
 
 /** The JSON body a webhook job POSTs. */
@@ -58,11 +61,12 @@ export function webhookEnvelope(target: WebhookTarget, ctx: RunContext): string 
 export function createWebhookHandler(opts: WebhookHandlerOptions = {}): JobHandler<WebhookTarget> {
   const maxBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   assertByteLimit(maxBytes, "maxOutputBytes");
-  const nowS = opts.nowS ?? (() => Math.floor(Date.now() / 1000));
+  const clock = opts.clock ?? systemClock;
+  const nowS = opts.nowS ?? (() => Math.floor(clock.now() / 1000));
   const dispatcher = opts.dispatcher ?? defaultSafeDispatcher();
   return {
     type: "webhook",
-    run: (target, ctx) => runWebhook(target, ctx, maxBytes, nowS, dispatcher),
+    run: (target, ctx) => runWebhook(target, ctx, maxBytes, nowS, dispatcher, clock),
   };
 }
 
@@ -72,9 +76,10 @@ async function runWebhook(
   maxBytes: number,
   nowS: () => number,
   dispatcher: Dispatcher,
+  clock: Clock,
 ): Promise<HandlerResult> {
   if (target.type !== "webhook") throw new TypeError(`webhook handler got a ${target.type} target`);
-  const deadline = linkDeadline(ctx.signal, target.timeoutMs);
+  const deadline = linkDeadline(ctx.signal, target.timeoutMs, clock);
   let status: number | undefined;
   try {
     if (deadline.signal.aborted) return { ok: false, summary: deadline.reason() };

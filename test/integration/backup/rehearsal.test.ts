@@ -93,6 +93,15 @@ describe("backup of stack A, restored into stack B", () => {
       );
     }
 
+    // What A had finished before the backup began: certainly in it. (A run that
+    // finishes while the backup reads may be copied before or after its end.)
+    const finished = new Map<string, Execution[]>();
+    for (const job of [skip, all]) {
+      finished.set(
+        job.id,
+        (await executions(clientA, job.id)).filter((e) => e.status === ExecutionStatus.SUCCEEDED),
+      );
+    }
     const backup = await cli(["backup", "--to", dir, "--quiet", "--json"], {
       env: storeEnv(a.config),
     });
@@ -101,14 +110,6 @@ describe("backup of stack A, restored into stack B", () => {
     const summary = JSON.parse(backup.stdout) as { items: Record<string, number> };
     expect(summary.items.jobs).toBeGreaterThanOrEqual(3); // two jobs and the partition count
 
-    // What A had finished when the backup ended.
-    const finished = new Map<string, Execution[]>();
-    for (const job of [skip, all]) {
-      finished.set(
-        job.id,
-        (await executions(clientA, job.id)).filter((e) => e.status === ExecutionStatus.SUCCEEDED),
-      );
-    }
     const backupEndMs = Date.now();
 
     // A is destroyed: its processes stop, its tables go.

@@ -29,6 +29,7 @@ describe("wake hints from an API node to the scheduler nodes", () => {
   beforeAll(async () => {
     config = testConfig("wake-hints", {
       POLL_INTERVAL_MS: "30000",
+      POLL_BACKSTOP_MS: "30000",
       LOOKAHEAD_MS: "1000",
       NODE_ID: "sched-wake",
       WORKER_ID: "worker-wake",

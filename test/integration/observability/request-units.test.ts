@@ -110,4 +110,17 @@ describe("the cost counters", () => {
     expect(sqsRequests.get("SendMessageBatchCommand")).toBe(2);
     expect(sqsRequests.get("ReceiveMessageCommand")).toBe(1);
   });
+
+  it("counts one visibility request per 10 messages extended together", async () => {
+    const runs = Array.from({ length: 23 }, (_, i) => makeRun("acme", 2_000 + i));
+    await adapters.queue.send(runs);
+    const got = [];
+    for (let tries = 0; got.length < 23 && tries < 10; tries++) {
+      got.push(...(await adapters.queue.receive(10, 0)));
+    }
+    sqsRequests.clear();
+    expect(await adapters.queue.extendAll(got, 30)).toEqual([]);
+    expect(sqsRequests.get("ChangeMessageVisibilityBatchCommand")).toBe(Math.ceil(got.length / 10));
+    expect(sqsRequests.has("ChangeMessageVisibilityCommand")).toBe(false);
+  });
 });

@@ -27,7 +27,11 @@ afterEach(async () => {
 });
 
 async function setup(label: string) {
-  const config = testConfig(label, { PARTITIONS: "1", POLL_INTERVAL_MS: "30000" });
+  const config = testConfig(label, {
+    PARTITIONS: "1",
+    POLL_INTERVAL_MS: "30000",
+    POLL_BACKSTOP_MS: "30000",
+  });
   const stores = await testStores(config);
   const registry = new Registry();
   const metrics = createSchedulerMetrics(registry);

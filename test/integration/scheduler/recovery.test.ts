@@ -42,12 +42,12 @@ describe("recovery sweep", () => {
     ).toEqual([true]);
 
     // Before the bound nothing is sent, and nothing is overdue.
-    let cursor = await recovery.sweep(job.partition, clock.now() - 60_000);
+    let { cursor } = await recovery.sweep(job.partition, clock.now() - 60_000);
     expect(await stores.queue.receive(10, 1000)).toEqual([]);
     expect(await oldestUnstarted()).toBe(0);
 
     clock.advance(START_TIMEOUT + 1);
-    cursor = await recovery.sweep(job.partition, cursor);
+    ({ cursor } = await recovery.sweep(job.partition, cursor));
     expect(await oldestUnstarted()).toBe((clock.now() - due!.nextRunMs) / 1000);
     const [delivery] = await stores.queue.receive(10, 2000);
     expect(delivery?.run).toEqual({
@@ -93,7 +93,7 @@ describe("recovery sweep", () => {
     expect(await stores.executions.startExecution(run, "w1", clock.now())).toBe("started");
     clock.advance(START_TIMEOUT + 1);
     const writes = stores.writes.count;
-    const cursor = await recovery.sweep(job.partition, clock.now() - 60_000);
+    const { cursor } = await recovery.sweep(job.partition, clock.now() - 60_000);
     expect(await stores.queue.receive(10, 1000)).toEqual([]);
     // A finished job whose runs all started costs the sweep no write.
     expect(stores.writes.count).toBe(writes);
@@ -145,11 +145,12 @@ describe("recovery sweep", () => {
     const cancelled = makeJob(8, { status: "CANCELLED", nextRunMs: undefined });
     await stores.jobs.createJob(paused);
     await stores.jobs.createJob(cancelled);
+    // A manual run at another instant: a refused attempt stays recorded (CANCELLED).
     const run = (id: string, manual: boolean) => ({
       tenant: DEFAULT_TENANT,
       jobId: id,
       partition: 0,
-      scheduledMs: clock.now(),
+      scheduledMs: clock.now() + (manual ? 1 : 0),
       attempt: 1,
       manual,
     });

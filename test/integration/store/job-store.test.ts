@@ -178,28 +178,58 @@ describe("DynamoDB job store", () => {
     });
   });
 
-  it("rejects every claim of an owner whose partition a newer owner fenced (no timing involved)", async () => {
+  it("a newer owner's fence wins every job it claimed on; a stale owner learns it is stale (no timing involved)", async () => {
     const config = testConfig("fencing");
     const stores = await testStores(config);
-    const jobs = [makeJob(8), makeJob(8)].map((j) => ({ ...j, partition: 3 }));
+    const jobs = [makeJob(8), makeJob(8), makeJob(8)].map((j) => ({ ...j, partition: 3 }));
     for (const job of jobs) await stores.jobs.createJob(job);
-    const [first, second] = await stores.jobs.dueJobs(3, Date.now() + 60_000, 10);
+    const [first, second, third] = await stores.jobs.dueJobs(3, Date.now() + 60_000, 10);
     const a = { partition: 3, epoch: 5, owner: "node-a" };
     const b = { partition: 3, epoch: 7, owner: "node-b" };
     expect(await stores.jobs.fencePartition(a)).toBe(true);
     expect(await stores.jobs.claimRuns([claimOf(first!, undefined)], a)).toEqual([true]);
-    // Node b takes the partition over at a newer epoch.
+    // Node b takes the partition over at a newer epoch and claims the second job.
     expect(await stores.jobs.fencePartition(b)).toBe(true);
-    // Node a wakes up (SIGCONT, GC pause) and goes on with what it knew.
-    await expect(stores.jobs.claimRuns([claimOf(second!, undefined)], a)).rejects.toBeInstanceOf(
-      StaleOwnerError,
-    );
-    expect(await stores.jobs.fencePartition(a)).toBe(false);
-    expect((await stores.jobs.getJob(DEFAULT_TENANT, second!.id))?.nextRunMs).toBe(
-      second!.nextRunMs,
-    );
     expect(await stores.jobs.claimRuns([claimOf(second!, undefined)], b)).toEqual([true]);
+    // Node a wakes up (SIGCONT, GC pause) and goes on with what it knew: it
+    // wins the third job, which b has not touched (a claim like any other,
+    // recorded for b's recovery sweep), and loses the second, which tells
+    // it that it is stale; the claim it won comes with the error.
+    const refused = stores.jobs.claimRuns(
+      [claimOf(third!, undefined), claimOf(second!, undefined)],
+      a,
+    );
+    await expect(refused).rejects.toBeInstanceOf(StaleOwnerError);
+    await expect(refused).rejects.toMatchObject({ won: [true, false] });
+    expect((await stores.jobs.getJob(DEFAULT_TENANT, third!.id))?.status).toBe("FINISHED");
+    const pending = await stores.jobs.pendingRuns(3, 0, third!.nextRunMs + 5000, 10);
+    expect(pending.items.map((r) => r.jobId)).toContain(third!.id);
+    expect(await stores.jobs.fencePartition(a)).toBe(false);
     // Re-fencing at the same epoch by the same owner is allowed (a restart of the pass).
     expect(await stores.jobs.fencePartition(b)).toBe(true);
+  });
+
+  it("keeps a stale owner off a recurring job once the new owner claimed on it", async () => {
+    const config = testConfig("fencing-recurring");
+    const stores = await testStores(config);
+    const job = {
+      ...makeJob(8, {
+        schedule: { kind: "interval", source: "1m", periodMs: 60_000, anchorMs: 0 },
+      }),
+      partition: 2,
+    };
+    await stores.jobs.createJob(job);
+    const a = { partition: 2, epoch: 5, owner: "node-a" };
+    const b = { partition: 2, epoch: 7, owner: "node-b" };
+    expect(await stores.jobs.fencePartition(a)).toBe(true);
+    expect(await stores.jobs.fencePartition(b)).toBe(true);
+    const due = (await dueOf(stores, job.id, 2))!;
+    expect(await stores.jobs.claimRuns([claimOf(due, due.nextRunMs + 60_000)], b)).toEqual([true]);
+    // A fresh read by the stale owner: the run is free, but b's fence is on the job.
+    const next = (await dueOf(stores, job.id, 2))!;
+    await expect(
+      stores.jobs.claimRuns([claimOf(next, next.nextRunMs + 60_000)], a),
+    ).rejects.toBeInstanceOf(StaleOwnerError);
+    expect((await stores.jobs.getJob(DEFAULT_TENANT, job.id))?.nextRunMs).toBe(next.nextRunMs);
   });
 });

@@ -16,11 +16,9 @@ import {
 } from "../../../gen/chronoring/v1/job_service_pb.js";
 import { ScheduleSpecSchema } from "../../../gen/chronoring/v1/schedule_pb.js";
 import {
-  executionQueryFromProto,
   executionStatusFromProto,
   executionStatusToProto,
   executionToProto,
-  jobQueryFromProto,
   jobStatusFromProto,
   jobStatusToProto,
   jobToProto,
@@ -31,6 +29,7 @@ import {
   targetFromProto,
   targetToProto,
 } from "../../../src/api/codec.js";
+import { executionQueryFromProto, jobQueryFromProto } from "../../../src/api/query-codec.js";
 import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import { ChronoringError } from "../../../src/core/errors.js";
 import type { Execution, ExecutionStatus } from "../../../src/core/execution.js";

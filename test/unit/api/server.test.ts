@@ -52,9 +52,14 @@ function fakeCommands() {
     fail: undefined as unknown,
     /** Delay of every call, for the graceful-close test. */
     delayMs: 0,
+    /** Calls that reached the commands while a delay was set. */
+    delayed: 0,
   };
   const gate = async () => {
-    if (state.delayMs > 0) await new Promise((r) => setTimeout(r, state.delayMs));
+    if (state.delayMs > 0) {
+      state.delayed++;
+      await new Promise((r) => setTimeout(r, state.delayMs));
+    }
     const err = state.fail;
     state.fail = undefined;
     if (err !== undefined) throw err;
@@ -106,6 +111,14 @@ function fakeCommands() {
     async get(_tenant, id) {
       await gate();
       return must(id);
+    },
+    async apply() {
+      await gate();
+      return {
+        plan: { entries: [], counts: { CREATE: 0, UPDATE: 0, DELETE: 0, UNCHANGED: 0 } },
+        created: new Map(),
+        applied: true,
+      };
     },
     async list(_tenant, query) {
       await gate();
@@ -616,7 +629,7 @@ describe("plain HTTP", () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({
       code: "invalid_argument",
-      message: "target: required: exactly one of http, script, noop, webhook",
+      message: "target: required: exactly one of http, script, noop, webhook, file, database",
     });
   });
 
@@ -656,8 +669,10 @@ describe("close", () => {
     })();
     await grpcClient.listJobs({});
     fake.state.delayMs = 300;
+    fake.state.delayed = 0;
     const inFlight = [grpcClient.listJobs({}), h1Client.listJobs({})];
-    await new Promise((r) => setTimeout(r, 50));
+    // Both calls are being served (a busy machine may take longer than 50 ms to connect).
+    while (fake.state.delayed < 2) await new Promise((r) => setTimeout(r, 5));
     const closed = own.close();
     fake.state.delayMs = 0;
     const results = await Promise.allSettled(inFlight);

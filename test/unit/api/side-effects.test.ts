@@ -41,6 +41,7 @@ describe("the side-effect-free methods", () => {
       "chronoring.v1.ClusterService/ResumeWorker",
       "chronoring.v1.DeadLetterService/PurgeDeadRuns",
       "chronoring.v1.DeadLetterService/RedriveDeadRuns",
+      "chronoring.v1.JobService/ApplyJobs",
       "chronoring.v1.JobService/BatchCreateJobs",
       "chronoring.v1.JobService/CreateJob",
       "chronoring.v1.JobService/DeleteJob",

@@ -19,7 +19,7 @@ function setup(publish: (partition: number, at: number) => Promise<void> = async
   const results: string[] = [];
   const hints = createWakeHints({
     clock,
-    options: { lookaheadMs: LOOKAHEAD, pollIntervalMs: POLL },
+    options: { lookaheadMs: LOOKAHEAD, pollBackstopMs: POLL },
     publish: async (partition, at) => {
       sent.push([partition, at]);
       await publish(partition, at);

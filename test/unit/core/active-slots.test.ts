@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { slotChange, slotOnCreate } from "../../../src/core/active-slots.js";
+import { retryAborted, slotChange, slotOnCreate } from "../../../src/core/active-slots.js";
+import { aborted, failedPrecondition } from "../../../src/core/errors.js";
 import type { Job, Schedule } from "../../../src/core/job.js";
 import type { TenantStore } from "../../../src/core/ports/tenant-store.js";
 import { activeUntil, NO_END_MS } from "../../../src/core/tenant-quota.js";
+import { fakeClock } from "../../support/fake-clock.js";
 
 const deps = {
   tenants: {} as TenantStore,
@@ -70,5 +72,37 @@ describe("active-schedule slots: which job states hold one", () => {
     expect(
       slotChange(node, { status: "ACTIVE", schedule: once, nextRunMs: 1 }, false, deps),
     ).toBeUndefined();
+  });
+});
+
+describe("retryAborted: a change that loses to a concurrent one", () => {
+  it("runs again at once, up to 5 tries in all, while it is aborted", async () => {
+    const clock = fakeClock(0);
+    let tries = 0;
+    const won = await retryAborted(clock, async () => {
+      if (++tries < 5) throw aborted("job j changed");
+      return "written";
+    });
+    expect(won).toBe("written");
+    expect(tries).toBe(5);
+    expect(clock.now()).toBe(0);
+
+    tries = 0;
+    const lost = retryAborted(clock, async () => {
+      tries++;
+      throw aborted("job j changed");
+    });
+    await expect(lost).rejects.toThrow("job j changed");
+    expect(tries).toBe(5);
+  });
+
+  it("throws any other error at the first try", async () => {
+    let tries = 0;
+    const refused = retryAborted(fakeClock(0), async () => {
+      tries++;
+      throw failedPrecondition("job j is CANCELLED");
+    });
+    await expect(refused).rejects.toThrow("CANCELLED");
+    expect(tries).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clockWithNow, systemClock } from "../../../src/core/clock.js";
+import { clockWithNow, every, systemClock } from "../../../src/core/clock.js";
 import { fakeClock } from "../../support/fake-clock.js";
 
 describe("fake clock", () => {
@@ -14,6 +14,25 @@ describe("fake clock", () => {
     await clock.tick(150);
     expect(fired).toEqual(["a@1100", "b@1200", "c@1200"]);
     expect(clock.now()).toBe(1249);
+    expect(clock.pending()).toBe(0);
+  });
+
+  it("runs every() each period until it is cancelled, even when a call throws", async () => {
+    const clock = fakeClock(0);
+    const calls: number[] = [];
+    const timer = every(clock, 1000, () => {
+      calls.push(clock.now());
+      if (calls.length === 2) throw new Error("a failing call does not stop the timer");
+    });
+    await clock.tick(999);
+    expect(calls).toEqual([]);
+    await clock.tick(1).catch(() => {});
+    await clock.tick(1000).catch(() => {});
+    await clock.tick(1000);
+    expect(calls).toEqual([1000, 2000, 3000]);
+    timer.cancel();
+    await clock.tick(5000);
+    expect(calls).toHaveLength(3);
     expect(clock.pending()).toBe(0);
   });
 

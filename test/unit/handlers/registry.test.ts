@@ -29,9 +29,9 @@ describe("createHandlerRegistry", () => {
 });
 
 describe("defaultHandlers", () => {
-  it("provides http, script, noop and webhook", () => {
+  it("provides http, script, noop, webhook and file", () => {
     const registry = createHandlerRegistry(defaultHandlers({ scriptAllowList: [] }));
-    expect(registry.types()).toEqual(["http", "script", "noop", "webhook"]);
+    expect(registry.types()).toEqual(["http", "script", "noop", "webhook", "file"]);
   });
 
   it("rejects an invalid maxOutputBytes at construction", () => {

@@ -1,7 +1,7 @@
 import pino from "pino";
 import { describe, expect, it, vi } from "vitest";
 import type { OutgoingRun } from "../../../src/core/ports/work-queue.js";
-import { createDispatcher } from "../../../src/scheduler/dispatcher.js";
+import { createDispatcher, SEND_GATHER_MS } from "../../../src/scheduler/dispatcher.js";
 import { fakeClock } from "../../support/fake-clock.js";
 
 const T = 1_800_000_000_000;
@@ -14,15 +14,21 @@ const run: OutgoingRun = {
   manual: false,
 };
 
-/** A dispatcher on a fake clock whose queue fails its first `failures` sends. */
-function setup(failures: number) {
+/**
+ * A dispatcher on a fake clock whose queue fails its first `failures` sends
+ * (no gather window unless given, so that a due run goes at once).
+ */
+function setup(failures: number, gatherMs = 0) {
   const clock = fakeClock(T);
   const sendsAt: number[] = [];
+  const batches: OutgoingRun[][] = [];
   const counts = { sent: 0, failed: 0 };
   const dispatcher = createDispatcher({
+    gatherMs,
     queue: {
-      async send() {
+      async send(runs) {
         sendsAt.push(clock.now());
+        batches.push(runs);
         if (sendsAt.length <= failures) throw new Error("SQS down");
       },
     },
@@ -34,7 +40,7 @@ function setup(failures: number) {
     },
     logger: pino({ level: "silent" }),
   });
-  return { clock, dispatcher, sendsAt, counts };
+  return { clock, dispatcher, sendsAt, batches, counts };
 }
 
 /** Releases the held run: its send starts at once (the timer is due now). */
@@ -45,6 +51,20 @@ async function release(s: ReturnType<typeof setup>): Promise<void> {
 }
 
 describe("dispatcher sends (fake clock)", () => {
+  it("sends runs due within the gather window in one request, never before the first is due", async () => {
+    const s = setup(0, SEND_GATHER_MS);
+    const at = (ms: number) => ({ ...run, jobId: `job_${ms}`, scheduledMs: T + ms });
+    s.dispatcher.hold([at(10), at(10 + SEND_GATHER_MS - 1), at(10 + SEND_GATHER_MS + 1)]);
+    await s.clock.tick(10 + SEND_GATHER_MS - 1);
+    expect(s.sendsAt).toEqual([]);
+    await s.clock.tick(1);
+    await vi.waitFor(() => expect(s.sendsAt).toHaveLength(1));
+    expect(s.batches[0]!.map((r) => r.scheduledMs)).toEqual([T + 10, T + 10 + SEND_GATHER_MS - 1]);
+    await s.clock.tick(SEND_GATHER_MS + 1);
+    await vi.waitFor(() => expect(s.sendsAt).toHaveLength(2));
+    expect(s.sendsAt).toEqual([T + 10 + SEND_GATHER_MS, T + 11 + 2 * SEND_GATHER_MS]);
+  });
+
   it("retries a failed send 0.2 s, then 0.4 s later, and counts each failure", async () => {
     const s = setup(2);
     await release(s);

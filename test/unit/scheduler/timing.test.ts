@@ -5,65 +5,16 @@
  * run that was claimed but never sent (after the start timeout).
  */
 
-import pino from "pino";
-import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
-import { createMemoryExecutionStore } from "../../../src/adapters/memory/execution-store.js";
-import { createMemoryJobStore } from "../../../src/adapters/memory/job-store.js";
-import { createMemoryDb } from "../../../src/adapters/memory/memory-db.js";
-import { createMemoryWorkQueue } from "../../../src/adapters/memory/work-queue.js";
+import { describe, expect, it } from "vitest";
 import { DEFAULT_TENANT } from "../../../src/core/caller.js";
-import type { Job } from "../../../src/core/job.js";
-import { createSchedulerMetrics } from "../../../src/scheduler/metrics.js";
-import { createScheduler, type Scheduler } from "../../../src/scheduler/scheduler.js";
-import { type FakeClock, fakeClock } from "../../support/fake-clock.js";
-import { makeJob } from "../../support/jobs.js";
-
-const T0 = Date.UTC(2030, 0, 1);
-const LOOKAHEAD = 10_000;
-const START_TIMEOUT = 30_000;
-const SWEEP = 10_000;
-
-let running: Scheduler | undefined;
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
-});
-
-/** A standalone scheduler owning the one partition, on a fake clock at T0, with memory adapters. */
-function setup(options: { pollIntervalMs?: number; start?: boolean } = {}) {
-  const clock: FakeClock = fakeClock(T0);
-  const db = createMemoryDb();
-  const jobs = createMemoryJobStore(db);
-  const executions = createMemoryExecutionStore(db);
-  const queue = createMemoryWorkQueue({ clock, visibilityTimeoutS: 30, maxReceiveCount: 5 });
-  const scheduler = createScheduler({
-    jobs,
-    executions,
-    queue,
-    clock,
-    logger: pino({ level: "silent" }),
-    metrics: createSchedulerMetrics(new Registry()),
-    options: {
-      lookaheadMs: LOOKAHEAD,
-      pollIntervalMs: options.pollIntervalMs ?? 5_000,
-      batchSize: 100,
-      startTimeoutMs: START_TIMEOUT,
-      sweepIntervalMs: SWEEP,
-      recoveryHorizonMs: 3_600_000,
-      concurrency: 1,
-    },
-  });
-  running = scheduler;
-  const once = (at: number): Job =>
-    makeJob(1, { nextRunMs: at, schedule: { kind: "once", at }, createdMs: T0, updatedMs: T0 });
-  const claimed = async (job: Job) =>
-    (await jobs.getJob(DEFAULT_TENANT, job.id))?.lastRunMs !== undefined;
-  const sent = async () => (await queue.depth()).visible;
-  /** Moves the clock to `at`, running what falls due on the way. */
-  const until = (at: number) => clock.tick(at - clock.now());
-  return { clock, jobs, executions, queue, scheduler, once, claimed, sent, until };
-}
+import { SEND_GATHER_MS } from "../../../src/scheduler/dispatcher.js";
+import {
+  LOOKAHEAD,
+  START_TIMEOUT,
+  SWEEP,
+  schedulerOnFakeClock as setup,
+  T0,
+} from "../../support/fake-scheduler.js";
 
 describe("scheduler timing on a fake clock", () => {
   it("claims a run when it enters the look-ahead and sends it at its time, not before", async () => {
@@ -81,7 +32,8 @@ describe("scheduler timing on a fake clock", () => {
     expect(s.scheduler.held).toBe(1);
     await s.until(at - 1);
     expect(await s.sent()).toBe(0);
-    await s.until(at);
+    // Sent at its time plus the gather window at most (runs due just after it share the request).
+    await s.until(at + SEND_GATHER_MS);
     expect(await s.sent()).toBe(1);
     expect(s.scheduler.held).toBe(0);
     const [delivery] = await s.queue.receive(10, 0);
@@ -112,7 +64,7 @@ describe("scheduler timing on a fake clock", () => {
     s.scheduler.wake(0, woken.nextRunMs!);
     await s.until(T0 + 20_000 - LOOKAHEAD - 1);
     expect(await s.claimed(woken)).toBe(false);
-    await s.until(T0 + 20_000);
+    await s.until(T0 + 20_000 + SEND_GATHER_MS);
     expect(await s.claimed(woken)).toBe(true);
     expect(await s.sent()).toBe(1);
 
@@ -152,7 +104,7 @@ describe("scheduler timing on a fake clock", () => {
     const job = s.once(at);
     await s.jobs.createJob(job);
     s.scheduler.setPartitions([{ partition: 0 }]);
-    await s.until(at);
+    await s.until(at + SEND_GATHER_MS);
     const [delivery] = await s.queue.receive(10, 0);
     expect(
       await s.executions.startExecution({ ...delivery!.run, tenant: DEFAULT_TENANT }, "w1", at),

@@ -1,0 +1,75 @@
+import type { Logger } from "pino";
+import type { Clock } from "../core/clock.js";
+import type { JobStore } from "../core/ports/job-store.js";
+import type { WorkQueue } from "../core/ports/work-queue.js";
+import type { Dispatcher } from "./dispatcher.js";
+import type { SchedulerMetrics } from "./metrics.js";
+import {
+  noteDeadlines,
+  type PartitionState,
+  planSweep,
+  type SweepTiming,
+  swept,
+} from "./partition-state.js";
+import type { Recovery } from "./recovery.js";
+import type { SchedulerOptions } from "./scheduler-options.js";
+import { createTakeoverHedge } from "./takeover.js";
+
+/** When sweeps may run: see `planSweep`. */
+export function sweepTiming(options: SchedulerOptions): SweepTiming {
+  return {
+    sweepIntervalMs: options.sweepIntervalMs,
+    sweepBackstopMs: Math.max(
+      options.sweepIntervalMs,
+      options.sweepBackstopMs ?? options.sweepIntervalMs,
+    ),
+  };
+}
+
+/**
+ * The sweep step of the scheduler's loops: sweeps one partition and plans
+ * its next sweep from the deadlines it learned.
+ */
+export function createSweepStep(deps: {
+  jobs: Pick<JobStore, "getJob">;
+  queue: Pick<WorkQueue, "send" | "depth">;
+  dispatcher: Dispatcher;
+  recovery: Recovery;
+  clock: Clock;
+  metrics: SchedulerMetrics;
+  logger: Logger;
+  options: SchedulerOptions;
+}): (st: PartitionState) => Promise<void> {
+  const { recovery, clock, metrics, logger, options } = deps;
+  const timing = sweepTiming(options);
+  const hedge = createTakeoverHedge({ ...deps, lostOwnerMs: options.lostOwnerMs ?? 5_000 });
+  /** The first sweep of a gained partition reads this far ahead: every claim's deadline. */
+  const firstSweepAheadMs = options.startTimeoutMs + options.lookaheadMs;
+
+  /**
+   * The recovery sweep of one partition. The first after a gain reads the
+   * deadlines ahead too (the old owner's claims, which this node cannot
+   * know), and after a takeover sends the old owner's claimed runs again.
+   */
+  return async function sweep(st: PartitionState): Promise<void> {
+    const startedAt = clock.now();
+    try {
+      const result = await recovery.sweep(
+        st.partition,
+        st.sweepCursor,
+        st.firstSweep ? firstSweepAheadMs : 0,
+      );
+      if (st.takeover) await hedge.hedge(st.partition, result.unstarted);
+      st.sweepCursor = result.cursor;
+      swept(st, startedAt, clock.now());
+      noteDeadlines(st, result.deadlines, timing);
+    } catch (err) {
+      metrics.loopErrors.inc({ loop: "sweep" });
+      logger.warn({ err, partition: st.partition }, "recovery sweep failed; will retry");
+      st.lastSweepAt = clock.now();
+      // Its deadlines are still due: the next try comes a sweep interval on.
+      st.deadlines.add(st.lastSweepAt);
+    }
+    planSweep(st, timing);
+  };
+}

@@ -1,0 +1,152 @@
+import type { Logger } from "pino";
+import { INACTIVE_JOB_REASON } from "../core/claim-rules.js";
+import { executionId, type RunRef, type RunWait, waitAtStart } from "../core/execution.js";
+import type { Job, JobLimits, JobTarget } from "../core/job.js";
+import type { Delivery } from "../core/ports/work-queue.js";
+import { ALL_TENANTS } from "../core/tenant.js";
+import { startLimitedRun } from "./limited-run.js";
+import type { RunScope } from "./worker-deps.js";
+
+/** A received run with what is known of its job, before its start. */
+export interface ReceivedRun {
+  run: RunRef;
+  /** The execution id. */
+  id: string;
+  logger: Logger;
+  target: JobTarget;
+  limits: JobLimits | undefined;
+  /** The job, when it had to be read. */
+  job: Job | undefined;
+  workflowId: string | undefined;
+  /** When the worker took it from the intake. */
+  takenMs: number;
+}
+
+/** A run this worker started: its execution is RUNNING on this worker. */
+export interface StartedRun extends ReceivedRun {
+  startedMs: number;
+  /** What a re-queued attempt inherited (its last checkpoint). */
+  inherited: { checkpoint?: Uint8Array };
+}
+
+/**
+ * Reads what a run needs before its start. The target and tenant ride along
+ * with a run sent by a claim; a resent run has no target, a run sent before
+ * tenancy no tenant: the job is read. Undefined when the job is gone (the
+ * message is then removed).
+ */
+export async function receiveRun(
+  scope: RunScope,
+  delivery: Delivery,
+): Promise<ReceivedRun | undefined> {
+  const { deps } = scope;
+  const { clock, metrics, options } = deps;
+  const received = delivery.run;
+  const takenMs = clock.now();
+  if (delivery.sentMs > 0)
+    metrics.phases.observe({ phase: "queue" }, (takenMs - delivery.sentMs) / 1000);
+  const id = executionId(received);
+  const logger = deps.logger.child({
+    executionId: id,
+    jobId: received.jobId,
+    workerId: options.id,
+  });
+  let target = delivery.target;
+  let limits = delivery.limits;
+  let job: Job | undefined;
+  let workflowId = delivery.workflowId;
+  if (!target || received.tenant === undefined) {
+    job = await deps.jobs.getJob(received.tenant ?? ALL_TENANTS, received.jobId);
+    if (!job) {
+      logger.warn("job no longer exists; dropping run");
+      await deps.queue.ack(delivery);
+      return undefined;
+    }
+    if (!target) {
+      target = job.target;
+      limits = job.limits;
+      workflowId = job.workflowId;
+    }
+  }
+  // Every record of the run is written in the job's tenant.
+  const run: RunRef = { ...received, tenant: received.tenant ?? job!.tenant };
+  return { run, id, logger, target, limits, job, workflowId, takenMs };
+}
+
+/**
+ * Starts the run with the store's conditional write (under the job's limits
+ * when it has some). Undefined when it does not run here: a duplicate
+ * delivery (removed), a job paused or cancelled since (recorded CANCELLED),
+ * or a run held back by its limits.
+ */
+export async function startRun(
+  scope: RunScope,
+  delivery: Delivery,
+  received: ReceivedRun,
+): Promise<StartedRun | undefined> {
+  const { deps } = scope;
+  const { queue, clock, metrics, options } = deps;
+  const { run, logger, target, workflowId } = received;
+  const limits = deps.limits ? received.limits : undefined;
+  const startedMs = clock.now();
+  metrics.phases.observe({ phase: "admit" }, (startedMs - received.takenMs) / 1000);
+  const inherited: { checkpoint?: Uint8Array } = {};
+  const outcome = limits
+    ? await startLimitedRun(
+        { limits: deps.limits!, queue, clock, limited: metrics.limited, workerId: options.id },
+        delivery,
+        run,
+        target,
+        limits,
+        logger,
+        inherited,
+      )
+    : await startOnce(scope, run, startedMs, delivery.sentMs, inherited, delivery.wait);
+  metrics.phases.observe({ phase: "start_write" }, (clock.now() - startedMs) / 1000);
+  if (outcome === "held") return undefined;
+  if (outcome === "duplicate") {
+    metrics.duplicates.inc();
+    logger.info({ receiveCount: delivery.receiveCount }, "already recorded; skipping redelivery");
+    if (workflowId) await deps.workflows?.redelivered(workflowId, run);
+    await queue.ack(delivery);
+    return undefined;
+  }
+  if (outcome === "job_inactive") {
+    await deps.executions.cancelExecution(run, INACTIVE_JOB_REASON, startedMs);
+    metrics.runs.inc({ outcome: "cancelled" });
+    if (workflowId) await deps.workflows?.finished(workflowId, run, "CANCELLED");
+    await queue.ack(delivery);
+    return undefined;
+  }
+  metrics.startLateness.observe((startedMs - run.scheduledMs) / 1000);
+  return { ...received, limits, startedMs, inherited };
+}
+
+/**
+ * Starts the execution. A start whose answer was lost (timeout) may still
+ * have been written: then the record is ours and the run goes on.
+ */
+async function startOnce(
+  scope: RunScope,
+  run: RunRef,
+  startedMs: number,
+  queuedMs: number,
+  inherited: { checkpoint?: Uint8Array },
+  wait: RunWait | undefined,
+) {
+  const { executions, options } = scope.deps;
+  try {
+    const waited = waitAtStart(wait, startedMs);
+    return await executions.startExecution(run, options.id, startedMs, queuedMs, inherited, waited);
+  } catch (err) {
+    const existing = await executions.getExecution(run.tenant, executionId(run));
+    if (
+      existing?.status === "RUNNING" &&
+      existing.workerId === options.id &&
+      existing.startedMs === startedMs
+    ) {
+      return "started" as const;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * A start is a conditional Put, then a read of the job. When that read
+ * fails (the store throttles or goes away between the two), the start is
+ * taken back: a fresh attempt's record goes, a re-queued (QUEUED) attempt's
+ * record comes back as it was, so the message's next delivery starts it.
+ * A Put whose answer is lost and which the SDK sends again is still the
+ * caller's. The failures are injected with SDK middleware on DynamoDB Local.
+ */
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_TENANT } from "../../../src/core/caller.js";
+import { executionId, type RunRef } from "../../../src/core/execution.js";
+import { testConfig, testStores } from "../../support/app.js";
+import { makeJob } from "../../support/jobs.js";
+
+/** Fails the next GetItem of the jobs table (the start's status read) while `armed.on`. */
+function failJobReads(client: DynamoDBClient, jobsTable: string) {
+  const armed = { on: false };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { TableName?: string };
+      if (armed.on && context.commandName === "GetItemCommand" && input.TableName === jobsTable) {
+        armed.on = false;
+        throw Object.assign(new Error("injected: store unavailable"), {
+          name: "InternalServerError",
+        });
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "failJobReads" },
+  );
+  return armed;
+}
+
+/**
+ * Writes the next Put of the executions table and then fails it as a lost
+ * answer would (a 500 after the write): inside the SDK's retry loop, so the
+ * SDK sends it again and that retry is refused by the record it wrote.
+ */
+function loseNextPutAnswer(client: DynamoDBClient, table: string) {
+  const armed = { on: false };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { TableName?: string };
+      const out = await next(args);
+      if (armed.on && context.commandName === "PutItemCommand" && input.TableName === table) {
+        armed.on = false;
+        throw Object.assign(new Error("injected: answer lost"), {
+          name: "InternalServerError",
+          $fault: "server",
+          $metadata: { httpStatusCode: 500 },
+        });
+      }
+      return out;
+    },
+    { step: "deserialize", name: "loseNextPutAnswer" },
+  );
+  return armed;
+}
+
+describe("a start whose answer is lost", () => {
+  it("is its own when the SDK's retry finds the record it wrote: started, not a duplicate", async () => {
+    const config = testConfig("start-lost-answer");
+    const stores = await testStores(config);
+    const armed = loseNextPutAnswer(stores.client, `${config.store.tablePrefix}executions`);
+    const job = makeJob(8);
+    await stores.jobs.createJob(job);
+    const run: RunRef = {
+      tenant: job.tenant,
+      jobId: job.id,
+      partition: job.partition,
+      scheduledMs: job.nextRunMs!,
+      attempt: 1,
+      manual: false,
+    };
+    armed.on = true;
+    expect(await stores.executions.startExecution(run, "w1", 1000)).toBe("started");
+    expect(armed.on).toBe(false);
+    // Another delivery of the same run is a duplicate.
+    expect(await stores.executions.startExecution(run, "w1", 1000)).toBe("duplicate");
+  });
+});
+
+describe("a start whose job read fails", () => {
+  it("is taken back: a fresh attempt leaves no record, a re-queued one is QUEUED again; both start on the next try", async () => {
+    const config = testConfig("start-undo");
+    const stores = await testStores(config);
+    const armed = failJobReads(stores.client, `${config.store.tablePrefix}jobs`);
+    const job = makeJob(8);
+    await stores.jobs.createJob(job);
+    const run: RunRef = {
+      tenant: job.tenant,
+      jobId: job.id,
+      partition: job.partition,
+      scheduledMs: job.nextRunMs!,
+      attempt: 1,
+      manual: false,
+    };
+    armed.on = true;
+    await expect(stores.executions.startExecution(run, "w1", 1000)).rejects.toThrow();
+    expect(await stores.executions.getExecution(DEFAULT_TENANT, executionId(run))).toBeUndefined();
+    expect(await stores.executions.startExecution(run, "w1", 2000)).toBe("started");
+
+    // Attempt 2, re-queued after its worker was lost: QUEUED with a recheck time.
+    const running = (await stores.executions.getExecution(DEFAULT_TENANT, executionId(run)))!;
+    const now = Date.now();
+    const next = (await stores.executions.requeue(running, "worker lost", now, now + 5000))!;
+    armed.on = true;
+    await expect(stores.executions.startExecution(next, "w2", 3000)).rejects.toThrow();
+    expect((await stores.executions.getExecution(DEFAULT_TENANT, executionId(next)))?.status).toBe(
+      "QUEUED",
+    );
+    const queued = await stores.executions.queuedAttempts(job.partition, now, now + 5000, 100);
+    expect(queued.items.map((q) => q.run)).toContainEqual(next);
+    expect(await stores.executions.startExecution(next, "w2", 4000)).toBe("started");
+  });
+});

@@ -1,0 +1,297 @@
+/**
+ * The worker on a fake clock with the in-memory adapters: a run is started
+ * once however often it is delivered, a handler's timeout fires when the
+ * clock passes it, a failed run's retry waits its backoff, runs waiting in
+ * the intake are kept invisible every third of the visibility timeout (one
+ * extendAll for all of them), and a stop gives them back at once. No test
+ * here waits on the wall clock: time moves only by `clock.tick`.
+ */
+
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import pino from "pino";
+import { Registry } from "prom-client";
+import { Agent } from "undici";
+import { afterEach, describe, expect, it } from "vitest";
+import { createMemoryAdapters } from "../../../src/adapters/memory/adapters.js";
+import type { Clock } from "../../../src/core/clock.js";
+import { executionId, type RunRef } from "../../../src/core/execution.js";
+import type { Job, JobTarget } from "../../../src/core/job.js";
+import type { Delivery } from "../../../src/core/ports/work-queue.js";
+import type { HandlerResult, JobHandler } from "../../../src/worker/handlers/handler.js";
+import { createHttpHandler } from "../../../src/worker/handlers/http.js";
+import { createHandlerRegistry } from "../../../src/worker/handlers/registry.js";
+import { createWorkerMetrics } from "../../../src/worker/metrics.js";
+import { createRetryMetrics } from "../../../src/worker/retry-metrics.js";
+import { startWorker, type Worker } from "../../../src/worker/worker.js";
+import { type FakeClock, fakeClock } from "../../support/fake-clock.js";
+import { makeJob } from "../../support/jobs.js";
+
+const T0 = Date.UTC(2030, 0, 1);
+const VISIBILITY_S = 30;
+const DRAIN_MS = 10_000;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A handler of `noop` runs that each test finishes by hand. */
+function heldHandler() {
+  const calls: Array<{ executionId: string; signal: AbortSignal; finish(r: HandlerResult): void }> =
+    [];
+  const handler: JobHandler = {
+    type: "noop",
+    run: (_target, ctx) =>
+      new Promise<HandlerResult>((resolve) => {
+        calls.push({ executionId: ctx.executionId, signal: ctx.signal, finish: resolve });
+        ctx.signal.addEventListener("abort", () =>
+          resolve({ ok: false, summary: "aborted", retryable: true }),
+        );
+      }),
+  };
+  return { handler, calls };
+}
+
+/** One worker on a fake clock at T0 over the memory adapters. */
+function setup(
+  handlers: JobHandler[] | ((clock: Clock) => JobHandler[]),
+  options: { concurrency?: number } = {},
+) {
+  const clock: FakeClock = fakeClock(T0);
+  const adapters = createMemoryAdapters({
+    clock,
+    visibilityTimeoutS: VISIBILITY_S,
+    maxReceiveCount: 10,
+  });
+  const { queue, jobs, executions } = adapters;
+  const registry = new Registry();
+  const metrics = createWorkerMetrics(registry);
+  /** Every extendAll call: the deliveries it was given and the visibility asked. */
+  const extendAlls: Array<{ runs: number[]; seconds: number }> = [];
+  const extendAll = queue.extendAll.bind(queue);
+  queue.extendAll = (deliveries: readonly Delivery[], seconds: number) => {
+    extendAlls.push({ runs: deliveries.map((d) => d.run.scheduledMs), seconds });
+    return extendAll(deliveries, seconds);
+  };
+  const worker: Worker = startWorker({
+    queue,
+    jobs,
+    executions,
+    handlers: createHandlerRegistry(typeof handlers === "function" ? handlers(clock) : handlers),
+    clock,
+    logger: pino({ level: "silent" }),
+    metrics,
+    options: {
+      id: "w1",
+      concurrency: options.concurrency ?? 4,
+      intakeBuffer: 4,
+      visibilityTimeoutS: VISIBILITY_S,
+      drainTimeoutMs: DRAIN_MS,
+    },
+    retry: {
+      jobs,
+      retries: adapters.retries,
+      queue,
+      deadLetters: adapters.deadLetters,
+      metrics: createRetryMetrics(registry),
+      queueMaxDelayMs: 900_000,
+      startTimeoutMs: 30_000,
+      random: () => 0.5,
+    },
+  });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    const done = worker.stop();
+    // The receive loop's long polls (5 s) and the drain timeout run on the fake clock.
+    for (let i = 0; i < 10; i++) await clock.tick(DRAIN_MS);
+    await done;
+  };
+  cleanups.push(stop);
+
+  /** A job of `target`, stored, and its run at `scheduledMs` (attempt 1). */
+  async function jobWith(target: JobTarget, extra: Partial<Job> = {}) {
+    const job = makeJob(1, { target, createdMs: T0, updatedMs: T0, ...extra });
+    await jobs.createJob(job);
+    const runAt = (scheduledMs: number, attempt = 1): RunRef => ({
+      tenant: job.tenant,
+      jobId: job.id,
+      partition: job.partition,
+      scheduledMs,
+      attempt,
+      manual: false,
+    });
+    return { job, runAt };
+  }
+  const send = (run: RunRef, target: JobTarget) => queue.send([{ ...run, target }]);
+  const execution = (run: RunRef) => executions.getExecution(run.tenant, executionId(run));
+  const duplicates = async () =>
+    (await registry.getSingleMetricAsString("chronoring_duplicate_deliveries_total")).match(
+      / (\d+)$/m,
+    )?.[1];
+  /** Lets the worker react (event loop turns, no time passing) until `check` holds. */
+  async function until(what: string, check: () => boolean | Promise<boolean>) {
+    for (let i = 0; i < 2_000; i++) {
+      if (await check()) return;
+      await clock.tick(0);
+    }
+    throw new Error(`never happened: ${what}`);
+  }
+  return {
+    clock,
+    queue,
+    worker,
+    extendAlls,
+    jobWith,
+    send,
+    execution,
+    duplicates,
+    until,
+  };
+}
+
+const NOOP: JobTarget = { type: "noop", sleepMs: 0 };
+
+describe("the worker on a fake clock", () => {
+  it("starts a run once: a second delivery of it is acknowledged without running", async () => {
+    const held = heldHandler();
+    const w = setup([held.handler]);
+    const { runAt } = await w.jobWith(NOOP);
+    const run = runAt(T0);
+    await w.send(run, NOOP);
+    await w.until("the run started", () => held.calls.length === 1);
+    // SQS delivers at least once: the same run arrives again while it runs.
+    await w.send(run, NOOP);
+    await w.until("the duplicate was dropped", async () => (await w.duplicates()) === "1");
+    expect(held.calls).toHaveLength(1);
+    expect((await w.queue.depth()).visible + (await w.queue.depth()).inFlight).toBe(1);
+
+    held.calls[0]!.finish({ ok: true, summary: "done" });
+    await w.until(
+      "the run succeeded",
+      async () => (await w.execution(run))?.status === "SUCCEEDED",
+    );
+    // After its visibility timeout, nothing comes back: both messages were acknowledged.
+    await w.clock.tick(VISIBILITY_S * 1000 * 2);
+    expect(held.calls).toHaveLength(1);
+    expect(await w.queue.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  it("fires a handler's timeout when the clock passes it, not before", async () => {
+    const requests: IncomingMessage[] = [];
+    const server: Server = createServer((req) => requests.push(req));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const agent = new Agent();
+    cleanups.push(async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await agent.close();
+    });
+    const { port } = server.address() as AddressInfo;
+    const target: JobTarget = {
+      type: "http",
+      method: "GET",
+      url: `http://127.0.0.1:${port}/hang`,
+      headers: {},
+      timeoutMs: 60_000,
+    };
+    // A worker whose http handler's deadline is on the fake clock.
+    const timed = setup((clock) => [createHttpHandler({ dispatcher: agent, clock })]);
+    const { runAt } = await timed.jobWith(target);
+    const run = runAt(T0);
+    await timed.send(run, target);
+    await timed.until("the request reached the target", () => requests.length === 1);
+
+    await timed.clock.tick(59_999);
+    expect((await timed.execution(run))?.status).toBe("RUNNING");
+    await timed.clock.tick(1);
+    await timed.until(
+      "the run failed",
+      async () => (await timed.execution(run))?.status === "FAILED",
+    );
+    expect((await timed.execution(run))?.error).toContain("timed out after 60000 ms");
+  });
+
+  it("sends a failed run's retry after its backoff, and starts it then", async () => {
+    const attempts: number[] = [];
+    const failing: JobHandler = {
+      type: "noop",
+      run: async (_target, ctx) => {
+        attempts.push(ctx.attempt);
+        return { ok: false, summary: "boom", retryable: true };
+      },
+    };
+    const w = setup([failing]);
+    const retryPolicy = {
+      strategy: "ON_FAILURE" as const,
+      maxRetries: 2,
+      backoff: "EXPONENTIAL" as const,
+      retryDelayMs: 10_000,
+      maxDelayMs: 3_600_000,
+      jitter: 0,
+    };
+    const { runAt } = await w.jobWith(NOOP, { retryPolicy });
+    await w.send(runAt(T0), NOOP);
+    await w.until(
+      "attempt 1 failed",
+      async () => (await w.execution(runAt(T0)))?.status === "FAILED",
+    );
+    expect(attempts).toEqual([1]);
+    expect((await w.execution(runAt(T0, 2)))?.status).toBe("QUEUED");
+
+    // Exponential: 10 s before attempt 2, 20 s before attempt 3.
+    await w.clock.tick(9_000);
+    expect(attempts).toEqual([1]);
+    await w.clock.tick(1_000);
+    await w.until("attempt 2 ran", () => attempts.length === 2);
+    await w.clock.tick(19_000);
+    expect(attempts).toEqual([1, 2]);
+    await w.clock.tick(1_000);
+    await w.until("attempt 3 ran", () => attempts.length === 3);
+    expect(attempts).toEqual([1, 2, 3]);
+    await w.clock.tick(3_600_000);
+    expect(attempts).toHaveLength(3);
+  });
+
+  it("keeps waiting runs invisible every third of the visibility timeout, and gives them back on stop", async () => {
+    const held = heldHandler();
+    const w = setup([held.handler], { concurrency: 1 });
+    const { runAt } = await w.jobWith(NOOP);
+    await w.send(runAt(T0), NOOP);
+    await w.until("the first run started", () => held.calls.length === 1);
+    await w.send(runAt(T0 + 1), NOOP);
+    await w.send(runAt(T0 + 2), NOOP);
+    await w.until(
+      "two runs wait in the intake",
+      async () => (await w.queue.depth()).inFlight === 3,
+    );
+
+    // Every 10 s one extendAll covers both waiting runs.
+    const heartbeats = () => w.extendAlls.filter((e) => e.seconds === VISIBILITY_S);
+    await w.clock.tick(9_999);
+    expect(heartbeats()).toHaveLength(0);
+    await w.clock.tick(1);
+    expect(heartbeats()).toEqual([{ runs: [T0 + 1, T0 + 2], seconds: VISIBILITY_S }]);
+    await w.clock.tick(20_000);
+    expect(heartbeats()).toHaveLength(3);
+    // Long past the visibility timeout, the waiting runs were not delivered again.
+    await w.clock.tick(60_000);
+    expect(await w.queue.depth()).toMatchObject({ visible: 0, inFlight: 3 });
+
+    // A stop gives the waiting runs back at once, then waits for the running one.
+    // (once the receive loop's long polls, 5 s at most, have returned).
+    const stopping = w.worker.stop();
+    for (let i = 0; i < 5 && (await w.queue.depth()).visible < 2; i++) await w.clock.tick(1_000);
+    expect(await w.queue.depth()).toMatchObject({ visible: 2, inFlight: 1 });
+    expect(w.extendAlls.at(-1)).toEqual({ runs: [T0 + 1, T0 + 2], seconds: 0 });
+    expect(held.calls).toHaveLength(1);
+    // The running one is aborted when the drain timeout passes.
+    await w.clock.tick(DRAIN_MS - 1_000);
+    expect(held.calls[0]!.signal.aborted).toBe(false);
+    await w.clock.tick(1_000);
+    expect(held.calls[0]!.signal.aborted).toBe(true);
+    await stopping;
+  });
+});
