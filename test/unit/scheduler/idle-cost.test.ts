@@ -6,6 +6,7 @@
  */
 
 import { describe, expect, it } from "vitest";
+import { SEND_GATHER_MS } from "../../../src/scheduler/dispatcher.js";
 import {
   LOOKAHEAD,
   START_TIMEOUT,
@@ -47,7 +48,7 @@ describe("idle cost", () => {
     await s.until(at - LOOKAHEAD - 1);
     expect(s.queries.due).toBe(1);
     expect(await s.claimed(job)).toBe(false);
-    await s.until(at);
+    await s.until(at + SEND_GATHER_MS);
     expect(await s.claimed(job)).toBe(true);
     expect(await s.sent()).toBe(1);
   });
@@ -62,7 +63,7 @@ describe("idle cost", () => {
     s.scheduler.wake(0, job.nextRunMs!);
     await s.until(T0 + 1_001);
     expect(s.queries.due).toBe(2);
-    await s.until(T0 + 2_000);
+    await s.until(T0 + 2_000 + SEND_GATHER_MS);
     expect(await s.sent()).toBe(1);
   });
 
@@ -71,7 +72,7 @@ describe("idle cost", () => {
     const at = T0 + 20_000;
     await s.jobs.createJob(s.once(at));
     s.scheduler.setPartitions([{ partition: 0 }]);
-    await s.until(at);
+    await s.until(at + SEND_GATHER_MS);
     expect(await s.sent()).toBe(1);
     // The message is lost: nothing starts it.
     for (const d of await s.queue.receive(10, 0)) await s.queue.ack(d);
@@ -83,6 +84,7 @@ describe("idle cost", () => {
     await s.until(deadline);
     expect(s.queries.pending).toBe(2);
     // Sent again by that sweep (the first read it, not yet overdue, without a write).
+    await s.until(deadline + SEND_GATHER_MS);
     expect(await s.sent()).toBe(1);
   });
 
@@ -102,13 +104,13 @@ describe("idle cost", () => {
     expect(await s.jobs.claimRuns(claims)).toEqual([true, true]);
     await s.until(T0 + 4_000);
     s.scheduler.setPartitions([{ partition: 0, takeover: true }]);
-    await s.until(T0 + 4_001);
+    await s.until(T0 + 4_001 + SEND_GATHER_MS);
     const [first] = await s.queue.receive(10, 0);
     expect(first?.run).toMatchObject({ jobId: due.id, scheduledMs: T0 + 2_000, attempt: 1 });
     expect(s.scheduler.held).toBe(1);
     await s.until(T0 + 7_999);
     expect(await s.sent()).toBe(0);
-    await s.until(T0 + 8_000);
+    await s.until(T0 + 8_000 + SEND_GATHER_MS);
     const [second] = await s.queue.receive(10, 0);
     expect(second?.run).toMatchObject({ jobId: later.id, scheduledMs: T0 + 8_000, attempt: 1 });
   });

@@ -283,14 +283,16 @@ describe("the worker on a fake clock", () => {
     // A stop gives the waiting runs back at once, then waits for the running one.
     // (once the receive loop's long polls, 5 s at most, have returned).
     const stopping = w.worker.stop();
-    for (let i = 0; i < 5 && (await w.queue.depth()).visible < 2; i++) await w.clock.tick(1_000);
+    const released = () => w.extendAlls.at(-1)?.seconds === 0;
+    for (let i = 0; i < 60 && !released(); i++) await w.clock.tick(100);
     expect(await w.queue.depth()).toMatchObject({ visible: 2, inFlight: 1 });
     expect(w.extendAlls.at(-1)).toEqual({ runs: [T0 + 1, T0 + 2], seconds: 0 });
     expect(held.calls).toHaveLength(1);
-    // The running one is aborted when the drain timeout passes.
+    // The running one is aborted when the drain timeout passes, counted from
+    // the end of the receive loop (its long polls, 5 s at most).
     await w.clock.tick(DRAIN_MS - 1_000);
     expect(held.calls[0]!.signal.aborted).toBe(false);
-    await w.clock.tick(1_000);
+    await w.clock.tick(1_000 + 5_000);
     expect(held.calls[0]!.signal.aborted).toBe(true);
     await stopping;
   });
