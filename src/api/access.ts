@@ -37,6 +37,7 @@ const TABLE: ReadonlyMap<string, Readonly<Record<string, Access>>> = new Map<
     getExecution: "viewer",
     previewSchedule: "viewer",
     getFireStats: "viewer",
+    listFires: "viewer",
     pauseJob: "operator",
     resumeJob: "operator",
     triggerJob: "operator",

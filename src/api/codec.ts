@@ -35,6 +35,7 @@ import { invalidArgument } from "../core/errors.js";
 import type { Execution, ExecutionStatus } from "../core/execution.js";
 import type { Job, JobLimits, JobStatus, JobTarget, OverlapPolicy, Schedule } from "../core/job.js";
 import type { JobInput } from "../core/job-commands.js";
+import { currentPause } from "../core/pause.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
 import { databaseTargetFromProto, databaseTargetToProto } from "./database-codec.js";
 import { msFromDuration } from "./duration.js";
@@ -49,6 +50,7 @@ import {
   webhookTargetFromProto,
   webhookTargetToProto,
 } from "./codec-notify.js";
+import { pauseToProto } from "./pause-codec.js";
 import { policiesToProto, policyInputFromProto } from "./policy-codec.js";
 import { priorityFromProto, priorityToProto } from "./priority-codec.js";
 import { waitToProto } from "./wait-codec.js";
@@ -337,7 +339,15 @@ export function jobToProto(job: Job): JobPb {
     applyNamespace: job.applyNamespace ?? "",
     workflowId: job.workflowId ?? "",
     dependsOn: [...(job.dependsOn ?? [])],
+    pause: job.status === "PAUSED" ? pauseOf(job) : undefined,
+    pauseHistory: (job.pauses ?? []).map(pauseToProto),
   });
+}
+
+/** The pause in force; a job paused before pauses were recorded shows its last change as the start. */
+function pauseOf(job: Job) {
+  const open = currentPause(job.pauses) ?? { pausedMs: job.updatedMs, by: "" };
+  return pauseToProto(open);
 }
 
 export function executionToProto(e: Execution): ExecutionPb {

@@ -8,11 +8,13 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { Job as JobPb } from "../../gen/chronoring/v1/job_pb.js";
 import type { JobService } from "../../gen/chronoring/v1/job_service_pb.js";
 import { ChronoringError, failedPrecondition, invalidArgument } from "../core/errors.js";
+import type { FireLedger } from "../core/fire-ledger/index.js";
 import type { FireStatsQueries } from "../core/fire-stats.js";
 import type { JobCommands, JobUpdate } from "../core/job-commands.js";
+import type { StateNote } from "../core/pause.js";
 import { DEFAULT_PRIORITY } from "../core/priority.js";
 import { applyRequestFromProto, applyResultToProto } from "./apply-codec.js";
-import { tenantOf } from "./caller-context.js";
+import { callerOf, tenantOf } from "./caller-context.js";
 import {
   executionToProto,
   jobInputFromProto,
@@ -24,6 +26,7 @@ import {
   targetFromProto,
 } from "./codec.js";
 import { notificationsFromProto } from "./codec-notify.js";
+import { ledgerPageToProto, ledgerQueryFromProto } from "./fire-ledger-codec.js";
 import { fireStatsToProto } from "./fire-stats-codec.js";
 import {
   addCounts,
@@ -111,6 +114,11 @@ function jobUpdateFromProto(job: JobPb, paths: readonly UpdatablePath[]): JobUpd
   return update;
 }
 
+/** Who pauses or resumes, and the note (an empty one is none). */
+function stateNote(by: string, note: string): StateNote {
+  return note === "" ? { by } : { by, note };
+}
+
 function previewCount(count: number): number {
   if (count === 0) return PREVIEW_COUNT_DEFAULT;
   if (count > PREVIEW_COUNT_MAX) {
@@ -123,6 +131,8 @@ export function createJobService(
   commands: JobCommands,
   /** GetFireStats; absent in tests of the job API alone (then FailedPrecondition). */
   fireStats?: FireStatsQueries,
+  /** ListFires; absent in tests of the job API alone (then FailedPrecondition). */
+  ledger?: FireLedger,
 ): ServiceImpl<typeof JobService> {
   return {
     async createJob(req, ctx) {
@@ -186,11 +196,13 @@ export function createJobService(
     },
 
     async pauseJob(req, ctx) {
-      return { job: jobToProto(await commands.pause(tenantOf(ctx), req.id)) };
+      const who = stateNote(callerOf(ctx).subject, req.note);
+      return { job: jobToProto(await commands.pause(tenantOf(ctx), req.id, who)) };
     },
 
     async resumeJob(req, ctx) {
-      return { job: jobToProto(await commands.resume(tenantOf(ctx), req.id)) };
+      const who = stateNote(callerOf(ctx).subject, req.note);
+      return { job: jobToProto(await commands.resume(tenantOf(ctx), req.id, who)) };
     },
 
     async triggerJob(req, ctx) {
@@ -217,6 +229,11 @@ export function createJobService(
       return explainedToProto(
         await commands.preview(tenantOf(ctx), schedule, afterMs, count, jobId),
       );
+    },
+
+    async listFires(req, ctx) {
+      if (!ledger) throw failedPrecondition("this server keeps no fire ledger");
+      return ledgerPageToProto(await ledger.list(tenantOf(ctx), ledgerQueryFromProto(req)));
     },
 
     async getFireStats(req, ctx) {

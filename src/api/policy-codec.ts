@@ -36,6 +36,7 @@ import type {
   DstFoldMode,
   DstGapMode,
   MisfireMode as Misfire,
+  MisfirePolicy,
   CalendarMode as Mode,
 } from "../core/time-policy.js";
 
@@ -109,6 +110,16 @@ export function policyInputFromProto(
   return input;
 }
 
+/** A misfire policy, the FIRE_ALL-only fields set for FIRE_ALL alone. */
+export function misfireToProto(m: MisfirePolicy) {
+  return create(MisfirePolicySchema, {
+    mode: MisfireMode[m.mode],
+    maxCatchUp: m.mode === "FIRE_ALL" ? m.maxCatchUp : 0,
+    ...(m.mode === "FIRE_ALL" && { window: durationFromMs(m.windowMs) }),
+    threshold: durationFromMs(m.thresholdMs),
+  });
+}
+
 /** The policy fields of a stored schedule, to merge into its ScheduleSpec. */
 export function policiesToProto(
   schedule: Schedule,
@@ -119,15 +130,7 @@ export function policiesToProto(
     calendar: undefined,
     dst: undefined,
   };
-  const m = schedule.misfire;
-  if (m !== undefined) {
-    out.misfire = create(MisfirePolicySchema, {
-      mode: MisfireMode[m.mode],
-      maxCatchUp: m.mode === "FIRE_ALL" ? m.maxCatchUp : 0,
-      ...(m.mode === "FIRE_ALL" && { window: durationFromMs(m.windowMs) }),
-      threshold: durationFromMs(m.thresholdMs),
-    });
-  }
+  if (schedule.misfire !== undefined) out.misfire = misfireToProto(schedule.misfire);
   if (schedule.jitterMs !== undefined) out.jitter = durationFromMs(schedule.jitterMs);
   if (schedule.calendar !== undefined) {
     out.calendar = create(CalendarRefSchema, {

@@ -15,6 +15,7 @@ import type { AuditQueries } from "../core/audit-queries.js";
 import type { CalendarCommands } from "../core/calendar-commands.js";
 import type { ClusterQueries } from "../core/cluster-view.js";
 import type { DeadRunCommands } from "../core/dead-runs.js";
+import type { FireLedger } from "../core/fire-ledger/index.js";
 import type { FireStatsQueries } from "../core/fire-stats.js";
 import type { JobCommands } from "../core/job-commands.js";
 import type { TenantCommands } from "../core/tenant-commands.js";
@@ -42,6 +43,8 @@ export interface RoutesDeps {
   audit?: AuditQueries;
   /** JobService.GetFireStats; absent in tests of the job API alone. */
   fireStats?: FireStatsQueries;
+  /** JobService.ListFires; absent in tests of the job API alone. */
+  ledger?: FireLedger;
   /** TenantService; absent in tests of the job API alone. */
   tenants?: TenantCommands;
   /** Readiness reported by grpc.health.v1.Health. */
@@ -52,7 +55,7 @@ export interface RoutesDeps {
 
 export function routes(deps: RoutesDeps): (router: ConnectRouter) => void {
   return (router) => {
-    router.service(JobService, createJobService(deps.commands, deps.fireStats));
+    router.service(JobService, createJobService(deps.commands, deps.fireStats, deps.ledger));
     if (deps.calendars) router.service(CalendarService, createCalendarService(deps.calendars));
     if (deps.workflows) router.service(WorkflowService, createWorkflowService(deps.workflows));
     if (deps.cluster) router.service(ClusterService, createClusterService(deps.cluster));

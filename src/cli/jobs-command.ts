@@ -1,30 +1,26 @@
 /**
  * `chronoring jobs`: list, get, create, update, delete, pause, resume,
- * trigger and preview jobs (JobService). Create and update are in
- * job-write.ts.
+ * trigger, preview and fires (JobService). Create and update are in
+ * job-write.ts, preview and fires (a job's times) in job-times.ts.
  */
 
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import { create } from "@bufbuild/protobuf";
 import { Command, Option } from "commander";
 import { type Job, JobStatus, JobStatusSchema } from "../../gen/chronoring/v1/job_pb.js";
 import {
   DeleteJobResponseSchema,
-  type FireTime,
   ListJobsResponseSchema,
-  type PreviewScheduleRequestSchema,
 } from "../../gen/chronoring/v1/job_service_pb.js";
 import { confirm } from "./confirm.js";
 import { type Context, run } from "./context.js";
 import { UsageError } from "./exit-codes.js";
-import { enumChoices, enumValue, intIn, parseTimeMs } from "./flag-values.js";
+import { enumChoices, enumValue, intIn } from "./flag-values.js";
 import { importCommand } from "./import-command.js";
-import { addScheduleFlags, applySchedule, type JobFlags } from "./job-flags.js";
+import { firesCommand, previewCommand } from "./job-times.js";
 import { createCommand, updateCommand } from "./job-write.js";
 import { emit, fields, note, table } from "./output.js";
 import { type PagingOptions, pages } from "./paging.js";
 import { startProgress } from "./progress.js";
-import { utcText, whenText } from "./time-text.js";
 import { executionColumns, jobColumns, jobFields } from "./views.js";
 
 interface ListOptions extends PagingOptions {
@@ -89,20 +85,24 @@ function listCommand(): Command {
     );
 }
 
-/** `jobs get|pause|resume|trigger ID`: one call with the id, the job (or run) shown. */
+/** `jobs get|pause|resume ID`: one call with the id, the job shown. */
 function byIdCommand(name: "get" | "pause" | "resume", description: string): Command {
-  return new Command(name)
-    .description(description)
-    .argument("<id>", "job id")
-    .action(
-      run(async (ctx) => {
-        const id = ctx.args[0] as string;
-        const jobs = ctx.api().jobs;
-        const call = { get: jobs.getJob, pause: jobs.pauseJob, resume: jobs.resumeJob }[name];
-        const res = await call({ id });
-        emit(ctx.o, res, () => fields(jobFields(res.job!, ctx.nowMs)));
-      }),
-    );
+  const cmd = new Command(name).description(description).argument("<id>", "job id");
+  if (name !== "get") {
+    cmd.option("--note <text>", `why (at most 500 characters), kept in the job's pause history`);
+  }
+  return cmd.action(
+    run<{ note?: string }>(async (ctx) => {
+      const id = ctx.args[0] as string;
+      const jobs = ctx.api().jobs;
+      const note = ctx.o.note ?? "";
+      const res =
+        name === "get"
+          ? await jobs.getJob({ id })
+          : await (name === "pause" ? jobs.pauseJob : jobs.resumeJob)({ id, note });
+      emit(ctx.o, res, () => fields(jobFields(res.job!, ctx.nowMs)));
+    }),
+  );
 }
 
 function triggerCommand(): Command {
@@ -169,64 +169,11 @@ function deleteCommand(): Command {
     );
 }
 
-interface PreviewOptions extends JobFlags {
-  count?: number;
-  from?: number;
-}
-
-function previewCommand(): Command {
-  return addScheduleFlags(
-    new Command("preview")
-      .description("the next fire times of a job, or of a schedule given by flags")
-      .argument("[id]", "a job: its schedule (and jitter); flags change it for the preview"),
-  )
-    .addOption(new Option("--count <n>", "how many times (1-100)").argParser(intIn(1, 100)))
-    .addOption(
-      new Option("--from <time>", "start after this instant (default now)").argParser((v) =>
-        parseTimeMs(v),
-      ),
-    )
-    .action(
-      run<PreviewOptions>(async (ctx) => {
-        const { o } = ctx;
-        const id = ctx.args[0] as string | undefined;
-        const base = id ? (await ctx.api().jobs.getJob({ id })).job?.schedule : undefined;
-        const schedule = applySchedule(base, o) ?? base;
-        if (schedule === undefined) {
-          throw new UsageError("give a job id or a schedule (--cron, --interval, --at or --after)");
-        }
-        const req: MessageInitShape<typeof PreviewScheduleRequestSchema> = {
-          schedule,
-          count: o.count ?? 0,
-        };
-        if (id) req.jobId = id;
-        if (o.from !== undefined) req.after = timestampFromMs(o.from);
-        const res = await ctx.api().jobs.previewSchedule(req);
-        emit(o, res, () => {
-          const times = table(
-            [
-              {
-                header: "TIME (UTC)",
-                value: (t: FireTime) => whenText(t.time, ctx.nowMs),
-                flex: true,
-              },
-              { header: "LOCAL", value: (t: FireTime) => t.localTime, optional: true },
-              { header: "NOTES", value: (t: FireTime) => t.notes.join("; ") || "-", flex: true },
-            ],
-            res.fireTimes,
-          );
-          const removed = res.removed.map(
-            (r) => `removed ${r.time ? utcText(timestampMs(r.time)) : "-"}: ${r.reason}`,
-          );
-          return [times, ...removed].join("\n");
-        });
-      }),
-    );
-}
-
 export function jobsCommand(): Command {
   return new Command("jobs")
-    .description("jobs: list, get, create, import, update, delete, pause, resume, trigger, preview")
+    .description(
+      "jobs: list, get, create, import, update, delete, pause, resume, trigger, preview, fires",
+    )
     .addCommand(listCommand())
     .addCommand(byIdCommand("get", "show one job"))
     .addCommand(createCommand())
@@ -236,5 +183,6 @@ export function jobsCommand(): Command {
     .addCommand(byIdCommand("pause", "stop a job's scheduled runs until resumed"))
     .addCommand(byIdCommand("resume", "schedule a paused job's runs again"))
     .addCommand(triggerCommand())
-    .addCommand(previewCommand());
+    .addCommand(previewCommand())
+    .addCommand(firesCommand());
 }

@@ -13,6 +13,7 @@ import {
 import {
   FileOperationSchema,
   type Job,
+  type JobPause,
   JobStatusSchema,
   type JobTarget,
 } from "../../gen/chronoring/v1/job_pb.js";
@@ -113,7 +114,14 @@ export function jobFields(j: Job, nowMs: number): Array<[string, string]> {
     ["created", whenText(j.createTime, nowMs)],
     ["updated", whenText(j.updateTime, nowMs)],
     ...(j.workflowId ? [["workflow", j.workflowId] as [string, string]] : []),
+    ...(j.pause ? [["paused", pauseText(j.pause, nowMs)] as [string, string]] : []),
   ];
+}
+
+/** When, by whom and why a job was paused. */
+function pauseText(p: JobPause, nowMs: number): string {
+  const who = p.pausedBy ? ` by ${p.pausedBy}` : "";
+  return `${whenText(p.pauseTime, nowMs)}${who}${p.note ? `: ${p.note}` : ""}`;
 }
 
 /** How long a run took, or has been running. */

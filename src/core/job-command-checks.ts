@@ -17,6 +17,7 @@ import {
   type JobInput,
   type JobUpdate,
 } from "./job-input.js";
+import { type StateNote, validateNote } from "./pause.js";
 import type { ExecutionQuery } from "./ports/execution-store.js";
 import type { JobQuery, Page } from "./ports/job-store.js";
 import type { Explained, ScheduleInput } from "./schedule/index.js";
@@ -47,8 +48,9 @@ export interface JobCommands {
   update(tenant: string, id: string, update: JobUpdate, expectedVersion?: number): Promise<Job>;
   /** Cancels: no run starts after it returns. */
   cancel(tenant: string, id: string): Promise<Job>;
-  pause(tenant: string, id: string): Promise<Job>;
-  resume(tenant: string, id: string): Promise<Job>;
+  /** `who.note`: at most PAUSE_NOTE_MAX characters, shown in GetJob and the fire ledger. */
+  pause(tenant: string, id: string, who: StateNote): Promise<Job>;
+  resume(tenant: string, id: string, who: StateNote): Promise<Job>;
   /** Records a run at now and queues it; returns it as QUEUED. */
   trigger(tenant: string, id: string): Promise<Execution>;
   listExecutions(tenant: string, query: ExecutionQuery): Promise<Page<Execution>>;
@@ -101,8 +103,16 @@ export function withInputChecks(commands: JobCommands, checks: InputChecks): Job
       return commands.update(tenant, id, update, expectedVersion);
     },
     cancel: byId(commands.cancel),
-    pause: byId(commands.pause),
-    resume: byId(commands.resume),
+    async pause(tenant, id, who) {
+      validateJobId(id);
+      validateNote(who.note);
+      return commands.pause(tenant, id, who);
+    },
+    async resume(tenant, id, who) {
+      validateJobId(id);
+      validateNote(who.note);
+      return commands.resume(tenant, id, who);
+    },
     trigger: byId(commands.trigger),
     async listExecutions(tenant, query) {
       if (query.jobId) validateJobId(query.jobId, "job_id");

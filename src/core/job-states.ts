@@ -8,6 +8,7 @@ import type { Clock } from "./clock.js";
 import { failedPrecondition } from "./errors.js";
 import { loadFireContext } from "./fire-context.js";
 import type { Job } from "./job.js";
+import { type StateNote, withPause, withResume } from "./pause.js";
 import type { CalendarStore } from "./ports/calendar-store.js";
 import type { JobStore } from "./ports/job-store.js";
 import { firstFire } from "./schedule/index.js";
@@ -17,8 +18,9 @@ export interface JobStates {
   cancel(tenant: string, id: string): Promise<Job>;
   /** Cancels `current` only if it is still at its version (aborted otherwise): an apply's delete. */
   cancelAt(current: Job): Promise<Job>;
-  pause(tenant: string, id: string): Promise<Job>;
-  resume(tenant: string, id: string): Promise<Job>;
+  /** Records who paused it and why in the job's pause history, in the same write. */
+  pause(tenant: string, id: string, who: StateNote): Promise<Job>;
+  resume(tenant: string, id: string, who: StateNote): Promise<Job>;
 }
 
 export function createJobStates(deps: {
@@ -38,12 +40,17 @@ export function createJobStates(deps: {
     current: Job,
     status: "CANCELLED" | "PAUSED",
     statusIn: Job["status"][],
-    version?: number,
+    /** `who`: a pause's author and note, kept in the pause history. */
+    opts: { version?: number; who?: StateNote } = {},
   ): Promise<Job> {
+    const { who } = opts;
     const next = { status, schedule: current.schedule, nextRunMs: undefined };
     const slot = slotChange(current, next, false, slots);
+    const now = clock.now();
     // A cancelled job gives its external key back, so that a new job may take it.
     const release = status === "CANCELLED" && current.externalKey !== undefined;
+    // The pause history is rewritten whole: only over the version it was read at.
+    const version = opts.version ?? (who ? current.version : undefined);
     return jobs.updateJob(
       current.tenant,
       current.id,
@@ -52,9 +59,10 @@ export function createJobStates(deps: {
         nextRunMs: null,
         ...(slot ? { slot } : {}),
         ...(release ? { releaseKey: current.externalKey } : {}),
+        ...(who ? { pauses: withPause(current.pauses, now, who) } : {}),
       },
       { statusIn, ...(version === undefined ? {} : { version }) },
-      clock.now(),
+      now,
     );
   }
 
@@ -67,9 +75,9 @@ export function createJobStates(deps: {
       }),
 
     cancelAt: (current) =>
-      stop(current, "CANCELLED", ["ACTIVE", "PAUSED", "FINISHED"], current.version),
+      stop(current, "CANCELLED", ["ACTIVE", "PAUSED", "FINISHED"], { version: current.version }),
 
-    pause: (tenant, id) =>
+    pause: (tenant, id, who) =>
       retryAborted(clock, async () => {
         const current = await load(tenant, id);
         if (current.status === "PAUSED") return current;
@@ -78,10 +86,10 @@ export function createJobStates(deps: {
             `job ${id} is ${current.status}; only an ACTIVE job can be paused`,
           );
         }
-        return stop(current, "PAUSED", ["ACTIVE"]);
+        return stop(current, "PAUSED", ["ACTIVE"], { who });
       }),
 
-    resume: (tenant, id) =>
+    resume: (tenant, id, who) =>
       withFreedSlots(slots, clock, tenant, () =>
         retryAborted(clock, async () => {
           const current = await load(tenant, id);
@@ -116,8 +124,9 @@ export function createJobStates(deps: {
             {
               ...(nextRunMs === undefined ? { status } : { status, nextRunMs }),
               ...(slot ? { slot } : {}),
+              pauses: withResume(current.pauses, now, who, current.updatedMs),
             },
-            { statusIn: ["PAUSED"] },
+            { statusIn: ["PAUSED"], version: current.version },
             now,
           );
           return deps.scheduled(job);

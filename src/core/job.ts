@@ -1,5 +1,6 @@
 import type { DatabaseTarget } from "./database-target.js";
 import type { NotificationTarget } from "./notification.js";
+import type { PauseRecord } from "./pause.js";
 import type { Priority } from "./priority.js";
 
 /**
@@ -146,4 +147,6 @@ export interface Job {
    * store finds it finished.
    */
   holdsSlot?: boolean;
+  /** The last pauses (`pause.ts`), oldest first; absent: never paused since they were recorded. */
+  pauses?: PauseRecord[];
 }

@@ -11,6 +11,7 @@ import { createWakeHints } from "../cluster/wake-hints.js";
 import { createAuditQueries } from "../core/audit-queries.js";
 import { createCalendarCommands } from "../core/calendar-commands.js";
 import { createDeadRunCommands } from "../core/dead-runs.js";
+import { createFireLedger } from "../core/fire-ledger/index.js";
 import { createFireStatsQueries } from "../core/fire-stats.js";
 import { createJobCommands } from "../core/job-commands.js";
 import { createTenantCommands } from "../core/tenant-commands.js";
@@ -120,6 +121,7 @@ export async function startApiRole(
         retentionDays: config.audit.retentionDays,
       }),
       fireStats: createFireStatsQueries({ store: ctx.adapters.fireStats, clock }),
+      ledger: createFireLedger({ jobs, executions, clock, calendars }),
       tenants: createTenantCommands({ ...slots, clock }),
       ready: () => !closing,
     }),

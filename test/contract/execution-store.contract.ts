@@ -44,6 +44,43 @@ export function executionStoreContract(adapter: string, factory: ExecutionStoreF
       expect(started?.wait).toEqual(wait);
     });
 
+    it("reads a job's attempts by scheduled-time range, in order, in the caller's tenant only", async () => {
+      const { jobs, executions, partitions } = await factory("between");
+      const job = makeJob(partitions);
+      const other = makeJob(partitions);
+      await jobs.createJob(job);
+      await jobs.createJob(other);
+      const base = 1_700_000_000_000;
+      for (const at of [base, base + 60_000, base + 120_000, base + 180_000]) {
+        await executions.startExecution(runOf(job, { scheduledMs: at }), "w", at);
+      }
+      await executions.cancelExecution(
+        runOf(job, { scheduledMs: base + 60_000, attempt: 2 }),
+        "retry dropped",
+        base,
+      );
+      await executions.startExecution(runOf(other, { scheduledMs: base + 60_000 }), "w", base);
+      const found = await executions.executionsBetween(
+        DEFAULT_TENANT,
+        job.id,
+        base + 60_000,
+        base + 120_000,
+        100,
+      );
+      expect(found.map((e) => [e.scheduledMs - base, e.attempt])).toEqual([
+        [60_000, 1],
+        [60_000, 2],
+        [120_000, 1],
+      ]);
+      expect(found.every((e) => e.jobId === job.id)).toBe(true);
+      expect(
+        await executions.executionsBetween(DEFAULT_TENANT, job.id, base, base + 180_000, 2),
+      ).toHaveLength(2);
+      expect(
+        await executions.executionsBetween("other", job.id, base, base + 180_000, 100),
+      ).toEqual([]);
+    });
+
     it("starts an attempt once: a redelivered run is a duplicate, however many start it at once", async () => {
       const { jobs, executions, partitions } = await factory("start-once");
       const job = makeJob(partitions);

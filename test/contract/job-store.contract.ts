@@ -47,6 +47,44 @@ export function jobStoreContract(adapter: string, factory: JobStoreFactory): voi
       expect(await jobs.getJob("other", job.id)).toBeUndefined();
     });
 
+    it("keeps the pause history written with a status change, and refuses it over a stale version", async () => {
+      const { jobs, partitions } = await factory("pauses");
+      const job = makeJob(partitions);
+      await jobs.createJob(job);
+      const pauses = [{ pausedMs: 1000, by: "alice", note: "maintenance window" }];
+      const paused = await jobs.updateJob(
+        DEFAULT_TENANT,
+        job.id,
+        { status: "PAUSED", nextRunMs: null, pauses },
+        { statusIn: ["ACTIVE"], version: 1 },
+        Date.now(),
+      );
+      expect(paused.pauses).toEqual(pauses);
+      expect((await jobs.getJob(DEFAULT_TENANT, job.id))?.pauses).toEqual(pauses);
+      const resumed = [{ ...pauses[0]!, resumedMs: 2000, resumedBy: "bob", resumeNote: "done" }];
+      await expect(
+        jobs.updateJob(
+          DEFAULT_TENANT,
+          job.id,
+          { status: "ACTIVE", pauses: resumed },
+          { statusIn: ["PAUSED"], version: 1 },
+          Date.now(),
+        ),
+      ).rejects.toMatchObject({ kind: "aborted" });
+      await jobs.updateJob(
+        DEFAULT_TENANT,
+        job.id,
+        { status: "ACTIVE", pauses: resumed },
+        { statusIn: ["PAUSED"], version: 2 },
+        Date.now(),
+      );
+      const after = await jobs.getJob(DEFAULT_TENANT, job.id);
+      expect(after?.pauses).toEqual(resumed);
+      // A change that leaves the history out keeps it.
+      await jobs.updateJob(DEFAULT_TENANT, job.id, { name: "renamed" }, {}, Date.now());
+      expect((await jobs.getJob(DEFAULT_TENANT, job.id))?.pauses).toEqual(resumed);
+    });
+
     it("lists due jobs of one partition only, at or before the time asked, earliest first", async () => {
       const { jobs, partitions } = await factory("due");
       const now = Date.now();

@@ -14,6 +14,7 @@ export const DOCUMENTED_ACCESS: Readonly<Record<string, Access>> = {
   "chronoring.v1.JobService/GetExecution": "viewer",
   "chronoring.v1.JobService/PreviewSchedule": "viewer",
   "chronoring.v1.JobService/GetFireStats": "viewer",
+  "chronoring.v1.JobService/ListFires": "viewer",
   "chronoring.v1.JobService/PauseJob": "operator",
   "chronoring.v1.JobService/ResumeJob": "operator",
   "chronoring.v1.JobService/TriggerJob": "operator",

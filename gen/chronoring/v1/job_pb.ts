@@ -24,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/job.proto.
  */
 export const file_chronoring_v1_job: GenFile = /*@__PURE__*/
-  fileDesc("ChdjaHJvbm9yaW5nL3YxL2pvYi5wcm90bxINY2hyb25vcmluZy52MSLtBQoDSm9iEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLQoIc2NoZWR1bGUYAyABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYBCABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIoCgZzdGF0dXMYBSABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxIMCgR0YWdzGAYgAygJEg0KBW93bmVyGAcgASgJEg8KB3ZlcnNpb24YCCABKAMSMQoNbmV4dF9ydW5fdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9ydW5fdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFydGl0aW9uGAsgASgNEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGbGltaXRzGBggASgLMhguY2hyb25vcmluZy52MS5Kb2JMaW1pdHMSMAoMcmV0cnlfcG9saWN5GBQgASgLMhouY2hyb25vcmluZy52MS5SZXRyeVBvbGljeRIpCghwcmlvcml0eRgVIAEoDjIXLmNocm9ub3JpbmcudjEuUHJpb3JpdHkSEwoLbWlzc2VkX3J1bnMYFiABKAQSMwoNbm90aWZpY2F0aW9ucxgXIAEoCzIcLmNocm9ub3JpbmcudjEuTm90aWZpY2F0aW9ucxIXCg9pZGVtcG90ZW5jeV9rZXkYHiABKAkSFAoMZXh0ZXJuYWxfa2V5GB8gASgJEhcKD2FwcGx5X25hbWVzcGFjZRggIAEoCRITCgt3b3JrZmxvd19pZBgZIAEoCRISCgpkZXBlbmRzX29uGBogAygJItoCCglKb2JUYXJnZXQSKQoEaHR0cBgBIAEoCzIZLmNocm9ub3JpbmcudjEuSHR0cFRhcmdldEgAEi0KBnNjcmlwdBgCIAEoCzIbLmNocm9ub3JpbmcudjEuU2NyaXB0VGFyZ2V0SAASKQoEbm9vcBgDIAEoCzIZLmNocm9ub3JpbmcudjEuTm9vcFRhcmdldEgAEi8KB3dlYmhvb2sYBCABKAsyHC5jaHJvbm9yaW5nLnYxLldlYmhvb2tUYXJnZXRIABIxCgh3b3JrZmxvdxgFIAEoCzIdLmNocm9ub3JpbmcudjEuV29ya2Zsb3dUYXJnZXRIABIpCgRmaWxlGAcgASgLMhkuY2hyb25vcmluZy52MS5GaWxlVGFyZ2V0SAASMQoIZGF0YWJhc2UYBiABKAsyHS5jaHJvbm9yaW5nLnYxLkRhdGFiYXNlVGFyZ2V0SABCBgoEa2luZCLMAQoKSHR0cFRhcmdldBIOCgZtZXRob2QYASABKAkSCwoDdXJsGAIgASgJEjcKB2hlYWRlcnMYAyADKAsyJi5jaHJvbm9yaW5nLnYxLkh0dHBUYXJnZXQuSGVhZGVyc0VudHJ5EgwKBGJvZHkYBCABKAwSKgoHdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK4AQoMU2NyaXB0VGFyZ2V0Eg8KB2NvbW1hbmQYASABKAkSDAoEYXJncxgCIAMoCRIxCgNlbnYYAyADKAsyJC5jaHJvbm9yaW5nLnYxLlNjcmlwdFRhcmdldC5FbnZFbnRyeRIqCgd0aW1lb3V0GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGioKCEVudkVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiNgoKTm9vcFRhcmdldBIoCgVzbGVlcBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiLpAQoNV2ViaG9va1RhcmdldBILCgN1cmwYASABKAkSOgoHaGVhZGVycxgCIAMoCzIpLmNocm9ub3JpbmcudjEuV2ViaG9va1RhcmdldC5IZWFkZXJzRW50cnkSKgoHdGltZW91dBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZzZWNyZXQYBCABKAkSDwoHcGF5bG9hZBgFIAEoCRISCgpoYXNfc2VjcmV0GAYgASgIGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItwBCgpGaWxlVGFyZ2V0Ei8KCW9wZXJhdGlvbhgBIAEoDjIcLmNocm9ub3JpbmcudjEuRmlsZU9wZXJhdGlvbhIMCgRyb290GAIgASgJEg8KB3NvdXJjZXMYAyADKAkSEwoLZGVzdGluYXRpb24YBCABKAkSEQoJb3ZlcndyaXRlGAUgASgIEioKB21pbl9hZ2UYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKgoHdGltZW91dBgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiIlCg5Xb3JrZmxvd1RhcmdldBITCgt3b3JrZmxvd19pZBgBIAEoCSqIAQoJSm9iU3RhdHVzEhoKFkpPQl9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFKT0JfU1RBVFVTX0FDVElWRRABEhUKEUpPQl9TVEFUVVNfUEFVU0VEEAISGAoUSk9CX1NUQVRVU19DQU5DRUxMRUQQAxIXChNKT0JfU1RBVFVTX0ZJTklTSEVEEAQqtQEKDUZpbGVPcGVyYXRpb24SHgoaRklMRV9PUEVSQVRJT05fVU5TUEVDSUZJRUQQABIXChNGSUxFX09QRVJBVElPTl9DT1BZEAESFwoTRklMRV9PUEVSQVRJT05fTU9WRRACEhkKFUZJTEVfT1BFUkFUSU9OX0RFTEVURRADEhoKFkZJTEVfT1BFUkFUSU9OX0FSQ0hJVkUQBBIbChdGSUxFX09QRVJBVElPTl9DSEVDS1NVTRAFYgZwcm90bzM", [file_chronoring_v1_database, file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChdjaHJvbm9yaW5nL3YxL2pvYi5wcm90bxINY2hyb25vcmluZy52MSLFBgoDSm9iEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLQoIc2NoZWR1bGUYAyABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYBCABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIoCgZzdGF0dXMYBSABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxIMCgR0YWdzGAYgAygJEg0KBW93bmVyGAcgASgJEg8KB3ZlcnNpb24YCCABKAMSMQoNbmV4dF9ydW5fdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9ydW5fdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFydGl0aW9uGAsgASgNEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGbGltaXRzGBggASgLMhguY2hyb25vcmluZy52MS5Kb2JMaW1pdHMSMAoMcmV0cnlfcG9saWN5GBQgASgLMhouY2hyb25vcmluZy52MS5SZXRyeVBvbGljeRIpCghwcmlvcml0eRgVIAEoDjIXLmNocm9ub3JpbmcudjEuUHJpb3JpdHkSEwoLbWlzc2VkX3J1bnMYFiABKAQSMwoNbm90aWZpY2F0aW9ucxgXIAEoCzIcLmNocm9ub3JpbmcudjEuTm90aWZpY2F0aW9ucxIXCg9pZGVtcG90ZW5jeV9rZXkYHiABKAkSFAoMZXh0ZXJuYWxfa2V5GB8gASgJEhcKD2FwcGx5X25hbWVzcGFjZRggIAEoCRITCgt3b3JrZmxvd19pZBgZIAEoCRISCgpkZXBlbmRzX29uGBogAygJEiYKBXBhdXNlGCggASgLMhcuY2hyb25vcmluZy52MS5Kb2JQYXVzZRIuCg1wYXVzZV9oaXN0b3J5GCkgAygLMhcuY2hyb25vcmluZy52MS5Kb2JQYXVzZSK1AQoISm9iUGF1c2USLgoKcGF1c2VfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGF1c2VkX2J5GAIgASgJEgwKBG5vdGUYAyABKAkSLwoLcmVzdW1lX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnJlc3VtZWRfYnkYBSABKAkSEwoLcmVzdW1lX25vdGUYBiABKAki2gIKCUpvYlRhcmdldBIpCgRodHRwGAEgASgLMhkuY2hyb25vcmluZy52MS5IdHRwVGFyZ2V0SAASLQoGc2NyaXB0GAIgASgLMhsuY2hyb25vcmluZy52MS5TY3JpcHRUYXJnZXRIABIpCgRub29wGAMgASgLMhkuY2hyb25vcmluZy52MS5Ob29wVGFyZ2V0SAASLwoHd2ViaG9vaxgEIAEoCzIcLmNocm9ub3JpbmcudjEuV2ViaG9va1RhcmdldEgAEjEKCHdvcmtmbG93GAUgASgLMh0uY2hyb25vcmluZy52MS5Xb3JrZmxvd1RhcmdldEgAEikKBGZpbGUYByABKAsyGS5jaHJvbm9yaW5nLnYxLkZpbGVUYXJnZXRIABIxCghkYXRhYmFzZRgGIAEoCzIdLmNocm9ub3JpbmcudjEuRGF0YWJhc2VUYXJnZXRIAEIGCgRraW5kIswBCgpIdHRwVGFyZ2V0Eg4KBm1ldGhvZBgBIAEoCRILCgN1cmwYAiABKAkSNwoHaGVhZGVycxgDIAMoCzImLmNocm9ub3JpbmcudjEuSHR0cFRhcmdldC5IZWFkZXJzRW50cnkSDAoEYm9keRgEIAEoDBIqCgd0aW1lb3V0GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrgBCgxTY3JpcHRUYXJnZXQSDwoHY29tbWFuZBgBIAEoCRIMCgRhcmdzGAIgAygJEjEKA2VudhgDIAMoCzIkLmNocm9ub3JpbmcudjEuU2NyaXB0VGFyZ2V0LkVudkVudHJ5EioKB3RpbWVvdXQYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24aKgoIRW52RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI2CgpOb29wVGFyZ2V0EigKBXNsZWVwGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIukBCg1XZWJob29rVGFyZ2V0EgsKA3VybBgBIAEoCRI6CgdoZWFkZXJzGAIgAygLMikuY2hyb25vcmluZy52MS5XZWJob29rVGFyZ2V0LkhlYWRlcnNFbnRyeRIqCgd0aW1lb3V0GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBnNlY3JldBgEIAEoCRIPCgdwYXlsb2FkGAUgASgJEhIKCmhhc19zZWNyZXQYBiABKAgaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi3AEKCkZpbGVUYXJnZXQSLwoJb3BlcmF0aW9uGAEgASgOMhwuY2hyb25vcmluZy52MS5GaWxlT3BlcmF0aW9uEgwKBHJvb3QYAiABKAkSDwoHc291cmNlcxgDIAMoCRITCgtkZXN0aW5hdGlvbhgEIAEoCRIRCglvdmVyd3JpdGUYBSABKAgSKgoHbWluX2FnZRgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIqCgd0aW1lb3V0GAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIiUKDldvcmtmbG93VGFyZ2V0EhMKC3dvcmtmbG93X2lkGAEgASgJKogBCglKb2JTdGF0dXMSGgoWSk9CX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEUpPQl9TVEFUVVNfQUNUSVZFEAESFQoRSk9CX1NUQVRVU19QQVVTRUQQAhIYChRKT0JfU1RBVFVTX0NBTkNFTExFRBADEhcKE0pPQl9TVEFUVVNfRklOSVNIRUQQBCq1AQoNRmlsZU9wZXJhdGlvbhIeChpGSUxFX09QRVJBVElPTl9VTlNQRUNJRklFRBAAEhcKE0ZJTEVfT1BFUkFUSU9OX0NPUFkQARIXChNGSUxFX09QRVJBVElPTl9NT1ZFEAISGQoVRklMRV9PUEVSQVRJT05fREVMRVRFEAMSGgoWRklMRV9PUEVSQVRJT05fQVJDSElWRRAEEhsKF0ZJTEVfT1BFUkFUSU9OX0NIRUNLU1VNEAViBnByb3RvMw", [file_chronoring_v1_database, file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A scheduled unit of work: when it runs (`schedule`) and what it does (`target`).
@@ -193,6 +193,22 @@ export type Job = Message<"chronoring.v1.Job"> & {
    * @generated from field: repeated string depends_on = 26;
    */
   dependsOn: string[];
+
+  /**
+   * Output only: the pause in force while the job is PAUSED (who paused it,
+   * why, since when); unset otherwise.
+   *
+   * @generated from field: chronoring.v1.JobPause pause = 40;
+   */
+  pause?: JobPause | undefined;
+
+  /**
+   * Output only: the job's last 20 pauses, oldest first, each with its resume
+   * once it ended.
+   *
+   * @generated from field: repeated chronoring.v1.JobPause pause_history = 41;
+   */
+  pauseHistory: JobPause[];
 };
 
 /**
@@ -201,6 +217,60 @@ export type Job = Message<"chronoring.v1.Job"> & {
  */
 export const JobSchema: GenMessage<Job> = /*@__PURE__*/
   messageDesc(file_chronoring_v1_job, 0);
+
+/**
+ * One pause of a job: who paused it and why, and who resumed it.
+ *
+ * @generated from message chronoring.v1.JobPause
+ */
+export type JobPause = Message<"chronoring.v1.JobPause"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp pause_time = 1;
+   */
+  pauseTime?: Timestamp | undefined;
+
+  /**
+   * The caller's subject (the token's `sub`; "anonymous" with auth off), or
+   * "chronoring" for a pause the system made. Empty for a pause made before
+   * pauses were recorded.
+   *
+   * @generated from field: string paused_by = 2;
+   */
+  pausedBy: string;
+
+  /**
+   * The PauseJob note, if any.
+   *
+   * @generated from field: string note = 3;
+   */
+  note: string;
+
+  /**
+   * Unset while the pause lasts.
+   *
+   * @generated from field: google.protobuf.Timestamp resume_time = 4;
+   */
+  resumeTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string resumed_by = 5;
+   */
+  resumedBy: string;
+
+  /**
+   * The ResumeJob note, if any.
+   *
+   * @generated from field: string resume_note = 6;
+   */
+  resumeNote: string;
+};
+
+/**
+ * Describes the message chronoring.v1.JobPause.
+ * Use `create(JobPauseSchema)` to create a new message.
+ */
+export const JobPauseSchema: GenMessage<JobPause> = /*@__PURE__*/
+  messageDesc(file_chronoring_v1_job, 1);
 
 /**
  * What a run does. Exactly one kind is set.
@@ -265,7 +335,7 @@ export type JobTarget = Message<"chronoring.v1.JobTarget"> & {
  * Use `create(JobTargetSchema)` to create a new message.
  */
 export const JobTargetSchema: GenMessage<JobTarget> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job, 1);
+  messageDesc(file_chronoring_v1_job, 2);
 
 /**
  * Calls an HTTP endpoint; a 2xx response is success.
@@ -318,7 +388,7 @@ export type HttpTarget = Message<"chronoring.v1.HttpTarget"> & {
  * Use `create(HttpTargetSchema)` to create a new message.
  */
 export const HttpTargetSchema: GenMessage<HttpTarget> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job, 2);
+  messageDesc(file_chronoring_v1_job, 3);
 
 /**
  * Runs a command from the worker's allow-list as a child process (no shell).
@@ -366,7 +436,7 @@ export type ScriptTarget = Message<"chronoring.v1.ScriptTarget"> & {
  * Use `create(ScriptTargetSchema)` to create a new message.
  */
 export const ScriptTargetSchema: GenMessage<ScriptTarget> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job, 3);
+  messageDesc(file_chronoring_v1_job, 4);
 
 /**
  * Does nothing and succeeds; for tests and benchmarks.
@@ -387,7 +457,7 @@ export type NoopTarget = Message<"chronoring.v1.NoopTarget"> & {
  * Use `create(NoopTargetSchema)` to create a new message.
  */
 export const NoopTargetSchema: GenMessage<NoopTarget> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job, 4);
+  messageDesc(file_chronoring_v1_job, 5);
 
 /**
  * POSTs a JSON envelope to a URL; a 2xx response is success. The body is
@@ -455,7 +525,7 @@ export type WebhookTarget = Message<"chronoring.v1.WebhookTarget"> & {
  * Use `create(WebhookTargetSchema)` to create a new message.
  */
 export const WebhookTargetSchema: GenMessage<WebhookTarget> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job, 5);
+  messageDesc(file_chronoring_v1_job, 6);
 
 /**
  * Copies, moves, deletes, archives or checksums files under one of the
@@ -534,7 +604,7 @@ export type FileTarget = Message<"chronoring.v1.FileTarget"> & {
  * Use `create(FileTargetSchema)` to create a new message.
  */
 export const FileTargetSchema: GenMessage<FileTarget> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job, 6);
+  messageDesc(file_chronoring_v1_job, 7);
 
 /**
  * Starts a workflow run at the run's scheduled time. Output only: created by
@@ -554,7 +624,7 @@ export type WorkflowTarget = Message<"chronoring.v1.WorkflowTarget"> & {
  * Use `create(WorkflowTargetSchema)` to create a new message.
  */
 export const WorkflowTargetSchema: GenMessage<WorkflowTarget> = /*@__PURE__*/
-  messageDesc(file_chronoring_v1_job, 7);
+  messageDesc(file_chronoring_v1_job, 8);
 
 /**
  * Lifecycle of a job.

@@ -35,6 +35,7 @@ import {
   runItemKey,
   runningPut,
 } from "./execution-item.js";
+import { executionsBetween } from "./execution-range.js";
 import { decodeToken, type Item, n, num, s, str, toPage } from "./job-item.js";
 import { ensureTables, REQUEUED_INDEX, WORKER_INDEX } from "./tables.js";
 import { scopeClause, visible } from "./tenant.js";
@@ -257,6 +258,9 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       );
       return visible(out.Item, scope) ? itemToExecution(out.Item) : undefined;
     },
+
+    executionsBetween: (scope, jobId, fromMs, toMs, limit) =>
+      executionsBetween(client, table, { scope, jobId, fromMs, toMs, limit }),
 
     listExecutions(scope, query: ExecutionQuery): Promise<Page<Execution>> {
       return fromPageToken(query.pageToken, () => listExecutions(scope, query));

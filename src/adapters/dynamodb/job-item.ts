@@ -2,6 +2,7 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { invalidArgument } from "../../core/errors.js";
 import type { Job, JobLimits, JobStatus, JobTarget, Schedule } from "../../core/job.js";
 import type { NotificationTarget } from "../../core/notification.js";
+import type { PauseRecord } from "../../core/pause.js";
 import type { Page } from "../../core/ports/job-store.js";
 import { isPriority } from "../../core/priority.js";
 import type { RetryPolicy } from "../../core/retry-policy.js";
@@ -24,7 +25,8 @@ import { tenantOrDefault } from "../../core/tenant.js";
  * ApplyJobs namespace);
  * wf and deps (L of S) on a workflow's node jobs; tenant (absent on jobs
  * written before tenancy, which are `default`'s; projected into the due index);
- * qc and qend while the job holds an active-schedule slot (`quota-index.ts`).
+ * qc and qend while the job holds an active-schedule slot (`quota-index.ts`);
+ * pauses (JSON, the pause history of `core/pause.ts`; absent: never paused since it was kept).
  */
 export type Item = Record<string, AttributeValue>;
 
@@ -88,6 +90,7 @@ export function jobToItem(job: Job): Item {
   if (job.applyNamespace !== undefined) item.ans = s(job.applyNamespace);
   if (job.workflowId) item.wf = s(job.workflowId);
   if (job.dependsOn?.length) item.deps = { L: job.dependsOn.map(s) };
+  if (job.pauses?.length) item.pauses = s(JSON.stringify(job.pauses));
   return item;
 }
 
@@ -127,6 +130,8 @@ export function itemToJob(item: Item): Job {
   const ans = str(item, "ans");
   if (ans !== undefined) job.applyNamespace = ans;
   if (item.qc) job.holdsSlot = true;
+  const pauses = str(item, "pauses");
+  if (pauses) job.pauses = JSON.parse(pauses) as PauseRecord[];
   const wf = str(item, "wf");
   if (wf) {
     job.workflowId = wf;

@@ -107,6 +107,7 @@ function jobUpdate(
   } else if (change.priority !== undefined) put("prio", s(change.priority));
   if (change.nextRunMs === null) remove.push("next_run");
   else if (change.nextRunMs !== undefined) put("next_run", n(change.nextRunMs));
+  if (change.pauses !== undefined) put("pauses", s(JSON.stringify(change.pauses)));
   if (change.retryPolicy === null) remove.push("retry");
   else if (change.retryPolicy) put("retry", s(JSON.stringify(change.retryPolicy)));
 

@@ -103,6 +103,21 @@ export function createMemoryExecutionStore(db: MemoryDb): ExecutionStore {
       return { ...page, items: page.items.map(copy) };
     },
 
+    async executionsBetween(scope, jobId, fromMs, toMs, limit) {
+      return [...db.executions.values()]
+        .map((s) => s.execution)
+        .filter(
+          (e) =>
+            e.jobId === jobId &&
+            inScope(scope, e.tenant) &&
+            e.scheduledMs >= fromMs &&
+            e.scheduledMs <= toMs,
+        )
+        .sort((a, b) => a.scheduledMs - b.scheduledMs || a.attempt - b.attempt)
+        .slice(0, limit)
+        .map(copy);
+    },
+
     async startedRuns(runs) {
       const started = new Set<string>();
       for (const r of runs) {

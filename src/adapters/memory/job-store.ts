@@ -77,6 +77,7 @@ export function createMemoryJobStore(db: MemoryDb): JobStore {
     else if (change.priority !== undefined) job.priority = change.priority;
     if (change.notifications?.length) job.notifications = copy(change.notifications);
     else if (change.notifications !== undefined) delete job.notifications;
+    if (change.pauses !== undefined) job.pauses = copy(change.pauses);
     if (change.releaseKey !== undefined) {
       const key = scoped(job.tenant, change.releaseKey);
       if (db.externalKeys.get(key) === job.id) db.externalKeys.delete(key);

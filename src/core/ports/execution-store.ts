@@ -61,6 +61,18 @@ export interface ExecutionStore {
   getExecution(scope: TenantScope, id: string): Promise<Execution | undefined>;
   /** Executions in `scope` only (ALL_TENANTS: the leader's failover of a lost worker). */
   listExecutions(scope: TenantScope, query: ExecutionQuery): Promise<Page<Execution>>;
+  /**
+   * The attempts of one job's runs scheduled in [fromMs, toMs], in `scope`
+   * only, by scheduled time then attempt, at most `limit` (the fire
+   * ledger's read: one range on the table's key).
+   */
+  executionsBetween(
+    scope: TenantScope,
+    jobId: string,
+    fromMs: number,
+    toMs: number,
+    limit: number,
+  ): Promise<Execution[]>;
   /** Which of these runs have a first-attempt record, as `<job id>:<scheduled ms>` keys. */
   startedRuns(runs: Array<{ jobId: string; scheduledMs: number }>): Promise<Set<string>>;
   /**

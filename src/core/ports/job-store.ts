@@ -1,6 +1,7 @@
 import type { IdempotencyRecord } from "../idempotency.js";
 import type { Job, JobLimits, JobStatus, JobTarget, Schedule } from "../job.js";
 import type { NotificationTarget } from "../notification.js";
+import type { PauseRecord } from "../pause.js";
 import type { Priority } from "../priority.js";
 import type { RetryPolicy } from "../retry-policy.js";
 import type { TenantScope } from "../tenant.js";
@@ -72,6 +73,8 @@ export interface JobChange {
    * that a new job may take it.
    */
   releaseKey?: string;
+  /** Replaces the pause history (PauseJob, ResumeJob: with the status, in the same write). */
+  pauses?: PauseRecord[];
 }
 
 /** Preconditions of an API change; a failed one throws aborted or failed_precondition. */

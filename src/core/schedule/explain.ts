@@ -34,21 +34,22 @@ export interface Explained {
 }
 
 /** `HH:MM[:SS]` of a wall-clock reading. */
-function clockText(wall: number): string {
+export function clockText(wall: number): string {
   const d = new Date(wall);
   const hm = d.toISOString().slice(11, 19);
   return hm.endsWith(":00") ? hm.slice(0, 5) : hm;
 }
 
 /** What the DST rules did to a cron fire at `run`: a gap's shift, a repeated reading's occurrence. */
-interface DstMove {
+export interface DstMove {
   /** The reading the cron matched, when it did not exist (the run is the gap's end). */
   gapReading?: number;
   /** The run's reading occurs twice that day: this run is its `first` or second occurrence. */
   repeated?: "first" | "second";
 }
 
-function dstMove(schedule: Schedule, run: number, clock: ZoneClock): DstMove {
+/** Also read by the fire ledger (`core/fire-ledger/`), to say which DST rule moved or dropped a time. */
+export function dstMove(schedule: Schedule, run: number, clock: ZoneClock): DstMove {
   if (schedule.kind !== "cron") return {};
   const move: DstMove = {};
   const reading = run + clock.offsetAt(run);

@@ -10,12 +10,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toJson } from "@bufbuild/protobuf";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   GetExecutionResponseSchema,
   GetJobResponseSchema,
   JobService,
+  ListFiresResponseSchema,
   ListJobsResponseSchema,
 } from "../../../gen/chronoring/v1/job_service_pb.js";
 import { type App, startApp } from "../../../src/app.js";
@@ -294,5 +296,57 @@ describe("chronoring jobs and runs against a running server", () => {
     const lines = narrow.trimEnd().split("\n");
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(80);
     expect(lines[0]).not.toMatch(/OWNER|TAGS/);
+  });
+
+  it("pauses and resumes with a note, and shows the fire ledger as a table and as the API's JSON", {
+    timeout: 120_000,
+  }, async () => {
+    const { job } = await api.createJob({
+      name: "cli ledger",
+      owner: "team-cli-ledger",
+      schedule: { kind: { case: "cron", value: "* * * * * *" } },
+      target: { kind: { case: "noop", value: {} } },
+    });
+    const id = job!.id;
+    const ran = async (afterMs: number) =>
+      (await api.listExecutions({ jobId: id, pageSize: 100 })).executions.some(
+        (e) => timestampMs(e.scheduledTime!) > afterMs && e.startTime !== undefined,
+      );
+    await waitFor("a first run", async () => ((await ran(0)) ? true : undefined));
+    const paused = await cliOk(["jobs", "pause", id, "--note", "vendor outage"], o);
+    expect(paused).toMatch(/^paused:\s+.* by test-user: vendor outage$/m);
+    await new Promise((r) => setTimeout(r, 2500));
+    await cliOk(["jobs", "resume", id, "--note", "vendor back"], o);
+    const history = (await api.getJob({ id })).job!.pauseHistory;
+    expect(history).toHaveLength(1);
+    expect(history[0]).toMatchObject({ note: "vendor outage", resumeNote: "vendor back" });
+    const resumedMs = timestampMs(history[0]!.resumeTime!);
+    await waitFor("a run after the resume", async () =>
+      (await ran(resumedMs)) ? true : undefined,
+    );
+    await api.deleteJob({ id });
+
+    const from = new Date(timestampMs(job!.createTime!)).toISOString();
+    const to = new Date(Date.now()).toISOString();
+    const text = await cliOk(["jobs", "fires", id, "--from", from, "--to", to, "--all"], o);
+    const [header, ...rows] = text.trimEnd().split("\n");
+    expect(header).toMatch(/^NOMINAL \(UTC\)\s+LOCAL \(UTC\)\s+OUTCOME\s+EXECUTION\s+DETAIL$/);
+    expect(rows.some((r) => /\bSTARTED\s+job_\w+:\d+:1\b/.test(r))).toBe(true);
+    expect(
+      rows.some((r) =>
+        new RegExp(`SKIPPED_PAUSED\\s+-\\s+paused by ${history[0]!.pausedBy}: vendor outage`).test(
+          r,
+        ),
+      ),
+    ).toBe(true);
+    expect(rows.at(-1)).toMatch(/^STARTED \d+, SKIPPED_PAUSED \d+/);
+
+    const json = await cliJson(["jobs", "fires", id, "--from", from, "--to", to], o);
+    const direct = await api.listFires({
+      jobId: id,
+      from: timestampFromMs(Date.parse(from)),
+      to: timestampFromMs(Date.parse(to)),
+    });
+    expect(json).toEqual(toJson(ListFiresResponseSchema, direct));
   });
 });

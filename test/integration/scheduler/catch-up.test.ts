@@ -3,11 +3,12 @@
  * against DynamoDB Local and the SQS emulator: jobs are created through the
  * API while no scheduler runs, the clock moves 10.5 minutes on, then a
  * scheduler and a worker start and the stored executions and missed counts
- * are read back per policy.
+ * are read back per policy, and the fire ledger (ListFires) of each job.
  */
 
 import { durationFromMs, timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FireOutcome } from "../../../gen/chronoring/v1/fire_pb.js";
 import { MisfireMode } from "../../../gen/chronoring/v1/schedule_pb.js";
 import { type App, startApp } from "../../../src/app.js";
 import { type Clock, clockWithNow } from "../../../src/core/clock.js";
@@ -105,6 +106,39 @@ describe("misfire catch-up after the scheduler was down", () => {
     expect(job.missedRuns).toBe(BigInt(missed));
     expect(scheduled(executions)).toEqual(minutes);
   });
+
+  it.each<[keyof typeof policies, string]>([
+    ["skip", "MMMMMMMMMMM"],
+    ["once", "mmmmmmmmmmS"],
+    ["allCapped", "MMMMMMMMSSS"],
+    ["allWindow", "MMMMMMMSSSS"],
+    ["unset", "mmmmmmmmmmS"],
+  ])(
+    "%s: the fire ledger tells the missed, merged and started times apart (%s)",
+    async (name, expected) => {
+      await settled(name, expected.split("S").length - 1);
+      const letter: Record<number, string> = {
+        [FireOutcome.MISSED]: "M",
+        [FireOutcome.MERGED]: "m",
+        [FireOutcome.STARTED]: "S",
+      };
+      const out = await client.listFires({
+        jobId: ids[name]!,
+        from: timestampFromMs(t0),
+        to: timestampFromMs(t0 + 10.5 * MIN),
+      });
+      expect(out.fires.map((f) => letter[f.outcome] ?? FireOutcome[f.outcome]).join("")).toBe(
+        expected,
+      );
+      const catchUp = out.fires.at(-1)!;
+      for (const f of out.fires) {
+        if (f.outcome === FireOutcome.MERGED) expect(f.executionId).toBe(catchUp.executionId);
+        if (f.outcome !== FireOutcome.STARTED) {
+          expect(f.misfire?.mode).toBe(policies[name]?.mode ?? MisfireMode.FIRE_ONCE);
+        }
+      }
+    },
+  );
 
   it("fires nothing more and counts every dropped run in the metric, by policy", async () => {
     await new Promise((r) => setTimeout(r, 1000));

@@ -5,7 +5,8 @@
  * backends, like the other API tests; nothing is killed, so it is not e2e.
  *
  * It signs in by pasting a token, creates an every-second job in the UI and
- * sees its runs and their timeline, pauses it, resumes it from the keyboard,
+ * sees its runs and their timeline, pauses it with a note (shown with who
+ * paused it, and in the fire ledger), resumes it from the keyboard,
  * triggers it, redrives a dead run, and checks the cluster page and the fire
  * stats picture; every control has an accessible name; a refused token goes
  * back to sign-in with the reason; screenshots at desktop and 390 px wide.
@@ -93,10 +94,17 @@ describe("the admin UI in a browser", () => {
     expect(await unnamedControls(page)).toEqual([]);
     await page.screenshot({ path: join(shots, "job-desktop.png"), fullPage: true });
 
+    // Pause with a note: who paused and why show on the page and in GetJob.
+    await page.getByLabel("Pause or resume note").fill("ui maintenance");
     await page.getByRole("button", { name: "Pause" }).click();
     await page.locator("dl.spec .s-paused").waitFor();
+    await page.locator("dl.spec .note", { hasText: "by ui-admin: ui maintenance" }).waitFor();
     const jobs = tenantClients(auth)(JobService, base, TENANT);
-    expect((await jobs.getJob({ id: jobId })).job?.status).toBe(2); // PAUSED
+    const paused = (await jobs.getJob({ id: jobId })).job;
+    expect(paused?.status).toBe(2); // PAUSED
+    expect(paused?.pause).toMatchObject({ pausedBy: "ui-admin", note: "ui maintenance" });
+    // Long enough for a few of its every-second times to fall in the pause.
+    await new Promise((r) => setTimeout(r, 2500));
 
     // Resume from the keyboard: Tab to the button, Enter.
     await page.locator("body").focus();
@@ -108,6 +116,15 @@ describe("the admin UI in a browser", () => {
     expect(focused).toBe("Resume");
     await page.keyboard.press("Enter");
     await page.locator("dl.spec .s-active").waitFor();
+    // The fire ledger of the last 24 hours: runs started, and the times the pause held back.
+    const ledger = page.locator("table.ledger");
+    await ledger.locator(".o-SKIPPED_PAUSED").first().waitFor({ timeout: 30_000 });
+    await ledger.locator(".o-STARTED").first().waitFor();
+    await ledger
+      .locator(".note", { hasText: "paused by ui-admin: ui maintenance" })
+      .first()
+      .waitFor();
+    await page.locator(".ledger-counts .o-SKIPPED_PAUSED").waitFor();
 
     await page.getByRole("button", { name: "Pause" }).click();
     await page.locator("dl.spec .s-paused").waitFor();

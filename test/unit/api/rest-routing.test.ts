@@ -61,6 +61,7 @@ describe("the routing table", () => {
     ["GET", "/executions", "ListExecutions"],
     ["GET", "/executions/e1", "GetExecution"],
     ["POST", "/jobs:preview", "PreviewSchedule"],
+    ["GET", "/v1/jobs/j1/fires", "ListFires"],
     ["POST", "/v1/deadRuns:redrive", "RedriveDeadRuns"],
     ["POST", "/v1/workflows/w1:trigger", "TriggerWorkflow"],
     ["POST", "/v1/cluster/workers/w1:pause", "PauseWorker"],

@@ -54,8 +54,11 @@ describe("withInputChecks: every JobCommands input is checked once, in core", ()
       [checked.update("t", "x", { name: "" }), "id"],
       [checked.update("t", JOB_ID, { name: " " }), "name"],
       [checked.cancel("t", ""), "id"],
-      [checked.pause("t", "x"), "id"],
-      [checked.resume("t", "x"), "id"],
+      [checked.pause("t", "x", { by: "u" }), "id"],
+      [checked.resume("t", "x", { by: "u" }), "id"],
+      [checked.pause("t", JOB_ID, { by: "u", note: "x".repeat(501) }), "note"],
+      [checked.pause("t", JOB_ID, { by: "u", note: "two\nlines" }), "note"],
+      [checked.resume("t", JOB_ID, { by: "u", note: "é".repeat(501) }), "note"],
       [checked.trigger("t", "x"), "id"],
       [checked.listExecutions("t", { pageSize: 10, jobId: "x" }), "job_id"],
       [checked.getExecution("t", ""), "id"],
@@ -75,6 +78,11 @@ describe("withInputChecks: every JobCommands input is checked once, in core", ()
       "id: must be <job id>:<scheduled ms>:<attempt>",
     );
     expect((await refusal(checked.getExecution("t", ""))).message).toBe("id: required");
+    const long = await refusal(checked.pause("t", JOB_ID, { by: "u", note: "x".repeat(501) }));
+    expect(long.message).toBe("note: must be at most 500 characters");
+    expect((await refusal(checked.resume("t", JOB_ID, { by: "u", note: "a\tb" }))).message).toBe(
+      "note: must not contain control characters (line breaks, tabs)",
+    );
   });
 
   it("passes a good input on unchanged", async () => {
@@ -82,6 +90,7 @@ describe("withInputChecks: every JobCommands input is checked once, in core", ()
     await checked.create("t", GOOD);
     await checked.get("t", JOB_ID);
     await checked.getExecution("t", `${JOB_ID}:1000:1`);
-    expect(calls).toEqual(["create", "get", "getExecution"]);
+    await checked.pause("t", JOB_ID, { by: "u", note: "é".repeat(500) });
+    expect(calls).toEqual(["create", "get", "getExecution", "pause"]);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * One job: its spec, the next fire times (with DST and calendar notes), a
- * timeline of its runs, the run history, and pause, resume, trigger, edit
- * and delete.
+ * One job: its spec (with who paused it and why), the next fire times (with
+ * DST and calendar notes), the fire ledger of the last 24 hours, a timeline
+ * of its runs, the run history, and pause or resume (with a note), trigger,
+ * edit and delete.
  */
 import { useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
@@ -10,6 +11,7 @@ import { errorText, jobs } from "../api.js";
 import { RunTimeline } from "../charts/timeline.js";
 import { jobStatus, priorityName, scheduleText, time } from "../format.js";
 import { usePoll } from "../poll.js";
+import { FireLedger } from "./fire-ledger.js";
 import { JobForm } from "./job-form.js";
 import { RunTable } from "./run-table.js";
 
@@ -36,6 +38,7 @@ export function JobDetailPage() {
   const { route } = useLocation();
   const id = params.id ?? "";
   const [editing, setEditing] = useState(false);
+  const [note, setNote] = useState("");
   const [message, setMessage] = useState<{ error: boolean; text: string } | undefined>();
   const job = usePoll(() => jobs.getJob({ id }).then((r) => r.job), [id]);
   // The job's own schedule, previewed with its id (its calendar and last run count).
@@ -53,6 +56,7 @@ export function JobDetailPage() {
     try {
       await call();
       setMessage({ error: false, text: `${label}: done` });
+      setNote("");
       job.reload();
       runs.reload();
     } catch (err) {
@@ -79,12 +83,20 @@ export function JobDetailPage() {
       )}
       {j && (
         <div class="actions">
+          <input
+            type="text"
+            aria-label="Pause or resume note"
+            placeholder="note (why), optional"
+            maxLength={500}
+            value={note}
+            onInput={(e) => setNote((e.target as HTMLInputElement).value)}
+          />
           {j.status === JobStatus.PAUSED ? (
-            <button type="button" onClick={() => act("Resume", () => jobs.resumeJob({ id }))}>
+            <button type="button" onClick={() => act("Resume", () => jobs.resumeJob({ id, note }))}>
               Resume
             </button>
           ) : (
-            <button type="button" onClick={() => act("Pause", () => jobs.pauseJob({ id }))}>
+            <button type="button" onClick={() => act("Pause", () => jobs.pauseJob({ id, note }))}>
               Pause
             </button>
           )}
@@ -130,6 +142,13 @@ export function JobDetailPage() {
           <dt>Status</dt>
           <dd>
             <span class={`status s-${jobStatus(j.status)}`}>{jobStatus(j.status)}</span>
+            {j.pause && (
+              <span class="note">
+                paused {time(j.pause.pauseTime)}
+                {j.pause.pausedBy && ` by ${j.pause.pausedBy}`}
+                {j.pause.note && `: ${j.pause.note}`}
+              </span>
+            )}
           </dd>
           <dt>Schedule</dt>
           <dd>
@@ -183,6 +202,7 @@ export function JobDetailPage() {
           </ul>
         </>
       )}
+      <FireLedger id={id} />
       <h2>Runs</h2>
       {runs.error && <p class="error">{runs.error}</p>}
       <RunTimeline runs={runs.data?.executions ?? []} />
