@@ -211,7 +211,9 @@ describe("properties across zones and patterns", () => {
     return upcoming(s, from, 1000).filter((t) => t <= to);
   };
 
-  it("BOTH is the union of FIRST and LAST; SKIP keeps exactly the runs whose reading exists", () => {
+  it("BOTH is the union of FIRST and LAST; SKIP keeps exactly the runs whose reading exists", {
+    timeout: 30_000,
+  }, () => {
     for (const [timeZone, at] of transitions) {
       for (const cron of crons) {
         for (const t of at.map(Date.parse)) {
