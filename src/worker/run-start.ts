@@ -1,8 +1,10 @@
 import type { Logger } from "pino";
-import { INACTIVE_JOB_REASON } from "../core/claim-rules.js";
+import { canStart, INACTIVE_JOB_REASON } from "../core/claim-rules.js";
 import { executionId, type RunRef, type RunWait, waitAtStart } from "../core/execution.js";
 import type { Job, JobLimits, JobTarget } from "../core/job.js";
+import { StartInDoubt } from "../core/ports/execution-store.js";
 import type { Delivery } from "../core/ports/work-queue.js";
+import { retry } from "../core/retry.js";
 import { ALL_TENANTS } from "../core/tenant.js";
 import { startLimitedRun } from "./limited-run.js";
 import type { RunScope } from "./worker-deps.js";
@@ -139,14 +141,50 @@ async function startOnce(
     const waited = waitAtStart(wait, startedMs);
     return await executions.startExecution(run, options.id, startedMs, queuedMs, inherited, waited);
   } catch (err) {
+    if (err instanceof StartInDoubt) return settleInDoubt(scope, run);
     const existing = await executions.getExecution(run.tenant, executionId(run));
     if (
       existing?.status === "RUNNING" &&
       existing.workerId === options.id &&
       existing.startedMs === startedMs
     ) {
-      return "started" as const;
+      // Written, its answer lost: the job check may not have been made.
+      return settleInDoubt(scope, run);
     }
     throw err;
   }
+}
+
+/** How a start in doubt waits for the store: long enough for an outage, never past the worker's hard stop. */
+const SETTLE_RETRY = { baseMs: 200, maxMs: 5_000, jitter: 0.5 };
+
+/**
+ * A start written as this worker's whose job check was not made: makes it
+ * once the store answers (it is the only one who will: a redelivery
+ * elsewhere sees a duplicate), then runs it or ends it as a refused start
+ * ends. If the worker stops first, the record stays RUNNING and this
+ * worker's, and the lost-worker check re-queues it.
+ */
+async function settleInDoubt(scope: RunScope, run: RunRef): Promise<"started" | "job_inactive"> {
+  const { jobs, executions, clock, options, logger } = scope.deps;
+  logger.warn(
+    { executionId: executionId(run) },
+    "start in doubt: checking its job once the store answers",
+  );
+  const job = await retry(SETTLE_RETRY, () => jobs.getJob(run.tenant, run.jobId), clock, {
+    signal: scope.hardStop,
+  });
+  if (job && canStart(job.status, run)) return "started";
+  await retry(
+    SETTLE_RETRY,
+    () =>
+      executions.finishExecution(executionId(run), options.id, {
+        status: "CANCELLED",
+        error: INACTIVE_JOB_REASON,
+        endedMs: clock.now(),
+      }),
+    clock,
+    { signal: scope.hardStop },
+  );
+  return "job_inactive";
 }

@@ -14,7 +14,12 @@ import {
 import { canStart, INACTIVE_JOB_REASON } from "../../core/claim-rules.js";
 import { type Execution, parseExecutionId, type RunRef } from "../../core/execution.js";
 import type { JobStatus } from "../../core/job.js";
-import type { ExecutionQuery, ExecutionStore, Outcome } from "../../core/ports/execution-store.js";
+import {
+  type ExecutionQuery,
+  type ExecutionStore,
+  type Outcome,
+  StartInDoubt,
+} from "../../core/ports/execution-store.js";
 import type { Page } from "../../core/ports/job-store.js";
 import type { TenantScope } from "../../core/tenant.js";
 import {
@@ -73,16 +78,21 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
     workerId: string,
     nowMs: number,
     replaced: Item | undefined,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const ours = {
       ConditionExpression: "#st = :running AND #w = :w AND started = :now",
       ExpressionAttributeNames: { "#st": "st", "#w": "worker" },
       ExpressionAttributeValues: { ":running": s("RUNNING"), ":w": s(workerId), ":now": n(nowMs) },
     };
-    const undo = replaced
-      ? client.send(new PutItemCommand({ TableName: table, Item: replaced, ...ours }))
-      : client.send(new DeleteItemCommand({ TableName: table, Key: runItemKey(run), ...ours }));
-    await undo.catch(() => undefined);
+    try {
+      await (replaced
+        ? client.send(new PutItemCommand({ TableName: table, Item: replaced, ...ours }))
+        : client.send(new DeleteItemCommand({ TableName: table, Key: runItemKey(run), ...ours })));
+      return true;
+    } catch (err) {
+      // Refused: the record is no longer this start's (nothing to take back).
+      return err instanceof ConditionalCheckFailedException;
+    }
   }
 
   async function listExecutions(
@@ -202,8 +212,9 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       try {
         status = await readJobStatus(client, jobs, run.jobId);
       } catch (err) {
-        await undoStart(run, workerId, nowMs, replaced);
-        throw err;
+        // Taken back, the run is as if never started: its redelivery tries again.
+        if (await undoStart(run, workerId, nowMs, replaced)) throw err;
+        throw new StartInDoubt(err);
       }
       if (status !== undefined && canStart(status, run)) return "started";
       const cancelled = { ":c": s("CANCELLED"), ":now": n(nowMs), ":why": s(INACTIVE_JOB_REASON) };

@@ -13,6 +13,22 @@ export interface ExecutionQuery {
 /** Why a worker did not start a run. */
 export type StartOutcome = "started" | "duplicate" | "job_inactive";
 
+/**
+ * A start whose record was written (RUNNING, this worker's) but whose job
+ * could not be read to check it may start, and whose record could not be
+ * taken back either (the store went away between the two). The record stays
+ * this worker's: a redelivery elsewhere sees a duplicate, so the worker that
+ * wrote it must settle it — check the job once the store answers, then run
+ * it or end it CANCELLED — or, if that worker dies first, the lost-worker
+ * check re-queues it.
+ */
+export class StartInDoubt extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`start written, its job unreadable and the write not taken back: ${String(cause)}`);
+    this.name = "StartInDoubt";
+  }
+}
+
 export interface Outcome {
   /** CANCELLED: a newer run of the job stopped it (overlap CANCEL_PREVIOUS). */
   status: "SUCCEEDED" | "FAILED" | "CANCELLED";

@@ -10,16 +10,17 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import { executionId, type RunRef } from "../../../src/core/execution.js";
+import { StartInDoubt } from "../../../src/core/ports/execution-store.js";
 import { testConfig, testStores } from "../../support/app.js";
 import { makeJob } from "../../support/jobs.js";
 
-/** Fails the next GetItem of the jobs table (the start's status read) while `armed.on`. */
-function failJobReads(client: DynamoDBClient, jobsTable: string) {
+/** Fails the next `command` on `table` (as an unavailable store would) while `armed.on`. */
+function failNext(client: DynamoDBClient, command: string, table: string) {
   const armed = { on: false };
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as { TableName?: string };
-      if (armed.on && context.commandName === "GetItemCommand" && input.TableName === jobsTable) {
+      if (armed.on && context.commandName === command && input.TableName === table) {
         armed.on = false;
         throw Object.assign(new Error("injected: store unavailable"), {
           name: "InternalServerError",
@@ -27,9 +28,25 @@ function failJobReads(client: DynamoDBClient, jobsTable: string) {
       }
       return next(args);
     },
-    { step: "initialize", name: "failJobReads" },
+    { step: "initialize", name: `failNext${command}${table}` },
   );
   return armed;
+}
+
+/** Fails the next GetItem of the jobs table (the start's status read) while `armed.on`. */
+const failJobReads = (client: DynamoDBClient, jobsTable: string) =>
+  failNext(client, "GetItemCommand", jobsTable);
+
+/** The first attempt of a job's next run. */
+function firstRun(job: ReturnType<typeof makeJob>): RunRef {
+  return {
+    tenant: job.tenant,
+    jobId: job.id,
+    partition: job.partition,
+    scheduledMs: job.nextRunMs!,
+    attempt: 1,
+    manual: false,
+  };
 }
 
 /**
@@ -65,14 +82,7 @@ describe("a start whose answer is lost", () => {
     const armed = loseNextPutAnswer(stores.client, `${config.store.tablePrefix}executions`);
     const job = makeJob(8);
     await stores.jobs.createJob(job);
-    const run: RunRef = {
-      tenant: job.tenant,
-      jobId: job.id,
-      partition: job.partition,
-      scheduledMs: job.nextRunMs!,
-      attempt: 1,
-      manual: false,
-    };
+    const run = firstRun(job);
     armed.on = true;
     expect(await stores.executions.startExecution(run, "w1", 1000)).toBe("started");
     expect(armed.on).toBe(false);
@@ -88,14 +98,7 @@ describe("a start whose job read fails", () => {
     const armed = failJobReads(stores.client, `${config.store.tablePrefix}jobs`);
     const job = makeJob(8);
     await stores.jobs.createJob(job);
-    const run: RunRef = {
-      tenant: job.tenant,
-      jobId: job.id,
-      partition: job.partition,
-      scheduledMs: job.nextRunMs!,
-      attempt: 1,
-      manual: false,
-    };
+    const run = firstRun(job);
     armed.on = true;
     await expect(stores.executions.startExecution(run, "w1", 1000)).rejects.toThrow();
     expect(await stores.executions.getExecution(DEFAULT_TENANT, executionId(run))).toBeUndefined();
@@ -113,5 +116,32 @@ describe("a start whose job read fails", () => {
     const queued = await stores.executions.queuedAttempts(job.partition, now, now + 5000, 100);
     expect(queued.items.map((q) => q.run)).toContainEqual(next);
     expect(await stores.executions.startExecution(next, "w2", 4000)).toBe("started");
+  });
+});
+
+describe("a start whose job read and take-back both fail", () => {
+  it("is in doubt: the record stays RUNNING and the starting worker's, and a redelivery is a duplicate", async () => {
+    const config = testConfig("start-doubt");
+    const stores = await testStores(config);
+    const reads = failJobReads(stores.client, `${config.store.tablePrefix}jobs`);
+    const deletes = failNext(
+      stores.client,
+      "DeleteItemCommand",
+      `${config.store.tablePrefix}executions`,
+    );
+    const job = makeJob(8);
+    await stores.jobs.createJob(job);
+    const run = firstRun(job);
+    reads.on = true;
+    deletes.on = true;
+    await expect(stores.executions.startExecution(run, "w1", 1000)).rejects.toBeInstanceOf(
+      StartInDoubt,
+    );
+    expect(await stores.executions.getExecution(DEFAULT_TENANT, executionId(run))).toMatchObject({
+      status: "RUNNING",
+      workerId: "w1",
+    });
+    // Another worker's delivery: the record is w1's to settle (or the lost-worker check's).
+    expect(await stores.executions.startExecution(run, "w2", 2000)).toBe("duplicate");
   });
 });

@@ -17,6 +17,8 @@ import { createMemoryAdapters } from "../../../src/adapters/memory/adapters.js";
 import type { Clock } from "../../../src/core/clock.js";
 import { executionId, type RunRef } from "../../../src/core/execution.js";
 import type { Job, JobTarget } from "../../../src/core/job.js";
+import { type ExecutionStore, StartInDoubt } from "../../../src/core/ports/execution-store.js";
+import type { JobStore } from "../../../src/core/ports/job-store.js";
 import type { Delivery } from "../../../src/core/ports/work-queue.js";
 import type { HandlerResult, JobHandler } from "../../../src/worker/handlers/handler.js";
 import { createHttpHandler } from "../../../src/worker/handlers/http.js";
@@ -56,7 +58,11 @@ function heldHandler() {
 /** One worker on a fake clock at T0 over the memory adapters. */
 function setup(
   handlers: JobHandler[] | ((clock: Clock) => JobHandler[]),
-  options: { concurrency?: number } = {},
+  options: {
+    concurrency?: number;
+    /** Wraps the execution store the worker gets (fault injection). */
+    wrapExecutions?: (e: ExecutionStore, jobs: JobStore) => ExecutionStore;
+  } = {},
 ) {
   const clock: FakeClock = fakeClock(T0);
   const adapters = createMemoryAdapters({
@@ -64,7 +70,8 @@ function setup(
     visibilityTimeoutS: VISIBILITY_S,
     maxReceiveCount: 10,
   });
-  const { queue, jobs, executions } = adapters;
+  const { queue, jobs } = adapters;
+  const executions = options.wrapExecutions?.(adapters.executions, jobs) ?? adapters.executions;
   const registry = new Registry();
   const metrics = createWorkerMetrics(registry);
   /** Every extendAll call: the deliveries it was given and the visibility asked. */
@@ -126,7 +133,7 @@ function setup(
     return { job, runAt };
   }
   const send = (run: RunRef, target: JobTarget) => queue.send([{ ...run, target }]);
-  const execution = (run: RunRef) => executions.getExecution(run.tenant, executionId(run));
+  const execution = (run: RunRef) => adapters.executions.getExecution(run.tenant, executionId(run));
   const duplicates = async () =>
     (await registry.getSingleMetricAsString("chronoring_duplicate_deliveries_total")).match(
       / (\d+)$/m,
@@ -295,5 +302,64 @@ describe("the worker on a fake clock", () => {
     await w.clock.tick(1_000 + 5_000);
     expect(held.calls[0]!.signal.aborted).toBe(true);
     await stopping;
+  });
+});
+
+describe("a start in doubt (written, its job check and its take-back failed)", () => {
+  /** The first start is written, then reported in doubt, as the DynamoDB store does on a double fault; `before` runs between. */
+  const doubtOnce =
+    (before: (jobs: JobStore, run: RunRef) => Promise<void> = async () => {}) =>
+    (e: ExecutionStore, jobs: JobStore): ExecutionStore => {
+      let first = true;
+      /** The store stays away a moment: the next read of an execution fails too. */
+      let down = false;
+      return {
+        ...e,
+        async startExecution(run, ...rest) {
+          const outcome = await e.startExecution(run, ...rest);
+          if (!first || outcome !== "started") return outcome;
+          first = false;
+          down = true;
+          await before(jobs, run);
+          throw new StartInDoubt(new Error("injected: store unavailable"));
+        },
+        async getExecution(scope, id) {
+          if (down) {
+            down = false;
+            throw new Error("injected: store unavailable");
+          }
+          return e.getExecution(scope, id);
+        },
+      };
+    };
+
+  it("is settled by the worker that wrote it: the job is checked, the run starts once", async () => {
+    const held = heldHandler();
+    const w = setup([held.handler], { wrapExecutions: doubtOnce() });
+    const { runAt } = await w.jobWith(NOOP);
+    const run = runAt(T0);
+    await w.send(run, NOOP);
+    await w.until("the run started", () => held.calls.length === 1);
+    held.calls[0]!.finish({ ok: true, summary: "done" });
+    await w.until("succeeded", async () => (await w.execution(run))?.status === "SUCCEEDED");
+    await w.clock.tick(VISIBILITY_S * 1000 * 2);
+    expect(held.calls).toHaveLength(1);
+  });
+
+  it("a job paused meanwhile ends the run CANCELLED, its handler never called", async () => {
+    const held = heldHandler();
+    const pause = async (jobs: JobStore, run: RunRef) => {
+      await jobs.updateJob(run.tenant, run.jobId, { status: "PAUSED", nextRunMs: null }, {}, T0);
+    };
+    const w = setup([held.handler], { wrapExecutions: doubtOnce(pause) });
+    const { runAt } = await w.jobWith(NOOP);
+    const run = runAt(T0);
+    await w.send(run, NOOP);
+    await w.until("cancelled", async () => (await w.execution(run))?.status === "CANCELLED");
+    expect((await w.execution(run))?.error).toBe(
+      "the job was paused or cancelled before the run started",
+    );
+    await w.clock.tick(VISIBILITY_S * 1000 * 2);
+    expect(held.calls).toHaveLength(0);
   });
 });
