@@ -6,7 +6,7 @@
  */
 import { useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
-import { type Job, JobStatus } from "../../../gen/chronoring/v1/job_pb.js";
+import { FileOperation, type Job, JobStatus } from "../../../gen/chronoring/v1/job_pb.js";
 import { errorText, jobs } from "../api.js";
 import { RunTimeline } from "../charts/timeline.js";
 import { jobStatus, priorityName, scheduleText, time } from "../format.js";
@@ -28,6 +28,16 @@ function targetText(job: Job): string {
       return `workflow ${t.value.workflowId}`;
     case "noop":
       return "noop";
+    case "file": {
+      const to = t.value.destination ? ` → ${t.value.destination}` : "";
+      const op = (FileOperation[t.value.operation] ?? "").toLowerCase();
+      return `file ${op} ${t.value.root}: ${t.value.sources.join(", ")}${to}`;
+    }
+    case "database": {
+      const s = t.value.statement;
+      const what = s.case === "procedure" ? `CALL ${s.value}` : (s.value ?? "");
+      return `database ${t.value.connection}: ${what.replace(/\s+/g, " ").slice(0, 120)}`;
+    }
     default:
       return "—";
   }
