@@ -74,16 +74,9 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
 
   /** Waits `ms`, or less when the worker stops; slot wakes do not cut it short. */
   function pause(ms: number): Promise<void> {
-    if (ms <= 0 || stopping.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        timer.cancel();
-        stopping.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = clock.setTimeout(done, ms);
-      stopping.addEventListener("abort", done);
-    });
+    if (ms <= 0) return Promise.resolve();
+    // The Clock's sleep rejects when the stop aborts it: that ends the pause too.
+    return clock.sleep(ms, stopping).catch(() => {});
   }
 
   function nextWake(timeoutMs?: number): Promise<void> {
