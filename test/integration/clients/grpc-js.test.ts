@@ -92,7 +92,17 @@ describe("@grpc/grpc-js against a real app (cluster mode)", () => {
     expect(listed.jobs.map((j: Message) => j.id)).toContain(job.id);
 
     const { job: updated } = await jobs().call("UpdateJob", {
-      job: { id: job.id, name: "hourly", schedule: { interval: "1h" }, owner: "ignored" },
+      // Anchored an hour ahead: an interval without a start fires at once, and
+      // that run could race the triggered one this test waits for.
+      job: {
+        id: job.id,
+        name: "hourly",
+        schedule: {
+          interval: "1h",
+          startTime: { seconds: String(Math.floor(Date.now() / 1000) + 3600) },
+        },
+        owner: "ignored",
+      },
       updateMask: { paths: ["name", "schedule"] },
       expectedVersion: job.version,
     });
