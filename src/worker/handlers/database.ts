@@ -8,7 +8,7 @@
  */
 import type pg from "pg";
 import Cursor from "pg-cursor";
-import { type Clock, systemClock } from "../../core/clock.js";
+import { type Clock, systemClock, type Timer } from "../../core/clock.js";
 import { type DatabaseTarget, databaseStatement } from "../../core/database-target.js";
 import { classifyDatabaseError } from "./database-errors.js";
 import { bindValues } from "./database-params.js";
@@ -89,7 +89,7 @@ async function runDatabase(
       late.catch(() => undefined);
       const pid = (client as unknown as { processID?: number }).processID ?? -1;
       const cancelled = await pools.cancel(target.connection, pid);
-      if (!cancelled || !(await settlesWithin(late, graceMs))) broken = true;
+      if (!cancelled || !(await settlesWithin(late, graceMs, clock))) broken = true;
       ctx.logger.info({ cancelled }, "database run stopped: query cancelled");
     });
     ctx.logger.debug(
@@ -178,11 +178,11 @@ async function untilAborted<T>(
   }
 }
 
-/** Whether `work` settles (either way) within `ms`. */
-async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
+/** Whether `work` settles (either way) within `ms` on `clock`. */
+async function settlesWithin(work: Promise<unknown>, ms: number, clock: Clock): Promise<boolean> {
+  let timer: Timer | undefined;
   const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
+    timer = clock.setTimeout(() => resolve(false), ms);
   });
   try {
     return await Promise.race([
@@ -193,6 +193,6 @@ async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolea
       timeout,
     ]);
   } finally {
-    clearTimeout(timer);
+    timer?.cancel();
   }
 }
