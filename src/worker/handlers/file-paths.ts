@@ -78,11 +78,10 @@ export async function walkDirectory(
     }
     const shown = parts.slice(0, i + 1).join("/");
     if (info.isSymbolicLink()) {
-      const target = await realpath(abs).catch(() => undefined);
       throw new FileRefusal(
-        target !== undefined && isInside(root, target)
-          ? `${shown} is a symbolic link: file jobs do not follow links`
-          : `${shown} is a symbolic link leading out of the root`,
+        (await leadsOut(root, abs))
+          ? `${shown} is a symbolic link leading out of the root`
+          : `${shown} is a symbolic link: file jobs do not follow links`,
       );
     }
     if (!info.isDirectory()) throw new FileRefusal(`${shown} is not a directory`);
@@ -147,10 +146,15 @@ export async function findFiles(
 }
 
 async function refuseEscape(root: string, abs: string, rel: string): Promise<void> {
-  const target = await realpath(abs).catch(() => undefined);
-  if (target === undefined || !isInside(root, target)) {
+  if (await leadsOut(root, abs)) {
     throw new FileRefusal(`${rel} is a symbolic link leading out of the root (or nowhere)`);
   }
+}
+
+/** Whether the link at `abs` resolves outside `root`, or to nothing. */
+async function leadsOut(root: string, abs: string): Promise<boolean> {
+  const target = await realpath(abs).catch(() => undefined);
+  return target === undefined || !isInside(root, target);
 }
 
 async function fileInfo(abs: string, rel: string): Promise<FoundFile | undefined> {
