@@ -55,13 +55,20 @@ export interface ChronoringProcess {
   config: Config;
 }
 
+/** Loaded once per file: loading a process's settings is the costly part of these checks. */
+const processesOf = new WeakMap<ComposeFile, ChronoringProcess[]>();
+
 export function chronoringProcesses(file: ComposeFile): ChronoringProcess[] {
-  return Object.entries(file.services)
+  const known = processesOf.get(file);
+  if (known) return known;
+  const found = Object.entries(file.services)
     .filter(([, svc]) => environment(svc).CHRONORING_ROLES !== undefined)
     .map(([name, svc]) => {
       const env = environment(svc);
       return { name, svc, env, config: loadConfig(env, []) };
     });
+  processesOf.set(file, found);
+  return found;
 }
 
 /** Where a Chronoring process serves /metrics: the API port, or CHRONORING_METRICS_PORT. */
