@@ -168,7 +168,7 @@ async function main(): Promise<void> {
         });
         for (const r of rows) {
           log(
-            `${r.scenario.padEnd(22)} missed ${r.missed} dup ${r.duplicates} late p50/p99/max ${r.lateness_ms.p50}/${r.lateness_ms.p99}/${r.lateness_ms.max} ms released ${r.victim_released_ms ?? "-"} rejoined ${r.victim_rejoined_ms ?? "-"}`,
+            `${r.scenario.padEnd(22)} missed ${r.missed} dup ${r.duplicates} p50/p99/max sent ${fig(r.lateness_ms)} started ${fig(r.start_lateness_ms)} called ${fig(r.call_lateness_ms)} ms released ${r.victim_released_ms ?? "-"} rejoined ${r.victim_rejoined_ms ?? "-"}`,
           );
         }
         process.stdout.write(`${JSON.stringify({ bench: "partitions", scenarios: rows })}\n`);
@@ -189,3 +189,8 @@ main().catch((err: unknown) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });
+
+/** p50/p99/max of a lateness summary. */
+function fig(s: { p50: number; p99: number; max: number }): string {
+  return `${s.p50}/${s.p99}/${s.max}`;
+}

@@ -93,17 +93,19 @@ export async function startRun(
   const startedMs = clock.now();
   metrics.phases.observe({ phase: "admit" }, (startedMs - received.takenMs) / 1000);
   const inherited: { checkpoint?: Uint8Array } = {};
-  const outcome = limits
-    ? await startLimitedRun(
-        { limits: deps.limits!, queue, clock, limited: metrics.limited, workerId: options.id },
-        delivery,
-        run,
-        target,
-        limits,
-        logger,
-        inherited,
-      )
-    : await startOnce(scope, run, startedMs, delivery.sentMs, inherited, delivery.wait);
+  const start = () =>
+    limits
+      ? startLimitedRun(
+          { limits: deps.limits!, queue, clock, limited: metrics.limited, workerId: options.id },
+          delivery,
+          run,
+          target,
+          limits,
+          logger,
+          inherited,
+        )
+      : startOnce(scope, run, startedMs, delivery.sentMs, inherited, delivery.wait);
+  const outcome = await (deps.storeCalls ? deps.storeCalls.track(start) : start());
   metrics.phases.observe({ phase: "start_write" }, (clock.now() - startedMs) / 1000);
   if (outcome === "held") return undefined;
   if (outcome === "duplicate") {

@@ -38,8 +38,13 @@ export interface WorkerDeps {
   logger: Logger;
   metrics: WorkerMetrics;
   options: WorkerOptions;
-  /** False while this worker may not take runs (its cluster session is not live). */
+  /**
+   * False while this worker may not take runs (its cluster session is not
+   * live, it is paused, or its store is out of reach).
+   */
   canWork?: () => boolean;
+  /** Each run's start (its store calls) goes through it: the role watches them for an outage. */
+  storeCalls?: { track<T>(call: () => Promise<T>): Promise<T> };
   /** Enforces job limits; without it, limits are ignored (a worker of a test that needs none). */
   limits?: Omit<LimitedStartDeps, "clock">;
   /** Retry policies and dead runs; without them a failure stays FAILED. */

@@ -18,7 +18,16 @@ import { type Item, n, s, statusIn } from "./job-item.js";
 export const FENCE_ATTR = "fence";
 
 /**
- * The claim of one run as one conditional item write (see `Claim`).
+ * The mark of the claim call that last claimed on the job (a random id per
+ * call; the SDK sends the same one on each retry of it). A claim refused with
+ * its own mark on the item is its own first attempt's write, whose answer was
+ * lost (a stalled store, a request timeout): it was won, not lost.
+ */
+export const CLAIM_MARK_ATTR = "cmark";
+
+/**
+ * The claim of one run as one conditional item write (see `Claim`), carrying
+ * the call's `mark` when given (see `CLAIM_MARK_ATTR`).
  *
  * What a stale owner (one whose partition a newer owner has taken) can and
  * cannot do under this fence:
@@ -32,7 +41,7 @@ export const FENCE_ATTR = "fence";
  *   sweep sends it if the stale owner never does (a second send is harmless:
  *   the worker's conditional start is the once-only guard).
  */
-export function claimUpdate(table: string, claim: Claim, fence?: Fence): Update {
+export function claimUpdate(table: string, claim: Claim, fence?: Fence, mark?: string): Update {
   const { job } = claim;
   const names: Record<string, string> = { "#st": "st" };
   const runs = claim.runs ?? [job.nextRunMs];
@@ -42,6 +51,10 @@ export function claimUpdate(table: string, claim: Claim, fence?: Fence): Update 
   };
   const set: string[] = [];
   const add = ["cseq :one"];
+  if (mark !== undefined) {
+    set.push(`${CLAIM_MARK_ATTR} = :mark`);
+    values[":mark"] = s(mark);
+  }
   if (runs.length > 0) {
     values[":t"] = { NS: runs.map(String) };
     values[":last"] = n(Math.max(...runs));

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
@@ -18,8 +19,8 @@ import type {
 } from "../../core/ports/job-store.js";
 import { priorityOf } from "../../core/priority.js";
 import { tenantOrDefault } from "../../core/tenant.js";
-import { batchGet, conditionally, dynamo, queryDeadlines } from "./calls.js";
-import { claimUpdate } from "./claim-writes.js";
+import { batchGet, dynamo, queryDeadlines } from "./calls.js";
+import { CLAIM_MARK_ATTR, claimUpdate } from "./claim-writes.js";
 import type { TableNames } from "./client.js";
 import { decodeToken, type Item, n, num, numSet, s, str, toPage } from "./job-item.js";
 import { fenceHolds } from "./partition-fences.js";
@@ -67,11 +68,26 @@ export function createJobClaims(options: {
 
   /**
    * One claim: a plain conditional UpdateItem of the job (1 write unit), the
-   * fence on the job item (see `claimUpdate`). False when its condition failed.
+   * fence on the job item (see `claimUpdate`). False when its condition
+   * failed, unless the item carries this call's own mark: then an earlier
+   * attempt of this call wrote it and its answer was lost (the SDK retried),
+   * and the runs are this claimer's to send. Without the mark they were left
+   * to the recovery sweep, a start timeout late.
    */
-  function claimOne(claim: Claim, fence: Fence | undefined): Promise<boolean> {
-    const update = claimUpdate(table, claim, fence);
-    return conditionally(() => client.send(new UpdateItemCommand(update)));
+  async function claimOne(claim: Claim, fence: Fence | undefined): Promise<boolean> {
+    const mark = randomUUID();
+    const update = claimUpdate(table, claim, fence, mark);
+    try {
+      await dynamo(() =>
+        client.send(
+          new UpdateItemCommand({ ...update, ReturnValuesOnConditionCheckFailure: "ALL_OLD" }),
+        ),
+      );
+      return true;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return err.Item?.[CLAIM_MARK_ATTR]?.S === mark;
+    }
   }
 
   /**
