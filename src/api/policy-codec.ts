@@ -126,9 +126,7 @@ export function misfireToProto(m: MisfirePolicy) {
 type PolicyField = "misfire" | "jitter" | "calendar" | "dst" | "flexibleWindow";
 
 /** The policy fields of a stored schedule, to merge into its ScheduleSpec. */
-export function policiesToProto(
-  schedule: Schedule,
-): Pick<ScheduleSpec, PolicyField> {
+export function policiesToProto(schedule: Schedule): Pick<ScheduleSpec, PolicyField> {
   const out: Pick<ScheduleSpec, PolicyField> = {
     misfire: undefined,
     jitter: undefined,

@@ -68,7 +68,11 @@ function phaseOf(seed: string, key: string): number {
  * `[max(nominal, now), nominal + window)`, or `now` for a run whose window
  * has already passed (it is late: sent at once, as any late run).
  */
-export function planStarts(runs: readonly WindowRun[], nowMs: number, memory: SpreadMemory): number[] {
+export function planStarts(
+  runs: readonly WindowRun[],
+  nowMs: number,
+  memory: SpreadMemory,
+): number[] {
   for (const [key, group] of memory.groups) if (group.endMs <= nowMs) memory.groups.delete(key);
   const order = [...runs.keys()].sort((a, b) => {
     const x = runs[a]!.jobId;

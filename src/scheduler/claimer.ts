@@ -5,8 +5,8 @@ import { StaleOwnerError } from "../core/errors.js";
 import type { Claim, DueJob, Fence, JobStore } from "../core/ports/job-store.js";
 import type { OutgoingRun } from "../core/ports/work-queue.js";
 import { runMessageFor } from "../core/run-message.js";
-import { type CatchUp, type FireContext, nextFire, planCatchUp } from "../core/schedule/index.js";
 import { windowOf } from "../core/schedule/flexible-window.js";
+import { type CatchUp, type FireContext, nextFire, planCatchUp } from "../core/schedule/index.js";
 import { createSpreadMemory, planStarts, type SpreadMemory } from "../core/window-spread.js";
 import { withJobFields } from "../core/with-job-fields.js";
 import type { CalendarCache } from "./calendar-cache.js";
@@ -99,7 +99,11 @@ export function createClaimer(deps: {
     if (plan !== undefined) return catchUpClaim(job, plan, now);
     const run = { scheduledMs: job.nextRunMs, ...(plannedMs !== undefined && { plannedMs }) };
     const recoverAtMs = recoverAt(job, runDeadline(run, options.startTimeoutMs), now);
-    const claim: Claim = { job, nextRunMs: nextFire(job.schedule, job.nextRunMs, ctx), recoverAtMs };
+    const claim: Claim = {
+      job,
+      nextRunMs: nextFire(job.schedule, job.nextRunMs, ctx),
+      recoverAtMs,
+    };
     if (plannedMs !== undefined) claim.plannedMs = plannedMs;
     return claim;
   }
@@ -113,7 +117,9 @@ export function createClaimer(deps: {
   function plansOf(due: DueJob[], now: number): Array<number | undefined> {
     const windowed = due.flatMap((job, i) => {
       const windowMs = windowOf(job.schedule);
-      return windowMs > 0 ? [{ i, run: { jobId: job.id, nominalMs: job.nextRunMs, windowMs } }] : [];
+      return windowMs > 0
+        ? [{ i, run: { jobId: job.id, nominalMs: job.nextRunMs, windowMs } }]
+        : [];
     });
     const plans = new Array<number | undefined>(due.length);
     if (windowed.length === 0) return plans;

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import type { Clock } from "../core/clock.js";
 import { runDeadline } from "../core/claim-rules.js";
+import type { Clock } from "../core/clock.js";
 import { plannedStart, type UntenantedRun } from "../core/execution.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore, PendingRuns } from "../core/ports/job-store.js";

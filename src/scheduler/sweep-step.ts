@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { JobStore } from "../core/ports/job-store.js";
-import { MAX_FLEXIBLE_WINDOW_MS } from "../core/schedule/flexible-window.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
+import { MAX_FLEXIBLE_WINDOW_MS } from "../core/schedule/flexible-window.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { SchedulerMetrics } from "./metrics.js";
 import {

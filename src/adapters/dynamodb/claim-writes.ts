@@ -57,7 +57,9 @@ export function claimUpdate(table: string, claim: Claim, fence?: Fence): Update 
   if (claim.plannedMs !== undefined) {
     // A set, as `claimed`: adds commute with the sweep's deletes of started runs.
     names["#plan"] = PLAN_ATTR;
-    values[":plan"] = { SS: [planEntry({ scheduledMs: job.nextRunMs, plannedMs: claim.plannedMs })] };
+    values[":plan"] = {
+      SS: [planEntry({ scheduledMs: job.nextRunMs, plannedMs: claim.plannedMs })],
+    };
     add.push("#plan :plan");
   }
   const remove: string[] = [];

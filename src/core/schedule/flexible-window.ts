@@ -60,7 +60,10 @@ export function windowOf(schedule: Pick<Schedule, "flexibleWindowMs">): number {
 }
 
 /** The latest instant a run due at `scheduledMs` may start (exclusive); the time itself without a window. */
-export function windowEnd(schedule: Pick<Schedule, "flexibleWindowMs">, scheduledMs: number): number {
+export function windowEnd(
+  schedule: Pick<Schedule, "flexibleWindowMs">,
+  scheduledMs: number,
+): number {
   return scheduledMs + windowOf(schedule);
 }
 

@@ -136,9 +136,13 @@ describe("flexible window spreading", () => {
 
   it("starts at once a run whose window has passed (the scheduler was late)", () => {
     const now = T + 61_000;
-    expect(planStarts([{ jobId: "job_a", nominalMs: T, windowMs: 60_000 }], now, createSpreadMemory("n"))).toEqual([
-      now,
-    ]);
+    expect(
+      planStarts(
+        [{ jobId: "job_a", nominalMs: T, windowMs: 60_000 }],
+        now,
+        createSpreadMemory("n"),
+      ),
+    ).toEqual([now]);
   });
 
   it("keeps groups of different times and windows apart, and forgets a group once its window passed", () => {
