@@ -7,11 +7,14 @@
  * (a `0 * * * *` burst with a 60 s window is one group per hour). The n-th
  * run of a group this node plans starts at
  *
- *     time + lo + ⌊(W − lo) · frac(φ + n·α)⌋
+ *     time + lo + ⌊(P − lo) · frac(φ + n·α)⌋
  *
  * where α = (√5 − 1)/2 (the golden ratio's fractional part), φ a phase of the
- * group on this node, and lo how much of the window had passed when the pass
- * ran (0 for a claim made ahead of time, as claims are). Any run of
+ * group on this node, lo how much of the window had passed when the pass ran
+ * (0 for a claim made ahead of time, as claims are), and P the part of the
+ * window starts are planned in: the window W less a margin of min(1 s, W/10)
+ * for the send and the worker's start, so that a run sent at the end of P
+ * still starts inside the window. Any run of
  * consecutive n of such a sequence is spread about evenly (the three-gap
  * theorem: N points cut the window into gaps of at most three lengths; with
  * this α the longest is under 1.9·W/N), so:
@@ -34,6 +37,11 @@ import { createHash } from "node:crypto";
 
 /** The golden ratio's fractional part: the most evenly spreading step of a Kronecker sequence. */
 const ALPHA = (Math.sqrt(5) - 1) / 2;
+
+/** What is left at the end of a window for the send and the start (see the rule above). */
+export function startMargin(windowMs: number): number {
+  return Math.min(1_000, Math.floor(windowMs / 10));
+}
 
 /** One run found by a claim pass whose job has a flexible window. */
 export interface WindowRun {
@@ -65,8 +73,9 @@ function phaseOf(seed: string, key: string): number {
 
 /**
  * The planned start of each run of `runs` (same order), each in
- * `[max(nominal, now), nominal + window)`, or `now` for a run whose window
- * has already passed (it is late: sent at once, as any late run).
+ * `[max(nominal, now), nominal + window − margin)`; `now` for a run claimed
+ * later than that (at the window's end or beyond it: it is sent at once, as
+ * any late run).
  */
 export function planStarts(
   runs: readonly WindowRun[],
@@ -83,9 +92,10 @@ export function planStarts(
   for (const i of order) {
     const run = runs[i]!;
     const endMs = run.nominalMs + run.windowMs;
+    const lastMs = endMs - startMargin(run.windowMs);
     const from = Math.max(run.nominalMs, nowMs);
-    if (from >= endMs) {
-      starts[i] = nowMs;
+    if (from >= lastMs) {
+      starts[i] = from;
       continue;
     }
     const key = `${run.nominalMs}/${run.windowMs}`;
@@ -96,7 +106,7 @@ export function planStarts(
     }
     const at = (group.phase + group.planned * ALPHA) % 1;
     group.planned++;
-    starts[i] = from + Math.floor((endMs - from) * at);
+    starts[i] = from + Math.floor((lastMs - from) * at);
   }
   return starts;
 }

@@ -13,6 +13,7 @@ import {
   createSpreadMemory,
   planStarts,
   type SpreadMemory,
+  startMargin,
   type WindowRun,
 } from "../../../src/core/window-spread.js";
 import { seededRandom } from "../../support/random.js";
@@ -82,14 +83,15 @@ function peakToAverage(starts: number[], fromMs: number, spanMs: number): number
 }
 
 describe("flexible window spreading", () => {
-  it("plans every start inside its window, [time, time + window)", () => {
+  it("plans every start inside its window, [time, time + window), leaving the margin at its end", () => {
     for (const windowMs of [1_000, 10_000, 60_000, 900_000]) {
       const starts = claimBurst(jobIds(5_000, windowMs), windowMs);
       for (const s of starts) {
         expect(s).toBeGreaterThanOrEqual(T);
-        expect(s).toBeLessThan(T + windowMs);
+        expect(s).toBeLessThan(T + windowMs - startMargin(windowMs));
       }
     }
+    expect([1_000, 10_000, 60_000].map(startMargin)).toEqual([100, 1_000, 1_000]);
   }, 60_000);
 
   it("spreads 100,000 runs of one time over a 60 s window evenly across 256 partitions (peak ≤ 1.3 × average)", () => {
@@ -129,12 +131,19 @@ describe("flexible window spreading", () => {
     const starts = planStarts(runs, now, createSpreadMemory("n"));
     for (const s of starts) {
       expect(s).toBeGreaterThanOrEqual(now);
-      expect(s).toBeLessThan(T + 60_000);
+      expect(s).toBeLessThan(T + 59_000);
     }
-    expect(peakToAverage(starts, now, 20_000)).toBeLessThanOrEqual(1.3);
+    expect(peakToAverage(starts, now, 19_000)).toBeLessThanOrEqual(1.3);
   });
 
-  it("starts at once a run whose window has passed (the scheduler was late)", () => {
+  it("starts at once a run claimed in its window's margin or after the window (the scheduler was late)", () => {
+    expect(
+      planStarts(
+        [{ jobId: "job_a", nominalMs: T, windowMs: 60_000 }],
+        T + 59_500,
+        createSpreadMemory("n"),
+      ),
+    ).toEqual([T + 59_500]);
     const now = T + 61_000;
     expect(
       planStarts(
