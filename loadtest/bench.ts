@@ -8,6 +8,7 @@ import { OUTAGES, type OutageName, outageScenario } from "./outages.js";
 import { partitionScenarios, SCENARIOS, type ScenarioName } from "./partitions.js";
 import { skewScenario } from "./skew.js";
 import { tenantsScenario } from "./tenants.js";
+import { windowBench } from "./window.js";
 
 /** `--priority HIGH|MEDIUM|LOW`. */
 function priorityFlag(value: string): "HIGH" | "MEDIUM" | "LOW" {
@@ -71,6 +72,19 @@ async function main(): Promise<void> {
         partitions: int("partitions", 256),
         hours: int("hours", 2),
       });
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      break;
+    }
+    case "window": {
+      const result = await windowBench(
+        {
+          jobs: int("jobs", 3000),
+          windowS: int("window", 60),
+          workers: int("workers", 1),
+          partitions: int("partitions", 256),
+        },
+        log,
+      );
       process.stdout.write(`${JSON.stringify(result)}\n`);
       break;
     }
@@ -179,7 +193,7 @@ async function main(): Promise<void> {
     }
     default:
       throw new Error(
-        `unknown scenario "${scenario ?? ""}"; known: fire, failover, outages, skew, tenants, partitions`,
+        `unknown scenario "${scenario ?? ""}"; known: fire, import, idle, window, failover, outages, skew, tenants, partitions`,
       );
   }
   process.exit(0);

@@ -227,7 +227,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
 }
 
 /** What the API does after storing the jobs: a wake hint where a poll would come too late. */
-async function sendWakeHints(
+export async function sendWakeHints(
   etcd: string,
   env: Record<string, string>,
   jobs: Array<{ partition: number; nextRunMs: number }>,
@@ -250,12 +250,16 @@ async function sendWakeHints(
   await coordinator.close();
 }
 
-/** Writes one-time noop jobs due at `times` in batches of 25, as the API would store them. */
-async function bulkCreate(
+/**
+ * Writes one-time noop jobs due at `times` in batches of 25, as the API would
+ * store them; `windowMs` gives each a flexible window.
+ */
+export async function bulkCreate(
   client: DynamoDBClient,
   table: string,
   times: number[],
   partitions: number,
+  windowMs?: number,
 ): Promise<Array<{ partition: number; nextRunMs: number }>> {
   const now = Date.now();
   const items = times.map((at, i) => {
@@ -264,7 +268,7 @@ async function bulkCreate(
       id,
       tenant: DEFAULT_TENANT,
       name: `bench ${i}`,
-      schedule: { kind: "once", at },
+      schedule: { kind: "once", at, ...(windowMs ? { flexibleWindowMs: windowMs } : {}) },
       target: { type: "noop", sleepMs: 0 },
       status: "ACTIVE",
       tags: [],

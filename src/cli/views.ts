@@ -104,6 +104,9 @@ export function jobFields(j: Job, nowMs: number): Array<[string, string]> {
     ["owner", j.owner],
     ["tags", j.tags.join(", ") || "-"],
     ["schedule", scheduleText(j.schedule)],
+    ...(j.schedule?.flexibleWindow
+      ? [["flexible window", durationText(j.schedule.flexibleWindow)] as [string, string]]
+      : []),
     ["target", targetText(j.target)],
     ["priority", enumLabel(PrioritySchema, j.priority)],
     ["retry", retry],

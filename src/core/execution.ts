@@ -47,6 +47,18 @@ export interface RunRef {
   attempt: number;
   /** Started by TriggerJob rather than by the schedule. */
   manual: boolean;
+  /**
+   * A run of a job with a flexible window: when the scheduler planned its
+   * start, in `[scheduledMs, scheduledMs + window)`. The run keeps its
+   * nominal `scheduledMs` (and so its execution id); lateness counts from
+   * here. Absent: the run is meant to start at `scheduledMs`.
+   */
+  plannedMs?: number;
+}
+
+/** When a run is meant to start: its planned start in its flexible window, else its time. */
+export function plannedStart(run: Pick<RunRef, "scheduledMs" | "plannedMs">): number {
+  return run.plannedMs ?? run.scheduledMs;
 }
 
 export interface Execution extends RunRef {

@@ -1,5 +1,5 @@
 import { every } from "../core/clock.js";
-import type { Execution } from "../core/execution.js";
+import { type Execution, plannedStart } from "../core/execution.js";
 import type { Delivery } from "../core/ports/work-queue.js";
 import { RunCancelled, watchCancel } from "./cancel-watch.js";
 import { checkpointFor } from "./checkpoint.js";
@@ -76,7 +76,7 @@ async function callHandler(
   const onHardStop = () => abort.abort(hardStop.reason);
   hardStop.addEventListener("abort", onHardStop);
   try {
-    metrics.handlerLateness.observe((clock.now() - run.scheduledMs) / 1000);
+    metrics.handlerLateness.observe((clock.now() - plannedStart(run)) / 1000);
     result = handler
       ? await handler.run(target as never, {
           executionId: id,

@@ -1,6 +1,12 @@
 import type { Logger } from "pino";
 import { canStart, INACTIVE_JOB_REASON } from "../core/claim-rules.js";
-import { executionId, type RunRef, type RunWait, waitAtStart } from "../core/execution.js";
+import {
+  executionId,
+  plannedStart,
+  type RunRef,
+  type RunWait,
+  waitAtStart,
+} from "../core/execution.js";
 import type { Job, JobLimits, JobTarget } from "../core/job.js";
 import { StartInDoubt } from "../core/ports/execution-store.js";
 import type { Delivery } from "../core/ports/work-queue.js";
@@ -122,7 +128,8 @@ export async function startRun(
     await queue.ack(delivery);
     return undefined;
   }
-  metrics.startLateness.observe((startedMs - run.scheduledMs) / 1000);
+  // From the planned start: the part of a flexible window the scheduler chose to wait is not lateness.
+  metrics.startLateness.observe((startedMs - plannedStart(run)) / 1000);
   return { ...received, limits, startedMs, inherited };
 }
 

@@ -1,7 +1,8 @@
 import type { Update } from "@aws-sdk/client-dynamodb";
 import { CLAIMABLE_STATUSES, statusAfterClaim } from "../../core/claim-rules.js";
-import type { Claim, Fence } from "../../core/ports/job-store.js";
+import type { Claim, Fence, RunPlan } from "../../core/ports/job-store.js";
 import { type Item, n, s, statusIn } from "./job-item.js";
+import { PLAN_ATTR } from "./tables.js";
 
 /*
  * The item write of a claim: one plain conditional UpdateItem of the job,
@@ -66,6 +67,14 @@ export function claimUpdate(table: string, claim: Claim, fence?: Fence, mark?: s
     values[":missed"] = n(claim.missed);
     add.push("missed :missed");
   }
+  if (claim.plannedMs !== undefined) {
+    // A set, as `claimed`: adds commute with the sweep's deletes of started runs.
+    names["#plan"] = PLAN_ATTR;
+    values[":plan"] = {
+      SS: [planEntry({ scheduledMs: job.nextRunMs, plannedMs: claim.plannedMs })],
+    };
+    add.push("#plan :plan");
+  }
   const remove: string[] = [];
   if (claim.nextRunMs === undefined) {
     remove.push("next_run");
@@ -100,4 +109,17 @@ export function claimUpdate(table: string, claim: Claim, fence?: Fence, mark?: s
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
+}
+
+/** One entry of the job item's plan set: `<scheduled ms>:<planned ms>`. */
+export function planEntry(plan: RunPlan): string {
+  return `${plan.scheduledMs}:${plan.plannedMs}`;
+}
+
+/** The plans of a job item's plan set; entries that are not plans are left out. */
+export function plansOf(entries: readonly string[] | undefined): RunPlan[] {
+  return (entries ?? []).flatMap((entry) => {
+    const m = /^(\d{1,16}):(\d{1,16})$/.exec(entry);
+    return m ? [{ scheduledMs: Number(m[1]), plannedMs: Number(m[2]) }] : [];
+  });
 }

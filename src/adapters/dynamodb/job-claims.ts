@@ -20,11 +20,17 @@ import type {
 import { priorityOf } from "../../core/priority.js";
 import { tenantOrDefault } from "../../core/tenant.js";
 import { batchGet, dynamo, queryDeadlines } from "./calls.js";
-import { CLAIM_MARK_ATTR, claimUpdate } from "./claim-writes.js";
+import { CLAIM_MARK_ATTR, claimUpdate, planEntry, plansOf } from "./claim-writes.js";
 import type { TableNames } from "./client.js";
 import { decodeToken, type Item, n, num, numSet, s, str, toPage } from "./job-item.js";
 import { fenceHolds } from "./partition-fences.js";
-import { DUE_INDEX, dueIndexProjection, RECOVER_INDEX } from "./tables.js";
+import {
+  DUE_INDEX,
+  dueIndexProjection,
+  indexProjection,
+  PLAN_ATTR,
+  RECOVER_INDEX,
+} from "./tables.js";
 
 /**
  * Claim writes of one `claimRuns` call in flight at once. Each is a plain
@@ -65,6 +71,12 @@ export function createJobClaims(options: {
   let duePriority = false;
   /** Set by init: false for a table whose due index predates tenancy. */
   let dueTenant = false;
+  /**
+   * Set by init: false for a table whose recover index predates flexible
+   * windows (it does not project the plans): the sweep reads them from the
+   * items, one BatchGetItem per page.
+   */
+  let recoverPlans = true;
 
   /**
    * One claim: a plain conditional UpdateItem of the job (1 write unit), the
@@ -105,12 +117,26 @@ export function createJobClaims(options: {
     return new Map(full.map((item) => [str(item, "id")!, str(item, "tenant")]));
   }
 
+  /** The plan sets of recover-index items, read from the items (an index that does not project them). */
+  async function plansRead(items: Item[]): Promise<Map<string, string[] | undefined>> {
+    if (items.length === 0) return new Map();
+    const full = await batchGet(
+      client,
+      table,
+      items.map((item) => ({ id: item.id! })),
+      (item) => item.id?.S ?? "",
+      `id, ${PLAN_ATTR}`,
+    );
+    return new Map(full.map((item) => [str(item, "id")!, item[PLAN_ATTR]?.SS]));
+  }
+
   return {
     async init() {
       const projects = await dynamo(() => dueIndexProjection(client, table));
       duePriority = projects("prio");
       dueTenant = projects("tenant");
       dueCarriesRunOptions = projects("ntf") && projects("lim");
+      recoverPlans = (await dynamo(() => indexProjection(client, table, RECOVER_INDEX)))(PLAN_ATTR);
     },
 
     async dueJobs(partition, untilMs, limit) {
@@ -169,9 +195,12 @@ export function createJobClaims(options: {
         { table, index: RECOVER_INDEX, rangeAttr: "recover_at" },
         { partition, fromMs, toMs, limit, startKey: decodeToken(pageToken) },
       );
-      const items = (out.Items ?? []).map(
-        (item): PendingRuns => ({
-          jobId: str(item, "id")!,
+      const found = out.Items ?? [];
+      const planSets = recoverPlans ? undefined : await plansRead(found);
+      const items = found.map((item): PendingRuns => {
+        const id = str(item, "id")!;
+        const pending: PendingRuns = {
+          jobId: id,
           partition,
           status: str(item, "st") as PendingRuns["status"],
           scheduled: numSet(item, "claimed"),
@@ -179,8 +208,11 @@ export function createJobClaims(options: {
           claimSeq: num(item, "cseq") ?? 0,
           recoverAtMs: num(item, "recover_at")!,
           active: claimsMore(str(item, "st") as JobStatus, num(item, "next_run")),
-        }),
-      );
+        };
+        const plans = plansOf(planSets ? planSets.get(id) : item[PLAN_ATTR]?.SS);
+        if (plans.length > 0) pending.plans = plans;
+        return pending;
+      });
       return toPage(items, out.LastEvaluatedKey);
     },
 
@@ -196,6 +228,12 @@ export function createJobClaims(options: {
       if (settlement.startedManual.length) {
         del.push("claimed_m :dm");
         values[":dm"] = { NS: settlement.startedManual.map(String) };
+      }
+      const names: Record<string, string> = {};
+      if (settlement.startedPlans?.length) {
+        names["#plan"] = PLAN_ATTR;
+        del.push("#plan :dp");
+        values[":dp"] = { SS: settlement.startedPlans.map(planEntry) };
       }
       let expression: string;
       if (settlement.recoverAtMs === undefined) {
@@ -213,6 +251,7 @@ export function createJobClaims(options: {
               Key: { id: s(settlement.jobId) },
               UpdateExpression: expression,
               ...(clearing ? { ConditionExpression: "cseq = :cseq" } : {}),
+              ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
               ExpressionAttributeValues: values,
             }),
           ),

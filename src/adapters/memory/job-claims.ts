@@ -27,6 +27,10 @@ export function createMemoryJobClaims(
     if (fence && stored.fence !== undefined && stored.fence > fence.epoch) return false;
     if (fence) stored.fence = fence.epoch;
     const runs = claim.runs ?? [claim.job.nextRunMs];
+    if (claim.plannedMs !== undefined) {
+      stored.plans ??= new Map();
+      stored.plans.set(claim.job.nextRunMs, claim.plannedMs);
+    }
     if (runs.length > 0) {
       for (const t of runs) stored.claimed.add(t);
       job.lastRunMs = Math.max(...runs);
@@ -113,6 +117,9 @@ export function createMemoryJobClaims(
             status: s.job.status,
             scheduled: [...s.claimed].sort((a, b) => a - b),
             manual: [...s.claimedManual].sort((a, b) => a - b),
+            ...(s.plans?.size && {
+              plans: [...s.plans].map(([scheduledMs, plannedMs]) => ({ scheduledMs, plannedMs })),
+            }),
             claimSeq: s.claimSeq,
             recoverAtMs: s.recoverAtMs!,
             active: claimsMore(s.job.status, s.job.nextRunMs),
@@ -129,6 +136,7 @@ export function createMemoryJobClaims(
       }
       for (const t of settlement.startedScheduled) stored.claimed.delete(t);
       for (const t of settlement.startedManual) stored.claimedManual.delete(t);
+      for (const p of settlement.startedPlans ?? []) stored.plans?.delete(p.scheduledMs);
       if (settlement.recoverAtMs === undefined) delete stored.recoverAtMs;
       else stored.recoverAtMs = settlement.recoverAtMs;
       return true;

@@ -22,6 +22,8 @@ export interface StoredJob {
   claimed: Set<number>;
   /** Scheduled ms of TriggerJob runs not yet seen started. */
   claimedManual: Set<number>;
+  /** Planned starts of claimed runs with a flexible window, by scheduled ms (the DynamoDB item's `plan`). */
+  plans?: Map<number, number>;
   /** Changes on every claim and trigger. */
   claimSeq: number;
   recoverAtMs?: number;

@@ -7,7 +7,8 @@
  * 1. dropped by the schedule's own rules (DST, calendar): as judged;
  * 2. an execution at `f` (not a TriggerJob run): SKIPPED_OVERLAP, HELD,
  *    DST_SHIFTED or STARTED (a claimed run not started yet: PENDING; one
- *    cancelled unstarted by a pause: SKIPPED_PAUSED);
+ *    cancelled unstarted by a pause: SKIPPED_PAUSED); with a flexible
+ *    window, a note of its planned start and its start after that;
  * 3. no execution: inside a pause, SKIPPED_PAUSED; ahead of now or of the
  *    job's next run, PENDING; claimed moments ago with no later run started
  *    yet, PENDING (in the queue); under FIRE_ONCE followed by a run, MERGED
@@ -17,6 +18,7 @@
 import type { Execution } from "../execution.js";
 import type { Job } from "../job.js";
 import type { PauseRecord } from "../pause.js";
+import { windowOf, windowText } from "../schedule/flexible-window.js";
 import { DEFAULT_MISFIRE } from "../schedule/policies.js";
 import type { Nominal } from "./nominal.js";
 import { type FireOutcome, type LedgerFire, PENDING_GRACE_MS } from "./types.js";
@@ -114,6 +116,8 @@ export function classifyFires(
       if (first.error && (last.status === "SKIPPED" || last.status === "CANCELLED")) {
         fire.notes.push(first.error);
       }
+      const window = windowNoteOf(job.schedule, first);
+      if (window) fire.notes.push(window);
       return fire;
     }
     if (pause) {
@@ -128,7 +132,10 @@ export function classifyFires(
       return fire;
     }
     const claimedRecently =
-      job.lastRunMs !== undefined && f <= job.lastRunMs && nowMs - f < PENDING_GRACE_MS;
+      job.lastRunMs !== undefined &&
+      f <= job.lastRunMs &&
+      // A run with a flexible window may wait up to the window before its start.
+      nowMs - f < PENDING_GRACE_MS + windowOf(job.schedule);
     const later = runAfter(f);
     if (claimedRecently && later === undefined) {
       fire.notes.push("claimed, not yet started");
@@ -162,6 +169,24 @@ function startedOutcome(
   }
   if (first.wait !== undefined || last.wait !== undefined) return "HELD";
   return n.shifted ? "DST_SHIFTED" : "STARTED";
+}
+
+/**
+ * Where in its flexible window a run was planned and how late it started
+ * after that: its lateness counts from the planned start, not from its time.
+ */
+function windowNoteOf(schedule: LedgerJob["schedule"], first: Execution): string | undefined {
+  const windowMs = windowOf(schedule);
+  if (windowMs === 0 || first.plannedMs === undefined) return undefined;
+  const into = `flexible window ${windowText(windowMs)}: planned start ${seconds(first.plannedMs - first.scheduledMs)} into it`;
+  return first.startedMs === undefined
+    ? into
+    : `${into}; started ${seconds(first.startedMs - first.plannedMs)} after the planned start`;
+}
+
+/** `12.345 s`. */
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(3)} s`;
 }
 
 function missedNote(mode: string, windowMs: number): string {

@@ -127,6 +127,18 @@ export interface Claim {
   runs?: number[];
   /** Runs dropped by the misfire policy, added to the job's count. */
   missed?: number;
+  /**
+   * The planned start of the run at `job.nextRunMs` in its flexible window
+   * (see `window-spread.ts`), recorded with the claim so that the recovery
+   * sweep and a takeover keep it. Absent: no window, or a catch-up.
+   */
+  plannedMs?: number;
+}
+
+/** The planned start of a claimed run with a flexible window, as recorded by its claim. */
+export interface RunPlan {
+  scheduledMs: number;
+  plannedMs: number;
 }
 
 /**
@@ -148,6 +160,8 @@ export interface PendingRuns {
   scheduled: number[];
   /** Scheduled times of TriggerJob runs not yet seen started. */
   manual: number[];
+  /** The planned starts recorded for runs of `scheduled` with a flexible window. */
+  plans?: RunPlan[];
   /** Changes on every claim and trigger; settles are conditional on it. */
   claimSeq: number;
   recoverAtMs: number;
@@ -167,6 +181,8 @@ export interface Settlement {
   claimSeq?: number;
   startedScheduled: number[];
   startedManual: number[];
+  /** The recorded plans of started runs, removed with them. */
+  startedPlans?: RunPlan[];
   /** Next check, or undefined to clear it (nothing left to check). */
   recoverAtMs: number | undefined;
 }

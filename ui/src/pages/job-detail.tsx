@@ -1,15 +1,16 @@
 /**
  * One job: its spec (with who paused it and why), the next fire times (with
- * DST and calendar notes), the fire ledger of the last 24 hours, a timeline
+ * DST and calendar notes, and each one's window end with a flexible window), the fire ledger of the last 24 hours, a timeline
  * of its runs, the run history, and pause or resume (with a note), trigger,
  * edit and delete.
  */
+import { durationMs } from "@bufbuild/protobuf/wkt";
 import { useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
 import { FileOperation, type Job, JobStatus } from "../../../gen/chronoring/v1/job_pb.js";
 import { errorText, jobs } from "../api.js";
 import { RunTimeline } from "../charts/timeline.js";
-import { jobStatus, priorityName, scheduleText, time } from "../format.js";
+import { duration, jobStatus, priorityName, scheduleText, time } from "../format.js";
 import { usePoll } from "../poll.js";
 import { FireLedger } from "./fire-ledger.js";
 import { JobForm } from "./job-form.js";
@@ -165,6 +166,15 @@ export function JobDetailPage() {
             <code>{scheduleText(j.schedule)}</code>
             {j.schedule?.calendar?.name && ` · calendar ${j.schedule.calendar.name}`}
           </dd>
+          {j.schedule?.flexibleWindow && (
+            <>
+              <dt>Flexible window</dt>
+              <dd>
+                {duration(durationMs(j.schedule.flexibleWindow))}
+                <span class="note">each run starts within this after its time, spread evenly</span>
+              </dd>
+            </>
+          )}
           <dt>Target</dt>
           <dd>
             <code>{targetText(j)}</code>
@@ -191,6 +201,12 @@ export function JobDetailPage() {
         {preview.data?.fireTimes.map((f) => (
           <li key={String(f.time?.seconds)}>
             <time>{time(f.time)}</time> <span class="local">{f.localTime}</span>
+            {f.windowEnd && (
+              <span class="window">
+                {" "}
+                – <time>{time(f.windowEnd)}</time>
+              </span>
+            )}
             {f.notes.map((n) => (
               <span key={n} class="note">
                 {n}

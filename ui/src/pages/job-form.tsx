@@ -1,9 +1,10 @@
 /**
- * Creating and editing a job: name, schedule, target, tags, priority (and
- * owner on creation). Editing sends UpdateJob with a mask of the fields
+ * Creating and editing a job: name, schedule (with its flexible window),
+ * target, tags, priority (and owner on creation). Editing sends UpdateJob with a mask of the fields
  * shown and the version read, so a change made meanwhile is refused, not lost.
  */
 import { create } from "@bufbuild/protobuf";
+import { durationFromMs, durationMs } from "@bufbuild/protobuf/wkt";
 import { useState } from "preact/hooks";
 import {
   HttpTargetSchema,
@@ -27,6 +28,8 @@ interface Draft {
   scheduleKind: ScheduleKind;
   schedule: string;
   timeZone: string;
+  /** Seconds; empty: none. */
+  flexibleWindow: string;
   targetKind: TargetKind;
   method: string;
   url: string;
@@ -43,6 +46,9 @@ function draftOf(job: Job | undefined): Draft {
     scheduleKind: kind?.case === "cron" ? "cron" : "interval",
     schedule: kind?.case === "cron" || kind?.case === "interval" ? kind.value : "",
     timeZone: job?.schedule?.timeZone ?? "",
+    flexibleWindow: job?.schedule?.flexibleWindow
+      ? String(durationMs(job.schedule.flexibleWindow) / 1000)
+      : "",
     targetKind: target?.case === "http" ? "http" : "noop",
     method: target?.case === "http" ? target.value.method || "POST" : "POST",
     url: target?.case === "http" ? target.value.url : "",
@@ -52,10 +58,13 @@ function draftOf(job: Job | undefined): Draft {
 }
 
 function scheduleOf(d: Draft, old: ScheduleSpec | undefined): ScheduleSpec {
-  // Keeps what the form does not show (calendar, misfire, jitter, window).
+  // Keeps what the form does not show (calendar, misfire, jitter).
   const spec = create(ScheduleSpecSchema, old ?? {});
   spec.kind = { case: d.scheduleKind, value: d.schedule.trim() };
   spec.timeZone = d.timeZone.trim();
+  const window = Number(d.flexibleWindow.trim() || 0);
+  // The server checks the range (1 s to 15 min) and names the field.
+  spec.flexibleWindow = window > 0 ? durationFromMs(Math.round(window * 1000)) : undefined;
   return spec;
 }
 
@@ -150,6 +159,17 @@ export function JobForm({
         <input id={`${id}-schedule`} required value={d.schedule} onInput={field("schedule")} />
         <label for={`${id}-zone`}>Time zone</label>
         <input id={`${id}-zone`} placeholder="UTC" value={d.timeZone} onInput={field("timeZone")} />
+        <label for={`${id}-window`}>Flexible window (seconds)</label>
+        <input
+          id={`${id}-window`}
+          type="number"
+          min="0"
+          max="900"
+          step="any"
+          placeholder="none: each run starts at its time"
+          value={d.flexibleWindow}
+          onInput={field("flexibleWindow")}
+        />
         <label for={`${id}-tkind`}>Target</label>
         <select id={`${id}-tkind`} value={d.targetKind} onChange={field("targetKind")}>
           <option value="noop">noop</option>
