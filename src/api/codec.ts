@@ -25,21 +25,17 @@ import {
   JobTargetSchema,
 } from "../../gen/chronoring/v1/job_pb.js";
 import type { CreateJobRequest } from "../../gen/chronoring/v1/job_service_pb.js";
-import {
-  type JobLimits as JobLimitsPb,
-  JobLimitsSchema,
-  OverlapPolicy as OverlapPolicyPb,
-} from "../../gen/chronoring/v1/limits_pb.js";
 import { type ScheduleSpec, ScheduleSpecSchema } from "../../gen/chronoring/v1/schedule_pb.js";
 import { invalidArgument } from "../core/errors.js";
 import type { Execution, ExecutionStatus } from "../core/execution.js";
-import type { Job, JobLimits, JobStatus, JobTarget, OverlapPolicy, Schedule } from "../core/job.js";
+import type { Job, JobStatus, JobTarget, Schedule } from "../core/job.js";
 import type { JobInput } from "../core/job-commands.js";
 import { currentPause } from "../core/pause.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
 import { databaseTargetFromProto, databaseTargetToProto } from "./database-codec.js";
 import { msFromDuration } from "./duration.js";
 import { fileTargetFromProto, fileTargetToProto } from "./file-target-codec.js";
+import { limitsFromProto, limitsToProto } from "./limits-codec.js";
 import { retryPolicyFromProto, retryPolicyToProto } from "./retry-codec.js";
 
 export { msFromDuration };
@@ -390,46 +386,4 @@ export function jobInputFromProto(req: CreateJobRequest): JobInput {
 
 function optionalRetryPolicy(p: JobInput["retryPolicy"]): Pick<JobInput, "retryPolicy"> {
   return p ? { retryPolicy: p } : {};
-}
-
-// ---- limits --------------------------------------------------------------------
-
-const OVERLAP_TO_PROTO: Record<OverlapPolicy, OverlapPolicyPb> = {
-  ALLOW: OverlapPolicyPb.ALLOW,
-  SKIP: OverlapPolicyPb.SKIP,
-  BUFFER_ONE: OverlapPolicyPb.BUFFER_ONE,
-  CANCEL_PREVIOUS: OverlapPolicyPb.CANCEL_PREVIOUS,
-};
-const OVERLAP_FROM_PROTO = invert(OVERLAP_TO_PROTO);
-
-/** JobLimits from the wire; the rules (ranges) are checked by `validateLimits`. */
-export function limitsFromProto(l: JobLimitsPb, field = "limits"): JobLimits {
-  const overlap =
-    l.overlap === OverlapPolicyPb.UNSPECIFIED ? "ALLOW" : OVERLAP_FROM_PROTO.get(l.overlap);
-  if (overlap === undefined)
-    throw invalidArgument(`${field}.overlap`, `unknown value ${l.overlap}`);
-  const limits: JobLimits = { overlap };
-  if (l.maxConcurrent) limits.maxConcurrent = l.maxConcurrent;
-  if (l.rateLimit) {
-    const window = l.rateLimit.window;
-    if (!window) throw invalidArgument(`${field}.rate_limit.window`, "required");
-    limits.rateLimit = {
-      maxRuns: l.rateLimit.maxRuns,
-      windowMs: msFromDuration(window, `${field}.rate_limit.window`),
-    };
-  }
-  return limits;
-}
-
-export function limitsToProto(l: JobLimits | undefined): JobLimitsPb | undefined {
-  if (!l) return undefined;
-  return create(JobLimitsSchema, {
-    maxConcurrent: l.maxConcurrent ?? 0,
-    overlap: OVERLAP_TO_PROTO[l.overlap],
-    ...(l.rateLimit
-      ? {
-          rateLimit: { maxRuns: l.rateLimit.maxRuns, window: durationFromMs(l.rateLimit.windowMs) },
-        }
-      : {}),
-  });
 }

@@ -19,7 +19,6 @@ import {
   executionToProto,
   jobInputFromProto,
   jobToProto,
-  limitsFromProto,
   msFromTimestamp,
   pageTokenToProto,
   scheduleInputFromProto,
@@ -38,6 +37,7 @@ import {
   importStream,
 } from "./job-import.js";
 import { UPDATABLE_PATHS } from "./job-update-paths.js";
+import { limitsFromProto } from "./limits-codec.js";
 import { explainedToProto } from "./policy-codec.js";
 import { priorityFromProto } from "./priority-codec.js";
 import { executionQueryFromProto, jobQueryFromProto } from "./query-codec.js";
