@@ -25,6 +25,8 @@ const EVENT_TO_PROTO: Record<NotifyEvent, NotifyEventPb> = {
   succeeded: NotifyEventPb.SUCCEEDED,
   failed: NotifyEventPb.FAILED,
   dead: NotifyEventPb.DEAD,
+  paused: NotifyEventPb.PAUSED,
+  recovered: NotifyEventPb.RECOVERED,
 };
 const EVENT_FROM_PROTO = new Map(
   Object.entries(EVENT_TO_PROTO).map(([k, v]) => [v, k as NotifyEvent]),

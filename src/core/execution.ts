@@ -67,6 +67,18 @@ export interface Execution extends RunRef {
   wait?: ExecutionWait;
 }
 
+/**
+ * What a start learns besides its outcome, with the reads it makes anyway
+ * (no read of its own): the checkpoint a re-queued attempt inherits, and its
+ * job's count of failed runs in a row (`failure-policy.ts`), which tells the
+ * worker whether the run's success needs a write.
+ */
+export interface StartReads {
+  checkpoint?: Uint8Array;
+  /** The job's `consecutive_failures` as the start read it; absent: not read. */
+  failures?: number;
+}
+
 /** Why a run waited before its start, as recorded by the start. */
 export interface ExecutionWait {
   reason: WaitReason;

@@ -1,6 +1,12 @@
 import type { Logger } from "pino";
 import { canStart, INACTIVE_JOB_REASON } from "../core/claim-rules.js";
-import { executionId, type RunRef, type RunWait, waitAtStart } from "../core/execution.js";
+import {
+  executionId,
+  type RunRef,
+  type RunWait,
+  type StartReads,
+  waitAtStart,
+} from "../core/execution.js";
 import type { Job, JobLimits, JobTarget } from "../core/job.js";
 import { StartInDoubt } from "../core/ports/execution-store.js";
 import type { Delivery } from "../core/ports/work-queue.js";
@@ -27,8 +33,8 @@ export interface ReceivedRun {
 /** A run this worker started: its execution is RUNNING on this worker. */
 export interface StartedRun extends ReceivedRun {
   startedMs: number;
-  /** What a re-queued attempt inherited (its last checkpoint). */
-  inherited: { checkpoint?: Uint8Array };
+  /** What a re-queued attempt inherited (its last checkpoint), and the job's failure count at the start. */
+  inherited: StartReads;
 }
 
 /**
@@ -92,7 +98,7 @@ export async function startRun(
   const limits = deps.limits ? received.limits : undefined;
   const startedMs = clock.now();
   metrics.phases.observe({ phase: "admit" }, (startedMs - received.takenMs) / 1000);
-  const inherited: { checkpoint?: Uint8Array } = {};
+  const inherited: StartReads = {};
   const outcome = limits
     ? await startLimitedRun(
         { limits: deps.limits!, queue, clock, limited: metrics.limited, workerId: options.id },
@@ -133,7 +139,7 @@ async function startOnce(
   run: RunRef,
   startedMs: number,
   queuedMs: number,
-  inherited: { checkpoint?: Uint8Array },
+  inherited: StartReads,
   wait: RunWait | undefined,
 ) {
   const { executions, options } = scope.deps;

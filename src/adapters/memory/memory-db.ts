@@ -29,6 +29,8 @@ export interface StoredJob {
   fence?: number;
   /** The end of its active-schedule slot, when it holds one. */
   slotUntilMs?: number;
+  /** The execution whose failure was counted last (`countFailure` counts each once). */
+  lastFailure?: string;
 }
 
 export interface StoredExecution {

@@ -28,7 +28,7 @@ export function createMemoryRunLimits(db: MemoryDb): RunLimits {
       };
       if (fresh.buffered !== undefined && status(fresh.buffered) !== "QUEUED")
         delete fresh.buffered;
-      return { status: job.status, state: fresh, seq };
+      return { status: job.status, state: fresh, seq, failures: job.consecutiveFailures ?? 0 };
     },
 
     async start(run, workerId, nowMs, queuedMs, seen, rate, inherited, wait) {
