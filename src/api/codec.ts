@@ -34,6 +34,7 @@ import { currentPause } from "../core/pause.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
 import { databaseTargetFromProto, databaseTargetToProto } from "./database-codec.js";
 import { msFromDuration } from "./duration.js";
+import { failurePolicyFromProto, failurePolicyToProto } from "./failure-policy-codec.js";
 import { fileTargetFromProto, fileTargetToProto } from "./file-target-codec.js";
 import { limitsFromProto, limitsToProto } from "./limits-codec.js";
 import { retryPolicyFromProto, retryPolicyToProto } from "./retry-codec.js";
@@ -337,6 +338,7 @@ export function jobToProto(job: Job): JobPb {
     dependsOn: [...(job.dependsOn ?? [])],
     pause: job.status === "PAUSED" ? pauseOf(job) : undefined,
     pauseHistory: (job.pauses ?? []).map(pauseToProto),
+    ...failurePolicyToProto(job),
   });
 }
 
@@ -381,6 +383,7 @@ export function jobInputFromProto(req: CreateJobRequest): JobInput {
     ...(req.notifications ? { notifications: notificationsFromProto(req.notifications) } : {}),
     ...(req.idempotencyKey !== "" ? { idempotencyKey: req.idempotencyKey } : {}),
     ...(req.externalKey !== "" ? { externalKey: req.externalKey } : {}),
+    ...failurePolicyFromProto(req),
   };
 }
 

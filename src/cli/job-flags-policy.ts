@@ -1,12 +1,14 @@
 /**
  * The policy flags of `jobs create` / `jobs update`: the retry policy
  * (`--retry --max-retries --retry-delay --backoff --max-delay`, each
- * changing its part and keeping the rest).
+ * changing its part and keeping the rest), the failure policy
+ * (`--pause-after-failures N`, 0 turns it off) and the run limit
+ * (`--remaining-runs K`, or `unlimited` to remove it).
  */
 
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import { Option } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 import type { Job } from "../../gen/chronoring/v1/job_pb.js";
 import {
   BackoffSchema,
@@ -21,6 +23,22 @@ export interface PolicyFlags {
   retryDelay?: number;
   backoff?: number;
   maxDelay?: number;
+  pauseAfterFailures?: number;
+  /** `null`: `unlimited`, the limit removed. */
+  remainingRuns?: number | null;
+}
+
+/** Beyond what the server takes, so that its InvalidArgument names the field. */
+const COUNT_MAX = 4_294_967_295;
+
+/** `--remaining-runs`: a whole number (the server checks 1 to 1,000,000), or `unlimited`. */
+function remainingRuns(text: string): number | null {
+  if (text.trim().toLowerCase() === "unlimited") return null;
+  try {
+    return intIn(0, COUNT_MAX)(text);
+  } catch {
+    throw new InvalidArgumentError("a whole number of runs, or unlimited");
+  }
 }
 
 const choices = (desc: Parameters<typeof enumChoices>[0]) => enumChoices(desc).join("|");
@@ -34,6 +52,14 @@ export function policyOptions(): Option[] {
     new Option("--retry-delay <duration>", "delay before a retry").argParser(parseDurationMs),
     new Option("--backoff <kind>", choices(BackoffSchema)).argParser(enumValue(BackoffSchema)),
     new Option("--max-delay <duration>", "cap of an exponential delay").argParser(parseDurationMs),
+    new Option(
+      "--pause-after-failures <n>",
+      "pause the job after this many failed runs in a row (0: never)",
+    ).argParser(intIn(0, COUNT_MAX)),
+    new Option(
+      "--remaining-runs <k>",
+      "fire K more scheduled runs, then FINISHED (unlimited: no limit)",
+    ).argParser(remainingRuns),
   ];
 }
 
@@ -60,5 +86,13 @@ function applyRetry(job: Job, f: PolicyFlags): boolean {
 export function applyPolicyFlags(job: Job, f: PolicyFlags): string[] {
   const paths: string[] = [];
   if (applyRetry(job, f)) paths.push("retry_policy");
+  if (f.pauseAfterFailures !== undefined) {
+    job.pauseAfterFailures = f.pauseAfterFailures;
+    paths.push("pause_after_failures");
+  }
+  if (f.remainingRuns !== undefined) {
+    job.remainingRuns = f.remainingRuns ?? undefined;
+    paths.push("remaining_runs");
+  }
   return paths;
 }
