@@ -69,14 +69,14 @@ export interface Execution extends RunRef {
 
 /**
  * What a start learns besides its outcome, with the reads it makes anyway
- * (no read of its own): the checkpoint a re-queued attempt inherits, and its
- * job's count of failed runs in a row (`failure-policy.ts`), which tells the
- * worker whether the run's success needs a write.
+ * (no read of its own): the checkpoint a re-queued attempt inherits, and
+ * whether its job is failing (`failure-policy.ts`), which tells the worker
+ * whether the run's success needs a write.
  */
 export interface StartReads {
   checkpoint?: Uint8Array;
-  /** The job's `consecutive_failures` as the start read it; absent: not read. */
-  failures?: number;
+  /** The job's last counted run failed, as the start read it; absent: not read. */
+  failing?: boolean;
 }
 
 /** Why a run waited before its start, as recorded by the start. */

@@ -23,7 +23,7 @@ export type FinalOutcome = "succeeded" | "failed" | "dead";
 export type StreakWrite =
   /** Add one (a FAILED or DEAD run). */
   | "count"
-  /** Set it to 0 if it is above 0: a success after failures (a recovery). */
+  /** End the failing spell, if the job is in one: a success after failures (a recovery). */
   | "clear";
 
 export function validatePauseAfterFailures(value: number, field = "pause_after_failures"): void {
@@ -33,18 +33,19 @@ export function validatePauseAfterFailures(value: number, field = "pause_after_f
 }
 
 /**
- * The write a run's final outcome needs. `seen` is the count as the run's
- * start read it (absent when unknown): a success that saw 0 writes nothing,
- * which is what keeps a healthy job's runs free of it. A run that saw a
- * count clears it conditionally (only while above 0), so that of two
+ * The write a run's final outcome needs. `failing` is whether the job was
+ * failing (its last counted run failed) as the run's start read it (absent
+ * when unknown): a success that saw it not failing writes nothing, which is
+ * what keeps a healthy job's runs free of it. A success that saw it failing
+ * clears it conditionally (only while still failing), so that of two
  * successes after the same failures one recovers.
  */
 export function streakWrite(
   outcome: FinalOutcome,
-  seen: number | undefined,
+  failing: boolean | undefined,
 ): StreakWrite | undefined {
   if (outcome !== "succeeded") return "count";
-  return seen === 0 ? undefined : "clear";
+  return failing === false ? undefined : "clear";
 }
 
 /**

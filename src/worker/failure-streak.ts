@@ -2,9 +2,10 @@
  * What a run's final outcome does to its job's failure policy
  * (`core/failure-policy.ts`): a FAILED or DEAD run adds one to the job's
  * count of failed runs in a row, and pauses the job when the count reaches
- * its `pause_after_failures`; the first success after failures sets the
- * count to 0 and tells RECOVERED. A success whose start read a count of 0
- * writes nothing, so a job whose runs succeed pays nothing for this.
+ * its `pause_after_failures`; the first success after failures (also after
+ * a ResumeJob, which sets the count to 0) ends the failing spell and tells
+ * RECOVERED. A success whose start found the job not failing writes
+ * nothing, so a job whose runs succeed pays nothing for this.
  */
 
 import type { Logger } from "pino";
@@ -37,14 +38,14 @@ export interface FailureStreakDeps {
 
 export interface FailureStreak {
   /**
-   * After `execution`'s final outcome (`event`), its start having read the
-   * job's count as `seen` (absent: unknown). Never throws: the outcome is
+   * After `execution`'s final outcome (`event`), its start having read
+   * whether the job was failing (`failing`; absent: unknown). Never throws: the outcome is
    * recorded already; a count that could not be written is logged.
    */
   afterFinal(
     event: FinalOutcome,
     execution: Execution,
-    seen: number | undefined,
+    failing: boolean | undefined,
     logger: Logger,
   ): Promise<void>;
 }
@@ -77,8 +78,8 @@ export function createFailureStreak(deps: FailureStreakDeps): FailureStreak {
   }
 
   return {
-    async afterFinal(event, execution, seen, logger) {
-      const write = streakWrite(event, seen);
+    async afterFinal(event, execution, failing, logger) {
+      const write = streakWrite(event, failing);
       if (write === undefined) return;
       try {
         await (write === "clear" ? recovered(execution, logger) : failed(execution, logger));

@@ -154,7 +154,7 @@ async function finishRun(
   });
   // After the run's own notification: PAUSED and RECOVERED follow it.
   if (final) {
-    await scope.streak.afterFinal(final.event, final.execution, started.inherited.failures, logger);
+    await scope.streak.afterFinal(final.event, final.execution, started.inherited.failing, logger);
   }
   metrics.phases.observe({ phase: "outcome_write" }, (clock.now() - recordingMs) / 1000);
   // Counted as before even when the outcome was not recorded (the run was lost).

@@ -14,7 +14,7 @@ import {
 import { invalidArgument, isChronoringError, unavailable } from "../../core/errors.js";
 import type { JobStatus } from "../../core/job.js";
 import type { Page } from "../../core/ports/job-store.js";
-import { decodeToken, num, s, str, toPage } from "./job-item.js";
+import { decodeToken, s, str, toPage } from "./job-item.js";
 
 /**
  * Runs one DynamoDB call. Condition failures and cancelled transactions are
@@ -51,29 +51,29 @@ export async function conditionally(call: () => Promise<unknown>): Promise<boole
 }
 
 /**
- * A job's status and its count of failed runs in a row (0 when none), read
- * strongly consistent; undefined when the job is gone. The count rides on
- * the read a start makes anyway: a read unit is the item's size, whatever
- * the projection.
+ * A job's status and whether it is failing (its last counted run failed:
+ * `cfl` is set, see `failure-count.ts`), read strongly consistent; undefined
+ * when the job is gone. The mark rides on the read a start makes anyway: a
+ * read unit is the item's size, whatever the projection.
  */
 export async function readJobState(
   client: DynamoDBClient,
   jobsTable: string,
   jobId: string,
-): Promise<{ status: JobStatus; failures: number } | undefined> {
+): Promise<{ status: JobStatus; failing: boolean } | undefined> {
   const out = await dynamo(() =>
     client.send(
       new GetItemCommand({
         TableName: jobsTable,
         Key: { id: s(jobId) },
         ConsistentRead: true,
-        ProjectionExpression: "#st, cf",
+        ProjectionExpression: "#st, cfl",
         ExpressionAttributeNames: { "#st": "st" },
       }),
     ),
   );
   const status = out.Item ? (str(out.Item, "st") as JobStatus | undefined) : undefined;
-  return status === undefined ? undefined : { status, failures: num(out.Item!, "cf") ?? 0 };
+  return status === undefined ? undefined : { status, failing: out.Item!.cfl !== undefined };
 }
 
 export function failedConditions(err: TransactionCanceledException): boolean[] {

@@ -208,7 +208,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
         replaced = out.Attributes;
       });
       if (!written && (await readItem(run))?.sid?.S !== sid.S) return "duplicate";
-      let job: { status: JobStatus; failures: number } | undefined;
+      let job: { status: JobStatus; failing: boolean } | undefined;
       try {
         job = await readJobState(client, jobs, run.jobId);
       } catch (err) {
@@ -217,7 +217,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
         throw new StartInDoubt(err);
       }
       if (job !== undefined && canStart(job.status, run)) {
-        if (inherited) inherited.failures = job.failures;
+        if (inherited) inherited.failing = job.failing;
         return "started";
       }
       const cancelled = { ":c": s("CANCELLED"), ":now": n(nowMs), ":why": s(INACTIVE_JOB_REASON) };

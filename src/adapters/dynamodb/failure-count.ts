@@ -10,8 +10,10 @@ import { type Item, itemToJob, n, s, str } from "./job-item.js";
 import { tenantClause, visible } from "./tenant.js";
 
 /**
- * The job item's count of failed runs in a row (`cf`, with `cfl`: the
- * execution counted last), as workers change it after a run's final
+ * The job item's count of failed runs in a row (`cf`) and its failing mark
+ * (`cfl`: the execution counted last, set from a failure to the next
+ * success; ResumeJob sets the count to 0 but leaves the mark, so that the
+ * next success still recovers), as workers change them after a run's final
  * outcome: one UpdateItem, only when the count changes (a failure, or the
  * first success after failures), never a version change (it is no change of
  * the job's definition, and an UpdateJob at an expected version must not
@@ -84,12 +86,12 @@ export function createFailureCount(
     },
 
     async clearFailures(tenant, id): Promise<Job | undefined> {
-      // Conditional on a count above 0: of two successes after the same
+      // Conditional on the failing mark: of two successes after the same
       // failures, one recovers (and notifies), the other writes nothing.
       const { item } = await update(tenant, id, {
         expression: "REMOVE cf, cfl",
-        condition: "cf > :zero",
-        values: { ":zero": n(0) },
+        condition: "attribute_exists(cfl)",
+        values: {},
         returned: "ALL_OLD",
       });
       return item ? itemToJob(item) : undefined;

@@ -29,7 +29,8 @@ import { tenantOrDefault } from "../../core/tenant.js";
  * pauses (JSON, the pause history of `core/pause.ts`; absent: never paused since it was kept);
  * paf (N, pause_after_failures; absent: off), cf (N, failed runs in a row,
  * written by workers only when it changes; absent: 0) and cfl (S, the
- * execution counted last, so that each is counted once), rem (N, scheduled
+ * execution counted last, so that each is counted once; set while the job
+ * is failing, from a failure to the next success), rem (N, scheduled
  * runs left, spent by claims; projected into the due index; absent: no
  * limit) and rgr (N, the remaining_runs last granted through the API).
  */

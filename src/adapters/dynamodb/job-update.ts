@@ -119,7 +119,8 @@ function jobUpdate(
     put("rem", n(change.remainingRuns));
     put("rgr", n(change.remainingRuns));
   }
-  if (change.clearFailures) remove.push("cf", "cfl");
+  // The failing mark stays: the next success is still a recovery.
+  if (change.clearFailures) remove.push("cf");
 
   const conditions = ["attribute_exists(id)", tenantClause(tenant, names, values)];
   if (change.slot) {

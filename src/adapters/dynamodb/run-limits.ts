@@ -79,7 +79,7 @@ export function createDynamoRunLimits(options: {
             TableName: jobsTable,
             Key: { id: s(jobId) },
             ConsistentRead: true,
-            ProjectionExpression: "st, running, buffered, rate_w, rate_n, lseq, cf",
+            ProjectionExpression: "st, running, buffered, rate_w, rate_n, lseq, cfl",
           }),
         ),
       );
@@ -110,7 +110,7 @@ export function createDynamoRunLimits(options: {
       return {
         status: str(item, "st") as JobStatus,
         seq: num(item, "lseq") ?? 0,
-        failures: num(item, "cf") ?? 0,
+        failing: item.cfl !== undefined,
         state: {
           running: running.filter((id) => status.get(id) === "RUNNING"),
           ...(buffered && status.get(buffered) === "QUEUED" ? { buffered } : {}),
@@ -170,7 +170,7 @@ export function createDynamoRunLimits(options: {
       try {
         await dynamo(() => client.send(new TransactWriteItemsCommand({ TransactItems: items })));
         if (inherited && previous?.checkpoint?.B) inherited.checkpoint = previous.checkpoint.B;
-        if (inherited && seen.failures !== undefined) inherited.failures = seen.failures;
+        if (inherited && seen.failing !== undefined) inherited.failing = seen.failing;
         return "started";
       } catch (err) {
         if (!(err instanceof TransactionCanceledException)) throw err;

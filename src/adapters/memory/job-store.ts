@@ -211,9 +211,10 @@ export function createMemoryJobStore(db: MemoryDb): JobStore {
       if (!stored || !inScope(tenant, stored.job.tenant) || stored.job.status === "CANCELLED") {
         return undefined;
       }
-      if (!stored.job.consecutiveFailures) return undefined;
+      if (stored.lastFailure === undefined) return undefined;
       const before = copy(stored.job);
       delete stored.job.consecutiveFailures;
+      delete stored.lastFailure;
       return before;
     },
 

@@ -66,8 +66,8 @@ export interface ExecutionStore {
     nowMs: number,
     queuedMs?: number,
     /**
-     * Filled with the checkpoint a re-queued attempt inherits and the job's
-     * failure count, as read with the start (no extra read).
+     * Filled with the checkpoint a re-queued attempt inherits and whether
+     * the job is failing, as read with the start (no extra read).
      */
     inherited?: StartReads,
     /** The run was held back before (quotas): recorded on the RUNNING item, in the same write. */

@@ -79,7 +79,10 @@ export interface JobChange {
   pauseAfterFailures?: number;
   /** Sets the runs left and the runs granted; `null` removes the limit. */
   remainingRuns?: number | null;
-  /** Sets the count of failed runs in a row to 0 (ResumeJob). */
+  /**
+   * Sets the count of failed runs in a row to 0 (ResumeJob); the job stays
+   * failing until a run succeeds (`clearFailures` of the store).
+   */
   clearFailures?: boolean;
 }
 
@@ -274,10 +277,11 @@ export interface JobStore extends JobBatchStore, ApplyStore {
    */
   countFailure(tenant: string, id: string, executionId: string): Promise<Job | undefined>;
   /**
-   * Sets the count to 0 if it is above 0 (a success after failures).
-   * Returns the job as it was before (its count: the failures recovered
-   * from), or undefined when nothing was reset (already 0: another success
-   * recovered it first; or the job is gone).
+   * Ends the job's failing spell, if it is in one (its last counted run
+   * failed; ResumeJob sets the count to 0 but not this): the count to 0, the
+   * mark removed (a success after failures). Returns the job as it was
+   * before, or undefined when it was not failing (another success recovered
+   * it first; or the job is gone).
    */
   clearFailures(tenant: string, id: string): Promise<Job | undefined>;
 }

@@ -13,8 +13,8 @@ export interface LimitSnapshot {
   state: LimitState;
   /** Bumped by every write to the counters; each write is conditional on it. */
   seq: number;
-  /** The job's failed runs in a row, read with the counters (`failure-policy.ts`). */
-  failures?: number;
+  /** The job's last counted run failed, read with the counters (`failure-policy.ts`). */
+  failing?: boolean;
 }
 
 /** A write lost to a concurrent one: read again and decide again. */
@@ -31,8 +31,8 @@ export interface RunLimits {
   /**
    * Starts the run: records it RUNNING (as `startExecution` does) and adds it
    * to the job's running set, with the rate counters, in one transaction.
-   * A re-queued attempt's inherited checkpoint, and the job's failure count
-   * as `seen` holds it, are put in `inherited`.
+   * A re-queued attempt's inherited checkpoint, and whether the job is
+   * failing as `seen` holds it, are put in `inherited`.
    */
   start(
     run: RunRef,
