@@ -24,16 +24,19 @@ export interface PolicyFlags {
   backoff?: number;
   maxDelay?: number;
   pauseAfterFailures?: number;
-  /** `null`: `unlimited`, the limit removed. */
-  remainingRuns?: number | null;
+  /** `unlimited`: the limit removed. */
+  remainingRuns?: number | "unlimited";
 }
 
 /** Beyond what the server takes, so that its InvalidArgument names the field. */
 const COUNT_MAX = 4_294_967_295;
 
-/** `--remaining-runs`: a whole number (the server checks 1 to 1,000,000), or `unlimited`. */
-function remainingRuns(text: string): number | null {
-  if (text.trim().toLowerCase() === "unlimited") return null;
+/**
+ * `--remaining-runs`: a whole number (the server checks 1 to 1,000,000), or
+ * `unlimited` (not null: commander keeps no null a parser returns).
+ */
+function remainingRuns(text: string): number | "unlimited" {
+  if (text.trim().toLowerCase() === "unlimited") return "unlimited";
   try {
     return intIn(0, COUNT_MAX)(text);
   } catch {
@@ -91,7 +94,7 @@ export function applyPolicyFlags(job: Job, f: PolicyFlags): string[] {
     paths.push("pause_after_failures");
   }
   if (f.remainingRuns !== undefined) {
-    job.remainingRuns = f.remainingRuns ?? undefined;
+    job.remainingRuns = f.remainingRuns === "unlimited" ? undefined : f.remainingRuns;
     paths.push("remaining_runs");
   }
   return paths;

@@ -74,7 +74,9 @@ export function createFailureStreak(deps: FailureStreakDeps): FailureStreak {
     const ours = last?.by === FAILURE_PAUSER && last.note === note && last.resumedMs === undefined;
     if (paused.status !== "PAUSED" || !ours) return;
     logger.warn({ failures, limit: job.pauseAfterFailures }, "job paused after failed runs");
-    void deps.notifications?.afterOutcome("paused", { job: paused }, execution);
+    // The count that paused it (another run may have failed since).
+    const told = { ...paused, consecutiveFailures: failures };
+    void deps.notifications?.afterOutcome("paused", { job: told }, execution);
   }
 
   return {
