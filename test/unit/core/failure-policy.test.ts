@@ -69,7 +69,9 @@ describe("when the count pauses a job", () => {
   it("records the pause as the system's, with a one-line note a pause accepts", () => {
     expect(FAILURE_PAUSER).toBe("system:pause-after-failures");
     const note = failurePauseNote(3, "job_x:1000:2", "HTTP 500 from http://t/\nbody: oops\t!");
-    expect(note).toBe("3 consecutive failed runs; last: job_x:1000:2: HTTP 500 from http://t/ body: oops !");
+    expect(note).toBe(
+      "3 consecutive failed runs; last: job_x:1000:2: HTTP 500 from http://t/ body: oops !",
+    );
     expect(() => validateNote(note)).not.toThrow();
     expect(failurePauseNote(1, "job_x:1:1", "")).toBe("1 consecutive failed run; last: job_x:1:1");
     const long = failurePauseNote(5, "job_x:1:1", "é".repeat(2000));
@@ -148,7 +150,18 @@ describe("a run of outcomes through the rules", () => {
   it("counts failures in a row, pauses at the limit, and the first success after a resume recovers", () => {
     expect(
       play(
-        ["succeeded", "failed", "dead", "succeeded", "failed", "failed", "failed", "resume", "succeeded", "succeeded"],
+        [
+          "succeeded",
+          "failed",
+          "dead",
+          "succeeded",
+          "failed",
+          "failed",
+          "failed",
+          "resume",
+          "succeeded",
+          "succeeded",
+        ],
         3,
       ),
     ).toEqual([
