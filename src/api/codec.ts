@@ -34,6 +34,7 @@ import { currentPause } from "../core/pause.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
 import { databaseTargetFromProto, databaseTargetToProto } from "./database-codec.js";
 import { msFromDuration } from "./duration.js";
+import { invert } from "./enum-map.js";
 import { failurePolicyFromProto, failurePolicyToProto } from "./failure-policy-codec.js";
 import { fileTargetFromProto, fileTargetToProto } from "./file-target-codec.js";
 import { limitsFromProto, limitsToProto } from "./limits-codec.js";
@@ -263,10 +264,6 @@ const EXECUTION_STATUS_TO_PROTO: Record<ExecutionStatus, ExecutionStatusPb> = {
   SKIPPED: ExecutionStatusPb.SKIPPED,
   DEAD: ExecutionStatusPb.DEAD,
 };
-
-function invert<K extends string, V extends number>(m: Record<K, V>): Map<V, K> {
-  return new Map(Object.entries(m).map(([k, v]) => [v as V, k as K]));
-}
 
 const JOB_STATUS_FROM_PROTO = invert(JOB_STATUS_TO_PROTO);
 const EXECUTION_STATUS_FROM_PROTO = invert(EXECUTION_STATUS_TO_PROTO);

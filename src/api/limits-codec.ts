@@ -10,6 +10,7 @@ import {
 import { invalidArgument } from "../core/errors.js";
 import type { JobLimits, OverlapPolicy } from "../core/job.js";
 import { msFromDuration } from "./duration.js";
+import { invert } from "./enum-map.js";
 
 const OVERLAP_TO_PROTO: Record<OverlapPolicy, OverlapPolicyPb> = {
   ALLOW: OverlapPolicyPb.ALLOW,
@@ -17,9 +18,7 @@ const OVERLAP_TO_PROTO: Record<OverlapPolicy, OverlapPolicyPb> = {
   BUFFER_ONE: OverlapPolicyPb.BUFFER_ONE,
   CANCEL_PREVIOUS: OverlapPolicyPb.CANCEL_PREVIOUS,
 };
-const OVERLAP_FROM_PROTO = new Map(
-  Object.entries(OVERLAP_TO_PROTO).map(([k, v]) => [v, k as OverlapPolicy]),
-);
+const OVERLAP_FROM_PROTO = invert(OVERLAP_TO_PROTO);
 
 /** JobLimits from the wire; the rules (ranges) are checked by `validateLimits`. */
 export function limitsFromProto(l: JobLimitsPb, field = "limits"): JobLimits {
