@@ -7,8 +7,6 @@
  * remaining_runs fires exactly that many runs and finishes the job.
  */
 
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
@@ -21,6 +19,7 @@ import { RetryStrategy } from "../../../gen/chronoring/v1/retry_pb.js";
 import { type App, startApp } from "../../../src/app.js";
 import { silentLogger, testConfig } from "../../support/app.js";
 import { connectErrorOf, jobClient } from "../../support/client.js";
+import { type Receiver, startReceiver } from "../../support/receiver.js";
 import { waitFor } from "../../support/wait.js";
 
 interface Notice {
@@ -36,7 +35,7 @@ interface Notice {
 
 describe("failure policies and run limits", () => {
   let app: App;
-  let http: Server;
+  let http: Receiver;
   let base: string;
   let client: ReturnType<typeof jobClient>;
   /** Paths of the target that answer 500 while listed. */
@@ -44,20 +43,11 @@ describe("failure policies and run limits", () => {
   const notices: Notice[] = [];
 
   beforeAll(async () => {
-    http = createServer((req, res) => {
-      let body = "";
-      req.on("data", (c: Buffer) => {
-        body += c.toString("utf8");
-      });
-      req.on("end", () => {
-        const path = req.url ?? "";
-        if (path === "/notify") notices.push(JSON.parse(body) as Notice);
-        res.writeHead(broken.has(path) ? 500 : 200);
-        res.end(broken.has(path) ? "target down" : "ok");
-      });
+    http = await startReceiver(({ path, body }) => {
+      if (path === "/notify") notices.push(JSON.parse(body) as Notice);
+      return broken.has(path) ? 500 : 200;
     });
-    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
-    base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    base = http.base;
     const config = testConfig("failpolicy", {
       ETCD_ENDPOINTS: "",
       NOTIFY_ATTEMPTS: "4",
@@ -68,7 +58,7 @@ describe("failure policies and run limits", () => {
   });
   afterAll(async () => {
     await app?.close();
-    await new Promise<void>((r) => http.close(() => r()));
+    await http?.close();
   });
 
   const everySecond = { kind: { case: "interval" as const, value: "1s" } };
@@ -83,6 +73,16 @@ describe("failure policies and run limits", () => {
       },
     ],
   });
+  /** The job once it is in `status`. */
+  const untilStatus = (id: string, status: JobStatus, timeoutMs: number) =>
+    waitFor(
+      `job ${id} ${JobStatus[status]}`,
+      async () => {
+        const j = (await client.getJob({ id })).job!;
+        return j.status === status ? j : undefined;
+      },
+      timeoutMs,
+    );
   const noticesOf = (jobId: string, event: string) =>
     notices.filter((n) => n.jobId === jobId && n.event === event);
 
@@ -99,14 +99,7 @@ describe("failure policies and run limits", () => {
     const id = job!.id;
     expect(job).toMatchObject({ pauseAfterFailures: 3, consecutiveFailures: 0 });
 
-    const paused = await waitFor(
-      "the job paused by its failures",
-      async () => {
-        const j = (await client.getJob({ id })).job!;
-        return j.status === JobStatus.PAUSED ? j : undefined;
-      },
-      30_000,
-    );
+    const paused = await untilStatus(id, JobStatus.PAUSED, 30_000);
     expect(paused.pause?.pausedBy).toBe("system:pause-after-failures");
     expect(paused.pause?.note).toMatch(
       new RegExp(`^3 consecutive failed runs; last: ${id}:\\d+:1: HTTP 500`),
@@ -175,14 +168,7 @@ describe("failure policies and run limits", () => {
       notifications: notifyAll(),
     });
     const id = job!.id;
-    const paused = await waitFor(
-      "the job paused after two dead runs",
-      async () => {
-        const j = (await client.getJob({ id })).job!;
-        return j.status === JobStatus.PAUSED ? j : undefined;
-      },
-      40_000,
-    );
+    const paused = await untilStatus(id, JobStatus.PAUSED, 40_000);
     // The second run's last attempt (2) is the one named.
     expect(paused.pause?.note).toMatch(
       new RegExp(`^2 consecutive failed runs; last: ${id}:\\d+:2: `),
@@ -208,14 +194,7 @@ describe("failure policies and run limits", () => {
     });
     const id = job!.id;
     expect(job).toMatchObject({ remainingRuns: 3, grantedRuns: 3, status: JobStatus.ACTIVE });
-    const finished = await waitFor(
-      "the job FINISHED",
-      async () => {
-        const j = (await client.getJob({ id })).job!;
-        return j.status === JobStatus.FINISHED ? j : undefined;
-      },
-      30_000,
-    );
+    const finished = await untilStatus(id, JobStatus.FINISHED, 30_000);
     expect(finished.remainingRuns).toBe(0);
     expect(finished.grantedRuns).toBe(3);
     expect(finished.nextRunTime).toBeUndefined();
@@ -269,14 +248,7 @@ describe("failure policies and run limits", () => {
     ).job!;
     expect(raised).toMatchObject({ status: JobStatus.ACTIVE, remainingRuns: 2, grantedRuns: 2 });
     expect(raised.nextRunTime).toBeDefined();
-    await waitFor(
-      "the job FINISHED again",
-      async () => {
-        const j = (await client.getJob({ id })).job!;
-        return j.status === JobStatus.FINISHED ? j : undefined;
-      },
-      30_000,
-    );
+    await untilStatus(id, JobStatus.FINISHED, 30_000);
     await waitFor("five runs done", async () =>
       (await succeeded()).length === 5 ? true : undefined,
     );

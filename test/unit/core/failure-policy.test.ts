@@ -6,7 +6,6 @@
  */
 
 import { describe, expect, it } from "vitest";
-import { ChronoringError } from "../../../src/core/errors.js";
 import {
   FAILURE_PAUSER,
   type FinalOutcome,
@@ -24,17 +23,7 @@ import {
   spendRuns,
   validateRemainingRuns,
 } from "../../../src/core/run-budget.js";
-
-function fieldOf(fn: () => void): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ChronoringError);
-    expect((err as ChronoringError).kind).toBe("invalid_argument");
-    return (err as ChronoringError).field;
-  }
-  return undefined;
-}
+import { invalidField } from "../../support/invalid-field.js";
 
 describe("what a final outcome writes", () => {
   it("a FAILED or DEAD run counts, whatever the job was", () => {
@@ -81,10 +70,12 @@ describe("when the count pauses a job", () => {
   });
 
   it("takes 0 (off) to 1000, naming the field", () => {
-    expect(fieldOf(() => validatePauseAfterFailures(0))).toBeUndefined();
-    expect(fieldOf(() => validatePauseAfterFailures(PAUSE_AFTER_FAILURES_MAX))).toBeUndefined();
-    expect(fieldOf(() => validatePauseAfterFailures(1001))).toBe("pause_after_failures");
-    expect(fieldOf(() => validatePauseAfterFailures(1.5))).toBe("pause_after_failures");
+    expect(invalidField(() => validatePauseAfterFailures(0))).toBeUndefined();
+    expect(
+      invalidField(() => validatePauseAfterFailures(PAUSE_AFTER_FAILURES_MAX)),
+    ).toBeUndefined();
+    expect(invalidField(() => validatePauseAfterFailures(1001))).toBe("pause_after_failures");
+    expect(invalidField(() => validatePauseAfterFailures(1.5))).toBe("pause_after_failures");
   });
 });
 
@@ -106,10 +97,10 @@ describe("remaining_runs", () => {
   });
 
   it("takes 1 to 1,000,000, naming the field", () => {
-    expect(fieldOf(() => validateRemainingRuns(1))).toBeUndefined();
-    expect(fieldOf(() => validateRemainingRuns(REMAINING_RUNS_MAX))).toBeUndefined();
-    expect(fieldOf(() => validateRemainingRuns(0))).toBe("remaining_runs");
-    expect(fieldOf(() => validateRemainingRuns(1_000_001))).toBe("remaining_runs");
+    expect(invalidField(() => validateRemainingRuns(1))).toBeUndefined();
+    expect(invalidField(() => validateRemainingRuns(REMAINING_RUNS_MAX))).toBeUndefined();
+    expect(invalidField(() => validateRemainingRuns(0))).toBe("remaining_runs");
+    expect(invalidField(() => validateRemainingRuns(1_000_001))).toBe("remaining_runs");
   });
 });
 
