@@ -48,6 +48,8 @@ async function main(): Promise<void> {
           spread: flags.get("spread") === "true",
           workers: int("workers", 1),
           partitions: int("partitions", 256),
+          policies: flags.get("policies") === "true",
+          failing: flags.get("failing") === "true",
         },
         log,
       );

@@ -87,7 +87,7 @@ export async function windowBench(options: WindowOptions, log: (line: string) =>
         dynamo,
         `${PREFIX}jobs`,
         times,
-        options.partitions,
+        { partitions: options.partitions },
         withWindow ? windowMs : undefined,
       );
       await sendWakeHints(backends.etcd, common, jobs);

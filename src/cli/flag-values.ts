@@ -129,12 +129,12 @@ export function flagName(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-/** Only one of these may be given: the one given, or undefined; two are a usage error. */
-export function oneOf<T extends object>(
-  f: T,
-  names: Array<keyof T & string>,
+/** Only one of these flags may be given: the one given, if any (a usage error for more). */
+export function oneOf<F extends object>(
+  f: F,
+  names: Array<keyof F & string>,
   what: string,
-): (keyof T & string) | undefined {
+): (keyof F & string) | undefined {
   const given = names.filter((n) => f[n] !== undefined);
   if (given.length > 1) {
     throw new UsageError(

@@ -79,6 +79,18 @@ export interface Execution extends RunRef {
   wait?: ExecutionWait;
 }
 
+/**
+ * What a start learns besides its outcome, with the reads it makes anyway
+ * (no read of its own): the checkpoint a re-queued attempt inherits, and
+ * whether its job is failing (`failure-policy.ts`), which tells the worker
+ * whether the run's success needs a write.
+ */
+export interface StartReads {
+  checkpoint?: Uint8Array;
+  /** The job's last counted run failed, as the start read it; absent: not read. */
+  failing?: boolean;
+}
+
 /** Why a run waited before its start, as recorded by the start. */
 export interface ExecutionWait {
   reason: WaitReason;

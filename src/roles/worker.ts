@@ -158,6 +158,12 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
     notifications,
     workflows: createNodeHook(ctx.workflowRuns, executions, logger, clock),
     tenantGate,
+    // A job paused by its pause_after_failures gives its slot back, as PauseJob does.
+    slots: {
+      tenants: ctx.adapters.tenants,
+      defaults: config.tenants.defaults,
+      claimAheadMs: config.scheduler.lookaheadMs,
+    },
   });
   if (pause) closers.push(() => pause.stop());
   // Drain first, then leave the cluster: a worker that left while running

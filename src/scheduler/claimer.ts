@@ -4,6 +4,7 @@ import type { Clock } from "../core/clock.js";
 import { StaleOwnerError } from "../core/errors.js";
 import type { Claim, DueJob, Fence, JobStore } from "../core/ports/job-store.js";
 import type { OutgoingRun } from "../core/ports/work-queue.js";
+import { spendRuns } from "../core/run-budget.js";
 import { runMessageFor } from "../core/run-message.js";
 import { windowOf } from "../core/schedule/flexible-window.js";
 import { type CatchUp, type FireContext, nextFire, planCatchUp } from "../core/schedule/index.js";
@@ -96,7 +97,7 @@ export function createClaimer(deps: {
   function claimFor(job: DueJob, now: number, plannedMs: number | undefined): Claim {
     const ctx = contextOf(job);
     const plan = planCatchUp(job.schedule, job.nextRunMs, now, ctx);
-    if (plan !== undefined) return catchUpClaim(job, plan, now);
+    if (plan !== undefined) return withinBudget(catchUpClaim(job, plan, now));
     const run = { scheduledMs: job.nextRunMs, ...(plannedMs !== undefined && { plannedMs }) };
     const recoverAtMs = recoverAt(job, runDeadline(run, options.startTimeoutMs), now);
     const claim: Claim = {
@@ -105,7 +106,24 @@ export function createClaimer(deps: {
       recoverAtMs,
     };
     if (plannedMs !== undefined) claim.plannedMs = plannedMs;
-    return claim;
+    return withinBudget(claim);
+  }
+
+  /**
+   * A job with `remaining_runs` fires at most what is left (the earliest of
+   * a catch-up's runs); the claim that spends the last has no next run,
+   * which makes the job FINISHED in the same write.
+   */
+  function withinBudget(claim: Claim): Claim {
+    const { job } = claim;
+    if (job.remainingRuns === undefined) return claim;
+    const spent = spendRuns(claim.runs ?? [job.nextRunMs], job.remainingRuns);
+    return {
+      ...claim,
+      runs: spent.runs,
+      remainingRuns: spent.left ?? 0,
+      nextRunMs: spent.finishes ? undefined : claim.nextRunMs,
+    };
   }
 
   /**

@@ -1,5 +1,11 @@
 import type { Clock } from "../core/clock.js";
-import { executionId, type RunRef, type RunWait, waitAtStart } from "../core/execution.js";
+import {
+  executionId,
+  type RunRef,
+  type RunWait,
+  type StartReads,
+  waitAtStart,
+} from "../core/execution.js";
 import type { JobLimits } from "../core/job.js";
 import { decideStart } from "../core/limits.js";
 import type { StartOutcome } from "../core/ports/execution-store.js";
@@ -47,7 +53,7 @@ export async function startUnderLimits(
   workerId: string,
   queuedMs: number | undefined,
   /** Receives a re-queued attempt's inherited checkpoint when the run starts. */
-  inherited?: { checkpoint?: Uint8Array },
+  inherited?: StartReads,
   /** The run was held back before (its message carried the wait): recorded by the start. */
   wait?: RunWait,
 ): Promise<LimitedStart> {

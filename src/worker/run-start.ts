@@ -5,6 +5,7 @@ import {
   plannedStart,
   type RunRef,
   type RunWait,
+  type StartReads,
   waitAtStart,
 } from "../core/execution.js";
 import type { Job, JobLimits, JobTarget } from "../core/job.js";
@@ -33,8 +34,8 @@ export interface ReceivedRun {
 /** A run this worker started: its execution is RUNNING on this worker. */
 export interface StartedRun extends ReceivedRun {
   startedMs: number;
-  /** What a re-queued attempt inherited (its last checkpoint). */
-  inherited: { checkpoint?: Uint8Array };
+  /** What a re-queued attempt inherited (its last checkpoint), and the job's failure count at the start. */
+  inherited: StartReads;
 }
 
 /**
@@ -98,7 +99,7 @@ export async function startRun(
   const limits = deps.limits ? received.limits : undefined;
   const startedMs = clock.now();
   metrics.phases.observe({ phase: "admit" }, (startedMs - received.takenMs) / 1000);
-  const inherited: { checkpoint?: Uint8Array } = {};
+  const inherited: StartReads = {};
   const start = () =>
     limits
       ? startLimitedRun(
@@ -142,7 +143,7 @@ async function startOnce(
   run: RunRef,
   startedMs: number,
   queuedMs: number,
-  inherited: { checkpoint?: Uint8Array },
+  inherited: StartReads,
   wait: RunWait | undefined,
 ) {
   const { executions, options } = scope.deps;

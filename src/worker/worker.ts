@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { Timer } from "../core/clock.js";
 import type { Delivery } from "../core/ports/work-queue.js";
+import { failureStreak } from "./failure-streak.js";
 import { createIntake } from "./intake.js";
 import { SessionLost } from "./lost-session.js";
 import { createOutcomeRecorder } from "./outcome.js";
@@ -57,6 +58,7 @@ export function startWorker(deps: WorkerDeps): Worker {
   const scope: RunScope = {
     deps,
     outcomes,
+    streak: failureStreak(deps),
     hardStop: hardStop.signal,
     aborts,
     park: (delivery) => intake.park(delivery),

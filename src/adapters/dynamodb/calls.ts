@@ -51,24 +51,30 @@ export async function conditionally(call: () => Promise<unknown>): Promise<boole
   }
 }
 
-/** A job's status, read strongly consistent; undefined when the job is gone. */
-export async function readJobStatus(
+/**
+ * A job's status and whether it is failing (its last counted run failed:
+ * `cfl` is set, see `failure-count.ts`), read strongly consistent; undefined
+ * when the job is gone. The mark rides on the read a start makes anyway: a
+ * read unit is the item's size, whatever the projection.
+ */
+export async function readJobState(
   client: DynamoDBClient,
   jobsTable: string,
   jobId: string,
-): Promise<JobStatus | undefined> {
+): Promise<{ status: JobStatus; failing: boolean } | undefined> {
   const out = await dynamo(() =>
     client.send(
       new GetItemCommand({
         TableName: jobsTable,
         Key: { id: s(jobId) },
         ConsistentRead: true,
-        ProjectionExpression: "#st",
+        ProjectionExpression: "#st, cfl",
         ExpressionAttributeNames: { "#st": "st" },
       }),
     ),
   );
-  return out.Item ? (str(out.Item, "st") as JobStatus | undefined) : undefined;
+  const status = out.Item ? (str(out.Item, "st") as JobStatus | undefined) : undefined;
+  return status === undefined ? undefined : { status, failing: out.Item!.cfl !== undefined };
 }
 
 /** Which actions of a cancelled transaction failed their condition. */

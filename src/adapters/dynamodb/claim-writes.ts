@@ -93,6 +93,16 @@ export function claimUpdate(table: string, claim: Claim, fence?: Fence, mark?: s
     condition += " AND recover_at = :seen";
     values[":seen"] = n(job.recoverAtMs);
   }
+  // remaining_runs: a compare-and-set on the count read, so that a run is
+  // counted once, and none spent past 0, whoever claims (see `spendRuns`).
+  if (job.remainingRuns === undefined) {
+    condition += " AND attribute_not_exists(rem)";
+  } else {
+    condition += " AND rem = :rseen";
+    values[":rseen"] = n(job.remainingRuns);
+    values[":rleft"] = n(claim.remainingRuns ?? 0);
+    set.push("rem = :rleft");
+  }
   if (fence) {
     names["#fe"] = FENCE_ATTR;
     values[":epoch"] = n(fence.epoch);

@@ -177,7 +177,9 @@ export function createJobBatchStore(
     async putJobs(jobs: Job[]) {
       const items = jobs.map((job) => ({
         ...jobToItem(job),
-        ...(job.holdsSlot ? slotItem(job.tenant, activeUntil(job.schedule, job.nextRunMs)) : {}),
+        ...(job.holdsSlot
+          ? slotItem(job.tenant, activeUntil(job.schedule, job.nextRunMs, job.remainingRuns))
+          : {}),
       }));
       const left = await batchPut(client, table, items);
       return new Set(left.map((item) => item.id!.S!));

@@ -77,6 +77,8 @@ export function createJobClaims(options: {
    * items, one BatchGetItem per page.
    */
   let recoverPlans = true;
+  /** Set by init: false for a table whose due index predates `remaining_runs`. */
+  let dueRemaining = false;
 
   /**
    * One claim: a plain conditional UpdateItem of the job (1 write unit), the
@@ -103,18 +105,20 @@ export function createJobClaims(options: {
   }
 
   /**
-   * The tenants of due jobs read from an index that does not project them:
-   * one BatchGetItem per page (not a read per run), until the index is rebuilt.
+   * What an index that predates them does not project (the tenant, the runs
+   * left), read for the due jobs of a page: one BatchGetItem per page (not a
+   * read per run), until the index is rebuilt. Items as read, by id.
    */
-  async function tenantsOf(items: Item[]): Promise<Map<string, string | undefined>> {
+  async function unprojected(items: Item[]): Promise<Map<string, Item> | undefined> {
+    if ((dueTenant && dueRemaining) || items.length === 0) return undefined;
     const full = await batchGet(
       client,
       table,
       items.map((item) => ({ id: item.id! })),
       (item) => item.id?.S ?? "",
-      "id, tenant",
+      "id, tenant, rem",
     );
-    return new Map(full.map((item) => [str(item, "id")!, str(item, "tenant")]));
+    return new Map(full.map((item) => [str(item, "id")!, item]));
   }
 
   /** The plan sets of recover-index items, read from the items (an index that does not project them). */
@@ -135,6 +139,7 @@ export function createJobClaims(options: {
       const projects = await dynamo(() => dueIndexProjection(client, table));
       duePriority = projects("prio");
       dueTenant = projects("tenant");
+      dueRemaining = projects("rem");
       dueCarriesRunOptions = projects("ntf") && projects("lim");
       recoverPlans = (await dynamo(() => indexProjection(client, table, RECOVER_INDEX)))(PLAN_ATTR);
     },
@@ -152,12 +157,13 @@ export function createJobClaims(options: {
         ),
       );
       const items = out.Items ?? [];
-      const tenants = dueTenant ? undefined : await tenantsOf(items);
+      const read = await unprojected(items);
       return items.map((item): DueJob => {
         const id = str(item, "id")!;
+        const full = read?.get(id) ?? {};
         const due: DueJob = {
           id,
-          tenant: tenantOrDefault(tenants ? tenants.get(id) : str(item, "tenant")),
+          tenant: tenantOrDefault(str(dueTenant ? item : full, "tenant")),
           partition,
           nextRunMs: num(item, "next_run")!,
           schedule: JSON.parse(str(item, "sched")!) as Schedule,
@@ -170,6 +176,8 @@ export function createJobClaims(options: {
         const lim = str(item, "lim");
         if (lim) due.limits = JSON.parse(lim) as JobLimits;
         if (duePriority) due.priority = priorityOf(str(item, "prio"));
+        const rem = num(dueRemaining ? item : full, "rem");
+        if (rem !== undefined) due.remainingRuns = rem;
         return due;
       });
     },

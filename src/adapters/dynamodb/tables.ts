@@ -169,6 +169,7 @@ export async function ensureTables(
           "prio",
           "ntf",
           "tenant",
+          "rem",
         ]),
         gsi(RECOVER_INDEX, "part", "recover_at", [
           "claimed",
@@ -250,7 +251,8 @@ export async function ensureTables(
  * projection cannot change in place: a table created by an older version
  * keeps its index until it is dropped and recreated, and the caller falls
  * back meanwhile (a claim without priority, or without the target, makes the
- * claimer or the worker read the job).
+ * claimer or the worker read the job; without the tenant or `rem`, the
+ * claimer reads them for each page it reads).
  */
 export async function dueIndexProjection(
   client: DynamoDBClient,

@@ -7,7 +7,7 @@ import { copy, type MemoryDb, pageOf, type StoredJob } from "./memory-db.js";
  * The scheduler's side of the in-memory job store: the due index, fenced
  * claims and the recovery record, with the conditions of the DynamoDB
  * adapter (`dynamodb/claim-writes.ts`): a claim is a compare-and-set on the
- * job's next run, status and recovery deadline as read, and under a fence
+ * job's next run, status, recovery deadline and runs left as read, and under a fence
  * only while the job's own fence is not above the claimer's epoch.
  */
 export function createMemoryJobClaims(
@@ -24,6 +24,7 @@ export function createMemoryJobClaims(
       return false;
     }
     if (stored.recoverAtMs !== claim.job.recoverAtMs) return false;
+    if (job.remainingRuns !== claim.job.remainingRuns) return false;
     if (fence && stored.fence !== undefined && stored.fence > fence.epoch) return false;
     if (fence) stored.fence = fence.epoch;
     const runs = claim.runs ?? [claim.job.nextRunMs];
@@ -37,6 +38,7 @@ export function createMemoryJobClaims(
       stored.recoverAtMs = claim.recoverAtMs;
     }
     if (claim.missed) job.missedRuns = (job.missedRuns ?? 0) + claim.missed;
+    if (job.remainingRuns !== undefined) job.remainingRuns = claim.remainingRuns ?? 0;
     job.status = statusAfterClaim(claim.nextRunMs);
     if (claim.nextRunMs === undefined) delete job.nextRunMs;
     else job.nextRunMs = claim.nextRunMs;
@@ -72,6 +74,7 @@ export function createMemoryJobClaims(
           if (recoverAtMs !== undefined) due.recoverAtMs = recoverAtMs;
           if (job.limits) due.limits = copy(job.limits);
           if (job.notifications?.length) due.notify = true;
+          if (job.remainingRuns !== undefined) due.remainingRuns = job.remainingRuns;
           return due;
         });
     },

@@ -31,6 +31,11 @@ export interface StoredJob {
   fence?: number;
   /** The end of its active-schedule slot, when it holds one. */
   slotUntilMs?: number;
+  /**
+   * The execution whose failure was counted last (`countFailure` counts each
+   * once); set while the job is failing, until a success clears it.
+   */
+  lastFailure?: string;
 }
 
 export interface StoredExecution {

@@ -9,8 +9,9 @@
  *    DST_SHIFTED or STARTED (a claimed run not started yet: PENDING; one
  *    cancelled unstarted by a pause: SKIPPED_PAUSED); with a flexible
  *    window, a note of its planned start and its start after that;
- * 3. no execution: inside a pause, SKIPPED_PAUSED; ahead of now or of the
- *    job's next run, PENDING; claimed moments ago with no later run started
+ * 3. no execution: inside a pause, SKIPPED_PAUSED; after the last run of a
+ *    FINISHED job (its remaining_runs used up, or its schedule done),
+ *    FINISHED; ahead of now or of the job's next run, PENDING; claimed moments ago with no later run started
  *    yet, PENDING (in the queue); under FIRE_ONCE followed by a run, MERGED
  *    into it; else MISSED (a later run started: this one is not coming).
  */
@@ -25,7 +26,7 @@ import { type FireOutcome, type LedgerFire, PENDING_GRACE_MS } from "./types.js"
 
 export type LedgerJob = Pick<
   Job,
-  "schedule" | "status" | "pauses" | "nextRunMs" | "lastRunMs" | "updatedMs"
+  "schedule" | "status" | "pauses" | "nextRunMs" | "lastRunMs" | "updatedMs" | "remainingRuns"
 >;
 
 /** The attempts of one run, lowest attempt first. */
@@ -126,6 +127,11 @@ export function classifyFires(
       fire.notes.push(pauseNote(pause));
       return fire;
     }
+    if (job.status === "FINISHED" && (job.lastRunMs === undefined || f > job.lastRunMs)) {
+      fire.outcome = "FINISHED";
+      fire.notes.push(finishedNote(job));
+      return fire;
+    }
     if (f > nowMs) return fire;
     if (job.status === "ACTIVE" && job.nextRunMs !== undefined && f >= job.nextRunMs) {
       fire.notes.push("due, not yet claimed");
@@ -187,6 +193,12 @@ function windowNoteOf(schedule: LedgerJob["schedule"], first: Execution): string
 /** `12.345 s`. */
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(3)} s`;
+}
+
+function finishedNote(job: LedgerJob): string {
+  return job.remainingRuns === 0
+    ? "after the job's last run: its remaining_runs are used up (FINISHED)"
+    : "after the job's last run: it is FINISHED";
 }
 
 function missedNote(mode: string, windowMs: number): string {

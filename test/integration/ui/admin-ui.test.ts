@@ -141,15 +141,27 @@ describe("the admin UI in a browser", () => {
     await edit.getByLabel("Priority").selectOption({ label: "high" });
     await edit.getByLabel("Target").selectOption("http");
     await edit.getByLabel("Target URL").fill("http://127.0.0.1:9/hook");
+    await edit.getByLabel("Pause after failed runs in a row").fill("4");
     await edit.getByRole("button", { name: "Save" }).click();
     await page.getByRole("heading", { name: "ui renamed" }).waitFor();
     const edited = (await jobs.getJob({ id: jobId })).job!;
-    expect([edited.name, edited.tags, edited.priority, edited.target?.kind.case]).toEqual([
+    expect([
+      edited.name,
+      edited.tags,
+      edited.priority,
+      edited.target?.kind.case,
+      edited.pauseAfterFailures,
+    ]).toEqual([
       "ui renamed",
       ["ui", "edited"],
       1, // HIGH
       "http",
+      4,
     ]);
+    // The failure policy and the run limit on the job page.
+    await page.locator("dl.spec .note", { hasText: "pauses after 4" }).waitFor();
+    await page.locator("dl.spec dt", { hasText: "Failed runs in a row" }).waitFor();
+    await page.locator("dl.spec dd", { hasText: "no limit" }).waitFor();
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(shots, "job-narrow.png"), fullPage: true });

@@ -236,6 +236,29 @@ describe("the fire ledger's outcomes", () => {
     expect(fires[2]?.notes).toContain("due, not yet claimed");
   });
 
+  it("FINISHED: after the last run of a job whose remaining_runs are used up, past or ahead; never PENDING", () => {
+    const fires = ledger({
+      sched: everyMinute,
+      from: T0,
+      to: T0 + 6 * MIN,
+      now: T0 + 3 * MIN + 5000,
+      executions: [exec(T0, "SUCCEEDED"), exec(T0 + MIN, "FAILED")],
+      job: { status: "FINISHED", lastRunMs: T0 + MIN, remainingRuns: 0 },
+    });
+    expect(outcomes(fires)).toEqual([
+      "STARTED",
+      "STARTED",
+      "FINISHED",
+      "FINISHED",
+      "FINISHED",
+      "FINISHED",
+    ]);
+    expect(fires[2]?.notes).toEqual([
+      "after the job's last run: its remaining_runs are used up (FINISHED)",
+    ]);
+    expect(fires[2]?.fireMs).toBe(T0 + 2 * MIN);
+  });
+
   it("applies jitter: the run of a nominal time is found at its jittered instant", () => {
     const sched = schedule({ interval: "1h", startMs: T0, jitterMs: 600_000 });
     const at = T0 + jitterOffset(JOB_ID, T0, 600_000);

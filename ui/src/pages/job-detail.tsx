@@ -1,6 +1,7 @@
 /**
- * One job: its spec (with who paused it and why), the next fire times (with
- * DST and calendar notes, and each one's window end with a flexible window), the fire ledger of the last 24 hours, a timeline
+ * One job: its spec (with who paused it and why, its failed runs in a row
+ * and the runs it has left), the next fire times (with DST and calendar
+ * notes, and each one's window end with a flexible window), the fire ledger of the last 24 hours, a timeline
  * of its runs, the run history, and pause or resume (with a note), trigger,
  * edit and delete.
  */
@@ -191,6 +192,21 @@ export function JobDetailPage() {
           <dd>{time(j.lastRunTime)}</dd>
           <dt>Missed runs</dt>
           <dd>{String(j.missedRuns)}</dd>
+          <dt>Failed runs in a row</dt>
+          <dd>
+            {j.consecutiveFailures}
+            <span class="note">
+              {j.pauseAfterFailures
+                ? `pauses after ${j.pauseAfterFailures}`
+                : "pause after failures: off"}
+            </span>
+          </dd>
+          <dt>Remaining runs</dt>
+          <dd>
+            {j.remainingRuns === undefined
+              ? "no limit"
+              : `${j.remainingRuns} of ${j.grantedRuns || j.remainingRuns}`}
+          </dd>
           <dt>Version</dt>
           <dd>{String(j.version)}</dd>
         </dl>

@@ -1,6 +1,6 @@
 /**
  * Creating and editing a job: name, schedule (with its flexible window),
- * target, tags, priority (and owner on creation). Editing sends UpdateJob with a mask of the fields
+ * target, tags, priority, the failed runs in a row that pause it (and owner on creation). Editing sends UpdateJob with a mask of the fields
  * shown and the version read, so a change made meanwhile is refused, not lost.
  */
 import { create } from "@bufbuild/protobuf";
@@ -35,6 +35,8 @@ interface Draft {
   url: string;
   tags: string;
   priority: Priority;
+  /** pause_after_failures as typed; empty or 0: off. */
+  pauseAfter: string;
 }
 
 function draftOf(job: Job | undefined): Draft {
@@ -54,6 +56,7 @@ function draftOf(job: Job | undefined): Draft {
     url: target?.case === "http" ? target.value.url : "",
     tags: job?.tags.join(", ") ?? "",
     priority: job?.priority ?? Priority.UNSPECIFIED,
+    pauseAfter: job?.pauseAfterFailures ? String(job.pauseAfterFailures) : "",
   };
 }
 
@@ -113,11 +116,14 @@ export function JobForm({
         target: targetOf(d, job?.target),
         tags: tagsOf(d.tags),
         priority: Number(d.priority) as Priority,
+        pauseAfterFailures: Number.parseInt(d.pauseAfter, 10) || 0,
       };
       if (job) {
         const res = await jobs.updateJob({
           job: create(JobSchema, { ...common, id: job.id }),
-          updateMask: { paths: ["name", "schedule", "target", "tags", "priority"] },
+          updateMask: {
+            paths: ["name", "schedule", "target", "tags", "priority", "pause_after_failures"],
+          },
           expectedVersion: job.version,
         });
         if (res.job) onDone(res.job);
@@ -202,6 +208,16 @@ export function JobForm({
             </option>
           ))}
         </select>
+        <label for={`${id}-pause-after`}>Pause after failed runs in a row</label>
+        <input
+          id={`${id}-pause-after`}
+          type="number"
+          min={0}
+          max={1000}
+          placeholder="off"
+          value={d.pauseAfter}
+          onInput={field("pauseAfter")}
+        />
       </div>
       <div class="actions">
         <button type="submit" disabled={busy}>
