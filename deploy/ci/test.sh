@@ -9,7 +9,31 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/local/node.sh
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step's wall time, printed as a table at the end (also when a step fails), so that a
+# slow step shows in the log of any run.
+timings=()
+step_name=""
+step_start=0
+now_ms() { date +%s%3N; }
+step_done() {
+  [ -n "$step_name" ] && timings+=("$(printf '%6.1f s  %s' "$(((($(now_ms) - step_start)) / 100))e-1" "$step_name")")
+  step_name=""
+}
+step() {
+  step_done
+  step_name="$*"
+  step_start=$(now_ms)
+  printf '\n== %s\n' "$*"
+}
+suite_start=$(now_ms)
+summary() {
+  local rc=$?
+  step_done
+  printf '\n== step times (rc %s)\n' "$rc"
+  printf '%s\n' "${timings[@]}"
+  printf '%6.1f s  total\n' "$(((($(now_ms) - suite_start)) / 100))e-1"
+}
+trap summary EXIT
 
 step "node $(node -v), dependencies installed"
 # npm ci: exactly the lock. The lock holds every platform's optional packages
