@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../../src/config/config.js";
+import { loadTestConfig } from "../../support/host.js";
 import {
   containerEnv,
   type K8sObject,
@@ -64,7 +64,7 @@ describe.skipIf(skipWithoutKubectl()).each(OVERLAYS)(
     const pod = (role: string) => {
       const deployment = roleDeployment(objects(), role);
       const env = containerEnv(objects(), deployment.spec.template.spec.containers[0]);
-      return { labels: deployment.spec.template.metadata.labels, config: loadConfig(env, []) };
+      return { labels: deployment.spec.template.metadata.labels, config: loadTestConfig(env) };
     };
     const labelsOf = (kind: string, name: string) =>
       objects().find((o) => o.kind === kind && o.metadata.name === name)?.spec.template.metadata

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../../src/config/config.js";
+import { loadTestConfig } from "../../support/host.js";
 import {
   containerEnv,
   type K8sObject,
@@ -68,7 +68,7 @@ describe.skipIf(skipWithoutKubectl()).each(OVERLAYS)("deploy/k8s/overlays/%s", (
       const env = containerEnv(objects(), c);
       expect(Object.keys(env).filter((n) => !n.startsWith("CHRONORING_"))).toEqual([]);
       expect(unknownSettings(Object.keys(env))).toEqual([]);
-      expect(() => loadConfig(env, [])).not.toThrow();
+      expect(() => loadTestConfig(env)).not.toThrow();
     }
   });
 

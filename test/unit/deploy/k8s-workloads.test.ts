@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type Config, loadConfig } from "../../../src/config/config.js";
+import type { Config } from "../../../src/config/config.js";
+import { loadTestConfig } from "../../support/host.js";
 import {
   containerEnv,
   type K8sObject,
@@ -22,7 +23,7 @@ function role(objects: K8sObject[], name: string) {
   const deployment = roleDeployment(objects, name);
   const pod = deployment.spec.template.spec;
   const container = pod.containers[0] as K8sObject;
-  const config: Config = loadConfig(containerEnv(objects, container), []);
+  const config: Config = loadTestConfig(containerEnv(objects, container));
   return { deployment, pod, container, config };
 }
 
