@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { queueName } from "../../../src/adapters/sqs/work-queue.js";
 import { PRIORITIES } from "../../../src/core/priority.js";
 import { loadTestConfig } from "../../support/host.js";
@@ -46,6 +46,10 @@ describe.skipIf(skipWithoutKubectl()).each(OVERLAYS)(
   "deploy/k8s/overlays/%s backends",
   (overlay) => {
     const objects = () => render(overlay);
+    // kubectl renders in the hook (its timeout), not in the first test (5 s on a busy machine).
+    beforeAll(() => {
+      render(overlay);
+    });
 
     it("points every role at an etcd cluster of several members, never standalone", () => {
       for (const role of ["api", "scheduler", "worker"]) {

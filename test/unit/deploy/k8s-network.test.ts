@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { loadTestConfig } from "../../support/host.js";
 import {
   containerEnv,
@@ -61,6 +61,10 @@ describe.skipIf(skipWithoutKubectl()).each(OVERLAYS)(
   "deploy/k8s/overlays/%s network policies",
   (overlay) => {
     const objects = () => render(overlay);
+    // kubectl renders in the hook (its timeout), not in the first test (5 s on a busy machine).
+    beforeAll(() => {
+      render(overlay);
+    });
     const pod = (role: string) => {
       const deployment = roleDeployment(objects(), role);
       const env = containerEnv(objects(), deployment.spec.template.spec.containers[0]);

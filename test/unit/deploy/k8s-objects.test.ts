@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { loadTestConfig } from "../../support/host.js";
 import {
   containerEnv,
@@ -34,6 +34,10 @@ const chronoringContainers = (objects: K8sObject[]) =>
 
 describe.skipIf(skipWithoutKubectl()).each(OVERLAYS)("deploy/k8s/overlays/%s", (overlay) => {
   const objects = () => render(overlay);
+  // kubectl renders in the hook (its timeout), not in the first test (5 s on a busy machine).
+  beforeAll(() => {
+    render(overlay);
+  });
 
   it("renders objects that each validate against the schema of their API", () => {
     expect(objects().length).toBeGreaterThan(15);

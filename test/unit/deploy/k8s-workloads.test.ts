@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../../src/config/config.js";
 import { loadTestConfig } from "../../support/host.js";
 import {
@@ -34,6 +34,10 @@ describe.skipIf(skipWithoutKubectl()).each(OVERLAYS)(
   "deploy/k8s/overlays/%s workloads",
   (overlay) => {
     const objects = () => render(overlay);
+    // kubectl renders in the hook (its timeout), not in the first test (5 s on a busy machine).
+    beforeAll(() => {
+      render(overlay);
+    });
 
     it.each(ROLES)("%s: runs that role alone, named after its pod", (name) => {
       const { config } = role(objects(), name);
