@@ -132,7 +132,9 @@ else
 fi
 
 # --- iproute2 + nftables (test hosts: deploy/local/netns; the partition tests) ---------------
-if command -v ip >/dev/null 2>&1 && ip netns help >/dev/null 2>&1 && command -v nft >/dev/null 2>&1; then
+# `ip netns list`, not `ip netns help`: help exits 255 even where netns works, which made this
+# script run apt-get update and reinstall both packages on every run.
+if command -v ip >/dev/null 2>&1 && ip netns list >/dev/null 2>&1 && command -v nft >/dev/null 2>&1; then
   echo "iproute2 + nftables: present ($(nft --version))"
 else
   apt_install iproute2 nftables
