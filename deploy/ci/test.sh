@@ -70,5 +70,5 @@ npm run build
 step "unit and integration tests (three files at a time: most of their time is waiting on the backends)"
 npx vitest run --config test/vitest.config.ts --project unit --project integration --maxWorkers=3 "$@"
 
-step "e2e tests (several processes, faults injected; one file at a time)"
-npx vitest run --config test/vitest.config.ts --project e2e "$@"
+step "e2e tests (several processes, faults injected; two untimed files at a time, then the timed ones alone)"
+npx vitest run --config test/vitest.config.ts --project e2e-paired --project e2e "$@"
