@@ -7,6 +7,8 @@ export interface EffectServer {
   url: string;
   /** Completed calls by `Chronoring-Execution-Id` (`job:scheduledMs:attempt`). */
   effects: Map<string, number>;
+  /** When each execution id's first call arrived (epoch ms): the run's handler start, as its endpoint sees it. */
+  arrivals: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -21,8 +23,10 @@ export async function startEffectServer(options: {
 }): Promise<EffectServer> {
   const host = options.host ?? "127.0.0.1";
   const effects = new Map<string, number>();
+  const arrivals = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const id = String(req.headers["chronoring-execution-id"] ?? "");
+    if (!arrivals.has(id)) arrivals.set(id, Date.now());
     req.resume();
     res.on("finish", () => effects.set(id, (effects.get(id) ?? 0) + 1));
     setTimeout(() => res.end("ok"), options.callMs);
@@ -32,6 +36,7 @@ export async function startEffectServer(options: {
   return {
     url,
     effects,
+    arrivals,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
