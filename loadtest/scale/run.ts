@@ -165,7 +165,8 @@ export async function runAtCount(backends: Endpoints, o: CountOptions) {
           interval_period_s: plan.intervalPeriodS,
         },
         mix_fires_per_s: plan.expectedPerS,
-        import: imported.figures,
+        // Jobs in the table: `created` plus any refused as unavailable that the store applied.
+        import: { ...imported.figures, jobs_stored: expected.jobs },
         idle: {
           window_s: round(idle.seconds),
           /** Whole units (both backstops' least common multiple) measured; 0: cut short by a late import. */
