@@ -6,6 +6,7 @@ import { idleBench } from "./idle.js";
 import { importBench } from "./import.js";
 import { OUTAGES, type OutageName, outageScenario } from "./outages.js";
 import { partitionScenarios, SCENARIOS, type ScenarioName } from "./partitions.js";
+import { builtLaunch, scaleBench } from "./scale.js";
 import { skewScenario } from "./skew.js";
 import { tenantsScenario } from "./tenants.js";
 import { windowBench } from "./window.js";
@@ -26,6 +27,12 @@ async function main(): Promise<void> {
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     if (!arg.startsWith("--")) throw new Error(`unexpected argument ${arg}`);
+    // `--name=value`: a value that itself starts with dashes (`--node-options=--max-semi-space-size=2`).
+    const eq = arg.indexOf("=");
+    if (eq > 0) {
+      flags.set(arg.slice(2, eq), arg.slice(eq + 1));
+      continue;
+    }
     const value = rest[i + 1];
     if (value === undefined || value.startsWith("--")) flags.set(arg.slice(2), "true");
     else {
@@ -37,6 +44,12 @@ async function main(): Promise<void> {
     const v = Number(flags.get(name) ?? fallback);
     if (!Number.isSafeInteger(v) || v < 1)
       throw new Error(`--${name} must be a positive whole number`);
+    return v;
+  };
+  /** A positive number, fractions allowed (`--minutes 0.5`). */
+  const positive = (name: string, fallback: number) => {
+    const v = Number(flags.get(name) ?? fallback);
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
     return v;
   };
   const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -67,6 +80,27 @@ async function main(): Promise<void> {
         log,
       );
       process.stdout.write(`${JSON.stringify(result)}\n`);
+      break;
+    }
+    case "scale": {
+      const backends = await startBackends({ warm: true, log });
+      try {
+        const result = await scaleBench(backends, {
+          schedules: int("schedules", 1_000_000),
+          compare: flags.get("compare") === "0" ? 0 : int("compare", 1000),
+          fireS: positive("minutes", 5) * 60,
+          ...(flags.has("idle-minutes") ? { idleS: positive("idle-minutes", 10) * 60 } : {}),
+          ...(flags.has("rate") ? { ratePerS: positive("rate", 1) } : {}),
+          ...(flags.get("built") === "true" ? { launch: builtLaunch } : {}),
+          ...(flags.has("node-options")
+            ? { settings: { NODE_OPTIONS: flags.get("node-options")! } }
+            : {}),
+          log,
+        });
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+      } finally {
+        await backends.stop();
+      }
       break;
     }
     case "idle": {
@@ -195,7 +229,7 @@ async function main(): Promise<void> {
     }
     default:
       throw new Error(
-        `unknown scenario "${scenario ?? ""}"; known: fire, import, idle, window, failover, outages, skew, tenants, partitions`,
+        `unknown scenario "${scenario ?? ""}"; known: fire, import, idle, scale, window, failover, outages, skew, tenants, partitions`,
       );
   }
   process.exit(0);

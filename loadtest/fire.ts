@@ -25,8 +25,9 @@ import { systemClock } from "../src/core/clock.js";
 import { newJobId } from "../src/core/ids.js";
 import { partitionOf } from "../src/core/partition.js";
 import { measureWriteCeiling } from "./ceiling.js";
-import { cpuSeconds, workerBreakdown } from "./fire-breakdown.js";
+import { workerBreakdown } from "./fire-breakdown.js";
 import { costPerFire } from "./fire-cost.js";
+import { cpuSeconds } from "./harness/proc-sampler.js";
 import { round, summary } from "./stats.js";
 
 export interface FireOptions {
