@@ -47,6 +47,11 @@ export interface RunRef {
   attempt: number;
   /** Started by TriggerJob rather than by the schedule. */
   manual: boolean;
+  /**
+   * Sent by this backfill (`backfill/`): recorded on the attempt, and kept
+   * out of lateness figures (its time is in the past by design).
+   */
+  backfillId?: string;
 }
 
 export interface Execution extends RunRef {

@@ -33,6 +33,7 @@ export function runMessageFor(run: RunRef, carries: RunCarries = {}): OutgoingRu
     attempt: run.attempt,
     manual: run.manual,
   };
+  if (run.backfillId) message.backfillId = run.backfillId;
   if (carries.target) message.target = carries.target;
   if (carries.limits) message.limits = carries.limits;
   if (carries.workflowId) message.workflowId = carries.workflowId;

@@ -114,6 +114,11 @@ export function classifyFires(
       if (first.error && (last.status === "SKIPPED" || last.status === "CANCELLED")) {
         fire.notes.push(first.error);
       }
+      const backfillId = attempts.findLast((a) => a.backfillId)?.backfillId;
+      if (backfillId) {
+        fire.backfillId = backfillId;
+        fire.notes.push(`run by backfill ${backfillId}`);
+      }
       return fire;
     }
     if (pause) {
