@@ -38,6 +38,11 @@ const OUTCOME_TO_PROTO: Record<FireOutcome, FireOutcomePb> = {
   PENDING: FireOutcomePb.PENDING,
 };
 
+/** A ledger outcome as its proto enum (also a backfill's runs). */
+export function fireOutcomeToProto(outcome: FireOutcome): FireOutcomePb {
+  return OUTCOME_TO_PROTO[outcome];
+}
+
 export function ledgerQueryFromProto(req: ListFiresRequest): LedgerQuery {
   return {
     jobId: req.jobId,
@@ -61,6 +66,7 @@ function fireToProto(f: LedgerFire): Fire {
     ...(f.misfire ? { misfire: misfireToProto(f.misfire) } : {}),
     notes: f.notes,
     attempts: f.attempts ?? 0,
+    backfillId: f.backfillId ?? "",
   });
 }
 

@@ -6,6 +6,11 @@ import { followWakeHints } from "../cluster/wake-hints.js";
 import { every, systemClock } from "../core/clock.js";
 import { StaleOwnerError } from "../core/errors.js";
 import { ALL_TENANTS } from "../core/tenant.js";
+import {
+  type BackfillDriver,
+  createBackfillMetrics,
+  startBackfillDriver,
+} from "../scheduler/backfill-driver.js";
 import { startDispatchThread } from "../scheduler/dispatch-thread.js";
 import { createSchedulerMetrics } from "../scheduler/metrics.js";
 import { createScheduler, type Scheduler } from "../scheduler/scheduler.js";
@@ -73,10 +78,27 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
     storeCalls: outage,
     calendarStore: calendars,
   });
+  const backfillMetrics = createBackfillMetrics(ctx.registry);
+  /** The backfill driver: on the leader only (standalone: this node). */
+  const driveBackfills = (isLeader?: () => boolean): BackfillDriver =>
+    startBackfillDriver({
+      store: ctx.adapters.backfills,
+      jobs,
+      executions,
+      queue,
+      calendars,
+      clock,
+      logger: logger.child({ backfills: true }),
+      metrics: backfillMetrics,
+      options: { ...config.backfill, startTimeoutMs: config.scheduler.startTimeoutMs },
+      ...(isLeader ? { isLeader } : {}),
+    });
   if (!cluster) {
     scheduler.setPartitions(
       Array.from({ length: config.store.partitions }, (_, partition) => ({ partition })),
     );
+    const backfills = driveBackfills();
+    closers.push(() => backfills.stop());
     closers.push(() => scheduler.stop());
     return { scheduler, closers };
   }
@@ -101,8 +123,9 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
       info: { pid: String(process.pid), api: config.roles.includes("api") ? "yes" : "no" },
     },
     onPartitions: (owned) => scheduler.setPartitions(owned),
-    onLeadership: (leadership) =>
-      startLeaderDuties({
+    onLeadership: (leadership) => {
+      const backfills = driveBackfills(() => leadership.isLeader());
+      const duties = startLeaderDuties({
         coordinator,
         leadership,
         executions,
@@ -117,7 +140,14 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
           startTimeoutMs: config.scheduler.startTimeoutMs,
           settleMs: config.cluster.assignmentSettleMs,
         },
-      }),
+      });
+      return {
+        async stop() {
+          await backfills.stop();
+          await duties.stop();
+        },
+      };
+    },
   });
   const member = node;
   // A node cut off from the store but not from etcd would keep its partitions

@@ -120,7 +120,8 @@ export async function startRun(
     await queue.ack(delivery);
     return undefined;
   }
-  metrics.startLateness.observe((startedMs - run.scheduledMs) / 1000);
+  // A backfill's run is of a past time by design: its lateness says nothing of the scheduler.
+  if (!run.backfillId) metrics.startLateness.observe((startedMs - run.scheduledMs) / 1000);
   return { ...received, limits, startedMs, inherited };
 }
 

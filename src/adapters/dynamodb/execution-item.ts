@@ -24,7 +24,7 @@ import { TENANT_ATTR, tenantItem } from "./tenant.js";
  * per attempt) and the writes every store of attempts shares: tenant (absent
  * on items written before tenancy, which are `default`'s), part, sched_ms,
  * attempt, manual, st, worker, queued, started, ended, result or error,
- * next_at, checkpoint, sid (the start's mark, execution-store.ts); the keys of the sparse worker, requeued and dead indexes.
+ * next_at, checkpoint, sid (the start's mark, execution-store.ts), bf (the backfill that sent it); the keys of the sparse worker, requeued and dead indexes.
  */
 
 /** Sort key of an attempt: zero-padded so that runs sort by scheduled time, then attempt. */
@@ -92,6 +92,8 @@ export function itemToExecution(item: Item): Execution {
   if (checkpoint !== undefined) exec.checkpoint = checkpoint;
   const wait = itemToWait(item.wait);
   if (wait) exec.wait = wait;
+  const backfillId = str(item, "bf");
+  if (backfillId) exec.backfillId = backfillId;
   return exec;
 }
 
@@ -116,6 +118,7 @@ export function baseItem(run: RunRef, status: ExecutionStatus): Item {
     attempt: n(run.attempt),
     manual: { BOOL: run.manual },
     st: s(status),
+    ...(run.backfillId ? { bf: s(run.backfillId) } : {}),
   };
 }
 

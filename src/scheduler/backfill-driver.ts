@@ -1,0 +1,144 @@
+/**
+ * The backfill driver: while this node is the leader (standalone: always),
+ * every interval it reads the active backfills and takes one step of each
+ * (`core/backfill/advance.ts`), oldest first. Each backfill has at most its
+ * `max_concurrent` runs out; all of them together at most `maxInFlight`,
+ * so that backfills never hold more than that many of the LOW queue's
+ * messages and the workers' slots, whatever is started.
+ *
+ * A new leader picks up where the old one stopped: everything a step knows
+ * is in the record. Two leaders for a moment (the old one has not yet seen
+ * its loss) write conditionally on the record's version: one step wins,
+ * the other sends nothing.
+ */
+
+import type { Logger } from "pino";
+import { Counter, Gauge, type Registry } from "prom-client";
+import { createBackfillAdvance } from "../core/backfill/index.js";
+import { type Clock, every } from "../core/clock.js";
+import type { BackfillStore } from "../core/ports/backfill-store.js";
+import type { CalendarStore } from "../core/ports/calendar-store.js";
+import type { ExecutionStore } from "../core/ports/execution-store.js";
+import type { JobStore } from "../core/ports/job-store.js";
+import type { WorkQueue } from "../core/ports/work-queue.js";
+
+/** Active backfills read per pass at most (the oldest first). */
+const ACTIVE_READ_MAX = 200;
+
+export interface BackfillDriverOptions {
+  /** Pause between two passes. */
+  intervalMs: number;
+  /** A run sent and not started this long after is sent again. */
+  startTimeoutMs: number;
+  /** Runs all backfills may have out at once. */
+  maxInFlight: number;
+}
+
+export interface BackfillDriver {
+  /** One pass now (tests); passes never overlap. */
+  pass(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The driver's metrics, made once per process (a node may become leader again and again). */
+export function createBackfillMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    sent: new Counter({
+      name: "chronoring_backfill_runs_sent_total",
+      help: "Runs sent by backfills, first sends (kind=new) and sends again of runs not started within the start timeout (kind=again)",
+      labelNames: ["kind"] as const,
+      registers,
+    }),
+    active: new Gauge({
+      name: "chronoring_backfills_active",
+      help: "Backfills the leader's driver advances (RUNNING, or CANCELLED with runs out), at its last pass",
+      registers,
+    }),
+    inFlight: new Gauge({
+      name: "chronoring_backfill_runs_in_flight",
+      help: "Runs sent by backfills and not ended yet, at the driver's last pass",
+      registers,
+    }),
+  };
+}
+
+export type BackfillMetrics = ReturnType<typeof createBackfillMetrics>;
+
+export function startBackfillDriver(deps: {
+  store: BackfillStore;
+  jobs: Pick<JobStore, "getJob">;
+  executions: Pick<ExecutionStore, "executionsBetween">;
+  queue: Pick<WorkQueue, "send">;
+  calendars?: Pick<CalendarStore, "getCalendar">;
+  clock: Clock;
+  logger: Logger;
+  metrics: BackfillMetrics;
+  options: BackfillDriverOptions;
+  /** False while this node may not drive (not the leader any more). Default: always true. */
+  isLeader?: () => boolean;
+}): BackfillDriver {
+  const { store, clock, logger, options } = deps;
+  const { metrics } = deps;
+  const advance = createBackfillAdvance({ ...deps, startTimeoutMs: options.startTimeoutMs });
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  async function passOnce(): Promise<void> {
+    const active = await store.listActive(ACTIVE_READ_MAX);
+    let out = active.reduce((n, b) => n + b.inFlight.length, 0);
+    metrics.active.set(active.length);
+    for (const b of active) {
+      if (stopped || !(deps.isLeader?.() ?? true)) return;
+      try {
+        const done = await advance.step(b, options.maxInFlight - out);
+        if (!done) continue;
+        out += done.backfill.inFlight.length - b.inFlight.length;
+        if (done.sent) metrics.sent.inc({ kind: "new" }, done.sent);
+        if (done.resent) metrics.sent.inc({ kind: "again" }, done.resent);
+        if (done.sendError) {
+          logger.warn(
+            { err: done.sendError, backfill: b.id },
+            "could not send backfill runs; they go again after the start timeout",
+          );
+        }
+        if (done.backfill.state !== b.state) {
+          logger.info(
+            {
+              backfill: b.id,
+              jobId: b.jobId,
+              state: done.backfill.state,
+              counts: done.backfill.counts,
+            },
+            "backfill changed state",
+          );
+        }
+      } catch (err) {
+        logger.warn({ err, backfill: b.id }, "backfill step failed; retrying next pass");
+      }
+    }
+    metrics.inFlight.set(out);
+  }
+
+  function pass(): Promise<void> {
+    running ??= passOnce()
+      .catch((err: unknown) => logger.warn({ err }, "backfill pass failed; retrying"))
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  }
+
+  const timer = every(clock, options.intervalMs, () => {
+    if (!stopped && (deps.isLeader?.() ?? true)) void pass();
+  });
+
+  return {
+    pass,
+    async stop() {
+      stopped = true;
+      timer.cancel();
+      await running;
+    },
+  };
+}
