@@ -14,6 +14,7 @@ import {
   type LedgerJob,
   type Nominal,
   nominalPage,
+  PENDING_GRACE_MS,
   runsByInstant,
 } from "../fire-ledger/index.js";
 import type { Job } from "../job.js";
@@ -84,6 +85,27 @@ function nextWindow(input: WalkInput, cursorMs: number, size: number) {
   }
 }
 
+/**
+ * The first scheduled run after the window's last fire instant, when the
+ * ledger needs it: a recent time with no record and no later run in the
+ * window counts as claimed and not started yet (PENDING) unless a later
+ * run shows it is not coming (as the ledger's own `laterRun`).
+ */
+async function laterRun(
+  executions: Pick<ExecutionStore, "executionsBetween">,
+  b: WalkedBackfill,
+  attempts: Map<number, Execution[]>,
+  nominals: readonly Nominal[],
+  nowMs: number,
+): Promise<Execution | undefined> {
+  const last = Math.max(...nominals.flatMap((n) => (n.fireMs === undefined ? [] : [n.fireMs])));
+  if (!Number.isFinite(last) || attempts.has(last) || nowMs - last >= PENDING_GRACE_MS) {
+    return undefined;
+  }
+  const after = await executions.executionsBetween(b.tenant, b.jobId, last + 1, nowMs, 20);
+  return after.find((e) => !e.manual);
+}
+
 /** The scheduled attempts at the window's fire instants. */
 async function attemptsOf(
   executions: Pick<ExecutionStore, "executionsBetween">,
@@ -128,7 +150,8 @@ export async function walk(
     if (window.nominals.length === 0) return { runs, cursorMs: end };
     const attempts = await attemptsOf(executions, b, window.nominals);
     const ascending = forward ? window.nominals : [...window.nominals].reverse();
-    const judged = classifyFires(ascending, attempts, ledgerJob, nowMs);
+    const later = await laterRun(executions, b, attempts, window.nominals, nowMs);
+    const judged = classifyFires(ascending, attempts, ledgerJob, nowMs, later);
     const fires = forward ? judged : judged.reverse();
     for (const fire of fires) {
       // Past this time (forward: the next one is at least 1 ms later).
