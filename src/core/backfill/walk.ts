@@ -44,7 +44,7 @@ export type WalkedBackfill = Pick<
 export interface WalkInput {
   backfill: WalkedBackfill;
   /** The job as read now (its pauses, next and last runs); its schedule is the backfill's. */
-  job: LedgerJob & Pick<Job, "id">;
+  job: LedgerJob & Pick<Job, "id" | "createdMs">;
   calendar: CalendarRules | undefined;
   nowMs: number;
 }
@@ -154,6 +154,12 @@ export async function walk(
     const judged = classifyFires(ascending, attempts, ledgerJob, nowMs, later);
     const fires = forward ? judged : judged.reverse();
     for (const fire of fires) {
+      // A time before the job existed was never claimed, whatever the job
+      // claimed since (the ledger lists no such time): it is missed, not pending.
+      const before = fire.fireMs !== undefined && fire.fireMs < input.job.createdMs;
+      if (fire.outcome === "PENDING" && before && b.schedule.kind !== "once") {
+        fire.outcome = "MISSED";
+      }
       // Past this time (forward: the next one is at least 1 ms later).
       cursorMs = forward ? fire.nominalMs + 1 : fire.nominalMs;
       const run = selectRun(fire, attempts.get(fire.fireMs ?? Number.NaN), b.mode, nowMs);
