@@ -1,8 +1,8 @@
 /**
  * One job: its spec (with who paused it and why), the next fire times (with
- * DST and calendar notes), the fire ledger of the last 24 hours, a timeline
- * of its runs, the run history, and pause or resume (with a note), trigger,
- * edit and delete.
+ * DST and calendar notes), the fire ledger of the last 24 hours, its
+ * backfills, a timeline of its runs, the run history, and pause or resume
+ * (with a note), trigger, edit and delete.
  */
 import { useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
@@ -11,6 +11,7 @@ import { errorText, jobs } from "../api.js";
 import { RunTimeline } from "../charts/timeline.js";
 import { jobStatus, priorityName, scheduleText, time } from "../format.js";
 import { usePoll } from "../poll.js";
+import { Backfills } from "./backfills.js";
 import { FireLedger } from "./fire-ledger.js";
 import { JobForm } from "./job-form.js";
 import { RunTable } from "./run-table.js";
@@ -213,6 +214,7 @@ export function JobDetailPage() {
         </>
       )}
       <FireLedger id={id} />
+      <Backfills id={id} />
       <h2>Runs</h2>
       {runs.error && <p class="error">{runs.error}</p>}
       <RunTimeline runs={runs.data?.executions ?? []} />
