@@ -79,6 +79,15 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
     calendarStore: calendars,
   });
   const backfillMetrics = createBackfillMetrics(ctx.registry);
+  /**
+   * The workers' total concurrency: their membership info in cluster mode;
+   * standalone, this process's worker (workers elsewhere are not known).
+   */
+  const workerCapacity = async (): Promise<number | undefined> => {
+    if (!cluster) return config.roles.includes("worker") ? config.worker.concurrency : undefined;
+    const workers = await cluster.coordinator.members("worker");
+    return workers.reduce((n, w) => n + (Number(w.info.concurrency) || 0), 0);
+  };
   /** The backfill driver: on the leader only (standalone: this node). */
   const driveBackfills = (isLeader?: () => boolean): BackfillDriver =>
     startBackfillDriver({
@@ -91,6 +100,7 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
       logger: logger.child({ backfills: true }),
       metrics: backfillMetrics,
       options: { ...config.backfill, startTimeoutMs: config.scheduler.startTimeoutMs },
+      workerCapacity,
       ...(isLeader ? { isLeader } : {}),
     });
   if (!cluster) {

@@ -2,9 +2,11 @@
  * The backfill driver: while this node is the leader (standalone: always),
  * every interval it reads the active backfills and takes one step of each
  * (`core/backfill/advance.ts`), oldest first. Each backfill has at most its
- * `max_concurrent` runs out; all of them together at most `maxInFlight`,
- * so that backfills never hold more than that many of the LOW queue's
- * messages and the workers' slots, whatever is started.
+ * `max_concurrent` runs out; all of them together at most `workerShare`
+ * percent of the live workers' total concurrency (at least 1), and never
+ * more than `maxInFlight`: that is what keeps live runs' lateness, since a
+ * backfill run on the LOW queue still takes a worker slot until it ends
+ * (docs/backfill.md, "The lane", has the measurements).
  *
  * A new leader picks up where the old one stopped: everything a step knows
  * is in the record. Two leaders for a moment (the old one has not yet seen
@@ -32,6 +34,8 @@ export interface BackfillDriverOptions {
   startTimeoutMs: number;
   /** Runs all backfills may have out at once. */
   maxInFlight: number;
+  /** Percent of the workers' total concurrency backfills may have out at once. */
+  workerShare: number;
 }
 
 export interface BackfillDriver {
@@ -77,21 +81,41 @@ export function startBackfillDriver(deps: {
   options: BackfillDriverOptions;
   /** False while this node may not drive (not the leader any more). Default: always true. */
   isLeader?: () => boolean;
+  /**
+   * The live workers' total concurrency (their membership info); undefined
+   * when unknown (then only `maxInFlight` bounds the runs out).
+   */
+  workerCapacity?: () => Promise<number | undefined>;
 }): BackfillDriver {
   const { store, clock, logger, options } = deps;
   const { metrics } = deps;
   const advance = createBackfillAdvance({ ...deps, startTimeoutMs: options.startTimeoutMs });
   let running: Promise<void> | undefined;
   let stopped = false;
+  /** The last capacity read: an etcd that does not answer keeps the cap as it was. */
+  let capacity: number | undefined;
+
+  /** How many runs all backfills may have out now. */
+  async function cap(): Promise<number> {
+    try {
+      capacity = (await deps.workerCapacity?.()) ?? capacity;
+    } catch (err) {
+      logger.warn({ err }, "could not read the workers' concurrency; keeping the last known");
+    }
+    if (capacity === undefined) return options.maxInFlight;
+    const share = Math.max(1, Math.floor((capacity * options.workerShare) / 100));
+    return Math.min(options.maxInFlight, share);
+  }
 
   async function passOnce(): Promise<void> {
     const active = await store.listActive(ACTIVE_READ_MAX);
     let out = active.reduce((n, b) => n + b.inFlight.length, 0);
     metrics.active.set(active.length);
+    const limit = active.length > 0 ? await cap() : options.maxInFlight;
     for (const b of active) {
       if (stopped || !(deps.isLeader?.() ?? true)) return;
       try {
-        const done = await advance.step(b, options.maxInFlight - out);
+        const done = await advance.step(b, limit - out);
         if (!done) continue;
         out += done.backfill.inFlight.length - b.inFlight.length;
         if (done.sent) metrics.sent.inc({ kind: "new" }, done.sent);
