@@ -115,7 +115,8 @@ export function startBackfillDriver(deps: {
     for (const b of active) {
       if (stopped || !(deps.isLeader?.() ?? true)) return;
       try {
-        const done = await advance.step(b, limit - out);
+        // The runs of the others out count against the cap; this one's own are counted off as they end.
+        const done = await advance.step(b, limit - (out - b.inFlight.length));
         if (!done) continue;
         out += done.backfill.inFlight.length - b.inFlight.length;
         if (done.sent) metrics.sent.inc({ kind: "new" }, done.sent);

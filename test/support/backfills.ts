@@ -92,9 +92,9 @@ export async function backfillSetup(past: PastRun[]) {
   }
 
   /** One driver step of the stored record. */
-  async function step(id: string, room = 1000): Promise<Backfill> {
+  async function step(id: string, allowed = 1000): Promise<Backfill> {
     const b = (await store.get(DEFAULT_TENANT, id))!;
-    await advance.step(b, room);
+    await advance.step(b, allowed);
     return (await store.get(DEFAULT_TENANT, id))!;
   }
 

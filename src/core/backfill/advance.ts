@@ -132,11 +132,12 @@ export function createBackfillAdvance(deps: AdvanceDeps) {
 
   return {
     /**
-     * Advances `b` (as read): sends at most `room` new runs (besides the
-     * backfill's own `max_concurrent`). Undefined when the record changed
+     * Advances `b` (as read): it may have at most `allowed` runs out once
+     * the ended ones are counted off (the driver's share for it), and never
+     * more than its own `max_concurrent`. Undefined when the record changed
      * since it was read (a cancel, another driver): nothing was sent.
      */
-    async step(b: Backfill, room: number): Promise<StepResult | undefined> {
+    async step(b: Backfill, allowed: number): Promise<StepResult | undefined> {
       const nowMs = clock.now();
       const job = await deps.jobs.getJob(b.tenant, b.jobId);
       let next: Backfill = structuredClone(b);
@@ -146,7 +147,7 @@ export function createBackfillAdvance(deps: AdvanceDeps) {
         next = failed(next, job ? `job ${b.jobId} was cancelled` : `job ${b.jobId} is gone`, nowMs);
       } else {
         resend = follow(next, await attemptsOut(deps.executions, next), job, nowMs);
-        const want = Math.min(next.maxConcurrent - next.inFlight.length, room);
+        const want = Math.min(next.maxConcurrent, allowed) - next.inFlight.length;
         if (next.state === "RUNNING" && job.status !== "PAUSED" && !walkDone(next) && want > 0) {
           const name = next.schedule.calendar?.name;
           const calendar = name ? await deps.calendars?.getCalendar(b.tenant, name) : undefined;
