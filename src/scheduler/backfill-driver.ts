@@ -16,13 +16,9 @@
 
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
-import { createBackfillAdvance } from "../core/backfill/index.js";
-import { type Clock, every } from "../core/clock.js";
+import { type AdvanceDeps, createBackfillAdvance } from "../core/backfill/index.js";
+import { every } from "../core/clock.js";
 import type { BackfillStore } from "../core/ports/backfill-store.js";
-import type { CalendarStore } from "../core/ports/calendar-store.js";
-import type { ExecutionStore } from "../core/ports/execution-store.js";
-import type { JobStore } from "../core/ports/job-store.js";
-import type { WorkQueue } from "../core/ports/work-queue.js";
 
 /** Active backfills read per pass at most (the oldest first). */
 const ACTIVE_READ_MAX = 200;
@@ -69,13 +65,9 @@ export function createBackfillMetrics(registry: Registry) {
 
 export type BackfillMetrics = ReturnType<typeof createBackfillMetrics>;
 
-export function startBackfillDriver(deps: {
+/** What a step needs (`AdvanceDeps`), the store whole, and the driver's own. */
+export type BackfillDriverDeps = Omit<AdvanceDeps, "store" | "startTimeoutMs"> & {
   store: BackfillStore;
-  jobs: Pick<JobStore, "getJob">;
-  executions: Pick<ExecutionStore, "executionsBetween">;
-  queue: Pick<WorkQueue, "send">;
-  calendars?: Pick<CalendarStore, "getCalendar">;
-  clock: Clock;
   logger: Logger;
   metrics: BackfillMetrics;
   options: BackfillDriverOptions;
@@ -86,9 +78,10 @@ export function startBackfillDriver(deps: {
    * when unknown (then only `maxInFlight` bounds the runs out).
    */
   workerCapacity?: () => Promise<number | undefined>;
-}): BackfillDriver {
-  const { store, clock, logger, options } = deps;
-  const { metrics } = deps;
+};
+
+export function startBackfillDriver(deps: BackfillDriverDeps): BackfillDriver {
+  const { store, clock, logger, options, metrics } = deps;
   const advance = createBackfillAdvance({ ...deps, startTimeoutMs: options.startTimeoutMs });
   let running: Promise<void> | undefined;
   let stopped = false;

@@ -1,6 +1,11 @@
 /** Backfills: a job run once for each selected nominal time of a past range (BackfillService). */
 
-export { BACKFILL_PRIORITY, type BackfillAdvance, createBackfillAdvance } from "./advance.js";
+export {
+  type AdvanceDeps,
+  BACKFILL_PRIORITY,
+  type BackfillAdvance,
+  createBackfillAdvance,
+} from "./advance.js";
 export {
   type BackfillCommands,
   type BackfillRequest,

@@ -54,7 +54,7 @@ describe("BackfillService through the app (auth on)", () => {
   });
 
   /** Seconds before the job existed (each test its own: none ran but a backfill's). */
-  const before = (fromS = 301, toS = 1) => ({
+  const secondsBefore = (fromS = 301, toS = 1) => ({
     jobId,
     from: timestampFromMs(createdMs - fromS * 1000),
     to: timestampFromMs(createdMs - toS * 1000),
@@ -64,7 +64,7 @@ describe("BackfillService through the app (auth on)", () => {
     timeout: 90_000,
   }, async () => {
     const { backfill } = await backfills.backfillJob({
-      ...before(),
+      ...secondsBefore(),
       mode: MISSING,
       maxConcurrent: 1,
       order: BackfillOrder.NEWEST_FIRST,
@@ -96,7 +96,7 @@ describe("BackfillService through the app (auth on)", () => {
   });
 
   it("hides a tenant's job and backfills from another; viewers read, operators start and cancel", async () => {
-    const range = before(601, 501);
+    const range = secondsBefore(601, 501);
     const { backfill } = await backfills.backfillJob({ ...range, mode: MISSING, maxConcurrent: 1 });
     const id = backfill!.id;
     await backfills.cancelBackfill({ id });
@@ -162,7 +162,7 @@ describe("BackfillService through the app (auth on)", () => {
 
   it("names each bad input", async () => {
     const now = Date.now();
-    const ok = { ...before(), mode: MISSING };
+    const ok = { ...secondsBefore(), mode: MISSING };
     // Between two whole seconds: no time of an every-second schedule.
     const second = Math.floor((createdMs - 5000) / 1000) * 1000;
     const cases: Array<[Parameters<typeof backfills.backfillJob>[0], Code, string]> = [
