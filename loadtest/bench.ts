@@ -1,4 +1,5 @@
 import { startBackends } from "../deploy/local/backends.js";
+import { backfillBench } from "./backfill.js";
 import { failoverScenario } from "./failover.js";
 import { fireBench } from "./fire.js";
 import { startOwnedBackends } from "./harness/backends.js";
@@ -168,6 +169,24 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify({ bench: "outages", scenarios: results })}\n`);
       break;
     }
+    case "backfill": {
+      const backends = await startBackends({ warm: true, log });
+      try {
+        const result = await backfillBench(backends, {
+          live: int("live", 20),
+          durationS: int("duration", 30),
+          times: int("times", 2000),
+          maxConcurrent: int("max-concurrent", 100),
+          runMs: int("run-ms", 200),
+          workerShare: int("worker-share", 25),
+          log,
+        });
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+      } finally {
+        await backends.stop();
+      }
+      break;
+    }
     case "skew": {
       const backends = await startBackends({ warm: true, log });
       try {
@@ -229,7 +248,7 @@ async function main(): Promise<void> {
     }
     default:
       throw new Error(
-        `unknown scenario "${scenario ?? ""}"; known: fire, import, idle, scale, window, failover, outages, skew, tenants, partitions`,
+        `unknown scenario "${scenario ?? ""}"; known: fire, import, idle, scale, window, failover, outages, skew, tenants, partitions, backfill`,
       );
   }
   process.exit(0);

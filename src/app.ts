@@ -121,6 +121,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const waitMs = config.backendWaitMs;
   await untilReady("DynamoDB", { logger, clock }, waitMs, () => jobs.init());
   await untilReady("DynamoDB", { logger, clock }, waitMs, () => adapters.fireStats.init());
+  await untilReady("DynamoDB", { logger, clock }, waitMs, () => adapters.backfills.init());
   await untilReady("SQS", { logger, clock }, waitMs, () => queue.init());
   await untilReady("SQS", { logger, clock }, waitMs, () => deadLetters.init());
   if (config.roles.includes("api")) {

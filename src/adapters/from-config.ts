@@ -1,6 +1,7 @@
 import type { Config } from "../config/config.js";
 import type { Clock } from "../core/clock.js";
 import { createDynamoAuditStore } from "./dynamodb/audit-store.js";
+import { createDynamoBackfillStore } from "./dynamodb/backfill-store.js";
 import { createDynamoCalendarStore } from "./dynamodb/calendar-store.js";
 import type { CapacityCounter } from "./dynamodb/capacity-counter.js";
 import { createDynamoClient, tableNames } from "./dynamodb/client.js";
@@ -130,6 +131,8 @@ export function createAdapters(
       client: dynamo,
       table: storeOptions.tables.fireStats,
     }),
+    /** Created by its own `init()`, as the fire stats' table is. */
+    backfills: createDynamoBackfillStore({ client: dynamo, table: storeOptions.tables.backfills }),
     deadLetters: createSqsDeadLetterQueue({
       region: config.aws.region,
       ...(config.aws.sqsEndpoint ? { endpoint: config.aws.sqsEndpoint } : {}),

@@ -7,6 +7,7 @@
 
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { AuditService } from "../../gen/chronoring/v1/audit_service_pb.js";
+import { BackfillService } from "../../gen/chronoring/v1/backfill_service_pb.js";
 import { CalendarService } from "../../gen/chronoring/v1/calendar_service_pb.js";
 import { ClusterService } from "../../gen/chronoring/v1/cluster_service_pb.js";
 import { DeadLetterService } from "../../gen/chronoring/v1/dead_letter_service_pb.js";
@@ -63,6 +64,13 @@ const TABLE: ReadonlyMap<string, Readonly<Record<string, Access>>> = new Map<
     triggerWorkflow: "operator",
     createWorkflow: "editor",
     deleteWorkflow: "editor",
+  }),
+  // A backfill runs the job, as TriggerJob and a redrive do.
+  rules(BackfillService, {
+    getBackfill: "viewer",
+    listBackfills: "viewer",
+    backfillJob: "operator",
+    cancelBackfill: "operator",
   }),
   rules(DeadLetterService, {
     listDeadRuns: "viewer",

@@ -362,6 +362,7 @@ export function executionToProto(e: Execution): ExecutionPb {
     nextAttemptTime: optionalTs(e.nextAttemptMs),
     checkpoint: e.checkpoint ?? new Uint8Array(),
     ...(e.wait ? { wait: waitToProto(e.wait) } : {}),
+    backfillId: e.backfillId ?? "",
   });
 }
 

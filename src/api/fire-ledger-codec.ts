@@ -39,6 +39,11 @@ const OUTCOME_TO_PROTO: Record<FireOutcome, FireOutcomePb> = {
   FINISHED: FireOutcomePb.FINISHED,
 };
 
+/** A ledger outcome as its proto enum (also a backfill's runs). */
+export function fireOutcomeToProto(outcome: FireOutcome): FireOutcomePb {
+  return OUTCOME_TO_PROTO[outcome];
+}
+
 export function ledgerQueryFromProto(req: ListFiresRequest): LedgerQuery {
   return {
     jobId: req.jobId,
@@ -62,6 +67,7 @@ function fireToProto(f: LedgerFire): Fire {
     ...(f.misfire ? { misfire: misfireToProto(f.misfire) } : {}),
     notes: f.notes,
     attempts: f.attempts ?? 0,
+    backfillId: f.backfillId ?? "",
   });
 }
 

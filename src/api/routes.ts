@@ -4,6 +4,7 @@
 
 import type { ConnectRouter } from "@connectrpc/connect";
 import { AuditService } from "../../gen/chronoring/v1/audit_service_pb.js";
+import { BackfillService } from "../../gen/chronoring/v1/backfill_service_pb.js";
 import { CalendarService } from "../../gen/chronoring/v1/calendar_service_pb.js";
 import { ClusterService } from "../../gen/chronoring/v1/cluster_service_pb.js";
 import { DeadLetterService } from "../../gen/chronoring/v1/dead_letter_service_pb.js";
@@ -12,6 +13,7 @@ import { TenantService } from "../../gen/chronoring/v1/tenant_service_pb.js";
 import { WorkflowService } from "../../gen/chronoring/v1/workflow_service_pb.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import type { AuditQueries } from "../core/audit-queries.js";
+import type { BackfillCommands } from "../core/backfill/index.js";
 import type { CalendarCommands } from "../core/calendar-commands.js";
 import type { ClusterQueries } from "../core/cluster-view.js";
 import type { DeadRunCommands } from "../core/dead-runs.js";
@@ -21,6 +23,7 @@ import type { JobCommands } from "../core/job-commands.js";
 import type { TenantCommands } from "../core/tenant-commands.js";
 import type { WorkflowCommands } from "../core/workflow/commands.js";
 import { createAuditService } from "./audit-service.js";
+import { createBackfillService } from "./backfill-service.js";
 import { createCalendarService } from "./calendar-service.js";
 import { createClusterService } from "./cluster-service.js";
 import { createDeadLetterService } from "./dead-letter-service.js";
@@ -47,6 +50,8 @@ export interface RoutesDeps {
   ledger?: FireLedger;
   /** TenantService; absent in tests of the job API alone. */
   tenants?: TenantCommands;
+  /** BackfillService; absent in tests of the job API alone. */
+  backfills?: BackfillCommands;
   /** Readiness reported by grpc.health.v1.Health. */
   ready: () => boolean;
   /** More services (tests, admin). */
@@ -62,6 +67,7 @@ export function routes(deps: RoutesDeps): (router: ConnectRouter) => void {
     if (deps.deadRuns) router.service(DeadLetterService, createDeadLetterService(deps.deadRuns));
     if (deps.audit) router.service(AuditService, createAuditService(deps.audit));
     if (deps.tenants) router.service(TenantService, createTenantService(deps.tenants));
+    if (deps.backfills) router.service(BackfillService, createBackfillService(deps.backfills));
     router.service(Health, createHealthService(deps.ready));
     deps.extra?.(router);
   };

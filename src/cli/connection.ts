@@ -11,6 +11,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { InvalidArgumentError } from "commander";
+import { BackfillService } from "../../gen/chronoring/v1/backfill_service_pb.js";
 import { CalendarService } from "../../gen/chronoring/v1/calendar_service_pb.js";
 import { ClusterService } from "../../gen/chronoring/v1/cluster_service_pb.js";
 import { DeadLetterService } from "../../gen/chronoring/v1/dead_letter_service_pb.js";
@@ -82,6 +83,7 @@ export interface Api {
   calendars: Client<typeof CalendarService>;
   workflows: Client<typeof WorkflowService>;
   cluster: Client<typeof ClusterService>;
+  backfills: Client<typeof BackfillService>;
 }
 
 export function connect(o: ConnectionOptions): Api {
@@ -102,5 +104,6 @@ export function connect(o: ConnectionOptions): Api {
     calendars: client(CalendarService),
     workflows: client(WorkflowService),
     cluster: client(ClusterService),
+    backfills: client(BackfillService),
   };
 }

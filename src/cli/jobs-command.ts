@@ -1,7 +1,8 @@
 /**
  * `chronoring jobs`: list, get, create, update, delete, pause, resume,
- * trigger, preview and fires (JobService). Create and update are in
- * job-write.ts, preview and fires (a job's times) in job-times.ts.
+ * trigger, preview, fires (JobService) and backfill (BackfillService).
+ * Create and update are in job-write.ts, preview and fires (a job's times)
+ * in job-times.ts, backfill in backfill-command.ts.
  */
 
 import { create } from "@bufbuild/protobuf";
@@ -11,6 +12,7 @@ import {
   DeleteJobResponseSchema,
   ListJobsResponseSchema,
 } from "../../gen/chronoring/v1/job_service_pb.js";
+import { backfillJobCommand } from "./backfill-command.js";
 import { confirm } from "./confirm.js";
 import { type Context, run } from "./context.js";
 import { UsageError } from "./exit-codes.js";
@@ -172,7 +174,7 @@ function deleteCommand(): Command {
 export function jobsCommand(): Command {
   return new Command("jobs")
     .description(
-      "jobs: list, get, create, import, update, delete, pause, resume, trigger, preview, fires",
+      "jobs: list, get, create, import, update, delete, pause, resume, trigger, preview, fires, backfill",
     )
     .addCommand(listCommand())
     .addCommand(byIdCommand("get", "show one job"))
@@ -184,5 +186,6 @@ export function jobsCommand(): Command {
     .addCommand(byIdCommand("resume", "schedule a paused job's runs again"))
     .addCommand(triggerCommand())
     .addCommand(previewCommand())
-    .addCommand(firesCommand());
+    .addCommand(firesCommand())
+    .addCommand(backfillJobCommand());
 }

@@ -7,6 +7,7 @@
 
 import { createRegistry, type JsonValue, type Message, toJson } from "@bufbuild/protobuf";
 import Table from "cli-table3";
+import { file_chronoring_v1_backfill_service } from "../../gen/chronoring/v1/backfill_service_pb.js";
 import { file_chronoring_v1_calendar_service } from "../../gen/chronoring/v1/calendar_service_pb.js";
 import { file_chronoring_v1_cluster_service } from "../../gen/chronoring/v1/cluster_service_pb.js";
 import { file_chronoring_v1_dead_letter_service } from "../../gen/chronoring/v1/dead_letter_service_pb.js";
@@ -24,6 +25,7 @@ const registry = createRegistry(
   file_chronoring_v1_calendar_service,
   file_chronoring_v1_workflow_service,
   file_chronoring_v1_cluster_service,
+  file_chronoring_v1_backfill_service,
 );
 
 /** The proto JSON of any Chronoring message (lowerCamel names, enums by name, int64 as strings). */

@@ -5,6 +5,7 @@
 
 import { Command, CommanderError, Option } from "commander";
 import { applyCommand } from "./apply-command.js";
+import { backfillsCommand } from "./backfill-command.js";
 import { backupCommand, restoreCommand } from "./backup-command.js";
 import { calendarsCommand } from "./calendars-command.js";
 import { clusterCommand } from "./cluster-command.js";
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
     .addCommand(jobsCommand())
     .addCommand(applyCommand())
     .addCommand(runsCommand())
+    .addCommand(backfillsCommand())
     .addCommand(dlqCommand())
     .addCommand(calendarsCommand())
     .addCommand(workflowsCommand())

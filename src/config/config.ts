@@ -4,6 +4,7 @@ import { parseFileRoots } from "../core/file-target.js";
 import { compileTargetAllow } from "../core/target-address.js";
 import type { TenantQuotas } from "../core/tenant-quota.js";
 import { type AuthConfig, authConfig } from "./auth-config.js";
+import { type BackfillConfig, backfillConfig } from "./backfill-config.js";
 import { databaseConnections } from "./database-connections.js";
 import {
   checkScriptUserSpec,
@@ -175,6 +176,8 @@ export interface Config {
    * empty: `dist/ui` of this installation.
    */
   uiDir: string;
+  /** The leader's backfill driver (docs/backfill.md). */
+  backfill: BackfillConfig;
   /** Per-tenant quotas (docs/tenants-and-quotas.md). */
   tenants: {
     /** The quotas of a tenant an admin has not set (0: unlimited). */
@@ -317,6 +320,7 @@ export function loadConfig(
     }),
     audit: { retentionDays: int("audit-retention-days"), queueMax: int("audit-queue-max") },
     uiDir: str("ui-dir"),
+    backfill: backfillConfig(v),
     tenants: {
       defaults: {
         maxActiveSchedules: int("tenant-max-active-schedules"),

@@ -84,6 +84,9 @@ export const FIELDS: Field[] = [
   { key: "max-output-bytes", kind: "int", default: "4096", min: 256, max: 262_144 },
   { key: "limit-retry-ms", kind: "int", default: "1000", min: 100, max: 600_000 },
   { key: "fire-stats-flush-ms", kind: "int", default: "10000", min: 100, max: 60_000 },
+  { key: "backfill-interval-ms", kind: "int", default: "1000", min: 50, max: 600_000 },
+  { key: "backfill-max-in-flight", kind: "int", default: "200", min: 1, max: 100_000 },
+  { key: "backfill-worker-share", kind: "int", default: "25", min: 1, max: 100 },
   {
     key: "tenant-max-active-schedules",
     kind: "int",

@@ -54,6 +54,11 @@ export interface RunRef {
    * here. Absent: the run is meant to start at `scheduledMs`.
    */
   plannedMs?: number;
+  /**
+   * Sent by this backfill (`backfill/`): recorded on the attempt, and kept
+   * out of lateness figures (its time is in the past by design).
+   */
+  backfillId?: string;
 }
 
 /** When a run is meant to start: its planned start in its flexible window, else its time. */

@@ -39,11 +39,17 @@ export function validatePauseAfterFailures(value: number, field = "pause_after_f
  * what keeps a healthy job's runs free of it. A success that saw it failing
  * clears it conditionally (only while still failing), so that of two
  * successes after the same failures one recovers.
+ *
+ * A backfill's run (`run.backfillId`) writes nothing: it replays a past
+ * time, so its outcome says nothing of whether the live schedule is failing
+ * now, and a replay of failed times must not pause the job.
  */
 export function streakWrite(
   outcome: FinalOutcome,
   failing: boolean | undefined,
+  run: { backfillId?: string } = {},
 ): StreakWrite | undefined {
+  if (run.backfillId) return undefined;
   if (outcome !== "succeeded") return "count";
   return failing === false ? undefined : "clear";
 }

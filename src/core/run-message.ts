@@ -34,6 +34,7 @@ export function runMessageFor(run: RunRef, carries: RunCarries = {}): OutgoingRu
     manual: run.manual,
   };
   if (run.plannedMs !== undefined) message.plannedMs = run.plannedMs;
+  if (run.backfillId) message.backfillId = run.backfillId;
   if (carries.target) message.target = carries.target;
   if (carries.limits) message.limits = carries.limits;
   if (carries.workflowId) message.workflowId = carries.workflowId;

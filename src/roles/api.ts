@@ -9,6 +9,7 @@ import type { Authenticator } from "../auth/authenticate.js";
 import { createClusterQueries } from "../cluster/view.js";
 import { createWakeHints } from "../cluster/wake-hints.js";
 import { createAuditQueries } from "../core/audit-queries.js";
+import { createBackfillCommands } from "../core/backfill/index.js";
 import { createCalendarCommands } from "../core/calendar-commands.js";
 import { createDeadRunCommands } from "../core/dead-runs.js";
 import { createFireLedger } from "../core/fire-ledger/index.js";
@@ -123,6 +124,13 @@ export async function startApiRole(
       fireStats: createFireStatsQueries({ store: ctx.adapters.fireStats, clock }),
       ledger: createFireLedger({ jobs, executions, clock, calendars }),
       tenants: createTenantCommands({ ...slots, clock }),
+      backfills: createBackfillCommands({
+        store: ctx.adapters.backfills,
+        jobs,
+        executions,
+        calendars,
+        clock,
+      }),
       ready: () => !closing,
     }),
     interceptors: createInterceptors(logger, {

@@ -6,6 +6,11 @@ import { followWakeHints } from "../cluster/wake-hints.js";
 import { every, systemClock } from "../core/clock.js";
 import { StaleOwnerError } from "../core/errors.js";
 import { ALL_TENANTS } from "../core/tenant.js";
+import {
+  type BackfillDriver,
+  createBackfillMetrics,
+  startBackfillDriver,
+} from "../scheduler/backfill-driver.js";
 import { startDispatchThread } from "../scheduler/dispatch-thread.js";
 import { createSchedulerMetrics } from "../scheduler/metrics.js";
 import { createScheduler, type Scheduler } from "../scheduler/scheduler.js";
@@ -70,10 +75,37 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
     storeCalls: outage,
     calendarStore: calendars,
   });
+  const backfillMetrics = createBackfillMetrics(ctx.registry);
+  /**
+   * The workers' total concurrency: their membership info in cluster mode;
+   * standalone, this process's worker (workers elsewhere are not known).
+   */
+  const workerCapacity = async (): Promise<number | undefined> => {
+    if (!cluster) return config.roles.includes("worker") ? config.worker.concurrency : undefined;
+    const workers = await cluster.coordinator.members("worker");
+    return workers.reduce((n, w) => n + (Number(w.info.concurrency) || 0), 0);
+  };
+  /** The backfill driver: on the leader only (standalone: this node). */
+  const driveBackfills = (isLeader?: () => boolean): BackfillDriver =>
+    startBackfillDriver({
+      store: ctx.adapters.backfills,
+      jobs,
+      executions,
+      queue,
+      calendars,
+      clock,
+      logger: logger.child({ backfills: true }),
+      metrics: backfillMetrics,
+      options: { ...config.backfill, startTimeoutMs: config.scheduler.startTimeoutMs },
+      workerCapacity,
+      ...(isLeader ? { isLeader } : {}),
+    });
   if (!cluster) {
     scheduler.setPartitions(
       Array.from({ length: config.store.partitions }, (_, partition) => ({ partition })),
     );
+    const backfills = driveBackfills();
+    closers.push(() => backfills.stop());
     closers.push(() => scheduler.stop());
     return { scheduler, closers };
   }
@@ -98,8 +130,9 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
       info: { pid: String(process.pid), api: config.roles.includes("api") ? "yes" : "no" },
     },
     onPartitions: (owned) => scheduler.setPartitions(owned),
-    onLeadership: (leadership) =>
-      startLeaderDuties({
+    onLeadership: (leadership) => {
+      const backfills = driveBackfills(() => leadership.isLeader());
+      const duties = startLeaderDuties({
         coordinator,
         leadership,
         executions,
@@ -114,7 +147,14 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
           startTimeoutMs: config.scheduler.startTimeoutMs,
           settleMs: config.cluster.assignmentSettleMs,
         },
-      }),
+      });
+      return {
+        async stop() {
+          await backfills.stop();
+          await duties.stop();
+        },
+      };
+    },
   });
   const member = node;
   // A node cut off from the store but not from etcd would keep its partitions

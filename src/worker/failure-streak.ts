@@ -5,7 +5,8 @@
  * its `pause_after_failures`; the first success after failures (also after
  * a ResumeJob, which sets the count to 0) ends the failing spell and tells
  * RECOVERED. A success whose start found the job not failing writes
- * nothing, so a job whose runs succeed pays nothing for this.
+ * nothing, so a job whose runs succeed pays nothing for this. A backfill's
+ * runs leave the count alone.
  */
 
 import type { Logger } from "pino";
@@ -81,7 +82,7 @@ export function createFailureStreak(deps: FailureStreakDeps): FailureStreak {
 
   return {
     async afterFinal(event, execution, failing, logger) {
-      const write = streakWrite(event, failing);
+      const write = streakWrite(event, failing, execution);
       if (write === undefined) return;
       try {
         await (write === "clear" ? recovered(execution, logger) : failed(execution, logger));

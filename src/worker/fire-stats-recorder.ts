@@ -93,7 +93,9 @@ export function startFireStatsRecorder(deps: {
 /**
  * The worker's two ways of starting a run, counting each start the store
  * recorded: a plain start (`ExecutionStore.startExecution`) and one under a
- * job's limits (`RunLimits.start`). The worker itself is unchanged.
+ * job's limits (`RunLimits.start`). The worker itself is unchanged. A
+ * backfill's runs are not counted: they are of past times by design, and
+ * their lateness would drown the scheduler's.
  */
 export function countingStarts(
   stores: { executions: ExecutionStore; limits: RunLimits },
@@ -112,7 +114,7 @@ export function countingStarts(
           inherited,
           wait,
         );
-        if (outcome === "started") recorder.started(run, startedMs);
+        if (outcome === "started" && !run.backfillId) recorder.started(run, startedMs);
         return outcome;
       },
     },
@@ -129,7 +131,7 @@ export function countingStarts(
           inherited,
           wait,
         );
-        if (outcome === "started") recorder.started(run, nowMs);
+        if (outcome === "started" && !run.backfillId) recorder.started(run, nowMs);
         return outcome;
       },
     },

@@ -77,7 +77,7 @@ async function callHandler(
   const onHardStop = () => abort.abort(hardStop.reason);
   hardStop.addEventListener("abort", onHardStop);
   try {
-    metrics.handlerLateness.observe((clock.now() - plannedStart(run)) / 1000);
+    if (!run.backfillId) metrics.handlerLateness.observe((clock.now() - plannedStart(run)) / 1000);
     result = handler
       ? await handler.run(target as never, {
           executionId: id,

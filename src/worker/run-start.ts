@@ -130,7 +130,8 @@ export async function startRun(
     return undefined;
   }
   // From the planned start: the part of a flexible window the scheduler chose to wait is not lateness.
-  metrics.startLateness.observe((startedMs - plannedStart(run)) / 1000);
+  // A backfill's run is of a past time by design: its lateness says nothing of the scheduler.
+  if (!run.backfillId) metrics.startLateness.observe((startedMs - plannedStart(run)) / 1000);
   return { ...received, limits, startedMs, inherited };
 }
 

@@ -1,3 +1,4 @@
+import { createMemoryBackfillStore } from "../../src/adapters/memory/backfill-store.js";
 import { createMemoryCoordinator } from "../../src/adapters/memory/coordinator.js";
 import { createMemoryExecutionStore } from "../../src/adapters/memory/execution-store.js";
 import { createMemoryJobStore } from "../../src/adapters/memory/job-store.js";
@@ -5,6 +6,7 @@ import { createMemoryDb } from "../../src/adapters/memory/memory-db.js";
 import { createMemoryWorkQueue } from "../../src/adapters/memory/work-queue.js";
 import { fakeClock } from "../support/fake-clock.js";
 import { applyStoreContract } from "./apply-store.contract.js";
+import { backfillStoreContract } from "./backfill-store.contract.js";
 import { coordinatorContract } from "./coordinator.contract.js";
 import { executionStoreContract } from "./execution-store.contract.js";
 import { failurePolicyContract } from "./failure-policy.contract.js";
@@ -29,6 +31,7 @@ jobStoreContract("memory", async () => stores());
 applyStoreContract("memory", async () => stores());
 executionStoreContract("memory", async () => stores());
 failurePolicyContract("memory", async () => stores());
+backfillStoreContract("memory", async () => createMemoryBackfillStore());
 workQueueContract("memory", async () => {
   const clock = fakeClock(Date.now());
   const queue = createMemoryWorkQueue({ clock, visibilityTimeoutS: 1, maxReceiveCount: 5 });

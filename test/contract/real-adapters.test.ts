@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { createDynamoBackfillStore } from "../../src/adapters/dynamodb/backfill-store.js";
 import { createEtcdCoordinator } from "../../src/adapters/etcd/coordinator.js";
 import { testConfig, testStores } from "../support/app.js";
 import { testBackends, uniquePrefix } from "../support/backends.js";
 import { applyStoreContract } from "./apply-store.contract.js";
+import { backfillStoreContract } from "./backfill-store.contract.js";
 import { coordinatorContract } from "./coordinator.contract.js";
 import { executionStoreContract } from "./execution-store.contract.js";
 import { failurePolicyContract } from "./failure-policy.contract.js";
@@ -22,6 +24,16 @@ jobStoreContract("DynamoDB", (label) => stores(label));
 applyStoreContract("DynamoDB", (label) => stores(label));
 executionStoreContract("DynamoDB", (label) => stores(label));
 failurePolicyContract("DynamoDB", (label) => stores(label));
+backfillStoreContract("DynamoDB", async (label) => {
+  const config = testConfig(label);
+  const { client } = await testStores(config);
+  const store = createDynamoBackfillStore({
+    client,
+    table: `${config.store.tablePrefix}backfills`,
+  });
+  await store.init();
+  return store;
+});
 workQueueContract("SQS", async (label) => {
   const { queue } = await stores(label, 1);
   return { queue, wait: (ms) => sleep(ms) };

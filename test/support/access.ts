@@ -36,6 +36,10 @@ export const DOCUMENTED_ACCESS: Readonly<Record<string, Access>> = {
   "chronoring.v1.WorkflowService/TriggerWorkflow": "operator",
   "chronoring.v1.WorkflowService/CreateWorkflow": "editor",
   "chronoring.v1.WorkflowService/DeleteWorkflow": "editor",
+  "chronoring.v1.BackfillService/GetBackfill": "viewer",
+  "chronoring.v1.BackfillService/ListBackfills": "viewer",
+  "chronoring.v1.BackfillService/BackfillJob": "operator",
+  "chronoring.v1.BackfillService/CancelBackfill": "operator",
   "chronoring.v1.DeadLetterService/ListDeadRuns": "viewer",
   "chronoring.v1.DeadLetterService/RedriveDeadRuns": "operator",
   "chronoring.v1.DeadLetterService/PurgeDeadRuns": "editor",
@@ -74,6 +78,7 @@ export function registeredMethods(): DescMethod[] {
     deadRuns: unused(),
     audit: unused(),
     tenants: unused(),
+    backfills: unused(),
     ready: () => true,
   })(router);
   return router.handlers.map((h) => h.method);

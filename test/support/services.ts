@@ -4,6 +4,7 @@
  */
 
 import { AuditService } from "../../gen/chronoring/v1/audit_service_pb.js";
+import { BackfillService } from "../../gen/chronoring/v1/backfill_service_pb.js";
 import { CalendarService } from "../../gen/chronoring/v1/calendar_service_pb.js";
 import { ClusterService } from "../../gen/chronoring/v1/cluster_service_pb.js";
 import { DeadLetterService } from "../../gen/chronoring/v1/dead_letter_service_pb.js";
@@ -20,5 +21,6 @@ export const SERVED_SERVICES = [
   DeadLetterService,
   AuditService,
   TenantService,
+  BackfillService,
   Health,
 ] as const;

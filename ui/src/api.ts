@@ -5,6 +5,7 @@
  */
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
+import { BackfillService } from "../../gen/chronoring/v1/backfill_service_pb.js";
 import { CalendarService } from "../../gen/chronoring/v1/calendar_service_pb.js";
 import { ClusterService } from "../../gen/chronoring/v1/cluster_service_pb.js";
 import { DeadLetterService } from "../../gen/chronoring/v1/dead_letter_service_pb.js";
@@ -36,6 +37,7 @@ export const calendars = createClient(CalendarService, transport);
 export const cluster = createClient(ClusterService, transport);
 export const deadRuns = createClient(DeadLetterService, transport);
 export const workflows = createClient(WorkflowService, transport);
+export const backfills = createClient(BackfillService, transport);
 
 /** A call's error as one line for the page. */
 export function errorText(err: unknown): string {

@@ -62,6 +62,8 @@ export interface TableNames {
   fireStats: string;
   /** Tenants' quotas and slot counters, and their usage reports (see `tenant-store.ts`). */
   tenants: string;
+  /** Backfill records (see `backfill-store.ts`). */
+  backfills: string;
 }
 
 export function tableNames(prefix: string): TableNames {
@@ -75,5 +77,6 @@ export function tableNames(prefix: string): TableNames {
     audit: `${prefix}audit`,
     fireStats: `${prefix}fire_stats`,
     tenants: `${prefix}tenants`,
+    backfills: `${prefix}backfills`,
   };
 }

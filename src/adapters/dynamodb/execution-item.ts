@@ -24,7 +24,7 @@ import { TENANT_ATTR, tenantItem } from "./tenant.js";
  * per attempt) and the writes every store of attempts shares: tenant (absent
  * on items written before tenancy, which are `default`'s), part, sched_ms,
  * attempt, manual, st, worker, queued, started, ended, result or error,
- * next_at, checkpoint, sid (the start's mark, execution-store.ts); the keys of the sparse worker, requeued and dead indexes.
+ * next_at, checkpoint, sid (the start's mark, execution-store.ts), bf (the backfill that sent it); the keys of the sparse worker, requeued and dead indexes.
  */
 
 /** Sort key of an attempt: zero-padded so that runs sort by scheduled time, then attempt. */
@@ -94,6 +94,8 @@ export function itemToExecution(item: Item): Execution {
   if (checkpoint !== undefined) exec.checkpoint = checkpoint;
   const wait = itemToWait(item.wait);
   if (wait) exec.wait = wait;
+  const backfillId = str(item, "bf");
+  if (backfillId) exec.backfillId = backfillId;
   return exec;
 }
 
@@ -120,6 +122,7 @@ export function baseItem(run: RunRef, status: ExecutionStatus): Item {
     st: s(status),
     // The planned start in a flexible window: the fire ledger measures lateness from it.
     ...(run.plannedMs !== undefined ? { plan_ms: n(run.plannedMs) } : {}),
+    ...(run.backfillId ? { bf: s(run.backfillId) } : {}),
   };
 }
 

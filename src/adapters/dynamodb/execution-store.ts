@@ -288,6 +288,8 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
         scheduledMs: execution.scheduledMs,
         attempt: execution.attempt + 1,
         manual: execution.manual,
+        // A backfill's run stays its backfill's (counted by it, out of lateness figures).
+        ...(execution.backfillId ? { backfillId: execution.backfillId } : {}),
       };
       const old = await readItem(execution);
       try {

@@ -1,5 +1,6 @@
 import type { Clock } from "../../core/clock.js";
 import { createMemoryAuditStore } from "./audit-store.js";
+import { createMemoryBackfillStore } from "./backfill-store.js";
 import { createMemoryCalendarStore } from "./calendar-store.js";
 import { createMemoryDeadLetterQueue } from "./dead-letter-queue.js";
 import { createMemoryExecutionStore } from "./execution-store.js";
@@ -34,5 +35,6 @@ export function createMemoryAdapters(options: {
     audit: createMemoryAuditStore(),
     fireStats: createMemoryFireStatsStore(db),
     deadLetters: createMemoryDeadLetterQueue(),
+    backfills: createMemoryBackfillStore(),
   };
 }

@@ -11,8 +11,10 @@ import { copy, type MemoryDb, pageOf } from "./memory-db.js";
 
 /** The run after `run`: the same run, one attempt on. */
 export function nextAttempt(run: RunRef): RunRef {
-  const { tenant, jobId, partition, scheduledMs, attempt, manual } = run;
-  return { tenant, jobId, partition, scheduledMs, attempt: attempt + 1, manual };
+  const { tenant, jobId, partition, scheduledMs, attempt, manual, backfillId } = run;
+  const next: RunRef = { tenant, jobId, partition, scheduledMs, attempt: attempt + 1, manual };
+  if (backfillId) next.backfillId = backfillId;
+  return next;
 }
 
 /** Records `run` QUEUED for the recovery sweep to check at `recheckAtMs`. */

@@ -41,6 +41,9 @@ export function parseRun(body: string | undefined): RunMessage | undefined {
           : {}),
         ...(m.notify === true ? { notify: true } : {}),
         ...(typeof m.workflowId === "string" ? { workflowId: m.workflowId } : {}),
+        ...(typeof m.backfillId === "string" && m.backfillId !== ""
+          ? { backfillId: m.backfillId }
+          : {}),
         ...(m.wait &&
         isWaitReason(m.wait.reason) &&
         typeof m.wait.sinceMs === "number" &&

@@ -119,6 +119,11 @@ export function classifyFires(
       }
       const window = windowNoteOf(job.schedule, first);
       if (window) fire.notes.push(window);
+      const backfillId = attempts.findLast((a) => a.backfillId)?.backfillId;
+      if (backfillId) {
+        fire.backfillId = backfillId;
+        fire.notes.push(`run by backfill ${backfillId}`);
+      }
       return fire;
     }
     if (pause) {

@@ -1,6 +1,6 @@
 /** The fire ledger: what became of every nominal fire time of a job (ListFires). */
 
-export { classifyFires, pauseIntervals, runsByInstant } from "./classify.js";
+export { classifyFires, type LedgerJob, pauseIntervals, runsByInstant } from "./classify.js";
 export {
   checkLedgerQuery,
   createFireLedger,

@@ -51,6 +51,8 @@ export interface LedgerFire {
   wait?: ExecutionWait;
   pause?: PauseRecord;
   misfire?: MisfirePolicy;
+  /** The backfill that sent the run (its latest attempt that names one). */
+  backfillId?: string;
   notes: string[];
 }
 

@@ -7,7 +7,8 @@
  * It signs in by pasting a token, creates an every-second job in the UI and
  * sees its runs and their timeline, pauses it with a note (shown with who
  * paused it, and in the fire ledger), resumes it from the keyboard,
- * triggers it, redrives a dead run, and checks the cluster page and the fire
+ * triggers it, redrives a dead run, cancels a backfill from the job page's
+ * list of backfills, and checks the cluster page and the fire
  * stats picture; sets a flexible window in the job form and sees each next
  * fire time's window end; every control has an accessible name; a refused token goes
  * back to sign-in with the reason; screenshots at desktop and 390 px wide.
@@ -16,7 +17,13 @@
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  BackfillMode,
+  BackfillService,
+  BackfillState,
+} from "../../../gen/chronoring/v1/backfill_service_pb.js";
 import { DeadLetterService } from "../../../gen/chronoring/v1/dead_letter_service_pb.js";
 import { ExecutionStatus } from "../../../gen/chronoring/v1/execution_pb.js";
 import { JobService } from "../../../gen/chronoring/v1/job_service_pb.js";
@@ -202,6 +209,42 @@ describe("the admin UI in a browser", () => {
       return runs.executions.some((e) => e.attempt > deadRun.attempt) ? true : undefined;
     });
     expect(await unnamedControls(page)).toEqual([]);
+  });
+
+  it("lists a job's backfills with their progress, and cancels a running one", async () => {
+    const { page } = browser;
+    const jobs = tenantClients(auth)(JobService, base, TENANT);
+    const { job } = await jobs.createJob({
+      name: "ui backfilled",
+      owner: "ui",
+      schedule: { kind: { case: "cron", value: "* * * * * *" } },
+      target: { kind: { case: "noop", value: { sleep: { seconds: 1n, nanos: 0 } } } },
+    });
+    const createdMs = timestampMs(job!.createTime!);
+    const backfills = tenantClients(auth)(BackfillService, base, TENANT);
+    const { backfill } = await backfills.backfillJob({
+      jobId: job!.id,
+      from: timestampFromMs(createdMs - 601_000),
+      to: timestampFromMs(createdMs - 1000),
+      mode: BackfillMode.MISSING,
+      maxConcurrent: 1,
+    });
+    const id = backfill!.id;
+    await page.goto(`${base}/ui/jobs/${encodeURIComponent(job!.id)}`);
+    const row = page.locator("table.backfills tr", { hasText: id });
+    await row.locator(".s-running", { hasText: "RUNNING" }).waitFor();
+    await row.getByLabel(`Backfill ${id} progress`).waitFor();
+    await row.getByText(/\/600/).waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
+    page.once("dialog", (d) => void d.accept());
+    await page.getByRole("button", { name: `Cancel backfill ${id}` }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Cancel ${id}: done` })
+      .waitFor();
+    await row.locator(".s-paused", { hasText: "CANCELLED" }).waitFor();
+    expect((await backfills.getBackfill({ id })).backfill?.state).toBe(BackfillState.CANCELLED);
+    await jobs.deleteJob({ id: job!.id });
   });
 
   it("shows the cluster: members, leader, the partition map and the workers", async () => {

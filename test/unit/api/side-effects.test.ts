@@ -34,6 +34,8 @@ describe("the side-effect-free methods", () => {
       .map(procedureName)
       .sort();
     expect(audited).toEqual([
+      "chronoring.v1.BackfillService/BackfillJob",
+      "chronoring.v1.BackfillService/CancelBackfill",
       "chronoring.v1.CalendarService/CreateCalendar",
       "chronoring.v1.CalendarService/DeleteCalendar",
       "chronoring.v1.CalendarService/UpdateCalendar",

@@ -39,6 +39,16 @@ describe("what a final outcome writes", () => {
     // Not read (a start in doubt): the conditional clear finds out.
     expect(streakWrite("succeeded", undefined)).toBe("clear");
   });
+
+  it("a backfill's run writes nothing, whatever its outcome", () => {
+    const backfill = { backfillId: "bf_1" };
+    for (const outcome of ["failed", "dead", "succeeded"] as const) {
+      for (const failing of [true, false, undefined]) {
+        expect(streakWrite(outcome, failing, backfill)).toBeUndefined();
+      }
+    }
+    expect(streakWrite("failed", false, {})).toBe("count");
+  });
 });
 
 describe("when the count pauses a job", () => {

@@ -11,6 +11,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { BackfillService } from "../../../gen/chronoring/v1/backfill_service_pb.js";
 import { CalendarService } from "../../../gen/chronoring/v1/calendar_service_pb.js";
 import { ClusterService } from "../../../gen/chronoring/v1/cluster_service_pb.js";
 import { DeadLetterService } from "../../../gen/chronoring/v1/dead_letter_service_pb.js";
@@ -31,6 +32,7 @@ const SERVICES: DescService[] = [
   CalendarService,
   WorkflowService,
   ClusterService,
+  BackfillService,
 ];
 const pages = readdirSync(join(REPO_ROOT, DIR)).filter((f) => f.endsWith(".md"));
 const text = (page: string) => repoFile(`${DIR}/${page}`);

@@ -1,9 +1,9 @@
 /**
  * One job: its spec (with who paused it and why, its failed runs in a row
  * and the runs it has left), the next fire times (with DST and calendar
- * notes, and each one's window end with a flexible window), the fire ledger of the last 24 hours, a timeline
- * of its runs, the run history, and pause or resume (with a note), trigger,
- * edit and delete.
+ * notes, and each one's window end with a flexible window), the fire ledger
+ * of the last 24 hours, its backfills, a timeline of its runs, the run
+ * history, and pause or resume (with a note), trigger, edit and delete.
  */
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import { useState } from "preact/hooks";
@@ -13,6 +13,7 @@ import { errorText, jobs } from "../api.js";
 import { RunTimeline } from "../charts/timeline.js";
 import { duration, jobStatus, priorityName, scheduleText, time } from "../format.js";
 import { usePoll } from "../poll.js";
+import { Backfills } from "./backfills.js";
 import { FireLedger } from "./fire-ledger.js";
 import { JobForm } from "./job-form.js";
 import { RunTable } from "./run-table.js";
@@ -245,6 +246,7 @@ export function JobDetailPage() {
         </>
       )}
       <FireLedger id={id} />
+      <Backfills id={id} />
       <h2>Runs</h2>
       {runs.error && <p class="error">{runs.error}</p>}
       <RunTimeline runs={runs.data?.executions ?? []} />
