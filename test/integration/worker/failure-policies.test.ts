@@ -101,9 +101,12 @@ describe("failure policies and run limits", () => {
 
     const paused = await untilStatus(id, JobStatus.PAUSED, 30_000);
     expect(paused.pause?.pausedBy).toBe("system:pause-after-failures");
-    expect(paused.pause?.note).toMatch(
-      new RegExp(`^3 consecutive failed runs; last: ${id}:\\d+:1: HTTP 500`),
-    );
+    // Every second a run starts: on a loaded machine the 4th may fail before
+    // the 3rd's pause lands, and the pause that wins names the count it saw.
+    const note = paused.pause?.note ?? "";
+    expect(note).toMatch(new RegExp(`^\\d+ consecutive failed runs; last: ${id}:\\d+:1: HTTP 500`));
+    const count = Number(note.split(" ")[0]);
+    expect(count).toBeGreaterThanOrEqual(3);
     expect(paused.pauseHistory.at(-1)?.pausedBy).toBe("system:pause-after-failures");
     // Runs already started when it paused may still fail and count; none pauses again.
     expect(paused.consecutiveFailures).toBeGreaterThanOrEqual(3);
@@ -113,7 +116,7 @@ describe("failure policies and run limits", () => {
     );
     expect(pausedNotice).toMatchObject({
       status: "FAILED",
-      consecutiveFailures: 3,
+      consecutiveFailures: count,
       pausedBy: "system:pause-after-failures",
       pauseNote: paused.pause?.note,
     });
