@@ -209,8 +209,10 @@ export function createClaimer(deps: {
         }
         for (const scheduledMs of claim.runs ?? [job.nextRunMs]) {
           const run = { tenant: job.tenant, jobId: job.id, partition: job.partition };
-          // The due index's copy of the job rides along (see `DueJob`).
-          runs.push(runMessageFor({ ...run, scheduledMs, attempt: 1, manual: false }, job));
+          // The due index's copy of the job rides along (see `DueJob`); the
+          // claim just recorded the run, so its start need not read the job.
+          const carries = { ...job, claimed: true };
+          runs.push(runMessageFor({ ...run, scheduledMs, attempt: 1, manual: false }, carries));
         }
       });
       traceClaims(runs, claimedAt);

@@ -103,15 +103,8 @@ export function countingStarts(
   return {
     executions: {
       ...executions,
-      async startExecution(run, workerId, startedMs, queuedMs, inherited, wait) {
-        const outcome = await executions.startExecution(
-          run,
-          workerId,
-          startedMs,
-          queuedMs,
-          inherited,
-          wait,
-        );
+      async startExecution(run, workerId, startedMs, options) {
+        const outcome = await executions.startExecution(run, workerId, startedMs, options);
         if (outcome === "started") recorder.started(run, startedMs);
         return outcome;
       },

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { canStart, INACTIVE_JOB_REASON } from "../core/claim-rules.js";
-import { executionId, type RunRef, type RunWait, waitAtStart } from "../core/execution.js";
+import { executionId, type RunRef, waitAtStart } from "../core/execution.js";
 import type { Job, JobLimits, JobTarget } from "../core/job.js";
 import { StartInDoubt } from "../core/ports/execution-store.js";
 import type { Delivery } from "../core/ports/work-queue.js";
@@ -103,7 +103,7 @@ export async function startRun(
         logger,
         inherited,
       )
-    : await startOnce(scope, run, startedMs, delivery.sentMs, inherited, delivery.wait);
+    : await startOnce(scope, run, startedMs, delivery, inherited);
   metrics.phases.observe({ phase: "start_write" }, (clock.now() - startedMs) / 1000);
   if (outcome === "held") return undefined;
   if (outcome === "duplicate") {
@@ -132,14 +132,18 @@ async function startOnce(
   scope: RunScope,
   run: RunRef,
   startedMs: number,
-  queuedMs: number,
+  delivery: Pick<Delivery, "sentMs" | "wait" | "claimed">,
   inherited: { checkpoint?: Uint8Array },
-  wait: RunWait | undefined,
 ) {
   const { executions, options } = scope.deps;
   try {
-    const waited = waitAtStart(wait, startedMs);
-    return await executions.startExecution(run, options.id, startedMs, queuedMs, inherited, waited);
+    const wait = waitAtStart(delivery.wait, startedMs);
+    return await executions.startExecution(run, options.id, startedMs, {
+      queuedMs: delivery.sentMs,
+      inherited,
+      ...(wait ? { wait } : {}),
+      ...(delivery.claimed ? { claimed: true } : {}),
+    });
   } catch (err) {
     if (err instanceof StartInDoubt) return settleInDoubt(scope, run);
     const existing = await executions.getExecution(run.tenant, executionId(run));

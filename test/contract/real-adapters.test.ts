@@ -6,6 +6,7 @@ import { applyStoreContract } from "./apply-store.contract.js";
 import { coordinatorContract } from "./coordinator.contract.js";
 import { executionStoreContract } from "./execution-store.contract.js";
 import { jobStoreContract } from "./job-store.contract.js";
+import { stopVoidsContract } from "./stop-voids.contract.js";
 import { workQueueContract } from "./work-queue.contract.js";
 
 /** The production adapters on the real servers: DynamoDB Local, the SQS emulator, etcd. */
@@ -20,6 +21,7 @@ async function stores(label: string, visibilityTimeoutS?: number) {
 jobStoreContract("DynamoDB", (label) => stores(label));
 applyStoreContract("DynamoDB", (label) => stores(label));
 executionStoreContract("DynamoDB", (label) => stores(label));
+stopVoidsContract("DynamoDB", (label) => stores(label));
 workQueueContract("SQS", async (label) => {
   const { queue } = await stores(label, 1);
   return { queue, wait: (ms) => sleep(ms) };

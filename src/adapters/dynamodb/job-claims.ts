@@ -1,6 +1,7 @@
 import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
+  GetItemCommand,
   QueryCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
@@ -37,7 +38,10 @@ const CLAIM_CONCURRENCY = 16;
  * against the partitions' fences, which partition-fences.ts writes) and the
  * recovery record.
  */
-export type JobClaims = Pick<JobStore, "dueJobs" | "claimRuns" | "pendingRuns" | "settleRuns"> & {
+export type JobClaims = Pick<
+  JobStore,
+  "dueJobs" | "claimRuns" | "pendingRuns" | "settleRuns" | "claimedRuns"
+> & {
   /** Reads which attributes the due index projects (once, at init). */
   init(): Promise<void>;
 };
@@ -166,6 +170,26 @@ export function createJobClaims(options: {
         }),
       );
       return toPage(items, out.LastEvaluatedKey);
+    },
+
+    async claimedRuns(jobId) {
+      const out = await dynamo(() =>
+        client.send(
+          new GetItemCommand({
+            TableName: table,
+            Key: { id: s(jobId) },
+            ConsistentRead: true,
+            ProjectionExpression: "st, claimed, claimed_m",
+          }),
+        ),
+      );
+      const item = out.Item;
+      if (!item) return undefined;
+      return {
+        status: str(item, "st") as JobStatus,
+        scheduled: numSet(item, "claimed"),
+        manual: numSet(item, "claimed_m"),
+      };
     },
 
     async settleRuns(settlement: Settlement) {

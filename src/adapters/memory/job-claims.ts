@@ -14,7 +14,13 @@ export function createMemoryJobClaims(
   db: MemoryDb,
 ): Pick<
   JobStore,
-  "dueJobs" | "claimRuns" | "fencePartition" | "highestFenceEpoch" | "pendingRuns" | "settleRuns"
+  | "dueJobs"
+  | "claimRuns"
+  | "fencePartition"
+  | "highestFenceEpoch"
+  | "pendingRuns"
+  | "settleRuns"
+  | "claimedRuns"
 > {
   function claimOne(claim: Claim, fence: Fence | undefined): boolean {
     const stored = db.jobs.get(claim.job.id);
@@ -119,6 +125,16 @@ export function createMemoryJobClaims(
           }),
         );
       return pageOf(due, limit, pageToken);
+    },
+
+    async claimedRuns(jobId) {
+      const stored = db.jobs.get(jobId);
+      if (!stored) return undefined;
+      return {
+        status: stored.job.status,
+        scheduled: [...stored.claimed].sort((a, b) => a - b),
+        manual: [...stored.claimedManual].sort((a, b) => a - b),
+      };
     },
 
     async settleRuns(settlement) {

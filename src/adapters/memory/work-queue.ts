@@ -121,7 +121,17 @@ export function createMemoryWorkQueue(options: {
 
     async send(runs: OutgoingRun[]) {
       const now = clock.now();
-      for (const { priority, delayMs, trace, target, limits, notify, workflowId, ...run } of runs) {
+      for (const {
+        priority,
+        delayMs,
+        trace,
+        target,
+        limits,
+        notify,
+        workflowId,
+        claimed,
+        ...run
+      } of runs) {
         const delivery: Message["delivery"] = {
           run: copy(run),
           sentMs: now,
@@ -130,6 +140,7 @@ export function createMemoryWorkQueue(options: {
           ...(target && limits ? { limits: copy(limits) } : {}),
           ...(notify ? { notify } : {}),
           ...(workflowId ? { workflowId } : {}),
+          ...(claimed ? { claimed } : {}),
           ...(trace ? { trace: copy(trace) } : {}),
         };
         // SQS delays in whole seconds.

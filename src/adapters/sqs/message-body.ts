@@ -12,6 +12,7 @@ export type RunMessage = UntenantedRun & {
   notify?: boolean;
   workflowId?: string;
   wait?: RunWait;
+  claimed?: boolean;
 };
 
 /** The run a message body carries; undefined when it is not a run message. */
@@ -39,6 +40,7 @@ export function parseRun(body: string | undefined): RunMessage | undefined {
           ? { limits: m.limits }
           : {}),
         ...(m.notify === true ? { notify: true } : {}),
+        ...(m.claimed === true ? { claimed: true } : {}),
         ...(typeof m.workflowId === "string" ? { workflowId: m.workflowId } : {}),
         ...(m.wait &&
         isWaitReason(m.wait.reason) &&

@@ -247,4 +247,15 @@ export interface JobStore extends JobBatchStore, ApplyStore {
   ): Promise<Page<PendingRuns>>;
   /** Removes started runs from the record; `false` when a claim raced it (try later). */
   settleRuns(settlement: Settlement): Promise<boolean>;
+  /**
+   * The job's status and claim record as they are now (one strongly
+   * consistent read): the scheduled times of its claimed and of its
+   * triggered runs not yet seen started, every claim and trigger committed
+   * before the call included. Undefined for an unknown job. What a stop
+   * ends CANCELLED (`job-states.ts`).
+   */
+  claimedRuns(jobId: string): Promise<ClaimedRuns | undefined>;
 }
+
+/** A job's status with its claim record: runs recorded by claims and TriggerJob, not yet seen started. */
+export type ClaimedRuns = Pick<PendingRuns, "status" | "scheduled" | "manual">;
