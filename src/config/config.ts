@@ -120,6 +120,12 @@ export interface Config {
     concurrency: number;
     /** Received runs that may wait in the worker's intake beyond `concurrency` (they stay invisible in the queue). */
     intakeBuffer: number;
+    /**
+     * Starts (conditional writes) in flight beside the handlers while every
+     * slot is free; that share of it while slots are busy. A start holds no
+     * slot while it waits on the store.
+     */
+    startConcurrency: number;
     /** How long a stopping worker lets its runs finish before it aborts them. */
     drainTimeoutMs: number;
     scriptAllowList: string[];
@@ -289,6 +295,7 @@ export function loadConfig(
       id: str("worker-id") || str("node-id") || `${hostname()}-${process.pid}`,
       concurrency: int("worker-concurrency"),
       intakeBuffer: int("worker-intake-buffer"),
+      startConcurrency: int("worker-start-concurrency"),
       drainTimeoutMs: int("worker-drain-timeout-ms"),
       scriptAllowList: list("script-allow-list"),
       scriptMemoryMb: int("script-memory-mb"),
