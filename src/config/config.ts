@@ -121,11 +121,10 @@ export interface Config {
     /** Received runs that may wait in the worker's intake beyond `concurrency` (they stay invisible in the queue). */
     intakeBuffer: number;
     /**
-     * Starts (conditional writes) in flight beside the handlers while every
-     * slot is free; that share of it while slots are busy. A start holds no
-     * slot while it waits on the store.
+     * Starts slower than `START_SLOT_MS` (a stalled store) that may give
+     * their slot back and end beside the slots; 0: a start holds its slot.
      */
-    startConcurrency: number;
+    startsBeyondSlots: number;
     /** How long a stopping worker lets its runs finish before it aborts them. */
     drainTimeoutMs: number;
     scriptAllowList: string[];
@@ -295,7 +294,7 @@ export function loadConfig(
       id: str("worker-id") || str("node-id") || `${hostname()}-${process.pid}`,
       concurrency: int("worker-concurrency"),
       intakeBuffer: int("worker-intake-buffer"),
-      startConcurrency: int("worker-start-concurrency"),
+      startsBeyondSlots: int("worker-starts-beyond-slots"),
       drainTimeoutMs: int("worker-drain-timeout-ms"),
       scriptAllowList: list("script-allow-list"),
       scriptMemoryMb: int("script-memory-mb"),

@@ -116,7 +116,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
       id: config.worker.id,
       concurrency: config.worker.concurrency,
       intakeBuffer: config.worker.intakeBuffer,
-      startConcurrency: config.worker.startConcurrency,
+      startsBeyondSlots: config.worker.startsBeyondSlots,
       visibilityTimeoutS: config.queue.visibilityTimeoutS,
       drainTimeoutMs: config.worker.drainTimeoutMs,
       lostRunRecheckMs: startTimeoutMs,

@@ -21,11 +21,11 @@ export interface WorkerOptions {
   /** Received runs that may wait in the intake beyond `concurrency`; default `concurrency`. */
   intakeBuffer?: number;
   /**
-   * Starts (their conditional write) in flight at once while every slot is
-   * free, that share of it while some are busy (`slots.ts`). Default
-   * `concurrency`: a start then takes only a free slot's place.
+   * Starts that may give their slot back once they outlast `START_SLOT_MS`
+   * (a stalled store) and end beside the slots (`slots.ts`). Default 0: a
+   * start holds its slot until it ends.
    */
-  startConcurrency?: number;
+  startsBeyondSlots?: number;
   /**
    * A run handed over after a lost session is sent again by the recovery
    * sweep if not started this long after (the start timeout); default 10 s.

@@ -8,7 +8,7 @@ import { startReceiver } from "./receiver.js";
 import { executeRun } from "./run-execute.js";
 import { withRunSpan } from "./run-span.js";
 import { receiveRun, startRun } from "./run-start.js";
-import { createSlots } from "./slots.js";
+import { createSlots, type StartToken } from "./slots.js";
 import { admitForTenant, resendOverflow } from "./tenant-hold.js";
 import type { RunScope, WorkerDeps } from "./worker-deps.js";
 
@@ -46,8 +46,8 @@ export function startWorker(deps: WorkerDeps): Worker {
   const stopping = new AbortController();
   const hardStop = new AbortController();
   // Every run holding or waiting for a slot listens on it.
-  const startConcurrency = options.startConcurrency ?? options.concurrency;
-  setMaxListeners(options.concurrency + startConcurrency + 16, hardStop.signal);
+  const beyond = options.startsBeyondSlots ?? 0;
+  setMaxListeners(options.concurrency + beyond + 16, hardStop.signal);
   const running = new Set<Promise<void>>();
   const outcomes = createOutcomeRecorder({
     executions,
@@ -79,11 +79,11 @@ export function startWorker(deps: WorkerDeps): Worker {
     try {
       const started = await startRun(scope, delivery, received);
       if (!started) return;
-      // Started: the run leaves the starts and takes a slot for its handler.
+      // Started: the run keeps the slot its start began in, or waits for one.
       const slot = {
         acquire: () => {
           stage.at = "slot";
-          return slots.acquire();
+          return slots.acquire(stage.token);
         },
         free: () => freeSlot(stage),
       };
@@ -104,10 +104,11 @@ export function startWorker(deps: WorkerDeps): Worker {
     }
   }
 
-  // Handlers run in `concurrency` slots; starts beside them (slots.ts).
+  // Handlers run in `concurrency` slots; a slow start gives its slot back (slots.ts).
   const slots = createSlots({
     concurrency: options.concurrency,
-    startConcurrency,
+    beyond,
+    clock,
     // Told only after a run's start awaited something: the intake and the
     // receive loop below exist by then.
     changed: () => {
@@ -126,8 +127,7 @@ export function startWorker(deps: WorkerDeps): Worker {
 
   function spawn(delivery: Delivery): void {
     metrics.inFlight.inc();
-    const stage: Stage = { at: "starting" };
-    slots.begin();
+    const stage: Stage = { at: "starting", token: slots.begin() };
     const p = withRunSpan(delivery, () => handle(delivery, stage))
       .catch((err: unknown) => {
         // Left unacknowledged: the queue delivers it again after the visibility timeout.
@@ -137,7 +137,7 @@ export function startWorker(deps: WorkerDeps): Worker {
         metrics.inFlight.dec();
         running.delete(p);
         // Whatever stage the run ended in, what it held is given back.
-        if (stage.at === "starting") slots.abandon();
+        if (stage.at === "starting") slots.abandon(stage.token);
         else {
           freeSlot(stage);
           slots.finished();
@@ -146,7 +146,7 @@ export function startWorker(deps: WorkerDeps): Worker {
     running.add(p);
   }
 
-  // Received runs wait here until they may begin their start (`slots.room`).
+  // Received runs wait here until a slot is free for their start (`slots.room`).
   const intake = createIntake({
     queue,
     concurrency: options.concurrency,
@@ -219,4 +219,6 @@ export function startWorker(deps: WorkerDeps): Worker {
  */
 interface Stage {
   at: "starting" | "slot" | "finishing";
+  /** Its start's hold on a slot (`slots.ts`). */
+  token: StartToken;
 }

@@ -1,9 +1,9 @@
 /**
- * A start holds no slot while it waits on the store: a worker on a fake
- * clock whose store holds one run's start write back still runs the next
- * runs' handlers in its one slot, and a started run waits for a slot while
- * the slot is busy. With `startConcurrency` equal to the concurrency (the
- * library's default), the held start keeps the slot's place as before.
+ * A start that outlasts START_SLOT_MS gives its slot back: a worker on a
+ * fake clock whose store holds one run's start write back still runs the
+ * next runs' handlers in its one slot, and the held run, once started,
+ * waits for the slot. With `startsBeyondSlots` 0 (the library's default) the
+ * held start keeps the slot, as before.
  */
 
 import pino from "pino";
@@ -26,7 +26,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(startConcurrency: number) {
+async function setup(startsBeyondSlots: number) {
   const clock = fakeClock(T0);
   const stores = createMemoryAdapters({ clock, visibilityTimeoutS: 30, maxReceiveCount: 10 });
   const { jobs, queue } = stores;
@@ -63,7 +63,7 @@ async function setup(startConcurrency: number) {
     options: {
       id: "w1",
       concurrency: 1,
-      startConcurrency,
+      startsBeyondSlots,
       visibilityTimeoutS: 30,
       drainTimeoutMs: 1000,
     },
@@ -95,24 +95,24 @@ async function setup(startConcurrency: number) {
   return { ids, calls, release, until };
 }
 
-describe("a start holds no slot while it waits on the store", () => {
+describe("a start slower than START_SLOT_MS gives its slot back", () => {
   it("runs the next runs' handlers while the first run's start write is held", async () => {
     const t = await setup(4);
     // The first run's start is held; the second runs in the one slot.
     expect(await t.until(() => t.calls.has(t.ids[1]!))).toBe(true);
     expect(t.calls.has(t.ids[0]!)).toBe(false);
-    // The third is started too, and waits for the slot: not called yet.
+    // The third waits in the intake while the slot runs the second's handler.
     expect(await t.until(() => t.calls.has(t.ids[2]!))).toBe(false);
     t.calls.get(t.ids[1]!)!({ ok: true, summary: "done" });
     expect(await t.until(() => t.calls.has(t.ids[2]!))).toBe(true);
-    // Once its write goes through, the first run gets its turn in the slot.
+    // Once its write goes through, the first run waits for the slot, then runs.
     t.release();
     t.calls.get(t.ids[2]!)!({ ok: true, summary: "done" });
     expect(await t.until(() => t.calls.has(t.ids[0]!))).toBe(true);
   });
 
-  it("with startConcurrency equal to the concurrency, a held start keeps the slot's place", async () => {
-    const t = await setup(1);
+  it("with startsBeyondSlots 0, a held start keeps its slot", async () => {
+    const t = await setup(0);
     expect(await t.until(() => t.calls.size > 0)).toBe(false);
     t.release();
     expect(await t.until(() => t.calls.has(t.ids[0]!))).toBe(true);
