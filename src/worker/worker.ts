@@ -144,6 +144,8 @@ export function startWorker(deps: WorkerDeps): Worker {
         }
       });
     running.add(p);
+    // The start took a slot: the last free one makes every slot held.
+    slotsChanged();
   }
 
   // Received runs wait here until a slot is free for their start (`slots.room`).
