@@ -64,8 +64,6 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
 
     const logDir = mkdtempSync(join(tmpdir(), "chronoring-bench-"));
     // Every other setting is the default a user gets (README's settings table).
-    const changed = settingsChanged(options);
-    for (const [name, why] of Object.entries(changed)) log(`setting ${name}: ${why}`);
     const common = {
       CHRONORING_DYNAMODB_ENDPOINT: backends.dynamodb,
       CHRONORING_SQS_ENDPOINT: backends.sqs,
@@ -76,6 +74,8 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       CHRONORING_LOG_LEVEL: "warn",
       CHRONORING_AUTH_MODE: "off",
     };
+    const changed = settingsChanged(options, new Set([...Object.keys(common), ...BENCH_OWN]));
+    for (const [name, why] of Object.entries(changed)) log(`setting ${name}: ${why}`);
     const apiPort = await freePort();
     procs.push(
       await startChronoring({
@@ -230,12 +230,21 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
   }
 }
 
+/** Where-things-are settings the bench gives each process beside `common`. */
+const BENCH_OWN = [
+  "CHRONORING_ROLES",
+  "CHRONORING_API_PORT",
+  "CHRONORING_NODE_ID",
+  "CHRONORING_WORKER_ID",
+  "CHRONORING_METRICS_PORT",
+];
+
 /**
  * The settings the bench gives its processes that differ from the defaults,
  * with why; endpoints, table and queue prefixes, ids and ports only say
  * where things are. Printed, and part of the result.
  */
-function settingsChanged(options: FireOptions): Record<string, string> {
+function settingsChanged(options: FireOptions, given: Set<string>): Record<string, string> {
   const changed: Record<string, string> = {
     CHRONORING_LOG_LEVEL: "warn: runs are not logged one by one (info logs each run)",
     CHRONORING_AUTH_MODE: "off: the bench's clients call without tokens (API only, not firing)",
@@ -243,6 +252,13 @@ function settingsChanged(options: FireOptions): Record<string, string> {
   const partitions = Number(FIELDS.find((f) => f.key === "partitions")!.default);
   if (options.partitions !== partitions) {
     changed.CHRONORING_PARTITIONS = `${options.partitions} (--partitions; default ${partitions})`;
+  }
+  // The processes inherit the bench's environment: a setting given there
+  // counts too, unless the bench gives its own value.
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith("CHRONORING_") && !(name in changed) && !given.has(name)) {
+      changed[name] = `${value} (from the bench's environment)`;
+    }
   }
   return changed;
 }
