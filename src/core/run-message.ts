@@ -22,6 +22,7 @@ export type RunCarries = Pick<
   | "trace"
   | "wait"
   | "claimed"
+  | "failing"
 >;
 
 /**
@@ -41,6 +42,7 @@ export function runMessageFor(run: RunRef, carries: RunCarries = {}): OutgoingRu
     attempt: run.attempt,
     manual: run.manual,
   };
+  if (run.plannedMs !== undefined) message.plannedMs = run.plannedMs;
   if (carries.target) message.target = carries.target;
   if (carries.limits) message.limits = carries.limits;
   if (carries.workflowId) message.workflowId = carries.workflowId;
@@ -50,6 +52,7 @@ export function runMessageFor(run: RunRef, carries: RunCarries = {}): OutgoingRu
   if (carries.trace) message.trace = carries.trace;
   if (carries.wait) message.wait = carries.wait;
   if (carries.claimed) message.claimed = true;
+  if (carries.failing !== undefined) message.failing = carries.failing;
   return message;
 }
 
@@ -72,13 +75,17 @@ export function jobCarries(
 /**
  * What a received run's re-send keeps of its delivery (a worker holding it
  * back for its limits or its tenant's quotas): its queue, whether its job
- * notifies and whether the run is in its job's claim record (the re-send is
- * the same run). Not the delivery's trace: the re-send continues the worker's.
+ * notifies, whether the run is in its job's claim record and whether the
+ * claim found the job failing (the re-send is the same run). Not the
+ * delivery's trace: the re-send continues the worker's.
  */
-export function carriedBy(delivery: Pick<Delivery, "priority" | "notify" | "claimed">): RunCarries {
+export function carriedBy(
+  delivery: Pick<Delivery, "priority" | "notify" | "claimed" | "failing">,
+): RunCarries {
   return {
     ...(delivery.priority ? { priority: delivery.priority } : {}),
     ...(delivery.notify ? { notify: true } : {}),
     ...(delivery.claimed ? { claimed: true } : {}),
+    ...(delivery.failing !== undefined ? { failing: delivery.failing } : {}),
   };
 }

@@ -1,6 +1,12 @@
 import type { Logger } from "pino";
 import { canStart, INACTIVE_JOB_REASON } from "../core/claim-rules.js";
-import { executionId, type RunRef, waitAtStart } from "../core/execution.js";
+import {
+  executionId,
+  plannedStart,
+  type RunRef,
+  type StartReads,
+  waitAtStart,
+} from "../core/execution.js";
 import type { Job, JobLimits, JobTarget } from "../core/job.js";
 import { StartInDoubt } from "../core/ports/execution-store.js";
 import type { Delivery } from "../core/ports/work-queue.js";
@@ -27,8 +33,8 @@ export interface ReceivedRun {
 /** A run this worker started: its execution is RUNNING on this worker. */
 export interface StartedRun extends ReceivedRun {
   startedMs: number;
-  /** What a re-queued attempt inherited (its last checkpoint). */
-  inherited: { checkpoint?: Uint8Array };
+  /** What a re-queued attempt inherited (its last checkpoint), and the job's failure count at the start. */
+  inherited: StartReads;
 }
 
 /**
@@ -92,18 +98,20 @@ export async function startRun(
   const limits = deps.limits ? received.limits : undefined;
   const startedMs = clock.now();
   metrics.phases.observe({ phase: "admit" }, (startedMs - received.takenMs) / 1000);
-  const inherited: { checkpoint?: Uint8Array } = {};
-  const outcome = limits
-    ? await startLimitedRun(
-        { limits: deps.limits!, queue, clock, limited: metrics.limited, workerId: options.id },
-        delivery,
-        run,
-        target,
-        limits,
-        logger,
-        inherited,
-      )
-    : await startOnce(scope, run, startedMs, delivery, inherited);
+  const inherited: StartReads = {};
+  const start = () =>
+    limits
+      ? startLimitedRun(
+          { limits: deps.limits!, queue, clock, limited: metrics.limited, workerId: options.id },
+          delivery,
+          run,
+          target,
+          limits,
+          logger,
+          inherited,
+        )
+      : startOnce(scope, run, startedMs, delivery, inherited);
+  const outcome = await (deps.storeCalls ? deps.storeCalls.track(start) : start());
   metrics.phases.observe({ phase: "start_write" }, (clock.now() - startedMs) / 1000);
   if (outcome === "held") return undefined;
   if (outcome === "duplicate") {
@@ -120,7 +128,8 @@ export async function startRun(
     await queue.ack(delivery);
     return undefined;
   }
-  metrics.startLateness.observe((startedMs - run.scheduledMs) / 1000);
+  // From the planned start: the part of a flexible window the scheduler chose to wait is not lateness.
+  metrics.startLateness.observe((startedMs - plannedStart(run)) / 1000);
   return { ...received, limits, startedMs, inherited };
 }
 
@@ -132,18 +141,24 @@ async function startOnce(
   scope: RunScope,
   run: RunRef,
   startedMs: number,
-  delivery: Pick<Delivery, "sentMs" | "wait" | "claimed">,
-  inherited: { checkpoint?: Uint8Array },
+  delivery: Pick<Delivery, "sentMs" | "wait" | "claimed" | "failing">,
+  inherited: StartReads,
 ) {
   const { executions, options } = scope.deps;
   try {
     const wait = waitAtStart(delivery.wait, startedMs);
-    return await executions.startExecution(run, options.id, startedMs, {
+    // A claimed run whose message says whether the job is failing needs
+    // nothing of the job; one without it (a job whose failure policy may
+    // pause it) reads the job after its write, for that.
+    const claimed = delivery.claimed === true && delivery.failing !== undefined;
+    const outcome = await executions.startExecution(run, options.id, startedMs, {
       queuedMs: delivery.sentMs,
       inherited,
       ...(wait ? { wait } : {}),
-      ...(delivery.claimed ? { claimed: true } : {}),
+      ...(claimed ? { claimed: true } : {}),
     });
+    inherited.failing ??= delivery.failing;
+    return outcome;
   } catch (err) {
     if (err instanceof StartInDoubt) return settleInDoubt(scope, run);
     const existing = await executions.getExecution(run.tenant, executionId(run));

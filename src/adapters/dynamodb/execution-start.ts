@@ -15,7 +15,7 @@ import {
   type StartOptions,
   type StartOutcome,
 } from "../../core/ports/execution-store.js";
-import { conditionally, dynamo, readJobStatus } from "./calls.js";
+import { conditionally, dynamo, readJobState } from "./calls.js";
 import { heldUpdate, runItemKey, runningPut } from "./execution-item.js";
 import { type Item, n, s } from "./job-item.js";
 
@@ -54,7 +54,8 @@ export async function readExecutionItem(
  * consistent, so a pause, cancel or delete committed before the Put is seen
  * and wins: the attempt is then ended CANCELLED (`job_inactive`) and its
  * handler never runs. One committed between the Put and the read wins too;
- * one after the read comes after the start.
+ * one after the read comes after the start. The read also tells whether the
+ * job is failing (`inherited.failing`, for the failure policy).
  */
 export async function startExecution(
   tables: StartTables,
@@ -85,15 +86,18 @@ export async function startExecution(
   }
   // A first record of a run in its job's claims: a stop would have refused it.
   if (options.claimed && replaced === undefined) return "started";
-  let status: JobStatus | undefined;
+  let job: { status: JobStatus; failing: boolean } | undefined;
   try {
-    status = await readJobStatus(client, tables.jobs, run.jobId);
+    job = await readJobState(client, tables.jobs, run.jobId);
   } catch (err) {
     // Taken back, the run is as if never started: its redelivery tries again.
     if (await undoStart(tables, run, workerId, nowMs, replaced)) throw err;
     throw new StartInDoubt(err);
   }
-  if (status !== undefined && canStart(status, run)) return "started";
+  if (job !== undefined && canStart(job.status, run)) {
+    if (inherited) inherited.failing = job.failing;
+    return "started";
+  }
   const cancelled = { ":c": s("CANCELLED"), ":now": n(nowMs), ":why": s(INACTIVE_JOB_REASON) };
   const set = "#st = :c, ended = :now, #error = :why";
   const update = heldUpdate(table, run, workerId, set, cancelled, { "#error": "error" });

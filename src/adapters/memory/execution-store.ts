@@ -51,6 +51,9 @@ export function createMemoryExecutionStore(db: MemoryDb): ExecutionStore {
         db.executions.set(ended.id, { execution: { ...ended, error: INACTIVE_JOB_REASON } });
         return "job_inactive";
       }
+      // As in DynamoDB, only a start that read its job knows whether it is failing.
+      if (inherited && checked)
+        inherited.failing = db.jobs.get(run.jobId)?.lastFailure !== undefined;
       const execution: Execution = {
         ...base(run, "RUNNING"),
         workerId,

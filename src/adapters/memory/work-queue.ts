@@ -130,6 +130,7 @@ export function createMemoryWorkQueue(options: {
         notify,
         workflowId,
         claimed,
+        failing,
         ...run
       } of runs) {
         const delivery: Message["delivery"] = {
@@ -141,6 +142,7 @@ export function createMemoryWorkQueue(options: {
           ...(notify ? { notify } : {}),
           ...(workflowId ? { workflowId } : {}),
           ...(claimed ? { claimed } : {}),
+          ...(failing !== undefined ? { failing } : {}),
           ...(trace ? { trace: copy(trace) } : {}),
         };
         // SQS delays in whole seconds.

@@ -13,6 +13,7 @@ export type RunMessage = UntenantedRun & {
   workflowId?: string;
   wait?: RunWait;
   claimed?: boolean;
+  failing?: boolean;
 };
 
 /** The run a message body carries; undefined when it is not a run message. */
@@ -31,6 +32,7 @@ export function parseRun(body: string | undefined): RunMessage | undefined {
         attempt: m.attempt,
         partition: m.partition,
         manual: m.manual === true,
+        ...(typeof m.plannedMs === "number" ? { plannedMs: m.plannedMs } : {}),
         ...(typeof m.tenant === "string" && m.tenant !== "" ? { tenant: m.tenant } : {}),
         sentMs: typeof m.sentMs === "number" ? m.sentMs : 0,
         ...(m.target && typeof m.target === "object" && typeof m.target.type === "string"
@@ -41,6 +43,7 @@ export function parseRun(body: string | undefined): RunMessage | undefined {
           : {}),
         ...(m.notify === true ? { notify: true } : {}),
         ...(m.claimed === true ? { claimed: true } : {}),
+        ...(typeof m.failing === "boolean" ? { failing: m.failing } : {}),
         ...(typeof m.workflowId === "string" ? { workflowId: m.workflowId } : {}),
         ...(m.wait &&
         isWaitReason(m.wait.reason) &&

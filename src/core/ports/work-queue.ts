@@ -38,6 +38,13 @@ export type OutgoingRun = RunRef & {
    * worker does not read the job. Absent: the start reads the job's status.
    */
   claimed?: boolean;
+  /**
+   * Whether the job was failing (`failure-policy.ts`) as its claim's write
+   * found it: the worker then reads the job for neither a stop nor this.
+   * Absent (a job whose failure policy may pause it, a sender that does not
+   * know): a claimed run's start reads the job after its write.
+   */
+  failing?: boolean;
 };
 
 /** A run received from the queue; hold it invisible with `extend`, remove it with `ack`. */
@@ -64,8 +71,10 @@ export interface Delivery {
   trace?: TraceCarrier;
   /** The run was held back before (quotas, limits): why, since when, how often re-sent. */
   wait?: RunWait;
-  /** The run is in its job's claim record (see `OutgoingRun.claimed`): its start reads no job. */
+  /** The run is in its job's claim record (see `OutgoingRun.claimed`). */
   claimed?: boolean;
+  /** Whether the job was failing as its claim found it (see `OutgoingRun.failing`). */
+  failing?: boolean;
 }
 
 /** A message `extendAll` could not extend: gone, refused, or its request failed. */
