@@ -65,8 +65,12 @@ async function setup() {
     true,
   ]);
   const run: RunRef = { ...job, jobId: job.id, scheduledMs: T0, attempt: 1, manual: false };
-  /** Sends `r` as the claimer (or TriggerJob) sends it: recorded in the job's claims. */
-  const send = (r: RunRef) => queue.send([runMessageFor(r, { target: NOOP, claimed: true })]);
+  /**
+   * Sends `r` as the claimer sends a run of a job without a failure policy:
+   * recorded in the job's claims, with whether the claim found it failing.
+   */
+  const send = (r: RunRef) =>
+    queue.send([runMessageFor(r, { target: NOOP, claimed: true, failing: false })]);
 
   let started = false;
   /** Starts the worker (the first time), then lets it work until `check` holds. */
