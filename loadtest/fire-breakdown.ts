@@ -3,7 +3,7 @@ import { phaseMs, readHistogram } from "./histogram.js";
 import { round } from "./stats.js";
 
 /** The worker phases of `chronoring_run_phase_seconds` (src/worker/metrics.ts), in order. */
-const PHASES = ["queue", "admit", "start_write", "outcome_write", "ack"] as const;
+const PHASES = ["queue", "admit", "start_write", "slot_wait", "outcome_write", "ack"] as const;
 
 /**
  * Where a run's time went in the workers, read from their /metrics at the

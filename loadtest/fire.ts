@@ -20,6 +20,7 @@ import { jobToItem } from "../src/adapters/dynamodb/job-item.js";
 import { createEtcdCoordinator } from "../src/adapters/etcd/coordinator.js";
 import { createWakeHints } from "../src/cluster/wake-hints.js";
 import { loadConfig } from "../src/config/config.js";
+import { FIELDS } from "../src/config/settings.js";
 import { DEFAULT_TENANT } from "../src/core/caller.js";
 import { systemClock } from "../src/core/clock.js";
 import { newJobId } from "../src/core/ids.js";
@@ -72,6 +73,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     log(`store ceiling: ${round(ceiling)} conditional writes/s`);
 
     const logDir = mkdtempSync(join(tmpdir(), "chronoring-bench-"));
+    // Every other setting is the default a user gets (README's settings table).
     const common = {
       CHRONORING_DYNAMODB_ENDPOINT: backends.dynamodb,
       CHRONORING_SQS_ENDPOINT: backends.sqs,
@@ -80,11 +82,12 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       CHRONORING_QUEUE_PREFIX: PREFIX,
       CHRONORING_PARTITIONS: String(options.partitions),
       CHRONORING_LOG_LEVEL: "warn",
-      // The bench measures firing, not token checks; its clients call without tokens.
       CHRONORING_AUTH_MODE: "off",
       // `--failing` jobs call a refused port on loopback.
       ...(options.failing ? { CHRONORING_TARGET_ALLOW: "127.0.0.0/8" } : {}),
     };
+    const changed = settingsChanged(options, new Set([...Object.keys(common), ...BENCH_OWN]));
+    for (const [name, why] of Object.entries(changed)) log(`setting ${name}: ${why}`);
     const apiPort = await freePort();
     procs.push(
       await startChronoring({
@@ -108,7 +111,6 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
             CHRONORING_ROLES: "worker",
             CHRONORING_WORKER_ID: `worker-${i + 1}`,
             CHRONORING_METRICS_PORT: String(await freePort()),
-            CHRONORING_WORKER_CONCURRENCY: "32",
           },
         }),
       );
@@ -233,6 +235,8 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       store_ceiling_writes_per_s: round(ceiling),
       ceiling_ratio: round(firesPerS / (ceiling / Math.max(writesPerFire, 0.001)), 2),
       offered_fires_per_s: options.spread ? round(rate) : null,
+      /** Settings the bench changed from the defaults, and why (the rest are the defaults). */
+      settings_changed: changed,
       ...costPerFire(pagesBefore, pagesAfter, options.jobs),
       ...breakdown,
       /** Cores each process used over the window (CPU seconds ÷ wall seconds). */
@@ -242,6 +246,39 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     await Promise.all(procs.map((p) => p.process.stop()));
     await backends.stop();
   }
+}
+
+/** Where-things-are settings the bench gives each process beside `common`. */
+const BENCH_OWN = [
+  "CHRONORING_ROLES",
+  "CHRONORING_API_PORT",
+  "CHRONORING_NODE_ID",
+  "CHRONORING_WORKER_ID",
+  "CHRONORING_METRICS_PORT",
+];
+
+/**
+ * The settings the bench gives its processes that differ from the defaults,
+ * with why; endpoints, table and queue prefixes, ids and ports only say
+ * where things are. Printed, and part of the result.
+ */
+function settingsChanged(options: FireOptions, given: Set<string>): Record<string, string> {
+  const changed: Record<string, string> = {
+    CHRONORING_LOG_LEVEL: "warn: runs are not logged one by one (info logs each run)",
+    CHRONORING_AUTH_MODE: "off: the bench's clients call without tokens (API only, not firing)",
+  };
+  const partitions = Number(FIELDS.find((f) => f.key === "partitions")!.default);
+  if (options.partitions !== partitions) {
+    changed.CHRONORING_PARTITIONS = `${options.partitions} (--partitions; default ${partitions})`;
+  }
+  // The processes inherit the bench's environment: a setting given there
+  // counts too, unless the bench gives its own value.
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith("CHRONORING_") && !(name in changed) && !given.has(name)) {
+      changed[name] = `${value} (from the bench's environment)`;
+    }
+  }
+  return changed;
 }
 
 /** What the API does after storing the jobs: a wake hint where a poll would come too late. */

@@ -121,6 +121,11 @@ export interface Config {
     concurrency: number;
     /** Received runs that may wait in the worker's intake beyond `concurrency` (they stay invisible in the queue). */
     intakeBuffer: number;
+    /**
+     * Starts slower than `START_SLOT_MS` (a stalled store) that may give
+     * their slot back and end beside the slots; 0: a start holds its slot.
+     */
+    startsBeyondSlots: number;
     /** How long a stopping worker lets its runs finish before it aborts them. */
     drainTimeoutMs: number;
     scriptAllowList: string[];
@@ -292,6 +297,7 @@ export function loadConfig(
       id: str("worker-id") || str("node-id") || `${hostname()}-${process.pid}`,
       concurrency: int("worker-concurrency"),
       intakeBuffer: int("worker-intake-buffer"),
+      startsBeyondSlots: int("worker-starts-beyond-slots"),
       drainTimeoutMs: int("worker-drain-timeout-ms"),
       scriptAllowList: list("script-allow-list"),
       scriptMemoryMb: int("script-memory-mb"),

@@ -72,6 +72,7 @@ export const FIELDS: Field[] = [
   { key: "worker-id", kind: "string", default: "" },
   { key: "worker-concurrency", kind: "int", default: "16", min: 1, max: 1024 },
   { key: "worker-intake-buffer", kind: "int", default: "16", min: 0, max: 1024 },
+  { key: "worker-starts-beyond-slots", kind: "int", default: "64", min: 0, max: 4096 },
   { key: "worker-drain-timeout-ms", kind: "int", default: "10000", min: 0, max: 3_600_000 },
   { key: "script-allow-list", kind: "list", default: "" },
   { key: "script-memory-mb", kind: "int", default: "1024", min: 0, max: 65_536 },

@@ -7,7 +7,8 @@
  */
 
 import { plannedStart, type RunRef } from "./execution.js";
-import type { JobStatus } from "./job.js";
+import type { Job, JobStatus } from "./job.js";
+import type { ClaimedRuns } from "./ports/job-store.js";
 
 /** A scheduled run is claimed only from an ACTIVE job (paused, cancelled and finished jobs fire nothing). */
 export const CLAIMABLE_STATUSES: readonly JobStatus[] = ["ACTIVE"];
@@ -33,6 +34,36 @@ export function canStart(status: JobStatus, run: { manual: boolean }): boolean {
 
 /** Why a run whose job no longer allows its start (`canStart`) ended CANCELLED. */
 export const INACTIVE_JOB_REASON = "the job was paused or cancelled before the run started";
+
+/**
+ * The runs of a job's claim record that its status, read with the record,
+ * no longer lets start (`canStart`): after a pause its scheduled runs, after
+ * a cancel all of them. A stop ends each CANCELLED (`INACTIVE_JOB_REASON`)
+ * before it answers, and the start of a run in its job's claim record is a
+ * conditional write that no record exist, with no read of the job: so no
+ * run starts once the stop has answered. A run whose start came first has a
+ * record, and keeps it. A job resumed since (a concurrent ResumeJob) voids
+ * nothing: its runs start, as they would have had the resume come first.
+ */
+export function runsVoidedBy(
+  job: Pick<Job, "tenant" | "id" | "partition">,
+  claimed: ClaimedRuns,
+): RunRef[] {
+  const runs = [
+    ...claimed.scheduled.map((scheduledMs) => ({ scheduledMs, manual: false })),
+    ...claimed.manual.map((scheduledMs) => ({ scheduledMs, manual: true })),
+  ];
+  return runs
+    .filter((run) => !canStart(claimed.status, run))
+    .map(({ scheduledMs, manual }) => ({
+      tenant: job.tenant,
+      jobId: job.id,
+      partition: job.partition,
+      scheduledMs,
+      attempt: 1,
+      manual,
+    }));
+}
 
 /** TriggerJob records a manual run for a job in any state but this one. */
 export const UNTRIGGERABLE_STATUS: JobStatus = "CANCELLED";

@@ -229,7 +229,8 @@ function createUncheckedCommands(deps: JobCommandsDeps, checks: InputChecks): Jo
       };
       let status: Execution["status"] = "QUEUED";
       try {
-        await queue.send([runMessageFor(run, jobCarries(job))]);
+        // Recorded in the job's claim record above: its start need not read the job.
+        await queue.send([runMessageFor(run, { ...jobCarries(job), claimed: true })]);
       } catch {
         // Recorded durably above: the recovery sweep sends it.
         status = "SCHEDULED";

@@ -1,17 +1,30 @@
 /**
  * DeleteJob, PauseJob and ResumeJob: the changes of a job's status alone,
  * each with what it does to the job's active-schedule slot (`active-slots.ts`).
+ *
+ * A stop (pause, cancel) answers only after the runs of the job's claim
+ * record that may no longer start are recorded CANCELLED (`runsVoidedBy`):
+ * their start reads no job, so that record is what refuses them. A start
+ * written between the status change and that record runs: it began before
+ * the stop answered, so it is concurrent with it. Asked again (a retry after
+ * a failure), a stop of a job already stopped writes them again.
  */
 
 import { retryAborted, type SlotDeps, slotChange, withFreedSlots } from "./active-slots.js";
+import { INACTIVE_JOB_REASON, runsVoidedBy } from "./claim-rules.js";
 import type { Clock } from "./clock.js";
 import { failedPrecondition } from "./errors.js";
 import { loadFireContext } from "./fire-context.js";
+import { inOrder } from "./in-order.js";
 import type { Job } from "./job.js";
 import { type StateNote, withPause, withResume } from "./pause.js";
 import type { CalendarStore } from "./ports/calendar-store.js";
+import type { ExecutionStore } from "./ports/execution-store.js";
 import type { JobStore } from "./ports/job-store.js";
 import { firstFire } from "./schedule/index.js";
+
+/** CANCELLED records a stop writes at once (a job has a few claimed runs; a catch-up, more). */
+const VOID_CONCURRENCY = 8;
 
 export interface JobStates {
   /** Cancels: no run starts after it returns. */
@@ -25,6 +38,8 @@ export interface JobStates {
 
 export function createJobStates(deps: {
   jobs: JobStore;
+  /** Where a stop records the claimed runs it voids. */
+  executions: Pick<ExecutionStore, "cancelExecution">;
   clock: Clock;
   calendars?: CalendarStore;
   slots?: SlotDeps;
@@ -34,6 +49,20 @@ export function createJobStates(deps: {
   scheduled(job: Job): Job;
 }): JobStates {
   const { jobs, clock, slots, load } = deps;
+
+  /**
+   * Ends CANCELLED the runs of the job's claim record that its status no
+   * longer lets start, then gives the job back: the stop may answer.
+   */
+  async function voidClaimed(job: Job): Promise<Job> {
+    const claimed = await jobs.claimedRuns(job.id);
+    const runs = claimed ? runsVoidedBy(job, claimed) : [];
+    const now = clock.now();
+    await inOrder(runs, VOID_CONCURRENCY, (run) =>
+      deps.executions.cancelExecution(run, INACTIVE_JOB_REASON, now),
+    );
+    return job;
+  }
 
   /** Takes an ACTIVE (or, for a cancel, any) job out of firing, giving back its slot. */
   async function stop(
@@ -67,18 +96,24 @@ export function createJobStates(deps: {
   }
 
   return {
-    cancel: (tenant, id) =>
-      retryAborted(clock, async () => {
+    cancel: async (tenant, id) => {
+      const job = await retryAborted(clock, async () => {
         const current = await load(tenant, id);
         if (current.status === "CANCELLED") return current;
         return stop(current, "CANCELLED", ["ACTIVE", "PAUSED", "FINISHED"]);
-      }),
+      });
+      return voidClaimed(job);
+    },
 
-    cancelAt: (current) =>
-      stop(current, "CANCELLED", ["ACTIVE", "PAUSED", "FINISHED"], { version: current.version }),
+    cancelAt: async (current) =>
+      voidClaimed(
+        await stop(current, "CANCELLED", ["ACTIVE", "PAUSED", "FINISHED"], {
+          version: current.version,
+        }),
+      ),
 
-    pause: (tenant, id, who) =>
-      retryAborted(clock, async () => {
+    pause: async (tenant, id, who) => {
+      const job = await retryAborted(clock, async () => {
         const current = await load(tenant, id);
         if (current.status === "PAUSED") return current;
         if (current.status !== "ACTIVE") {
@@ -87,7 +122,9 @@ export function createJobStates(deps: {
           );
         }
         return stop(current, "PAUSED", ["ACTIVE"], { who });
-      }),
+      });
+      return voidClaimed(job);
+    },
 
     resume: (tenant, id, who) =>
       withFreedSlots(slots, clock, tenant, () =>

@@ -13,7 +13,16 @@ import { priorityOf } from "./priority.js";
 /** What a run's message carries beside the run, as its sender knows it (see `OutgoingRun`). */
 export type RunCarries = Pick<
   OutgoingRun,
-  "target" | "limits" | "priority" | "notify" | "workflowId" | "delayMs" | "trace" | "wait"
+  | "target"
+  | "limits"
+  | "priority"
+  | "notify"
+  | "workflowId"
+  | "delayMs"
+  | "trace"
+  | "wait"
+  | "claimed"
+  | "failing"
 >;
 
 /**
@@ -43,6 +52,8 @@ export function runMessageFor(run: RunRef, carries: RunCarries = {}): OutgoingRu
   if (carries.delayMs !== undefined && carries.delayMs > 0) message.delayMs = carries.delayMs;
   if (carries.trace) message.trace = carries.trace;
   if (carries.wait) message.wait = carries.wait;
+  if (carries.claimed) message.claimed = true;
+  if (carries.failing !== undefined) message.failing = carries.failing;
   return message;
 }
 
@@ -64,12 +75,18 @@ export function jobCarries(
 
 /**
  * What a received run's re-send keeps of its delivery (a worker holding it
- * back for its limits or its tenant's quotas): its queue and whether its
- * job notifies. Not the delivery's trace: the re-send continues the worker's.
+ * back for its limits or its tenant's quotas): its queue, whether its job
+ * notifies, whether the run is in its job's claim record and whether the
+ * claim found the job failing (the re-send is the same run). Not the
+ * delivery's trace: the re-send continues the worker's.
  */
-export function carriedBy(delivery: Pick<Delivery, "priority" | "notify">): RunCarries {
+export function carriedBy(
+  delivery: Pick<Delivery, "priority" | "notify" | "claimed" | "failing">,
+): RunCarries {
   return {
     ...(delivery.priority ? { priority: delivery.priority } : {}),
     ...(delivery.notify ? { notify: true } : {}),
+    ...(delivery.claimed ? { claimed: true } : {}),
+    ...(delivery.failing !== undefined ? { failing: delivery.failing } : {}),
   };
 }

@@ -138,6 +138,7 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
       id: config.worker.id,
       concurrency: config.worker.concurrency,
       intakeBuffer: config.worker.intakeBuffer,
+      startsBeyondSlots: config.worker.startsBeyondSlots,
       visibilityTimeoutS: config.queue.visibilityTimeoutS,
       drainTimeoutMs: config.worker.drainTimeoutMs,
       lostRunRecheckMs: startTimeoutMs,

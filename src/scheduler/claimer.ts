@@ -270,7 +270,14 @@ export function createClaimer(deps: {
         for (const scheduledMs of claim.runs ?? [job.nextRunMs]) {
           const run = { tenant: job.tenant, jobId: job.id, partition: job.partition };
           const plan = claim.runs === undefined ? claim.plannedMs : undefined;
-          // The due index's copy of the job rides along (see `DueJob`).
+          // The due index's copy of the job rides along (see `DueJob`); the
+          // claim just recorded the run, so its start need not read the job
+          // for a stop (`claimed`), nor for whether the job is failing, which
+          // the claim's write found; unless a failure policy may pause the
+          // job: its start reads how the job stands then.
+          const found = claim.found;
+          const failing = found && !found.pausesAfterFailures ? found.failing : undefined;
+          const carries = { ...job, claimed: true, ...(failing !== undefined && { failing }) };
           runs.push(
             runMessageFor(
               {
@@ -280,7 +287,7 @@ export function createClaimer(deps: {
                 manual: false,
                 ...(plan !== undefined && { plannedMs: plan }),
               },
-              job,
+              carries,
             ),
           );
         }

@@ -24,6 +24,7 @@ import {
 import type { Job } from "../core/job.js";
 import { createJobStates } from "../core/job-states.js";
 import type { StateNote } from "../core/pause.js";
+import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { OutcomeNotifications } from "../notify/outcome.js";
 import { withRetries } from "./with-retries.js";
@@ -96,6 +97,8 @@ export function createFailureStreak(deps: FailureStreakDeps): FailureStreak {
 /** The worker's streak: pauses through the job's state changes (`job-states.ts`), as PauseJob does. */
 export function failureStreak(deps: {
   jobs: JobStore;
+  /** The pause ends the job's claimed runs CANCELLED, as PauseJob does. */
+  executions: Pick<ExecutionStore, "cancelExecution">;
   clock: Clock;
   slots?: SlotDeps;
   notifications?: OutcomeNotifications;
@@ -103,6 +106,7 @@ export function failureStreak(deps: {
   const { jobs, clock } = deps;
   const states = createJobStates({
     jobs,
+    executions: deps.executions,
     clock,
     ...(deps.slots ? { slots: deps.slots } : {}),
     async load(tenant, id) {

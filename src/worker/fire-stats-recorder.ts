@@ -105,15 +105,8 @@ export function countingStarts(
   return {
     executions: {
       ...executions,
-      async startExecution(run, workerId, startedMs, queuedMs, inherited, wait) {
-        const outcome = await executions.startExecution(
-          run,
-          workerId,
-          startedMs,
-          queuedMs,
-          inherited,
-          wait,
-        );
+      async startExecution(run, workerId, startedMs, options) {
+        const outcome = await executions.startExecution(run, workerId, startedMs, options);
         if (outcome === "started" && !run.backfillId) recorder.started(run, startedMs);
         return outcome;
       },

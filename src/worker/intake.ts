@@ -9,8 +9,10 @@ export interface IntakeDeps {
   concurrency: number;
   /** Runs that may wait here beyond the slots (`worker-intake-buffer`). */
   buffer: number;
-  /** Runs started and not finished. */
+  /** Runs in the worker past their start that count against the capacity (`Slots.held`). */
   running(): number;
+  /** Runs that may begin their start now (`Slots.room`). */
+  room(): number;
   /** True while the tenant's concurrency share is taken on this worker: its runs wait. */
   blocked(tenant: string): boolean;
   /** Starts a run (the worker's `spawn`). */
@@ -87,7 +89,7 @@ export function createIntake(deps: IntakeDeps): Intake {
       if (order.size()) void release();
       return;
     }
-    while (deps.running() < deps.concurrency) {
+    while (deps.room() > 0) {
       const next = order.next(deps.blocked);
       if (!next) break;
       deps.start(next);

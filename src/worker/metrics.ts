@@ -97,7 +97,7 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     }),
     phases: new Histogram({
       name: "chronoring_run_phase_seconds",
-      help: "Time a run spends in each phase in this worker: queue (sent → taken), admit, start_write, outcome_write, ack",
+      help: "Time a run spends in each phase in this worker: queue (sent → taken), admit, start_write, slot_wait (started → a slot for its handler), outcome_write, ack",
       labelNames: ["phase"],
       buckets: PHASE_BUCKETS,
       registers,

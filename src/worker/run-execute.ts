@@ -10,19 +10,27 @@ import { markRunStatus } from "./run-span.js";
 import type { StartedRun } from "./run-start.js";
 import type { RunScope } from "./worker-deps.js";
 
+/** A started run's place in the worker's slots (`slots.ts`). */
+export interface RunSlot {
+  /** Resolves once a slot is the run's (at once when one is free). */
+  acquire(): Promise<void>;
+  /** The handler is done: the slot takes the next run while this one finishes. */
+  free(): void;
+}
+
 /**
- * Runs a started run's handler, then records its outcome and removes its
- * message. `freeSlot` is called once the handler is done: its slot takes the
- * next run while the outcome is written.
+ * Runs a started run's handler once it has a slot, then records its outcome
+ * and removes its message. The slot is freed once the handler is done: it
+ * takes the next run while the outcome is written.
  */
 export async function executeRun(
   scope: RunScope,
   delivery: Delivery,
   started: StartedRun,
-  freeSlot: () => void,
+  slot: RunSlot,
 ): Promise<void> {
-  const { result, reason } = await callHandler(scope, delivery, started);
-  freeSlot();
+  const { result, reason } = await callHandler(scope, delivery, started, slot);
+  slot.free();
   const { deps } = scope;
   const { queue, options } = deps;
   const { run, logger } = started;
@@ -49,13 +57,16 @@ export async function executeRun(
 
 /**
  * The handler's call, with the message kept invisible every third of the
- * visibility timeout, a CANCEL_PREVIOUS watch, and the worker's hard stop.
+ * visibility timeout (while the run waits for its slot too), a
+ * CANCEL_PREVIOUS watch, and the worker's hard stop. A run aborted while it
+ * waited for its slot (a lost session, the hard stop) is not called.
  * Returns its result and why it was aborted, if it was.
  */
 async function callHandler(
   scope: RunScope,
   delivery: Delivery,
   started: StartedRun,
+  slot: RunSlot,
 ): Promise<{ result: HandlerResult; reason: unknown }> {
   const { deps, hardStop } = scope;
   const { queue, clock, metrics, options, executions } = deps;
@@ -67,40 +78,57 @@ async function callHandler(
     });
   });
   let result: HandlerResult;
-  const timer = metrics.duration.startTimer({ type: target.type });
   const abort = new AbortController();
   scope.aborts.add(abort);
-  const stopWatch =
-    limits?.overlap === "CANCEL_PREVIOUS" && deps.limits
-      ? watchCancel({ ...deps.limits, clock }, id, abort, logger)
-      : undefined;
   const onHardStop = () => abort.abort(hardStop.reason);
-  hardStop.addEventListener("abort", onHardStop);
+  if (hardStop.aborted) onHardStop();
+  else hardStop.addEventListener("abort", onHardStop);
+  let stopWatch: (() => void) | undefined;
+  let timer: (() => void) | undefined;
   try {
-    if (!run.backfillId) metrics.handlerLateness.observe((clock.now() - plannedStart(run)) / 1000);
-    result = handler
-      ? await handler.run(target as never, {
-          executionId: id,
-          jobId: run.jobId,
-          scheduledMs: run.scheduledMs,
-          attempt: run.attempt,
-          signal: abort.signal,
-          logger,
-          checkpoint: checkpointFor(executions, id, options.id),
-          ...(inherited.checkpoint ? { lastCheckpoint: inherited.checkpoint } : {}),
-        })
-      : {
-          ok: false,
-          summary: `no handler for job type "${target.type}" on this worker`,
-          retryable: false,
-        };
+    const waitingMs = clock.now();
+    await slot.acquire();
+    metrics.phases.observe({ phase: "slot_wait" }, (clock.now() - waitingMs) / 1000);
+    if (abort.signal.aborted) {
+      // Aborted while it waited for its slot: never called, ended as an aborted call ends.
+      result = {
+        ok: false,
+        summary: `aborted before its handler was called: ${String(abort.signal.reason)}`,
+        retryable: true,
+      };
+    } else {
+      timer = metrics.duration.startTimer({ type: target.type });
+      stopWatch =
+        limits?.overlap === "CANCEL_PREVIOUS" && deps.limits
+          ? watchCancel({ ...deps.limits, clock }, id, abort, logger)
+          : undefined;
+      if (!run.backfillId) {
+        metrics.handlerLateness.observe((clock.now() - plannedStart(run)) / 1000);
+      }
+      result = handler
+        ? await handler.run(target as never, {
+            executionId: id,
+            jobId: run.jobId,
+            scheduledMs: run.scheduledMs,
+            attempt: run.attempt,
+            signal: abort.signal,
+            logger,
+            checkpoint: checkpointFor(executions, id, options.id),
+            ...(inherited.checkpoint ? { lastCheckpoint: inherited.checkpoint } : {}),
+          })
+        : {
+            ok: false,
+            summary: `no handler for job type "${target.type}" on this worker`,
+            retryable: false,
+          };
+    }
   } catch (err) {
     logger.error({ err }, "handler threw");
     result = { ok: false, summary: `handler error: ${String(err)}` };
   } finally {
     heartbeat.cancel();
     stopWatch?.();
-    timer();
+    timer?.();
     scope.aborts.delete(abort);
     hardStop.removeEventListener("abort", onHardStop);
   }

@@ -4,7 +4,6 @@ import {
   executionId,
   plannedStart,
   type RunRef,
-  type RunWait,
   type StartReads,
   waitAtStart,
 } from "../core/execution.js";
@@ -111,7 +110,7 @@ export async function startRun(
           logger,
           inherited,
         )
-      : startOnce(scope, run, startedMs, delivery.sentMs, inherited, delivery.wait);
+      : startOnce(scope, run, startedMs, delivery, inherited);
   const outcome = await (deps.storeCalls ? deps.storeCalls.track(start) : start());
   metrics.phases.observe({ phase: "start_write" }, (clock.now() - startedMs) / 1000);
   if (outcome === "held") return undefined;
@@ -143,14 +142,24 @@ async function startOnce(
   scope: RunScope,
   run: RunRef,
   startedMs: number,
-  queuedMs: number,
+  delivery: Pick<Delivery, "sentMs" | "wait" | "claimed" | "failing">,
   inherited: StartReads,
-  wait: RunWait | undefined,
 ) {
   const { executions, options } = scope.deps;
   try {
-    const waited = waitAtStart(wait, startedMs);
-    return await executions.startExecution(run, options.id, startedMs, queuedMs, inherited, waited);
+    const wait = waitAtStart(delivery.wait, startedMs);
+    // A claimed run whose message says whether the job is failing needs
+    // nothing of the job; one without it (a job whose failure policy may
+    // pause it) reads the job after its write, for that.
+    const claimed = delivery.claimed === true && delivery.failing !== undefined;
+    const outcome = await executions.startExecution(run, options.id, startedMs, {
+      queuedMs: delivery.sentMs,
+      inherited,
+      ...(wait ? { wait } : {}),
+      ...(claimed ? { claimed: true } : {}),
+    });
+    inherited.failing ??= delivery.failing;
+    return outcome;
   } catch (err) {
     if (err instanceof StartInDoubt) return settleInDoubt(scope, run);
     const existing = await executions.getExecution(run.tenant, executionId(run));

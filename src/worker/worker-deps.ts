@@ -23,6 +23,12 @@ export interface WorkerOptions {
   /** Received runs that may wait in the intake beyond `concurrency`; default `concurrency`. */
   intakeBuffer?: number;
   /**
+   * Starts that may give their slot back once they outlast `START_SLOT_MS`
+   * (a stalled store) and end beside the slots (`slots.ts`). Default 0: a
+   * start holds its slot until it ends.
+   */
+  startsBeyondSlots?: number;
+  /**
    * A run handed over after a lost session is sent again by the recovery
    * sweep if not started this long after (the start timeout); default 10 s.
    */

@@ -9,6 +9,7 @@ import { startReceiver } from "./receiver.js";
 import { executeRun } from "./run-execute.js";
 import { withRunSpan } from "./run-span.js";
 import { receiveRun, startRun } from "./run-start.js";
+import { createSlots, type StartToken } from "./slots.js";
 import { admitForTenant, resendOverflow } from "./tenant-hold.js";
 import type { RunScope, WorkerDeps } from "./worker-deps.js";
 
@@ -45,8 +46,9 @@ export function startWorker(deps: WorkerDeps): Worker {
   const { queue, executions, clock, metrics, options } = deps;
   const stopping = new AbortController();
   const hardStop = new AbortController();
-  // Every run in progress listens on it: as many listeners as the concurrency.
-  setMaxListeners(options.concurrency + 16, hardStop.signal);
+  // Every run holding or waiting for a slot listens on it.
+  const beyond = options.startsBeyondSlots ?? 0;
+  setMaxListeners(options.concurrency + beyond + 16, hardStop.signal);
   const running = new Set<Promise<void>>();
   const outcomes = createOutcomeRecorder({
     executions,
@@ -64,7 +66,7 @@ export function startWorker(deps: WorkerDeps): Worker {
     park: (delivery) => intake.park(delivery),
   };
 
-  async function handle(delivery: Delivery, slot: Slot): Promise<void> {
+  async function handle(delivery: Delivery, stage: Stage): Promise<void> {
     const received = await receiveRun(scope, delivery);
     if (!received) return;
     const gate = deps.tenantGate;
@@ -78,7 +80,16 @@ export function startWorker(deps: WorkerDeps): Worker {
     }
     try {
       const started = await startRun(scope, delivery, received);
-      if (started) await executeRun(scope, delivery, started, () => freeSlot(slot));
+      if (!started) return;
+      // Started: the run keeps the slot its start began in, or waits for one.
+      const slot = {
+        acquire: () => {
+          stage.at = "slot";
+          return slots.acquire(stage.token);
+        },
+        free: () => freeSlot(stage),
+      };
+      await executeRun(scope, delivery, started, slot);
     } finally {
       gate?.release(received.run.tenant);
     }
@@ -86,40 +97,40 @@ export function startWorker(deps: WorkerDeps): Worker {
 
   /** Since when every slot is held (undefined while one is free): `slotsFull`. */
   let fullSinceMs: number | undefined;
-  /** Runs whose handler is done and whose outcome and ack are under way. */
-  let finishing = 0;
-
-  /**
-   * Runs that hold a slot: those being started or run, and those finishing
-   * beyond `concurrency` (so at most twice `concurrency` runs are in this
-   * worker, and a slow store still slows intake).
-   */
-  function held(): number {
-    return running.size - Math.min(finishing, options.concurrency);
-  }
 
   function slotsChanged(): void {
-    const full = held() >= options.concurrency;
-    if (full) fullSinceMs ??= clock.now();
+    if (slots.full()) fullSinceMs ??= clock.now();
     else if (fullSinceMs !== undefined) {
       metrics.slotsFull.inc((clock.now() - fullSinceMs) / 1000);
       fullSinceMs = undefined;
     }
   }
 
-  function freeSlot(slot: Slot): void {
-    if (slot.freed) return;
-    slot.freed = true;
-    finishing++;
-    slotsChanged();
-    intake.pump();
-    receiver.wake();
+  // Handlers run in `concurrency` slots; a slow start gives its slot back (slots.ts).
+  const slots = createSlots({
+    concurrency: options.concurrency,
+    beyond,
+    clock,
+    // Told only after a run's start awaited something: the intake and the
+    // receive loop below exist by then.
+    changed: () => {
+      slotsChanged();
+      intake.pump();
+      receiver.wake();
+    },
+  });
+
+  /** The run's handler returned: its slot takes the next run while it finishes. */
+  function freeSlot(stage: Stage): void {
+    if (stage.at !== "slot") return;
+    stage.at = "finishing";
+    slots.release();
   }
 
   function spawn(delivery: Delivery): void {
     metrics.inFlight.inc();
-    const slot: Slot = { freed: false };
-    const p = withRunSpan(delivery, () => handle(delivery, slot))
+    const stage: Stage = { at: "starting", token: slots.begin() };
+    const p = withRunSpan(delivery, () => handle(delivery, stage))
       .catch((err: unknown) => {
         // Left unacknowledged: the queue delivers it again after the visibility timeout.
         deps.logger.warn({ err, run: delivery.run }, "run not completed; it will be redelivered");
@@ -127,21 +138,25 @@ export function startWorker(deps: WorkerDeps): Worker {
       .finally(() => {
         metrics.inFlight.dec();
         running.delete(p);
-        if (slot.freed) finishing--;
-        slotsChanged();
-        intake.pump();
-        receiver.wake();
+        // Whatever stage the run ended in, what it held is given back.
+        if (stage.at === "starting") slots.abandon(stage.token);
+        else {
+          freeSlot(stage);
+          slots.finished();
+        }
       });
     running.add(p);
+    // The start took a slot: the last free one makes every slot held.
     slotsChanged();
   }
 
-  // Received runs wait here for a slot; at most `concurrency` run at once.
+  // Received runs wait here until a slot is free for their start (`slots.room`).
   const intake = createIntake({
     queue,
     concurrency: options.concurrency,
     buffer: options.intakeBuffer ?? options.concurrency,
-    running: held,
+    running: slots.held,
+    room: slots.room,
     blocked: (tenant) => deps.tenantGate?.full(tenant) ?? false,
     start: spawn,
     overflow: (d) =>
@@ -195,7 +210,13 @@ export function startWorker(deps: WorkerDeps): Worker {
   };
 }
 
-/** A run's slot: freed once its handler is done, before its outcome is written. */
-interface Slot {
-  freed: boolean;
+/**
+ * Where a run is in this worker: being started (received, admitted, its
+ * start write), holding or waiting for a slot (its handler), or finishing
+ * (outcome and ack, its slot freed for the next run).
+ */
+interface Stage {
+  at: "starting" | "slot" | "finishing";
+  /** Its start's hold on a slot (`slots.ts`). */
+  token: StartToken;
 }

@@ -37,9 +37,7 @@ export function executionStoreContract(adapter: string, factory: ExecutionStoreF
       await jobs.createJob(job);
       const run = runOf(job);
       const wait = { reason: "TENANT_CONCURRENCY" as const, waitedMs: 1500, resends: 2 };
-      expect(
-        await executions.startExecution(run, "w", Date.now(), undefined, undefined, wait),
-      ).toBe("started");
+      expect(await executions.startExecution(run, "w", Date.now(), { wait })).toBe("started");
       const started = await executions.getExecution(DEFAULT_TENANT, executionId(run));
       expect(started?.wait).toEqual(wait);
     });
@@ -169,7 +167,7 @@ export function executionStoreContract(adapter: string, factory: ExecutionStoreF
       expect(page.items.map((q) => q.run)).toContainEqual(next);
       expect(await executions.deferQueued(next!, now + 9000)).toBe(true);
       const inherited: { checkpoint?: Uint8Array } = {};
-      expect(await executions.startExecution(next!, "w2", Date.now(), undefined, inherited)).toBe(
+      expect(await executions.startExecution(next!, "w2", Date.now(), { inherited })).toBe(
         "started",
       );
       expect([...(inherited.checkpoint ?? [])]).toEqual([7, 8]);

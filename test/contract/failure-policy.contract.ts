@@ -95,7 +95,7 @@ export function failurePolicyContract(adapter: string, factory: PolicyStoresFact
       expect(await jobs.getJob(DEFAULT_TENANT, unknown.id)).toBeUndefined();
     });
 
-    it("a run's start reads whether its job is failing", async () => {
+    it("a run's start that reads its job reads whether it is failing; a claimed run's reads nothing", async () => {
       const { jobs, executions, partitions } = await factory("fail-start");
       const job = makeJob(partitions, { schedule: interval });
       await jobs.createJob(job);
@@ -105,16 +105,46 @@ export function failurePolicyContract(adapter: string, factory: PolicyStoresFact
         partition: job.partition,
       });
       const healthy: StartReads = {};
-      expect(await executions.startExecution(run(1000), "w", Date.now(), 0, healthy)).toBe(
-        "started",
-      );
+      expect(
+        await executions.startExecution(run(1000), "w", Date.now(), { inherited: healthy }),
+      ).toBe("started");
       expect(healthy.failing).toBe(false);
       await jobs.countFailure(DEFAULT_TENANT, job.id, executionId(run(1000)));
       const failing: StartReads = {};
-      expect(await executions.startExecution(run(2000), "w", Date.now(), 0, failing)).toBe(
-        "started",
-      );
+      expect(
+        await executions.startExecution(run(2000), "w", Date.now(), { inherited: failing }),
+      ).toBe("started");
       expect(failing.failing).toBe(true);
+      // A claimed run's message carries it instead (`Claim.found`).
+      const claimed: StartReads = {};
+      const options = { inherited: claimed, claimed: true };
+      expect(await executions.startExecution(run(3000), "w", Date.now(), options)).toBe("started");
+      expect(claimed.failing).toBeUndefined();
+    });
+
+    it("a won claim finds whether its job is failing and has a pause policy, with no read", async () => {
+      const { jobs, partitions } = await factory("fail-claim");
+      const plain = makeJob(partitions, { schedule: interval, nextRunMs: Date.now() - 1000 });
+      const policy = makeJob(partitions, {
+        schedule: interval,
+        nextRunMs: Date.now() - 1000,
+        pauseAfterFailures: 3,
+      });
+      await jobs.createJob(plain);
+      await jobs.createJob(policy);
+      const first = claimOf((await dueOf(jobs, plain))!);
+      const withPolicy = claimOf((await dueOf(jobs, policy))!);
+      expect(await jobs.claimRuns([first, withPolicy])).toEqual([true, true]);
+      expect(first.found).toEqual({ failing: false, pausesAfterFailures: false });
+      expect(withPolicy.found).toEqual({ failing: false, pausesAfterFailures: true });
+      await jobs.countFailure(DEFAULT_TENANT, plain.id, `${plain.id}:1:1`);
+      const next = claimOf((await dueOf(jobs, plain))!);
+      expect(await jobs.claimRuns([next])).toEqual([true]);
+      expect(next.found).toEqual({ failing: true, pausesAfterFailures: false });
+      // A lost claim finds nothing.
+      const lost = claimOf({ ...next.job });
+      expect(await jobs.claimRuns([lost])).toEqual([false]);
+      expect(lost.found).toBeUndefined();
     });
 
     it("stores pause_after_failures and remaining_runs; an update sets, and removes, both", async () => {

@@ -11,6 +11,7 @@ import { coordinatorContract } from "./coordinator.contract.js";
 import { executionStoreContract } from "./execution-store.contract.js";
 import { failurePolicyContract } from "./failure-policy.contract.js";
 import { jobStoreContract } from "./job-store.contract.js";
+import { stopVoidsContract } from "./stop-voids.contract.js";
 import { workQueueContract } from "./work-queue.contract.js";
 
 /**
@@ -30,6 +31,7 @@ function stores() {
 jobStoreContract("memory", async () => stores());
 applyStoreContract("memory", async () => stores());
 executionStoreContract("memory", async () => stores());
+stopVoidsContract("memory", async () => stores());
 failurePolicyContract("memory", async () => stores());
 backfillStoreContract("memory", async () => createMemoryBackfillStore());
 workQueueContract("memory", async () => {

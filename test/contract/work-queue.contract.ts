@@ -35,9 +35,16 @@ export function workQueueContract(adapter: string, factory: WorkQueueFactory): v
     it("delivers a run with what was sent along, and not again once acknowledged", async () => {
       const { queue, wait } = await factory("ack");
       const target = { type: "noop", sleepMs: 0 } as const;
-      await queue.send([run(1, { target, notify: true })]);
+      await queue.send([run(1, { target, notify: true, claimed: true, failing: false })]);
       const [d] = await receiveAll(queue, 1);
-      expect(d).toMatchObject({ run: makeRun("acme", 1), target, notify: true, receiveCount: 1 });
+      expect(d).toMatchObject({
+        run: makeRun("acme", 1),
+        target,
+        notify: true,
+        claimed: true,
+        failing: false,
+        receiveCount: 1,
+      });
       expect(d!.sentMs).toBeGreaterThan(0);
       await queue.ack(d!);
       await wait(1500);

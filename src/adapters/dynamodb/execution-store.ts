@@ -1,25 +1,14 @@
-import { randomUUID } from "node:crypto";
 import {
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
   QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
   type Update,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { canStart, INACTIVE_JOB_REASON } from "../../core/claim-rules.js";
 import { type Execution, parseExecutionId, type RunRef } from "../../core/execution.js";
-import type { JobStatus } from "../../core/job.js";
-import {
-  type ExecutionQuery,
-  type ExecutionStore,
-  type Outcome,
-  StartInDoubt,
-} from "../../core/ports/execution-store.js";
+import type { ExecutionQuery, ExecutionStore, Outcome } from "../../core/ports/execution-store.js";
 import type { Page } from "../../core/ports/job-store.js";
 import type { TenantScope } from "../../core/tenant.js";
 import {
@@ -29,7 +18,6 @@ import {
   failedConditions,
   fromPageToken,
   queryDeadlines,
-  readJobState,
 } from "./calls.js";
 import type { TableNames } from "./client.js";
 import {
@@ -38,9 +26,9 @@ import {
   heldUpdate,
   itemToExecution,
   runItemKey,
-  runningPut,
 } from "./execution-item.js";
 import { executionsBetween } from "./execution-range.js";
+import { readExecutionItem, startExecution } from "./execution-start.js";
 import { decodeToken, type Item, n, num, s, str, toPage } from "./job-item.js";
 import { ensureTables, REQUEUED_INDEX, WORKER_INDEX } from "./tables.js";
 import { scopeClause, visible } from "./tenant.js";
@@ -54,8 +42,9 @@ export interface DynamoExecutionStoreOptions {
 /**
  * Executions in DynamoDB, one item per attempt (key job_id + run). Starting
  * one is a plain conditional Put (no record of the attempt may exist, so a
- * redelivered message does nothing) followed by a strongly consistent read
- * of the job's status (see `startExecution`): no transaction.
+ * redelivered message does nothing); only a run outside its job's claim
+ * record is then checked by a strongly consistent read of the job's status
+ * (see `startExecution`): no transaction.
  */
 export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions): ExecutionStore {
   const { client } = options;
@@ -65,34 +54,6 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
   /** A write of an attempt the worker holds; false when it no longer does. */
   function writeHeld(update: Update): Promise<boolean> {
     return conditionally(() => client.send(new UpdateItemCommand(update)));
-  }
-
-  /**
-   * Takes back a start whose job could not be read: the record it replaced
-   * (a QUEUED attempt, with its recheck time) is put back, or the new one
-   * goes, so the message's next delivery starts the run afresh. Best
-   * effort: the read's error is what the caller gets.
-   */
-  async function undoStart(
-    run: RunRef,
-    workerId: string,
-    nowMs: number,
-    replaced: Item | undefined,
-  ): Promise<boolean> {
-    const ours = {
-      ConditionExpression: "#st = :running AND #w = :w AND started = :now",
-      ExpressionAttributeNames: { "#st": "st", "#w": "worker" },
-      ExpressionAttributeValues: { ":running": s("RUNNING"), ":w": s(workerId), ":now": n(nowMs) },
-    };
-    try {
-      await (replaced
-        ? client.send(new PutItemCommand({ TableName: table, Item: replaced, ...ours }))
-        : client.send(new DeleteItemCommand({ TableName: table, Key: runItemKey(run), ...ours })));
-      return true;
-    } catch (err) {
-      // Refused: the record is no longer this start's (nothing to take back).
-      return err instanceof ConditionalCheckFailedException;
-    }
   }
 
   async function listExecutions(
@@ -163,68 +124,16 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
     return toPage(items, startKey);
   }
 
-  async function readItem(run: Pick<RunRef, "jobId" | "scheduledMs" | "attempt">) {
-    const out = await dynamo(() =>
-      client.send(
-        new GetItemCommand({
-          TableName: table,
-          Key: runItemKey(run),
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return out.Item;
-  }
+  const readItem = (run: Pick<RunRef, "jobId" | "scheduledMs" | "attempt">) =>
+    readExecutionItem(client, table, run);
 
   const store: ExecutionStore = {
     async init() {
       await dynamo(() => ensureTables(client, options.tables, options.partitionCount));
     },
 
-    /**
-     * 1 write unit and 1 read unit (a refused Put reads the attempt's record
-     * too). The Put is the at-most-once guard; the
-     * job's status is read after it, strongly consistent, so a pause, cancel
-     * or delete committed before the Put is seen and wins: the attempt is
-     * then ended CANCELLED (`job_inactive`) and its handler never runs. One
-     * committed between the Put and the read wins too; one after the read
-     * comes after the start, as it did when both were one transaction.
-     */
-    async startExecution(run, workerId, nowMs, queuedMs, inherited, wait) {
-      // A re-queued attempt carries its predecessor's checkpoint into the start.
-      const checkpoint = run.attempt > 1 ? (await readItem(run))?.checkpoint : undefined;
-      if (inherited && checkpoint?.B) inherited.checkpoint = checkpoint.B;
-      const put = runningPut(table, run, workerId, nowMs, queuedMs, checkpoint, wait);
-      // This call's own mark: the SDK's retry of a Put whose first attempt
-      // was written but answered too late (a stalled store) is refused, and
-      // the mark tells that refusal from a duplicate delivery's.
-      const sid = s(randomUUID());
-      let replaced: Item | undefined;
-      const written = await conditionally(async () => {
-        const Item = { ...put.Item, sid };
-        const out = await client.send(
-          new PutItemCommand({ ...put, Item, ReturnValues: "ALL_OLD" }),
-        );
-        replaced = out.Attributes;
-      });
-      if (!written && (await readItem(run))?.sid?.S !== sid.S) return "duplicate";
-      let job: { status: JobStatus; failing: boolean } | undefined;
-      try {
-        job = await readJobState(client, jobs, run.jobId);
-      } catch (err) {
-        // Taken back, the run is as if never started: its redelivery tries again.
-        if (await undoStart(run, workerId, nowMs, replaced)) throw err;
-        throw new StartInDoubt(err);
-      }
-      if (job !== undefined && canStart(job.status, run)) {
-        if (inherited) inherited.failing = job.failing;
-        return "started";
-      }
-      const cancelled = { ":c": s("CANCELLED"), ":now": n(nowMs), ":why": s(INACTIVE_JOB_REASON) };
-      const set = "#st = :c, ended = :now, #error = :why";
-      await writeHeld(heldUpdate(table, run, workerId, set, cancelled, { "#error": "error" }));
-      return "job_inactive";
-    },
+    startExecution: (run, workerId, nowMs, startOptions) =>
+      startExecution({ client, table, jobs }, run, workerId, nowMs, startOptions),
 
     async finishExecution(id: string, workerId: string, outcome: Outcome) {
       const parsed = parseExecutionId(id);
@@ -261,16 +170,8 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
     async getExecution(scope, id: string) {
       const parsed = parseExecutionId(id);
       if (!parsed) return undefined;
-      const out = await dynamo(() =>
-        client.send(
-          new GetItemCommand({
-            TableName: table,
-            Key: runItemKey(parsed),
-            ConsistentRead: true,
-          }),
-        ),
-      );
-      return visible(out.Item, scope) ? itemToExecution(out.Item) : undefined;
+      const item = await readItem(parsed);
+      return visible(item, scope) ? itemToExecution(item) : undefined;
     },
 
     executionsBetween: (scope, jobId, fromMs, toMs, limit) =>

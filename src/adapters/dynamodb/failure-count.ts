@@ -4,9 +4,9 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { Job } from "../../core/job.js";
-import type { JobStore } from "../../core/ports/job-store.js";
+import type { ClaimFound, JobStore } from "../../core/ports/job-store.js";
 import { dynamo } from "./calls.js";
-import { type Item, itemToJob, n, s, str } from "./job-item.js";
+import { type Item, itemToJob, n, num, s, str } from "./job-item.js";
 import { tenantClause, visible } from "./tenant.js";
 
 /**
@@ -97,4 +97,9 @@ export function createFailureCount(
       return item ? itemToJob(item) : undefined;
     },
   };
+}
+
+/** Whether a job item is failing and has a failure policy (a won claim's answer: `Claim.found`). */
+export function failureStateOf(item: Item): ClaimFound {
+  return { failing: item.cfl !== undefined, pausesAfterFailures: num(item, "paf") !== undefined };
 }

@@ -21,7 +21,9 @@ import { priorityOf } from "../../core/priority.js";
 import { tenantOrDefault } from "../../core/tenant.js";
 import { batchGet, dynamo, queryDeadlines } from "./calls.js";
 import { CLAIM_MARK_ATTR, claimUpdate, planEntry, plansOf } from "./claim-writes.js";
+import { readClaimedRuns } from "./claimed-runs.js";
 import type { TableNames } from "./client.js";
+import { failureStateOf } from "./failure-count.js";
 import { decodeToken, type Item, n, num, numSet, s, str, toPage } from "./job-item.js";
 import { fenceHolds } from "./partition-fences.js";
 import {
@@ -44,7 +46,10 @@ const CLAIM_CONCURRENCY = 16;
  * against the partitions' fences, which partition-fences.ts writes) and the
  * recovery record.
  */
-export type JobClaims = Pick<JobStore, "dueJobs" | "claimRuns" | "pendingRuns" | "settleRuns"> & {
+export type JobClaims = Pick<
+  JobStore,
+  "dueJobs" | "claimRuns" | "pendingRuns" | "settleRuns" | "claimedRuns"
+> & {
   /** Reads which attributes the due index projects (once, at init). */
   init(): Promise<void>;
 };
@@ -86,21 +91,30 @@ export function createJobClaims(options: {
    * failed, unless the item carries this call's own mark: then an earlier
    * attempt of this call wrote it and its answer was lost (the SDK retried),
    * and the runs are this claimer's to send. Without the mark they were left
-   * to the recovery sweep, a start timeout late.
+   * to the recovery sweep, a start timeout late. A won claim's answer is
+   * the job item (returned values cost no read unit), which tells
+   * `claim.found`.
    */
   async function claimOne(claim: Claim, fence: Fence | undefined): Promise<boolean> {
     const mark = randomUUID();
     const update = claimUpdate(table, claim, fence, mark);
     try {
-      await dynamo(() =>
+      const out = await dynamo(() =>
         client.send(
-          new UpdateItemCommand({ ...update, ReturnValuesOnConditionCheckFailure: "ALL_OLD" }),
+          new UpdateItemCommand({
+            ...update,
+            ReturnValues: "ALL_NEW",
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          }),
         ),
       );
+      if (out.Attributes) claim.found = failureStateOf(out.Attributes);
       return true;
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      return err.Item?.[CLAIM_MARK_ATTR]?.S === mark;
+      const ours = err.Item?.[CLAIM_MARK_ATTR]?.S === mark;
+      if (ours && err.Item) claim.found = failureStateOf(err.Item);
+      return ours;
     }
   }
 
@@ -223,6 +237,8 @@ export function createJobClaims(options: {
       });
       return toPage(items, out.LastEvaluatedKey);
     },
+
+    claimedRuns: (jobId) => readClaimedRuns(client, table, jobId),
 
     async settleRuns(settlement: Settlement) {
       const values: Item = {};

@@ -13,8 +13,9 @@ import { nextAttempt, recordQueued } from "./retry-store.js";
 /**
  * Executions in memory, one record per attempt keyed by its execution id,
  * with the DynamoDB adapter's conditions: a start writes only when no
- * record past QUEUED exists and the job may still run, so a redelivered run
- * starts once; finish and checkpoint apply only while the worker holds it.
+ * record past QUEUED exists and (unless the run is in its job's claim
+ * record) the job may still run, so a redelivered run starts once; finish
+ * and checkpoint apply only while the worker holds it.
  */
 export function createMemoryExecutionStore(db: MemoryDb): ExecutionStore {
   const recordOf = (run: Pick<RunRef, "jobId" | "scheduledMs" | "attempt">) =>
@@ -34,19 +35,25 @@ export function createMemoryExecutionStore(db: MemoryDb): ExecutionStore {
   return {
     async init() {},
 
-    async startExecution(run, workerId, nowMs, queuedMs, inherited, wait) {
+    async startExecution(run, workerId, nowMs, options = {}) {
+      const { queuedMs, inherited, wait } = options;
       const existing = recordOf(run);
       if (existing && existing.execution.status !== "QUEUED") return "duplicate";
       const checkpoint = run.attempt > 1 ? existing?.execution.checkpoint : undefined;
       if (inherited && checkpoint) inherited.checkpoint = copy(checkpoint);
+      // As in DynamoDB: a run in its job's claim record is refused by the
+      // CANCELLED record a stop wrote (above), not by the job's status.
       const job = db.jobs.get(run.jobId)?.job;
-      if (!job || !canStart(job.status, run)) {
+      const checked = !options.claimed || existing !== undefined;
+      if (checked && (!job || !canStart(job.status, run))) {
         // Ended as the DynamoDB adapter ends it: the refused attempt is recorded.
         const ended = { ...base(run, "CANCELLED"), workerId, startedMs: nowMs, endedMs: nowMs };
         db.executions.set(ended.id, { execution: { ...ended, error: INACTIVE_JOB_REASON } });
         return "job_inactive";
       }
-      if (inherited) inherited.failing = db.jobs.get(run.jobId)?.lastFailure !== undefined;
+      // As in DynamoDB, only a start that read its job knows whether it is failing.
+      if (inherited && checked)
+        inherited.failing = db.jobs.get(run.jobId)?.lastFailure !== undefined;
       const execution: Execution = {
         ...base(run, "RUNNING"),
         workerId,

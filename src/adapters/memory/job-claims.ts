@@ -14,7 +14,13 @@ export function createMemoryJobClaims(
   db: MemoryDb,
 ): Pick<
   JobStore,
-  "dueJobs" | "claimRuns" | "fencePartition" | "highestFenceEpoch" | "pendingRuns" | "settleRuns"
+  | "dueJobs"
+  | "claimRuns"
+  | "fencePartition"
+  | "highestFenceEpoch"
+  | "pendingRuns"
+  | "settleRuns"
+  | "claimedRuns"
 > {
   function claimOne(claim: Claim, fence: Fence | undefined): boolean {
     const stored = db.jobs.get(claim.job.id);
@@ -43,6 +49,11 @@ export function createMemoryJobClaims(
     if (claim.nextRunMs === undefined) delete job.nextRunMs;
     else job.nextRunMs = claim.nextRunMs;
     stored.claimSeq++;
+    // As in DynamoDB: the won claim's answer tells the job's failure state.
+    claim.found = {
+      failing: stored.lastFailure !== undefined,
+      pausesAfterFailures: (job.pauseAfterFailures ?? 0) > 0,
+    };
     return true;
   }
 
@@ -129,6 +140,16 @@ export function createMemoryJobClaims(
           }),
         );
       return pageOf(due, limit, pageToken);
+    },
+
+    async claimedRuns(jobId) {
+      const stored = db.jobs.get(jobId);
+      if (!stored) return undefined;
+      return {
+        status: stored.job.status,
+        scheduled: [...stored.claimed].sort((a, b) => a - b),
+        manual: [...stored.claimedManual].sort((a, b) => a - b),
+      };
     },
 
     async settleRuns(settlement) {

@@ -34,14 +34,11 @@ export function createMemoryRunLimits(db: MemoryDb): RunLimits {
 
     async start(run, workerId, nowMs, queuedMs, seen, rate, inherited, wait) {
       if (countersOf(run.jobId).seq !== seen.seq) return "conflict";
-      const outcome = await executions.startExecution(
-        run,
-        workerId,
-        nowMs,
-        queuedMs,
-        inherited,
-        wait,
-      );
+      const outcome = await executions.startExecution(run, workerId, nowMs, {
+        ...(queuedMs ? { queuedMs } : {}),
+        ...(inherited ? { inherited } : {}),
+        ...(wait ? { wait } : {}),
+      });
       if (outcome !== "started") return outcome;
       const id = executionId(run);
       const state = { ...copy(seen.state), running: [...seen.state.running, id] };

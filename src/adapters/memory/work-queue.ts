@@ -121,7 +121,18 @@ export function createMemoryWorkQueue(options: {
 
     async send(runs: OutgoingRun[]) {
       const now = clock.now();
-      for (const { priority, delayMs, trace, target, limits, notify, workflowId, ...run } of runs) {
+      for (const {
+        priority,
+        delayMs,
+        trace,
+        target,
+        limits,
+        notify,
+        workflowId,
+        claimed,
+        failing,
+        ...run
+      } of runs) {
         const delivery: Message["delivery"] = {
           run: copy(run),
           sentMs: now,
@@ -130,6 +141,8 @@ export function createMemoryWorkQueue(options: {
           ...(target && limits ? { limits: copy(limits) } : {}),
           ...(notify ? { notify } : {}),
           ...(workflowId ? { workflowId } : {}),
+          ...(claimed ? { claimed } : {}),
+          ...(failing !== undefined ? { failing } : {}),
           ...(trace ? { trace: copy(trace) } : {}),
         };
         // SQS delays in whole seconds.

@@ -12,6 +12,8 @@ export type RunMessage = UntenantedRun & {
   notify?: boolean;
   workflowId?: string;
   wait?: RunWait;
+  claimed?: boolean;
+  failing?: boolean;
 };
 
 /** The run a message body carries; undefined when it is not a run message. */
@@ -40,6 +42,8 @@ export function parseRun(body: string | undefined): RunMessage | undefined {
           ? { limits: m.limits }
           : {}),
         ...(m.notify === true ? { notify: true } : {}),
+        ...(m.claimed === true ? { claimed: true } : {}),
+        ...(typeof m.failing === "boolean" ? { failing: m.failing } : {}),
         ...(typeof m.workflowId === "string" ? { workflowId: m.workflowId } : {}),
         ...(typeof m.backfillId === "string" && m.backfillId !== ""
           ? { backfillId: m.backfillId }

@@ -211,7 +211,7 @@ export function createSqsWorkQueue(
           // Leave it: after maxReceiveCount deliveries it lands in the dead letter queue.
           continue;
         }
-        const { sentMs, target, limits, notify, workflowId, wait, ...ref } = run;
+        const { sentMs, target, limits, notify, workflowId, wait, claimed, failing, ...ref } = run;
         const trace = traceFromAttributes(m.MessageAttributes);
         deliveries.push({
           run: ref,
@@ -220,6 +220,8 @@ export function createSqsWorkQueue(
           ...(notify ? { notify } : {}),
           ...(workflowId ? { workflowId } : {}),
           ...(wait ? { wait } : {}),
+          ...(claimed ? { claimed } : {}),
+          ...(failing !== undefined ? { failing } : {}),
           receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
           sentMs: sentMs || Number(m.Attributes?.SentTimestamp ?? 0),
           handle: m.ReceiptHandle ?? "",

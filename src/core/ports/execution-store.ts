@@ -50,6 +50,26 @@ export interface QueuedAttempt {
   requeueAtMs: number;
 }
 
+/** What a start records and knows beside the run (`ExecutionStore.startExecution`). */
+export interface StartOptions {
+  /** When the run was sent, recorded as its `queued` time. */
+  queuedMs?: number;
+  /**
+   * Filled with the checkpoint a re-queued attempt inherits and, when the
+   * start reads the job, whether the job is failing (no extra read).
+   */
+  inherited?: StartReads;
+  /** The run was held back before (quotas): recorded on the RUNNING item, in the same write. */
+  wait?: ExecutionWait;
+  /**
+   * The run is in its job's claim record (`OutgoingRun.claimed`): a stop of
+   * the job ends it CANCELLED there before the stop answers, so the
+   * conditional write alone decides the start and the job is not read.
+   * A start that replaces a QUEUED record reads the job all the same.
+   */
+  claimed?: boolean;
+}
+
 /** Durable executions: one record per attempt, keyed by its execution id. */
 export interface ExecutionStore {
   init(): Promise<void>;
@@ -58,20 +78,15 @@ export interface ExecutionStore {
    * exists past QUEUED ("duplicate" otherwise), and only while its job may
    * still run (not cancelled; not paused, unless manual): otherwise the
    * attempt is recorded CANCELLED (`INACTIVE_JOB_REASON`) and the answer is
-   * "job_inactive", so a later delivery of it is a duplicate.
+   * "job_inactive", so a later delivery of it is a duplicate. A run in its
+   * job's claim record (`options.claimed`) is not checked against the job:
+   * a stop wrote its CANCELLED record, which refuses the start ("duplicate").
    */
   startExecution(
     run: RunRef,
     workerId: string,
     nowMs: number,
-    queuedMs?: number,
-    /**
-     * Filled with the checkpoint a re-queued attempt inherits and whether
-     * the job is failing, as read with the start (no extra read).
-     */
-    inherited?: StartReads,
-    /** The run was held back before (quotas): recorded on the RUNNING item, in the same write. */
-    wait?: ExecutionWait,
+    options?: StartOptions,
   ): Promise<StartOutcome>;
   /** Records the outcome of a run this worker started; `false` if it no longer holds it. */
   finishExecution(id: string, workerId: string, outcome: Outcome): Promise<boolean>;

@@ -153,6 +153,20 @@ export interface Claim {
    * the count read. 0 comes with no `nextRunMs`: the job is FINISHED.
    */
   remainingRuns?: number;
+  /**
+   * Filled by `claimRuns` when the claim is won: the job's failure state as
+   * the claim's write found it (its answer, no read), for the runs'
+   * messages (`OutgoingRun.failing`).
+   */
+  found?: ClaimFound;
+}
+
+/** A won claim's view of its job's failure policy (`failure-policy.ts`). */
+export interface ClaimFound {
+  /** The job's last counted run failed. */
+  failing: boolean;
+  /** The job has `pause_after_failures`: its runs' outcomes may pause it. */
+  pausesAfterFailures: boolean;
 }
 
 /** The planned start of a claimed run with a flexible window, as recorded by its claim. */
@@ -283,6 +297,14 @@ export interface JobStore extends JobBatchStore, ApplyStore {
   ): Promise<Page<PendingRuns>>;
   /** Removes started runs from the record; `false` when a claim raced it (try later). */
   settleRuns(settlement: Settlement): Promise<boolean>;
+  /**
+   * The job's status and claim record as they are now (one strongly
+   * consistent read): the scheduled times of its claimed and of its
+   * triggered runs not yet seen started, every claim and trigger committed
+   * before the call included. Undefined for an unknown job. What a stop
+   * ends CANCELLED (`job-states.ts`).
+   */
+  claimedRuns(jobId: string): Promise<ClaimedRuns | undefined>;
 
   /**
    * Adds one to the job's count of failed runs in a row (a worker, after a
@@ -301,3 +323,6 @@ export interface JobStore extends JobBatchStore, ApplyStore {
    */
   clearFailures(tenant: string, id: string): Promise<Job | undefined>;
 }
+
+/** A job's status with its claim record: runs recorded by claims and TriggerJob, not yet seen started. */
+export type ClaimedRuns = Pick<PendingRuns, "status" | "scheduled" | "manual">;

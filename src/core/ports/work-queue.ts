@@ -30,6 +30,21 @@ export type OutgoingRun = RunRef & {
   trace?: TraceCarrier;
   /** Set on a run sent again because it was held back (quotas, limits): why, since when. */
   wait?: RunWait;
+  /**
+   * The run is in its job's claim record: the claim or TriggerJob that
+   * recorded it sent it (or a worker re-sent it). A stop of the job (pause,
+   * cancel, delete) writes its CANCELLED record (`core/job-states.ts`), so
+   * its start is refused by the execution's conditional Put alone and the
+   * worker does not read the job. Absent: the start reads the job's status.
+   */
+  claimed?: boolean;
+  /**
+   * Whether the job was failing (`failure-policy.ts`) as its claim's write
+   * found it: the worker then reads the job for neither a stop nor this.
+   * Absent (a job whose failure policy may pause it, a sender that does not
+   * know): a claimed run's start reads the job after its write.
+   */
+  failing?: boolean;
 };
 
 /** A run received from the queue; hold it invisible with `extend`, remove it with `ack`. */
@@ -56,6 +71,10 @@ export interface Delivery {
   trace?: TraceCarrier;
   /** The run was held back before (quotas, limits): why, since when, how often re-sent. */
   wait?: RunWait;
+  /** The run is in its job's claim record (see `OutgoingRun.claimed`). */
+  claimed?: boolean;
+  /** Whether the job was failing as its claim found it (see `OutgoingRun.failing`). */
+  failing?: boolean;
 }
 
 /** A message `extendAll` could not extend: gone, refused, or its request failed. */

@@ -16,7 +16,7 @@ import { createAdapters } from "../../../src/adapters/from-config.js";
 import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import { systemClock } from "../../../src/core/clock.js";
 import { type Execution, executionId, type StartReads } from "../../../src/core/execution.js";
-import type { DueJob } from "../../../src/core/ports/job-store.js";
+import type { Claim, DueJob } from "../../../src/core/ports/job-store.js";
 import { spendRuns } from "../../../src/core/run-budget.js";
 import { failureStreak } from "../../../src/worker/failure-streak.js";
 import { testConfig } from "../../support/app.js";
@@ -49,6 +49,14 @@ describe("the cost of failure policies and run limits per fire", () => {
     }
 
     const now = Math.floor(Date.now() / MIN) * MIN;
+    const run = (ms: number) => ({
+      tenant: DEFAULT_TENANT,
+      jobId: limited.id,
+      partition: limited.partition,
+      scheduledMs: ms,
+      attempt: 1,
+      manual: false,
+    });
     const schedule = { kind: "interval", source: "1m", periodMs: MIN, anchorMs: now } as const;
     const plain = makeJob(config.store.partitions, { schedule, nextRunMs: now });
     const limited = makeJob(config.store.partitions, {
@@ -77,30 +85,31 @@ describe("the cost of failure policies and run limits per fire", () => {
       };
     };
     const duePlain = await due(plain.id);
-    const plainClaim = await cost(() => jobs.claimRuns([claimOf(duePlain)]));
+    const claimed: Claim = claimOf(duePlain);
+    const plainClaim = await cost(() => jobs.claimRuns([claimed]));
+    // Its answer says whether the job is failing: the run's message carries it.
+    expect(claimed.found).toEqual({ failing: false, pausesAfterFailures: false });
     const dueLimited = await due(limited.id);
     const limitedClaim = await cost(() => jobs.claimRuns([claimOf(dueLimited)]));
     expect(limitedClaim).toEqual(plainClaim);
     expect(limitedClaim.writes).toBe(1);
     expect((await jobs.getJob(DEFAULT_TENANT, limited.id))?.remainingRuns).toBe(4);
 
-    // The start reads the failing mark with the read it makes anyway.
-    const run = (ms: number) => ({
-      tenant: DEFAULT_TENANT,
-      jobId: limited.id,
-      partition: limited.partition,
-      scheduledMs: ms,
-      attempt: 1,
-      manual: false,
-    });
+    // A claimed run of a job without pause_after_failures: the Put alone.
+    const plainRun = { ...run(now), jobId: plain.id, partition: plain.partition };
+    const plainStart = await cost(() =>
+      executions.startExecution(plainRun, "w-1", Date.now(), { claimed: true }),
+    );
+    expect(plainStart).toEqual({ writes: 1, wru: 1, rru: 0 });
+    // A job with pause_after_failures: its start reads the failing mark after the Put.
     const reads: StartReads = {};
     const start = await cost(() =>
-      executions.startExecution(run(now), "w-1", Date.now(), 0, reads),
+      executions.startExecution(run(now), "w-1", Date.now(), { inherited: reads }),
     );
-    expect(start.writes).toBe(1);
+    expect(start).toEqual({ writes: 1, wru: 1, rru: 1 });
     expect(reads.failing).toBe(false);
 
-    const streak = failureStreak({ jobs, clock: systemClock });
+    const streak = failureStreak({ jobs, executions, clock: systemClock });
     const execution = (ms: number, status: Execution["status"]): Execution => ({
       ...run(ms),
       id: executionId(run(ms)),
@@ -122,12 +131,15 @@ describe("the cost of failure policies and run limits per fire", () => {
       streak.afterFinal("succeeded", execution(now + 2 * MIN, "SUCCEEDED"), true, logger),
     );
     expect(recovered).toMatchObject({ writes: 1, rru: 0 });
-    // Two failures in a row: the second pauses (PauseJob's read and write besides the count).
+    // Two failures in a row: the second pauses (PauseJob's read and write
+    // besides the count, then its read of the claim record and a CANCELLED
+    // Put per run in it: here the one claimed above, started, so the Put is
+    // refused, a write unit and no item written).
     await streak.afterFinal("failed", execution(now + 3 * MIN, "FAILED"), false, logger);
     const pausing = await cost(() =>
       streak.afterFinal("failed", execution(now + 4 * MIN, "DEAD"), true, logger),
     );
-    expect(pausing).toMatchObject({ writes: 2, rru: 1 });
+    expect(pausing).toEqual({ writes: 2, wru: 3, rru: 2 });
     const paused = await jobs.getJob(DEFAULT_TENANT, limited.id);
     expect(paused?.status).toBe("PAUSED");
     expect(paused?.pauses?.at(-1)?.by).toBe("system:pause-after-failures");

@@ -26,8 +26,15 @@ async function start(config: Config): Promise<App> {
   return app;
 }
 
+/**
+ * A worker whose starts hold their slot however slow the store (no starts
+ * beyond the slots): on a loaded machine a stalled store would let runs
+ * begin their starts in the order they were received rather than wait for
+ * a slot in priority order, which is what these tests read back.
+ */
 function workerConfig(config: Config, id: string, concurrency: number): Config {
-  return { ...config, roles: ["worker"], worker: { ...config.worker, id, concurrency } };
+  const worker = { ...config.worker, id, concurrency, startsBeyondSlots: 0 };
+  return { ...config, roles: ["worker"], worker };
 }
 
 /** A one-time noop job due now that sleeps `sleepMs`. */
@@ -112,6 +119,9 @@ describe("priorities", () => {
     const config = testConfig("prio-concurrency", {
       ETCD_ENDPOINTS: "",
       WORKER_CONCURRENCY: "3",
+      // A run started beyond the slots (a stalled store) is RUNNING while it
+      // waits for one: the stored times read back here would count it.
+      WORKER_STARTS_BEYOND_SLOTS: "0",
       WORKER_ID: "w-conc",
     });
     const app = await start(config);

@@ -4,6 +4,7 @@ import {
   canStart,
   claimsMore,
   recoveryDeadline,
+  runsVoidedBy,
   startableStatuses,
   statusAfterClaim,
 } from "../../../src/core/claim-rules.js";
@@ -105,6 +106,50 @@ describe("recoveryDeadline: the deadline a claim or trigger records", () => {
       const got = recoveryDeadline({ pendingMs, ownMs, nowMs: now, startTimeoutMs: TIMEOUT });
       expect(got).toBeLessThanOrEqual(ownMs);
       expect([pendingMs, ownMs]).toContain(got);
+    }
+  });
+});
+
+describe("runsVoidedBy: the claimed runs a stop ends CANCELLED before it answers", () => {
+  const job = { tenant: "t", id: "j", partition: 3 };
+  const record = { scheduled: [1_000, 2_000], manual: [1_500] };
+  const voided = (status: JobStatus) =>
+    runsVoidedBy(job, { ...record, status }).map((r) => [r.scheduledMs, r.manual]);
+
+  it("a pause voids the scheduled runs, not the triggered ones (they run while paused)", () => {
+    expect(voided("PAUSED")).toEqual([
+      [1_000, false],
+      [2_000, false],
+    ]);
+  });
+
+  it("a cancel voids every run of the record, triggered ones too", () => {
+    expect(voided("CANCELLED")).toEqual([
+      [1_000, false],
+      [2_000, false],
+      [1_500, true],
+    ]);
+  });
+
+  it("voids nothing of a job that may start them (resumed before the record was read)", () => {
+    expect(voided("ACTIVE")).toEqual([]);
+    expect(voided("FINISHED")).toEqual([]);
+  });
+
+  it("names each run as its claim sent it: attempt 1, in the job's tenant and partition", () => {
+    expect(runsVoidedBy(job, { status: "CANCELLED", scheduled: [7], manual: [] })).toEqual([
+      { tenant: "t", jobId: "j", partition: 3, scheduledMs: 7, attempt: 1, manual: false },
+    ]);
+  });
+
+  it("is exactly the record's runs that canStart refuses, for every status", () => {
+    for (const status of ALL) {
+      const all = [
+        ...record.scheduled.map((scheduledMs) => ({ scheduledMs, manual: false })),
+        ...record.manual.map((scheduledMs) => ({ scheduledMs, manual: true })),
+      ];
+      const refused = all.filter((r) => !canStart(status, r));
+      expect(voided(status)).toEqual(refused.map((r) => [r.scheduledMs, r.manual]));
     }
   });
 });
