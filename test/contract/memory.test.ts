@@ -8,6 +8,7 @@ import { applyStoreContract } from "./apply-store.contract.js";
 import { coordinatorContract } from "./coordinator.contract.js";
 import { executionStoreContract } from "./execution-store.contract.js";
 import { jobStoreContract } from "./job-store.contract.js";
+import { jobStoreHighContract } from "./job-store-high.contract.js";
 import { workQueueContract } from "./work-queue.contract.js";
 
 /**
@@ -25,6 +26,7 @@ function stores() {
 }
 
 jobStoreContract("memory", async () => stores());
+jobStoreHighContract("memory", async () => stores());
 applyStoreContract("memory", async () => stores());
 executionStoreContract("memory", async () => stores());
 workQueueContract("memory", async () => {

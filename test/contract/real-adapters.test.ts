@@ -6,6 +6,7 @@ import { applyStoreContract } from "./apply-store.contract.js";
 import { coordinatorContract } from "./coordinator.contract.js";
 import { executionStoreContract } from "./execution-store.contract.js";
 import { jobStoreContract } from "./job-store.contract.js";
+import { jobStoreHighContract } from "./job-store-high.contract.js";
 import { workQueueContract } from "./work-queue.contract.js";
 
 /** The production adapters on the real servers: DynamoDB Local, the SQS emulator, etcd. */
@@ -18,6 +19,7 @@ async function stores(label: string, visibilityTimeoutS?: number) {
 }
 
 jobStoreContract("DynamoDB", (label) => stores(label));
+jobStoreHighContract("DynamoDB", (label) => stores(label));
 applyStoreContract("DynamoDB", (label) => stores(label));
 executionStoreContract("DynamoDB", (label) => stores(label));
 workQueueContract("SQS", async (label) => {

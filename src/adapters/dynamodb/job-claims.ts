@@ -5,6 +5,7 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { claimsMore } from "../../core/claim-rules.js";
+import { systemClock } from "../../core/clock.js";
 import { StaleOwnerError } from "../../core/errors.js";
 import { inOrder } from "../../core/in-order.js";
 import type { JobLimits, JobStatus, JobTarget, Schedule } from "../../core/job.js";
@@ -21,6 +22,7 @@ import { tenantOrDefault } from "../../core/tenant.js";
 import { batchGet, conditionally, dynamo, queryDeadlines } from "./calls.js";
 import { claimUpdate } from "./claim-writes.js";
 import type { TableNames } from "./client.js";
+import { HIGH_INDEX, HIGH_PART_ATTR, highIndexReadiness } from "./high-index.js";
 import { decodeToken, type Item, n, num, numSet, s, str, toPage } from "./job-item.js";
 import { fenceHolds } from "./partition-fences.js";
 import { DUE_INDEX, dueIndexProjection, RECOVER_INDEX } from "./tables.js";
@@ -37,7 +39,10 @@ const CLAIM_CONCURRENCY = 16;
  * against the partitions' fences, which partition-fences.ts writes) and the
  * recovery record.
  */
-export type JobClaims = Pick<JobStore, "dueJobs" | "claimRuns" | "pendingRuns" | "settleRuns"> & {
+export type JobClaims = Pick<
+  JobStore,
+  "dueJobs" | "claimRuns" | "pendingRuns" | "settleRuns" | "claimedRuns"
+> & {
   /** Reads which attributes the due index projects (once, at init). */
   init(): Promise<void>;
 };
@@ -64,6 +69,8 @@ export function createJobClaims(options: {
   let duePriority = false;
   /** Set by init: false for a table whose due index predates tenancy. */
   let dueTenant = false;
+  /** Whether the HIGH index is there to read (a table from before it builds it first). */
+  const highReady = highIndexReadiness(client, table, systemClock);
 
   /**
    * One claim: a plain conditional UpdateItem of the job (1 write unit), the
@@ -97,13 +104,14 @@ export function createJobClaims(options: {
       dueCarriesRunOptions = projects("ntf") && projects("lim");
     },
 
-    async dueJobs(partition, untilMs, limit) {
+    async dueJobs(partition, untilMs, limit, only) {
+      if (only === "HIGH" && !(await dynamo(highReady))) return [];
       const out = await dynamo(() =>
         client.send(
           new QueryCommand({
             TableName: table,
-            IndexName: DUE_INDEX,
-            KeyConditionExpression: "part = :p AND next_run <= :until",
+            IndexName: only === "HIGH" ? HIGH_INDEX : DUE_INDEX,
+            KeyConditionExpression: `${only === "HIGH" ? HIGH_PART_ATTR : "part"} = :p AND next_run <= :until`,
             ExpressionAttributeValues: { ":p": n(partition), ":until": n(untilMs) },
             Limit: limit,
           }),
@@ -127,7 +135,8 @@ export function createJobClaims(options: {
         if (ra !== undefined) due.recoverAtMs = ra;
         const lim = str(item, "lim");
         if (lim) due.limits = JSON.parse(lim) as JobLimits;
-        if (duePriority) due.priority = priorityOf(str(item, "prio"));
+        // The HIGH index is as new as priorities: it always projects them.
+        if (duePriority || only === "HIGH") due.priority = priorityOf(str(item, "prio"));
         return due;
       });
     },
@@ -145,6 +154,22 @@ export function createJobClaims(options: {
         }
       }
       return won;
+    },
+
+    async claimedRuns(runs) {
+      const items = await batchGet(
+        client,
+        table,
+        [...new Set(runs.map((r) => r.jobId))].map((id) => ({ id: s(id) })),
+        (item) => item.id?.S ?? "",
+        "id, claimed",
+      );
+      const recorded = new Set(
+        items.flatMap((item) => numSet(item, "claimed").map((t) => `${str(item, "id")}:${t}`)),
+      );
+      return new Set(
+        runs.map((r) => `${r.jobId}:${r.scheduledMs}`).filter((key) => recorded.has(key)),
+      );
     },
 
     async pendingRuns(partition, fromMs, toMs, limit, pageToken) {

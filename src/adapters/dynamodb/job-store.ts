@@ -171,5 +171,6 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     highestFenceEpoch: () => highestFenceEpoch(client, options.tables.partitions),
     pendingRuns: claims.pendingRuns,
     settleRuns: claims.settleRuns,
+    claimedRuns: claims.claimedRuns,
   };
 }
