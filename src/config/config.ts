@@ -114,6 +114,11 @@ export interface Config {
     concurrency: number;
     /** How long the scheduler trusts a cached calendar: a calendar change is seen within this. */
     calendarTtlMs: number;
+    /**
+     * How long after its time a HIGH run not started is claimed or sent again
+     * by its partition's standby node (src/scheduler/standby.ts); 0: no standby.
+     */
+    standbyHedgeMs: number;
   };
   worker: {
     id: string;
@@ -284,6 +289,7 @@ export function loadConfig(
       recoveryHorizonMs: int("recovery-horizon-ms"),
       concurrency: int("scheduler-concurrency"),
       calendarTtlMs: int("calendar-ttl-ms"),
+      standbyHedgeMs: int("standby-hedge-ms"),
     },
     worker: {
       id: str("worker-id") || str("node-id") || `${hostname()}-${process.pid}`,

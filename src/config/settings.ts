@@ -68,6 +68,8 @@ export const FIELDS: Field[] = [
   { key: "sweep-backstop-ms", kind: "int", default: "300000", min: 100, max: 3_600_000 },
   { key: "recovery-horizon-ms", kind: "int", default: "86400000", min: 60_000, max: 2_592_000_000 },
   { key: "scheduler-concurrency", kind: "int", default: "32", min: 1, max: 256 },
+  // 0 turns the standby of HIGH runs off (src/scheduler/standby.ts).
+  { key: "standby-hedge-ms", kind: "int", default: "400", min: 0, max: 60_000 },
   { key: "calendar-ttl-ms", kind: "int", default: "30000", min: 100, max: 3_600_000 },
   { key: "worker-id", kind: "string", default: "" },
   { key: "worker-concurrency", kind: "int", default: "16", min: 1, max: 1024 },

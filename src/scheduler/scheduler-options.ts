@@ -21,6 +21,8 @@ export interface SchedulerOptions {
   concurrency: number;
   /** How long a cached calendar is trusted (absent: 30 s). */
   calendarTtlMs?: number;
+  /** A HIGH run of a partition stood by for is checked this long after its time (absent or 0: no standby). */
+  standbyHedgeMs?: number;
 }
 
 /** A partition this node should fire; `epoch` (cluster mode) fences its claims. */
@@ -36,6 +38,11 @@ export interface Scheduler {
   setPartitions(partitions: OwnedPartition[]): void;
   /** Partitions this node fires now (not stale). */
   owned(): OwnedPartition[];
+  /**
+   * Sets the partitions this node stands by for (whose HIGH runs it claims
+   * or sends again when their owner has not: standby.ts).
+   */
+  setStandby(partitions: number[]): void;
   /** A job in `partition` now runs next at `nextRunMs` (created or changed in this process). */
   wake(partition: number, nextRunMs: number): void;
   /** Runs held until their time. */

@@ -1,0 +1,147 @@
+import { recoveryDeadline } from "../core/claim-rules.js";
+import { StaleOwnerError } from "../core/errors.js";
+import type { Claim, DueJob, Fence, JobStore } from "../core/ports/job-store.js";
+import type { OutgoingRun } from "../core/ports/work-queue.js";
+import { runMessageFor } from "../core/run-message.js";
+import { type CatchUp, type FireContext, nextFire, planCatchUp } from "../core/schedule/index.js";
+import { withJobFields } from "../core/with-job-fields.js";
+import type { CalendarCache } from "./calendar-cache.js";
+import { traceClaims } from "./claim-span.js";
+import type { Dispatcher } from "./dispatcher.js";
+import type { SchedulerMetrics } from "./metrics.js";
+
+/** HIGH first, each priority in time order: a pass claims and sends HIGH runs first. */
+export function highFirst(due: DueJob[]): DueJob[] {
+  return [...due.filter((j) => j.priority === "HIGH"), ...due.filter((j) => j.priority !== "HIGH")];
+}
+
+/** What claiming a list of due runs won, for the pass that asked. */
+export interface Claimed {
+  claimed: number;
+  lost: number;
+  /** The recovery deadlines the won claims recorded. */
+  deadlines: number[];
+  /** Jobs whose run was won. */
+  claimedIds: string[];
+  /** The earliest next run of a job won. */
+  nextClaimedMs?: number;
+  /** Set when a newer owner fenced the partition: thrown after the won runs are handed over. */
+  stale?: StaleOwnerError;
+}
+
+/**
+ * The claims of due runs and the hand-over of those won to the dispatcher,
+ * for the claimer's passes: each claim a compare-and-set on the job's next
+ * run, a run more than its misfire threshold late caught up by the job's
+ * policy in the same write.
+ */
+export function createDueClaims(deps: {
+  store: JobStore;
+  dispatcher: Dispatcher;
+  metrics: SchedulerMetrics;
+  options: { startTimeoutMs: number };
+  /** Calendars of jobs that name one; without it no date is excluded. */
+  calendars?: CalendarCache;
+}) {
+  const { store, dispatcher, metrics, options, calendars } = deps;
+
+  function contextOf(job: DueJob): FireContext {
+    const ctx: FireContext = { jobId: job.id };
+    const name = job.schedule.calendar?.name;
+    // The job's own tenant's calendar of that name (calendars are named per tenant).
+    const calendar = name === undefined ? undefined : calendars?.get(job.tenant, name);
+    if (calendar !== undefined) ctx.calendar = calendar;
+    return ctx;
+  }
+
+  /**
+   * The claim of a job's due run. A run more than the misfire threshold
+   * late is caught up by the job's policy in the same conditional write:
+   * the runs to fire now are recorded instead, the dropped ones counted.
+   */
+  function claimFor(job: DueJob, now: number): Claim {
+    const ctx = contextOf(job);
+    const plan = planCatchUp(job.schedule, job.nextRunMs, now, ctx);
+    if (plan !== undefined) return catchUpClaim(job, plan, now);
+    const recoverAtMs = recoverAt(job, job.nextRunMs + options.startTimeoutMs, now);
+    return { job, nextRunMs: nextFire(job.schedule, job.nextRunMs, ctx), recoverAtMs };
+  }
+
+  /** Caught-up runs are sent now: their recovery deadline counts from now. */
+  function catchUpClaim(job: DueJob, plan: CatchUp, now: number): Claim {
+    const recoverAtMs = recoverAt(job, now + options.startTimeoutMs, now);
+    const claim: Claim = { job, nextRunMs: plan.nextRunMs, recoverAtMs, runs: plan.runs };
+    if (plan.missed > 0) claim.missed = plan.missed;
+    return claim;
+  }
+
+  /** The deadline the claim records: see `recoveryDeadline`. */
+  function recoverAt(job: DueJob, own: number, now: number): number {
+    return recoveryDeadline({
+      pendingMs: job.recoverAtMs,
+      ownMs: own,
+      nowMs: now,
+      startTimeoutMs: options.startTimeoutMs,
+    });
+  }
+
+  /**
+   * Claims the due runs (HIGH first: their writes go out first and their
+   * runs reach the dispatcher first) and hands those won to the dispatcher.
+   */
+  async function claimDue(due: DueJob[], fence: Fence | undefined, now: number): Promise<Claimed> {
+    const result: Claimed = { claimed: 0, lost: 0, deadlines: [], claimedIds: [] };
+    if (due.length === 0) return result;
+    const named = due.flatMap((job) => {
+      const name = job.schedule.calendar?.name;
+      return name === undefined ? [] : [{ tenant: job.tenant, name }];
+    });
+    if (named.length > 0) await calendars?.load(named);
+    const claims = highFirst(due).map((job) => claimFor(job, now));
+    // A span's times are wall-clock, whatever clock the scheduler runs on.
+    const claimedAt = new Date();
+    let won: boolean[];
+    try {
+      won = await store.claimRuns(claims, fence);
+    } catch (err) {
+      // Claims are separate writes: a stale owner may have won some (jobs
+      // the newer owner had not touched). Each is a once-only claim; it is
+      // sent now rather than left to the new owner's recovery sweep.
+      if (!(err instanceof StaleOwnerError)) throw err;
+      result.stale = err;
+      won = err.won ?? [];
+    }
+    const runs: OutgoingRun[] = [];
+    won.forEach((ok, i) => {
+      const claim = claims[i]!;
+      if (!ok) {
+        result.lost++;
+        return;
+      }
+      const { job } = claim;
+      result.deadlines.push(claim.recoverAtMs);
+      result.claimedIds.push(job.id);
+      // The job's next run is the partition's business too: come back for it.
+      if (claim.nextRunMs !== undefined) {
+        result.nextClaimedMs = Math.min(result.nextClaimedMs ?? claim.nextRunMs, claim.nextRunMs);
+      }
+      if (claim.missed) {
+        metrics.missed.inc({ policy: job.schedule.misfire?.mode ?? "FIRE_ONCE" }, claim.missed);
+      }
+      for (const scheduledMs of claim.runs ?? [job.nextRunMs]) {
+        const run = { tenant: job.tenant, jobId: job.id, partition: job.partition };
+        // The due index's copy of the job rides along (see `DueJob`).
+        runs.push(runMessageFor({ ...run, scheduledMs, attempt: 1, manual: false }, job));
+      }
+    });
+    traceClaims(runs, claimedAt);
+    metrics.claimed.inc(runs.length);
+    metrics.claimsLost.inc(result.lost);
+    // Reads jobs only when the due index predates priorities.
+    dispatcher.hold(await withJobFields(runs, store));
+    result.claimed = runs.length;
+    return result;
+  }
+
+  return { claimDue, contextOf };
+}
