@@ -1,4 +1,5 @@
 import { startBackends } from "../deploy/local/backends.js";
+import { burstBench } from "./burst.js";
 import { failoverScenario } from "./failover.js";
 import { fireBench } from "./fire.js";
 import { startOwnedBackends } from "./harness/backends.js";
@@ -45,6 +46,20 @@ async function main(): Promise<void> {
         {
           jobs: int("jobs", 1000),
           spread: flags.get("spread") === "true",
+          workers: int("workers", 1),
+          partitions: int("partitions", 256),
+        },
+        log,
+      );
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      break;
+    }
+    case "burst": {
+      const result = await burstBench(
+        {
+          jobs: int("jobs", 20_000),
+          high: int("high", 50),
+          laterS: int("later", 10),
           workers: int("workers", 1),
           partitions: int("partitions", 256),
         },
@@ -179,7 +194,7 @@ async function main(): Promise<void> {
     }
     default:
       throw new Error(
-        `unknown scenario "${scenario ?? ""}"; known: fire, failover, outages, skew, tenants, partitions`,
+        `unknown scenario "${scenario ?? ""}"; known: fire, burst, failover, outages, skew, tenants, partitions, import, idle`,
       );
   }
   process.exit(0);
