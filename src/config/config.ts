@@ -98,6 +98,11 @@ export interface Config {
     pollBackstopMs: number;
     /** Most runs claimed per partition per pass. */
     batchSize: number;
+    /**
+     * Claim writes of MEDIUM and LOW runs one scheduler node has in flight at
+     * most; HIGH claims are not held back (src/scheduler/claim-gate.ts).
+     */
+    claimConcurrency: number;
     /** A claimed run not started within this long is sent again. */
     startTimeoutMs: number;
     /** The shortest pause between two recovery sweeps of a partition. */
@@ -278,6 +283,7 @@ export function loadConfig(
       pollIntervalMs: int("poll-interval-ms"),
       pollBackstopMs: int("poll-backstop-ms"),
       batchSize: int("batch-size"),
+      claimConcurrency: int("claim-concurrency"),
       startTimeoutMs: int("start-timeout-ms"),
       sweepIntervalMs: int("sweep-interval-ms"),
       // A kept retry is written at least the queue's longest delay before it

@@ -63,6 +63,7 @@ export const FIELDS: Field[] = [
   { key: "poll-interval-ms", kind: "int", default: "10000", min: 10, max: 60_000 },
   { key: "poll-backstop-ms", kind: "int", default: "120000", min: 10, max: 3_600_000 },
   { key: "batch-size", kind: "int", default: "100", min: 1, max: 1000 },
+  { key: "claim-concurrency", kind: "int", default: "32", min: 1, max: 1024 },
   { key: "start-timeout-ms", kind: "int", default: "30000", min: 1000, max: 3_600_000 },
   { key: "sweep-interval-ms", kind: "int", default: "10000", min: 100, max: 600_000 },
   { key: "sweep-backstop-ms", kind: "int", default: "300000", min: 100, max: 3_600_000 },

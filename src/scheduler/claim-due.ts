@@ -6,9 +6,13 @@ import { runMessageFor } from "../core/run-message.js";
 import { type CatchUp, type FireContext, nextFire, planCatchUp } from "../core/schedule/index.js";
 import { withJobFields } from "../core/with-job-fields.js";
 import type { CalendarCache } from "./calendar-cache.js";
+import type { ClaimGate } from "./claim-gate.js";
 import { traceClaims } from "./claim-span.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { SchedulerMetrics } from "./metrics.js";
+
+/** Lower-priority claims sent through the gate at a time: one adapter call's worth. */
+const GATED_CHUNK = 16;
 
 /** HIGH first, each priority in time order: a pass claims and sends HIGH runs first. */
 export function highFirst(due: DueJob[]): DueJob[] {
@@ -42,8 +46,10 @@ export function createDueClaims(deps: {
   options: { startTimeoutMs: number };
   /** Calendars of jobs that name one; without it no date is excluded. */
   calendars?: CalendarCache;
+  /** Bounds the claims of lower priorities in flight (absent: unbounded). */
+  claimGate?: ClaimGate;
 }) {
-  const { store, dispatcher, metrics, options, calendars } = deps;
+  const { store, dispatcher, metrics, options, calendars, claimGate } = deps;
 
   function contextOf(job: DueJob): FireContext {
     const ctx: FireContext = { jobId: job.id };
@@ -85,37 +91,19 @@ export function createDueClaims(deps: {
     });
   }
 
-  /**
-   * Claims the due runs (HIGH first: their writes go out first and their
-   * runs reach the dispatcher first) and hands those won to the dispatcher.
-   */
-  async function claimDue(due: DueJob[], fence: Fence | undefined, now: number): Promise<Claimed> {
-    const result: Claimed = { claimed: 0, lost: 0, deadlines: [], claimedIds: [] };
-    if (due.length === 0) return result;
-    const named = due.flatMap((job) => {
-      const name = job.schedule.calendar?.name;
-      return name === undefined ? [] : [{ tenant: job.tenant, name }];
-    });
-    if (named.length > 0) await calendars?.load(named);
-    const claims = highFirst(due).map((job) => claimFor(job, now));
-    // A span's times are wall-clock, whatever clock the scheduler runs on.
-    const claimedAt = new Date();
-    let won: boolean[];
-    try {
-      won = await store.claimRuns(claims, fence);
-    } catch (err) {
-      // Claims are separate writes: a stale owner may have won some (jobs
-      // the newer owner had not touched). Each is a once-only claim; it is
-      // sent now rather than left to the new owner's recovery sweep.
-      if (!(err instanceof StaleOwnerError)) throw err;
-      result.stale = err;
-      won = err.won ?? [];
-    }
+  /** Counts what a claim call won and hands its runs to the dispatcher. */
+  async function handOver(
+    claims: Claim[],
+    won: boolean[],
+    claimedAt: Date,
+    result: Claimed,
+  ): Promise<void> {
     const runs: OutgoingRun[] = [];
+    let lost = 0;
     won.forEach((ok, i) => {
       const claim = claims[i]!;
       if (!ok) {
-        result.lost++;
+        lost++;
         return;
       }
       const { job } = claim;
@@ -136,10 +124,55 @@ export function createDueClaims(deps: {
     });
     traceClaims(runs, claimedAt);
     metrics.claimed.inc(runs.length);
-    metrics.claimsLost.inc(result.lost);
+    metrics.claimsLost.inc(lost);
+    result.lost += lost;
+    result.claimed += runs.length;
     // Reads jobs only when the due index predates priorities.
     dispatcher.hold(await withJobFields(runs, store));
-    result.claimed = runs.length;
+  }
+
+  /**
+   * Claims the due runs (HIGH first: their writes go out first, past the
+   * claim gate, and their runs reach the dispatcher first) and hands those
+   * won to the dispatcher, a chunk at a time.
+   */
+  async function claimDue(due: DueJob[], fence: Fence | undefined, now: number): Promise<Claimed> {
+    const result: Claimed = { claimed: 0, lost: 0, deadlines: [], claimedIds: [] };
+    if (due.length === 0) return result;
+    const named = due.flatMap((job) => {
+      const name = job.schedule.calendar?.name;
+      return name === undefined ? [] : [{ tenant: job.tenant, name }];
+    });
+    if (named.length > 0) await calendars?.load(named);
+    const claims = highFirst(due).map((job) => claimFor(job, now));
+    const high = claims.filter((c) => c.job.priority === "HIGH");
+    const rest = claims.slice(high.length);
+    // HIGH claims first and past the gate; the rest a chunk at a time
+    // through it, each chunk's runs handed over as soon as it is won.
+    const batches = [high];
+    for (let i = 0; i < rest.length; i += GATED_CHUNK) batches.push(rest.slice(i, i + GATED_CHUNK));
+    for (const batch of batches) {
+      if (batch.length === 0) continue;
+      const gated = batch !== high && claimGate !== undefined;
+      if (gated) await claimGate?.acquire(batch.length);
+      // A span's times are wall-clock, whatever clock the scheduler runs on.
+      const claimedAt = new Date();
+      let won: boolean[];
+      try {
+        won = await store.claimRuns(batch, fence);
+      } catch (err) {
+        // Claims are separate writes: a stale owner may have won some (jobs
+        // the newer owner had not touched). Each is a once-only claim; it is
+        // sent now rather than left to the new owner's recovery sweep.
+        if (!(err instanceof StaleOwnerError)) throw err;
+        result.stale = err;
+        won = err.won ?? [];
+      } finally {
+        if (gated) claimGate?.release(batch.length);
+      }
+      await handOver(batch, won, claimedAt, result);
+      if (result.stale) break;
+    }
     return result;
   }
 

@@ -3,6 +3,7 @@ import type { Clock } from "../core/clock.js";
 import type { DueJob, Fence, JobStore } from "../core/ports/job-store.js";
 import type { CalendarCache } from "./calendar-cache.js";
 import { createDueClaims } from "./claim-due.js";
+import type { ClaimGate } from "./claim-gate.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { SchedulerMetrics } from "./metrics.js";
 
@@ -81,6 +82,8 @@ export function createClaimer(deps: {
   options: ClaimerOptions;
   /** Calendars of jobs that name one; without it no date is excluded. */
   calendars?: CalendarCache;
+  /** Bounds the claims of lower priorities in flight (absent: unbounded). */
+  claimGate?: ClaimGate;
 }) {
   const { store, clock, metrics, options } = deps;
 

@@ -7,6 +7,8 @@ export interface SchedulerOptions {
   /** The longest pause between due-index reads of a partition (absent: the poll interval). */
   pollBackstopMs?: number;
   batchSize: number;
+  /** Claim writes of MEDIUM and LOW runs in flight at most (absent: 32); HIGH ones are not held back. */
+  claimConcurrency?: number;
   startTimeoutMs: number;
   /** The shortest pause between two sweeps of a partition. */
   sweepIntervalMs: number;

@@ -6,6 +6,7 @@ import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { Fence, JobStore } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
 import { createCalendarCache } from "./calendar-cache.js";
+import { createClaimGate } from "./claim-gate.js";
 import { createClaimer } from "./claimer.js";
 import { createDispatcher, type Dispatcher } from "./dispatcher.js";
 import { createHighLane } from "./high-lane.js";
@@ -71,6 +72,7 @@ export function createScheduler(deps: {
     store: deps.jobs,
     dispatcher,
     ...deps,
+    claimGate: createClaimGate(options.claimConcurrency ?? 32),
     ...(calendars ? { calendars } : {}),
   });
   const recovery = createRecovery({
