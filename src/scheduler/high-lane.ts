@@ -16,8 +16,13 @@ export function behindMs(lookaheadMs: number): number {
   return Math.max(100, Math.floor(lookaheadMs / 5));
 }
 
-/** Loops of the lane: a HIGH pass is one read and a few claims. */
-const LANE_LOOPS = 2;
+/**
+ * Loops of the lane. A HIGH pass is one read and a few claims, but a burst
+ * leaves every partition behind at once, and each partition must be read:
+ * with 2 loops, 50 partitions with a HIGH run due took 8 s on a loaded
+ * store (300 ms a pass), past the look-ahead.
+ */
+const LANE_LOOPS = 8;
 
 /**
  * The HIGH lane: while a partition is behind (a burst: more due runs than
@@ -26,6 +31,7 @@ const LANE_LOOPS = 2;
  * HIGH run waits neither for the runs of its partition that sort before it
  * nor for the other partitions' passes. A partition on time costs the lane
  * nothing: its passes read its HIGH runs with the rest and claim them first.
+ * Its claims do not pass through the claim gate (claim-gate.ts).
  *
  * A claim here is the same compare-and-set as a pass's (under the
  * partition's fence): the lane and a pass racing for one run make one claim
