@@ -4,6 +4,7 @@ import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from "@aws-sdk/cl
 import { startBackends } from "../deploy/local/backends.js";
 import { metricValue } from "../deploy/local/chronoring-process.js";
 import { measureWriteCeiling } from "./ceiling.js";
+import { workerBreakdown } from "./fire-breakdown.js";
 import { costPerFire } from "./fire-cost.js";
 import { bulkCreate, sendWakeHints, type WrittenJob } from "./harness/bulk-jobs.js";
 import { createStack } from "./harness/stack.js";
@@ -126,6 +127,7 @@ export async function burstBench(options: BurstOptions, log: (line: string) => v
         high: passes(after, "high") - passes(before, "high"),
       },
       ...costPerFire(before, after, total),
+      ...workerBreakdown(after.filter((_, i) => [...stack.procs.keys()][i]!.startsWith("w"))),
     };
   } finally {
     await stack.stop();
