@@ -7,8 +7,10 @@ import { idleBench } from "./idle.js";
 import { importBench } from "./import.js";
 import { OUTAGES, type OutageName, outageScenario } from "./outages.js";
 import { partitionScenarios, SCENARIOS, type ScenarioName } from "./partitions.js";
+import { builtLaunch, scaleBench } from "./scale.js";
 import { skewScenario } from "./skew.js";
 import { tenantsScenario } from "./tenants.js";
+import { windowBench } from "./window.js";
 
 /** `--priority HIGH|MEDIUM|LOW`. */
 function priorityFlag(value: string): "HIGH" | "MEDIUM" | "LOW" {
@@ -26,6 +28,12 @@ async function main(): Promise<void> {
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     if (!arg.startsWith("--")) throw new Error(`unexpected argument ${arg}`);
+    // `--name=value`: a value that itself starts with dashes (`--node-options=--max-semi-space-size=2`).
+    const eq = arg.indexOf("=");
+    if (eq > 0) {
+      flags.set(arg.slice(2, eq), arg.slice(eq + 1));
+      continue;
+    }
     const value = rest[i + 1];
     if (value === undefined || value.startsWith("--")) flags.set(arg.slice(2), "true");
     else {
@@ -39,6 +47,12 @@ async function main(): Promise<void> {
       throw new Error(`--${name} must be a positive whole number`);
     return v;
   };
+  /** A positive number, fractions allowed (`--minutes 0.5`). */
+  const positive = (name: string, fallback: number) => {
+    const v = Number(flags.get(name) ?? fallback);
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
+    return v;
+  };
   const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
   switch (scenario) {
     case "fire": {
@@ -48,6 +62,8 @@ async function main(): Promise<void> {
           spread: flags.get("spread") === "true",
           workers: int("workers", 1),
           partitions: int("partitions", 256),
+          policies: flags.get("policies") === "true",
+          failing: flags.get("failing") === "true",
         },
         log,
       );
@@ -81,11 +97,45 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify(result)}\n`);
       break;
     }
+    case "scale": {
+      const backends = await startBackends({ warm: true, log });
+      try {
+        const result = await scaleBench(backends, {
+          schedules: int("schedules", 1_000_000),
+          compare: flags.get("compare") === "0" ? 0 : int("compare", 1000),
+          fireS: positive("minutes", 5) * 60,
+          ...(flags.has("idle-minutes") ? { idleS: positive("idle-minutes", 10) * 60 } : {}),
+          ...(flags.has("rate") ? { ratePerS: positive("rate", 1) } : {}),
+          ...(flags.get("built") === "true" ? { launch: builtLaunch } : {}),
+          ...(flags.has("node-options")
+            ? { settings: { NODE_OPTIONS: flags.get("node-options")! } }
+            : {}),
+          log,
+        });
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+      } finally {
+        await backends.stop();
+      }
+      break;
+    }
     case "idle": {
       const result = await idleBench({
         partitions: int("partitions", 256),
         hours: int("hours", 2),
       });
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      break;
+    }
+    case "window": {
+      const result = await windowBench(
+        {
+          jobs: int("jobs", 3000),
+          windowS: int("window", 60),
+          workers: int("workers", 1),
+          partitions: int("partitions", 256),
+        },
+        log,
+      );
       process.stdout.write(`${JSON.stringify(result)}\n`);
       break;
     }
@@ -183,7 +233,7 @@ async function main(): Promise<void> {
         });
         for (const r of rows) {
           log(
-            `${r.scenario.padEnd(22)} missed ${r.missed} dup ${r.duplicates} late p50/p99/max ${r.lateness_ms.p50}/${r.lateness_ms.p99}/${r.lateness_ms.max} ms released ${r.victim_released_ms ?? "-"} rejoined ${r.victim_rejoined_ms ?? "-"}`,
+            `${r.scenario.padEnd(22)} missed ${r.missed} dup ${r.duplicates} p50/p99/max sent ${fig(r.lateness_ms)} started ${fig(r.start_lateness_ms)} called ${fig(r.call_lateness_ms)} ms released ${r.victim_released_ms ?? "-"} rejoined ${r.victim_rejoined_ms ?? "-"}`,
           );
         }
         process.stdout.write(`${JSON.stringify({ bench: "partitions", scenarios: rows })}\n`);
@@ -194,7 +244,7 @@ async function main(): Promise<void> {
     }
     default:
       throw new Error(
-        `unknown scenario "${scenario ?? ""}"; known: fire, burst, failover, outages, skew, tenants, partitions, import, idle`,
+        `unknown scenario "${scenario ?? ""}"; known: fire, burst, import, idle, scale, window, failover, outages, skew, tenants, partitions`,
       );
   }
   process.exit(0);
@@ -204,3 +254,8 @@ main().catch((err: unknown) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });
+
+/** p50/p99/max of a lateness summary. */
+function fig(s: { p50: number; p99: number; max: number }): string {
+  return `${s.p50}/${s.p99}/${s.max}`;
+}

@@ -75,7 +75,7 @@ export async function burstBench(options: BurstOptions, log: (line: string) => v
         ...Array.from({ length: options.high }, () => ({ at: t0, priority: "HIGH" as const })),
         ...Array.from({ length: options.high }, () => ({ at: t1, priority: "HIGH" as const })),
       ],
-      options.partitions,
+      { partitions: options.partitions },
     );
     await sendWakeHints(
       backends.etcd,

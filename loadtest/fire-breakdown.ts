@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { metricValue } from "../deploy/local/chronoring-process.js";
 import { phaseMs, readHistogram } from "./histogram.js";
 import { round } from "./stats.js";
@@ -31,17 +30,4 @@ export function workerBreakdown(workerPages: string[]) {
       ),
     ),
   };
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc; 0 when unreadable. */
-export function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime and stime are fields 14 and 15 of stat (12 and 13 after the name), in ticks of 1/100 s.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
 }

@@ -11,7 +11,7 @@ export const PRICE_PER_MILLION = { wru: 0.625, rru: 0.125, sqs: 0.4 };
 const MONITORING = new Set(["GetQueueAttributesCommand"]);
 
 /** Sums of a labelled counter over the pages, by the value of label `by`, for series matching `where`. */
-function byLabel(
+export function byLabel(
   pages: string[],
   name: string,
   by: string,
@@ -34,7 +34,11 @@ function byLabel(
   return out;
 }
 
-function delta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+/** `after` − `before`, key by key. */
+export function delta(
+  before: Map<string, number>,
+  after: Map<string, number>,
+): Map<string, number> {
   return new Map([...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)]));
 }
 

@@ -10,9 +10,10 @@ import {
   startChronoring,
 } from "../deploy/local/chronoring-process.js";
 import { measureWriteCeiling } from "./ceiling.js";
-import { cpuSeconds, workerBreakdown } from "./fire-breakdown.js";
+import { workerBreakdown } from "./fire-breakdown.js";
 import { costPerFire } from "./fire-cost.js";
 import { bulkCreate, sendWakeHints } from "./harness/bulk-jobs.js";
+import { cpuSeconds } from "./harness/proc-sampler.js";
 import { round, summary } from "./stats.js";
 
 export interface FireOptions {
@@ -20,16 +21,22 @@ export interface FireOptions {
   spread: boolean;
   workers: number;
   partitions: number;
+  /** Every job carries pause_after_failures 3 and remaining_runs 1. */
+  policies?: boolean;
+  /** Every job calls a refused port on loopback: every run FAILED (no retry). */
+  failing?: boolean;
 }
 
 const PREFIX = "bench-";
 const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 /**
- * `npm run bench -- fire --jobs N [--spread]`: N one-time noop jobs due at one
- * instant (or spread at half the store's ceiling rate), fired by one
- * scheduler process and worker processes on fresh local backends. Everything
- * reported is read back from the stored executions and the processes' metrics.
+ * `npm run bench -- fire --jobs N [--spread] [--policies] [--failing]`: N
+ * one-time noop jobs due at one instant (or spread at half the store's
+ * ceiling rate), fired by one scheduler process and worker processes on
+ * fresh local backends; with `--policies` they carry a failure policy and a
+ * run limit, with `--failing` each run fails. Everything reported is read
+ * back from the stored executions and the processes' metrics.
  */
 export async function fireBench(options: FireOptions, log: (line: string) => void) {
   const backends = await startBackends({ warm: true, log });
@@ -58,6 +65,8 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       CHRONORING_LOG_LEVEL: "warn",
       // The bench measures firing, not token checks; its clients call without tokens.
       CHRONORING_AUTH_MODE: "off",
+      // `--failing` jobs call a refused port on loopback.
+      ...(options.failing ? { CHRONORING_TARGET_ALLOW: "127.0.0.0/8" } : {}),
     };
     const apiPort = await freePort();
     procs.push(
@@ -104,7 +113,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       dynamo,
       `${PREFIX}jobs`,
       times.map((at) => ({ at })),
-      options.partitions,
+      options,
     );
     await sendWakeHints(backends.etcd, common, jobs);
     const created = Date.now();
@@ -169,6 +178,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     const sentLate: number[] = [];
     const startLate: number[] = [];
     let succeeded = 0;
+    let failed = 0;
     let lastEnd = 0;
     let key: ScanCommandOutput["LastEvaluatedKey"];
     do {
@@ -182,12 +192,15 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
         if (item.queued?.N) sentLate.push(Number(item.queued.N) - scheduled);
         if (item.started?.N) startLate.push(Number(item.started.N) - scheduled);
         if (item.st?.S === "SUCCEEDED") succeeded++;
+        if (item.st?.S === "FAILED") failed++;
         lastEnd = Math.max(lastEnd, Number(item.ended?.N ?? 0));
       }
       key = out.LastEvaluatedKey;
     } while (key);
     const duplicates = [...perJob.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);
-    const missed = options.jobs - Math.min(options.jobs, succeeded);
+    // A `--failing` run is done when it FAILED.
+    const done = succeeded + (options.failing ? failed : 0);
+    const missed = options.jobs - Math.min(options.jobs, done);
     const window = (lastEnd - times[0]!) / 1000;
     const firesPerS = options.jobs / Math.max(window, 0.001);
     const writesPerFire = (writesAfter - writesBefore) / options.jobs;
@@ -196,6 +209,8 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       jobs: options.jobs,
       spread: options.spread,
       workers: options.workers,
+      policies: options.policies ?? false,
+      failing: options.failing ?? false,
       fires_per_s: round(firesPerS),
       lateness_ms: summary(sentLate),
       start_lateness_ms: summary(startLate),

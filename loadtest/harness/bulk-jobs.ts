@@ -23,6 +23,20 @@ export interface BulkJob {
   priority?: Priority;
 }
 
+/** How every bulk-created job is written. */
+export interface BulkOptions {
+  partitions: number;
+  /** Every job carries pause_after_failures 3 and remaining_runs 1. */
+  policies?: boolean;
+  /** Every job calls a refused port on loopback: every run FAILED (no retry). */
+  failing?: boolean;
+  /** Every job's run has a flexible window this long. */
+  windowMs?: number;
+}
+
+/** What `failing` jobs call: nothing listens there, the connection is refused at once. */
+const REFUSED_URL = "http://127.0.0.1:9/";
+
 /** A job as written: its id, partition and run. */
 export interface WrittenJob {
   id: string;
@@ -32,16 +46,23 @@ export interface WrittenJob {
 }
 
 /**
- * Writes one-time noop jobs in batches of 25 (8 batches at a time), as the
- * API would store them (the same item layout), so that creating many jobs
- * never overlaps a bench's firing window.
+ * Writes one-time jobs (noop, or failing ones) in batches of 25 (8 batches
+ * at a time), as the API would store them (the same item layout), so that
+ * creating many jobs never overlaps a bench's firing window.
  */
 export async function bulkCreate(
   client: DynamoDBClient,
   table: string,
   jobs: BulkJob[],
-  partitions: number,
+  options: BulkOptions,
 ): Promise<WrittenJob[]> {
+  const { partitions, windowMs } = options;
+  const target = options.failing
+    ? { type: "http" as const, method: "GET", url: REFUSED_URL, headers: {}, timeoutMs: 5000 }
+    : { type: "noop" as const, sleepMs: 0 };
+  const policies = options.policies
+    ? { pauseAfterFailures: 3, remainingRuns: 1, grantedRuns: 1 }
+    : {};
   const now = Date.now();
   const items = jobs.map(({ at, priority }, i) => {
     const id = newJobId(now);
@@ -49,8 +70,8 @@ export async function bulkCreate(
       id,
       tenant: DEFAULT_TENANT,
       name: `bench ${i}`,
-      schedule: { kind: "once", at },
-      target: { type: "noop", sleepMs: 0 },
+      schedule: { kind: "once", at, ...(windowMs ? { flexibleWindowMs: windowMs } : {}) },
+      target,
       status: "ACTIVE",
       tags: [],
       owner: "bench",
@@ -59,6 +80,7 @@ export async function bulkCreate(
       nextRunMs: at,
       createdMs: now,
       updatedMs: now,
+      ...policies,
       ...(priority ? { priority } : {}),
     });
   });

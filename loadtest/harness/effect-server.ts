@@ -7,6 +7,12 @@ export interface EffectServer {
   url: string;
   /** Completed calls by `Chronoring-Execution-Id` (`job:scheduledMs:attempt`). */
   effects: Map<string, number>;
+  /**
+   * When each execution first called (the request arrived), by the same id:
+   * when its handler really ran, which the execution's `started` (the time
+   * the worker began its start write) does not show when that write hung.
+   */
+  firstCalls: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -21,8 +27,10 @@ export async function startEffectServer(options: {
 }): Promise<EffectServer> {
   const host = options.host ?? "127.0.0.1";
   const effects = new Map<string, number>();
+  const firstCalls = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const id = String(req.headers["chronoring-execution-id"] ?? "");
+    if (!firstCalls.has(id)) firstCalls.set(id, Date.now());
     req.resume();
     res.on("finish", () => effects.set(id, (effects.get(id) ?? 0) + 1));
     setTimeout(() => res.end("ok"), options.callMs);
@@ -32,6 +40,7 @@ export async function startEffectServer(options: {
   return {
     url,
     effects,
+    firstCalls,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

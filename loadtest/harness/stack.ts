@@ -32,6 +32,8 @@ export interface StackOptions {
   log: (line: string) => void;
   /** How to start the named process, when not under tsx on this host (a test host's wrapper). */
   launch?: (name: string) => ChronoringLaunch | undefined;
+  /** How long each process may take to answer once started (default 60 s). */
+  readyTimeoutMs?: number;
 }
 
 /** Extra environment of one process: CHRONORING_* settings, or others (LD_PRELOAD, FAKETIME). */
@@ -110,6 +112,7 @@ export function createStack(options: StackOptions): Stack {
       logDir,
       env: { ...common, ...env },
       ...(launch ? { launch } : {}),
+      ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
     });
     procs.set(name, proc);
     return proc;

@@ -9,7 +9,9 @@ export interface StoreMetrics {
 
 /**
  * Exposes the DynamoDB item writes this process made
- * (`chronoring_store_item_writes_total`) and the attempts DynamoDB throttled
+ * (`chronoring_store_item_writes_total`), its calls and their request units
+ * by command (`chronoring_store_requests_total`,
+ * `chronoring_store_request_units_total`) and the attempts DynamoDB throttled
  * (`chronoring_store_throttles_total{command}`).
  */
 export function registerStoreMetrics(
@@ -43,6 +45,20 @@ export function registerStoreMetrics(
             if (delta > 0) this.inc({ kind, command }, delta);
             reportedUnits.set(key, units[kind]);
           }
+        }
+      },
+    });
+    const reportedCalls = new Map<string, number>();
+    new Counter({
+      name: "chronoring_store_requests_total",
+      help: "DynamoDB calls this process made, by command (one per call, SDK retries not counted): an idle scheduler's cost is counted in these",
+      labelNames: ["command"],
+      registers: [registry],
+      collect() {
+        for (const [command, calls] of capacity.requests()) {
+          const delta = calls - (reportedCalls.get(command) ?? 0);
+          if (delta > 0) this.inc({ command }, delta);
+          reportedCalls.set(command, calls);
         }
       },
     });

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { DueJob, Fence, JobStore } from "../core/ports/job-store.js";
+import type { SpreadMemory } from "../core/window-spread.js";
 import type { CalendarCache } from "./calendar-cache.js";
 import { createDueClaims } from "./claim-due.js";
 import type { ClaimGate } from "./claim-gate.js";
@@ -84,6 +85,11 @@ export function createClaimer(deps: {
   calendars?: CalendarCache;
   /** Bounds the claims of lower priorities in flight (absent: unbounded). */
   claimGate?: ClaimGate;
+  /**
+   * What this node planned in flexible windows: one for all its partitions
+   * (see `window-spread.ts`); absent: a fresh one.
+   */
+  spread?: SpreadMemory;
 }) {
   const { store, clock, metrics, options } = deps;
 

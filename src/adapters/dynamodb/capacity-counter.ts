@@ -34,8 +34,8 @@ export interface Units {
 }
 
 /**
- * Counts the request units DynamoDB on-demand would bill for what a client
- * sends, by SDK middleware, per command: a plain write 1 unit per KB of item
+ * Counts the calls a client makes and the request units DynamoDB on-demand
+ * would bill for what it sends, by SDK middleware, per command: a plain write 1 unit per KB of item
  * (rounded up per item), a transactional one 2 per KB and action (condition
  * checks included); a read 0.5 per 4 KB eventually consistent, 1 strongly
  * consistent, 2 transactional (a Query or Scan rounds the sum of the items it
@@ -48,12 +48,14 @@ export interface Units {
  */
 export class CapacityCounter {
   private readonly byCommand = new Map<string, Units>();
+  private readonly calls = new Map<string, number>();
 
   attach(client: DynamoDBClient): void {
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const command = context.commandName ?? "unknown";
         const input = args.input as Input;
+        this.calls.set(command, (this.calls.get(command) ?? 0) + 1);
         this.add(command, { write: writeUnits(command, input), read: 0 });
         const result = await next(args);
         this.add(command, { write: 0, read: readUnits(command, input, result.output as Output) });
@@ -74,6 +76,15 @@ export class CapacityCounter {
   /** Units so far, by command name. */
   snapshot(): Map<string, Units> {
     return new Map([...this.byCommand].map(([k, v]) => [k, { ...v }]));
+  }
+
+  /**
+   * Calls made so far, by command name (one per call, whatever the SDK's
+   * retries): what an idle node's cost is counted in, where a Query that
+   * finds nothing is still a request.
+   */
+  requests(): Map<string, number> {
+    return new Map(this.calls);
   }
 }
 

@@ -1,8 +1,9 @@
 /**
  * What the cost counters count, on the real DynamoDB Local and SQS emulator:
- * the request units DynamoDB on demand would bill for each kind of call
- * (a transaction's actions twice, items by the KB, reads by 4 KB and by
- * consistency) and the SQS requests, a batch of up to 10 messages being one.
+ * the DynamoDB calls, the request units DynamoDB on demand would bill for
+ * each kind of call (a transaction's actions twice, items by the KB, reads by
+ * 4 KB and by consistency) and the SQS requests, a batch of up to 10 messages
+ * being one.
  */
 
 import {
@@ -99,6 +100,22 @@ describe("the cost counters", () => {
     );
     expect(units("GetItemCommand").read).toBe(1.5);
     expect(units("QueryCommand").read).toBe(0.5);
+  });
+
+  it("counts every call, one that finds nothing too, once whatever its size", async () => {
+    const before = capacity.requests().get("QueryCommand") ?? 0;
+    for (const pk of ["a", "nothing-here"]) {
+      await client.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: "pk = :a",
+          ExpressionAttributeValues: { ":a": { S: pk } },
+        }),
+      );
+    }
+    expect(capacity.requests().get("QueryCommand")).toBe(before + 2);
+    // Billed by what it read: the empty Query still costs half a unit.
+    expect(units("QueryCommand").read).toBe(1.5);
   });
 
   it("counts an SQS batch of up to 10 messages as one request", async () => {

@@ -1,0 +1,67 @@
+import { type DynamoDBClient, ScanCommand, type ScanCommandOutput } from "@aws-sdk/client-dynamodb";
+import type { Schedule } from "../../src/core/job.js";
+import { nextFire, nextRunAfter } from "../../src/core/schedule/index.js";
+import type { Window } from "../harness/schedule.js";
+
+/** A run the stored jobs must fire in the window: `job:scheduledMs` → the job's mix group. */
+export type ExpectedRuns = Map<string, string>;
+
+/**
+ * Every run the jobs in `table` fire in `window`, by the schedule evaluator
+ * (`src/core/schedule`) over each job as stored, jitter included: what the
+ * store's executions are checked against. The jobs are read with a parallel
+ * scan of their id, schedule and tags (the mix group is the second tag); the
+ * nominal runs of each distinct stored schedule are found once, so only the
+ * jobs with a run near the window cost an evaluation of their own.
+ */
+export async function expectedRuns(
+  dynamo: DynamoDBClient,
+  table: string,
+  window: Window,
+  segments = 4,
+): Promise<{ runs: ExpectedRuns; jobs: number }> {
+  const runs: ExpectedRuns = new Map();
+  const near = new Map<string, boolean>();
+  let jobs = 0;
+  const visit = (id: string, sched: string, group: string) => {
+    jobs++;
+    let close = near.get(sched);
+    const schedule = JSON.parse(sched) as Schedule;
+    if (close === undefined) {
+      // A nominal run in (start − jitter, end): only then can a jittered one fall inside.
+      const base = nextRunAfter(schedule, window.startMs - 1 - (schedule.jitterMs ?? 0));
+      close = base !== undefined && base < window.endMs;
+      near.set(sched, close);
+    }
+    if (!close) return;
+    for (
+      let at = nextFire(schedule, window.startMs - 1, { jobId: id });
+      at !== undefined && at < window.endMs;
+      at = nextFire(schedule, at, { jobId: id })
+    ) {
+      runs.set(`${id}:${at}`, group);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: segments }, async (_, segment) => {
+      let key: ScanCommandOutput["LastEvaluatedKey"];
+      do {
+        const out: ScanCommandOutput = await dynamo.send(
+          new ScanCommand({
+            TableName: table,
+            Segment: segment,
+            TotalSegments: segments,
+            ProjectionExpression: "id, sched, tags",
+            ExclusiveStartKey: key,
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          // The table holds other records beside jobs (quota slots, keys): no schedule.
+          if (item.sched?.S) visit(item.id!.S!, item.sched.S, item.tags?.L?.[1]?.S ?? "");
+        }
+        key = out.LastEvaluatedKey;
+      } while (key);
+    }),
+  );
+  return { runs, jobs };
+}

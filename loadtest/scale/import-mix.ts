@@ -1,0 +1,113 @@
+import type { Stack } from "../harness/stack.js";
+import { round } from "../stats.js";
+import { type MixPlan, type MixTimes, mixRequest } from "./mix.js";
+
+/** Items per ImportJobs message (well under the API's 1 MiB per message). */
+const PER_MESSAGE = 500;
+/** How much slower than the first part the rest of the import may run before the idle window is cut short. */
+const SAFETY = 1.5;
+
+export interface ImportFigures {
+  seconds: number;
+  rate_per_s: number;
+  created: number;
+  refused: number;
+  refused_examples: string[];
+  /** The first part's rate (the far one-time jobs): what the fire window's start was planned on. */
+  first_part_rate_per_s: number;
+}
+
+/** What one ImportJobs call answered. */
+interface Sent {
+  created: number;
+  refused: number;
+  examples: string[];
+}
+
+/**
+ * Streams the schedules `items` of the mix (their indices) through one
+ * ImportJobs call. Refused items are not sent again: without an idempotency
+ * key a resent item may be created twice, and one refused as `unavailable`
+ * may have been stored all the same (the API gives up on a BatchWriteItem
+ * that does not answer in time, which the store may still apply). What is
+ * stored is what counts: the fire window's runs are computed from the jobs
+ * table (`expected.ts`).
+ */
+async function importItems(
+  stack: Stack,
+  plan: MixPlan,
+  items: number[],
+  times: MixTimes,
+  log: (line: string) => void,
+): Promise<Sent> {
+  let sent = 0;
+  async function* stream() {
+    while (sent < items.length) {
+      const slice = items.slice(sent, sent + PER_MESSAGE);
+      yield { jobs: slice.map((i) => mixRequest(plan, i, times)) };
+      sent += slice.length;
+      if (sent % 100_000 < slice.length && sent >= 100_000) log(`sent ${sent} of ${items.length}`);
+    }
+  }
+  const res = await stack.clients().jobs.importJobs(stream(), { timeoutMs: 0 });
+  return {
+    created: Number(res.counts?.created ?? 0n),
+    // Beyond the first 10,000 refusals the API lists none.
+    refused: Number(res.counts?.refused ?? 0n),
+    examples: res.refused
+      .slice(0, 5)
+      .map((r) => `#${items[Number(r.index)]} ${r.code} ${r.field}: ${r.message}`),
+  };
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
+
+/**
+ * Imports the mix through ImportJobs in two parts. The first, the one-time
+ * jobs days ahead, needs no fire window and times the import; the fire
+ * window's start is then planned from that rate (`planStart` gets the
+ * estimated end of the import) and the rest is imported with it, so that
+ * every recurring schedule starts at it.
+ */
+export async function importMix(
+  stack: Stack,
+  plan: MixPlan,
+  options: { url: string; planStart: (importEndMs: number) => number },
+  log: (line: string) => void,
+): Promise<{ figures: ImportFigures; fireFromMs: number }> {
+  const t0 = Date.now();
+  const farFromMs = t0 + 2 * 86_400_000;
+  const farTimes = { fireFromMs: farFromMs, farFromMs, url: options.url };
+  const far = plan.groups.find((g) => g.group === "once_far")!.count;
+  // The first call of a process is slow (connections, the code's first
+  // runs): a few items go first, untimed.
+  const warm = Math.min(20, Math.floor(far / 2));
+  const warmed = await importItems(stack, plan, range(0, warm), farTimes, log);
+  const t1 = Date.now();
+  const first = await importItems(stack, plan, range(warm, far), farTimes, log);
+  const firstRate = (far - warm) / Math.max((Date.now() - t1) / 1000, 0.001);
+  const left = plan.schedules - far;
+  const estimatedS = far - warm > 0 ? (left / firstRate) * SAFETY + 5 : 10 + left / 100;
+  const fireFromMs = options.planStart(Date.now() + estimatedS * 1000);
+  log(
+    `first ${far} imported (${round(firstRate)}/s); the rest (${left}) estimated ≤ ${round(estimatedS)} s; fire window starts ${new Date(fireFromMs).toISOString()}`,
+  );
+  const times = { fireFromMs, farFromMs, url: options.url };
+  const rest = await importItems(stack, plan, range(far, plan.schedules), times, log);
+  const seconds = (Date.now() - t0) / 1000;
+  const parts = [warmed, first, rest];
+  const refused = parts.reduce((n, p) => n + p.refused, 0);
+  const examples = parts.flatMap((p) => p.examples).slice(0, 5);
+  if (refused > 0) log(`warning: ${refused} schedules refused: ${examples.join("; ")}`);
+  return {
+    fireFromMs,
+    figures: {
+      seconds: round(seconds),
+      rate_per_s: round(plan.schedules / seconds),
+      created: parts.reduce((n, p) => n + p.created, 0),
+      refused,
+      refused_examples: examples,
+      first_part_rate_per_s: round(firstRate),
+    },
+  };
+}

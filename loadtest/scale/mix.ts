@@ -1,0 +1,241 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { CreateJobRequestSchema } from "../../gen/chronoring/v1/job_service_pb.js";
+import { round } from "../stats.js";
+
+/**
+ * Twenty IANA zones: whole-hour offsets on both sides of UTC, the half- and
+ * three-quarter-hour ones (Kolkata, Adelaide, St John's, Kathmandu), and
+ * daylight saving in both hemispheres.
+ */
+export const ZONES = [
+  "UTC",
+  "Europe/London",
+  "Europe/Berlin",
+  "Europe/Moscow",
+  "Africa/Lagos",
+  "Africa/Johannesburg",
+  "Asia/Dubai",
+  "Asia/Kolkata",
+  "Asia/Kathmandu",
+  "Asia/Shanghai",
+  "Asia/Tokyo",
+  "Australia/Adelaide",
+  "Australia/Sydney",
+  "Pacific/Auckland",
+  "America/St_Johns",
+  "America/Sao_Paulo",
+  "America/New_York",
+  "America/Chicago",
+  "America/Denver",
+  "America/Los_Angeles",
+] as const;
+
+/**
+ * SMOOTHING HOOK (issue 13 §4). The issue's "100,000 schedules `0 * * * *`
+ * in one zone with a 60 s window" group waits for `ScheduleSpec.flexible_window`
+ * (schedule.proto field 12, a Duration, being added on another branch). To
+ * enable it once the field exists: set this to true, set `flexibleWindow:
+ * durationFromMs(TOP_OF_HOUR.windowMs)` in `topOfHour` below, place the fire
+ * window over a top of the hour in `TOP_OF_HOUR.zone` (`scale/run.ts`,
+ * where the fire window's start is chosen), and fill the report's
+ * `smoothing` keys (`smoothingReport` in `loadtest/scale.ts`).
+ */
+export const FLEXIBLE_WINDOW_IN_PROTO = false;
+export const TOP_OF_HOUR = { count: 100_000, zone: "Europe/Berlin", windowMs: 60_000 } as const;
+
+/** The groups of the mix, in the order they are imported. */
+export type Group = "once_far" | "hourly" | "daily" | "interval" | "once_near" | "top_of_hour";
+
+/** How many schedules of each group, and what the mix fires on average. */
+export interface MixPlan {
+  schedules: number;
+  targetPerS: number;
+  /** Index ranges of the import stream: schedule i belongs to the group whose range holds it. */
+  groups: Array<{ group: Group; from: number; count: number }>;
+  /** Period of the interval slice, the one sized to make the target rate. */
+  intervalPeriodS: number;
+  /** Fires per second each group adds (once_near: over its first hour; top_of_hour: averaged). */
+  perS: Record<Group, number>;
+  expectedPerS: number;
+}
+
+/** Periods the interval slice may take, longest first: the longest whose slice fits is used. */
+const PERIODS_S = [1800, 900, 600, 300, 120, 60, 30, 15, 10, 5, 2, 1];
+const HOUR_S = 3600;
+const DAY_S = 86_400;
+/** Jitter of each recurring group (one-time runs may not have any). */
+const JITTER_MS = { hourly: 60_000, daily: 300_000, intervalMax: 30_000 };
+/**
+ * From the mix's first nominal runs until it fires at its steady rate: a
+ * group jittered by J ramps up over J. The hourly and interval groups, the
+ * rate's bulk, are past it then; the daily ramp (5 minutes) is left, its
+ * share of the rate is small (and every run is counted in what is expected).
+ */
+export const RAMP_MS = Math.max(JITTER_MS.hourly, JITTER_MS.intervalMax);
+
+/**
+ * The mix for `schedules` firing `targetPerS` on average: 3% one-time jobs
+ * days ahead (never due in the run; the import's first part, which times the
+ * import), 2% one-time jobs over the first hour of the fire window, hourly
+ * crons up to 45% of the rest but at most half the rate, an interval slice
+ * (at most half the rest) whose period is the longest that makes up the
+ * rate, and daily crons for the remainder. Throws when no such mix exists
+ * (too few schedules for the rate, or so many that hourly and daily alone
+ * pass it).
+ */
+export function planMix(schedules: number, targetPerS: number): MixPlan {
+  const far = Math.round(0.03 * schedules);
+  const near = Math.round(0.02 * schedules);
+  const top = FLEXIBLE_WINDOW_IN_PROTO
+    ? Math.min(TOP_OF_HOUR.count, Math.round(schedules / 10))
+    : 0;
+  const rest = schedules - far - near - top;
+  const hourly = Math.min(Math.round(0.45 * rest), Math.floor(0.5 * targetPerS * HOUR_S));
+  // count / P + (rest - hourly - count) / DAY_S + fixed = target, solved for count.
+  const fixed = (hourly + near + top) / HOUR_S + (rest - hourly) / DAY_S;
+  const need = targetPerS - fixed;
+  if (need <= 0) {
+    throw new Error(
+      `${schedules} schedules fire ${round(fixed, 2)}/s without the interval slice, over the target ${round(targetPerS, 2)}/s: raise --rate or lower --schedules`,
+    );
+  }
+  const sized = PERIODS_S.map((p) => ({ p, count: Math.round(need / (1 / p - 1 / DAY_S)) })).find(
+    ({ count }) => count >= 1 && count <= 0.5 * rest,
+  );
+  if (!sized) {
+    throw new Error(
+      `${schedules} schedules cannot fire ${round(targetPerS, 2)}/s (an interval slice of every second would need ${Math.round(need)} schedules, over half of them): raise --schedules or lower --rate`,
+    );
+  }
+  const daily = rest - hourly - sized.count;
+  const perS: Record<Group, number> = {
+    once_far: 0,
+    hourly: hourly / HOUR_S,
+    daily: daily / DAY_S,
+    interval: sized.count / sized.p,
+    once_near: near / HOUR_S,
+    top_of_hour: top / HOUR_S,
+  };
+  const counts: Array<[Group, number]> = [
+    ["once_far", far],
+    ["hourly", hourly],
+    ["daily", daily],
+    ["interval", sized.count],
+    ["once_near", near],
+    ["top_of_hour", top],
+  ];
+  let from = 0;
+  const groups = counts.map(([group, count]) => {
+    const range = { group, from, count };
+    from += count;
+    return range;
+  });
+  return {
+    schedules,
+    targetPerS,
+    groups,
+    intervalPeriodS: sized.p,
+    perS: Object.fromEntries(Object.entries(perS).map(([g, v]) => [g, round(v, 3)])) as Record<
+      Group,
+      number
+    >,
+    expectedPerS: round(
+      Object.values(perS).reduce((a, b) => a + b, 0),
+      2,
+    ),
+  };
+}
+
+/** The group of schedule `i` and its position within the group. */
+export function groupOf(plan: MixPlan, i: number): { group: Group; k: number; count: number } {
+  for (const g of plan.groups) {
+    if (i < g.from + g.count) return { group: g.group, k: i - g.from, count: g.count };
+  }
+  throw new RangeError(`schedule ${i} is beyond the mix of ${plan.schedules}`);
+}
+
+/** A deterministic 32-bit hash of (i, salt): the schedule's minute, hour and zone. */
+function pick(i: number, salt: number, mod: number): number {
+  let h = Math.imul(i ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(salt, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16), 0x27d4eb2d);
+  return ((h ^ (h >>> 15)) >>> 0) % mod;
+}
+
+export type JobRequest = MessageInitShape<typeof CreateJobRequestSchema>;
+
+/** Where the runs go and when: the fire window's start, and the far one-time jobs' start. */
+export interface MixTimes {
+  /** No recurring run and no near one-time run before this instant. */
+  fireFromMs: number;
+  /** The far one-time jobs are due from here on, one day's spread. */
+  farFromMs: number;
+  url: string;
+}
+
+/** The CreateJob request of schedule `i` of the mix. */
+export function mixRequest(plan: MixPlan, i: number, times: MixTimes): JobRequest {
+  const { group, k, count } = groupOf(plan, i);
+  const start = timestampFromMs(times.fireFromMs);
+  const zone = ZONES[pick(i, 1, ZONES.length)]!;
+  const schedule = (() => {
+    switch (group) {
+      case "once_far":
+        return {
+          kind: {
+            case: "at" as const,
+            value: timestampFromMs(spread(times.farFromMs, DAY_S, k, count)),
+          },
+        };
+      case "once_near":
+        return {
+          kind: {
+            case: "at" as const,
+            value: timestampFromMs(spread(times.fireFromMs, HOUR_S, k, count)),
+          },
+        };
+      case "hourly":
+        return {
+          kind: { case: "cron" as const, value: `${pick(i, 2, 60)} * * * *` },
+          timeZone: zone,
+          startTime: start,
+          jitter: durationFromMs(JITTER_MS.hourly),
+        };
+      case "daily":
+        return {
+          kind: { case: "cron" as const, value: `${pick(i, 2, 60)} ${pick(i, 3, 24)} * * *` },
+          timeZone: zone,
+          startTime: start,
+          jitter: durationFromMs(JITTER_MS.daily),
+        };
+      case "interval":
+        // Anchors spread over one period, as jobs created at different times are.
+        return {
+          kind: { case: "interval" as const, value: `${plan.intervalPeriodS}s` },
+          startTime: timestampFromMs(spread(times.fireFromMs, plan.intervalPeriodS, k, count)),
+          jitter: durationFromMs(
+            Math.min(JITTER_MS.intervalMax, (plan.intervalPeriodS * 1000) / 2),
+          ),
+        };
+      case "top_of_hour":
+        // SMOOTHING HOOK: add `flexibleWindow: durationFromMs(TOP_OF_HOUR.windowMs)` here.
+        return {
+          kind: { case: "cron" as const, value: "0 * * * *" },
+          timeZone: TOP_OF_HOUR.zone,
+          startTime: start,
+        };
+    }
+  })();
+  return {
+    name: `scale-${i}`,
+    owner: `team-${i % 100}`,
+    tags: ["bench-scale", group],
+    schedule,
+    target: { kind: { case: "http" as const, value: { method: "POST", url: times.url } } },
+  };
+}
+
+/** The k-th of `count` instants spread evenly over `spanS` from `fromMs`. */
+function spread(fromMs: number, spanS: number, k: number, count: number): number {
+  return fromMs + Math.floor((k * spanS * 1000) / Math.max(count, 1));
+}
