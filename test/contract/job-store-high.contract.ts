@@ -60,6 +60,31 @@ export function jobStoreHighContract(adapter: string, factory: JobStoreFactory):
       expect(await jobs.dueJobs(job.partition, Date.now() + HOUR, 100, "HIGH")).toEqual([]);
     });
 
+    it("reads a HIGH job's runs left from the HIGH index as from the due index, and its claim spends them", async () => {
+      const { jobs, partitions } = await factory("high-remaining");
+      const job = makeJob(partitions, {
+        schedule: interval,
+        priority: "HIGH",
+        remainingRuns: 2,
+        grantedRuns: 2,
+      });
+      await jobs.createJob(job);
+      const [high] = await jobs.dueJobs(job.partition, Date.now() + HOUR, 100, "HIGH");
+      const [due] = (await jobs.dueJobs(job.partition, Date.now() + HOUR, 100)).filter(
+        (d) => d.id === job.id,
+      );
+      expect(high).toEqual(due);
+      expect(high?.remainingRuns).toBe(2);
+      const next = high!.nextRunMs + 60_000;
+      const claim = { job: high!, nextRunMs: next, recoverAtMs: next, remainingRuns: 1 };
+      expect(await jobs.claimRuns([claim])).toEqual([true]);
+      const [after] = await jobs.dueJobs(job.partition, Date.now() + HOUR, 100, "HIGH");
+      expect(after?.remainingRuns).toBe(1);
+      // A claim on the count read before is refused: a run is counted once.
+      const stale = { ...claim, job: { ...after!, remainingRuns: 2 } };
+      expect(await jobs.claimRuns([stale])).toEqual([false]);
+    });
+
     it("tells which runs a claim recorded and no settle removed", async () => {
       const { jobs, partitions } = await factory("claimed-runs");
       const job = makeJob(partitions, { schedule: interval });
