@@ -8,6 +8,12 @@
 export interface ExpectedRun {
   jobId: string;
   scheduledMs: number;
+  /**
+   * The job's flexible window, if it has one: its owner starts the run at a
+   * planned time anywhere in it (held until then), so the run is late only
+   * once the window is over.
+   */
+  windowMs?: number;
 }
 
 /** What the store said of an expected run at its check. */
@@ -45,9 +51,13 @@ export function standbyAction(
   return seen.indexedAtMs === run.scheduledMs ? "claim" : "gone";
 }
 
-/** When a run is checked: `hedgeMs` after its time, when its owner's send has normally started it. */
+/**
+ * When a run is checked: `hedgeMs` after its time (after its window's end,
+ * for a run with a flexible window), when its owner's send has normally
+ * started it.
+ */
 export function checkAt(run: ExpectedRun, hedgeMs: number): number {
-  return run.scheduledMs + hedgeMs;
+  return run.scheduledMs + (run.windowMs ?? 0) + hedgeMs;
 }
 
 /**
@@ -55,5 +65,5 @@ export function checkAt(run: ExpectedRun, hedgeMs: number): number {
  * (its owner's, or the next owner's): the standby stops looking at it.
  */
 export function expired(run: ExpectedRun, nowMs: number, startTimeoutMs: number): boolean {
-  return nowMs >= run.scheduledMs + startTimeoutMs;
+  return nowMs >= run.scheduledMs + (run.windowMs ?? 0) + startTimeoutMs;
 }

@@ -4,6 +4,7 @@ import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { DueJob, JobStore } from "../core/ports/job-store.js";
 import type { OutgoingRun, WorkQueue } from "../core/ports/work-queue.js";
 import { runMessageFor } from "../core/run-message.js";
+import { windowOf } from "../core/schedule/flexible-window.js";
 import { nextFire } from "../core/schedule/index.js";
 import type { CalendarCache } from "./calendar-cache.js";
 import { createDueClaims } from "./claim-due.js";
@@ -79,7 +80,9 @@ export function createStandby(deps: {
     for (const [k, e] of w.expected)
       if (e.run.jobId === jobId && e.run.scheduledMs > scheduledMs) w.expected.delete(k);
     if ([...w.expected.values()].some((e) => e.run.jobId === jobId)) return;
-    const run = { jobId, scheduledMs };
+    const job = w.jobs.get(jobId);
+    const windowMs = job ? windowOf(job.schedule) : 0;
+    const run = { jobId, scheduledMs, ...(windowMs > 0 && { windowMs }) };
     w.expected.set(key, { run, at: checkAt(run, options.hedgeMs) });
   }
 

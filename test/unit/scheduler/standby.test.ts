@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import type { Job } from "../../../src/core/job.js";
 import { SEND_GATHER_MS } from "../../../src/scheduler/dispatcher.js";
-import { standbyAction } from "../../../src/scheduler/standby-plan.js";
+import { checkAt, standbyAction } from "../../../src/scheduler/standby-plan.js";
 import { schedulerOnFakeClock, T0 } from "../../support/fake-scheduler.js";
 import { makeJob } from "../../support/jobs.js";
 
@@ -144,6 +144,20 @@ describe("the standby of HIGH runs", () => {
       AT + 3_000,
     ]);
     expect(await s.counted("claimed")).toBe(4);
+  });
+
+  it("waits for a run with a flexible window until its window is over (its owner plans it anywhere in it)", async () => {
+    const job = high({ schedule: { kind: "once", at: AT, flexibleWindowMs: 5_000 } });
+    const s = await standby(job);
+    await s.ownerClaims();
+    await s.until(AT + 5_000 + HEDGE - 1);
+    expect(await s.highQueue()).toBe(0);
+    expect(await s.counted("checked")).toBe(0);
+    await s.until(AT + 5_000 + HEDGE + SEND_GATHER_MS);
+    expect(await s.counted("sent")).toBe(1);
+    expect(checkAt({ jobId: "j", scheduledMs: AT, windowMs: 5_000 }, HEDGE)).toBe(
+      AT + 5_000 + HEDGE,
+    );
   });
 
   it("decides from what the store says: started, claimed, or still the job's next run", () => {
