@@ -22,6 +22,17 @@ export const LOOKAHEAD = 10_000;
 export const START_TIMEOUT = 30_000;
 export const SWEEP = 10_000;
 
+/** A one-time job of partition 0 due at `at`, written at T0 (MEDIUM unless `priority`). */
+export function onceJob(at: number, priority?: Job["priority"]): Job {
+  return makeJob(1, {
+    nextRunMs: at,
+    schedule: { kind: "once", at },
+    createdMs: T0,
+    updatedMs: T0,
+    ...(priority ? { priority } : {}),
+  });
+}
+
 let running: Scheduler | undefined;
 afterEach(async () => {
   await running?.stop();
@@ -85,8 +96,7 @@ export function schedulerOnFakeClock(
     },
   });
   running = scheduler;
-  const once = (at: number): Job =>
-    makeJob(1, { nextRunMs: at, schedule: { kind: "once", at }, createdMs: T0, updatedMs: T0 });
+  const once = (at: number): Job => onceJob(at);
   const claimed = async (job: Job) =>
     (await jobs.getJob(DEFAULT_TENANT, job.id))?.lastRunMs !== undefined;
   const sent = async () => (await queue.depth()).visible;

@@ -7,17 +7,7 @@ import { createDueClaims } from "../../../src/scheduler/claim-due.js";
 import { createClaimGate } from "../../../src/scheduler/claim-gate.js";
 import { createSchedulerMetrics } from "../../../src/scheduler/metrics.js";
 import { fakeClock } from "../../support/fake-clock.js";
-import { T0 } from "../../support/fake-scheduler.js";
-import { makeJob } from "../../support/jobs.js";
-
-const once = (at: number, priority?: "HIGH") =>
-  makeJob(1, {
-    nextRunMs: at,
-    schedule: { kind: "once", at },
-    createdMs: T0,
-    updatedMs: T0,
-    ...(priority ? { priority } : {}),
-  });
+import { onceJob as once, T0 } from "../../support/fake-scheduler.js";
 
 describe("the claim gate", () => {
   it("lets writes through up to its capacity, then in order as they are released", async () => {

@@ -9,47 +9,48 @@ import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { createMemoryJobStore } from "../../../src/adapters/memory/job-store.js";
 import { createMemoryDb } from "../../../src/adapters/memory/memory-db.js";
+import type { Job } from "../../../src/core/job.js";
 import type { Claim } from "../../../src/core/ports/job-store.js";
 import type { OutgoingRun } from "../../../src/core/ports/work-queue.js";
 import { createClaimer } from "../../../src/scheduler/claimer.js";
 import { SEND_GATHER_MS } from "../../../src/scheduler/dispatcher.js";
 import { createSchedulerMetrics } from "../../../src/scheduler/metrics.js";
 import { fakeClock } from "../../support/fake-clock.js";
-import { LOOKAHEAD, schedulerOnFakeClock, T0 } from "../../support/fake-scheduler.js";
-import { makeJob } from "../../support/jobs.js";
+import { LOOKAHEAD, onceJob, schedulerOnFakeClock, T0 } from "../../support/fake-scheduler.js";
 
-const once = (at: number, priority?: "HIGH" | "LOW") =>
-  makeJob(1, {
-    nextRunMs: at,
-    schedule: { kind: "once", at },
-    createdMs: T0,
-    updatedMs: T0,
-    ...(priority ? { priority } : {}),
+const once = onceJob;
+
+/** A claimer of partition 0 on a fake clock at T0 over `stored`, and the runs it hands over. */
+async function claimerOver(stored: Job[], options: { lookaheadMs: number; batchSize: number }) {
+  const jobs = createMemoryJobStore(createMemoryDb());
+  for (const job of stored) await jobs.createJob(job);
+  const held: OutgoingRun[] = [];
+  const claimer = createClaimer({
+    store: jobs,
+    dispatcher: { hold: (runs) => held.push(...runs), pending: 0, close: async () => {} },
+    clock: fakeClock(T0),
+    metrics: createSchedulerMetrics(new Registry()),
+    logger: pino({ level: "silent" }),
+    options: { pollIntervalMs: 1000, startTimeoutMs: 30_000, ...options },
   });
+  return { jobs, held, claimer };
+}
 
 describe("HIGH-first claims", () => {
   it("a pass sends its claims and hands its runs over HIGH first, each priority in time order", async () => {
-    const clock = fakeClock(T0);
-    const jobs = createMemoryJobStore(createMemoryDb());
     const medium = [once(T0 - 3), once(T0 - 2)];
     const low = once(T0 - 5, "LOW");
     const high = [once(T0 - 1, "HIGH"), once(T0, "HIGH")];
-    for (const job of [...medium, low, ...high]) await jobs.createJob(job);
+    const { jobs, held, claimer } = await claimerOver([...medium, low, ...high], {
+      lookaheadMs: 0,
+      batchSize: 100,
+    });
     const claimedOrder: string[] = [];
     const claimRuns = jobs.claimRuns.bind(jobs);
     jobs.claimRuns = (claims: Claim[], fence) => {
       claimedOrder.push(...claims.map((c) => c.job.id));
       return claimRuns(claims, fence);
     };
-    const held: OutgoingRun[] = [];
-    const claimer = createClaimer({
-      store: jobs,
-      dispatcher: { hold: (runs) => held.push(...runs), pending: 0, close: async () => {} },
-      clock,
-      metrics: createSchedulerMetrics(new Registry()),
-      logger: pino({ level: "silent" }),
-      options: { lookaheadMs: 0, pollIntervalMs: 1000, batchSize: 100, startTimeoutMs: 30_000 },
-    });
     const result = await claimer.pass(0);
     expect(result.claimed).toBe(5);
     const expected = [high[0]!.id, high[1]!.id, low.id, medium[0]!.id, medium[1]!.id];
@@ -58,19 +59,11 @@ describe("HIGH-first claims", () => {
   });
 
   it("a page of due runs that goes on past it takes the HIGH runs beyond it first", async () => {
-    const clock = fakeClock(T0);
-    const jobs = createMemoryJobStore(createMemoryDb());
     const medium = Array.from({ length: 5 }, (_, i) => once(T0 - 10 + i));
     const high = once(T0, "HIGH");
-    for (const job of [...medium, high]) await jobs.createJob(job);
-    const held: OutgoingRun[] = [];
-    const claimer = createClaimer({
-      store: jobs,
-      dispatcher: { hold: (runs) => held.push(...runs), pending: 0, close: async () => {} },
-      clock,
-      metrics: createSchedulerMetrics(new Registry()),
-      logger: pino({ level: "silent" }),
-      options: { lookaheadMs: 0, pollIntervalMs: 1000, batchSize: 3, startTimeoutMs: 30_000 },
+    const { held, claimer } = await claimerOver([...medium, high], {
+      lookaheadMs: 0,
+      batchSize: 3,
     });
     const result = await claimer.pass(0);
     expect(result).toMatchObject({ claimed: 4, more: true });
@@ -78,20 +71,12 @@ describe("HIGH-first claims", () => {
   });
 
   it("a HIGH pass claims the partition's HIGH runs alone and tells when the next one is", async () => {
-    const clock = fakeClock(T0);
-    const jobs = createMemoryJobStore(createMemoryDb());
     const medium = once(T0);
     const due = once(T0, "HIGH");
     const later = once(T0 + 60_000, "HIGH");
-    for (const job of [medium, due, later]) await jobs.createJob(job);
-    const held: OutgoingRun[] = [];
-    const claimer = createClaimer({
-      store: jobs,
-      dispatcher: { hold: (runs) => held.push(...runs), pending: 0, close: async () => {} },
-      clock,
-      metrics: createSchedulerMetrics(new Registry()),
-      logger: pino({ level: "silent" }),
-      options: { lookaheadMs: 1000, pollIntervalMs: 1000, batchSize: 100, startTimeoutMs: 30_000 },
+    const { jobs, held, claimer } = await claimerOver([medium, due, later], {
+      lookaheadMs: 1000,
+      batchSize: 100,
     });
     const result = await claimer.highPass(0);
     expect(result).toMatchObject({ claimed: 1, lost: 0, more: false, nextHighMs: T0 + 60_000 });

@@ -26,6 +26,16 @@ const high = (overrides: Partial<Job> = {}) =>
     ...overrides,
   });
 
+/** Attempt 1 of the job's run at AT: what the owner sends. */
+const firstAttempt = (job: Job) => ({
+  tenant: DEFAULT_TENANT,
+  jobId: job.id,
+  partition: 0,
+  scheduledMs: AT,
+  attempt: 1,
+  manual: false,
+});
+
 /** A node standing by for partition 0, owning nothing. */
 async function standby(job: Job) {
   const s = schedulerOnFakeClock({ standbyHedgeMs: HEDGE });
@@ -77,15 +87,7 @@ describe("the standby of HIGH runs", () => {
     const job = high();
     const s = await standby(job);
     await s.ownerClaims();
-    const run = {
-      tenant: DEFAULT_TENANT,
-      jobId: job.id,
-      partition: 0,
-      scheduledMs: AT,
-      attempt: 1,
-      manual: false,
-    };
-    expect(await s.executions.startExecution(run, "w1", AT + 10)).toBe("started");
+    expect(await s.executions.startExecution(firstAttempt(job), "w1", AT + 10)).toBe("started");
     await s.until(AT + 10_000);
     expect(await s.highQueue()).toBe(0);
     expect(await s.counted("checked")).toBe(1);
@@ -97,19 +99,7 @@ describe("the standby of HIGH runs", () => {
     const s = await standby(job);
     await s.ownerClaims();
     // The owner's message is there, not yet taken by a worker.
-    await s.queue.send([
-      {
-        ...{
-          tenant: DEFAULT_TENANT,
-          jobId: job.id,
-          partition: 0,
-          scheduledMs: AT,
-          attempt: 1,
-          manual: false,
-        },
-        priority: "HIGH",
-      },
-    ]);
+    await s.queue.send([{ ...firstAttempt(job), priority: "HIGH" }]);
     await s.until(AT + 10_000);
     expect(await s.highQueue()).toBe(1);
     expect(await s.counted("withheld")).toBe(1);
