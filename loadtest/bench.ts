@@ -1,5 +1,6 @@
 import { startBackends } from "../deploy/local/backends.js";
 import { backfillBench } from "./backfill.js";
+import { burstBench } from "./burst.js";
 import { failoverScenario } from "./failover.js";
 import { fireBench } from "./fire.js";
 import { startOwnedBackends } from "./harness/backends.js";
@@ -64,6 +65,20 @@ async function main(): Promise<void> {
           partitions: int("partitions", 256),
           policies: flags.get("policies") === "true",
           failing: flags.get("failing") === "true",
+        },
+        log,
+      );
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      break;
+    }
+    case "burst": {
+      const result = await burstBench(
+        {
+          jobs: int("jobs", 20_000),
+          high: int("high", 50),
+          laterS: int("later", 10),
+          workers: int("workers", 1),
+          partitions: int("partitions", 256),
         },
         log,
       );
@@ -248,7 +263,7 @@ async function main(): Promise<void> {
     }
     default:
       throw new Error(
-        `unknown scenario "${scenario ?? ""}"; known: fire, import, idle, scale, window, failover, outages, skew, tenants, partitions, backfill`,
+        `unknown scenario "${scenario ?? ""}"; known: fire, burst, import, idle, scale, window, failover, outages, skew, tenants, partitions, backfill`,
       );
   }
   process.exit(0);

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { metricValue } from "../deploy/local/chronoring-process.js";
 import { partitionOf } from "../src/core/partition.js";
 import { startEffectServer } from "./harness/effect-server.js";
 import { createEverySecondJobs, type Fault, runFaults } from "./harness/schedule.js";
@@ -130,6 +131,20 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
         .map((r) => r.queued!);
       if (after.length) leaderToFirstFire = Math.min(...after) - atMs;
     }
+    // What the standbys did, from the scheduler nodes still up (a killed
+    // node's counts are gone with it).
+    const pages = await Promise.all(
+      [...stack.procs].map(async ([name, p]) =>
+        name.startsWith("s") && p.metricsUrl
+          ? ((await fetch(p.metricsUrl).catch(() => undefined))?.text() ?? "")
+          : "",
+      ),
+    );
+    const standby = (action: string) =>
+      pages.reduce(
+        (n, t) => n + metricValue(t, `chronoring_standby_runs_total{action="${action}"}`),
+        0,
+      );
     return {
       jobs: ids.length,
       window_s: d,
@@ -148,6 +163,14 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
       latest_runs: verdict.latest_runs,
       longest_gap_ms: summary(longestGaps(rows, ids)),
       side_effect_calls_unparsed: verdict.side_effect_calls_unparsed,
+      // Extra sends the standbys made: each costs one SQS message, and a
+      // claim one conditional write; every check one consistent read.
+      standby_runs: {
+        checked: standby("checked"),
+        claimed: standby("claimed"),
+        sent: standby("sent"),
+        withheld: standby("withheld"),
+      },
     };
   } finally {
     await stack.stop();

@@ -2,32 +2,18 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  BatchWriteItemCommand,
-  type BatchWriteItemCommandOutput,
-  DynamoDBClient,
-  ScanCommand,
-  type ScanCommandOutput,
-} from "@aws-sdk/client-dynamodb";
-import pino from "pino";
+import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from "@aws-sdk/client-dynamodb";
 import { freePort, startBackends } from "../deploy/local/backends.js";
 import {
   type ChronoringProcess,
   metricValue,
   startChronoring,
 } from "../deploy/local/chronoring-process.js";
-import { jobToItem } from "../src/adapters/dynamodb/job-item.js";
-import { createEtcdCoordinator } from "../src/adapters/etcd/coordinator.js";
-import { createWakeHints } from "../src/cluster/wake-hints.js";
-import { loadConfig } from "../src/config/config.js";
 import { FIELDS } from "../src/config/settings.js";
-import { DEFAULT_TENANT } from "../src/core/caller.js";
-import { systemClock } from "../src/core/clock.js";
-import { newJobId } from "../src/core/ids.js";
-import { partitionOf } from "../src/core/partition.js";
 import { measureWriteCeiling } from "./ceiling.js";
 import { workerBreakdown } from "./fire-breakdown.js";
 import { costPerFire } from "./fire-cost.js";
+import { bulkCreate, sendWakeHints } from "./harness/bulk-jobs.js";
 import { cpuSeconds } from "./harness/proc-sampler.js";
 import { round, summary } from "./stats.js";
 
@@ -41,9 +27,6 @@ export interface FireOptions {
   /** Every job calls a refused port on loopback: every run FAILED (no retry). */
   failing?: boolean;
 }
-
-/** What `--failing` jobs call: nothing listens there, the connection is refused at once. */
-const REFUSED_URL = "http://127.0.0.1:9/";
 
 const PREFIX = "bench-";
 const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
@@ -128,7 +111,12 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       options.spread ? Math.round(t0 + (i * 1000) / rate) : t0,
     );
     const createStart = Date.now();
-    const jobs = await bulkCreate(dynamo, `${PREFIX}jobs`, times, options);
+    const jobs = await bulkCreate(
+      dynamo,
+      `${PREFIX}jobs`,
+      times.map((at) => ({ at })),
+      options,
+    );
     await sendWakeHints(backends.etcd, common, jobs);
     const created = Date.now();
     log(
@@ -279,87 +267,4 @@ function settingsChanged(options: FireOptions, given: Set<string>): Record<strin
     }
   }
   return changed;
-}
-
-/** What the API does after storing the jobs: a wake hint where a poll would come too late. */
-export async function sendWakeHints(
-  etcd: string,
-  env: Record<string, string>,
-  jobs: Array<{ partition: number; nextRunMs: number }>,
-) {
-  const config = loadConfig({ ...env, CHRONORING_ROLES: "api" });
-  const coordinator = createEtcdCoordinator({ endpoints: [etcd], prefix: config.etcd.prefix });
-  const sent: Promise<void>[] = [];
-  const hints = createWakeHints({
-    clock: systemClock,
-    options: config.scheduler,
-    publish: (partition, nextRunMs) => {
-      const p = coordinator.hintWake(partition, nextRunMs);
-      sent.push(p);
-      return p;
-    },
-    logger: pino({ enabled: false }),
-  });
-  for (const job of jobs) hints.scheduled(job.partition, job.nextRunMs);
-  await Promise.all(sent);
-  await coordinator.close();
-}
-
-/**
- * Writes one-time noop jobs due at `times` in batches of 25, as the API would
- * store them; `windowMs` gives each a flexible window.
- */
-export async function bulkCreate(
-  client: DynamoDBClient,
-  table: string,
-  times: number[],
-  options: Pick<FireOptions, "partitions" | "policies" | "failing">,
-  windowMs?: number,
-): Promise<Array<{ partition: number; nextRunMs: number }>> {
-  const { partitions } = options;
-  const target = options.failing
-    ? { type: "http" as const, method: "GET", url: REFUSED_URL, headers: {}, timeoutMs: 5000 }
-    : { type: "noop" as const, sleepMs: 0 };
-  const policies = options.policies
-    ? { pauseAfterFailures: 3, remainingRuns: 1, grantedRuns: 1 }
-    : {};
-  const now = Date.now();
-  const items = times.map((at, i) => {
-    const id = newJobId(now);
-    return jobToItem({
-      id,
-      tenant: DEFAULT_TENANT,
-      name: `bench ${i}`,
-      schedule: { kind: "once", at, ...(windowMs ? { flexibleWindowMs: windowMs } : {}) },
-      target,
-      status: "ACTIVE",
-      tags: [],
-      owner: "bench",
-      version: 1,
-      partition: partitionOf(id, partitions),
-      nextRunMs: at,
-      createdMs: now,
-      updatedMs: now,
-      ...policies,
-    });
-  });
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < items.length) {
-        let batch = items.slice(next, next + 25).map((Item) => ({ PutRequest: { Item } }));
-        next += 25;
-        while (batch.length) {
-          const out: BatchWriteItemCommandOutput = await client.send(
-            new BatchWriteItemCommand({ RequestItems: { [table]: batch } }),
-          );
-          batch = (out.UnprocessedItems?.[table] ?? []) as typeof batch;
-        }
-      }
-    }),
-  );
-  return items.map((item) => ({
-    partition: Number(item.part!.N),
-    nextRunMs: Number(item.next_run!.N),
-  }));
 }

@@ -11,7 +11,7 @@ import {
 } from "../deploy/local/chronoring-process.js";
 import { startMargin } from "../src/core/window-spread.js";
 import { measureWriteCeiling } from "./ceiling.js";
-import { bulkCreate, sendWakeHints } from "./fire.js";
+import { bulkCreate, sendWakeHints } from "./harness/bulk-jobs.js";
 import { round, summary } from "./stats.js";
 
 export interface WindowOptions {
@@ -82,13 +82,11 @@ export async function windowBench(options: WindowOptions, log: (line: string) =>
     const windowMs = options.windowS * 1000;
     const burst = async (withWindow: boolean, done: number) => {
       const t0 = Date.now() + 12_000 + options.jobs * 2;
-      const times = new Array<number>(options.jobs).fill(t0);
       const jobs = await bulkCreate(
         dynamo,
         `${PREFIX}jobs`,
-        times,
-        { partitions: options.partitions },
-        withWindow ? windowMs : undefined,
+        Array.from({ length: options.jobs }, () => ({ at: t0 })),
+        { partitions: options.partitions, ...(withWindow ? { windowMs } : {}) },
       );
       await sendWakeHints(backends.etcd, common, jobs);
       log(

@@ -139,3 +139,29 @@ export function partitionsOf(owners: string[], node: string): number[] {
   });
   return owned;
 }
+
+/**
+ * The partitions `node` stands by for: those it would get if their owner
+ * left, i.e. the owner's next node on the ring (the nodes are the owners of
+ * `owners`). When an owner leaves, the leader's next assignment gives each
+ * of its partitions to exactly that node, so the standby is the node that
+ * takes it over. Empty for a lone node.
+ */
+export function standbyPartitions(
+  owners: string[],
+  node: string,
+  options: { vnodes?: number } = {},
+): number[] {
+  const nodes = [...new Set(owners)];
+  const standby: number[] = [];
+  for (const owner of nodes) {
+    if (owner === node) continue;
+    const others = nodes.filter((n) => n !== owner);
+    if (!others.includes(node)) continue;
+    const without = assignPartitions(others, owners.length, options);
+    owners.forEach((o, p) => {
+      if (o === owner && without[p] === node) standby.push(p);
+    });
+  }
+  return standby.sort((a, b) => a - b);
+}

@@ -1,5 +1,7 @@
 import type { Logger } from "pino";
 import { type Clock, every, type Timer } from "../core/clock.js";
+import type { RunRef } from "../core/execution.js";
+import { inOrder } from "../core/in-order.js";
 import type { Coordinator, Leadership, Member } from "../core/ports/coordinator.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
@@ -8,6 +10,9 @@ import { ALL_TENANTS } from "../core/tenant.js";
 import { withJobFields } from "../core/with-job-fields.js";
 import { assignPartitions, carrySince, epochBase } from "./assignment.js";
 import type { ClusterMetrics } from "./metrics.js";
+
+/** Re-queues of a lost worker's runs under way at once. */
+const REQUEUE_CONCURRENCY = 8;
 
 export interface LeaderOptions {
   partitionCount: number;
@@ -70,9 +75,16 @@ export function startLeaderDuties(deps: {
   }
 
   let failoverRunning = false;
+  /** A member change came during a pass: pass again at once rather than at the next interval. */
+  let failoverAgain = false;
   async function failover(): Promise<void> {
-    if (stopped || failoverRunning || !leadership.isLeader()) return;
+    if (stopped || !leadership.isLeader()) return;
+    if (failoverRunning) {
+      failoverAgain = true;
+      return;
+    }
     failoverRunning = true;
+    failoverAgain = false;
     try {
       const live = new Set(workers);
       for (const id of await coordinator.knownWorkers()) {
@@ -88,8 +100,11 @@ export function startLeaderDuties(deps: {
             ...(token ? { pageToken: token } : {}),
           });
           const now = clock.now();
-          const runs = [];
-          for (const execution of page.items) {
+          const runs: RunRef[] = [];
+          // Each re-queue is a transaction of its own: several at a time, so
+          // that a worker that held many runs has them back within a few
+          // round trips, not one after another.
+          await inOrder(page.items, REQUEUE_CONCURRENCY, async (execution) => {
             const next = await executions.requeue(
               execution,
               `worker ${id} lost (its lease lapsed); re-queued as attempt ${execution.attempt + 1}`,
@@ -98,7 +113,7 @@ export function startLeaderDuties(deps: {
             );
             if (next) runs.push(next);
             else remaining++;
-          }
+          });
           if (runs.length) {
             await queue.send(await withJobFields(runs, jobs));
             metrics.requeued.inc(runs.length);
@@ -113,6 +128,7 @@ export function startLeaderDuties(deps: {
     } finally {
       failoverRunning = false;
     }
+    if (failoverAgain) await failover();
   }
 
   const failoverTimer = every(clock, options.failoverIntervalMs, () => void failover());

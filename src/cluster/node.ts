@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { Coordinator, Leadership, MemberRole, Session } from "../core/ports/coordinator.js";
 import { type RetrySchedule, retry } from "../core/retry.js";
-import { partitionsOf } from "./assignment.js";
+import { partitionsOf, standbyPartitions } from "./assignment.js";
 import type { ClusterMetrics } from "./metrics.js";
 
 export interface ClusterNodeOptions {
@@ -72,7 +72,11 @@ export function startClusterNode(deps: {
    * Scheduler nodes: the partitions (with their fencing epochs) this node
    * should fire; `takeover` marks one whose last owner left the cluster.
    */
-  onPartitions?: (owned: Array<{ partition: number; epoch: number; takeover?: boolean }>) => void;
+  onPartitions?: (
+    owned: Array<{ partition: number; epoch: number; takeover?: boolean }>,
+    /** Partitions this node would take if their owner left (`standbyPartitions`). */
+    standby: number[],
+  ) => void;
   /** Scheduler nodes: start leader duties; returns their stop function. */
   onLeadership?: (leadership: Leadership) => { stop(): Promise<void> };
   /** Worker nodes: called once registered (to record the worker id durably). */
@@ -92,7 +96,7 @@ export function startClusterNode(deps: {
   const cleanups: Array<() => Promise<void>> = [];
 
   async function teardown(): Promise<void> {
-    deps.onPartitions?.([]);
+    deps.onPartitions?.([], []);
     const pending = cleanups.splice(0);
     await Promise.all(pending.map((c) => c().catch(() => {})));
   }
@@ -171,6 +175,7 @@ export function startClusterNode(deps: {
             epoch: assignment.since[partition]!,
             ...(left.has(partition) ? { takeover: true } : {}),
           })),
+          standbyPartitions(assignment.owners, options.id),
         );
       });
       cleanups.push(stopWatch);

@@ -99,6 +99,11 @@ export interface Config {
     pollBackstopMs: number;
     /** Most runs claimed per partition per pass. */
     batchSize: number;
+    /**
+     * Claim writes of MEDIUM and LOW runs one scheduler node has in flight at
+     * most; HIGH claims are not held back (src/scheduler/claim-gate.ts).
+     */
+    claimConcurrency: number;
     /** A claimed run not started within this long is sent again. */
     startTimeoutMs: number;
     /** The shortest pause between two recovery sweeps of a partition. */
@@ -115,6 +120,11 @@ export interface Config {
     concurrency: number;
     /** How long the scheduler trusts a cached calendar: a calendar change is seen within this. */
     calendarTtlMs: number;
+    /**
+     * How long after its time a HIGH run not started is claimed or sent again
+     * by its partition's standby node (src/scheduler/standby.ts); 0: no standby.
+     */
+    standbyHedgeMs: number;
   };
   worker: {
     id: string;
@@ -281,6 +291,7 @@ export function loadConfig(
       pollIntervalMs: int("poll-interval-ms"),
       pollBackstopMs: int("poll-backstop-ms"),
       batchSize: int("batch-size"),
+      claimConcurrency: int("claim-concurrency"),
       startTimeoutMs: int("start-timeout-ms"),
       sweepIntervalMs: int("sweep-interval-ms"),
       // A kept retry is written at least the queue's longest delay before it
@@ -292,6 +303,7 @@ export function loadConfig(
       recoveryHorizonMs: int("recovery-horizon-ms"),
       concurrency: int("scheduler-concurrency"),
       calendarTtlMs: int("calendar-ttl-ms"),
+      standbyHedgeMs: int("standby-hedge-ms"),
     },
     worker: {
       id: str("worker-id") || str("node-id") || `${hostname()}-${process.pid}`,

@@ -129,7 +129,10 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
       sessionTtlMs: config.etcd.sessionTtlMs,
       info: { pid: String(process.pid), api: config.roles.includes("api") ? "yes" : "no" },
     },
-    onPartitions: (owned) => scheduler.setPartitions(owned),
+    onPartitions: (owned, standby) => {
+      scheduler.setPartitions(owned);
+      scheduler.setStandby(standby);
+    },
     onLeadership: (leadership) => {
       const backfills = driveBackfills(() => leadership.isLeader());
       const duties = startLeaderDuties({

@@ -1,17 +1,10 @@
 import type { Logger } from "pino";
-import { recoveryDeadline, runDeadline } from "../core/claim-rules.js";
 import type { Clock } from "../core/clock.js";
-import { StaleOwnerError } from "../core/errors.js";
-import type { Claim, DueJob, Fence, JobStore } from "../core/ports/job-store.js";
-import type { OutgoingRun } from "../core/ports/work-queue.js";
-import { spendRuns } from "../core/run-budget.js";
-import { runMessageFor } from "../core/run-message.js";
-import { windowOf } from "../core/schedule/flexible-window.js";
-import { type CatchUp, type FireContext, nextFire, planCatchUp } from "../core/schedule/index.js";
-import { createSpreadMemory, planStarts, type SpreadMemory } from "../core/window-spread.js";
-import { withJobFields } from "../core/with-job-fields.js";
+import type { DueJob, Fence, JobStore } from "../core/ports/job-store.js";
+import type { SpreadMemory } from "../core/window-spread.js";
 import type { CalendarCache } from "./calendar-cache.js";
-import { traceClaims } from "./claim-span.js";
+import { createDueClaims } from "./claim-due.js";
+import type { ClaimGate } from "./claim-gate.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { SchedulerMetrics } from "./metrics.js";
 
@@ -56,6 +49,25 @@ export interface PassResult {
 /** The fewest runs a read asks for: the window's and a few beyond. */
 const MIN_READ = 4;
 
+/** HIGH runs one read of the HIGH index asks for (a full page of due ones reads again at once). */
+export const HIGH_READ = 16;
+
+/** What one HIGH pass over a partition found (see `Claimer.highPass`). */
+export interface HighPassResult {
+  claimed: number;
+  lost: number;
+  /** A full page of due HIGH runs came back: pass again at once. */
+  more: boolean;
+  /** The earliest HIGH run beyond the look-ahead (infinite: none, as far as the read reached). */
+  nextHighMs: number;
+  /** Jobs whose run this pass claimed (the partition's known runs of them are stale). */
+  claimedIds: string[];
+  /** The earliest next run of a job this pass claimed. */
+  nextClaimedMs?: number;
+  /** The recovery deadlines the won claims recorded. */
+  deadlines: number[];
+}
+
 /**
  * One pass over one partition: reads what is due up to the look-ahead from
  * the due index, claims each run by compare-and-set on the job's next run
@@ -71,104 +83,17 @@ export function createClaimer(deps: {
   options: ClaimerOptions;
   /** Calendars of jobs that name one; without it no date is excluded. */
   calendars?: CalendarCache;
+  /** Bounds the claims of lower priorities in flight (absent: unbounded). */
+  claimGate?: ClaimGate;
   /**
    * What this node planned in flexible windows: one for all its partitions
    * (see `window-spread.ts`); absent: a fresh one.
    */
   spread?: SpreadMemory;
 }) {
-  const { store, dispatcher, clock, metrics, options, calendars } = deps;
-  const spread = deps.spread ?? createSpreadMemory("standalone");
+  const { store, clock, metrics, options } = deps;
 
-  function contextOf(job: DueJob): FireContext {
-    const ctx: FireContext = { jobId: job.id };
-    const name = job.schedule.calendar?.name;
-    // The job's own tenant's calendar of that name (calendars are named per tenant).
-    const calendar = name === undefined ? undefined : calendars?.get(job.tenant, name);
-    if (calendar !== undefined) ctx.calendar = calendar;
-    return ctx;
-  }
-
-  /**
-   * The claim of a job's due run. A run more than the misfire threshold
-   * late is caught up by the job's policy in the same conditional write:
-   * the runs to fire now are recorded instead, the dropped ones counted.
-   */
-  function claimFor(job: DueJob, now: number, plannedMs: number | undefined): Claim {
-    const ctx = contextOf(job);
-    const plan = planCatchUp(job.schedule, job.nextRunMs, now, ctx);
-    if (plan !== undefined) return withinBudget(catchUpClaim(job, plan, now));
-    const run = { scheduledMs: job.nextRunMs, ...(plannedMs !== undefined && { plannedMs }) };
-    const recoverAtMs = recoverAt(job, runDeadline(run, options.startTimeoutMs), now);
-    const claim: Claim = {
-      job,
-      nextRunMs: nextFire(job.schedule, job.nextRunMs, ctx),
-      recoverAtMs,
-    };
-    if (plannedMs !== undefined) claim.plannedMs = plannedMs;
-    return withinBudget(claim);
-  }
-
-  /**
-   * A job with `remaining_runs` fires at most what is left (the earliest of
-   * a catch-up's runs); the claim that spends the last has no next run,
-   * which makes the job FINISHED in the same write.
-   */
-  function withinBudget(claim: Claim): Claim {
-    const { job } = claim;
-    if (job.remainingRuns === undefined) return claim;
-    const spent = spendRuns(claim.runs ?? [job.nextRunMs], job.remainingRuns);
-    return {
-      ...claim,
-      runs: spent.runs,
-      remainingRuns: spent.left ?? 0,
-      nextRunMs: spent.finishes ? undefined : claim.nextRunMs,
-    };
-  }
-
-  /**
-   * The planned start of each due run with a flexible window (undefined for
-   * the others), spread over its window with the runs of the same time this
-   * node claims (`window-spread.ts`). A run past its misfire threshold is
-   * caught up instead, and sent at once: `claimFor` drops its plan.
-   */
-  function plansOf(due: DueJob[], now: number): Array<number | undefined> {
-    const windowed = due.flatMap((job, i) => {
-      const windowMs = windowOf(job.schedule);
-      return windowMs > 0
-        ? [{ i, run: { jobId: job.id, nominalMs: job.nextRunMs, windowMs } }]
-        : [];
-    });
-    const plans = new Array<number | undefined>(due.length);
-    if (windowed.length === 0) return plans;
-    const starts = planStarts(
-      windowed.map((w) => w.run),
-      now,
-      spread,
-    );
-    windowed.forEach((w, k) => {
-      plans[w.i] = starts[k];
-    });
-    return plans;
-  }
-
-  /** Caught-up runs are sent now: their recovery deadline counts from now. */
-  function catchUpClaim(job: DueJob, plan: CatchUp, now: number): Claim {
-    const recoverAtMs = recoverAt(job, now + options.startTimeoutMs, now);
-    const claim: Claim = { job, nextRunMs: plan.nextRunMs, recoverAtMs, runs: plan.runs };
-    if (plan.missed > 0) claim.missed = plan.missed;
-    return claim;
-  }
-
-  /** The deadline the claim records: see `recoveryDeadline`. */
-  function recoverAt(job: DueJob, own: number, now: number): number {
-    return recoveryDeadline({
-      pendingMs: job.recoverAtMs,
-      ownMs: own,
-      nowMs: now,
-      startTimeoutMs: options.startTimeoutMs,
-    });
-  }
+  const { claimDue } = createDueClaims(deps);
 
   return {
     /**
@@ -187,6 +112,7 @@ export function createClaimer(deps: {
       let read: DueJob[];
       let untilMs: number;
       let nextLimit = readLimit;
+      let highBeyondPage: DueJob[] = [];
       const fromIndex = !known || known.untilMs < horizon;
       if (!fromIndex) {
         ({ jobs: read, untilMs } = known);
@@ -206,9 +132,18 @@ export function createClaimer(deps: {
           full && window >= read.length
             ? options.batchSize
             : Math.min(options.batchSize, Math.max(MIN_READ, window + 2));
+        // A page of due runs that goes on past it (a burst): the HIGH ones
+        // among the rest come first, from the HIGH index (one more read, in
+        // a backlog only).
+        if (full && untilMs < horizon) {
+          const seen = new Set(read.map((j) => j.id));
+          const high = await store.dueJobs(partition, horizon, HIGH_READ, "HIGH");
+          highBeyondPage = high.filter((j) => !seen.has(j.id));
+        }
       }
       metrics.passes.inc({ source: fromIndex ? "index" : "known" });
-      const due = read.filter((job) => job.nextRunMs <= horizon);
+      const inPage = read.filter((job) => job.nextRunMs <= horizon);
+      const due = [...highBeyondPage, ...inPage];
       const result: PassResult = {
         claimed: 0,
         more: false,
@@ -221,87 +156,46 @@ export function createClaimer(deps: {
         deadlines: [],
         readLimit: nextLimit,
       };
-      if (due.length === 0) {
-        metrics.lag.set({ partition: String(partition) }, 0);
-        return result;
-      }
       metrics.lag.set(
         { partition: String(partition) },
-        Math.max(0, now - due[0]!.nextRunMs) / 1000,
+        due.length === 0 ? 0 : Math.max(0, now - (inPage[0] ?? due[0]!).nextRunMs) / 1000,
       );
-      const named = due.flatMap((job) => {
-        const name = job.schedule.calendar?.name;
-        return name === undefined ? [] : [{ tenant: job.tenant, name }];
-      });
-      if (named.length > 0) await calendars?.load(named);
-      const plans = plansOf(due, now);
-      const claims = due.map((job, i) => claimFor(job, now, plans[i]));
-      // A span's times are wall-clock, whatever clock the scheduler runs on.
-      const claimedAt = new Date();
-      let won: boolean[];
-      let stale: StaleOwnerError | undefined;
-      try {
-        won = await store.claimRuns(claims, fence);
-      } catch (err) {
-        // Claims are separate writes: a stale owner may have won some (jobs
-        // the newer owner had not touched). Each is a once-only claim; it is
-        // sent now rather than left to the new owner's recovery sweep.
-        if (!(err instanceof StaleOwnerError)) throw err;
-        stale = err;
-        won = err.won ?? [];
-      }
-      const runs: OutgoingRun[] = [];
-      let lost = 0;
-      won.forEach((ok, i) => {
-        const claim = claims[i]!;
-        if (!ok) {
-          lost++;
-          return;
-        }
-        const { job } = claim;
-        result.deadlines.push(claim.recoverAtMs);
-        // The job's next run is the partition's business too: come back for it.
-        if (claim.nextRunMs !== undefined) {
-          result.nextClaimedMs = Math.min(result.nextClaimedMs ?? claim.nextRunMs, claim.nextRunMs);
-        }
-        if (claim.missed) {
-          metrics.missed.inc({ policy: job.schedule.misfire?.mode ?? "FIRE_ONCE" }, claim.missed);
-        }
-        for (const scheduledMs of claim.runs ?? [job.nextRunMs]) {
-          const run = { tenant: job.tenant, jobId: job.id, partition: job.partition };
-          const plan = claim.runs === undefined ? claim.plannedMs : undefined;
-          // The due index's copy of the job rides along (see `DueJob`); the
-          // claim just recorded the run, so its start need not read the job
-          // for a stop (`claimed`), nor for whether the job is failing, which
-          // the claim's write found; unless a failure policy may pause the
-          // job: its start reads how the job stands then.
-          const found = claim.found;
-          const failing = found && !found.pausesAfterFailures ? found.failing : undefined;
-          const carries = { ...job, claimed: true, ...(failing !== undefined && { failing }) };
-          runs.push(
-            runMessageFor(
-              {
-                ...run,
-                scheduledMs,
-                attempt: 1,
-                manual: false,
-                ...(plan !== undefined && { plannedMs: plan }),
-              },
-              carries,
-            ),
-          );
-        }
-      });
-      traceClaims(runs, claimedAt);
-      metrics.claimed.inc(runs.length);
-      metrics.claimsLost.inc(lost);
-      // Reads jobs only when the due index predates priorities.
-      dispatcher.hold(await withJobFields(runs, store));
-      result.claimed = runs.length;
-      result.lost = lost;
-      result.more = fromIndex && due.length >= readLimit;
-      if (stale) throw stale;
+      if (due.length === 0) return result;
+      const claimed = await claimDue(due, fence, now);
+      result.claimed = claimed.claimed;
+      result.lost = claimed.lost;
+      result.deadlines = claimed.deadlines;
+      if (claimed.nextClaimedMs !== undefined) result.nextClaimedMs = claimed.nextClaimedMs;
+      result.more = fromIndex && inPage.length >= readLimit;
+      if (claimed.stale) throw claimed.stale;
       return result;
+    },
+
+    /**
+     * A pass over the partition's HIGH runs alone (the HIGH index): claims
+     * those due within the look-ahead, and tells when the next one is. For a
+     * partition whose passes over the due index lag behind a backlog, so
+     * that a HIGH run waits for no lower one. Throws StaleOwnerError as
+     * `pass` does.
+     */
+    async highPass(partition: number, fence?: Fence): Promise<HighPassResult> {
+      const now = clock.now();
+      const horizon = now + options.lookaheadMs;
+      const read = await store.dueJobs(partition, FAR_MS, HIGH_READ, "HIGH");
+      metrics.passes.inc({ source: "high" });
+      const due = read.filter((job) => job.nextRunMs <= horizon);
+      const beyond = read.find((job) => job.nextRunMs > horizon);
+      const claimed = await claimDue(due, fence, now);
+      if (claimed.stale) throw claimed.stale;
+      return {
+        claimed: claimed.claimed,
+        lost: claimed.lost,
+        more: due.length >= HIGH_READ,
+        nextHighMs: beyond?.nextRunMs ?? Number.POSITIVE_INFINITY,
+        claimedIds: claimed.claimedIds,
+        ...(claimed.nextClaimedMs !== undefined ? { nextClaimedMs: claimed.nextClaimedMs } : {}),
+        deadlines: claimed.deadlines,
+      };
     },
   };
 }

@@ -35,8 +35,10 @@ export interface SchedulerMetrics {
   fenced: Counter;
   /** Runs dropped by a misfire policy, by policy. */
   missed: Counter<"policy">;
-  /** Claim passes, by what they claimed from: a due-index read, or runs known from an earlier read. */
+  /** Claim passes, by what they claimed from: a due-index read, runs known from an earlier read, or the HIGH index. */
   passes: Counter<"source">;
+  /** HIGH runs of partitions this node stands by for, by what the standby did (standby.ts). */
+  standby: Counter<"action">;
 }
 
 /**
@@ -45,7 +47,7 @@ export interface SchedulerMetrics {
  */
 const MISFIRE_POLICIES: readonly MisfireMode[] = ["SKIP", "FIRE_ONCE", "FIRE_ALL"];
 /** The scheduler's loops, likewise reported from the start. */
-const LOOPS = ["fence", "sweep", "claim"] as const;
+const LOOPS = ["fence", "sweep", "claim", "high", "standby"] as const;
 
 export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
   const registers = [registry];
@@ -70,6 +72,13 @@ export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
     registers,
   });
   for (const action of ["sent", "held"]) takeover.inc({ action }, 0);
+  const standby = new Counter({
+    name: "chronoring_standby_runs_total",
+    help: "HIGH runs of partitions this node stands by for, checked after their time (checked): claimed here because their owner had not (claimed), sent again because claimed and not started (sent), or not sent again while the HIGH queue had runs waiting (withheld)",
+    labelNames: ["action"],
+    registers,
+  });
+  for (const action of ["checked", "claimed", "sent", "withheld"]) standby.inc({ action }, 0);
   return {
     fireLateness: new Histogram({
       name: "chronoring_fire_lateness_seconds",
@@ -93,6 +102,7 @@ export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
       registers,
     }),
     takeover,
+    standby,
     resent: new Counter({
       name: "chronoring_runs_resent_total",
       help: "Claimed runs not seen started within the bound and sent again",
@@ -139,7 +149,7 @@ export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
     missed,
     passes: new Counter({
       name: "chronoring_claim_passes_total",
-      help: "Claim passes over a partition, by source: index (read the due index) or known (runs read by an earlier pass)",
+      help: "Claim passes over a partition, by source: index (read the due index), known (runs read by an earlier pass) or high (the HIGH index, while the partition is behind)",
       labelNames: ["source"],
       registers,
     }),

@@ -1,4 +1,4 @@
-import type { KnownRuns } from "./claimer.js";
+import type { KnownRuns, PassResult } from "./claimer.js";
 
 /** What the scheduler's loops know of one partition this node fires. */
 export interface PartitionState {
@@ -34,6 +34,12 @@ export interface PartitionState {
   /** Recovery deadlines up to here have been checked. */
   sweepCursor: number;
   busy: boolean;
+  /** The last pass over the due index read a full page of due runs: more are waiting. */
+  backlog: boolean;
+  /** When the HIGH lane reads this partition's HIGH runs next, while the partition is behind. */
+  highAt: number;
+  /** The HIGH lane is reading or claiming in it. */
+  highBusy: boolean;
 }
 
 export interface SweepTiming {
@@ -69,6 +75,9 @@ export function newPartitionState(
     takeover: gained.takeover ?? false,
     sweepCursor: now - options.recoveryHorizonMs,
     busy: false,
+    backlog: false,
+    highAt: Number.NEGATIVE_INFINITY,
+    highBusy: false,
   };
 }
 
@@ -114,4 +123,75 @@ export function nextReady(states: Iterable<PartitionState>): PartitionState | un
     if (!best || at < Math.min(best.nextPollAt, best.nextSweepAt)) best = st;
   }
   return best;
+}
+
+/**
+ * A job of the partition now runs next at `nextRunMs` (created, changed, or
+ * claimed by another pass than the one under way): the next pass in time
+ * reads the index (and the HIGH lane, if the partition is behind, its HIGH
+ * index). Returns whether the next pass moved earlier.
+ */
+export function wakeAt(
+  st: PartitionState,
+  nextRunMs: number,
+  now: number,
+  lookaheadMs: number,
+): boolean {
+  // Poll when the run enters the look-ahead, unless a poll comes before that anyway.
+  const at = Math.max(now, nextRunMs - lookaheadMs);
+  st.wokenAt = Math.min(st.wokenAt, at);
+  st.readAt = Math.min(st.readAt, at);
+  st.highAt = Math.min(st.highAt, at);
+  if (at >= st.nextPollAt) return false;
+  st.nextPollAt = at;
+  return true;
+}
+
+/** What plans a partition's next pass (see `afterPass`). */
+export interface PassTiming {
+  lookaheadMs: number;
+  /** The longest pause between reads of the index. */
+  pollBackstopMs: number;
+  /** Passes over known runs start on a tick of this (0: none). */
+  tickMs: number;
+}
+
+/**
+ * Plans the next pass after one ended at `after`: the index is read again
+ * after the poll backstop to find new jobs, before the known runs run out,
+ * when a claimed job's next run enters the look-ahead, when a wake during
+ * the pass asked for it, and at once for more or after a lost claim (what
+ * was read is stale). Returns true when the pass left due runs unread in a
+ * partition that had none (the HIGH lane has work).
+ */
+export function afterPass(
+  st: PartitionState,
+  result: PassResult,
+  after: number,
+  timing: PassTiming,
+): boolean {
+  const { lookaheadMs, tickMs } = timing;
+  let readAt = result.read ? after + timing.pollBackstopMs : st.readAt;
+  readAt = Math.min(
+    readAt,
+    // The first instant whose look-ahead reaches past what is known (at
+    // `untilMs - lookaheadMs` the known runs still cover it: a read then
+    // would find the same page, and plan the same read again at once).
+    result.known.untilMs + 1 - lookaheadMs,
+    (result.nextClaimedMs ?? Number.POSITIVE_INFINITY) - lookaheadMs,
+    st.wokenAt,
+  );
+  if (result.more || result.lost > 0) readAt = after;
+  const backlogBegins = result.read && result.more && !st.backlog;
+  if (result.read) st.backlog = result.more;
+  st.readAt = readAt;
+  st.known = result.known;
+  st.readLimit = result.readLimit;
+  const firstKnown = (result.known.jobs[0]?.nextRunMs ?? Number.POSITIVE_INFINITY) - lookaheadMs;
+  const onTick =
+    tickMs > 0 && Number.isFinite(firstKnown)
+      ? Math.ceil(firstKnown / tickMs) * tickMs
+      : firstKnown;
+  st.nextPollAt = Math.min(readAt, onTick);
+  return backlogBegins;
 }

@@ -7,6 +7,8 @@ export interface SchedulerOptions {
   /** The longest pause between due-index reads of a partition (absent: the poll interval). */
   pollBackstopMs?: number;
   batchSize: number;
+  /** Claim writes of MEDIUM and LOW runs in flight at most (absent: 32); HIGH ones are not held back. */
+  claimConcurrency?: number;
   startTimeoutMs: number;
   /** The shortest pause between two sweeps of a partition. */
   sweepIntervalMs: number;
@@ -21,6 +23,8 @@ export interface SchedulerOptions {
   concurrency: number;
   /** How long a cached calendar is trusted (absent: 30 s). */
   calendarTtlMs?: number;
+  /** A HIGH run of a partition stood by for is checked this long after its time (absent or 0: no standby). */
+  standbyHedgeMs?: number;
 }
 
 /** A partition this node should fire; `epoch` (cluster mode) fences its claims. */
@@ -36,6 +40,11 @@ export interface Scheduler {
   setPartitions(partitions: OwnedPartition[]): void;
   /** Partitions this node fires now (not stale). */
   owned(): OwnedPartition[];
+  /**
+   * Sets the partitions this node stands by for (whose HIGH runs it claims
+   * or sends again when their owner has not: standby.ts).
+   */
+  setStandby(partitions: number[]): void;
   /** A job in `partition` now runs next at `nextRunMs` (created or changed in this process). */
   wake(partition: number, nextRunMs: number): void;
   /** Runs held until their time. */

@@ -3,21 +3,27 @@ import type { Clock } from "../core/clock.js";
 import { StaleOwnerError } from "../core/errors.js";
 import type { CalendarStore } from "../core/ports/calendar-store.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
-import type { JobStore } from "../core/ports/job-store.js";
+import type { Fence, JobStore } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
 import { createSpreadMemory } from "../core/window-spread.js";
 import { createCalendarCache } from "./calendar-cache.js";
+import { createClaimGate } from "./claim-gate.js";
 import { createClaimer } from "./claimer.js";
 import { createDispatcher, type Dispatcher } from "./dispatcher.js";
+import { createHighLane } from "./high-lane.js";
 import type { SchedulerMetrics } from "./metrics.js";
 import {
+  afterPass,
   newPartitionState,
   nextReady,
   noteDeadlines,
   type PartitionState,
+  wakeAt,
 } from "./partition-state.js";
 import { createRecovery } from "./recovery.js";
 import type { Scheduler, SchedulerOptions } from "./scheduler-options.js";
+import { createSleepers } from "./sleepers.js";
+import { createStandby } from "./standby.js";
 import { createSweepStep, sweepTiming } from "./sweep-step.js";
 
 export type { OwnedPartition, Scheduler, SchedulerOptions } from "./scheduler-options.js";
@@ -69,6 +75,7 @@ export function createScheduler(deps: {
     // Seeded by the node: two nodes spreading runs of one time plan different sequences.
     spread: createSpreadMemory(nodeId),
     ...deps,
+    claimGate: createClaimGate(options.claimConcurrency ?? 32),
     ...(calendars ? { calendars } : {}),
   });
   const recovery = createRecovery({
@@ -81,7 +88,7 @@ export function createScheduler(deps: {
   const timing = sweepTiming(options);
   const states = new Map<number, PartitionState>();
   let stopped = false;
-  const sleepers = new Set<() => void>();
+  const { sleep, wakeAll } = createSleepers(clock);
   const loops: Promise<void>[] = [];
 
   /**
@@ -89,28 +96,18 @@ export function createScheduler(deps: {
    * claim still comes at least 0.9 look-ahead early), so that partitions whose
    * runs fall close together claim at once and share a transaction.
    */
-  const tickMs = Math.floor(options.lookaheadMs / 10);
+  const passTiming = {
+    lookaheadMs: options.lookaheadMs,
+    pollBackstopMs,
+    tickMs: Math.floor(options.lookaheadMs / 10),
+  };
   /** A failed pass is tried again this soon: its runs may be due within the look-ahead. */
   const retryMs = Math.min(options.pollIntervalMs, 1_000);
-  function onTick(ms: number): number {
-    return tickMs > 0 && Number.isFinite(ms) ? Math.ceil(ms / tickMs) * tickMs : ms;
-  }
 
-  /** A wait on the injected clock that `wakeAll` cuts short. */
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        timer.cancel();
-        sleepers.delete(done);
-        resolve();
-      };
-      const timer = clock.setTimeout(done, ms);
-      sleepers.add(done);
-    });
-  }
-
-  function wakeAll(): void {
-    for (const done of [...sleepers]) done();
+  function fenceOf(st: PartitionState): Fence | undefined {
+    return st.epoch === undefined
+      ? undefined
+      : { partition: st.partition, epoch: st.epoch, owner: nodeId };
   }
 
   function markStale(st: PartitionState): void {
@@ -160,35 +157,13 @@ export function createScheduler(deps: {
       // A wake from now on may be for a job this pass reads too late to see.
       st.wokenAt = Number.POSITIVE_INFINITY;
       try {
-        const fence =
-          st.epoch === undefined
-            ? undefined
-            : { partition: st.partition, epoch: st.epoch, owner: nodeId };
         const known = now < st.readAt ? st.known : undefined;
-        const result = await tracked(() => claimer.pass(st.partition, fence, known, st.readLimit));
-        const after = clock.now();
-        // Read the index again after the poll interval to find new jobs,
-        // before the known runs run out, when a claimed job's next run
-        // enters the look-ahead, when a wake during the pass asked for it,
-        // and at once for more or after a lost claim (what was read is stale).
-        let readAt = result.read ? after + pollBackstopMs : st.readAt;
-        readAt = Math.min(
-          readAt,
-          result.known.untilMs - options.lookaheadMs,
-          (result.nextClaimedMs ?? Number.POSITIVE_INFINITY) - options.lookaheadMs,
-          st.wokenAt,
+        const result = await tracked(() =>
+          claimer.pass(st.partition, fenceOf(st), known, st.readLimit),
         );
-        if (result.more || result.lost > 0) readAt = after;
-        st.readAt = readAt;
-        st.known = result.known;
-        st.readLimit = result.readLimit;
+        // Runs left unread: the HIGH lane looks for HIGH ones among them.
+        if (afterPass(st, result, clock.now(), passTiming)) wakeAll();
         noteDeadlines(st, result.deadlines, timing);
-        st.nextPollAt = Math.min(
-          readAt,
-          onTick(
-            (result.known.jobs[0]?.nextRunMs ?? Number.POSITIVE_INFINITY) - options.lookaheadMs,
-          ),
-        );
       } catch (err) {
         if (err instanceof StaleOwnerError) {
           markStale(st);
@@ -222,7 +197,38 @@ export function createScheduler(deps: {
     }
   }
 
+  const lane = createHighLane({
+    claimer,
+    clock,
+    metrics,
+    logger,
+    options: { lookaheadMs: options.lookaheadMs, pollBackstopMs, retryMs },
+    timing,
+    states: () => states.values(),
+    fenceOf,
+    canClaim,
+    tracked,
+    onStale: markStale,
+    sleep,
+    stopped: () => stopped,
+  });
+  const standby = createStandby({
+    ...deps,
+    dispatcher,
+    options: {
+      hedgeMs: options.standbyHedgeMs ?? 0,
+      lookaheadMs: options.lookaheadMs,
+      pollBackstopMs,
+      startTimeoutMs: options.startTimeoutMs,
+      retryMs,
+    },
+    ...(calendars ? { calendars } : {}),
+    canClaim,
+    sleep,
+    stopped: () => stopped,
+  });
   for (let i = 0; i < options.concurrency; i++) loops.push(loop());
+  loops.push(...lane.start(), standby.start());
 
   return {
     setPartitions(partitions) {
@@ -264,17 +270,14 @@ export function createScheduler(deps: {
           ...(st.epoch === undefined ? {} : { epoch: st.epoch }),
         }));
     },
+    setStandby(partitions) {
+      standby.set(partitions);
+      wakeAll();
+    },
     wake(partition, nextRunMs) {
       const st = states.get(partition);
-      if (!st) return;
-      // Poll when the run enters the look-ahead, unless a poll comes before that anyway.
-      // A wake means the partition changed: the next pass in time reads the index.
-      const at = Math.max(clock.now(), nextRunMs - options.lookaheadMs);
-      st.wokenAt = Math.min(st.wokenAt, at);
-      st.readAt = Math.min(st.readAt, at);
-      if (at >= st.nextPollAt) return;
-      st.nextPollAt = at;
-      wakeAll();
+      if (st && wakeAt(st, nextRunMs, clock.now(), options.lookaheadMs)) wakeAll();
+      if (standby.wake(partition, nextRunMs)) wakeAll();
     },
     get held() {
       return dispatcher.pending;

@@ -1,6 +1,7 @@
 import type { Update } from "@aws-sdk/client-dynamodb";
 import { CLAIMABLE_STATUSES, statusAfterClaim } from "../../core/claim-rules.js";
 import type { Claim, Fence, RunPlan } from "../../core/ports/job-store.js";
+import { HIGH_PART_ATTR } from "./high-index.js";
 import { type Item, n, s, statusIn } from "./job-item.js";
 import { PLAN_ATTR } from "./tables.js";
 
@@ -92,6 +93,15 @@ export function claimUpdate(table: string, claim: Claim, fence?: Fence, mark?: s
   } else {
     condition += " AND recover_at = :seen";
     values[":seen"] = n(job.recoverAtMs);
+  }
+  if (job.priority === "HIGH") {
+    // Keeps a HIGH job in the HIGH index (a job stored before it gets its
+    // entry here), unless UpdateJob changed its priority since the read.
+    names["#hp"] = HIGH_PART_ATTR;
+    names["#prio"] = "prio";
+    values[":high"] = s("HIGH");
+    set.push("#hp = part");
+    condition += " AND #prio = :high";
   }
   // remaining_runs: a compare-and-set on the count read, so that a run is
   // counted once, and none spent past 0, whoever claims (see `spendRuns`).

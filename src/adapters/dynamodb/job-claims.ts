@@ -6,6 +6,7 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { claimsMore } from "../../core/claim-rules.js";
+import { systemClock } from "../../core/clock.js";
 import { StaleOwnerError } from "../../core/errors.js";
 import { inOrder } from "../../core/in-order.js";
 import type { JobLimits, JobStatus, JobTarget, Schedule } from "../../core/job.js";
@@ -24,6 +25,7 @@ import { CLAIM_MARK_ATTR, claimUpdate, planEntry, plansOf } from "./claim-writes
 import { readClaimedRuns } from "./claimed-runs.js";
 import type { TableNames } from "./client.js";
 import { failureStateOf } from "./failure-count.js";
+import { HIGH_INDEX, HIGH_PART_ATTR, highIndexReadiness } from "./high-index.js";
 import { decodeToken, type Item, n, num, numSet, s, str, toPage } from "./job-item.js";
 import { fenceHolds } from "./partition-fences.js";
 import {
@@ -48,7 +50,7 @@ const CLAIM_CONCURRENCY = 16;
  */
 export type JobClaims = Pick<
   JobStore,
-  "dueJobs" | "claimRuns" | "pendingRuns" | "settleRuns" | "claimedRuns"
+  "dueJobs" | "claimRuns" | "pendingRuns" | "settleRuns" | "claimedRuns" | "recordedClaims"
 > & {
   /** Reads which attributes the due index projects (once, at init). */
   init(): Promise<void>;
@@ -76,6 +78,8 @@ export function createJobClaims(options: {
   let duePriority = false;
   /** Set by init: false for a table whose due index predates tenancy. */
   let dueTenant = false;
+  /** Whether the HIGH index is there to read (a table from before it builds it first). */
+  const highReady = highIndexReadiness(client, table, systemClock);
   /**
    * Set by init: false for a table whose recover index predates flexible
    * windows (it does not project the plans): the sweep reads them from the
@@ -158,26 +162,30 @@ export function createJobClaims(options: {
       recoverPlans = (await dynamo(() => indexProjection(client, table, RECOVER_INDEX)))(PLAN_ATTR);
     },
 
-    async dueJobs(partition, untilMs, limit) {
+    async dueJobs(partition, untilMs, limit, only) {
+      if (only === "HIGH" && !(await dynamo(highReady))) return [];
       const out = await dynamo(() =>
         client.send(
           new QueryCommand({
             TableName: table,
-            IndexName: DUE_INDEX,
-            KeyConditionExpression: "part = :p AND next_run <= :until",
+            IndexName: only === "HIGH" ? HIGH_INDEX : DUE_INDEX,
+            KeyConditionExpression: `${only === "HIGH" ? HIGH_PART_ATTR : "part"} = :p AND next_run <= :until`,
             ExpressionAttributeValues: { ":p": n(partition), ":until": n(untilMs) },
             Limit: limit,
           }),
         ),
       );
       const items = out.Items ?? [];
-      const read = await unprojected(items);
+      // The HIGH index is newer than priorities, tenancy and run limits: it
+      // projects all that the due index does (`DUE_PROJECTION`).
+      const high = only === "HIGH";
+      const read = high ? undefined : await unprojected(items);
       return items.map((item): DueJob => {
         const id = str(item, "id")!;
         const full = read?.get(id) ?? {};
         const due: DueJob = {
           id,
-          tenant: tenantOrDefault(str(dueTenant ? item : full, "tenant")),
+          tenant: tenantOrDefault(str(dueTenant || high ? item : full, "tenant")),
           partition,
           nextRunMs: num(item, "next_run")!,
           schedule: JSON.parse(str(item, "sched")!) as Schedule,
@@ -189,8 +197,8 @@ export function createJobClaims(options: {
         if (ra !== undefined) due.recoverAtMs = ra;
         const lim = str(item, "lim");
         if (lim) due.limits = JSON.parse(lim) as JobLimits;
-        if (duePriority) due.priority = priorityOf(str(item, "prio"));
-        const rem = num(dueRemaining ? item : full, "rem");
+        if (duePriority || high) due.priority = priorityOf(str(item, "prio"));
+        const rem = num(dueRemaining || high ? item : full, "rem");
         if (rem !== undefined) due.remainingRuns = rem;
         return due;
       });
@@ -209,6 +217,22 @@ export function createJobClaims(options: {
         }
       }
       return won;
+    },
+
+    async recordedClaims(runs) {
+      const items = await batchGet(
+        client,
+        table,
+        [...new Set(runs.map((r) => r.jobId))].map((id) => ({ id: s(id) })),
+        (item) => item.id?.S ?? "",
+        "id, claimed",
+      );
+      const recorded = new Set(
+        items.flatMap((item) => numSet(item, "claimed").map((t) => `${str(item, "id")}:${t}`)),
+      );
+      return new Set(
+        runs.map((r) => `${r.jobId}:${r.scheduledMs}`).filter((key) => recorded.has(key)),
+      );
     },
 
     async pendingRuns(partition, fromMs, toMs, limit, pageToken) {

@@ -7,6 +7,7 @@ import type { Page } from "../../core/ports/job-store.js";
 import { isPriority } from "../../core/priority.js";
 import type { RetryPolicy } from "../../core/retry-policy.js";
 import { tenantOrDefault } from "../../core/tenant.js";
+import { HIGH_PART_ATTR } from "./high-index.js";
 
 /**
  * Job item layout in the jobs table (key `id`):
@@ -19,6 +20,7 @@ import { tenantOrDefault } from "../../core/tenant.js";
  * lim (JSON, the run limits; in the `due` index so that they ride with a
  * claimed run) and the limit counters (see `run-limits.ts`);
  * prio (HIGH or LOW; absent for MEDIUM, so a default job stores nothing more);
+ * hpart (N, the partition again, on HIGH jobs only: the `high` index, `high-index.ts`);
  * ntf (JSON notification targets, only when there are some; projected into
  * the due index so that a claim knows to notify), idem (the idempotency key);
  * xkey (the external key; its record is `external-key.ts`'s), ans (the
@@ -90,6 +92,7 @@ export function jobToItem(job: Job): Item {
   if (job.limits) item.lim = s(JSON.stringify(job.limits));
   if (job.retryPolicy) item.retry = s(JSON.stringify(job.retryPolicy));
   if (job.priority && job.priority !== "MEDIUM") item.prio = s(job.priority);
+  if (job.priority === "HIGH") item[HIGH_PART_ATTR] = n(job.partition);
   if (job.notifications?.length) item.ntf = s(JSON.stringify(job.notifications));
   if (job.idempotencyKey !== undefined) item.idem = s(job.idempotencyKey);
   if (job.externalKey !== undefined) item.xkey = s(job.externalKey);

@@ -174,5 +174,6 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     pendingRuns: claims.pendingRuns,
     settleRuns: claims.settleRuns,
     claimedRuns: claims.claimedRuns,
+    recordedClaims: claims.recordedClaims,
   };
 }

@@ -13,6 +13,7 @@ import { counterAction, exhausted, jobSlotClauses, transactSlots } from "./activ
 import { dynamo } from "./calls.js";
 import type { TableNames } from "./client.js";
 import { keyRelease } from "./external-key.js";
+import { HIGH_PART_ATTR } from "./high-index.js";
 import { type Item, itemToJob, n, num, s, statusIn, str } from "./job-item.js";
 import { tenantClause, visible } from "./tenant.js";
 
@@ -105,6 +106,12 @@ function jobUpdate(
     names["#prio"] = "prio";
     remove.push("#prio");
   } else if (change.priority !== undefined) put("prio", s(change.priority));
+  // Only HIGH jobs are in the HIGH index (high-index.ts): the partition is copied in or removed.
+  if (change.priority !== undefined) {
+    names["#hp"] = HIGH_PART_ATTR;
+    if (change.priority === "HIGH") set.push("#hp = part");
+    else remove.push("#hp");
+  }
   if (change.nextRunMs === null) remove.push("next_run");
   else if (change.nextRunMs !== undefined) put("next_run", n(change.nextRunMs));
   if (change.pauses !== undefined) put("pauses", s(JSON.stringify(change.pauses)));

@@ -13,10 +13,13 @@ import {
 import { ChronoringError } from "../../core/errors.js";
 import type { TableNames } from "./client.js";
 import { deadIndex, deadIndexAttributes, ensureDeadIndex } from "./dead-index.js";
+import { ensureHighIndex, HIGH_PART_ATTR, highIndex } from "./high-index.js";
 import { ensureQuotaIndex, quotaIndex, quotaIndexAttributes } from "./quota-index.js";
 
 /** GSI of jobs by partition and next run: what the scheduler queries. Sparse: only jobs with a next run. */
 export const DUE_INDEX = "due";
+/** What the due index (and the HIGH index) carry of a job: what a claim and its run message need. */
+const DUE_PROJECTION = ["sched", "tgt", "recover_at", "lim", "prio", "ntf", "tenant", "rem"];
 /** GSI of jobs by partition and recovery deadline: what the recovery sweep queries. Sparse. */
 export const RECOVER_INDEX = "recover";
 /**
@@ -159,18 +162,11 @@ export async function ensureTables(
         recover_at: "N",
         owner: "S",
         created: "N",
+        [HIGH_PART_ATTR]: "N",
       }).concat(quotaIndexAttributes),
       GlobalSecondaryIndexes: [
-        gsi(DUE_INDEX, "part", "next_run", [
-          "sched",
-          "tgt",
-          "recover_at",
-          "lim",
-          "prio",
-          "ntf",
-          "tenant",
-          "rem",
-        ]),
+        gsi(DUE_INDEX, "part", "next_run", DUE_PROJECTION),
+        highIndex(DUE_PROJECTION),
         gsi(RECOVER_INDEX, "part", "recover_at", [
           "claimed",
           "claimed_m",
@@ -217,6 +213,7 @@ export async function ensureTables(
   ]);
   await ensureDeadIndex(client, names.executions);
   await ensureQuotaIndex(client, names.jobs);
+  await ensureHighIndex(client, names.jobs, DUE_PROJECTION);
   try {
     await client.send(
       new PutItemCommand({

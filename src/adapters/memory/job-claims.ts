@@ -21,6 +21,7 @@ export function createMemoryJobClaims(
   | "pendingRuns"
   | "settleRuns"
   | "claimedRuns"
+  | "recordedClaims"
 > {
   function claimOne(claim: Claim, fence: Fence | undefined): boolean {
     const stored = db.jobs.get(claim.job.id);
@@ -32,6 +33,8 @@ export function createMemoryJobClaims(
     if (stored.recoverAtMs !== claim.job.recoverAtMs) return false;
     if (job.remainingRuns !== claim.job.remainingRuns) return false;
     if (fence && stored.fence !== undefined && stored.fence > fence.epoch) return false;
+    // A HIGH claim is also conditional on the job still being HIGH (dynamodb/claim-writes.ts).
+    if (claim.job.priority === "HIGH" && job.priority !== "HIGH") return false;
     if (fence) stored.fence = fence.epoch;
     const runs = claim.runs ?? [claim.job.nextRunMs];
     if (claim.plannedMs !== undefined) {
@@ -67,9 +70,10 @@ export function createMemoryJobClaims(
   }
 
   return {
-    async dueJobs(partition, untilMs, limit) {
+    async dueJobs(partition, untilMs, limit, only) {
       return inPartition(partition)
         .filter((s) => s.job.nextRunMs !== undefined && s.job.nextRunMs <= untilMs)
+        .filter((s) => only === undefined || s.job.priority === only)
         .sort((a, b) => a.job.nextRunMs! - b.job.nextRunMs!)
         .slice(0, limit)
         .map(({ job, recoverAtMs }): DueJob => {
@@ -116,6 +120,14 @@ export function createMemoryJobClaims(
       let highest = 0;
       for (const f of db.fences.values()) highest = Math.max(highest, f.epoch);
       return highest;
+    },
+
+    async recordedClaims(runs) {
+      return new Set(
+        runs
+          .filter((r) => db.jobs.get(r.jobId)?.claimed.has(r.scheduledMs))
+          .map((r) => `${r.jobId}:${r.scheduledMs}`),
+      );
     },
 
     async pendingRuns(partition, fromMs, toMs, limit, pageToken) {

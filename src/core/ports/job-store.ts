@@ -271,8 +271,13 @@ export interface JobStore extends JobBatchStore, ApplyStore {
     recoverAtMs: number,
   ): Promise<Job>;
 
-  /** Jobs of one partition due at or before `untilMs`, earliest first. */
-  dueJobs(partition: number, untilMs: number, limit: number): Promise<DueJob[]>;
+  /**
+   * Jobs of one partition due at or before `untilMs`, earliest first. With
+   * `only: "HIGH"`, only HIGH jobs (a sparse index of their own, so that a
+   * HIGH run is found ahead of a backlog of lower ones; empty while a table
+   * created before it is still building it).
+   */
+  dueJobs(partition: number, untilMs: number, limit: number, only?: "HIGH"): Promise<DueJob[]>;
   /**
    * Claims runs; `true` where this caller won, `false` where the run was
    * already taken or changed. With a fence (all claims in its partition), the
@@ -305,6 +310,13 @@ export interface JobStore extends JobBatchStore, ApplyStore {
    * ends CANCELLED (`job-states.ts`).
    */
   claimedRuns(jobId: string): Promise<ClaimedRuns | undefined>;
+  /**
+   * Of these scheduled runs, those a claim recorded and no settle has removed
+   * yet, as `<job id>:<scheduled ms>` (read strongly consistent). A run sent
+   * again is sent only if recorded: a run never claimed may belong to a job
+   * paused or deleted since.
+   */
+  recordedClaims(runs: Array<{ jobId: string; scheduledMs: number }>): Promise<Set<string>>;
 
   /**
    * Adds one to the job's count of failed runs in a row (a worker, after a

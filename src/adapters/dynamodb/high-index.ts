@@ -1,0 +1,93 @@
+import {
+  DescribeTableCommand,
+  type DynamoDBClient,
+  type GlobalSecondaryIndex,
+  UpdateTableCommand,
+} from "@aws-sdk/client-dynamodb";
+import type { Clock } from "../../core/clock.js";
+
+/**
+ * GSI of the HIGH jobs of each partition by next run: hash `hpart` (the
+ * job's partition, present only on HIGH jobs), range `next_run`, projecting
+ * what the due index projects. A HIGH run due with a backlog of lower ones
+ * is read here first, where the due index would list it after every run of
+ * its partition that sorts before it.
+ *
+ * Sparse: a MEDIUM or LOW job has no `hpart`, so its writes cost this index
+ * nothing; a HIGH job's claim moves `next_run` in both indexes (one more
+ * index write per HIGH fire). `hpart` is written when the job is created
+ * HIGH, set or removed when UpdateJob changes the priority, and set again by
+ * every claim of a HIGH job (a job stored before the index gets it at its
+ * first claim).
+ */
+export const HIGH_INDEX = "high";
+export const HIGH_PART_ATTR = "hpart";
+
+/** Attributes the index carries beside its keys: those of the due index. */
+export function highIndex(projected: string[]): GlobalSecondaryIndex {
+  return {
+    IndexName: HIGH_INDEX,
+    KeySchema: [
+      { AttributeName: HIGH_PART_ATTR, KeyType: "HASH" },
+      { AttributeName: "next_run", KeyType: "RANGE" },
+    ],
+    Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: projected },
+  };
+}
+
+export const highIndexAttributes = [
+  { AttributeName: HIGH_PART_ATTR, AttributeType: "N" as const },
+  { AttributeName: "next_run", AttributeType: "N" as const },
+];
+
+/**
+ * Adds the HIGH index to a jobs table created before it. Does not wait: on
+ * AWS a new index on a large table takes a while, and until it is ACTIVE
+ * the scheduler reads no HIGH runs apart (they are claimed in time order,
+ * as before). A table that has it costs one DescribeTable.
+ */
+export async function ensureHighIndex(
+  client: DynamoDBClient,
+  table: string,
+  projected: string[],
+): Promise<void> {
+  const has = async () =>
+    (
+      (await client.send(new DescribeTableCommand({ TableName: table }))).Table
+        ?.GlobalSecondaryIndexes ?? []
+    ).some((ix) => ix.IndexName === HIGH_INDEX);
+  if (await has()) return;
+  try {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: table,
+        AttributeDefinitions: highIndexAttributes,
+        GlobalSecondaryIndexUpdates: [{ Create: highIndex(projected) }],
+      }),
+    );
+  } catch (err) {
+    // Another process added it at the same time.
+    if (!(await has())) throw err;
+  }
+}
+
+/** How long a HIGH index found missing or building is trusted to stay so. */
+const RECHECK_MS = 60_000;
+
+/**
+ * Whether the HIGH index can be queried: ACTIVE on the table. Asked again
+ * at most once a minute while it is not (an index being built on an older
+ * table becomes usable without a restart); once ACTIVE, never again.
+ */
+export function highIndexReadiness(client: DynamoDBClient, table: string, clock: Clock) {
+  let active = false;
+  let checkedAt = Number.NEGATIVE_INFINITY;
+  return async (): Promise<boolean> => {
+    if (active || clock.now() - checkedAt < RECHECK_MS) return active;
+    checkedAt = clock.now();
+    const out = await client.send(new DescribeTableCommand({ TableName: table }));
+    const ix = out.Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === HIGH_INDEX);
+    active = ix?.IndexStatus === "ACTIVE";
+    return active;
+  };
+}
