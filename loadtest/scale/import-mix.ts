@@ -5,7 +5,7 @@ import { type MixPlan, type MixTimes, mixRequest } from "./mix.js";
 /** Items per ImportJobs message (well under the API's 1 MiB per message). */
 const PER_MESSAGE = 500;
 /** How much slower than the first part the rest of the import may run before the idle window is cut short. */
-const SAFETY = 1.5;
+const SAFETY = 1.3;
 
 export interface ImportFigures {
   seconds: number;

@@ -46,5 +46,5 @@ describe("bench scale, short", () => {
     // Counts of calls over the same whole number of backstops: flat in the count.
     expect(report.ratios.idle_scheduler_queries_per_s).toBeLessThanOrEqual(1.2);
     expect(report.ratios.idle_scheduler_read_units_per_s).toBeLessThanOrEqual(1.2);
-  }, 600_000);
+  }, 300_000);
 });
