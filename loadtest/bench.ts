@@ -9,6 +9,7 @@ import { partitionScenarios, SCENARIOS, type ScenarioName } from "./partitions.j
 import { builtLaunch, scaleBench } from "./scale.js";
 import { skewScenario } from "./skew.js";
 import { tenantsScenario } from "./tenants.js";
+import { windowBench } from "./window.js";
 
 /** `--priority HIGH|MEDIUM|LOW`. */
 function priorityFlag(value: string): "HIGH" | "MEDIUM" | "LOW" {
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
           spread: flags.get("spread") === "true",
           workers: int("workers", 1),
           partitions: int("partitions", 256),
+          policies: flags.get("policies") === "true",
+          failing: flags.get("failing") === "true",
         },
         log,
       );
@@ -105,6 +108,19 @@ async function main(): Promise<void> {
         partitions: int("partitions", 256),
         hours: int("hours", 2),
       });
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      break;
+    }
+    case "window": {
+      const result = await windowBench(
+        {
+          jobs: int("jobs", 3000),
+          windowS: int("window", 60),
+          workers: int("workers", 1),
+          partitions: int("partitions", 256),
+        },
+        log,
+      );
       process.stdout.write(`${JSON.stringify(result)}\n`);
       break;
     }
@@ -202,7 +218,7 @@ async function main(): Promise<void> {
         });
         for (const r of rows) {
           log(
-            `${r.scenario.padEnd(22)} missed ${r.missed} dup ${r.duplicates} late p50/p99/max ${r.lateness_ms.p50}/${r.lateness_ms.p99}/${r.lateness_ms.max} ms released ${r.victim_released_ms ?? "-"} rejoined ${r.victim_rejoined_ms ?? "-"}`,
+            `${r.scenario.padEnd(22)} missed ${r.missed} dup ${r.duplicates} p50/p99/max sent ${fig(r.lateness_ms)} started ${fig(r.start_lateness_ms)} called ${fig(r.call_lateness_ms)} ms released ${r.victim_released_ms ?? "-"} rejoined ${r.victim_rejoined_ms ?? "-"}`,
           );
         }
         process.stdout.write(`${JSON.stringify({ bench: "partitions", scenarios: rows })}\n`);
@@ -213,7 +229,7 @@ async function main(): Promise<void> {
     }
     default:
       throw new Error(
-        `unknown scenario "${scenario ?? ""}"; known: fire, import, idle, scale, failover, outages, skew, tenants, partitions`,
+        `unknown scenario "${scenario ?? ""}"; known: fire, import, idle, scale, window, failover, outages, skew, tenants, partitions`,
       );
   }
   process.exit(0);
@@ -223,3 +239,8 @@ main().catch((err: unknown) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });
+
+/** p50/p99/max of a lateness summary. */
+function fig(s: { p50: number; p99: number; max: number }): string {
+  return `${s.p50}/${s.p99}/${s.max}`;
+}

@@ -35,16 +35,25 @@ export interface FireOptions {
   spread: boolean;
   workers: number;
   partitions: number;
+  /** Every job carries pause_after_failures 3 and remaining_runs 1. */
+  policies?: boolean;
+  /** Every job calls a refused port on loopback: every run FAILED (no retry). */
+  failing?: boolean;
 }
+
+/** What `--failing` jobs call: nothing listens there, the connection is refused at once. */
+const REFUSED_URL = "http://127.0.0.1:9/";
 
 const PREFIX = "bench-";
 const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 /**
- * `npm run bench -- fire --jobs N [--spread]`: N one-time noop jobs due at one
- * instant (or spread at half the store's ceiling rate), fired by one
- * scheduler process and worker processes on fresh local backends. Everything
- * reported is read back from the stored executions and the processes' metrics.
+ * `npm run bench -- fire --jobs N [--spread] [--policies] [--failing]`: N
+ * one-time noop jobs due at one instant (or spread at half the store's
+ * ceiling rate), fired by one scheduler process and worker processes on
+ * fresh local backends; with `--policies` they carry a failure policy and a
+ * run limit, with `--failing` each run fails. Everything reported is read
+ * back from the stored executions and the processes' metrics.
  */
 export async function fireBench(options: FireOptions, log: (line: string) => void) {
   const backends = await startBackends({ warm: true, log });
@@ -73,6 +82,8 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       CHRONORING_LOG_LEVEL: "warn",
       // The bench measures firing, not token checks; its clients call without tokens.
       CHRONORING_AUTH_MODE: "off",
+      // `--failing` jobs call a refused port on loopback.
+      ...(options.failing ? { CHRONORING_TARGET_ALLOW: "127.0.0.0/8" } : {}),
     };
     const apiPort = await freePort();
     procs.push(
@@ -115,7 +126,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       options.spread ? Math.round(t0 + (i * 1000) / rate) : t0,
     );
     const createStart = Date.now();
-    const jobs = await bulkCreate(dynamo, `${PREFIX}jobs`, times, options.partitions);
+    const jobs = await bulkCreate(dynamo, `${PREFIX}jobs`, times, options);
     await sendWakeHints(backends.etcd, common, jobs);
     const created = Date.now();
     log(
@@ -179,6 +190,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     const sentLate: number[] = [];
     const startLate: number[] = [];
     let succeeded = 0;
+    let failed = 0;
     let lastEnd = 0;
     let key: ScanCommandOutput["LastEvaluatedKey"];
     do {
@@ -192,12 +204,15 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
         if (item.queued?.N) sentLate.push(Number(item.queued.N) - scheduled);
         if (item.started?.N) startLate.push(Number(item.started.N) - scheduled);
         if (item.st?.S === "SUCCEEDED") succeeded++;
+        if (item.st?.S === "FAILED") failed++;
         lastEnd = Math.max(lastEnd, Number(item.ended?.N ?? 0));
       }
       key = out.LastEvaluatedKey;
     } while (key);
     const duplicates = [...perJob.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);
-    const missed = options.jobs - Math.min(options.jobs, succeeded);
+    // A `--failing` run is done when it FAILED.
+    const done = succeeded + (options.failing ? failed : 0);
+    const missed = options.jobs - Math.min(options.jobs, done);
     const window = (lastEnd - times[0]!) / 1000;
     const firesPerS = options.jobs / Math.max(window, 0.001);
     const writesPerFire = (writesAfter - writesBefore) / options.jobs;
@@ -206,6 +221,8 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       jobs: options.jobs,
       spread: options.spread,
       workers: options.workers,
+      policies: options.policies ?? false,
+      failing: options.failing ?? false,
       fires_per_s: round(firesPerS),
       lateness_ms: summary(sentLate),
       start_lateness_ms: summary(startLate),
@@ -228,7 +245,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
 }
 
 /** What the API does after storing the jobs: a wake hint where a poll would come too late. */
-async function sendWakeHints(
+export async function sendWakeHints(
   etcd: string,
   env: Record<string, string>,
   jobs: Array<{ partition: number; nextRunMs: number }>,
@@ -251,13 +268,24 @@ async function sendWakeHints(
   await coordinator.close();
 }
 
-/** Writes one-time noop jobs due at `times` in batches of 25, as the API would store them. */
-async function bulkCreate(
+/**
+ * Writes one-time noop jobs due at `times` in batches of 25, as the API would
+ * store them; `windowMs` gives each a flexible window.
+ */
+export async function bulkCreate(
   client: DynamoDBClient,
   table: string,
   times: number[],
-  partitions: number,
+  options: Pick<FireOptions, "partitions" | "policies" | "failing">,
+  windowMs?: number,
 ): Promise<Array<{ partition: number; nextRunMs: number }>> {
+  const { partitions } = options;
+  const target = options.failing
+    ? { type: "http" as const, method: "GET", url: REFUSED_URL, headers: {}, timeoutMs: 5000 }
+    : { type: "noop" as const, sleepMs: 0 };
+  const policies = options.policies
+    ? { pauseAfterFailures: 3, remainingRuns: 1, grantedRuns: 1 }
+    : {};
   const now = Date.now();
   const items = times.map((at, i) => {
     const id = newJobId(now);
@@ -265,8 +293,8 @@ async function bulkCreate(
       id,
       tenant: DEFAULT_TENANT,
       name: `bench ${i}`,
-      schedule: { kind: "once", at },
-      target: { type: "noop", sleepMs: 0 },
+      schedule: { kind: "once", at, ...(windowMs ? { flexibleWindowMs: windowMs } : {}) },
+      target,
       status: "ACTIVE",
       tags: [],
       owner: "bench",
@@ -275,6 +303,7 @@ async function bulkCreate(
       nextRunMs: at,
       createdMs: now,
       updatedMs: now,
+      ...policies,
     });
   });
   let next = 0;

@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { metricValue } from "../deploy/local/chronoring-process.js";
 import type { OwnedBackends } from "./harness/backends.js";
 import { startDelayProxy } from "./harness/delay-proxy.js";
 import { startEffectServer } from "./harness/effect-server.js";
 import { createEverySecondJobs, type Fault, runFaults } from "./harness/schedule.js";
+import { type SocketBacklog, socketBacklog } from "./harness/socket-backlog.js";
 import { createStack, type Stack } from "./harness/stack.js";
 import { judge, latenessTimeline, recovery, settleExecutions } from "./harness/verdict.js";
 import { summary } from "./stats.js";
@@ -82,7 +84,15 @@ const SPECS: Record<OutageName, Spec> = {
       {
         atS: options.faultAtS + faultS,
         what: "SIGCONT DynamoDB Local",
-        act: async () => backends.dynamodb.signal("SIGCONT"),
+        act: async () => {
+          // What the frozen store has to work through before it reaches today's calls.
+          const port = Number(new URL(backends.dynamodb.url).port);
+          notes.store_backlog_at_sigcont = socketBacklog(port);
+          backends.dynamodb.signal("SIGCONT");
+          void watchBacklog(port).then((drain) => {
+            notes.store_backlog_after_sigcont = drain;
+          });
+        },
       },
     ],
   },
@@ -130,6 +140,49 @@ const SPECS: Record<OutageName, Spec> = {
     faults: () => [],
   },
 };
+
+/**
+ * Samples the store's socket backlog every 250 ms for up to `forMs` after
+ * SIGCONT: when the requests held during the freeze were all read (none
+ * left on a connection the client had given up on, at most 2 unread, none
+ * unaccepted), and the backlog every 2 s until then.
+ */
+async function watchBacklog(port: number, forMs = 120_000) {
+  const t0 = Date.now();
+  const every2s: string[] = [];
+  let abandonedReadMs: number | null = null;
+  for (let i = 0; Date.now() - t0 < forMs; i++) {
+    const b: SocketBacklog = socketBacklog(port);
+    const atMs = Date.now() - t0;
+    if (i % 8 === 0) {
+      every2s.push(`+${Math.round(atMs / 1000)}s ${b.unread} unread (${b.abandoned} abandoned)`);
+    }
+    if (b.abandoned === 0) abandonedReadMs ??= atMs;
+    if (b.abandoned === 0 && b.unread <= 2 && b.unaccepted === 0) {
+      return { abandoned_read_ms: abandonedReadMs, drained_ms: atMs, every_2s: every2s };
+    }
+    await sleep(250);
+  }
+  return { abandoned_read_ms: abandonedReadMs, drained_ms: null, every_2s: every2s };
+}
+
+/**
+ * The schedulers' claims refused by the store and runs the recovery sweep
+ * sent again, summed over the scheduler processes (their metrics pages).
+ */
+async function schedulerCounters(stack: Stack) {
+  let claimsLost = 0;
+  let runsResent = 0;
+  for (const [name, proc] of stack.procs) {
+    if (!name.startsWith("s") || !proc.metricsUrl) continue;
+    const page = await fetch(proc.metricsUrl, { signal: AbortSignal.timeout(5_000) })
+      .then((r) => r.text())
+      .catch(() => "");
+    claimsLost += metricValue(page, "chronoring_claims_lost_total");
+    runsResent += metricValue(page, "chronoring_runs_resent_total");
+  }
+  return { claims_lost: claimsLost, runs_resent_by_sweep: runsResent };
+}
 
 const workers = (stack: Stack) => [...stack.procs.keys()].filter((n) => n.startsWith("w"));
 
@@ -189,6 +242,7 @@ export async function outageScenario(
       (r) => r.scheduled >= fault.startMs && r.scheduled < fault.endMs && r.started !== undefined,
     );
     const crashed = stack.exited();
+    const counters = await schedulerCounters(stack);
     return {
       scenario: name,
       jobs: ids.length,
@@ -206,6 +260,7 @@ export async function outageScenario(
       start_lateness_during_fault_ms: summary(during.map((r) => r.started! - r.scheduled)),
       requeued: verdict.requeued,
       start_lateness_p50_max_by_10s: latenessTimeline(rows, window),
+      ...counters,
       ...notes,
     };
   } finally {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { Host } from "../deploy/local/netns/hosts.js";
 import type { Endpoints } from "./harness/stack.js";
-import { judge, settleExecutions, type Verdict } from "./harness/verdict.js";
+import { callLateness, judge, settleExecutions, type Verdict } from "./harness/verdict.js";
 import { type PartitionStack, startPartitionStack } from "./partitions-stack.js";
 
 /** The network faults, numbered as in issue 15 §1. */
@@ -37,7 +37,11 @@ type SlotFigures = Pick<
   | "duplicates"
   | "duplicate_side_effects"
   | "lateness_ms"
->;
+  | "start_lateness_ms"
+> & {
+  /** Per run, its first call to the side-effect endpoint − scheduled. */
+  call_lateness_ms: Verdict["lateness_ms"];
+};
 
 export interface ScenarioFigures extends SlotFigures {
   scenario: ScenarioName;
@@ -157,6 +161,8 @@ export async function partitionScenarios(
         duplicates: v.duplicates,
         duplicate_side_effects: v.duplicate_side_effects,
         lateness_ms: v.lateness_ms,
+        start_lateness_ms: v.start_lateness_ms,
+        call_lateness_ms: callLateness(stack.effect.firstCalls, slot),
       };
     });
     return results.map((r, i) => ({ ...r, ...figures[i]! }));

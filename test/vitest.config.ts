@@ -6,6 +6,20 @@ const backends = {
   hookTimeout: 120_000,
 };
 
+/**
+ * The e2e files that hold a run's lateness or start to a bound (a start timeout, a lease, a
+ * lateness maximum): they run alone, as the tier always has. The other e2e files assert
+ * counts, states and memory, with waits far above what the machine's load changes.
+ */
+const E2E_TIMED = [
+  "backend-outages",
+  "failover",
+  "graceful-shutdown",
+  "idle-worker",
+  "partitions",
+  "scheduler-crash",
+].map((name) => `test/e2e/${name}.test.ts`);
+
 export default defineConfig({
   test: {
     root: new URL("..", import.meta.url).pathname,
@@ -13,7 +27,13 @@ export default defineConfig({
       {
         extends: true,
         // The memory adapters' contract suites need no backend: they run with the unit tests.
-        test: { name: "unit", include: ["test/unit/**/*.test.ts", "test/contract/memory.test.ts"] },
+        // A pure test may still wait for the CPU behind the backends of the integration
+        // files running beside it: 20 s, not vitest's 5 s, before it counts as stuck.
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts", "test/contract/memory.test.ts"],
+          testTimeout: 20_000,
+        },
       },
       {
         extends: true,
@@ -25,12 +45,25 @@ export default defineConfig({
         },
       },
       {
-        // Several node processes per file on a 2-core machine: one file at a time.
+        // Several node processes per file on a 2-core machine: two files at a time, before
+        // the timed ones (the groups run one after the other).
+        extends: true,
+        test: {
+          name: "e2e-paired",
+          include: ["test/e2e/**/*.test.ts"],
+          exclude: [...E2E_TIMED, "**/node_modules/**"],
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+          ...backends,
+        },
+      },
+      {
         extends: true,
         test: {
           name: "e2e",
-          include: ["test/e2e/**/*.test.ts"],
+          include: E2E_TIMED,
           fileParallelism: false,
+          sequence: { groupOrder: 2 },
           ...backends,
         },
       },

@@ -5,46 +5,80 @@
 # tests against real etcd, DynamoDB Local and the SQS emulator. Everything runs
 # on Node >= 22: the pinned Node 24, fetched into .tools/node on a machine whose
 # node is older (deploy/local/node.sh).
+#
+# The checks before the tests run side by side (deploy/ci/tasks.sh): the backends'
+# install waits on the network and dpkg, not the CPU, so it runs beside two lanes of
+# CPU-bound checks (one per core of a small CI machine). Each check's output is printed
+# whole, in a fixed order, once all are done; the table at the end gives each step's time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/local/node.sh
+source deploy/ci/tasks.sh
+source deploy/ci/test-backends.sh
 
-step() { printf '\n== %s\n' "$*"; }
-
-step "node $(node -v), dependencies installed"
+step "node $(node -v), dependencies installed (the backends' Debian packages install beside)"
+title backends "backends installed"
+lane task backends bash deploy/local/install-backends.sh --system-only
 # npm ci: exactly the lock. The lock holds every platform's optional packages
 # (Biome's, esbuild's), as npm install writes it; without them npm ci refuses it.
 [ -d node_modules ] || npm ci --no-audit --no-fund
 
-step "backends installed"
-bash deploy/local/install-backends.sh
+step "checks and the build, side by side"
+title generated "generated code is current"
+title breaking "API compatible with main (buf breaking)"
+title typecheck "typecheck"
+title typecheck-ui "typecheck the admin UI"
+title typecheck-k6 "typecheck the k6 scripts (k6's types; k6 itself is not installed here)"
+title lint "lint"
+title cycles "import cycles"
+title build "production build (dist/ with the admin UI in dist/ui; the e2e test of the built output runs it)"
+# Two lanes of about equal CPU time (measured: typecheck 24 s, the UI's and k6's 8 s; generated
+# code and lint 9 s, import cycles 7 s, the build 10 s with --no-check, 19 s without).
+types() {
+  task typecheck npx tsc -p tsconfig.json &&
+    task typecheck-ui npx tsc -p ui/tsconfig.json &&
+    task typecheck-k6 npx tsc -p clients/k6/tsconfig.json
+}
+# The build emits without checking types (--no-check): the typecheck beside it checks
+# the same sources with the same options (tsconfig.build.json extends tsconfig.json).
+others() {
+  task generated bash deploy/ci/check-generated.sh &&
+    task breaking bash deploy/ci/check-breaking.sh &&
+    task lint npx biome check --error-on-warnings . &&
+    task cycles npx madge --circular --extensions ts --ts-config tsconfig.json src &&
+    task build bash deploy/build/build.sh --no-check
+}
+# Once installed, the backends of the unit and integration tiers start beside the checks
+# (deploy/ci/test-backends.sh), unless the caller gave some in CHRONORING_TEST_ENDPOINTS.
+title backends-npm "the backends' npm packages installed"
+backends() {
+  local rc
+  until [ -f "$task_dir/backends.done" ]; do sleep 0.2; done
+  read -r rc _ <"$task_dir/backends.done"
+  [ "$rc" = 0 ] &&
+    task backends-npm bash deploy/local/install-backends.sh --npm-only &&
+    if [ -z "${CHRONORING_TEST_ENDPOINTS:-}" ]; then start_backends tests; fi
+}
+lane backends
+lane types
+lane others
+wait_lanes
+report backends backends-npm generated breaking typecheck typecheck-ui typecheck-k6 lint cycles build
 
-step "generated code is current"
-bash deploy/ci/check-generated.sh
-
-step "API compatible with main (buf breaking)"
-bash deploy/ci/check-breaking.sh
-
-step "typecheck"
-npx tsc -p tsconfig.json
-
-step "typecheck the admin UI"
-npx tsc -p ui/tsconfig.json
-
-step "typecheck the k6 scripts (k6's types; k6 itself is not installed here)"
-npx tsc -p clients/k6/tsconfig.json
-
-step "lint"
-npx biome check --error-on-warnings .
-
-step "import cycles"
-npx madge --circular --extensions ts --ts-config tsconfig.json src
-
-step "production build (dist/ with the admin UI in dist/ui; the e2e test of the built output runs it)"
-npm run build
-
+# Each tier has a fresh set of backends, started in the background before it is needed (an
+# idle set costs nearly nothing). The e2e tier's is not the one the integration tier leaves
+# behind: that holds ~1,400 tables, ~200 of them with time to live, whose expiry jobs share
+# DynamoDB Local's index threads (test/e2e/dead-index-upgrade.test.ts).
 step "unit and integration tests (three files at a time: most of their time is waiting on the backends)"
+if [ -z "${CHRONORING_TEST_ENDPOINTS:-}" ]; then
+  start_backends e2e
+  use_backends tests
+fi
 npx vitest run --config test/vitest.config.ts --project unit --project integration --maxWorkers=3 "$@"
 
-step "e2e tests (several processes, faults injected; one file at a time)"
-npx vitest run --config test/vitest.config.ts --project e2e "$@"
+step "e2e tests (several processes, faults injected; two untimed files at a time, then the timed ones alone)"
+if [ -n "${backend_sets[*]}" ]; then
+  stop_backends tests
+  use_backends e2e
+fi
+npx vitest run --config test/vitest.config.ts --project e2e-paired --project e2e "$@"

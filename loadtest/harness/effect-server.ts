@@ -7,8 +7,12 @@ export interface EffectServer {
   url: string;
   /** Completed calls by `Chronoring-Execution-Id` (`job:scheduledMs:attempt`). */
   effects: Map<string, number>;
-  /** When each execution id's first call arrived (epoch ms): the run's handler start, as its endpoint sees it. */
-  arrivals: Map<string, number>;
+  /**
+   * When each execution first called (the request arrived), by the same id:
+   * when its handler really ran, which the execution's `started` (the time
+   * the worker began its start write) does not show when that write hung.
+   */
+  firstCalls: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -23,10 +27,10 @@ export async function startEffectServer(options: {
 }): Promise<EffectServer> {
   const host = options.host ?? "127.0.0.1";
   const effects = new Map<string, number>();
-  const arrivals = new Map<string, number>();
+  const firstCalls = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const id = String(req.headers["chronoring-execution-id"] ?? "");
-    if (!arrivals.has(id)) arrivals.set(id, Date.now());
+    if (!firstCalls.has(id)) firstCalls.set(id, Date.now());
     req.resume();
     res.on("finish", () => effects.set(id, (effects.get(id) ?? 0) + 1));
     setTimeout(() => res.end("ok"), options.callMs);
@@ -36,7 +40,7 @@ export async function startEffectServer(options: {
   return {
     url,
     effects,
-    arrivals,
+    firstCalls,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

@@ -161,6 +161,28 @@ export function judge(
   };
 }
 
+/**
+ * Per run of the window, the first call any of its attempts made to the
+ * side-effect endpoint, minus its scheduled time (ms): the lateness of what
+ * the target saw.
+ */
+export function callLateness(
+  firstCalls: Map<string, number>,
+  window: Window,
+): { p50: number; p99: number; max: number } {
+  const first = new Map<string, number>();
+  for (const [id, at] of firstCalls) {
+    const parsed = parseExecutionId(id);
+    if (!parsed || parsed.scheduledMs < window.startMs || parsed.scheduledMs >= window.endMs) {
+      continue;
+    }
+    const run = `${parsed.jobId}:${parsed.scheduledMs}`;
+    const late = at - parsed.scheduledMs;
+    first.set(run, Math.min(first.get(run) ?? late, late));
+  }
+  return summary([...first.values()]);
+}
+
 /** First attempts that were sent to the queue. */
 export function sentFirstAttempts(rows: ExecutionRow[]): ExecutionRow[] {
   return rows.filter((r) => r.attempt === 1 && r.queued !== undefined);

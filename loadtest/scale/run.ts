@@ -138,11 +138,11 @@ export async function runAtCount(backends: Endpoints, o: CountOptions) {
       // Fire: the mix's runs come due from `checked.startMs`, at their steady rate from the window's.
       await sleep(Math.max(0, window.startMs - Date.now()));
       const fire = await measure(stack, sampler, "fire", window.endMs, log);
-      const inWindow = [...effect.arrivals.values()].filter(
+      const inWindow = [...effect.firstCalls.values()].filter(
         (t) => t >= window.startMs && t < window.endMs,
       ).length;
 
-      await drain(effect.arrivals, checked, log);
+      await drain(effect.firstCalls, checked, log);
       const dynamo = new DynamoDBClient({
         endpoint: backends.dynamodb,
         region: backends.region,
@@ -254,7 +254,7 @@ async function drain(arrivals: Map<string, number>, window: Window, log: (line: 
   let last = -1;
   let quietSince = Date.now();
   for (;;) {
-    const n = runArrivals({ effects: new Map(), arrivals }, window).size;
+    const n = runArrivals({ effects: new Map(), firstCalls: arrivals }, window).size;
     if (n !== last) {
       last = n;
       quietSince = Date.now();
@@ -271,7 +271,7 @@ async function settled(
   prefix: string,
   window: Window,
   expected: Map<string, string>,
-  effect: { arrivals: Map<string, number> },
+  effect: { firstCalls: Map<string, number> },
   log: (line: string) => void,
 ) {
   const until = Date.now() + 60_000;
@@ -282,7 +282,8 @@ async function settled(
     );
     const left = [...expected.keys()].filter((run) => !ok.has(run)).length;
     if (left === 0 || Date.now() > until) {
-      if (left > 0) log(`${left} expected runs not succeeded (${effect.arrivals.size} calls seen)`);
+      if (left > 0)
+        log(`${left} expected runs not succeeded (${effect.firstCalls.size} calls seen)`);
       return rows;
     }
     await sleep(2_000);

@@ -7,13 +7,13 @@ import type { ExpectedRuns } from "./expected.js";
 /** What the endpoint saw: completed calls and first arrival per execution id. */
 export interface EndpointLog {
   effects: Map<string, number>;
-  arrivals: Map<string, number>;
+  firstCalls: Map<string, number>;
 }
 
 /** First arrival at the endpoint of each run (`job:scheduledMs`) scheduled in the window. */
 export function runArrivals(log: EndpointLog, window: Window): Map<string, number> {
   const first = new Map<string, number>();
-  for (const [id, at] of log.arrivals) {
+  for (const [id, at] of log.firstCalls) {
     const p = parseExecutionId(id);
     if (!p || p.scheduledMs < window.startMs || p.scheduledMs >= window.endMs) continue;
     const run = `${p.jobId}:${p.scheduledMs}`;

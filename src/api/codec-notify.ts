@@ -18,6 +18,7 @@ import {
 import { invalidArgument } from "../core/errors.js";
 import type { WebhookTarget } from "../core/job.js";
 import type { NotificationTarget, NotifyEvent } from "../core/notification.js";
+import { invert } from "./enum-map.js";
 
 export const DEFAULT_SUBJECT_PREFIX = "[chronoring]";
 
@@ -25,10 +26,10 @@ const EVENT_TO_PROTO: Record<NotifyEvent, NotifyEventPb> = {
   succeeded: NotifyEventPb.SUCCEEDED,
   failed: NotifyEventPb.FAILED,
   dead: NotifyEventPb.DEAD,
+  paused: NotifyEventPb.PAUSED,
+  recovered: NotifyEventPb.RECOVERED,
 };
-const EVENT_FROM_PROTO = new Map(
-  Object.entries(EVENT_TO_PROTO).map(([k, v]) => [v, k as NotifyEvent]),
-);
+const EVENT_FROM_PROTO = invert(EVENT_TO_PROTO);
 
 /** WebhookTarget → domain; `timeoutMs` already converted (default filled) by the caller. */
 export function webhookTargetFromProto(w: WebhookTargetPb, timeoutMs: number): WebhookTarget {

@@ -25,21 +25,19 @@ import {
   JobTargetSchema,
 } from "../../gen/chronoring/v1/job_pb.js";
 import type { CreateJobRequest } from "../../gen/chronoring/v1/job_service_pb.js";
-import {
-  type JobLimits as JobLimitsPb,
-  JobLimitsSchema,
-  OverlapPolicy as OverlapPolicyPb,
-} from "../../gen/chronoring/v1/limits_pb.js";
 import { type ScheduleSpec, ScheduleSpecSchema } from "../../gen/chronoring/v1/schedule_pb.js";
 import { invalidArgument } from "../core/errors.js";
 import type { Execution, ExecutionStatus } from "../core/execution.js";
-import type { Job, JobLimits, JobStatus, JobTarget, OverlapPolicy, Schedule } from "../core/job.js";
+import type { Job, JobStatus, JobTarget, Schedule } from "../core/job.js";
 import type { JobInput } from "../core/job-commands.js";
 import { currentPause } from "../core/pause.js";
 import type { ScheduleInput } from "../core/schedule/index.js";
 import { databaseTargetFromProto, databaseTargetToProto } from "./database-codec.js";
 import { msFromDuration } from "./duration.js";
+import { invert } from "./enum-map.js";
+import { failurePolicyFromProto, failurePolicyToProto } from "./failure-policy-codec.js";
 import { fileTargetFromProto, fileTargetToProto } from "./file-target-codec.js";
+import { limitsFromProto, limitsToProto } from "./limits-codec.js";
 import { retryPolicyFromProto, retryPolicyToProto } from "./retry-codec.js";
 
 export { msFromDuration };
@@ -267,10 +265,6 @@ const EXECUTION_STATUS_TO_PROTO: Record<ExecutionStatus, ExecutionStatusPb> = {
   DEAD: ExecutionStatusPb.DEAD,
 };
 
-function invert<K extends string, V extends number>(m: Record<K, V>): Map<V, K> {
-  return new Map(Object.entries(m).map(([k, v]) => [v as V, k as K]));
-}
-
 const JOB_STATUS_FROM_PROTO = invert(JOB_STATUS_TO_PROTO);
 const EXECUTION_STATUS_FROM_PROTO = invert(EXECUTION_STATUS_TO_PROTO);
 
@@ -341,6 +335,7 @@ export function jobToProto(job: Job): JobPb {
     dependsOn: [...(job.dependsOn ?? [])],
     pause: job.status === "PAUSED" ? pauseOf(job) : undefined,
     pauseHistory: (job.pauses ?? []).map(pauseToProto),
+    ...failurePolicyToProto(job),
   });
 }
 
@@ -385,51 +380,10 @@ export function jobInputFromProto(req: CreateJobRequest): JobInput {
     ...(req.notifications ? { notifications: notificationsFromProto(req.notifications) } : {}),
     ...(req.idempotencyKey !== "" ? { idempotencyKey: req.idempotencyKey } : {}),
     ...(req.externalKey !== "" ? { externalKey: req.externalKey } : {}),
+    ...failurePolicyFromProto(req),
   };
 }
 
 function optionalRetryPolicy(p: JobInput["retryPolicy"]): Pick<JobInput, "retryPolicy"> {
   return p ? { retryPolicy: p } : {};
-}
-
-// ---- limits --------------------------------------------------------------------
-
-const OVERLAP_TO_PROTO: Record<OverlapPolicy, OverlapPolicyPb> = {
-  ALLOW: OverlapPolicyPb.ALLOW,
-  SKIP: OverlapPolicyPb.SKIP,
-  BUFFER_ONE: OverlapPolicyPb.BUFFER_ONE,
-  CANCEL_PREVIOUS: OverlapPolicyPb.CANCEL_PREVIOUS,
-};
-const OVERLAP_FROM_PROTO = invert(OVERLAP_TO_PROTO);
-
-/** JobLimits from the wire; the rules (ranges) are checked by `validateLimits`. */
-export function limitsFromProto(l: JobLimitsPb, field = "limits"): JobLimits {
-  const overlap =
-    l.overlap === OverlapPolicyPb.UNSPECIFIED ? "ALLOW" : OVERLAP_FROM_PROTO.get(l.overlap);
-  if (overlap === undefined)
-    throw invalidArgument(`${field}.overlap`, `unknown value ${l.overlap}`);
-  const limits: JobLimits = { overlap };
-  if (l.maxConcurrent) limits.maxConcurrent = l.maxConcurrent;
-  if (l.rateLimit) {
-    const window = l.rateLimit.window;
-    if (!window) throw invalidArgument(`${field}.rate_limit.window`, "required");
-    limits.rateLimit = {
-      maxRuns: l.rateLimit.maxRuns,
-      windowMs: msFromDuration(window, `${field}.rate_limit.window`),
-    };
-  }
-  return limits;
-}
-
-export function limitsToProto(l: JobLimits | undefined): JobLimitsPb | undefined {
-  if (!l) return undefined;
-  return create(JobLimitsSchema, {
-    maxConcurrent: l.maxConcurrent ?? 0,
-    overlap: OVERLAP_TO_PROTO[l.overlap],
-    ...(l.rateLimit
-      ? {
-          rateLimit: { maxRuns: l.rateLimit.maxRuns, window: durationFromMs(l.rateLimit.windowMs) },
-        }
-      : {}),
-  });
 }

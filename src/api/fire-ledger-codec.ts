@@ -36,6 +36,7 @@ const OUTCOME_TO_PROTO: Record<FireOutcome, FireOutcomePb> = {
   DST_FOLDED: FireOutcomePb.DST_FOLDED,
   DST_SKIPPED: FireOutcomePb.DST_SKIPPED,
   PENDING: FireOutcomePb.PENDING,
+  FINISHED: FireOutcomePb.FINISHED,
 };
 
 export function ledgerQueryFromProto(req: ListFiresRequest): LedgerQuery {

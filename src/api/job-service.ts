@@ -19,13 +19,13 @@ import {
   executionToProto,
   jobInputFromProto,
   jobToProto,
-  limitsFromProto,
   msFromTimestamp,
   pageTokenToProto,
   scheduleInputFromProto,
   targetFromProto,
 } from "./codec.js";
 import { notificationsFromProto } from "./codec-notify.js";
+import { failurePolicyUpdate } from "./failure-policy-codec.js";
 import { ledgerPageToProto, ledgerQueryFromProto } from "./fire-ledger-codec.js";
 import { fireStatsToProto } from "./fire-stats-codec.js";
 import {
@@ -38,6 +38,7 @@ import {
   importStream,
 } from "./job-import.js";
 import { UPDATABLE_PATHS } from "./job-update-paths.js";
+import { limitsFromProto } from "./limits-codec.js";
 import { explainedToProto } from "./policy-codec.js";
 import { priorityFromProto } from "./priority-codec.js";
 import { executionQueryFromProto, jobQueryFromProto } from "./query-codec.js";
@@ -51,7 +52,7 @@ export const PREVIEW_COUNT_MAX = 100;
 
 /** Job fields as named inside UpdateJobRequest.job, to report them as `job.<field>`. */
 const JOB_FIELD =
-  /^(id|name|schedule|target|tags|owner|limits|retry_policy|priority|notifications)([.[]|$)/;
+  /^(id|name|schedule|target|tags|owner|limits|retry_policy|priority|notifications|pause_after_failures|remaining_runs)([.[]|$)/;
 
 /**
  * Runs `fn`, reporting an invalid field of the job as `job.<field>`: in
@@ -108,6 +109,10 @@ function jobUpdateFromProto(job: JobPb, paths: readonly UpdatablePath[]): JobUpd
         break;
       case "notifications":
         update.notifications = notificationsFromProto(job.notifications);
+        break;
+      case "pause_after_failures":
+      case "remaining_runs":
+        Object.assign(update, failurePolicyUpdate(job, path));
         break;
     }
   }

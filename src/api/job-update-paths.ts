@@ -14,4 +14,6 @@ export const UPDATABLE_PATHS = [
   "retry_policy",
   "priority",
   "notifications",
+  "pause_after_failures",
+  "remaining_runs",
 ] as const;

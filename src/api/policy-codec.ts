@@ -1,7 +1,7 @@
 /**
  * Proto ↔ domain conversion of a schedule's time policies (misfire, jitter,
- * calendar), of calendars and of explained previews; `codec.ts` calls these
- * for the schedule and job messages.
+ * calendar, DST, flexible window), of calendars and of explained previews;
+ * `codec.ts` calls these for the schedule and job messages.
  */
 
 import { create } from "@bufbuild/protobuf";
@@ -89,6 +89,9 @@ export function policyInputFromProto(
     input.misfire = misfire;
   }
   if (spec.jitter !== undefined) input.jitterMs = msFromDuration(spec.jitter, `${field}.jitter`);
+  if (spec.flexibleWindow !== undefined) {
+    input.flexibleWindowMs = msFromDuration(spec.flexibleWindow, `${field}.flexible_window`);
+  }
   if (spec.calendar !== undefined) {
     if (!Object.hasOwn(CALENDAR_MODES, spec.calendar.mode)) {
       throw invalidArgument(`${field}.calendar.mode`, `unknown value ${spec.calendar.mode}`);
@@ -120,18 +123,22 @@ export function misfireToProto(m: MisfirePolicy) {
   });
 }
 
+type PolicyField = "misfire" | "jitter" | "calendar" | "dst" | "flexibleWindow";
+
 /** The policy fields of a stored schedule, to merge into its ScheduleSpec. */
-export function policiesToProto(
-  schedule: Schedule,
-): Pick<ScheduleSpec, "misfire" | "jitter" | "calendar" | "dst"> {
-  const out: Pick<ScheduleSpec, "misfire" | "jitter" | "calendar" | "dst"> = {
+export function policiesToProto(schedule: Schedule): Pick<ScheduleSpec, PolicyField> {
+  const out: Pick<ScheduleSpec, PolicyField> = {
     misfire: undefined,
     jitter: undefined,
     calendar: undefined,
     dst: undefined,
+    flexibleWindow: undefined,
   };
   if (schedule.misfire !== undefined) out.misfire = misfireToProto(schedule.misfire);
   if (schedule.jitterMs !== undefined) out.jitter = durationFromMs(schedule.jitterMs);
+  if (schedule.flexibleWindowMs !== undefined) {
+    out.flexibleWindow = durationFromMs(schedule.flexibleWindowMs);
+  }
   if (schedule.calendar !== undefined) {
     out.calendar = create(CalendarRefSchema, {
       name: schedule.calendar.name,
@@ -192,6 +199,7 @@ export function explainedToProto(e: Explained): { fireTimes: FireTime[]; removed
         time: timestampFromMs(f.utcMs),
         localTime: f.local,
         notes: f.notes,
+        ...(f.windowEndMs !== undefined && { windowEnd: timestampFromMs(f.windowEndMs) }),
       }),
     ),
     removed: e.removed.map((r) =>

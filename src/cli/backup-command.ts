@@ -8,13 +8,23 @@
 
 import type { JsonValue } from "@bufbuild/protobuf";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { tableNames } from "../adapters/dynamodb/client.js";
-import { createAdapters } from "../adapters/from-config.js";
 import { parseTtl } from "../auth/mint.js";
-import { runBackup } from "../backup/backup.js";
-import { runRestore } from "../backup/restore.js";
 import { type Config, loadConfig } from "../config/config.js";
 import { emit, type OutputOptions } from "./output.js";
+
+/**
+ * The store side (the AWS SDK, the adapters: a third of the CLI's modules), loaded when a
+ * backup or restore runs, not by every other command at start.
+ */
+async function store() {
+  const [{ tableNames }, { createAdapters }, { runBackup }, { runRestore }] = await Promise.all([
+    import("../adapters/dynamodb/client.js"),
+    import("../adapters/from-config.js"),
+    import("../backup/backup.js"),
+    import("../backup/restore.js"),
+  ]);
+  return { tableNames, createAdapters, runBackup, runRestore };
+}
 
 const DAY_MS = 86_400_000;
 
@@ -53,6 +63,7 @@ export function backupCommand(): Command {
         { to: string; executionsSince: number; quiet?: boolean } & OutputOptions
       >();
       const config = storeConfig();
+      const { tableNames, createAdapters, runBackup } = await store();
       const { dynamo } = createAdapters(config);
       const summary = await runBackup({
         client: dynamo,
@@ -79,6 +90,7 @@ export function restoreCommand(): Command {
     .action(async (_: unknown, command: Command) => {
       const o = command.optsWithGlobals<{ from: string; quiet?: boolean } & OutputOptions>();
       const config = storeConfig();
+      const { tableNames, createAdapters, runRestore } = await store();
       const { dynamo, jobs, audit } = createAdapters(config);
       const summary = await runRestore({
         client: dynamo,

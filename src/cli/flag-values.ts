@@ -7,6 +7,7 @@
 
 import type { DescEnum } from "@bufbuild/protobuf";
 import { InvalidArgumentError } from "commander";
+import { UsageError } from "./exit-codes.js";
 
 const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -121,4 +122,24 @@ export function enumLabel(desc: DescEnum, value: number): string {
   const v = desc.values.find((e) => e.number === value);
   if (v === undefined) return String(value);
   return v.number === 0 ? "-" : v.localName;
+}
+
+/** `httpUrl` → `--http-url`. */
+export function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Only one of these flags may be given: the one given, if any (a usage error for more). */
+export function oneOf<F extends object>(
+  f: F,
+  names: Array<keyof F & string>,
+  what: string,
+): (keyof F & string) | undefined {
+  const given = names.filter((n) => f[n] !== undefined);
+  if (given.length > 1) {
+    throw new UsageError(
+      `${what}: give one of ${names.map(flagName).join(", ")} (got ${given.map(flagName).join(", ")})`,
+    );
+  }
+  return given[0];
 }

@@ -17,7 +17,8 @@ import {
 import { run } from "./context.js";
 import { UsageError } from "./exit-codes.js";
 import { enumLabel, intIn, parseTimeMs } from "./flag-values.js";
-import { addScheduleFlags, applySchedule, type JobFlags } from "./job-flags.js";
+import type { JobFlags } from "./job-flags.js";
+import { addScheduleFlags, applySchedule } from "./job-flags-schedule.js";
 import { emit, note, table } from "./output.js";
 import { type PagingOptions, pages } from "./paging.js";
 import { utcText, whenText } from "./time-text.js";
@@ -64,6 +65,16 @@ export function previewCommand(): Command {
                 flex: true,
               },
               { header: "LOCAL", value: (t: FireTime) => t.localTime, optional: true },
+              ...(res.fireTimes.some((t) => t.windowEnd)
+                ? [
+                    {
+                      header: "WINDOW END (UTC)",
+                      value: (t: FireTime) =>
+                        t.windowEnd ? utcText(timestampMs(t.windowEnd)) : "-",
+                      optional: true,
+                    },
+                  ]
+                : []),
               { header: "NOTES", value: (t: FireTime) => t.notes.join("; ") || "-", flex: true },
             ],
             res.fireTimes,

@@ -46,6 +46,8 @@ function createRequest(
     retryPolicy: job.retryPolicy,
     priority: job.priority,
     notifications: job.notifications,
+    pauseAfterFailures: job.pauseAfterFailures,
+    remainingRuns: job.remainingRuns,
     idempotencyKey: idempotencyKey ?? job.idempotencyKey,
   };
 }

@@ -104,18 +104,35 @@ export function jobFields(j: Job, nowMs: number): Array<[string, string]> {
     ["owner", j.owner],
     ["tags", j.tags.join(", ") || "-"],
     ["schedule", scheduleText(j.schedule)],
+    ...(j.schedule?.flexibleWindow
+      ? [["flexible window", durationText(j.schedule.flexibleWindow)] as [string, string]]
+      : []),
     ["target", targetText(j.target)],
     ["priority", enumLabel(PrioritySchema, j.priority)],
     ["retry", retry],
     ["next run", whenText(j.nextRunTime, nowMs)],
     ["last run", whenText(j.lastRunTime, nowMs)],
     ["missed runs", String(j.missedRuns)],
+    ["failed in a row", failuresText(j)],
+    ["remaining runs", remainingText(j)],
     ["partition", String(j.partition)],
     ["created", whenText(j.createTime, nowMs)],
     ["updated", whenText(j.updateTime, nowMs)],
     ...(j.workflowId ? [["workflow", j.workflowId] as [string, string]] : []),
     ...(j.pause ? [["paused", pauseText(j.pause, nowMs)] as [string, string]] : []),
   ];
+}
+
+/** `2 (pauses at 3)`, or `0 (no pause)` when the job has no `pause_after_failures`. */
+function failuresText(j: Job): string {
+  const policy = j.pauseAfterFailures ? `pauses at ${j.pauseAfterFailures}` : "no pause";
+  return `${j.consecutiveFailures} (${policy})`;
+}
+
+/** `7 of 10`, or `unlimited`. */
+function remainingText(j: Job): string {
+  if (j.remainingRuns === undefined) return "unlimited";
+  return `${j.remainingRuns} of ${j.grantedRuns || j.remainingRuns}`;
 }
 
 /** When, by whom and why a job was paused. */

@@ -22,7 +22,8 @@ import {
 import { run } from "./context.js";
 import { collect, enumLabel, intIn } from "./flag-values.js";
 import { readMessageFile } from "./input-file.js";
-import { addScheduleFlags, applySchedule, type JobFlags } from "./job-flags.js";
+import type { JobFlags } from "./job-flags.js";
+import { addScheduleFlags, applySchedule } from "./job-flags-schedule.js";
 import { emit, fields, note, table } from "./output.js";
 import { type PagingOptions, pages } from "./paging.js";
 import { whenText } from "./time-text.js";

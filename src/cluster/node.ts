@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { Coordinator, Leadership, MemberRole, Session } from "../core/ports/coordinator.js";
-import { retry } from "../core/retry.js";
+import { type RetrySchedule, retry } from "../core/retry.js";
 import { partitionsOf } from "./assignment.js";
 import type { ClusterMetrics } from "./metrics.js";
 
@@ -19,8 +19,8 @@ export interface ClusterNode {
   /**
    * Leaves the cluster (resigns, gives up its partitions, revokes its lease so
    * that the leader reassigns them at once) and rejoins once `until` resolves
-   * true, checked every second. For a node that cannot do its work (its store
-   * is out of reach) while etcd still hears it.
+   * true, asked every second (a rejection counts as false). For a node that
+   * cannot do its work (its store is out of reach) while etcd still hears it.
    */
   standAside(until: () => Promise<boolean>): Promise<void>;
   stop(): Promise<void>;
@@ -48,7 +48,13 @@ export function departedOwners(
 }
 
 /** Joining again: 0.2 s doubling up to 5 s between tries. */
-const REJOIN_BACKOFF = { baseMs: 200, maxMs: 5_000 };
+const REJOIN_BACKOFF: RetrySchedule = { baseMs: 200, maxMs: 5_000 };
+
+/** A campaign that failed (etcd refused it, not a lost election): again every second. */
+const CAMPAIGN_RETRY: RetrySchedule = { baseMs: 1_000, maxMs: 1_000, factor: 1 };
+
+/** A node standing aside reads the store every second until it answers. */
+const STORE_PROBE_RETRY: RetrySchedule = { baseMs: 1_000, maxMs: 1_000, factor: 1 };
 
 /**
  * Keeps this process a member of the cluster: a session (lease) kept alive,
@@ -80,6 +86,7 @@ export function startClusterNode(deps: {
   let session: Session | undefined;
   let leadership: Leadership | undefined;
   let stopped = false;
+  const stopping = new AbortController();
   let aside = false;
   let generation = 0;
   const cleanups: Array<() => Promise<void>> = [];
@@ -90,30 +97,45 @@ export function startClusterNode(deps: {
     await Promise.all(pending.map((c) => c().catch(() => {})));
   }
 
+  /**
+   * Campaigns while this session is the node's current one; once elected,
+   * leads until leadership is lost, then campaigns again.
+   */
   async function campaign(s: Session, gen: number, signal: AbortSignal): Promise<void> {
-    while (!stopped && gen === generation && s.isLive()) {
+    const current = () => !stopped && gen === generation && s.isLive();
+    while (current()) {
+      let won: Leadership;
       try {
-        const won = await coordinator.campaign(s, options.id, signal);
-        if (stopped || gen !== generation) {
-          await won.resign().catch(() => {});
-          return;
-        }
-        leadership = won;
-        metrics.leaderChanges.inc();
-        metrics.isLeader.set(1);
-        logger.info({ term: won.term }, "became leader");
-        const duties = deps.onLeadership?.(won);
-        const lost = new Promise<void>((resolve) => won.onLost(resolve));
-        await lost;
-        metrics.isLeader.set(0);
-        leadership = undefined;
-        logger.warn("leadership lost");
-        await duties?.stop();
-      } catch (err) {
-        if (signal.aborted) return;
-        logger.warn({ err }, "campaign failed; retrying");
-        await clock.sleep(1000);
+        won = await retry(
+          CAMPAIGN_RETRY,
+          () => coordinator.campaign(s, options.id, signal),
+          clock,
+          {
+            signal,
+            retryable: current,
+            onRetry: (err) => logger.warn({ err }, "campaign failed; retrying"),
+          },
+        );
+      } catch {
+        // Aborted, or this session is over: the rejoin campaigns with the next one.
+        return;
       }
+      if (stopped || gen !== generation) {
+        await won.resign().catch(() => {});
+        return;
+      }
+      leadership = won;
+      metrics.leaderChanges.inc();
+      metrics.isLeader.set(1);
+      logger.info({ term: won.term }, "became leader");
+      const duties = deps.onLeadership?.(won);
+      await new Promise<void>((resolve) => won.onLost(resolve));
+      metrics.isLeader.set(0);
+      leadership = undefined;
+      logger.warn("leadership lost");
+      await duties?.stop().catch((err: unknown) => {
+        logger.warn({ err }, "leader duties did not stop cleanly");
+      });
     }
   }
 
@@ -191,14 +213,17 @@ export function startClusterNode(deps: {
       if (leadership?.isLeader()) await leadership.resign().catch(() => {});
       await teardown();
       session = undefined;
-      while (!stopped && !(await until().catch(() => false))) {
-        await clock.sleep(1000);
-      }
+      const answers = async () => {
+        if (!(await until())) throw new Error("the store does not answer yet");
+      };
+      // Ends early on stop (its signal aborts the wait).
+      await retry(STORE_PROBE_RETRY, answers, clock, { signal: stopping.signal }).catch(() => {});
       aside = false;
       if (!stopped) await rejoin();
     },
     async stop() {
       stopped = true;
+      stopping.abort();
       generation++;
       if (leadership?.isLeader()) await leadership.resign().catch(() => {});
       await teardown();

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
-import { type Clock, systemClock, type Timer } from "../core/clock.js";
+import { type Clock, systemClock } from "../core/clock.js";
 import type { Coordinator } from "../core/ports/coordinator.js";
+import { retry } from "../core/retry.js";
 
 export interface WakeHintOptions {
   /** The scheduler's look-ahead: a partition is polled this long before a hinted run. */
@@ -72,32 +73,34 @@ export function followWakeHints(deps: {
   coordinator: Pick<Coordinator, "watchWakes">;
   onWake: (partition: number, nextRunMs: number) => void;
   logger: Logger;
+  /** Between tries to start the watch; default 1 s. */
   retryMs?: number;
   /** The retry's timer runs on it; default the system clock. */
   clock?: Clock;
 }): { stop(): Promise<void> } {
   const clock = deps.clock ?? systemClock;
-  let stopped = false;
-  let timer: Timer | undefined;
+  const retryMs = deps.retryMs ?? 1_000;
+  const stopping = new AbortController();
   let unwatch: (() => Promise<void>) | undefined;
-  const begin = () => {
-    deps.coordinator.watchWakes(deps.onWake).then(
-      async (stop) => {
-        if (stopped) await stop();
-        else unwatch = stop;
-      },
-      (err: unknown) => {
-        if (stopped) return;
-        deps.logger.warn({ err }, "cannot watch wake hints yet; retrying");
-        timer = clock.setTimeout(begin, deps.retryMs ?? 1_000);
-      },
-    );
-  };
-  begin();
+  retry(
+    { baseMs: retryMs, maxMs: retryMs, factor: 1 },
+    () => deps.coordinator.watchWakes(deps.onWake),
+    clock,
+    {
+      signal: stopping.signal,
+      onRetry: (err) => deps.logger.warn({ err }, "cannot watch wake hints yet; retrying"),
+    },
+  ).then(
+    async (stop) => {
+      // Started while stopping: not wanted any more.
+      if (stopping.signal.aborted) await stop().catch(() => {});
+      else unwatch = stop;
+    },
+    () => {},
+  );
   return {
     async stop() {
-      stopped = true;
-      timer?.cancel();
+      stopping.abort();
       await unwatch?.();
     },
   };

@@ -37,43 +37,48 @@ export function finishedBy(deps: SlotDeps, clock: Clock): number {
 
 /** The slot a job created in this state takes, if any. */
 export function slotOnCreate(
-  job: Pick<Job, "status" | "workflowId" | "schedule" | "nextRunMs">,
+  job: Pick<Job, "status" | "workflowId" | "schedule" | "nextRunMs" | "remainingRuns">,
   deps: SlotDeps | undefined,
 ): Extract<SlotChange, { kind: "take" }> | undefined {
   if (!deps || job.status !== "ACTIVE" || job.workflowId) return undefined;
   return {
     kind: "take",
     defaultLimit: deps.defaults.maxActiveSchedules,
-    untilMs: activeUntil(job.schedule, job.nextRunMs),
+    untilMs: activeUntil(job.schedule, job.nextRunMs, job.remainingRuns),
   };
+}
+
+/** A job's state after a change, as far as its slot goes. */
+export interface SlotNext {
+  status: JobStatus;
+  schedule: Schedule;
+  nextRunMs: number | undefined;
+  /** Absent: no limit. */
+  remainingRuns?: number | undefined;
 }
 
 /**
  * The slot change of `current` becoming `next`: a job that becomes ACTIVE
  * takes one, one that leaves ACTIVE gives its back, one that stays ACTIVE
- * with a new schedule keeps it with a new end. A job already ACTIVE without
- * a slot (created before quotas) is left without one.
+ * with a new end (`endChanged`: a new schedule or a new `remaining_runs`)
+ * keeps it with that end. A job already ACTIVE without a slot (created
+ * before quotas) is left without one.
  */
 export function slotChange(
   current: Job,
-  next: { status: JobStatus; schedule: Schedule; nextRunMs: number | undefined },
-  scheduleChanged: boolean,
+  next: SlotNext,
+  endChanged: boolean,
   deps: SlotDeps | undefined,
 ): SlotChange | undefined {
   if (!deps) return undefined;
   const willHold = next.status === "ACTIVE" && !current.workflowId;
+  const untilMs = () => activeUntil(next.schedule, next.nextRunMs, next.remainingRuns);
   if (current.holdsSlot) {
     if (!willHold) return { kind: "free" };
-    return scheduleChanged
-      ? { kind: "keep", untilMs: activeUntil(next.schedule, next.nextRunMs) }
-      : undefined;
+    return endChanged ? { kind: "keep", untilMs: untilMs() } : undefined;
   }
   if (willHold && current.status !== "ACTIVE") {
-    return {
-      kind: "take",
-      defaultLimit: deps.defaults.maxActiveSchedules,
-      untilMs: activeUntil(next.schedule, next.nextRunMs),
-    };
+    return { kind: "take", defaultLimit: deps.defaults.maxActiveSchedules, untilMs: untilMs() };
   }
   return undefined;
 }

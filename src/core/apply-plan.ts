@@ -3,7 +3,8 @@
  * request wants (by external key) and the namespace's live jobs, what to
  * create, update (with each changed field), delete (with prune) and leave.
  * Jobs are compared as the API shows them after defaults are filled, so that
- * applying a file twice plans nothing the second time.
+ * applying a file twice plans nothing the second time (`remaining_runs` as
+ * granted, not as left: a second apply grants no runs again).
  */
 
 import type { Job, JobTarget, Schedule } from "./job.js";
@@ -53,6 +54,9 @@ interface JobView {
   retryPolicy: unknown;
   priority: string;
   notifications: unknown[];
+  pauseAfterFailures: number;
+  /** As granted: the runs left change with every claim, what a file asks for does not. */
+  remainingRuns: number | undefined;
 }
 
 /**
@@ -76,6 +80,8 @@ function viewOfJob(job: Job): JobView {
     retryPolicy: job.retryPolicy,
     priority: job.priority ?? DEFAULT_PRIORITY,
     notifications: job.notifications ?? [],
+    pauseAfterFailures: job.pauseAfterFailures ?? 0,
+    remainingRuns: job.grantedRuns,
   };
 }
 
@@ -91,6 +97,8 @@ function viewOfDesired(desired: DesiredJob): JobView {
     retryPolicy: input.retryPolicy,
     priority: input.priority ?? DEFAULT_PRIORITY,
     notifications: input.notifications ?? [],
+    pauseAfterFailures: input.pauseAfterFailures ?? 0,
+    remainingRuns: input.remainingRuns,
   };
 }
 
@@ -186,5 +194,8 @@ export function updateOf(entry: PlanEntry): JobUpdate {
   if (fields.has("retry_policy")) update.retryPolicy = input.retryPolicy ?? null;
   if (fields.has("priority")) update.priority = input.priority ?? DEFAULT_PRIORITY;
   if (fields.has("notifications")) update.notifications = input.notifications ?? [];
+  if (fields.has("pause_after_failures")) update.pauseAfterFailures = input.pauseAfterFailures ?? 0;
+  // A changed number grants that many runs afresh; none removes the limit.
+  if (fields.has("remaining_runs")) update.remainingRuns = input.remainingRuns ?? null;
   return update;
 }

@@ -6,6 +6,7 @@
  * same rules and none of them decides them.
  */
 
+import { plannedStart, type RunRef } from "./execution.js";
 import type { JobStatus } from "./job.js";
 
 /** A scheduled run is claimed only from an ACTIVE job (paused, cancelled and finished jobs fire nothing). */
@@ -56,7 +57,7 @@ export function claimsMore(status: JobStatus, nextRunMs: number | undefined): bo
  * A pending deadline is kept, even one just due: older runs wait on it, and
  * moving it later at every claim would starve the sweep of a job claimed
  * every second. So the record gets the earlier of the pending deadline and
- * this claim's own (`ownMs`, its run's time plus the start timeout). Only a
+ * this claim's own (`ownMs`: `runDeadline` of its run). Only a
  * pending deadline older than a whole start timeout is taken as stale (left
  * behind by a finished job that was reactivated) and replaced by `ownMs`;
  * replacing never loses a run, since the sweep checks the whole record.
@@ -73,4 +74,18 @@ export function recoveryDeadline(args: {
   return pendingMs !== undefined && pendingMs > nowMs - startTimeoutMs
     ? Math.min(pendingMs, ownMs)
     : ownMs;
+}
+
+/**
+ * When the recovery sweep takes a recorded run for lost: a start timeout
+ * after it was meant to start. For a run with a flexible window that is its
+ * planned start, not its nominal time: counted from the nominal time, the
+ * sweep would send again, inside its window, a run still waiting for its
+ * planned start (and the spread would be lost).
+ */
+export function runDeadline(
+  run: Pick<RunRef, "scheduledMs" | "plannedMs">,
+  startTimeoutMs: number,
+): number {
+  return plannedStart(run) + startTimeoutMs;
 }

@@ -69,3 +69,29 @@ export function every(clock: Clock, ms: number, fn: () => void, options?: TimerO
     },
   };
 }
+
+/**
+ * Whether `work` settles, either way, within `ms` on `clock`: a bounded wait
+ * that never rejects, for the drains and cancels that give up after a grace.
+ */
+export async function settlesWithin(
+  work: Promise<unknown>,
+  ms: number,
+  clock: Clock,
+): Promise<boolean> {
+  let timer: Timer | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = clock.setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
+  } finally {
+    timer?.cancel();
+  }
+}

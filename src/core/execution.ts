@@ -47,6 +47,18 @@ export interface RunRef {
   attempt: number;
   /** Started by TriggerJob rather than by the schedule. */
   manual: boolean;
+  /**
+   * A run of a job with a flexible window: when the scheduler planned its
+   * start, in `[scheduledMs, scheduledMs + window)`. The run keeps its
+   * nominal `scheduledMs` (and so its execution id); lateness counts from
+   * here. Absent: the run is meant to start at `scheduledMs`.
+   */
+  plannedMs?: number;
+}
+
+/** When a run is meant to start: its planned start in its flexible window, else its time. */
+export function plannedStart(run: Pick<RunRef, "scheduledMs" | "plannedMs">): number {
+  return run.plannedMs ?? run.scheduledMs;
 }
 
 export interface Execution extends RunRef {
@@ -65,6 +77,18 @@ export interface Execution extends RunRef {
   checkpoint?: Uint8Array;
   /** Set when the run was held back before it started: why, and for how long. */
   wait?: ExecutionWait;
+}
+
+/**
+ * What a start learns besides its outcome, with the reads it makes anyway
+ * (no read of its own): the checkpoint a re-queued attempt inherits, and
+ * whether its job is failing (`failure-policy.ts`), which tells the worker
+ * whether the run's success needs a write.
+ */
+export interface StartReads {
+  checkpoint?: Uint8Array;
+  /** The job's last counted run failed, as the start read it; absent: not read. */
+  failing?: boolean;
 }
 
 /** Why a run waited before its start, as recorded by the start. */

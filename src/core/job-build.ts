@@ -93,6 +93,11 @@ export async function buildJob(
   };
   if (input.notifications?.length) job.notifications = input.notifications;
   if (input.externalKey !== undefined) job.externalKey = input.externalKey;
+  if (input.pauseAfterFailures) job.pauseAfterFailures = input.pauseAfterFailures;
+  if (input.remainingRuns !== undefined) {
+    job.remainingRuns = input.remainingRuns;
+    job.grantedRuns = input.remainingRuns;
+  }
   const built: BuiltJob = { job };
   const slot = slotOnCreate(job, deps.slots);
   if (slot) {

@@ -16,6 +16,7 @@ import type { CalendarStore } from "./ports/calendar-store.js";
 import type { ExecutionStore } from "./ports/execution-store.js";
 import type { JobChange, JobStore } from "./ports/job-store.js";
 import type { WorkQueue } from "./ports/work-queue.js";
+import { hasRunsLeft } from "./run-budget.js";
 import { jobCarries, runMessageFor } from "./run-message.js";
 import { explainFires, firstFire, parseSchedule } from "./schedule/index.js";
 import { compileTargetAllow } from "./target-address.js";
@@ -99,12 +100,33 @@ function createUncheckedCommands(deps: JobCommandsDeps, checks: InputChecks): Jo
     if (update.retryPolicy !== undefined) change.retryPolicy = update.retryPolicy;
     if (update.priority !== undefined) change.priority = update.priority;
     if (update.notifications !== undefined) change.notifications = update.notifications;
-    if (update.schedule !== undefined) {
-      const schedule = parseSchedule(update.schedule, now);
-      change.schedule = schedule;
+    if (update.pauseAfterFailures !== undefined) {
+      change.pauseAfterFailures = update.pauseAfterFailures;
+    }
+    if (update.remainingRuns !== undefined) {
+      if (current.workflowId && update.remainingRuns !== null) {
+        // A node is never claimed: its count would never move.
+        throw failedPrecondition(
+          `remaining_runs: job ${id} is a node of workflow ${current.workflowId}; its workflow's runs start it`,
+        );
+      }
+      change.remainingRuns = update.remainingRuns;
+    }
+    const remaining =
+      update.remainingRuns === undefined
+        ? current.remainingRuns
+        : (update.remainingRuns ?? undefined);
+    // A FINISHED job given runs again (a new remaining_runs, or no limit)
+    // fires again from its next time after now.
+    const revived =
+      current.status === "FINISHED" && update.remainingRuns !== undefined && hasRunsLeft(remaining);
+    if (update.schedule !== undefined || revived) {
+      const schedule =
+        update.schedule === undefined ? current.schedule : parseSchedule(update.schedule, now);
+      if (update.schedule !== undefined) change.schedule = schedule;
       const ctx = await loadFireContext(deps.calendars, tenant, schedule, id);
       if (current.status !== "PAUSED") {
-        const next = firstFire(schedule, now, ctx);
+        const next = hasRunsLeft(remaining) ? firstFire(schedule, now, ctx) : undefined;
         change.nextRunMs = next ?? null;
         change.status = next === undefined ? "FINISHED" : "ACTIVE";
       }
@@ -115,8 +137,9 @@ function createUncheckedCommands(deps: JobCommandsDeps, checks: InputChecks): Jo
         status: change.status ?? current.status,
         schedule: change.schedule ?? current.schedule,
         nextRunMs: change.nextRunMs === null ? undefined : (change.nextRunMs ?? current.nextRunMs),
+        remainingRuns: remaining,
       },
-      change.schedule !== undefined,
+      change.schedule !== undefined || change.remainingRuns !== undefined,
       deps.slots,
     );
     if (slot) change.slot = slot;

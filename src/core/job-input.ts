@@ -6,12 +6,14 @@
 
 import { failedPrecondition } from "./errors.js";
 import { validateExternalKey } from "./external-key.js";
+import { validatePauseAfterFailures } from "./failure-policy.js";
 import { validateIdempotencyKey } from "./idempotency.js";
 import type { JobLimits, JobTarget } from "./job.js";
 import { validateLimits } from "./limits.js";
 import { type NotificationTarget, usesEmail } from "./notification.js";
 import type { Priority } from "./priority.js";
 import { type RetryPolicy, validateRetryPolicy } from "./retry-policy.js";
+import { validateRemainingRuns } from "./run-budget.js";
 import type { ScheduleInput } from "./schedule/index.js";
 import type { TargetAllow } from "./target-address.js";
 import {
@@ -41,6 +43,10 @@ export interface JobInput {
   idempotencyKey?: string;
   /** Unique among the tenant's live jobs; see `external-key.ts`. */
   externalKey?: string;
+  /** 0 or absent: never pause (`failure-policy.ts`). */
+  pauseAfterFailures?: number;
+  /** Absent: no limit (`run-budget.ts`). */
+  remainingRuns?: number;
 }
 
 /** Fields UpdateJob may change; absent ones stay. */
@@ -57,6 +63,10 @@ export interface JobUpdate {
   priority?: Priority;
   /** Replaces all targets; empty removes them. */
   notifications?: NotificationTarget[];
+  /** 0 turns the policy off. */
+  pauseAfterFailures?: number;
+  /** A new number of runs left (and granted); `null` removes the limit. */
+  remainingRuns?: number | null;
 }
 
 /** What this server can do, as far as a job's input depends on it. */
@@ -76,6 +86,8 @@ export function checkJobInput(input: JobInput, checks: InputChecks): void {
   if (input.idempotencyKey !== undefined) validateIdempotencyKey(input.idempotencyKey);
   if (input.externalKey !== undefined) validateExternalKey(input.externalKey);
   checkNotifications(input.notifications, "notifications", checks);
+  if (input.pauseAfterFailures !== undefined) validatePauseAfterFailures(input.pauseAfterFailures);
+  if (input.remainingRuns !== undefined) validateRemainingRuns(input.remainingRuns);
 }
 
 /** Checks the fields an UpdateJob changes, except the schedule. */
@@ -90,6 +102,10 @@ export function checkJobUpdate(update: JobUpdate, checks: InputChecks): void {
   if (update.limits) validateLimits(update.limits);
   if (update.retryPolicy) validateRetryPolicy(update.retryPolicy);
   checkNotifications(update.notifications, "notifications", checks);
+  if (update.pauseAfterFailures !== undefined) {
+    validatePauseAfterFailures(update.pauseAfterFailures);
+  }
+  if (update.remainingRuns != null) validateRemainingRuns(update.remainingRuns);
 }
 
 /** Validates notification targets and that this server can send what they ask for. */

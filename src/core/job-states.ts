@@ -95,8 +95,13 @@ export function createJobStates(deps: {
           const current = await load(tenant, id);
           if (current.status === "ACTIVE") return current;
           if (current.status !== "PAUSED") {
+            // A job that used up its remaining_runs fires again once they are raised.
+            const hint =
+              current.status === "FINISHED" && current.remainingRuns === 0
+                ? "; its remaining_runs are used up: raise them with UpdateJob to run it again"
+                : "";
             throw failedPrecondition(
-              `job ${id} is ${current.status}; only a PAUSED job can be resumed`,
+              `job ${id} is ${current.status}; only a PAUSED job can be resumed${hint}`,
             );
           }
           const now = clock.now();
@@ -114,7 +119,7 @@ export function createJobStates(deps: {
           const status = nextRunMs === undefined ? "FINISHED" : "ACTIVE";
           const slot = slotChange(
             current,
-            { status, schedule: current.schedule, nextRunMs },
+            { status, schedule: current.schedule, nextRunMs, remainingRuns: current.remainingRuns },
             false,
             slots,
           );
@@ -125,6 +130,9 @@ export function createJobStates(deps: {
               ...(nextRunMs === undefined ? { status } : { status, nextRunMs }),
               ...(slot ? { slot } : {}),
               pauses: withResume(current.pauses, now, who, current.updatedMs),
+              // A resumed job counts its failures afresh (pause_after_failures);
+              // in the same write, whatever was counted since the read.
+              clearFailures: true,
             },
             { statusIn: ["PAUSED"], version: current.version },
             now,

@@ -149,4 +149,12 @@ export interface Job {
   holdsSlot?: boolean;
   /** The last pauses (`pause.ts`), oldest first; absent: never paused since they were recorded. */
   pauses?: PauseRecord[];
+  /** Pauses the job after this many failed runs in a row (`failure-policy.ts`); absent: never. */
+  pauseAfterFailures?: number;
+  /** Scheduled runs it may still fire (`run-budget.ts`); absent: no limit, 0: used up. */
+  remainingRuns?: number;
+  /** The `remainingRuns` last set through the API, which ApplyJobs compares; absent: none. */
+  grantedRuns?: number;
+  /** Its runs that failed in a row, by final outcome; absent: none. */
+  consecutiveFailures?: number;
 }

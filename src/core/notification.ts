@@ -3,10 +3,20 @@
  * sending lives in `src/notify/`; this is the domain shape only.
  */
 
-/** Outcomes a target can subscribe to. `dead`: a run that exhausted its retries. */
-export type NotifyEvent = "succeeded" | "failed" | "dead";
+/**
+ * Events a target can subscribe to. `dead`: a run that exhausted its
+ * retries; `paused`: the job was paused by its `pause_after_failures`;
+ * `recovered`: the first success after failed runs (`failure-policy.ts`).
+ */
+export type NotifyEvent = "succeeded" | "failed" | "dead" | "paused" | "recovered";
 
-export const NOTIFY_EVENTS: readonly NotifyEvent[] = ["succeeded", "failed", "dead"];
+export const NOTIFY_EVENTS: readonly NotifyEvent[] = [
+  "succeeded",
+  "failed",
+  "dead",
+  "paused",
+  "recovered",
+];
 
 export interface WebhookNotification {
   kind: "webhook";

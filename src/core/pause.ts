@@ -12,13 +12,18 @@ import { invalidArgument } from "./errors.js";
 export const PAUSE_HISTORY_MAX = 20;
 /** A pause or resume note, in characters (code points). */
 export const PAUSE_NOTE_MAX = 500;
-/** Who a pause made by the system itself (not a caller) is recorded as. */
-export const SYSTEM_PAUSER = "chronoring";
+/**
+ * Who a pause made by the system itself (not a caller) is recorded as:
+ * `system:<reason>`, e.g. `system:pause-after-failures` (`failure-policy.ts`).
+ */
+export function systemPauser(reason: string): string {
+  return `system:${reason}`;
+}
 
 /** One pause of a job; `resumedMs` absent while it lasts. */
 export interface PauseRecord {
   pausedMs: number;
-  /** The caller's subject, or `SYSTEM_PAUSER`. */
+  /** The caller's subject, or `systemPauser(reason)`. */
   by: string;
   note?: string;
   resumedMs?: number;

@@ -33,6 +33,7 @@ export function runMessageFor(run: RunRef, carries: RunCarries = {}): OutgoingRu
     attempt: run.attempt,
     manual: run.manual,
   };
+  if (run.plannedMs !== undefined) message.plannedMs = run.plannedMs;
   if (carries.target) message.target = carries.target;
   if (carries.limits) message.limits = carries.limits;
   if (carries.workflowId) message.workflowId = carries.workflowId;

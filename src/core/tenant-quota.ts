@@ -103,10 +103,16 @@ export const NO_END_MS = 8_640_000_000_000_000;
 /**
  * When a job holding an active-schedule slot may have finished by itself (its
  * last run claimed): its one run for a one-time job, the schedule's end for
- * a bounded one. The store looks for finished jobs among those whose time
+ * a bounded one, its next run for one with `remaining_runs` (any claim may
+ * spend the last). The store looks for finished jobs among those whose time
  * passed, so that a finish costs no write when it happens.
  */
-export function activeUntil(schedule: Schedule, nextRunMs: number | undefined): number {
+export function activeUntil(
+  schedule: Schedule,
+  nextRunMs: number | undefined,
+  remainingRuns?: number,
+): number {
   if (schedule.kind === "once") return nextRunMs ?? schedule.at;
+  if (remainingRuns !== undefined) return Math.min(nextRunMs ?? 0, schedule.endMs ?? NO_END_MS);
   return schedule.endMs ?? NO_END_MS;
 }

@@ -45,6 +45,11 @@ export interface TimePolicies {
   calendar?: CalendarRef;
   /** Cron only; absent: SHIFT_FORWARD and FIRST. */
   dst?: DstPolicy;
+  /**
+   * A run may start up to this long after its time (see
+   * `schedule/flexible-window.ts`); absent: it starts at its time.
+   */
+  flexibleWindowMs?: number;
 }
 
 /** A named, shared calendar of excluded local dates. */

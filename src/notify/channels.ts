@@ -8,6 +8,7 @@ import type { Dispatcher } from "undici";
 import type { Execution } from "../core/execution.js";
 import type { Job } from "../core/job.js";
 import type { EmailNotification, NotifyEvent, WebhookNotification } from "../core/notification.js";
+import { currentPause } from "../core/pause.js";
 import { fetchTarget, redirectNote, targetRefusal } from "../worker/handlers/safe-dispatcher.js";
 import { Permanent } from "./retry.js";
 import { SIGNATURE_HEADER, signBody } from "./signature.js";
@@ -29,6 +30,23 @@ export interface NotificationBody {
   result?: string;
   error?: string;
   endTime?: string;
+  /** paused: the failed runs in a row that paused it; recovered: those the success ended. */
+  consecutiveFailures?: number;
+  /** paused: who paused it (`system:pause-after-failures`) and the pause's note. */
+  pausedBy?: string;
+  pauseNote?: string;
+}
+
+/** What a job event (paused, recovered) adds to the run's fields; nothing for a run event. */
+function jobEventFields(event: NotifyEvent, job: Job): Partial<NotificationBody> {
+  if (event !== "paused" && event !== "recovered") return {};
+  const fields: Partial<NotificationBody> = { consecutiveFailures: job.consecutiveFailures ?? 0 };
+  const pause = event === "paused" ? currentPause(job.pauses) : undefined;
+  if (pause) {
+    fields.pausedBy = pause.by;
+    if (pause.note) fields.pauseNote = pause.note;
+  }
+  return fields;
 }
 
 export function notificationBody(event: NotifyEvent, job: Job, execution: Execution): string {
@@ -44,7 +62,7 @@ export function notificationBody(event: NotifyEvent, job: Job, execution: Execut
   if (execution.result !== undefined) body.result = execution.result;
   if (execution.error !== undefined) body.error = execution.error;
   if (execution.endedMs !== undefined) body.endTime = new Date(execution.endedMs).toISOString();
-  return JSON.stringify(body);
+  return JSON.stringify({ ...body, ...jobEventFields(event, job) });
 }
 
 /**
@@ -110,12 +128,21 @@ export function createEmailSender(smtp: SmtpOptions): EmailSender & { close(): v
       `Attempt: ${execution.attempt}`,
       `Status: ${execution.status}`,
     ];
+    const extra = jobEventFields(event, job);
+    if (extra.consecutiveFailures !== undefined) {
+      lines.push(`Failed runs in a row: ${extra.consecutiveFailures}`);
+    }
+    if (extra.pausedBy !== undefined) {
+      lines.push(`Paused by: ${extra.pausedBy}${extra.pauseNote ? ` (${extra.pauseNote})` : ""}`);
+    }
     if (execution.result) lines.push("", "Result:", execution.result);
     if (execution.error) lines.push("", "Error:", execution.error);
+    // paused and recovered are news of the job; the others, of one run.
+    const what = event === "paused" || event === "recovered" ? `job ${event}` : `run ${event}`;
     await transport.sendMail({
       from: smtp.from,
       to: target.to,
-      subject: `${target.subjectPrefix} ${job.name}: run ${event}`.trim(),
+      subject: `${target.subjectPrefix} ${job.name}: ${what}`.trim(),
       text: `${lines.join("\n")}\n`,
     });
   };

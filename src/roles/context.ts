@@ -10,6 +10,9 @@ import type { WorkflowRuns } from "../core/workflow/runs.js";
 /** The store and queue adapters of one process. */
 export type { Adapters };
 
+/** A job id no job has: reading it tells whether the store answers. */
+export const STORE_PROBE_JOB = "store-probe";
+
 /** A step of a graceful close; `startApp` runs them in order. */
 export type Closer = () => Promise<void>;
 

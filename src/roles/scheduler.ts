@@ -9,10 +9,7 @@ import { ALL_TENANTS } from "../core/tenant.js";
 import { startDispatchThread } from "../scheduler/dispatch-thread.js";
 import { createSchedulerMetrics } from "../scheduler/metrics.js";
 import { createScheduler, type Scheduler } from "../scheduler/scheduler.js";
-import type { Closer, RoleContext } from "./context.js";
-
-/** A job id no job has: reading it tells whether the store answers. */
-const STORE_PROBE_JOB = "store-probe";
+import { type Closer, type RoleContext, STORE_PROBE_JOB } from "./context.js";
 
 export interface SchedulerRole {
   scheduler: Scheduler;

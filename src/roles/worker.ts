@@ -1,5 +1,8 @@
 import { type ClusterNode, startClusterNode } from "../cluster/node.js";
+import { createStoreOutage } from "../cluster/store-outage.js";
 import { every } from "../core/clock.js";
+import { isChronoringError } from "../core/errors.js";
+import { ALL_TENANTS } from "../core/tenant.js";
 import { createNotifications } from "../notify/from-config.js";
 import { countingStarts, startFireStatsRecorder } from "../worker/fire-stats-recorder.js";
 import { createDatabasePools } from "../worker/handlers/database-pools.js";
@@ -12,10 +15,11 @@ import { createSafeDispatcher } from "../worker/handlers/safe-dispatcher.js";
 import { createWorkerMetrics } from "../worker/metrics.js";
 import { followWorkerPause, type PauseFollower } from "../worker/pause.js";
 import { createRetryMetrics } from "../worker/retry-metrics.js";
+import { watchStoreForIntake } from "../worker/store-aside.js";
 import { createTenantGate } from "../worker/tenant-gate.js";
 import { startWorker, type Worker } from "../worker/worker.js";
 import { createNodeHook } from "../worker/workflow-hook.js";
-import type { Closer, RoleContext } from "./context.js";
+import { type Closer, type RoleContext, STORE_PROBE_JOB } from "./context.js";
 
 export interface WorkerRole {
   worker: Worker;
@@ -104,6 +108,24 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
     retryMs: config.worker.limitRetryMs,
     logger,
   });
+  // Cut off from the store alone (etcd still hears it), the worker would
+  // take runs whose start cannot land: past the outage bound it takes none
+  // until a read answers again (store-aside.ts).
+  const outage = createStoreOutage({
+    clock,
+    outageMs: config.cluster.storeOutageMs,
+    answered: (err) => !isChronoringError(err, "unavailable"),
+  });
+  const storeAside =
+    config.cluster.storeOutageMs > 0
+      ? watchStoreForIntake({
+          outage,
+          probe: () => jobs.getJob(ALL_TENANTS, STORE_PROBE_JOB),
+          clock,
+          logger,
+        })
+      : undefined;
+  if (storeAside) closers.push(async () => storeAside.stop());
   const worker = startWorker({
     queue,
     jobs,
@@ -120,7 +142,9 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
       drainTimeoutMs: config.worker.drainTimeoutMs,
       lostRunRecheckMs: startTimeoutMs,
     },
-    canWork: () => !cluster || ((node?.isLive() ?? false) && !pause?.isPaused()),
+    canWork: () =>
+      (!cluster || ((node?.isLive() ?? false) && !pause?.isPaused())) && !storeAside?.isAside(),
+    storeCalls: outage,
     limits: { limits, retryMs: config.worker.limitRetryMs, startTimeoutMs },
     retry: {
       jobs,
@@ -134,6 +158,12 @@ export function startWorkerRole(ctx: RoleContext, handlerOverrides?: JobHandler[
     notifications,
     workflows: createNodeHook(ctx.workflowRuns, executions, logger, clock),
     tenantGate,
+    // A job paused by its pause_after_failures gives its slot back, as PauseJob does.
+    slots: {
+      tenants: ctx.adapters.tenants,
+      defaults: config.tenants.defaults,
+      claimAheadMs: config.scheduler.lookaheadMs,
+    },
   });
   if (pause) closers.push(() => pause.stop());
   // Drain first, then leave the cluster: a worker that left while running

@@ -1,11 +1,14 @@
 import type { Logger } from "pino";
-import { recoveryDeadline } from "../core/claim-rules.js";
+import { recoveryDeadline, runDeadline } from "../core/claim-rules.js";
 import type { Clock } from "../core/clock.js";
 import { StaleOwnerError } from "../core/errors.js";
 import type { Claim, DueJob, Fence, JobStore } from "../core/ports/job-store.js";
 import type { OutgoingRun } from "../core/ports/work-queue.js";
+import { spendRuns } from "../core/run-budget.js";
 import { runMessageFor } from "../core/run-message.js";
+import { windowOf } from "../core/schedule/flexible-window.js";
 import { type CatchUp, type FireContext, nextFire, planCatchUp } from "../core/schedule/index.js";
+import { createSpreadMemory, planStarts, type SpreadMemory } from "../core/window-spread.js";
 import { withJobFields } from "../core/with-job-fields.js";
 import type { CalendarCache } from "./calendar-cache.js";
 import { traceClaims } from "./claim-span.js";
@@ -68,8 +71,14 @@ export function createClaimer(deps: {
   options: ClaimerOptions;
   /** Calendars of jobs that name one; without it no date is excluded. */
   calendars?: CalendarCache;
+  /**
+   * What this node planned in flexible windows: one for all its partitions
+   * (see `window-spread.ts`); absent: a fresh one.
+   */
+  spread?: SpreadMemory;
 }) {
   const { store, dispatcher, clock, metrics, options, calendars } = deps;
+  const spread = deps.spread ?? createSpreadMemory("standalone");
 
   function contextOf(job: DueJob): FireContext {
     const ctx: FireContext = { jobId: job.id };
@@ -85,12 +94,62 @@ export function createClaimer(deps: {
    * late is caught up by the job's policy in the same conditional write:
    * the runs to fire now are recorded instead, the dropped ones counted.
    */
-  function claimFor(job: DueJob, now: number): Claim {
+  function claimFor(job: DueJob, now: number, plannedMs: number | undefined): Claim {
     const ctx = contextOf(job);
     const plan = planCatchUp(job.schedule, job.nextRunMs, now, ctx);
-    if (plan !== undefined) return catchUpClaim(job, plan, now);
-    const recoverAtMs = recoverAt(job, job.nextRunMs + options.startTimeoutMs, now);
-    return { job, nextRunMs: nextFire(job.schedule, job.nextRunMs, ctx), recoverAtMs };
+    if (plan !== undefined) return withinBudget(catchUpClaim(job, plan, now));
+    const run = { scheduledMs: job.nextRunMs, ...(plannedMs !== undefined && { plannedMs }) };
+    const recoverAtMs = recoverAt(job, runDeadline(run, options.startTimeoutMs), now);
+    const claim: Claim = {
+      job,
+      nextRunMs: nextFire(job.schedule, job.nextRunMs, ctx),
+      recoverAtMs,
+    };
+    if (plannedMs !== undefined) claim.plannedMs = plannedMs;
+    return withinBudget(claim);
+  }
+
+  /**
+   * A job with `remaining_runs` fires at most what is left (the earliest of
+   * a catch-up's runs); the claim that spends the last has no next run,
+   * which makes the job FINISHED in the same write.
+   */
+  function withinBudget(claim: Claim): Claim {
+    const { job } = claim;
+    if (job.remainingRuns === undefined) return claim;
+    const spent = spendRuns(claim.runs ?? [job.nextRunMs], job.remainingRuns);
+    return {
+      ...claim,
+      runs: spent.runs,
+      remainingRuns: spent.left ?? 0,
+      nextRunMs: spent.finishes ? undefined : claim.nextRunMs,
+    };
+  }
+
+  /**
+   * The planned start of each due run with a flexible window (undefined for
+   * the others), spread over its window with the runs of the same time this
+   * node claims (`window-spread.ts`). A run past its misfire threshold is
+   * caught up instead, and sent at once: `claimFor` drops its plan.
+   */
+  function plansOf(due: DueJob[], now: number): Array<number | undefined> {
+    const windowed = due.flatMap((job, i) => {
+      const windowMs = windowOf(job.schedule);
+      return windowMs > 0
+        ? [{ i, run: { jobId: job.id, nominalMs: job.nextRunMs, windowMs } }]
+        : [];
+    });
+    const plans = new Array<number | undefined>(due.length);
+    if (windowed.length === 0) return plans;
+    const starts = planStarts(
+      windowed.map((w) => w.run),
+      now,
+      spread,
+    );
+    windowed.forEach((w, k) => {
+      plans[w.i] = starts[k];
+    });
+    return plans;
   }
 
   /** Caught-up runs are sent now: their recovery deadline counts from now. */
@@ -175,7 +234,8 @@ export function createClaimer(deps: {
         return name === undefined ? [] : [{ tenant: job.tenant, name }];
       });
       if (named.length > 0) await calendars?.load(named);
-      const claims = due.map((job) => claimFor(job, now));
+      const plans = plansOf(due, now);
+      const claims = due.map((job, i) => claimFor(job, now, plans[i]));
       // A span's times are wall-clock, whatever clock the scheduler runs on.
       const claimedAt = new Date();
       let won: boolean[];
@@ -209,8 +269,20 @@ export function createClaimer(deps: {
         }
         for (const scheduledMs of claim.runs ?? [job.nextRunMs]) {
           const run = { tenant: job.tenant, jobId: job.id, partition: job.partition };
+          const plan = claim.runs === undefined ? claim.plannedMs : undefined;
           // The due index's copy of the job rides along (see `DueJob`).
-          runs.push(runMessageFor({ ...run, scheduledMs, attempt: 1, manual: false }, job));
+          runs.push(
+            runMessageFor(
+              {
+                ...run,
+                scheduledMs,
+                attempt: 1,
+                manual: false,
+                ...(plan !== undefined && { plannedMs: plan }),
+              },
+              job,
+            ),
+          );
         }
       });
       traceClaims(runs, claimedAt);

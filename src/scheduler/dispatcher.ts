@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Clock, Timer } from "../core/clock.js";
-
+import { plannedStart } from "../core/execution.js";
 import type { OutgoingRun, WorkQueue } from "../core/ports/work-queue.js";
 import { type RetrySchedule, retry } from "../core/retry.js";
 import { interleaveByTenant } from "./interleave.js";
@@ -24,7 +24,7 @@ export interface DispatchMetrics {
 }
 
 export interface Dispatcher {
-  /** Holds claimed runs until their scheduled time, then sends them. */
+  /** Holds claimed runs until their scheduled time (or planned start in their window), then sends them. */
   hold(runs: OutgoingRun[]): void;
   /** Runs held and not yet sent. */
   readonly pending: number;
@@ -47,7 +47,7 @@ export function createDispatcher(deps: {
 }): Dispatcher {
   const { queue, clock, metrics, logger } = deps;
   const gatherMs = deps.gatherMs ?? SEND_GATHER_MS;
-  /** Held runs by scheduled ms. */
+  /** Held runs by the ms they are sent at. */
   const held = new Map<number, OutgoingRun[]>();
   let count = 0;
   let timer: Timer | undefined;
@@ -93,7 +93,7 @@ export function createDispatcher(deps: {
           onRetry: () => metrics.sendFailures.inc(),
         });
         const sentAt = clock.now();
-        for (const run of runs) metrics.fireLateness.observe((sentAt - run.scheduledMs) / 1000);
+        for (const run of runs) metrics.fireLateness.observe((sentAt - plannedStart(run)) / 1000);
         metrics.sent.inc(runs.length);
       } catch (err) {
         metrics.sendFailures.inc();
@@ -108,9 +108,11 @@ export function createDispatcher(deps: {
     hold(runs) {
       if (closed) return;
       for (const run of runs) {
-        const list = held.get(run.scheduledMs);
+        // A run with a flexible window waits for its planned start, not its time.
+        const at = plannedStart(run);
+        const list = held.get(at);
         if (list) list.push(run);
-        else held.set(run.scheduledMs, [run]);
+        else held.set(at, [run]);
       }
       count += runs.length;
       arm();

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
+import { runDeadline } from "../core/claim-rules.js";
 import type { Clock } from "../core/clock.js";
-import type { UntenantedRun } from "../core/execution.js";
+import { plannedStart, type UntenantedRun } from "../core/execution.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore, PendingRuns } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
@@ -61,8 +62,9 @@ export function createRecovery(deps: {
     const started = {
       has: (t: number) => startedKeys.has(`${pending.jobId}:${t}`),
     };
-    const overdue = [...pending.scheduled, ...pending.manual].some(
-      (t) => !started.has(t) && t + startTimeoutMs <= now,
+    const recorded = recordedRuns(pending);
+    const overdue = recorded.some(
+      (run) => !started.has(run.scheduledMs) && runDeadline(run, startTimeoutMs) <= now,
     );
     // Runs are waiting in the queue: an overdue run is most likely among
     // them, not lost. Look again next sweep rather than send it twice; no
@@ -70,32 +72,30 @@ export function createRecovery(deps: {
     if (overdue && (await queueBacklog())) return { resent: [], deferred: true };
     const resent: UntenantedRun[] = [];
     let nextCheck = Number.POSITIVE_INFINITY;
-    const consider = (times: number[], manual: boolean) => {
-      for (const t of times) {
-        if (started.has(t)) continue;
-        if (t + startTimeoutMs <= now) {
-          resent.push({
-            jobId: pending.jobId,
-            partition: pending.partition,
-            scheduledMs: t,
-            attempt: 1,
-            manual,
-          });
-          nextCheck = Math.min(nextCheck, now + startTimeoutMs);
-        } else {
-          nextCheck = Math.min(nextCheck, t + startTimeoutMs);
-        }
+    for (const run of recorded) {
+      if (started.has(run.scheduledMs)) continue;
+      // A run waiting for its planned start in a flexible window is not late.
+      const deadline = runDeadline(run, startTimeoutMs);
+      if (deadline <= now) {
+        resent.push(run);
+        nextCheck = Math.min(nextCheck, now + startTimeoutMs);
+      } else {
+        nextCheck = Math.min(nextCheck, deadline);
       }
-    };
-    consider(pending.scheduled, false);
-    consider(pending.manual, true);
+    }
     const startedScheduled = pending.scheduled.filter((t) => started.has(t));
     const startedManual = pending.manual.filter((t) => started.has(t));
+    const startedPlans = (pending.plans ?? []).filter((p) => started.has(p.scheduledMs));
     const unsettled = Number.isFinite(nextCheck);
     // A finished job whose runs all started: nothing more will be recorded,
     // leave the item as it is (its deadline is behind the cursor from now on).
     if (!unsettled && !pending.active) return { resent, deferred: false };
-    const settlement = { jobId: pending.jobId, startedScheduled, startedManual };
+    const settlement = {
+      jobId: pending.jobId,
+      startedScheduled,
+      startedManual,
+      ...(startedPlans.length > 0 && { startedPlans }),
+    };
     if (unsettled) {
       // Moving the deadline commutes with claims: no condition, so that a job
       // claimed every second cannot starve its own recovery.
@@ -156,10 +156,12 @@ export function createRecovery(deps: {
         for (const pending of page.items) {
           const due = pending.recoverAtMs <= now;
           if (due) {
-            for (const t of [...pending.scheduled, ...pending.manual]) {
-              const key = `${pending.jobId}:${t}`;
+            for (const run of recordedRuns(pending)) {
+              const key = `${pending.jobId}:${run.scheduledMs}`;
               if (startedKeys.has(key)) overdueRuns.started(partition, key);
-              else if (t + startTimeoutMs <= now) overdueRuns.overdue(partition, key, t, now);
+              else if (runDeadline(run, startTimeoutMs) <= now) {
+                overdueRuns.overdue(partition, key, plannedStart(run), now);
+              }
             }
           }
           const settled = due
@@ -230,6 +232,30 @@ export interface SweepResult {
 /** The upper end of a read that goes on to the first item beyond now. */
 const FAR_MS = Number.MAX_SAFE_INTEGER;
 
+/**
+ * The runs `pending` records, as attempt 1 of each: the claimed ones (with
+ * the planned start their claim recorded in a flexible window), then the
+ * TriggerJob ones.
+ */
+function recordedRuns(pending: PendingRuns): UntenantedRun[] {
+  const plans = new Map((pending.plans ?? []).map((p) => [p.scheduledMs, p.plannedMs]));
+  const run = (scheduledMs: number, manual: boolean): UntenantedRun => {
+    const plannedMs = manual ? undefined : plans.get(scheduledMs);
+    return {
+      jobId: pending.jobId,
+      partition: pending.partition,
+      scheduledMs,
+      attempt: 1,
+      manual,
+      ...(plannedMs !== undefined && { plannedMs }),
+    };
+  };
+  return [
+    ...pending.scheduled.map((t) => run(t, false)),
+    ...pending.manual.map((t) => run(t, true)),
+  ];
+}
+
 /** The runs of `pending` not started and not in `resent`. */
 function notStarted(
   pending: PendingRuns,
@@ -237,15 +263,7 @@ function notStarted(
   resent: UntenantedRun[],
 ): UntenantedRun[] {
   const sent = new Set(resent.map((r) => r.scheduledMs));
-  const runs = (times: number[], manual: boolean) =>
-    times
-      .filter((t) => !sent.has(t) && !startedKeys.has(`${pending.jobId}:${t}`))
-      .map((scheduledMs) => ({
-        jobId: pending.jobId,
-        partition: pending.partition,
-        scheduledMs,
-        attempt: 1,
-        manual,
-      }));
-  return [...runs(pending.scheduled, false), ...runs(pending.manual, true)];
+  return recordedRuns(pending).filter(
+    (r) => !sent.has(r.scheduledMs) && !startedKeys.has(`${pending.jobId}:${r.scheduledMs}`),
+  );
 }

@@ -5,6 +5,7 @@ import type { CalendarStore } from "../core/ports/calendar-store.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
+import { createSpreadMemory } from "../core/window-spread.js";
 import { createCalendarCache } from "./calendar-cache.js";
 import { createClaimer } from "./claimer.js";
 import { createDispatcher, type Dispatcher } from "./dispatcher.js";
@@ -65,6 +66,8 @@ export function createScheduler(deps: {
   const claimer = createClaimer({
     store: deps.jobs,
     dispatcher,
+    // Seeded by the node: two nodes spreading runs of one time plan different sequences.
+    spread: createSpreadMemory(nodeId),
     ...deps,
     ...(calendars ? { calendars } : {}),
   });

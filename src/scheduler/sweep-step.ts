@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
+import { MAX_FLEXIBLE_WINDOW_MS } from "../core/schedule/flexible-window.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { SchedulerMetrics } from "./metrics.js";
 import {
@@ -43,8 +44,12 @@ export function createSweepStep(deps: {
   const { recovery, clock, metrics, logger, options } = deps;
   const timing = sweepTiming(options);
   const hedge = createTakeoverHedge({ ...deps, lostOwnerMs: options.lostOwnerMs ?? 5_000 });
-  /** The first sweep of a gained partition reads this far ahead: every claim's deadline. */
-  const firstSweepAheadMs = options.startTimeoutMs + options.lookaheadMs;
+  /**
+   * The first sweep of a gained partition reads this far ahead: every
+   * claim's deadline (a run with a flexible window counts from its planned
+   * start, up to the longest window after its time).
+   */
+  const firstSweepAheadMs = options.startTimeoutMs + options.lookaheadMs + MAX_FLEXIBLE_WINDOW_MS;
 
   /**
    * The recovery sweep of one partition. The first after a gain reads the

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
-import type { UntenantedRun } from "../core/execution.js";
+import { plannedStart, type UntenantedRun } from "../core/execution.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { WorkQueue } from "../core/ports/work-queue.js";
 import { withJobFields } from "../core/with-job-fields.js";
@@ -14,7 +14,9 @@ import type { SchedulerMetrics } from "./metrics.js";
  * it when it left were never sent; left to the recovery sweep they would
  * start a start timeout late. The new owner sends at once every recorded run
  * whose time has come and that no worker started, and holds the later ones
- * until their time, as their claimer would have.
+ * until their time, as their claimer would have. A run with a flexible
+ * window keeps the start its claim planned (recorded with the claim): the
+ * takeover holds it until then, or sends it at once when that has passed.
  *
  * It cannot start a run twice: it sends attempt 1 of the run, whose execution
  * id (`<job>:<scheduled ms>:1`) is the one the old owner would have sent, and
@@ -44,14 +46,15 @@ export function createTakeoverHedge(deps: {
     async hedge(partition: number, unstarted: UntenantedRun[]): Promise<void> {
       if (unstarted.length === 0) return;
       const now = clock.now();
-      let due = unstarted.filter((r) => r.scheduledMs <= now);
-      const later = unstarted.filter((r) => r.scheduledMs > now);
+      // A run with a flexible window is due at the start its claim planned.
+      let due = unstarted.filter((r) => plannedStart(r) <= now);
+      const later = unstarted.filter((r) => plannedStart(r) > now);
       if (due.length > 0) {
         const backlog = await queue.depth().then(
           (d) => d.visible > 0,
           () => false,
         );
-        if (backlog) due = due.filter((r) => r.scheduledMs > now - deps.lostOwnerMs);
+        if (backlog) due = due.filter((r) => plannedStart(r) > now - deps.lostOwnerMs);
       }
       if (due.length > 0) {
         await queue.send(await withJobFields(due, jobs));

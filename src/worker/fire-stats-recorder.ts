@@ -7,7 +7,7 @@
 
 import type { Logger } from "pino";
 import { type Clock, every } from "../core/clock.js";
-import type { RunRef } from "../core/execution.js";
+import { plannedStart, type RunRef } from "../core/execution.js";
 import { countStart, emptyCounts, mergeCounts, minuteOf } from "../core/fire-stats.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { FireStatsDelta, FireStatsStore } from "../core/ports/fire-stats-store.js";
@@ -79,7 +79,7 @@ export function startFireStatsRecorder(deps: {
       countStart(
         deltaOf(run.tenant, minuteOf(startedMs)).counts,
         run.attempt,
-        startedMs - run.scheduledMs,
+        startedMs - plannedStart(run),
       );
     },
     flush,

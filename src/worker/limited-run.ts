@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
-import type { RunRef } from "../core/execution.js";
+import type { RunRef, StartReads } from "../core/execution.js";
 import type { JobLimits, JobTarget } from "../core/job.js";
 import type { StartOutcome } from "../core/ports/execution-store.js";
 import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
@@ -28,7 +28,7 @@ export async function startLimitedRun(
   target: JobTarget,
   limits: JobLimits,
   logger: Logger,
-  inherited: { checkpoint?: Uint8Array },
+  inherited: StartReads,
 ): Promise<StartOutcome | "held"> {
   const { queue, clock } = deps;
   const start = await startUnderLimits(

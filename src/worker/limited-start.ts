@@ -1,9 +1,16 @@
 import type { Clock } from "../core/clock.js";
-import { executionId, type RunRef, type RunWait, waitAtStart } from "../core/execution.js";
+import {
+  executionId,
+  type RunRef,
+  type RunWait,
+  type StartReads,
+  waitAtStart,
+} from "../core/execution.js";
 import type { JobLimits } from "../core/job.js";
 import { decideStart } from "../core/limits.js";
 import type { StartOutcome } from "../core/ports/execution-store.js";
 import type { RunLimits } from "../core/ports/run-limits.js";
+import { type RetrySchedule, retry } from "../core/retry.js";
 
 /** What became of a run of a job with limits when a worker tried to start it. */
 export type LimitedStart =
@@ -24,8 +31,15 @@ export interface LimitedStartDeps {
   cancelCheckMs?: number;
 }
 
-/** Rounds of read, decide, conditional write before a contended run backs off. */
-const MAX_ROUNDS = 8;
+/**
+ * Rounds of read, decide, conditional write while the job's counters move
+ * under it: eight, no pause (the worker that moved them has written, so the
+ * next read sees it); then the run is left for redelivery.
+ */
+const LIMIT_ROUNDS: RetrySchedule = { attempts: 8, baseMs: 0, maxMs: 0 };
+
+/** A round's conditional write lost to another worker's: read and decide again. */
+class CountersMoved extends Error {}
 
 /**
  * Starts `run` under its job's limits: reads the job's counters, decides
@@ -39,13 +53,13 @@ export async function startUnderLimits(
   workerId: string,
   queuedMs: number | undefined,
   /** Receives a re-queued attempt's inherited checkpoint when the run starts. */
-  inherited?: { checkpoint?: Uint8Array },
+  inherited?: StartReads,
   /** The run was held back before (its message carried the wait): recorded by the start. */
   wait?: RunWait,
 ): Promise<LimitedStart> {
   const id = executionId(run);
   const allowed = run.manual ? ["ACTIVE", "FINISHED", "PAUSED"] : ["ACTIVE", "FINISHED"];
-  for (let round = 0; round < MAX_ROUNDS; round++) {
+  const round = async (): Promise<LimitedStart> => {
     const seen = await deps.limits.read(run.jobId);
     if (!seen || !allowed.includes(seen.status)) return { kind: "job_inactive" };
     const now = deps.clock.now();
@@ -66,7 +80,7 @@ export async function startUnderLimits(
         inherited,
         waited,
       );
-      if (outcome === "conflict") continue;
+      if (outcome === "conflict") throw new CountersMoved();
       return { kind: outcome };
     }
     if (decision.kind === "skip") {
@@ -79,10 +93,17 @@ export async function startUnderLimits(
     const buffer = decision.kind === "wait" && decision.buffer;
     const recheckAt = decision.untilMs + deps.startTimeoutMs;
     const outcome = await deps.limits.wait(run, decision.reason, recheckAt, seen, buffer);
-    if (outcome === "conflict") continue;
+    if (outcome === "conflict") throw new CountersMoved();
     if (outcome === "duplicate") return { kind: "duplicate" };
     return { kind: "waiting", untilMs: decision.untilMs, reason: decision.reason };
-  }
-  // Heavy contention on one job: leave the message for redelivery.
-  throw new Error(`job ${run.jobId}: limit counters changed ${MAX_ROUNDS} times while starting`);
+  };
+  return retry(LIMIT_ROUNDS, round, deps.clock, {
+    retryable: (err) => err instanceof CountersMoved,
+  }).catch((err: unknown) => {
+    if (!(err instanceof CountersMoved)) throw err;
+    // Heavy contention on one job: leave the message for redelivery.
+    throw new Error(
+      `job ${run.jobId}: limit counters changed ${LIMIT_ROUNDS.attempts} times while starting`,
+    );
+  });
 }

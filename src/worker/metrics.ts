@@ -45,7 +45,7 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
   return {
     startLateness: new Histogram({
       name: "chronoring_start_lateness_seconds",
-      help: "Time a worker started a run minus its scheduled time",
+      help: "Time a worker started a run minus its scheduled time (its planned start within a flexible window)",
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
@@ -104,7 +104,7 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     }),
     handlerLateness: new Histogram({
       name: "chronoring_handler_start_lateness_seconds",
-      help: "Time the handler was invoked (after the start write) minus the run's scheduled time",
+      help: "Time the handler was invoked (after the start write) minus the run's scheduled time (planned start within a flexible window)",
       buckets: PHASE_BUCKETS,
       registers,
     }),

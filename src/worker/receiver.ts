@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { type BackoffPolicy, backoffDelay } from "../core/backoff.js";
 import type { Clock, Timer } from "../core/clock.js";
 import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
 import type { Priority } from "../core/priority.js";
@@ -13,6 +14,13 @@ import { receiveOrder, splitSlots } from "./priority-order.js";
  * a receive is taken at most this much later.
  */
 export const RECEIVE_GATHER_MS = 10;
+
+/**
+ * The receive loop's pause after failed receives: 0.1 s doubling to 5 s.
+ * The loop itself is no retry (it runs for the worker's life), but its
+ * pauses come from the one backoff.
+ */
+const RECEIVE_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 5_000 };
 
 export interface ReceiverDeps {
   queue: WorkQueue;
@@ -141,7 +149,8 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
   }
 
   async function loop(): Promise<void> {
-    let backoffMs = 100;
+    /** Receives failed in a row. */
+    let failures = 0;
     while (!stopping.aborted) {
       if (!deps.canReceive()) {
         // The intake gives its waiting runs back while none may start.
@@ -174,7 +183,7 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
           if (deliveries.length < Math.min(10, free)) await pause(gatherMs);
           break;
         }
-        backoffMs = 100;
+        failures = 0;
         if (stopping.aborted) continue;
         if (!got) {
           longPoll(order, free);
@@ -189,8 +198,7 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
       } catch (err) {
         if (stopping.aborted) break;
         logger.warn({ err }, "receive failed; retrying");
-        await nextWake(backoffMs);
-        backoffMs = Math.min(5000, backoffMs * 2);
+        await nextWake(backoffDelay(RECEIVE_BACKOFF, ++failures));
       }
     }
     while (running.size) await Promise.all(running);

@@ -1,10 +1,11 @@
 import { every } from "../core/clock.js";
-import type { Execution } from "../core/execution.js";
+import { type Execution, plannedStart } from "../core/execution.js";
 import type { Delivery } from "../core/ports/work-queue.js";
 import { RunCancelled, watchCancel } from "./cancel-watch.js";
 import { checkpointFor } from "./checkpoint.js";
 import type { HandlerResult } from "./handlers/handler.js";
 import { handOverLostRun, SessionLost } from "./lost-session.js";
+import type { RunEvent } from "./outcome.js";
 import { markRunStatus } from "./run-span.js";
 import type { StartedRun } from "./run-start.js";
 import type { RunScope } from "./worker-deps.js";
@@ -76,7 +77,7 @@ async function callHandler(
   const onHardStop = () => abort.abort(hardStop.reason);
   hardStop.addEventListener("abort", onHardStop);
   try {
-    metrics.handlerLateness.observe((clock.now() - run.scheduledMs) / 1000);
+    metrics.handlerLateness.observe((clock.now() - plannedStart(run)) / 1000);
     result = handler
       ? await handler.run(target as never, {
           executionId: id,
@@ -122,6 +123,8 @@ async function finishRun(
   const { run, id, logger, target, job, workflowId, startedMs } = started;
   /** Set when the run's outcome is final (no retry follows): what a workflow run hears. */
   let finalStatus: "SUCCEEDED" | "FAILED" | "CANCELLED" | undefined;
+  /** The final outcome, for the job's count of failed runs in a row. */
+  let final: { event: RunEvent; execution: Execution } | undefined;
   const recordingMs = clock.now();
   const status = await scope.outcomes.record({
     run,
@@ -130,25 +133,29 @@ async function finishRun(
     result,
     logger,
     cancelled,
-    onFinal: (final) => {
-      finalStatus = final.event === "succeeded" ? "SUCCEEDED" : "FAILED";
+    onFinal: ({ event, summary }) => {
+      finalStatus = event === "succeeded" ? "SUCCEEDED" : "FAILED";
       const execution: Execution = {
         ...run,
         id,
-        status:
-          final.event === "succeeded" ? "SUCCEEDED" : final.event === "dead" ? "DEAD" : "FAILED",
+        status: event === "succeeded" ? "SUCCEEDED" : event === "dead" ? "DEAD" : "FAILED",
         workerId: options.id,
         startedMs,
         endedMs: clock.now(),
-        ...(final.event === "succeeded" ? { result: final.summary } : { error: final.summary }),
+        ...(event === "succeeded" ? { result: summary } : { error: summary }),
       };
+      final = { event, execution };
       void deps.notifications?.afterOutcome(
-        final.event,
+        event,
         { ...(job ? { job } : {}), ...(delivery.notify ? { notify: true } : {}) },
         execution,
       );
     },
   });
+  // After the run's own notification: PAUSED and RECOVERED follow it.
+  if (final) {
+    await scope.streak.afterFinal(final.event, final.execution, started.inherited.failing, logger);
+  }
   metrics.phases.observe({ phase: "outcome_write" }, (clock.now() - recordingMs) / 1000);
   // Counted as before even when the outcome was not recorded (the run was lost).
   metrics.runs.inc({ outcome: (status ?? (result.ok ? "SUCCEEDED" : "FAILED")).toLowerCase() });

@@ -1,6 +1,13 @@
 import type { Logger } from "pino";
 import { canStart, INACTIVE_JOB_REASON } from "../core/claim-rules.js";
-import { executionId, type RunRef, type RunWait, waitAtStart } from "../core/execution.js";
+import {
+  executionId,
+  plannedStart,
+  type RunRef,
+  type RunWait,
+  type StartReads,
+  waitAtStart,
+} from "../core/execution.js";
 import type { Job, JobLimits, JobTarget } from "../core/job.js";
 import { StartInDoubt } from "../core/ports/execution-store.js";
 import type { Delivery } from "../core/ports/work-queue.js";
@@ -27,8 +34,8 @@ export interface ReceivedRun {
 /** A run this worker started: its execution is RUNNING on this worker. */
 export interface StartedRun extends ReceivedRun {
   startedMs: number;
-  /** What a re-queued attempt inherited (its last checkpoint). */
-  inherited: { checkpoint?: Uint8Array };
+  /** What a re-queued attempt inherited (its last checkpoint), and the job's failure count at the start. */
+  inherited: StartReads;
 }
 
 /**
@@ -92,18 +99,20 @@ export async function startRun(
   const limits = deps.limits ? received.limits : undefined;
   const startedMs = clock.now();
   metrics.phases.observe({ phase: "admit" }, (startedMs - received.takenMs) / 1000);
-  const inherited: { checkpoint?: Uint8Array } = {};
-  const outcome = limits
-    ? await startLimitedRun(
-        { limits: deps.limits!, queue, clock, limited: metrics.limited, workerId: options.id },
-        delivery,
-        run,
-        target,
-        limits,
-        logger,
-        inherited,
-      )
-    : await startOnce(scope, run, startedMs, delivery.sentMs, inherited, delivery.wait);
+  const inherited: StartReads = {};
+  const start = () =>
+    limits
+      ? startLimitedRun(
+          { limits: deps.limits!, queue, clock, limited: metrics.limited, workerId: options.id },
+          delivery,
+          run,
+          target,
+          limits,
+          logger,
+          inherited,
+        )
+      : startOnce(scope, run, startedMs, delivery.sentMs, inherited, delivery.wait);
+  const outcome = await (deps.storeCalls ? deps.storeCalls.track(start) : start());
   metrics.phases.observe({ phase: "start_write" }, (clock.now() - startedMs) / 1000);
   if (outcome === "held") return undefined;
   if (outcome === "duplicate") {
@@ -120,7 +129,8 @@ export async function startRun(
     await queue.ack(delivery);
     return undefined;
   }
-  metrics.startLateness.observe((startedMs - run.scheduledMs) / 1000);
+  // From the planned start: the part of a flexible window the scheduler chose to wait is not lateness.
+  metrics.startLateness.observe((startedMs - plannedStart(run)) / 1000);
   return { ...received, limits, startedMs, inherited };
 }
 
@@ -133,7 +143,7 @@ async function startOnce(
   run: RunRef,
   startedMs: number,
   queuedMs: number,
-  inherited: { checkpoint?: Uint8Array },
+  inherited: StartReads,
   wait: RunWait | undefined,
 ) {
   const { executions, options } = scope.deps;

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { backoffDelay } from "../core/backoff.js";
 import type { Clock } from "../core/clock.js";
 import type { RunRef, RunWait, WaitReason } from "../core/execution.js";
 import type { JobLimits, JobTarget } from "../core/job.js";
@@ -15,7 +16,8 @@ export const MAX_HOLD_DELAY_MS = 60_000;
  * long burst over the quota costs a few re-sends per run, not one a second.
  */
 export function concurrencyDelayMs(baseMs: number, resends: number): number {
-  return Math.min(MAX_HOLD_DELAY_MS, baseMs * 2 ** Math.min(resends, 20));
+  const policy = { baseMs: Math.min(baseMs, MAX_HOLD_DELAY_MS), maxMs: MAX_HOLD_DELAY_MS };
+  return backoffDelay(policy, resends + 1);
 }
 
 /** The wait a held run carries on: the first reason and time it was held. */

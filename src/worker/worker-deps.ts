@@ -1,9 +1,11 @@
 import type { Logger } from "pino";
+import type { SlotDeps } from "../core/active-slots.js";
 import type { Clock } from "../core/clock.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
 import type { OutcomeNotifications } from "../notify/outcome.js";
+import type { FailureStreak } from "./failure-streak.js";
 import type { HandlerRegistry } from "./handlers/registry.js";
 import type { LimitedStartDeps } from "./limited-start.js";
 import type { WorkerMetrics } from "./metrics.js";
@@ -38,8 +40,13 @@ export interface WorkerDeps {
   logger: Logger;
   metrics: WorkerMetrics;
   options: WorkerOptions;
-  /** False while this worker may not take runs (its cluster session is not live). */
+  /**
+   * False while this worker may not take runs (its cluster session is not
+   * live, it is paused, or its store is out of reach).
+   */
   canWork?: () => boolean;
+  /** Each run's start (its store calls) goes through it: the role watches them for an outage. */
+  storeCalls?: { track<T>(call: () => Promise<T>): Promise<T> };
   /** Enforces job limits; without it, limits are ignored (a worker of a test that needs none). */
   limits?: Omit<LimitedStartDeps, "clock">;
   /** Retry policies and dead runs; without them a failure stays FAILED. */
@@ -50,12 +57,20 @@ export interface WorkerDeps {
   workflows?: NodeHook;
   /** Tenants' fire-time quotas (fires per minute, concurrent runs); without it, none. */
   tenantGate?: TenantGate;
+  /**
+   * The tenants' active-schedule quota: a job this worker pauses (its
+   * `pause_after_failures`) gives its slot back, as PauseJob does. Without
+   * it, slots are not counted (a worker of a test that needs none).
+   */
+  slots?: SlotDeps;
 }
 
 /** What one run's steps (`run-start.ts`, `run-execute.ts`) share with the worker. */
 export interface RunScope {
   deps: WorkerDeps;
   outcomes: ReturnType<typeof createOutcomeRecorder>;
+  /** The job's failed runs in a row, after each final outcome (`failure-streak.ts`). */
+  streak: FailureStreak;
   /** Aborted when the drain timeout of a stop passed: every handler is aborted. */
   hardStop: AbortSignal;
   /** Each running handler's abort, so that a lost session stops them. */

@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
-import type { Timer } from "../core/clock.js";
+import { settlesWithin } from "../core/clock.js";
 import type { Delivery } from "../core/ports/work-queue.js";
+import { failureStreak } from "./failure-streak.js";
 import { createIntake } from "./intake.js";
 import { SessionLost } from "./lost-session.js";
 import { createOutcomeRecorder } from "./outcome.js";
@@ -57,6 +58,7 @@ export function startWorker(deps: WorkerDeps): Worker {
   const scope: RunScope = {
     deps,
     outcomes,
+    streak: failureStreak(deps),
     hardStop: hardStop.signal,
     aborts,
     park: (delivery) => intake.park(delivery),
@@ -183,14 +185,8 @@ export function startWorker(deps: WorkerDeps): Worker {
       // Waiting runs go back at once, for another worker to take.
       await intake.release();
       intake.close();
-      const drained = Promise.all(running).then(() => true);
-      let timer: Timer | undefined;
-      const timeout = new Promise<false>((r) => {
-        timer = clock.setTimeout(() => r(false), options.drainTimeoutMs);
-      });
-      const inTime = await Promise.race([drained, timeout]);
-      timer?.cancel();
-      if (!inTime) {
+      // A run's promise never rejects (spawn catches), so settling is finishing.
+      if (!(await settlesWithin(Promise.all(running), options.drainTimeoutMs, clock))) {
         hardStop.abort();
         await Promise.all(running);
       }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_TENANT } from "../../src/core/caller.js";
 import { StaleOwnerError } from "../../src/core/errors.js";
 import type { Job } from "../../src/core/job.js";
-import type { Claim, DueJob, JobStore } from "../../src/core/ports/job-store.js";
+import type { Claim, DueJob, JobStore, PendingRuns } from "../../src/core/ports/job-store.js";
 import { makeJob } from "../support/jobs.js";
 
 /** What a job store suite needs: a fresh, initialised store with this many partitions. */
@@ -253,6 +253,53 @@ export function jobStoreContract(adapter: string, factory: JobStoreFactory): voi
       ).toBe(true);
       const after = await jobs.pendingRuns(job.partition, deadline, deadline + 1, 100);
       expect(after.items.find((r) => r.jobId === job.id)?.scheduled).toEqual([next.nextRunMs]);
+    });
+
+    it("records a run's planned start in its flexible window with the claim, and removes it with the started run", async () => {
+      const { jobs, partitions } = await factory("plans");
+      const job = makeJob(partitions, { schedule: { ...interval, flexibleWindowMs: 30_000 } });
+      await jobs.createJob(job);
+      const due = (await dueOf(jobs, job))!;
+      const plannedMs = due.nextRunMs + 12_345;
+      const deadline = plannedMs + 5000;
+      expect(
+        await jobs.claimRuns([
+          { job: due, nextRunMs: due.nextRunMs + 60_000, recoverAtMs: deadline, plannedMs },
+        ]),
+      ).toEqual([true]);
+      // The next run's claim records its own plan beside the first.
+      const next = (await dueOf(jobs, job))!;
+      expect(
+        await jobs.claimRuns([
+          {
+            job: next,
+            nextRunMs: next.nextRunMs + 60_000,
+            recoverAtMs: deadline,
+            plannedMs: next.nextRunMs + 1,
+          },
+        ]),
+      ).toEqual([true]);
+      const page = await jobs.pendingRuns(job.partition, deadline - 1, deadline, 100);
+      const pending = page.items.find((r) => r.jobId === job.id)!;
+      const byTime = (plans: PendingRuns["plans"]) =>
+        [...(plans ?? [])].sort((a, b) => a.scheduledMs - b.scheduledMs);
+      expect(byTime(pending.plans)).toEqual([
+        { scheduledMs: due.nextRunMs, plannedMs },
+        { scheduledMs: next.nextRunMs, plannedMs: next.nextRunMs + 1 },
+      ]);
+      expect(
+        await jobs.settleRuns({
+          jobId: job.id,
+          startedScheduled: [due.nextRunMs],
+          startedManual: [],
+          startedPlans: [{ scheduledMs: due.nextRunMs, plannedMs }],
+          recoverAtMs: deadline + 1,
+        }),
+      ).toBe(true);
+      const after = await jobs.pendingRuns(job.partition, deadline, deadline + 1, 100);
+      expect(after.items.find((r) => r.jobId === job.id)?.plans).toEqual([
+        { scheduledMs: next.nextRunMs, plannedMs: next.nextRunMs + 1 },
+      ]);
     });
 
     it("records a manual run for recovery, and refuses one on a cancelled job", async () => {

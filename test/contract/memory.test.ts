@@ -7,6 +7,7 @@ import { fakeClock } from "../support/fake-clock.js";
 import { applyStoreContract } from "./apply-store.contract.js";
 import { coordinatorContract } from "./coordinator.contract.js";
 import { executionStoreContract } from "./execution-store.contract.js";
+import { failurePolicyContract } from "./failure-policy.contract.js";
 import { jobStoreContract } from "./job-store.contract.js";
 import { workQueueContract } from "./work-queue.contract.js";
 
@@ -27,6 +28,7 @@ function stores() {
 jobStoreContract("memory", async () => stores());
 applyStoreContract("memory", async () => stores());
 executionStoreContract("memory", async () => stores());
+failurePolicyContract("memory", async () => stores());
 workQueueContract("memory", async () => {
   const clock = fakeClock(Date.now());
   const queue = createMemoryWorkQueue({ clock, visibilityTimeoutS: 1, maxReceiveCount: 5 });

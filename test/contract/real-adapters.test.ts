@@ -5,6 +5,7 @@ import { testBackends, uniquePrefix } from "../support/backends.js";
 import { applyStoreContract } from "./apply-store.contract.js";
 import { coordinatorContract } from "./coordinator.contract.js";
 import { executionStoreContract } from "./execution-store.contract.js";
+import { failurePolicyContract } from "./failure-policy.contract.js";
 import { jobStoreContract } from "./job-store.contract.js";
 import { workQueueContract } from "./work-queue.contract.js";
 
@@ -20,6 +21,7 @@ async function stores(label: string, visibilityTimeoutS?: number) {
 jobStoreContract("DynamoDB", (label) => stores(label));
 applyStoreContract("DynamoDB", (label) => stores(label));
 executionStoreContract("DynamoDB", (label) => stores(label));
+failurePolicyContract("DynamoDB", (label) => stores(label));
 workQueueContract("SQS", async (label) => {
   const { queue } = await stores(label, 1);
   return { queue, wait: (ms) => sleep(ms) };

@@ -2,8 +2,9 @@ import pino from "pino";
 import { Registry } from "prom-client";
 import { WriteCounter } from "../../src/adapters/dynamodb/write-counter.js";
 import { createAdapters } from "../../src/adapters/from-config.js";
-import { type Config, loadConfig } from "../../src/config/config.js";
+import type { Config } from "../../src/config/config.js";
 import { testBackends, uniquePrefix } from "./backends.js";
+import { loadTestConfig } from "./host.js";
 import { LOOPBACK_TARGETS } from "./targets.js";
 import { waitFor } from "./wait.js";
 
@@ -42,7 +43,7 @@ export function testConfig(label: string, settings: Record<string, string> = {})
     CHRONORING_AUTH_MODE: "off",
   };
   for (const [k, v] of Object.entries(settings)) env[`CHRONORING_${k}`] = v;
-  return loadConfig(env, []);
+  return loadTestConfig(env);
 }
 
 export const silentLogger = pino({ level: process.env.CHRONORING_TEST_LOG_LEVEL ?? "silent" });

@@ -9,10 +9,12 @@ declare module "vitest" {
 }
 
 /**
- * Starts etcd, DynamoDB Local and the SQS emulator (in memory) once for the whole integration
- * run, and hands their endpoints to the tests (`testBackends()` in test/support/backends.ts).
- * With CHRONORING_TEST_ENDPOINTS set (JSON: {"etcd","dynamodb","sqs","region"}) it starts
- * nothing and uses those instead, e.g. a stack from `deploy/local/backends-cli.ts`.
+ * Starts etcd, DynamoDB Local and the SQS emulator (in memory) once per tier of the run, and
+ * hands their endpoints to the tests (`testBackends()` in test/support/backends.ts). The e2e
+ * tier's two projects (e2e-paired, e2e: test/vitest.config.ts) share one set; the integration
+ * tier has its own, so that the e2e files meet a DynamoDB Local without the integration
+ * tier's tables. With CHRONORING_TEST_ENDPOINTS set (JSON: {"etcd","dynamodb","sqs","region"})
+ * it starts nothing and uses those instead, e.g. a stack from `deploy/local/backends-cli.ts`.
  * CHRONORING_BACKENDS_VERBOSE=1 prints when each one is ready and where its log is.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -21,13 +23,40 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide("backends", parseEndpoints(given));
     return async () => {};
   }
-  const verbose = process.env.CHRONORING_BACKENDS_VERBOSE === "1";
-  const backends = await startBackends({
-    log: verbose ? (line) => console.error(`[backends] ${line}`) : undefined,
-  });
-  const { etcd, dynamodb, sqs, region } = backends;
+  const tier = project.name.split("-")[0]!;
+  let set = sets.get(tier);
+  if (!set) {
+    const verbose = process.env.CHRONORING_BACKENDS_VERBOSE === "1";
+    set = {
+      started: startBackends({
+        log: verbose ? (line) => console.error(`[backends] ${line}`) : undefined,
+      }),
+      users: 0,
+    };
+    sets.set(tier, set);
+  }
+  set.users++;
+  const { etcd, dynamodb, sqs, region } = await set.started;
   project.provide("backends", { etcd, dynamodb, sqs, region });
-  return () => backends.stop();
+  const shared = set;
+  return async () => {
+    if (--shared.users > 0) return;
+    sets.delete(tier);
+    await (await shared.started).stop();
+  };
+}
+
+/**
+ * The sets started, by tier (the project name up to its first "-"). Global setup runs in the
+ * main vitest process, where every project's copy of this module sees the same globalThis.
+ */
+const registry = globalThis as { chronoringTestBackends?: Map<string, SharedSet> };
+registry.chronoringTestBackends ??= new Map();
+const sets = registry.chronoringTestBackends;
+
+interface SharedSet {
+  started: ReturnType<typeof startBackends>;
+  users: number;
 }
 
 function parseEndpoints(json: string): BackendEndpoints {

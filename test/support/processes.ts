@@ -11,9 +11,10 @@ import {
 } from "../../deploy/local/chronoring-process.js";
 import { logTail } from "../../deploy/local/process.js";
 import { createEtcdCoordinator } from "../../src/adapters/etcd/coordinator.js";
-import { type Config, loadConfig } from "../../src/config/config.js";
+import type { Config } from "../../src/config/config.js";
 import type { Coordinator } from "../../src/core/ports/coordinator.js";
 import { testBackends, uniquePrefix } from "./backends.js";
+import { loadTestConfig } from "./host.js";
 import { LOOPBACK_TARGETS } from "./targets.js";
 import { waitFor } from "./wait.js";
 
@@ -126,7 +127,7 @@ export function e2eCluster(
   const cluster: Cluster = {
     prefix,
     dir,
-    config: loadConfig(env(base), []),
+    config: loadTestConfig(env(base)),
 
     async start(name, roles, extra = {}) {
       const port = String(await freePort());

@@ -24,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/job.proto.
  */
 export const file_chronoring_v1_job: GenFile = /*@__PURE__*/
-  fileDesc("ChdjaHJvbm9yaW5nL3YxL2pvYi5wcm90bxINY2hyb25vcmluZy52MSLFBgoDSm9iEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLQoIc2NoZWR1bGUYAyABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYBCABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIoCgZzdGF0dXMYBSABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxIMCgR0YWdzGAYgAygJEg0KBW93bmVyGAcgASgJEg8KB3ZlcnNpb24YCCABKAMSMQoNbmV4dF9ydW5fdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9ydW5fdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFydGl0aW9uGAsgASgNEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGbGltaXRzGBggASgLMhguY2hyb25vcmluZy52MS5Kb2JMaW1pdHMSMAoMcmV0cnlfcG9saWN5GBQgASgLMhouY2hyb25vcmluZy52MS5SZXRyeVBvbGljeRIpCghwcmlvcml0eRgVIAEoDjIXLmNocm9ub3JpbmcudjEuUHJpb3JpdHkSEwoLbWlzc2VkX3J1bnMYFiABKAQSMwoNbm90aWZpY2F0aW9ucxgXIAEoCzIcLmNocm9ub3JpbmcudjEuTm90aWZpY2F0aW9ucxIXCg9pZGVtcG90ZW5jeV9rZXkYHiABKAkSFAoMZXh0ZXJuYWxfa2V5GB8gASgJEhcKD2FwcGx5X25hbWVzcGFjZRggIAEoCRITCgt3b3JrZmxvd19pZBgZIAEoCRISCgpkZXBlbmRzX29uGBogAygJEiYKBXBhdXNlGCggASgLMhcuY2hyb25vcmluZy52MS5Kb2JQYXVzZRIuCg1wYXVzZV9oaXN0b3J5GCkgAygLMhcuY2hyb25vcmluZy52MS5Kb2JQYXVzZSK1AQoISm9iUGF1c2USLgoKcGF1c2VfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGF1c2VkX2J5GAIgASgJEgwKBG5vdGUYAyABKAkSLwoLcmVzdW1lX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnJlc3VtZWRfYnkYBSABKAkSEwoLcmVzdW1lX25vdGUYBiABKAki2gIKCUpvYlRhcmdldBIpCgRodHRwGAEgASgLMhkuY2hyb25vcmluZy52MS5IdHRwVGFyZ2V0SAASLQoGc2NyaXB0GAIgASgLMhsuY2hyb25vcmluZy52MS5TY3JpcHRUYXJnZXRIABIpCgRub29wGAMgASgLMhkuY2hyb25vcmluZy52MS5Ob29wVGFyZ2V0SAASLwoHd2ViaG9vaxgEIAEoCzIcLmNocm9ub3JpbmcudjEuV2ViaG9va1RhcmdldEgAEjEKCHdvcmtmbG93GAUgASgLMh0uY2hyb25vcmluZy52MS5Xb3JrZmxvd1RhcmdldEgAEikKBGZpbGUYByABKAsyGS5jaHJvbm9yaW5nLnYxLkZpbGVUYXJnZXRIABIxCghkYXRhYmFzZRgGIAEoCzIdLmNocm9ub3JpbmcudjEuRGF0YWJhc2VUYXJnZXRIAEIGCgRraW5kIswBCgpIdHRwVGFyZ2V0Eg4KBm1ldGhvZBgBIAEoCRILCgN1cmwYAiABKAkSNwoHaGVhZGVycxgDIAMoCzImLmNocm9ub3JpbmcudjEuSHR0cFRhcmdldC5IZWFkZXJzRW50cnkSDAoEYm9keRgEIAEoDBIqCgd0aW1lb3V0GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrgBCgxTY3JpcHRUYXJnZXQSDwoHY29tbWFuZBgBIAEoCRIMCgRhcmdzGAIgAygJEjEKA2VudhgDIAMoCzIkLmNocm9ub3JpbmcudjEuU2NyaXB0VGFyZ2V0LkVudkVudHJ5EioKB3RpbWVvdXQYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24aKgoIRW52RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI2CgpOb29wVGFyZ2V0EigKBXNsZWVwGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIukBCg1XZWJob29rVGFyZ2V0EgsKA3VybBgBIAEoCRI6CgdoZWFkZXJzGAIgAygLMikuY2hyb25vcmluZy52MS5XZWJob29rVGFyZ2V0LkhlYWRlcnNFbnRyeRIqCgd0aW1lb3V0GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBnNlY3JldBgEIAEoCRIPCgdwYXlsb2FkGAUgASgJEhIKCmhhc19zZWNyZXQYBiABKAgaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi3AEKCkZpbGVUYXJnZXQSLwoJb3BlcmF0aW9uGAEgASgOMhwuY2hyb25vcmluZy52MS5GaWxlT3BlcmF0aW9uEgwKBHJvb3QYAiABKAkSDwoHc291cmNlcxgDIAMoCRITCgtkZXN0aW5hdGlvbhgEIAEoCRIRCglvdmVyd3JpdGUYBSABKAgSKgoHbWluX2FnZRgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIqCgd0aW1lb3V0GAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIiUKDldvcmtmbG93VGFyZ2V0EhMKC3dvcmtmbG93X2lkGAEgASgJKogBCglKb2JTdGF0dXMSGgoWSk9CX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEUpPQl9TVEFUVVNfQUNUSVZFEAESFQoRSk9CX1NUQVRVU19QQVVTRUQQAhIYChRKT0JfU1RBVFVTX0NBTkNFTExFRBADEhcKE0pPQl9TVEFUVVNfRklOSVNIRUQQBCq1AQoNRmlsZU9wZXJhdGlvbhIeChpGSUxFX09QRVJBVElPTl9VTlNQRUNJRklFRBAAEhcKE0ZJTEVfT1BFUkFUSU9OX0NPUFkQARIXChNGSUxFX09QRVJBVElPTl9NT1ZFEAISGQoVRklMRV9PUEVSQVRJT05fREVMRVRFEAMSGgoWRklMRV9PUEVSQVRJT05fQVJDSElWRRAEEhsKF0ZJTEVfT1BFUkFUSU9OX0NIRUNLU1VNEAViBnByb3RvMw", [file_chronoring_v1_database, file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChdjaHJvbm9yaW5nL3YxL2pvYi5wcm90bxINY2hyb25vcmluZy52MSLHBwoDSm9iEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLQoIc2NoZWR1bGUYAyABKAsyGy5jaHJvbm9yaW5nLnYxLlNjaGVkdWxlU3BlYxIoCgZ0YXJnZXQYBCABKAsyGC5jaHJvbm9yaW5nLnYxLkpvYlRhcmdldBIoCgZzdGF0dXMYBSABKA4yGC5jaHJvbm9yaW5nLnYxLkpvYlN0YXR1cxIMCgR0YWdzGAYgAygJEg0KBW93bmVyGAcgASgJEg8KB3ZlcnNpb24YCCABKAMSMQoNbmV4dF9ydW5fdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9ydW5fdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFydGl0aW9uGAsgASgNEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGbGltaXRzGBggASgLMhguY2hyb25vcmluZy52MS5Kb2JMaW1pdHMSMAoMcmV0cnlfcG9saWN5GBQgASgLMhouY2hyb25vcmluZy52MS5SZXRyeVBvbGljeRIpCghwcmlvcml0eRgVIAEoDjIXLmNocm9ub3JpbmcudjEuUHJpb3JpdHkSEwoLbWlzc2VkX3J1bnMYFiABKAQSMwoNbm90aWZpY2F0aW9ucxgXIAEoCzIcLmNocm9ub3JpbmcudjEuTm90aWZpY2F0aW9ucxIXCg9pZGVtcG90ZW5jeV9rZXkYHiABKAkSFAoMZXh0ZXJuYWxfa2V5GB8gASgJEhcKD2FwcGx5X25hbWVzcGFjZRggIAEoCRITCgt3b3JrZmxvd19pZBgZIAEoCRISCgpkZXBlbmRzX29uGBogAygJEiYKBXBhdXNlGCggASgLMhcuY2hyb25vcmluZy52MS5Kb2JQYXVzZRIuCg1wYXVzZV9oaXN0b3J5GCkgAygLMhcuY2hyb25vcmluZy52MS5Kb2JQYXVzZRIcChRwYXVzZV9hZnRlcl9mYWlsdXJlcxgqIAEoDRIbCg5yZW1haW5pbmdfcnVucxgrIAEoDUgAiAEBEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGCwgASgNEhQKDGdyYW50ZWRfcnVucxgtIAEoDUIRCg9fcmVtYWluaW5nX3J1bnMitQEKCEpvYlBhdXNlEi4KCnBhdXNlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhdXNlZF9ieRgCIAEoCRIMCgRub3RlGAMgASgJEi8KC3Jlc3VtZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXN1bWVkX2J5GAUgASgJEhMKC3Jlc3VtZV9ub3RlGAYgASgJItoCCglKb2JUYXJnZXQSKQoEaHR0cBgBIAEoCzIZLmNocm9ub3JpbmcudjEuSHR0cFRhcmdldEgAEi0KBnNjcmlwdBgCIAEoCzIbLmNocm9ub3JpbmcudjEuU2NyaXB0VGFyZ2V0SAASKQoEbm9vcBgDIAEoCzIZLmNocm9ub3JpbmcudjEuTm9vcFRhcmdldEgAEi8KB3dlYmhvb2sYBCABKAsyHC5jaHJvbm9yaW5nLnYxLldlYmhvb2tUYXJnZXRIABIxCgh3b3JrZmxvdxgFIAEoCzIdLmNocm9ub3JpbmcudjEuV29ya2Zsb3dUYXJnZXRIABIpCgRmaWxlGAcgASgLMhkuY2hyb25vcmluZy52MS5GaWxlVGFyZ2V0SAASMQoIZGF0YWJhc2UYBiABKAsyHS5jaHJvbm9yaW5nLnYxLkRhdGFiYXNlVGFyZ2V0SABCBgoEa2luZCLMAQoKSHR0cFRhcmdldBIOCgZtZXRob2QYASABKAkSCwoDdXJsGAIgASgJEjcKB2hlYWRlcnMYAyADKAsyJi5jaHJvbm9yaW5nLnYxLkh0dHBUYXJnZXQuSGVhZGVyc0VudHJ5EgwKBGJvZHkYBCABKAwSKgoHdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK4AQoMU2NyaXB0VGFyZ2V0Eg8KB2NvbW1hbmQYASABKAkSDAoEYXJncxgCIAMoCRIxCgNlbnYYAyADKAsyJC5jaHJvbm9yaW5nLnYxLlNjcmlwdFRhcmdldC5FbnZFbnRyeRIqCgd0aW1lb3V0GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGioKCEVudkVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiNgoKTm9vcFRhcmdldBIoCgVzbGVlcBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiLpAQoNV2ViaG9va1RhcmdldBILCgN1cmwYASABKAkSOgoHaGVhZGVycxgCIAMoCzIpLmNocm9ub3JpbmcudjEuV2ViaG9va1RhcmdldC5IZWFkZXJzRW50cnkSKgoHdGltZW91dBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZzZWNyZXQYBCABKAkSDwoHcGF5bG9hZBgFIAEoCRISCgpoYXNfc2VjcmV0GAYgASgIGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItwBCgpGaWxlVGFyZ2V0Ei8KCW9wZXJhdGlvbhgBIAEoDjIcLmNocm9ub3JpbmcudjEuRmlsZU9wZXJhdGlvbhIMCgRyb290GAIgASgJEg8KB3NvdXJjZXMYAyADKAkSEwoLZGVzdGluYXRpb24YBCABKAkSEQoJb3ZlcndyaXRlGAUgASgIEioKB21pbl9hZ2UYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKgoHdGltZW91dBgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiIlCg5Xb3JrZmxvd1RhcmdldBITCgt3b3JrZmxvd19pZBgBIAEoCSqIAQoJSm9iU3RhdHVzEhoKFkpPQl9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFKT0JfU1RBVFVTX0FDVElWRRABEhUKEUpPQl9TVEFUVVNfUEFVU0VEEAISGAoUSk9CX1NUQVRVU19DQU5DRUxMRUQQAxIXChNKT0JfU1RBVFVTX0ZJTklTSEVEEAQqtQEKDUZpbGVPcGVyYXRpb24SHgoaRklMRV9PUEVSQVRJT05fVU5TUEVDSUZJRUQQABIXChNGSUxFX09QRVJBVElPTl9DT1BZEAESFwoTRklMRV9PUEVSQVRJT05fTU9WRRACEhkKFUZJTEVfT1BFUkFUSU9OX0RFTEVURRADEhoKFkZJTEVfT1BFUkFUSU9OX0FSQ0hJVkUQBBIbChdGSUxFX09QRVJBVElPTl9DSEVDS1NVTRAFYgZwcm90bzM", [file_chronoring_v1_database, file_chronoring_v1_limits, file_chronoring_v1_retry, file_chronoring_v1_priority, file_chronoring_v1_notification, file_chronoring_v1_schedule, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A scheduled unit of work: when it runs (`schedule`) and what it does (`target`).
@@ -209,6 +209,49 @@ export type Job = Message<"chronoring.v1.Job"> & {
    * @generated from field: repeated chronoring.v1.JobPause pause_history = 41;
    */
   pauseHistory: JobPause[];
+
+  /**
+   * Pauses the job after this many consecutive failed runs, 1 to 1000; 0
+   * (the default) never does. A run counts once, by its final outcome: FAILED
+   * (no retry follows), or DEAD after its retries; an attempt that a retry
+   * follows does not count, nor does a CANCELLED or SKIPPED run. TriggerJob
+   * runs count too. The pause is recorded like PauseJob's (`pause.paused_by`
+   * is `system:pause-after-failures`, the note names the last failed run and
+   * its error) and a NOTIFY_EVENT_PAUSED notification follows. See
+   * docs/failure-policies.md.
+   *
+   * @generated from field: uint32 pause_after_failures = 42;
+   */
+  pauseAfterFailures: number;
+
+  /**
+   * How many more scheduled runs the job fires, 1 to 1,000,000; unset: no
+   * limit. Each scheduled run claimed takes one, in the claim's own write
+   * (a run is counted once, also across scheduler failover); the claim that
+   * takes the last makes the job FINISHED. TriggerJob runs do not count.
+   * Shown as what is left (0 once used up). UpdateJob may raise it on a
+   * FINISHED job: the job is ACTIVE again from its next time after now.
+   *
+   * @generated from field: optional uint32 remaining_runs = 43;
+   */
+  remainingRuns?: number | undefined;
+
+  /**
+   * Output only: the job's runs that failed in a row (final outcomes, as
+   * counted for `pause_after_failures`); a success and ResumeJob set it to 0.
+   *
+   * @generated from field: uint32 consecutive_failures = 44;
+   */
+  consecutiveFailures: number;
+
+  /**
+   * Output only: the `remaining_runs` last set by CreateJob, UpdateJob or
+   * ApplyJobs (0: none). ApplyJobs compares a file's `remaining_runs` with
+   * it, not with what is left, so that applying a file again grants nothing.
+   *
+   * @generated from field: uint32 granted_runs = 45;
+   */
+  grantedRuns: number;
 };
 
 /**
@@ -231,8 +274,9 @@ export type JobPause = Message<"chronoring.v1.JobPause"> & {
 
   /**
    * The caller's subject (the token's `sub`; "anonymous" with auth off), or
-   * "chronoring" for a pause the system made. Empty for a pause made before
-   * pauses were recorded.
+   * `system:<reason>` for a pause the system made (`system:pause-after-failures`,
+   * see Job.pause_after_failures). Empty for a pause made before pauses were
+   * recorded.
    *
    * @generated from field: string paused_by = 2;
    */
@@ -659,7 +703,8 @@ export enum JobStatus {
   CANCELLED = 3,
 
   /**
-   * The schedule has no further runs (a one-time job that fired, or past its end).
+   * The schedule has no further runs (a one-time job that fired, or past its
+   * end), or the job used up its `remaining_runs`.
    *
    * @generated from enum value: JOB_STATUS_FINISHED = 4;
    */

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chronoring/v1/notification.proto.
  */
 export const file_chronoring_v1_notification: GenFile = /*@__PURE__*/
-  fileDesc("CiBjaHJvbm9yaW5nL3YxL25vdGlmaWNhdGlvbi5wcm90bxINY2hyb25vcmluZy52MSJDCg1Ob3RpZmljYXRpb25zEjIKB3RhcmdldHMYASADKAsyIS5jaHJvbm9yaW5nLnYxLk5vdGlmaWNhdGlvblRhcmdldCKyAQoSTm90aWZpY2F0aW9uVGFyZ2V0EioKBmV2ZW50cxgBIAMoDjIaLmNocm9ub3JpbmcudjEuTm90aWZ5RXZlbnQSNQoHd2ViaG9vaxgCIAEoCzIiLmNocm9ub3JpbmcudjEuV2ViaG9va05vdGlmaWNhdGlvbkgAEjEKBWVtYWlsGAMgASgLMiAuY2hyb25vcmluZy52MS5FbWFpbE5vdGlmaWNhdGlvbkgAQgYKBGtpbmQiuAEKE1dlYmhvb2tOb3RpZmljYXRpb24SCwoDdXJsGAEgASgJEg4KBnNlY3JldBgCIAEoCRJACgdoZWFkZXJzGAMgAygLMi8uY2hyb25vcmluZy52MS5XZWJob29rTm90aWZpY2F0aW9uLkhlYWRlcnNFbnRyeRISCgpoYXNfc2VjcmV0GAQgASgIGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjcKEUVtYWlsTm90aWZpY2F0aW9uEgoKAnRvGAEgAygJEhYKDnN1YmplY3RfcHJlZml4GAIgASgJKncKC05vdGlmeUV2ZW50EhwKGE5PVElGWV9FVkVOVF9VTlNQRUNJRklFRBAAEhoKFk5PVElGWV9FVkVOVF9TVUNDRUVERUQQARIXChNOT1RJRllfRVZFTlRfRkFJTEVEEAISFQoRTk9USUZZX0VWRU5UX0RFQUQQA2IGcHJvdG8z");
+  fileDesc("CiBjaHJvbm9yaW5nL3YxL25vdGlmaWNhdGlvbi5wcm90bxINY2hyb25vcmluZy52MSJDCg1Ob3RpZmljYXRpb25zEjIKB3RhcmdldHMYASADKAsyIS5jaHJvbm9yaW5nLnYxLk5vdGlmaWNhdGlvblRhcmdldCKyAQoSTm90aWZpY2F0aW9uVGFyZ2V0EioKBmV2ZW50cxgBIAMoDjIaLmNocm9ub3JpbmcudjEuTm90aWZ5RXZlbnQSNQoHd2ViaG9vaxgCIAEoCzIiLmNocm9ub3JpbmcudjEuV2ViaG9va05vdGlmaWNhdGlvbkgAEjEKBWVtYWlsGAMgASgLMiAuY2hyb25vcmluZy52MS5FbWFpbE5vdGlmaWNhdGlvbkgAQgYKBGtpbmQiuAEKE1dlYmhvb2tOb3RpZmljYXRpb24SCwoDdXJsGAEgASgJEg4KBnNlY3JldBgCIAEoCRJACgdoZWFkZXJzGAMgAygLMi8uY2hyb25vcmluZy52MS5XZWJob29rTm90aWZpY2F0aW9uLkhlYWRlcnNFbnRyeRISCgpoYXNfc2VjcmV0GAQgASgIGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjcKEUVtYWlsTm90aWZpY2F0aW9uEgoKAnRvGAEgAygJEhYKDnN1YmplY3RfcHJlZml4GAIgASgJKqwBCgtOb3RpZnlFdmVudBIcChhOT1RJRllfRVZFTlRfVU5TUEVDSUZJRUQQABIaChZOT1RJRllfRVZFTlRfU1VDQ0VFREVEEAESFwoTTk9USUZZX0VWRU5UX0ZBSUxFRBACEhUKEU5PVElGWV9FVkVOVF9ERUFEEAMSFwoTTk9USUZZX0VWRU5UX1BBVVNFRBAEEhoKFk5PVElGWV9FVkVOVF9SRUNPVkVSRUQQBWIGcHJvdG8z");
 
 /**
  * Where and when to tell someone about a job's runs. Sent after the outcome of
@@ -182,6 +182,22 @@ export enum NotifyEvent {
    * @generated from enum value: NOTIFY_EVENT_DEAD = 3;
    */
   DEAD = 3,
+
+  /**
+   * The job was paused after `pause_after_failures` failed runs in a row
+   * (sent after the FAILED or DEAD notification of the run that paused it).
+   *
+   * @generated from enum value: NOTIFY_EVENT_PAUSED = 4;
+   */
+  PAUSED = 4,
+
+  /**
+   * A run succeeded after one or more failed runs in a row: the first
+   * success that ends a run of failures.
+   *
+   * @generated from enum value: NOTIFY_EVENT_RECOVERED = 5;
+   */
+  RECOVERED = 5,
 }
 
 /**

@@ -11,7 +11,7 @@ import { type Clock, systemClock } from "../../core/clock.js";
 import { isChronoringError } from "../../core/errors.js";
 import { inOrder } from "../../core/in-order.js";
 import { type RetrySchedule, retry } from "../../core/retry.js";
-import { dynamo } from "./calls.js";
+import { dynamo, Unprocessed } from "./calls.js";
 import type { Item } from "./job-item.js";
 
 /** DynamoDB's limit of items per BatchWriteItem. */
@@ -36,9 +36,6 @@ export interface BatchWriteOptions {
   /** Told before each resend, with how many of the request's items it carries. */
   onRetry?: (pending: number, round: number, delayMs: number) => void;
 }
-
-/** A round that left items unwritten: worth another round. */
-class Unprocessed extends Error {}
 
 /**
  * Writes `items` to `table`; resolves with those still unwritten after every

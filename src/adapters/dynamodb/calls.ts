@@ -11,9 +11,11 @@ import {
   type QueryCommandOutput,
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
+import { type Clock, systemClock } from "../../core/clock.js";
 import { invalidArgument, isChronoringError, unavailable } from "../../core/errors.js";
 import type { JobStatus } from "../../core/job.js";
 import type { Page } from "../../core/ports/job-store.js";
+import { type RetrySchedule, retry } from "../../core/retry.js";
 import { decodeToken, s, str, toPage } from "./job-item.js";
 
 /**
@@ -38,7 +40,6 @@ export async function dynamo<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Which actions of a cancelled transaction failed their condition. */
 /** Runs one conditional write (through `dynamo`): false when its condition failed. */
 export async function conditionally(call: () => Promise<unknown>): Promise<boolean> {
   try {
@@ -50,26 +51,33 @@ export async function conditionally(call: () => Promise<unknown>): Promise<boole
   }
 }
 
-/** A job's status, read strongly consistent; undefined when the job is gone. */
-export async function readJobStatus(
+/**
+ * A job's status and whether it is failing (its last counted run failed:
+ * `cfl` is set, see `failure-count.ts`), read strongly consistent; undefined
+ * when the job is gone. The mark rides on the read a start makes anyway: a
+ * read unit is the item's size, whatever the projection.
+ */
+export async function readJobState(
   client: DynamoDBClient,
   jobsTable: string,
   jobId: string,
-): Promise<JobStatus | undefined> {
+): Promise<{ status: JobStatus; failing: boolean } | undefined> {
   const out = await dynamo(() =>
     client.send(
       new GetItemCommand({
         TableName: jobsTable,
         Key: { id: s(jobId) },
         ConsistentRead: true,
-        ProjectionExpression: "#st",
+        ProjectionExpression: "#st, cfl",
         ExpressionAttributeNames: { "#st": "st" },
       }),
     ),
   );
-  return out.Item ? (str(out.Item, "st") as JobStatus | undefined) : undefined;
+  const status = out.Item ? (str(out.Item, "st") as JobStatus | undefined) : undefined;
+  return status === undefined ? undefined : { status, failing: out.Item!.cfl !== undefined };
 }
 
+/** Which actions of a cancelled transaction failed their condition. */
 export function failedConditions(err: TransactionCanceledException): boolean[] {
   return (err.CancellationReasons ?? []).map((r) => r.Code === "ConditionalCheckFailed");
 }
@@ -94,9 +102,27 @@ export async function fromPageToken<T>(
 
 type Key = Record<string, AttributeValue>;
 
+/** A batch request whose answer left part of it unprocessed (throttled): worth another round. */
+export class Unprocessed extends Error {}
+
 /**
- * Reads the items of `keys` (up to 100 a call, retrying unprocessed keys),
- * consistently, in the order of `keys`; missing items are left out.
+ * Rounds of a BatchGetItem's unprocessed keys: ten, the delays from 25 ms
+ * doubling to 2 s with equal jitter (what AWS asks of a throttled client;
+ * resent at once they would most likely be throttled again).
+ */
+export const BATCH_GET_ROUNDS: RetrySchedule = {
+  attempts: 10,
+  baseMs: 25,
+  maxMs: 2_000,
+  jitter: 0.5,
+};
+
+/**
+ * Reads the items of `keys` (up to 100 a call), consistently, in the order of
+ * `keys`; missing items are left out. Unprocessed keys are asked again after
+ * `BATCH_GET_ROUNDS`' delays on `clock`; keys still unprocessed after the
+ * last round make it throw DynamoDB's Unavailable, as they cannot be told
+ * apart from missing items.
  */
 export async function batchGet(
   client: DynamoDBClient,
@@ -104,18 +130,18 @@ export async function batchGet(
   keys: Key[],
   keyOf: (item: Key) => string,
   projection?: string,
+  clock: Clock = systemClock,
 ): Promise<Key[]> {
   const found = new Map<string, Key>();
   for (let i = 0; i < keys.length; i += 100) {
-    let pending: Key[] | undefined = keys.slice(i, i + 100);
-    for (let round = 0; pending?.length && round < 10; round++) {
-      const request: Key[] = pending;
+    let pending: Key[] = keys.slice(i, i + 100);
+    const round = async () => {
       const out: BatchGetItemCommandOutput = await dynamo(() =>
         client.send(
           new BatchGetItemCommand({
             RequestItems: {
               [table]: {
-                Keys: request,
+                Keys: pending,
                 ConsistentRead: true,
                 ...(projection ? { ProjectionExpression: projection } : {}),
               },
@@ -124,8 +150,16 @@ export async function batchGet(
         ),
       );
       for (const item of out.Responses?.[table] ?? []) found.set(keyOf(item), item);
-      pending = out.UnprocessedKeys?.[table]?.Keys;
-    }
+      pending = out.UnprocessedKeys?.[table]?.Keys ?? [];
+      if (pending.length > 0) throw new Unprocessed();
+    };
+    await retry(BATCH_GET_ROUNDS, round, clock, {
+      retryable: (err) => err instanceof Unprocessed,
+    }).catch((err: unknown) => {
+      if (!(err instanceof Unprocessed)) throw err;
+      const left = `${pending.length} keys of ${table} unprocessed`;
+      throw unavailable("DynamoDB", new Error(`${left} after ${BATCH_GET_ROUNDS.attempts} rounds`));
+    });
   }
   return keys.map((k) => found.get(keyOf(k))).filter((x): x is Key => x !== undefined);
 }

@@ -1,7 +1,8 @@
 import type { Update } from "@aws-sdk/client-dynamodb";
 import { CLAIMABLE_STATUSES, statusAfterClaim } from "../../core/claim-rules.js";
-import type { Claim, Fence } from "../../core/ports/job-store.js";
+import type { Claim, Fence, RunPlan } from "../../core/ports/job-store.js";
 import { type Item, n, s, statusIn } from "./job-item.js";
+import { PLAN_ATTR } from "./tables.js";
 
 /*
  * The item write of a claim: one plain conditional UpdateItem of the job,
@@ -18,7 +19,16 @@ import { type Item, n, s, statusIn } from "./job-item.js";
 export const FENCE_ATTR = "fence";
 
 /**
- * The claim of one run as one conditional item write (see `Claim`).
+ * The mark of the claim call that last claimed on the job (a random id per
+ * call; the SDK sends the same one on each retry of it). A claim refused with
+ * its own mark on the item is its own first attempt's write, whose answer was
+ * lost (a stalled store, a request timeout): it was won, not lost.
+ */
+export const CLAIM_MARK_ATTR = "cmark";
+
+/**
+ * The claim of one run as one conditional item write (see `Claim`), carrying
+ * the call's `mark` when given (see `CLAIM_MARK_ATTR`).
  *
  * What a stale owner (one whose partition a newer owner has taken) can and
  * cannot do under this fence:
@@ -32,7 +42,7 @@ export const FENCE_ATTR = "fence";
  *   sweep sends it if the stale owner never does (a second send is harmless:
  *   the worker's conditional start is the once-only guard).
  */
-export function claimUpdate(table: string, claim: Claim, fence?: Fence): Update {
+export function claimUpdate(table: string, claim: Claim, fence?: Fence, mark?: string): Update {
   const { job } = claim;
   const names: Record<string, string> = { "#st": "st" };
   const runs = claim.runs ?? [job.nextRunMs];
@@ -42,6 +52,10 @@ export function claimUpdate(table: string, claim: Claim, fence?: Fence): Update 
   };
   const set: string[] = [];
   const add = ["cseq :one"];
+  if (mark !== undefined) {
+    set.push(`${CLAIM_MARK_ATTR} = :mark`);
+    values[":mark"] = s(mark);
+  }
   if (runs.length > 0) {
     values[":t"] = { NS: runs.map(String) };
     values[":last"] = n(Math.max(...runs));
@@ -52,6 +66,14 @@ export function claimUpdate(table: string, claim: Claim, fence?: Fence): Update 
   if (claim.missed) {
     values[":missed"] = n(claim.missed);
     add.push("missed :missed");
+  }
+  if (claim.plannedMs !== undefined) {
+    // A set, as `claimed`: adds commute with the sweep's deletes of started runs.
+    names["#plan"] = PLAN_ATTR;
+    values[":plan"] = {
+      SS: [planEntry({ scheduledMs: job.nextRunMs, plannedMs: claim.plannedMs })],
+    };
+    add.push("#plan :plan");
   }
   const remove: string[] = [];
   if (claim.nextRunMs === undefined) {
@@ -71,6 +93,16 @@ export function claimUpdate(table: string, claim: Claim, fence?: Fence): Update 
     condition += " AND recover_at = :seen";
     values[":seen"] = n(job.recoverAtMs);
   }
+  // remaining_runs: a compare-and-set on the count read, so that a run is
+  // counted once, and none spent past 0, whoever claims (see `spendRuns`).
+  if (job.remainingRuns === undefined) {
+    condition += " AND attribute_not_exists(rem)";
+  } else {
+    condition += " AND rem = :rseen";
+    values[":rseen"] = n(job.remainingRuns);
+    values[":rleft"] = n(claim.remainingRuns ?? 0);
+    set.push("rem = :rleft");
+  }
   if (fence) {
     names["#fe"] = FENCE_ATTR;
     values[":epoch"] = n(fence.epoch);
@@ -87,4 +119,17 @@ export function claimUpdate(table: string, claim: Claim, fence?: Fence): Update 
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
+}
+
+/** One entry of the job item's plan set: `<scheduled ms>:<planned ms>`. */
+export function planEntry(plan: RunPlan): string {
+  return `${plan.scheduledMs}:${plan.plannedMs}`;
+}
+
+/** The plans of a job item's plan set; entries that are not plans are left out. */
+export function plansOf(entries: readonly string[] | undefined): RunPlan[] {
+  return (entries ?? []).flatMap((entry) => {
+    const m = /^(\d{1,16}):(\d{1,16})$/.exec(entry);
+    return m ? [{ scheduledMs: Number(m[1]), plannedMs: Number(m[2]) }] : [];
+  });
 }

@@ -74,6 +74,8 @@ export function itemToExecution(item: Item): Execution {
     manual: item.manual?.BOOL ?? false,
     status: str(item, "st") as ExecutionStatus,
   };
+  const planned = num(item, "plan_ms");
+  if (planned !== undefined) exec.plannedMs = planned;
   const worker = str(item, "worker");
   if (worker) exec.workerId = worker;
   const queued = num(item, "queued");
@@ -116,6 +118,8 @@ export function baseItem(run: RunRef, status: ExecutionStatus): Item {
     attempt: n(run.attempt),
     manual: { BOOL: run.manual },
     st: s(status),
+    // The planned start in a flexible window: the fire ledger measures lateness from it.
+    ...(run.plannedMs !== undefined ? { plan_ms: n(run.plannedMs) } : {}),
   };
 }
 

@@ -29,7 +29,7 @@ import {
   failedConditions,
   fromPageToken,
   queryDeadlines,
-  readJobStatus,
+  readJobState,
 } from "./calls.js";
 import type { TableNames } from "./client.js";
 import {
@@ -208,15 +208,18 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
         replaced = out.Attributes;
       });
       if (!written && (await readItem(run))?.sid?.S !== sid.S) return "duplicate";
-      let status: JobStatus | undefined;
+      let job: { status: JobStatus; failing: boolean } | undefined;
       try {
-        status = await readJobStatus(client, jobs, run.jobId);
+        job = await readJobState(client, jobs, run.jobId);
       } catch (err) {
         // Taken back, the run is as if never started: its redelivery tries again.
         if (await undoStart(run, workerId, nowMs, replaced)) throw err;
         throw new StartInDoubt(err);
       }
-      if (status !== undefined && canStart(status, run)) return "started";
+      if (job !== undefined && canStart(job.status, run)) {
+        if (inherited) inherited.failing = job.failing;
+        return "started";
+      }
       const cancelled = { ":c": s("CANCELLED"), ":now": n(nowMs), ":why": s(INACTIVE_JOB_REASON) };
       const set = "#st = :c, ended = :now, #error = :why";
       await writeHeld(heldUpdate(table, run, workerId, set, cancelled, { "#error": "error" }));

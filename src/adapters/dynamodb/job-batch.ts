@@ -13,9 +13,11 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { systemClock } from "../../core/clock.js";
 import { unavailable } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
 import type { JobBatchStore, KeyHolder } from "../../core/ports/job-batch-store.js";
+import { type RetrySchedule, retry } from "../../core/retry.js";
 import { activeUntil } from "../../core/tenant-quota.js";
 import { QUOTA_ATTRS, quotaKey, slotItem } from "./active-slots.js";
 import { batchPut } from "./batch-write.js";
@@ -26,8 +28,12 @@ import { visible } from "./tenant.js";
 
 /** Conditional writes in flight at once (key claims). */
 const CLAIM_CONCURRENCY = 32;
-/** Reads and conditional updates of the tenant's counter before giving up (concurrent batches). */
-const SLOT_ROUNDS = 20;
+/**
+ * Reads and conditional updates of the tenant's counter while concurrent
+ * batches move it: twenty tries, no pause (the batch that moved it has
+ * written, so the next read sees the move).
+ */
+const SLOT_RETRIES: RetrySchedule = { attempts: 20, baseMs: 0, maxMs: 0 };
 
 /** Runs `fn` on every element, `limit` at a time; results in order. */
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>) {
@@ -125,7 +131,7 @@ export function createJobBatchStore(
     },
 
     async takeSlots(tenant, count, defaultLimit) {
-      for (let round = 0; round < SLOT_ROUNDS; round++) {
+      const once = async () => {
         const out = await dynamo(() =>
           client.send(
             new GetItemCommand({
@@ -154,14 +160,16 @@ export function createJobBatchStore(
           values[":max"] = n(limit - granted);
           conditions.push("(attribute_not_exists(active) OR active <= :max)");
         }
-        try {
-          await addActive(tenant, values, conditions.join(" AND "));
-          return { granted, use: use + granted, limit };
-        } catch (err) {
-          if (!(err instanceof ConditionalCheckFailedException)) throw err;
-        }
-      }
-      throw unavailable("DynamoDB", new Error(`tenant ${tenant}: slot counter kept changing`));
+        await addActive(tenant, values, conditions.join(" AND "));
+        return { granted, use: use + granted, limit };
+      };
+      // Thrown on: the counter or the quota moved since the read.
+      return retry(SLOT_RETRIES, once, systemClock, {
+        retryable: (err) => err instanceof ConditionalCheckFailedException,
+      }).catch((err: unknown) => {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        throw unavailable("DynamoDB", new Error(`tenant ${tenant}: slot counter kept changing`));
+      });
     },
 
     freeSlots: (tenant, count) => addActive(tenant, { ":d": n(-count) }),
@@ -169,7 +177,9 @@ export function createJobBatchStore(
     async putJobs(jobs: Job[]) {
       const items = jobs.map((job) => ({
         ...jobToItem(job),
-        ...(job.holdsSlot ? slotItem(job.tenant, activeUntil(job.schedule, job.nextRunMs)) : {}),
+        ...(job.holdsSlot
+          ? slotItem(job.tenant, activeUntil(job.schedule, job.nextRunMs, job.remainingRuns))
+          : {}),
       }));
       const left = await batchPut(client, table, items);
       return new Set(left.map((item) => item.id!.S!));

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
@@ -18,12 +19,18 @@ import type {
 } from "../../core/ports/job-store.js";
 import { priorityOf } from "../../core/priority.js";
 import { tenantOrDefault } from "../../core/tenant.js";
-import { batchGet, conditionally, dynamo, queryDeadlines } from "./calls.js";
-import { claimUpdate } from "./claim-writes.js";
+import { batchGet, dynamo, queryDeadlines } from "./calls.js";
+import { CLAIM_MARK_ATTR, claimUpdate, planEntry, plansOf } from "./claim-writes.js";
 import type { TableNames } from "./client.js";
 import { decodeToken, type Item, n, num, numSet, s, str, toPage } from "./job-item.js";
 import { fenceHolds } from "./partition-fences.js";
-import { DUE_INDEX, dueIndexProjection, RECOVER_INDEX } from "./tables.js";
+import {
+  DUE_INDEX,
+  dueIndexProjection,
+  indexProjection,
+  PLAN_ATTR,
+  RECOVER_INDEX,
+} from "./tables.js";
 
 /**
  * Claim writes of one `claimRuns` call in flight at once. Each is a plain
@@ -64,29 +71,67 @@ export function createJobClaims(options: {
   let duePriority = false;
   /** Set by init: false for a table whose due index predates tenancy. */
   let dueTenant = false;
+  /**
+   * Set by init: false for a table whose recover index predates flexible
+   * windows (it does not project the plans): the sweep reads them from the
+   * items, one BatchGetItem per page.
+   */
+  let recoverPlans = true;
+  /** Set by init: false for a table whose due index predates `remaining_runs`. */
+  let dueRemaining = false;
 
   /**
    * One claim: a plain conditional UpdateItem of the job (1 write unit), the
-   * fence on the job item (see `claimUpdate`). False when its condition failed.
+   * fence on the job item (see `claimUpdate`). False when its condition
+   * failed, unless the item carries this call's own mark: then an earlier
+   * attempt of this call wrote it and its answer was lost (the SDK retried),
+   * and the runs are this claimer's to send. Without the mark they were left
+   * to the recovery sweep, a start timeout late.
    */
-  function claimOne(claim: Claim, fence: Fence | undefined): Promise<boolean> {
-    const update = claimUpdate(table, claim, fence);
-    return conditionally(() => client.send(new UpdateItemCommand(update)));
+  async function claimOne(claim: Claim, fence: Fence | undefined): Promise<boolean> {
+    const mark = randomUUID();
+    const update = claimUpdate(table, claim, fence, mark);
+    try {
+      await dynamo(() =>
+        client.send(
+          new UpdateItemCommand({ ...update, ReturnValuesOnConditionCheckFailure: "ALL_OLD" }),
+        ),
+      );
+      return true;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return err.Item?.[CLAIM_MARK_ATTR]?.S === mark;
+    }
   }
 
   /**
-   * The tenants of due jobs read from an index that does not project them:
-   * one BatchGetItem per page (not a read per run), until the index is rebuilt.
+   * What an index that predates them does not project (the tenant, the runs
+   * left), read for the due jobs of a page: one BatchGetItem per page (not a
+   * read per run), until the index is rebuilt. Items as read, by id.
    */
-  async function tenantsOf(items: Item[]): Promise<Map<string, string | undefined>> {
+  async function unprojected(items: Item[]): Promise<Map<string, Item> | undefined> {
+    if ((dueTenant && dueRemaining) || items.length === 0) return undefined;
     const full = await batchGet(
       client,
       table,
       items.map((item) => ({ id: item.id! })),
       (item) => item.id?.S ?? "",
-      "id, tenant",
+      "id, tenant, rem",
     );
-    return new Map(full.map((item) => [str(item, "id")!, str(item, "tenant")]));
+    return new Map(full.map((item) => [str(item, "id")!, item]));
+  }
+
+  /** The plan sets of recover-index items, read from the items (an index that does not project them). */
+  async function plansRead(items: Item[]): Promise<Map<string, string[] | undefined>> {
+    if (items.length === 0) return new Map();
+    const full = await batchGet(
+      client,
+      table,
+      items.map((item) => ({ id: item.id! })),
+      (item) => item.id?.S ?? "",
+      `id, ${PLAN_ATTR}`,
+    );
+    return new Map(full.map((item) => [str(item, "id")!, item[PLAN_ATTR]?.SS]));
   }
 
   return {
@@ -94,7 +139,9 @@ export function createJobClaims(options: {
       const projects = await dynamo(() => dueIndexProjection(client, table));
       duePriority = projects("prio");
       dueTenant = projects("tenant");
+      dueRemaining = projects("rem");
       dueCarriesRunOptions = projects("ntf") && projects("lim");
+      recoverPlans = (await dynamo(() => indexProjection(client, table, RECOVER_INDEX)))(PLAN_ATTR);
     },
 
     async dueJobs(partition, untilMs, limit) {
@@ -110,12 +157,13 @@ export function createJobClaims(options: {
         ),
       );
       const items = out.Items ?? [];
-      const tenants = dueTenant ? undefined : await tenantsOf(items);
+      const read = await unprojected(items);
       return items.map((item): DueJob => {
         const id = str(item, "id")!;
+        const full = read?.get(id) ?? {};
         const due: DueJob = {
           id,
-          tenant: tenantOrDefault(tenants ? tenants.get(id) : str(item, "tenant")),
+          tenant: tenantOrDefault(str(dueTenant ? item : full, "tenant")),
           partition,
           nextRunMs: num(item, "next_run")!,
           schedule: JSON.parse(str(item, "sched")!) as Schedule,
@@ -128,6 +176,8 @@ export function createJobClaims(options: {
         const lim = str(item, "lim");
         if (lim) due.limits = JSON.parse(lim) as JobLimits;
         if (duePriority) due.priority = priorityOf(str(item, "prio"));
+        const rem = num(dueRemaining ? item : full, "rem");
+        if (rem !== undefined) due.remainingRuns = rem;
         return due;
       });
     },
@@ -153,9 +203,12 @@ export function createJobClaims(options: {
         { table, index: RECOVER_INDEX, rangeAttr: "recover_at" },
         { partition, fromMs, toMs, limit, startKey: decodeToken(pageToken) },
       );
-      const items = (out.Items ?? []).map(
-        (item): PendingRuns => ({
-          jobId: str(item, "id")!,
+      const found = out.Items ?? [];
+      const planSets = recoverPlans ? undefined : await plansRead(found);
+      const items = found.map((item): PendingRuns => {
+        const id = str(item, "id")!;
+        const pending: PendingRuns = {
+          jobId: id,
           partition,
           status: str(item, "st") as PendingRuns["status"],
           scheduled: numSet(item, "claimed"),
@@ -163,8 +216,11 @@ export function createJobClaims(options: {
           claimSeq: num(item, "cseq") ?? 0,
           recoverAtMs: num(item, "recover_at")!,
           active: claimsMore(str(item, "st") as JobStatus, num(item, "next_run")),
-        }),
-      );
+        };
+        const plans = plansOf(planSets ? planSets.get(id) : item[PLAN_ATTR]?.SS);
+        if (plans.length > 0) pending.plans = plans;
+        return pending;
+      });
       return toPage(items, out.LastEvaluatedKey);
     },
 
@@ -180,6 +236,12 @@ export function createJobClaims(options: {
       if (settlement.startedManual.length) {
         del.push("claimed_m :dm");
         values[":dm"] = { NS: settlement.startedManual.map(String) };
+      }
+      const names: Record<string, string> = {};
+      if (settlement.startedPlans?.length) {
+        names["#plan"] = PLAN_ATTR;
+        del.push("#plan :dp");
+        values[":dp"] = { SS: settlement.startedPlans.map(planEntry) };
       }
       let expression: string;
       if (settlement.recoverAtMs === undefined) {
@@ -197,6 +259,7 @@ export function createJobClaims(options: {
               Key: { id: s(settlement.jobId) },
               UpdateExpression: expression,
               ...(clearing ? { ConditionExpression: "cseq = :cseq" } : {}),
+              ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
               ExpressionAttributeValues: values,
             }),
           ),

@@ -26,7 +26,13 @@ import { tenantOrDefault } from "../../core/tenant.js";
  * wf and deps (L of S) on a workflow's node jobs; tenant (absent on jobs
  * written before tenancy, which are `default`'s; projected into the due index);
  * qc and qend while the job holds an active-schedule slot (`quota-index.ts`);
- * pauses (JSON, the pause history of `core/pause.ts`; absent: never paused since it was kept).
+ * pauses (JSON, the pause history of `core/pause.ts`; absent: never paused since it was kept);
+ * paf (N, pause_after_failures; absent: off), cf (N, failed runs in a row,
+ * written by workers only when it changes; absent: 0) and cfl (S, the
+ * execution counted last, so that each is counted once; set while the job
+ * is failing, from a failure to the next success), rem (N, scheduled
+ * runs left, spent by claims; projected into the due index; absent: no
+ * limit) and rgr (N, the remaining_runs last granted through the API).
  */
 export type Item = Record<string, AttributeValue>;
 
@@ -91,6 +97,10 @@ export function jobToItem(job: Job): Item {
   if (job.workflowId) item.wf = s(job.workflowId);
   if (job.dependsOn?.length) item.deps = { L: job.dependsOn.map(s) };
   if (job.pauses?.length) item.pauses = s(JSON.stringify(job.pauses));
+  if (job.pauseAfterFailures) item.paf = n(job.pauseAfterFailures);
+  if (job.consecutiveFailures) item.cf = n(job.consecutiveFailures);
+  if (job.remainingRuns !== undefined) item.rem = n(job.remainingRuns);
+  if (job.grantedRuns !== undefined) item.rgr = n(job.grantedRuns);
   return item;
 }
 
@@ -132,6 +142,14 @@ export function itemToJob(item: Item): Job {
   if (item.qc) job.holdsSlot = true;
   const pauses = str(item, "pauses");
   if (pauses) job.pauses = JSON.parse(pauses) as PauseRecord[];
+  const paf = num(item, "paf");
+  if (paf) job.pauseAfterFailures = paf;
+  const cf = num(item, "cf");
+  if (cf) job.consecutiveFailures = cf;
+  const rem = num(item, "rem");
+  if (rem !== undefined) job.remainingRuns = rem;
+  const rgr = num(item, "rgr");
+  if (rgr !== undefined) job.grantedRuns = rgr;
   const wf = str(item, "wf");
   if (wf) {
     job.workflowId = wf;

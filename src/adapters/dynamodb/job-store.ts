@@ -18,6 +18,7 @@ import { createDynamoApplyStore } from "./apply-store.js";
 import { dynamo, fromPageToken } from "./calls.js";
 import type { TableNames } from "./client.js";
 import { holderOf, keyPut } from "./external-key.js";
+import { createFailureCount } from "./failure-count.js";
 import { createJobOnce, enableIdempotencyTtl } from "./idempotency.js";
 import { createJobBatchStore } from "./job-batch.js";
 import { createJobClaims } from "./job-claims.js";
@@ -72,6 +73,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
   return {
     ...createJobBatchStore(client, tables),
     ...createDynamoApplyStore(client, table),
+    ...createFailureCount(client, table),
 
     async init() {
       await dynamo(() => ensureTables(client, tables, options.partitionCount));

@@ -110,6 +110,17 @@ function jobUpdate(
   if (change.pauses !== undefined) put("pauses", s(JSON.stringify(change.pauses)));
   if (change.retryPolicy === null) remove.push("retry");
   else if (change.retryPolicy) put("retry", s(JSON.stringify(change.retryPolicy)));
+  if (change.pauseAfterFailures === 0) remove.push("paf");
+  else if (change.pauseAfterFailures !== undefined) put("paf", n(change.pauseAfterFailures));
+  // Runs left and granted go together: a claim's compare-and-set on `rem`
+  // loses to this write, and claims again from the new count.
+  if (change.remainingRuns === null) remove.push("rem", "rgr");
+  else if (change.remainingRuns !== undefined) {
+    put("rem", n(change.remainingRuns));
+    put("rgr", n(change.remainingRuns));
+  }
+  // The failing mark stays: the next success is still a recovery.
+  if (change.clearFailures) remove.push("cf");
 
   const conditions = ["attribute_exists(id)", tenantClause(tenant, names, values)];
   if (change.slot) {

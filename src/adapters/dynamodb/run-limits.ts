@@ -12,7 +12,7 @@ import { canStart, startableStatuses } from "../../core/claim-rules.js";
 import { executionId, parseExecutionId } from "../../core/execution.js";
 import type { JobStatus } from "../../core/job.js";
 import type { LimitSnapshot, RunLimits } from "../../core/ports/run-limits.js";
-import { batchGet, dynamo, failedConditions, readJobStatus } from "./calls.js";
+import { batchGet, dynamo, failedConditions, readJobState } from "./calls.js";
 import type { TableNames } from "./client.js";
 import { baseItem, endUnstarted, runItemKey, runningPut } from "./execution-item.js";
 import { type Item, n, num, s, statusIn, str } from "./job-item.js";
@@ -79,7 +79,7 @@ export function createDynamoRunLimits(options: {
             TableName: jobsTable,
             Key: { id: s(jobId) },
             ConsistentRead: true,
-            ProjectionExpression: "st, running, buffered, rate_w, rate_n, lseq",
+            ProjectionExpression: "st, running, buffered, rate_w, rate_n, lseq, cfl",
           }),
         ),
       );
@@ -110,6 +110,7 @@ export function createDynamoRunLimits(options: {
       return {
         status: str(item, "st") as JobStatus,
         seq: num(item, "lseq") ?? 0,
+        failing: item.cfl !== undefined,
         state: {
           running: running.filter((id) => status.get(id) === "RUNNING"),
           ...(buffered && status.get(buffered) === "QUEUED" ? { buffered } : {}),
@@ -169,14 +170,15 @@ export function createDynamoRunLimits(options: {
       try {
         await dynamo(() => client.send(new TransactWriteItemsCommand({ TransactItems: items })));
         if (inherited && previous?.checkpoint?.B) inherited.checkpoint = previous.checkpoint.B;
+        if (inherited && seen.failing !== undefined) inherited.failing = seen.failing;
         return "started";
       } catch (err) {
         if (!(err instanceof TransactionCanceledException)) throw err;
         const [jobFailed, exists] = failedConditions(err);
         if (exists) return "duplicate";
         if (jobFailed) {
-          const st = await readJobStatus(client, jobsTable, run.jobId);
-          if (st === undefined || !canStart(st, run)) return "job_inactive";
+          const job = await readJobState(client, jobsTable, run.jobId);
+          if (job === undefined || !canStart(job.status, run)) return "job_inactive";
         }
         return "conflict";
       }

@@ -19,6 +19,11 @@ import { ensureQuotaIndex, quotaIndex, quotaIndexAttributes } from "./quota-inde
 export const DUE_INDEX = "due";
 /** GSI of jobs by partition and recovery deadline: what the recovery sweep queries. Sparse. */
 export const RECOVER_INDEX = "recover";
+/**
+ * The job item's planned starts of claimed runs with a flexible window: a
+ * string set of `<scheduled ms>:<planned ms>` (see `claim-writes.ts`).
+ */
+export const PLAN_ATTR = "wplan";
 /** GSI of jobs by owner, newest first. */
 export const OWNER_INDEX = "by_owner";
 /** GSI of executions by worker and start time. */
@@ -164,6 +169,7 @@ export async function ensureTables(
           "prio",
           "ntf",
           "tenant",
+          "rem",
         ]),
         gsi(RECOVER_INDEX, "part", "recover_at", [
           "claimed",
@@ -171,6 +177,7 @@ export async function ensureTables(
           "cseq",
           "st",
           "next_run",
+          PLAN_ATTR,
         ]),
         gsi(OWNER_INDEX, "owner", "created", "keys"),
         quotaIndex,
@@ -244,15 +251,25 @@ export async function ensureTables(
  * projection cannot change in place: a table created by an older version
  * keeps its index until it is dropped and recreated, and the caller falls
  * back meanwhile (a claim without priority, or without the target, makes the
- * claimer or the worker read the job).
+ * claimer or the worker read the job; without the tenant or `rem`, the
+ * claimer reads them for each page it reads).
  */
 export async function dueIndexProjection(
   client: DynamoDBClient,
   table: string,
 ): Promise<(attr: string) => boolean> {
+  return indexProjection(client, table, DUE_INDEX);
+}
+
+/** Which attributes an index of `table` projects (see `dueIndexProjection`). */
+export async function indexProjection(
+  client: DynamoDBClient,
+  table: string,
+  index: string,
+): Promise<(attr: string) => boolean> {
   const out = await client.send(new DescribeTableCommand({ TableName: table }));
-  const due = out.Table?.GlobalSecondaryIndexes?.find((ix) => ix.IndexName === DUE_INDEX);
-  const projection = due?.Projection;
+  const found = out.Table?.GlobalSecondaryIndexes?.find((ix) => ix.IndexName === index);
+  const projection = found?.Projection;
   const included = new Set(projection?.NonKeyAttributes ?? []);
   return (attr) => projection?.ProjectionType === "ALL" || included.has(attr);
 }

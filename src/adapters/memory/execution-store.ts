@@ -46,6 +46,7 @@ export function createMemoryExecutionStore(db: MemoryDb): ExecutionStore {
         db.executions.set(ended.id, { execution: { ...ended, error: INACTIVE_JOB_REASON } });
         return "job_inactive";
       }
+      if (inherited) inherited.failing = db.jobs.get(run.jobId)?.lastFailure !== undefined;
       const execution: Execution = {
         ...base(run, "RUNNING"),
         workerId,

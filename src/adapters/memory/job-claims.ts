@@ -7,7 +7,7 @@ import { copy, type MemoryDb, pageOf, type StoredJob } from "./memory-db.js";
  * The scheduler's side of the in-memory job store: the due index, fenced
  * claims and the recovery record, with the conditions of the DynamoDB
  * adapter (`dynamodb/claim-writes.ts`): a claim is a compare-and-set on the
- * job's next run, status and recovery deadline as read, and under a fence
+ * job's next run, status, recovery deadline and runs left as read, and under a fence
  * only while the job's own fence is not above the claimer's epoch.
  */
 export function createMemoryJobClaims(
@@ -24,15 +24,21 @@ export function createMemoryJobClaims(
       return false;
     }
     if (stored.recoverAtMs !== claim.job.recoverAtMs) return false;
+    if (job.remainingRuns !== claim.job.remainingRuns) return false;
     if (fence && stored.fence !== undefined && stored.fence > fence.epoch) return false;
     if (fence) stored.fence = fence.epoch;
     const runs = claim.runs ?? [claim.job.nextRunMs];
+    if (claim.plannedMs !== undefined) {
+      stored.plans ??= new Map();
+      stored.plans.set(claim.job.nextRunMs, claim.plannedMs);
+    }
     if (runs.length > 0) {
       for (const t of runs) stored.claimed.add(t);
       job.lastRunMs = Math.max(...runs);
       stored.recoverAtMs = claim.recoverAtMs;
     }
     if (claim.missed) job.missedRuns = (job.missedRuns ?? 0) + claim.missed;
+    if (job.remainingRuns !== undefined) job.remainingRuns = claim.remainingRuns ?? 0;
     job.status = statusAfterClaim(claim.nextRunMs);
     if (claim.nextRunMs === undefined) delete job.nextRunMs;
     else job.nextRunMs = claim.nextRunMs;
@@ -68,6 +74,7 @@ export function createMemoryJobClaims(
           if (recoverAtMs !== undefined) due.recoverAtMs = recoverAtMs;
           if (job.limits) due.limits = copy(job.limits);
           if (job.notifications?.length) due.notify = true;
+          if (job.remainingRuns !== undefined) due.remainingRuns = job.remainingRuns;
           return due;
         });
     },
@@ -113,6 +120,9 @@ export function createMemoryJobClaims(
             status: s.job.status,
             scheduled: [...s.claimed].sort((a, b) => a - b),
             manual: [...s.claimedManual].sort((a, b) => a - b),
+            ...(s.plans?.size && {
+              plans: [...s.plans].map(([scheduledMs, plannedMs]) => ({ scheduledMs, plannedMs })),
+            }),
             claimSeq: s.claimSeq,
             recoverAtMs: s.recoverAtMs!,
             active: claimsMore(s.job.status, s.job.nextRunMs),
@@ -129,6 +139,7 @@ export function createMemoryJobClaims(
       }
       for (const t of settlement.startedScheduled) stored.claimed.delete(t);
       for (const t of settlement.startedManual) stored.claimedManual.delete(t);
+      for (const p of settlement.startedPlans ?? []) stored.plans?.delete(p.scheduledMs);
       if (settlement.recoverAtMs === undefined) delete stored.recoverAtMs;
       else stored.recoverAtMs = settlement.recoverAtMs;
       return true;

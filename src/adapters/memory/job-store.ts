@@ -78,6 +78,18 @@ export function createMemoryJobStore(db: MemoryDb): JobStore {
     if (change.notifications?.length) job.notifications = copy(change.notifications);
     else if (change.notifications !== undefined) delete job.notifications;
     if (change.pauses !== undefined) job.pauses = copy(change.pauses);
+    if (change.pauseAfterFailures === 0) delete job.pauseAfterFailures;
+    else if (change.pauseAfterFailures !== undefined) {
+      job.pauseAfterFailures = change.pauseAfterFailures;
+    }
+    if (change.remainingRuns === null) {
+      delete job.remainingRuns;
+      delete job.grantedRuns;
+    } else if (change.remainingRuns !== undefined) {
+      job.remainingRuns = change.remainingRuns;
+      job.grantedRuns = change.remainingRuns;
+    }
+    if (change.clearFailures) delete job.consecutiveFailures;
     if (change.releaseKey !== undefined) {
       const key = scoped(job.tenant, change.releaseKey);
       if (db.externalKeys.get(key) === job.id) db.externalKeys.delete(key);
@@ -180,6 +192,30 @@ export function createMemoryJobStore(db: MemoryDb): JobStore {
       stored.claimedManual.add(scheduledMs);
       stored.claimSeq++;
       return copy(stored.job);
+    },
+
+    async countFailure(tenant, id, executionId) {
+      const stored = db.jobs.get(id);
+      if (!stored || !inScope(tenant, stored.job.tenant) || stored.job.status === "CANCELLED") {
+        return undefined;
+      }
+      if (stored.lastFailure !== executionId) {
+        stored.job.consecutiveFailures = (stored.job.consecutiveFailures ?? 0) + 1;
+        stored.lastFailure = executionId;
+      }
+      return copy(stored.job);
+    },
+
+    async clearFailures(tenant, id) {
+      const stored = db.jobs.get(id);
+      if (!stored || !inScope(tenant, stored.job.tenant) || stored.job.status === "CANCELLED") {
+        return undefined;
+      }
+      if (stored.lastFailure === undefined) return undefined;
+      const before = copy(stored.job);
+      delete stored.job.consecutiveFailures;
+      delete stored.lastFailure;
+      return before;
     },
 
     ...claims,

@@ -22,6 +22,8 @@ export interface StoredJob {
   claimed: Set<number>;
   /** Scheduled ms of TriggerJob runs not yet seen started. */
   claimedManual: Set<number>;
+  /** Planned starts of claimed runs with a flexible window, by scheduled ms (the DynamoDB item's `plan`). */
+  plans?: Map<number, number>;
   /** Changes on every claim and trigger. */
   claimSeq: number;
   recoverAtMs?: number;
@@ -29,6 +31,11 @@ export interface StoredJob {
   fence?: number;
   /** The end of its active-schedule slot, when it holds one. */
   slotUntilMs?: number;
+  /**
+   * The execution whose failure was counted last (`countFailure` counts each
+   * once); set while the job is failing, until a success clears it.
+   */
+  lastFailure?: string;
 }
 
 export interface StoredExecution {

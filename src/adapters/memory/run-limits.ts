@@ -28,7 +28,8 @@ export function createMemoryRunLimits(db: MemoryDb): RunLimits {
       };
       if (fresh.buffered !== undefined && status(fresh.buffered) !== "QUEUED")
         delete fresh.buffered;
-      return { status: job.status, state: fresh, seq };
+      const failing = db.jobs.get(jobId)?.lastFailure !== undefined;
+      return { status: job.status, state: fresh, seq, failing };
     },
 
     async start(run, workerId, nowMs, queuedMs, seen, rate, inherited, wait) {

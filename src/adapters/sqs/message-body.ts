@@ -30,6 +30,7 @@ export function parseRun(body: string | undefined): RunMessage | undefined {
         attempt: m.attempt,
         partition: m.partition,
         manual: m.manual === true,
+        ...(typeof m.plannedMs === "number" ? { plannedMs: m.plannedMs } : {}),
         ...(typeof m.tenant === "string" && m.tenant !== "" ? { tenant: m.tenant } : {}),
         sentMs: typeof m.sentMs === "number" ? m.sentMs : 0,
         ...(m.target && typeof m.target === "object" && typeof m.target.type === "string"

@@ -6,7 +6,6 @@ import {
   SendMessageBatchCommand,
 } from "@aws-sdk/client-sqs";
 import { type Clock, systemClock } from "../../core/clock.js";
-import { unavailable } from "../../core/errors.js";
 import { inOrder } from "../../core/in-order.js";
 import type { Delivery, OutgoingRun, QueueDepth, WorkQueue } from "../../core/ports/work-queue.js";
 import { DEFAULT_PRIORITY, PRIORITIES, type Priority } from "../../core/priority.js";
@@ -15,6 +14,7 @@ import { createBatcher } from "./batcher.js";
 import { createSqsClient, type SqsConnection, sqs } from "./client.js";
 import { parseRun, type RunMessage } from "./message-body.js";
 import { recreatingQueues } from "./queue-recovery.js";
+import { sendInRounds } from "./send-rounds.js";
 import { TRACE_ATTRIBUTES, traceAttributes, traceFromAttributes } from "./trace-attributes.js";
 import { createVisibility } from "./visibility.js";
 
@@ -153,7 +153,7 @@ export function createSqsWorkQueue(
       // once: the queue then keeps roughly the order the sender chose (tenants
       // round-robin), where hundreds of concurrent batches land in any order.
       await inOrder(batches, SEND_CONCURRENCY, async ({ priority, runs: batch }) => {
-        let entries = batch.map(({ priority: _queue, delayMs, trace, ...run }, i) => {
+        const entries = batch.map(({ priority: _queue, delayMs, trace, ...run }, i) => {
           // A run that names no trace continues the sender's (an API call, a worker's retry).
           const attributes = traceAttributes(trace ?? injectTrace());
           return {
@@ -164,21 +164,20 @@ export function createSqsWorkQueue(
             ...(attributes ? { MessageAttributes: attributes } : {}),
           };
         });
-        for (let round = 0; entries.length; round++) {
-          const request = entries;
-          const out = await withQueues(() =>
-            sqs(() =>
-              client.send(
-                new SendMessageBatchCommand({ QueueUrl: url(priority), Entries: request }),
+        await sendInRounds(
+          entries,
+          async (request) => {
+            const out = await withQueues(() =>
+              sqs(() =>
+                client.send(
+                  new SendMessageBatchCommand({ QueueUrl: url(priority), Entries: request }),
+                ),
               ),
-            ),
-          );
-          const failed = new Set((out.Failed ?? []).map((f) => f.Id));
-          entries = entries.filter((e) => failed.has(e.Id));
-          if (entries.length && round >= 5) {
-            throw unavailable("SQS", new Error(`${entries.length} messages not accepted`));
-          }
-        }
+            );
+            return out.Failed ?? [];
+          },
+          clock,
+        );
       });
     },
 

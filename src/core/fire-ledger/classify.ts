@@ -7,9 +7,11 @@
  * 1. dropped by the schedule's own rules (DST, calendar): as judged;
  * 2. an execution at `f` (not a TriggerJob run): SKIPPED_OVERLAP, HELD,
  *    DST_SHIFTED or STARTED (a claimed run not started yet: PENDING; one
- *    cancelled unstarted by a pause: SKIPPED_PAUSED);
- * 3. no execution: inside a pause, SKIPPED_PAUSED; ahead of now or of the
- *    job's next run, PENDING; claimed moments ago with no later run started
+ *    cancelled unstarted by a pause: SKIPPED_PAUSED); with a flexible
+ *    window, a note of its planned start and its start after that;
+ * 3. no execution: inside a pause, SKIPPED_PAUSED; after the last run of a
+ *    FINISHED job (its remaining_runs used up, or its schedule done),
+ *    FINISHED; ahead of now or of the job's next run, PENDING; claimed moments ago with no later run started
  *    yet, PENDING (in the queue); under FIRE_ONCE followed by a run, MERGED
  *    into it; else MISSED (a later run started: this one is not coming).
  */
@@ -17,13 +19,14 @@
 import type { Execution } from "../execution.js";
 import type { Job } from "../job.js";
 import type { PauseRecord } from "../pause.js";
+import { windowOf, windowText } from "../schedule/flexible-window.js";
 import { DEFAULT_MISFIRE } from "../schedule/policies.js";
 import type { Nominal } from "./nominal.js";
 import { type FireOutcome, type LedgerFire, PENDING_GRACE_MS } from "./types.js";
 
 export type LedgerJob = Pick<
   Job,
-  "schedule" | "status" | "pauses" | "nextRunMs" | "lastRunMs" | "updatedMs"
+  "schedule" | "status" | "pauses" | "nextRunMs" | "lastRunMs" | "updatedMs" | "remainingRuns"
 >;
 
 /** The attempts of one run, lowest attempt first. */
@@ -114,6 +117,8 @@ export function classifyFires(
       if (first.error && (last.status === "SKIPPED" || last.status === "CANCELLED")) {
         fire.notes.push(first.error);
       }
+      const window = windowNoteOf(job.schedule, first);
+      if (window) fire.notes.push(window);
       return fire;
     }
     if (pause) {
@@ -122,13 +127,21 @@ export function classifyFires(
       fire.notes.push(pauseNote(pause));
       return fire;
     }
+    if (job.status === "FINISHED" && (job.lastRunMs === undefined || f > job.lastRunMs)) {
+      fire.outcome = "FINISHED";
+      fire.notes.push(finishedNote(job));
+      return fire;
+    }
     if (f > nowMs) return fire;
     if (job.status === "ACTIVE" && job.nextRunMs !== undefined && f >= job.nextRunMs) {
       fire.notes.push("due, not yet claimed");
       return fire;
     }
     const claimedRecently =
-      job.lastRunMs !== undefined && f <= job.lastRunMs && nowMs - f < PENDING_GRACE_MS;
+      job.lastRunMs !== undefined &&
+      f <= job.lastRunMs &&
+      // A run with a flexible window may wait up to the window before its start.
+      nowMs - f < PENDING_GRACE_MS + windowOf(job.schedule);
     const later = runAfter(f);
     if (claimedRecently && later === undefined) {
       fire.notes.push("claimed, not yet started");
@@ -162,6 +175,30 @@ function startedOutcome(
   }
   if (first.wait !== undefined || last.wait !== undefined) return "HELD";
   return n.shifted ? "DST_SHIFTED" : "STARTED";
+}
+
+/**
+ * Where in its flexible window a run was planned and how late it started
+ * after that: its lateness counts from the planned start, not from its time.
+ */
+function windowNoteOf(schedule: LedgerJob["schedule"], first: Execution): string | undefined {
+  const windowMs = windowOf(schedule);
+  if (windowMs === 0 || first.plannedMs === undefined) return undefined;
+  const into = `flexible window ${windowText(windowMs)}: planned start ${seconds(first.plannedMs - first.scheduledMs)} into it`;
+  return first.startedMs === undefined
+    ? into
+    : `${into}; started ${seconds(first.startedMs - first.plannedMs)} after the planned start`;
+}
+
+/** `12.345 s`. */
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(3)} s`;
+}
+
+function finishedNote(job: LedgerJob): string {
+  return job.remainingRuns === 0
+    ? "after the job's last run: its remaining_runs are used up (FINISHED)"
+    : "after the job's last run: it is FINISHED";
 }
 
 function missedNote(mode: string, windowMs: number): string {

@@ -20,6 +20,7 @@ export const FIRE_OUTCOMES = [
   "DST_FOLDED",
   "DST_SKIPPED",
   "PENDING",
+  "FINISHED",
 ] as const;
 export type FireOutcome = (typeof FIRE_OUTCOMES)[number];
 

@@ -1,4 +1,10 @@
-import type { Execution, ExecutionStatus, ExecutionWait, RunRef } from "../execution.js";
+import type {
+  Execution,
+  ExecutionStatus,
+  ExecutionWait,
+  RunRef,
+  StartReads,
+} from "../execution.js";
 import type { TenantScope } from "../tenant.js";
 import type { Page } from "./job-store.js";
 
@@ -59,8 +65,11 @@ export interface ExecutionStore {
     workerId: string,
     nowMs: number,
     queuedMs?: number,
-    /** Filled with the checkpoint a re-queued attempt inherits (read with the start: no extra read). */
-    inherited?: { checkpoint?: Uint8Array },
+    /**
+     * Filled with the checkpoint a re-queued attempt inherits and whether
+     * the job is failing, as read with the start (no extra read).
+     */
+    inherited?: StartReads,
     /** The run was held back before (quotas): recorded on the RUNNING item, in the same write. */
     wait?: ExecutionWait,
   ): Promise<StartOutcome>;

@@ -75,6 +75,15 @@ export interface JobChange {
   releaseKey?: string;
   /** Replaces the pause history (PauseJob, ResumeJob: with the status, in the same write). */
   pauses?: PauseRecord[];
+  /** 0 removes the policy. */
+  pauseAfterFailures?: number;
+  /** Sets the runs left and the runs granted; `null` removes the limit. */
+  remainingRuns?: number | null;
+  /**
+   * Sets the count of failed runs in a row to 0 (ResumeJob); the job stays
+   * failing until a run succeeds (`clearFailures` of the store).
+   */
+  clearFailures?: boolean;
 }
 
 /** Preconditions of an API change; a failed one throws aborted or failed_precondition. */
@@ -108,6 +117,11 @@ export interface DueJob {
   priority?: Priority;
   /** The job has notification targets: the worker reads it after the outcome. */
   notify?: boolean;
+  /**
+   * Scheduled runs the job may still fire (`run-budget.ts`); absent: no
+   * limit. Its claim is conditional on this value, as read.
+   */
+  remainingRuns?: number;
 }
 
 /**
@@ -127,6 +141,24 @@ export interface Claim {
   runs?: number[];
   /** Runs dropped by the misfire policy, added to the job's count. */
   missed?: number;
+  /**
+   * The planned start of the run at `job.nextRunMs` in its flexible window
+   * (see `window-spread.ts`), recorded with the claim so that the recovery
+   * sweep and a takeover keep it. Absent: no window, or a catch-up.
+   */
+  plannedMs?: number;
+  /**
+   * The job's remaining runs after this claim, for a job that has a limit
+   * (`job.remainingRuns` set): stored by the claim, which is conditional on
+   * the count read. 0 comes with no `nextRunMs`: the job is FINISHED.
+   */
+  remainingRuns?: number;
+}
+
+/** The planned start of a claimed run with a flexible window, as recorded by its claim. */
+export interface RunPlan {
+  scheduledMs: number;
+  plannedMs: number;
 }
 
 /**
@@ -148,6 +180,8 @@ export interface PendingRuns {
   scheduled: number[];
   /** Scheduled times of TriggerJob runs not yet seen started. */
   manual: number[];
+  /** The planned starts recorded for runs of `scheduled` with a flexible window. */
+  plans?: RunPlan[];
   /** Changes on every claim and trigger; settles are conditional on it. */
   claimSeq: number;
   recoverAtMs: number;
@@ -167,6 +201,8 @@ export interface Settlement {
   claimSeq?: number;
   startedScheduled: number[];
   startedManual: number[];
+  /** The recorded plans of started runs, removed with them. */
+  startedPlans?: RunPlan[];
   /** Next check, or undefined to clear it (nothing left to check). */
   recoverAtMs: number | undefined;
 }
@@ -247,4 +283,21 @@ export interface JobStore extends JobBatchStore, ApplyStore {
   ): Promise<Page<PendingRuns>>;
   /** Removes started runs from the record; `false` when a claim raced it (try later). */
   settleRuns(settlement: Settlement): Promise<boolean>;
+
+  /**
+   * Adds one to the job's count of failed runs in a row (a worker, after a
+   * run's final FAILED or DEAD outcome; `failure-policy.ts`), without a
+   * version change. Once per `executionId`: a retried write whose first try
+   * was applied counts nothing more. Returns the job after it; undefined
+   * when it is gone, CANCELLED or another tenant's.
+   */
+  countFailure(tenant: string, id: string, executionId: string): Promise<Job | undefined>;
+  /**
+   * Ends the job's failing spell, if it is in one (its last counted run
+   * failed; ResumeJob sets the count to 0 but not this): the count to 0, the
+   * mark removed (a success after failures). Returns the job as it was
+   * before, or undefined when it was not failing (another success recovered
+   * it first; or the job is gone).
+   */
+  clearFailures(tenant: string, id: string): Promise<Job | undefined>;
 }

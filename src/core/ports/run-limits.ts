@@ -1,4 +1,4 @@
-import type { ExecutionWait, RunRef } from "../execution.js";
+import type { ExecutionWait, RunRef, StartReads } from "../execution.js";
 import type { JobStatus } from "../job.js";
 import type { LimitState } from "../limits.js";
 import type { StartOutcome } from "./execution-store.js";
@@ -13,6 +13,8 @@ export interface LimitSnapshot {
   state: LimitState;
   /** Bumped by every write to the counters; each write is conditional on it. */
   seq: number;
+  /** The job's last counted run failed, read with the counters (`failure-policy.ts`). */
+  failing?: boolean;
 }
 
 /** A write lost to a concurrent one: read again and decide again. */
@@ -29,7 +31,8 @@ export interface RunLimits {
   /**
    * Starts the run: records it RUNNING (as `startExecution` does) and adds it
    * to the job's running set, with the rate counters, in one transaction.
-   * A re-queued attempt's inherited checkpoint is put in `inherited`.
+   * A re-queued attempt's inherited checkpoint, and whether the job is
+   * failing as `seen` holds it, are put in `inherited`.
    */
   start(
     run: RunRef,
@@ -38,7 +41,7 @@ export interface RunLimits {
     queuedMs: number | undefined,
     seen: LimitSnapshot,
     rate: { window?: number; count?: number },
-    inherited?: { checkpoint?: Uint8Array },
+    inherited?: StartReads,
     /** The run was held back before: recorded on the RUNNING item, in the same write. */
     wait?: ExecutionWait,
   ): Promise<StartOutcome | LimitConflict>;

@@ -1,7 +1,7 @@
 /**
  * PreviewSchedule's explanations: the next fire times with why each one
  * differs from the plain reading of the schedule (DST gap, repeated hour,
- * calendar roll, jitter), and the times a calendar removed.
+ * calendar roll, jitter, flexible window), and the times a calendar removed.
  */
 
 import type { Schedule } from "../job.js";
@@ -10,6 +10,7 @@ import { dateOfDay, isExcludedDay, localDay, rollForward } from "./calendar-rule
 import { cronMatcher } from "./cron-cache.js";
 import { nextRunAfter, scheduleZone } from "./evaluate.js";
 import { type FireContext, jitterOffset, MAX_ROLL_STEPS, nextFire } from "./fire.js";
+import { windowEnd, windowNote, windowOf } from "./flexible-window.js";
 import { formatLocal } from "./format.js";
 import { type ZoneClock, zoneClock } from "./zone.js";
 
@@ -20,6 +21,8 @@ export interface ExplainedFire {
   utcMs: number;
   local: string;
   notes: string[];
+  /** With a flexible window: the latest instant the run may start (exclusive). */
+  windowEndMs?: number;
 }
 
 export interface RemovedFire {
@@ -171,7 +174,14 @@ export function explainFires(
     }
     run = nextRunAfter(walked, run);
   }
-  for (const fire of fires) fire.notes = [...new Set(fire.notes)];
+  const window = windowOf(schedule);
+  for (const fire of fires) {
+    fire.notes = [...new Set(fire.notes)];
+    if (window > 0) {
+      fire.windowEndMs = windowEnd(schedule, fire.utcMs);
+      fire.notes.push(windowNote(window, formatLocal(fire.windowEndMs, zone)));
+    }
+  }
   return { fires, removed: removed.slice(0, MAX_REMOVED) };
 }
 

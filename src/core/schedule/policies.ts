@@ -1,5 +1,6 @@
 /**
- * Validation of a schedule's time policies (misfire, jitter, calendar) as
+ * Validation of a schedule's time policies (misfire, jitter, calendar, DST,
+ * flexible window) as
  * the API hands them over. Every rejection is an InvalidArgument naming the
  * request field.
  */
@@ -17,6 +18,7 @@ import type {
 import { DAY_MS, HOUR_MS, SECOND_MS } from "./calendar.js";
 import { validateCalendarName } from "./calendar-rules.js";
 import { nextRunAfter } from "./evaluate.js";
+import { parseFlexibleWindow } from "./flexible-window.js";
 
 /** Policies as the codec converts them from proto: unset fields absent. */
 export interface PolicyInput {
@@ -29,6 +31,7 @@ export interface PolicyInput {
   jitterMs?: number;
   calendar?: { name: string; mode?: CalendarMode };
   dst?: { gap?: DstGapMode; fold?: DstFoldMode };
+  flexibleWindowMs?: number;
 }
 
 /** A run claimed later than this after its time counts as misfired (load alone rarely delays a run this long). */
@@ -74,6 +77,12 @@ export function withPolicies(schedule: Schedule, input: PolicyInput, nowMs: numb
   // Jitter is checked against the runs the DST policy gives (BOTH adds runs).
   if (input.jitterMs !== undefined && input.jitterMs !== 0) {
     policies.jitterMs = parseJitter({ ...schedule, ...policies }, input.jitterMs, nowMs);
+  }
+  // After jitter: the window refuses to be combined with it.
+  if (input.flexibleWindowMs !== undefined && input.flexibleWindowMs !== 0) {
+    const withOthers = { ...schedule, ...policies };
+    const period = schedule.kind === "once" ? undefined : shortestGap(withOthers, nowMs);
+    policies.flexibleWindowMs = parseFlexibleWindow(withOthers, input.flexibleWindowMs, period);
   }
   return { ...schedule, ...policies };
 }

@@ -8,7 +8,7 @@
  */
 import type pg from "pg";
 import Cursor from "pg-cursor";
-import { type Clock, systemClock, type Timer } from "../../core/clock.js";
+import { type Clock, settlesWithin, systemClock } from "../../core/clock.js";
 import { type DatabaseTarget, databaseStatement } from "../../core/database-target.js";
 import { classifyDatabaseError } from "./database-errors.js";
 import { bindValues } from "./database-params.js";
@@ -175,24 +175,5 @@ async function untilAborted<T>(
     throw err;
   } finally {
     signal.removeEventListener("abort", onAbortEvent!);
-  }
-}
-
-/** Whether `work` settles (either way) within `ms` on `clock`. */
-async function settlesWithin(work: Promise<unknown>, ms: number, clock: Clock): Promise<boolean> {
-  let timer: Timer | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = clock.setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([
-      work.then(
-        () => true,
-        () => true,
-      ),
-      timeout,
-    ]);
-  } finally {
-    timer?.cancel();
   }
 }

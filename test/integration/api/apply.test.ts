@@ -93,6 +93,26 @@ describe("ApplyJobs through the API", () => {
     expect(reused.externalKey).toBe("y");
   });
 
+  it("applies pause_after_failures and remaining_runs; the same file again is no change, a new number is", async () => {
+    const ns = "policies";
+    const limited = { ...job("l"), pauseAfterFailures: 3, remainingRuns: 5 };
+    await a.applyJobs({ namespace: ns, jobs: [limited] });
+    const [made] = await live(a, ns);
+    expect(made).toMatchObject({ pauseAfterFailures: 3, remainingRuns: 5, grantedRuns: 5 });
+    const again = await a.applyJobs({ namespace: ns, jobs: [limited] });
+    expect(again.counts).toMatchObject({ update: 0, unchanged: 1 });
+    const raised = await a.applyJobs({
+      namespace: ns,
+      jobs: [{ ...limited, remainingRuns: 8, pauseAfterFailures: 0 }],
+    });
+    expect(raised.plan[0]?.changes.map((c) => [c.path, c.oldValue, c.newValue])).toEqual([
+      ["pause_after_failures", "3", "0"],
+      ["remaining_runs", "5", "8"],
+    ]);
+    const [after] = await live(a, ns);
+    expect(after).toMatchObject({ pauseAfterFailures: 0, remainingRuns: 8, grantedRuns: 8 });
+  });
+
   it("a dry run answers the plan and writes nothing", async () => {
     const ns = "dry";
     await a.applyJobs({ namespace: ns, jobs: [job("d1")] });

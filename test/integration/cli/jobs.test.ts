@@ -298,6 +298,47 @@ describe("chronoring jobs and runs against a running server", () => {
     expect(lines[0]).not.toMatch(/OWNER|TAGS/);
   });
 
+  it("sets and clears pause_after_failures and remaining_runs by flags; jobs get shows them", {
+    timeout: 120_000,
+  }, async () => {
+    const created = await cliJson<{ job: JobJson & Record<string, unknown> }>(
+      [
+        ...["jobs", "create", "--name", "cli limited", "--owner", "team-cli-limits"],
+        ...[
+          "--cron",
+          "0 3 * * *",
+          "--noop",
+          "--pause-after-failures",
+          "3",
+          "--remaining-runs",
+          "5",
+        ],
+      ],
+      o,
+    );
+    const id = created.job.id;
+    expect(created.job).toMatchObject({ pauseAfterFailures: 3, remainingRuns: 5, grantedRuns: 5 });
+    const shown = await cliOk(["jobs", "get", id], o);
+    expect(shown).toMatch(/^failed in a row:\s+0 \(pauses at 3\)$/m);
+    expect(shown).toMatch(/^remaining runs:\s+5 of 5$/m);
+
+    await cliOk(
+      ["jobs", "update", id, "--remaining-runs", "unlimited", "--pause-after-failures", "0"],
+      o,
+    );
+    const cleared = (await api.getJob({ id })).job!;
+    expect(cleared.remainingRuns).toBeUndefined();
+    expect(cleared.pauseAfterFailures).toBe(0);
+    expect(await cliOk(["jobs", "get", id], o)).toMatch(/^remaining runs:\s+unlimited$/m);
+
+    const bad = await cli(["jobs", "update", id, "--remaining-runs", "0"], o);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/\[invalid_argument\] job\.remaining_runs: must be 1 to 1000000/);
+    const usage = await cli(["jobs", "update", id, "--remaining-runs", "many"], o);
+    expect(usage.code).toBe(2);
+    await api.deleteJob({ id });
+  });
+
   it("pauses and resumes with a note, and shows the fire ledger as a table and as the API's JSON", {
     timeout: 120_000,
   }, async () => {

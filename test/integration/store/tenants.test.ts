@@ -6,7 +6,7 @@
  * resolves a job's calendar in the job's own tenant.
  */
 
-import { CreateTableCommand, DescribeTableCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { tableNames } from "../../../src/adapters/dynamodb/client.js";
@@ -23,6 +23,7 @@ import { createDispatcher } from "../../../src/scheduler/dispatcher.js";
 import { createSchedulerMetrics } from "../../../src/scheduler/metrics.js";
 import { silentLogger, testConfig, testStores } from "../../support/app.js";
 import { makeJob } from "../../support/jobs.js";
+import { configWithOldIndex } from "../../support/old-index.js";
 
 const PARTITIONS = 8;
 
@@ -66,36 +67,7 @@ describe("tenants in the store", () => {
 
   it("a due index from before tenancy: the tenants are read with the page", async () => {
     // The current table's shape, its due index without `tenant`, under a prefix of its own.
-    const current = testConfig("tenant-new-index");
-    const fresh = await testStores(current);
-    const shape = await fresh.client.send(
-      new DescribeTableCommand({ TableName: tableNames(current.store.tablePrefix).jobs }),
-    );
-    const config = testConfig("tenant-old-index");
-    const { dynamo } = createAdapters(config);
-    const table = tableNames(config.store.tablePrefix).jobs;
-    const t = shape.Table!;
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: "PAY_PER_REQUEST",
-        KeySchema: t.KeySchema,
-        AttributeDefinitions: t.AttributeDefinitions,
-        GlobalSecondaryIndexes: (t.GlobalSecondaryIndexes ?? []).map((ix) => ({
-          IndexName: ix.IndexName,
-          KeySchema: ix.KeySchema,
-          Projection:
-            ix.IndexName === DUE_INDEX
-              ? {
-                  ...ix.Projection,
-                  NonKeyAttributes: ix.Projection?.NonKeyAttributes?.filter((a) => a !== "tenant"),
-                }
-              : ix.Projection,
-        })),
-      }),
-    );
-    dynamo.destroy();
-    fresh.client.destroy();
+    const { config, table } = await configWithOldIndex("tenant", DUE_INDEX, "tenant");
     const stores = await testStores(config);
     expect((await dueIndexProjection(stores.client, table))("tenant")).toBe(false);
     const acme = makeJob(PARTITIONS, { tenant: "acme" });

@@ -8,7 +8,8 @@
  * sees its runs and their timeline, pauses it with a note (shown with who
  * paused it, and in the fire ledger), resumes it from the keyboard,
  * triggers it, redrives a dead run, and checks the cluster page and the fire
- * stats picture; every control has an accessible name; a refused token goes
+ * stats picture; sets a flexible window in the job form and sees each next
+ * fire time's window end; every control has an accessible name; a refused token goes
  * back to sign-in with the reason; screenshots at desktop and 390 px wide.
  */
 
@@ -140,15 +141,27 @@ describe("the admin UI in a browser", () => {
     await edit.getByLabel("Priority").selectOption({ label: "high" });
     await edit.getByLabel("Target").selectOption("http");
     await edit.getByLabel("Target URL").fill("http://127.0.0.1:9/hook");
+    await edit.getByLabel("Pause after failed runs in a row").fill("4");
     await edit.getByRole("button", { name: "Save" }).click();
     await page.getByRole("heading", { name: "ui renamed" }).waitFor();
     const edited = (await jobs.getJob({ id: jobId })).job!;
-    expect([edited.name, edited.tags, edited.priority, edited.target?.kind.case]).toEqual([
+    expect([
+      edited.name,
+      edited.tags,
+      edited.priority,
+      edited.target?.kind.case,
+      edited.pauseAfterFailures,
+    ]).toEqual([
       "ui renamed",
       ["ui", "edited"],
       1, // HIGH
       "http",
+      4,
     ]);
+    // The failure policy and the run limit on the job page.
+    await page.locator("dl.spec .note", { hasText: "pauses after 4" }).waitFor();
+    await page.locator("dl.spec dt", { hasText: "Failed runs in a row" }).waitFor();
+    await page.locator("dl.spec dd", { hasText: "no limit" }).waitFor();
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(shots, "job-narrow.png"), fullPage: true });
@@ -247,6 +260,44 @@ describe("the admin UI in a browser", () => {
     page.once("dialog", (d) => void d.accept());
     await page.getByRole("button", { name: "Delete calendar holidays" }).click();
     await page.getByText("No calendars.").waitFor();
+  });
+
+  it("creates a job with a flexible window, shows it with each fire time's window end, and edits it", async () => {
+    const { page } = browser;
+    await page.goto(`${base}/ui/jobs`);
+    const signIn = page.getByLabel("Access token");
+    if (await signIn.isVisible()) {
+      await signIn.fill(token);
+      await page.getByRole("button", { name: "Sign in" }).click();
+    }
+    await page.getByRole("button", { name: "New job" }).click();
+    const form = page.getByRole("form", { name: "New job" });
+    await form.getByLabel("Name", { exact: true }).fill("ui hourly spread");
+    await form.getByLabel("Owner").fill("ui");
+    await form.getByLabel("Schedule kind").selectOption("cron");
+    await form.getByLabel("Schedule", { exact: true }).fill("0 * * * *");
+    await form.getByLabel("Flexible window (seconds)").fill("90");
+    await form.getByRole("button", { name: "Create job" }).click();
+    await page.getByRole("heading", { name: "ui hourly spread" }).waitFor();
+    const jobId = decodeURIComponent(page.url().split("/ui/jobs/")[1] ?? "");
+    await page.locator("dl.spec dd", { hasText: "1.5 min" }).waitFor();
+    // Each next fire time with its window's end, 90 s later, and the note.
+    const first = page.locator("ol.fires li").first();
+    await first.locator(".window").waitFor();
+    const [start, end] = await first.locator("time").allTextContents();
+    expect(Date.parse(end!.replace(" ", "T")) - Date.parse(start!.replace(" ", "T"))).toBe(90_000);
+    await first.locator(".note", { hasText: "flexible window 1 min 30 s" }).waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
+
+    await page.getByRole("button", { name: "Edit" }).click();
+    const edit = page.getByRole("form", { name: "Edit job" });
+    expect(await edit.getByLabel("Flexible window (seconds)").inputValue()).toBe("90");
+    await edit.getByLabel("Flexible window (seconds)").fill("");
+    await edit.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+    const jobs = tenantClients(auth)(JobService, base, TENANT);
+    expect((await jobs.getJob({ id: jobId })).job?.schedule?.flexibleWindow).toBeUndefined();
+    await jobs.deleteJob({ id: jobId });
   });
 
   it("sends a refused token back to sign-in with the reason", async () => {

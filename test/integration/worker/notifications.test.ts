@@ -4,7 +4,6 @@
  * with a local HTTP receiver and a local SMTP server (smtp-server) started here.
  */
 
-import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,16 +13,11 @@ import { type App, startApp } from "../../../src/app.js";
 import { verifySignature } from "../../../src/notify/signature.js";
 import { silentLogger, testConfig } from "../../support/app.js";
 import { jobClient } from "../../support/client.js";
+import { type Received, type Receiver, startReceiver } from "../../support/receiver.js";
 import { waitFor } from "../../support/wait.js";
 
 const JOB_SECRET = "whsec_job_0123456789";
 const NOTIFY_SECRET = "whsec_notify_0123456789";
-
-interface Received {
-  path: string;
-  headers: IncomingMessage["headers"];
-  body: string;
-}
 
 interface Mail {
   from: string;
@@ -33,7 +27,7 @@ interface Mail {
 
 describe("webhook jobs and notifications", () => {
   let app: App;
-  let http: Server;
+  let http: Receiver;
   let smtp: SMTPServer;
   let base: string;
   let client: ReturnType<typeof jobClient>;
@@ -43,22 +37,14 @@ describe("webhook jobs and notifications", () => {
   const failFirst = new Map<string, number>();
 
   beforeAll(async () => {
-    http = createServer((req, res) => {
-      let body = "";
-      req.on("data", (c: Buffer) => {
-        body += c.toString("utf8");
-      });
-      req.on("end", () => {
-        const path = req.url ?? "";
-        received.push({ path, headers: req.headers, body });
-        const left = failFirst.get(path) ?? 0;
-        if (left > 0) failFirst.set(path, left - 1);
-        res.writeHead(left > 0 || path === "/always-500" ? 500 : 200);
-        res.end();
-      });
+    http = await startReceiver((request) => {
+      const { path } = request;
+      received.push(request);
+      const left = failFirst.get(path) ?? 0;
+      if (left > 0) failFirst.set(path, left - 1);
+      return left > 0 || path === "/always-500" ? 500 : 200;
     });
-    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
-    base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    base = http.base;
 
     smtp = new SMTPServer({
       authOptional: true,
@@ -95,7 +81,7 @@ describe("webhook jobs and notifications", () => {
   });
   afterAll(async () => {
     await app?.close();
-    await new Promise<void>((r) => http.close(() => r()));
+    await http?.close();
     await new Promise<void>((r) => smtp.close(() => r()));
   });
 

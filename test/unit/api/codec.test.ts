@@ -31,23 +31,12 @@ import {
 } from "../../../src/api/codec.js";
 import { executionQueryFromProto, jobQueryFromProto } from "../../../src/api/query-codec.js";
 import { DEFAULT_TENANT } from "../../../src/core/caller.js";
-import { ChronoringError } from "../../../src/core/errors.js";
 import type { Execution, ExecutionStatus } from "../../../src/core/execution.js";
 import type { Job, JobStatus, JobTarget, Schedule } from "../../../src/core/job.js";
+import { invalidField } from "../../support/invalid-field.js";
 
 const T0 = Date.UTC(2026, 2, 29, 1, 30, 0, 250);
 const ID = `job_${"0123456789abcdefghjkmnpqrs"}`;
-
-function fieldOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ChronoringError);
-    expect((err as ChronoringError).kind).toBe("invalid_argument");
-    return (err as ChronoringError).field;
-  }
-  throw new Error("expected an invalid_argument");
-}
 
 describe("scheduleInputFromProto", () => {
   it("converts each kind, zone and bounds to epoch ms", () => {
@@ -89,10 +78,12 @@ describe("scheduleInputFromProto", () => {
   });
 
   it("names the field of each bad input", () => {
-    expect(fieldOf(() => scheduleInputFromProto(undefined))).toBe("schedule");
-    expect(fieldOf(() => scheduleInputFromProto(create(ScheduleSpecSchema, {})))).toBe("schedule");
+    expect(invalidField(() => scheduleInputFromProto(undefined))).toBe("schedule");
+    expect(invalidField(() => scheduleInputFromProto(create(ScheduleSpecSchema, {})))).toBe(
+      "schedule",
+    );
     expect(
-      fieldOf(() =>
+      invalidField(() =>
         scheduleInputFromProto(
           create(ScheduleSpecSchema, {
             kind: { case: "after", value: create(DurationSchema, { seconds: -1n }) },
@@ -101,7 +92,7 @@ describe("scheduleInputFromProto", () => {
       ),
     ).toBe("schedule.after");
     expect(
-      fieldOf(() =>
+      invalidField(() =>
         scheduleInputFromProto(
           create(ScheduleSpecSchema, {
             kind: { case: "after", value: create(DurationSchema, { seconds: 10n ** 12n }) },
@@ -110,7 +101,7 @@ describe("scheduleInputFromProto", () => {
       ),
     ).toBe("schedule.after");
     expect(
-      fieldOf(() =>
+      invalidField(() =>
         scheduleInputFromProto(
           create(ScheduleSpecSchema, {
             kind: {
@@ -122,7 +113,7 @@ describe("scheduleInputFromProto", () => {
       ),
     ).toBe("schedule.at");
     expect(
-      fieldOf(() =>
+      invalidField(() =>
         scheduleInputFromProto(
           create(ScheduleSpecSchema, {
             kind: { case: "cron", value: "* * * * *" },
@@ -227,32 +218,32 @@ describe("targets", () => {
   });
 
   it("names the field of each bad input", () => {
-    expect(fieldOf(() => targetFromProto(undefined))).toBe("target");
-    expect(fieldOf(() => targetFromProto(create(JobTargetSchema, {})))).toBe("target");
+    expect(invalidField(() => targetFromProto(undefined))).toBe("target");
+    expect(invalidField(() => targetFromProto(create(JobTargetSchema, {})))).toBe("target");
     const negative = create(DurationSchema, { seconds: -5n });
     expect(
-      fieldOf(() =>
+      invalidField(() =>
         targetFromProto(
           create(JobTargetSchema, { kind: { case: "http", value: { timeout: negative } } }),
         ),
       ),
     ).toBe("target.http.timeout");
     expect(
-      fieldOf(() =>
+      invalidField(() =>
         targetFromProto(
           create(JobTargetSchema, { kind: { case: "script", value: { timeout: negative } } }),
         ),
       ),
     ).toBe("target.script.timeout");
     expect(
-      fieldOf(() =>
+      invalidField(() =>
         targetFromProto(
           create(JobTargetSchema, { kind: { case: "noop", value: { sleep: negative } } }),
         ),
       ),
     ).toBe("target.noop.sleep");
     expect(
-      fieldOf(() =>
+      invalidField(() =>
         targetFromProto(
           create(JobTargetSchema, {
             kind: {
@@ -273,7 +264,7 @@ describe("enums", () => {
       expect(JobStatusPb[jobStatusToProto(s)]).toBe(s);
     }
     expect(jobStatusFromProto(JobStatusPb.UNSPECIFIED)).toBeUndefined();
-    expect(fieldOf(() => jobStatusFromProto(99 as JobStatusPb))).toBe("status");
+    expect(invalidField(() => jobStatusFromProto(99 as JobStatusPb))).toBe("status");
   });
 
   it("maps every execution status both ways, UNSPECIFIED to undefined", () => {
@@ -289,7 +280,7 @@ describe("enums", () => {
       expect(ExecutionStatusPb[executionStatusToProto(s)]).toBe(s);
     }
     expect(executionStatusFromProto(ExecutionStatusPb.UNSPECIFIED)).toBeUndefined();
-    expect(fieldOf(() => executionStatusFromProto(42 as ExecutionStatusPb))).toBe("status");
+    expect(invalidField(() => executionStatusFromProto(42 as ExecutionStatusPb))).toBe("status");
   });
 });
 
@@ -389,15 +380,15 @@ describe("queries and page tokens", () => {
         }),
       ),
     ).toEqual({ status: "ACTIVE", tag: "t", owner: "o", pageSize: 5, pageToken: "n" });
-    expect(fieldOf(() => jobQueryFromProto(create(ListJobsRequestSchema, { pageSize: 501 })))).toBe(
-      "page_size",
-    );
+    expect(
+      invalidField(() => jobQueryFromProto(create(ListJobsRequestSchema, { pageSize: 501 }))),
+    ).toBe("page_size");
   });
 
   it("requires job_id or worker_id for executions", () => {
-    expect(fieldOf(() => executionQueryFromProto(create(ListExecutionsRequestSchema, {})))).toBe(
-      "job_id",
-    );
+    expect(
+      invalidField(() => executionQueryFromProto(create(ListExecutionsRequestSchema, {}))),
+    ).toBe("job_id");
     // Whether job_id is a job id is core's rule (withInputChecks), checked once there.
     expect(
       executionQueryFromProto(create(ListExecutionsRequestSchema, { jobId: "nope" })).jobId,

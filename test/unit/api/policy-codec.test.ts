@@ -1,7 +1,7 @@
 /** Proto ↔ domain of the time-policy fields, calendars and explained previews. */
 
 import { create } from "@bufbuild/protobuf";
-import { durationFromMs, durationMs } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, durationMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { CalendarSchema, Weekday } from "../../../gen/chronoring/v1/calendar_service_pb.js";
 import {
@@ -69,6 +69,17 @@ describe("schedule policies on the wire", () => {
     expect(back.calendar).toBeUndefined();
   });
 
+  it("round-trips a flexible window; none comes back unset", () => {
+    const spec = create(ScheduleSpecSchema, {
+      kind: { case: "cron", value: "0 * * * *" },
+      flexibleWindow: durationFromMs(60_000),
+    });
+    const schedule = parseSchedule(scheduleInputFromProto(spec), NOW);
+    expect(schedule.flexibleWindowMs).toBe(60_000);
+    expect(durationMs(scheduleToProto(schedule).flexibleWindow!)).toBe(60_000);
+    expect(scheduleToProto(parseSchedule({ interval: "1m" }, NOW)).flexibleWindow).toBeUndefined();
+  });
+
   it("defaults an unspecified calendar mode to SKIP", () => {
     const spec = create(ScheduleSpecSchema, {
       kind: { case: "interval", value: "1h" },
@@ -83,6 +94,7 @@ describe("schedule policies on the wire", () => {
     ["dst.gap", { dst: { gap: 7 } }],
     ["dst.fold", { dst: { fold: 9 } }],
     ["jitter", { jitter: { seconds: -1n, nanos: 0 } }],
+    ["flexible_window", { flexibleWindow: { seconds: -1n, nanos: 0 } }],
     ["misfire.threshold", { misfire: { threshold: { seconds: -5n, nanos: 0 } } }],
   ])("rejects a bad %s naming the field", (field, extra) => {
     const spec = create(ScheduleSpecSchema, { kind: { case: "interval", value: "1h" }, ...extra });
@@ -123,6 +135,15 @@ describe("calendars on the wire", () => {
       removed: [{ utcMs: NOW - 1, local: "y", reason: "because" }],
     });
     expect(out.fireTimes[0]?.notes).toEqual(["why"]);
+    expect(out.fireTimes[0]?.windowEnd).toBeUndefined();
     expect(out.removed[0]?.reason).toBe("because");
+  });
+
+  it("carries a preview time's window end", () => {
+    const out = explainedToProto({
+      fires: [{ utcMs: NOW, local: "x", notes: [], windowEndMs: NOW + 60_000 }],
+      removed: [],
+    });
+    expect(timestampMs(out.fireTimes[0]!.windowEnd!)).toBe(NOW + 60_000);
   });
 });

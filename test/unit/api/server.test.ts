@@ -132,8 +132,10 @@ function fakeCommands() {
       if (expectedVersion !== undefined && expectedVersion !== job.version) {
         throw new ChronoringError("aborted", "version mismatch");
       }
-      const { schedule, limits, retryPolicy, ...rest } = update;
+      const { schedule, limits, retryPolicy, remainingRuns, ...rest } = update;
       const next: Job = { ...job, ...rest, version: job.version + 1 };
+      if (remainingRuns) next.remainingRuns = remainingRuns;
+      else if (remainingRuns === null) delete next.remainingRuns;
       if (schedule) next.schedule = toSchedule(schedule);
       if (limits) next.limits = limits;
       else if (limits === null) delete next.limits;

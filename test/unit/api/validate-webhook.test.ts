@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { ChronoringError } from "../../../src/core/errors.js";
 import { validateIdempotencyKey } from "../../../src/core/idempotency.js";
 import type { JobTarget } from "../../../src/core/job.js";
 import type { NotificationTarget } from "../../../src/core/notification.js";
 import { validateTarget } from "../../../src/core/validate-job.js";
 import { validateNotifications } from "../../../src/core/validate-webhook.js";
+import { invalidField } from "../../support/invalid-field.js";
 
 const webhook = (over: Partial<Extract<JobTarget, { type: "webhook" }>> = {}): JobTarget => ({
   type: "webhook",
@@ -29,18 +29,6 @@ const mail: NotificationTarget = {
   subjectPrefix: "[chronoring]",
 };
 
-/** The field an invalid_argument names, or a failure when none is thrown. */
-function fieldOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ChronoringError);
-    expect((err as ChronoringError).kind).toBe("invalid_argument");
-    return (err as ChronoringError).field;
-  }
-  throw new Error("expected invalid_argument, nothing was thrown");
-}
-
 describe("webhook target validation", () => {
   it("accepts a full webhook target, and one without secret or payload", () => {
     expect(() => validateTarget(webhook())).not.toThrow();
@@ -59,7 +47,7 @@ describe("webhook target validation", () => {
     ["a payload that is not JSON", { payload: "{oops" }, "target.webhook.payload"],
     ["a payload over 64 KiB", { payload: `"${"x".repeat(65_536)}"` }, "target.webhook.payload"],
   ])("rejects %s", (_, over, field) => {
-    expect(fieldOf(() => validateTarget(webhook(over)))).toBe(field);
+    expect(invalidField(() => validateTarget(webhook(over)))).toBe(field);
   });
 });
 
@@ -105,7 +93,7 @@ describe("notification validation", () => {
       "notifications.targets[0]",
     ],
   ])("rejects %s", (_, targets, field) => {
-    expect(fieldOf(() => validateNotifications(targets))).toBe(field);
+    expect(invalidField(() => validateNotifications(targets))).toBe(field);
   });
 });
 
@@ -118,6 +106,6 @@ describe("idempotency key validation", () => {
   );
 
   it.each(["", "k".repeat(129), "has space", "slash/no", "ü"])("rejects %j", (key) => {
-    expect(fieldOf(() => validateIdempotencyKey(key))).toBe("idempotency_key");
+    expect(invalidField(() => validateIdempotencyKey(key))).toBe("idempotency_key");
   });
 });

@@ -36,6 +36,14 @@ describe("active-schedule slots: which job states hold one", () => {
     expect(activeUntil(cron, 100)).toBe(NO_END_MS);
   });
 
+  it("a job with remaining_runs may finish at any claim: from its next run on", () => {
+    expect(activeUntil(cron, 100, 3)).toBe(100);
+    expect(activeUntil({ ...cron, endMs: 50 }, 100, 3)).toBe(50);
+    const limited = job({ holdsSlot: true, nextRunMs: 100 });
+    const next = { status: "ACTIVE" as const, schedule: cron, nextRunMs: 100, remainingRuns: 4 };
+    expect(slotChange(limited, next, true, deps)).toEqual({ kind: "keep", untilMs: 100 });
+  });
+
   it("pausing or cancelling gives the slot back; resuming takes one; a reschedule keeps it", () => {
     const holding = job({ holdsSlot: true });
     const stop = { schedule: cron, nextRunMs: undefined };

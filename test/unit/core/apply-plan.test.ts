@@ -109,6 +109,20 @@ describe("planApply: create, update with a field diff, delete with prune, unchan
     expect(entry?.action).toBe("UPDATE");
     expect(updateOf(entry!)).toEqual({ name: "renamed", tags: ["b"], limits: null });
   });
+
+  it("remaining_runs is compared as granted, not as left: a second apply grants nothing", () => {
+    const asked = input("k", { remainingRuns: 5, pauseAfterFailures: 3 });
+    // Two of its five runs fired since the first apply.
+    const live = { ...stored(asked), remainingRuns: 3, grantedRuns: 5, pauseAfterFailures: 3 };
+    expect(planApply([desired(asked)], [live], false).entries[0]?.action).toBe("UNCHANGED");
+    const more = input("k", { remainingRuns: 10, pauseAfterFailures: 3 });
+    const [raise] = planApply([desired(more)], [live], false).entries;
+    expect(raise?.changes).toEqual([{ path: "remaining_runs", old: "5", new: "10" }]);
+    expect(updateOf(raise!)).toEqual({ remainingRuns: 10 });
+    const [none] = planApply([desired(input("k"))], [live], false).entries;
+    expect(none?.changes.map((c) => c.path)).toEqual(["pause_after_failures", "remaining_runs"]);
+    expect(updateOf(none!)).toEqual({ pauseAfterFailures: 0, remainingRuns: null });
+  });
 });
 
 function refusedField(fn: () => void): string | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clockWithNow, every, systemClock } from "../../../src/core/clock.js";
+import { clockWithNow, every, settlesWithin, systemClock } from "../../../src/core/clock.js";
 import { fakeClock } from "../../support/fake-clock.js";
 
 describe("fake clock", () => {
@@ -83,5 +83,21 @@ describe("system clock", () => {
     const clock = clockWithNow(() => 42);
     expect(clock.now()).toBe(42);
     clock.setTimeout(() => {}, 1, { unref: true }).cancel();
+  });
+});
+
+describe("settlesWithin", () => {
+  it("is true when the work resolves or rejects in time, and leaves no timer behind", async () => {
+    const clock = fakeClock(0);
+    expect(await settlesWithin(Promise.resolve("done"), 1000, clock)).toBe(true);
+    expect(await settlesWithin(Promise.reject(new Error("failed")), 1000, clock)).toBe(true);
+    expect(clock.pending()).toBe(0);
+  });
+
+  it("is false once the clock passes the bound with the work still pending", async () => {
+    const clock = fakeClock(0);
+    const verdict = settlesWithin(new Promise(() => {}), 1000, clock);
+    await clock.tick(1000);
+    expect(await verdict).toBe(false);
   });
 });

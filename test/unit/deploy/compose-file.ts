@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import { type Config, loadConfig } from "../../../src/config/config.js";
+import type { Config } from "../../../src/config/config.js";
+import { loadTestConfig } from "../../support/host.js";
 
 /** The repository root and the compose folder (paths in compose.yaml are relative to it). */
 export const REPO = fileURLToPath(new URL("../../../", import.meta.url));
@@ -55,13 +56,20 @@ export interface ChronoringProcess {
   config: Config;
 }
 
+/** Loaded once per file: loading a process's settings is the costly part of these checks. */
+const processesOf = new WeakMap<ComposeFile, ChronoringProcess[]>();
+
 export function chronoringProcesses(file: ComposeFile): ChronoringProcess[] {
-  return Object.entries(file.services)
+  const known = processesOf.get(file);
+  if (known) return known;
+  const found = Object.entries(file.services)
     .filter(([, svc]) => environment(svc).CHRONORING_ROLES !== undefined)
     .map(([name, svc]) => {
       const env = environment(svc);
-      return { name, svc, env, config: loadConfig(env, []) };
+      return { name, svc, env, config: loadTestConfig(env) };
     });
+  processesOf.set(file, found);
+  return found;
 }
 
 /** Where a Chronoring process serves /metrics: the API port, or CHRONORING_METRICS_PORT. */

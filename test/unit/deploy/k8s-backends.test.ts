@@ -1,8 +1,8 @@
 import { posix } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { queueName } from "../../../src/adapters/sqs/work-queue.js";
-import { loadConfig } from "../../../src/config/config.js";
 import { PRIORITIES } from "../../../src/core/priority.js";
+import { loadTestConfig } from "../../support/host.js";
 import { urlsIn } from "./compose-file.js";
 import {
   containerEnv,
@@ -19,7 +19,7 @@ import {
 function settings(objects: K8sObject[], role: string) {
   const container = roleDeployment(objects, role).spec.template.spec.containers[0];
   const env = containerEnv(objects, container);
-  return { env, config: loadConfig(env, []) };
+  return { env, config: loadTestConfig(env) };
 }
 
 /** The ports a host:port names inside the cluster, or undefined for a host outside it. */
@@ -46,6 +46,10 @@ describe.skipIf(skipWithoutKubectl()).each(OVERLAYS)(
   "deploy/k8s/overlays/%s backends",
   (overlay) => {
     const objects = () => render(overlay);
+    // kubectl renders in the hook (its timeout), not in the first test (5 s on a busy machine).
+    beforeAll(() => {
+      render(overlay);
+    });
 
     it("points every role at an etcd cluster of several members, never standalone", () => {
       for (const role of ["api", "scheduler", "worker"]) {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../../src/config/config.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadTestConfig } from "../../support/host.js";
 import {
   containerEnv,
   type K8sObject,
@@ -61,10 +61,14 @@ describe.skipIf(skipWithoutKubectl()).each(OVERLAYS)(
   "deploy/k8s/overlays/%s network policies",
   (overlay) => {
     const objects = () => render(overlay);
+    // kubectl renders in the hook (its timeout), not in the first test (5 s on a busy machine).
+    beforeAll(() => {
+      render(overlay);
+    });
     const pod = (role: string) => {
       const deployment = roleDeployment(objects(), role);
       const env = containerEnv(objects(), deployment.spec.template.spec.containers[0]);
-      return { labels: deployment.spec.template.metadata.labels, config: loadConfig(env, []) };
+      return { labels: deployment.spec.template.metadata.labels, config: loadTestConfig(env) };
     };
     const labelsOf = (kind: string, name: string) =>
       objects().find((o) => o.kind === kind && o.metadata.name === name)?.spec.template.metadata

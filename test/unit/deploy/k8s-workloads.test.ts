@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { type Config, loadConfig } from "../../../src/config/config.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Config } from "../../../src/config/config.js";
+import { loadTestConfig } from "../../support/host.js";
 import {
   containerEnv,
   type K8sObject,
@@ -22,7 +23,7 @@ function role(objects: K8sObject[], name: string) {
   const deployment = roleDeployment(objects, name);
   const pod = deployment.spec.template.spec;
   const container = pod.containers[0] as K8sObject;
-  const config: Config = loadConfig(containerEnv(objects, container), []);
+  const config: Config = loadTestConfig(containerEnv(objects, container));
   return { deployment, pod, container, config };
 }
 
@@ -33,6 +34,10 @@ describe.skipIf(skipWithoutKubectl()).each(OVERLAYS)(
   "deploy/k8s/overlays/%s workloads",
   (overlay) => {
     const objects = () => render(overlay);
+    // kubectl renders in the hook (its timeout), not in the first test (5 s on a busy machine).
+    beforeAll(() => {
+      render(overlay);
+    });
 
     it.each(ROLES)("%s: runs that role alone, named after its pod", (name) => {
       const { config } = role(objects(), name);

@@ -236,6 +236,29 @@ describe("the fire ledger's outcomes", () => {
     expect(fires[2]?.notes).toContain("due, not yet claimed");
   });
 
+  it("FINISHED: after the last run of a job whose remaining_runs are used up, past or ahead; never PENDING", () => {
+    const fires = ledger({
+      sched: everyMinute,
+      from: T0,
+      to: T0 + 6 * MIN,
+      now: T0 + 3 * MIN + 5000,
+      executions: [exec(T0, "SUCCEEDED"), exec(T0 + MIN, "FAILED")],
+      job: { status: "FINISHED", lastRunMs: T0 + MIN, remainingRuns: 0 },
+    });
+    expect(outcomes(fires)).toEqual([
+      "STARTED",
+      "STARTED",
+      "FINISHED",
+      "FINISHED",
+      "FINISHED",
+      "FINISHED",
+    ]);
+    expect(fires[2]?.notes).toEqual([
+      "after the job's last run: its remaining_runs are used up (FINISHED)",
+    ]);
+    expect(fires[2]?.fireMs).toBe(T0 + 2 * MIN);
+  });
+
   it("applies jitter: the run of a nominal time is found at its jittered instant", () => {
     const sched = schedule({ interval: "1h", startMs: T0, jitterMs: 600_000 });
     const at = T0 + jitterOffset(JOB_ID, T0, 600_000);
@@ -317,5 +340,43 @@ describe("the fire ledger around DST (Europe/Berlin, 2026)", () => {
       executions: [...run(first), ...run(second)],
     });
     expect(outcomes(both)).toEqual(["STARTED", "STARTED"]);
+  });
+});
+
+describe("the fire ledger with a flexible window", () => {
+  const windowed = schedule({ interval: "1m", startMs: T0, flexibleWindowMs: 30_000 });
+
+  it("keeps the nominal time as the fire time and notes the planned start and the start after it", () => {
+    const fires = ledger({
+      sched: windowed,
+      from: T0,
+      to: T0 + 2 * MIN,
+      now: T0 + 10 * MIN,
+      executions: [
+        exec(T0, "SUCCEEDED", { plannedMs: T0 + 12_000, startedMs: T0 + 12_250 }),
+        exec(T0 + MIN, "SUCCEEDED", { plannedMs: T0 + MIN + 29_999, startedMs: T0 + MIN + 30_100 }),
+      ],
+    });
+    expect(outcomes(fires)).toEqual(["STARTED", "STARTED"]);
+    expect(fires[0]?.fireMs).toBe(T0);
+    expect(fires[0]?.notes).toEqual([
+      "flexible window 30 s: planned start 12.000 s into it; started 0.250 s after the planned start",
+    ]);
+    expect(fires[1]?.notes).toEqual([
+      "flexible window 30 s: planned start 29.999 s into it; started 0.101 s after the planned start",
+    ]);
+  });
+
+  it("a claimed run not started is PENDING for the window longer", () => {
+    const fires = ledger({
+      sched: schedule({ cron: "0 * * * *", flexibleWindowMs: 15 * MIN }),
+      from: T0,
+      to: T0 + MIN,
+      // Past the 15 min grace of a run without a window.
+      now: T0 + 20 * MIN,
+      job: { lastRunMs: T0, nextRunMs: T0 + HOUR },
+    });
+    expect(outcomes(fires)).toEqual(["PENDING"]);
+    expect(fires[0]?.notes).toEqual(["claimed, not yet started"]);
   });
 });

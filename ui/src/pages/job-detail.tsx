@@ -1,15 +1,17 @@
 /**
- * One job: its spec (with who paused it and why), the next fire times (with
- * DST and calendar notes), the fire ledger of the last 24 hours, a timeline
+ * One job: its spec (with who paused it and why, its failed runs in a row
+ * and the runs it has left), the next fire times (with DST and calendar
+ * notes, and each one's window end with a flexible window), the fire ledger of the last 24 hours, a timeline
  * of its runs, the run history, and pause or resume (with a note), trigger,
  * edit and delete.
  */
+import { durationMs } from "@bufbuild/protobuf/wkt";
 import { useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
 import { FileOperation, type Job, JobStatus } from "../../../gen/chronoring/v1/job_pb.js";
 import { errorText, jobs } from "../api.js";
 import { RunTimeline } from "../charts/timeline.js";
-import { jobStatus, priorityName, scheduleText, time } from "../format.js";
+import { duration, jobStatus, priorityName, scheduleText, time } from "../format.js";
 import { usePoll } from "../poll.js";
 import { FireLedger } from "./fire-ledger.js";
 import { JobForm } from "./job-form.js";
@@ -165,6 +167,15 @@ export function JobDetailPage() {
             <code>{scheduleText(j.schedule)}</code>
             {j.schedule?.calendar?.name && ` · calendar ${j.schedule.calendar.name}`}
           </dd>
+          {j.schedule?.flexibleWindow && (
+            <>
+              <dt>Flexible window</dt>
+              <dd>
+                {duration(durationMs(j.schedule.flexibleWindow))}
+                <span class="note">each run starts within this after its time, spread evenly</span>
+              </dd>
+            </>
+          )}
           <dt>Target</dt>
           <dd>
             <code>{targetText(j)}</code>
@@ -181,6 +192,21 @@ export function JobDetailPage() {
           <dd>{time(j.lastRunTime)}</dd>
           <dt>Missed runs</dt>
           <dd>{String(j.missedRuns)}</dd>
+          <dt>Failed runs in a row</dt>
+          <dd>
+            {j.consecutiveFailures}
+            <span class="note">
+              {j.pauseAfterFailures
+                ? `pauses after ${j.pauseAfterFailures}`
+                : "pause after failures: off"}
+            </span>
+          </dd>
+          <dt>Remaining runs</dt>
+          <dd>
+            {j.remainingRuns === undefined
+              ? "no limit"
+              : `${j.remainingRuns} of ${j.grantedRuns || j.remainingRuns}`}
+          </dd>
           <dt>Version</dt>
           <dd>{String(j.version)}</dd>
         </dl>
@@ -191,6 +217,12 @@ export function JobDetailPage() {
         {preview.data?.fireTimes.map((f) => (
           <li key={String(f.time?.seconds)}>
             <time>{time(f.time)}</time> <span class="local">{f.localTime}</span>
+            {f.windowEnd && (
+              <span class="window">
+                {" "}
+                – <time>{time(f.windowEnd)}</time>
+              </span>
+            )}
             {f.notes.map((n) => (
               <span key={n} class="note">
                 {n}

@@ -1,9 +1,10 @@
 /**
- * Creating and editing a job: name, schedule, target, tags, priority (and
- * owner on creation). Editing sends UpdateJob with a mask of the fields
+ * Creating and editing a job: name, schedule (with its flexible window),
+ * target, tags, priority, the failed runs in a row that pause it (and owner on creation). Editing sends UpdateJob with a mask of the fields
  * shown and the version read, so a change made meanwhile is refused, not lost.
  */
 import { create } from "@bufbuild/protobuf";
+import { durationFromMs, durationMs } from "@bufbuild/protobuf/wkt";
 import { useState } from "preact/hooks";
 import {
   HttpTargetSchema,
@@ -27,11 +28,15 @@ interface Draft {
   scheduleKind: ScheduleKind;
   schedule: string;
   timeZone: string;
+  /** Seconds; empty: none. */
+  flexibleWindow: string;
   targetKind: TargetKind;
   method: string;
   url: string;
   tags: string;
   priority: Priority;
+  /** pause_after_failures as typed; empty or 0: off. */
+  pauseAfter: string;
 }
 
 function draftOf(job: Job | undefined): Draft {
@@ -43,19 +48,26 @@ function draftOf(job: Job | undefined): Draft {
     scheduleKind: kind?.case === "cron" ? "cron" : "interval",
     schedule: kind?.case === "cron" || kind?.case === "interval" ? kind.value : "",
     timeZone: job?.schedule?.timeZone ?? "",
+    flexibleWindow: job?.schedule?.flexibleWindow
+      ? String(durationMs(job.schedule.flexibleWindow) / 1000)
+      : "",
     targetKind: target?.case === "http" ? "http" : "noop",
     method: target?.case === "http" ? target.value.method || "POST" : "POST",
     url: target?.case === "http" ? target.value.url : "",
     tags: job?.tags.join(", ") ?? "",
     priority: job?.priority ?? Priority.UNSPECIFIED,
+    pauseAfter: job?.pauseAfterFailures ? String(job.pauseAfterFailures) : "",
   };
 }
 
 function scheduleOf(d: Draft, old: ScheduleSpec | undefined): ScheduleSpec {
-  // Keeps what the form does not show (calendar, misfire, jitter, window).
+  // Keeps what the form does not show (calendar, misfire, jitter).
   const spec = create(ScheduleSpecSchema, old ?? {});
   spec.kind = { case: d.scheduleKind, value: d.schedule.trim() };
   spec.timeZone = d.timeZone.trim();
+  const window = Number(d.flexibleWindow.trim() || 0);
+  // The server checks the range (1 s to 15 min) and names the field.
+  spec.flexibleWindow = window > 0 ? durationFromMs(Math.round(window * 1000)) : undefined;
   return spec;
 }
 
@@ -104,11 +116,14 @@ export function JobForm({
         target: targetOf(d, job?.target),
         tags: tagsOf(d.tags),
         priority: Number(d.priority) as Priority,
+        pauseAfterFailures: Number.parseInt(d.pauseAfter, 10) || 0,
       };
       if (job) {
         const res = await jobs.updateJob({
           job: create(JobSchema, { ...common, id: job.id }),
-          updateMask: { paths: ["name", "schedule", "target", "tags", "priority"] },
+          updateMask: {
+            paths: ["name", "schedule", "target", "tags", "priority", "pause_after_failures"],
+          },
           expectedVersion: job.version,
         });
         if (res.job) onDone(res.job);
@@ -150,6 +165,17 @@ export function JobForm({
         <input id={`${id}-schedule`} required value={d.schedule} onInput={field("schedule")} />
         <label for={`${id}-zone`}>Time zone</label>
         <input id={`${id}-zone`} placeholder="UTC" value={d.timeZone} onInput={field("timeZone")} />
+        <label for={`${id}-window`}>Flexible window (seconds)</label>
+        <input
+          id={`${id}-window`}
+          type="number"
+          min="0"
+          max="900"
+          step="any"
+          placeholder="none: each run starts at its time"
+          value={d.flexibleWindow}
+          onInput={field("flexibleWindow")}
+        />
         <label for={`${id}-tkind`}>Target</label>
         <select id={`${id}-tkind`} value={d.targetKind} onChange={field("targetKind")}>
           <option value="noop">noop</option>
@@ -182,6 +208,16 @@ export function JobForm({
             </option>
           ))}
         </select>
+        <label for={`${id}-pause-after`}>Pause after failed runs in a row</label>
+        <input
+          id={`${id}-pause-after`}
+          type="number"
+          min={0}
+          max={1000}
+          placeholder="off"
+          value={d.pauseAfter}
+          onInput={field("pauseAfter")}
+        />
       </div>
       <div class="actions">
         <button type="submit" disabled={busy}>
