@@ -11,8 +11,8 @@ import { coordinatorContract } from "./coordinator.contract.js";
 import { executionStoreContract } from "./execution-store.contract.js";
 import { failurePolicyContract } from "./failure-policy.contract.js";
 import { jobStoreContract } from "./job-store.contract.js";
-import { stopVoidsContract } from "./stop-voids.contract.js";
 import { jobStoreHighContract } from "./job-store-high.contract.js";
+import { stopVoidsContract } from "./stop-voids.contract.js";
 import { workQueueContract } from "./work-queue.contract.js";
 
 /**
