@@ -45,6 +45,11 @@ export const highIndexAttributes = [
  * AWS a new index on a large table takes a while, and until it is ACTIVE
  * the scheduler reads no HIGH runs apart (they are claimed in time order,
  * as before). A table that has it costs one DescribeTable.
+ *
+ * A table builds one new index at a time: while another is being built (an
+ * older table given the quota index in the same start), DynamoDB refuses
+ * with LimitExceededException. That start goes on without the index, and
+ * `highIndexReadiness` adds it once the other is built.
  */
 export async function ensureHighIndex(
   client: DynamoDBClient,
@@ -67,7 +72,10 @@ export async function ensureHighIndex(
     );
   } catch (err) {
     // Another process added it at the same time.
-    if (!(await has())) throw err;
+    if (await has()) return;
+    // Another index of the table is being built: added later (above).
+    if ((err as { name?: string }).name === "LimitExceededException") return;
+    throw err;
   }
 }
 
@@ -77,9 +85,16 @@ const RECHECK_MS = 60_000;
 /**
  * Whether the HIGH index can be queried: ACTIVE on the table. Asked again
  * at most once a minute while it is not (an index being built on an older
- * table becomes usable without a restart); once ACTIVE, never again.
+ * table becomes usable without a restart); once ACTIVE, never again. An
+ * index found missing (its creation deferred, see `ensureHighIndex`) is
+ * added then.
  */
-export function highIndexReadiness(client: DynamoDBClient, table: string, clock: Clock) {
+export function highIndexReadiness(
+  client: DynamoDBClient,
+  table: string,
+  clock: Clock,
+  projected: string[],
+) {
   let active = false;
   let checkedAt = Number.NEGATIVE_INFINITY;
   return async (): Promise<boolean> => {
@@ -88,6 +103,7 @@ export function highIndexReadiness(client: DynamoDBClient, table: string, clock:
     const out = await client.send(new DescribeTableCommand({ TableName: table }));
     const ix = out.Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === HIGH_INDEX);
     active = ix?.IndexStatus === "ACTIVE";
+    if (!ix) await ensureHighIndex(client, table, projected);
     return active;
   };
 }

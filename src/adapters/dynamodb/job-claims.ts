@@ -30,6 +30,7 @@ import { decodeToken, type Item, n, num, numSet, s, str, toPage } from "./job-it
 import { fenceHolds } from "./partition-fences.js";
 import {
   DUE_INDEX,
+  DUE_PROJECTION,
   dueIndexProjection,
   indexProjection,
   PLAN_ATTR,
@@ -79,7 +80,7 @@ export function createJobClaims(options: {
   /** Set by init: false for a table whose due index predates tenancy. */
   let dueTenant = false;
   /** Whether the HIGH index is there to read (a table from before it builds it first). */
-  const highReady = highIndexReadiness(client, table, systemClock);
+  const highReady = highIndexReadiness(client, table, systemClock, DUE_PROJECTION);
   /**
    * Set by init: false for a table whose recover index predates flexible
    * windows (it does not project the plans): the sweep reads them from the

@@ -19,7 +19,7 @@ import { ensureQuotaIndex, quotaIndex, quotaIndexAttributes } from "./quota-inde
 /** GSI of jobs by partition and next run: what the scheduler queries. Sparse: only jobs with a next run. */
 export const DUE_INDEX = "due";
 /** What the due index (and the HIGH index) carry of a job: what a claim and its run message need. */
-const DUE_PROJECTION = ["sched", "tgt", "recover_at", "lim", "prio", "ntf", "tenant", "rem"];
+export const DUE_PROJECTION = ["sched", "tgt", "recover_at", "lim", "prio", "ntf", "tenant", "rem"];
 /** GSI of jobs by partition and recovery deadline: what the recovery sweep queries. Sparse. */
 export const RECOVER_INDEX = "recover";
 /**
