@@ -4,7 +4,8 @@ import {
   type GlobalSecondaryIndex,
   UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
-import type { Clock } from "../../core/clock.js";
+import { type Clock, systemClock } from "../../core/clock.js";
+import { type RetrySchedule, retry } from "../../core/retry.js";
 
 /**
  * GSI of the HIGH jobs of each partition by next run: hash `hpart` (the
@@ -40,28 +41,45 @@ export const highIndexAttributes = [
   { AttributeName: "next_run", AttributeType: "N" as const },
 ];
 
+/** How long a start waits for another new index of the table to be built first. */
+const BUILT_WAIT: RetrySchedule = { baseMs: 200, maxMs: 1_000, maxElapsedMs: 10_000 };
+
 /**
- * Adds the HIGH index to a jobs table created before it. Does not wait: on
- * AWS a new index on a large table takes a while, and until it is ACTIVE
- * the scheduler reads no HIGH runs apart (they are claimed in time order,
- * as before). A table that has it costs one DescribeTable.
+ * Adds the HIGH index to a jobs table created before it. Does not wait for
+ * it: on AWS a new index on a large table takes a while, and until it is
+ * ACTIVE the scheduler reads no HIGH runs apart (they are claimed in time
+ * order, as before). A table that has it costs one DescribeTable.
  *
  * A table builds one new index at a time: while another is being built (an
  * older table given the quota index in the same start), DynamoDB refuses
- * with LimitExceededException. That start goes on without the index, and
- * `highIndexReadiness` adds it once the other is built.
+ * with LimitExceededException. So it first waits up to `waitMs` (10 s) for
+ * the table's indexes to be built; past that, or refused all the same, the
+ * start goes on without it and `highIndexReadiness` adds it later.
  */
 export async function ensureHighIndex(
   client: DynamoDBClient,
   table: string,
   projected: string[],
+  waitMs = BUILT_WAIT.maxElapsedMs!,
 ): Promise<void> {
-  const has = async () =>
-    (
-      (await client.send(new DescribeTableCommand({ TableName: table }))).Table
-        ?.GlobalSecondaryIndexes ?? []
-    ).some((ix) => ix.IndexName === HIGH_INDEX);
+  const indexes = async () =>
+    (await client.send(new DescribeTableCommand({ TableName: table }))).Table
+      ?.GlobalSecondaryIndexes ?? [];
+  const has = async () => (await indexes()).some((ix) => ix.IndexName === HIGH_INDEX);
   if (await has()) return;
+  try {
+    await retry(
+      { ...BUILT_WAIT, maxElapsedMs: waitMs, ...(waitMs === 0 && { attempts: 1 }) },
+      async () => {
+        if ((await indexes()).some((ix) => ix.IndexStatus !== "ACTIVE")) {
+          throw new Error("another index of the table is being built");
+        }
+      },
+      systemClock,
+    );
+  } catch {
+    return; // added later (above)
+  }
   try {
     await client.send(
       new UpdateTableCommand({
@@ -103,7 +121,8 @@ export function highIndexReadiness(
     const out = await client.send(new DescribeTableCommand({ TableName: table }));
     const ix = out.Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === HIGH_INDEX);
     active = ix?.IndexStatus === "ACTIVE";
-    if (!ix) await ensureHighIndex(client, table, projected);
+    // Never waits here: a claim pass asked.
+    if (!ix) await ensureHighIndex(client, table, projected, 0);
     return active;
   };
 }
