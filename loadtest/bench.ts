@@ -19,6 +19,19 @@ function priorityFlag(value: string): "HIGH" | "MEDIUM" | "LOW" {
 }
 
 /**
+ * `--backstops POLL_S,SWEEP_S`: shorter poll and sweep backstops, so that the
+ * idle window (their least common multiple) fits a short run.
+ */
+function backstopSettings(value: string): Record<string, string> {
+  const [poll, sweep] = value.split(",").map(Number);
+  if (!(poll! > 0 && sweep! > 0)) throw new Error("--backstops takes POLL_S,SWEEP_S, e.g. 30,60");
+  return {
+    CHRONORING_POLL_BACKSTOP_MS: String(poll! * 1000),
+    CHRONORING_SWEEP_BACKSTOP_MS: String(sweep! * 1000),
+  };
+}
+
+/**
  * `npm run bench -- <scenario> [flags]`. Prints progress on stderr and, as the
  * last line on stdout, one JSON object with the figures.
  */
@@ -93,9 +106,11 @@ async function main(): Promise<void> {
           ...(flags.has("idle-minutes") ? { idleS: positive("idle-minutes", 10) * 60 } : {}),
           ...(flags.has("rate") ? { ratePerS: positive("rate", 1) } : {}),
           ...(flags.get("built") === "true" ? { launch: builtLaunch } : {}),
-          ...(flags.has("node-options")
-            ? { settings: { NODE_OPTIONS: flags.get("node-options")! } }
-            : {}),
+          ...(flags.get("smoothing") === "off" ? { smoothing: false } : {}),
+          settings: {
+            ...(flags.has("node-options") ? { NODE_OPTIONS: flags.get("node-options")! } : {}),
+            ...(flags.has("backstops") ? backstopSettings(flags.get("backstops")!) : {}),
+          },
           log,
         });
         process.stdout.write(`${JSON.stringify(result)}\n`);

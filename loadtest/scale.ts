@@ -5,7 +5,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { ChronoringLaunch } from "../deploy/local/chronoring-process.js";
 import { measureWriteCeiling } from "./ceiling.js";
 import type { Endpoints } from "./harness/stack.js";
-import { FLEXIBLE_WINDOW_IN_PROTO, RAMP_MS, TOP_OF_HOUR } from "./scale/mix.js";
+import { RAMP_MS, TOP_OF_HOUR } from "./scale/mix.js";
 import { effective, runAtCount } from "./scale/run.js";
 import { round } from "./stats.js";
 
@@ -20,6 +20,13 @@ export interface ScaleOptions {
   idleS?: number;
   /** Default: half the store's ceiling, measured first, at 3 writes per fire. */
   ratePerS?: number;
+  /**
+   * The smoothing group (issue 13 §4, default true): in both mixes, and at
+   * N the fire window placed over a top of the hour, then the same burst
+   * without a window. False: out of both mixes (a short test, whose fire
+   * window is too short for a 60 s window).
+   */
+  smoothing?: boolean;
   /**
    * Both counts at once, on their own stacks (a test that asserts counts
    * only, not CPU or lateness, which two stacks at once would disturb).
@@ -130,9 +137,12 @@ export async function scaleBench(backends: Endpoints, o: ScaleOptions) {
   log(
     `mix built for ${round(ratePerS, 2)} fires/s; idle window ${idleMs / 1000} s, fire window ${o.fireS} s`,
   );
+  const smoothing = o.smoothing !== false;
   const run = (schedules: number, tag: string) =>
     runAtCount(backends, {
       schedules,
+      smoothing: !smoothing ? "off" : tag === "m" ? "measured" : "in-mix",
+      fireCeilingPerS: ceiling === null ? null : ceiling / WRITES_PER_FIRE,
       ratePerS,
       idleMs,
       idleCycleMs: timing.cycleMs,
@@ -182,31 +192,38 @@ export async function scaleBench(backends: Endpoints, o: ScaleOptions) {
       duplicates: met(main.fire.duplicates + (baseline?.fire.duplicates ?? 0), 0),
       missed: met(main.fire.missed + (baseline?.fire.missed ?? 0), 0),
     },
-    smoothing: smoothingReport(),
+    smoothing: smoothingReport(main.smoothing, o.fireS),
   };
 }
 
 /**
- * SMOOTHING HOOK (issue 13 §4): the report keys of the top-of-the-hour group
- * (`TOP_OF_HOUR` in `scale/mix.ts`), null until `ScheduleSpec.flexible_window`
- * exists and the group is enabled. Then: `max_starts_in_1s_over_mean`, the
- * most starts of the group's runs in one second ÷ their mean over the
- * window (target ≤ 1.3); `all_within_window`, every run started within its
- * window; `burst_without_window`, the same group with no window: the time
- * from the top of the hour to its last start (`drain_s`), its starts per
- * second and that rate ÷ the store's ceiling in fires (`ceiling_ratio`).
+ * The report's `smoothing` keys (issue 13 §4), from the top-of-the-hour
+ * group at N: `max_starts_in_1s_over_mean`, the most starts of the group's
+ * runs in one second ÷ their mean over the window's planned part (target
+ * ≤ 1.3); `all_within_window`, every run started within its window;
+ * `limited_by`, whether its starts fit the window or the store drained
+ * them past it; `burst_without_window`, the same count due at one instant
+ * with no window (a second short run, `scale/plain-burst.ts`): `drain_s`,
+ * `rate_per_s` and that ÷ the store's ceiling in fires (`ceiling_ratio`).
  */
-function smoothingReport() {
+function smoothingReport(at: Awaited<ReturnType<typeof runAtCount>>["smoothing"], fireS: number) {
+  const windowed = at?.with_window ?? null;
   return {
-    enabled: FLEXIBLE_WINDOW_IN_PROTO,
-    reason: FLEXIBLE_WINDOW_IN_PROTO
-      ? null
-      : "ScheduleSpec.flexible_window (schedule.proto field 12) is not in this build",
-    schedules: FLEXIBLE_WINDOW_IN_PROTO ? TOP_OF_HOUR.count : 0,
-    zone: TOP_OF_HOUR.zone,
+    enabled: at !== null,
+    reason:
+      at === null
+        ? "left out of the mix (smoothing: false)"
+        : windowed === null
+          ? `no top of the hour in the ${fireS} s fire window`
+          : null,
+    schedules: at?.schedules ?? 0,
+    zone: at?.zone ?? null,
     window_s: TOP_OF_HOUR.windowMs / 1000,
-    max_starts_in_1s_over_mean: null,
-    all_within_window: null,
-    burst_without_window: { drain_s: null, rate_per_s: null, ceiling_ratio: null },
+    max_starts_in_1s_over_mean: windowed?.max_starts_in_1s_over_mean ?? null,
+    max_starts_in_1s_target: 1.3,
+    all_within_window: windowed?.all_within_window ?? null,
+    limited_by: windowed?.limited_by ?? null,
+    with_window: windowed,
+    burst_without_window: at?.burst_without_window ?? null,
   };
 }

@@ -15,6 +15,8 @@ export interface ExecutionRow {
   queued?: number;
   /** When a worker started it. */
   started?: number;
+  /** A run with a flexible window: the start its scheduler planned (`plan_ms`). */
+  planned?: number;
 }
 
 /** Every execution of the window in the `<prefix>executions` table. */
@@ -43,6 +45,7 @@ export async function readExecutions(
           st: item.st!.S!,
           ...(item.queued?.N ? { queued: Number(item.queued.N) } : {}),
           ...(item.started?.N ? { started: Number(item.started.N) } : {}),
+          ...(item.plan_ms?.N ? { planned: Number(item.plan_ms.N) } : {}),
         });
       }
       key = out.LastEvaluatedKey;

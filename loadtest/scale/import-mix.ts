@@ -1,11 +1,11 @@
 import type { Stack } from "../harness/stack.js";
 import { round } from "../stats.js";
-import { type MixPlan, type MixTimes, mixRequest } from "./mix.js";
+import { type JobRequest, type MixPlan, type MixTimes, mixRequest } from "./mix.js";
 
 /** Items per ImportJobs message (well under the API's 1 MiB per message). */
 const PER_MESSAGE = 500;
 /** How much slower than the first part the rest of the import may run before the idle window is cut short. */
-const SAFETY = 1.5;
+const SAFETY = 1.3;
 
 export interface ImportFigures {
   seconds: number;
@@ -18,33 +18,32 @@ export interface ImportFigures {
 }
 
 /** What one ImportJobs call answered. */
-interface Sent {
+export interface Sent {
   created: number;
   refused: number;
   examples: string[];
 }
 
 /**
- * Streams the schedules `items` of the mix (their indices) through one
- * ImportJobs call. Refused items are not sent again: without an idempotency
+ * Streams the requests `items` (their indices, turned into requests by
+ * `request`) through one ImportJobs call. Refused items are not sent again: without an idempotency
  * key a resent item may be created twice, and one refused as `unavailable`
  * may have been stored all the same (the API gives up on a BatchWriteItem
  * that does not answer in time, which the store may still apply). What is
  * stored is what counts: the fire window's runs are computed from the jobs
  * table (`expected.ts`).
  */
-async function importItems(
+export async function importItems(
   stack: Stack,
-  plan: MixPlan,
   items: number[],
-  times: MixTimes,
+  request: (i: number) => JobRequest,
   log: (line: string) => void,
 ): Promise<Sent> {
   let sent = 0;
   async function* stream() {
     while (sent < items.length) {
       const slice = items.slice(sent, sent + PER_MESSAGE);
-      yield { jobs: slice.map((i) => mixRequest(plan, i, times)) };
+      yield { jobs: slice.map(request) };
       sent += slice.length;
       if (sent % 100_000 < slice.length && sent >= 100_000) log(`sent ${sent} of ${items.length}`);
     }
@@ -72,9 +71,13 @@ const range = (from: number, to: number) => Array.from({ length: to - from }, (_
 export async function importMix(
   stack: Stack,
   plan: MixPlan,
-  options: { url: string; planStart: (importEndMs: number) => number },
+  options: {
+    url: string;
+    /** The fire window's start and the smoothing group's zone, from the import's estimated end. */
+    planStart: (importEndMs: number) => { fireFromMs: number; topZone?: string };
+  },
   log: (line: string) => void,
-): Promise<{ figures: ImportFigures; fireFromMs: number }> {
+): Promise<{ figures: ImportFigures; fireFromMs: number; topZone: string | undefined }> {
   const t0 = Date.now();
   const farFromMs = t0 + 2 * 86_400_000;
   const farTimes = { fireFromMs: farFromMs, farFromMs, url: options.url };
@@ -82,18 +85,29 @@ export async function importMix(
   // The first call of a process is slow (connections, the code's first
   // runs): a few items go first, untimed.
   const warm = Math.min(20, Math.floor(far / 2));
-  const warmed = await importItems(stack, plan, range(0, warm), farTimes, log);
+  const farRequest = (i: number) => mixRequest(plan, i, farTimes);
+  const warmed = await importItems(stack, range(0, warm), farRequest, log);
   const t1 = Date.now();
-  const first = await importItems(stack, plan, range(warm, far), farTimes, log);
+  const first = await importItems(stack, range(warm, far), farRequest, log);
   const firstRate = (far - warm) / Math.max((Date.now() - t1) / 1000, 0.001);
   const left = plan.schedules - far;
   const estimatedS = far - warm > 0 ? (left / firstRate) * SAFETY + 5 : 10 + left / 100;
-  const fireFromMs = options.planStart(Date.now() + estimatedS * 1000);
+  const { fireFromMs, topZone } = options.planStart(Date.now() + estimatedS * 1000);
   log(
     `first ${far} imported (${round(firstRate)}/s); the rest (${left}) estimated ≤ ${round(estimatedS)} s; fire window starts ${new Date(fireFromMs).toISOString()}`,
   );
-  const times = { fireFromMs, farFromMs, url: options.url };
-  const rest = await importItems(stack, plan, range(far, plan.schedules), times, log);
+  const times: MixTimes = {
+    fireFromMs,
+    farFromMs,
+    url: options.url,
+    ...(topZone ? { topZone } : {}),
+  };
+  const rest = await importItems(
+    stack,
+    range(far, plan.schedules),
+    (i) => mixRequest(plan, i, times),
+    log,
+  );
   const seconds = (Date.now() - t0) / 1000;
   const parts = [warmed, first, rest];
   const refused = parts.reduce((n, p) => n + p.refused, 0);
@@ -101,6 +115,7 @@ export async function importMix(
   if (refused > 0) log(`warning: ${refused} schedules refused: ${examples.join("; ")}`);
   return {
     fireFromMs,
+    topZone,
     figures: {
       seconds: round(seconds),
       rate_per_s: round(plan.schedules / seconds),

@@ -32,17 +32,15 @@ export const ZONES = [
 ] as const;
 
 /**
- * SMOOTHING HOOK (issue 13 §4). The issue's "100,000 schedules `0 * * * *`
- * in one zone with a 60 s window" group waits for `ScheduleSpec.flexible_window`
- * (schedule.proto field 12, a Duration, being added on another branch). To
- * enable it once the field exists: set this to true, set `flexibleWindow:
- * durationFromMs(TOP_OF_HOUR.windowMs)` in `topOfHour` below, place the fire
- * window over a top of the hour in `TOP_OF_HOUR.zone` (`scale/run.ts`,
- * where the fire window's start is chosen), and fill the report's
- * `smoothing` keys (`smoothingReport` in `loadtest/scale.ts`).
+ * The smoothing group (issue 13 §4): at a million schedules, 100,000
+ * `0 * * * *` in one zone with a 60 s flexible window; at fewer, a tenth of
+ * the schedules. The zone is the run's (`MixTimes.topZone`): the one whose
+ * top of the hour comes first after the import (`scale/smoothing.ts`), so
+ * that the fire window can be placed over it without waiting up to an hour.
  */
-export const FLEXIBLE_WINDOW_IN_PROTO = false;
-export const TOP_OF_HOUR = { count: 100_000, zone: "Europe/Berlin", windowMs: 60_000 } as const;
+export const TOP_OF_HOUR = { count: 100_000, share: 0.1, windowMs: 60_000 } as const;
+/** The group's zone when the run places none (`MixTimes.topZone` unset). */
+export const TOP_OF_HOUR_ZONE = "Europe/Berlin";
 
 /** The groups of the mix, in the order they are imported. */
 export type Group = "once_far" | "hourly" | "daily" | "interval" | "once_near" | "top_of_hour";
@@ -80,16 +78,23 @@ export const RAMP_MS = Math.max(JITTER_MS.hourly, JITTER_MS.intervalMax);
  * import), 2% one-time jobs over the first hour of the fire window, hourly
  * crons up to 45% of the rest but at most half the rate, an interval slice
  * (at most half the rest) whose period is the longest that makes up the
- * rate, and daily crons for the remainder. Throws when no such mix exists
+ * rate, and daily crons for the remainder; unless `topOfHour` is false, the
+ * smoothing group (`TOP_OF_HOUR`) is taken out first, its average rate
+ * (one run an hour each) counted in the target. Throws when no such mix exists
  * (too few schedules for the rate, or so many that hourly and daily alone
  * pass it).
  */
-export function planMix(schedules: number, targetPerS: number): MixPlan {
+export function planMix(
+  schedules: number,
+  targetPerS: number,
+  options: { topOfHour?: boolean } = {},
+): MixPlan {
   const far = Math.round(0.03 * schedules);
   const near = Math.round(0.02 * schedules);
-  const top = FLEXIBLE_WINDOW_IN_PROTO
-    ? Math.min(TOP_OF_HOUR.count, Math.round(schedules / 10))
-    : 0;
+  const top =
+    options.topOfHour === false
+      ? 0
+      : Math.min(TOP_OF_HOUR.count, Math.round(TOP_OF_HOUR.share * schedules));
   const rest = schedules - far - near - top;
   const hourly = Math.min(Math.round(0.45 * rest), Math.floor(0.5 * targetPerS * HOUR_S));
   // count / P + (rest - hourly - count) / DAY_S + fixed = target, solved for count.
@@ -171,6 +176,8 @@ export interface MixTimes {
   /** The far one-time jobs are due from here on, one day's spread. */
   farFromMs: number;
   url: string;
+  /** The smoothing group's zone (default `TOP_OF_HOUR_ZONE`). */
+  topZone?: string;
 }
 
 /** The CreateJob request of schedule `i` of the mix. */
@@ -218,11 +225,12 @@ export function mixRequest(plan: MixPlan, i: number, times: MixTimes): JobReques
           ),
         };
       case "top_of_hour":
-        // SMOOTHING HOOK: add `flexibleWindow: durationFromMs(TOP_OF_HOUR.windowMs)` here.
+        // No jitter: the API refuses it beside a window (both spread the runs).
         return {
           kind: { case: "cron" as const, value: "0 * * * *" },
-          timeZone: TOP_OF_HOUR.zone,
+          timeZone: times.topZone ?? TOP_OF_HOUR_ZONE,
           startTime: start,
+          flexibleWindow: durationFromMs(TOP_OF_HOUR.windowMs),
         };
     }
   })();

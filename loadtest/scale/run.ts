@@ -8,14 +8,15 @@ import { startEffectServer } from "../harness/effect-server.js";
 import { createProcSampler } from "../harness/proc-sampler.js";
 import type { Window } from "../harness/schedule.js";
 import { createStack, type Endpoints, type Stack } from "../harness/stack.js";
-import { readExecutions } from "../harness/verdict.js";
 import { round } from "../stats.js";
 import { expectedRuns } from "./expected.js";
 import { placeIdleWindow } from "./idle-window.js";
 import { importMix } from "./import-mix.js";
-import { planMix } from "./mix.js";
+import { planMix, TOP_OF_HOUR_ZONE } from "./mix.js";
+import { plainBurst } from "./plain-burst.js";
+import { placeOverTopOfHour, windowedFigures } from "./smoothing.js";
 import { storeCalls } from "./store-calls.js";
-import { judgeWindow, runArrivals } from "./verdict.js";
+import { drain, judgeWindow, plannedStarts, runArrivals, settled } from "./verdict.js";
 
 export interface CountOptions {
   schedules: number;
@@ -41,6 +42,15 @@ export interface CountOptions {
   prefix: string;
   /** CHRONORING_* settings of every process (the bench's changes). */
   settings: Record<string, string>;
+  /**
+   * The smoothing group (`TOP_OF_HOUR`): `off`, out of the mix; `in-mix`,
+   * in it wherever the fire window falls; `measured`, in it with the fire
+   * window placed over a top of the hour in its zone, then the same burst
+   * without a window on the same stack (`plain-burst.ts`).
+   */
+  smoothing: "off" | "in-mix" | "measured";
+  /** The store's ceiling in fires (its conditional writes ÷ 3); null when not measured. */
+  fireCeilingPerS: number | null;
   log: (line: string) => void;
   launch?: (name: string) => ChronoringLaunch | undefined;
 }
@@ -50,8 +60,6 @@ const SETTLE_MS = 5_000;
 /** Between the idle window's end and the first claims (the fire window's start − look-ahead). */
 const MARGIN_MS = 5_000;
 const REQUESTS = "chronoring_store_requests_total";
-/** How long runs of the window may still arrive after it, at most. */
-const DRAIN_MAX_MS = 180_000;
 
 /** A setting's value for the processes: the bench's, else the default. */
 export function effective(settings: Record<string, string>, key: string): number {
@@ -70,7 +78,7 @@ const load1m = () => round(loadavg()[0]!, 2);
  */
 export async function runAtCount(backends: Endpoints, o: CountOptions) {
   const { log } = o;
-  const plan = planMix(o.schedules, o.ratePerS);
+  const plan = planMix(o.schedules, o.ratePerS, { topOfHour: o.smoothing !== "off" });
   log(
     `${o.schedules} schedules: ${plan.groups.map((g) => `${g.group} ${g.count}`).join(", ")}; interval every ${plan.intervalPeriodS} s; expected ${plan.expectedPerS} fires/s (${JSON.stringify(plan.perS)})`,
   );
@@ -104,7 +112,18 @@ export async function runAtCount(backends: Endpoints, o: CountOptions) {
       const imported = await importMix(
         stack,
         plan,
-        { url: effect.url, planStart: (endMs) => Math.ceil((endMs + lead) / 1000) * 1000 },
+        {
+          url: effect.url,
+          planStart: (endMs) => {
+            const earliest = Math.ceil((endMs + lead) / 1000) * 1000;
+            if (o.smoothing !== "measured") return { fireFromMs: earliest };
+            const placed = placeOverTopOfHour(earliest, o.rampMs);
+            log(
+              `top of the hour in ${placed.topZone} at ${new Date(placed.topAtMs).toISOString()}: ${round((placed.fireFromMs - earliest) / 1000)} s more idle`,
+            );
+            return placed;
+          },
+        },
         log,
       );
       // Checked from the mix's first run; measured once it fires at its steady rate.
@@ -158,6 +177,34 @@ export async function runAtCount(backends: Endpoints, o: CountOptions) {
       const rows = await settled(backends, o.prefix, checked, expected.runs, effect, log);
       const verdict = judgeWindow(expected.runs, rows, effect, checked, window);
       const writes = fire.writes / Math.max(inWindow, 1);
+      const top = plan.groups.find((g) => g.group === "top_of_hour")!.count;
+      const smoothing =
+        o.smoothing === "off"
+          ? null
+          : {
+              zone: imported.topZone ?? TOP_OF_HOUR_ZONE,
+              schedules: top,
+              with_window: windowedFigures({
+                expected: expected.runs,
+                arrivals: runArrivals(effect, checked),
+                planned: plannedStarts(rows),
+                fireCeilingPerS: o.fireCeilingPerS,
+              }),
+              burst_without_window:
+                o.smoothing === "measured"
+                  ? await plainBurst({
+                      stack,
+                      backends,
+                      prefix: o.prefix,
+                      effect,
+                      count: top,
+                      importRatePerS: imported.figures.rate_per_s,
+                      lookaheadMs,
+                      fireCeilingPerS: o.fireCeilingPerS,
+                      log,
+                    }).catch((e: unknown) => ({ error: String(e) }))
+                  : null,
+            };
       return {
         schedules: o.schedules,
         mix: {
@@ -187,6 +234,7 @@ export async function runAtCount(backends: Endpoints, o: CountOptions) {
           scheduler_disturbed: fire.disturbed,
           store_writes_per_fire: round(writes, 2),
         },
+        smoothing,
         rss_peak_mb: sampler.peak(),
       };
     } finally {
@@ -246,46 +294,4 @@ async function measure(
       all: storeCalls(before, after, seconds),
     },
   };
-}
-
-/** Waits until no run of the window has reached the endpoint for 5 s (at most DRAIN_MAX_MS). */
-async function drain(arrivals: Map<string, number>, window: Window, log: (line: string) => void) {
-  const until = Date.now() + DRAIN_MAX_MS;
-  let last = -1;
-  let quietSince = Date.now();
-  for (;;) {
-    const n = runArrivals({ effects: new Map(), firstCalls: arrivals }, window).size;
-    if (n !== last) {
-      last = n;
-      quietSince = Date.now();
-    }
-    if (Date.now() - quietSince >= 5_000 || Date.now() > until) break;
-    await sleep(1_000);
-  }
-  log(`${last} runs of the window reached the endpoint`);
-}
-
-/** The window's executions, read again until every expected run succeeded (at most 60 s). */
-async function settled(
-  backends: Endpoints,
-  prefix: string,
-  window: Window,
-  expected: Map<string, string>,
-  effect: { firstCalls: Map<string, number> },
-  log: (line: string) => void,
-) {
-  const until = Date.now() + 60_000;
-  for (;;) {
-    const rows = await readExecutions(backends, prefix, window);
-    const ok = new Set(
-      rows.filter((r) => r.st === "SUCCEEDED").map((r) => `${r.jobId}:${r.scheduled}`),
-    );
-    const left = [...expected.keys()].filter((run) => !ok.has(run)).length;
-    if (left === 0 || Date.now() > until) {
-      if (left > 0)
-        log(`${left} expected runs not succeeded (${effect.firstCalls.size} calls seen)`);
-      return rows;
-    }
-    await sleep(2_000);
-  }
 }

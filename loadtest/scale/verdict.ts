@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseExecutionId } from "../../src/core/execution.js";
 import type { Window } from "../harness/schedule.js";
-import type { ExecutionRow } from "../harness/verdict.js";
+import type { Endpoints } from "../harness/stack.js";
+import { type ExecutionRow, readExecutions } from "../harness/verdict.js";
 import { round, summary } from "../stats.js";
 import type { ExpectedRuns } from "./expected.js";
 
@@ -29,8 +31,10 @@ export function runArrivals(log: EndpointLog, window: Window): Map<string, numbe
  * expected. Rate and lateness are those of the `measured` window, which
  * starts once the mix fires at its steady rate. Start lateness is the
  * endpoint's: its first call's arrival minus the scheduled (jittered) time,
- * what a job owner sees; the store's `started` and `queued` times are given
- * beside it.
+ * what a job owner sees, or, for a run with a flexible window, minus the
+ * start its scheduler planned (docs/time-policies.md: the part of the window
+ * the scheduler chose to wait is not lateness); the store's `started` and
+ * `queued` times are given beside it.
  */
 export function judgeWindow(
   expected: ExpectedRuns,
@@ -40,6 +44,7 @@ export function judgeWindow(
   measured: Window,
 ) {
   const ok = new Map<string, number>();
+  const planned = plannedStarts(rows);
   for (const r of rows) {
     if (r.st !== "SUCCEEDED") continue;
     const run = `${r.jobId}:${r.scheduled}`;
@@ -72,7 +77,7 @@ export function judgeWindow(
   for (const [run, at] of arrivals) {
     const group = expected.get(run);
     if (group === undefined) continue;
-    const ms = at - Number(run.slice(run.lastIndexOf(":") + 1));
+    const ms = at - (planned.get(run) ?? Number(run.slice(run.lastIndexOf(":") + 1)));
     late.push(ms);
     const list = byGroup.get(group) ?? [];
     list.push(ms);
@@ -107,10 +112,69 @@ export function judgeWindow(
     store_start_lateness_ms: summary(
       inWindow
         .filter((r) => r.st === "SUCCEEDED" && r.started)
-        .map((r) => r.started! - r.scheduled),
+        .map((r) => r.started! - (r.planned ?? r.scheduled)),
     ),
     sent_lateness_ms: summary(
-      inWindow.filter((r) => r.attempt === 1 && r.queued).map((r) => r.queued! - r.scheduled),
+      inWindow
+        .filter((r) => r.attempt === 1 && r.queued)
+        .map((r) => r.queued! - (r.planned ?? r.scheduled)),
     ),
   };
+}
+
+/** The planned start of each run (`job:scheduledMs`) that has one: runs with a flexible window. */
+export function plannedStarts(rows: ExecutionRow[]): Map<string, number> {
+  const planned = new Map<string, number>();
+  for (const r of rows)
+    if (r.planned !== undefined) planned.set(`${r.jobId}:${r.scheduled}`, r.planned);
+  return planned;
+}
+
+/** How long runs of the window may still arrive after it, at most. */
+const DRAIN_MAX_MS = 180_000;
+
+/** Waits until no run of the window has reached the endpoint for 5 s (at most DRAIN_MAX_MS). */
+export async function drain(
+  arrivals: Map<string, number>,
+  window: Window,
+  log: (line: string) => void,
+) {
+  const until = Date.now() + DRAIN_MAX_MS;
+  let last = -1;
+  let quietSince = Date.now();
+  for (;;) {
+    const n = runArrivals({ effects: new Map(), firstCalls: arrivals }, window).size;
+    if (n !== last) {
+      last = n;
+      quietSince = Date.now();
+    }
+    if (Date.now() - quietSince >= 5_000 || Date.now() > until) break;
+    await sleep(1_000);
+  }
+  log(`${last} runs of the window reached the endpoint`);
+}
+
+/** The window's executions, read again until every expected run succeeded (at most 60 s). */
+export async function settled(
+  backends: Endpoints,
+  prefix: string,
+  window: Window,
+  expected: Map<string, string>,
+  effect: { firstCalls: Map<string, number> },
+  log: (line: string) => void,
+) {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const rows = await readExecutions(backends, prefix, window);
+    const ok = new Set(
+      rows.filter((r) => r.st === "SUCCEEDED").map((r) => `${r.jobId}:${r.scheduled}`),
+    );
+    const left = [...expected.keys()].filter((run) => !ok.has(run)).length;
+    if (left === 0 || Date.now() > until) {
+      if (left > 0)
+        log(`${left} expected runs not succeeded (${effect.firstCalls.size} calls seen)`);
+      return rows;
+    }
+    await sleep(2_000);
+  }
 }

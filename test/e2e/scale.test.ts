@@ -22,6 +22,8 @@ describe("bench scale, short", () => {
       rampS: 0,
       ratePerS: 20,
       parallel: true,
+      // A 60 s window's group needs a fire window over a top of the hour: not in a short test.
+      smoothing: false,
       settings: {
         // Both backstops within the idle window, several times over.
         CHRONORING_POLL_BACKSTOP_MS: "5000",
@@ -46,5 +48,5 @@ describe("bench scale, short", () => {
     // Counts of calls over the same whole number of backstops: flat in the count.
     expect(report.ratios.idle_scheduler_queries_per_s).toBeLessThanOrEqual(1.2);
     expect(report.ratios.idle_scheduler_read_units_per_s).toBeLessThanOrEqual(1.2);
-  }, 600_000);
+  }, 300_000);
 });
