@@ -70,7 +70,7 @@ describe("script handler: stopping a command", () => {
       node(
         `const c = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'inherit' });
          console.log(c.pid); setInterval(() => {}, 1000)`,
-        { timeoutMs: 500 },
+        { timeoutMs: 3_000 },
       ),
       context(),
     );
