@@ -46,7 +46,12 @@ export function startLeaderDuties(deps: {
     deps;
   let stopped = false;
   let schedulers: string[] | undefined;
-  let workers: string[] = [];
+  /**
+   * The live workers, once the watch has told them: until then every known
+   * worker would look lost, and a pass would re-queue live workers' runs and
+   * forget them (so that their later death went unnoticed).
+   */
+  let workers: string[] | undefined;
   let publishTimer: Timer | undefined;
   const stops: Array<() => Promise<void>> = [];
 
@@ -78,7 +83,7 @@ export function startLeaderDuties(deps: {
   /** A member change came during a pass: pass again at once rather than at the next interval. */
   let failoverAgain = false;
   async function failover(): Promise<void> {
-    if (stopped || !leadership.isLeader()) return;
+    if (stopped || !workers || !leadership.isLeader()) return;
     if (failoverRunning) {
       failoverAgain = true;
       return;
@@ -86,8 +91,16 @@ export function startLeaderDuties(deps: {
     failoverRunning = true;
     failoverAgain = false;
     try {
-      const live = new Set(workers);
-      for (const id of await coordinator.knownWorkers()) {
+      const watched = new Set(workers);
+      const missing = (await coordinator.knownWorkers()).filter((id) => !watched.has(id));
+      // The watch may lag: a worker that just joined is known before its
+      // membership event arrives. A direct read settles it (a worker is a
+      // member before it is known), so a live worker is never taken for lost.
+      const live =
+        missing.length > 0
+          ? new Set((await coordinator.members("worker")).map((m) => m.id))
+          : watched;
+      for (const id of missing) {
         if (live.has(id)) continue;
         let remaining = 0;
         let token: string | undefined;
