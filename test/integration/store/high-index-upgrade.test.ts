@@ -57,14 +57,18 @@ describe("the HIGH index on a table from before it", () => {
         ?.GlobalSecondaryIndexes ?? [];
     // What a start does to it: the quota index, then the HIGH index once
     // the quota index is built (a table builds one new index at a time).
+    // A start waits 10 s for that; here as long as DynamoDB Local takes to
+    // build it beside the other files' tables (over 10 s on a loaded machine).
     await ensureQuotaIndex(client, names.jobs);
-    await ensureHighIndex(client, names.jobs, DUE_PROJECTION);
+    await ensureHighIndex(client, names.jobs, DUE_PROJECTION, 90_000);
     expect((await indexes()).some((ix) => ix.IndexName === HIGH_INDEX)).toBe(true);
     // A whole start on it.
     const stores = await testStores(config);
     stores.client.destroy();
-    await waitFor("every index built", async () =>
-      (await indexes()).every((ix) => ix.IndexStatus === "ACTIVE") ? true : undefined,
+    await waitFor(
+      "every index built",
+      async () => ((await indexes()).every((ix) => ix.IndexStatus === "ACTIVE") ? true : undefined),
+      90_000,
     );
     // An index missing later (a start that could not add it; deleted here):
     // the readiness check adds it, without waiting, until it is ACTIVE.
@@ -85,11 +89,11 @@ describe("the HIGH index on a table from before it", () => {
     await waitFor(
       "the HIGH index ACTIVE",
       async () => ((await ready()) ? true : undefined),
-      60_000,
+      90_000,
     );
     const high = (await indexes()).find((ix) => ix.IndexName === HIGH_INDEX);
     expect(high?.IndexStatus).toBe("ACTIVE");
     expect(high?.Projection?.NonKeyAttributes).toEqual(DUE_PROJECTION);
     client.destroy();
-  });
+  }, 300_000);
 });
