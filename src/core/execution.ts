@@ -66,6 +66,19 @@ export function plannedStart(run: Pick<RunRef, "scheduledMs" | "plannedMs">): nu
   return run.plannedMs ?? run.scheduledMs;
 }
 
+/**
+ * How late a run is at `atMs`, from its planned start (the part of a flexible
+ * window the scheduler chose to wait is not lateness). Undefined for a
+ * backfill's run: it is of a past time by design, and its lateness says
+ * nothing of the scheduler. Every lateness figure counts through here.
+ */
+export function latenessOf(
+  run: Pick<RunRef, "scheduledMs" | "plannedMs" | "backfillId">,
+  atMs: number,
+): number | undefined {
+  return run.backfillId ? undefined : atMs - plannedStart(run);
+}
+
 export interface Execution extends RunRef {
   id: string;
   status: ExecutionStatus;

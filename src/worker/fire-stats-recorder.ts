@@ -7,7 +7,7 @@
 
 import type { Logger } from "pino";
 import { type Clock, every } from "../core/clock.js";
-import { plannedStart, type RunRef } from "../core/execution.js";
+import { latenessOf, type RunRef } from "../core/execution.js";
 import { countStart, emptyCounts, mergeCounts, minuteOf } from "../core/fire-stats.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
 import type { FireStatsDelta, FireStatsStore } from "../core/ports/fire-stats-store.js";
@@ -17,7 +17,7 @@ import type { RunLimits } from "../core/ports/run-limits.js";
 const KEEP_UNFLUSHED_MS = 3600_000;
 
 export interface FireStatsRecorder {
-  /** Counts a run this worker started at `startedMs`. */
+  /** Counts a run this worker started at `startedMs` (a backfill's run is not counted: `latenessOf`). */
   started(run: RunRef, startedMs: number): void;
   /** Writes what was counted since the last flush; what fails is kept for the next. */
   flush(): Promise<void>;
@@ -76,11 +76,9 @@ export function startFireStatsRecorder(deps: {
 
   return {
     started(run, startedMs) {
-      countStart(
-        deltaOf(run.tenant, minuteOf(startedMs)).counts,
-        run.attempt,
-        startedMs - plannedStart(run),
-      );
+      const late = latenessOf(run, startedMs);
+      if (late === undefined) return;
+      countStart(deltaOf(run.tenant, minuteOf(startedMs)).counts, run.attempt, late);
     },
     flush,
     async stop() {
@@ -107,7 +105,7 @@ export function countingStarts(
       ...executions,
       async startExecution(run, workerId, startedMs, options) {
         const outcome = await executions.startExecution(run, workerId, startedMs, options);
-        if (outcome === "started" && !run.backfillId) recorder.started(run, startedMs);
+        if (outcome === "started") recorder.started(run, startedMs);
         return outcome;
       },
     },
@@ -124,7 +122,7 @@ export function countingStarts(
           inherited,
           wait,
         );
-        if (outcome === "started" && !run.backfillId) recorder.started(run, nowMs);
+        if (outcome === "started") recorder.started(run, nowMs);
         return outcome;
       },
     },

@@ -1,5 +1,5 @@
 import { every } from "../core/clock.js";
-import { type Execution, plannedStart } from "../core/execution.js";
+import { type Execution, latenessOf } from "../core/execution.js";
 import type { Delivery } from "../core/ports/work-queue.js";
 import { RunCancelled, watchCancel } from "./cancel-watch.js";
 import { checkpointFor } from "./checkpoint.js";
@@ -102,9 +102,8 @@ async function callHandler(
         limits?.overlap === "CANCEL_PREVIOUS" && deps.limits
           ? watchCancel({ ...deps.limits, clock }, id, abort, logger)
           : undefined;
-      if (!run.backfillId) {
-        metrics.handlerLateness.observe((clock.now() - plannedStart(run)) / 1000);
-      }
+      const late = latenessOf(run, clock.now());
+      if (late !== undefined) metrics.handlerLateness.observe(late / 1000);
       result = handler
         ? await handler.run(target as never, {
             executionId: id,

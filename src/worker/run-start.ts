@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { canStart, INACTIVE_JOB_REASON } from "../core/claim-rules.js";
 import {
   executionId,
-  plannedStart,
+  latenessOf,
   type RunRef,
   type StartReads,
   waitAtStart,
@@ -128,9 +128,8 @@ export async function startRun(
     await queue.ack(delivery);
     return undefined;
   }
-  // From the planned start: the part of a flexible window the scheduler chose to wait is not lateness.
-  // A backfill's run is of a past time by design: its lateness says nothing of the scheduler.
-  if (!run.backfillId) metrics.startLateness.observe((startedMs - plannedStart(run)) / 1000);
+  const late = latenessOf(run, startedMs);
+  if (late !== undefined) metrics.startLateness.observe(late / 1000);
   return { ...received, limits, startedMs, inherited };
 }
 
