@@ -1,10 +1,6 @@
-import {
-  DescribeTableCommand,
-  type DynamoDBClient,
-  type GlobalSecondaryIndex,
-  UpdateTableCommand,
-} from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient, GlobalSecondaryIndex } from "@aws-sdk/client-dynamodb";
 import { DEFAULT_TENANT } from "../../core/caller.js";
+import { addIndex } from "./add-index.js";
 
 /**
  * GSI of the dead list: executions recorded DEAD and not yet redriven or
@@ -46,32 +42,14 @@ export function deadKey(jobId: string, run: string): string {
 
 /**
  * Adds the dead index to an executions table created before it existed, and
- * waits until it is ACTIVE. A table that has it costs one DescribeTable.
+ * waits until it is ACTIVE (60 s at most). A table that has it costs one
+ * DescribeTable.
  */
 export async function ensureDeadIndex(client: DynamoDBClient, table: string): Promise<void> {
-  const describe = () => client.send(new DescribeTableCommand({ TableName: table }));
-  const has = (out: Awaited<ReturnType<typeof describe>>) =>
-    (out.Table?.GlobalSecondaryIndexes ?? []).find((ix) => ix.IndexName === DEAD_INDEX);
-  let out = await describe();
-  if (!has(out)) {
-    try {
-      await client.send(
-        new UpdateTableCommand({
-          TableName: table,
-          AttributeDefinitions: deadIndexAttributes,
-          GlobalSecondaryIndexUpdates: [{ Create: deadIndex }],
-        }),
-      );
-    } catch (err) {
-      // Another process added it at the same time.
-      out = await describe();
-      if (!has(out)) throw err;
-    }
+  const added = await addIndex(client, table, deadIndex, deadIndexAttributes, {
+    activeWithinMs: 60_000,
+  });
+  if (added === "deferred") {
+    throw new Error(`index ${DEAD_INDEX} of ${table} not added: another index is being built`);
   }
-  for (let i = 0; i < 120; i++) {
-    out = await describe();
-    if (has(out)?.IndexStatus === "ACTIVE") return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`index ${DEAD_INDEX} of ${table} did not become ACTIVE`);
 }

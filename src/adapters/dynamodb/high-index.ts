@@ -2,10 +2,9 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   type GlobalSecondaryIndex,
-  UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
-import { type Clock, systemClock } from "../../core/clock.js";
-import { type RetrySchedule, retry } from "../../core/retry.js";
+import type { Clock } from "../../core/clock.js";
+import { addIndex } from "./add-index.js";
 
 /**
  * GSI of the HIGH jobs of each partition by next run: hash `hpart` (the
@@ -41,9 +40,6 @@ export const highIndexAttributes = [
   { AttributeName: "next_run", AttributeType: "N" as const },
 ];
 
-/** How long a start waits for another new index of the table to be built first. */
-const BUILT_WAIT: RetrySchedule = { baseMs: 200, maxMs: 1_000, maxElapsedMs: 10_000 };
-
 /**
  * Adds the HIGH index to a jobs table created before it. Does not wait for
  * it: on AWS a new index on a large table takes a while, and until it is
@@ -51,50 +47,19 @@ const BUILT_WAIT: RetrySchedule = { baseMs: 200, maxMs: 1_000, maxElapsedMs: 10_
  * order, as before). A table that has it costs one DescribeTable.
  *
  * A table builds one new index at a time: while another is being built (an
- * older table given the quota index in the same start), DynamoDB refuses
- * with LimitExceededException. So it first waits up to `waitMs` (10 s) for
- * the table's indexes to be built; past that, or refused all the same, the
- * start goes on without it and `highIndexReadiness` adds it later.
+ * older table given the quota index in the same start), it first waits up
+ * to `waitMs` (10 s) for that one (`addIndex`); past that, the start goes on
+ * without it and `highIndexReadiness` adds it later.
  */
 export async function ensureHighIndex(
   client: DynamoDBClient,
   table: string,
   projected: string[],
-  waitMs = BUILT_WAIT.maxElapsedMs!,
+  waitMs = 10_000,
 ): Promise<void> {
-  const indexes = async () =>
-    (await client.send(new DescribeTableCommand({ TableName: table }))).Table
-      ?.GlobalSecondaryIndexes ?? [];
-  const has = async () => (await indexes()).some((ix) => ix.IndexName === HIGH_INDEX);
-  if (await has()) return;
-  try {
-    await retry(
-      { ...BUILT_WAIT, maxElapsedMs: waitMs, ...(waitMs === 0 && { attempts: 1 }) },
-      async () => {
-        if ((await indexes()).some((ix) => ix.IndexStatus !== "ACTIVE")) {
-          throw new Error("another index of the table is being built");
-        }
-      },
-      systemClock,
-    );
-  } catch {
-    return; // added later (above)
-  }
-  try {
-    await client.send(
-      new UpdateTableCommand({
-        TableName: table,
-        AttributeDefinitions: highIndexAttributes,
-        GlobalSecondaryIndexUpdates: [{ Create: highIndex(projected) }],
-      }),
-    );
-  } catch (err) {
-    // Another process added it at the same time.
-    if (await has()) return;
-    // Another index of the table is being built: added later (above).
-    if ((err as { name?: string }).name === "LimitExceededException") return;
-    throw err;
-  }
+  await addIndex(client, table, highIndex(projected), highIndexAttributes, {
+    othersBuiltWithinMs: waitMs,
+  });
 }
 
 /** How long a HIGH index found missing or building is trusted to stay so. */

@@ -1,9 +1,5 @@
-import {
-  DescribeTableCommand,
-  type DynamoDBClient,
-  type GlobalSecondaryIndex,
-  UpdateTableCommand,
-} from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient, GlobalSecondaryIndex } from "@aws-sdk/client-dynamodb";
+import { addIndex } from "./add-index.js";
 
 /**
  * GSI of the jobs that hold one of their tenant's active-schedule slots,
@@ -36,23 +32,13 @@ export const quotaIndexAttributes = [
  * Adds the quota index to a jobs table created before it existed. Does not
  * wait for it: on AWS a new index on a large table takes a while to build,
  * and until it is ACTIVE `freeFinished` finds nothing (counts only stay high
- * a little longer). A table that has it costs one DescribeTable.
+ * a little longer). A table that has it costs one DescribeTable. A table
+ * whose other new index is still being built after 10 s fails the start
+ * (`addIndex`): it is tried again by the next.
  */
 export async function ensureQuotaIndex(client: DynamoDBClient, table: string): Promise<void> {
-  const out = await client.send(new DescribeTableCommand({ TableName: table }));
-  if ((out.Table?.GlobalSecondaryIndexes ?? []).some((ix) => ix.IndexName === QUOTA_INDEX)) return;
-  try {
-    await client.send(
-      new UpdateTableCommand({
-        TableName: table,
-        AttributeDefinitions: quotaIndexAttributes,
-        GlobalSecondaryIndexUpdates: [{ Create: quotaIndex }],
-      }),
-    );
-  } catch (err) {
-    // Another process added it at the same time.
-    const again = await client.send(new DescribeTableCommand({ TableName: table }));
-    if (!(again.Table?.GlobalSecondaryIndexes ?? []).some((ix) => ix.IndexName === QUOTA_INDEX))
-      throw err;
+  const added = await addIndex(client, table, quotaIndex, quotaIndexAttributes);
+  if (added === "deferred") {
+    throw new Error(`index ${QUOTA_INDEX} of ${table} not added: another index is being built`);
   }
 }
