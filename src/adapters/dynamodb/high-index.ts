@@ -62,15 +62,17 @@ export async function ensureHighIndex(
   });
 }
 
-/** How long a HIGH index found missing or building is trusted to stay so. */
-const RECHECK_MS = 60_000;
+/** How long a HIGH index found missing is trusted to stay so. */
+const RECHECK_MISSING_MS = 60_000;
+/** How long one found being built is: it becomes ACTIVE by itself. */
+const RECHECK_BUILDING_MS = 5_000;
 
 /**
  * Whether the HIGH index can be queried: ACTIVE on the table. Asked again
- * at most once a minute while it is not (an index being built on an older
- * table becomes usable without a restart); once ACTIVE, never again. An
- * index found missing (its creation deferred, see `ensureHighIndex`) is
- * added then.
+ * while it is not: every 5 s while it is being built (a fresh table's index
+ * may be CREATING for a while on a busy DynamoDB Local), once a minute while
+ * it is missing (its creation deferred, see `ensureHighIndex`: it is added
+ * then). Once ACTIVE, never again.
  */
 export function highIndexReadiness(
   client: DynamoDBClient,
@@ -79,13 +81,13 @@ export function highIndexReadiness(
   projected: string[],
 ) {
   let active = false;
-  let checkedAt = Number.NEGATIVE_INFINITY;
+  let recheckAt = Number.NEGATIVE_INFINITY;
   return async (): Promise<boolean> => {
-    if (active || clock.now() - checkedAt < RECHECK_MS) return active;
-    checkedAt = clock.now();
+    if (active || clock.now() < recheckAt) return active;
     const out = await client.send(new DescribeTableCommand({ TableName: table }));
     const ix = out.Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === HIGH_INDEX);
     active = ix?.IndexStatus === "ACTIVE";
+    recheckAt = clock.now() + (ix ? RECHECK_BUILDING_MS : RECHECK_MISSING_MS);
     // Never waits here: a claim pass asked.
     if (!ix) await ensureHighIndex(client, table, projected, 0);
     return active;

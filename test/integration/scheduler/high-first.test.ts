@@ -46,6 +46,18 @@ describe("HIGH first under a backlog", () => {
     // The due index lists it behind the backlog's first page.
     const page = await stores.jobs.dueJobs(0, at, config.scheduler.batchSize);
     expect(page.map((d) => d.id)).not.toContain(high.id);
+    // The HIGH index serves it: a fresh table's index may still be being
+    // built on a busy DynamoDB Local (the readiness check asks again every 5 s).
+    const tHigh = Date.now();
+    await waitFor(
+      "the HIGH index to list the HIGH job",
+      async () =>
+        (await stores.jobs.dueJobs(0, at, 10, "HIGH")).some((j) => j.id === high.id)
+          ? true
+          : undefined,
+      60_000,
+    );
+    console.log(`high-first: the HIGH index listed it after ${Date.now() - tHigh} ms`);
 
     const sent: string[] = [];
     const queue = {
