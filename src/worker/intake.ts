@@ -33,7 +33,15 @@ export interface Intake {
   held(): number;
   /** The most runs held at once: `concurrency + buffer`. */
   readonly capacity: number;
-  /** Takes a received run if there is room; false: the caller gives it back. */
+  /**
+   * Room for HIGH runs: they may also take the reserve beyond the capacity
+   * (a quarter of the concurrency, at least 1).
+   */
+  highRoom(): number;
+  /**
+   * Takes a received run if there is room (a HIGH run also in the reserve);
+   * false: the caller gives it back.
+   */
   offer(delivery: Delivery): boolean;
   /**
    * Files a run held for its tenant's concurrency back into the wait list,
@@ -66,6 +74,13 @@ export interface Intake {
 export function createIntake(deps: IntakeDeps): Intake {
   const order = createIntakeOrder();
   const capacity = deps.concurrency + deps.buffer;
+  /**
+   * HIGH runs may be held beyond the capacity, up to this many more: one
+   * received while every slot and the buffer are taken (a burst of lower
+   * runs) waits here for the next free slot, where the intake's order puts
+   * it ahead, instead of in the queue until the buffer drains.
+   */
+  const highReserve = Math.max(1, Math.floor(deps.concurrency / 4));
   const parkLimit = Math.max(1, Math.floor(deps.buffer / 2));
   const heartbeat = every(
     deps.clock,
@@ -111,8 +126,10 @@ export function createIntake(deps: IntakeDeps): Intake {
   return {
     held,
     capacity,
+    highRoom: () => capacity + highReserve - held(),
     offer(delivery) {
-      if (held() >= capacity) return false;
+      const limit = delivery.priority === "HIGH" ? capacity + highReserve : capacity;
+      if (held() >= limit) return false;
       order.add(delivery);
       return true;
     },

@@ -25,7 +25,7 @@ const RECEIVE_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 5_000 };
 export interface ReceiverDeps {
   queue: WorkQueue;
   /** Where received runs wait for a slot; the loop asks only for the room it has. */
-  intake: Pick<Intake, "offer" | "pump" | "held" | "capacity">;
+  intake: Pick<Intake, "offer" | "pump" | "held" | "capacity" | "highRoom">;
   /** False while the worker may take no runs (paused, or its cluster session is not live). */
   canReceive(): boolean;
   stopping: AbortSignal;
@@ -164,6 +164,11 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
       const free = intake.capacity - intake.held();
       const order = receiveOrder(receives).filter((p) => !polls.has(p));
       if (free <= 0 || order.length === 0) {
+        // A full intake still watches the HIGH queue for its reserve: a HIGH
+        // run due in a burst waits for the next free slot, not for the
+        // intake to drain and the receive cycle to come round to HIGH.
+        const highRoom = intake.highRoom();
+        if (free <= 0 && highRoom > 0 && !polls.has("HIGH")) longPoll(["HIGH"], highRoom);
         await nextWake();
         continue;
       }

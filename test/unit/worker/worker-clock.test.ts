@@ -186,6 +186,41 @@ describe("the worker on a fake clock", () => {
     expect(await w.queue.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
   });
 
+  it("takes a HIGH run into its reserve while a burst fills every slot and the buffer, and starts it within three free slots", async () => {
+    const held = heldHandler();
+    // 4 slots and 4 waiting: capacity 8, a HIGH reserve of 1.
+    const w = setup([held.handler]);
+    const { job, runAt } = await w.jobWith(NOOP);
+    const burst = Array.from({ length: 12 }, (_, i) => runAt(T0 + i));
+    for (const run of burst) await w.send(run, NOOP);
+    await w.until("the slots full", () => held.calls.length === 4);
+    // The receive loop gathers for 10 ms after a short receive.
+    for (let i = 0; i < 5; i++) await w.clock.tick(10);
+    await w.until(
+      "the buffer full, the rest left in the queue",
+      async () => (await w.queue.depth()).visible === 4,
+    );
+    const { job: highJob, runAt: highRunAt } = await w.jobWith(NOOP, { priority: "HIGH" });
+    const high = highRunAt(T0 + 100);
+    await w.queue.send([{ ...high, target: NOOP, priority: "HIGH" }]);
+    for (let i = 0; i < 5; i++) await w.clock.tick(10);
+    // Received at once, beyond the capacity: the queue holds only the burst's rest.
+    await w.until("the HIGH run received", async () => (await w.queue.depth()).inFlight === 9);
+    expect((await w.queue.depth()).visible).toBe(4);
+
+    // The intake's cycle gives HIGH 4 turns of 7 (MEDIUM's 2 may come first):
+    // it starts within three free slots, ahead of the 4 runs waiting before it.
+    const startedHigh = () => held.calls.some((c) => c.executionId === executionId(high));
+    for (let i = 0; i < 3 && !startedHigh(); i++) {
+      held.calls.find((c) => !c.signal.aborted)!.finish({ ok: true, summary: "done" });
+      held.calls.splice(0, 1);
+      await w.until("the next run started", () => held.calls.length === 4);
+      for (let j = 0; j < 5; j++) await w.clock.tick(10);
+    }
+    expect(startedHigh()).toBe(true);
+    expect(job.id).not.toBe(highJob.id);
+  });
+
   it("fires a handler's timeout when the clock passes it, not before", async () => {
     const requests: IncomingMessage[] = [];
     const server: Server = createServer((req) => requests.push(req));
