@@ -20,14 +20,16 @@ export interface AddIndexOptions {
   othersBuiltWithinMs?: number;
   /** Wait until this index is ACTIVE, at most this long (default: do not wait). */
   activeWithinMs?: number;
+  /** The start cannot go on without it: deferring it is an error (the next start tries again). */
+  required?: boolean;
 }
 
 /**
  * Adds a GSI to a table created before it existed (a table that has it
  * costs one DescribeTable; one added by another process at the same time
- * counts as added). "deferred": the table's other new index was still being
- * built, so it was not added now; the caller says what that means (a start
- * that can go on without it adds it later, one that cannot fails).
+ * counts as added). Deferred when the table's other new index is still being
+ * built: not added now, and a start that can go on without it adds it
+ * later; for one that cannot (`required`) that is an error.
  */
 export async function addIndex(
   client: DynamoDBClient,
@@ -35,12 +37,18 @@ export async function addIndex(
   index: GlobalSecondaryIndex,
   attributes: AttributeDefinition[],
   options: AddIndexOptions = {},
-): Promise<"present" | "added" | "deferred"> {
+): Promise<void> {
   const indexes = async () =>
     (await client.send(new DescribeTableCommand({ TableName: table }))).Table
       ?.GlobalSecondaryIndexes ?? [];
   const own = async () => (await indexes()).find((ix) => ix.IndexName === index.IndexName);
-  let result: "present" | "added" = "present";
+  const deferred = () => {
+    if (options.required) {
+      throw new Error(
+        `index ${index.IndexName} of ${table} not added: another index is being built`,
+      );
+    }
+  };
   if (!(await own())) {
     const waitMs = options.othersBuiltWithinMs ?? 10_000;
     try {
@@ -54,7 +62,7 @@ export async function addIndex(
         systemClock,
       );
     } catch {
-      return "deferred";
+      return deferred();
     }
     try {
       await client.send(
@@ -67,11 +75,10 @@ export async function addIndex(
     } catch (err) {
       // Another process added it at the same time: as good as added here.
       if (!(await own())) {
-        if ((err as { name?: string }).name === "LimitExceededException") return "deferred";
+        if ((err as { name?: string }).name === "LimitExceededException") return deferred();
         throw err;
       }
     }
-    result = "added";
   }
   if (options.activeWithinMs !== undefined) {
     await retry(
@@ -84,5 +91,4 @@ export async function addIndex(
       systemClock,
     );
   }
-  return result;
 }

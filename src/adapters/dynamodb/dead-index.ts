@@ -46,10 +46,8 @@ export function deadKey(jobId: string, run: string): string {
  * DescribeTable.
  */
 export async function ensureDeadIndex(client: DynamoDBClient, table: string): Promise<void> {
-  const added = await addIndex(client, table, deadIndex, deadIndexAttributes, {
+  await addIndex(client, table, deadIndex, deadIndexAttributes, {
     activeWithinMs: 60_000,
+    required: true,
   });
-  if (added === "deferred") {
-    throw new Error(`index ${DEAD_INDEX} of ${table} not added: another index is being built`);
-  }
 }

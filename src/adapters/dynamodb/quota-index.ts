@@ -37,8 +37,5 @@ export const quotaIndexAttributes = [
  * (`addIndex`): it is tried again by the next.
  */
 export async function ensureQuotaIndex(client: DynamoDBClient, table: string): Promise<void> {
-  const added = await addIndex(client, table, quotaIndex, quotaIndexAttributes);
-  if (added === "deferred") {
-    throw new Error(`index ${QUOTA_INDEX} of ${table} not added: another index is being built`);
-  }
+  await addIndex(client, table, quotaIndex, quotaIndexAttributes, { required: true });
 }
