@@ -78,3 +78,8 @@ export function fakeClock(startMs: number): FakeClock {
   };
   return clock;
 }
+
+/** Lets promises settle through `turns` timer-free rounds without moving the clock. */
+export async function settleOn(clock: FakeClock, turns = 20): Promise<void> {
+  for (let i = 0; i < turns; i++) await clock.tick(0);
+}

@@ -18,7 +18,7 @@ import type { Execution } from "../../../src/core/execution.js";
 import type { Coordinator, Member } from "../../../src/core/ports/coordinator.js";
 import type { ExecutionStore } from "../../../src/core/ports/execution-store.js";
 import type { WorkQueue } from "../../../src/core/ports/work-queue.js";
-import { type FakeClock, fakeClock } from "../../support/fake-clock.js";
+import { type FakeClock, fakeClock, settleOn } from "../../support/fake-clock.js";
 
 const T0 = Date.UTC(2030, 0, 1);
 const silent = pino({ level: "silent" });
@@ -26,10 +26,6 @@ const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function settle(clock: FakeClock) {
-  for (let i = 0; i < 20; i++) await clock.tick(0);
-}
 
 const running = (workerId: string): Execution => ({
   id: `exec-${workerId}`,
@@ -121,7 +117,7 @@ describe("the leader's re-queue of lost workers' runs", () => {
     // Passes on the timer before the watch said anything, and after.
     await clock.tick(3000);
     leader.release();
-    await settle(clock);
+    await settleOn(clock);
     const w2 = await leader.join("w2");
     await clock.tick(3000);
     expect(leader.requeued).toEqual([]);
@@ -129,14 +125,14 @@ describe("the leader's re-queue of lost workers' runs", () => {
 
     // w2's lease lapses: its attempt is re-queued, and it is forgotten.
     w2.expire();
-    await settle(clock);
+    await settleOn(clock);
     await clock.tick(1000);
     expect(leader.requeued).toEqual(["w2"]);
     expect(leader.sent).toHaveLength(1);
     expect(await leader.memory.knownWorkers()).toEqual(["w1"]);
 
     w1.expire();
-    await settle(clock);
+    await settleOn(clock);
     await clock.tick(1000);
     expect(leader.requeued).toEqual(["w2", "w1"]);
   });

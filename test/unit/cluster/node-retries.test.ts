@@ -14,7 +14,7 @@ import { startClusterNode } from "../../../src/cluster/node.js";
 import { followWakeHints } from "../../../src/cluster/wake-hints.js";
 import { unavailable } from "../../../src/core/errors.js";
 import type { Coordinator } from "../../../src/core/ports/coordinator.js";
-import { type FakeClock, fakeClock } from "../../support/fake-clock.js";
+import { type FakeClock, fakeClock, settleOn } from "../../support/fake-clock.js";
 
 const T0 = Date.UTC(2030, 0, 1);
 const silent = pino({ level: "silent" });
@@ -22,11 +22,6 @@ const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-/** Lets promises settle without moving the clock. */
-async function settle(clock: FakeClock) {
-  for (let i = 0; i < 20; i++) await clock.tick(0);
-}
 
 /** A scheduler node on the memory coordinator whose first `refusals` campaigns fail. */
 function schedulerNode(clock: FakeClock, refusals: number) {
@@ -51,7 +46,7 @@ function schedulerNode(clock: FakeClock, refusals: number) {
   });
   cleanups.push(async () => {
     const stopped = node.stop();
-    await settle(clock);
+    await settleOn(clock);
     await stopped;
     await memory.close();
   });
@@ -62,13 +57,13 @@ describe("the cluster node on a fake clock", () => {
   it("tries a refused campaign again every second until it is elected", async () => {
     const clock = fakeClock(T0);
     const { node, campaigns } = schedulerNode(clock, 2);
-    await settle(clock);
+    await settleOn(clock);
     expect(campaigns).toEqual([0]);
     await clock.tick(999);
     expect(campaigns).toEqual([0]);
     await clock.tick(1);
     await clock.tick(1_000);
-    await settle(clock);
+    await settleOn(clock);
     expect(campaigns).toEqual([0, 1_000, 2_000]);
     expect(node.isLeader()).toBe(true);
   });
@@ -76,7 +71,7 @@ describe("the cluster node on a fake clock", () => {
   it("standing aside, asks every second whether the store answers and rejoins once it does", async () => {
     const clock = fakeClock(T0);
     const { node } = schedulerNode(clock, 0);
-    await settle(clock);
+    await settleOn(clock);
     expect(node.isLeader()).toBe(true);
     const asked: number[] = [];
     const answers = [false, false, true];
@@ -86,12 +81,12 @@ describe("the cluster node on a fake clock", () => {
       if (answer === false && asked.length === 2) throw new Error("store unreachable");
       return answer;
     });
-    await settle(clock);
+    await settleOn(clock);
     expect(node.isLive()).toBe(false);
     expect(node.isLeader()).toBe(false);
     await clock.tick(2_000);
     await aside;
-    await settle(clock);
+    await settleOn(clock);
     expect(asked).toEqual([0, 1_000, 2_000]);
     expect(node.isLive()).toBe(true);
     expect(node.isLeader()).toBe(true);
@@ -100,7 +95,7 @@ describe("the cluster node on a fake clock", () => {
   it("a stop ends a stand-aside's wait at once", async () => {
     const clock = fakeClock(T0);
     const { node } = schedulerNode(clock, 0);
-    await settle(clock);
+    await settleOn(clock);
     let asked = 0;
     const aside = node.standAside(async () => {
       asked++;

@@ -195,7 +195,10 @@ describe("the worker on a fake clock", () => {
     for (const run of burst) await w.send(run, NOOP);
     await w.until("the slots full", () => held.calls.length === 4);
     // The receive loop gathers for 10 ms after a short receive.
-    for (let i = 0; i < 5; i++) await w.clock.tick(10);
+    const gather = async () => {
+      for (let i = 0; i < 5; i++) await w.clock.tick(10);
+    };
+    await gather();
     await w.until(
       "the buffer full, the rest left in the queue",
       async () => (await w.queue.depth()).visible === 4,
@@ -203,7 +206,7 @@ describe("the worker on a fake clock", () => {
     const { job: highJob, runAt: highRunAt } = await w.jobWith(NOOP, { priority: "HIGH" });
     const high = highRunAt(T0 + 100);
     await w.queue.send([{ ...high, target: NOOP, priority: "HIGH" }]);
-    for (let i = 0; i < 5; i++) await w.clock.tick(10);
+    await gather();
     // Received at once, beyond the capacity: the queue holds only the burst's rest.
     await w.until("the HIGH run received", async () => (await w.queue.depth()).inFlight === 9);
     expect((await w.queue.depth()).visible).toBe(4);
@@ -215,7 +218,7 @@ describe("the worker on a fake clock", () => {
       held.calls.find((c) => !c.signal.aborted)!.finish({ ok: true, summary: "done" });
       held.calls.splice(0, 1);
       await w.until("the next run started", () => held.calls.length === 4);
-      for (let j = 0; j < 5; j++) await w.clock.tick(10);
+      await gather();
     }
     expect(startedHigh()).toBe(true);
     expect(job.id).not.toBe(highJob.id);
