@@ -88,6 +88,11 @@ export interface Config {
   scheduler: {
     /** How far ahead runs are claimed, then held until their exact time. */
     lookaheadMs: number;
+    /**
+     * How long before its planned start a claimed run is sent, in batches;
+     * the worker holds it until its planned start (0: sent at its time).
+     */
+    sendAheadMs: number;
     /** A due-index read looks this far beyond the look-ahead (and one run more); the longest sleep of a loop. */
     pollIntervalMs: number;
     /**
@@ -288,6 +293,7 @@ export function loadConfig(
     },
     scheduler: {
       lookaheadMs: int("lookahead-ms"),
+      sendAheadMs: int("send-ahead-ms"),
       pollIntervalMs: int("poll-interval-ms"),
       pollBackstopMs: int("poll-backstop-ms"),
       batchSize: int("batch-size"),

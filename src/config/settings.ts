@@ -60,6 +60,8 @@ export const FIELDS: Field[] = [
   { key: "max-receive-count", kind: "int", default: "10", min: 1, max: 1000 },
   { key: "queue-max-delay-ms", kind: "int", default: "900000", min: 0, max: 900_000 },
   { key: "lookahead-ms", kind: "int", default: "5000", min: 0, max: 60_000 },
+  // 0 sends each run at its time; the worker holds a run sent ahead until then.
+  { key: "send-ahead-ms", kind: "int", default: "500", min: 0, max: 10_000 },
   { key: "poll-interval-ms", kind: "int", default: "10000", min: 10, max: 60_000 },
   { key: "poll-backstop-ms", kind: "int", default: "120000", min: 10, max: 3_600_000 },
   { key: "batch-size", kind: "int", default: "100", min: 1, max: 1000 },

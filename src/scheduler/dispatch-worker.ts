@@ -55,6 +55,7 @@ const dispatcher = createDispatcher({
   clock: systemClock,
   metrics,
   logger,
+  aheadMs: config.scheduler.sendAheadMs,
 });
 port.on("message", (message: ToDispatchThread) => {
   if (message.type === "hold") dispatcher.hold(message.runs);

@@ -2,6 +2,8 @@
 
 export interface SchedulerOptions {
   lookaheadMs: number;
+  /** How long before its planned start a run is sent (absent or 0: at its time; `dispatcher.ts`). */
+  sendAheadMs?: number;
   /** How far beyond the look-ahead a read looks; also the longest sleep of a loop. */
   pollIntervalMs: number;
   /** The longest pause between due-index reads of a partition (absent: the poll interval). */

@@ -60,7 +60,8 @@ export function createScheduler(deps: {
   const tracked = <T>(call: () => Promise<T>) =>
     deps.storeCalls ? deps.storeCalls.track(call) : call();
   const { clock, logger, metrics, options } = deps;
-  const dispatcher = deps.dispatcher ?? createDispatcher({ ...deps });
+  const dispatcher =
+    deps.dispatcher ?? createDispatcher({ ...deps, aheadMs: deps.options.sendAheadMs ?? 0 });
   const calendars = deps.calendarStore
     ? createCalendarCache({
         store: deps.calendarStore,

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import { type Clock, every } from "../core/clock.js";
+import { type Clock, every, type Timer } from "../core/clock.js";
+import { plannedStart } from "../core/execution.js";
 import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
 import { createIntakeOrder, tenantOf } from "./intake-order.js";
 
@@ -23,16 +24,32 @@ export interface IntakeDeps {
   canStart(): boolean;
   /** The queue's visibility timeout: a waiting run is kept invisible every third of it. */
   visibilityTimeoutS: number;
-  /** The heartbeat's timer runs on it. */
+  /** The heartbeat's timer, and the hold of runs received ahead of their time, run on it. */
   clock: Clock;
   logger: Logger;
+  /** Told when runs held ahead reached their time and left the hold (the receive loop may ask again). */
+  changed?: () => void;
 }
+
+/**
+ * Runs received ahead of their planned start (sent ahead: `send-ahead-ms`)
+ * are held for it outside the capacity, up to this many per run of capacity;
+ * while that many are held, the receive loop asks for none.
+ */
+export const AHEAD_PER_CAPACITY = 8;
+
+/** A run due within this many ms is started at once, not held. */
+const AHEAD_SLACK_MS = 1;
 
 export interface Intake {
   /** Runs held: running plus waiting here. */
   held(): number;
   /** The most runs held at once: `concurrency + buffer`. */
   readonly capacity: number;
+  /** Runs held for their planned start, received ahead of it. */
+  ahead(): number;
+  /** True while the runs held ahead fill their share (`AHEAD_PER_CAPACITY`): receive none. */
+  aheadFull(): boolean;
   /**
    * Room for HIGH runs: they may also take the reserve beyond the capacity
    * (a quarter of the concurrency, at least 1).
@@ -40,7 +57,8 @@ export interface Intake {
   highRoom(): number;
   /**
    * Takes a received run if there is room (a HIGH run also in the reserve);
-   * false: the caller gives it back.
+   * false: the caller gives it back. A run received ahead of its planned
+   * start is held until then outside the capacity, and always taken.
    */
   offer(delivery: Delivery): boolean;
   /**
@@ -51,7 +69,7 @@ export interface Intake {
   park(delivery: Delivery): boolean;
   /** Starts what the free slots allow, in the intake's order. */
   pump(): void;
-  /** Gives every waiting run back to the queue at once (visibility 0), for another worker. */
+  /** Gives every waiting run, and those held ahead, back to the queue at once (visibility 0), for another worker. */
   release(): Promise<void>;
   close(): void;
 }
@@ -70,6 +88,13 @@ export interface Intake {
  * the buffer waiting while it is blocked, so a blocked tenant never fills
  * the intake against the others; its surplus goes back with a delay
  * (`overflow`).
+ *
+ * A run received before its planned start (the scheduler sends runs ahead of
+ * their time, in full batches: `send-ahead-ms`) is held until then, outside
+ * the capacity, and joins the waiting runs at its time: the queue's wait is
+ * then spent before the run is due, not after. A start before the planned
+ * start never happens here; the start write stays at the run's time, so a
+ * pause or delete before it still wins.
  */
 export function createIntake(deps: IntakeDeps): Intake {
   const order = createIntakeOrder();
@@ -86,7 +111,7 @@ export function createIntake(deps: IntakeDeps): Intake {
     deps.clock,
     Math.max(1000, (deps.visibilityTimeoutS * 1000) / 3),
     () => {
-      const waiting = order.all();
+      const waiting = [...order.all(), ...aheadRuns()];
       if (waiting.length === 0) return;
       void deps.queue.extendAll(waiting, deps.visibilityTimeoutS).then((failed) => {
         if (failed.length === 0) return;
@@ -99,9 +124,52 @@ export function createIntake(deps: IntakeDeps): Intake {
 
   const held = () => deps.running() + order.size();
 
+  /** Runs received ahead of their planned start, by it. */
+  const ahead = new Map<number, Delivery[]>();
+  let aheadCount = 0;
+  const aheadLimit = capacity * AHEAD_PER_CAPACITY;
+  let aheadTimer: Timer | undefined;
+  let aheadTimerAt = Number.POSITIVE_INFINITY;
+  const aheadRuns = () => [...ahead.values()].flat();
+
+  function holdAhead(delivery: Delivery, at: number): void {
+    const list = ahead.get(at);
+    if (list) list.push(delivery);
+    else ahead.set(at, [delivery]);
+    aheadCount++;
+    armAhead();
+  }
+
+  function armAhead(): void {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const t of ahead.keys()) if (t < earliest) earliest = t;
+    if (earliest === aheadTimerAt) return;
+    aheadTimer?.cancel();
+    aheadTimer = undefined;
+    aheadTimerAt = earliest;
+    if (earliest === Number.POSITIVE_INFINITY) return;
+    aheadTimer = deps.clock.setTimeout(releaseAhead, Math.max(0, earliest - deps.clock.now()));
+  }
+
+  /** Runs whose planned start came join the waiting runs, and start as slots allow. */
+  function releaseAhead(): void {
+    aheadTimer = undefined;
+    aheadTimerAt = Number.POSITIVE_INFINITY;
+    const now = deps.clock.now();
+    for (const [t, runs] of [...ahead].sort(([a], [b]) => a - b)) {
+      if (t > now) continue;
+      ahead.delete(t);
+      aheadCount -= runs.length;
+      for (const d of runs) order.add(d);
+    }
+    armAhead();
+    pump();
+    deps.changed?.();
+  }
+
   function pump(): void {
     if (!deps.canStart()) {
-      if (order.size()) void release();
+      if (order.size() || aheadCount) void release();
       return;
     }
     while (deps.room() > 0) {
@@ -119,7 +187,10 @@ export function createIntake(deps: IntakeDeps): Intake {
   }
 
   async function release(): Promise<void> {
-    const waiting = order.drain();
+    const waiting = [...order.drain(), ...aheadRuns()];
+    ahead.clear();
+    aheadCount = 0;
+    armAhead();
     if (waiting.length > 0) await deps.queue.extendAll(waiting, 0);
   }
 
@@ -127,7 +198,14 @@ export function createIntake(deps: IntakeDeps): Intake {
     held,
     capacity,
     highRoom: () => capacity + highReserve - held(),
+    ahead: () => aheadCount,
+    aheadFull: () => aheadCount >= aheadLimit,
     offer(delivery) {
+      const at = plannedStart(delivery.run);
+      if (at > deps.clock.now() + AHEAD_SLACK_MS) {
+        holdAhead(delivery, at);
+        return true;
+      }
       const limit = delivery.priority === "HIGH" ? capacity + highReserve : capacity;
       if (held() >= limit) return false;
       order.add(delivery);
@@ -142,6 +220,7 @@ export function createIntake(deps: IntakeDeps): Intake {
     release,
     close() {
       heartbeat.cancel();
+      aheadTimer?.cancel();
     },
   };
 }

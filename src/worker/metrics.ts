@@ -26,7 +26,8 @@ export interface WorkerMetrics {
 
 /**
  * The phases of a run in a worker, one after the other:
- * `queue` (sent by the dispatcher → taken by this worker), `admit` (tenant
+ * `queue` (sent by the dispatcher, or the run's planned start when it was
+ * sent ahead → taken by this worker), `admit` (tenant
  * quotas, reading the job when the message carries no target), `start_write`
  * (the conditional start in the store), `outcome_write` (recording the
  * outcome), `ack` (deleting the message). A slot is held from `admit` to the
@@ -97,7 +98,7 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     }),
     phases: new Histogram({
       name: "chronoring_run_phase_seconds",
-      help: "Time a run spends in each phase in this worker: queue (sent → taken), admit, start_write, slot_wait (started → a slot for its handler), outcome_write, ack",
+      help: "Time a run spends in each phase in this worker: queue (sent, or planned start if sent ahead → taken), admit, start_write, slot_wait (started → a slot for its handler), outcome_write, ack",
       labelNames: ["phase"],
       buckets: PHASE_BUCKETS,
       registers,

@@ -25,7 +25,7 @@ const RECEIVE_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 5_000 };
 export interface ReceiverDeps {
   queue: WorkQueue;
   /** Where received runs wait for a slot; the loop asks only for the room it has. */
-  intake: Pick<Intake, "offer" | "pump" | "held" | "capacity" | "highRoom">;
+  intake: Pick<Intake, "offer" | "pump" | "held" | "capacity" | "highRoom" | "aheadFull">;
   /** False while the worker may take no runs (paused, or its cluster session is not live). */
   canReceive(): boolean;
   stopping: AbortSignal;
@@ -161,7 +161,9 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
       // Long polls out do not reserve room: one waiting on an empty queue
       // must not hold back runs of another. What they bring beyond the
       // intake's room is given back (`accept`).
-      const free = intake.capacity - intake.held();
+      // Runs held for their time fill a share of their own: while it is
+      // full, none are asked for (a HIGH run still has its reserve).
+      const free = intake.aheadFull() ? 0 : intake.capacity - intake.held();
       const order = receiveOrder(receives).filter((p) => !polls.has(p));
       if (free <= 0 || order.length === 0) {
         // A full intake still watches the HIGH queue for its reserve: a HIGH

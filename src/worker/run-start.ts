@@ -3,6 +3,7 @@ import { canStart, INACTIVE_JOB_REASON } from "../core/claim-rules.js";
 import {
   executionId,
   latenessOf,
+  plannedStart,
   type RunRef,
   type StartReads,
   waitAtStart,
@@ -51,8 +52,11 @@ export async function receiveRun(
   const { clock, metrics, options } = deps;
   const received = delivery.run;
   const takenMs = clock.now();
-  if (delivery.sentMs > 0)
-    metrics.phases.observe({ phase: "queue" }, (takenMs - delivery.sentMs) / 1000);
+  // A run sent ahead of its time waits from its time: the hold before it is no wait.
+  if (delivery.sentMs > 0) {
+    const from = Math.max(delivery.sentMs, plannedStart(received));
+    metrics.phases.observe({ phase: "queue" }, Math.max(0, takenMs - from) / 1000);
+  }
   const id = executionId(received);
   const logger = deps.logger.child({
     executionId: id,

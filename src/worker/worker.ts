@@ -174,6 +174,8 @@ export function startWorker(deps: WorkerDeps): Worker {
     visibilityTimeoutS: options.visibilityTimeoutS,
     clock,
     logger: deps.logger,
+    // Runs held ahead reached their time: the receive loop may ask for more.
+    changed: () => receiver.wake(),
   });
   // Takes runs from the three priority queues into the intake.
   const receiver = startReceiver({

@@ -38,6 +38,15 @@ export function queueName(prefix: string, priority: Priority): string {
   return priority === "MEDIUM" ? `${prefix}runs` : `${prefix}runs-${priority.toLowerCase()}`;
 }
 
+/**
+ * How long a delete waits for others to share its DeleteMessageBatch. The
+ * run's outcome is recorded before, so the wait delays no run; at 100 runs
+ * a second it fills a batch of 5 (20 ms filled one of 2). Kept short since
+ * runs finishing beyond the worker's concurrency count against its slots
+ * (`src/worker/slots.ts`).
+ */
+export const ACK_GATHER_MS = 50;
+
 /** The run queue on SQS (or an SQS-compatible emulator), with its dead letter queue. */
 export function createSqsWorkQueue(
   options: SqsOptions,
@@ -55,15 +64,15 @@ export function createSqsWorkQueue(
   const withQueues = recreatingQueues(() => createQueues(), hooks.onQueuesRecreated);
 
   /**
-   * Deletes gather for a few milliseconds into DeleteMessageBatch calls of up
-   * to 10 (one batcher per queue): a busy worker acknowledges many runs a
+   * Deletes gather for up to `ACK_GATHER_MS` into DeleteMessageBatch calls of
+   * up to 10 (one batcher per queue): a busy worker acknowledges many runs a
    * second, and one call per message costs the worker and the queue more than
    * the runs themselves.
    */
   const ackBatcher = (priority: Priority) =>
     createBatcher<string>(
       10,
-      20,
+      ACK_GATHER_MS,
       async (handles) => {
         const entries = handles.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle }));
         const out = await sqs(() =>

@@ -16,15 +16,17 @@ const run: OutgoingRun = {
 
 /**
  * A dispatcher on a fake clock whose queue fails its first `failures` sends
- * (no gather window unless given, so that a due run goes at once).
+ * (no gather window unless given, so that a due run goes at once; "default":
+ * the dispatcher's own, from the send-ahead).
  */
-function setup(failures: number, gatherMs = 0) {
+function setup(failures: number, gatherMs: number | "default" = 0, aheadMs?: number) {
   const clock = fakeClock(T);
   const sendsAt: number[] = [];
   const batches: OutgoingRun[][] = [];
   const counts = { sent: 0, failed: 0 };
   const dispatcher = createDispatcher({
-    gatherMs,
+    ...(gatherMs === "default" ? {} : { gatherMs }),
+    ...(aheadMs === undefined ? {} : { aheadMs }),
     queue: {
       async send(runs) {
         sendsAt.push(clock.now());
@@ -63,6 +65,36 @@ describe("dispatcher sends (fake clock)", () => {
     await s.clock.tick(SEND_GATHER_MS + 1);
     await vi.waitFor(() => expect(s.sendsAt).toHaveLength(2));
     expect(s.sendsAt).toEqual([T + 10 + SEND_GATHER_MS, T + 11 + 2 * SEND_GATHER_MS]);
+  });
+
+  it("with a send-ahead, sends runs ahead of their time in rounds that fill a batch", async () => {
+    // 500 ms ahead, gathering half of it: a run is sent 250-500 ms before its time.
+    const s = setup(0, "default", 500);
+    const at = (ms: number) => ({ ...run, jobId: `job_${ms}`, scheduledMs: T + ms });
+    // Thirty runs 10 ms apart, from 1 s on (100 a second).
+    s.dispatcher.hold(Array.from({ length: 30 }, (_, i) => at(1_000 + 10 * i)));
+    await s.clock.tick(749);
+    expect(s.sendsAt).toEqual([]);
+    await s.clock.tick(1);
+    await vi.waitFor(() => expect(s.sendsAt).toHaveLength(1));
+    // The first run's round: every run whose send-ahead began by then (due by 1,250 ms).
+    expect(s.batches[0]!.map((r) => r.scheduledMs - T)).toEqual(
+      Array.from({ length: 26 }, (_, i) => 1_000 + 10 * i),
+    );
+    await s.clock.tick(1_000);
+    await vi.waitFor(() => expect(s.sendsAt).toHaveLength(2));
+    expect(s.sendsAt.map((t) => t - T)).toEqual([750, 1_010]);
+    // Every run went out at least 250 ms before its time.
+    for (const [i, batch] of s.batches.entries()) {
+      for (const r of batch) expect(r.scheduledMs - s.sendsAt[i]!).toBeGreaterThanOrEqual(250);
+    }
+  });
+
+  it("with a send-ahead, sends a run claimed inside it at once", async () => {
+    const s = setup(0, "default", 500);
+    s.dispatcher.hold([{ ...run, scheduledMs: T + 100 }]);
+    await s.clock.tick(0);
+    await vi.waitFor(() => expect(s.sendsAt).toEqual([T]));
   });
 
   it("retries a failed send 0.2 s, then 0.4 s later, and counts each failure", async () => {
