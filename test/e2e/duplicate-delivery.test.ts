@@ -120,7 +120,9 @@ describe("duplicate deliveries (real processes, messages sent again to SQS)", ()
       // Long enough that the worker that starts it is still busy when the other copy arrives.
       target: effects.target(1),
     });
-    const run = { jobId: job!.id, partition: job!.partition, scheduledMs: at };
+    // The copies name a run of a time already past: a worker starts it on receipt
+    // (one due later it would hold until then), and no scheduler claims that time.
+    const run = { jobId: job!.id, partition: job!.partition, scheduledMs: Date.now() - 1_000 };
     const id = executionId({ ...run, attempt: 1 });
     await queueEmpty();
     const before = await counts();
