@@ -164,9 +164,11 @@ async function main(): Promise<void> {
           partitions: int("partitions", 32),
           callMs: int("call-ms", 400),
           ...(flags.has("priority") ? { priority: priorityFlag(flags.get("priority")!) } : {}),
+          ...(flags.get("built") === "true" ? { launch: builtLaunch } : {}),
           log,
         });
-        process.stdout.write(`${JSON.stringify({ bench: "failover", ...result })}\n`);
+        const built = flags.get("built") === "true";
+        process.stdout.write(`${JSON.stringify({ bench: "failover", built, ...result })}\n`);
       } finally {
         await backends.stop();
       }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { metricValue } from "../deploy/local/chronoring-process.js";
+import { type ChronoringLaunch, metricValue } from "../deploy/local/chronoring-process.js";
 import { partitionOf } from "../src/core/partition.js";
 import { startEffectServer } from "./harness/effect-server.js";
 import { createEverySecondJobs, type Fault, runFaults } from "./harness/schedule.js";
@@ -20,6 +20,8 @@ export interface FailoverOptions {
   callMs: number;
   /** The schedules' priority (absent: the default, MEDIUM). */
   priority?: "HIGH" | "MEDIUM" | "LOW";
+  /** How each process is started (`--built`: `node dist/main.js`); absent: the sources under tsx. */
+  launch?: (name: string) => ChronoringLaunch | undefined;
   log: (line: string) => void;
 }
 
@@ -39,6 +41,7 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
     backends,
     prefix,
     log,
+    ...(options.launch ? { launch: options.launch } : {}),
     settings: {
       CHRONORING_PARTITIONS: String(options.partitions),
       ...FAST_FAILOVER_SETTINGS,
