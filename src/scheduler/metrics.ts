@@ -82,7 +82,7 @@ export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
   return {
     fireLateness: new Histogram({
       name: "chronoring_fire_lateness_seconds",
-      help: "Time a run was sent to the queue minus its scheduled time (its planned start within a flexible window)",
+      help: "Time a run was sent to the queue minus its scheduled time (its planned start within a flexible window); about minus send-ahead-ms on a node keeping up, counted in the lowest bucket",
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
