@@ -166,6 +166,9 @@ export async function runAtCount(backends: Endpoints, o: CountOptions) {
         endpoint: backends.dynamodb,
         region: backends.region,
         credentials: { accessKeyId: "local", secretAccessKey: "local" },
+        // A scan page of a million-job table on a store still draining a burst
+        // was refused with a socket hang up after the SDK's 3 tries.
+        maxAttempts: 10,
       });
       const t0 = Date.now();
       const expected = await expectedRuns(dynamo, `${o.prefix}jobs`, checked).finally(() =>
