@@ -156,6 +156,7 @@ async function main(): Promise<void> {
       break;
     }
     case "failover": {
+      const built = flags.get("built") === "true";
       const backends = await startBackends({ warm: true, log });
       try {
         const result = await failoverScenario(backends, {
@@ -164,10 +165,9 @@ async function main(): Promise<void> {
           partitions: int("partitions", 32),
           callMs: int("call-ms", 400),
           ...(flags.has("priority") ? { priority: priorityFlag(flags.get("priority")!) } : {}),
-          ...(flags.get("built") === "true" ? { launch: builtLaunch } : {}),
+          ...(built ? { launch: builtLaunch } : {}),
           log,
         });
-        const built = flags.get("built") === "true";
         process.stdout.write(`${JSON.stringify({ bench: "failover", built, ...result })}\n`);
       } finally {
         await backends.stop();

@@ -1,8 +1,9 @@
 import type { Logger } from "pino";
-import type { Clock, Timer } from "../core/clock.js";
+import type { Clock } from "../core/clock.js";
 import { plannedStart } from "../core/execution.js";
 import type { OutgoingRun, WorkQueue } from "../core/ports/work-queue.js";
 import { type RetrySchedule, retry } from "../core/retry.js";
+import { createTimedHold } from "../core/timed-hold.js";
 import { interleaveByTenant } from "./interleave.js";
 
 /**
@@ -65,42 +66,13 @@ export function createDispatcher(deps: {
   const aheadMs = deps.aheadMs ?? 0;
   const gatherMs =
     deps.gatherMs ?? (aheadMs > 0 ? Math.floor(aheadMs * AHEAD_GATHER_SHARE) : SEND_GATHER_MS);
-  /** Held runs by the ms from which they may be sent (planned start minus the send-ahead). */
-  const held = new Map<number, OutgoingRun[]>();
-  let count = 0;
-  let timer: Timer | undefined;
-  let timerAt = Number.POSITIVE_INFINITY;
   let closed = false;
   const inFlight = new Set<Promise<void>>();
-
-  function arm(): void {
-    if (closed || held.size === 0) return;
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const t of held.keys()) if (t < earliest) earliest = t;
-    // Runs sendable within the gather window after the earliest go with it.
-    const at = earliest + gatherMs;
-    if (timer && at >= timerAt) return;
-    timer?.cancel();
-    timerAt = at;
-    timer = clock.setTimeout(fire, Math.max(0, at - clock.now()));
-  }
-
-  function fire(): void {
-    timer = undefined;
-    timerAt = Number.POSITIVE_INFINITY;
-    const now = clock.now();
-    const due: OutgoingRun[] = [];
-    for (const [t, runs] of held) {
-      if (t <= now) {
-        due.push(...runs);
-        held.delete(t);
-      }
-    }
-    count -= due.length;
+  /** Held runs by the ms from which they may be sent (planned start minus the send-ahead). */
+  const held = createTimedHold<OutgoingRun>(clock, gatherMs, (due) =>
     // Tenants round-robin: one tenant's burst does not queue ahead of another's runs.
-    if (due.length) send(interleaveByTenant(due));
-    arm();
-  }
+    send(interleaveByTenant(due)),
+  );
 
   function send(runs: OutgoingRun[]): void {
     const p = (async () => {
@@ -125,29 +97,17 @@ export function createDispatcher(deps: {
   return {
     hold(runs) {
       if (closed) return;
-      for (const run of runs) {
-        // A run with a flexible window waits for its planned start, not its time.
-        const at = plannedStart(run) - aheadMs;
-        const list = held.get(at);
-        if (list) list.push(run);
-        else held.set(at, [run]);
-      }
-      count += runs.length;
-      arm();
+      // A run with a flexible window waits for its planned start, not its time.
+      for (const run of runs) held.add(plannedStart(run) - aheadMs, run);
     },
     get pending() {
-      return count;
+      return held.size;
     },
     async close() {
-      timer?.cancel();
-      fire();
+      held.flush();
       closed = true;
-      // fire() re-armed the timer for the next held run: those are dropped
-      // (the recovery sweep of the next owner sends them).
-      timer?.cancel();
-      timer = undefined;
-      held.clear();
-      count = 0;
+      // Runs not yet due are dropped (the recovery sweep of the next owner sends them).
+      held.drain();
       await Promise.all(inFlight);
     },
   };

@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
-import { type Clock, every, type Timer } from "../core/clock.js";
+import { type Clock, every } from "../core/clock.js";
 import { plannedStart } from "../core/execution.js";
 import type { Delivery, WorkQueue } from "../core/ports/work-queue.js";
+import { createTimedHold } from "../core/timed-hold.js";
 import { createIntakeOrder, tenantOf } from "./intake-order.js";
 
 export interface IntakeDeps {
@@ -46,8 +47,6 @@ export interface Intake {
   held(): number;
   /** The most runs held at once: `concurrency + buffer`. */
   readonly capacity: number;
-  /** Runs held for their planned start, received ahead of it. */
-  ahead(): number;
   /** True while the runs held ahead fill their share (`AHEAD_PER_CAPACITY`): receive none. */
   aheadFull(): boolean;
   /**
@@ -111,7 +110,7 @@ export function createIntake(deps: IntakeDeps): Intake {
     deps.clock,
     Math.max(1000, (deps.visibilityTimeoutS * 1000) / 3),
     () => {
-      const waiting = [...order.all(), ...aheadRuns()];
+      const waiting = [...order.all(), ...ahead.all()];
       if (waiting.length === 0) return;
       void deps.queue.extendAll(waiting, deps.visibilityTimeoutS).then((failed) => {
         if (failed.length === 0) return;
@@ -124,52 +123,17 @@ export function createIntake(deps: IntakeDeps): Intake {
 
   const held = () => deps.running() + order.size();
 
-  /** Runs received ahead of their planned start, by it. */
-  const ahead = new Map<number, Delivery[]>();
-  let aheadCount = 0;
-  const aheadLimit = capacity * AHEAD_PER_CAPACITY;
-  let aheadTimer: Timer | undefined;
-  let aheadTimerAt = Number.POSITIVE_INFINITY;
-  const aheadRuns = () => [...ahead.values()].flat();
-
-  function holdAhead(delivery: Delivery, at: number): void {
-    const list = ahead.get(at);
-    if (list) list.push(delivery);
-    else ahead.set(at, [delivery]);
-    aheadCount++;
-    armAhead();
-  }
-
-  function armAhead(): void {
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const t of ahead.keys()) if (t < earliest) earliest = t;
-    if (earliest === aheadTimerAt) return;
-    aheadTimer?.cancel();
-    aheadTimer = undefined;
-    aheadTimerAt = earliest;
-    if (earliest === Number.POSITIVE_INFINITY) return;
-    aheadTimer = deps.clock.setTimeout(releaseAhead, Math.max(0, earliest - deps.clock.now()));
-  }
-
-  /** Runs whose planned start came join the waiting runs, and start as slots allow. */
-  function releaseAhead(): void {
-    aheadTimer = undefined;
-    aheadTimerAt = Number.POSITIVE_INFINITY;
-    const now = deps.clock.now();
-    for (const [t, runs] of [...ahead].sort(([a], [b]) => a - b)) {
-      if (t > now) continue;
-      ahead.delete(t);
-      aheadCount -= runs.length;
-      for (const d of runs) order.add(d);
-    }
-    armAhead();
+  /** Runs received ahead of their planned start, by it: at their time they join the waiting runs. */
+  const ahead = createTimedHold<Delivery>(deps.clock, 0, (due) => {
+    for (const d of due) order.add(d);
     pump();
     deps.changed?.();
-  }
+  });
+  const aheadLimit = capacity * AHEAD_PER_CAPACITY;
 
   function pump(): void {
     if (!deps.canStart()) {
-      if (order.size() || aheadCount) void release();
+      if (order.size() || ahead.size) void release();
       return;
     }
     while (deps.room() > 0) {
@@ -187,10 +151,7 @@ export function createIntake(deps: IntakeDeps): Intake {
   }
 
   async function release(): Promise<void> {
-    const waiting = [...order.drain(), ...aheadRuns()];
-    ahead.clear();
-    aheadCount = 0;
-    armAhead();
+    const waiting = [...order.drain(), ...ahead.drain()];
     if (waiting.length > 0) await deps.queue.extendAll(waiting, 0);
   }
 
@@ -198,12 +159,11 @@ export function createIntake(deps: IntakeDeps): Intake {
     held,
     capacity,
     highRoom: () => capacity + highReserve - held(),
-    ahead: () => aheadCount,
-    aheadFull: () => aheadCount >= aheadLimit,
+    aheadFull: () => ahead.size >= aheadLimit,
     offer(delivery) {
       const at = plannedStart(delivery.run);
       if (at > deps.clock.now() + AHEAD_SLACK_MS) {
-        holdAhead(delivery, at);
+        ahead.add(at, delivery);
         return true;
       }
       const limit = delivery.priority === "HIGH" ? capacity + highReserve : capacity;
@@ -220,7 +180,7 @@ export function createIntake(deps: IntakeDeps): Intake {
     release,
     close() {
       heartbeat.cancel();
-      aheadTimer?.cancel();
+      ahead.drain();
     },
   };
 }
