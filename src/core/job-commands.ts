@@ -1,4 +1,5 @@
 import { retryAborted, type SlotDeps, slotChange, withFreedSlots } from "./active-slots.js";
+import { claimedExecution } from "./claimed-execution.js";
 import type { Clock } from "./clock.js";
 import { failedPrecondition, notFound } from "./errors.js";
 import { type Execution, executionId, type RunRef } from "./execution.js";
@@ -243,7 +244,9 @@ function createUncheckedCommands(deps: JobCommandsDeps, checks: InputChecks): Jo
     },
 
     async getExecution(tenant, id) {
-      const execution = await executions.getExecution(tenant, id);
+      const execution =
+        (await executions.getExecution(tenant, id)) ??
+        (await claimedExecution({ jobs, executions, nowMs: clock.now() }, tenant, id));
       if (!execution) throw notFound(`execution ${id}`);
       return execution;
     },

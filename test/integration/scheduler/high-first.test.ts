@@ -1,8 +1,8 @@
 /**
  * A HIGH run due with a backlog of 2,000 MEDIUM runs in its partition is
  * sent first, against DynamoDB Local and the SQS emulator: the due index
- * lists it after every run of the partition that sorts before it (it was
- * written last), and the claim pass that finds a full page of due runs
+ * lists it after every run of the partition that sorts before it (it is
+ * due a millisecond after them), and the claim pass that finds a full page of due runs
  * reads the HIGH index too and claims it first.
  */
 import { Registry } from "prom-client";
@@ -41,10 +41,12 @@ describe("HIGH first under a backlog", () => {
       expect((await stores.jobs.putJobs(medium.slice(i, i + 500))).size).toBe(0);
     }
     console.log(`high-first: backlog written in ${Date.now() - t0} ms`);
-    const high = inPartition0(at, "HIGH");
+    // A millisecond later than the backlog: the due index orders by time
+    // only, and runs due at one instant come in no set order.
+    const high = inPartition0(at + 1, "HIGH");
     expect((await stores.jobs.putJobs([high])).size).toBe(0);
     // The due index lists it behind the backlog's first page.
-    const page = await stores.jobs.dueJobs(0, at, config.scheduler.batchSize);
+    const page = await stores.jobs.dueJobs(0, at + 1, config.scheduler.batchSize);
     expect(page.map((d) => d.id)).not.toContain(high.id);
     // The HIGH index serves it: a fresh table's index may still be being
     // built on a busy DynamoDB Local (the readiness check asks again every 5 s).
@@ -52,7 +54,7 @@ describe("HIGH first under a backlog", () => {
     await waitFor(
       "the HIGH index to list the HIGH job",
       async () =>
-        (await stores.jobs.dueJobs(0, at, 10, "HIGH")).some((j) => j.id === high.id)
+        (await stores.jobs.dueJobs(0, at + 1, 10, "HIGH")).some((j) => j.id === high.id)
           ? true
           : undefined,
       60_000,

@@ -46,8 +46,11 @@ describe("fenced claims", () => {
         due.map((job: DueJob) => ({ job, nextRunMs: undefined, recoverAtMs: now + 90_000 })),
       );
     }
-    // Another node took partition 3 at a later epoch and claimed its first job.
-    const stalePartition = 3;
+    // Another node took the partition of most jobs at a later epoch and
+    // claimed its first job (jobs land on partitions at random).
+    const stalePartition = [...byPartition].reduce((a, b) =>
+      b[1].length > a[1].length ? b : a,
+    )[0];
     const staleClaims = byPartition.get(stalePartition)!;
     expect(staleClaims.length).toBeGreaterThan(1);
     const other = { partition: stalePartition, epoch: 6, owner: "other" };

@@ -4,13 +4,8 @@
  */
 
 import { describe, expect, it } from "vitest";
-import { createMemoryExecutionStore } from "../../../src/adapters/memory/execution-store.js";
-import { createMemoryJobStore } from "../../../src/adapters/memory/job-store.js";
-import { createMemoryDb } from "../../../src/adapters/memory/memory-db.js";
-import { createMemoryWorkQueue } from "../../../src/adapters/memory/work-queue.js";
-import { createJobCommands } from "../../../src/core/job-commands.js";
 import { currentPause, PAUSE_HISTORY_MAX, withPause, withResume } from "../../../src/core/pause.js";
-import { fakeClock } from "../../support/fake-clock.js";
+import { memoryJobCommands, noopJobInput } from "../../support/memory-commands.js";
 
 describe("the pause history", () => {
   it("keeps the last 20 pauses, the newest last", () => {
@@ -36,23 +31,8 @@ describe("the pause history", () => {
 
 describe("PauseJob and ResumeJob with notes", () => {
   it("record who and why in the status change's own write", async () => {
-    const db = createMemoryDb();
-    const clock = fakeClock(Date.UTC(2026, 5, 1));
-    const commands = createJobCommands({
-      jobs: createMemoryJobStore(db),
-      executions: createMemoryExecutionStore(db),
-      queue: createMemoryWorkQueue({ clock, visibilityTimeoutS: 30, maxReceiveCount: 5 }),
-      clock,
-      partitionCount: 8,
-      startTimeoutMs: 60_000,
-    });
-    const job = await commands.create("default", {
-      name: "n",
-      owner: "o",
-      tags: [],
-      schedule: { interval: "1m" },
-      target: { type: "noop", sleepMs: 0 },
-    });
+    const { commands, clock } = memoryJobCommands();
+    const job = await commands.create("default", noopJobInput("1m"));
     clock.advance(1000);
     const paused = await commands.pause("default", job.id, { by: "alice", note: "migration" });
     expect(paused.version).toBe(2);
