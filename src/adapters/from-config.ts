@@ -28,6 +28,7 @@ export function workQueueOptions(config: Config): SqsOptions {
     queuePrefix: config.queue.prefix,
     visibilityTimeoutS: config.queue.visibilityTimeoutS,
     maxReceiveCount: config.queue.maxReceiveCount,
+    runsPerMessage: config.queue.runsPerMessage,
     maxAttempts: config.aws.maxAttempts,
     requestTimeoutMs: config.aws.requestTimeoutMs,
   };

@@ -82,6 +82,8 @@ export interface Config {
     prefix: string;
     visibilityTimeoutS: number;
     maxReceiveCount: number;
+    /** Runs sent together share a message, up to this many (1: one run a message). */
+    runsPerMessage: number;
     /** Longest delivery delay the queue takes (SQS: 15 min); a later retry waits in the store. */
     maxDelayMs: number;
   };
@@ -289,6 +291,7 @@ export function loadConfig(
       prefix: str("queue-prefix"),
       visibilityTimeoutS: int("visibility-timeout-s"),
       maxReceiveCount: int("max-receive-count"),
+      runsPerMessage: int("queue-runs-per-message"),
       maxDelayMs: int("queue-max-delay-ms"),
     },
     scheduler: {

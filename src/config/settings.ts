@@ -58,6 +58,8 @@ export const FIELDS: Field[] = [
   { key: "queue-prefix", kind: "string", default: "chronoring-" },
   { key: "visibility-timeout-s", kind: "int", default: "30", min: 5, max: 43_200 },
   { key: "max-receive-count", kind: "int", default: "10", min: 1, max: 1000 },
+  // Runs sent together share a message, up to this many (1: a message a run).
+  { key: "queue-runs-per-message", kind: "int", default: "10", min: 1, max: 10 },
   { key: "queue-max-delay-ms", kind: "int", default: "900000", min: 0, max: 900_000 },
   { key: "lookahead-ms", kind: "int", default: "5000", min: 0, max: 60_000 },
   // 0 sends each run at its time; the worker holds a run sent ahead until then.

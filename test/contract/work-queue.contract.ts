@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { OutgoingRun, WorkQueue } from "../../src/core/ports/work-queue.js";
+import type { Delivery, OutgoingRun, WorkQueue } from "../../src/core/ports/work-queue.js";
 import { makeRun } from "../support/jobs.js";
 
 /**
@@ -76,8 +76,9 @@ export function workQueueContract(adapter: string, factory: WorkQueueFactory): v
 
     it("extends many runs together, across priorities; one that is gone fails alone", async () => {
       const { queue, wait } = await factory("extend-all");
-      const medium = Array.from({ length: 12 }, (_, i) => run(100 + i));
-      await queue.send([...medium, run(200, { priority: "HIGH" })]);
+      // Sent one by one: a message each (runs sent together may share one).
+      for (let i = 0; i < 12; i++) await queue.send([run(100 + i)]);
+      await queue.send([run(200, { priority: "HIGH" })]);
       const got = [...(await receiveAll(queue, 12)), ...(await receiveAll(queue, 1, "HIGH"))];
       expect(got).toHaveLength(13);
       const [gone, ...kept] = got;
@@ -96,6 +97,29 @@ export function workQueueContract(adapter: string, factory: WorkQueueFactory): v
         kept.map((d) => d.run.scheduledMs).sort(),
       );
       expect(await queue.extendAll([], 4)).toEqual([]);
+    });
+
+    it("delivers runs sent together one by one; one given back comes back alone, the rest given back come back, acknowledged ones never", async () => {
+      const { queue, wait } = await factory("together");
+      const times = Array.from({ length: 25 }, (_, i) => 300 + i);
+      await queue.send(times.map((t) => run(t)));
+      const got = await receiveAll(queue, 25);
+      const timesOf = (ds: Delivery[]) => ds.map((d) => d.run.scheduledMs).sort((a, b) => a - b);
+      expect(timesOf(got)).toEqual(times);
+      expect(new Set(got.map((d) => d.handle)).size).toBe(25);
+      const [first, ...rest] = got;
+      expect(await queue.extendAll(rest, 3)).toEqual([]);
+      expect(await queue.extendAll([first!], 0)).toEqual([]);
+      const alone = await receiveAll(queue, 1);
+      expect(timesOf(alone)).toEqual([300]);
+      expect(await queue.receive(10, 0)).toEqual([]);
+      // Given back, the rest come back, and none of them twice.
+      expect(await queue.extendAll(rest, 0)).toEqual([]);
+      const back = await receiveAll(queue, 24);
+      expect(timesOf(back)).toEqual(times.slice(1));
+      for (const d of [...alone, ...back]) await queue.ack(d);
+      await wait(3500);
+      expect(await queue.receive(10, 0)).toEqual([]);
     });
 
     it("keeps each priority's runs in its own queue", async () => {

@@ -12,7 +12,10 @@ import { DEFAULT_PRIORITY, PRIORITIES, type Priority } from "../../core/priority
 import { injectTrace } from "../../observability/trace-context.js";
 import { createBatcher } from "./batcher.js";
 import { createSqsClient, type SqsConnection, sqs } from "./client.js";
-import { parseRun, type RunMessage } from "./message-body.js";
+import { parseRuns, type RunMessage } from "./message-body.js";
+import type { Attributes, OutgoingMessage } from "./packed-visibility.js";
+import { createPackedVisibility } from "./packed-visibility.js";
+import { createPackTracker, messageBody, packRuns } from "./packs.js";
 import { recreatingQueues } from "./queue-recovery.js";
 import { sendInRounds } from "./send-rounds.js";
 import { TRACE_ATTRIBUTES, traceAttributes, traceFromAttributes } from "./trace-attributes.js";
@@ -28,6 +31,8 @@ export interface SqsOptions extends SqsConnection {
   visibilityTimeoutS: number;
   /** Deliveries before a message moves to the dead letter queue. */
   maxReceiveCount: number;
+  /** Runs sent together share a message, up to this many (`packs.ts`); default and most 10, 1: one run a message. */
+  runsPerMessage?: number;
 }
 
 /** SQS's longest message delay. */
@@ -86,6 +91,55 @@ export function createSqsWorkQueue(
       clock,
     );
   const acks = new Map(PRIORITIES.map((p) => [p, ackBatcher(p)] as const));
+  const visibility = createVisibility(client, url);
+  const packs = createPackTracker();
+  const packed = createPackedVisibility({ packs, visibility, sendMessages, ackMessage });
+  /** Runs a received message carried, on average lately: receives ask for about `max` runs. */
+  let runsPerMessage = 1;
+
+  function ackMessage(priority: Priority | undefined, receipt: string): Promise<void> {
+    return acks.get(priority ?? DEFAULT_PRIORITY)!.add(receipt);
+  }
+
+  /**
+   * Sends messages, in their order, as SendMessageBatch calls of up to ten
+   * of one queue, `SEND_CONCURRENCY` at a time: the queue then keeps roughly
+   * the order the sender chose (tenants round-robin), where hundreds of
+   * concurrent batches land in any order.
+   */
+  async function sendMessages(
+    messages: Array<{ priority: Priority; message: OutgoingMessage }>,
+  ): Promise<void> {
+    const batches: Array<{ priority: Priority; messages: OutgoingMessage[] }> = [];
+    for (const priority of PRIORITIES) {
+      const mine = messages.filter((m) => m.priority === priority).map((m) => m.message);
+      for (let i = 0; i < mine.length; i += 10) {
+        batches.push({ priority, messages: mine.slice(i, i + 10) });
+      }
+    }
+    await inOrder(batches, SEND_CONCURRENCY, async ({ priority, messages: batch }) => {
+      const entries = batch.map(({ body, delay, attributes }, i) => ({
+        Id: String(i),
+        MessageBody: body,
+        ...(delay ? { DelaySeconds: delay } : {}),
+        ...(attributes ? { MessageAttributes: attributes } : {}),
+      }));
+      await sendInRounds(
+        entries,
+        async (request) => {
+          const out = await withQueues(() =>
+            sqs(() =>
+              client.send(
+                new SendMessageBatchCommand({ QueueUrl: url(priority), Entries: request }),
+              ),
+            ),
+          );
+          return out.Failed ?? [];
+        },
+        clock,
+      );
+    });
+  }
 
   function url(priority: Priority = DEFAULT_PRIORITY): string {
     const found = queueUrls.get(priority);
@@ -151,43 +205,32 @@ export function createSqsWorkQueue(
 
     async send(runs: OutgoingRun[]) {
       const now = clock.now();
-      const batches: Array<{ priority: Priority; runs: OutgoingRun[] }> = [];
+      const messages: Array<{ priority: Priority; message: OutgoingMessage }> = [];
       for (const priority of PRIORITIES) {
-        const mine = runs.filter((run) => (run.priority ?? DEFAULT_PRIORITY) === priority);
-        for (let i = 0; i < mine.length; i += 10) {
-          batches.push({ priority, runs: mine.slice(i, i + 10) });
-        }
-      }
-      // Batches go out in their order, SEND_CONCURRENCY at a time, not all at
-      // once: the queue then keeps roughly the order the sender chose (tenants
-      // round-robin), where hundreds of concurrent batches land in any order.
-      await inOrder(batches, SEND_CONCURRENCY, async ({ priority, runs: batch }) => {
-        const entries = batch.map(({ priority: _queue, delayMs, trace, ...run }, i) => {
+        // Runs that share a delay and attributes share messages (`packs.ts`).
+        const groups = new Map<
+          string,
+          { delay?: number; attributes?: Attributes; bodies: string[] }
+        >();
+        for (const run of runs) {
+          if ((run.priority ?? DEFAULT_PRIORITY) !== priority) continue;
+          const { priority: _queue, delayMs, trace, ...rest } = run;
           // A run that names no trace continues the sender's (an API call, a worker's retry).
           const attributes = traceAttributes(trace ?? injectTrace());
-          return {
-            Id: String(i),
-            MessageBody: JSON.stringify({ ...run, sentMs: now } satisfies RunMessage),
-            // SQS takes whole seconds up to 15 minutes; callers keep longer delays in the store.
-            ...(delayMs ? { DelaySeconds: Math.min(MAX_DELAY_S, Math.ceil(delayMs / 1000)) } : {}),
-            ...(attributes ? { MessageAttributes: attributes } : {}),
-          };
-        });
-        await sendInRounds(
-          entries,
-          async (request) => {
-            const out = await withQueues(() =>
-              sqs(() =>
-                client.send(
-                  new SendMessageBatchCommand({ QueueUrl: url(priority), Entries: request }),
-                ),
-              ),
-            );
-            return out.Failed ?? [];
-          },
-          clock,
-        );
-      });
+          // SQS takes whole seconds up to 15 minutes; callers keep longer delays in the store.
+          const delay = delayMs ? Math.min(MAX_DELAY_S, Math.ceil(delayMs / 1000)) : undefined;
+          const key = `${delay ?? 0} ${attributes ? JSON.stringify(attributes) : ""}`;
+          const group = groups.get(key) ?? { delay, attributes, bodies: [] };
+          groups.set(key, group);
+          group.bodies.push(JSON.stringify({ ...rest, sentMs: now } satisfies RunMessage));
+        }
+        for (const { delay, attributes, bodies } of groups.values()) {
+          for (const pack of packRuns(bodies, options.runsPerMessage)) {
+            messages.push({ priority, message: { body: messageBody(pack), delay, attributes } });
+          }
+        }
+      }
+      await sendMessages(messages);
     },
 
     async receive(
@@ -201,7 +244,8 @@ export function createSqsWorkQueue(
           client.send(
             new ReceiveMessageCommand({
               QueueUrl: url(priority),
-              MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
+              // About `max` runs: fewer messages when they have been carrying several.
+              MaxNumberOfMessages: Math.min(10, Math.max(1, Math.floor(max / runsPerMessage))),
               WaitTimeSeconds: Math.min(20, Math.ceil(waitMs / 1000)),
               MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
               MessageAttributeNames: [...TRACE_ATTRIBUTES],
@@ -214,38 +258,68 @@ export function createSqsWorkQueue(
       );
       const deliveries: Delivery[] = [];
       for (const m of out.Messages ?? []) {
-        const run = parseRun(m.Body);
-        if (!run) {
+        const parsed = parseRuns(m.Body);
+        if (!parsed) {
           hooks.onMalformed?.(m.Body);
           // Leave it: after maxReceiveCount deliveries it lands in the dead letter queue.
           continue;
         }
-        const { sentMs, target, limits, notify, workflowId, wait, claimed, failing, ...ref } = run;
-        const trace = traceFromAttributes(m.MessageAttributes);
-        deliveries.push({
-          run: ref,
-          ...(target ? { target } : {}),
-          ...(limits ? { limits } : {}),
-          ...(notify ? { notify } : {}),
-          ...(workflowId ? { workflowId } : {}),
-          ...(wait ? { wait } : {}),
-          ...(claimed ? { claimed } : {}),
-          ...(failing !== undefined ? { failing } : {}),
-          receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
-          sentMs: sentMs || Number(m.Attributes?.SentTimestamp ?? 0),
-          handle: m.ReceiptHandle ?? "",
-          priority,
-          ...(trace ? { trace } : {}),
+        const runs = parsed.runs.filter((run): run is RunMessage => {
+          // A pack's member that is no run is dropped with its message.
+          if (!run) hooks.onMalformed?.(m.Body);
+          return run !== undefined;
         });
+        runsPerMessage = runsPerMessage * 0.8 + runs.length * 0.2;
+        const receipt = m.ReceiptHandle ?? "";
+        const handles = parsed.pack
+          ? packs.received(
+              receipt,
+              runs.map((run) => JSON.stringify(run)),
+              m.MessageAttributes,
+            )
+          : [receipt];
+        const trace = traceFromAttributes(m.MessageAttributes);
+        const receiveCount = Number(m.Attributes?.ApproximateReceiveCount ?? 1);
+        runs.forEach((run, i) => {
+          const { sentMs, target, limits, notify, workflowId, wait, claimed, failing, ...ref } =
+            run;
+          deliveries.push({
+            run: ref,
+            ...(target ? { target } : {}),
+            ...(limits ? { limits } : {}),
+            ...(notify ? { notify } : {}),
+            ...(workflowId ? { workflowId } : {}),
+            ...(wait ? { wait } : {}),
+            ...(claimed ? { claimed } : {}),
+            ...(failing !== undefined ? { failing } : {}),
+            receiveCount,
+            sentMs: sentMs || Number(m.Attributes?.SentTimestamp ?? 0),
+            handle: handles[i]!,
+            priority,
+            ...(trace ? { trace } : {}),
+          });
+        });
+        if (parsed.pack && runs.length === 0)
+          void acks
+            .get(priority)!
+            .add(receipt)
+            .catch(() => {});
       }
       return deliveries;
     },
 
     ack(delivery: Delivery) {
-      return acks.get(delivery.priority ?? DEFAULT_PRIORITY)!.add(delivery.handle);
+      if (!packs.isMember(delivery.handle)) return ackMessage(delivery.priority, delivery.handle);
+      return packed.act(delivery.priority, packs.acked(delivery.handle));
     },
 
-    ...createVisibility(client, url),
+    async extend(delivery: Delivery, seconds: number): Promise<void> {
+      if (!packs.isMember(delivery.handle)) return visibility.extend(delivery, seconds);
+      const [failed] = await packed.extendAll([delivery], seconds);
+      if (failed) throw failed.error;
+    },
+
+    extendAll: packed.extendAll,
 
     async depth(priority?: Priority): Promise<QueueDepth> {
       if (priority) return depthOf(priority);
