@@ -68,7 +68,16 @@ interface Pack {
   open: Map<string, string>;
   /** The message attributes it came with, for a run sent again. */
   attributes: unknown;
+  receivedMs: number;
 }
+
+/**
+ * A pack received this long ago is forgotten: its receipt has expired
+ * (SQS's longest visibility is 12 hours), and a run of it that its worker
+ * never settled (a start that failed, left for redelivery) has come back in
+ * a new message since.
+ */
+export const PACK_FORGET_MS = 12 * 3_600_000;
 
 /** What to do with the message of runs acknowledged or given back. */
 export type PackAction =
@@ -86,6 +95,16 @@ export type PackAction =
  */
 export function createPackTracker() {
   const byHandle = new Map<string, Pack>();
+  /** When the oldest pack still known was received (a bound: it may be gone). */
+  let oldestMs = Number.POSITIVE_INFINITY;
+
+  function forget(nowMs: number): void {
+    oldestMs = Number.POSITIVE_INFINITY;
+    for (const [handle, pack] of byHandle) {
+      if (nowMs - pack.receivedMs > PACK_FORGET_MS) byHandle.delete(handle);
+      else oldestMs = Math.min(oldestMs, pack.receivedMs);
+    }
+  }
 
   function settle(pack: Pack, handles: Iterable<string>): PackAction {
     for (const h of handles) {
@@ -97,8 +116,16 @@ export function createPackTracker() {
 
   return {
     /** Files a received pack; returns its runs' handles, in order. */
-    received(receipt: string, bodies: string[], attributes: unknown): string[] {
-      const pack: Pack = { receipt, size: bodies.length, open: new Map(), attributes };
+    received(receipt: string, bodies: string[], attributes: unknown, nowMs: number): string[] {
+      if (nowMs - oldestMs > PACK_FORGET_MS) forget(nowMs);
+      const pack: Pack = {
+        receipt,
+        size: bodies.length,
+        open: new Map(),
+        attributes,
+        receivedMs: nowMs,
+      };
+      oldestMs = Math.min(oldestMs, nowMs);
       return bodies.map((body, i) => {
         const handle = memberHandle(receipt, i);
         pack.open.set(handle, body);

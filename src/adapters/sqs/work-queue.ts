@@ -276,6 +276,7 @@ export function createSqsWorkQueue(
               receipt,
               runs.map((run) => JSON.stringify(run)),
               m.MessageAttributes,
+              clock.now(),
             )
           : [receipt];
         const trace = traceFromAttributes(m.MessageAttributes);

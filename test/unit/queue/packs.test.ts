@@ -4,6 +4,7 @@ import { parseRuns } from "../../../src/adapters/sqs/message-body.js";
 import {
   createPackTracker,
   messageBody,
+  PACK_FORGET_MS,
   PACK_MAX_BYTES,
   PACK_MAX_RUNS,
   packRuns,
@@ -52,7 +53,7 @@ describe("packRuns", () => {
 describe("the pack tracker", () => {
   it("deletes a message once every run of it is acknowledged", () => {
     const packs = createPackTracker();
-    const [a, b] = packs.received("r1", ["A", "B"], undefined);
+    const [a, b] = packs.received("r1", ["A", "B"], undefined, 0);
     expect(packs.receiptOf(a!)).toBe("r1");
     expect(packs.acked(a!)).toEqual({ kind: "none" });
     expect(packs.acked(b!)).toEqual({ kind: "delete", receipt: "r1" });
@@ -62,7 +63,7 @@ describe("the pack tracker", () => {
 
   it("makes a message given back whole visible; sends a run given back alone again", () => {
     const packs = createPackTracker();
-    const [a, b, c] = packs.received("r1", ["A", "B", "C"], { k: 1 });
+    const [a, b, c] = packs.received("r1", ["A", "B", "C"], { k: 1 }, 0);
     expect(packs.givenBack([a!])).toEqual([
       { kind: "resend", receipt: "r1", bodies: ["A"], handles: [a], attributes: { k: 1 } },
     ]);
@@ -73,8 +74,18 @@ describe("the pack tracker", () => {
     ]);
     expect(packs.settled([b!, c!])).toEqual({ kind: "delete", receipt: "r1" });
 
-    const [x, y] = packs.received("r2", ["X", "Y"], undefined);
+    const [x, y] = packs.received("r2", ["X", "Y"], undefined, 0);
     expect(packs.givenBack([y!, x!, "unknown"])).toEqual([{ kind: "release", receipt: "r2" }]);
     expect(packs.size).toBe(0);
+  });
+
+  it("forgets a pack whose receipt has expired, unsettled runs and all", () => {
+    const packs = createPackTracker();
+    const [old] = packs.received("r1", ["A", "B"], undefined, 0);
+    packs.received("r2", ["C", "D"], undefined, PACK_FORGET_MS);
+    expect(packs.size).toBe(2);
+    packs.received("r3", ["E", "F"], undefined, PACK_FORGET_MS + 1);
+    expect(packs.size).toBe(2);
+    expect(packs.isMember(old!)).toBe(false);
   });
 });
