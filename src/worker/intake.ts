@@ -39,6 +39,15 @@ export interface IntakeDeps {
  */
 export const AHEAD_PER_CAPACITY = 8;
 
+/**
+ * Runs the intake keeps beyond its capacity when a receive brought more
+ * than the room it asked for: runs sent together share a message (up to 10,
+ * `queue-runs-per-message`), and a message's runs come together. Giving the
+ * rest back would send each again as a message of its own, behind the
+ * backlog (measured in a burst: close to half its runs sent twice).
+ */
+export const MESSAGE_OVERFLOW = 9;
+
 /** A run due within this many ms is started at once, not held. */
 const AHEAD_SLACK_MS = 1;
 
@@ -167,7 +176,7 @@ export function createIntake(deps: IntakeDeps): Intake {
         return true;
       }
       const limit = delivery.priority === "HIGH" ? capacity + highReserve : capacity;
-      if (held() >= limit) return false;
+      if (held() >= limit + MESSAGE_OVERFLOW) return false;
       order.add(delivery);
       return true;
     },
