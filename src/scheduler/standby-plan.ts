@@ -32,7 +32,8 @@ export interface RunSeen {
  *   conditional start runs it once, whichever message comes first);
  * - `withhold`: claimed and not started, but the HIGH queue has runs
  *   waiting: most likely it is among them (workers are behind, and a second
- *   message would add to their load); left to the recovery sweep;
+ *   message would add to their load); checked again a hedge later, and left
+ *   to the recovery sweep once its start timeout has passed;
  * - `claim`: never claimed and still the job's next run: the standby claims
  *   it (the same compare-and-set as the owner's) and sends it if it wins;
  * - `gone`: neither claimed nor the job's next run any more (the job was

@@ -20,8 +20,8 @@ interface Watch {
   partition: number;
   /** The partition's HIGH jobs as last read (schedule, tenant, claim state). */
   jobs: Map<string, DueJob>;
-  /** Runs to check, by `<job>:<ms>`, each with when. */
-  expected: Map<string, { run: ExpectedRun; at: number }>;
+  /** Runs to check, by `<job>:<ms>`, each with when (and whether a check withheld it already). */
+  expected: Map<string, { run: ExpectedRun; at: number; withheld?: boolean }>;
   readAt: number;
   busy: boolean;
 }
@@ -146,7 +146,13 @@ export function createStandby(deps: {
         },
         { highBacklog },
       );
-      if (action === "withhold") metrics.standby.inc({ action: "withheld" });
+      if (action === "withhold") {
+        // Checked again a hedge later, until the recovery sweep's time: a
+        // backlog seen once may be a round just sent ahead of its time.
+        if (!w.expected.get(key)?.withheld) metrics.standby.inc({ action: "withheld" });
+        w.expected.set(key, { run, at: now + options.hedgeMs, withheld: true });
+        continue;
+      }
       if (action === "send") resend.push(hedged(w, run));
       if (action === "claim") toClaim.push(fresh.get(run.jobId)!);
       advance(w, run);

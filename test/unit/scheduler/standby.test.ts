@@ -105,6 +105,24 @@ describe("the standby of HIGH runs", () => {
     expect(await s.counted("withheld")).toBe(1);
   });
 
+  it("checks a withheld run again a hedge later, and sends it once the HIGH queue has drained", async () => {
+    const job = high();
+    const s = await standby(job);
+    await s.ownerClaims();
+    // A round sent ahead waits in the HIGH queue at the check.
+    await s.queue.send([{ ...firstAttempt(job), scheduledMs: AT + 1_000, priority: "HIGH" }]);
+    await s.until(AT + HEDGE + SEND_GATHER_MS);
+    expect(await s.counted("withheld")).toBe(1);
+    expect(await s.counted("sent")).toBe(0);
+    // A worker takes the queued message; the run at AT is still not started.
+    expect(await s.queue.receive(10, 0, undefined, "HIGH")).toHaveLength(1);
+    await s.until(AT + 2 * HEDGE + SEND_GATHER_MS);
+    expect(await s.counted("sent")).toBe(1);
+    expect(await s.counted("withheld")).toBe(1);
+    const [again] = await s.queue.receive(10, 0, undefined, "HIGH");
+    expect(again?.run).toMatchObject({ jobId: job.id, scheduledMs: AT, attempt: 1 });
+  });
+
   it("sends nothing for a job paused before its run was claimed", async () => {
     const job = high();
     const s = await standby(job);
