@@ -265,10 +265,12 @@ export function createSqsWorkQueue(
           continue;
         }
         const runs = parsed.runs.filter((run): run is RunMessage => {
-          // A pack's member that is no run is dropped with its message.
+          // A pack's member that is no run is told, and goes with its
+          // message; a pack of none is left, as a malformed message is.
           if (!run) hooks.onMalformed?.(m.Body);
           return run !== undefined;
         });
+        if (runs.length === 0) continue;
         runsPerMessage = runsPerMessage * 0.8 + runs.length * 0.2;
         const receipt = m.ReceiptHandle ?? "";
         const handles = parsed.pack
@@ -300,11 +302,6 @@ export function createSqsWorkQueue(
             ...(trace ? { trace } : {}),
           });
         });
-        if (parsed.pack && runs.length === 0)
-          void acks
-            .get(priority)!
-            .add(receipt)
-            .catch(() => {});
       }
       return deliveries;
     },

@@ -10,17 +10,12 @@ import { createSqsClient } from "../../../src/adapters/sqs/client.js";
 import { createSqsDeadLetterQueue } from "../../../src/adapters/sqs/dead-letter-queue.js";
 import { createSqsWorkQueue } from "../../../src/adapters/sqs/work-queue.js";
 import { testConfig } from "../../support/app.js";
+import { sqsTestConnection } from "../../support/sqs.js";
 
 describe("run queues deleted behind the adapter", () => {
   it("are created again by the next call, which then succeeds", async () => {
     const config = testConfig("queues-gone");
-    const connection = {
-      endpoint: config.aws.sqsEndpoint,
-      region: config.aws.region,
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-      maxAttempts: 2,
-      requestTimeoutMs: 5000,
-    };
+    const connection = sqsTestConnection(config);
     let recreated = 0;
     const queue = createSqsWorkQueue(
       {
