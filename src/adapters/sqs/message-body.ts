@@ -17,7 +17,7 @@ export type RunMessage = UntenantedRun & {
 };
 
 /** The body of a message carrying several runs (`packs.ts`). */
-export interface PackMessage {
+interface PackMessage {
   runs: unknown[];
 }
 

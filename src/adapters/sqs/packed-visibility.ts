@@ -1,5 +1,6 @@
 import type { Delivery, ExtendFailure } from "../../core/ports/work-queue.js";
 import { DEFAULT_PRIORITY, type Priority } from "../../core/priority.js";
+import type { RunMessage } from "./message-body.js";
 import type { PackAction, PackTracker } from "./packs.js";
 import type { traceAttributes } from "./trace-attributes.js";
 import type { createVisibility } from "./visibility.js";
@@ -18,7 +19,7 @@ export interface OutgoingMessage {
  * SQS: what a run's ack or give-back means for its message, carried out.
  */
 export function createPackedVisibility(deps: {
-  packs: PackTracker;
+  packs: PackTracker<RunMessage>;
   visibility: ReturnType<typeof createVisibility>;
   sendMessages(messages: Array<{ priority: Priority; message: OutgoingMessage }>): Promise<void>;
   ackMessage(priority: Priority | undefined, receipt: string): Promise<void>;
@@ -26,14 +27,20 @@ export function createPackedVisibility(deps: {
   const { packs, visibility, sendMessages, ackMessage } = deps;
 
   /** Carries out what acknowledging or giving back a pack's runs means for its message. */
-  async function act(priority: Priority | undefined, action: PackAction): Promise<void> {
+  async function act(
+    priority: Priority | undefined,
+    action: PackAction<RunMessage>,
+  ): Promise<void> {
     const queue = priority ?? DEFAULT_PRIORITY;
     if (action.kind === "delete") await ackMessage(queue, action.receipt);
     else if (action.kind === "resend") {
       await sendMessages(
-        action.bodies.map((body) => ({
+        action.runs.map((run) => ({
           priority: queue,
-          message: { body, attributes: action.attributes as Attributes | undefined },
+          message: {
+            body: JSON.stringify(run),
+            attributes: action.attributes as Attributes | undefined,
+          },
         })),
       );
       await act(queue, packs.settled(action.handles));
@@ -60,7 +67,7 @@ export function createPackedVisibility(deps: {
     }
     if (seconds > 0) {
       for (const d of members) {
-        const receipt = packs.receiptOf(d.handle);
+        const receipt = receipts.get(d.handle)!;
         if (!messages.has(receipt)) messages.set(receipt, { ...d, handle: receipt });
       }
     } else {

@@ -12,7 +12,7 @@
  * - given back whole (every run of it, none acknowledged), it is made
  *   visible again, and all of its runs come back;
  * - a run given back while others of its message are held or done is sent
- *   again as a message of its own (its original body): the message itself
+ *   again as a message of its own (the run as received): the message itself
  *   must stay invisible for the runs still held, and would bring back the
  *   done ones. Should that send fail, the run stays in the message, which
  *   comes back when its visibility ends (the start's guard refuses the runs
@@ -57,15 +57,15 @@ export function messageBody(runs: string[]): string {
 }
 
 /** The handle of a pack's `index`th run. */
-export function memberHandle(receipt: string, index: number): string {
+function memberHandle(receipt: string, index: number): string {
   return `${receipt}#${index}`;
 }
 
-/** One received pack: its runs still held (by handle), and their bodies. */
-interface Pack {
+/** One received pack: its runs still held (by handle), as received. */
+interface Pack<R> {
   receipt: string;
   size: number;
-  open: Map<string, string>;
+  open: Map<string, R>;
   /** The message attributes it came with, for a run sent again. */
   attributes: unknown;
   receivedMs: number;
@@ -80,21 +80,22 @@ interface Pack {
 export const PACK_FORGET_MS = 12 * 3_600_000;
 
 /** What to do with the message of runs acknowledged or given back. */
-export type PackAction =
+export type PackAction<R = unknown> =
   | { kind: "none" }
   /** Every run of it is settled: delete it. */
   | { kind: "delete"; receipt: string }
   /** Given back whole: make it visible again. */
   | { kind: "release"; receipt: string }
   /** Send these runs again on their own; then `settled` them. */
-  | { kind: "resend"; receipt: string; bodies: string[]; handles: string[]; attributes: unknown };
+  | { kind: "resend"; receipt: string; runs: R[]; handles: string[]; attributes: unknown };
 
 /**
- * The packs a queue client has received and not yet settled. A handle it
+ * The packs a queue client has received and not yet settled, each run kept
+ * as received (`R`) until it is settled, for a run sent again. A handle it
  * does not know is a message of one run (or of a pack settled already).
  */
-export function createPackTracker() {
-  const byHandle = new Map<string, Pack>();
+export function createPackTracker<R = unknown>() {
+  const byHandle = new Map<string, Pack<R>>();
   /** When the oldest pack still known was received (a bound: it may be gone). */
   let oldestMs = Number.POSITIVE_INFINITY;
 
@@ -106,7 +107,7 @@ export function createPackTracker() {
     }
   }
 
-  function settle(pack: Pack, handles: Iterable<string>): PackAction {
+  function settle(pack: Pack<R>, handles: Iterable<string>): PackAction<R> {
     for (const h of handles) {
       pack.open.delete(h);
       byHandle.delete(h);
@@ -116,19 +117,19 @@ export function createPackTracker() {
 
   return {
     /** Files a received pack; returns its runs' handles, in order. */
-    received(receipt: string, bodies: string[], attributes: unknown, nowMs: number): string[] {
+    received(receipt: string, runs: R[], attributes: unknown, nowMs: number): string[] {
       if (nowMs - oldestMs > PACK_FORGET_MS) forget(nowMs);
-      const pack: Pack = {
+      const pack: Pack<R> = {
         receipt,
-        size: bodies.length,
+        size: runs.length,
         open: new Map(),
         attributes,
         receivedMs: nowMs,
       };
       oldestMs = Math.min(oldestMs, nowMs);
-      return bodies.map((body, i) => {
+      return runs.map((run, i) => {
         const handle = memberHandle(receipt, i);
-        pack.open.set(handle, body);
+        pack.open.set(handle, run);
         byHandle.set(handle, pack);
         return handle;
       });
@@ -144,26 +145,26 @@ export function createPackTracker() {
     },
 
     /** A run was acknowledged. */
-    acked(handle: string): PackAction {
+    acked(handle: string): PackAction<R> {
       const pack = byHandle.get(handle);
       return pack ? settle(pack, [handle]) : { kind: "none" };
     },
 
     /** Runs sent again on their own (`resend`) are settled in their message. */
-    settled(handles: string[]): PackAction {
+    settled(handles: string[]): PackAction<R> {
       const pack = handles.length > 0 ? byHandle.get(handles[0]!) : undefined;
       return pack ? settle(pack, handles) : { kind: "none" };
     },
 
     /** Runs given back (visibility 0): one action per message they came in. */
-    givenBack(handles: string[]): PackAction[] {
-      const groups = new Map<Pack, string[]>();
+    givenBack(handles: string[]): PackAction<R>[] {
+      const groups = new Map<Pack<R>, string[]>();
       for (const h of handles) {
         const pack = byHandle.get(h);
         if (!pack?.open.has(h)) continue;
         groups.set(pack, [...(groups.get(pack) ?? []), h]);
       }
-      const actions: PackAction[] = [];
+      const actions: PackAction<R>[] = [];
       for (const [pack, mine] of groups) {
         if (mine.length === pack.open.size && pack.open.size === pack.size) {
           settle(pack, mine);
@@ -172,7 +173,7 @@ export function createPackTracker() {
           actions.push({
             kind: "resend",
             receipt: pack.receipt,
-            bodies: mine.map((h) => pack.open.get(h)!),
+            runs: mine.map((h) => pack.open.get(h)!),
             handles: mine,
             attributes: pack.attributes,
           });
@@ -188,4 +189,4 @@ export function createPackTracker() {
   };
 }
 
-export type PackTracker = ReturnType<typeof createPackTracker>;
+export type PackTracker<R> = ReturnType<typeof createPackTracker<R>>;

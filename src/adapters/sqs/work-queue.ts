@@ -92,7 +92,7 @@ export function createSqsWorkQueue(
     );
   const acks = new Map(PRIORITIES.map((p) => [p, ackBatcher(p)] as const));
   const visibility = createVisibility(client, url);
-  const packs = createPackTracker();
+  const packs = createPackTracker<RunMessage>();
   const packed = createPackedVisibility({ packs, visibility, sendMessages, ackMessage });
   /** Runs a received message carried, on average lately: receives ask for about `max` runs. */
   let runsPerMessage = 1;
@@ -274,12 +274,7 @@ export function createSqsWorkQueue(
         runsPerMessage = runsPerMessage * 0.8 + runs.length * 0.2;
         const receipt = m.ReceiptHandle ?? "";
         const handles = parsed.pack
-          ? packs.received(
-              receipt,
-              runs.map((run) => JSON.stringify(run)),
-              m.MessageAttributes,
-              clock.now(),
-            )
+          ? packs.received(receipt, runs, m.MessageAttributes, clock.now())
           : [receipt];
         const trace = traceFromAttributes(m.MessageAttributes);
         const receiveCount = Number(m.Attributes?.ApproximateReceiveCount ?? 1);

@@ -65,12 +65,12 @@ describe("the pack tracker", () => {
     const packs = createPackTracker();
     const [a, b, c] = packs.received("r1", ["A", "B", "C"], { k: 1 }, 0);
     expect(packs.givenBack([a!])).toEqual([
-      { kind: "resend", receipt: "r1", bodies: ["A"], handles: [a], attributes: { k: 1 } },
+      { kind: "resend", receipt: "r1", runs: ["A"], handles: [a], attributes: { k: 1 } },
     ]);
     expect(packs.settled([a!])).toEqual({ kind: "none" });
     // One run done: the rest given back are sent again, not the message.
     expect(packs.givenBack([b!, c!])).toEqual([
-      { kind: "resend", receipt: "r1", bodies: ["B", "C"], handles: [b, c], attributes: { k: 1 } },
+      { kind: "resend", receipt: "r1", runs: ["B", "C"], handles: [b, c], attributes: { k: 1 } },
     ]);
     expect(packs.settled([b!, c!])).toEqual({ kind: "delete", receipt: "r1" });
 
