@@ -115,8 +115,22 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
         at(0.65, "SIGCONT it", async () => stack.signal(stopped, "SIGCONT")),
         at(0.75, "SIGKILL a worker in the middle of runs", async () => {
           // Runs go out on the second: a little later they are executing.
+          // Runs sent together share a message, so one worker may hold all
+          // of a second's runs: the one executing more is killed.
           await sleep(options.callMs / 2);
-          stack.signal("w1", "SIGKILL");
+          const inFlight = await Promise.all(
+            ["w1", "w2"].map(async (name) => {
+              const url = stack.procs.get(name)?.metricsUrl;
+              const page = url
+                ? await fetch(url)
+                    .then((r) => r.text())
+                    .catch(() => "")
+                : "";
+              return { name, runs: metricValue(page, "chronoring_worker_in_flight") };
+            }),
+          );
+          const busiest = inFlight.reduce((a, b) => (b.runs > a.runs ? b : a));
+          stack.signal(busiest.name, "SIGKILL");
         }),
       ],
       log,
