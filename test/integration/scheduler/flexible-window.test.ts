@@ -70,10 +70,6 @@ describe("flexible windows with a real scheduler and worker", () => {
       })),
     });
     const ids = results.map((r) => r.jobId);
-    console.log(
-      "DEBUG result",
-      JSON.stringify(results[0], (_k, v) => (typeof v === "bigint" ? String(v) : v)),
-    );
     expect(ids.filter((id) => id !== "")).toHaveLength(JOBS);
     expect(Date.now()).toBeLessThan(t0);
 
@@ -94,28 +90,6 @@ describe("flexible windows with a real scheduler and worker", () => {
 
     const planned: number[] = [];
     const started: number[] = [];
-    {
-      const late = executions.map((r) => r[0]!.startedMs! - r[0]!.plannedMs!).sort((a, b) => a - b);
-      const pl = executions.map((r) => r[0]!.plannedMs! - t0).sort((a, b) => a - b);
-      console.log(
-        "DEBUG late p50",
-        late[100],
-        "p90",
-        late[180],
-        "max",
-        late.at(-1),
-        "planned min/max",
-        pl[0],
-        pl.at(-1),
-        "queued-planned",
-        JSON.stringify(
-          executions
-            .map((r) => (r[0]!.queuedMs ?? 0) - r[0]!.plannedMs!)
-            .sort((a, b) => a - b)
-            .filter((_, i) => i % 20 === 0),
-        ),
-      );
-    }
     for (const runs of executions) {
       // Once: one run, one attempt, at the nominal time.
       expect(runs).toHaveLength(1);
