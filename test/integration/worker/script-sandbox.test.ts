@@ -25,6 +25,8 @@ const WORKER_ENV = {
   PYTHONPATH: "/opt/worker/lib",
   CHRONORING_TEST_SHARED: "passed-through",
 };
+/** What the runner had: files share a process (the integration tier does not isolate them). */
+const runnerEnv = Object.fromEntries(Object.keys(WORKER_ENV).map((k) => [k, process.env[k]]));
 const now = { kind: { case: "after" as const, value: { seconds: 0n, nanos: 0 } } };
 const sh = (body: string, env: Record<string, string> = {}) => ({
   kind: { case: "script" as const, value: { command: "sh", args: ["-c", body], env } },
@@ -59,7 +61,10 @@ describe("script jobs in the app", () => {
   });
   afterAll(async () => {
     await app?.close();
-    for (const name of Object.keys(WORKER_ENV)) delete process.env[name];
+    for (const [name, value] of Object.entries(runnerEnv)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   });
 
   it("runs a script as the configured user, with the job's env and only the allowed worker variables", async () => {

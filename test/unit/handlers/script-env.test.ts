@@ -17,11 +17,16 @@ const WORKER_SECRETS = {
   CHRONORING_DYNAMODB_ENDPOINT: "http://127.0.0.1:8000",
 };
 
+/** What the runner had: files share a process (the unit tier does not isolate them). */
+const before = Object.fromEntries(Object.keys(WORKER_SECRETS).map((k) => [k, process.env[k]]));
 beforeAll(() => {
   Object.assign(process.env, WORKER_SECRETS);
 });
 afterAll(() => {
-  for (const name of Object.keys(WORKER_SECRETS)) delete process.env[name];
+  for (const [name, value] of Object.entries(before)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
 });
 
 describe("script handler: environment", () => {
