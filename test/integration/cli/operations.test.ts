@@ -27,6 +27,7 @@ import {
 } from "../../../gen/chronoring/v1/dead_letter_service_pb.js";
 import {
   GetWorkflowResponseSchema,
+  WorkflowRunStatus,
   WorkflowService,
 } from "../../../gen/chronoring/v1/workflow_service_pb.js";
 import { type App, startApp } from "../../../src/app.js";
@@ -68,20 +69,27 @@ describe("chronoring dlq, calendars, workflows and cluster against a running ser
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /**
+   * Waits through the API for the run's attempt to be dead (a CLI process per
+   * poll would cost a second of CPU each); the tests read the list with the CLI after.
+   */
+  async function untilDead(jobId: string, id: string): Promise<void> {
+    const dead = authedClient(DeadLetterService, o.url!, token);
+    await waitFor(
+      `run ${id} to be dead`,
+      async () =>
+        (await dead.listDeadRuns({ jobId })).executions.some((e) => e.id === id) ? true : undefined,
+      60_000,
+    );
+  }
+
   /** Triggers the job and waits for its run to be dead; returns the run's id. */
   async function deadRun(jobId: string): Promise<string> {
     const { execution } = await cliJson<{ execution: { id: string } }>(
       ["jobs", "trigger", jobId],
       o,
     );
-    await waitFor(
-      `run ${execution.id} to be dead`,
-      async () => {
-        const out = await cliOk(["dlq", "list", "--job", jobId], o);
-        return out.split("\n").some((l) => l.startsWith(execution.id)) ? true : undefined;
-      },
-      60_000,
-    );
+    await untilDead(jobId, execution.id);
     return execution.id;
   }
 
@@ -117,12 +125,8 @@ describe("chronoring dlq, calendars, workflows and cluster against a running ser
     expect(redriven.executions).toHaveLength(1);
     expect(redriven.executions[0]!.id).not.toBe(first);
     const again = redriven.executions[0]!.id;
-    await waitFor(
-      "the redriven attempt to be dead",
-      async () =>
-        (await cliOk(["dlq", "list", "--job", job.id], o)).includes(again) ? true : undefined,
-      60_000,
-    );
+    await untilDead(job.id, again);
+    expect(await cliOk(["dlq", "list", "--job", job.id], o)).toContain(again);
 
     // A selection asks first; without a terminal only --yes goes ahead.
     const refused = await cli(["dlq", "purge", "--job", job.id], o);
@@ -208,15 +212,17 @@ describe("chronoring dlq, calendars, workflows and cluster against a running ser
     );
 
     const { runId } = await cliJson<{ runId: string }>(["workflows", "trigger", workflow.id], o);
+    const workflows = authedClient(WorkflowService, o.url!, token);
     await waitFor(
       "the workflow run to succeed",
-      async () => {
-        const r = await cli(["workflows", "runs", workflow.id], o);
-        return r.code === 0 && new RegExp(`^${runId}\\s+SUCCEEDED`, "m").test(r.stdout)
+      async () =>
+        (await workflows.getWorkflowRun({ id: runId })).run?.status === WorkflowRunStatus.SUCCEEDED
           ? true
-          : undefined;
-      },
+          : undefined,
       60_000,
+    );
+    expect(await cliOk(["workflows", "runs", workflow.id], o)).toMatch(
+      new RegExp(`^${runId}\\s+SUCCEEDED`, "m"),
     );
     const run = await cliOk(["workflows", "runs", runId], o);
     expect(run).toMatch(/^extract\s+SUCCEEDED/m);

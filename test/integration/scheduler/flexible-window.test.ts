@@ -54,8 +54,9 @@ describe("flexible windows with a real scheduler and worker", () => {
     timeout: 180_000,
   }, async () => {
     // Every 10 s, but only the first run: all 200 share one instant, far
-    // enough ahead for the creates to end before it.
-    const t0 = Math.ceil((Date.now() + 20_000) / 10_000) * 10_000;
+    // enough ahead for the creates to end before it (one BatchCreateJobs:
+    // well under a second here, 10 s at the least).
+    const t0 = Math.ceil((Date.now() + 10_000) / 10_000) * 10_000;
     const { results } = await client.batchCreateJobs({
       jobs: Array.from({ length: JOBS }, (_, i) => ({
         name: `spread ${i}`,
