@@ -120,23 +120,3 @@ export function runDeadline(
 ): number {
   return plannedStart(run) + startTimeoutMs;
 }
-
-/**
- * Whether the recovery sweep may still leave an overdue run alone because the
- * queue has a backlog (the run is most likely waiting in it, not lost): only
- * for one more start timeout past its deadline. Past that it is sent again
- * even with a backlog, or a run its claimer never sent would wait for as long
- * as the queue is never empty, which under steady load is the whole load (a
- * run due as a scheduler died was sent 60 s late, once a 60 s failover bench
- * at 100 fires a second had ended). A run sent again that was only waiting
- * still starts once: the worker's start is conditional. The sweep spaces
- * further copies by the run's age (recovery.ts), so a queue no worker
- * drains gets one copy of a run per doubling of its age.
- */
-export function backlogMayHold(
-  run: Pick<RunRef, "scheduledMs" | "plannedMs">,
-  startTimeoutMs: number,
-  nowMs: number,
-): boolean {
-  return nowMs < runDeadline(run, startTimeoutMs) + startTimeoutMs;
-}

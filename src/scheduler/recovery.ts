@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { backlogMayHold, runDeadline } from "../core/claim-rules.js";
+import { runDeadline } from "../core/claim-rules.js";
 import type { Clock } from "../core/clock.js";
 import { plannedStart, type UntenantedRun } from "../core/execution.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
@@ -63,17 +63,13 @@ export function createRecovery(deps: {
       has: (t: number) => startedKeys.has(`${pending.jobId}:${t}`),
     };
     const recorded = recordedRuns(pending);
-    const overdue = recorded.filter(
+    const overdue = recorded.some(
       (run) => !started.has(run.scheduledMs) && runDeadline(run, startTimeoutMs) <= now,
     );
     // Runs are waiting in the queue: an overdue run is most likely among
     // them, not lost. Look again next sweep rather than send it twice; no
-    // write, the cursor stays before this job. For a start timeout at most:
-    // a steady backlog must not hold a lost run back (backlogMayHold).
-    const backlog = overdue.length > 0 && (await queueBacklog());
-    if (backlog && overdue.every((run) => backlogMayHold(run, startTimeoutMs, now))) {
-      return { resent: [], deferred: true };
-    }
+    // write, the cursor stays before this job.
+    if (overdue && (await queueBacklog())) return { resent: [], deferred: true };
     const resent: UntenantedRun[] = [];
     let nextCheck = Number.POSITIVE_INFINITY;
     for (const run of recorded) {
@@ -82,11 +78,7 @@ export function createRecovery(deps: {
       const deadline = runDeadline(run, startTimeoutMs);
       if (deadline <= now) {
         resent.push(run);
-        // Behind a backlog the copy may wait as the first did: look again
-        // when the run's age has doubled, so that workers down for an hour
-        // leave a handful of copies of each run, not one per start timeout.
-        const wait = backlog ? Math.max(startTimeoutMs, now - plannedStart(run)) : startTimeoutMs;
-        nextCheck = Math.min(nextCheck, now + wait);
+        nextCheck = Math.min(nextCheck, now + startTimeoutMs);
       } else {
         nextCheck = Math.min(nextCheck, deadline);
       }

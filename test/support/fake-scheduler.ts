@@ -100,21 +100,6 @@ export function schedulerOnFakeClock(
   const claimed = async (job: Job) =>
     (await jobs.getJob(DEFAULT_TENANT, job.id))?.lastRunMs !== undefined;
   const sent = async () => (await queue.depth()).visible;
-  /**
-   * The runs sent, each once however many copies: takes every visible
-   * message. The sweep sends again, behind a backlog, runs no worker started.
-   */
-  const sentRuns = async () => {
-    const runs = new Set<string>();
-    for (const priority of ["HIGH", "MEDIUM", "LOW"] as const) {
-      for (;;) {
-        const batch = await queue.receive(10, 0, undefined, priority);
-        if (batch.length === 0) break;
-        for (const d of batch) runs.add(`${d.run.jobId}:${d.run.scheduledMs}`);
-      }
-    }
-    return runs.size;
-  };
   /** Moves the clock to `at`, running what falls due on the way. */
   const until = (at: number) => clock.tick(at - clock.now());
   return {
@@ -126,7 +111,6 @@ export function schedulerOnFakeClock(
     once,
     claimed,
     sent,
-    sentRuns,
     until,
     queries,
     highReads,

@@ -104,7 +104,7 @@ describe("HIGH-first claims", () => {
     expect(await s.claimed(high)).toBe(true);
     // Let the backlog's passes end (they wait on this clock) before the scheduler stops.
     await s.until(at + 180_000);
-    expect(await s.sentRuns()).toBe(COUNT + 1);
+    expect(await s.sent()).toBe(COUNT + 1);
   });
 
   it("a partition on time costs the HIGH lane no read", async () => {
@@ -115,7 +115,7 @@ describe("HIGH-first claims", () => {
     }
     s.scheduler.setPartitions([{ partition: 0 }]);
     await s.until(T0 + 30_000 + 5 * 10_000 + LOOKAHEAD);
-    expect(await s.sentRuns()).toBe(10);
+    expect(await s.sent()).toBe(10);
     expect(s.highReads.count).toBe(0);
   });
 });

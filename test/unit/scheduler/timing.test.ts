@@ -15,7 +15,6 @@ import {
   schedulerOnFakeClock as setup,
   T0,
 } from "../../support/fake-scheduler.js";
-import { makeJob } from "../../support/jobs.js";
 
 describe("scheduler timing on a fake clock", () => {
   it("claims a run when it enters the look-ahead and sends it at its time, not before", async () => {
@@ -97,44 +96,6 @@ describe("scheduler timing on a fake clock", () => {
     expect(await s.sent()).toBe(1);
     const [delivery] = await s.queue.receive(10, 0);
     expect(delivery?.run).toMatchObject({ jobId: job.id, scheduledMs: at });
-  });
-
-  it("with a backlog in the queue, leaves a claimed run unsent for one more start timeout, then sends it, and again as its age doubles", async () => {
-    const s = setup();
-    // A run sent at its time that no worker takes: the queue has a backlog from then on.
-    const waiting = makeJob(1, {
-      nextRunMs: T0 + 1_000,
-      schedule: { kind: "once", at: T0 + 1_000 },
-    });
-    await s.jobs.createJob({ ...waiting, partition: 0 });
-    const at = T0 + 5_000;
-    const job = s.once(at);
-    await s.jobs.createJob(job);
-    // Another scheduler claimed it, then died before sending it.
-    const due = (await s.jobs.dueJobs(0, at, 10)).find((j) => j.id === job.id);
-    expect(
-      await s.jobs.claimRuns([
-        { job: due!, nextRunMs: undefined, recoverAtMs: at + START_TIMEOUT },
-      ]),
-    ).toEqual([true]);
-    s.scheduler.setPartitions([{ partition: 0 }]);
-    await s.until(T0 + 2_000);
-    expect(await s.sent()).toBe(1);
-
-    // Past its deadline it may be waiting behind the backlog: not sent twice yet.
-    await s.until(at + 2 * START_TIMEOUT - 1);
-    expect(await s.sent()).toBe(1);
-    // A start timeout later it is taken for lost, backlog or not; so is the
-    // run that no worker took (sent again beside its first send).
-    await s.until(at + 2 * START_TIMEOUT + SWEEP);
-    expect(await s.sent()).toBe(3);
-    // The backlog stays: the next copies come when the runs' ages have
-    // doubled (sent again at 65 s and 69 s of age), not a start timeout on.
-    await s.until(T0 + 130_000);
-    expect(await s.sent()).toBe(3);
-    await s.until(T0 + 150_000);
-    const runs = (await s.queue.receive(10, 0)).map((d) => d.run.jobId);
-    expect(runs.sort()).toEqual([job.id, job.id, waiting.id, waiting.id, waiting.id].sort());
   });
 
   it("does not send again a claimed run that a worker started", async () => {
