@@ -55,7 +55,32 @@ export function startLeaderDuties(deps: {
   let publishTimer: Timer | undefined;
   const stops: Array<() => Promise<void>> = [];
 
+  let publishing = false;
+  /** The members changed during a publication: publish again when it ends. */
+  let publishAgain = false;
+  /**
+   * One publication at a time, the last from the members as they are then.
+   * Two at once could end in the wrong order: one computed before a join,
+   * slow on its store read, published after the one with the new node, and
+   * the new node owned nothing until the next membership change.
+   */
   async function publish(): Promise<void> {
+    if (publishing) {
+      publishAgain = true;
+      return;
+    }
+    publishing = true;
+    try {
+      do {
+        publishAgain = false;
+        await publishOnce();
+      } while (publishAgain && !stopped);
+    } finally {
+      publishing = false;
+    }
+  }
+
+  async function publishOnce(): Promise<void> {
     if (stopped || !schedulers || !leadership.isLeader()) return;
     if (schedulers.length === 0) return;
     const owners = assignPartitions(schedulers, options.partitionCount);
