@@ -177,6 +177,7 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
       leader_kill_to_first_fire_ms: leaderToFirstFire,
       lateness_ms: verdict.lateness_ms,
       start_lateness_ms: verdict.start_lateness_ms,
+      first_start_lateness_ms: verdict.first_start_lateness_ms,
       latest_runs: verdict.latest_runs,
       longest_gap_ms: summary(longestGaps(rows, ids)),
       side_effect_calls_unparsed: verdict.side_effect_calls_unparsed,

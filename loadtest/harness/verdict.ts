@@ -98,6 +98,12 @@ export interface Verdict {
   lateness_ms: { p50: number; p99: number; max: number };
   /** Succeeded attempts: started by a worker − scheduled. */
   start_lateness_ms: { p50: number; p99: number; max: number };
+  /**
+   * Runs that started: their first attempt's start − scheduled, when the
+   * handler was first invoked. It differs from `start_lateness_ms` for a run
+   * whose worker died mid-run: that counts the re-queued attempt.
+   */
+  first_start_lateness_ms: { p50: number; p99: number; max: number };
   latest_runs: string[];
   side_effect_calls_unparsed: number;
 }
@@ -159,6 +165,12 @@ export function judge(
     requeued_unfinished: requeued.filter((r) => r.st !== "SUCCEEDED" && r.st !== "FAILED").length,
     lateness_ms: summary(firstAttempts.map((r) => r.queued! - r.scheduled)),
     start_lateness_ms: summary(started.map((r) => r.started! - r.scheduled)),
+    first_start_lateness_ms: summary(
+      [...byRun.values()].flatMap((attempts) => {
+        const starts = attempts.flatMap((a) => (a.started === undefined ? [] : [a.started]));
+        return starts.length ? [Math.min(...starts) - attempts[0]!.scheduled] : [];
+      }),
+    ),
     latest_runs: latest,
     side_effect_calls_unparsed: [...effects.keys()].filter((k) => !parseExecutionId(k)).length,
   };
