@@ -52,6 +52,15 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
     },
   });
   const worker = (name: string) => stack.worker(name, { CHRONORING_WORKER_CONCURRENCY: "64" });
+  /** A process's metrics page; empty if it has none or no longer answers (killed). */
+  const metricsPage = async (name: string): Promise<string> => {
+    const url = stack.procs.get(name)?.metricsUrl;
+    return url
+      ? fetch(url)
+          .then((r) => r.text())
+          .catch(() => "")
+      : "";
+  };
 
   try {
     await stack.api();
@@ -119,15 +128,10 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
           // of a second's runs: the one executing more is killed.
           await sleep(options.callMs / 2);
           const inFlight = await Promise.all(
-            ["w1", "w2"].map(async (name) => {
-              const url = stack.procs.get(name)?.metricsUrl;
-              const page = url
-                ? await fetch(url)
-                    .then((r) => r.text())
-                    .catch(() => "")
-                : "";
-              return { name, runs: metricValue(page, "chronoring_worker_in_flight") };
-            }),
+            ["w1", "w2"].map(async (name) => ({
+              name,
+              runs: metricValue(await metricsPage(name), "chronoring_worker_in_flight"),
+            })),
           );
           const busiest = inFlight.reduce((a, b) => (b.runs > a.runs ? b : a));
           stack.signal(busiest.name, "SIGKILL");
@@ -151,11 +155,7 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
     // What the standbys did, from the scheduler nodes still up (a killed
     // node's counts are gone with it).
     const pages = await Promise.all(
-      [...stack.procs].map(async ([name, p]) =>
-        name.startsWith("s") && p.metricsUrl
-          ? ((await fetch(p.metricsUrl).catch(() => undefined))?.text() ?? "")
-          : "",
-      ),
+      [...stack.procs.keys()].filter((name) => name.startsWith("s")).map(metricsPage),
     );
     const standby = (action: string) =>
       pages.reduce(
