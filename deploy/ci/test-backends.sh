@@ -12,7 +12,7 @@
 backend_sets=()
 
 start_backends() {
-  node --import tsx deploy/local/backends-cli.ts >"$task_dir/$1.endpoints" 2>"$task_dir/$1.backends.log" &
+  node --import tsx deploy/local/backends-cli.ts --short-lived >"$task_dir/$1.endpoints" 2>"$task_dir/$1.backends.log" &
   echo $! >"$task_dir/$1.pid"
 }
 

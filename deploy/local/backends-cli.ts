@@ -2,8 +2,10 @@
  * Starts etcd, DynamoDB Local and the SQS emulator, prints their endpoints as one JSON line on
  * stdout, and keeps them up until SIGINT/SIGTERM.
  *
- *   npx tsx deploy/local/backends-cli.ts [--data-dir DIR] [--clean] [--warm]
+ *   npx tsx deploy/local/backends-cli.ts [--data-dir DIR] [--clean] [--warm] [--short-lived]
  *       [--etcd-port N] [--dynamo-port N] [--sqs-port N] [--only etcd,dynamodb,sqs]
+ *
+ * --short-lived: DynamoDB Local's JVM tuned for a test run of minutes (BackendOptions.shortLived).
  */
 import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -11,7 +13,7 @@ import { parseArgs } from "node:util";
 import { type BackendName, type BackendOptions, startBackends } from "./backends.js";
 
 const usage =
-  "usage: backends-cli.ts [--data-dir DIR] [--clean] [--warm] [--etcd-port N] [--dynamo-port N] " +
+  "usage: backends-cli.ts [--data-dir DIR] [--clean] [--warm] [--short-lived] [--etcd-port N] [--dynamo-port N] " +
   "[--sqs-port N] [--only etcd,dynamodb,sqs]";
 
 function parse(): BackendOptions & { clean: boolean } {
@@ -20,6 +22,7 @@ function parse(): BackendOptions & { clean: boolean } {
       "data-dir": { type: "string" },
       clean: { type: "boolean", default: false },
       warm: { type: "boolean", default: false },
+      "short-lived": { type: "boolean", default: false },
       "etcd-port": { type: "string" },
       "dynamo-port": { type: "string" },
       "sqs-port": { type: "string" },
@@ -46,6 +49,7 @@ function parse(): BackendOptions & { clean: boolean } {
     dataDir: values["data-dir"],
     clean: values.clean,
     warm: values.warm,
+    shortLived: values["short-lived"],
     etcdPort: port("etcd-port", values["etcd-port"]),
     dynamoPort: port("dynamo-port", values["dynamo-port"]),
     sqsPort: port("sqs-port", values["sqs-port"]),

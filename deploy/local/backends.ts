@@ -32,6 +32,11 @@ export interface BackendOptions {
   warmMs?: number;
   /** Per backend; default 60 s. */
   startTimeoutMs?: number;
+  /**
+   * A JVM tuned for a run of minutes (the test tiers), not for peak speed: DynamoDB Local
+   * compiles with C1 only and collects with one thread. See `DynamoLaunch.shortLived`.
+   */
+  shortLived?: boolean;
 }
 
 export interface Backends {
@@ -74,7 +79,8 @@ export async function startBackends(options: BackendOptions = {}): Promise<Backe
 
   const starters: Record<BackendName, () => Promise<Started>> = {
     etcd: () => startEtcd(common, options.etcdPort),
-    dynamodb: () => startDynamo(common, options.dynamoPort, options.dataDir !== undefined),
+    dynamodb: () =>
+      startDynamo(common, options.dynamoPort, options.dataDir !== undefined, options.shortLived),
     sqs: () => startSqs(common, options.sqsPort),
   };
   const results = await Promise.allSettled(wanted.map((name) => starters[name]()));
@@ -139,10 +145,16 @@ function startEtcd(c: Common, port: number | undefined): Promise<Started> {
   }));
 }
 
-function startDynamo(c: Common, port: number | undefined, persist: boolean): Promise<Started> {
+function startDynamo(
+  c: Common,
+  port: number | undefined,
+  persist: boolean,
+  shortLived = false,
+): Promise<Started> {
   return startWithRetry(c, "dynamodb", port, async (p) => ({
     process: await launchDynamo({
       port: p,
+      shortLived,
       dbPath: persist ? join(c.runDir, "dynamodb") : undefined,
       logFile: join(c.logDir, "dynamodb.log"),
       tempDir: c.tempDir,

@@ -25,7 +25,7 @@ import { testConfig } from "../support/app.js";
 describe("upgrading the executions table", () => {
   let own: Backends | undefined;
   beforeAll(async () => {
-    own = await startBackends({ only: ["dynamodb"] });
+    own = await startBackends({ only: ["dynamodb"], shortLived: true });
   });
   afterAll(() => own?.stop());
 

@@ -35,7 +35,7 @@ import { waitFor } from "../support/wait.js";
 describe("the HIGH index on a table from before it", () => {
   let own: Backends | undefined;
   beforeAll(async () => {
-    own = await startBackends({ only: ["dynamodb"] });
+    own = await startBackends({ only: ["dynamodb"], shortLived: true });
   });
   afterAll(() => own?.stop());
 

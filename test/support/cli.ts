@@ -1,14 +1,22 @@
 /**
- * Runs `chronoring` as a user does: `node bin/chronoring.mjs ...` in a child
- * process, with CHRONORING_URL and CHRONORING_TOKEN as given (the test
- * runner's own are not passed on), and reports its exit code and output.
+ * Runs `chronoring` as a user does, in a child process, with CHRONORING_URL
+ * and CHRONORING_TOKEN as given (the test runner's own are not passed on), and
+ * reports its exit code and output. It runs the CLI bundled from the sources at
+ * the run's start (test/support/cli-bundle.ts: the same code, started in half
+ * the time), or `bin/chronoring.mjs` itself with `bin: true` or where no
+ * bundle was built.
  */
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { resolve } from "node:path";
+import { inject } from "vitest";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = resolve(ROOT, "bin/chronoring.mjs");
+
+function entry(o: CliOptions): string {
+  return o.bin ? BIN : (inject("cliEntry") ?? BIN);
+}
 
 export interface CliOptions {
   url?: string;
@@ -19,6 +27,8 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Written to stdin. */
   input?: string;
+  /** Run `bin/chronoring.mjs` (the sources under tsx), not the bundle. */
+  bin?: boolean;
 }
 
 export interface CliResult {
@@ -42,7 +52,7 @@ export function cli(args: string[], o: CliOptions = {}): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = execFile(
       process.execPath,
-      [BIN, ...args],
+      [entry(o), ...args],
       { cwd: o.cwd ?? ROOT, env: childEnv(o), timeout: 60_000 },
       (err, stdout, stderr) => {
         const code = err ? (err as { code?: unknown }).code : 0;
@@ -81,7 +91,7 @@ export interface CliProcess {
 }
 
 export function spawnCli(args: string[], o: CliOptions = {}): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [entry(o), ...args], {
     cwd: o.cwd ?? ROOT,
     env: childEnv(o),
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,10 +1,13 @@
 import type { TestProject } from "vitest/node";
 import { startBackends } from "../../deploy/local/backends.js";
 import type { BackendEndpoints } from "./backends.js";
+import { buildCliBundle } from "./cli-bundle.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     backends: BackendEndpoints;
+    /** The CLI bundled from the sources at the run's start (test/support/cli-bundle.ts). */
+    cliEntry: string;
   }
 }
 
@@ -18,10 +21,12 @@ declare module "vitest" {
  * CHRONORING_BACKENDS_VERBOSE=1 prints when each one is ready and where its log is.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const cli = await sharedCli();
+  project.provide("cliEntry", cli.entry);
   const given = process.env.CHRONORING_TEST_ENDPOINTS;
   if (given) {
     project.provide("backends", parseEndpoints(given));
-    return async () => {};
+    return async () => cli.release();
   }
   const tier = project.name.split("-")[0]!;
   let set = sets.get(tier);
@@ -29,6 +34,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const verbose = process.env.CHRONORING_BACKENDS_VERBOSE === "1";
     set = {
       started: startBackends({
+        // A JVM tuned for a run of minutes (deploy/local/dynamodb-local.ts).
+        shortLived: true,
         log: verbose ? (line) => console.error(`[backends] ${line}`) : undefined,
       }),
       users: 0,
@@ -40,6 +47,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("backends", { etcd, dynamodb, sqs, region });
   const shared = set;
   return async () => {
+    cli.release();
     if (--shared.users > 0) return;
     sets.delete(tier);
     await (await shared.started).stop();
@@ -50,9 +58,31 @@ export default async function setup(project: TestProject): Promise<() => Promise
  * The sets started, by tier (the project name up to its first "-"). Global setup runs in the
  * main vitest process, where every project's copy of this module sees the same globalThis.
  */
-const registry = globalThis as { chronoringTestBackends?: Map<string, SharedSet> };
+const registry = globalThis as {
+  chronoringTestBackends?: Map<string, SharedSet>;
+  chronoringTestCli?: { built: ReturnType<typeof buildCliBundle>; users: number };
+};
 registry.chronoringTestBackends ??= new Map();
 const sets = registry.chronoringTestBackends;
+
+/** One CLI bundle for the whole run, removed when the last project using it ends. */
+async function sharedCli(): Promise<{ entry: string; release: () => void }> {
+  registry.chronoringTestCli ??= { built: buildCliBundle(), users: 0 };
+  const shared = registry.chronoringTestCli;
+  shared.users++;
+  const { entry, remove } = await shared.built;
+  let released = false;
+  return {
+    entry,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--shared.users > 0) return;
+      registry.chronoringTestCli = undefined;
+      remove();
+    },
+  };
+}
 
 interface SharedSet {
   started: ReturnType<typeof startBackends>;

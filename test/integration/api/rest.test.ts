@@ -11,6 +11,7 @@ import { JobService } from "../../../gen/chronoring/v1/job_service_pb.js";
 import { type App, startApp } from "../../../src/app.js";
 import { silentLogger, testConfig } from "../../support/app.js";
 import { type TestAuth, testAuth } from "../../support/auth.js";
+import { waitFor } from "../../support/wait.js";
 
 const UNKNOWN_JOB = `job_${"0".repeat(26)}`;
 const JOB = {
@@ -102,8 +103,13 @@ describe("REST paths", () => {
       expect(run.status, path).toBe(200);
       runs.push(run.json.execution.id);
     }
-    const executions = await call("GET", `/jobs/${job.id}/executions`);
-    expect(executions.status).toBe(200);
+    // A run is listed once its worker has recorded its start (until then GetExecution
+    // answers from the job's claim record): wait for both, on a busy machine.
+    const executions = await waitFor("both runs listed", async () => {
+      const listed = await call("GET", `/jobs/${job.id}/executions`);
+      expect(listed.status).toBe(200);
+      return (listed.json.executions ?? []).length >= runs.length ? listed : undefined;
+    });
     expect(executions.json.executions.map((e: { id: string }) => e.id).sort()).toEqual(
       [...runs].sort(),
     );

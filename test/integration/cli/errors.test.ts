@@ -97,4 +97,13 @@ describe("chronoring exit codes", () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/give --job ID or --worker ID/);
   });
+
+  it("bin/chronoring.mjs, what a user runs in a checkout, runs the sources with the same codes", async () => {
+    // The other tests run the CLI bundled from the sources (test/support/cli-bundle.ts).
+    const bad = await cli([...NOOP_JOB, "--cron", "61 * * * *"], { ...admin, bin: true });
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/^chronoring: \[invalid_argument\] schedule\.cron: /);
+    const listed = await cliJson<{ jobs?: unknown[] }>(["jobs", "list"], { ...admin, bin: true });
+    expect(Array.isArray(listed.jobs ?? [])).toBe(true);
+  });
 });

@@ -12,6 +12,7 @@ import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toJson } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CalendarService,
@@ -213,12 +214,17 @@ describe("chronoring dlq, calendars, workflows and cluster against a running ser
 
     const { runId } = await cliJson<{ runId: string }>(["workflows", "trigger", workflow.id], o);
     const workflows = authedClient(WorkflowService, o.url!, token);
+    // The run is recorded when its trigger job runs, after the trigger answers: NotFound until then.
     await waitFor(
       "the workflow run to succeed",
-      async () =>
-        (await workflows.getWorkflowRun({ id: runId })).run?.status === WorkflowRunStatus.SUCCEEDED
-          ? true
-          : undefined,
+      async () => {
+        const got = await workflows
+          .getWorkflowRun({ id: runId })
+          .catch((e) =>
+            ConnectError.from(e).code === Code.NotFound ? undefined : Promise.reject(e),
+          );
+        return got?.run?.status === WorkflowRunStatus.SUCCEEDED ? true : undefined;
+      },
       60_000,
     );
     expect(await cliOk(["workflows", "runs", workflow.id], o)).toMatch(
