@@ -2,7 +2,8 @@
 # the SQS emulator; deploy/local/backends-cli.ts) started in the background, so that their
 # start (a JVM's above all) runs beside other work instead of in a tier's global setup.
 #
-#   start_backends NAME   starts a set; returns at once (its endpoints come when it is ready)
+#   start_backends NAME [FLAG...]  starts a set; returns at once (its endpoints come when it
+#                         is ready); FLAGs go to backends-cli.ts (--short-lived)
 #   use_backends NAME     waits until the set is ready, exports CHRONORING_TEST_ENDPOINTS
 #                         (test/support/global-setup.ts then starts none), prints its log
 #   stop_backends NAME    stops it (also done for every set at exit)
@@ -12,7 +13,7 @@
 backend_sets=()
 
 start_backends() {
-  node --import tsx deploy/local/backends-cli.ts --short-lived >"$task_dir/$1.endpoints" 2>"$task_dir/$1.backends.log" &
+  node --import tsx deploy/local/backends-cli.ts "${@:2}" >"$task_dir/$1.endpoints" 2>"$task_dir/$1.backends.log" &
   echo $! >"$task_dir/$1.pid"
 }
 

@@ -33,7 +33,7 @@ export interface BackendOptions {
   /** Per backend; default 60 s. */
   startTimeoutMs?: number;
   /**
-   * A JVM tuned for a run of minutes (the test tiers), not for peak speed: DynamoDB Local
+   * A JVM tuned for a run of minutes (the integration tier), not for peak speed: DynamoDB Local
    * compiles with C1 only and collects with one thread. See `DynamoLaunch.shortLived`.
    */
   shortLived?: boolean;

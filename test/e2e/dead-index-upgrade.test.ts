@@ -25,7 +25,7 @@ import { testConfig } from "../support/app.js";
 describe("upgrading the executions table", () => {
   let own: Backends | undefined;
   beforeAll(async () => {
-    own = await startBackends({ only: ["dynamodb"], shortLived: true });
+    own = await startBackends({ only: ["dynamodb"] });
   });
   afterAll(() => own?.stop());
 

@@ -35,7 +35,7 @@ import { waitFor } from "../support/wait.js";
 describe("the HIGH index on a table from before it", () => {
   let own: Backends | undefined;
   beforeAll(async () => {
-    own = await startBackends({ only: ["dynamodb"], shortLived: true });
+    own = await startBackends({ only: ["dynamodb"] });
   });
   afterAll(() => own?.stop());
 

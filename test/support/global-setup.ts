@@ -34,8 +34,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const verbose = process.env.CHRONORING_BACKENDS_VERBOSE === "1";
     set = {
       started: startBackends({
-        // A JVM tuned for a run of minutes (deploy/local/dynamodb-local.ts).
-        shortLived: true,
+        // The integration tier's JVM tuned for a run of minutes (deploy/local/dynamodb-local.ts);
+        // the e2e tier's keeps its full speed, which bench scale's short version plans on.
+        shortLived: tier === "integration",
         log: verbose ? (line) => console.error(`[backends] ${line}`) : undefined,
       }),
       users: 0,
