@@ -8,9 +8,17 @@ import { startHolder } from "./fixtures/holder.js";
 const TTL_MS = 2_000;
 const etcd = etcdFixture();
 
+/**
+ * The heir's own session in the SIGKILL test: what is timed is the killed leader's lease
+ * (TTL_MS), and a 2 s session of the test process's own lapsed in a CI run whose three
+ * files at a time kept this process from its keep-alives ("etcd session ended during the
+ * campaign").
+ */
+const HEIR_TTL_MS = 10_000;
+
 /** Campaigns for `id` on a session of its own; `lost` counts the leadership's onLost calls. */
-async function candidate(coordinator: Coordinator, id: string) {
-  const session = await coordinator.openSession(TTL_MS);
+async function candidate(coordinator: Coordinator, id: string, ttlMs = TTL_MS) {
+  const session = await coordinator.openSession(ttlMs);
   const state = { id, session, lost: 0, leadership: undefined as Leadership | undefined };
   const elected = coordinator.campaign(session, id).then((leadership) => {
     state.leadership = leadership;
@@ -66,7 +74,7 @@ describe("etcd election", () => {
       try {
         await holder.next("leader");
         const coordinator = etcd.coordinator(prefix);
-        const next = await candidate(coordinator, "heir");
+        const next = await candidate(coordinator, "heir", HEIR_TTL_MS);
         // Spread the kill over the keep-alive cycle.
         await sleep(300 + round * 250);
         expect(await isSettled(next.elected)).toBe(false);
