@@ -19,6 +19,7 @@ declare module "vitest" {
  * tier's tables. With CHRONORING_TEST_ENDPOINTS set (JSON: {"etcd","dynamodb","sqs","region"})
  * it starts nothing and uses those instead, e.g. a stack from `deploy/local/backends-cli.ts`.
  * CHRONORING_BACKENDS_VERBOSE=1 prints when each one is ready and where its log is.
+ * It also bundles the CLI once per run, for test/support/cli.ts (test/support/cli-bundle.ts).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cli = await sharedCli();
