@@ -13,7 +13,7 @@ export interface DynamoLaunch {
   /**
    * For a run of minutes (the integration tier): compile with C1 only, and collect with one
    * thread. C2's compiles did not pay back over that tier's many short files on 2 cores: on six
-   * store-heavy integration files, DynamoDB Local took 36–41 CPU-s with both tiers
+   * store-heavy integration files, DynamoDB Local took 36–41 CPU-s with both compilers (C1 and C2)
    * and 23–25 CPU-s with these, the files' wall time 67–70 s and 61–63 s.
    * Benchmarks, the dev stack and the e2e tier keep the JVM's defaults: under C1, bench
    * scale's import ran at a third of its speed while the JIT was young (152/s, not 588/s).
