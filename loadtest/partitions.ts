@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { Host } from "../deploy/local/netns/hosts.js";
+import { createJobRetrying } from "./harness/schedule.js";
 import type { Endpoints } from "./harness/stack.js";
 import { callLateness, judge, settleExecutions, type Verdict } from "./harness/verdict.js";
 import { type PartitionStack, startPartitionStack } from "./partitions-stack.js";
@@ -73,7 +75,7 @@ export async function partitionScenarios(
   try {
     await Promise.all(["s1", "s2", "s3", "w1", "w2"].map((n) => stack.startNode(n)));
     log(`stack up: etcd ${stack.etcd.endpoints}; logs in ${stack.stack.logDir}`);
-    const { jobs: jobsApi, cluster: clusterApi } = stack.stack.clients();
+    const { cluster: clusterApi } = stack.stack.clients();
     const owners = async () => {
       const view = await clusterApi.getCluster({}, { timeoutMs: 2_000 });
       return { leader: view.leaderId, nodes: new Set(view.partitions.map((p) => p.nodeId)) };
@@ -92,9 +94,11 @@ export async function partitionScenarios(
     const windowStart = Math.ceil((Date.now() + options.jobs * 30) / 1000) * 1000 + 3000;
     const windowEnd = windowStart + options.scenarios.length * slotMs;
     const ids: string[] = [];
+    const keys = randomUUID();
     for (let i = 0; i < options.jobs; i++) {
-      const created = await jobsApi.createJob({
+      const created = await createJobRetrying(stack.stack, {
         name: `partition ${i}`,
+        idempotencyKey: `${keys}-${i}`,
         owner: "partitions",
         schedule: {
           kind: { case: "cron", value: "* * * * * *" },

@@ -1,6 +1,12 @@
+import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { CreateJobRequestSchema } from "../../gen/chronoring/v1/job_service_pb.js";
 import { Priority } from "../../gen/chronoring/v1/priority_pb.js";
+import { systemClock } from "../../src/core/clock.js";
+import { retry } from "../../src/core/retry.js";
 import type { Stack } from "./stack.js";
 
 /** The observed window: every schedule fires each second in [startMs, endMs). */
@@ -26,15 +32,16 @@ export async function createEverySecondJobs(
   },
   log: (line: string) => void,
 ): Promise<{ ids: string[]; window: Window }> {
-  const { jobs } = stack.clients();
   const ids: string[] = [];
   const startMs = Math.ceil((Date.now() + options.jobs * 15) / 1000) * 1000 + 3000;
   const endMs = startMs + options.durationS * 1000;
+  const keys = randomUUID();
   for (let i = 0; i < options.jobs; i += 20) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(20, options.jobs - i) }, (_, k) =>
-        jobs.createJob({
+        createJobRetrying(stack, {
           name: `${options.name} ${i + k}`,
+          idempotencyKey: `${keys}-${i + k}`,
           owner: options.name,
           schedule: {
             kind: { case: "cron", value: "* * * * * *" },
@@ -51,6 +58,25 @@ export async function createEverySecondJobs(
   if (Date.now() > startMs - 1000) log("warning: creating the jobs ran into the window");
   log(`${ids.length} jobs firing every second; window of ${options.durationS} s begins`);
   return { ids, window: { startMs, endMs } };
+}
+
+/** Five tries, 200 ms apart and doubling: about 3 s in all. */
+const UNAVAILABLE_RETRY = { baseMs: 200, maxMs: 2_000, attempts: 5 };
+
+/**
+ * CreateJob, tried again while answered Unavailable (the store too slow for
+ * the API's deadline on a busy machine, as when several scenarios share it).
+ * The request carries an idempotency key, so a create that did land is not
+ * made twice.
+ */
+export function createJobRetrying(
+  stack: Stack,
+  request: MessageInitShape<typeof CreateJobRequestSchema> & { idempotencyKey: string },
+) {
+  const { jobs } = stack.clients();
+  return retry(UNAVAILABLE_RETRY, () => jobs.createJob(request), systemClock, {
+    retryable: (e) => e instanceof ConnectError && e.code === Code.Unavailable,
+  });
 }
 
 /** One timed fault of a scenario: `act` runs `atS` seconds into the window. */
