@@ -73,6 +73,15 @@ const RECHECK_BUILDING_MS = 5_000;
  * may be CREATING for a while on a busy DynamoDB Local), once a minute while
  * it is missing (its creation deferred, see `ensureHighIndex`: it is added
  * then). Once ACTIVE, never again.
+ *
+ * One DescribeTable at a time, whatever the number of callers: every
+ * partition's HIGH pass asks at once when a burst leaves each with a
+ * backlog. A DescribeTable that fails counts as "not ready" until the next
+ * recheck, 5 s on: the due index then serves the HIGH runs in time order.
+ * Measured at a million jobs on DynamoDB Local, where a DescribeTable reads
+ * the whole table to size its indexes: 256 HIGH passes each sent one at the
+ * top of the hour, every one timed out at 10 s and was sent again, and the
+ * store answered nothing else for 20 minutes.
  */
 export function highIndexReadiness(
   client: DynamoDBClient,
@@ -82,14 +91,25 @@ export function highIndexReadiness(
 ) {
   let active = false;
   let recheckAt = Number.NEGATIVE_INFINITY;
-  return async (): Promise<boolean> => {
-    if (active || clock.now() < recheckAt) return active;
-    const out = await client.send(new DescribeTableCommand({ TableName: table }));
-    const ix = out.Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === HIGH_INDEX);
-    active = ix?.IndexStatus === "ACTIVE";
-    recheckAt = clock.now() + (ix ? RECHECK_BUILDING_MS : RECHECK_MISSING_MS);
-    // Never waits here: a claim pass asked.
-    if (!ix) await ensureHighIndex(client, table, projected, 0);
+  let asking: Promise<boolean> | undefined;
+  const ask = async (): Promise<boolean> => {
+    try {
+      const out = await client.send(new DescribeTableCommand({ TableName: table }));
+      const ix = out.Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === HIGH_INDEX);
+      active = ix?.IndexStatus === "ACTIVE";
+      recheckAt = clock.now() + (ix ? RECHECK_BUILDING_MS : RECHECK_MISSING_MS);
+      // Never waits here: a claim pass asked.
+      if (!ix) await ensureHighIndex(client, table, projected, 0);
+    } catch {
+      recheckAt = clock.now() + RECHECK_BUILDING_MS;
+    }
     return active;
+  };
+  return (): Promise<boolean> => {
+    if (active || clock.now() < recheckAt) return Promise.resolve(active);
+    asking ??= ask().finally(() => {
+      asking = undefined;
+    });
+    return asking;
   };
 }
