@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { nodeArgs } from "../deploy/local/chronoring-process.js";
 import { type EtcdCluster, startEtcdCluster } from "../deploy/local/netns/etcd-cluster.js";
 import { type Forwarder, startForwarder } from "../deploy/local/netns/forwarder.js";
 import { createTestNet, type Host, type TestNet } from "../deploy/local/netns/hosts.js";
@@ -84,7 +85,7 @@ export async function startPartitionStack(
       launch: (name) => {
         const host = hosts.get(name);
         if (!host) return undefined;
-        const node = host.wrap(process.execPath, ["--import", "tsx", join(ROOT, "src/main.ts")]);
+        const node = host.wrap(process.execPath, nodeArgs());
         return { ...node, cwd: ROOT, env: process.env };
       },
     });
