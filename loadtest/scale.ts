@@ -1,8 +1,7 @@
-import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { ChronoringLaunch } from "../deploy/local/chronoring-process.js";
+import { builtEntry, type ChronoringLaunch } from "../deploy/local/chronoring-process.js";
 import { measureWriteCeiling } from "./ceiling.js";
 import type { Endpoints } from "./harness/stack.js";
 import { RAMP_MS, TOP_OF_HOUR } from "./scale/mix.js";
@@ -49,9 +48,7 @@ const ROOT = resolve(import.meta.dirname, "..");
  * its caches sit in every process's memory (the dispatch thread's too).
  */
 export function builtLaunch(): ChronoringLaunch {
-  const entry = join(ROOT, "dist/main.js");
-  if (!existsSync(entry)) throw new Error("--built: no dist/main.js; run `npm run build` first");
-  return { command: process.execPath, args: [entry], cwd: ROOT, env: process.env };
+  return { command: process.execPath, args: [builtEntry("--built")], cwd: ROOT, env: process.env };
 }
 
 /** Every setting the bench changes from the defaults, and why. */

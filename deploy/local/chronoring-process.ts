@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { logTail, type ManagedProcess, spawnManaged } from "./process.js";
@@ -37,6 +38,16 @@ export interface ChronoringProcess {
 }
 
 /**
+ * The build's process entry, `dist/main.js` (as the image runs it); `what` names who asked for
+ * it in the error when it is missing.
+ */
+export function builtEntry(what: string): string {
+  const entry = join(ROOT, "dist/main.js");
+  if (!existsSync(entry)) throw new Error(`${what}: no dist/main.js; run \`npm run build\` first`);
+  return entry;
+}
+
+/**
  * The arguments to this process's node that start a Chronoring node from this
  * checkout: `src/main.ts` under tsx; or, with `CHRONORING_TEST_BUILT=1`, the
  * build in `dist/` (`npm test` sets it once its build step has compiled the
@@ -44,14 +55,15 @@ export interface ChronoringProcess {
  */
 export function nodeArgs(env: NodeJS.ProcessEnv = process.env): string[] {
   return env.CHRONORING_TEST_BUILT === "1"
-    ? [join(ROOT, "dist/main.js")]
+    ? [builtEntry("CHRONORING_TEST_BUILT=1")]
     : ["--import", "tsx", join(ROOT, "src/main.ts")];
 }
 
 /**
  * Starts one Chronoring node (`nodeArgs()` on this process's node, or
- * `options.launch`) as a child process and waits until it answers on its API or metrics port. Used by the dev stack,
- * the e2e tests and the benchmarks, which kill and stop these processes.
+ * `options.launch`) as a child process and waits until it answers on its API
+ * or metrics port. Used by the dev stack, the e2e tests and the benchmarks,
+ * which kill and stop these processes.
  */
 export async function startChronoring(
   options: ChronoringProcessOptions,
