@@ -63,6 +63,17 @@ describe("parseSchedule: accepted input is normalised", () => {
     });
   });
 
+  it("answers a zone name the same when asked again (the lookups are remembered, unknown names too)", () => {
+    for (let i = 0; i < 2; i++) {
+      expect(
+        parseSchedule({ cron: "0 10 * * *", timeZone: "america/new_york" }, NOW),
+      ).toMatchObject({ timeZone: "America/New_York" });
+      expect(invalid({ cron: "0 10 * * *", timeZone: "Mars/Olympus_Mons" }).field).toBe(
+        "schedule.time_zone",
+      );
+    }
+  });
+
   it("keeps the cron source as written, trimmed", () => {
     expect(parseSchedule({ cron: "  cron(0 10 * * ? *) " }, NOW)).toMatchObject({
       source: "cron(0 10 * * ? *)",
