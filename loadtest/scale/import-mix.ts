@@ -62,8 +62,9 @@ export async function importItems(
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
 
 /**
- * Imports the mix through ImportJobs in two parts. The first, the one-time
- * jobs days ahead, needs no fire window and times the import; the fire
+ * Imports the mix through ImportJobs in two parts. The first, the far group
+ * (copies of the rest's schedules, beginning days ahead), needs no fire window
+ * and times the import; the fire
  * window's start is then planned from that rate (`planStart` gets the
  * estimated end of the import) and the rest is imported with it, so that
  * every recurring schedule starts at it.
@@ -81,7 +82,7 @@ export async function importMix(
   const t0 = Date.now();
   const farFromMs = t0 + 2 * 86_400_000;
   const farTimes = { fireFromMs: farFromMs, farFromMs, url: options.url };
-  const far = plan.groups.find((g) => g.group === "once_far")!.count;
+  const far = plan.groups.find((g) => g.group === "far")!.count;
   // The first call of a process is slow (connections, the code's first
   // runs): a few items go first, untimed.
   const warm = Math.min(20, Math.floor(far / 2));

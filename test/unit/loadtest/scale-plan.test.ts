@@ -45,7 +45,7 @@ describe("the scale mix", () => {
       const plan = planMix(schedules, rate, { topOfHour });
       expect(plan.groups.reduce((n, g) => n + g.count, 0)).toBe(schedules);
       expect(Math.abs(plan.expectedPerS - rate) / rate).toBeLessThan(0.01);
-      for (const g of ["once_far", "hourly", "daily", "interval", "once_near"]) {
+      for (const g of ["far", "hourly", "daily", "interval", "once_near"]) {
         expect(plan.groups.find((x) => x.group === g)!.count).toBeGreaterThan(0);
       }
       const top = plan.groups.find((x) => x.group === "top_of_hour")!.count;
@@ -65,7 +65,14 @@ describe("the scale mix", () => {
       const req = mixRequest(plan, i, times);
       const { group } = groupOf(plan, i);
       const spec = req.schedule!;
-      if (group === "once_far" || group === "once_near") {
+      if (group === "far") {
+        // A copy of another group's schedule, beginning two days ahead.
+        const at = spec.kind?.case === "at" ? spec.kind.value : undefined;
+        const begins = Number((spec.startTime ?? at)!.seconds) * 1000;
+        expect(begins).toBeGreaterThanOrEqual(times.farFromMs);
+        continue;
+      }
+      if (group === "once_near") {
         expect(spec.jitter).toBeUndefined();
         continue;
       }
