@@ -5,7 +5,7 @@ import { builtEntry, type ChronoringLaunch } from "../deploy/local/chronoring-pr
 import { measureWriteCeiling } from "./ceiling.js";
 import type { Endpoints } from "./harness/stack.js";
 import { RAMP_MS, TOP_OF_HOUR } from "./scale/mix.js";
-import { effective, runAtCount } from "./scale/run.js";
+import { effective, runAtCount, STORE_CHANGES } from "./scale/run.js";
 import { round } from "./stats.js";
 
 export interface ScaleOptions {
@@ -177,6 +177,7 @@ export async function scaleBench(backends: Endpoints, o: ScaleOptions) {
     fire_window_s: o.fireS,
     load_1m: { start: loadStart, end: round(loadavg()[0]!, 2) },
     settings_changed: settings,
+    store_changed: STORE_CHANGES,
     main,
     baseline,
     ratios,

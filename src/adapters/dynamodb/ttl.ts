@@ -6,8 +6,11 @@ import {
 
 /**
  * Turns on TTL for `table` on `attribute` (epoch seconds), so that DynamoDB
- * deletes items after that time (eventually: typically within days on AWS;
- * DynamoDB Local records the setting but never deletes). Asks first, since
+ * deletes items after that time (eventually: typically within days on AWS,
+ * in the background and outside the table's throughput). DynamoDB Local
+ * deletes them too, by scanning the whole table under its write lock: at a
+ * million jobs those scans held every other request back (bench scale turns
+ * the jobs table's TTL off there). Asks first, since
  * changing TTL is a rate-limited control-plane call on AWS; another process
  * turning it on at the same time is fine. Throws when it cannot be turned on.
  */
