@@ -1,5 +1,4 @@
 import { defineConfig } from "vitest/config";
-import { RunFirstSequencer } from "./support/sequencer.js";
 
 const backends = {
   globalSetup: ["test/support/global-setup.ts"],
@@ -24,8 +23,6 @@ const E2E_TIMED = [
 export default defineConfig({
   test: {
     root: new URL("..", import.meta.url).pathname,
-    // A long file that is short on disk starts first in its project (support/sequencer.ts).
-    sequence: { sequencer: RunFirstSequencer },
     projects: [
       {
         extends: true,
