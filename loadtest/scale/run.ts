@@ -2,6 +2,7 @@ import { loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DynamoDBClient, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
 import { type ChronoringLaunch, metricValue } from "../../deploy/local/chronoring-process.js";
+import { LOCAL_CREDENTIALS } from "../../deploy/local/dynamodb-local.js";
 import { TTL_ATTRIBUTE } from "../../src/adapters/dynamodb/idempotency.js";
 import { envName, FIELDS } from "../../src/config/settings.js";
 import { byLabel } from "../fire-cost.js";
@@ -87,7 +88,7 @@ async function jobsTtlOff(backends: Endpoints, table: string, log: (line: string
   const dynamo = new DynamoDBClient({
     endpoint: backends.dynamodb,
     region: backends.region,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    credentials: LOCAL_CREDENTIALS,
   });
   try {
     await dynamo.send(
@@ -199,7 +200,7 @@ export async function runAtCount(backends: Endpoints, o: CountOptions) {
       const dynamo = new DynamoDBClient({
         endpoint: backends.dynamodb,
         region: backends.region,
-        credentials: { accessKeyId: "local", secretAccessKey: "local" },
+        credentials: LOCAL_CREDENTIALS,
         // A scan page of a million-job table on a store still draining a burst
         // was refused with a socket hang up after the SDK's 3 tries.
         maxAttempts: 10,
