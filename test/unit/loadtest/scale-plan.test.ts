@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { quietestMiddle } from "../../../loadtest/scale/idle-window.js";
 import {
+  farCount,
   groupOf,
   mixRequest,
   planMix,
@@ -181,5 +182,16 @@ describe("the top-of-the-hour group", () => {
     expect(windowedFigures({ expected: new Map(), arrivals, planned, fireCeilingPerS: null })).toBe(
       null,
     );
+  });
+});
+
+describe("the far group (the import's first part)", () => {
+  it("is 3% of a large mix, and up to 2,000 (a fifth at most) of a small one", () => {
+    expect([1_000, 10_000, 100_000, 1_000_000].map(farCount)).toEqual([200, 2_000, 3_000, 30_000]);
+    expect(planMix(10_000, 20, { topOfHour: false }).groups[0]).toEqual({
+      group: "far",
+      from: 0,
+      count: 2_000,
+    });
   });
 });
