@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { RunFirstSequencer } from "./support/sequencer.js";
 
 const backends = {
   globalSetup: ["test/support/global-setup.ts"],
@@ -23,6 +24,8 @@ const E2E_TIMED = [
 export default defineConfig({
   test: {
     root: new URL("..", import.meta.url).pathname,
+    // A long file that is short on disk starts first in its project (support/sequencer.ts).
+    sequence: { sequencer: RunFirstSequencer },
     projects: [
       {
         extends: true,
