@@ -110,18 +110,22 @@ export function createStandby(deps: {
     return fresh;
   }
 
-  /** Checks the runs whose time + `hedgeMs` has come, and acts on each. */
-  async function check(w: Watch): Promise<void> {
-    const now = clock.now();
+  /** The runs of `w` whose time + `hedgeMs` has come (those past recovery are dropped). */
+  function dueRuns(w: Watch, now: number): ExpectedRun[] {
     const runs: ExpectedRun[] = [];
     for (const { run, at } of w.expected.values()) {
       if (expired(run, now, options.startTimeoutMs))
         w.expected.delete(`${run.jobId}:${run.scheduledMs}`);
       else if (at <= now) runs.push(run);
     }
-    if (runs.length === 0) return;
-    metrics.standby.inc({ action: "checked" }, runs.length);
-    const started = await executions.startedRuns(runs);
+    return runs;
+  }
+
+  /**
+   * Acts on `runs` of `w`, whose started ones are in `started` (read for
+   * every partition checked at once): a run not started is looked up further.
+   */
+  async function act(w: Watch, runs: ExpectedRun[], started: Set<string>, now: number) {
     const unstarted = runs.filter((r) => !started.has(`${r.jobId}:${r.scheduledMs}`));
     const claimed = unstarted.length ? await jobs.recordedClaims(unstarted) : new Set<string>();
     const unclaimed = unstarted.some((r) => !claimed.has(`${r.jobId}:${r.scheduledMs}`));
@@ -200,16 +204,64 @@ export function createStandby(deps: {
     return at;
   }
 
+  function failed(w: Watch, err: unknown, now: number): void {
+    metrics.loopErrors.inc({ loop: "standby" });
+    logger.warn({ err, partition: w.partition }, "standby check failed; will retry");
+    w.readAt = Math.min(w.readAt, now + options.retryMs);
+    for (const e of w.expected.values()) e.at = Math.max(e.at, now + options.retryMs);
+  }
+
+  /**
+   * One round over every partition whose check or read is due: reads first,
+   * then one consistent read of the first attempts of all their due runs
+   * (BatchGetItem, 100 keys a request), then each partition acts on its own.
+   * Runs due at the same time in different partitions (every-second jobs
+   * spread over the ring) are checked together: one request per round, where
+   * a read per partition cost a request per run and second.
+   */
+  async function round(due: Watch[], now: number): Promise<void> {
+    const ok: Watch[] = [];
+    for (const w of due) {
+      try {
+        if (w.readAt <= now) await read(w);
+        ok.push(w);
+      } catch (err) {
+        failed(w, err, now);
+      }
+    }
+    const at = clock.now();
+    const checks = ok.map((w) => ({ w, runs: dueRuns(w, at) })).filter((c) => c.runs.length > 0);
+    const all = checks.flatMap((c) => c.runs);
+    if (all.length === 0) return;
+    metrics.standby.inc({ action: "checked" }, all.length);
+    let started: Set<string>;
+    try {
+      started = await executions.startedRuns(all);
+    } catch (err) {
+      for (const { w } of checks) failed(w, err, at);
+      return;
+    }
+    for (const { w, runs } of checks) {
+      try {
+        await act(w, runs, started, at);
+      } catch (err) {
+        failed(w, err, at);
+      }
+    }
+  }
+
   async function loop(): Promise<void> {
     while (!deps.stopped()) {
       const now = clock.now();
-      let next: Watch | undefined;
+      const due: Watch[] = [];
       let at = Number.POSITIVE_INFINITY;
       for (const w of watches.values()) {
-        const t = w.busy ? Number.POSITIVE_INFINITY : nextAt(w);
-        if (t < at) [next, at] = [w, t];
+        if (w.busy) continue;
+        const t = nextAt(w);
+        if (t <= now) due.push(w);
+        else at = Math.min(at, t);
       }
-      if (!next || at > now) {
+      if (due.length === 0) {
         await deps.sleep(Math.max(1, Math.min(at - now, options.pollBackstopMs)));
         continue;
       }
@@ -217,18 +269,11 @@ export function createStandby(deps: {
         await deps.sleep(options.retryMs);
         continue;
       }
-      const w = next;
-      w.busy = true;
+      for (const w of due) w.busy = true;
       try {
-        if (w.readAt <= now) await read(w);
-        await check(w);
-      } catch (err) {
-        metrics.loopErrors.inc({ loop: "standby" });
-        logger.warn({ err, partition: w.partition }, "standby check failed; will retry");
-        w.readAt = Math.min(w.readAt, now + options.retryMs);
-        for (const e of w.expected.values()) e.at = Math.max(e.at, now + options.retryMs);
+        await round(due, now);
       } finally {
-        w.busy = false;
+        for (const w of due) w.busy = false;
       }
     }
   }

@@ -168,6 +168,39 @@ describe("the standby of HIGH runs", () => {
     );
   });
 
+  it("checks the runs due at one time in several partitions with one read, and acts on each partition's own", async () => {
+    const s = schedulerOnFakeClock({ standbyHedgeMs: HEDGE });
+    const jobs = [0, 1, 2].map((partition) => high({ partition }));
+    for (const job of jobs) await s.jobs.createJob(job);
+    const reads: number[] = [];
+    const startedRuns = s.executions.startedRuns.bind(s.executions);
+    s.executions.startedRuns = (runs) => {
+      reads.push(runs.length);
+      return startedRuns(runs);
+    };
+    s.scheduler.setStandby([0, 1, 2]);
+    await s.until(T0 + 1);
+    // Every owner claimed its run; workers started the first two.
+    for (const partition of [0, 1, 2]) {
+      const [due] = await s.jobs.dueJobs(partition, AT, 10, "HIGH");
+      await s.jobs.claimRuns([{ job: due!, nextRunMs: undefined, recoverAtMs: AT + 30_000 }]);
+    }
+    for (const job of jobs.slice(0, 2)) {
+      const run = { ...firstAttempt(job), partition: job.partition };
+      expect(await s.executions.startExecution(run, "w1", AT + 10)).toBe("started");
+    }
+    await s.until(AT + HEDGE + SEND_GATHER_MS);
+    expect(reads).toEqual([3]);
+    const [again] = await s.queue.receive(10, 0, undefined, "HIGH");
+    expect(again?.run).toMatchObject({ jobId: jobs[2]!.id, partition: 2, attempt: 1 });
+    expect((await s.metrics.standby.get()).values.map((v) => [v.labels.action, v.value])).toEqual(
+      expect.arrayContaining([
+        ["checked", 3],
+        ["sent", 1],
+      ]),
+    );
+  });
+
   it("decides from what the store says: started, claimed, or still the job's next run", () => {
     const run = { jobId: "j", scheduledMs: AT };
     const seen = (o: Partial<Parameters<typeof standbyAction>[1]>) => ({
