@@ -166,6 +166,7 @@ async function main(): Promise<void> {
           callMs: int("call-ms", 400),
           ...(flags.has("priority") ? { priority: priorityFlag(flags.get("priority")!) } : {}),
           ...(built ? { launch: builtLaunch } : {}),
+          faults: flags.get("no-faults") !== "true",
           log,
         });
         process.stdout.write(`${JSON.stringify({ bench: "failover", built, ...result })}\n`);

@@ -5,7 +5,13 @@ import { partitionOf } from "../src/core/partition.js";
 import { startEffectServer } from "./harness/effect-server.js";
 import { createEverySecondJobs, type Fault, runFaults } from "./harness/schedule.js";
 import { createStack, type Endpoints, FAST_FAILOVER_SETTINGS } from "./harness/stack.js";
-import { judge, longestGaps, sentFirstAttempts, settleExecutions } from "./harness/verdict.js";
+import {
+  judge,
+  latenessTimeline,
+  longestGaps,
+  sentFirstAttempts,
+  settleExecutions,
+} from "./harness/verdict.js";
 import { summary } from "./stats.js";
 
 export type { Endpoints } from "./harness/stack.js";
@@ -22,6 +28,11 @@ export interface FailoverOptions {
   priority?: "HIGH" | "MEDIUM" | "LOW";
   /** How each process is started (`--built`: `node dist/main.js`); absent: the sources under tsx. */
   launch?: (name: string) => ChronoringLaunch | undefined;
+  /**
+   * false (`--no-faults`): the same stack and load with no fault, to tell what
+   * the load costs from what the faults cost.
+   */
+  faults?: boolean;
   log: (line: string) => void;
 }
 
@@ -97,46 +108,48 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
     let stopped = "";
     const faults = await runFaults(
       window,
-      [
-        at(0.15, "SIGKILL the leader", async () => {
-          const view = await cluster.getCluster({});
-          const leader = view.leaderId;
-          leaderKill = {
-            atMs: Date.now(),
-            partitions: new Set(
-              view.partitions.filter((p) => p.nodeId === leader).map((p) => p.partition),
-            ),
-          };
-          stack.signal(leader, "SIGKILL");
-        }),
-        at(0.3, "SIGKILL a non-leader scheduler", async () => {
-          const view = await cluster.getCluster({});
-          stack.signal(schedulers().find((n) => n !== view.leaderId)!, "SIGKILL");
-        }),
-        at(0.4, "add two scheduler nodes", async () => {
-          await Promise.all([stack.scheduler("s4"), stack.scheduler("s5")]);
-        }),
-        at(0.55, "SIGSTOP a scheduler past its lease TTL (2 s)", async () => {
-          const view = await cluster.getCluster({});
-          stopped = schedulers().find((n) => n !== view.leaderId)!;
-          stack.signal(stopped, "SIGSTOP");
-        }),
-        at(0.65, "SIGCONT it", async () => stack.signal(stopped, "SIGCONT")),
-        at(0.75, "SIGKILL a worker in the middle of runs", async () => {
-          // Runs go out on the second: a little later they are executing.
-          // Runs sent together share a message, so one worker may hold all
-          // of a second's runs: the one executing more is killed.
-          await sleep(options.callMs / 2);
-          const inFlight = await Promise.all(
-            ["w1", "w2"].map(async (name) => ({
-              name,
-              runs: metricValue(await metricsPage(name), "chronoring_worker_in_flight"),
-            })),
-          );
-          const busiest = inFlight.reduce((a, b) => (b.runs > a.runs ? b : a));
-          stack.signal(busiest.name, "SIGKILL");
-        }),
-      ],
+      options.faults === false
+        ? []
+        : [
+            at(0.15, "SIGKILL the leader", async () => {
+              const view = await cluster.getCluster({});
+              const leader = view.leaderId;
+              leaderKill = {
+                atMs: Date.now(),
+                partitions: new Set(
+                  view.partitions.filter((p) => p.nodeId === leader).map((p) => p.partition),
+                ),
+              };
+              stack.signal(leader, "SIGKILL");
+            }),
+            at(0.3, "SIGKILL a non-leader scheduler", async () => {
+              const view = await cluster.getCluster({});
+              stack.signal(schedulers().find((n) => n !== view.leaderId)!, "SIGKILL");
+            }),
+            at(0.4, "add two scheduler nodes", async () => {
+              await Promise.all([stack.scheduler("s4"), stack.scheduler("s5")]);
+            }),
+            at(0.55, "SIGSTOP a scheduler past its lease TTL (2 s)", async () => {
+              const view = await cluster.getCluster({});
+              stopped = schedulers().find((n) => n !== view.leaderId)!;
+              stack.signal(stopped, "SIGSTOP");
+            }),
+            at(0.65, "SIGCONT it", async () => stack.signal(stopped, "SIGCONT")),
+            at(0.75, "SIGKILL a worker in the middle of runs", async () => {
+              // Runs go out on the second: a little later they are executing.
+              // Runs sent together share a message, so one worker may hold all
+              // of a second's runs: the one executing more is killed.
+              await sleep(options.callMs / 2);
+              const inFlight = await Promise.all(
+                ["w1", "w2"].map(async (name) => ({
+                  name,
+                  runs: metricValue(await metricsPage(name), "chronoring_worker_in_flight"),
+                })),
+              );
+              const busiest = inFlight.reduce((a, b) => (b.runs > a.runs ? b : a));
+              stack.signal(busiest.name, "SIGKILL");
+            }),
+          ],
       log,
     );
     await sleep(Math.max(0, window.endMs - Date.now()));
@@ -178,6 +191,8 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
       lateness_ms: verdict.lateness_ms,
       start_lateness_ms: verdict.start_lateness_ms,
       first_start_lateness_ms: verdict.first_start_lateness_ms,
+      // Start lateness p50/max by the runs' time in the window: when it fell behind.
+      start_lateness_by_10s: latenessTimeline(rows, window),
       latest_runs: verdict.latest_runs,
       longest_gap_ms: summary(longestGaps(rows, ids)),
       side_effect_calls_unparsed: verdict.side_effect_calls_unparsed,
