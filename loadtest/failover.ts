@@ -105,6 +105,26 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
       act,
     });
     const schedulers = () => [...stack.procs.keys()].filter((n) => n.startsWith("s"));
+    /**
+     * The leader and the partitions it owns, read again (every 250 ms, up to
+     * 5 s) while it owns none: a leader whose session lapsed under load and
+     * came back owns nothing until its next assignment, and killing it then
+     * measures no takeover (a clean-clone run once got null for
+     * leader_kill_to_first_fire_ms so).
+     */
+    const leaderOwningPartitions = async () => {
+      const until = Date.now() + 5_000;
+      for (;;) {
+        const view = await cluster.getCluster({});
+        const leader = view.leaderId;
+        const partitions = new Set(
+          view.partitions.filter((p) => leader && p.nodeId === leader).map((p) => p.partition),
+        );
+        if (partitions.size > 0 || Date.now() >= until) return { leader, partitions };
+        log(`leader "${leader}" owns no partition yet; reading the cluster again`);
+        await sleep(250);
+      }
+    };
     let stopped = "";
     const faults = await runFaults(
       window,
@@ -112,14 +132,8 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
         ? []
         : [
             at(0.15, "SIGKILL the leader", async () => {
-              const view = await cluster.getCluster({});
-              const leader = view.leaderId;
-              leaderKill = {
-                atMs: Date.now(),
-                partitions: new Set(
-                  view.partitions.filter((p) => p.nodeId === leader).map((p) => p.partition),
-                ),
-              };
+              const { leader, partitions } = await leaderOwningPartitions();
+              leaderKill = { atMs: Date.now(), partitions };
               stack.signal(leader, "SIGKILL");
             }),
             at(0.3, "SIGKILL a non-leader scheduler", async () => {
