@@ -65,7 +65,7 @@ export async function tenantsScenario(backends: Endpoints, options: TenantsOptio
       stack.worker("w2"),
     ]);
     await stack.waitForCluster(2);
-    log("1 api, 2 scheduler nodes, 2 workers (worker concurrency 16 each, the default)");
+    log("1 api, 2 scheduler nodes, 2 workers (the default worker concurrency each)");
     const tokens = {
       a: await auth.mint(TENANT_A, ["editor"]),
       b: await auth.mint(TENANT_B, ["editor"]),

@@ -77,7 +77,7 @@ export const FIELDS: Field[] = [
   { key: "standby-hedge-ms", kind: "int", default: "400", min: 0, max: 60_000 },
   { key: "calendar-ttl-ms", kind: "int", default: "30000", min: 100, max: 3_600_000 },
   { key: "worker-id", kind: "string", default: "" },
-  { key: "worker-concurrency", kind: "int", default: "16", min: 1, max: 1024 },
+  { key: "worker-concurrency", kind: "int", default: "32", min: 1, max: 1024 },
   { key: "worker-intake-buffer", kind: "int", default: "16", min: 0, max: 1024 },
   { key: "worker-starts-beyond-slots", kind: "int", default: "64", min: 0, max: 4096 },
   { key: "worker-drain-timeout-ms", kind: "int", default: "10000", min: 0, max: 3_600_000 },
