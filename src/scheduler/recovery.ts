@@ -148,10 +148,15 @@ export function createRecovery(deps: {
       do {
         const page = await jobs.pendingRuns(partition, fromMs, now + aheadMs, 100, token);
         const resend: UntenantedRun[] = [];
+        // Eventually consistent, at half the cost: a deadline is a start timeout
+        // after the run's time, and a start written in the read's last second
+        // and missed only sends the run again, which its conditional start
+        // then refuses (the standby, 400 ms after a run's time, reads consistently).
         const startedKeys = await executions.startedRuns(
           page.items.flatMap((p) =>
             [...p.scheduled, ...p.manual].map((scheduledMs) => ({ jobId: p.jobId, scheduledMs })),
           ),
+          { consistent: false },
         );
         for (const pending of page.items) {
           const due = pending.recoverAtMs <= now;

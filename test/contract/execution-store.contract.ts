@@ -99,6 +99,12 @@ export function executionStoreContract(adapter: string, factory: ExecutionStoreF
         { jobId: job.id, scheduledMs: run.scheduledMs + 1 },
       ]);
       expect([...keys]).toEqual([`${job.id}:${run.scheduledMs}`]);
+      // The recovery sweep's cheaper read finds a start as well, once it has settled.
+      const eventually = await executions.startedRuns(
+        [{ jobId: job.id, scheduledMs: run.scheduledMs }],
+        { consistent: false },
+      );
+      expect([...eventually]).toEqual([`${job.id}:${run.scheduledMs}`]);
     });
 
     it("does not start a scheduled run of a paused or cancelled job; a manual run of a paused one starts", async () => {

@@ -284,7 +284,7 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
       }
     },
 
-    async startedRuns(runs) {
+    async startedRuns(runs, options) {
       // One BatchGetItem for up to 100 runs, whichever jobs they belong to.
       const items = await batchGet(
         client,
@@ -292,6 +292,8 @@ export function createDynamoExecutionStore(options: DynamoExecutionStoreOptions)
         runs.map((r) => runItemKey({ ...r, attempt: 1 })),
         (item) => `${item.job_id?.S}/${item.run?.S}`,
         "job_id, run, sched_ms",
+        undefined,
+        options?.consistent ?? true,
       );
       return new Set(items.map((item) => `${str(item, "job_id")}:${num(item, "sched_ms")}`));
     },

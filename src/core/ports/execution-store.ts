@@ -113,8 +113,16 @@ export interface ExecutionStore {
     toMs: number,
     limit: number,
   ): Promise<Execution[]>;
-  /** Which of these runs have a first-attempt record, as `<job id>:<scheduled ms>` keys. */
-  startedRuns(runs: Array<{ jobId: string; scheduledMs: number }>): Promise<Set<string>>;
+  /**
+   * Which of these runs have a first-attempt record, as `<job id>:<scheduled ms>` keys.
+   * `consistent: false` may miss a record written in about the last second
+   * (DynamoDB's eventually consistent read, at half the cost); it never
+   * reports a run started that was not.
+   */
+  startedRuns(
+    runs: Array<{ jobId: string; scheduledMs: number }>,
+    options?: { consistent?: boolean },
+  ): Promise<Set<string>>;
   /**
    * Ends a RUNNING attempt of a lost worker as FAILED and records the next
    * attempt as QUEUED (carrying the last checkpoint), in one transaction.

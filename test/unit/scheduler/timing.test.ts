@@ -113,4 +113,21 @@ describe("scheduler timing on a fake clock", () => {
     await s.until(at + START_TIMEOUT + 3 * SWEEP);
     expect(await s.queue.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
   });
+
+  it("reads whether claimed runs started with the cheaper, eventually consistent read", async () => {
+    const s = setup();
+    const at = T0 + 5_000;
+    const job = s.once(at);
+    await s.jobs.createJob(job);
+    const reads: Array<boolean | undefined> = [];
+    const startedRuns = s.executions.startedRuns.bind(s.executions);
+    s.executions.startedRuns = (runs, options) => {
+      reads.push(options?.consistent);
+      return startedRuns(runs, options);
+    };
+    s.scheduler.setPartitions([{ partition: 0 }]);
+    await s.until(at + START_TIMEOUT + 3 * SWEEP);
+    expect(reads.length).toBeGreaterThan(0);
+    expect(new Set(reads)).toEqual(new Set([false]));
+  });
 });
