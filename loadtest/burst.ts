@@ -7,6 +7,7 @@ import { measureWriteCeiling } from "./ceiling.js";
 import { workerBreakdown } from "./fire-breakdown.js";
 import { costPerFire } from "./fire-cost.js";
 import { bulkCreate, sendWakeHints, type WrittenJob } from "./harness/bulk-jobs.js";
+import { type EffectServer, startEffectServer } from "./harness/effect-server.js";
 import { createStack } from "./harness/stack.js";
 import { round, summary } from "./stats.js";
 
@@ -22,6 +23,14 @@ export interface BurstOptions {
 
 const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
+/** What the bench changes from the defaults, and why (printed, and part of the result). */
+const SETTINGS_CHANGED = {
+  CHRONORING_LOG_LEVEL: "warn: runs are not logged one by one (info logs each run)",
+  CHRONORING_AUTH_MODE: "off: the bench's clients call without tokens (API only, not firing)",
+  CHRONORING_TARGET_ALLOW:
+    "127.0.0.0/8: the HIGH jobs call the bench's endpoint on loopback, which records when each handler ran",
+};
+
 /**
  * `npm run bench -- burst`: the top of the minute. `jobs` LOW and MEDIUM
  * one-time runs and `high` HIGH ones are due at one instant, `high` more
@@ -29,7 +38,9 @@ const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
  * scheduler node and `workers` workers on the defaults, fresh backends;
  * everything reported is read back from the stored executions and the
  * processes' metrics. The HIGH jobs are written last, so that in a due
- * index ordered by time alone they sort behind their partition's burst.
+ * index ordered by time alone they sort behind their partition's burst;
+ * they call the bench's HTTP endpoint, which records when each handler
+ * really ran (the rest are noop jobs).
  */
 export async function burstBench(options: BurstOptions, log: (line: string) => void) {
   const backends = await startBackends({ warm: true, log });
@@ -39,6 +50,8 @@ export async function burstBench(options: BurstOptions, log: (line: string) => v
     credentials: CREDENTIALS,
   });
   const prefix = `bu${randomBytes(3).toString("hex")}-`;
+  const effect = await startEffectServer({ callMs: 0 });
+  for (const [name, why] of Object.entries(SETTINGS_CHANGED)) log(`setting ${name}: ${why}`);
   const stack = createStack({
     backends,
     prefix,
@@ -48,6 +61,7 @@ export async function burstBench(options: BurstOptions, log: (line: string) => v
       CHRONORING_LOG_LEVEL: "warn",
       // The bench measures firing, not token checks; its clients call without tokens.
       CHRONORING_AUTH_MODE: "off",
+      CHRONORING_TARGET_ALLOW: "127.0.0.0/8",
     },
   });
   try {
@@ -64,19 +78,25 @@ export async function burstBench(options: BurstOptions, log: (line: string) => v
     const total = options.jobs + 2 * options.high;
     const t0 = Date.now() + 12_000 + total * 2;
     const t1 = t0 + options.laterS * 1000;
-    const written = await bulkCreate(
+    const rest = await bulkCreate(
+      dynamo,
+      `${prefix}jobs`,
+      Array.from({ length: options.jobs }, (_, i) => ({
+        at: t0,
+        priority: i % 2 ? ("LOW" as const) : ("MEDIUM" as const),
+      })),
+      { partitions: options.partitions },
+    );
+    const high = await bulkCreate(
       dynamo,
       `${prefix}jobs`,
       [
-        ...Array.from({ length: options.jobs }, (_, i) => ({
-          at: t0,
-          priority: i % 2 ? ("LOW" as const) : ("MEDIUM" as const),
-        })),
         ...Array.from({ length: options.high }, () => ({ at: t0, priority: "HIGH" as const })),
         ...Array.from({ length: options.high }, () => ({ at: t1, priority: "HIGH" as const })),
       ],
-      { partitions: options.partitions },
+      { partitions: options.partitions, url: effect.url },
     );
+    const written = [...rest, ...high];
     await sendWakeHints(
       backends.etcd,
       {
@@ -120,7 +140,8 @@ export async function burstBench(options: BurstOptions, log: (line: string) => v
       jobs: options.jobs,
       high: options.high,
       workers: options.workers,
-      ...verdict(rows, written, { t0, t1, ceiling, writesPerFire }),
+      settings_changed: SETTINGS_CHANGED,
+      ...verdict(rows, written, effect, { t0, t1, ceiling, writesPerFire }),
       claim_passes: {
         index: passes(after, "index") - passes(before, "index"),
         known: passes(after, "known") - passes(before, "known"),
@@ -133,6 +154,7 @@ export async function burstBench(options: BurstOptions, log: (line: string) => v
     await stack.stop();
     dynamo.destroy();
     await backends.stop();
+    await effect.close();
   }
 }
 
@@ -174,10 +196,15 @@ async function executions(client: DynamoDBClient, table: string): Promise<Row[]>
   return rows;
 }
 
-/** The figures: each HIGH wave's lateness, the rest's drain against the ceiling, dup / missed. */
+/**
+ * The figures: each HIGH wave's lateness (sent, started as written, and the
+ * handler's first call at the endpoint), the rest's drain against the
+ * ceiling, dup / missed.
+ */
 function verdict(
   rows: Row[],
   written: WrittenJob[],
+  effect: EffectServer,
   run: { t0: number; t1: number; ceiling: number; writesPerFire: number },
 ) {
   const jobs = new Map(written.map((j) => [j.id, j]));
@@ -189,9 +216,24 @@ function verdict(
     summary(
       rs.filter((r) => r[field] !== undefined).map((r) => r[field]! - jobs.get(r.jobId)!.nextRunMs),
     );
+  // The endpoint's first call of each execution (`job:scheduledMs:attempt`).
+  const calls = new Map<string, number>();
+  for (const [id, t] of effect.firstCalls) {
+    const [jobId, scheduled] = id.split(":");
+    const first = calls.get(jobId!);
+    const ms = t - Number(scheduled);
+    if (first === undefined || ms < first) calls.set(jobId!, ms);
+  }
   const wave = (at: number) => {
     const rs = of((j) => j.priority === "HIGH" && j.nextRunMs === at);
-    return { runs: rs.length, sent_ms: late(rs, "queued"), started_ms: late(rs, "started") };
+    const handler = rs.map((r) => calls.get(r.jobId)).filter((t): t is number => t !== undefined);
+    return {
+      runs: rs.length,
+      sent_ms: late(rs, "queued"),
+      started_ms: late(rs, "started"),
+      handler_started_ms: summary(handler),
+      handler_calls: handler.length,
+    };
   };
   const rest = of((j) => j.priority !== "HIGH");
   const lastEnd = Math.max(...rest.map((r) => r.ended ?? 0));
@@ -201,6 +243,11 @@ function verdict(
     high_at_burst: wave(run.t0),
     high_later: wave(run.t1),
     high_started_max_ms: Math.max(wave(run.t0).started_ms.max, wave(run.t1).started_ms.max),
+    /** Target 2's figure: when the HIGH runs' handlers first ran. */
+    high_handler_started_max_ms: Math.max(
+      wave(run.t0).handler_started_ms.max,
+      wave(run.t1).handler_started_ms.max,
+    ),
     rest: {
       runs: rest.length,
       started_ms: late(rest, "started"),

@@ -14,6 +14,7 @@ import { measureWriteCeiling } from "./ceiling.js";
 import { workerBreakdown } from "./fire-breakdown.js";
 import { costPerFire } from "./fire-cost.js";
 import { bulkCreate, sendWakeHints } from "./harness/bulk-jobs.js";
+import { startEffectServer } from "./harness/effect-server.js";
 import { cpuSeconds } from "./harness/proc-sampler.js";
 import { round, summary } from "./stats.js";
 
@@ -33,7 +34,8 @@ const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 /**
  * `npm run bench -- fire --jobs N [--spread] [--policies] [--failing]`: N
- * one-time noop jobs due at one instant (or spread at half the store's
+ * one-time jobs calling the bench's HTTP endpoint (which records when each
+ * handler really ran) due at one instant (or spread at half the store's
  * ceiling rate), fired by one scheduler process and worker processes on
  * fresh local backends; with `--policies` they carry a failure policy and a
  * run limit, with `--failing` each run fails. Everything reported is read
@@ -42,6 +44,8 @@ const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 export async function fireBench(options: FireOptions, log: (line: string) => void) {
   const backends = await startBackends({ warm: true, log });
   const procs: ChronoringProcess[] = [];
+  // Answers at once; `--failing` jobs call a refused port instead.
+  const effect = options.failing ? undefined : await startEffectServer({ callMs: 0 });
   try {
     const dynamo = new DynamoDBClient({
       endpoint: backends.dynamodb,
@@ -66,8 +70,8 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       CHRONORING_PARTITIONS: String(options.partitions),
       CHRONORING_LOG_LEVEL: "warn",
       CHRONORING_AUTH_MODE: "off",
-      // `--failing` jobs call a refused port on loopback.
-      ...(options.failing ? { CHRONORING_TARGET_ALLOW: "127.0.0.0/8" } : {}),
+      // The jobs call the bench's endpoint (or, `--failing`, a refused port) on loopback.
+      CHRONORING_TARGET_ALLOW: "127.0.0.0/8",
     };
     const changed = settingsChanged(options, new Set([...Object.keys(common), ...BENCH_OWN]));
     for (const [name, why] of Object.entries(changed)) log(`setting ${name}: ${why}`);
@@ -115,7 +119,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       dynamo,
       `${PREFIX}jobs`,
       times.map((at) => ({ at })),
-      options,
+      { ...options, ...(effect ? { url: effect.url } : {}) },
     );
     await sendWakeHints(backends.etcd, common, jobs);
     const created = Date.now();
@@ -162,6 +166,14 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     }
     await sleep(1000);
     const pagesAfter = await scrape();
+    // A run's cost does not end with it: the recovery sweep reads whether it
+    // started once its claim's deadline passes (start timeout after its
+    // time). The cost is counted until every run's check is done.
+    const startTimeoutMs = Number(FIELDS.find((f) => f.key === "start-timeout-ms")!.default);
+    const checkedBy = times[times.length - 1]! + startTimeoutMs + CHECK_MARGIN_MS;
+    log(`counting the recovery checks' cost: ${round((checkedBy - Date.now()) / 1000)} s more`);
+    await sleep(Math.max(0, checkedBy - Date.now()));
+    const pagesCost = await scrape();
     const writesAfter = sum(pagesAfter, "chronoring_store_item_writes_total");
     const cpuAfter = cpuOf(pagesAfter);
     const windowS = (Date.now() - windowStart) / 1000;
@@ -200,6 +212,11 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       key = out.LastEvaluatedKey;
     } while (key);
     const duplicates = [...perJob.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);
+    // When each handler really ran: its first call's arrival (`job:scheduledMs:attempt`).
+    const handlerLate = [...(effect?.firstCalls ?? [])].map(
+      ([id, at]) => at - Number(id.split(":")[1]),
+    );
+    const sideEffects = [...(effect?.effects.values() ?? [])];
     // A `--failing` run is done when it FAILED.
     const done = succeeded + (options.failing ? failed : 0);
     const missed = options.jobs - Math.min(options.jobs, done);
@@ -225,16 +242,31 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       offered_fires_per_s: options.spread ? round(rate) : null,
       /** Settings the bench changed from the defaults, and why (the rest are the defaults). */
       settings_changed: changed,
-      ...costPerFire(pagesBefore, pagesAfter, options.jobs),
+      ...costPerFire(pagesBefore, pagesCost, options.jobs),
+      /** From the first run's claim to every run's recovery check (idle polls after the last run included). */
+      cost_window_s: round((checkedBy - windowStart) / 1000),
+      /** The price counted to the last run's end only, as reported before the recovery checks were. */
+      dollars_per_million_fires_to_last_run: costPerFire(pagesBefore, pagesAfter, options.jobs)
+        .dollars_per_million_fires,
       ...breakdown,
+      /** The handler's first call reached the endpoint, minus the scheduled time: what a job owner sees. */
+      handler_start_lateness_ms: effect ? summary(handlerLate) : null,
+      handler_calls: effect ? handlerLate.length : null,
+      duplicate_side_effects: sideEffects.reduce((n, c) => n + Math.max(0, c - 1), 0),
+      /** The same, estimated from the workers' histogram buckets (no max). */
+      handler_start_lateness_est_ms: breakdown.handler_start_lateness_ms,
       /** Cores each process used over the window (CPU seconds ÷ wall seconds). */
       cpu_cores: cpuShare,
     };
   } finally {
     await Promise.all(procs.map((p) => p.process.stop()));
     await backends.stop();
+    await effect?.close();
   }
 }
+
+/** After the last run's recovery deadline: the sweep that checks it has run. */
+const CHECK_MARGIN_MS = 15_000;
 
 /** Where-things-are settings the bench gives each process beside `common`. */
 const BENCH_OWN = [
@@ -254,6 +286,8 @@ function settingsChanged(options: FireOptions, given: Set<string>): Record<strin
   const changed: Record<string, string> = {
     CHRONORING_LOG_LEVEL: "warn: runs are not logged one by one (info logs each run)",
     CHRONORING_AUTH_MODE: "off: the bench's clients call without tokens (API only, not firing)",
+    CHRONORING_TARGET_ALLOW:
+      "127.0.0.0/8: the jobs call the bench's endpoint on loopback, which records when each handler ran",
   };
   const partitions = Number(FIELDS.find((f) => f.key === "partitions")!.default);
   if (options.partitions !== partitions) {

@@ -32,6 +32,8 @@ export interface BulkOptions {
   failing?: boolean;
   /** Every job's run has a flexible window this long. */
   windowMs?: number;
+  /** Every job calls this URL (POST), unless `failing`; noop without it. */
+  url?: string;
 }
 
 /** What `failing` jobs call: nothing listens there, the connection is refused at once. */
@@ -46,7 +48,7 @@ export interface WrittenJob {
 }
 
 /**
- * Writes one-time jobs (noop, or failing ones) in batches of 25 (8 batches
+ * Writes one-time jobs (noop, calling `url`, or failing ones) in batches of 25 (8 batches
  * at a time), as the API would store them (the same item layout), so that
  * creating many jobs never overlaps a bench's firing window.
  */
@@ -59,7 +61,9 @@ export async function bulkCreate(
   const { partitions, windowMs } = options;
   const target = options.failing
     ? { type: "http" as const, method: "GET", url: REFUSED_URL, headers: {}, timeoutMs: 5000 }
-    : { type: "noop" as const, sleepMs: 0 };
+    : options.url
+      ? { type: "http" as const, method: "POST", url: options.url, headers: {}, timeoutMs: 5000 }
+      : { type: "noop" as const, sleepMs: 0 };
   const policies = options.policies
     ? { pauseAfterFailures: 3, remainingRuns: 1, grantedRuns: 1 }
     : {};
