@@ -188,6 +188,11 @@ export async function runAtCount(backends: Endpoints, o: CountOptions) {
       }
       await sleep(Math.max(0, idleWindow.startMs - Date.now()));
       const idle = await measure(stack, sampler, "idle", idleWindow.endMs, log);
+      // In the log as soon as measured: a fire window that stalls the store
+      // (a million schedules' top of the hour did) must not take them along.
+      log(
+        `idle figures: ${JSON.stringify({ units: idleWindow.units, processes: idle.procs, scheduler_store: idle.store.scheduler, rss_peak_mb: sampler.peak() })}`,
+      );
 
       // Fire: the mix's runs come due from `checked.startMs`, at their steady rate from the window's.
       await sleep(Math.max(0, window.startMs - Date.now()));
