@@ -195,7 +195,12 @@ export async function runAtCount(backends: Endpoints, o: CountOptions) {
       );
 
       // Fire: the mix's runs come due from `checked.startMs`, at their steady rate from the window's.
+      // The ramp's longest event-loop stall per process: each scrape restarts the lag's measure.
+      await sleep(Math.max(0, checked.startMs - Date.now()));
+      await scrapeAll(stack);
       await sleep(Math.max(0, window.startMs - Date.now()));
+      const rampLagS = lagMax(await scrapeAll(stack));
+      log(`ramp: longest event-loop stall (s) ${JSON.stringify(rampLagS)}`);
       const fire = await measure(stack, sampler, "fire", window.endMs, log);
       const inWindow = [...effect.firstCalls.values()].filter(
         (t) => t >= window.startMs && t < window.endMs,
@@ -273,6 +278,8 @@ export async function runAtCount(backends: Endpoints, o: CountOptions) {
           load_1m: fire.load,
           ...verdict,
           processes: fire.procs,
+          ramp_event_loop_lag_max_s: rampLagS,
+          event_loop_lag_max_s: fire.lagMaxS,
           scheduler_store: fire.store.scheduler,
           scheduler_disturbed: fire.disturbed,
           store_writes_per_fire: round(writes, 2),
@@ -289,6 +296,23 @@ export async function runAtCount(backends: Endpoints, o: CountOptions) {
   }
 }
 
+const PROCS = ["api", "scheduler", "worker"];
+
+/** The /metrics pages of the api, scheduler and worker, in `PROCS` order. */
+function scrapeAll(stack: Stack): Promise<string[]> {
+  return Promise.all(PROCS.map(async (n) => (await fetch(stack.procs.get(n)!.metricsUrl!)).text()));
+}
+
+/**
+ * Each process's `nodejs_eventloop_lag_max_seconds` on `pages`: the longest
+ * stall since the scrape before (prom-client resets the measure at each).
+ */
+function lagMax(pages: string[]): Record<string, number> {
+  return Object.fromEntries(
+    PROCS.map((n, i) => [n, round(metricValue(pages[i]!, "nodejs_eventloop_lag_max_seconds"), 3)]),
+  );
+}
+
 /**
  * A measured phase from now to `untilMs`: CPU and RSS of each process
  * (/proc), and what the scheduler and all processes asked of the store
@@ -301,9 +325,8 @@ async function measure(
   untilMs: number,
   log: (line: string) => void,
 ) {
-  const names = ["api", "scheduler", "worker"];
-  const scrape = () =>
-    Promise.all(names.map(async (n) => (await fetch(stack.procs.get(n)!.metricsUrl!)).text()));
+  const names = PROCS;
+  const scrape = () => scrapeAll(stack);
   const load = { start: load1m(), end: 0 };
   // The window is [now, untilMs]: its length, not the scrapes' moments, is
   // what the counts are divided by (its edges fall where nothing is read).
@@ -326,6 +349,8 @@ async function measure(
     seconds,
     load,
     procs,
+    /** Each process's longest event-loop stall in the window (prom-client's, reset by each scrape). */
+    lagMaxS: lagMax(after),
     writes: change("chronoring_store_item_writes_total"),
     /** Work the scheduler did not choose: a lost etcd session gives its partitions up and gains them again. */
     disturbed: {
