@@ -148,15 +148,18 @@ export function createRecovery(deps: {
       do {
         const page = await jobs.pendingRuns(partition, fromMs, now + aheadMs, 100, token);
         const resend: UntenantedRun[] = [];
-        // Eventually consistent, at half the cost: a deadline is a start timeout
-        // after the run's time, and a start written in the read's last second
-        // and missed only sends the run again, which its conditional start
-        // then refuses (the standby, 400 ms after a run's time, reads consistently).
+        // Eventually consistent, at half the cost, when only passed deadlines
+        // are read: a deadline is a start timeout after the run's time, and a
+        // start written in the read's last second and missed only sends the
+        // run again, which its conditional start then refuses. A read ahead
+        // (the first sweep after a gain, whose unstarted runs are sent again
+        // after a takeover) meets starts of the last moments: consistent, as
+        // the standby's 400 ms after a run's time.
         const startedKeys = await executions.startedRuns(
           page.items.flatMap((p) =>
             [...p.scheduled, ...p.manual].map((scheduledMs) => ({ jobId: p.jobId, scheduledMs })),
           ),
-          { consistent: false },
+          { consistent: aheadMs > 0 },
         );
         for (const pending of page.items) {
           const due = pending.recoverAtMs <= now;
