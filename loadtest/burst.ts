@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from "@aws-sdk/client-dynamodb";
 import { startBackends } from "../deploy/local/backends.js";
 import { metricValue } from "../deploy/local/chronoring-process.js";
+import { parseExecutionId } from "../src/core/execution.js";
 import { measureWriteCeiling } from "./ceiling.js";
 import { workerBreakdown } from "./fire-breakdown.js";
 import { costPerFire } from "./fire-cost.js";
@@ -219,10 +220,10 @@ function verdict(
   // The endpoint's first call of each execution (`job:scheduledMs:attempt`).
   const calls = new Map<string, number>();
   for (const [id, t] of effect.firstCalls) {
-    const [jobId, scheduled] = id.split(":");
-    const first = calls.get(jobId!);
-    const ms = t - Number(scheduled);
-    if (first === undefined || ms < first) calls.set(jobId!, ms);
+    const { jobId, scheduledMs } = parseExecutionId(id)!;
+    const first = calls.get(jobId);
+    const ms = t - scheduledMs;
+    if (first === undefined || ms < first) calls.set(jobId, ms);
   }
   const wave = (at: number) => {
     const rs = of((j) => j.priority === "HIGH" && j.nextRunMs === at);
@@ -239,14 +240,16 @@ function verdict(
   const lastEnd = Math.max(...rest.map((r) => r.ended ?? 0));
   const drainPerS = rest.length / Math.max(0.001, (lastEnd - run.t0) / 1000);
   const ceilingFires = run.ceiling / Math.max(run.writesPerFire, 0.001);
+  const atBurst = wave(run.t0);
+  const later = wave(run.t1);
   return {
-    high_at_burst: wave(run.t0),
-    high_later: wave(run.t1),
-    high_started_max_ms: Math.max(wave(run.t0).started_ms.max, wave(run.t1).started_ms.max),
+    high_at_burst: atBurst,
+    high_later: later,
+    high_started_max_ms: Math.max(atBurst.started_ms.max, later.started_ms.max),
     /** Target 2's figure: when the HIGH runs' handlers first ran. */
     high_handler_started_max_ms: Math.max(
-      wave(run.t0).handler_started_ms.max,
-      wave(run.t1).handler_started_ms.max,
+      atBurst.handler_started_ms.max,
+      later.handler_started_ms.max,
     ),
     rest: {
       runs: rest.length,

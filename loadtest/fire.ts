@@ -10,6 +10,7 @@ import {
   startChronoring,
 } from "../deploy/local/chronoring-process.js";
 import { FIELDS } from "../src/config/settings.js";
+import { parseExecutionId } from "../src/core/execution.js";
 import { measureWriteCeiling } from "./ceiling.js";
 import { workerBreakdown } from "./fire-breakdown.js";
 import { costPerFire } from "./fire-cost.js";
@@ -214,7 +215,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     const duplicates = [...perJob.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);
     // When each handler really ran: its first call's arrival (`job:scheduledMs:attempt`).
     const handlerLate = [...(effect?.firstCalls ?? [])].map(
-      ([id, at]) => at - Number(id.split(":")[1]),
+      ([id, at]) => at - parseExecutionId(id)!.scheduledMs,
     );
     const sideEffects = [...(effect?.effects.values() ?? [])];
     // A `--failing` run is done when it FAILED.

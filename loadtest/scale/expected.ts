@@ -29,7 +29,6 @@ export async function expectedRuns(
   dynamo: DynamoDBClient,
   table: string,
   window: Window,
-  segments = 1,
 ): Promise<{ runs: ExpectedRuns; jobs: number }> {
   const runs: ExpectedRuns = new Map();
   const near = new Map<string, boolean>();
@@ -53,27 +52,21 @@ export async function expectedRuns(
       runs.set(`${id}:${at}`, group);
     }
   };
-  await Promise.all(
-    Array.from({ length: segments }, async (_, segment) => {
-      let key: ScanCommandOutput["LastEvaluatedKey"];
-      do {
-        const out: ScanCommandOutput = await dynamo.send(
-          new ScanCommand({
-            TableName: table,
-            Segment: segment,
-            TotalSegments: segments,
-            ProjectionExpression: "id, sched, tags",
-            Limit: PAGE,
-            ExclusiveStartKey: key,
-          }),
-        );
-        for (const item of out.Items ?? []) {
-          // The table holds other records beside jobs (quota slots, keys): no schedule.
-          if (item.sched?.S) visit(item.id!.S!, item.sched.S, item.tags?.L?.[1]?.S ?? "");
-        }
-        key = out.LastEvaluatedKey;
-      } while (key);
-    }),
-  );
+  let key: ScanCommandOutput["LastEvaluatedKey"];
+  do {
+    const out: ScanCommandOutput = await dynamo.send(
+      new ScanCommand({
+        TableName: table,
+        ProjectionExpression: "id, sched, tags",
+        Limit: PAGE,
+        ExclusiveStartKey: key,
+      }),
+    );
+    for (const item of out.Items ?? []) {
+      // The table holds other records beside jobs (quota slots, keys): no schedule.
+      if (item.sched?.S) visit(item.id!.S!, item.sched.S, item.tags?.L?.[1]?.S ?? "");
+    }
+    key = out.LastEvaluatedKey;
+  } while (key);
   return { runs, jobs };
 }
