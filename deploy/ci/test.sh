@@ -82,16 +82,18 @@ export CHRONORING_TEST_BUILT=1
 # idle set costs nearly nothing). The e2e tier's is not the one the integration tier leaves
 # behind: that holds ~1,400 tables, ~200 of them with time to live, whose expiry jobs share
 # DynamoDB Local's index threads (test/e2e/dead-index-upgrade.test.ts).
-# Three files at a time on 2 cores: each waits on the backends for much of its time. Measured on a
-# quiet machine (files not isolated): 3 at a time 362–379 s, 4 318 s, 5 323 s. At 4 and 5, tests
-# with 2 s etcd sessions or 500 ms bounds in the test process failed (a CI run at 4: the election
-# test's own session lapsed during its campaign; at 5: limits' SKIP decided 500 ms after a run).
-step "unit and integration tests (three files at a time: most of their time is waiting on the backends)"
+# Four files at a time on 2 cores: each waits on the backends or its own clock for much of its
+# time. Measured on a quiet machine, with the tests' schedulers on 2 s and 5 s backstops
+# (test/support/app.ts): 3 at a time 320 s, 4 255 s, 5 256 s (more CPU, no shorter). Before
+# those backstops (100 ms and 500 ms: an idle app alone kept 0.35 cores busy) 3 at a time took
+# 348 s, and at 4 tests with 2 s etcd sessions or 500 ms bounds failed (the election test's own
+# session lapsed during its campaign).
+step "unit and integration tests (four files at a time: most of their time is waiting on the backends)"
 if [ -z "${CHRONORING_TEST_ENDPOINTS:-}" ]; then
   start_backends e2e
   use_backends tests
 fi
-npx vitest run --config test/vitest.config.ts --project unit --project integration --maxWorkers=3 "$@"
+npx vitest run --config test/vitest.config.ts --project unit --project integration --maxWorkers=4 "$@"
 
 step "e2e tests (several processes, faults injected; two untimed files at a time, then the timed ones alone)"
 if [ -n "${backend_sets[*]}" ]; then

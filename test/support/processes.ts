@@ -66,8 +66,10 @@ const DEFAULTS: Record<string, string> = {
   PARTITIONS: "8",
   POLL_INTERVAL_MS: "100",
   SWEEP_INTERVAL_MS: "500",
-  POLL_BACKSTOP_MS: "100",
-  SWEEP_BACKSTOP_MS: "500",
+  // As test/support/app.ts: seconds, not the defaults' minutes, and not a
+  // read of every partition ten times a second by every idle node.
+  POLL_BACKSTOP_MS: "2000",
+  SWEEP_BACKSTOP_MS: "5000",
   LOOKAHEAD_MS: "1000",
   START_TIMEOUT_MS: "3000",
   VISIBILITY_TIMEOUT_S: "10",
