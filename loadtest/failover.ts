@@ -191,7 +191,7 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
       );
     return {
       jobs: ids.length,
-      window_s: d,
+      window_s: (window.endMs - window.startMs) / 1000,
       expected_runs: verdict.expected_runs,
       kills: faults.map((f) => `t=${f.atS}s ${f.what}`),
       duplicates: verdict.duplicates,

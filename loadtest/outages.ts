@@ -246,7 +246,7 @@ export async function outageScenario(
     return {
       scenario: name,
       jobs: ids.length,
-      window_s: durationS,
+      window_s: (window.endMs - window.startMs) / 1000,
       faults: done.map((f) => `t=${f.atS}s ${f.what}`),
       missed: verdict.missed,
       missed_examples: verdict.missed_examples,

@@ -86,7 +86,7 @@ export async function skewScenario(backends: Endpoints, options: SkewOptions) {
     }
     return {
       jobs: ids.length,
-      window_s: options.durationS,
+      window_s: (window.endMs - window.startMs) / 1000,
       skew_s: options.skewS,
       missed: verdict.missed,
       missed_examples: verdict.missed_examples,

@@ -95,7 +95,7 @@ if [ -z "${CHRONORING_TEST_ENDPOINTS:-}" ]; then
 fi
 npx vitest run --config test/vitest.config.ts --project unit --project integration --maxWorkers=4 "$@"
 
-step "e2e tests (several processes, faults injected; two untimed files at a time, then the timed ones alone)"
+step "e2e tests (several processes, faults injected; two untimed files at a time, then the timed ones two at a time)"
 if [ -n "${backend_sets[*]}" ]; then
   stop_backends tests
   use_backends e2e
