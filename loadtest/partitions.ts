@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { Host } from "../deploy/local/netns/hosts.js";
-import { createJobRetrying } from "./harness/schedule.js";
+import { createJobRetrying, judgedFrom } from "./harness/schedule.js";
 import type { Endpoints } from "./harness/stack.js";
 import { callLateness, judge, settleExecutions, type Verdict } from "./harness/verdict.js";
 import { type PartitionStack, startPartitionStack } from "./partitions-stack.js";
@@ -109,13 +109,7 @@ export async function partitionScenarios(
       });
       ids.push(created.job!.id);
     }
-    // As `createEverySecondJobs`: runs due before the last job was stored are not judged.
-    const judgedFrom = Math.max(windowStart, Math.ceil((Date.now() + 1000) / 1000) * 1000);
-    if (judgedFrom > windowStart) {
-      log(
-        `warning: creating the jobs ran into the window; it is judged from ${(judgedFrom - windowStart) / 1000} s later`,
-      );
-    }
+    const judgedStart = judgedFrom(windowStart, log);
     log(`${ids.length} jobs firing every second; ${options.scenarios.length} slots`);
 
     const results: Array<Omit<ScenarioFigures, keyof SlotFigures>> = [];
@@ -158,12 +152,12 @@ export async function partitionScenarios(
     const rows = await settleExecutions(
       stack.endpoints,
       stack.prefix,
-      { startMs: judgedFrom, endMs: windowEnd },
+      { startMs: judgedStart, endMs: windowEnd },
       ids.length,
     );
     const figures = options.scenarios.map((_, i): SlotFigures => {
       const slot = {
-        startMs: Math.max(judgedFrom, windowStart + i * slotMs),
+        startMs: Math.max(judgedStart, windowStart + i * slotMs),
         endMs: windowStart + (i + 1) * slotMs,
       };
       const slotRows = rows.filter((r) => r.scheduled >= slot.startMs && r.scheduled < slot.endMs);

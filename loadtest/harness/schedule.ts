@@ -55,19 +55,30 @@ export async function createEverySecondJobs(
     );
     ids.push(...batch.map((r) => r.job!.id));
   }
-  // A run due before its job existed is not one (no schedule fires in the past): on a machine
-  // too busy to create them all in time, the window judged starts once the last job is stored.
-  const readyMs = Math.ceil((Date.now() + 1000) / 1000) * 1000;
-  if (readyMs > startMs) {
-    log(
-      `warning: creating the jobs ran into the window; it is judged from ${(readyMs - startMs) / 1000} s later`,
-    );
-  }
-  const window = { startMs: Math.max(startMs, readyMs), endMs };
+  const window = { startMs: judgedFrom(startMs, log), endMs };
   log(
     `${ids.length} jobs firing every second; window of ${(window.endMs - window.startMs) / 1000} s begins`,
   );
   return { ids, window };
+}
+
+/**
+ * Where a window of every-second jobs is judged from, once they are all stored: its start, or
+ * the first whole second a second after now if creating them ran into it. A run due before its
+ * job existed is not one (no schedule fires in the past); the seconds left out are not checked
+ * for duplicates either.
+ */
+export function judgedFrom(
+  windowStartMs: number,
+  log: (line: string) => void,
+  now = Date.now(),
+): number {
+  const readyMs = Math.ceil((now + 1000) / 1000) * 1000;
+  if (readyMs <= windowStartMs) return windowStartMs;
+  log(
+    `warning: creating the jobs ran into the window; it is judged from ${(readyMs - windowStartMs) / 1000} s later`,
+  );
+  return readyMs;
 }
 
 /** Five tries, 200 ms apart and doubling: about 3 s in all. */
