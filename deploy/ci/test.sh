@@ -84,7 +84,7 @@ export CHRONORING_TEST_BUILT=1
 # DynamoDB Local's index threads (test/e2e/dead-index-upgrade.test.ts).
 # Four files at a time on 2 cores: each waits on the backends or its own clock for much of its
 # time. Measured on a quiet machine, with the tests' schedulers on 2 s and 5 s backstops
-# (test/support/app.ts): 3 at a time 320 s, 4 255 s, 5 256 s (more CPU, no shorter). Before
+# (test/support/backstops.ts): 3 at a time 320 s, 4 255 s, 5 256 s (more CPU, no shorter). Before
 # those backstops (100 ms and 500 ms: an idle app alone kept 0.35 cores busy) 3 at a time took
 # 348 s, and at 4 tests with 2 s etcd sessions or 500 ms bounds failed (the election test's own
 # session lapsed during its campaign).

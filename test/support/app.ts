@@ -4,6 +4,7 @@ import { WriteCounter } from "../../src/adapters/dynamodb/write-counter.js";
 import { createAdapters } from "../../src/adapters/from-config.js";
 import type { Config } from "../../src/config/config.js";
 import { testBackends, uniquePrefix } from "./backends.js";
+import { TEST_BACKSTOPS } from "./backstops.js";
 import { loadTestConfig } from "./host.js";
 import { LOOPBACK_TARGETS } from "./targets.js";
 import { waitFor } from "./wait.js";
@@ -31,13 +32,8 @@ export function testConfig(label: string, settings: Record<string, string> = {})
     CHRONORING_POLL_INTERVAL_MS: "100",
     CHRONORING_LOOKAHEAD_MS: "1000",
     CHRONORING_SWEEP_INTERVAL_MS: "500",
-    // Some tests write to the store behind the scheduler's back, or wait on a
-    // recovery that no claim of this node announces: the backstops find them
-    // within seconds (the defaults take minutes). Not shorter: an idle app read
-    // its 8 partitions 96 times a second at 100 ms and 500 ms, 0.35 cores of
-    // it and the store (README, Tests).
-    CHRONORING_POLL_BACKSTOP_MS: "2000",
-    CHRONORING_SWEEP_BACKSTOP_MS: "5000",
+    CHRONORING_POLL_BACKSTOP_MS: TEST_BACKSTOPS.POLL_BACKSTOP_MS,
+    CHRONORING_SWEEP_BACKSTOP_MS: TEST_BACKSTOPS.SWEEP_BACKSTOP_MS,
     CHRONORING_START_TIMEOUT_MS: "5000",
     CHRONORING_VISIBILITY_TIMEOUT_S: "10",
     CHRONORING_LOG_LEVEL: process.env.CHRONORING_TEST_LOG_LEVEL ?? "silent",

@@ -14,6 +14,7 @@ import { createEtcdCoordinator } from "../../src/adapters/etcd/coordinator.js";
 import type { Config } from "../../src/config/config.js";
 import type { Coordinator } from "../../src/core/ports/coordinator.js";
 import { testBackends, uniquePrefix } from "./backends.js";
+import { TEST_BACKSTOPS } from "./backstops.js";
 import { loadTestConfig } from "./host.js";
 import { LOOPBACK_TARGETS } from "./targets.js";
 import { waitFor } from "./wait.js";
@@ -66,10 +67,7 @@ const DEFAULTS: Record<string, string> = {
   PARTITIONS: "8",
   POLL_INTERVAL_MS: "100",
   SWEEP_INTERVAL_MS: "500",
-  // As test/support/app.ts: seconds, not the defaults' minutes, and not a
-  // read of every partition ten times a second by every idle node.
-  POLL_BACKSTOP_MS: "2000",
-  SWEEP_BACKSTOP_MS: "5000",
+  ...TEST_BACKSTOPS,
   LOOKAHEAD_MS: "1000",
   START_TIMEOUT_MS: "3000",
   VISIBILITY_TIMEOUT_S: "10",
