@@ -325,24 +325,22 @@ async function measure(
   untilMs: number,
   log: (line: string) => void,
 ) {
-  const names = PROCS;
-  const scrape = () => scrapeAll(stack);
   const load = { start: load1m(), end: 0 };
   // The window is [now, untilMs]: its length, not the scrapes' moments, is
   // what the counts are divided by (its edges fall where nothing is read).
   const t0 = Date.now();
   const seconds = (untilMs - t0) / 1000;
-  const before = await scrape();
+  const before = await scrapeAll(stack);
   sampler.begin(phase);
   log(`${phase} window: ${round(seconds)} s (load ${load.start})`);
   await sleep(Math.max(0, untilMs - Date.now()));
   const procs = sampler.end(phase);
-  const after = await scrape();
+  const after = await scrapeAll(stack);
   load.end = load1m();
-  const at = (pages: string[], n: string) => [pages[names.indexOf(n)]!];
-  const change = (name: string, of = names) =>
+  const at = (pages: string[], n: string) => [pages[PROCS.indexOf(n)]!];
+  const change = (name: string, of = PROCS) =>
     of.reduce((n, p) => {
-      const i = names.indexOf(p);
+      const i = PROCS.indexOf(p);
       return n + metricValue(after[i]!, name) - metricValue(before[i]!, name);
     }, 0);
   return {
