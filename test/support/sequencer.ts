@@ -5,11 +5,21 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  * Files that start first in their project, in this order, whatever else the
  * order would be. Without a results cache (a clean clone, CI) vitest starts the
  * largest files first, and a short file that runs long starts last, with
- * nothing left to run beside it: bench scale's short version (2.6 kB, 100–115 s,
- * most of it waiting out its idle and fire windows) started when the other
- * e2e-paired files had used half their time, and ran its last ~50 s alone.
+ * nothing left to run beside it:
+ * - bench scale's short version (2.6 kB, 100–115 s, most of it waiting out its
+ *   idle and fire windows) started when the other e2e-paired files had used half
+ *   their time, and ran its last ~50 s alone;
+ * - the timed e2e files are the smallest and longest of theirs: partitions
+ *   (1.5 kB, ~66 s), failover (2.1 kB, ~57 s) and backend outages (~47 s) started
+ *   after the short ones, and partitions ran its last ~25 s alone. Longest first,
+ *   the two lanes end within ~10 s of each other (sum ~197 s, the longer ~104 s).
  */
-export const RUN_FIRST = ["test/e2e/scale.test.ts"];
+export const RUN_FIRST = [
+  "test/e2e/scale.test.ts",
+  "test/e2e/partitions.test.ts",
+  "test/e2e/failover.test.ts",
+  "test/e2e/backend-outages.test.ts",
+];
 
 /**
  * Vitest's order (by group, by project, then failed and longest first from the
