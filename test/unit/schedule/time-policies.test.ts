@@ -124,6 +124,14 @@ describe("validation of the new schedule fields", () => {
     expect(schedule({ cron: "0 9,10 * * *", jitterMs: 30 * MIN }).jitterMs).toBe(30 * MIN);
   });
 
+  it("checks jitter against each schedule's own gap, asked in turn with the same first run (gaps are remembered by schedule and first run)", () => {
+    // Both first run at 12:00 (NOW); an hour apart, then two.
+    for (let i = 0; i < 2; i++) {
+      rejects({ cron: "0 * * * *", jitterMs: 90 * MIN }, "schedule.jitter");
+      expect(schedule({ cron: "0 */2 * * *", jitterMs: 90 * MIN }).jitterMs).toBe(90 * MIN);
+    }
+  });
+
   it.each<[string, string[], number[], string]>([
     ["an impossible date", ["2026-02-30"], [], "calendar.excluded_dates[0]"],
     ["a date in another format", ["2026-01-01", "01/02/2026"], [], "calendar.excluded_dates[1]"],
