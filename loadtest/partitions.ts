@@ -1,8 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { Host } from "../deploy/local/netns/hosts.js";
-import { createJobRetrying, judgedFrom } from "./harness/schedule.js";
+import { createEverySecondJobs } from "./harness/schedule.js";
 import type { Endpoints } from "./harness/stack.js";
 import { callLateness, judge, settleExecutions, type Verdict } from "./harness/verdict.js";
 import { type PartitionStack, startPartitionStack } from "./partitions-stack.js";
@@ -91,26 +89,21 @@ export async function partitionScenarios(
     await steady();
 
     const slotMs = options.slotS * 1000;
-    const windowStart = Math.ceil((Date.now() + options.jobs * 30) / 1000) * 1000 + 3000;
-    const windowEnd = windowStart + options.scenarios.length * slotMs;
-    const ids: string[] = [];
-    const keys = randomUUID();
-    for (let i = 0; i < options.jobs; i++) {
-      const created = await createJobRetrying(stack.stack, {
-        name: `partition ${i}`,
-        idempotencyKey: `${keys}-${i}`,
-        owner: "partitions",
-        schedule: {
-          kind: { case: "cron", value: "* * * * * *" },
-          startTime: timestampFromMs(windowStart),
-          endTime: timestampFromMs(windowEnd - 1),
-        },
-        target: { kind: { case: "http", value: { method: "POST", url: stack.effect.url } } },
-      });
-      ids.push(created.job!.id);
-    }
-    const judgedStart = judgedFrom(windowStart, log);
-    log(`${ids.length} jobs firing every second; ${options.scenarios.length} slots`);
+    const {
+      ids,
+      window: { startMs: judgedStart, endMs: windowEnd },
+      scheduledFromMs: windowStart,
+    } = await createEverySecondJobs(
+      stack.stack,
+      {
+        jobs: options.jobs,
+        durationS: options.scenarios.length * options.slotS,
+        url: stack.effect.url,
+        name: "partition",
+      },
+      log,
+    );
+    log(`${options.scenarios.length} slots of ${options.slotS} s`);
 
     const results: Array<Omit<ScenarioFigures, keyof SlotFigures>> = [];
     for (const [index, scenario] of options.scenarios.entries()) {

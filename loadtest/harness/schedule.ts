@@ -31,7 +31,12 @@ export async function createEverySecondJobs(
     priority?: "HIGH" | "MEDIUM" | "LOW";
   },
   log: (line: string) => void,
-): Promise<{ ids: string[]; window: Window }> {
+): Promise<{
+  ids: string[];
+  window: Window;
+  /** When the schedules begin: the window's start before `judgedFrom`. */
+  scheduledFromMs: number;
+}> {
   const ids: string[] = [];
   const startMs = Math.ceil((Date.now() + options.jobs * 15) / 1000) * 1000 + 3000;
   const endMs = startMs + options.durationS * 1000;
@@ -59,7 +64,7 @@ export async function createEverySecondJobs(
   log(
     `${ids.length} jobs firing every second; window of ${(window.endMs - window.startMs) / 1000} s begins`,
   );
-  return { ids, window };
+  return { ids, window, scheduledFromMs: startMs };
 }
 
 /**
