@@ -136,8 +136,8 @@ function parseJitter(schedule: Schedule, jitterMs: number, nowMs: number): numbe
  * Gaps already sampled, by the schedule and its first run from the time asked
  * (which decide the sample). An import's items share a few schedules, each
  * with jitter, and a sample is GAP_SAMPLE evaluations: measured 0.20–0.28 ms
- * an item for an hourly or daily cron in a zone, about a third of the API's
- * CPU per item in bench scale's mix.
+ * an item for an hourly or daily cron in a zone, 49% of the API's busy CPU
+ * through a million-schedule import of bench scale's mix (loadtest/README.md).
  */
 const gapMemo = new Map<string, number | undefined>();
 const GAP_MEMO_SIZE = 4096;
