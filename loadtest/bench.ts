@@ -78,6 +78,7 @@ async function main(): Promise<void> {
           partitions: int("partitions", 256),
           policies: flags.get("policies") === "true",
           failing: flags.get("failing") === "true",
+          recurring: flags.get("recurring") === "true",
         },
         log,
       );

@@ -28,14 +28,23 @@ export interface FireOptions {
   policies?: boolean;
   /** Every job calls a refused port on loopback: every run FAILED (no retry). */
   failing?: boolean;
+  /**
+   * Every job is hourly (an interval from its run), not one-time: it stays ACTIVE, so its
+   * run's recovery check settles it with a write, as for any job that fires less often than
+   * the start timeout.
+   */
+  recurring?: boolean;
 }
+
+/** `--recurring` jobs' interval: one run in the bench, the next an hour on. */
+const RECURRING_EVERY_MS = 3_600_000;
 
 const PREFIX = "bench-";
 const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 /**
- * `npm run bench -- fire --jobs N [--spread] [--policies] [--failing]`: N
- * one-time jobs calling the bench's HTTP endpoint (which records when each
+ * `npm run bench -- fire --jobs N [--spread] [--policies] [--failing] [--recurring]`: N
+ * one-time (with `--recurring`, hourly) jobs calling the bench's HTTP endpoint (which records when each
  * handler really ran) due at one instant (or spread at half the store's
  * ceiling rate), fired by one scheduler process and worker processes on
  * fresh local backends; with `--policies` they carry a failure policy and a
@@ -120,7 +129,11 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       dynamo,
       `${PREFIX}jobs`,
       times.map((at) => ({ at })),
-      { ...options, ...(effect ? { url: effect.url } : {}) },
+      {
+        ...options,
+        ...(effect ? { url: effect.url } : {}),
+        ...(options.recurring ? { everyMs: RECURRING_EVERY_MS } : {}),
+      },
     );
     await sendWakeHints(backends.etcd, common, jobs);
     const created = Date.now();
@@ -231,6 +244,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       workers: options.workers,
       policies: options.policies ?? false,
       failing: options.failing ?? false,
+      recurring: options.recurring ?? false,
       fires_per_s: round(firesPerS),
       lateness_ms: summary(sentLate),
       start_lateness_ms: summary(startLate),

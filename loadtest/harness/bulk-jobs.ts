@@ -34,6 +34,11 @@ export interface BulkOptions {
   windowMs?: number;
   /** Every job calls this URL (POST), unless `failing`; noop without it. */
   url?: string;
+  /**
+   * Every job recurs at this interval from its run (its next run after the bench's), not
+   * once: it stays ACTIVE, as a user's hourly job does.
+   */
+  everyMs?: number;
 }
 
 /** What `failing` jobs call: nothing listens there, the connection is refused at once. */
@@ -48,7 +53,7 @@ export interface WrittenJob {
 }
 
 /**
- * Writes one-time jobs (noop, calling `url`, or failing ones) in batches of 25 (8 batches
+ * Writes one-time jobs (or recurring ones: `everyMs`; noop, calling `url`, or failing ones) in batches of 25 (8 batches
  * at a time), as the API would store them (the same item layout), so that
  * creating many jobs never overlaps a bench's firing window.
  */
@@ -74,7 +79,18 @@ export async function bulkCreate(
       id,
       tenant: DEFAULT_TENANT,
       name: `bench ${i}`,
-      schedule: { kind: "once", at, ...(windowMs ? { flexibleWindowMs: windowMs } : {}) },
+      schedule: {
+        ...(options.everyMs
+          ? {
+              kind: "interval" as const,
+              source: `${options.everyMs / 1000}s`,
+              periodMs: options.everyMs,
+              anchorMs: at,
+              startMs: at,
+            }
+          : { kind: "once" as const, at }),
+        ...(windowMs ? { flexibleWindowMs: windowMs } : {}),
+      },
       target,
       status: "ACTIVE",
       tags: [],
