@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type ChronoringLaunch, metricValue } from "../deploy/local/chronoring-process.js";
 import { partitionOf } from "../src/core/partition.js";
 import { startEffectServer } from "./harness/effect-server.js";
-import { createEverySecondJobs, type Fault, runFaults } from "./harness/schedule.js";
+import { createEverySecondJobs, type Fault, runFaults, windowSeconds } from "./harness/schedule.js";
 import { createStack, type Endpoints, FAST_FAILOVER_SETTINGS } from "./harness/stack.js";
 import {
   judge,
@@ -191,7 +191,7 @@ export async function failoverScenario(backends: Endpoints, options: FailoverOpt
       );
     return {
       jobs: ids.length,
-      window_s: (window.endMs - window.startMs) / 1000,
+      window_s: windowSeconds(window),
       expected_runs: verdict.expected_runs,
       kills: faults.map((f) => `t=${f.atS}s ${f.what}`),
       duplicates: verdict.duplicates,

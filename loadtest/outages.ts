@@ -5,7 +5,7 @@ import { metricValue } from "../deploy/local/chronoring-process.js";
 import type { OwnedBackends } from "./harness/backends.js";
 import { startDelayProxy } from "./harness/delay-proxy.js";
 import { startEffectServer } from "./harness/effect-server.js";
-import { createEverySecondJobs, type Fault, runFaults } from "./harness/schedule.js";
+import { createEverySecondJobs, type Fault, runFaults, windowSeconds } from "./harness/schedule.js";
 import { type SocketBacklog, socketBacklog } from "./harness/socket-backlog.js";
 import { createStack, type Stack } from "./harness/stack.js";
 import { judge, latenessTimeline, recovery, settleExecutions } from "./harness/verdict.js";
@@ -246,7 +246,7 @@ export async function outageScenario(
     return {
       scenario: name,
       jobs: ids.length,
-      window_s: (window.endMs - window.startMs) / 1000,
+      window_s: windowSeconds(window),
       faults: done.map((f) => `t=${f.atS}s ${f.what}`),
       missed: verdict.missed,
       missed_examples: verdict.missed_examples,

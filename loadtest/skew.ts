@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { partitionOf } from "../src/core/partition.js";
 import { startEffectServer } from "./harness/effect-server.js";
-import { createEverySecondJobs } from "./harness/schedule.js";
+import { createEverySecondJobs, windowSeconds } from "./harness/schedule.js";
 import { createStack, type Endpoints, type ProcessEnv } from "./harness/stack.js";
 import { judge, latenessTimeline, settleExecutions } from "./harness/verdict.js";
 import { summary } from "./stats.js";
@@ -86,7 +86,7 @@ export async function skewScenario(backends: Endpoints, options: SkewOptions) {
     }
     return {
       jobs: ids.length,
-      window_s: (window.endMs - window.startMs) / 1000,
+      window_s: windowSeconds(window),
       skew_s: options.skewS,
       missed: verdict.missed,
       missed_examples: verdict.missed_examples,

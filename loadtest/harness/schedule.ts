@@ -15,6 +15,9 @@ export interface Window {
   endMs: number;
 }
 
+/** A window's length in seconds: what the scenarios report as `window_s`. */
+export const windowSeconds = (window: Window) => (window.endMs - window.startMs) / 1000;
+
 /**
  * Creates `jobs` schedules firing every second into `url`, 20 calls at a
  * time. The window starts once every job exists; each schedule ends with it,
@@ -61,9 +64,7 @@ export async function createEverySecondJobs(
     ids.push(...batch.map((r) => r.job!.id));
   }
   const window = { startMs: judgedFrom(startMs, log), endMs };
-  log(
-    `${ids.length} jobs firing every second; window of ${(window.endMs - window.startMs) / 1000} s begins`,
-  );
+  log(`${ids.length} jobs firing every second; window of ${windowSeconds(window)} s begins`);
   return { ids, window, scheduledFromMs: startMs };
 }
 
