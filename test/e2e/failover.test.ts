@@ -33,8 +33,15 @@ describe("cluster failover", () => {
       expect(report.side_effect_calls_unparsed).toBe(0);
       expect(report.leader_kill_to_first_fire_ms).not.toBeNull();
       // A run held by a killed node is sent by the new owner's sweep about a
-      // start timeout (4 s here) after its time; far more means starvation.
-      expect(report.lateness_ms.max).toBeLessThan(20_000);
+      // start timeout (4 s here) after its time. While the queue has a backlog
+      // the sweep waits instead (the run is most likely among the waiting
+      // messages), so a run whose message a killed worker had received waits
+      // for the backlog to clear: 33 s once, in a CI run where every process
+      // kept losing its 2 s etcd session. Starvation shows as a wait for a
+      // backstop (the poll's is 120 s).
+      expect(report.lateness_ms.max, `latest: ${report.latest_runs.join(", ")}`).toBeLessThan(
+        60_000,
+      );
     },
     (DURATION_S + 150) * 1000,
   );
