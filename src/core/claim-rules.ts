@@ -108,6 +108,69 @@ export function recoveryDeadline(args: {
 }
 
 /**
+ * The recovery deadline TriggerJob records: the pending one while it is
+ * still ahead, else the trigger's own. Unlike a claim's, a passed deadline
+ * is never kept: the sweep may have checked it already and left the record
+ * as it was (`recordMayStay`), and a deadline behind the sweep's cursor is
+ * not read again, so the triggered run would never be checked.
+ */
+export function triggerRecoveryDeadline(args: {
+  pendingMs: number | undefined;
+  ownMs: number;
+  nowMs: number;
+}): number {
+  const { pendingMs, ownMs, nowMs } = args;
+  return pendingMs !== undefined && pendingMs > nowMs ? Math.min(pendingMs, ownMs) : ownMs;
+}
+
+/**
+ * A change that moves a job's next run (UpdateJob, ResumeJob) sets its
+ * recovery deadline this far after the change. Its next claim may then come
+ * sooner than `recordMayStay` counted on, and would keep a passed deadline
+ * the sweep left behind its cursor; a deadline ahead of every cursor (clocks
+ * that differ by less than this) has the sweep check the record again. A
+ * check postponed so costs at most this delay, once per change.
+ */
+export const MOVED_RUN_RECHECK_MS = 10_000;
+
+/**
+ * How many runs a job's record may hold before a sweep that finds them all
+ * started writes them out: a record left as it is keeps its started runs,
+ * and each later check reads them again.
+ */
+export const RECORD_PRUNE_AT = 4;
+
+/**
+ * Whether the recovery sweep may leave a job's record unwritten when every
+ * run in it started: no write to take the started runs out and clear the
+ * deadline, which for a job firing less often than the start timeout was a
+ * fourth write a fire. The old deadline stays behind the sweep's cursor.
+ * - A finished job: nothing more is recorded.
+ * - An active job whose next claim (no sooner than the look-ahead before
+ *   its next run) comes more than a start timeout after now: that claim
+ *   finds the deadline older than a start timeout and replaces it with its
+ *   own (`recoveryDeadline`), and the sweep checks the whole record then. A
+ *   job claimed sooner keeps the passed deadline instead, which would hide
+ *   its new run behind the cursor: its record is written as before. (A
+ *   change that moves the next run sooner moves the deadline ahead too:
+ *   `MOVED_RUN_RECHECK_MS`.)
+ * - Not once the record holds `RECORD_PRUNE_AT` runs: that sweep writes
+ *   them out.
+ */
+export function recordMayStay(args: {
+  active: boolean;
+  nextRunMs: number | undefined;
+  recordedRuns: number;
+  nowMs: number;
+  lookaheadMs: number;
+  startTimeoutMs: number;
+}): boolean {
+  if (!args.active) return true;
+  if (args.recordedRuns >= RECORD_PRUNE_AT || args.nextRunMs === undefined) return false;
+  return args.nextRunMs - args.lookaheadMs - args.startTimeoutMs > args.nowMs;
+}
+
+/**
  * When the recovery sweep takes a recorded run for lost: a start timeout
  * after it was meant to start. For a run with a flexible window that is its
  * planned start, not its nominal time: counted from the nominal time, the

@@ -80,7 +80,11 @@ export function createDueClaims(deps: {
     const plan = planCatchUp(job.schedule, job.nextRunMs, now, ctx);
     if (plan !== undefined) return withinBudget(catchUpClaim(job, plan, now));
     const run = { scheduledMs: job.nextRunMs, ...(plannedMs !== undefined && { plannedMs }) };
-    const recoverAtMs = recoverAt(job, runDeadline(run, options.startTimeoutMs), now);
+    // A run claimed late (within its misfire threshold, which may be longer
+    // than the start timeout) is sent now: its deadline counts from now too,
+    // never from a time the sweep's cursor may have passed already.
+    const own = Math.max(runDeadline(run, options.startTimeoutMs), now + options.startTimeoutMs);
+    const recoverAtMs = recoverAt(job, own, now);
     const claim: Claim = {
       job,
       nextRunMs: nextFire(job.schedule, job.nextRunMs, ctx),

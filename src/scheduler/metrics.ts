@@ -10,6 +10,8 @@ export interface SchedulerMetrics {
   sent: Counter;
   /** Runs sent again by the recovery sweep (claimed but never started). */
   resent: Counter;
+  /** Active jobs whose record the sweep found all started and left unwritten (`recordMayStay`). */
+  recordsLeft: Counter;
   sendFailures: Counter;
   /**
    * Claimed runs of a partition taken over from a node that left, neither
@@ -106,6 +108,11 @@ export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
     resent: new Counter({
       name: "chronoring_runs_resent_total",
       help: "Claimed runs not seen started within the bound and sent again",
+      registers,
+    }),
+    recordsLeft: new Counter({
+      name: "chronoring_sweep_records_left_total",
+      help: "Active jobs whose claimed runs all started, left for their next claim to replace (no write)",
       registers,
     }),
     sendFailures: new Counter({

@@ -33,6 +33,13 @@ export interface PartitionState {
   takeover: boolean;
   /** Recovery deadlines up to here have been checked. */
   sweepCursor: number;
+  /**
+   * The partition's sweep mark as last read or recorded (`JobStore.sweptTo`);
+   * undefined until the first sweep reads it.
+   */
+  markedMs: number | undefined;
+  /** Records were left unwritten behind the cursor since the mark (`recordMayStay`). */
+  unmarked: boolean;
   busy: boolean;
   /** The last pass over the due index read a full page of due runs: more are waiting. */
   backlog: boolean;
@@ -74,6 +81,8 @@ export function newPartitionState(
     firstSweep: true,
     takeover: gained.takeover ?? false,
     sweepCursor: now - options.recoveryHorizonMs,
+    markedMs: undefined,
+    unmarked: false,
     busy: false,
     backlog: false,
     highAt: Number.NEGATIVE_INFINITY,

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { runDeadline } from "../core/claim-rules.js";
+import { recordMayStay, runDeadline } from "../core/claim-rules.js";
 import type { Clock } from "../core/clock.js";
 import { plannedStart, type UntenantedRun } from "../core/execution.js";
 import type { ExecutionStore } from "../core/ports/execution-store.js";
@@ -17,8 +17,10 @@ import { createOverdueRuns } from "./overdue-runs.js";
  * lost, and are sent again. The store is the source of truth, the queue only
  * the transport: a run sent twice still runs once (see ExecutionStore).
  *
- * The sweep reads deadlines in `(cursor, now]`, so a finished job whose runs
- * all started needs no further write: its old deadline stays behind the cursor.
+ * The sweep reads deadlines in `(cursor, now]`, so a job whose runs all
+ * started needs no further write when nothing more is recorded (a finished
+ * job) or the next claim replaces its deadline (`recordMayStay`): the old
+ * deadline stays behind the cursor.
  */
 export function createRecovery(deps: {
   jobs: JobStore;
@@ -28,6 +30,8 @@ export function createRecovery(deps: {
   metrics: SchedulerMetrics;
   logger: Logger;
   startTimeoutMs: number;
+  /** How far ahead of its run a claim may come (`recordMayStay`). */
+  lookaheadMs: number;
   /** How often each partition is swept (default: the start timeout). */
   sweepIntervalMs?: number;
 }) {
@@ -58,7 +62,7 @@ export function createRecovery(deps: {
     startedKeys: Set<string>,
     now: number,
     queueBacklog: () => Promise<boolean>,
-  ): Promise<{ resent: UntenantedRun[]; deferred: boolean; deadline?: number }> {
+  ): Promise<{ resent: UntenantedRun[]; deferred: boolean; deadline?: number; left?: boolean }> {
     const started = {
       has: (t: number) => startedKeys.has(`${pending.jobId}:${t}`),
     };
@@ -87,9 +91,24 @@ export function createRecovery(deps: {
     const startedManual = pending.manual.filter((t) => started.has(t));
     const startedPlans = (pending.plans ?? []).filter((p) => started.has(p.scheduledMs));
     const unsettled = Number.isFinite(nextCheck);
-    // A finished job whose runs all started: nothing more will be recorded,
-    // leave the item as it is (its deadline is behind the cursor from now on).
-    if (!unsettled && !pending.active) return { resent, deferred: false };
+    // Every run started and nothing will join them before the deadline is
+    // replaced: leave the item as it is (its deadline is behind the cursor
+    // from now on).
+    if (
+      !unsettled &&
+      recordMayStay({
+        active: pending.active,
+        nextRunMs: pending.nextRunMs,
+        recordedRuns: recorded.length,
+        nowMs: now,
+        lookaheadMs: deps.lookaheadMs,
+        startTimeoutMs,
+      })
+    ) {
+      if (!pending.active) return { resent, deferred: false };
+      metrics.recordsLeft.inc();
+      return { resent, deferred: false, left: true };
+    }
     const settlement = {
       jobId: pending.jobId,
       startedScheduled,
@@ -132,6 +151,7 @@ export function createRecovery(deps: {
     async sweep(partition: number, fromMs: number, aheadMs = 0): Promise<SweepResult> {
       const now = clock.now();
       let cursor = now;
+      let left = 0;
       const deadlines: number[] = [];
       const unstarted: UntenantedRun[] = [];
       let token: string | undefined;
@@ -180,6 +200,7 @@ export function createRecovery(deps: {
             deadlines.push(now);
           }
           if (settled.deadline !== undefined) deadlines.push(settled.deadline);
+          if (settled.left) left++;
           resend.push(...settled.resent);
           if (aheadMs > 0) unstarted.push(...notStarted(pending, startedKeys, settled.resent));
         }
@@ -216,7 +237,7 @@ export function createRecovery(deps: {
         token = page.nextToken;
       } while (token);
       reportOldest(now);
-      return { cursor, deadlines, unstarted };
+      return { cursor, deadlines, unstarted, left };
     },
     /** This node no longer sweeps `partition`: its runs leave the oldest-unstarted gauge. */
     forget(partition: number): void {
@@ -235,6 +256,8 @@ export interface SweepResult {
   deadlines: number[];
   /** With `aheadMs`: recorded runs neither started nor sent again by this sweep. */
   unstarted: UntenantedRun[];
+  /** Active jobs' records left unwritten with a passed deadline (`recordMayStay`). */
+  left: number;
 }
 
 /** The upper end of a read that goes on to the first item beyond now. */

@@ -82,6 +82,7 @@ export function createScheduler(deps: {
   const recovery = createRecovery({
     ...deps,
     startTimeoutMs: options.startTimeoutMs,
+    lookaheadMs: options.lookaheadMs,
     sweepIntervalMs: options.sweepIntervalMs,
   });
   const sweep = createSweepStep({ ...deps, recovery, dispatcher });

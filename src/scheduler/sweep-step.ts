@@ -16,6 +16,15 @@ import type { Recovery } from "./recovery.js";
 import type { SchedulerOptions } from "./scheduler-options.js";
 import { createTakeoverHedge } from "./takeover.js";
 
+/**
+ * How far the sweep's cursor runs past the partition's recorded mark before
+ * it is recorded again, while records are left behind it: a new owner's
+ * first sweep reads about this much of them again (at a million schedules,
+ * some 10,000 records a minute in all partitions), for at most one write a
+ * partition a minute.
+ */
+export const MARK_EVERY_MS = 60_000;
+
 /** When sweeps may run: see `planSweep`. */
 export function sweepTiming(options: SchedulerOptions): SweepTiming {
   return {
@@ -32,7 +41,7 @@ export function sweepTiming(options: SchedulerOptions): SweepTiming {
  * its next sweep from the deadlines it learned.
  */
 export function createSweepStep(deps: {
-  jobs: Pick<JobStore, "getJob">;
+  jobs: Pick<JobStore, "getJob" | "sweptTo" | "recordSweptTo">;
   queue: Pick<WorkQueue, "send" | "depth">;
   dispatcher: Dispatcher;
   recovery: Recovery;
@@ -41,7 +50,7 @@ export function createSweepStep(deps: {
   logger: Logger;
   options: SchedulerOptions;
 }): (st: PartitionState) => Promise<void> {
-  const { recovery, clock, metrics, logger, options } = deps;
+  const { jobs, recovery, clock, metrics, logger, options } = deps;
   const timing = sweepTiming(options);
   const hedge = createTakeoverHedge({ ...deps, lostOwnerMs: options.lostOwnerMs ?? 5_000 });
   /**
@@ -56,9 +65,38 @@ export function createSweepStep(deps: {
    * deadlines ahead too (the old owner's claims, which this node cannot
    * know), and after a takeover sends the old owner's claimed runs again.
    */
+  /**
+   * The first sweep after a gain starts from the partition's mark (less a
+   * start timeout, for clocks that differ) when one is recorded within the
+   * recovery horizon: the records left behind it were checked.
+   */
+  async function readMark(st: PartitionState): Promise<void> {
+    if (st.markedMs !== undefined) return;
+    const mark = await jobs.sweptTo(st.partition);
+    st.markedMs = mark ?? Number.NEGATIVE_INFINITY;
+    if (mark !== undefined) {
+      st.sweepCursor = Math.max(st.sweepCursor, mark - options.startTimeoutMs);
+    }
+  }
+
+  /** Records the mark once the cursor ran far enough past it with records left behind. */
+  async function recordMark(st: PartitionState): Promise<void> {
+    if (!st.unmarked || st.sweepCursor - (st.markedMs ?? 0) < MARK_EVERY_MS) return;
+    const mark = st.sweepCursor;
+    try {
+      await jobs.recordSweptTo(st.partition, mark);
+      st.markedMs = mark;
+      st.unmarked = false;
+    } catch (err) {
+      // Only costs a new owner more reading: try again after the next sweep.
+      logger.warn({ err, partition: st.partition }, "could not record the sweep mark");
+    }
+  }
+
   return async function sweep(st: PartitionState): Promise<void> {
     const startedAt = clock.now();
     try {
+      await readMark(st);
       const result = await recovery.sweep(
         st.partition,
         st.sweepCursor,
@@ -66,6 +104,8 @@ export function createSweepStep(deps: {
       );
       if (st.takeover) await hedge.hedge(st.partition, result.unstarted);
       st.sweepCursor = result.cursor;
+      if (result.left > 0) st.unmarked = true;
+      await recordMark(st);
       swept(st, startedAt, clock.now());
       noteDeadlines(st, result.deadlines, timing);
     } catch (err) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_TENANT } from "../../src/core/caller.js";
+import { MOVED_RUN_RECHECK_MS } from "../../src/core/claim-rules.js";
 import { StaleOwnerError } from "../../src/core/errors.js";
 import type { Job } from "../../src/core/job.js";
 import type { Claim, DueJob, JobStore, PendingRuns } from "../../src/core/ports/job-store.js";
@@ -179,6 +180,45 @@ export function jobStoreContract(adapter: string, factory: JobStoreFactory): voi
       expect(await jobs.claimRuns([claimOf(next, next.nextRunMs + 60_000)], fresh)).toEqual([true]);
     });
 
+    it("a change that moves the next run sets the recovery deadline a recheck on, ahead of any cursor", async () => {
+      const { jobs, partitions } = await factory("moved");
+      const job = makeJob(partitions, { schedule: interval });
+      await jobs.createJob(job);
+      const due = (await dueOf(jobs, job))!;
+      const passed = due.nextRunMs + 1;
+      await jobs.claimRuns([{ job: due, nextRunMs: due.nextRunMs + HOUR, recoverAtMs: passed }]);
+      const at = passed + 10;
+      await jobs.updateJob(DEFAULT_TENANT, job.id, { nextRunMs: at + 1000 }, {}, at);
+      const page = await jobs.pendingRuns(job.partition, 0, at + HOUR, 100);
+      expect(page.items.find((r) => r.jobId === job.id)).toMatchObject({
+        recoverAtMs: at + MOVED_RUN_RECHECK_MS,
+        scheduled: [due.nextRunMs],
+      });
+      // A change that leaves the next run alone leaves the deadline too.
+      await jobs.updateJob(DEFAULT_TENANT, job.id, { name: "renamed" }, {}, at + 5);
+      const again = await jobs.pendingRuns(job.partition, 0, at + HOUR, 100);
+      expect(again.items.find((r) => r.jobId === job.id)?.recoverAtMs).toBe(
+        at + MOVED_RUN_RECHECK_MS,
+      );
+    });
+
+    it("keeps each partition's sweep mark beside its fence, whoever records it", async () => {
+      const { jobs, partitions } = await factory("mark");
+      const last = partitions - 1;
+      expect(await jobs.sweptTo(0)).toBeUndefined();
+      // Before any fence: the fence is written beside it later.
+      await jobs.recordSweptTo(last, 1_000);
+      const fence = { partition: last, epoch: 7, owner: "a" };
+      expect(await jobs.fencePartition(fence)).toBe(true);
+      expect(await jobs.sweptTo(last)).toBe(1_000);
+      // After a fence: the fence stays, and a newer owner's mark replaces it.
+      await jobs.recordSweptTo(last, 2_000);
+      expect(await jobs.fencePartition(fence)).toBe(true);
+      expect(await jobs.fencePartition({ ...fence, epoch: 6 })).toBe(false);
+      expect(await jobs.sweptTo(last)).toBe(2_000);
+      expect(await jobs.sweptTo(0)).toBeUndefined();
+    });
+
     it("lets a stale owner claim a run of a job the new owner has not touched, once, recorded for recovery", async () => {
       const { jobs, job, old, fresh } = await recurringJob(factory, "fence-untouched");
       const p = job.partition;
@@ -232,7 +272,12 @@ export function jobStoreContract(adapter: string, factory: JobStoreFactory): voi
       expect(before.items.map((r) => r.jobId)).not.toContain(job.id);
       const page = await jobs.pendingRuns(job.partition, deadline - 1, deadline, 100);
       const pending = page.items.find((r) => r.jobId === job.id)!;
-      expect(pending).toMatchObject({ scheduled: [due.nextRunMs], manual: [], active: true });
+      expect(pending).toMatchObject({
+        scheduled: [due.nextRunMs],
+        manual: [],
+        active: true,
+        nextRunMs: due.nextRunMs + 60_000,
+      });
       // A claim since the read makes clearing the deadline refused.
       const next = (await dueOf(jobs, job))!;
       expect(await jobs.claimRuns([claimOf(next, next.nextRunMs + 60_000)])).toEqual([true]);
@@ -316,6 +361,25 @@ export function jobStoreContract(adapter: string, factory: JobStoreFactory): voi
       ).rejects.toMatchObject({ kind: "failed_precondition" });
       await expect(jobs.recordManualRun("other", job.id, at, at + 1)).rejects.toMatchObject({
         kind: "not_found",
+      });
+    });
+
+    it("a manual run replaces a passed recovery deadline, which the sweep may have left behind its cursor", async () => {
+      const { jobs, partitions } = await factory("manual-passed");
+      const job = makeJob(partitions, { schedule: interval });
+      await jobs.createJob(job);
+      const due = (await dueOf(jobs, job))!;
+      const passed = due.nextRunMs + 1;
+      expect(
+        await jobs.claimRuns([{ job: due, nextRunMs: due.nextRunMs + HOUR, recoverAtMs: passed }]),
+      ).toEqual([true]);
+      const at = passed + 1;
+      await jobs.recordManualRun(DEFAULT_TENANT, job.id, at, at + 5000);
+      const page = await jobs.pendingRuns(job.partition, 0, at + 5000, 100);
+      expect(page.items.find((r) => r.jobId === job.id)).toMatchObject({
+        recoverAtMs: at + 5000,
+        scheduled: [due.nextRunMs],
+        manual: [at],
       });
     });
 

@@ -256,6 +256,8 @@ export function createJobClaims(options: {
           recoverAtMs: num(item, "recover_at")!,
           active: claimsMore(str(item, "st") as JobStatus, num(item, "next_run")),
         };
+        const next = num(item, "next_run");
+        if (pending.active && next !== undefined) pending.nextRunMs = next;
         const plans = plansOf(planSets ? planSets.get(id) : item[PLAN_ATTR]?.SS);
         if (plans.length > 0) pending.plans = plans;
         return pending;

@@ -6,7 +6,7 @@ import {
   type TransactWriteItem,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { recoveryDeadline, UNTRIGGERABLE_STATUS } from "../../core/claim-rules.js";
+import { triggerRecoveryDeadline, UNTRIGGERABLE_STATUS } from "../../core/claim-rules.js";
 import { systemClock } from "../../core/clock.js";
 import { alreadyExists, failedPrecondition, notFound } from "../../core/errors.js";
 import { externalKeyTaken } from "../../core/external-key.js";
@@ -25,7 +25,7 @@ import { createJobClaims } from "./job-claims.js";
 import { type Item, itemToJob, jobToItem, n, num, s, str } from "./job-item.js";
 import { listJobs } from "./job-list.js";
 import { updateJob } from "./job-update.js";
-import { fencePartition, highestFenceEpoch } from "./partition-fences.js";
+import { fencePartition, highestFenceEpoch, recordSweptTo, sweptTo } from "./partition-fences.js";
 import { ensureTables } from "./tables.js";
 import { visible } from "./tenant.js";
 
@@ -125,7 +125,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
 
     recordManualRun(tenant, id, scheduledMs, recoverAtMs) {
       // Read, then write conditionally on the claim sequence: keeps a pending
-      // recovery deadline that is still ahead, replaces a stale one. The
+      // recovery deadline that is still ahead, replaces a passed one. The
       // tenant never changes, so checking it on the read is enough.
       // Read and written again, at once, while a concurrent claim moves the sequence.
       const once = async () => {
@@ -135,11 +135,10 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
           throw failedPrecondition(`job ${id} is ${UNTRIGGERABLE_STATUS}`);
         }
         // As for a claim, the run is sent now: its own deadline is one start timeout on.
-        const recoverAt = recoveryDeadline({
+        const recoverAt = triggerRecoveryDeadline({
           pendingMs: num(item, "recover_at"),
           ownMs: recoverAtMs,
           nowMs: scheduledMs,
-          startTimeoutMs: recoverAtMs - scheduledMs,
         });
         const out = await dynamo(() =>
           client.send(
@@ -171,6 +170,9 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     claimRuns: claims.claimRuns,
     fencePartition: (fence) => fencePartition(client, options.tables.partitions, fence),
     highestFenceEpoch: () => highestFenceEpoch(client, options.tables.partitions),
+    sweptTo: (partition) => sweptTo(client, options.tables.partitions, partition),
+    recordSweptTo: (partition, ms) =>
+      recordSweptTo(client, options.tables.partitions, partition, ms),
     pendingRuns: claims.pendingRuns,
     settleRuns: claims.settleRuns,
     claimedRuns: claims.claimedRuns,

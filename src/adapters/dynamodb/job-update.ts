@@ -6,6 +6,7 @@ import {
   type Update,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { MOVED_RUN_RECHECK_MS } from "../../core/claim-rules.js";
 import { aborted, failedPrecondition, notFound } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
 import type { JobChange, JobExpectation } from "../../core/ports/job-store.js";
@@ -113,7 +114,10 @@ function jobUpdate(
     else remove.push("#hp");
   }
   if (change.nextRunMs === null) remove.push("next_run");
-  else if (change.nextRunMs !== undefined) put("next_run", n(change.nextRunMs));
+  else if (change.nextRunMs !== undefined) {
+    put("next_run", n(change.nextRunMs));
+    put("recover_at", n(request.nowMs + MOVED_RUN_RECHECK_MS));
+  }
   if (change.pauses !== undefined) put("pauses", s(JSON.stringify(change.pauses)));
   if (change.retryPolicy === null) remove.push("retry");
   else if (change.retryPolicy) put("retry", s(JSON.stringify(change.retryPolicy)));

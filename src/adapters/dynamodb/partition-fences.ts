@@ -3,7 +3,8 @@
  * (epoch, owner). A new owner writes it before its first claim; a claim
  * refused under a fence reads it to tell a lost race from a stale owner
  * (claims carry the epoch on the job item: claim-writes.ts); the first leader of an etcd cluster reads the
- * highest epoch so that its own epochs start above it.
+ * highest epoch so that its own epochs start above it. The item also keeps
+ * the partition's sweep mark (`swept_to`, see `JobStore.sweptTo`).
  */
 
 import {
@@ -91,4 +92,42 @@ export async function highestFenceEpoch(client: DynamoDBClient, table: string): 
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return highest;
+}
+
+/** The partition's sweep mark (`JobStore.sweptTo`): one strongly consistent read. */
+export async function sweptTo(
+  client: DynamoDBClient,
+  table: string,
+  partition: number,
+): Promise<number | undefined> {
+  const out = await dynamo(() =>
+    client.send(
+      new GetItemCommand({
+        TableName: table,
+        Key: { part: n(partition) },
+        ProjectionExpression: "swept_to",
+        ConsistentRead: true,
+      }),
+    ),
+  );
+  return out.Item ? num(out.Item, "swept_to") : undefined;
+}
+
+/** Records the partition's sweep mark; the fence beside it is left as it is. */
+export async function recordSweptTo(
+  client: DynamoDBClient,
+  table: string,
+  partition: number,
+  ms: number,
+): Promise<void> {
+  await dynamo(() =>
+    client.send(
+      new UpdateItemCommand({
+        TableName: table,
+        Key: { part: n(partition) },
+        UpdateExpression: "SET swept_to = :ms",
+        ExpressionAttributeValues: { ":ms": n(ms) },
+      }),
+    ),
+  );
 }

@@ -18,6 +18,8 @@ export function createMemoryJobClaims(
   | "claimRuns"
   | "fencePartition"
   | "highestFenceEpoch"
+  | "sweptTo"
+  | "recordSweptTo"
   | "pendingRuns"
   | "settleRuns"
   | "claimedRuns"
@@ -122,6 +124,14 @@ export function createMemoryJobClaims(
       return highest;
     },
 
+    async sweptTo(partition) {
+      return db.sweptTo.get(partition);
+    },
+
+    async recordSweptTo(partition, ms) {
+      db.sweptTo.set(partition, ms);
+    },
+
     async recordedClaims(runs) {
       return new Set(
         runs
@@ -149,6 +159,7 @@ export function createMemoryJobClaims(
             claimSeq: s.claimSeq,
             recoverAtMs: s.recoverAtMs!,
             active: claimsMore(s.job.status, s.job.nextRunMs),
+            ...(claimsMore(s.job.status, s.job.nextRunMs) && { nextRunMs: s.job.nextRunMs! }),
           }),
         );
       return pageOf(due, limit, pageToken);

@@ -1,4 +1,8 @@
-import { recoveryDeadline, UNTRIGGERABLE_STATUS } from "../../core/claim-rules.js";
+import {
+  MOVED_RUN_RECHECK_MS,
+  triggerRecoveryDeadline,
+  UNTRIGGERABLE_STATUS,
+} from "../../core/claim-rules.js";
 import {
   aborted,
   alreadyExists,
@@ -166,6 +170,9 @@ export function createMemoryJobStore(db: MemoryDb): JobStore {
       if (slot?.kind === "take") takeSlot(tenant, slot);
       if (slot?.kind === "free") freeSlot(tenant);
       apply(job, change);
+      if (typeof change.nextRunMs === "number") {
+        stored.recoverAtMs = nowMs + MOVED_RUN_RECHECK_MS;
+      }
       if (slot?.kind === "free") {
         delete job.holdsSlot;
         delete stored.slotUntilMs;
@@ -183,11 +190,10 @@ export function createMemoryJobStore(db: MemoryDb): JobStore {
       if (stored.job.status === UNTRIGGERABLE_STATUS) {
         throw failedPrecondition(`job ${id} is ${UNTRIGGERABLE_STATUS}`);
       }
-      stored.recoverAtMs = recoveryDeadline({
+      stored.recoverAtMs = triggerRecoveryDeadline({
         pendingMs: stored.recoverAtMs,
         ownMs: recoverAtMs,
         nowMs: scheduledMs,
-        startTimeoutMs: recoverAtMs - scheduledMs,
       });
       stored.claimedManual.add(scheduledMs);
       stored.claimSeq++;

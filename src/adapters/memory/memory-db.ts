@@ -48,6 +48,8 @@ export interface MemoryDb {
   jobs: Map<string, StoredJob>;
   /** Each partition's fence: the epoch and owner that may claim in it. */
   fences: Map<number, { epoch: number; owner: string }>;
+  /** Each partition's sweep mark (`JobStore.sweptTo`). */
+  sweptTo: Map<number, number>;
   /** `<tenant>/<owner>/<key>` → the record and the job it created. */
   idempotency: Map<string, { record: IdempotencyRecord; jobId: string }>;
   /** `<tenant>\0<external key>` → the live job holding it. */
@@ -79,6 +81,7 @@ export function createMemoryDb(): MemoryDb {
   return {
     jobs: new Map(),
     fences: new Map(),
+    sweptTo: new Map(),
     idempotency: new Map(),
     externalKeys: new Map(),
     applyNamespaces: new Map(),

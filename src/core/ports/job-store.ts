@@ -201,6 +201,8 @@ export interface PendingRuns {
   recoverAtMs: number;
   /** Still has runs ahead (ACTIVE with a next run). */
   active: boolean;
+  /** The next run, when `active`: its claim comes no sooner than a look-ahead before it. */
+  nextRunMs?: number;
 }
 
 /**
@@ -291,6 +293,19 @@ export interface JobStore extends JobBatchStore, ApplyStore {
   fencePartition(fence: Fence): Promise<boolean>;
   /** The highest epoch any partition was fenced at; 0 when none was. */
   highestFenceEpoch(): Promise<number>;
+  /**
+   * The partition's sweep mark: an owner's recovery sweep checked every
+   * deadline up to it (`recordSweptTo`). A new owner's first sweep starts
+   * from it rather than from the whole recovery horizon: the records the
+   * sweep left unwritten (`recordMayStay`) keep passed deadlines. Undefined
+   * when none was recorded.
+   */
+  sweptTo(partition: number): Promise<number | undefined>;
+  /**
+   * Records the partition's sweep mark. Unconditional: any owner's mark,
+   * a stale one's too, tells what its own sweeps checked.
+   */
+  recordSweptTo(partition: number, ms: number): Promise<void>;
 
   /** Jobs of one partition whose recovery deadline is in `(fromMs, toMs]`, earliest first. */
   pendingRuns(

@@ -128,6 +128,7 @@ describe("routing runs by priority", () => {
       metrics: createSchedulerMetrics(new Registry()),
       logger: silentLogger,
       startTimeoutMs: 5000,
+      lookaheadMs: 1000,
     });
     clock.advance(5001);
     await recovery.sweep(job.partition, clock.now() - 60_000);

@@ -1,6 +1,7 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_TENANT } from "../../../src/core/caller.js";
+import { recoveryDeadline } from "../../../src/core/claim-rules.js";
 import { createSchedulerMetrics } from "../../../src/scheduler/metrics.js";
 import { createRecovery } from "../../../src/scheduler/recovery.js";
 import { silentLogger, testConfig, testStores } from "../../support/app.js";
@@ -8,6 +9,7 @@ import { fakeClock } from "../../support/fake-clock.js";
 import { makeJob } from "../../support/jobs.js";
 
 const START_TIMEOUT = 5000;
+const LOOKAHEAD = 1000;
 
 async function setup(label: string) {
   const config = testConfig(label);
@@ -22,6 +24,7 @@ async function setup(label: string) {
     metrics,
     logger: silentLogger,
     startTimeoutMs: START_TIMEOUT,
+    lookaheadMs: LOOKAHEAD,
   });
   /** chronoring_oldest_unstarted_run_age_seconds as the last sweep left it. */
   const oldestUnstarted = async () => (await metrics.oldestUnstarted.get()).values[0]?.value;
@@ -118,6 +121,91 @@ describe("recovery sweep", () => {
     const [pending] = (await stores.jobs.pendingRuns(job.partition, 0, clock.now() + 60_000, 10))
       .items;
     expect(pending?.recoverAtMs).toBe(clock.now() + START_TIMEOUT);
+  });
+
+  it("leaves the record of an hourly job whose run started unwritten; the next claim replaces its deadline, and that run, never started, is sent again", async () => {
+    const { stores, clock, recovery } = await setup("recover-hourly");
+    const HOUR = 3_600_000;
+    const job = makeJob(8, {
+      schedule: { kind: "interval", source: "1h", periodMs: HOUR, anchorMs: 0 },
+      nextRunMs: clock.now(),
+    });
+    await stores.jobs.createJob(job);
+    const claimNext = async () => {
+      const [due] = await stores.jobs.dueJobs(job.partition, clock.now() + LOOKAHEAD, 10);
+      // As the scheduler's claim computes it (`claim-due.ts`).
+      const recoverAtMs = recoveryDeadline({
+        pendingMs: due!.recoverAtMs,
+        ownMs: due!.nextRunMs + START_TIMEOUT,
+        nowMs: clock.now(),
+        startTimeoutMs: START_TIMEOUT,
+      });
+      const claim = { job: due!, nextRunMs: due!.nextRunMs + HOUR, recoverAtMs };
+      expect(await stores.jobs.claimRuns([claim])).toEqual([true]);
+      return due!.nextRunMs;
+    };
+    const first = await claimNext();
+    const run = (scheduledMs: number) => ({
+      tenant: DEFAULT_TENANT,
+      jobId: job.id,
+      partition: job.partition,
+      scheduledMs,
+      attempt: 1,
+      manual: false,
+    });
+    expect(await stores.executions.startExecution(run(first), "w1", clock.now())).toBe("started");
+
+    // Its next claim is an hour away: the sweep reads, and writes nothing.
+    clock.advance(START_TIMEOUT + 1);
+    const writes = stores.writes.count;
+    let { cursor } = await recovery.sweep(job.partition, clock.now() - 60_000);
+    expect(stores.writes.count).toBe(writes);
+    expect(cursor).toBe(clock.now());
+    const left = await stores.jobs.pendingRuns(job.partition, 0, clock.now(), 10);
+    expect(left.items.map((p) => [p.jobId, p.recoverAtMs, p.scheduled])).toEqual([
+      [job.id, first + START_TIMEOUT, [first]],
+    ]);
+
+    // The next claim, an hour on, replaces the passed deadline with its own; the run it
+    // claimed is never started (its message lost): the sweep sends it again.
+    clock.set(first + HOUR - LOOKAHEAD);
+    const second = await claimNext();
+    expect(second).toBe(first + HOUR);
+    clock.set(second + START_TIMEOUT + 1);
+    ({ cursor } = await recovery.sweep(job.partition, cursor));
+    const deliveries = await stores.queue.receive(10, 2000);
+    expect(deliveries.map((d) => d.run)).toEqual([run(second)]);
+    // The started run leaves the record with that write; the resent one is watched.
+    const [pending] = (await stores.jobs.pendingRuns(job.partition, 0, clock.now() + HOUR, 10))
+      .items;
+    expect(pending).toMatchObject({
+      scheduled: [second],
+      recoverAtMs: clock.now() + START_TIMEOUT,
+    });
+  });
+
+  it("writes the record of a job claimed again within a start timeout, whose runs all started", async () => {
+    const { stores, clock, recovery } = await setup("recover-often");
+    const job = makeJob(8, {
+      schedule: { kind: "interval", source: "5s", periodMs: 5000, anchorMs: 0 },
+      nextRunMs: Math.floor(clock.now() / 1000) * 1000,
+    });
+    await stores.jobs.createJob(job);
+    const [due] = await stores.jobs.dueJobs(job.partition, clock.now(), 10);
+    await stores.jobs.claimRuns([
+      { job: due!, nextRunMs: due!.nextRunMs + 5000, recoverAtMs: due!.nextRunMs + START_TIMEOUT },
+    ]);
+    const started = { tenant: DEFAULT_TENANT, jobId: job.id, partition: job.partition };
+    await stores.executions.startExecution(
+      { ...started, scheduledMs: due!.nextRunMs, attempt: 1, manual: false },
+      "w1",
+      clock.now(),
+    );
+    clock.set(due!.nextRunMs + START_TIMEOUT + 1);
+    await recovery.sweep(job.partition, clock.now() - 60_000);
+    // Cleared: a claim in the next start timeout would keep a deadline left behind.
+    const page = await stores.jobs.pendingRuns(job.partition, 0, clock.now() + 60_000, 10);
+    expect(page.items.map((p) => p.jobId)).not.toContain(job.id);
   });
 
   it("a redelivered message does not start the same execution twice", async () => {

@@ -3,10 +3,13 @@ import {
   CLAIMABLE_STATUSES,
   canStart,
   claimsMore,
+  RECORD_PRUNE_AT,
+  recordMayStay,
   recoveryDeadline,
   runsVoidedBy,
   startableStatuses,
   statusAfterClaim,
+  triggerRecoveryDeadline,
 } from "../../../src/core/claim-rules.js";
 import type { JobStatus } from "../../../src/core/job.js";
 import { seededRandom } from "../../support/random.js";
@@ -43,7 +46,7 @@ describe("which job states allow a claim, a start and more claims", () => {
   });
 });
 
-describe("recoveryDeadline: the deadline a claim or trigger records", () => {
+describe("recoveryDeadline: the deadline a claim records", () => {
   const now = 1_000_000;
 
   it("takes the claim's own deadline when none is pending", () => {
@@ -106,6 +109,83 @@ describe("recoveryDeadline: the deadline a claim or trigger records", () => {
       const got = recoveryDeadline({ pendingMs, ownMs, nowMs: now, startTimeoutMs: TIMEOUT });
       expect(got).toBeLessThanOrEqual(ownMs);
       expect([pendingMs, ownMs]).toContain(got);
+    }
+  });
+});
+
+describe("triggerRecoveryDeadline: the deadline TriggerJob records", () => {
+  const now = 1_000_000;
+
+  it("keeps a pending deadline still ahead when it is earlier than its own", () => {
+    const own = now + TIMEOUT;
+    expect(triggerRecoveryDeadline({ pendingMs: now + 10, ownMs: own, nowMs: now })).toBe(now + 10);
+    expect(triggerRecoveryDeadline({ pendingMs: now + 2 * TIMEOUT, ownMs: own, nowMs: now })).toBe(
+      own,
+    );
+    expect(triggerRecoveryDeadline({ pendingMs: undefined, ownMs: own, nowMs: now })).toBe(own);
+  });
+
+  it("replaces a passed one, even one just due: the sweep may have left the record behind its cursor", () => {
+    for (const pendingMs of [now, now - 10, now - TIMEOUT + 1, now - 10 * TIMEOUT]) {
+      expect(triggerRecoveryDeadline({ pendingMs, ownMs: now + TIMEOUT, nowMs: now })).toBe(
+        now + TIMEOUT,
+      );
+    }
+  });
+});
+
+describe("recordMayStay: when the sweep leaves a record whose runs all started unwritten", () => {
+  const now = 1_000_000;
+  const LOOKAHEAD = 1_000;
+  const base = {
+    active: true,
+    recordedRuns: 1,
+    nowMs: now,
+    lookaheadMs: LOOKAHEAD,
+    startTimeoutMs: TIMEOUT,
+  };
+
+  it("leaves a finished job's record, whatever it holds", () => {
+    expect(recordMayStay({ ...base, active: false, nextRunMs: undefined, recordedRuns: 50 })).toBe(
+      true,
+    );
+  });
+
+  it("leaves an active job's record when its next claim comes more than a start timeout on", () => {
+    expect(recordMayStay({ ...base, nextRunMs: now + 3_600_000 })).toBe(true);
+    expect(recordMayStay({ ...base, nextRunMs: now + LOOKAHEAD + TIMEOUT + 1 })).toBe(true);
+  });
+
+  it("writes the record of a job claimed again within a start timeout, or with no next run known", () => {
+    expect(recordMayStay({ ...base, nextRunMs: now + LOOKAHEAD + TIMEOUT })).toBe(false);
+    expect(recordMayStay({ ...base, nextRunMs: now + 1_000 })).toBe(false);
+    expect(recordMayStay({ ...base, nextRunMs: undefined })).toBe(false);
+  });
+
+  it(`writes a record that holds ${RECORD_PRUNE_AT} runs, to take them out`, () => {
+    const far = now + 3_600_000;
+    expect(recordMayStay({ ...base, nextRunMs: far, recordedRuns: RECORD_PRUNE_AT - 1 })).toBe(
+      true,
+    );
+    expect(recordMayStay({ ...base, nextRunMs: far, recordedRuns: RECORD_PRUNE_AT })).toBe(false);
+  });
+
+  it("a record left so has its passed deadline replaced by the next claim, whenever within its look-ahead it comes", () => {
+    const random = seededRandom(16);
+    for (let i = 0; i < 2_000; i++) {
+      const pendingMs = now - Math.floor(random() * 3 * TIMEOUT);
+      const nextRunMs = now + Math.floor(random() * 4 * TIMEOUT);
+      if (!recordMayStay({ ...base, nextRunMs })) continue;
+      // The claim of the next run: no sooner than the look-ahead before it.
+      const claimAt = nextRunMs - LOOKAHEAD + Math.floor(random() * 2 * TIMEOUT);
+      const ownMs = Math.max(nextRunMs, claimAt) + TIMEOUT;
+      const got = recoveryDeadline({
+        pendingMs,
+        ownMs,
+        nowMs: claimAt,
+        startTimeoutMs: TIMEOUT,
+      });
+      expect(got).toBe(ownMs);
     }
   });
 });

@@ -1,0 +1,105 @@
+/**
+ * The recovery sweep and a job that fires less often than the start timeout,
+ * on the fake clock with the in-memory adapters: once its run started, the
+ * sweep leaves its record unwritten (`recordMayStay`), the next claim
+ * replaces the passed deadline, and the partition's mark lets a new owner's
+ * first sweep start past the records left.
+ */
+
+import { describe, expect, it } from "vitest";
+import { DEFAULT_TENANT } from "../../../src/core/caller.js";
+import type { Job } from "../../../src/core/job.js";
+import { SEND_GATHER_MS } from "../../../src/scheduler/dispatcher.js";
+import {
+  START_TIMEOUT,
+  SWEEP,
+  schedulerOnFakeClock as setup,
+  T0,
+} from "../../support/fake-scheduler.js";
+import { makeJob } from "../../support/jobs.js";
+
+const HOUR = 3_600_000;
+
+function hourly(at: number): Job {
+  return makeJob(1, {
+    nextRunMs: at,
+    schedule: { kind: "interval", source: "1h", periodMs: HOUR, anchorMs: at },
+    createdMs: T0,
+    updatedMs: T0,
+  });
+}
+
+function harness() {
+  const s = setup();
+  const settles: number[] = [];
+  const settleRuns = s.jobs.settleRuns.bind(s.jobs);
+  s.jobs.settleRuns = (settlement) => {
+    settles.push(s.clock.now());
+    return settleRuns(settlement);
+  };
+  const sweptFrom: number[] = [];
+  const pendingRuns = s.jobs.pendingRuns.bind(s.jobs);
+  s.jobs.pendingRuns = (partition, fromMs, ...rest) => {
+    sweptFrom.push(fromMs);
+    return pendingRuns(partition, fromMs, ...rest);
+  };
+  /** Takes the run sent at `at` off the queue; starts it unless `lost`. */
+  const deliver = async (at: number, lost = false) => {
+    await s.until(at + SEND_GATHER_MS);
+    const [delivery] = await s.queue.receive(10, 0);
+    expect(delivery?.run.scheduledMs).toBe(at);
+    if (!lost) {
+      const run = { ...delivery!.run, tenant: DEFAULT_TENANT };
+      expect(await s.executions.startExecution(run, "w1", s.clock.now())).toBe("started");
+    }
+    await s.queue.ack(delivery!);
+  };
+  const left = async () => (await s.metrics.recordsLeft.get()).values[0]?.value ?? 0;
+  return { ...s, settles, sweptFrom, deliver, left };
+}
+
+describe("records the sweep leaves unwritten", () => {
+  it("an hourly job's started run costs the sweep no write; the next claim replaces the deadline, and its run, lost, is sent again", async () => {
+    const s = harness();
+    const at = T0 + 5_000;
+    const job = hourly(at);
+    await s.jobs.createJob(job);
+    s.scheduler.setPartitions([{ partition: 0 }]);
+    await s.deliver(at);
+    await s.until(at + START_TIMEOUT + 3 * SWEEP);
+    expect(s.settles).toEqual([]);
+    expect(await s.left()).toBe(1);
+
+    // The next run's message is lost: a start timeout on, the sweep sends it again.
+    await s.deliver(at + HOUR, true);
+    expect(await s.sent()).toBe(0);
+    await s.until(at + HOUR + START_TIMEOUT + 2 * SWEEP);
+    const [again] = await s.queue.receive(10, 0);
+    expect(again?.run).toMatchObject({ scheduledMs: at + HOUR, attempt: 1 });
+    // That sweep wrote: the started run out, the resent one watched.
+    expect(s.settles).toHaveLength(1);
+    expect((await s.jobs.claimedRuns(job.id))?.scheduled).toEqual([at + HOUR]);
+  });
+
+  it("records the partition's mark once records are left, and a new owner's first sweep starts from it", async () => {
+    const s = harness();
+    const at = T0 + 5_000;
+    await s.jobs.createJob(hourly(at));
+    s.scheduler.setPartitions([{ partition: 0 }]);
+    // The first sweep after the gain looks back over the recovery horizon (an hour here).
+    await s.until(T0 + 1);
+    expect(s.sweptFrom[0]).toBe(T0 - HOUR);
+    await s.deliver(at);
+    await s.until(at + START_TIMEOUT + 3 * SWEEP);
+    const mark = await s.jobs.sweptTo(0);
+    expect(mark).toBeGreaterThanOrEqual(at + START_TIMEOUT);
+
+    // Given up and gained again, as by a new owner: its first sweep starts a start
+    // timeout before the mark, not an hour back.
+    s.scheduler.setPartitions([]);
+    s.sweptFrom.length = 0;
+    s.scheduler.setPartitions([{ partition: 0 }]);
+    await s.until(s.clock.now() + 1);
+    expect(s.sweptFrom[0]).toBe(mark! - START_TIMEOUT);
+  });
+});
