@@ -2,14 +2,16 @@
  * The recovery sweep and a job that fires less often than the start timeout,
  * on the fake clock with the in-memory adapters: once its run started, the
  * sweep leaves its record unwritten (`recordMayStay`), the next claim
- * replaces the passed deadline, and the partition's mark lets a new owner's
- * first sweep start past the records left.
+ * replaces the passed deadline, and the partition's mark (written every
+ * `MARK_EVERY_MS` while records are left) lets a new owner's first sweep
+ * start past them.
  */
 
 import { describe, expect, it } from "vitest";
 import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import type { Job } from "../../../src/core/job.js";
 import { SEND_GATHER_MS } from "../../../src/scheduler/dispatcher.js";
+import { MARK_EVERY_MS } from "../../../src/scheduler/sweep-step.js";
 import {
   START_TIMEOUT,
   SWEEP,
@@ -90,9 +92,13 @@ describe("records the sweep leaves unwritten", () => {
     await s.until(T0 + 1);
     expect(s.sweptFrom[0]).toBe(T0 - HOUR);
     await s.deliver(at);
+    // The record is left; the mark is written a mark's interval after the gain.
     await s.until(at + START_TIMEOUT + 3 * SWEEP);
+    expect(await s.left()).toBe(1);
+    expect(await s.jobs.sweptTo(0)).toBeUndefined();
+    await s.until(T0 + MARK_EVERY_MS + 2 * SWEEP);
     const mark = await s.jobs.sweptTo(0);
-    expect(mark).toBeGreaterThanOrEqual(at + START_TIMEOUT);
+    expect(mark).toBeGreaterThanOrEqual(T0 + MARK_EVERY_MS);
 
     // Given up and gained again, as by a new owner: its first sweep starts a start
     // timeout before the mark, not an hour back.
