@@ -63,11 +63,6 @@ export function createSweepStep(deps: {
   const firstSweepAheadMs = options.startTimeoutMs + options.lookaheadMs + MAX_FLEXIBLE_WINDOW_MS;
 
   /**
-   * The recovery sweep of one partition. The first after a gain reads the
-   * deadlines ahead too (the old owner's claims, which this node cannot
-   * know), and after a takeover sends the old owner's claimed runs again.
-   */
-  /**
    * The first sweep after a gain starts from the partition's mark (less a
    * start timeout, for clocks that differ) when one is recorded within the
    * recovery horizon: the records left behind it were checked.
@@ -97,6 +92,11 @@ export function createSweepStep(deps: {
     }
   }
 
+  /**
+   * The recovery sweep of one partition. The first after a gain reads the
+   * deadlines ahead too (the old owner's claims, which this node cannot
+   * know), and after a takeover sends the old owner's claimed runs again.
+   */
   return async function sweep(st: PartitionState): Promise<void> {
     const startedAt = clock.now();
     try {

@@ -33,6 +33,22 @@ async function recurringJob(factory: JobStoreFactory, label: string) {
 }
 
 /**
+ * A recurring job whose first run is claimed with a recovery deadline that has
+ * passed (`passed`, 1 ms after the run), as a record the sweep left unwritten.
+ */
+async function claimedWithPassedDeadline(factory: JobStoreFactory, label: string) {
+  const { jobs, partitions } = await factory(label);
+  const job = makeJob(partitions, { schedule: interval });
+  await jobs.createJob(job);
+  const due = (await dueOf(jobs, job))!;
+  const passed = due.nextRunMs + 1;
+  expect(
+    await jobs.claimRuns([{ job: due, nextRunMs: due.nextRunMs + HOUR, recoverAtMs: passed }]),
+  ).toEqual([true]);
+  return { jobs, job, due, passed };
+}
+
+/**
  * The behaviour the core relies on from every `JobStore`: conditional
  * creates and updates, the due index per partition, claims that only one
  * caller wins, fences that a stale owner loses to, and the recovery record.
@@ -181,12 +197,7 @@ export function jobStoreContract(adapter: string, factory: JobStoreFactory): voi
     });
 
     it("a change that moves the next run sets the recovery deadline a recheck on, ahead of any cursor", async () => {
-      const { jobs, partitions } = await factory("moved");
-      const job = makeJob(partitions, { schedule: interval });
-      await jobs.createJob(job);
-      const due = (await dueOf(jobs, job))!;
-      const passed = due.nextRunMs + 1;
-      await jobs.claimRuns([{ job: due, nextRunMs: due.nextRunMs + HOUR, recoverAtMs: passed }]);
+      const { jobs, job, due, passed } = await claimedWithPassedDeadline(factory, "moved");
       const at = passed + 10;
       await jobs.updateJob(DEFAULT_TENANT, job.id, { nextRunMs: at + 1000 }, {}, at);
       const page = await jobs.pendingRuns(job.partition, 0, at + HOUR, 100);
@@ -365,14 +376,7 @@ export function jobStoreContract(adapter: string, factory: JobStoreFactory): voi
     });
 
     it("a manual run replaces a passed recovery deadline, which the sweep may have left behind its cursor", async () => {
-      const { jobs, partitions } = await factory("manual-passed");
-      const job = makeJob(partitions, { schedule: interval });
-      await jobs.createJob(job);
-      const due = (await dueOf(jobs, job))!;
-      const passed = due.nextRunMs + 1;
-      expect(
-        await jobs.claimRuns([{ job: due, nextRunMs: due.nextRunMs + HOUR, recoverAtMs: passed }]),
-      ).toEqual([true]);
+      const { jobs, job, due, passed } = await claimedWithPassedDeadline(factory, "manual-passed");
       const at = passed + 1;
       await jobs.recordManualRun(DEFAULT_TENANT, job.id, at, at + 5000);
       const page = await jobs.pendingRuns(job.partition, 0, at + 5000, 100);

@@ -246,6 +246,7 @@ export function createJobClaims(options: {
       const planSets = recoverPlans ? undefined : await plansRead(found);
       const items = found.map((item): PendingRuns => {
         const id = str(item, "id")!;
+        const next = num(item, "next_run");
         const pending: PendingRuns = {
           jobId: id,
           partition,
@@ -254,9 +255,8 @@ export function createJobClaims(options: {
           manual: numSet(item, "claimed_m"),
           claimSeq: num(item, "cseq") ?? 0,
           recoverAtMs: num(item, "recover_at")!,
-          active: claimsMore(str(item, "st") as JobStatus, num(item, "next_run")),
+          active: claimsMore(str(item, "st") as JobStatus, next),
         };
-        const next = num(item, "next_run");
         if (pending.active && next !== undefined) pending.nextRunMs = next;
         const plans = plansOf(planSets ? planSets.get(id) : item[PLAN_ATTR]?.SS);
         if (plans.length > 0) pending.plans = plans;

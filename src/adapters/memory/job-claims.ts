@@ -146,8 +146,9 @@ export function createMemoryJobClaims(
           (s) => s.recoverAtMs !== undefined && s.recoverAtMs > fromMs && s.recoverAtMs <= toMs,
         )
         .sort((a, b) => a.recoverAtMs! - b.recoverAtMs!)
-        .map(
-          (s): PendingRuns => ({
+        .map((s): PendingRuns => {
+          const active = claimsMore(s.job.status, s.job.nextRunMs);
+          return {
             jobId: s.job.id,
             partition,
             status: s.job.status,
@@ -158,10 +159,10 @@ export function createMemoryJobClaims(
             }),
             claimSeq: s.claimSeq,
             recoverAtMs: s.recoverAtMs!,
-            active: claimsMore(s.job.status, s.job.nextRunMs),
-            ...(claimsMore(s.job.status, s.job.nextRunMs) && { nextRunMs: s.job.nextRunMs! }),
-          }),
-        );
+            active,
+            ...(active && { nextRunMs: s.job.nextRunMs! }),
+          };
+        });
       return pageOf(due, limit, pageToken);
     },
 

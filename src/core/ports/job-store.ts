@@ -47,7 +47,11 @@ export type SlotChange =
   /** Gives it back. */
   | { kind: "free" };
 
-/** Fields an API call may change. `nextRunMs: null` takes the job out of the due index. */
+/**
+ * Fields an API call may change. `nextRunMs: null` takes the job out of the
+ * due index; a `nextRunMs` set moves the job's recovery deadline to
+ * `MOVED_RUN_RECHECK_MS` after the change (`claim-rules.ts`), in the same write.
+ */
 export interface JobChange {
   name?: string;
   schedule?: Schedule;

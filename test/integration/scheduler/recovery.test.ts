@@ -2,6 +2,7 @@ import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_TENANT } from "../../../src/core/caller.js";
 import { recoveryDeadline } from "../../../src/core/claim-rules.js";
+import type { Job } from "../../../src/core/job.js";
 import { createSchedulerMetrics } from "../../../src/scheduler/metrics.js";
 import { createRecovery } from "../../../src/scheduler/recovery.js";
 import { silentLogger, testConfig, testStores } from "../../support/app.js";
@@ -29,6 +30,38 @@ async function setup(label: string) {
   /** chronoring_oldest_unstarted_run_age_seconds as the last sweep left it. */
   const oldestUnstarted = async () => (await metrics.oldestUnstarted.get()).values[0]?.value;
   return { stores, clock, recovery, oldestUnstarted };
+}
+
+type Setup = Awaited<ReturnType<typeof setup>>;
+
+/** An interval job every `periodMs` (whole seconds), its first run (this second) claimed. */
+async function claimedInterval({ stores, clock }: Setup, periodMs: number) {
+  const job = makeJob(8, {
+    schedule: { kind: "interval", source: `${periodMs / 1000}s`, periodMs, anchorMs: 0 },
+    nextRunMs: Math.floor(clock.now() / 1000) * 1000,
+  });
+  await stores.jobs.createJob(job);
+  const [due] = await stores.jobs.dueJobs(job.partition, clock.now(), 10);
+  await stores.jobs.claimRuns([
+    {
+      job: due!,
+      nextRunMs: due!.nextRunMs + periodMs,
+      recoverAtMs: due!.nextRunMs + START_TIMEOUT,
+    },
+  ]);
+  return { job, due: due! };
+}
+
+/** The first attempt of `job`'s scheduled run at `scheduledMs`. */
+function firstAttempt(job: Job, scheduledMs: number) {
+  return {
+    tenant: DEFAULT_TENANT,
+    jobId: job.id,
+    partition: job.partition,
+    scheduledMs,
+    attempt: 1,
+    manual: false,
+  };
 }
 
 describe("recovery sweep", () => {
@@ -104,20 +137,13 @@ describe("recovery sweep", () => {
   });
 
   it("sends a lost message of a recurring job again and keeps the job under watch", async () => {
-    const { stores, clock, recovery } = await setup("recover-recurring");
-    const job = makeJob(8, {
-      schedule: { kind: "interval", source: "1s", periodMs: 1000, anchorMs: 0 },
-      nextRunMs: Math.floor(clock.now() / 1000) * 1000,
-    });
-    await stores.jobs.createJob(job);
-    const [due] = await stores.jobs.dueJobs(job.partition, clock.now(), 10);
-    await stores.jobs.claimRuns([
-      { job: due!, nextRunMs: due!.nextRunMs + 1000, recoverAtMs: due!.nextRunMs + START_TIMEOUT },
-    ]);
+    const s = await setup("recover-recurring");
+    const { stores, clock, recovery } = s;
+    const { job, due } = await claimedInterval(s, 1000);
     clock.advance(START_TIMEOUT + 1000);
     await recovery.sweep(job.partition, clock.now() - 60_000);
     const deliveries = await stores.queue.receive(10, 2000);
-    expect(deliveries.map((d) => d.run.scheduledMs)).toEqual([due!.nextRunMs]);
+    expect(deliveries.map((d) => d.run.scheduledMs)).toEqual([due.nextRunMs]);
     const [pending] = (await stores.jobs.pendingRuns(job.partition, 0, clock.now() + 60_000, 10))
       .items;
     expect(pending?.recoverAtMs).toBe(clock.now() + START_TIMEOUT);
@@ -145,15 +171,9 @@ describe("recovery sweep", () => {
       return due!.nextRunMs;
     };
     const first = await claimNext();
-    const run = (scheduledMs: number) => ({
-      tenant: DEFAULT_TENANT,
-      jobId: job.id,
-      partition: job.partition,
-      scheduledMs,
-      attempt: 1,
-      manual: false,
-    });
-    expect(await stores.executions.startExecution(run(first), "w1", clock.now())).toBe("started");
+    expect(
+      await stores.executions.startExecution(firstAttempt(job, first), "w1", clock.now()),
+    ).toBe("started");
 
     // Its next claim is an hour away: the sweep reads, and writes nothing.
     clock.advance(START_TIMEOUT + 1);
@@ -174,7 +194,7 @@ describe("recovery sweep", () => {
     clock.set(second + START_TIMEOUT + 1);
     ({ cursor } = await recovery.sweep(job.partition, cursor));
     const deliveries = await stores.queue.receive(10, 2000);
-    expect(deliveries.map((d) => d.run)).toEqual([run(second)]);
+    expect(deliveries.map((d) => d.run)).toEqual([firstAttempt(job, second)]);
     // The started run leaves the record with that write; the resent one is watched.
     const [pending] = (await stores.jobs.pendingRuns(job.partition, 0, clock.now() + HOUR, 10))
       .items;
@@ -185,23 +205,11 @@ describe("recovery sweep", () => {
   });
 
   it("writes the record of a job claimed again within a start timeout, whose runs all started", async () => {
-    const { stores, clock, recovery } = await setup("recover-often");
-    const job = makeJob(8, {
-      schedule: { kind: "interval", source: "5s", periodMs: 5000, anchorMs: 0 },
-      nextRunMs: Math.floor(clock.now() / 1000) * 1000,
-    });
-    await stores.jobs.createJob(job);
-    const [due] = await stores.jobs.dueJobs(job.partition, clock.now(), 10);
-    await stores.jobs.claimRuns([
-      { job: due!, nextRunMs: due!.nextRunMs + 5000, recoverAtMs: due!.nextRunMs + START_TIMEOUT },
-    ]);
-    const started = { tenant: DEFAULT_TENANT, jobId: job.id, partition: job.partition };
-    await stores.executions.startExecution(
-      { ...started, scheduledMs: due!.nextRunMs, attempt: 1, manual: false },
-      "w1",
-      clock.now(),
-    );
-    clock.set(due!.nextRunMs + START_TIMEOUT + 1);
+    const s = await setup("recover-often");
+    const { stores, clock, recovery } = s;
+    const { job, due } = await claimedInterval(s, 5000);
+    await stores.executions.startExecution(firstAttempt(job, due.nextRunMs), "w1", clock.now());
+    clock.set(due.nextRunMs + START_TIMEOUT + 1);
     await recovery.sweep(job.partition, clock.now() - 60_000);
     // Cleared: a claim in the next start timeout would keep a deadline left behind.
     const page = await stores.jobs.pendingRuns(job.partition, 0, clock.now() + 60_000, 10);
