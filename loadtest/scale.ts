@@ -1,7 +1,7 @@
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { builtEntry, type ChronoringLaunch } from "../deploy/local/chronoring-process.js";
+import { builtArgs, type ChronoringLaunch } from "../deploy/local/chronoring-process.js";
 import { measureWriteCeiling } from "./ceiling.js";
 import type { Endpoints } from "./harness/stack.js";
 import { RAMP_MS, TOP_OF_HOUR } from "./scale/mix.js";
@@ -48,7 +48,7 @@ const ROOT = resolve(import.meta.dirname, "..");
  * its caches sit in every process's memory (the dispatch thread's too).
  */
 export function builtLaunch(): ChronoringLaunch {
-  return { command: process.execPath, args: [builtEntry("--built")], cwd: ROOT, env: process.env };
+  return { command: process.execPath, args: builtArgs("--built"), cwd: ROOT, env: process.env };
 }
 
 /** Every setting the bench changes from the defaults, and why. */

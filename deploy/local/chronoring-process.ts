@@ -38,6 +38,21 @@ export interface ChronoringProcess {
 }
 
 /**
+ * The V8 heap settings every Chronoring process starts with: the image's CMD, `npm start`, the
+ * dev stack, the tests and the benchmarks (`nodeArgs`, `builtArgs`). Without them a scheduler
+ * under load held 483–494 MB: V8 grew its young generation to 128 MB and its old one to
+ * 124–136 MB, most of it garbage waiting for a full collection (the heap in use fell to 54 MB
+ * after one). A heap limit of 256 MB makes V8 grow the old generation in small steps (its
+ * growing factor for small heaps), and young semi-spaces of 16 MB bound the young one to 32 MB:
+ * the same load peaked at 241 MB (`loadtest/README.md`, "Scheduler memory under load"). V8's
+ * flags hold for the whole process, the dispatch thread's heap too.
+ */
+export const NODE_FLAGS: readonly string[] = [
+  "--max-semi-space-size=16",
+  "--max-old-space-size=256",
+];
+
+/**
  * The build's process entry, `dist/main.js` (as the image runs it); `what` names who asked for
  * it in the error when it is missing.
  */
@@ -47,16 +62,22 @@ export function builtEntry(what: string): string {
   return entry;
 }
 
+/** `node` arguments that start the build as the image does: `NODE_FLAGS`, then `dist/main.js`. */
+export function builtArgs(what: string): string[] {
+  return [...NODE_FLAGS, builtEntry(what)];
+}
+
 /**
  * The arguments to this process's node that start a Chronoring node from this
- * checkout: `src/main.ts` under tsx; or, with `CHRONORING_TEST_BUILT=1`, the
- * build in `dist/` (`npm test` sets it once its build step has compiled the
- * same sources: a node then starts in about 3.2 CPU-s, not 4.4).
+ * checkout, after `NODE_FLAGS`: `src/main.ts` under tsx; or, with
+ * `CHRONORING_TEST_BUILT=1`, the build in `dist/` (`npm test` sets it once its
+ * build step has compiled the same sources: a node then starts in about
+ * 3.2 CPU-s, not 4.4).
  */
 export function nodeArgs(env: NodeJS.ProcessEnv = process.env): string[] {
   return env.CHRONORING_TEST_BUILT === "1"
-    ? [builtEntry("CHRONORING_TEST_BUILT=1")]
-    : ["--import", "tsx", join(ROOT, "src/main.ts")];
+    ? builtArgs("CHRONORING_TEST_BUILT=1")
+    : [...NODE_FLAGS, "--import", "tsx", join(ROOT, "src/main.ts")];
 }
 
 /**

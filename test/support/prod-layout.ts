@@ -14,7 +14,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
-import type { ChronoringLaunch } from "../../deploy/local/chronoring-process.js";
+import { type ChronoringLaunch, NODE_FLAGS } from "../../deploy/local/chronoring-process.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 /** The production install, as the Dockerfile's deps stage runs it (a unit test checks). */
@@ -36,7 +36,7 @@ export interface ProdLayout {
   tmp: string;
   /** "nobody" when the app runs as that user, else undefined (this process's user). */
   user: string | undefined;
-  /** `node dist/main.js` in the app folder, as the image's CMD. */
+  /** `node <NODE_FLAGS> dist/main.js` in the app folder, as the image's CMD. */
   launch(): ChronoringLaunch;
   /** `node dist/healthcheck.js` with these CHRONORING_* settings, as the image's HEALTHCHECK. */
   healthcheck(env: Record<string, string>): SpawnSyncReturns<string>;
@@ -90,8 +90,8 @@ export async function prodLayout(): Promise<ProdLayout> {
     ? ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--"]
     : [];
   const env = { PATH: path, TMPDIR: tmp, HOME: tmp, NODE_ENV: "production" };
-  const command = (script: string): [string, string[]] => {
-    const argv = [...prefix, process.execPath, script];
+  const command = (script: string, flags: readonly string[] = []): [string, string[]] => {
+    const argv = [...prefix, process.execPath, ...flags, script];
     return [argv[0]!, argv.slice(1)];
   };
 
@@ -100,7 +100,7 @@ export async function prodLayout(): Promise<ProdLayout> {
     tmp,
     user: asNobody ? "nobody" : undefined,
     launch() {
-      const [file, args] = command("dist/main.js");
+      const [file, args] = command("dist/main.js", NODE_FLAGS);
       return { command: file, args, cwd: app, env };
     },
     healthcheck(settings) {

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { NODE_FLAGS } from "../../deploy/local/chronoring-process.js";
 import { PROD_INSTALL } from "../support/prod-layout.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -36,6 +37,14 @@ describe("the Node runtime", () => {
       `${pinned}-bookworm-slim`,
     ]);
     expect(dockerfile).toContain(`RUN npm ${PROD_INSTALL.join(" ")} `);
-    expect(dockerfile).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
+    expect(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1]).toBe(
+      JSON.stringify(["node", ...NODE_FLAGS, "dist/main.js"]).replaceAll(",", ", "),
+    );
+  });
+
+  it("`npm start` starts the build with the image's heap flags", () => {
+    expect(JSON.parse(read("package.json")).scripts.start).toBe(
+      `bash deploy/local/with-node.sh node ${NODE_FLAGS.join(" ")} dist/main.js`,
+    );
   });
 });
