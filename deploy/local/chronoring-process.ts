@@ -56,7 +56,7 @@ export const NODE_FLAGS: readonly string[] = [
  * The build's process entry, `dist/main.js` (as the image runs it); `what` names who asked for
  * it in the error when it is missing.
  */
-export function builtEntry(what: string): string {
+function builtEntry(what: string): string {
   const entry = join(ROOT, "dist/main.js");
   if (!existsSync(entry)) throw new Error(`${what}: no dist/main.js; run \`npm run build\` first`);
   return entry;

@@ -37,14 +37,17 @@ describe("the Node runtime", () => {
       `${pinned}-bookworm-slim`,
     ]);
     expect(dockerfile).toContain(`RUN npm ${PROD_INSTALL.join(" ")} `);
-    expect(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1]).toBe(
-      JSON.stringify(["node", ...NODE_FLAGS, "dist/main.js"]).replaceAll(",", ", "),
-    );
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(cmd && JSON.parse(cmd)).toEqual(["node", ...NODE_FLAGS, "dist/main.js"]);
   });
 
-  it("`npm start` starts the build with the image's heap flags", () => {
-    expect(JSON.parse(read("package.json")).scripts.start).toBe(
+  it("`npm start` and `npm run start:dev` start a node with the image's heap flags", () => {
+    const { scripts } = JSON.parse(read("package.json"));
+    expect(scripts.start).toBe(
       `bash deploy/local/with-node.sh node ${NODE_FLAGS.join(" ")} dist/main.js`,
+    );
+    expect(scripts["start:dev"]).toBe(
+      `bash deploy/local/with-node.sh tsx ${NODE_FLAGS.join(" ")} src/main.ts`,
     );
   });
 });
