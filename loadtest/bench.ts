@@ -79,6 +79,9 @@ async function main(): Promise<void> {
           policies: flags.get("policies") === "true",
           failing: flags.get("failing") === "true",
           recurring: flags.get("recurring") === "true",
+          ...(flags.has("every")
+            ? { everyMs: int("every", 60) * 1000, rounds: int("rounds", 5) }
+            : {}),
         },
         log,
       );

@@ -34,6 +34,13 @@ export interface FireOptions {
    * the start timeout.
    */
   recurring?: boolean;
+  /**
+   * Every job recurs at this interval (ms) and fires `rounds` times, the first runs spread
+   * over one interval: the steady state of jobs that fire less often than the start timeout
+   * (their records left by the sweep and replaced by the next claim).
+   */
+  everyMs?: number;
+  rounds?: number;
 }
 
 /** `--recurring` jobs' interval: one run in the bench, the next an hour on. */
@@ -43,8 +50,9 @@ const PREFIX = "bench-";
 const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 /**
- * `npm run bench -- fire --jobs N [--spread] [--policies] [--failing] [--recurring]`: N
- * one-time (with `--recurring`, hourly) jobs calling the bench's HTTP endpoint (which records when each
+ * `npm run bench -- fire --jobs N [--spread] [--policies] [--failing] [--recurring] [--every S --rounds K]`: N
+ * one-time (with `--recurring`, hourly; with `--every`, every S seconds, K runs each, the first
+ * spread over S) jobs calling the bench's HTTP endpoint (which records when each
  * handler really ran) due at one instant (or spread at half the store's
  * ceiling rate), fired by one scheduler process and worker processes on
  * fresh local backends; with `--policies` they carry a failure policy and a
@@ -120,10 +128,18 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     // the scheduler claims each run up to its look-ahead (5 s) early.
     const lead = 12_000 + options.jobs * 2;
     const t0 = Date.now() + lead;
-    const rate = ceiling / 3 / 2;
+    const { everyMs } = options;
+    const rounds = everyMs ? (options.rounds ?? 1) : 1;
+    const rate = everyMs ? (options.jobs * 1000) / everyMs : ceiling / 3 / 2;
+    if (everyMs && rate > ceiling / 3 / 2) {
+      log(`warning: ${round(rate)} fires/s is more than half the store's ceiling`);
+    }
     const times = Array.from({ length: options.jobs }, (_, i) =>
-      options.spread ? Math.round(t0 + (i * 1000) / rate) : t0,
+      options.spread || everyMs ? Math.round(t0 + (i * 1000) / rate) : t0,
     );
+    /** Every run the jobs fire, and the last one's time. */
+    const expected = options.jobs * rounds;
+    const lastRunMs = times[times.length - 1]! + (rounds - 1) * (everyMs ?? 0);
     const createStart = Date.now();
     const jobs = await bulkCreate(
       dynamo,
@@ -132,7 +148,11 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       {
         ...options,
         ...(effect ? { url: effect.url } : {}),
-        ...(options.recurring ? { everyMs: RECURRING_EVERY_MS } : {}),
+        ...(everyMs
+          ? { everyMs, rounds }
+          : options.recurring
+            ? { everyMs: RECURRING_EVERY_MS }
+            : {}),
       },
     );
     await sendWakeHints(backends.etcd, common, jobs);
@@ -166,14 +186,14 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
 
     let rssMax = 0;
     // From the last run's time: a spread over a low ceiling lasts minutes.
-    const deadline = Math.max(Date.now(), times[times.length - 1]!) + 120_000 + options.jobs * 20;
+    const deadline = Math.max(Date.now(), lastRunMs) + 120_000 + options.jobs * 20;
     for (;;) {
       const pages = await scrape();
       rssMax = Math.max(rssMax, sum(pages, "process_resident_memory_bytes"));
       const finished = sum(pages, "chronoring_runs_finished_total");
-      if (finished >= options.jobs && Date.now() > times[times.length - 1]!) break;
+      if (finished >= expected && Date.now() > lastRunMs) break;
       if (Date.now() > deadline) {
-        log(`timed out with ${finished} of ${options.jobs} runs finished`);
+        log(`timed out with ${finished} of ${expected} runs finished`);
         break;
       }
       await sleep(500);
@@ -184,7 +204,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     // started once its claim's deadline passes (start timeout after its
     // time). The cost is counted until every run's check is done.
     const startTimeoutMs = Number(FIELDS.find((f) => f.key === "start-timeout-ms")!.default);
-    const checkedBy = times[times.length - 1]! + startTimeoutMs + CHECK_MARGIN_MS;
+    const checkedBy = lastRunMs + startTimeoutMs + CHECK_MARGIN_MS;
     log(`counting the recovery checks' cost: ${round((checkedBy - Date.now()) / 1000)} s more`);
     await sleep(Math.max(0, checkedBy - Date.now()));
     const pagesCost = await scrape();
@@ -203,6 +223,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
 
     // Read back every stored execution.
     const perJob = new Map<string, number>();
+    const perRun = new Map<string, number>();
     const sentLate: number[] = [];
     const startLate: number[] = [];
     let succeeded = 0;
@@ -217,6 +238,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
         const jobId = item.job_id!.S!;
         perJob.set(jobId, (perJob.get(jobId) ?? 0) + 1);
         const scheduled = Number(item.sched_ms!.N);
+        perRun.set(`${jobId}:${scheduled}`, (perRun.get(`${jobId}:${scheduled}`) ?? 0) + 1);
         if (item.queued?.N) sentLate.push(Number(item.queued.N) - scheduled);
         if (item.started?.N) startLate.push(Number(item.started.N) - scheduled);
         if (item.st?.S === "SUCCEEDED") succeeded++;
@@ -225,7 +247,10 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       }
       key = out.LastEvaluatedKey;
     } while (key);
-    const duplicates = [...perJob.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);
+    // A run recorded twice, or a job that ran more than its rounds.
+    const duplicates =
+      [...perRun.values()].reduce((n, c) => n + Math.max(0, c - 1), 0) +
+      [...perJob.values()].reduce((n, c) => n + Math.max(0, c - rounds), 0);
     // When each handler really ran: its first call's arrival (`job:scheduledMs:attempt`).
     const handlerLate = [...(effect?.firstCalls ?? [])].map(
       ([id, at]) => at - parseExecutionId(id)!.scheduledMs,
@@ -233,10 +258,10 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     const sideEffects = [...(effect?.effects.values() ?? [])];
     // A `--failing` run is done when it FAILED.
     const done = succeeded + (options.failing ? failed : 0);
-    const missed = options.jobs - Math.min(options.jobs, done);
+    const missed = expected - Math.min(expected, done);
     const window = (lastEnd - times[0]!) / 1000;
-    const firesPerS = options.jobs / Math.max(window, 0.001);
-    const writesPerFire = (writesAfter - writesBefore) / options.jobs;
+    const firesPerS = expected / Math.max(window, 0.001);
+    const writesPerFire = (writesAfter - writesBefore) / expected;
     return {
       bench: "fire",
       jobs: options.jobs,
@@ -245,6 +270,9 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       policies: options.policies ?? false,
       failing: options.failing ?? false,
       recurring: options.recurring ?? false,
+      every_s: everyMs ? everyMs / 1000 : null,
+      rounds,
+      fires: expected,
       fires_per_s: round(firesPerS),
       lateness_ms: summary(sentLate),
       start_lateness_ms: summary(startLate),
@@ -257,11 +285,11 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       offered_fires_per_s: options.spread ? round(rate) : null,
       /** Settings the bench changed from the defaults, and why (the rest are the defaults). */
       settings_changed: changed,
-      ...costPerFire(pagesBefore, pagesCost, options.jobs),
+      ...costPerFire(pagesBefore, pagesCost, expected),
       /** From the first run's claim to every run's recovery check (idle polls after the last run included). */
       cost_window_s: round((checkedBy - windowStart) / 1000),
       /** The price counted to the last run's end only, as reported before the recovery checks were. */
-      dollars_per_million_fires_to_last_run: costPerFire(pagesBefore, pagesAfter, options.jobs)
+      dollars_per_million_fires_to_last_run: costPerFire(pagesBefore, pagesAfter, expected)
         .dollars_per_million_fires,
       ...breakdown,
       /** The handler's first call reached the endpoint, minus the scheduled time: what a job owner sees. */

@@ -39,6 +39,8 @@ export interface BulkOptions {
    * once: it stays ACTIVE, as a user's hourly job does.
    */
   everyMs?: number;
+  /** With `everyMs`: each job's schedule ends after this many runs (the job is FINISHED then). */
+  rounds?: number;
 }
 
 /** What `failing` jobs call: nothing listens there, the connection is refused at once. */
@@ -87,6 +89,7 @@ export async function bulkCreate(
               periodMs: options.everyMs,
               anchorMs: at,
               startMs: at,
+              ...(options.rounds ? { endMs: at + (options.rounds - 1) * options.everyMs } : {}),
             }
           : { kind: "once" as const, at }),
         ...(windowMs ? { flexibleWindowMs: windowMs } : {}),
