@@ -171,6 +171,43 @@ export function recordMayStay(args: {
 }
 
 /**
+ * The deadlines a partition's sweeps on this node have checked: those in
+ * `(fromMs, toMs]`, from where its first sweep after the gain began to its
+ * cursor.
+ */
+export interface CheckedDeadlines {
+  fromMs: number;
+  toMs: number;
+}
+
+/**
+ * Whether a claim may replace the job's record instead of adding its runs
+ * to it: the record's deadline lies where this node's sweeps checked it
+ * (`checked`), and is still the one recorded (the claim is conditional on
+ * it). A sweep that passed a deadline either wrote the record (a run not
+ * started is sent again under a later deadline; a record written out has
+ * none) or left it because every run in it started (`recordMayStay`). So
+ * the runs such a record holds all started: replacing them spares the
+ * write that would prune them at `RECORD_PRUNE_AT` and every later check's
+ * read of them, and the claim's own deadline is the only one left to check.
+ * A deadline older than the first sweep of this node (a gain, a restart)
+ * may never have been checked: the runs are added, as before, and the
+ * sweep reads them with the new run.
+ */
+export function recordReplaceable(args: {
+  pendingMs: number | undefined;
+  checked: CheckedDeadlines | undefined;
+}): boolean {
+  const { pendingMs, checked } = args;
+  return (
+    pendingMs !== undefined &&
+    checked !== undefined &&
+    pendingMs > checked.fromMs &&
+    pendingMs <= checked.toMs
+  );
+}
+
+/**
  * When the recovery sweep takes a recorded run for lost: a start timeout
  * after it was meant to start. For a run with a flexible window that is its
  * planned start, not its nominal time: counted from the nominal time, the

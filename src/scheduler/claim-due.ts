@@ -1,4 +1,9 @@
-import { recoveryDeadline, runDeadline } from "../core/claim-rules.js";
+import {
+  type CheckedDeadlines,
+  recordReplaceable,
+  recoveryDeadline,
+  runDeadline,
+} from "../core/claim-rules.js";
 import { StaleOwnerError } from "../core/errors.js";
 import type { Claim, DueJob, Fence, JobStore } from "../core/ports/job-store.js";
 import type { OutgoingRun } from "../core/ports/work-queue.js";
@@ -57,6 +62,11 @@ export function createDueClaims(deps: {
    * (see `window-spread.ts`); absent: a fresh one.
    */
   spread?: SpreadMemory;
+  /**
+   * The deadlines this node's sweeps checked in a partition it owns; absent
+   * (a standby's claims): none known, and no claim replaces a record.
+   */
+  checked?: (partition: number) => CheckedDeadlines | undefined;
 }) {
   const { store, dispatcher, metrics, options, calendars, claimGate } = deps;
   const spread = deps.spread ?? createSpreadMemory("standalone");
@@ -84,11 +94,10 @@ export function createDueClaims(deps: {
     // than the start timeout) is sent now: its deadline counts from now too,
     // never from a time the sweep's cursor may have passed already.
     const own = Math.max(runDeadline(run, options.startTimeoutMs), now + options.startTimeoutMs);
-    const recoverAtMs = recoverAt(job, own, now);
     const claim: Claim = {
       job,
       nextRunMs: nextFire(job.schedule, job.nextRunMs, ctx),
-      recoverAtMs,
+      ...recordOf(job, own, now),
     };
     if (plannedMs !== undefined) claim.plannedMs = plannedMs;
     return withinBudget(claim);
@@ -139,20 +148,33 @@ export function createDueClaims(deps: {
 
   /** Caught-up runs are sent now: their recovery deadline counts from now. */
   function catchUpClaim(job: DueJob, plan: CatchUp, now: number): Claim {
-    const recoverAtMs = recoverAt(job, now + options.startTimeoutMs, now);
-    const claim: Claim = { job, nextRunMs: plan.nextRunMs, recoverAtMs, runs: plan.runs };
+    const record = recordOf(job, now + options.startTimeoutMs, now);
+    const claim: Claim = { job, nextRunMs: plan.nextRunMs, ...record, runs: plan.runs };
     if (plan.missed > 0) claim.missed = plan.missed;
     return claim;
   }
 
-  /** The deadline the claim records: see `recoveryDeadline`. */
-  function recoverAt(job: DueJob, own: number, now: number): number {
-    return recoveryDeadline({
-      pendingMs: job.recoverAtMs,
-      ownMs: own,
-      nowMs: now,
-      startTimeoutMs: options.startTimeoutMs,
-    });
+  /**
+   * What the claim records besides its runs: a record whose runs all
+   * started (`recordReplaceable`) is replaced, under the claim's own
+   * deadline; else the deadline is `recoveryDeadline`'s.
+   */
+  function recordOf(
+    job: DueJob,
+    own: number,
+    now: number,
+  ): Pick<Claim, "recoverAtMs" | "replacesRecord"> {
+    if (recordReplaceable({ pendingMs: job.recoverAtMs, checked: deps.checked?.(job.partition) })) {
+      return { recoverAtMs: own, replacesRecord: true };
+    }
+    return {
+      recoverAtMs: recoveryDeadline({
+        pendingMs: job.recoverAtMs,
+        ownMs: own,
+        nowMs: now,
+        startTimeoutMs: options.startTimeoutMs,
+      }),
+    };
   }
 
   /** Counts what a claim call won and hands its runs to the dispatcher. */

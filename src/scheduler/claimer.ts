@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { CheckedDeadlines } from "../core/claim-rules.js";
 import type { Clock } from "../core/clock.js";
 import type { DueJob, Fence, JobStore } from "../core/ports/job-store.js";
 import type { SpreadMemory } from "../core/window-spread.js";
@@ -90,6 +91,8 @@ export function createClaimer(deps: {
    * (see `window-spread.ts`); absent: a fresh one.
    */
   spread?: SpreadMemory;
+  /** The deadlines this node's sweeps checked in a partition (see `createDueClaims`). */
+  checked?: (partition: number) => CheckedDeadlines | undefined;
 }) {
   const { store, clock, metrics, options } = deps;
 

@@ -1,3 +1,4 @@
+import type { CheckedDeadlines } from "../core/claim-rules.js";
 import type { KnownRuns, PassResult } from "./claimer.js";
 
 /** What the scheduler's loops know of one partition this node fires. */
@@ -33,6 +34,12 @@ export interface PartitionState {
   takeover: boolean;
   /** Recovery deadlines up to here have been checked. */
   sweepCursor: number;
+  /**
+   * Where this node's first sweep of the partition began: its sweeps have
+   * checked the deadlines after it, up to the cursor (`checkedDeadlines`).
+   * Infinite until that sweep ran.
+   */
+  checkedFromMs: number;
   /**
    * The partition's sweep mark as last read or recorded (`JobStore.sweptTo`);
    * undefined until the first sweep reads it.
@@ -81,6 +88,7 @@ export function newPartitionState(
     firstSweep: true,
     takeover: gained.takeover ?? false,
     sweepCursor: now - options.recoveryHorizonMs,
+    checkedFromMs: Number.POSITIVE_INFINITY,
     markedMs: undefined,
     unmarked: false,
     busy: false,
@@ -113,6 +121,13 @@ export function planSweep(st: PartitionState, timing: SweepTiming): void {
   let earliest = st.lastSweepAt + timing.sweepBackstopMs;
   for (const ms of st.deadlines) earliest = Math.min(earliest, ms);
   st.nextSweepAt = Math.max(st.lastSweepAt + timing.sweepIntervalMs, earliest);
+}
+
+/** The deadlines this node's sweeps of the partition checked (`recordReplaceable`); undefined: none yet. */
+export function checkedDeadlines(st: PartitionState): CheckedDeadlines | undefined {
+  return st.checkedFromMs < st.sweepCursor
+    ? { fromMs: st.checkedFromMs, toMs: st.sweepCursor }
+    : undefined;
 }
 
 /** A sweep that read up to `sweptTo` ran: the deadlines up to there are done. */

@@ -14,6 +14,7 @@ import { createHighLane } from "./high-lane.js";
 import type { SchedulerMetrics } from "./metrics.js";
 import {
   afterPass,
+  checkedDeadlines,
   newPartitionState,
   nextReady,
   noteDeadlines,
@@ -77,6 +78,10 @@ export function createScheduler(deps: {
     spread: createSpreadMemory(nodeId),
     ...deps,
     claimGate: createClaimGate(options.claimConcurrency ?? 32),
+    checked: (partition) => {
+      const st = states.get(partition);
+      return st ? checkedDeadlines(st) : undefined;
+    },
     ...(calendars ? { calendars } : {}),
   });
   const recovery = createRecovery({

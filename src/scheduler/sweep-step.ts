@@ -101,6 +101,8 @@ export function createSweepStep(deps: {
     const startedAt = clock.now();
     try {
       await readMark(st);
+      // The first sweep after the gain reads from here: what this node checks begins here.
+      if (st.firstSweep) st.checkedFromMs = st.sweepCursor;
       const result = await recovery.sweep(
         st.partition,
         st.sweepCursor,

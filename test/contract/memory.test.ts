@@ -12,6 +12,7 @@ import { executionStoreContract } from "./execution-store.contract.js";
 import { failurePolicyContract } from "./failure-policy.contract.js";
 import { jobStoreContract } from "./job-store.contract.js";
 import { jobStoreHighContract } from "./job-store-high.contract.js";
+import { recordReplaceContract } from "./record-replace.contract.js";
 import { stopVoidsContract } from "./stop-voids.contract.js";
 import { workQueueContract } from "./work-queue.contract.js";
 
@@ -31,6 +32,7 @@ function stores() {
 
 jobStoreContract("memory", async () => stores());
 jobStoreHighContract("memory", async () => stores());
+recordReplaceContract("memory", async () => stores());
 applyStoreContract("memory", async () => stores());
 executionStoreContract("memory", async () => stores());
 stopVoidsContract("memory", async () => stores());

@@ -10,6 +10,7 @@ import { executionStoreContract } from "./execution-store.contract.js";
 import { failurePolicyContract } from "./failure-policy.contract.js";
 import { jobStoreContract } from "./job-store.contract.js";
 import { jobStoreHighContract } from "./job-store-high.contract.js";
+import { recordReplaceContract } from "./record-replace.contract.js";
 import { stopVoidsContract } from "./stop-voids.contract.js";
 import { workQueueContract } from "./work-queue.contract.js";
 
@@ -24,6 +25,7 @@ async function stores(label: string, visibilityTimeoutS?: number) {
 
 jobStoreContract("DynamoDB", (label) => stores(label));
 jobStoreHighContract("DynamoDB", (label) => stores(label));
+recordReplaceContract("DynamoDB", (label) => stores(label));
 applyStoreContract("DynamoDB", (label) => stores(label));
 executionStoreContract("DynamoDB", (label) => stores(label));
 stopVoidsContract("DynamoDB", (label) => stores(label));

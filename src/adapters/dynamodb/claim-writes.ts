@@ -57,26 +57,33 @@ export function claimUpdate(table: string, claim: Claim, fence?: Fence, mark?: s
     set.push(`${CLAIM_MARK_ATTR} = :mark`);
     values[":mark"] = s(mark);
   }
+  // A record whose runs all started is replaced (`Claim.replacesRecord`);
+  // a catch-up that records no run leaves the record as it is.
+  const replace = claim.replacesRecord === true && runs.length > 0;
+  const remove: string[] = [];
   if (runs.length > 0) {
     values[":t"] = { NS: runs.map(String) };
     values[":last"] = n(Math.max(...runs));
     values[":ra"] = n(claim.recoverAtMs);
     set.push("last_run = :last", "recover_at = :ra");
-    add.unshift("claimed :t");
+    if (replace) set.push("claimed = :t");
+    else add.unshift("claimed :t");
   }
   if (claim.missed) {
     values[":missed"] = n(claim.missed);
     add.push("missed :missed");
   }
+  if (claim.plannedMs !== undefined || replace) names["#plan"] = PLAN_ATTR;
   if (claim.plannedMs !== undefined) {
     // A set, as `claimed`: adds commute with the sweep's deletes of started runs.
-    names["#plan"] = PLAN_ATTR;
     values[":plan"] = {
       SS: [planEntry({ scheduledMs: job.nextRunMs, plannedMs: claim.plannedMs })],
     };
-    add.push("#plan :plan");
+    if (replace) set.push("#plan = :plan");
+    else add.push("#plan :plan");
+  } else if (replace) {
+    remove.push("#plan");
   }
-  const remove: string[] = [];
   if (claim.nextRunMs === undefined) {
     remove.push("next_run");
     set.push("#st = :after");

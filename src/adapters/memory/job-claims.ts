@@ -39,6 +39,11 @@ export function createMemoryJobClaims(
     if (claim.job.priority === "HIGH" && job.priority !== "HIGH") return false;
     if (fence) stored.fence = fence.epoch;
     const runs = claim.runs ?? [claim.job.nextRunMs];
+    // As in DynamoDB (claim-writes.ts): a record whose runs all started is replaced.
+    if (claim.replacesRecord && runs.length > 0) {
+      stored.claimed.clear();
+      stored.plans?.clear();
+    }
     if (claim.plannedMs !== undefined) {
       stored.plans ??= new Map();
       stored.plans.set(claim.job.nextRunMs, claim.plannedMs);

@@ -146,6 +146,11 @@ export interface Claim {
   /** Runs dropped by the misfire policy, added to the job's count. */
   missed?: number;
   /**
+   * The job's record holds only runs that started (`recordReplaceable`):
+   * the claim's runs and plan replace the record's instead of joining them.
+   */
+  replacesRecord?: boolean;
+  /**
    * The planned start of the run at `job.nextRunMs` in its flexible window
    * (see `window-spread.ts`), recorded with the claim so that the recovery
    * sweep and a takeover keep it. Absent: no window, or a catch-up.

@@ -5,6 +5,7 @@ import {
   claimsMore,
   RECORD_PRUNE_AT,
   recordMayStay,
+  recordReplaceable,
   recoveryDeadline,
   runsVoidedBy,
   startableStatuses,
@@ -187,6 +188,25 @@ describe("recordMayStay: when the sweep leaves a record whose runs all started u
       });
       expect(got).toBe(ownMs);
     }
+  });
+});
+
+describe("recordReplaceable: when a claim replaces the job's record", () => {
+  const checked = { fromMs: 1_000, toMs: 5_000 };
+
+  it("when the record's deadline lies in what this node's sweeps checked", () => {
+    expect(recordReplaceable({ pendingMs: 1_001, checked })).toBe(true);
+    expect(recordReplaceable({ pendingMs: 5_000, checked })).toBe(true);
+  });
+
+  it("not for a deadline the sweeps did not reach yet, nor one before the first of them, nor none", () => {
+    expect(recordReplaceable({ pendingMs: 5_001, checked })).toBe(false);
+    expect(recordReplaceable({ pendingMs: 1_000, checked })).toBe(false);
+    expect(recordReplaceable({ pendingMs: undefined, checked })).toBe(false);
+  });
+
+  it("not before this node's first sweep of the partition, nor for a claimer without sweeps", () => {
+    expect(recordReplaceable({ pendingMs: 2_000, checked: undefined })).toBe(false);
   });
 });
 

@@ -2,7 +2,8 @@
  * The recovery sweep and a job that fires less often than the start timeout,
  * on the fake clock with the in-memory adapters: once its run started, the
  * sweep leaves its record unwritten (`recordMayStay`), the next claim
- * replaces the passed deadline, and the partition's mark (written every
+ * replaces the passed deadline and the record's runs (`recordReplaceable`),
+ * and the partition's mark (written every
  * `MARK_EVERY_MS` while records are left) lets a new owner's first sweep
  * start past them.
  */
@@ -60,13 +61,19 @@ function harness() {
   return { ...s, settles, sweptFrom, deliver, left };
 }
 
+/** The harness with an hourly job first due at `at`, its partition owned. */
+async function ownedHourly() {
+  const s = harness();
+  const at = T0 + 5_000;
+  const job = hourly(at);
+  await s.jobs.createJob(job);
+  s.scheduler.setPartitions([{ partition: 0 }]);
+  return { s, at, job };
+}
+
 describe("records the sweep leaves unwritten", () => {
   it("an hourly job's started run costs the sweep no write; the next claim replaces the deadline, and its run, lost, is sent again", async () => {
-    const s = harness();
-    const at = T0 + 5_000;
-    const job = hourly(at);
-    await s.jobs.createJob(job);
-    s.scheduler.setPartitions([{ partition: 0 }]);
+    const { s, at, job } = await ownedHourly();
     await s.deliver(at);
     await s.until(at + START_TIMEOUT + 3 * SWEEP);
     expect(s.settles).toEqual([]);
@@ -81,6 +88,37 @@ describe("records the sweep leaves unwritten", () => {
     // That sweep wrote: the started run out, the resent one watched.
     expect(s.settles).toHaveLength(1);
     expect((await s.jobs.claimedRuns(job.id))?.scheduled).toEqual([at + HOUR]);
+  });
+
+  it("the next claim replaces a record the sweep left: an hourly job's record holds one run, never pruned by a write", async () => {
+    const { s, at, job } = await ownedHourly();
+    // Past the record's prune point (RECORD_PRUNE_AT runs): six runs, all started.
+    for (let k = 0; k < 6; k++) {
+      await s.deliver(at + k * HOUR);
+      expect((await s.jobs.claimedRuns(job.id))?.scheduled).toEqual([at + k * HOUR]);
+      await s.until(at + k * HOUR + START_TIMEOUT + 3 * SWEEP);
+    }
+    expect(s.settles).toEqual([]);
+    expect(await s.left()).toBe(6);
+  });
+
+  it("a new owner adds to a record whose deadline came before its first sweep: it cannot know the runs were checked", async () => {
+    const { s, at, job } = await ownedHourly();
+    await s.deliver(at);
+    await s.until(at + START_TIMEOUT + 3 * SWEEP);
+    expect(s.settles).toEqual([]);
+    // Given up and gained again just before the next run: its first sweep
+    // begins after the left deadline (a start timeout before the mark).
+    await s.until(at + HOUR - 20_000);
+    s.scheduler.setPartitions([]);
+    s.scheduler.setPartitions([{ partition: 0 }]);
+    await s.deliver(at + HOUR);
+    expect((await s.jobs.claimedRuns(job.id))?.scheduled).toEqual([at, at + HOUR]);
+    // The next sweep checks both and leaves them; the claim after replaces them.
+    await s.until(at + HOUR + START_TIMEOUT + 3 * SWEEP);
+    expect(await s.left()).toBe(2);
+    await s.deliver(at + 2 * HOUR);
+    expect((await s.jobs.claimedRuns(job.id))?.scheduled).toEqual([at + 2 * HOUR]);
   });
 
   it("records the partition's mark once records are left, and a new owner's first sweep starts from it", async () => {
