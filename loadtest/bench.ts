@@ -126,6 +126,7 @@ async function main(): Promise<void> {
           ...(flags.has("rate") ? { ratePerS: positive("rate", 1) } : {}),
           ...(flags.get("built") === "true" ? { launch: builtLaunch } : {}),
           ...(flags.get("smoothing") === "off" ? { smoothing: false } : {}),
+          ...(flags.get("bracket") === "true" ? { bracket: true } : {}),
           settings: {
             ...(flags.has("node-options") ? { NODE_OPTIONS: flags.get("node-options")! } : {}),
             ...(flags.has("backstops") ? backstopSettings(flags.get("backstops")!) : {}),

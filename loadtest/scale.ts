@@ -32,6 +32,14 @@ export interface ScaleOptions {
    */
   parallel?: boolean;
   /**
+   * The smaller count runs again after N, on a stack of its own, and the
+   * ratios take the mean of its two runs: a machine whose speed drifts
+   * between the runs (the same idle work took 29–63 % more CPU in every
+   * process of the later stack, the worker and API's too) weighs on both
+   * sides alike.
+   */
+  bracket?: boolean;
+  /**
    * Environment of every process over the bench's settings: CHRONORING_*
    * (a test's shorter backstops), or NODE_OPTIONS (`--node-options`).
    */
@@ -153,14 +161,38 @@ export async function scaleBench(backends: Endpoints, o: ScaleOptions) {
   const [baseline, main] = o.parallel
     ? await Promise.all([o.compare > 0 ? run(o.compare, "c") : null, run(o.schedules, "m")])
     : [o.compare > 0 ? await run(o.compare, "c") : null, await run(o.schedules, "m")];
+  const after = baseline && o.bracket ? await run(o.compare, "a") : null;
+  /** The smaller count's figure: the mean of its runs before and after N, when bracketed. */
+  const base = (pick: (r: typeof main) => number) =>
+    baseline ? (after ? (pick(baseline) + pick(after)) / 2 : pick(baseline)) : 0;
   const ratio = (pick: (r: typeof main) => number) =>
-    baseline ? round(pick(main) / Math.max(pick(baseline), 1e-9), 3) : null;
+    baseline ? round(pick(main) / Math.max(base(pick), 1e-9), 3) : null;
+  /** The same ratio against each run of the smaller count alone (before, after). */
+  const each = (pick: (r: typeof main) => number) =>
+    baseline && after
+      ? [
+          round(pick(main) / Math.max(pick(baseline), 1e-9), 3),
+          round(pick(main) / Math.max(pick(after), 1e-9), 3),
+        ]
+      : null;
   const ratios = {
     idle_scheduler_cpu: ratio((r) => r.idle.processes.scheduler!.cpu_cores),
     idle_scheduler_read_units_per_s: ratio((r) => r.idle.scheduler_store.read_units_per_s),
     idle_scheduler_queries_per_s: ratio((r) => r.idle.scheduler_store.queries_per_s),
     idle_scheduler_requests_per_s: ratio((r) => r.idle.scheduler_store.requests_per_s),
     scheduler_rss: ratio((r) => r.rss_peak_mb.scheduler!),
+    /** With `bracket`: the idle ratios against the run before N and the one after, each alone. */
+    bracketed: after
+      ? {
+          idle_scheduler_cpu: each((r) => r.idle.processes.scheduler!.cpu_cores),
+          idle_worker_cpu: each((r) => r.idle.processes.worker!.cpu_cores),
+          idle_api_cpu: each((r) => r.idle.processes.api!.cpu_cores),
+          idle_scheduler_read_units_per_s: each((r) => r.idle.scheduler_store.read_units_per_s),
+        }
+      : null,
+    /** The processes with no work per schedule when idle, for scale: a drift of the machine shows here too. */
+    idle_worker_cpu: ratio((r) => r.idle.processes.worker!.cpu_cores),
+    idle_api_cpu: ratio((r) => r.idle.processes.api!.cpu_cores),
   };
   const met = (value: number | null, target: number) => ({
     value,
@@ -180,6 +212,7 @@ export async function scaleBench(backends: Endpoints, o: ScaleOptions) {
     store_changed: STORE_CHANGES,
     main,
     baseline,
+    baseline_after: after,
     ratios,
     targets: {
       idle_cpu_ratio: met(ratios.idle_scheduler_cpu, TARGETS.idleRatio),
@@ -187,8 +220,11 @@ export async function scaleBench(backends: Endpoints, o: ScaleOptions) {
       idle_queries_ratio: met(ratios.idle_scheduler_queries_per_s, TARGETS.idleRatio),
       scheduler_rss_mb: met(main.rss_peak_mb.scheduler!, TARGETS.schedulerRssMb),
       start_p99_ms: met(main.fire.start_lateness_ms.p99, TARGETS.startP99Ms),
-      duplicates: met(main.fire.duplicates + (baseline?.fire.duplicates ?? 0), 0),
-      missed: met(main.fire.missed + (baseline?.fire.missed ?? 0), 0),
+      duplicates: met(
+        main.fire.duplicates + (baseline?.fire.duplicates ?? 0) + (after?.fire.duplicates ?? 0),
+        0,
+      ),
+      missed: met(main.fire.missed + (baseline?.fire.missed ?? 0) + (after?.fire.missed ?? 0), 0),
     },
     smoothing: smoothingReport(main.smoothing, o.fireS),
   };
