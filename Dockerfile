@@ -72,4 +72,4 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
 # terminationGracePeriodSeconds in Kubernetes.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "--max-semi-space-size=16", "--max-old-space-size=256", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=256", "dist/main.js"]

@@ -43,12 +43,13 @@ export interface ChronoringProcess {
  * under load held 483–494 MB: V8 grew its young generation to 128 MB and its old one to
  * 124–136 MB, most of it garbage waiting for a full collection (the heap in use fell to 54 MB
  * after one). A heap limit of 256 MB makes V8 grow the old generation in small steps (its
- * growing factor for small heaps), and young semi-spaces of 16 MB bound the young one to 32 MB:
- * the same load peaked at 241 MB (`loadtest/README.md`, "Scheduler memory under load"). V8's
- * flags hold for the whole process, the dispatch thread's heap too.
+ * growing factor for small heaps), and young semi-spaces of 8 MB bound the young one to 16 MB:
+ * the same load peaked at 220 MB (241 MB with semi-spaces of 16 MB), and at a million
+ * schedules at 229 MB (`loadtest/README.md`, "Scheduler memory under load"). V8's flags hold
+ * for the whole process, the dispatch thread's heap too.
  */
 export const NODE_FLAGS: readonly string[] = [
-  "--max-semi-space-size=16",
+  "--max-semi-space-size=8",
   "--max-old-space-size=256",
 ];
 
