@@ -162,19 +162,14 @@ export async function scaleBench(backends: Endpoints, o: ScaleOptions) {
     ? await Promise.all([o.compare > 0 ? run(o.compare, "c") : null, run(o.schedules, "m")])
     : [o.compare > 0 ? await run(o.compare, "c") : null, await run(o.schedules, "m")];
   const after = baseline && o.bracket ? await run(o.compare, "a") : null;
-  /** The smaller count's figure: the mean of its runs before and after N, when bracketed. */
-  const base = (pick: (r: typeof main) => number) =>
-    baseline ? (after ? (pick(baseline) + pick(after)) / 2 : pick(baseline)) : 0;
-  const ratio = (pick: (r: typeof main) => number) =>
-    baseline ? round(pick(main) / Math.max(base(pick), 1e-9), 3) : null;
+  type Figure = (r: typeof main) => number;
+  const over = (pick: Figure, smaller: number) => round(pick(main) / Math.max(smaller, 1e-9), 3);
+  /** N's figure over the smaller count's: the mean of its runs before and after N, when bracketed. */
+  const ratio = (pick: Figure) =>
+    baseline ? over(pick, after ? (pick(baseline) + pick(after)) / 2 : pick(baseline)) : null;
   /** The same ratio against each run of the smaller count alone (before, after). */
-  const each = (pick: (r: typeof main) => number) =>
-    baseline && after
-      ? [
-          round(pick(main) / Math.max(pick(baseline), 1e-9), 3),
-          round(pick(main) / Math.max(pick(after), 1e-9), 3),
-        ]
-      : null;
+  const each = (pick: Figure) =>
+    baseline && after ? [over(pick, pick(baseline)), over(pick, pick(after))] : null;
   const ratios = {
     idle_scheduler_cpu: ratio((r) => r.idle.processes.scheduler!.cpu_cores),
     idle_scheduler_read_units_per_s: ratio((r) => r.idle.scheduler_store.read_units_per_s),

@@ -16,7 +16,8 @@ function claimOf(job: DueJob, nextRunMs: number | undefined): Claim {
   return { job, nextRunMs, recoverAtMs: job.nextRunMs + 5000 };
 }
 
-async function dueOf(jobs: JobStore, job: Job): Promise<DueJob | undefined> {
+/** `job` as the due index lists it now (undefined: not listed within the hour). */
+export async function dueOf(jobs: JobStore, job: Job): Promise<DueJob | undefined> {
   const due = await jobs.dueJobs(job.partition, Date.now() + HOUR, 100);
   return due.find((d) => d.id === job.id);
 }

@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_TENANT } from "../../src/core/caller.js";
-import type { DueJob, JobStore } from "../../src/core/ports/job-store.js";
 import { makeJob } from "../support/jobs.js";
-import type { JobStoreFactory } from "./job-store.contract.js";
+import { dueOf, type JobStoreFactory } from "./job-store.contract.js";
 
-const HOUR = 3_600_000;
 const interval = { kind: "interval", source: "1m", periodMs: 60_000, anchorMs: 0 } as const;
-
-async function dueOf(jobs: JobStore, id: string, partition: number): Promise<DueJob> {
-  const due = await jobs.dueJobs(partition, Date.now() + HOUR, 100);
-  return due.find((d) => d.id === id)!;
-}
 
 /**
  * What a claim that replaces a job's record (`Claim.replacesRecord`: every
@@ -24,7 +17,7 @@ export function recordReplaceContract(adapter: string, factory: JobStoreFactory)
       const { jobs, partitions } = await factory("replace");
       const job = makeJob(partitions, { schedule: { ...interval, flexibleWindowMs: 30_000 } });
       await jobs.createJob(job);
-      const first = await dueOf(jobs, job.id, job.partition);
+      const first = (await dueOf(jobs, job))!;
       const deadline = first.nextRunMs + 5000;
       expect(
         await jobs.claimRuns([
@@ -38,7 +31,7 @@ export function recordReplaceContract(adapter: string, factory: JobStoreFactory)
       ).toEqual([true]);
       const manualAt = Date.now();
       await jobs.recordManualRun(DEFAULT_TENANT, job.id, manualAt, deadline);
-      const second = await dueOf(jobs, job.id, job.partition);
+      const second = (await dueOf(jobs, job))!;
       expect(second.recoverAtMs).toBe(deadline);
 
       // A deadline read before another write changed it: refused, the record as it was.
@@ -63,7 +56,7 @@ export function recordReplaceContract(adapter: string, factory: JobStoreFactory)
       expect(pending.plans ?? []).toEqual([]);
 
       // With a window: its plan alone.
-      const third = await dueOf(jobs, job.id, job.partition);
+      const third = (await dueOf(jobs, job))!;
       expect(
         await jobs.claimRuns([
           {

@@ -122,10 +122,7 @@ describe("records the sweep leaves unwritten", () => {
   });
 
   it("records the partition's mark once records are left, and a new owner's first sweep starts from it", async () => {
-    const s = harness();
-    const at = T0 + 5_000;
-    await s.jobs.createJob(hourly(at));
-    s.scheduler.setPartitions([{ partition: 0 }]);
+    const { s, at } = await ownedHourly();
     // The first sweep after the gain looks back over the recovery horizon (an hour here).
     await s.until(T0 + 1);
     expect(s.sweptFrom[0]).toBe(T0 - HOUR);
