@@ -29,16 +29,18 @@ export function receiveOrder(n: number): Priority[] {
 /**
  * Splits `free` slots over the queues a worker long-polls at once when all
  * were empty. Higher priorities get the remainder. Every queue asks for at
- * least 1 (and at most 10, the SQS maximum): with fewer free slots than
- * queues the polls may bring more runs than slots, and the worker releases
- * the extra ones at once rather than leave a queue unwatched.
+ * least 1: with fewer free slots than queues the polls may bring more runs
+ * than slots, and the worker releases the extra ones at once rather than
+ * leave a queue unwatched. The counts are runs: the queue turns them into
+ * messages (SQS's 10 at most, of up to 10 runs each), so a poll is not held
+ * to 10 runs, one message of ten.
  */
 export function splitSlots(free: number, queues: readonly Priority[]): Map<Priority, number> {
   const out = new Map<Priority, number>();
   const base = Math.floor(free / queues.length);
   let rest = free - base * queues.length;
   for (const q of queues) {
-    out.set(q, Math.min(10, Math.max(1, base + (rest > 0 ? 1 : 0))));
+    out.set(q, Math.max(1, base + (rest > 0 ? 1 : 0)));
     if (rest > 0) rest--;
   }
   return out;

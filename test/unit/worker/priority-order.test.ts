@@ -73,12 +73,21 @@ describe("splitting free slots over idle long polls", () => {
       const total = [...split.values()].reduce((a, b) => a + b, 0);
       expect(total).toBeLessThanOrEqual(free);
       expect(split.size).toBe(3);
-      for (const n of split.values()) expect(n).toBeLessThanOrEqual(10);
     }
     expect(Object.fromEntries(splitSlots(16, ["HIGH", "MEDIUM", "LOW"]))).toEqual({
       HIGH: 6,
       MEDIUM: 5,
       LOW: 5,
+    });
+  });
+
+  it("asks for runs, not messages: one queue's poll asks for every free slot, beyond 10", () => {
+    // The queue asks SQS for about that many runs: 4 messages of 10 for 48.
+    expect(Object.fromEntries(splitSlots(48, ["MEDIUM"]))).toEqual({ MEDIUM: 48 });
+    expect(Object.fromEntries(splitSlots(48, ["HIGH", "MEDIUM", "LOW"]))).toEqual({
+      HIGH: 16,
+      MEDIUM: 16,
+      LOW: 16,
     });
   });
 

@@ -17,6 +17,7 @@ import { type ExecutionStore, StartInDoubt } from "../../../src/core/ports/execu
 import type { JobStore } from "../../../src/core/ports/job-store.js";
 import type { JobHandler } from "../../../src/worker/handlers/handler.js";
 import { createHttpHandler } from "../../../src/worker/handlers/http.js";
+import { RECEIVE_GATHER_MS } from "../../../src/worker/receiver.js";
 import {
   cleanups,
   DRAIN_MS,
@@ -178,14 +179,16 @@ describe("the worker on a fake clock", () => {
     await w.until("the first run started", () => held.calls.length === 1);
     await w.send(runAt(T0 + 1), NOOP);
     await w.send(runAt(T0 + 2), NOOP);
+    // A poll that brought a trickle keeps its queue for the receive gather.
+    await w.clock.tick(RECEIVE_GATHER_MS);
     await w.until(
       "two runs wait in the intake",
       async () => (await w.queue.depth()).inFlight === 3,
     );
 
-    // Every 10 s one extendAll covers both waiting runs.
+    // Every 10 s (from the first one's arrival) one extendAll covers both waiting runs.
     const heartbeats = () => w.extendAlls.filter((e) => e.seconds === VISIBILITY_S);
-    await w.clock.tick(9_999);
+    await w.clock.tick(9_999 - RECEIVE_GATHER_MS);
     expect(heartbeats()).toHaveLength(0);
     await w.clock.tick(1);
     expect(heartbeats()).toEqual([{ runs: [T0 + 1, T0 + 2], seconds: VISIBILITY_S }]);
