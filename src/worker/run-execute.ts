@@ -16,6 +16,11 @@ export interface RunSlot {
   acquire(): Promise<void>;
   /** The handler is done: the slot takes the next run while this one finishes. */
   free(): void;
+  /**
+   * Its outcome is recorded: what is left, removing its message (a delete
+   * that waits to share a batch), no longer counts as finishing.
+   */
+  recorded(): void;
 }
 
 /**
@@ -52,7 +57,7 @@ export async function executeRun(
   }
   // A newer run of the job stopped this one (overlap CANCEL_PREVIOUS): it ends CANCELLED.
   const cancelled = reason instanceof RunCancelled ? reason.message : undefined;
-  await finishRun(scope, delivery, started, result, cancelled);
+  await finishRun(scope, delivery, started, result, cancelled, slot);
 }
 
 /**
@@ -144,6 +149,7 @@ async function finishRun(
   started: StartedRun,
   result: HandlerResult,
   cancelled: string | undefined,
+  slot: Pick<RunSlot, "recorded">,
 ): Promise<void> {
   const { deps } = scope;
   const { queue, clock, metrics, options } = deps;
@@ -193,6 +199,7 @@ async function finishRun(
   // a run that a retry follows does not report; a DEAD one reports FAILED.
   if (workflowId && finalStatus) await deps.workflows?.finished(workflowId, run, finalStatus);
   const ackingMs = clock.now();
+  slot.recorded();
   await queue.ack(delivery);
   metrics.phases.observe({ phase: "ack" }, (clock.now() - ackingMs) / 1000);
 }

@@ -47,7 +47,7 @@ export interface Slots {
   acquire(token: StartToken): Promise<void>;
   /** The handler returned: the slot goes to the next run while this one finishes. */
   release(): void;
-  /** A released run finished (outcome written, message removed). */
+  /** A released run finished: its outcome is written (its message's delete may still wait for a batch). */
   finished(): void;
 }
 

@@ -88,6 +88,12 @@ export function startWorker(deps: WorkerDeps): Worker {
           return slots.acquire(stage.token);
         },
         free: () => freeSlot(stage),
+        recorded: () => {
+          freeSlot(stage);
+          if (stage.at !== "finishing") return;
+          stage.at = "recorded";
+          slots.finished();
+        },
       };
       await executeRun(scope, delivery, started, slot);
     } finally {
@@ -140,7 +146,7 @@ export function startWorker(deps: WorkerDeps): Worker {
         running.delete(p);
         // Whatever stage the run ended in, what it held is given back.
         if (stage.at === "starting") slots.abandon(stage.token);
-        else {
+        else if (stage.at !== "recorded") {
           freeSlot(stage);
           slots.finished();
         }
@@ -218,7 +224,8 @@ export function startWorker(deps: WorkerDeps): Worker {
  * (outcome and ack, its slot freed for the next run).
  */
 interface Stage {
-  at: "starting" | "slot" | "finishing";
+  /** Recorded: its outcome is written, its message's delete may still wait for a batch. */
+  at: "starting" | "slot" | "finishing" | "recorded";
   /** Its start's hold on a slot (`slots.ts`). */
   token: StartToken;
 }

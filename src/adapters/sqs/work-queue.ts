@@ -48,10 +48,11 @@ export function queueName(prefix: string, priority: Priority): string {
  * run's outcome is recorded before, so the wait delays no run. With runs
  * packed ten to a message (`packs.ts`), 200 runs a second end about 20
  * messages a second: 50 ms made 0.06 deletes a fire, a batch of 1.7, where
- * 500 ms fills one of 10. A waiting delete keeps its run finishing, and
- * runs finishing beyond the worker's concurrency count against its slots
- * (`src/worker/slots.ts`); a batch goes out at 10, so at most 9 wait on a
- * queue whatever the rate.
+ * 500 ms fills one of 10. A run whose delete waits no longer counts
+ * against the worker's slots (`RunSlot.recorded`): in a burst, 9 runs a
+ * queue waiting that long among the finishing ones had taken slots from
+ * the next starts. A batch goes out at 10, so at most 9 wait on a queue
+ * whatever the rate.
  */
 export const ACK_GATHER_MS = 500;
 
