@@ -139,11 +139,10 @@ export function startReceiver(deps: ReceiverDeps): Receiver {
         .then(
           async (deliveries) => {
             accept(deliveries);
-            // Fewer than asked: the poll that stood in for a receive stands a
-            // few ms more, so that what arrives next comes in one receive. A
-            // long poll answers on a send's first message: the rest of its
-            // batch lands within a few ms (10 runs a message make a receive
-            // of 1 message "fewer" too, where a receive's own test counts runs).
+            // Fewer runs than asked: the poll that stood in for a receive
+            // stands a few ms more, so that what arrives next comes in one
+            // receive. A long poll answers on a send's first message, and
+            // the rest of that send lands within a few ms.
             if (gather && deliveries.length > 0 && deliveries.length < slots) {
               await pause(gatherMs);
             }
