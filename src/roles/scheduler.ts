@@ -62,6 +62,7 @@ export function startSchedulerRole(ctx: RoleContext): SchedulerRole {
             metrics,
             onQueueRequest: ctx.adapters.onQueueRequest,
             logger,
+            registry: ctx.registry,
           }),
         }
       : {}),

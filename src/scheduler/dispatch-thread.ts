@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
+import { Gauge, type Registry } from "prom-client";
 import { backoffDelay } from "../core/backoff.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { OutgoingRun } from "../core/ports/work-queue.js";
@@ -32,6 +33,11 @@ export interface DispatchThreadOptions {
   clock?: Clock;
   /** How long `close` waits for the thread to send what is due. Default 10 s. */
   closeTimeoutMs?: number;
+  /**
+   * Where the thread's heap is reported (`chronoring_dispatch_thread_heap_bytes`):
+   * prom-client's `nodejs_heap_*` metrics are the main thread's alone.
+   */
+  registry?: Registry;
 }
 
 /** A new thread after 250 ms, doubling while threads keep dying, up to 30 s. */
@@ -124,6 +130,21 @@ export function startDispatchThread(options: DispatchThreadOptions): Dispatcher 
 
   let thread = spawn();
   const post = (message: ToDispatchThread) => thread.postMessage(message);
+  if (options.registry) {
+    new Gauge({
+      name: "chronoring_dispatch_thread_heap_bytes",
+      help: "The dispatch thread's V8 heap: used and total bytes (nodejs_heap_* is the main thread's).",
+      labelNames: ["state"] as const,
+      registers: [options.registry],
+      async collect() {
+        // A thread starting, restarting or closed has none to read: the last values stay.
+        const heap = await thread.getHeapStatistics().catch(() => undefined);
+        if (!heap) return;
+        this.set({ state: "used" }, heap.used_heap_size);
+        this.set({ state: "total" }, heap.total_heap_size);
+      },
+    });
+  }
 
   return {
     hold(runs) {

@@ -54,6 +54,7 @@ async function setup(label: string) {
         data: { config },
         metrics,
         logger: silentLogger,
+        registry,
       }),
     });
     scheduler.setPartitions([{ partition: 0 }]);
@@ -75,7 +76,7 @@ async function setup(label: string) {
 
 describe("claiming from runs already read", () => {
   it("claims each run on time from one read of the due index", async () => {
-    const { stores, start, passes, receive, config } = await setup("known-runs");
+    const { stores, start, passes, receive, config, registry } = await setup("known-runs");
     const t0 = Date.now() + 2_500;
     const jobs = [0, 700, 1_400, 2_100].map((d) => makeJob(1, { partition: 0, nextRunMs: t0 + d }));
     for (const job of jobs) await stores.jobs.createJob(job);
@@ -92,6 +93,12 @@ describe("claiming from runs already read", () => {
     // The first pass read all four; later passes claimed from what it read.
     expect(await passes("index")).toBe(1);
     expect(await passes("known")).toBeGreaterThanOrEqual(1);
+    // The thread's own heap is reported beside the main thread's.
+    const text = await registry.metrics();
+    const used = metricValue(text, 'chronoring_dispatch_thread_heap_bytes{state="used"}');
+    const total = metricValue(text, 'chronoring_dispatch_thread_heap_bytes{state="total"}');
+    expect(used).toBeGreaterThan(1_000_000);
+    expect(total).toBeGreaterThanOrEqual(used);
   });
 
   it("a job deleted after the read loses its claim; a job added later fires through its wake", async () => {
