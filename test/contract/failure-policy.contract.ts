@@ -5,7 +5,7 @@ import type { Job } from "../../src/core/job.js";
 import type { ExecutionStore } from "../../src/core/ports/execution-store.js";
 import type { Claim, DueJob, JobStore } from "../../src/core/ports/job-store.js";
 import { spendRuns } from "../../src/core/run-budget.js";
-import { makeJob, makeRun } from "../support/jobs.js";
+import { EVERY_MINUTE, makeJob, makeRun } from "../support/jobs.js";
 
 /** What the suite needs: a fresh, initialised pair of stores on one backend. */
 export type PolicyStoresFactory = (
@@ -13,7 +13,6 @@ export type PolicyStoresFactory = (
 ) => Promise<{ jobs: JobStore; executions: ExecutionStore; partitions: number }>;
 
 const HOUR = 3_600_000;
-const interval = { kind: "interval", source: "1m", periodMs: 60_000, anchorMs: 0 } as const;
 
 async function dueOf(jobs: JobStore, job: Job): Promise<DueJob | undefined> {
   const due = await jobs.dueJobs(job.partition, Date.now() + HOUR, 100);
@@ -43,7 +42,7 @@ export function failurePolicyContract(adapter: string, factory: PolicyStoresFact
   describe(`failure policy and run limit contract: ${adapter}`, () => {
     it("counts a failed run once per execution, without a version change; a success ends the spell once", async () => {
       const { jobs, partitions } = await factory("fail-count");
-      const job = makeJob(partitions, { schedule: interval });
+      const job = makeJob(partitions, { schedule: EVERY_MINUTE });
       await jobs.createJob(job);
       const first = await jobs.countFailure(DEFAULT_TENANT, job.id, `${job.id}:1:1`);
       expect(first?.consecutiveFailures).toBe(1);
@@ -68,7 +67,7 @@ export function failurePolicyContract(adapter: string, factory: PolicyStoresFact
 
     it("a resume sets the count to 0 but the job stays failing until a success", async () => {
       const { jobs, partitions } = await factory("fail-resume");
-      const job = makeJob(partitions, { schedule: interval });
+      const job = makeJob(partitions, { schedule: EVERY_MINUTE });
       await jobs.createJob(job);
       await jobs.countFailure(DEFAULT_TENANT, job.id, `${job.id}:1:1`);
       const resumed = await jobs.updateJob(
@@ -86,7 +85,7 @@ export function failurePolicyContract(adapter: string, factory: PolicyStoresFact
 
     it("counts nothing on a cancelled or unknown job", async () => {
       const { jobs, partitions } = await factory("fail-cancelled");
-      const job = makeJob(partitions, { schedule: interval });
+      const job = makeJob(partitions, { schedule: EVERY_MINUTE });
       await jobs.createJob(job);
       await jobs.updateJob(DEFAULT_TENANT, job.id, { status: "CANCELLED" }, {}, Date.now());
       expect(await jobs.countFailure(DEFAULT_TENANT, job.id, `${job.id}:1:1`)).toBeUndefined();
@@ -97,7 +96,7 @@ export function failurePolicyContract(adapter: string, factory: PolicyStoresFact
 
     it("a run's start that reads its job reads whether it is failing; a claimed run's reads nothing", async () => {
       const { jobs, executions, partitions } = await factory("fail-start");
-      const job = makeJob(partitions, { schedule: interval });
+      const job = makeJob(partitions, { schedule: EVERY_MINUTE });
       await jobs.createJob(job);
       const run = (ms: number) => ({
         ...makeRun(DEFAULT_TENANT, ms),
@@ -124,9 +123,9 @@ export function failurePolicyContract(adapter: string, factory: PolicyStoresFact
 
     it("a won claim finds whether its job is failing and has a pause policy, with no read", async () => {
       const { jobs, partitions } = await factory("fail-claim");
-      const plain = makeJob(partitions, { schedule: interval, nextRunMs: Date.now() - 1000 });
+      const plain = makeJob(partitions, { schedule: EVERY_MINUTE, nextRunMs: Date.now() - 1000 });
       const policy = makeJob(partitions, {
-        schedule: interval,
+        schedule: EVERY_MINUTE,
         nextRunMs: Date.now() - 1000,
         pauseAfterFailures: 3,
       });
@@ -150,7 +149,7 @@ export function failurePolicyContract(adapter: string, factory: PolicyStoresFact
     it("stores pause_after_failures and remaining_runs; an update sets, and removes, both", async () => {
       const { jobs, partitions } = await factory("policy-fields");
       const job = makeJob(partitions, {
-        schedule: interval,
+        schedule: EVERY_MINUTE,
         pauseAfterFailures: 3,
         remainingRuns: 5,
         grantedRuns: 5,
@@ -185,7 +184,7 @@ export function failurePolicyContract(adapter: string, factory: PolicyStoresFact
 
     it("a claim spends remaining_runs by compare-and-set; the last one finishes the job", async () => {
       const { jobs, partitions } = await factory("remaining-claims");
-      const job = makeJob(partitions, { schedule: interval, remainingRuns: 2, grantedRuns: 2 });
+      const job = makeJob(partitions, { schedule: EVERY_MINUTE, remainingRuns: 2, grantedRuns: 2 });
       await jobs.createJob(job);
       const due = (await dueOf(jobs, job))!;
       // Two claims of the same read: one wins.

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_TENANT } from "../../src/core/caller.js";
-import { makeJob } from "../support/jobs.js";
+import { EVERY_MINUTE, makeJob } from "../support/jobs.js";
 import type { JobStoreFactory } from "./job-store.contract.js";
 
 const HOUR = 3_600_000;
-const interval = { kind: "interval", source: "1m", periodMs: 60_000, anchorMs: 0 } as const;
 
 /**
  * What the HIGH-first claims and the standby rely on from every `JobStore`:
@@ -42,7 +41,7 @@ export function jobStoreHighContract(adapter: string, factory: JobStoreFactory):
 
     it("moves a HIGH job in the HIGH index with its claims, and refuses a HIGH claim made stale by a priority change", async () => {
       const { jobs, partitions } = await factory("high-claim");
-      const job = makeJob(partitions, { schedule: interval, priority: "HIGH" });
+      const job = makeJob(partitions, { schedule: EVERY_MINUTE, priority: "HIGH" });
       await jobs.createJob(job);
       const [due] = await jobs.dueJobs(job.partition, Date.now() + HOUR, 100, "HIGH");
       expect(due?.id).toBe(job.id);
@@ -63,7 +62,7 @@ export function jobStoreHighContract(adapter: string, factory: JobStoreFactory):
     it("reads a HIGH job's runs left from the HIGH index as from the due index, and its claim spends them", async () => {
       const { jobs, partitions } = await factory("high-remaining");
       const job = makeJob(partitions, {
-        schedule: interval,
+        schedule: EVERY_MINUTE,
         priority: "HIGH",
         remainingRuns: 2,
         grantedRuns: 2,
@@ -87,7 +86,7 @@ export function jobStoreHighContract(adapter: string, factory: JobStoreFactory):
 
     it("tells which runs a claim recorded and no settle removed", async () => {
       const { jobs, partitions } = await factory("claimed-runs");
-      const job = makeJob(partitions, { schedule: interval });
+      const job = makeJob(partitions, { schedule: EVERY_MINUTE });
       await jobs.createJob(job);
       const [due] = (await jobs.dueJobs(job.partition, Date.now() + HOUR, 100)).filter(
         (d) => d.id === job.id,

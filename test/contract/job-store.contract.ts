@@ -4,16 +4,27 @@ import { MOVED_RUN_RECHECK_MS } from "../../src/core/claim-rules.js";
 import { StaleOwnerError } from "../../src/core/errors.js";
 import type { Job } from "../../src/core/job.js";
 import type { Claim, DueJob, JobStore, PendingRuns } from "../../src/core/ports/job-store.js";
-import { makeJob } from "../support/jobs.js";
+import { EVERY_MINUTE, makeJob } from "../support/jobs.js";
 
 /** What a job store suite needs: a fresh, initialised store with this many partitions. */
 export type JobStoreFactory = (label: string) => Promise<{ jobs: JobStore; partitions: number }>;
 
 const HOUR = 3_600_000;
-const interval = { kind: "interval", source: "1m", periodMs: 60_000, anchorMs: 0 } as const;
 
 function claimOf(job: DueJob, nextRunMs: number | undefined): Claim {
   return { job, nextRunMs, recoverAtMs: job.nextRunMs + 5000 };
+}
+
+/**
+ * The claim of `due`'s run that moves its every-minute job on a minute,
+ * under the deadline `recoverAtMs`, with `more` (a plan, a replacement).
+ */
+export function nextMinuteClaim(
+  due: DueJob,
+  recoverAtMs: number,
+  more: Partial<Claim> = {},
+): Claim {
+  return { job: due, nextRunMs: due.nextRunMs + 60_000, recoverAtMs, ...more };
 }
 
 /** `job` as the due index lists it now (undefined: not listed within the hour). */
@@ -25,7 +36,7 @@ export async function dueOf(jobs: JobStore, job: Job): Promise<DueJob | undefine
 /** A recurring job, and two owners of its partition: `old` one epoch below `fresh`. */
 async function recurringJob(factory: JobStoreFactory, label: string) {
   const { jobs, partitions } = await factory(label);
-  const job = makeJob(partitions, { schedule: interval });
+  const job = makeJob(partitions, { schedule: EVERY_MINUTE });
   await jobs.createJob(job);
   const base = (await jobs.highestFenceEpoch()) + 10;
   const old = { partition: job.partition, epoch: base, owner: "a" };
@@ -39,7 +50,7 @@ async function recurringJob(factory: JobStoreFactory, label: string) {
  */
 async function claimedWithPassedDeadline(factory: JobStoreFactory, label: string) {
   const { jobs, partitions } = await factory(label);
-  const job = makeJob(partitions, { schedule: interval });
+  const job = makeJob(partitions, { schedule: EVERY_MINUTE });
   await jobs.createJob(job);
   const due = (await dueOf(jobs, job))!;
   const passed = due.nextRunMs + 1;
@@ -124,7 +135,7 @@ export function jobStoreContract(adapter: string, factory: JobStoreFactory): voi
 
     it("lets exactly one of two racing claims of the same run win, and moves the next run", async () => {
       const { jobs, partitions } = await factory("claim-race");
-      const job = makeJob(partitions, { schedule: interval });
+      const job = makeJob(partitions, { schedule: EVERY_MINUTE });
       await jobs.createJob(job);
       const due = (await dueOf(jobs, job))!;
       const results = await Promise.all([
@@ -275,7 +286,7 @@ export function jobStoreContract(adapter: string, factory: JobStoreFactory): voi
 
     it("records a claimed run for recovery: found in its deadline window, settled when started", async () => {
       const { jobs, partitions } = await factory("recovery");
-      const job = makeJob(partitions, { schedule: interval });
+      const job = makeJob(partitions, { schedule: EVERY_MINUTE });
       await jobs.createJob(job);
       const due = (await dueOf(jobs, job))!;
       expect(await jobs.claimRuns([claimOf(due, due.nextRunMs + 60_000)])).toEqual([true]);
@@ -314,28 +325,16 @@ export function jobStoreContract(adapter: string, factory: JobStoreFactory): voi
 
     it("records a run's planned start in its flexible window with the claim, and removes it with the started run", async () => {
       const { jobs, partitions } = await factory("plans");
-      const job = makeJob(partitions, { schedule: { ...interval, flexibleWindowMs: 30_000 } });
+      const job = makeJob(partitions, { schedule: { ...EVERY_MINUTE, flexibleWindowMs: 30_000 } });
       await jobs.createJob(job);
       const due = (await dueOf(jobs, job))!;
       const plannedMs = due.nextRunMs + 12_345;
       const deadline = plannedMs + 5000;
-      expect(
-        await jobs.claimRuns([
-          { job: due, nextRunMs: due.nextRunMs + 60_000, recoverAtMs: deadline, plannedMs },
-        ]),
-      ).toEqual([true]);
+      expect(await jobs.claimRuns([nextMinuteClaim(due, deadline, { plannedMs })])).toEqual([true]);
       // The next run's claim records its own plan beside the first.
       const next = (await dueOf(jobs, job))!;
-      expect(
-        await jobs.claimRuns([
-          {
-            job: next,
-            nextRunMs: next.nextRunMs + 60_000,
-            recoverAtMs: deadline,
-            plannedMs: next.nextRunMs + 1,
-          },
-        ]),
-      ).toEqual([true]);
+      const nextPlan = { plannedMs: next.nextRunMs + 1 };
+      expect(await jobs.claimRuns([nextMinuteClaim(next, deadline, nextPlan)])).toEqual([true]);
       const page = await jobs.pendingRuns(job.partition, deadline - 1, deadline, 100);
       const pending = page.items.find((r) => r.jobId === job.id)!;
       const byTime = (plans: PendingRuns["plans"]) =>

@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_TENANT } from "../../src/core/caller.js";
-import { makeJob } from "../support/jobs.js";
-import { dueOf, type JobStoreFactory } from "./job-store.contract.js";
-
-const interval = { kind: "interval", source: "1m", periodMs: 60_000, anchorMs: 0 } as const;
+import { EVERY_MINUTE, makeJob } from "../support/jobs.js";
+import { dueOf, type JobStoreFactory, nextMinuteClaim } from "./job-store.contract.js";
 
 /**
  * What a claim that replaces a job's record (`Claim.replacesRecord`: every
@@ -15,20 +13,12 @@ export function recordReplaceContract(adapter: string, factory: JobStoreFactory)
   describe(`JobStore contract, record replaced by a claim: ${adapter}`, () => {
     it("records the claim's run and plan in place of the record's, keeps its manual runs, and refuses a deadline read stale", async () => {
       const { jobs, partitions } = await factory("replace");
-      const job = makeJob(partitions, { schedule: { ...interval, flexibleWindowMs: 30_000 } });
+      const job = makeJob(partitions, { schedule: { ...EVERY_MINUTE, flexibleWindowMs: 30_000 } });
       await jobs.createJob(job);
       const first = (await dueOf(jobs, job))!;
       const deadline = first.nextRunMs + 5000;
-      expect(
-        await jobs.claimRuns([
-          {
-            job: first,
-            nextRunMs: first.nextRunMs + 60_000,
-            recoverAtMs: deadline,
-            plannedMs: first.nextRunMs + 7,
-          },
-        ]),
-      ).toEqual([true]);
+      const firstPlan = { plannedMs: first.nextRunMs + 7 };
+      expect(await jobs.claimRuns([nextMinuteClaim(first, deadline, firstPlan)])).toEqual([true]);
       const manualAt = Date.now();
       await jobs.recordManualRun(DEFAULT_TENANT, job.id, manualAt, deadline);
       const second = (await dueOf(jobs, job))!;
@@ -36,16 +26,16 @@ export function recordReplaceContract(adapter: string, factory: JobStoreFactory)
 
       // A deadline read before another write changed it: refused, the record as it was.
       const stale = { ...second, recoverAtMs: deadline - 1 };
-      const claim = {
-        nextRunMs: second.nextRunMs + 60_000,
-        recoverAtMs: deadline + 60_000,
-        replacesRecord: true,
-      };
-      expect(await jobs.claimRuns([{ job: stale, ...claim }])).toEqual([false]);
+      const replace = { replacesRecord: true };
+      expect(await jobs.claimRuns([nextMinuteClaim(stale, deadline + 60_000, replace)])).toEqual([
+        false,
+      ]);
       expect((await jobs.claimedRuns(job.id))?.scheduled).toEqual([first.nextRunMs]);
 
       // Without a window: the old plan goes too.
-      expect(await jobs.claimRuns([{ job: second, ...claim }])).toEqual([true]);
+      expect(await jobs.claimRuns([nextMinuteClaim(second, deadline + 60_000, replace)])).toEqual([
+        true,
+      ]);
       const page = await jobs.pendingRuns(job.partition, deadline, deadline + 60_000, 100);
       const pending = page.items.find((r) => r.jobId === job.id)!;
       expect(pending).toMatchObject({
@@ -57,17 +47,10 @@ export function recordReplaceContract(adapter: string, factory: JobStoreFactory)
 
       // With a window: its plan alone.
       const third = (await dueOf(jobs, job))!;
-      expect(
-        await jobs.claimRuns([
-          {
-            job: third,
-            nextRunMs: third.nextRunMs + 60_000,
-            recoverAtMs: deadline + 120_000,
-            plannedMs: third.nextRunMs + 9,
-            replacesRecord: true,
-          },
-        ]),
-      ).toEqual([true]);
+      const thirdPlan = { plannedMs: third.nextRunMs + 9, replacesRecord: true };
+      expect(await jobs.claimRuns([nextMinuteClaim(third, deadline + 120_000, thirdPlan)])).toEqual(
+        [true],
+      );
       const again = await jobs.pendingRuns(job.partition, deadline, deadline + 120_000, 100);
       expect(again.items.find((r) => r.jobId === job.id)).toMatchObject({
         scheduled: [third.nextRunMs],

@@ -8,11 +8,11 @@ import type { Job } from "../../src/core/job.js";
 import { createJobStates } from "../../src/core/job-states.js";
 import type { ExecutionStore } from "../../src/core/ports/execution-store.js";
 import type { DueJob } from "../../src/core/ports/job-store.js";
-import { makeJob } from "../support/jobs.js";
+import { EVERY_MINUTE, makeJob } from "../support/jobs.js";
 import type { ExecutionStoreFactory } from "./execution-store.contract.js";
+import { nextMinuteClaim } from "./job-store.contract.js";
 
 const HOUR = 3_600_000;
-const interval = { kind: "interval", source: "1m", periodMs: 60_000, anchorMs: 0 } as const;
 const who = { by: "tests" };
 
 /**
@@ -41,13 +41,12 @@ export function stopVoidsContract(adapter: string, factory: ExecutionStoreFactor
       const states = statesWith(executions);
       /** A recurring job whose next run is claimed (recorded, as the claimer records it). */
       async function claimedJob() {
-        const job = makeJob(partitions, { schedule: interval });
+        const job = makeJob(partitions, { schedule: EVERY_MINUTE });
         await jobs.createJob(job);
         const due = (await jobs.dueJobs(job.partition, Date.now() + HOUR, 100)).find(
           (d: DueJob) => d.id === job.id,
         )!;
-        const claim = { job: due, nextRunMs: due.nextRunMs + 60_000, recoverAtMs: due.nextRunMs };
-        expect(await jobs.claimRuns([claim])).toEqual([true]);
+        expect(await jobs.claimRuns([nextMinuteClaim(due, due.nextRunMs)])).toEqual([true]);
         return { job, run: runOf(job, { scheduledMs: due.nextRunMs }) };
       }
       /** A TriggerJob run of `job`, recorded in its claim record. */

@@ -4,6 +4,14 @@ import { newJobId } from "../../src/core/ids.js";
 import type { Job } from "../../src/core/job.js";
 import { partitionOf } from "../../src/core/partition.js";
 
+/** An interval schedule of one minute, from the epoch: a recurring job's schedule in the store's tests. */
+export const EVERY_MINUTE = {
+  kind: "interval",
+  source: "1m",
+  periodMs: 60_000,
+  anchorMs: 0,
+} as const;
+
 /** A stored-job value for tests below the API: a noop job, ACTIVE, due at `nextRunMs`. */
 export function makeJob(partitions: number, overrides: Partial<Job> = {}): Job {
   const now = Date.now();

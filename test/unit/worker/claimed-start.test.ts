@@ -23,11 +23,10 @@ import { createHandlerRegistry } from "../../../src/worker/handlers/registry.js"
 import { createWorkerMetrics } from "../../../src/worker/metrics.js";
 import { startWorker } from "../../../src/worker/worker.js";
 import { fakeClock } from "../../support/fake-clock.js";
-import { makeJob } from "../../support/jobs.js";
+import { EVERY_MINUTE, makeJob } from "../../support/jobs.js";
 
 const T0 = Date.UTC(2030, 0, 1);
 const NOOP = { type: "noop", sleepMs: 0 } as const;
-const interval = { kind: "interval", source: "1m", periodMs: 60_000, anchorMs: 0 } as const;
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -58,7 +57,7 @@ async function setup() {
     },
     scheduled: (job) => job,
   });
-  const job = makeJob(8, { schedule: interval, nextRunMs: T0, createdMs: T0, updatedMs: T0 });
+  const job = makeJob(8, { schedule: EVERY_MINUTE, nextRunMs: T0, createdMs: T0, updatedMs: T0 });
   await jobs.createJob(job);
   const [due] = await jobs.dueJobs(job.partition, T0, 10);
   expect(await jobs.claimRuns([{ job: due!, nextRunMs: T0 + 60_000, recoverAtMs: T0 }])).toEqual([
