@@ -88,8 +88,8 @@ export function startWorker(deps: WorkerDeps): Worker {
           return slots.acquire(stage.token);
         },
         free: () => freeSlot(stage),
+        // After `free` (executeRun frees the slot when the handler returns).
         recorded: () => {
-          freeSlot(stage);
           if (stage.at !== "finishing") return;
           stage.at = "recorded";
           slots.finished();
