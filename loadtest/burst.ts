@@ -5,7 +5,7 @@ import { startBackends } from "../deploy/local/backends.js";
 import { metricValue } from "../deploy/local/chronoring-process.js";
 import { parseExecutionId } from "../src/core/execution.js";
 import { measureWriteCeiling } from "./ceiling.js";
-import { workerBreakdown } from "./fire-breakdown.js";
+import { workerBreakdown, workerPhases } from "./fire-breakdown.js";
 import { costPerFire } from "./fire-cost.js";
 import { bulkCreate, sendWakeHints, type WrittenJob } from "./harness/bulk-jobs.js";
 import { type EffectServer, startEffectServer } from "./harness/effect-server.js";
@@ -120,8 +120,14 @@ export async function burstBench(options: BurstOptions, log: (line: string) => v
     await sleep(Math.max(0, t0 - Date.now() - 7000));
     const before = await pages();
     const deadline = t1 + 120_000 + total * 20;
+    /** The workers' pages between the two HIGH waves: the first wave's phases alone. */
+    let between: string[] | undefined;
+    const workerPages = (all: string[]) =>
+      all.filter((_, i) => [...stack.procs.keys()][i]!.startsWith("w"));
     for (;;) {
-      const finished = sum(await pages(), "chronoring_runs_finished_total");
+      const now = await pages();
+      if (!between && Date.now() > (t0 + t1) / 2) between = workerPages(now);
+      const finished = sum(now, "chronoring_runs_finished_total");
       if (finished >= total && Date.now() > t1) break;
       if (Date.now() > deadline) {
         log(`timed out with ${finished} of ${total} runs finished`);
@@ -149,7 +155,9 @@ export async function burstBench(options: BurstOptions, log: (line: string) => v
         high: passes(after, "high") - passes(before, "high"),
       },
       ...costPerFire(before, after, total),
-      ...workerBreakdown(after.filter((_, i) => [...stack.procs.keys()][i]!.startsWith("w"))),
+      high_at_burst_phases_ms: between ? workerPhases(between, { priority: "HIGH" }) : null,
+      high_phases_ms: workerPhases(workerPages(after), { priority: "HIGH" }),
+      ...workerBreakdown(workerPages(after)),
     };
   } finally {
     await stack.stop();

@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { Delivery } from "../core/ports/work-queue.js";
+import { DEFAULT_PRIORITY, type Priority } from "../core/priority.js";
 
 export interface WorkerMetrics {
   /** Time a worker started the run minus its scheduled time. */
@@ -16,12 +18,27 @@ export interface WorkerMetrics {
   parked: Counter<"reason">;
   /** 1 while paused through the API (PauseWorker). */
   paused: Gauge;
-  /** Where a run's time goes in this worker, by phase (see `RunPhase`). */
-  phases: Histogram<"phase">;
-  /** Time the handler was invoked minus the run's scheduled time (what a user sees). */
-  handlerLateness: Histogram;
+  /** Where a run's time goes in this worker, by phase (see `RunPhase`) and the run's priority. */
+  phases: Histogram<"phase" | "priority">;
+  /** Time the handler was invoked minus the run's scheduled time (what a user sees), by priority. */
+  handlerLateness: Histogram<"priority">;
   /** Seconds during which every slot was held: runs waiting in the queue then wait on this worker. */
   slotsFull: Counter;
+}
+
+/** Records `ms` of a run's time in `phase`, under the run's priority. */
+export function observePhase(
+  metrics: Pick<WorkerMetrics, "phases">,
+  phase: RunPhase,
+  delivery: Pick<Delivery, "priority">,
+  ms: number,
+): void {
+  metrics.phases.observe({ phase, priority: priorityLabel(delivery) }, ms / 1000);
+}
+
+/** A run's priority as its metrics name it (a message without one is MEDIUM's). */
+export function priorityLabel(delivery: Pick<Delivery, "priority">): Priority {
+  return delivery.priority ?? DEFAULT_PRIORITY;
 }
 
 /**
@@ -33,7 +50,7 @@ export interface WorkerMetrics {
  * outcome), `ack` (deleting the message). A slot is held from `admit` to the
  * end of `ack`.
  */
-export type RunPhase = "queue" | "admit" | "start_write" | "outcome_write" | "ack";
+export type RunPhase = "queue" | "admit" | "start_write" | "slot_wait" | "outcome_write" | "ack";
 
 /** Fine enough to read p50 and p99 of a phase between 1 ms and a few seconds. */
 const PHASE_BUCKETS = [
@@ -98,14 +115,15 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     }),
     phases: new Histogram({
       name: "chronoring_run_phase_seconds",
-      help: "Time a run spends in each phase in this worker: queue (sent, or planned start if sent ahead → taken), admit, start_write, slot_wait (started → a slot for its handler), outcome_write, ack",
-      labelNames: ["phase"],
+      help: "Time a run spends in each phase in this worker, by the run's priority: queue (sent, or planned start if sent ahead → taken), admit, start_write, slot_wait (started → a slot for its handler), outcome_write, ack",
+      labelNames: ["phase", "priority"],
       buckets: PHASE_BUCKETS,
       registers,
     }),
     handlerLateness: new Histogram({
       name: "chronoring_handler_start_lateness_seconds",
-      help: "Time the handler was invoked (after the start write) minus the run's scheduled time (planned start within a flexible window)",
+      help: "Time the handler was invoked (after the start write) minus the run's scheduled time (planned start within a flexible window), by the run's priority",
+      labelNames: ["priority"],
       buckets: PHASE_BUCKETS,
       registers,
     }),

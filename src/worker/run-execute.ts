@@ -5,6 +5,7 @@ import { RunCancelled, watchCancel } from "./cancel-watch.js";
 import { checkpointFor } from "./checkpoint.js";
 import type { HandlerResult } from "./handlers/handler.js";
 import { handOverLostRun, SessionLost } from "./lost-session.js";
+import { observePhase, priorityLabel } from "./metrics.js";
 import type { RunEvent } from "./outcome.js";
 import { markRunStatus } from "./run-span.js";
 import type { StartedRun } from "./run-start.js";
@@ -93,7 +94,7 @@ async function callHandler(
   try {
     const waitingMs = clock.now();
     await slot.acquire();
-    metrics.phases.observe({ phase: "slot_wait" }, (clock.now() - waitingMs) / 1000);
+    observePhase(metrics, "slot_wait", delivery, clock.now() - waitingMs);
     if (abort.signal.aborted) {
       // Aborted while it waited for its slot: never called, ended as an aborted call ends.
       result = {
@@ -108,7 +109,9 @@ async function callHandler(
           ? watchCancel({ ...deps.limits, clock }, id, abort, logger)
           : undefined;
       const late = latenessOf(run, clock.now());
-      if (late !== undefined) metrics.handlerLateness.observe(late / 1000);
+      if (late !== undefined) {
+        metrics.handlerLateness.observe({ priority: priorityLabel(delivery) }, late / 1000);
+      }
       result = handler
         ? await handler.run(target as never, {
             executionId: id,
@@ -189,7 +192,7 @@ async function finishRun(
   if (final) {
     await scope.streak.afterFinal(final.event, final.execution, started.inherited.failing, logger);
   }
-  metrics.phases.observe({ phase: "outcome_write" }, (clock.now() - recordingMs) / 1000);
+  observePhase(metrics, "outcome_write", delivery, clock.now() - recordingMs);
   // Counted as before even when the outcome was not recorded (the run was lost).
   metrics.runs.inc({ outcome: (status ?? (result.ok ? "SUCCEEDED" : "FAILED")).toLowerCase() });
   if (status === "CANCELLED") finalStatus = "CANCELLED";
@@ -201,5 +204,5 @@ async function finishRun(
   const ackingMs = clock.now();
   slot.recorded();
   await queue.ack(delivery);
-  metrics.phases.observe({ phase: "ack" }, (clock.now() - ackingMs) / 1000);
+  observePhase(metrics, "ack", delivery, clock.now() - ackingMs);
 }

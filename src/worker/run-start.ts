@@ -14,6 +14,7 @@ import type { Delivery } from "../core/ports/work-queue.js";
 import { retry } from "../core/retry.js";
 import { ALL_TENANTS } from "../core/tenant.js";
 import { startLimitedRun } from "./limited-run.js";
+import { observePhase } from "./metrics.js";
 import type { RunScope } from "./worker-deps.js";
 
 /** A received run with what is known of its job, before its start. */
@@ -55,7 +56,7 @@ export async function receiveRun(
   // A run sent ahead of its time waits from its time: the hold before it is no wait.
   if (delivery.sentMs > 0) {
     const from = Math.max(delivery.sentMs, plannedStart(received));
-    metrics.phases.observe({ phase: "queue" }, Math.max(0, takenMs - from) / 1000);
+    observePhase(metrics, "queue", delivery, Math.max(0, takenMs - from));
   }
   const id = executionId(received);
   const logger = deps.logger.child({
@@ -101,7 +102,7 @@ export async function startRun(
   const { run, logger, target, workflowId } = received;
   const limits = deps.limits ? received.limits : undefined;
   const startedMs = clock.now();
-  metrics.phases.observe({ phase: "admit" }, (startedMs - received.takenMs) / 1000);
+  observePhase(metrics, "admit", delivery, startedMs - received.takenMs);
   const inherited: StartReads = {};
   const start = () =>
     limits
@@ -116,7 +117,7 @@ export async function startRun(
         )
       : startOnce(scope, run, startedMs, delivery, inherited);
   const outcome = await (deps.storeCalls ? deps.storeCalls.track(start) : start());
-  metrics.phases.observe({ phase: "start_write" }, (clock.now() - startedMs) / 1000);
+  observePhase(metrics, "start_write", delivery, clock.now() - startedMs);
   if (outcome === "held") return undefined;
   if (outcome === "duplicate") {
     metrics.duplicates.inc();
