@@ -1,4 +1,5 @@
 import type { Clock, Timer } from "../core/clock.js";
+import { DEFAULT_PRIORITY, PRIORITIES, type Priority } from "../core/priority.js";
 
 /**
  * How long a run's start (its conditional write) holds the slot it began
@@ -15,6 +16,8 @@ export const START_SLOT_MS = 25;
 export interface StartToken {
   /** Whether it still holds the slot it began in. */
   holding: boolean;
+  /** The run's priority: a started run waiting for a slot is granted one by it. */
+  priority: Priority;
   timer?: Timer;
 }
 
@@ -23,7 +26,8 @@ export interface StartToken {
  * A run begins its start in a free slot and keeps it for its handler,
  * unless the start outlasts `START_SLOT_MS`: it then gives the slot back
  * (at most `beyond` starts at once do so; 0, never) and, started, waits for
- * a slot, first started first served. So a store answering as usual leaves
+ * a slot: a HIGH run first, then MEDIUM, then LOW, first started first served
+ * within a priority. So a store answering as usual leaves
  * a worker as it was (a start takes a slot's place, a run RUNNING in the
  * store has a slot), and a stalled one does not keep short runs out of the
  * slots: they begin their starts beside it, and a run started at the end
@@ -36,8 +40,8 @@ export interface Slots {
   held(): number;
   /** Every slot is held. */
   full(): boolean;
-  /** A run begins its start in a free slot (`room` was above 0). */
-  begin(): StartToken;
+  /** A run of `priority` (default MEDIUM) begins its start in a free slot (`room` was above 0). */
+  begin(priority?: Priority): StartToken;
   /** Its start ended without a run to execute (a duplicate, a stopped job, held back, failed). */
   abandon(token: StartToken): void;
   /**
@@ -68,8 +72,21 @@ export function createSlots(options: {
   let handlers = 0;
   /** Runs past their handler, writing their outcome and removing their message. */
   let finishing = 0;
-  /** Started runs that gave their slot back, waiting for one. */
-  const waiting: Array<() => void> = [];
+  /** Started runs that gave their slot back, waiting for one, by priority. */
+  const waiting = new Map<Priority, Array<() => void>>(PRIORITIES.map((p) => [p, []]));
+  let waitingCount = 0;
+
+  /** The next started run to get a slot: the highest priority's first. */
+  function nextWaiting(): (() => void) | undefined {
+    for (const priority of PRIORITIES) {
+      const grant = waiting.get(priority)!.shift();
+      if (grant) {
+        waitingCount--;
+        return grant;
+      }
+    }
+    return undefined;
+  }
 
   /**
    * Slots in use: starts that hold theirs, running handlers, and finishing
@@ -79,9 +96,9 @@ export function createSlots(options: {
   const occupied = () => holding + handlers + Math.max(0, finishing - concurrency);
 
   function grant(): void {
-    while (waiting.length > 0 && occupied() < concurrency) {
+    while (waitingCount > 0 && occupied() < concurrency) {
       handlers++;
-      waiting.shift()!();
+      nextWaiting()!();
     }
   }
 
@@ -98,12 +115,12 @@ export function createSlots(options: {
   }
 
   return {
-    room: () => Math.max(0, concurrency - occupied() - waiting.length),
-    held: () => occupied() + waiting.length,
+    room: () => Math.max(0, concurrency - occupied() - waitingCount),
+    held: () => occupied() + waitingCount,
     full: () => occupied() >= concurrency,
-    begin() {
+    begin(priority = DEFAULT_PRIORITY) {
       holding++;
-      const token: StartToken = { holding: true };
+      const token: StartToken = { holding: true, priority };
       if (beyond > 0) {
         token.timer = clock.setTimeout(() => {
           token.timer = undefined;
@@ -129,7 +146,10 @@ export function createSlots(options: {
         return Promise.resolve();
       }
       end(token);
-      const granted = new Promise<void>((resolve) => waiting.push(resolve));
+      const granted = new Promise<void>((resolve) => {
+        waiting.get(token.priority)!.push(resolve);
+        waitingCount++;
+      });
       changed();
       return granted;
     },

@@ -86,6 +86,35 @@ describe("a worker's slots: a start holds a slot, unless the store stalls", () =
     expect(order).toEqual(["slow", "next"]);
   });
 
+  it("a started HIGH run waiting for a slot gets the next one before lower runs started earlier", async () => {
+    const { slots, clock } = slotsOf(1, 8);
+    const low = slots.begin("LOW");
+    await clock.tick(START_SLOT_MS);
+    const medium = slots.begin("MEDIUM");
+    await clock.tick(START_SLOT_MS);
+    const high = slots.begin("HIGH");
+    await clock.tick(START_SLOT_MS);
+    // A fourth start holds the one slot while the three slow ones end, lowest first.
+    const holder = slots.begin("LOW");
+    const order: string[] = [];
+    void slots.acquire(low).then(() => order.push("LOW"));
+    void slots.acquire(medium).then(() => order.push("MEDIUM"));
+    void slots.acquire(high).then(() => order.push("HIGH"));
+    await settle();
+    expect(slots.held()).toBe(4);
+    slots.abandon(holder);
+    await settle();
+    expect(order).toEqual(["HIGH"]);
+    // Each handler returns and its run finishes: the slot goes to the next waiting run.
+    for (const n of [2, 3]) {
+      slots.release();
+      slots.finished();
+      await settle();
+      expect(order).toHaveLength(n);
+    }
+    expect(order).toEqual(["HIGH", "MEDIUM", "LOW"]);
+  });
+
   it("frees a slot when the handler returns, up to concurrency runs finishing beyond the slots", async () => {
     const { slots, begin } = slotsOf(1, 0);
     await slots.acquire(begin(1)[0]!);
