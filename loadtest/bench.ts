@@ -61,6 +61,12 @@ async function main(): Promise<void> {
       throw new Error(`--${name} must be a positive whole number`);
     return v;
   };
+  /** A whole number, 0 allowed (`--warmup 0`: none). */
+  const count = (name: string, fallback: number) => {
+    const v = Number(flags.get(name) ?? fallback);
+    if (!Number.isSafeInteger(v) || v < 0) throw new Error(`--${name} must be a whole number`);
+    return v;
+  };
   /** A positive number, fractions allowed (`--minutes 0.5`). */
   const positive = (name: string, fallback: number) => {
     const v = Number(flags.get(name) ?? fallback);
@@ -79,6 +85,7 @@ async function main(): Promise<void> {
           policies: flags.get("policies") === "true",
           failing: flags.get("failing") === "true",
           recurring: flags.get("recurring") === "true",
+          warmup: count("warmup", 2000),
           ...(flags.has("every")
             ? { everyMs: int("every", 60) * 1000, rounds: int("rounds", 5) }
             : {}),
@@ -94,6 +101,7 @@ async function main(): Promise<void> {
           jobs: int("jobs", 20_000),
           high: int("high", 50),
           laterS: int("later", 10),
+          warmup: count("warmup", 2000),
           workers: int("workers", 1),
           partitions: int("partitions", 256),
         },

@@ -10,6 +10,7 @@ import { costPerFire } from "./fire-cost.js";
 import { bulkCreate, sendWakeHints, type WrittenJob } from "./harness/bulk-jobs.js";
 import { type EffectServer, startEffectServer } from "./harness/effect-server.js";
 import { createStack } from "./harness/stack.js";
+import { WARMUP_LEAD_MS, warmupTimes } from "./harness/warmup.js";
 import { round, summary } from "./stats.js";
 
 export interface BurstOptions {
@@ -18,6 +19,8 @@ export interface BurstOptions {
   /** HIGH runs due at that instant, and as many again `laterS` after it. */
   high: number;
   laterS: number;
+  /** Warm-up runs before the burst (`harness/warmup.ts`), left out of every figure. */
+  warmup: number;
   workers: number;
   partitions: number;
 }
@@ -77,7 +80,8 @@ export async function burstBench(options: BurstOptions, log: (line: string) => v
     await stack.waitForCluster(1);
 
     const total = options.jobs + 2 * options.high;
-    const t0 = Date.now() + 12_000 + total * 2;
+    const warmLead = options.warmup ? WARMUP_LEAD_MS + options.warmup * 2 : 0;
+    const t0 = Date.now() + 12_000 + total * 2 + warmLead;
     const t1 = t0 + options.laterS * 1000;
     const rest = await bulkCreate(
       dynamo,
@@ -97,6 +101,9 @@ export async function burstBench(options: BurstOptions, log: (line: string) => v
       ],
       { partitions: options.partitions, url: effect.url },
     );
+    const warm = await bulkCreate(dynamo, `${prefix}jobs`, warmupTimes(t0, options.warmup), {
+      partitions: options.partitions,
+    });
     const written = [...rest, ...high];
     await sendWakeHints(
       backends.etcd,
@@ -105,10 +112,12 @@ export async function burstBench(options: BurstOptions, log: (line: string) => v
         CHRONORING_PARTITIONS: String(options.partitions),
         CHRONORING_AUTH_MODE: "off",
       },
-      written,
+      [...written, ...warm],
     );
     log(`created ${total} jobs; the burst is due in ${t0 - Date.now()} ms`);
-    if (Date.now() > t0 - 8000) log("warning: creation ran into the firing window");
+    if (Date.now() > t0 - 8000 - (options.warmup ? WARMUP_LEAD_MS : 0)) {
+      log("warning: creation ran into the firing window");
+    }
 
     const pages = async () =>
       Promise.all(
@@ -128,7 +137,7 @@ export async function burstBench(options: BurstOptions, log: (line: string) => v
       const now = await pages();
       if (!between && Date.now() > (t0 + t1) / 2) between = workerPages(now);
       const finished = sum(now, "chronoring_runs_finished_total");
-      if (finished >= total && Date.now() > t1) break;
+      if (finished >= total + warm.length && Date.now() > t1) break;
       if (Date.now() > deadline) {
         log(`timed out with ${finished} of ${total} runs finished`);
         break;
@@ -146,6 +155,7 @@ export async function burstBench(options: BurstOptions, log: (line: string) => v
       bench: "burst",
       jobs: options.jobs,
       high: options.high,
+      warmup_runs: options.warmup,
       workers: options.workers,
       settings_changed: SETTINGS_CHANGED,
       ...verdict(rows, written, effect, { t0, t1, ceiling, writesPerFire }),
@@ -217,7 +227,8 @@ function verdict(
   run: { t0: number; t1: number; ceiling: number; writesPerFire: number },
 ) {
   const jobs = new Map(written.map((j) => [j.id, j]));
-  const ok = rows.filter((r) => r.st === "SUCCEEDED");
+  // The warm-up's runs are in the table too: only the written jobs count.
+  const ok = rows.filter((r) => r.st === "SUCCEEDED" && jobs.has(r.jobId));
   const perJob = new Map<string, number>();
   for (const r of ok) perJob.set(r.jobId, (perJob.get(r.jobId) ?? 0) + 1);
   const of = (keep: (j: WrittenJob) => boolean) => ok.filter((r) => keep(jobs.get(r.jobId)!));

@@ -17,6 +17,7 @@ import { costPerFire } from "./fire-cost.js";
 import { bulkCreate, sendWakeHints } from "./harness/bulk-jobs.js";
 import { startEffectServer } from "./harness/effect-server.js";
 import { cpuSeconds } from "./harness/proc-sampler.js";
+import { WARMUP_LEAD_MS, warmupTimes } from "./harness/warmup.js";
 import { round, summary } from "./stats.js";
 
 export interface FireOptions {
@@ -41,6 +42,8 @@ export interface FireOptions {
    */
   everyMs?: number;
   rounds?: number;
+  /** Warm-up runs before the first measured one (`harness/warmup.ts`), left out of every figure. */
+  warmup?: number;
 }
 
 /** `--recurring` jobs' interval: one run in the bench, the next an hour on. */
@@ -126,7 +129,8 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     // window; the API's own create path is covered by the tests. Then the
     // wake hints go out as an API node would send them (src/cluster/wake-hints.ts):
     // the scheduler claims each run up to its look-ahead (5 s) early.
-    const lead = 12_000 + options.jobs * 2;
+    const warmup = options.warmup ?? 0;
+    const lead = 12_000 + options.jobs * 2 + (warmup ? WARMUP_LEAD_MS + warmup * 2 : 0);
     const t0 = Date.now() + lead;
     const { everyMs } = options;
     const rounds = everyMs ? (options.rounds ?? 1) : 1;
@@ -155,12 +159,19 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
             : {}),
       },
     );
-    await sendWakeHints(backends.etcd, common, jobs);
+    const warm = await bulkCreate(dynamo, `${PREFIX}jobs`, warmupTimes(t0, warmup), {
+      partitions: options.partitions,
+    });
+    /** The measured jobs: the warm-up's runs count in no figure. */
+    const measured = new Set(jobs.map((j) => j.id));
+    await sendWakeHints(backends.etcd, common, [...warm, ...jobs]);
     const created = Date.now();
     log(
       `created ${options.jobs} jobs in ${created - createStart} ms; first due in ${t0 - created} ms`,
     );
-    if (created > t0 - 8000) log("warning: creation ran into the firing window");
+    if (created > t0 - 8000 - (warmup ? WARMUP_LEAD_MS : 0)) {
+      log("warning: creation ran into the firing window");
+    }
 
     const scrape = async () =>
       Promise.all(procs.map(async (p) => (p.metricsUrl ? (await fetch(p.metricsUrl)).text() : "")));
@@ -191,7 +202,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       const pages = await scrape();
       rssMax = Math.max(rssMax, sum(pages, "process_resident_memory_bytes"));
       const finished = sum(pages, "chronoring_runs_finished_total");
-      if (finished >= expected && Date.now() > lastRunMs) break;
+      if (finished >= expected + warmup && Date.now() > lastRunMs) break;
       if (Date.now() > deadline) {
         log(`timed out with ${finished} of ${expected} runs finished`);
         break;
@@ -236,6 +247,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       );
       for (const item of out.Items ?? []) {
         const jobId = item.job_id!.S!;
+        if (!measured.has(jobId)) continue;
         perJob.set(jobId, (perJob.get(jobId) ?? 0) + 1);
         const scheduled = Number(item.sched_ms!.N);
         perRun.set(`${jobId}:${scheduled}`, (perRun.get(`${jobId}:${scheduled}`) ?? 0) + 1);
@@ -272,6 +284,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       recurring: options.recurring ?? false,
       every_s: everyMs ? everyMs / 1000 : null,
       rounds,
+      warmup_runs: warmup,
       fires: expected,
       fires_per_s: round(firesPerS),
       lateness_ms: summary(sentLate),
