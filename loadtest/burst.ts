@@ -167,7 +167,8 @@ export async function burstBench(options: BurstOptions, log: (line: string) => v
       ...costPerFire(before, after, total),
       high_at_burst_phases_ms: between ? workerPhases(between, { priority: "HIGH" }) : null,
       high_phases_ms: workerPhases(workerPages(after), { priority: "HIGH" }),
-      ...workerBreakdown(workerPages(after)),
+      // The burst's runs only: the warm-up's are counted in the pages before.
+      ...workerBreakdown(workerPages(after), workerPages(before)),
     };
   } finally {
     await stack.stop();

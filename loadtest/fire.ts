@@ -228,9 +228,10 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
         round((s - (cpuBefore[name] ?? 0)) / windowS, 2),
       ]),
     );
-    const breakdown = workerBreakdown(
-      pagesAfter.filter((_, i) => procs[i]!.process.name.startsWith("worker")),
-    );
+    const onWorkers = (pages: string[]) =>
+      pages.filter((_, i) => procs[i]!.process.name.startsWith("worker"));
+    // The measured runs only: the warm-up's are counted in the pages before.
+    const breakdown = workerBreakdown(onWorkers(pagesAfter), onWorkers(pagesBefore));
 
     // Read back every stored execution.
     const perJob = new Map<string, number>();

@@ -40,6 +40,16 @@ export function readHistogram(
   return { buckets: [...byLe].sort((a, b) => a[0] - b[0]), sum, count };
 }
 
+/** What a histogram counted between two reads of it: `after` less `before`, bucket by bucket. */
+export function histogramSince(after: Histogram, before: Histogram): Histogram {
+  const earlier = new Map(before.buckets);
+  return {
+    buckets: after.buckets.map(([le, n]) => [le, n - (earlier.get(le) ?? 0)]),
+    sum: after.sum - before.sum,
+    count: after.count - before.count,
+  };
+}
+
 /**
  * A quantile estimated from the buckets as Prometheus's histogram_quantile
  * does (linear within the bucket it falls in), in the histogram's unit.
