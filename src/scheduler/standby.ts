@@ -20,8 +20,12 @@ interface Watch {
   partition: number;
   /** The partition's HIGH jobs as last read (schedule, tenant, claim state). */
   jobs: Map<string, DueJob>;
-  /** Runs to check, by `<job>:<ms>`, each with when (and whether a check withheld it already). */
-  expected: Map<string, { run: ExpectedRun; at: number; withheld?: boolean }>;
+  /**
+   * Runs to check, by `<job>:<ms>`, each with when, whether a check withheld
+   * it already, and whether this standby sent it already (a run is sent at
+   * most twice: see `act`).
+   */
+  expected: Map<string, { run: ExpectedRun; at: number; withheld?: boolean; sent?: boolean }>;
   readAt: number;
   busy: boolean;
 }
@@ -38,7 +42,12 @@ interface Watch {
  * send), or claimed here and sent if nobody claimed it (its owner is gone
  * or far behind): see `standbyAction`. So a HIGH run of a partition whose
  * owner was killed starts about `hedgeMs` late, not a session TTL and an
- * assignment later.
+ * assignment later. A run sent here is checked once more a hedge later and
+ * sent a second time if it has still not started: a worker that took the
+ * first message and died before its start keeps it invisible for the
+ * queue's visibility timeout (measured in `bench failover`: a HIGH run's
+ * hedge taken by the worker SIGKILLed then started 4.6 s late, at the
+ * recovery sweep).
  *
  * Nothing here can start a run twice or start one that should not run: the
  * claim is the owner's compare-and-set (without the owner's fence: the
@@ -141,6 +150,7 @@ export function createStandby(deps: {
     const toClaim: DueJob[] = [];
     for (const run of runs) {
       const key = `${run.jobId}:${run.scheduledMs}`;
+      const entry = w.expected.get(key);
       const action = standbyAction(
         run,
         {
@@ -150,15 +160,26 @@ export function createStandby(deps: {
         },
         { highBacklog },
       );
+      if (action === "withhold" && entry?.sent) {
+        // Its message is most likely among those waiting: nothing more to do.
+        advance(w, run);
+        continue;
+      }
       if (action === "withhold") {
         // Checked again a hedge later, until the recovery sweep's time: a
         // backlog seen once may be a round just sent ahead of its time.
-        if (!w.expected.get(key)?.withheld) metrics.standby.inc({ action: "withheld" });
-        w.expected.set(key, { run, at: now + options.hedgeMs, withheld: true });
+        if (!entry?.withheld) metrics.standby.inc({ action: "withheld" });
+        w.expected.set(key, { ...entry, run, at: now + options.hedgeMs, withheld: true });
         continue;
       }
       if (action === "send") resend.push(hedged(w, run));
       if (action === "claim") toClaim.push(fresh.get(run.jobId)!);
+      // A run this standby sent is checked once more a hedge later: its
+      // message may have gone to a worker that died before starting it.
+      if ((action === "send" || action === "claim") && !entry?.sent) {
+        w.expected.set(key, { run, at: now + options.hedgeMs, sent: true });
+        continue;
+      }
       advance(w, run);
     }
     if (resend.length) {

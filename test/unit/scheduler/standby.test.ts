@@ -123,6 +123,35 @@ describe("the standby of HIGH runs", () => {
     expect(again?.run).toMatchObject({ jobId: job.id, scheduledMs: AT, attempt: 1 });
   });
 
+  it("sends a run it sent once more a hedge later, when a worker took that message and died before starting it", async () => {
+    const job = high();
+    const s = await standby(job);
+    await s.ownerClaims();
+    await s.until(AT + HEDGE + SEND_GATHER_MS);
+    expect(await s.counted("sent")).toBe(1);
+    // A worker takes the standby's message and dies holding it: the run never starts.
+    expect(await s.queue.receive(10, 0, undefined, "HIGH")).toHaveLength(1);
+    await s.until(AT + 2 * HEDGE + SEND_GATHER_MS);
+    expect(await s.counted("sent")).toBe(2);
+    const [again] = await s.queue.receive(10, 0, undefined, "HIGH");
+    expect(again?.run).toMatchObject({ jobId: job.id, scheduledMs: AT, attempt: 1 });
+    // Twice at most: the recovery sweep has the run after that.
+    await s.until(AT + 10_000);
+    expect(await s.counted("sent")).toBe(2);
+    expect(await s.highQueue()).toBe(0);
+  });
+
+  it("checks a run it sent once more, and sends nothing when a worker started it", async () => {
+    const job = high();
+    const s = await standby(job);
+    await s.ownerClaims();
+    await s.until(AT + HEDGE + SEND_GATHER_MS);
+    expect(await s.executions.startExecution(firstAttempt(job), "w1", AT + 500)).toBe("started");
+    await s.until(AT + 10_000);
+    expect(await s.counted("sent")).toBe(1);
+    expect(await s.counted("checked")).toBe(2);
+  });
+
   it("sends nothing for a job paused before its run was claimed", async () => {
     const job = high();
     const s = await standby(job);
