@@ -42,7 +42,15 @@ export interface FireOptions {
    */
   everyMs?: number;
   rounds?: number;
-  /** Warm-up runs before the first measured one (`harness/warmup.ts`), left out of every figure. */
+  /**
+   * Runs before the first measured one. Without `everyMs`, a lead-in: runs of
+   * the same kind at the same rate, due one after the other up to the first
+   * measured run, so that the measured runs are the middle of a steady
+   * stream, not its first seconds; their cost counts with the measured
+   * runs' (each is a fire like them), nothing else of theirs does. With
+   * `everyMs` (whose own rounds are the steady state), a warm-up
+   * (`harness/warmup.ts`) left out of every figure.
+   */
   warmup?: number;
 }
 
@@ -130,11 +138,15 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     // wake hints go out as an API node would send them (src/cluster/wake-hints.ts):
     // the scheduler claims each run up to its look-ahead (5 s) early.
     const warmup = options.warmup ?? 0;
-    const lead = 12_000 + options.jobs * 2 + (warmup ? WARMUP_LEAD_MS + warmup * 2 : 0);
-    const t0 = Date.now() + lead;
     const { everyMs } = options;
     const rounds = everyMs ? (options.rounds ?? 1) : 1;
     const rate = everyMs ? (options.jobs * 1000) / everyMs : ceiling / 3 / 2;
+    /** The lead-in's runs (see `FireOptions.warmup`), and how long before the first measured run it begins. */
+    const leadIn = everyMs ? 0 : warmup;
+    const leadInMs = Math.ceil((leadIn * 1000) / rate);
+    const lead =
+      12_000 + (options.jobs + warmup) * 2 + (everyMs && warmup ? WARMUP_LEAD_MS : leadInMs);
+    const t0 = Date.now() + lead;
     if (everyMs && rate > ceiling / 3 / 2) {
       log(`warning: ${round(rate)} fires/s is more than half the store's ceiling`);
     }
@@ -159,17 +171,27 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
             : {}),
       },
     );
-    const warm = await bulkCreate(dynamo, `${PREFIX}jobs`, warmupTimes(t0, warmup), {
-      partitions: options.partitions,
-    });
-    /** The measured jobs: the warm-up's runs count in no figure. */
+    const warm = leadIn
+      ? await bulkCreate(
+          dynamo,
+          `${PREFIX}jobs`,
+          Array.from({ length: leadIn }, (_, i) => ({
+            at: Math.round(t0 - ((leadIn - i) * 1000) / rate),
+          })),
+          // The measured jobs' kind; no endpoint: the handler calls it records are the measured runs'.
+          { ...options, ...(options.recurring ? { everyMs: RECURRING_EVERY_MS } : {}) },
+        )
+      : await bulkCreate(dynamo, `${PREFIX}jobs`, warmupTimes(t0, warmup), {
+          partitions: options.partitions,
+        });
+    /** The measured jobs: the lead-in's or warm-up's runs count in no lateness, dup or missed figure. */
     const measured = new Set(jobs.map((j) => j.id));
     await sendWakeHints(backends.etcd, common, [...warm, ...jobs]);
     const created = Date.now();
     log(
       `created ${options.jobs} jobs in ${created - createStart} ms; first due in ${t0 - created} ms`,
     );
-    if (created > t0 - 8000 - (warmup ? WARMUP_LEAD_MS : 0)) {
+    if (created > t0 - 8000 - (everyMs && warmup ? WARMUP_LEAD_MS : leadInMs)) {
       log("warning: creation ran into the firing window");
     }
 
@@ -177,9 +199,11 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       Promise.all(procs.map(async (p) => (p.metricsUrl ? (await fetch(p.metricsUrl)).text() : "")));
     const sum = (pages: string[], name: string) =>
       pages.reduce((n, t) => n + metricValue(t, name), 0);
-    // Before the first claims (look-ahead 5 s), after the bulk creation.
-    await sleep(Math.max(0, t0 - Date.now() - 7000));
+    // Before the first claims (look-ahead 5 s), after the bulk creation: the
+    // lead-in's first, whose runs are fires of the cost counted from here.
+    await sleep(Math.max(0, t0 - leadInMs - Date.now() - 7000));
     const pagesBefore = await scrape();
+    const costFires = expected + leadIn;
     const writesBefore = sum(pagesBefore, "chronoring_store_item_writes_total");
     // CPU seconds of each process over the window: is a process CPU-bound?
     const backendNames = Object.keys(backends.pids) as Array<keyof typeof backends.pids>;
@@ -195,6 +219,9 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     const cpuBefore = cpuOf(pagesBefore);
     const windowStart = Date.now();
 
+    // The workers' phases are the measured runs', counted from their first.
+    await sleep(Math.max(0, t0 - Date.now()));
+    const pagesAtFirst = await scrape();
     let rssMax = 0;
     // From the last run's time: a spread over a low ceiling lasts minutes.
     const deadline = Math.max(Date.now(), lastRunMs) + 120_000 + options.jobs * 20;
@@ -230,8 +257,8 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     );
     const onWorkers = (pages: string[]) =>
       pages.filter((_, i) => procs[i]!.process.name.startsWith("worker"));
-    // The measured runs only: the warm-up's are counted in the pages before.
-    const breakdown = workerBreakdown(onWorkers(pagesAfter), onWorkers(pagesBefore));
+    // The measured runs only: the warm-up's and lead-in's are counted in the pages before.
+    const breakdown = workerBreakdown(onWorkers(pagesAfter), onWorkers(pagesAtFirst));
 
     // Read back every stored execution.
     const perJob = new Map<string, number>();
@@ -274,7 +301,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     const missed = expected - Math.min(expected, done);
     const window = (lastEnd - times[0]!) / 1000;
     const firesPerS = expected / Math.max(window, 0.001);
-    const writesPerFire = (writesAfter - writesBefore) / expected;
+    const writesPerFire = (writesAfter - writesBefore) / costFires;
     return {
       bench: "fire",
       jobs: options.jobs,
@@ -285,8 +312,12 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       recurring: options.recurring ?? false,
       every_s: everyMs ? everyMs / 1000 : null,
       rounds,
+      /** Runs before the measured ones: a lead-in of the same kind (counted in the cost), or with `--every` a warm-up. */
       warmup_runs: warmup,
+      warmup_kind: warmup === 0 ? null : leadIn ? "lead-in" : "warm-up",
       fires: expected,
+      /** The fires the cost is counted over: the measured ones and the lead-in's. */
+      cost_fires: costFires,
       fires_per_s: round(firesPerS),
       lateness_ms: summary(sentLate),
       start_lateness_ms: summary(startLate),
@@ -299,11 +330,11 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       offered_fires_per_s: options.spread ? round(rate) : null,
       /** Settings the bench changed from the defaults, and why (the rest are the defaults). */
       settings_changed: changed,
-      ...costPerFire(pagesBefore, pagesCost, expected),
+      ...costPerFire(pagesBefore, pagesCost, costFires),
       /** From the first run's claim to every run's recovery check (idle polls after the last run included). */
       cost_window_s: round((checkedBy - windowStart) / 1000),
       /** The price counted to the last run's end only, as reported before the recovery checks were. */
-      dollars_per_million_fires_to_last_run: costPerFire(pagesBefore, pagesAfter, expected)
+      dollars_per_million_fires_to_last_run: costPerFire(pagesBefore, pagesAfter, costFires)
         .dollars_per_million_fires,
       ...breakdown,
       /** The handler's first call reached the endpoint, minus the scheduled time: what a job owner sees. */
