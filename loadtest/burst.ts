@@ -101,8 +101,10 @@ export async function burstBench(options: BurstOptions, log: (line: string) => v
       ],
       { partitions: options.partitions, url: effect.url },
     );
+    // Calling the endpoint too, so that the handler's path is warm; only the HIGH jobs' calls count.
     const warm = await bulkCreate(dynamo, `${prefix}jobs`, warmupTimes(t0, options.warmup), {
       partitions: options.partitions,
+      url: effect.url,
     });
     const written = [...rest, ...high];
     await sendWakeHints(

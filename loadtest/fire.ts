@@ -178,11 +178,17 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
           Array.from({ length: leadIn }, (_, i) => ({
             at: Math.round(t0 - ((leadIn - i) * 1000) / rate),
           })),
-          // The measured jobs' kind; no endpoint: the handler calls it records are the measured runs'.
-          { ...options, ...(options.recurring ? { everyMs: RECURRING_EVERY_MS } : {}) },
+          // The measured jobs' kind, calling the same endpoint (the handler's path warm too):
+          // only the measured runs' calls count in its figures.
+          {
+            ...options,
+            ...(effect ? { url: effect.url } : {}),
+            ...(options.recurring ? { everyMs: RECURRING_EVERY_MS } : {}),
+          },
         )
       : await bulkCreate(dynamo, `${PREFIX}jobs`, warmupTimes(t0, warmup), {
           partitions: options.partitions,
+          ...(effect ? { url: effect.url } : {}),
         });
     /** The measured jobs: the lead-in's or warm-up's runs count in no lateness, dup or missed figure. */
     const measured = new Set(jobs.map((j) => j.id));
@@ -292,9 +298,10 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
       [...perRun.values()].reduce((n, c) => n + Math.max(0, c - 1), 0) +
       [...perJob.values()].reduce((n, c) => n + Math.max(0, c - rounds), 0);
     // When each handler really ran: its first call's arrival (`job:scheduledMs:attempt`).
-    const handlerLate = [...(effect?.firstCalls ?? [])].map(
-      ([id, at]) => at - parseExecutionId(id)!.scheduledMs,
-    );
+    const handlerLate = [...(effect?.firstCalls ?? [])]
+      .map(([id, at]) => ({ run: parseExecutionId(id)!, at }))
+      .filter(({ run }) => measured.has(run.jobId))
+      .map(({ run, at }) => at - run.scheduledMs);
     const sideEffects = [...(effect?.effects.values() ?? [])];
     // A `--failing` run is done when it FAILED.
     const done = succeeded + (options.failing ? failed : 0);
