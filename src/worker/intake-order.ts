@@ -1,5 +1,5 @@
 import type { Delivery } from "../core/ports/work-queue.js";
-import { PRIORITIES, type Priority } from "../core/priority.js";
+import { PRIORITIES, type Priority, priorityOf } from "../core/priority.js";
 import { receiveOrder } from "./priority-order.js";
 
 /** The tenant key of a run whose message carried none (sent before tenancy). */
@@ -54,7 +54,7 @@ export function createIntakeOrder(): IntakeOrder {
 
   return {
     add(delivery) {
-      const lane = lanes.get(delivery.priority ?? "MEDIUM")!;
+      const lane = lanes.get(priorityOf(delivery.priority))!;
       const tenant = tenantOf(delivery);
       const runs = lane.get(tenant);
       if (runs) runs.push(delivery);

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Delivery } from "../core/ports/work-queue.js";
-import { DEFAULT_PRIORITY, type Priority } from "../core/priority.js";
+import { priorityOf } from "../core/priority.js";
 
 export interface WorkerMetrics {
   /** Time a worker started the run minus its scheduled time. */
@@ -33,12 +33,7 @@ export function observePhase(
   delivery: Pick<Delivery, "priority">,
   ms: number,
 ): void {
-  metrics.phases.observe({ phase, priority: priorityLabel(delivery) }, ms / 1000);
-}
-
-/** A run's priority as its metrics name it (a message without one is MEDIUM's). */
-export function priorityLabel(delivery: Pick<Delivery, "priority">): Priority {
-  return delivery.priority ?? DEFAULT_PRIORITY;
+  metrics.phases.observe({ phase, priority: priorityOf(delivery.priority) }, ms / 1000);
 }
 
 /**

@@ -1,11 +1,12 @@
 import { every } from "../core/clock.js";
 import { type Execution, latenessOf } from "../core/execution.js";
 import type { Delivery } from "../core/ports/work-queue.js";
+import { priorityOf } from "../core/priority.js";
 import { RunCancelled, watchCancel } from "./cancel-watch.js";
 import { checkpointFor } from "./checkpoint.js";
 import type { HandlerResult } from "./handlers/handler.js";
 import { handOverLostRun, SessionLost } from "./lost-session.js";
-import { observePhase, priorityLabel } from "./metrics.js";
+import { observePhase } from "./metrics.js";
 import type { RunEvent } from "./outcome.js";
 import { markRunStatus } from "./run-span.js";
 import type { StartedRun } from "./run-start.js";
@@ -110,7 +111,7 @@ async function callHandler(
           : undefined;
       const late = latenessOf(run, clock.now());
       if (late !== undefined) {
-        metrics.handlerLateness.observe({ priority: priorityLabel(delivery) }, late / 1000);
+        metrics.handlerLateness.observe({ priority: priorityOf(delivery.priority) }, late / 1000);
       }
       result = handler
         ? await handler.run(target as never, {

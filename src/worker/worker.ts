@@ -1,10 +1,10 @@
 import { setMaxListeners } from "node:events";
 import { settlesWithin } from "../core/clock.js";
 import type { Delivery } from "../core/ports/work-queue.js";
+import { priorityOf } from "../core/priority.js";
 import { failureStreak } from "./failure-streak.js";
 import { createIntake } from "./intake.js";
 import { SessionLost } from "./lost-session.js";
-import { priorityLabel } from "./metrics.js";
 import { createOutcomeRecorder } from "./outcome.js";
 import { startReceiver } from "./receiver.js";
 import { executeRun } from "./run-execute.js";
@@ -136,7 +136,7 @@ export function startWorker(deps: WorkerDeps): Worker {
 
   function spawn(delivery: Delivery): void {
     metrics.inFlight.inc();
-    const stage: Stage = { at: "starting", token: slots.begin(priorityLabel(delivery)) };
+    const stage: Stage = { at: "starting", token: slots.begin(priorityOf(delivery.priority)) };
     const p = withRunSpan(delivery, () => handle(delivery, stage))
       .catch((err: unknown) => {
         // Left unacknowledged: the queue delivers it again after the visibility timeout.
