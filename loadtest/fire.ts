@@ -144,8 +144,9 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     /** The lead-in's runs (see `FireOptions.warmup`), and how long before the first measured run it begins. */
     const leadIn = everyMs ? 0 : warmup;
     const leadInMs = Math.ceil((leadIn * 1000) / rate);
-    const lead =
-      12_000 + (options.jobs + warmup) * 2 + (everyMs && warmup ? WARMUP_LEAD_MS : leadInMs);
+    /** How long before the first measured run the runs before it begin. */
+    const beforeMs = everyMs && warmup ? WARMUP_LEAD_MS : leadInMs;
+    const lead = 12_000 + (options.jobs + warmup) * 2 + beforeMs;
     const t0 = Date.now() + lead;
     if (everyMs && rate > ceiling / 3 / 2) {
       log(`warning: ${round(rate)} fires/s is more than half the store's ceiling`);
@@ -157,19 +158,17 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     const expected = options.jobs * rounds;
     const lastRunMs = times[times.length - 1]! + (rounds - 1) * (everyMs ?? 0);
     const createStart = Date.now();
+    /** The measured jobs' kind; the lead-in's too (it has no `everyMs`). */
+    const kind = {
+      ...options,
+      ...(effect ? { url: effect.url } : {}),
+      ...(everyMs ? { everyMs, rounds } : options.recurring ? { everyMs: RECURRING_EVERY_MS } : {}),
+    };
     const jobs = await bulkCreate(
       dynamo,
       `${PREFIX}jobs`,
       times.map((at) => ({ at })),
-      {
-        ...options,
-        ...(effect ? { url: effect.url } : {}),
-        ...(everyMs
-          ? { everyMs, rounds }
-          : options.recurring
-            ? { everyMs: RECURRING_EVERY_MS }
-            : {}),
-      },
+      kind,
     );
     const warm = leadIn
       ? await bulkCreate(
@@ -178,13 +177,9 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
           Array.from({ length: leadIn }, (_, i) => ({
             at: Math.round(t0 - ((leadIn - i) * 1000) / rate),
           })),
-          // The measured jobs' kind, calling the same endpoint (the handler's path warm too):
-          // only the measured runs' calls count in its figures.
-          {
-            ...options,
-            ...(effect ? { url: effect.url } : {}),
-            ...(options.recurring ? { everyMs: RECURRING_EVERY_MS } : {}),
-          },
+          // Calling the same endpoint (the handler's path warm too): only the
+          // measured runs' calls count in its figures.
+          kind,
         )
       : await bulkCreate(dynamo, `${PREFIX}jobs`, warmupTimes(t0, warmup), {
           partitions: options.partitions,
@@ -197,7 +192,7 @@ export async function fireBench(options: FireOptions, log: (line: string) => voi
     log(
       `created ${options.jobs} jobs in ${created - createStart} ms; first due in ${t0 - created} ms`,
     );
-    if (created > t0 - 8000 - (everyMs && warmup ? WARMUP_LEAD_MS : leadInMs)) {
+    if (created > t0 - 8000 - beforeMs) {
       log("warning: creation ran into the firing window");
     }
 
